@@ -1,0 +1,33 @@
+# rolloutlab_module(<name> DEPS <targets...>)
+# One folder, one target: <name>/src/**/*.cpp -> rolloutlab_<name>, alias rolloutlab::<name>;
+# public headers in <name>/include/rolloutlab/<name>/, private ones beside the sources.
+function(rolloutlab_module name)
+  cmake_parse_arguments(ARG "" "" "DEPS;PRIVATE_DEPS" ${ARGN})
+  file(GLOB_RECURSE _srcs CONFIGURE_DEPENDS "${CMAKE_CURRENT_SOURCE_DIR}/src/*.cpp")
+  if(NOT _srcs)
+    # A module whose sources have not landed yet: header-only until they do.
+    add_library(rolloutlab_${name} INTERFACE)
+    add_library(rolloutlab::${name} ALIAS rolloutlab_${name})
+    target_include_directories(rolloutlab_${name} INTERFACE "${CMAKE_CURRENT_SOURCE_DIR}/include")
+    target_link_libraries(rolloutlab_${name} INTERFACE ${ARG_DEPS})
+    return()
+  endif()
+  add_library(rolloutlab_${name} STATIC ${_srcs})
+  add_library(rolloutlab::${name} ALIAS rolloutlab_${name})
+  target_include_directories(rolloutlab_${name}
+    PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/include"
+    PRIVATE "${CMAKE_CURRENT_SOURCE_DIR}/src")
+  target_link_libraries(rolloutlab_${name} PUBLIC ${ARG_DEPS} PRIVATE rolloutlab_warnings ${ARG_PRIVATE_DEPS})
+  target_compile_definitions(rolloutlab_${name} PRIVATE ROLLOUTLAB_VERSION="${PROJECT_VERSION}")
+endfunction()
+
+# rolloutlab_add_test(<name> SOURCES <files...> LIBS <targets...>)
+# One GoogleTest executable per module; cases are discovered by ctest at test time.
+function(rolloutlab_add_test name)
+  cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;ENV" ${ARGN})
+  add_executable(${name} ${ARG_SOURCES})
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} rolloutlab_test_support GTest::gtest GTest::gmock
+                        GTest::gtest_main rolloutlab_warnings)
+  gtest_discover_tests(${name} DISCOVERY_MODE PRE_TEST DISCOVERY_TIMEOUT 60
+                       PROPERTIES ENVIRONMENT "${ARG_ENV}" TIMEOUT 600)
+endfunction()

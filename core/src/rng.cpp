@@ -1,0 +1,182 @@
+#include "rolloutlab/core/rng.h"
+
+#include <array>
+#include <limits>
+
+namespace rolloutlab::core {
+
+std::uint64_t stableHash(std::string_view s) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : s) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::uint64_t deriveSeed(std::uint64_t master, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+  std::uint64_t st = master;
+  std::uint64_t h = splitmix64(st);
+  for (std::uint64_t part : {a, b, c}) {
+    st = h ^ part;
+    h = splitmix64(st);
+  }
+  return h;
+}
+
+void Rng::reseed(std::uint64_t seed) {
+  std::uint64_t st = seed;
+  for (auto& w : s_) w = splitmix64(st);
+}
+
+double Rng::normal() {
+  double u, v, s;
+  do {
+    u = 2.0 * uniform() - 1.0;
+    v = 2.0 * uniform() - 1.0;
+    s = u * u + v * v;
+  } while (s >= 1.0 || s == 0.0);
+  return u * std::sqrt(-2.0 * std::log(s) / s);
+}
+
+double Rng::gamma(double shape) {
+  if (!(shape > 0.0)) return 0.0;
+  if (shape < 1.0) {
+    const double g = gamma(shape + 1.0);
+    return g * std::pow(uniformPos(), 1.0 / shape);
+  }
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = normal();
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = uniformPos();
+    if (u < 1.0 - 0.0331 * (x * x) * (x * x)) return d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+namespace {
+
+std::array<double, 128> makeLogFactTable() {
+  std::array<double, 128> t{};
+  t[0] = 0.0;
+  for (int i = 1; i < 128; ++i) t[i] = t[i - 1] + std::log(static_cast<double>(i));
+  return t;
+}
+const std::array<double, 128> kLogFact = makeLogFactTable();
+
+}  // namespace
+
+double logFactorial(std::int64_t k) {
+  if (k < 128) return kLogFact[static_cast<std::size_t>(k < 0 ? 0 : k)];
+  // Stirling series for log Gamma(k + 1) with three correction terms (error < 1e-15 at k>=128).
+  const double x = static_cast<double>(k) + 1.0;
+  const double ix = 1.0 / x;
+  const double ix2 = ix * ix;
+  return (x - 0.5) * std::log(x) - x + 0.91893853320467274178 +
+         ix * (1.0 / 12.0 - ix2 * (1.0 / 360.0 - ix2 * (1.0 / 1260.0)));
+}
+
+std::int64_t Rng::poisson(double mean) {
+  if (!(mean > 0.0)) return 0;
+  if (mean < 10.0) {
+    // Multiplication (inversion) method.
+    const double enlam = std::exp(-mean);
+    std::int64_t x = 0;
+    double prod = 1.0;
+    for (;;) {
+      prod *= uniform();
+      if (prod > enlam) {
+        ++x;
+      } else {
+        return x;
+      }
+    }
+  }
+  // PTRS: transformed rejection with squeeze (Hormann 1993).
+  const double slam = std::sqrt(mean);
+  const double loglam = std::log(mean);
+  const double b = 0.931 + 2.53 * slam;
+  const double a = -0.059 + 0.02483 * b;
+  const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
+  const double vr = 0.9277 - 3.6224 / (b - 2.0);
+  for (;;) {
+    const double u = uniform() - 0.5;
+    const double v = uniformPos();
+    const double us = 0.5 - std::fabs(u);
+    const double kd = std::floor((2.0 * a / us + b) * u + mean + 0.43);
+    if (kd < 0.0) continue;
+    const auto k = static_cast<std::int64_t>(kd);
+    if (us >= 0.07 && v <= vr) return k;
+    if (us < 0.013 && v > us) continue;
+    if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
+        -mean + kd * loglam - logFactorial(k)) {
+      return k;
+    }
+  }
+}
+
+std::int64_t Rng::binomial(std::int64_t n, double p) {
+  if (n <= 0 || !(p > 0.0)) return 0;
+  if (p >= 1.0) return n;
+  if (p > 0.5) return n - binomial(n, 1.0 - p);
+  const double q = 1.0 - p;
+  const double np = static_cast<double>(n) * p;
+  if (np < 10.0) {
+    // Inversion by the recurrence P(x+1) = P(x) * (n-x)/(x+1) * p/q.
+    const double s = p / q;
+    const double a = static_cast<double>(n + 1) * s;
+    double r = std::exp(static_cast<double>(n) * std::log1p(-p));
+    double u = uniform();
+    std::int64_t x = 0;
+    while (u > r) {
+      u -= r;
+      ++x;
+      if (x > n) {
+        // Rounding left mass in the tail: restart (probability ~1e-16).
+        u = uniform();
+        x = 0;
+        r = std::exp(static_cast<double>(n) * std::log1p(-p));
+        continue;
+      }
+      r *= (a / static_cast<double>(x) - s);
+    }
+    return x;
+  }
+  // BTRS: transformed rejection with squeeze (Hormann 1993).
+  const double spq = std::sqrt(np * q);
+  const double b = 1.15 + 2.53 * spq;
+  const double a = -0.0873 + 0.0248 * b + 0.01 * p;
+  const double c = np + 0.5;
+  const double vr = 0.92 - 4.2 / b;
+  const double alpha = (2.83 + 5.1 / b) * spq;
+  const double lpq = std::log(p / q);
+  const auto m = static_cast<std::int64_t>(std::floor(static_cast<double>(n + 1) * p));
+  const double h = logFactorial(m) + logFactorial(n - m);
+  for (;;) {
+    const double u = uniform() - 0.5;
+    double v = uniformPos();
+    const double us = 0.5 - std::fabs(u);
+    const double kd = std::floor((2.0 * a / us + b) * u + c);
+    if (kd < 0.0 || kd > static_cast<double>(n)) continue;
+    const auto k = static_cast<std::int64_t>(kd);
+    if (us >= 0.07 && v <= vr) return k;
+    v = std::log(v * alpha / (a / (us * us) + b));
+    if (v <= h - logFactorial(k) - logFactorial(n - k) + static_cast<double>(k - m) * lpq) {
+      return k;
+    }
+  }
+}
+
+std::int64_t Rng::negativeBinomial(double mean, double k) {
+  if (!(mean > 0.0)) return 0;
+  if (!(k > 0.0) || !std::isfinite(k)) return poisson(mean);
+  return poisson(gamma(k) * mean / k);
+}
+
+}  // namespace rolloutlab::core

@@ -1,0 +1,142 @@
+#include "rolloutlab/core/rng.h"
+
+#include <gtest/gtest.h>
+
+#include <boost/math/distributions/binomial.hpp>
+#include <boost/math/distributions/chi_squared.hpp>
+#include <boost/math/distributions/poisson.hpp>
+#include <cmath>
+#include <map>
+#include <vector>
+
+using rolloutlab::core::Rng;
+
+TEST(Rng, SameSeedSameStream) {
+  Rng a(42), b(42), c(43);
+  for (int i = 0; i < 100; ++i) {
+    const auto x = a.next();
+    EXPECT_EQ(x, b.next());
+    EXPECT_NE(x, c.next());
+  }
+}
+
+TEST(Rng, XoshiroReferenceOutput) {
+  // Reference: xoshiro256** seeded with state {1, 2, 3, 4} (Vigna's reference C code)
+  // produces 11520, 0, 1509978240, 1215971899390074240 as its first four outputs.
+  Rng r(0);
+  // Set the state through reseed-independent means: compare against the published values by
+  // running the algorithm on the known state via a copy of the step.
+  std::uint64_t s[4] = {1, 2, 3, 4};
+  auto rotl = [](std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); };
+  std::vector<std::uint64_t> got;
+  for (int i = 0; i < 4; ++i) {
+    const std::uint64_t result = rotl(s[1] * 5, 7) * 9;
+    const std::uint64_t t = s[1] << 17;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 45);
+    got.push_back(result);
+  }
+  EXPECT_EQ(got, (std::vector<std::uint64_t>{11520ULL, 0ULL, 1509978240ULL, 1215971899390074240ULL}));
+}
+
+TEST(Rng, DeriveSeedDependsOnEveryPart) {
+  using rolloutlab::core::deriveSeed;
+  const auto s = deriveSeed(1, 2, 3, 4);
+  EXPECT_EQ(s, deriveSeed(1, 2, 3, 4));
+  EXPECT_NE(s, deriveSeed(0, 2, 3, 4));
+  EXPECT_NE(s, deriveSeed(1, 0, 3, 4));
+  EXPECT_NE(s, deriveSeed(1, 2, 0, 4));
+  EXPECT_NE(s, deriveSeed(1, 2, 3, 0));
+  EXPECT_NE(deriveSeed(1, 2, 3, 4), deriveSeed(1, 3, 2, 4));
+}
+
+namespace {
+// Pearson chi-square goodness of fit of draws against a pmf, pooling tails below 5 expected.
+// Returns the p-value.
+template <class Draw, class Pmf>
+double chiSquareP(int n, Draw draw, Pmf pmf, long lo, long hi) {
+  std::map<long, int> counts;
+  for (int i = 0; i < n; ++i) counts[draw()]++;
+  double stat = 0.0;
+  int cells = 0;
+  double pooledE = 0.0, pooledO = 0.0;
+  double coveredP = 0.0;
+  for (long k = lo; k <= hi; ++k) {
+    const double p = pmf(k);
+    coveredP += p;
+    const double e = n * p;
+    const double o = counts.count(k) ? counts[k] : 0;
+    if (e < 5.0) {
+      pooledE += e;
+      pooledO += o;
+      continue;
+    }
+    stat += (o - e) * (o - e) / e;
+    ++cells;
+  }
+  double outside = 0;
+  for (auto& [k, c] : counts)
+    if (k < lo || k > hi) outside += c;
+  pooledE += n * (1.0 - coveredP);
+  pooledO += outside;
+  if (pooledE > 0) {
+    stat += (pooledO - pooledE) * (pooledO - pooledE) / pooledE;
+    ++cells;
+  }
+  boost::math::chi_squared chi(cells - 1);
+  return boost::math::cdf(boost::math::complement(chi, stat));
+}
+}  // namespace
+
+// Each goodness-of-fit test fails by chance with probability 1e-4 (fixed seeds make it
+// deterministic; the threshold guards against a sampler that is wrong).
+struct BinomCase {
+  long n;
+  double p;
+};
+class RngBinomial : public ::testing::TestWithParam<BinomCase> {};
+TEST_P(RngBinomial, MatchesPmf) {
+  const auto c = GetParam();
+  Rng r(7 + c.n);
+  boost::math::binomial_distribution<> d(static_cast<double>(c.n), c.p);
+  const double mean = c.n * c.p, sd = std::sqrt(c.n * c.p * (1 - c.p));
+  const long lo = std::max(0L, static_cast<long>(mean - 8 * sd - 2));
+  const long hi = std::min(c.n, static_cast<long>(mean + 8 * sd + 2));
+  const double pv = chiSquareP(
+      200000, [&] { return static_cast<long>(r.binomial(c.n, c.p)); },
+      [&](long k) { return boost::math::pdf(d, static_cast<double>(k)); }, lo, hi);
+  EXPECT_GT(pv, 1e-4) << "n=" << c.n << " p=" << c.p;
+}
+INSTANTIATE_TEST_SUITE_P(Cases, RngBinomial,
+                         ::testing::Values(BinomCase{20, 0.1}, BinomCase{100, 0.03},
+                                           BinomCase{100, 0.5}, BinomCase{1000, 0.02},
+                                           BinomCase{60000, 0.01}, BinomCase{50, 0.93},
+                                           BinomCase{1000000, 0.3}));
+
+class RngPoisson : public ::testing::TestWithParam<double> {};
+TEST_P(RngPoisson, MatchesPmf) {
+  const double mean = GetParam();
+  Rng r(static_cast<std::uint64_t>(mean * 1000) + 1);
+  boost::math::poisson_distribution<> d(mean);
+  const double sd = std::sqrt(mean);
+  const long lo = std::max(0L, static_cast<long>(mean - 8 * sd - 2));
+  const long hi = static_cast<long>(mean + 8 * sd + 4);
+  const double pv = chiSquareP(
+      200000, [&] { return static_cast<long>(r.poisson(mean)); },
+      [&](long k) { return boost::math::pdf(d, static_cast<double>(k)); }, lo, hi);
+  EXPECT_GT(pv, 1e-4) << "mean=" << mean;
+}
+INSTANTIATE_TEST_SUITE_P(Cases, RngPoisson, ::testing::Values(0.5, 3.0, 9.9, 10.0, 37.5, 1500.0,
+                                                              60000.0));
+
+TEST(Rng, LogFactorialMatchesLgamma) {
+  for (long k : {0L, 1L, 5L, 127L, 128L, 129L, 1000L, 123456789L}) {
+    EXPECT_NEAR(rolloutlab::core::logFactorial(k), std::lgamma(k + 1.0),
+                1e-12 * std::max(1.0, std::lgamma(k + 1.0)))
+        << k;
+  }
+}
