@@ -1,0 +1,3 @@
+#include "rolloutlab/core/version.h"
+#include <cstdio>
+int main() { std::printf("rolloutlab %s\n", rolloutlab::core::version()); return 0; }
