@@ -1,0 +1,25 @@
+#pragma once
+/// The commands of the `rolloutlab` executable. Each takes the arguments after its name and
+/// returns the process exit code: 0 success, 1 bad input or a failed verdict, 2 a wrong command
+/// line, 3 an environment failure.
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace rolloutlab::app {
+
+struct Streams {
+  std::istream& in;
+  std::ostream& out;
+  std::ostream& err;
+  bool errIsTerminal = false;  ///< progress is shown only on a terminal
+};
+
+int runValidate(const std::vector<std::string>& args, Streams& io);
+int runSimulate(const std::vector<std::string>& args, Streams& io);
+
+/// Dispatches `rolloutlab <command> ...` (argv without the program name).
+int runMain(const std::vector<std::string>& argv, Streams& io);
+
+}  // namespace rolloutlab::app

@@ -1,0 +1,55 @@
+#pragma once
+/// A workspace: everything rolloutlab found under the paths a user named (a GitOps repo,
+/// files), decoded and validated, with one entry per object for `validate`.
+
+#include <string>
+#include <vector>
+
+#include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/flagger/spec.h"
+#include "rolloutlab/core/script.h"
+#include "rolloutlab/io/documents.h"
+
+namespace rolloutlab::app {
+
+/// One object found, as `validate` lists it.
+struct ObjectEntry {
+  std::string file;
+  int line = 0;
+  std::string kind;
+  std::string name;       ///< namespace/name (or name)
+  std::string summary;    ///< e.g. "canary (istio), interval 1m, threshold 5, ..."
+  bool valid = true;
+};
+
+/// A document of a kind rolloutlab does not analyse (listed, then skipped).
+struct SkippedEntry {
+  std::string file;
+  int line = 0;
+  std::string apiVersion;
+  std::string kind;
+  std::string name;
+};
+
+struct Workspace {
+  std::vector<io::FileIdentity> files;
+  std::vector<core::flagger::CanarySpec> canaries;
+  std::vector<core::flagger::MetricTemplateSpec> metricTemplates;
+  std::vector<core::Script> scripts;
+  std::vector<ObjectEntry> objects;
+  std::vector<SkippedEntry> skipped;
+  core::Diagnostics diagnostics;
+
+  /// The Canary to run: by name (or namespace/name), else the first in file order.
+  /// Throws InputError when the name matches nothing or nothing is loaded.
+  const core::flagger::CanarySpec& canary(const std::string& name) const;
+};
+
+/// Reads and decodes every path. Decoding problems are in `diagnostics`; objects with errors
+/// are listed in `objects` (valid = false) but not in the typed lists.
+Workspace loadWorkspace(const std::vector<std::string>& paths);
+
+/// Turns warnings into errors (`--strict`).
+void makeWarningsErrors(core::Diagnostics& diags);
+
+}  // namespace rolloutlab::app

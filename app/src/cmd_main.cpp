@@ -1,0 +1,79 @@
+#include <iostream>
+#include <map>
+
+#include "rolloutlab/app/args.h"
+#include "rolloutlab/app/commands.h"
+#include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/version.h"
+
+namespace rolloutlab::app {
+
+namespace {
+
+using Command = int (*)(const std::vector<std::string>&, Streams&);
+
+struct Entry {
+  Command fn;
+  const char* help;
+};
+
+const std::map<std::string, Entry>& commands() {
+  static const std::map<std::string, Entry> m = {
+      {"validate", {runValidate, "check specs, scripts and scenarios; list what was found"}},
+      {"simulate", {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
+  };
+  return m;
+}
+
+void usage(std::ostream& out) {
+  out << "rolloutlab " << core::version()
+      << ": choose rollout specs with evidence before they reach Git\n\n"
+         "usage: rolloutlab <command> [options]   (rolloutlab <command> --help)\n\ncommands:\n";
+  for (const auto& [name, e] : commands()) {
+    out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << e.help << "\n";
+  }
+}
+
+}  // namespace
+
+int runMain(const std::vector<std::string>& argv, Streams& io) {
+  if (argv.empty()) {
+    usage(io.err);
+    return 2;
+  }
+  const std::string& cmd = argv[0];
+  if (cmd == "--version" || cmd == "version") {
+    io.out << "rolloutlab " << core::version() << "\n";
+    return 0;
+  }
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    usage(io.out);
+    return 0;
+  }
+  const auto it = commands().find(cmd);
+  if (it == commands().end()) {
+    io.err << "rolloutlab: unknown command \"" << cmd << "\" (rolloutlab --help lists them)\n";
+    return 2;
+  }
+  const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  try {
+    return it->second.fn(rest, io);
+  } catch (const UsageError& e) {
+    io.err << "rolloutlab " << cmd << ": " << e.what() << " (rolloutlab " << cmd << " --help)\n";
+    return 2;
+  } catch (const core::InputError& e) {
+    io.err << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const core::EnvironmentError& e) {
+    io.err << "error: " << e.what() << "\n";
+    return 3;
+  } catch (const std::bad_alloc&) {
+    io.err << "error: out of memory\n";
+    return 3;
+  } catch (const std::exception& e) {
+    io.err << "error: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace rolloutlab::app

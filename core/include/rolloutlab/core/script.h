@@ -1,0 +1,57 @@
+#pragma once
+/// The `Script` document (rolloutlab.io/v1alpha1): drives an engine tick by tick with what
+/// each check returns, to ask "what does the controller do if...".
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rolloutlab/core/flagger/engine.h"
+
+namespace rolloutlab::core {
+
+/// A scripted metric answer: a shorthand or a number checked against the threshold.
+struct ScriptMetricValue {
+  enum class Kind {
+    kPass,    ///< a value inside the metric's threshold
+    kFail,    ///< a value outside it
+    kError,   ///< the query fails
+    kNoData,  ///< no values found
+    kNumber,  ///< this number, compared by the engine
+  };
+  Kind kind = Kind::kPass;
+  double number = 0.0;
+};
+const char* toString(ScriptMetricValue::Kind k);
+
+/// What a tick observes; unset fields fall back to the script's defaults, then to "all pass".
+struct ScriptObservation {
+  std::optional<flagger::Readiness> primaryReady;
+  std::optional<flagger::Readiness> canaryReady;
+  std::optional<bool> webhooks;                ///< pass/fail for every webhook
+  std::map<std::string, bool> webhookByKey;    ///< by webhook type or webhook name
+  std::optional<ScriptMetricValue> metrics;    ///< shorthand for every metric
+  std::map<std::string, ScriptMetricValue> metricByName;
+};
+
+/// `revision` of a tick: `new` is the controller noticing the new release, `changed` another
+/// new revision arriving (both bump the target's pod template).
+enum class RevisionEvent { kNone, kNew, kChanged };
+
+struct ScriptTick {
+  RevisionEvent revision = RevisionEvent::kNone;
+  ScriptObservation obs;
+  int line = 0;
+};
+
+struct Script {
+  std::string name;
+  std::string target;  ///< the Canary or Rollout to drive; empty = the only/first one
+  std::string file;
+  int line = 0;
+  ScriptObservation defaults;
+  std::vector<ScriptTick> ticks;
+};
+
+}  // namespace rolloutlab::core

@@ -1,0 +1,309 @@
+#include "rolloutlab/io/decode.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <regex>
+#include <set>
+
+namespace rolloutlab::io {
+
+using core::Diagnostic;
+using core::Severity;
+
+namespace {
+
+bool isIntText(const std::string& s) {
+  // YAML 1.1 ints as go-yaml v2 resolves them: decimal with sign, 0x hex, 0o/0 octal, '_'
+  static const std::regex re("^[-+]?(0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0o?[0-7_]+)$");
+  return std::regex_match(s, re);
+}
+
+bool isFloatText(const std::string& s) {
+  static const std::regex re(
+      "^([-+]?([0-9][0-9_]*)?\\.[0-9.]*([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*([eE][-+]?[0-9]+)|"
+      "[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$");
+  return std::regex_match(s, re);
+}
+
+bool isBoolText(const std::string& s) {
+  static const std::set<std::string> b = {"y",    "Y",    "yes",  "Yes",  "YES",   "n",    "N",
+                                          "no",   "No",   "NO",   "true", "True",  "TRUE", "false",
+                                          "False", "FALSE", "on",  "On",   "ON",    "off",  "Off",
+                                          "OFF"};
+  return b.count(s) > 0;
+}
+
+bool boolValue(const std::string& s) {
+  static const std::set<std::string> t = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
+                                          "on", "On", "ON"};
+  return t.count(s) > 0;
+}
+
+}  // namespace
+
+ScalarKind scalarKind(const YAML::Node& n) {
+  if (!n || n.IsNull()) return ScalarKind::kNull;
+  if (!n.IsScalar()) return ScalarKind::kString;
+  if (n.Tag() == "!") return ScalarKind::kString;  // quoted
+  const std::string& s = n.Scalar();
+  if (n.Tag() == "tag:yaml.org,2002:str") return ScalarKind::kString;
+  if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::kNull;
+  if (isBoolText(s)) return ScalarKind::kBool;
+  if (isIntText(s)) return ScalarKind::kInt;
+  if (isFloatText(s)) return ScalarKind::kFloat;
+  return ScalarKind::kString;
+}
+
+const char* typeName(const YAML::Node& n) {
+  if (!n || n.IsNull()) return "null";
+  if (n.IsMap()) return "object";
+  if (n.IsSequence()) return "array";
+  switch (scalarKind(n)) {
+    case ScalarKind::kNull: return "null";
+    case ScalarKind::kBool: return "boolean";
+    case ScalarKind::kInt: return "integer";
+    case ScalarKind::kFloat: return "number";
+    case ScalarKind::kString: return "string";
+  }
+  return "?";
+}
+
+std::optional<double> parseNumber(const std::string& raw) {
+  std::string s;
+  s.reserve(raw.size());
+  for (char c : raw)
+    if (c != '_') s.push_back(c);
+  if (s.empty()) return std::nullopt;
+  if (s == ".inf" || s == ".Inf" || s == ".INF" || s == "+.inf" || s == "+.Inf" || s == "+.INF") {
+    return std::numeric_limits<double>::infinity();
+  }
+  if (s == "-.inf" || s == "-.Inf" || s == "-.INF") return -std::numeric_limits<double>::infinity();
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return std::numeric_limits<double>::quiet_NaN();
+  const char* b = s.data();
+  const char* e = s.data() + s.size();
+  bool neg = false;
+  if (*b == '+' || *b == '-') {
+    neg = *b == '-';
+    ++b;
+  }
+  if (e - b > 2 && b[0] == '0' && (b[1] == 'x' || b[1] == 'X')) {
+    long long v = 0;
+    auto r = std::from_chars(b + 2, e, v, 16);
+    if (r.ec != std::errc() || r.ptr != e) return std::nullopt;
+    return neg ? -static_cast<double>(v) : static_cast<double>(v);
+  }
+  if (e - b > 2 && b[0] == '0' && b[1] == 'o') {
+    long long v = 0;
+    auto r = std::from_chars(b + 2, e, v, 8);
+    if (r.ec != std::errc() || r.ptr != e) return std::nullopt;
+    return neg ? -static_cast<double>(v) : static_cast<double>(v);
+  }
+  double v = 0;
+  auto r = std::from_chars(b, e, v);
+  if (r.ec != std::errc() || r.ptr != e) return std::nullopt;
+  return neg ? -v : v;
+}
+
+std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
+  std::string best;
+  std::size_t bestD = std::numeric_limits<std::size_t>::max();
+  for (const auto& c : candidates) {
+    std::vector<std::size_t> prev(c.size() + 1), cur(c.size() + 1);
+    for (std::size_t j = 0; j <= c.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= word.size(); ++i) {
+      cur[0] = i;
+      for (std::size_t j = 1; j <= c.size(); ++j) {
+        const std::size_t sub = prev[j - 1] + (std::tolower(static_cast<unsigned char>(word[i - 1])) !=
+                                               std::tolower(static_cast<unsigned char>(c[j - 1])));
+        cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
+      }
+      std::swap(prev, cur);
+    }
+    if (prev[c.size()] < bestD) {
+      bestD = prev[c.size()];
+      best = c;
+    }
+  }
+  // Close enough to be a misspelling: at most a third of the word's letters differ.
+  if (bestD <= std::max<std::size_t>(2, word.size() / 3)) return best;
+  return {};
+}
+
+int Decoder::line(const YAML::Node& n) const {
+  if (n && n.Mark().line >= 0) return n.Mark().line + 1;
+  return doc_.line;
+}
+
+void Decoder::error(const YAML::Node& at, const std::string& path, const std::string& value,
+                    const std::string& rule) {
+  diags_.add(Diagnostic{Severity::kError, doc_.file, line(at), 0, path, value, rule});
+}
+
+void Decoder::warning(const YAML::Node& at, const std::string& path, const std::string& value,
+                      const std::string& rule) {
+  diags_.add(Diagnostic{Severity::kWarning, doc_.file, line(at), 0, path, value, rule});
+}
+
+std::string Decoder::shown(const YAML::Node& n) {
+  if (!n) return {};
+  if (n.IsScalar()) {
+    return scalarKind(n) == ScalarKind::kString ? core::quoted(n.Scalar()) : n.Scalar();
+  }
+  if (n.IsMap()) return "{...}";
+  if (n.IsSequence()) return "[...]";
+  return "null";
+}
+
+YAML::Node Decoder::child(const YAML::Node& map, const char* key) {
+  if (!map || !map.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (it->first.IsScalar() && it->first.Scalar() == key) return it->second;
+  }
+  return YAML::Node(YAML::NodeType::Undefined);
+}
+
+std::optional<std::string> Decoder::str(const YAML::Node& map, const char* key,
+                                        const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  if (!n.IsScalar() || scalarKind(n) != ScalarKind::kString) {
+    error(n, path, shown(n), std::string("must be a string, not ") + typeName(n));
+    return std::nullopt;
+  }
+  return n.Scalar();
+}
+
+std::optional<long long> Decoder::integer(const YAML::Node& map, const char* key,
+                                          const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  if (!n.IsScalar() || scalarKind(n) != ScalarKind::kInt) {
+    error(n, path, shown(n), std::string("must be an integer, not ") + typeName(n));
+    return std::nullopt;
+  }
+  const auto v = parseNumber(n.Scalar());
+  if (!v || std::fabs(*v) > 9.0e15) {
+    error(n, path, shown(n), "integer out of range");
+    return std::nullopt;
+  }
+  return static_cast<long long>(*v);
+}
+
+std::optional<long long> Decoder::goInt(const YAML::Node& map, const char* key,
+                                        const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  const auto k = n.IsScalar() ? scalarKind(n) : ScalarKind::kString;
+  if (k != ScalarKind::kInt && k != ScalarKind::kFloat) {
+    error(n, path, shown(n), std::string("must be a number, not ") + typeName(n));
+    return std::nullopt;
+  }
+  const auto v = parseNumber(n.Scalar());
+  if (!v || !std::isfinite(*v) || *v != std::floor(*v)) {
+    error(n, path, shown(n), "must be a whole number (the controller decodes it into an int)");
+    return std::nullopt;
+  }
+  if (std::fabs(*v) > 2147483647.0) {
+    error(n, path, shown(n), "out of range for an int");
+    return std::nullopt;
+  }
+  return static_cast<long long>(*v);
+}
+
+std::optional<double> Decoder::number(const YAML::Node& map, const char* key,
+                                      const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  const auto k = n.IsScalar() ? scalarKind(n) : ScalarKind::kString;
+  if (k != ScalarKind::kInt && k != ScalarKind::kFloat) {
+    error(n, path, shown(n), std::string("must be a number, not ") + typeName(n));
+    return std::nullopt;
+  }
+  const auto v = parseNumber(n.Scalar());
+  if (!v) {
+    error(n, path, shown(n), "must be a number");
+    return std::nullopt;
+  }
+  if (!std::isfinite(*v)) {
+    error(n, path, shown(n), "must be a finite number (JSON has no NaN or Inf)");
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> Decoder::boolean(const YAML::Node& map, const char* key,
+                                     const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  if (!n.IsScalar() || scalarKind(n) != ScalarKind::kBool) {
+    error(n, path, shown(n), std::string("must be a boolean, not ") + typeName(n));
+    return std::nullopt;
+  }
+  return boolValue(n.Scalar());
+}
+
+YAML::Node Decoder::object(const YAML::Node& map, const char* key, const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
+  if (!n.IsMap()) {
+    error(n, path, shown(n), std::string("must be an object, not ") + typeName(n));
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  return n;
+}
+
+YAML::Node Decoder::array(const YAML::Node& map, const char* key, const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return YAML::Node(YAML::NodeType::Undefined);
+  if (!n.IsSequence()) {
+    error(n, path, shown(n), std::string("must be an array, not ") + typeName(n));
+    return YAML::Node(YAML::NodeType::Undefined);
+  }
+  return n;
+}
+
+bool Decoder::expectMap(const YAML::Node& n, const std::string& path) {
+  if (n && n.IsMap()) return true;
+  error(n, path, shown(n), std::string("must be an object, not ") + typeName(n));
+  return false;
+}
+
+void Decoder::checkDuplicates(const YAML::Node& map, const std::string& path) {
+  if (!map || !map.IsMap()) return;
+  std::set<std::string> seen;
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    if (!it->first.IsScalar()) continue;
+    const std::string& k = it->first.Scalar();
+    if (!seen.insert(k).second) {
+      error(it->first, pathJoin(path, k), "", "duplicate field: the key is already defined in this mapping");
+    }
+  }
+}
+
+void Decoder::checkFields(const YAML::Node& map, const std::string& path,
+                          std::initializer_list<const char*> known, Severity severity,
+                          const std::string& unknownRule) {
+  if (!map || !map.IsMap()) return;
+  checkDuplicates(map, path);
+  std::vector<std::string> names(known.begin(), known.end());
+  for (auto it = map.begin(); it != map.end(); ++it) {
+    const std::string k = it->first.IsScalar() ? it->first.Scalar() : std::string("?");
+    if (std::find(names.begin(), names.end(), k) != names.end()) continue;
+    const std::string near = nearest(k, names);
+    std::string rule = "unknown field";
+    if (!near.empty()) rule += " (did you mean \"" + near + "\"?)";
+    if (!unknownRule.empty()) rule += "; " + unknownRule;
+    diags_.add(Diagnostic{severity, doc_.file, line(it->first), 0, pathJoin(path, k), "", rule});
+  }
+}
+
+bool Decoder::require(const YAML::Node& map, const char* key, const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (n.IsDefined() && !n.IsNull()) return true;
+  error(map, path, "", "required field is missing");
+  return false;
+}
+
+}  // namespace rolloutlab::io
