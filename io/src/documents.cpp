@@ -51,6 +51,7 @@ void parseStream(const std::string& text, const std::string& file, DocumentSet& 
   }
   int found = 0;
   int index = 0;
+  const int errorsBefore = out.diagnostics.errors();
   for (auto& n : nodes) {
     const int idx = index++;
     if (!n || n.IsNull()) continue;  // empty document between separators
@@ -87,7 +88,7 @@ void parseStream(const std::string& text, const std::string& file, DocumentSet& 
     ++found;
     out.documents.push_back(std::move(d));
   }
-  if (found == 0 && requireObject) {
+  if (found == 0 && requireObject && out.diagnostics.errors() == errorsBefore) {
     out.diagnostics.add(makeError(file, 0,
                                   nodes.empty() || std::all_of(nodes.begin(), nodes.end(),
                                                                [](const YAML::Node& x) {

@@ -1,0 +1,80 @@
+// The rolloutlab executable end to end: exit codes and one-line errors.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+struct Result {
+  int code;
+  std::string out;
+};
+Result run(const std::string& args) {
+  const std::string cmd = rolloutlab::test::binDir() + "/rolloutlab " + args + " 2>&1";
+  FILE* p = ::popen(cmd.c_str(), "r");
+  std::string out;
+  std::array<char, 4096> buf{};
+  while (p && std::fgets(buf.data(), buf.size(), p)) out += buf.data();
+  const int status = p ? ::pclose(p) : -1;
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+std::string src(const std::string& rel) { return rolloutlab::test::sourceDir() + "/" + rel; }
+}  // namespace
+
+TEST(Cli, ValidateExampleIsClean) {
+  auto r = run("validate " + src("examples"));
+  EXPECT_EQ(r.code, 0) << r.out;
+  EXPECT_NE(r.out.find("Canary test/podinfo: canary (istio)"), std::string::npos);
+  EXPECT_NE(r.out.find("skipped Deployment test/podinfo"), std::string::npos);
+}
+
+TEST(Cli, ValidateStrictTurnsWarningsIntoErrors) {
+  const std::string ref = rolloutlab::test::sharedDir() + "/reference/flagger/artifacts__examples__kuma-canary.yaml";
+  EXPECT_EQ(run("validate " + ref).code, 0);
+  auto r = run("validate --strict " + ref);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("error: "), std::string::npos);
+}
+
+TEST(Cli, SimulateIsByteStable) {
+  const std::string args = "simulate --spec " + src("examples") + " --scenario " +
+                           src("examples/scripts/two-failures-then-recover.yaml") + " --seed 7 -o json";
+  auto a = run(args);
+  auto b = run(args);
+  EXPECT_EQ(a.code, 0) << a.out;
+  EXPECT_EQ(a.out, b.out);
+  EXPECT_NE(a.out.find("\"outcome\": {\n    \"result\": \"promoted\""), std::string::npos) << a.out;
+  EXPECT_NE(a.out.find("\"seed\": 7"), std::string::npos);
+}
+
+TEST(Cli, ExitCodes) {
+  EXPECT_EQ(run("").code, 2);
+  EXPECT_EQ(run("frobnicate").code, 2);
+  EXPECT_EQ(run("simulate --spec").code, 2);
+  EXPECT_EQ(run("simulate --spec x --scenario y --seed -1").code, 2);
+  auto r = run("simulate --spec /nonexistent --scenario " + src("examples/scripts/two-failures-then-recover.yaml"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "error: /nonexistent: no such file or directory\n");
+  r = run("simulate --spec " + src("examples") + " --scenario " +
+          src("examples/scripts/two-failures-then-recover.yaml") + " --target nope");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find("--target = \"nope\": no Canary of that name is loaded"), std::string::npos) << r.out;
+  EXPECT_EQ(run("--version").code, 0);
+}
+
+TEST(Cli, BadScriptIsRejectedBeforeAnyWork) {
+  const auto p = fs::temp_directory_path() / ("rolloutlab-script-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(p) << "apiVersion: rolloutlab.io/v1alpha1\nkind: Script\nmetadata: {name: x}\nspec:\n  tiks: []\n";
+  auto r = run("simulate --spec " + src("examples") + " --scenario " + p.string());
+  fs::remove(p);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find(":5: spec.tiks: unknown field (did you mean \"ticks\"?)"), std::string::npos) << r.out;
+}
