@@ -1,3 +1,8 @@
 #!/usr/bin/env bash
+# The main job on the bundled example: what the podinfo canary does when its success rate dips.
 set -euo pipefail
-"$1" --version
+bin=${1:-build/bin/rolloutlab}
+cd "$(dirname "$0")/.."
+"$bin" validate examples
+echo
+"$bin" simulate --spec examples --scenario examples/scripts/two-failures-then-recover.yaml -o table
