@@ -4,6 +4,7 @@
 
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/script_decode.h"
+#include "rolloutlab/scenarios/scenario_decode.h"
 
 namespace rolloutlab::app {
 
@@ -79,6 +80,13 @@ Workspace loadWorkspace(const std::vector<std::string>& paths) {
         e.summary = std::to_string(s.ticks.size()) + " ticks" +
                     (s.target.empty() ? "" : ", target " + s.target);
         ws.scripts.push_back(std::move(s));
+      }
+    } else if (io::isRolloutlabKind(doc, "Scenario")) {
+      scenarios::Scenario s;
+      if (scenarios::decodeScenario(doc, ws.diagnostics, s)) {
+        e.summary = std::string(scenarios::toString(s.release)) + " release" +
+                    (s.description.empty() ? "" : ": " + s.description);
+        ws.scenarios.push_back(std::move(s));
       }
     } else if (doc.group() == "rolloutlab.io") {
       ws.diagnostics.add({core::Severity::kError, doc.file, doc.line, 0, "kind", core::quoted(doc.kind),

@@ -9,6 +9,7 @@
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/core/script.h"
 #include "rolloutlab/io/documents.h"
+#include "rolloutlab/scenarios/scenario.h"
 
 namespace rolloutlab::app {
 
@@ -36,6 +37,7 @@ struct Workspace {
   std::vector<core::flagger::CanarySpec> canaries;
   std::vector<core::flagger::MetricTemplateSpec> metricTemplates;
   std::vector<core::Script> scripts;
+  std::vector<scenarios::Scenario> scenarios;
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;
   core::Diagnostics diagnostics;
