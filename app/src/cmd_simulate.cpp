@@ -9,6 +9,7 @@
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/flagger_report.h"
+#include "rolloutlab/scenarios/flagger_world.h"
 
 namespace rolloutlab::app {
 
@@ -28,7 +29,16 @@ std::string fmtT(double t) {
   return b;
 }
 
-void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string& header) {
+std::string answerText(const fl::MetricAnswer& a) {
+  if (a.kind == fl::MetricAnswer::Kind::kNoData) return "no data";
+  if (a.kind == fl::MetricAnswer::Kind::kError) return "error";
+  std::ostringstream v;
+  v << std::setprecision(6) << a.value;
+  return v.str();
+}
+
+void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string& header,
+                const std::vector<std::vector<scenarios::MeasuredValue>>* measured = nullptr) {
   out << header << "\n";
   out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t" << std::setw(8)
       << "primary" << std::setw(7) << "canary" << std::setw(7) << "mirror" << "  " << std::left
@@ -41,6 +51,22 @@ void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string&
         << fl::toString(t.status.phase) << std::right << std::setw(4) << t.status.canaryWeight
         << std::setw(7) << t.status.failedChecks << std::setw(5) << t.status.iterations << "  "
         << t.reason << "\n";
+    if (measured != nullptr && static_cast<std::size_t>(t.tick - 1) < measured->size()) {
+      for (const auto& mv : (*measured)[static_cast<std::size_t>(t.tick - 1)]) {
+        out << std::string(62, ' ') << "  " << (mv.checkedByEngine ? "- " : "  ") << mv.name << " = "
+            << answerText(mv.answer) << " [" << (mv.min ? fmtT(*mv.min) : "-") << ", "
+            << (mv.max ? fmtT(*mv.max) : "-") << "]";
+        if (mv.checkedByEngine) {
+          for (const auto& m : t.metrics) {
+            if (m.name == mv.name && m.kind == mv.kind) out << " " << fl::toString(m.result);
+          }
+        } else {
+          out << " (not checked)";
+        }
+        out << "\n";
+      }
+      continue;
+    }
     for (const auto& m : t.metrics) {
       std::ostringstream v;
       if (m.result == fl::MetricCheck::Result::kNoData) {
@@ -58,6 +84,62 @@ void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string&
   const auto& o = run.outcome;
   out << "outcome: " << fl::toString(o.result) << " (" << fl::toString(o.phase) << ") at tick "
       << o.tick << ", t=" << fmtT(o.t) << "s\n";
+}
+
+void printSummary(std::ostream& out, const scenarios::RunSummary& s) {
+  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
+      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none")
+      << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
+      << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
+      << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+}
+
+io::Json summaryJson(const scenarios::RunSummary& s) {
+  io::Json j;
+  j["outcome"] = io::outcomeJson(s.outcome);
+  j["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
+  j["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
+  j["canaryRequests"] = io::jnum(s.totals.canaryRequests);
+  j["canaryErrors"] = io::jnum(s.totals.canaryErrors);
+  j["excessErrors"] = io::jnum(s.totals.excessErrors);
+  j["peakCanaryWeight"] = s.peakCanaryWeight;
+  return j;
+}
+
+io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::string& target,
+                         const scenarios::Scenario& scen, std::uint64_t seed) {
+  io::Json j = io::flaggerRunJson(res.run, target, seed);
+  io::Json out;
+  out["engine"] = j["engine"];
+  out["target"] = j["target"];
+  out["scenario"] = scen.name;
+  out["release"] = scenarios::toString(scen.release);
+  out["seed"] = seed;
+  io::Json ticks = io::Json::array();
+  for (std::size_t i = 0; i < res.run.ticks.size(); ++i) {
+    io::Json t = io::tickJson(res.run.ticks[i]);
+    io::Json ms = io::Json::array();
+    if (i < res.measured.size()) {
+      for (const auto& mv : res.measured[i]) {
+        io::Json m;
+        m["name"] = mv.name;
+        m["kind"] = fl::toString(mv.kind);
+        m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value) : io::Json(nullptr);
+        m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? "value"
+                      : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata" : "error";
+        m["min"] = io::jopt(mv.min);
+        m["max"] = io::jopt(mv.max);
+        m["checked"] = mv.checkedByEngine;
+        ms.push_back(std::move(m));
+      }
+    }
+    t["measured"] = std::move(ms);
+    ticks.push_back(std::move(t));
+  }
+  out["ticks"] = std::move(ticks);
+  out["outcome"] = io::outcomeJson(res.summary.outcome);
+  out["summary"] = summaryJson(res.summary);
+  return out;
 }
 
 }  // namespace
@@ -90,9 +172,28 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       return 1;
     }
   }
-  if (sc.scripts.empty()) {
+  if (sc.scripts.empty() && sc.scenarios.empty()) {
     throw core::InputError({core::Severity::kError, *scenario, 0, 0, "kind", "",
-                            "holds no Script (or Scenario) document"});
+                            "holds no Script or Scenario document"});
+  }
+  if (sc.scripts.empty()) {
+    const scenarios::Scenario& scen = sc.scenarios.front();
+    const fl::CanarySpec& canary = ws.canary(args.getOr("--target", ""));
+    const scenarios::CompiledScenario compiled(scen);
+    const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), compiled,
+                                      options.meshProvider);
+    const auto res = scenarios::simulateFlagger(plan, compiled, seed);
+    if (format == "json") {
+      io.out << io::dumpJson(scenarioRunJson(res, canary.name, scen, seed));
+    } else {
+      printTable(io.out, res.run,
+                 "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +
+                     " in Scenario " + scen.name + " (" + scenarios::toString(scen.release) + " release, seed " +
+                     std::to_string(seed) + ")",
+                 &res.measured);
+      printSummary(io.out, res.summary);
+    }
+    return 0;
   }
   const core::Script& script = sc.scripts.front();
   std::string target = args.getOr("--target", script.target);
