@@ -23,7 +23,7 @@ BENCHMARK(BM_ArgoCompile);
 static void BM_ArgoVerdictVector(benchmark::State& state) {
   const MetricConditions m("result[0] >= 0.95", "result[0] < 0.90");
   auto buffer = std::make_shared<std::vector<double>>(1, 0.0);
-  const Value result = Value::floats(buffer);
+  const Value result = Value::sharedFloats(buffer);
   double x = 0.85;
   for (auto _ : state) {
     (*buffer)[0] = x;

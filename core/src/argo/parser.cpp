@@ -3,6 +3,7 @@
 // associates, and the first error with its position are the same. Constructs outside the
 // supported subset are parsed far enough to be named in an error.
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -771,6 +772,9 @@ class Parser {
   Token current_;
   std::optional<LexError> error_;
   int depth_ = 0;
+  int nesting_ = 0;
+  static constexpr std::size_t kMaxNodes = 10000;
+  static constexpr int kMaxNesting = 256;
 
   bool failed() const { return error_.has_value(); }
 
@@ -806,6 +810,26 @@ class Parser {
   }
 
   std::int32_t add(Node n) {
+    // parser.go `checkNodeLimit` with conf.DefaultMaxNodes.
+    if (program_.nodes.size() >= kMaxNodes) {
+      error("compilation failed: expression exceeds maximum allowed nodes");
+    }
+    // The checker and the interpreter recurse over the tree: bound its height (not an expr
+    // rule; Go's stacks grow, ours do not).
+    std::int32_t height = 0;
+    auto below = [&](std::int32_t child) {
+      if (child >= 0) {
+        height = std::max(height, program_.nodes[static_cast<std::size_t>(child)].height);
+      }
+    };
+    below(n.a);
+    below(n.b);
+    below(n.c);
+    for (std::int32_t k = 0; k < n.argCount; ++k) {
+      below(program_.args[static_cast<std::size_t>(n.firstArg + k)]);
+    }
+    n.height = height + 1;
+    if (n.height > kMaxNesting) error("expression is nested too deeply");
     program_.nodes.push_back(std::move(n));
     return static_cast<std::int32_t>(program_.nodes.size() - 1);
   }
@@ -829,6 +853,18 @@ class Parser {
 
   std::int32_t parseExpression(int precedence) {
     if (failed()) return -1;
+    // Go grows its stack; a fixed one needs a bound on nesting (not an expr rule).
+    if (nesting_ >= kMaxNesting) {
+      error("expression is nested too deeply");
+      return -1;
+    }
+    ++nesting_;
+    const std::int32_t node = parseExpressionBody(precedence);
+    --nesting_;
+    return node;
+  }
+
+  std::int32_t parseExpressionBody(int precedence) {
     if (precedence == 0 && current_.is(TokenKind::kOperator, "let")) {
       error(unsupported("let"));
       return -1;

@@ -87,6 +87,7 @@ struct Node {
   std::int32_t pos = 0;        // character offset of the node's token
   std::int32_t a = -1, b = -1, c = -1;
   std::int32_t firstArg = 0, argCount = 0;  // into Program::args
+  std::int32_t height = 1;                  // of the subtree rooted here
   std::int32_t constant = -1;               // kString
   std::int64_t intValue = 0;
   double floatValue = 0;

@@ -34,10 +34,10 @@ Value Value::string(std::string s) {
 }
 
 Value Value::floats(std::vector<double> values) {
-  return floats(std::make_shared<const std::vector<double>>(std::move(values)));
+  return sharedFloats(std::make_shared<const std::vector<double>>(std::move(values)));
 }
 
-Value Value::floats(std::shared_ptr<const std::vector<double>> values) {
+Value Value::sharedFloats(std::shared_ptr<const std::vector<double>> values) {
   Value v;
   v.kind_ = Kind::kFloatArray;
   v.ptr_ = values ? std::move(values) : std::make_shared<const std::vector<double>>();

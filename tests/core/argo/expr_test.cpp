@@ -13,6 +13,8 @@
 #include <thread>
 #include <vector>
 
+#include "rolloutlab/core/rng.h"
+
 using rolloutlab::core::InputError;
 using rolloutlab::core::argo::compile;
 using rolloutlab::core::argo::CompiledExpr;
@@ -526,4 +528,66 @@ TEST(ArgoExpr, ConcurrentEvaluation) {
   }
   for (auto& th : threads) th.join();
   for (int p : passes) EXPECT_EQ(p, 1000);
+}
+
+// Bad input never crashes: token soup (valid tokens in random order, stray bytes, broken UTF-8)
+// either compiles or reports an error with a position inside the text, for every kind of result.
+TEST(ArgoExpr, TokenSoupNeverCrashes) {
+  static const char* kTokens[] = {
+      "result",   "[",    "]",   "0",      "-1",     "1.5",      ".",   "foo",   "(",       ")",
+      "{",        "}",    "#",   "#index", ",",      "&&",       "||",  "and",   "not",     "in",
+      "?",        ":",    "??",  "+",      "*",      "/",        "%",   "**",    "==",      "<",
+      "'a'",      "\"",   "all", "map",    "filter", "len",      "max", "isNaN", "default", "asInt",
+      "nil",      "true", " ",   "\n",     "\xff",   "\xc3\xa9", "sum", "`",     "0x",      "1e",
+      "contains", "!",    "one", "count",  ".value", "-",        "^",   "abs",   "isNil",   ">="};
+  const Value results[] = {Value(),
+                           Value::boolean(true),
+                           Value::integer(3),
+                           Value::number(kNaN),
+                           Value::string("x"),
+                           vec({}),
+                           vec({0.5, 2}),
+                           Value::array({Value(), Value::number(1), Value::string("s")}),
+                           Value::map({{"value", Value::number(1)}, {"a", vec({1})}})};
+  rolloutlab::core::Rng rng(20240611);
+  int compiled = 0;
+  for (int n = 0; n < 3000; ++n) {
+    std::string src;
+    const int length = 1 + static_cast<int>(rng.next() % 12);
+    for (int k = 0; k < length; ++k) {
+      src += kTokens[rng.next() % (sizeof kTokens / sizeof kTokens[0])];
+      if (rng.next() % 3 == 0) src += ' ';
+    }
+    const CompiledExpr e = compileLenient(src);
+    compiled += e.ok();
+    for (const Value& r : results) {
+      Value out;
+      ExprError error;
+      if (!e.evaluate(r, &out, &error)) {
+        EXPECT_GE(error.line, 1) << src;
+        EXPECT_GE(error.column, 1) << src;
+        EXPECT_FALSE(error.message.empty()) << src;
+      }
+      (void)e.evalCondition(r);
+    }
+  }
+  EXPECT_GT(compiled, 0);
+}
+
+// parser.go `checkNodeLimit` (conf.DefaultMaxNodes = 10000) bounds an expression's size; a
+// fixed stack also needs a bound on its depth. Either way the answer is an error, not a crash.
+TEST(ArgoExpr, HugeOrDeepExpressionsAreErrors) {
+  const std::string parens = std::string(100000, '(') + "1" + std::string(100000, ')');
+  EXPECT_EQ(compileLenient(parens).compileError()->message, "expression is nested too deeply");
+  std::string chain = "result";
+  for (int i = 0; i < 3000; ++i) chain += " + result";
+  EXPECT_EQ(compileLenient(chain).compileError()->message, "expression is nested too deeply");
+  std::string wide = "[";
+  for (int i = 0; i < 12000; ++i) wide += "result, ";
+  wide += "1]";
+  EXPECT_EQ(compileLenient(wide).compileError()->message,
+            "compilation failed: expression exceeds maximum allowed nodes");
+  std::string ors = "result[0] > 0";
+  for (int i = 1; i < 100; ++i) ors += " || result[0] > " + std::to_string(i);
+  EXPECT_TRUE(compile(ors).evalCondition(vec({50})).value);
 }

@@ -52,7 +52,7 @@ class Value {
   static Value floats(std::vector<double> values);
   /// A []float64 sharing the caller's buffer: no allocation. The caller must not change the
   /// buffer while this Value (or a copy) is in use.
-  static Value floats(std::shared_ptr<const std::vector<double>> values);
+  static Value sharedFloats(std::shared_ptr<const std::vector<double>> values);
   static Value array(Array elements);
   static Value map(Map entries);
 
