@@ -741,16 +741,28 @@ RunTotals FlaggerSyntheticWorld::totals(double t) {
   auto& cv = st.var[static_cast<int>(Variant::kCanary)];
   if (!cv.active) return tot;
   const MeshLayout& L = plan_.layout();
-  const std::int64_t k = st.kAtOrAfter(static_cast<TimestampMs>(std::llround(t * 1000.0)));
+  // Counts up to the last scrape at or before t, plus a draw of what happened after it, up to t.
+  const std::int64_t k = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
   const Counts c = realize(st, scenario_, L, Variant::kCanary, k);
+  std::int64_t ok = c.ok, err = c.err;
+  Acc tail;
+  accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t, tail);
+  if (tail.total > 0) {
+    const std::int64_t n = st.traffic.poisson(tail.total);
+    const std::int64_t e = st.traffic.binomial(n, tail.err / tail.total);
+    ok += n - e;
+    err += e;
+  }
   Acc acc;
-  accumulate(st, scenario_, L, Variant::kCanary, st.tSec(cv.originK), st.tSec(k), acc);
-  const std::int64_t n = c.ok + c.err;
+  accumulate(st, scenario_, L, Variant::kCanary, st.tSec(cv.originK), t, acc);
+  const std::int64_t n = ok + err;
   // Requests that came from users (not mirrored copies or the load tester).
-  const std::int64_t users = acc.total > 0 ? st.traffic.binomial(n, std::min(1.0, acc.user / acc.total)) : 0;
-  const std::int64_t userErrors = acc.err > 0 ? st.traffic.binomial(c.err, std::min(1.0, acc.userErr / acc.err)) : 0;
-  tot.canaryRequests = static_cast<double>(users);
-  tot.canaryErrors = static_cast<double>(std::min(users, userErrors));
+  const double okMass = acc.total - acc.err;
+  const std::int64_t userOk = okMass > 0 ? st.traffic.binomial(ok, std::min(1.0, (acc.user - acc.userErr) / okMass)) : 0;
+  const std::int64_t userErr = acc.err > 0 ? st.traffic.binomial(err, std::min(1.0, acc.userErr / acc.err)) : 0;
+  (void)n;
+  tot.canaryRequests = static_cast<double>(userOk + userErr);
+  tot.canaryErrors = static_cast<double>(userErr);
   tot.excessErrors = acc.excess;
   return tot;
 }

@@ -1,6 +1,7 @@
 #include "rolloutlab/scenarios/scenario_decode.h"
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,12 @@ using io::ScalarKind;
 const char* toString(Release r) { return r == Release::kGood ? "good" : "bad"; }
 
 namespace {
+
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%g", v);
+  return b;
+}
 
 // A time: a number of seconds or a Go duration string ("90s", "1h30m").
 std::optional<double> seconds(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
@@ -102,7 +109,7 @@ void decodeLatency(Decoder& d, const YAML::Node& n, const std::string& path, Lat
     }
   }
   if (l.cdf.empty() && l.p99 <= l.p50) {
-    d.error(n, pathJoin(path, "p99"), std::to_string(l.p99), "must be greater than p50 (" + std::to_string(l.p50) + ")");
+    d.error(n, pathJoin(path, "p99"), num(l.p99), "must be greater than p50 (" + num(l.p50) + ")");
   }
 }
 
@@ -118,11 +125,8 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
                    const std::string& scenarioFile, core::Diagnostics& diags) {
   if (!d.expectMap(n, path)) return;
   d.checkFields(n, path, {"rps", "diurnal", "steps", "csv", "bursts", "dispersion", "matchFraction", "loadTestRps"});
-  int shapes = 0;
-  if (auto v = ranged(d, n, "rps", pathJoin(path, "rps"), 0, 1e9)) {
-    t.rps = *v;
-    ++shapes;
-  }
+  int shapes = Decoder::child(n, "rps").IsDefined() ? 1 : 0;
+  if (auto v = ranged(d, n, "rps", pathJoin(path, "rps"), 0, 1e9)) t.rps = *v;
   const YAML::Node di = d.object(n, "diurnal", pathJoin(path, "diurnal"));
   if (di.IsDefined()) {
     ++shapes;
@@ -220,10 +224,10 @@ void decodeEffect(Decoder& d, const YAML::Node& n, const std::string& path, Effe
   if (auto v = ranged(d, n, "latencyFactor", pathJoin(path, "latencyFactor"), 0, 1e6, true)) e.latencyFactor = *v;
   if (auto v = ranged(d, n, "p99Factor", pathJoin(path, "p99Factor"), 0, 1e6, true)) e.p99Factor = *v;
   if (e.kind == EffectSpec::Kind::kDrift && e.until <= e.at) {
-    d.error(n, pathJoin(path, "until"), std::to_string(e.until), "a drift needs until > at");
+    d.error(n, pathJoin(path, "until"), num(e.until), "a drift needs until > at");
   }
   if (e.kind == EffectSpec::Kind::kBursts && (e.every <= 0 || e.duration <= 0 || e.duration > e.every)) {
-    d.error(n, pathJoin(path, "duration"), std::to_string(e.duration), "bursts need 0 < duration <= every");
+    d.error(n, pathJoin(path, "duration"), num(e.duration), "bursts need 0 < duration <= every");
   }
 }
 
@@ -258,7 +262,7 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
   if (auto v = d.str(n, "mesh", pathJoin(path, "mesh"))) m.mesh = *v;
   if (auto v = seconds(d, n, "scrapeInterval", pathJoin(path, "scrapeInterval"))) {
     if (*v < 1) {
-      d.error(Decoder::child(n, "scrapeInterval"), pathJoin(path, "scrapeInterval"), std::to_string(*v), "must be at least 1s");
+      d.error(Decoder::child(n, "scrapeInterval"), pathJoin(path, "scrapeInterval"), num(*v), "must be at least 1s");
     } else {
       m.scrapeInterval = *v;
     }
@@ -289,7 +293,7 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       d.require(o[i], "to", pathJoin(p, "to"));
       if (auto v = seconds(d, o[i], "from", pathJoin(p, "from"))) out.from = *v;
       if (auto v = seconds(d, o[i], "to", pathJoin(p, "to"))) out.to = *v;
-      if (out.to <= out.from) d.error(o[i], pathJoin(p, "to"), std::to_string(out.to), "must be after from");
+      if (out.to <= out.from) d.error(o[i], pathJoin(p, "to"), num(out.to), "must be after from");
       m.outages.push_back(out);
     }
   }
@@ -432,7 +436,7 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
   }
   if (auto v = seconds(d, spec, "duration", "spec.duration")) {
     if (*v <= 0 || *v > 30 * 86400.0) {
-      d.error(Decoder::child(spec, "duration"), "spec.duration", std::to_string(*v), "must be > 0 and at most 30 days");
+      d.error(Decoder::child(spec, "duration"), "spec.duration", num(*v), "must be > 0 and at most 30 days");
     } else {
       s.duration = *v;
     }
