@@ -14,66 +14,6 @@ namespace fl = core::flagger;
 namespace pq = core::promql;
 using pq::TimestampMs;
 
-namespace {
-
-constexpr int kMaxBuckets = 32;  // finite bounds + the +Inf bucket
-constexpr double kInf = std::numeric_limits<double>::infinity();
-constexpr std::int64_t kUnknown = std::numeric_limits<std::int64_t>::min();
-constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
-
-// Cumulative counts of one variant at one scrape, since the variant's origin.
-struct Counts {
-  std::int64_t ok = 0;
-  std::int64_t err = 0;
-  std::array<std::int64_t, kMaxBuckets> bOk{};  // per bucket (not cumulative); all requests when
-  std::array<std::int64_t, kMaxBuckets> bErr{}; // the histogram has no status label
-  double sumOk = 0;
-  double sumErr = 0;
-};
-
-struct Point {
-  std::int64_t k = 0;
-  Counts c;
-};
-
-// Expected masses over an interval.
-struct Acc {
-  double total = 0, err = 0;
-  std::array<double, kMaxBuckets> mOk{}, mErr{};
-  double meanOk = 0, meanErr = 0;  // sum of lambda * E[latency]
-  double m2Ok = 0, m2Err = 0;      // sum of lambda * E[latency^2]
-  double user = 0, userErr = 0, excess = 0;
-};
-
-// What the world knows of a mix: cached per distinct mix.
-struct MixStats {
-  Mix mix;
-  double p = 0;
-  std::array<double, kMaxBuckets> q{};
-  double mean = 0, m2 = 0;
-};
-
-bool sameMix(const Mix& a, const Mix& b) {
-  if (a.components.size() != b.components.size()) return false;
-  for (std::size_t i = 0; i < a.components.size(); ++i) {
-    const auto& x = a.components[i];
-    const auto& y = b.components[i];
-    if (x.weight != y.weight || x.errorRate != y.errorRate || x.factor != y.factor || x.kappa != y.kappa) {
-      return false;
-    }
-  }
-  return true;
-}
-
-}  // namespace
-
-struct SeriesInfo {
-  Variant v = Variant::kCanary;
-  enum class Kind { kOk, kErr, kBucket, kCount, kSum } kind = Kind::kOk;
-  int code = -1;  // 0 success, 1 error, -1 all
-  int bucket = 0;
-};
-
 // ---- CompiledScenario -----------------------------------------------------------------------
 
 CompiledScenario::CompiledScenario(Scenario s)
@@ -110,9 +50,9 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
   const std::string provider = canary.effectiveProvider(meshProvider);
   layout_ = meshLayout(sc.metrics.mesh.empty() ? provider : sc.metrics.mesh);
   if (!sc.metrics.buckets.empty()) {
-    if (sc.metrics.buckets.size() + 1 > static_cast<std::size_t>(kMaxBuckets)) {
+    if (sc.metrics.buckets.size() + 1 > static_cast<std::size_t>(32)) {
       throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.buckets", "",
-                              "at most " + std::to_string(kMaxBuckets - 1) + " bucket bounds"});
+                              "at most " + std::to_string(31) + " bucket bounds"});
     }
     layout_.buckets = sc.metrics.buckets;
   }
@@ -220,222 +160,10 @@ const PreparedCheck& FlaggerPlan::check(int metricIndex, fl::CheckKind kind) con
   return checks_[static_cast<std::size_t>(checkIndex(metricIndex, kind))];
 }
 
-// ---- the world's state ----------------------------------------------------------------------
-
-struct FlaggerSyntheticWorld::State {
-  core::Rng traffic{0}, gates{0}, errors{0}, models{0};
-  TimestampMs phaseMs = 0;
-  TimestampMs stepMs = 15000;
-
-  struct VariantState {
-    bool active = false;
-    std::int64_t originK = 0;
-    std::vector<Point> pts;
-    std::int64_t birthOk = kUnknown, birthErr = kUnknown;  // first scrape with a positive count
-    std::int64_t zeroOkUpTo = kUnknown, zeroErrUpTo = kUnknown;
-  } var[2];
-
-  struct Segment {
-    double from = -kInf;
-    double live[2] = {0.0, 1.0};  // share of user traffic on canary / primary
-    double mirror = 0.0;          // share of user traffic copied to the canary
-  };
-  std::vector<Segment> segments;
-  double tUp = kInf, tDown = kInf, tPromote = kInf;
-  fl::Phase lastPhase = fl::Phase::kInitialized;
-  std::map<int, double> firstCall;
-  std::vector<MixStats> cache[2];
-  std::vector<pq::Sample> scratch;
-
-  TimestampMs tMs(std::int64_t k) const { return phaseMs + k * stepMs; }
-  double tSec(std::int64_t k) const { return static_cast<double>(tMs(k)) / 1000.0; }
-  std::int64_t kAtOrBefore(TimestampMs ms) const {
-    const TimestampMs d = ms - phaseMs;
-    return d >= 0 ? d / stepMs : -((-d + stepMs - 1) / stepMs);
-  }
-  std::int64_t kAtOrAfter(TimestampMs ms) const {
-    const TimestampMs d = ms - phaseMs;
-    return d >= 0 ? (d + stepMs - 1) / stepMs : -((-d) / stepMs);
-  }
-};
-
-namespace {
-
-using State = FlaggerSyntheticWorld::State;
-
-const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v, double t) {
-  Mix mix = sc.behaviour(v).at(t);
-  auto& cache = st.cache[static_cast<int>(v)];
-  for (const auto& c : cache) {
-    if (sameMix(c.mix, mix)) return c;
-  }
-  MixStats s;
-  s.p = mix.errorRate();
-  std::vector<double> q;
-  bucketProbabilities(mix, sc.behaviour(v).latency(), layout.buckets, layout.unitPerMs, q);
-  for (std::size_t i = 0; i < q.size() && i < static_cast<std::size_t>(kMaxBuckets); ++i) s.q[i] = q[i];
-  double mean = 0, var = 0;
-  mixMoments(mix, sc.behaviour(v).latency(), mean, var);
-  s.mean = mean * layout.unitPerMs;
-  s.m2 = (var + mean * mean) * layout.unitPerMs * layout.unitPerMs;
-  s.mix = std::move(mix);
-  if (cache.size() >= 16) cache.erase(cache.begin());
-  cache.push_back(std::move(s));
-  return cache.back();
-}
-
-const State::Segment& segmentAt(const State& st, double t) {
-  // Segments are few and appended in time order: scan from the end.
-  for (auto it = st.segments.rbegin(); it != st.segments.rend(); ++it) {
-    if (it->from <= t) return *it;
-  }
-  return st.segments.front();
-}
-
-// Expected masses of a variant over (a, b].
-void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v, double a, double b,
-                Acc& acc) {
-  if (b <= a) return;
-  const bool canary = v == Variant::kCanary;
-  double cutsBuf[64];
-  std::vector<double> extra;
-  int n = 0;
-  auto add = [&](double x) {
-    if (x > a && x < b) {
-      if (n < 64) {
-        cutsBuf[n++] = x;
-      } else {
-        extra.push_back(x);
-      }
-    }
-  };
-  for (const auto& s : st.segments) add(s.from);
-  if (canary) {
-    add(st.tUp);
-    add(st.tDown);
-    std::vector<double> bp;
-    sc.behaviour(v).breakpoints(a, b, bp);
-    for (double x : bp) add(x);
-    if (sc.behaviour(v).rampingIn(a, b)) {
-      const double step = static_cast<double>(st.stepMs) / 1000.0;
-      for (double x = std::floor(a / step) * step + step; x < b; x += step) add(x);
-    }
-  }
-  std::vector<double> cuts(cutsBuf, cutsBuf + n);
-  cuts.insert(cuts.end(), extra.begin(), extra.end());
-  cuts.push_back(a);
-  cuts.push_back(b);
-  std::sort(cuts.begin(), cuts.end());
-  const double loadRps = sc.spec().traffic.loadTestRps;
-  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-    const double lo = cuts[i], hi = cuts[i + 1];
-    if (hi <= lo) continue;
-    const double mid = 0.5 * (lo + hi);
-    const auto& seg = segmentAt(st, mid);
-    const double userShare = seg.live[static_cast<int>(v)];
-    const double mirror = canary ? seg.mirror : 0.0;
-    double rpsInt = 0.0;
-    if (userShare + mirror > 0) rpsInt = sc.traffic().integral(lo, hi);
-    const double user = userShare * rpsInt;
-    double lam = user + mirror * rpsInt;
-    if (canary && loadRps > 0 && mid >= st.tUp && mid < st.tDown) lam += loadRps * (hi - lo);
-    if (lam <= 0) continue;
-    const MixStats& ms = mixStats(st, sc, layout, v, mid);
-    acc.total += lam;
-    acc.err += lam * ms.p;
-    for (std::size_t k = 0; k <= layout.buckets.size(); ++k) {
-      acc.mOk[k] += lam * (1 - ms.p) * ms.q[k];
-      acc.mErr[k] += lam * ms.p * ms.q[k];
-    }
-    acc.meanOk += lam * (1 - ms.p) * ms.mean;
-    acc.meanErr += lam * ms.p * ms.mean;
-    acc.m2Ok += lam * (1 - ms.p) * ms.m2;
-    acc.m2Err += lam * ms.p * ms.m2;
-    if (canary && user > 0) {
-      acc.user += user;
-      acc.userErr += user * ms.p;
-      const MixStats& pm = mixStats(st, sc, layout, Variant::kPrimary, mid);
-      acc.excess += user * (ms.p - pm.p);
-    }
-  }
-}
-
-void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k, std::int64_t* out) {
-  double rest = 0;
-  for (std::size_t i = 0; i < k; ++i) rest += mass[i];
-  for (std::size_t i = 0; i < k && n > 0; ++i) {
-    if (mass[i] <= 0) continue;
-    if (i + 1 == k || mass[i] >= rest) {
-      out[i] += n;
-      n = 0;
-      break;
-    }
-    const std::int64_t x = rng.binomial(n, mass[i] / rest);
-    out[i] += x;
-    n -= x;
-    rest -= mass[i];
-  }
-  if (n > 0) out[k - 1] += n;  // rounding left mass: the last bucket (+Inf) takes it
-}
-
-// A sum of n latencies with the given first and second moments (normal approximation).
-double drawSum(core::Rng& rng, std::int64_t n, double mean, double m2) {
-  if (n <= 0) return 0.0;
-  const double var = std::max(0.0, m2 - mean * mean);
-  const double nd = static_cast<double>(n);
-  return std::max(0.0, nd * mean + std::sqrt(nd * var) * rng.normal());
-}
-
-}  // namespace
-
-// ---- world ------------------------------------------------------------------------------------
+// ---- world ----
 
 FlaggerSyntheticWorld::FlaggerSyntheticWorld(const FlaggerPlan& plan, const CompiledScenario& scenario)
-    : plan_(plan), scenario_(scenario), st_(std::make_unique<State>()) {
-  const MeshLayout& L = plan.layout();
-  const std::size_t nb = L.buckets.size();
-  auto addSeries = [&](Variant v, const std::string& name, std::vector<std::pair<std::string, std::string>> extra,
-                       SeriesInfo::Kind kind, int code, int bucket) {
-    auto lbl = L.labels(v, plan.workload());
-    lbl.emplace_back("__name__", name);
-    for (auto& e : extra) lbl.push_back(std::move(e));
-    std::vector<pq::Label> items;
-    for (auto& [k, val] : lbl) items.push_back({k, val});
-    labels_.emplace_back(std::move(items));
-    series_.push_back(SeriesInfo{v, kind, code, bucket});
-  };
-  auto fmtLe = [](double b) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", b);
-    // Shortest representation that round-trips, as Prometheus client libraries format le.
-    for (int prec = 1; prec <= 17; ++prec) {
-      std::snprintf(buf, sizeof buf, "%.*g", prec, b);
-      if (std::strtod(buf, nullptr) == b) break;
-    }
-    return std::string(buf);
-  };
-  for (Variant v : {Variant::kCanary, Variant::kPrimary}) {
-    if (!L.counter.empty()) {
-      addSeries(v, L.counter, {{L.codeLabel, L.successCode}}, SeriesInfo::Kind::kOk, 0, 0);
-      addSeries(v, L.counter, {{L.codeLabel, L.errorCode}}, SeriesInfo::Kind::kErr, 1, 0);
-    }
-    if (!L.histogram.empty()) {
-      const std::vector<int> codes = L.histogramByCode ? std::vector<int>{0, 1} : std::vector<int>{-1};
-      for (int code : codes) {
-        std::vector<std::pair<std::string, std::string>> codeLbl;
-        if (code >= 0) codeLbl.emplace_back(L.codeLabel, code == 0 ? L.successCode : L.errorCode);
-        if (L.bucketsExported) {
-          for (std::size_t i = 0; i <= nb; ++i) {
-            auto e = codeLbl;
-            e.emplace_back("le", i < nb ? fmtLe(L.buckets[i]) : "+Inf");
-            addSeries(v, L.histogram + "_bucket", e, SeriesInfo::Kind::kBucket, code, static_cast<int>(i));
-          }
-        }
-        addSeries(v, L.histogram + "_count", codeLbl, SeriesInfo::Kind::kCount, code, 0);
-        addSeries(v, L.histogram + "_sum", codeLbl, SeriesInfo::Kind::kSum, code, 0);
-      }
-    }
-  }
+    : plan_(plan), scenario_(scenario), series_(plan.layout(), plan.workload(), scenario) {
   for (const auto& pc : plan.checks()) {
     queries_.push_back(pc.prepared ? std::make_shared<pq::PreparedQuery>(*pc.prepared) : nullptr);
   }
@@ -444,336 +172,60 @@ FlaggerSyntheticWorld::FlaggerSyntheticWorld(const FlaggerPlan& plan, const Comp
 FlaggerSyntheticWorld::~FlaggerSyntheticWorld() = default;
 
 void FlaggerSyntheticWorld::reset(std::uint64_t seed) {
-  State& st = *st_;
-  st.traffic.reseed(core::deriveSeed(seed, 1));
-  st.gates.reseed(core::deriveSeed(seed, 2));
-  st.errors.reseed(core::deriveSeed(seed, 3));
-  st.models.reseed(core::deriveSeed(seed, 4));
-  st.stepMs = static_cast<TimestampMs>(std::llround(scenario_.spec().metrics.scrapeInterval * 1000.0));
-  // Where the scrapes fall relative to the ticks: uniform over one scrape interval.
-  core::Rng phase(core::deriveSeed(seed, 5));
-  st.phaseMs = static_cast<TimestampMs>(phase.uniform() * static_cast<double>(st.stepMs));
-  for (auto& v : st.var) v = State::VariantState{};
-  // The primary has been serving for hours: its series exist from 2 h before t = 0.
-  auto& p = st.var[static_cast<int>(Variant::kPrimary)];
-  p.active = true;
-  p.originK = st.kAtOrBefore(-7200 * 1000);
-  p.pts.assign(1, Point{p.originK, Counts{}});
-  p.birthOk = p.birthErr = p.originK;
-  st.segments.assign(1, State::Segment{});
-  st.tUp = st.tDown = st.tPromote = kInf;
-  st.lastPhase = fl::Phase::kInitialized;
-  st.firstCall.clear();
+  series_.reset(seed);
+  tPromote_ = std::numeric_limits<double>::infinity();
+  lastPhase_ = fl::Phase::kInitialized;
+  firstCall_.clear();
 }
 
-namespace {
-
-// The counts of a variant at scrape k, drawing them if needed. Returns a copy (points may move).
-Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v, std::int64_t k) {
-  auto& vs = st.var[static_cast<int>(v)];
-  if (!vs.active || k <= vs.originK) return Counts{};
-  auto& pts = vs.pts;
-  auto it = std::lower_bound(pts.begin(), pts.end(), k, [](const Point& p, std::int64_t x) { return p.k < x; });
-  if (it != pts.end() && it->k == k) return it->c;
-  const std::size_t nb = L.buckets.size() + 1;
-  const bool byCode = L.histogramByCode;
-  const double dispersion = sc.spec().traffic.dispersion;
-  if (it == pts.end()) {
-    // Forward: a fresh draw of everything between the last realised scrape and k.
-    const Point& last = pts.back();
-    Acc acc;
-    accumulate(st, sc, L, v, st.tSec(last.k), st.tSec(k), acc);
-    Point p{k, last.c};
-    if (acc.total > 0) {
-      const std::int64_t n = dispersion > 0
-                                 ? st.traffic.negativeBinomial(acc.total, dispersion * static_cast<double>(k - last.k))
-                                 : st.traffic.poisson(acc.total);
-      const std::int64_t e = st.traffic.binomial(n, acc.err / acc.total);
-      const std::int64_t s = n - e;
-      p.c.ok += s;
-      p.c.err += e;
-      if (L.bucketsExported) {
-        if (byCode) {
-          multinomial(st.traffic, s, acc.mOk.data(), nb, p.c.bOk.data());
-          multinomial(st.traffic, e, acc.mErr.data(), nb, p.c.bErr.data());
-        } else {
-          std::array<double, kMaxBuckets> m{};
-          for (std::size_t i = 0; i < nb; ++i) m[i] = acc.mOk[i] + acc.mErr[i];
-          multinomial(st.traffic, n, m.data(), nb, p.c.bOk.data());
-        }
-      }
-      const double okMass = acc.total - acc.err;
-      if (byCode) {
-        if (s > 0) p.c.sumOk += drawSum(st.traffic, s, acc.meanOk / okMass, acc.m2Ok / okMass);
-        if (e > 0) p.c.sumErr += drawSum(st.traffic, e, acc.meanErr / acc.err, acc.m2Err / acc.err);
-      } else if (n > 0) {
-        p.c.sumOk += drawSum(st.traffic, n, (acc.meanOk + acc.meanErr) / acc.total, (acc.m2Ok + acc.m2Err) / acc.total);
-      }
-    }
-    pts.push_back(p);
-    return p.c;
-  }
-  // Bridge: split what happened between the realised neighbours, category by category.
-  const Point lo = *(it - 1);
-  const Point hi = *it;
-  Acc a, b;
-  accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(k), a);
-  accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(hi.k), b);
-  auto split = [&](std::int64_t n, double part, double whole) -> std::int64_t {
-    if (n <= 0) return 0;
-    const double p = whole > 0 ? std::clamp(part / whole, 0.0, 1.0) : 0.5;
-    return st.traffic.binomial(n, p);
-  };
-  Point p{k, lo.c};
-  const std::int64_t dOk = split(hi.c.ok - lo.c.ok, a.total - a.err, b.total - b.err);
-  const std::int64_t dErr = split(hi.c.err - lo.c.err, a.err, b.err);
-  p.c.ok += dOk;
-  p.c.err += dErr;
-  if (L.bucketsExported) {
-    for (std::size_t i = 0; i < nb; ++i) {
-      if (byCode) {
-        p.c.bOk[i] += split(hi.c.bOk[i] - lo.c.bOk[i], a.mOk[i], b.mOk[i]);
-        p.c.bErr[i] += split(hi.c.bErr[i] - lo.c.bErr[i], a.mErr[i], b.mErr[i]);
-      } else {
-        p.c.bOk[i] += split(hi.c.bOk[i] - lo.c.bOk[i], a.mOk[i] + a.mErr[i], b.mOk[i] + b.mErr[i]);
-      }
-    }
-  }
-  auto share = [](double d, std::int64_t part, std::int64_t whole) {
-    return whole > 0 ? d * static_cast<double>(part) / static_cast<double>(whole) : 0.0;
-  };
-  if (byCode) {
-    p.c.sumOk += share(hi.c.sumOk - lo.c.sumOk, dOk, hi.c.ok - lo.c.ok);
-    p.c.sumErr += share(hi.c.sumErr - lo.c.sumErr, dErr, hi.c.err - lo.c.err);
-  } else {
-    p.c.sumOk += share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
-  }
-  pts.insert(it, p);
-  return p.c;
-}
-
-double seriesValue(const SeriesInfo& s, const Counts& c) {
-  switch (s.kind) {
-    case SeriesInfo::Kind::kOk: return static_cast<double>(c.ok);
-    case SeriesInfo::Kind::kErr: return static_cast<double>(c.err);
-    case SeriesInfo::Kind::kCount:
-      return static_cast<double>(s.code == 0 ? c.ok : s.code == 1 ? c.err : c.ok + c.err);
-    case SeriesInfo::Kind::kSum: return s.code == 1 ? c.sumErr : s.code == 0 ? c.sumOk : c.sumOk + c.sumErr;
-    case SeriesInfo::Kind::kBucket: {
-      const auto& b = s.code == 1 ? c.bErr : c.bOk;
-      std::int64_t sum = 0;
-      for (int i = 0; i <= s.bucket; ++i) sum += b[static_cast<std::size_t>(i)];
-      return static_cast<double>(sum);
-    }
-  }
-  return 0.0;
-}
-
-// Which birth a series waits for: 0 = first success, 1 = first error, 2 = first request.
-int birthGroup(const SeriesInfo& s) {
-  if (s.kind == SeriesInfo::Kind::kOk) return 0;
-  if (s.kind == SeriesInfo::Kind::kErr) return 1;
-  return s.code == 0 ? 0 : s.code == 1 ? 1 : 2;
-}
-
-bool born(int group, const Counts& c) {
-  return group == 0 ? c.ok > 0 : group == 1 ? c.err > 0 : c.ok + c.err > 0;
-}
-
-// The first scrape in [a, b] at which the series exists, or kNever.
-std::int64_t firstExisting(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v, int group,
-                           std::int64_t a, std::int64_t b) {
-  auto& vs = st.var[static_cast<int>(v)];
-  if (!vs.active) return kNever;
-  if (v == Variant::kPrimary) return std::max(a, vs.originK);
-  a = std::max(a, vs.originK + 1);
-  if (a > b) return kNever;
-  auto birth = [&](int g) -> std::int64_t& { return g == 0 ? vs.birthOk : vs.birthErr; };
-  auto zeroUpTo = [&](int g) -> std::int64_t& { return g == 0 ? vs.zeroOkUpTo : vs.zeroErrUpTo; };
-  if (group == 2) {
-    const std::int64_t x = firstExisting(st, sc, L, v, 0, a, b);
-    const std::int64_t y = firstExisting(st, sc, L, v, 1, a, b);
-    return std::min(x, y);
-  }
-  std::int64_t& bk = birth(group);
-  if (bk != kUnknown) return bk <= b ? std::max(a, bk) : kNever;
-  std::int64_t lo = std::max(a - 1, zeroUpTo(group));  // known not born at lo (or lo < a)
-  if (lo < a) {
-    if (born(group, realize(st, sc, L, v, a))) return a;
-    lo = a;
-  }
-  if (lo >= b) return kNever;
-  if (!born(group, realize(st, sc, L, v, b))) {
-    zeroUpTo(group) = std::max(zeroUpTo(group), b);
-    return kNever;
-  }
-  std::int64_t hi = b;
-  while (hi - lo > 1) {
-    const std::int64_t mid = lo + (hi - lo) / 2;
-    if (born(group, realize(st, sc, L, v, mid))) {
-      hi = mid;
-    } else {
-      lo = mid;
-    }
-  }
-  bk = hi;
-  return hi;
-}
-
-}  // namespace
-
-void FlaggerSyntheticWorld::select(const std::vector<pq::Matcher>& matchers, std::vector<pq::SeriesRef>& out) {
-  out.clear();
-  for (std::size_t i = 0; i < labels_.size(); ++i) {
-    bool ok = true;
-    for (const auto& m : matchers) {
-      if (!m.matches(labels_[i].get(m.name))) {
-        ok = false;
-        break;
-      }
-    }
-    if (ok) out.push_back(i);
-  }
-}
-
-const pq::Labels& FlaggerSyntheticWorld::labels(pq::SeriesRef s) const { return labels_[s]; }
-
-pq::RangeSummary FlaggerSyntheticWorld::rangeSummary(pq::SeriesRef s, TimestampMs from, TimestampMs to) {
-  State& st = *st_;
-  const SeriesInfo& si = series_[s];
-  const MeshLayout& L = plan_.layout();
-  pq::RangeSummary r;
-  const std::int64_t a = st.kAtOrAfter(from - kEpochMs);
-  const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
-  if (a > b) return r;
-  const std::int64_t f = firstExisting(st, scenario_, L, si.v, birthGroup(si), a, b);
-  if (f == kNever || f > b) return r;
-  r.count = static_cast<std::size_t>(b - f + 1);
-  r.first = {kEpochMs + st.tMs(f), seriesValue(si, realize(st, scenario_, L, si.v, f))};
-  r.last = {kEpochMs + st.tMs(b), seriesValue(si, realize(st, scenario_, L, si.v, b))};
-  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), seriesValue(si, realize(st, scenario_, L, si.v, b - 1))};
-  return r;
-}
-
-std::optional<pq::Sample> FlaggerSyntheticWorld::latest(pq::SeriesRef s, TimestampMs t, TimestampMs lookback) {
-  State& st = *st_;
-  const SeriesInfo& si = series_[s];
-  const std::int64_t b = st.kAtOrBefore(t - kEpochMs);
-  const std::int64_t a = st.kAtOrAfter(t - lookback - kEpochMs);
-  if (a > b) return std::nullopt;
-  const std::int64_t f = firstExisting(st, scenario_, plan_.layout(), si.v, birthGroup(si), b, b);
-  if (f == kNever) return std::nullopt;
-  return pq::Sample{kEpochMs + st.tMs(b), seriesValue(si, realize(st, scenario_, plan_.layout(), si.v, b))};
-}
-
-void FlaggerSyntheticWorld::samples(pq::SeriesRef s, TimestampMs from, TimestampMs to, std::vector<pq::Sample>& out) {
-  out.clear();
-  State& st = *st_;
-  const SeriesInfo& si = series_[s];
-  const std::int64_t a = st.kAtOrAfter(from - kEpochMs);
-  const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
-  if (a > b) return;
-  const std::int64_t f = firstExisting(st, scenario_, plan_.layout(), si.v, birthGroup(si), a, b);
-  if (f == kNever) return;
-  for (std::int64_t k = f; k <= b; ++k) {
-    out.push_back({kEpochMs + st.tMs(k), seriesValue(si, realize(st, scenario_, plan_.layout(), si.v, k))});
-  }
-}
-
-// ---- closed loop ------------------------------------------------------------------------------
+RunTotals FlaggerSyntheticWorld::totals(double t) { return series_.totals(t); }
 
 void FlaggerSyntheticWorld::afterTick(double t, const fl::TickRecord& rec) {
-  State& st = *st_;
   const fl::Phase phase = rec.status.phase;
   auto active = [](fl::Phase p) {
     return p == fl::Phase::kProgressing || p == fl::Phase::kWaitingPromotion || p == fl::Phase::kPromoting ||
            p == fl::Phase::kFinalising;
   };
   // checkCanaryStatus: ScaleFromZero when the analysis starts.
-  if (phase == fl::Phase::kProgressing && !active(st.lastPhase)) {
-    auto& c = st.var[static_cast<int>(Variant::kCanary)];
-    if (!c.active) {
-      c.active = true;
-      c.originK = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
-      c.pts.assign(1, Point{c.originK, Counts{}});
-    }
-    st.tUp = t;
-    st.tDown = kInf;
-  }
-  if (phase == fl::Phase::kPromoting && st.lastPhase != fl::Phase::kPromoting) st.tPromote = t;
+  if (phase == fl::Phase::kProgressing && !active(lastPhase_)) series_.scaleUp(t);
+  if (phase == fl::Phase::kPromoting && lastPhase_ != fl::Phase::kPromoting) tPromote_ = t;
   if (rec.final == fl::TickRecord::Final::kPromoted || rec.final == fl::TickRecord::Final::kRolledBack ||
       rec.final == fl::TickRecord::Final::kSkippedAnalysis) {
-    st.tDown = t;  // the canary is scaled to zero
+    series_.scaleDown(t);  // the canary is scaled to zero
   }
-  st.lastPhase = phase;
+  lastPhase_ = phase;
 
   // Routes -> shares of live traffic.
   const fl::CanarySpec& c = plan_.canary();
-  State::Segment seg;
-  seg.from = t;
+  double live0 = 0, live1 = 1, mirror = 0;
   if (plan_.engine().provider() == "kubernetes") {
-    seg.live[0] = 0.0;  // no traffic shifting: live traffic stays on the primary service
-    seg.live[1] = 1.0;
+    live0 = 0.0;  // no traffic shifting: live traffic stays on the primary service
+    live1 = 1.0;
   } else {
     const double cw = rec.routes.canaryWeight / 100.0;
     const double pw = rec.routes.primaryWeight / 100.0;
     if (c.strategy() == fl::Strategy::kABTesting) {
-      seg.live[0] = scenario_.spec().traffic.matchFraction * cw;
-      seg.live[1] = 1.0 - seg.live[0];
+      live0 = scenario_.spec().traffic.matchFraction * cw;
+      live1 = 1.0 - live0;
     } else {
-      seg.live[0] = cw;
-      seg.live[1] = pw;
+      live0 = cw;
+      live1 = pw;
     }
     if (rec.routes.mirrored) {
       const int mw = c.analysis.mirrorWeight > 0 ? c.analysis.mirrorWeight : 100;
-      seg.mirror = seg.live[1] * mw / 100.0;
+      mirror = live1 * mw / 100.0;
     }
   }
-  const auto& last = st.segments.back();
-  if (last.live[0] != seg.live[0] || last.live[1] != seg.live[1] || last.mirror != seg.mirror) {
-    st.segments.push_back(seg);
-  }
-}
-
-RunTotals FlaggerSyntheticWorld::totals(double t) {
-  State& st = *st_;
-  RunTotals tot;
-  auto& cv = st.var[static_cast<int>(Variant::kCanary)];
-  if (!cv.active) return tot;
-  const MeshLayout& L = plan_.layout();
-  // Counts up to the last scrape at or before t, plus a draw of what happened after it, up to t.
-  const std::int64_t k = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
-  const Counts c = realize(st, scenario_, L, Variant::kCanary, k);
-  std::int64_t ok = c.ok, err = c.err;
-  Acc tail;
-  accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t, tail);
-  if (tail.total > 0) {
-    const std::int64_t n = st.traffic.poisson(tail.total);
-    const std::int64_t e = st.traffic.binomial(n, tail.err / tail.total);
-    ok += n - e;
-    err += e;
-  }
-  Acc acc;
-  accumulate(st, scenario_, L, Variant::kCanary, st.tSec(cv.originK), t, acc);
-  const std::int64_t n = ok + err;
-  // Requests that came from users (not mirrored copies or the load tester).
-  const double okMass = acc.total - acc.err;
-  const std::int64_t userOk = okMass > 0 ? st.traffic.binomial(ok, std::min(1.0, (acc.user - acc.userErr) / okMass)) : 0;
-  const std::int64_t userErr = acc.err > 0 ? st.traffic.binomial(err, std::min(1.0, acc.userErr / acc.err)) : 0;
-  (void)n;
-  tot.canaryRequests = static_cast<double>(userOk + userErr);
-  tot.canaryErrors = static_cast<double>(userErr);
-  tot.excessErrors = acc.excess;
-  return tot;
+  series_.setShares(t, live0, live1, mirror);
 }
 
 // ---- the world's answers -----------------------------------------------------------------------
 
 fl::Readiness FlaggerSyntheticWorld::canaryReady(double t, fl::Phase) {
-  const State& st = *st_;
   const ClusterSpec& cl = scenario_.spec().cluster;
-  if (!std::isfinite(st.tUp)) return fl::Readiness::kReady;
-  const double since = t - st.tUp;
+  const double up = series_.canaryUpSince();
+  if (!std::isfinite(up)) return fl::Readiness::kReady;
+  const double since = t - up;
   const double deadline = plan_.canary().progressDeadline();
   if (cl.canaryNeverReady || cl.canaryStartup > deadline) {
     return since >= deadline ? fl::Readiness::kDeadlineExceeded : fl::Readiness::kWaiting;
@@ -782,12 +234,11 @@ fl::Readiness FlaggerSyntheticWorld::canaryReady(double t, fl::Phase) {
 }
 
 fl::Readiness FlaggerSyntheticWorld::primaryReady(double t, fl::Phase phase) {
-  const State& st = *st_;
   const ClusterSpec& cl = scenario_.spec().cluster;
-  if ((phase != fl::Phase::kPromoting && phase != fl::Phase::kFinalising) || !std::isfinite(st.tPromote)) {
+  if ((phase != fl::Phase::kPromoting && phase != fl::Phase::kFinalising) || !std::isfinite(tPromote_)) {
     return fl::Readiness::kReady;
   }
-  const double since = t - st.tPromote;
+  const double since = t - tPromote_;
   const double deadline = plan_.canary().progressDeadline();
   if (cl.primaryFailsPromotion || cl.primaryRollout > deadline) {
     return since >= deadline ? fl::Readiness::kDeadlineExceeded : fl::Readiness::kWaiting;
@@ -796,7 +247,6 @@ fl::Readiness FlaggerSyntheticWorld::primaryReady(double t, fl::Phase phase) {
 }
 
 bool FlaggerSyntheticWorld::webhook(double t, const fl::WebhookSpec& hook, int index, fl::Phase) {
-  State& st = *st_;
   const auto& gates = scenario_.spec().webhooks;
   auto it = gates.find(hook.name);
   if (it == gates.end()) it = gates.find(fl::toString(hook.type));
@@ -805,25 +255,24 @@ bool FlaggerSyntheticWorld::webhook(double t, const fl::WebhookSpec& hook, int i
     return hook.type != fl::WebhookType::kRollback;
   }
   const GateSpec& g = it->second;
-  auto [fc, inserted] = st.firstCall.emplace(index, t);
+  auto [fc, inserted] = firstCall_.emplace(index, t);
   switch (g.kind) {
     case GateSpec::Kind::kPass: return true;
     case GateSpec::Kind::kFail: return false;
     case GateSpec::Kind::kPassAfter: return t - fc->second >= g.after;
-    case GateSpec::Kind::kFlaky: return st.gates.uniform() >= g.failProbability;
+    case GateSpec::Kind::kFlaky: return series_.rng(MeshSeries::Stream::kGates).uniform() >= g.failProbability;
   }
   (void)inserted;
   return true;
 }
 
 fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m, int index, fl::CheckKind kind) {
-  State& st = *st_;
   const PreparedCheck& pc = plan_.check(index, kind);
   const MetricsSpec& ms = scenario_.spec().metrics;
   for (const auto& o : ms.outages) {
     if (t >= o.from && t < o.to) return fl::MetricAnswer::error("metrics backend unavailable (scenario outage)");
   }
-  if (ms.queryErrorRate > 0 && st.errors.uniform() < ms.queryErrorRate) {
+  if (ms.queryErrorRate > 0 && series_.rng(MeshSeries::Stream::kErrors).uniform() < ms.queryErrorRate) {
     return fl::MetricAnswer::error("query failed (scenario query error rate)");
   }
   switch (pc.source) {
@@ -831,7 +280,7 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
     case PreparedCheck::Source::kError: return fl::MetricAnswer::error(pc.error.empty() ? "no query" : pc.error);
     case PreparedCheck::Source::kQuery: {
       auto& q = *queries_[static_cast<std::size_t>(index * 4 + static_cast<int>(kind))];
-      const auto& r = q.evaluate(*this, static_cast<double>(kEpochMs) / 1000.0 + t);
+      const auto& r = q.evaluate(series_, MeshSeries::epochSeconds(t));
       const fl::ProviderAnswer pa = fl::readPrometheusAnswer(r);
       switch (pa.outcome) {
         case fl::ProviderOutcome::kValue: return fl::MetricAnswer::of(pa.value * pc.scale);
@@ -846,15 +295,12 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
         const bool bad = scenario_.regressionActive(t);
         const double mean = bad ? mod.badMean : mod.mean;
         const double sd = bad ? mod.badSd : mod.sd;
-        return fl::MetricAnswer::of((mean + sd * st.models.normal()) * mod.scale);
+        return fl::MetricAnswer::of((mean + sd * series_.rng(MeshSeries::Stream::kModels).normal()) * mod.scale);
       }
       const MeshLayout& L = plan_.layout();
-      const std::int64_t b = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
-      const std::int64_t a = st.kAtOrBefore(static_cast<TimestampMs>(std::llround((t - pc.windowSeconds) * 1000.0)));
-      const Counts cb = realize(st, scenario_, L, Variant::kCanary, b);
-      const Counts ca = realize(st, scenario_, L, Variant::kCanary, a);
-      const double dOk = static_cast<double>(cb.ok - ca.ok);
-      const double dErr = static_cast<double>(cb.err - ca.err);
+      const MeshSeries::WindowCounts w = series_.window(Variant::kCanary, t - pc.windowSeconds, t);
+      const double dOk = w.ok;
+      const double dErr = w.err;
       if (dOk + dErr <= 0) return fl::MetricAnswer::noData("no requests in the window");
       if (mod.kind == MetricModelSpec::Kind::kErrorRatePercent) {
         return fl::MetricAnswer::of(100.0 * dErr / (dOk + dErr) * mod.scale);
@@ -867,7 +313,7 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
       std::vector<double> cum(nb + 1);
       double acc = 0;
       for (std::size_t i = 0; i <= nb; ++i) {
-        acc += static_cast<double>((cb.bOk[i] - ca.bOk[i]) + (cb.bErr[i] - ca.bErr[i]));
+        acc += w.buckets[i];
         cum[i] = acc;
       }
       if (acc <= 0) return fl::MetricAnswer::noData("no requests in the window");
@@ -888,10 +334,12 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
 
 fl::MetricAnswer FlaggerSyntheticWorld::peek(double t, int metricIndex, fl::CheckKind kind) {
   // Evaluate on a copy of the run's state so the run's own draws are untouched.
-  State saved = *st_;
+  const auto saved = series_.save();
+  const auto savedCalls = firstCall_;
   const fl::MetricSpec& m = plan_.canary().analysis.metrics[static_cast<std::size_t>(metricIndex)];
   fl::MetricAnswer a = metric(t, m, metricIndex, kind);
-  *st_ = std::move(saved);
+  series_.restore(saved);
+  firstCall_ = savedCalls;
   return a;
 }
 

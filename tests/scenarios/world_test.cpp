@@ -39,12 +39,12 @@ fl::TickRecord routes(int canaryWeight, fl::Phase phase = fl::Phase::kProgressin
   return r;
 }
 
-double epoch(double t) { return static_cast<double>(FlaggerSyntheticWorld::kEpochMs) / 1000.0 + t; }
+double epoch(double t) { return MeshSeries::epochSeconds(t); }
 
 // Sum of a counter's increase over (a, b] read with PromQL, as a query would.
 double increase(FlaggerSyntheticWorld& w, const std::string& selector, double t, const std::string& range) {
   auto q = pq::parse("sum(increase(" + selector + "[" + range + "]))");
-  const auto& r = q.evaluate(w, epoch(t));
+  const auto& r = q.evaluate(w.series(), epoch(t));
   if (r.kind != pq::ResultKind::kVector || r.vector.empty()) return 0.0;
   return r.vector[0].value;
 }
@@ -92,8 +92,8 @@ TEST(SyntheticWorld, WindowCountsArePoisson) {
     // Scrapes at phase + k * 15 s; the window [300, 360] holds exactly 4 scrape intervals
     // between its first and last sample in 2.x's closed window, whatever the phase.
     auto q = pq::parse("sum(istio_requests_total{destination_workload=\"podinfo\"})");
-    const double a = q.evaluate(w, epoch(240)).vector.at(0).value;
-    const double b = q.evaluate(w, epoch(300)).vector.at(0).value;
+    const double a = q.evaluate(w.series(), epoch(240)).vector.at(0).value;
+    const double b = q.evaluate(w.series(), epoch(300)).vector.at(0).value;
     xs.push_back(b - a);
   }
   const double lambda = 0.2 * 1000 * 60;
@@ -125,7 +125,7 @@ TEST(SyntheticWorld, LatencyBucketsMatchTheLognormal) {
     w.afterTick(0, routes(0));
     w.afterTick(60, routes(50));
     auto q = pq::parse("sum by (le) (increase(istio_request_duration_milliseconds_bucket{destination_workload=\"podinfo\"}[10m]))");
-    const auto& r = q.evaluate(w, epoch(660));
+    const auto& r = q.evaluate(w.series(), epoch(660));
     std::vector<std::pair<double, double>> cum;
     for (const auto& el : r.vector) {
       const auto le = el.labels->get("le");
@@ -180,13 +180,13 @@ TEST(SyntheticWorld, BridgedScrapesHaveTheForwardDistribution) {
     w.reset(seed);
     w.afterTick(0, routes(0));
     w.afterTick(30, routes(50));
-    const double a0 = q.evaluate(w, epoch(120)).vector.at(0).value;
+    const double a0 = q.evaluate(w.series(), epoch(120)).vector.at(0).value;
     direct += a0;
     w.reset(seed);
     w.afterTick(0, routes(0));
     w.afterTick(30, routes(50));
-    (void)q.evaluate(w, epoch(600));
-    bridged += q.evaluate(w, epoch(120)).vector.at(0).value;
+    (void)q.evaluate(w.series(), epoch(600));
+    bridged += q.evaluate(w.series(), epoch(120)).vector.at(0).value;
   }
   // Same seeds, so the same scrape phases; the draws differ. Both totals are sums of
   // independent Poisson counts with the same means.
@@ -205,12 +205,12 @@ TEST(SyntheticWorld, SeriesExistFromTheirFirstRequest) {
   w.afterTick(60, routes(50));
   auto ok = pq::parse("istio_requests_total{destination_workload=\"podinfo\",response_code=\"200\"}");
   auto err = pq::parse("istio_requests_total{destination_workload=\"podinfo\",response_code=\"500\"}");
-  EXPECT_EQ(ok.evaluate(w, epoch(150)).vector.size(), 1u);
-  EXPECT_EQ(err.evaluate(w, epoch(150)).vector.size(), 0u);
+  EXPECT_EQ(ok.evaluate(w.series(), epoch(150)).vector.size(), 1u);
+  EXPECT_EQ(err.evaluate(w.series(), epoch(150)).vector.size(), 0u);
   // Before the canary served anything nothing exists at all.
   w.reset(6);
   w.afterTick(0, routes(0));
-  EXPECT_EQ(ok.evaluate(w, epoch(50)).vector.size(), 0u);
+  EXPECT_EQ(ok.evaluate(w.series(), epoch(50)).vector.size(), 0u);
 }
 
 TEST(SyntheticWorld, CanaryTrafficFollowsTheWeights) {

@@ -11,6 +11,7 @@
 /// request, as Istio/Envoy create them.
 
 #include <array>
+#include <map>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -23,27 +24,11 @@
 #include "rolloutlab/core/promql/series_source.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/scenarios/mesh_series.h"
 #include "rolloutlab/scenarios/model.h"
 #include "rolloutlab/scenarios/scenario.h"
 
 namespace rolloutlab::scenarios {
-
-/// A scenario ready for simulation: immutable, shared by every run and thread.
-class CompiledScenario {
- public:
-  explicit CompiledScenario(Scenario s);
-  const Scenario& spec() const { return spec_; }
-  const TrafficProfile& traffic() const { return traffic_; }
-  const BehaviourModel& behaviour(Variant v) const { return v == Variant::kCanary ? canary_ : primary_; }
-  /// True when the canary behaves differently from its baseline at t (a regression acts).
-  bool regressionActive(double t) const;
-
- private:
-  Scenario spec_;
-  TrafficProfile traffic_;
-  BehaviourModel primary_;
-  BehaviourModel canary_;
-};
 
 /// How one metric check of the spec is answered in this world.
 struct PreparedCheck {
@@ -83,16 +68,9 @@ class FlaggerPlan {
   std::vector<PreparedCheck> checks_;  // metricIndex * 4 + kind
 };
 
-/// What a run cost the users, measured on the world's own draws.
-struct RunTotals {
-  double canaryRequests = 0;  ///< user requests the canary answered (mirrored and load-test excluded)
-  double canaryErrors = 0;    ///< of which 5xx
-  double excessErrors = 0;    ///< expected 5xx the release caused: sum of lambda_user * (p_canary - p_primary)
-};
-
 /// The synthetic world of one run. Reusable: `reset(seed)` starts a new run on the same
 /// series (so query caches survive across runs). Not thread-safe; one per thread.
-class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld, public core::promql::SeriesSource {
+class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld {
  public:
   FlaggerSyntheticWorld(const FlaggerPlan& plan, const CompiledScenario& scenario);
   ~FlaggerSyntheticWorld() override;
@@ -106,6 +84,8 @@ class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld, public c
   /// Value of the spec's check at t without disturbing the run (for traces): evaluated on a
   /// copy of the world's state.
   core::flagger::MetricAnswer peek(double t, int metricIndex, core::flagger::CheckKind kind);
+  /// The synthesized series (what the spec's queries read).
+  MeshSeries& series() { return series_; }
 
   // FlaggerWorld
   core::flagger::Readiness primaryReady(double t, core::flagger::Phase phase) override;
@@ -115,30 +95,14 @@ class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld, public c
   core::flagger::MetricAnswer metric(double t, const core::flagger::MetricSpec& m, int index,
                                      core::flagger::CheckKind kind) override;
 
-  // SeriesSource
-  void select(const std::vector<core::promql::Matcher>& matchers,
-              std::vector<core::promql::SeriesRef>& out) override;
-  const core::promql::Labels& labels(core::promql::SeriesRef s) const override;
-  void samples(core::promql::SeriesRef s, core::promql::TimestampMs from, core::promql::TimestampMs to,
-               std::vector<core::promql::Sample>& out) override;
-  core::promql::RangeSummary rangeSummary(core::promql::SeriesRef s, core::promql::TimestampMs from,
-                                          core::promql::TimestampMs to) override;
-  std::optional<core::promql::Sample> latest(core::promql::SeriesRef s, core::promql::TimestampMs t,
-                                             core::promql::TimestampMs lookback) override;
-  std::uint64_t generation() const override { return 1; }
-
-  /// Epoch (ms) of t = 0: 2024-01-01T00:00:00Z.
-  static constexpr core::promql::TimestampMs kEpochMs = 1704067200000LL;
-
-  struct State;  // the per-run state (public for the implementation's helpers)
-
  private:
   const FlaggerPlan& plan_;
   const CompiledScenario& scenario_;
-  std::unique_ptr<State> st_;
-  std::vector<struct SeriesInfo> series_;
-  std::vector<core::promql::Labels> labels_;
-  std::vector<std::shared_ptr<core::promql::PreparedQuery>> queries_;  // per check, this thread's copy
+  MeshSeries series_;
+  std::vector<std::shared_ptr<core::promql::PreparedQuery>> queries_;  // per check, this world's copy
+  double tPromote_ = 0;
+  core::flagger::Phase lastPhase_ = core::flagger::Phase::kInitialized;
+  std::map<int, double> firstCall_;
 };
 
 /// One closed-loop run's result.
