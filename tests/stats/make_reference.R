@@ -193,7 +193,8 @@ add_bi <- function(x, n, p = 0.5, alternative = "two.sided", conf.level = 0.95) 
   r <- binom.test(x, n, p = p, alternative = alternative, conf.level = conf.level)
   bi_cases[[length(bi_cases) + 1]] <<- list(
     x = x, n = n, p = p, alternative = alternative, conf_level = conf.level,
-    r = list(statistic = unname(r$statistic), p_value = r$p.value, estimate = unname(r$estimate),
+    r = list(statistic = unname(r$statistic), p_value = as.numeric(r$p.value),
+             estimate = unname(r$estimate),
              conf_int = ci_json(r$conf.int)))
 }
 binoms <- list(c(0, 10, 0.5), c(10, 10, 0.5), c(1, 1, 0.5), c(0, 1, 0.5), c(7, 20, 0.3),
@@ -286,6 +287,28 @@ add_qu(signif(runif(10), 12), c(0.5, 0, 1, 0.5, 0.123456789))
 write_cases("quantile.json", "stats::quantile(x, probs, type = 7)", qu_cases)
 
 # ---- group-sequential designs (rpact) -----------------------------------------------------------
+# rpact integrates on a fixed 91-point grid and clamps boundaries to [-6, 8], so for closely
+# spaced looks or extreme boundaries its values drift. As an independent check of the crossing
+# probabilities themselves, each case also stores P_H0(reject by look k) at rpact's boundaries
+# computed by mvtnorm's Miwa algorithm (exact up to its 4096-step discretisation; it is slow and
+# its C code overflows the stack beyond 5 looks: null there).
+suppressPackageStartupMessages(library(mvtnorm))
+miwa_spent <- function(crit, rates, sided) {
+  if (length(rates) > 5) return(NULL)
+  out <- numeric(length(rates))
+  for (k in seq_along(rates)) {
+    t <- rates[1:k]
+    S <- outer(t, t, function(a, b) sqrt(pmin(a, b) / pmax(a, b)))
+    up <- crit[1:k]
+    lo <- if (sided == 1) rep(-Inf, k) else -up
+    out[k] <- if (k == 1) {
+      sided * pnorm(up, lower.tail = FALSE)
+    } else {
+      1 - pmvnorm(lower = lo, upper = up, corr = S, algorithm = Miwa(steps = 4096))
+    }
+  }
+  arr(out)
+}
 gs_cases <- list()
 add_gs <- function(k, alpha, sided, type, rates = NULL) {
   d <- if (is.null(rates)) {
@@ -297,7 +320,8 @@ add_gs <- function(k, alpha, sided, type, rates = NULL) {
   gs_cases[[length(gs_cases) + 1]] <<- list(
     looks = k, alpha = alpha, sided = sided, type = type,
     information_rates = arr(d$informationRates),
-    rpact = list(critical_values = arr(d$criticalValues), alpha_spent = arr(d$alphaSpent)))
+    rpact = list(critical_values = arr(d$criticalValues), alpha_spent = arr(d$alphaSpent)),
+    miwa_alpha_spent_at_rpact = miwa_spent(d$criticalValues, d$informationRates, sided))
 }
 unequal <- list(`2` = c(0.4, 1), `3` = c(0.2, 0.55, 1), `4` = c(0.1, 0.3, 0.7, 1),
                 `5` = c(0.15, 0.3, 0.5, 0.75, 1), `6` = c(1, 2, 3, 5, 8, 10) / 10)

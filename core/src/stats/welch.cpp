@@ -33,7 +33,9 @@ TestResult welchTest(std::span<const double> x, std::span<const double> y,
   const double stderr = std::sqrt(stderrX * stderrX + stderrY * stderrY);
   const double df = std::pow(stderr, 4) /
                     (std::pow(stderrX, 4) / (nx - 1) + std::pow(stderrY, 4) / (ny - 1));
-  if (stderr < 10 * std::numeric_limits<double>::epsilon() * std::max(std::abs(mx), std::abs(my))) {
+  // R's rule; a zero standard error with zero means (where R returns NaN) is refused too.
+  if (!(stderr > 0) ||
+      stderr < 10 * std::numeric_limits<double>::epsilon() * std::max(std::abs(mx), std::abs(my))) {
     detail::fail("x, y", "", "data are essentially constant (the standard error is zero)");
   }
   const double t = (mx - my - options.mu) / stderr;

@@ -16,7 +16,8 @@
 ///
 /// Crossing probabilities are computed by the recursive numerical integration of Armitage,
 /// McPherson and Rowe (Jennison & Turnbull, ch. 19) with composite Gauss-Legendre rules whose
-/// panels follow the kernel widths, to about 1e-12; boundaries to full double precision.
+/// panels two kernel standard deviations wide (boundaries agree with a grid four times finer to
+/// ~1e-13), and boundaries are solved to full double precision.
 /// rpact (91-point Newton-Cotes, tolerance 1e-8) agrees to ~1e-8. Where rpact caps a boundary
 /// at 8 (and reports Inf for a first look whose spent alpha underflows its 1 - pnorm), this
 /// library reports the exact boundary.
