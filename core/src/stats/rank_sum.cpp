@@ -1,0 +1,437 @@
+#include "rolloutlab/core/stats/rank_sum.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#include "r_arith.h"
+#include "support.h"
+
+namespace rolloutlab::core::stats {
+
+namespace {
+
+using detail::fail;
+using detail::formatNumber;
+
+// ---- exact null distribution ---------------------------------------------------------------
+
+// The number of (m, n) rank configurations with U = u is the coefficient of q^u in the Gaussian
+// binomial [m+n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i). Each factor is applied as
+// a division by (1 - q^i) (a running sum) followed by a multiplication by (1 - q^(n+i)); after
+// factor i the array holds [n+i choose i]_q, whose coefficients are all positive, which keeps
+// the cancellation in the subtraction small (relative error ~1e-14 at m = n = 200). Each step
+// is rescaled by i/(n+i) so that the array holds probabilities and never overflows.
+std::vector<double> wilcoxonHalfPmf(std::int64_t m, std::int64_t n) {
+  const std::int64_t small = std::min(m, n);
+  const std::int64_t large = std::max(m, n);
+  const std::int64_t half = (m * n) / 2;
+  std::vector<double> c(static_cast<std::size_t>(half) + 1, 0.0);
+  c[0] = 1.0;
+  for (std::int64_t i = 1; i <= small; ++i) {
+    for (std::int64_t k = i; k <= half; ++k) c[k] += c[k - i];
+    const std::int64_t a = large + i;
+    for (std::int64_t k = half; k >= a; --k) c[k] -= c[k - a];
+    const double scale = static_cast<double>(i) / static_cast<double>(large + i);
+    for (double& v : c) v *= scale;
+  }
+  return c;
+}
+
+// ---- selection of the k-th pairwise difference -----------------------------------------------
+
+// Number of pairs with fl(x_i - y_j) <= t. For fixed i the difference is non-increasing in j
+// (rounding is monotone), so the pairs form a suffix of y whose start only moves right as x_i
+// grows: one pass with two pointers.
+std::int64_t countAtMost(std::span<const double> x, std::span<const double> y, double t) {
+  const std::size_t m = y.size();
+  std::size_t p = 0;
+  std::int64_t count = 0;
+  for (double xi : x) {
+    while (p < m && xi - y[p] > t) ++p;
+    count += static_cast<std::int64_t>(m - p);
+  }
+  return count;
+}
+
+// Midpoint of two doubles in the order of their bit patterns: guarantees progress when the
+// value midpoint cannot (adjacent magnitudes, ranges spanning many binades).
+std::int64_t orderedKey(double v) {
+  const auto u = std::bit_cast<std::uint64_t>(v);
+  const auto magnitude = static_cast<std::int64_t>(u & 0x7FFFFFFFFFFFFFFFULL);
+  return (u >> 63) != 0 ? -magnitude : magnitude;
+}
+double fromOrderedKey(std::int64_t k) {
+  if (k >= 0) return std::bit_cast<double>(static_cast<std::uint64_t>(k));
+  return std::bit_cast<double>(static_cast<std::uint64_t>(-k) | 0x8000000000000000ULL);
+}
+double keyMidpoint(double lo, double hi) {
+  const std::int64_t a = orderedKey(lo);
+  const std::int64_t b = orderedKey(hi);
+  return fromOrderedKey(a + (b - a) / 2);
+}
+
+// The r-th smallest (1-based) difference among those in (lo, hi].
+double selectInWindow(std::span<const double> x, std::span<const double> y, double lo, double hi,
+                      std::int64_t r) {
+  const std::size_t m = y.size();
+  std::vector<double> window;
+  std::size_t pHi = 0;  // first j with x_i - y_j <= hi
+  std::size_t pLo = 0;  // first j with x_i - y_j <= lo
+  for (double xi : x) {
+    while (pHi < m && xi - y[pHi] > hi) ++pHi;
+    while (pLo < m && xi - y[pLo] > lo) ++pLo;
+    for (std::size_t j = pHi; j < pLo; ++j) window.push_back(xi - y[j]);
+  }
+  assert(r >= 1 && r <= static_cast<std::int64_t>(window.size()));
+  auto nth = window.begin() + (r - 1);
+  std::nth_element(window.begin(), nth, window.end());
+  return *nth;
+}
+
+}  // namespace
+
+// ---- WilcoxonDistribution -----------------------------------------------------------------------
+
+WilcoxonDistribution::WilcoxonDistribution(int m, int n) : m_(m), n_(n) {
+  if (m < 1 || n < 1) {
+    fail("n", std::to_string(m) + " and " + std::to_string(n),
+         "both sample sizes of the exact Wilcoxon distribution must be at least 1");
+  }
+  if (m_ * n_ > kMaxPairs) {
+    fail("exact", std::to_string(m) + " x " + std::to_string(n) + " pairs",
+         "the exact rank-sum distribution is limited to n_x * n_y <= " +
+             std::to_string(kMaxPairs) + "; use the normal approximation (exact = false)");
+  }
+  half_ = wilcoxonHalfPmf(m_, n_);
+}
+
+double WilcoxonDistribution::pmf(std::int64_t w) const {
+  const std::int64_t mn = m_ * n_;
+  if (w < 0 || w > mn) return 0.0;
+  if (w >= static_cast<std::int64_t>(half_.size())) w = mn - w;
+  return half_[static_cast<std::size_t>(w)];
+}
+
+double WilcoxonDistribution::sumPmf(std::int64_t from, std::int64_t to) const {
+  double p = 0.0;
+  for (std::int64_t i = from; i <= to; ++i) p += pmf(i);
+  return p;
+}
+
+// R's pwilcox (src/nmath/wilcox.c): sums the shorter tail and complements it as R does.
+double WilcoxonDistribution::cdf(double q) const {
+  const double mn = static_cast<double>(m_ * n_);
+  q = std::floor(q + 1e-7);
+  if (q < 0.0) return 0.0;
+  if (q >= mn) return 1.0;
+  if (q <= mn / 2) return sumPmf(0, static_cast<std::int64_t>(q));
+  const double p = sumPmf(0, static_cast<std::int64_t>(mn - q) - 1);
+  return 0.5 - p + 0.5;
+}
+
+double WilcoxonDistribution::upperTail(double q) const {
+  const double mn = static_cast<double>(m_ * n_);
+  q = std::floor(q + 1e-7);
+  if (q < 0.0) return 1.0;
+  if (q >= mn) return 0.0;
+  if (q <= mn / 2) return 0.5 - sumPmf(0, static_cast<std::int64_t>(q)) + 0.5;
+  return sumPmf(0, static_cast<std::int64_t>(mn - q) - 1);
+}
+
+// R's qwilcox (src/nmath/wilcox.c), lower tail, including its 10 * DBL_EPSILON fuzz.
+std::int64_t WilcoxonDistribution::quantile(double p) const {
+  const std::int64_t mn = m_ * n_;
+  if (p <= 0.0) return 0;
+  if (p >= 1.0) return mn;
+  constexpr double kFuzz = 10 * std::numeric_limits<double>::epsilon();
+  double cum = 0.0;
+  std::int64_t q = 0;
+  if (p <= 0.5) {
+    p -= kFuzz;
+    for (;; ++q) {
+      cum += pmf(q);
+      if (cum >= p) return q;
+    }
+  }
+  p = 1.0 - p + kFuzz;
+  for (;; ++q) {
+    cum += pmf(q);
+    if (cum > p) return mn - q;
+  }
+}
+
+// ---- selection -------------------------------------------------------------------------------------
+
+double kthPairwiseDifference(std::span<const double> x, std::span<const double> y,
+                             std::int64_t k) {
+  const auto n = static_cast<std::int64_t>(x.size());
+  const auto m = static_cast<std::int64_t>(y.size());
+  if (n == 0 || m == 0 || k < 1 || k > n * m) {
+    fail("k", std::to_string(k),
+         "must be between 1 and n_x * n_y = " + std::to_string(n * m));
+  }
+  assert(std::is_sorted(x.begin(), x.end()) && std::is_sorted(y.begin(), y.end()));
+  // Invariant: count(lo) < k <= count(hi); the answer is the smallest double t with
+  // count(t) >= k, which is necessarily one of the differences.
+  double lo = std::nextafter(x.front() - y.back(), -INFINITY);
+  double hi = x.back() - y.front();
+  std::int64_t countLo = 0;
+  std::int64_t countHi = n * m;
+  const std::int64_t windowLimit = 2 * (n + m) + 1024;
+  for (int iteration = 0;; ++iteration) {
+    if (countHi - countLo <= windowLimit) return selectInWindow(x, y, lo, hi, k - countLo);
+    // Many differences equal to hi (ties): hi is the answer once nothing below it reaches k.
+    if (iteration >= 16 && countAtMost(x, y, std::nextafter(hi, -INFINITY)) < k) return hi;
+    double mid = iteration < 48 ? lo / 2 + hi / 2 : keyMidpoint(lo, hi);
+    if (!(mid > lo && mid < hi)) mid = keyMidpoint(lo, hi);
+    if (!(mid > lo && mid < hi)) return hi;  // lo and hi are adjacent doubles
+    const std::int64_t c = countAtMost(x, y, mid);
+    if (c >= k) {
+      hi = mid;
+      countHi = c;
+    } else {
+      lo = mid;
+      countLo = c;
+    }
+  }
+}
+
+// ---- root of the standardized statistic in the shift ------------------------------------------
+
+double ShiftRoot::mid() const { return detail::rMean2(lo, hi); }
+
+namespace {
+
+// sum over tie groups of t^3 - t within one sorted sample.
+double tieTerm(std::span<const double> sorted) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < sorted.size();) {
+    std::size_t j = i + 1;
+    while (j < sorted.size() && sorted[j] == sorted[i]) ++j;
+    const auto t = static_cast<double>(j - i);
+    sum += t * t * t - t;
+    i = j;
+  }
+  return sum;
+}
+
+// R's SIGMA: sqrt((nx*ny/12) * ((nx+ny+1) - ties/((nx+ny)*(nx+ny-1)))), same operation order.
+double rankSumSigma(double nx, double ny, double ties) {
+  return std::sqrt((nx * ny / 12) * ((nx + ny + 1) - ties / ((nx + ny) * (nx + ny - 1))));
+}
+
+double continuity(double dz, bool correct, Alternative alternative) {
+  if (!correct) return 0.0;
+  switch (alternative) {
+    case Alternative::kGreater:
+      return 0.5;
+    case Alternative::kLess:
+      return -0.5;
+    case Alternative::kTwoSided:
+      break;
+  }
+  return dz > 0 ? 0.5 : (dz < 0 ? -0.5 : 0.0);
+}
+
+}  // namespace
+
+ShiftRoot rankSumShiftRoot(std::span<const double> x, std::span<const double> y, double zq,
+                           bool correct, Alternative alternative) {
+  if (x.empty() || y.empty()) fail("x, y", "", "both samples must be non-empty");
+  const auto nx = static_cast<double>(x.size());
+  const auto ny = static_cast<double>(y.size());
+  const std::int64_t pairs = static_cast<std::int64_t>(x.size()) * static_cast<std::int64_t>(y.size());
+  // Between two consecutive differences no x_i - d ties with a y_j, so the ties are those
+  // within each sample, and with k differences <= d the centred statistic is P/2 - k.
+  const double sigma = rankSumSigma(nx, ny, tieTerm(x) + tieTerm(y));
+  const auto value = [&](std::int64_t k) {
+    const double dz = static_cast<double>(pairs - k) - static_cast<double>(pairs) / 2;
+    return (dz - continuity(dz, correct, alternative)) / sigma - zq;
+  };
+  // value(k) is non-increasing in k. kNonPositive: first k with value <= 0; kNegative: first
+  // k with value < 0. The statistic is positive for shifts below the kNonPositive-th
+  // difference and negative above the kNegative-th one; between them it is zero.
+  const auto firstK = [&](bool strict) {
+    std::int64_t lo = 0;
+    std::int64_t hi = pairs + 1;  // sentinel: "never"
+    while (lo < hi) {
+      const std::int64_t mid = lo + (hi - lo) / 2;
+      const double v = value(mid);
+      if (strict ? v < 0 : v <= 0) {
+        hi = mid;
+      } else {
+        lo = mid + 1;
+      }
+    }
+    return std::clamp<std::int64_t>(lo, 1, pairs);
+  };
+  const std::int64_t kLo = firstK(false);
+  const std::int64_t kHi = firstK(true);
+  ShiftRoot root;
+  root.lo = kthPairwiseDifference(x, y, kLo);
+  root.hi = kHi == kLo ? root.lo : kthPairwiseDifference(x, y, kHi);
+  return root;
+}
+
+// ---- the test ---------------------------------------------------------------------------------------
+
+TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
+                       const RankSumOptions& options) {
+  detail::requireSize(x, 1, "x");
+  detail::requireSize(y, 1, "y");
+  detail::requireFinite(x, "x");
+  detail::requireFinite(y, "y");
+  if (!std::isfinite(options.mu)) fail("mu", formatNumber(options.mu), "must be a finite number");
+  if (options.confInt) detail::requireConfLevel(options.confLevel);
+
+  const auto nx = static_cast<double>(x.size());
+  const auto ny = static_cast<double>(y.size());
+  std::vector<double> xs(x.begin(), x.end());
+  std::vector<double> ys(y.begin(), y.end());
+  std::sort(ys.begin(), ys.end());
+  std::vector<double> xShifted(xs.size());
+  std::transform(xs.begin(), xs.end(), xShifted.begin(), [&](double v) { return v - options.mu; });
+  std::sort(xs.begin(), xs.end());
+  std::sort(xShifted.begin(), xShifted.end());
+
+  // Rank sum of x - mu in c(x - mu, y) with average ranks, and the tie term, in one merge.
+  double rankSumX = 0.0;
+  double ties = 0.0;
+  bool anyTie = false;
+  {
+    std::size_t i = 0;
+    std::size_t j = 0;
+    double ranksBefore = 0.0;
+    while (i < xShifted.size() || j < ys.size()) {
+      const double v = (j == ys.size() || (i < xShifted.size() && xShifted[i] <= ys[j]))
+                           ? xShifted[i]
+                           : ys[j];
+      std::size_t cx = 0;
+      std::size_t cy = 0;
+      while (i < xShifted.size() && xShifted[i] == v) ++i, ++cx;
+      while (j < ys.size() && ys[j] == v) ++j, ++cy;
+      const auto t = static_cast<double>(cx + cy);
+      rankSumX += static_cast<double>(cx) * (ranksBefore + (t + 1) / 2);
+      ties += t * t * t - t;
+      anyTie = anyTie || t > 1;
+      ranksBefore += t;
+    }
+  }
+  const double statistic = rankSumX - nx * (nx + 1) / 2;
+
+  TestResult r;
+  r.alternative = options.alternative;
+  r.statistic = statistic;
+  r.statisticName = "W";
+  r.nullValue = options.mu;
+  r.nullValueName = "location shift";
+  r.confLevel = options.confLevel;
+  const bool exact = options.exact == ExactMode::kYes ||
+                     (options.exact == ExactMode::kAuto && nx < 50 && ny < 50);
+  const std::int64_t pairs =
+      static_cast<std::int64_t>(xs.size()) * static_cast<std::int64_t>(ys.size());
+  const double alpha = 1 - options.confLevel;
+
+  if (exact && !anyTie) {
+    r.method = "Wilcoxon rank sum exact test";
+    const WilcoxonDistribution dist(static_cast<int>(xs.size()), static_cast<int>(ys.size()));
+    switch (options.alternative) {
+      case Alternative::kTwoSided: {
+        const double p =
+            statistic > nx * ny / 2 ? dist.upperTail(statistic - 1) : dist.cdf(statistic);
+        r.pValue = std::min(2 * p, 1.0);
+        break;
+      }
+      case Alternative::kGreater:
+        r.pValue = dist.upperTail(statistic - 1);
+        break;
+      case Alternative::kLess:
+        r.pValue = dist.cdf(statistic);
+        break;
+    }
+    if (options.confInt) {
+      // Order statistics of the differences picked by qwilcox, as R does.
+      const double q = options.alternative == Alternative::kTwoSided ? alpha / 2 : alpha;
+      std::int64_t qu = dist.quantile(q);
+      if (qu == 0) qu = 1;
+      const std::int64_t ql = pairs - qu;
+      double achieved = dist.cdf(static_cast<double>(qu - 1));
+      Interval ci{-INFINITY, INFINITY};
+      switch (options.alternative) {
+        case Alternative::kTwoSided:
+          achieved *= 2;
+          ci = {kthPairwiseDifference(xs, ys, qu), kthPairwiseDifference(xs, ys, ql + 1)};
+          break;
+        case Alternative::kGreater:
+          ci.lo = kthPairwiseDifference(xs, ys, qu);
+          break;
+        case Alternative::kLess:
+          ci.hi = kthPairwiseDifference(xs, ys, ql + 1);
+          break;
+      }
+      if (achieved - alpha > alpha / 2) {
+        r.warnings.emplace_back("Requested conf.level not achievable");
+        r.confLevel = 1 - achieved;
+      }
+      r.confInt = ci;
+      const ShiftRoot median{kthPairwiseDifference(xs, ys, (pairs + 1) / 2),
+                             kthPairwiseDifference(xs, ys, pairs / 2 + 1)};
+      r.estimate = {pairs % 2 == 1 ? median.lo : median.mid()};
+      r.estimateNames = {"difference in location"};
+    }
+    return r;
+  }
+
+  r.method = options.correct ? "Wilcoxon rank sum test with continuity correction"
+                             : "Wilcoxon rank sum test";
+  const double sigma = rankSumSigma(nx, ny, ties);
+  if (!(sigma > 0)) {
+    fail("x, y", "", "all observations are tied: the normal approximation has zero variance");
+  }
+  double z = statistic - nx * ny / 2;
+  z = (z - continuity(z, options.correct, options.alternative)) / sigma;
+  switch (options.alternative) {
+    case Alternative::kLess:
+      r.pValue = detail::pnorm(z);
+      break;
+    case Alternative::kGreater:
+      r.pValue = detail::pnormUpper(z);
+      break;
+    case Alternative::kTwoSided:
+      r.pValue = 2 * std::min(detail::pnorm(z), detail::pnormUpper(z));
+      break;
+  }
+  if (options.confInt) {
+    if (xs.front() == xs.back() && ys.front() == ys.back()) {
+      fail("x, y", "", "each sample holds a single distinct value: the interval is undefined");
+    }
+    const auto root = [&](double zq) {
+      return rankSumShiftRoot(xs, ys, zq, options.correct, options.alternative).mid();
+    };
+    Interval ci{-INFINITY, INFINITY};
+    switch (options.alternative) {
+      case Alternative::kTwoSided:
+        ci = {root(detail::qnormUpper(alpha / 2)), root(detail::qnorm(alpha / 2))};
+        break;
+      case Alternative::kGreater:
+        ci.lo = root(detail::qnormUpper(alpha));
+        break;
+      case Alternative::kLess:
+        ci.hi = root(detail::qnorm(alpha));
+        break;
+    }
+    r.confInt = ci;
+    r.estimate = {rankSumShiftRoot(xs, ys, 0.0, false, options.alternative).mid()};
+    r.estimateNames = {"difference in location"};
+  }
+  if (exact && anyTie) {
+    r.warnings.emplace_back("cannot compute exact p-value with ties");
+    if (options.confInt) r.warnings.emplace_back("cannot compute exact confidence intervals with ties");
+  }
+  return r;
+}
+
+}  // namespace rolloutlab::core::stats
