@@ -1,0 +1,258 @@
+#include "rolloutlab/core/judge/count_test.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include "judge_util.h"
+#include "rolloutlab/core/judge/special_functions.h"
+
+namespace rolloutlab::core::judge {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// log(1 + e^x) without overflow.
+double softplus(double x) { return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+
+double logistic(double x) {
+  if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
+  const double e = std::exp(x);
+  return e / (1.0 + e);
+}
+
+}  // namespace
+
+double betaBinomialLogBayesFactor(std::int64_t nBaseline, std::int64_t nCanary, double rho,
+                                  double a, double b) {
+  const double nA = static_cast<double>(nBaseline);
+  const double nB = static_cast<double>(nCanary);
+  return logBeta(a + nB, b + nA) - logBeta(a, b) - nB * std::log(rho) - nA * std::log(1.0 - rho);
+}
+
+double dirichletMultinomialLogBayesFactor(std::span<const std::int64_t> counts,
+                                          std::span<const double> allocation,
+                                          std::span<const double> concentration) {
+  const std::size_t k = counts.size();
+  if (allocation.size() != k || concentration.size() != k)
+    throw std::invalid_argument("counts, allocation and concentration must have the same size");
+  std::vector<double> post(k);
+  double logNull = 0.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    post[i] = concentration[i] + static_cast<double>(counts[i]);
+    if (counts[i] > 0) logNull += static_cast<double>(counts[i]) * std::log(allocation[i]);
+  }
+  return logMultivariateBeta(post) - logMultivariateBeta(concentration) - logNull;
+}
+
+void remapConcentration(std::span<const double> from, std::span<const double> to,
+                        std::span<double> concentration) {
+  const std::size_t k = concentration.size();
+  double m = 0.0;
+  for (double a : concentration) m += a;
+  // Information sum_i alpha_i (1 - theta_i) = m sum_i theta_i (1 - theta_i) before the move.
+  double info = 0.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    const double th = concentration[i] / m;
+    info += concentration[i] * (1.0 - th);
+  }
+  // New centre: theta'_i proportional to to_i * (alpha_i / from_i).
+  std::vector<double> theta(k);
+  double norm = 0.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    theta[i] = to[i] * (concentration[i] / from[i]);
+    norm += theta[i];
+  }
+  double spread = 0.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    theta[i] /= norm;
+    spread += theta[i] * (1.0 - theta[i]);
+  }
+  const double mNew = info / spread;
+  for (std::size_t i = 0; i < k; ++i) concentration[i] = mNew * theta[i];
+}
+
+bool CountTestOptions::isValid(std::string* error) const {
+  if (!(alpha > 0.0 && alpha < 1.0))
+    return detail::failDouble(error, "alpha", alpha, "must be in (0, 1)");
+  if (!(concentration > 0.0) || !std::isfinite(concentration))
+    return detail::failDouble(error, "concentration", concentration,
+                              "must be positive and finite");
+  return true;
+}
+
+DirichletMultinomialTest::DirichletMultinomialTest(int arms, const CountTestOptions& options)
+    : arms_(arms), options_(options) {
+  std::string err;
+  if (!options.isValid(&err)) throw std::invalid_argument("count test options: " + err);
+  if (arms < 2) throw std::invalid_argument("a count test needs at least two arms");
+  totals_.assign(static_cast<std::size_t>(arms), 0);
+}
+
+void DirichletMultinomialTest::update(std::span<const std::int64_t> counts,
+                                      std::span<const double> allocation) {
+  const auto k = static_cast<std::size_t>(arms_);
+  if (counts.size() != k || allocation.size() != k)
+    throw std::invalid_argument("count test update: expected one count and one allocation per arm");
+  double sum = 0.0;
+  std::int64_t events = 0;
+  for (std::size_t i = 0; i < k; ++i) {
+    if (counts[i] < 0) throw std::invalid_argument("count test update: negative count");
+    if (!(allocation[i] > 0.0 && allocation[i] < 1.0))
+      throw std::invalid_argument("count test update: allocation " +
+                                  detail::formatDouble(allocation[i]) + " outside (0, 1)");
+    sum += allocation[i];
+    events += counts[i];
+  }
+  if (std::abs(sum - 1.0) > 1e-9)
+    throw std::invalid_argument("count test update: allocations sum to " +
+                                detail::formatDouble(sum) + ", not 1");
+  ++looks_;
+  if (events == 0) return;  // nothing observed: the martingale does not move
+
+  const std::vector<double> alloc(allocation.begin(), allocation.end());
+  if (!started_) {
+    started_ = true;
+    segAllocation_ = alloc;
+    segPrior_.resize(k);
+    for (std::size_t i = 0; i < k; ++i) segPrior_[i] = options_.concentration * alloc[i];
+    segCounts_.assign(k, 0);
+  } else if (alloc != segAllocation_) {
+    // Close the segment and carry its posterior over to the new allocation.
+    logPredictiveBefore_ = logPredictive_;
+    logNullBefore_ = logNull_;
+    std::vector<double> post(k);
+    for (std::size_t i = 0; i < k; ++i)
+      post[i] = segPrior_[i] + static_cast<double>(segCounts_[i]);
+    remapConcentration(segAllocation_, alloc, post);
+    segPrior_ = std::move(post);
+    segAllocation_ = alloc;
+    segCounts_.assign(k, 0);
+  }
+  std::vector<double> post(k);
+  double segNull = 0.0;
+  for (std::size_t i = 0; i < k; ++i) {
+    segCounts_[i] += counts[i];
+    totals_[i] += counts[i];
+    post[i] = segPrior_[i] + static_cast<double>(segCounts_[i]);
+    if (segCounts_[i] > 0) segNull += static_cast<double>(segCounts_[i]) * std::log(alloc[i]);
+  }
+  logPredictive_ =
+      logPredictiveBefore_ + (logMultivariateBeta(post) - logMultivariateBeta(segPrior_));
+  logNull_ = logNullBefore_ + segNull;
+  pValue_ = std::min(pValue_, std::exp(-(logPredictive_ - logNull_)));
+}
+
+RateRatioTest::RateRatioTest(const CountTestOptions& options)
+    : test_(2, options), estimate_(std::numeric_limits<double>::quiet_NaN()) {
+  current_ = {0.0, kInf};
+  running_ = {0.0, kInf};
+}
+
+void RateRatioTest::update(std::int64_t nBaseline, std::int64_t nCanary, double rho) {
+  if (!(rho > 0.0 && rho < 1.0))
+    throw std::invalid_argument("rate ratio update: rho = " + detail::formatDouble(rho) +
+                                " outside (0, 1)");
+  const std::int64_t counts[2] = {nCanary, nBaseline};
+  const double alloc[2] = {rho, 1.0 - rho};
+  test_.update(counts, alloc);
+  if (nBaseline + nCanary == 0) return;
+  const double lr = std::log(rho) - std::log1p(-rho);
+  auto it = std::find_if(groups_.begin(), groups_.end(),
+                         [&](const Group& g) { return g.logitRho == lr; });
+  if (it == groups_.end()) {
+    groups_.push_back({lr, nBaseline, nCanary});
+  } else {
+    it->nA += nBaseline;
+    it->nB += nCanary;
+  }
+  solveInterval();
+}
+
+double RateRatioTest::logLikelihood(double delta) const {
+  // sum_g nB log theta_g + nA log(1 - theta_g), theta_g = logistic(delta + logit rho_g).
+  double l = 0.0;
+  for (const auto& g : groups_) {
+    const double x = delta + g.logitRho;
+    const double nA = static_cast<double>(g.nA);
+    const double nB = static_cast<double>(g.nB);
+    l += nB * x - (nA + nB) * softplus(x);
+  }
+  return l;
+}
+
+double RateRatioTest::logEvidenceAgainst(double r0) const {
+  if (test_.totals()[0] + test_.totals()[1] == 0) return 0.0;
+  if (r0 == 1.0) return test_.logBayesFactor();
+  // The null likelihood at r0 replaces the one at r = 1; the binomial coefficients cancel.
+  return test_.logPredictive() - logLikelihood(std::log(r0));
+}
+
+void RateRatioTest::solveInterval() {
+  const std::int64_t nB = test_.totals()[0];
+  const std::int64_t nA = test_.totals()[1];
+  const double c = test_.logPredictive() - std::log(1.0 / test_.alpha());
+  // A point where the log-likelihood is (nearly) maximal, and the maximum itself.
+  double minLr = groups_.front().logitRho, maxLr = minLr;
+  for (const auto& g : groups_) {
+    minLr = std::min(minLr, g.logitRho);
+    maxLr = std::max(maxLr, g.logitRho);
+  }
+  double peak;
+  if (nB == 0) {
+    peak = -maxLr - 40.0;
+    estimate_ = 0.0;
+  } else if (nA == 0) {
+    peak = -minLr + 40.0;
+    estimate_ = kInf;
+  } else {
+    // Score sum nB - n theta_g(delta) is decreasing: bisection on a bracket that holds the root.
+    auto score = [&](double d) {
+      double s = 0.0;
+      for (const auto& g : groups_)
+        s += static_cast<double>(g.nB) -
+             static_cast<double>(g.nA + g.nB) * logistic(d + g.logitRho);
+      return s;
+    };
+    double lo = -maxLr + std::log(static_cast<double>(nB) / static_cast<double>(nA + nB)) - 1.0;
+    double hi = -minLr - std::log(static_cast<double>(nA) / static_cast<double>(nA + nB)) + 1.0;
+    while (score(lo) < 0.0) lo -= 10.0;
+    while (score(hi) > 0.0) hi += 10.0;
+    for (int it = 0; it < 200 && hi - lo > 1e-13 * std::max(1.0, std::abs(lo)); ++it) {
+      const double mid = 0.5 * (lo + hi);
+      (score(mid) > 0.0 ? lo : hi) = mid;
+    }
+    peak = 0.5 * (lo + hi);
+    estimate_ = std::exp(peak);
+  }
+  const double top = logLikelihood(peak);
+  if (!(top > c)) {
+    // No rate ratio is compatible at this level: the constant-ratio model is rejected.
+    current_ = {estimate_, estimate_};
+  } else {
+    auto root = [&](double inside, double step) {
+      // Walk outwards from `inside` (l > c) until l <= c, then bisect.
+      double out = inside + step;
+      int guard = 0;
+      while (logLikelihood(out) > c && guard++ < 200) {
+        inside = out;
+        step *= 2.0;
+        out = inside + step;
+      }
+      for (int it = 0; it < 200 && std::abs(out - inside) > 1e-12 * std::max(1.0, std::abs(out));
+           ++it) {
+        const double mid = 0.5 * (inside + out);
+        (logLikelihood(mid) > c ? inside : out) = mid;
+      }
+      return 0.5 * (inside + out);
+    };
+    current_.lower = nB == 0 ? 0.0 : std::exp(root(peak, -1.0));
+    current_.upper = nA == 0 ? kInf : std::exp(root(peak, 1.0));
+  }
+  Interval next{std::max(running_.lower, current_.lower), std::min(running_.upper, current_.upper)};
+  running_ = next.empty() ? Interval{estimate_, estimate_} : next;
+}
+
+}  // namespace rolloutlab::core::judge
