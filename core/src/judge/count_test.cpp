@@ -39,38 +39,41 @@ double dirichletMultinomialLogBayesFactor(std::span<const std::int64_t> counts,
   if (allocation.size() != k || concentration.size() != k)
     throw std::invalid_argument("counts, allocation and concentration must have the same size");
   std::vector<double> post(k);
-  double logNull = 0.0;
+  long double logNull = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
     post[i] = concentration[i] + static_cast<double>(counts[i]);
     if (counts[i] > 0) logNull += static_cast<double>(counts[i]) * std::log(allocation[i]);
   }
-  return logMultivariateBeta(post) - logMultivariateBeta(concentration) - logNull;
+  return logMultivariateBeta(post) - logMultivariateBeta(concentration) -
+         static_cast<double>(logNull);
 }
 
 void remapConcentration(std::span<const double> from, std::span<const double> to,
                         std::span<double> concentration) {
+  // Sums in extended precision (as R's sum() does), so the reference recursion agrees.
   const std::size_t k = concentration.size();
-  double m = 0.0;
-  for (double a : concentration) m += a;
+  long double mSum = 0.0L;
+  for (double a : concentration) mSum += a;
+  const double m = static_cast<double>(mSum);
   // Information sum_i alpha_i (1 - theta_i) = m sum_i theta_i (1 - theta_i) before the move.
-  double info = 0.0;
+  long double info = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
     const double th = concentration[i] / m;
     info += concentration[i] * (1.0 - th);
   }
   // New centre: theta'_i proportional to to_i * (alpha_i / from_i).
   std::vector<double> theta(k);
-  double norm = 0.0;
+  long double norm = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
-    theta[i] = to[i] * (concentration[i] / from[i]);
+    theta[i] = to[i] * concentration[i] / from[i];
     norm += theta[i];
   }
-  double spread = 0.0;
+  long double spread = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
-    theta[i] /= norm;
+    theta[i] /= static_cast<double>(norm);
     spread += theta[i] * (1.0 - theta[i]);
   }
-  const double mNew = info / spread;
+  const double mNew = static_cast<double>(info) / static_cast<double>(spread);
   for (std::size_t i = 0; i < k; ++i) concentration[i] = mNew * theta[i];
 }
 
@@ -132,7 +135,7 @@ void DirichletMultinomialTest::update(std::span<const std::int64_t> counts,
     segCounts_.assign(k, 0);
   }
   std::vector<double> post(k);
-  double segNull = 0.0;
+  long double segNull = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
     segCounts_[i] += counts[i];
     totals_[i] += counts[i];
@@ -141,7 +144,7 @@ void DirichletMultinomialTest::update(std::span<const std::int64_t> counts,
   }
   logPredictive_ =
       logPredictiveBefore_ + (logMultivariateBeta(post) - logMultivariateBeta(segPrior_));
-  logNull_ = logNullBefore_ + segNull;
+  logNull_ = logNullBefore_ + static_cast<double>(segNull);
   pValue_ = std::min(pValue_, std::exp(-(logPredictive_ - logNull_)));
 }
 

@@ -47,15 +47,22 @@ double logBeta(double a, double b) {
   return std::log(std::tgamma(p) * (std::tgamma(q) / std::tgamma(p + q)));
 }
 
+double logGamma(double x) {
+  if (x > 10.0) return kLogSqrt2Pi + (x - 0.5) * std::log(x) - x + stirlingRemainder(x);
+  if (x > 0.0) return std::log(std::abs(std::tgamma(x)));
+  return std::lgamma(x);
+}
+
 double logMultivariateBeta(std::span<const double> a) {
   if (a.size() == 2) return logBeta(a[0], a[1]);
-  double sumLgamma = 0.0;
-  double total = 0.0;
+  // Extended-precision sums, as R's sum() accumulates: the terms cancel heavily at large counts.
+  long double sumLgamma = 0.0L;
+  long double total = 0.0L;
   for (double v : a) {
-    sumLgamma += std::lgamma(v);
+    sumLgamma += logGamma(v);
     total += v;
   }
-  return sumLgamma - std::lgamma(total);
+  return static_cast<double>(sumLgamma) - logGamma(static_cast<double>(total));
 }
 
 }  // namespace rolloutlab::core::judge

@@ -11,6 +11,10 @@ namespace rolloutlab::core::judge {
 /// at large counts. Returns +inf when min(a, b) == 0, NaN when an argument is negative or NaN.
 double logBeta(double a, double b);
 
+/// log Gamma(x) as R's `lgamma` computes it for x > 0: Stirling with the remainder series
+/// above 10, log|Gamma(x)| below.
+double logGamma(double x);
+
 /// log of the multivariate beta function: sum_i lgamma(a_i) - lgamma(sum_i a_i). For two
 /// arguments it equals logBeta(a_0, a_1) (and is computed by it).
 double logMultivariateBeta(std::span<const double> a);
