@@ -184,7 +184,9 @@ samples <- list(
   list(x = round(rlnorm(60, log(110), 0.25), 3), y = round(rlnorm(60, log(100), 0.25), 3)),
   list(x = round(rnorm(24, 50, 5), 2), y = round(rnorm(36, 45, 5), 2)),
   list(x = round(rnorm(40, 5, 1)), y = round(rnorm(30, 4, 1))),  # heavy ties
-  list(x = round(rexp(50, 1 / 20), 1), y = round(rexp(44, 1 / 25), 1)))
+  list(x = round(rexp(50, 1 / 20), 1), y = round(rexp(44, 1 / 25), 1)),
+  # significant at 2% but inside the +-0.25 |estimate| band
+  list(x = round(qnorm(ppoints(200), 100.42, 1.5), 4), y = round(qnorm(ppoints(200), 100, 1.5), 4)))
 for (s in samples) {
   x <- s$x; y <- s$y  # x = experiment (canary), y = control (baseline)
   w <- suppressWarnings(wilcox.test(x, y, conf.int = TRUE, conf.level = 0.98, exact = FALSE,
