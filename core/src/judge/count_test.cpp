@@ -197,7 +197,22 @@ void RateRatioTest::solveInterval() {
   const std::int64_t nB = test_.totals()[0];
   const std::int64_t nA = test_.totals()[1];
   const double c = test_.logPredictive() - std::log(1.0 / test_.alpha());
-  // A point where the log-likelihood is (nearly) maximal, and the maximum itself.
+  // l(d) = sum_g nB_g (d + lr_g) - n_g softplus(d + lr_g) is concave in d = log r, with
+  // l'(d) = nB - sum_g n_g theta_g(d) and l''(d) = -sum_g n_g theta_g (1 - theta_g).
+  auto eval = [&](double d, double* slope, double* curvature) {
+    double l = 0.0, s = static_cast<double>(nB), h = 0.0;
+    for (const auto& g : groups_) {
+      const double x = d + g.logitRho;
+      const double n = static_cast<double>(g.nA + g.nB);
+      const double th = logistic(x);
+      l += static_cast<double>(g.nB) * x - n * softplus(x);
+      s -= n * th;
+      h -= n * th * (1.0 - th);
+    }
+    if (slope) *slope = s;
+    if (curvature) *curvature = h;
+    return l;
+  };
   double minLr = groups_.front().logitRho, maxLr = minLr;
   for (const auto& g : groups_) {
     minLr = std::min(minLr, g.logitRho);
@@ -205,54 +220,66 @@ void RateRatioTest::solveInterval() {
   }
   double peak;
   if (nB == 0) {
-    peak = -maxLr - 40.0;
+    peak = -maxLr - 40.0;  // l -> 0 from below as d -> -inf
     estimate_ = 0.0;
   } else if (nA == 0) {
     peak = -minLr + 40.0;
     estimate_ = kInf;
   } else {
-    // Score sum nB - n theta_g(delta) is decreasing: bisection on a bracket that holds the root.
-    auto score = [&](double d) {
-      double s = 0.0;
-      for (const auto& g : groups_)
-        s += static_cast<double>(g.nB) -
-             static_cast<double>(g.nA + g.nB) * logistic(d + g.logitRho);
-      return s;
-    };
+    // Safeguarded Newton on the decreasing score, inside a bracket [lo, hi] with
+    // score(lo) > 0 > score(hi).
     double lo = -maxLr + std::log(static_cast<double>(nB) / static_cast<double>(nA + nB)) - 1.0;
     double hi = -minLr - std::log(static_cast<double>(nA) / static_cast<double>(nA + nB)) + 1.0;
-    while (score(lo) < 0.0) lo -= 10.0;
-    while (score(hi) > 0.0) hi += 10.0;
-    for (int it = 0; it < 200 && hi - lo > 1e-13 * std::max(1.0, std::abs(lo)); ++it) {
-      const double mid = 0.5 * (lo + hi);
-      (score(mid) > 0.0 ? lo : hi) = mid;
+    double d = 0.5 * (lo + hi);
+    for (int it = 0; it < 100; ++it) {
+      double s, h;
+      eval(d, &s, &h);
+      (s > 0.0 ? lo : hi) = d;
+      double next = h < 0.0 ? d - s / h : 0.5 * (lo + hi);
+      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
+      const bool done = std::abs(next - d) <= 1e-13 * std::max(1.0, std::abs(d));
+      d = next;
+      if (done || hi - lo <= 1e-13 * std::max(1.0, std::abs(d))) break;
     }
-    peak = 0.5 * (lo + hi);
+    peak = d;
     estimate_ = std::exp(peak);
   }
-  const double top = logLikelihood(peak);
+  const double top = eval(peak, nullptr, nullptr);
   if (!(top > c)) {
     // No rate ratio is compatible at this level: the constant-ratio model is rejected.
     current_ = {estimate_, estimate_};
   } else {
-    auto root = [&](double inside, double step) {
-      // Walk outwards from `inside` (l > c) until l <= c, then bisect.
-      double out = inside + step;
-      int guard = 0;
-      while (logLikelihood(out) > c && guard++ < 200) {
+    // Root of l(d) = c on one side of the peak: step out until l <= c, then Newton from the
+    // outer side (the tangent of a concave function never crosses the root), bisection as a
+    // safeguard.
+    auto root = [&](double step) {
+      double inside = peak, out = peak + step;
+      for (int guard = 0; eval(out, nullptr, nullptr) > c && guard < 200; ++guard) {
         inside = out;
         step *= 2.0;
         out = inside + step;
       }
-      for (int it = 0; it < 200 && std::abs(out - inside) > 1e-12 * std::max(1.0, std::abs(out));
-           ++it) {
-        const double mid = 0.5 * (inside + out);
-        (logLikelihood(mid) > c ? inside : out) = mid;
+      double x = out;
+      for (int it = 0; it < 100; ++it) {
+        double s;
+        const double l = eval(x, &s, nullptr);
+        if (l > c) {
+          inside = x;
+        } else {
+          out = x;
+        }
+        double next = s != 0.0 ? x + (c - l) / s : 0.5 * (inside + out);
+        const double lo = std::min(inside, out), hi = std::max(inside, out);
+        if (!(next >= lo && next <= hi)) next = 0.5 * (inside + out);
+        const bool done = std::abs(next - x) <= 1e-12 * std::max(1.0, std::abs(x)) ||
+                          std::abs(out - inside) <= 1e-12 * std::max(1.0, std::abs(x));
+        x = next;
+        if (done) break;
       }
-      return 0.5 * (inside + out);
+      return x;
     };
-    current_.lower = nB == 0 ? 0.0 : std::exp(root(peak, -1.0));
-    current_.upper = nA == 0 ? kInf : std::exp(root(peak, 1.0));
+    current_.lower = nB == 0 ? 0.0 : std::exp(root(-1.0));
+    current_.upper = nA == 0 ? kInf : std::exp(root(1.0));
   }
   Interval next{std::max(running_.lower, current_.lower), std::min(running_.upper, current_.upper)};
   running_ = next.empty() ? Interval{estimate_, estimate_} : next;
