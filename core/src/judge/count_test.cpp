@@ -61,20 +61,19 @@ void remapConcentration(std::span<const double> from, std::span<const double> to
     const double th = concentration[i] / m;
     info += concentration[i] * (1.0 - th);
   }
-  // New centre: theta'_i proportional to to_i * (alpha_i / from_i).
-  std::vector<double> theta(k);
+  // New centre: theta'_i proportional to to_i * (alpha_i / from_i), computed in place.
   long double norm = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
-    theta[i] = to[i] * concentration[i] / from[i];
-    norm += theta[i];
+    concentration[i] = to[i] * concentration[i] / from[i];
+    norm += concentration[i];
   }
   long double spread = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
-    theta[i] /= static_cast<double>(norm);
-    spread += theta[i] * (1.0 - theta[i]);
+    concentration[i] /= static_cast<double>(norm);
+    spread += concentration[i] * (1.0 - concentration[i]);
   }
   const double mNew = static_cast<double>(info) / static_cast<double>(spread);
-  for (std::size_t i = 0; i < k; ++i) concentration[i] = mNew * theta[i];
+  for (std::size_t i = 0; i < k; ++i) concentration[i] = mNew * concentration[i];
 }
 
 bool CountTestOptions::isValid(std::string* error) const {
@@ -115,35 +114,34 @@ void DirichletMultinomialTest::update(std::span<const std::int64_t> counts,
   ++looks_;
   if (events == 0) return;  // nothing observed: the martingale does not move
 
-  const std::vector<double> alloc(allocation.begin(), allocation.end());
+  // No allocation on the hot path: the scratch buffer holds posterior pseudo-counts.
+  const auto& alloc = allocation;
+  scratch_.resize(k);
   if (!started_) {
     started_ = true;
-    segAllocation_ = alloc;
+    segAllocation_.assign(alloc.begin(), alloc.end());
     segPrior_.resize(k);
     for (std::size_t i = 0; i < k; ++i) segPrior_[i] = options_.concentration * alloc[i];
     segCounts_.assign(k, 0);
-  } else if (alloc != segAllocation_) {
+  } else if (!std::equal(alloc.begin(), alloc.end(), segAllocation_.begin())) {
     // Close the segment and carry its posterior over to the new allocation.
     logPredictiveBefore_ = logPredictive_;
     logNullBefore_ = logNull_;
-    std::vector<double> post(k);
     for (std::size_t i = 0; i < k; ++i)
-      post[i] = segPrior_[i] + static_cast<double>(segCounts_[i]);
-    remapConcentration(segAllocation_, alloc, post);
-    segPrior_ = std::move(post);
-    segAllocation_ = alloc;
-    segCounts_.assign(k, 0);
+      segPrior_[i] += static_cast<double>(segCounts_[i]);
+    remapConcentration(segAllocation_, alloc, segPrior_);
+    std::copy(alloc.begin(), alloc.end(), segAllocation_.begin());
+    std::fill(segCounts_.begin(), segCounts_.end(), 0);
   }
-  std::vector<double> post(k);
   long double segNull = 0.0L;
   for (std::size_t i = 0; i < k; ++i) {
     segCounts_[i] += counts[i];
     totals_[i] += counts[i];
-    post[i] = segPrior_[i] + static_cast<double>(segCounts_[i]);
+    scratch_[i] = segPrior_[i] + static_cast<double>(segCounts_[i]);
     if (segCounts_[i] > 0) segNull += static_cast<double>(segCounts_[i]) * std::log(alloc[i]);
   }
   logPredictive_ =
-      logPredictiveBefore_ + (logMultivariateBeta(post) - logMultivariateBeta(segPrior_));
+      logPredictiveBefore_ + (logMultivariateBeta(scratch_) - logMultivariateBeta(segPrior_));
   logNull_ = logNullBefore_ + static_cast<double>(segNull);
   pValue_ = std::min(pValue_, std::exp(-(logPredictive_ - logNull_)));
 }

@@ -53,13 +53,14 @@ TEST(MsprtFpr, KnownVarianceUnequalArmsStaysBelowAlpha) {
     double sumA = 0.0, sumB = 0.0;
     bool rejected = false;
     for (int n = 1; n <= kLooks; ++n) {
-      double a[3] = {rng.normal(), rng.normal(), rng.normal()};
+      // The baseline's three observations enter through their sum, N(0, 3).
+      const double a = std::sqrt(3.0) * rng.normal();
       const double b = rng.normal();
-      sumA += a[0] + a[1] + a[2];
+      sumA += a;
       sumB += b;
       const double d = sumB / n - sumA / (3.0 * n);
       rejected = rejected || d * d >= bound[n];
-      if (replay) replay->update(Moments::fromSamples(a), Moments::fromSamples({&b, 1}));
+      if (replay) replay->update(Moments{3, a / 3.0, 0.0}, Moments{1, b, 0.0});
     }
     return rejected;
   };

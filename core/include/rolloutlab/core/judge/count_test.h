@@ -82,6 +82,7 @@ class DirichletMultinomialTest {
   std::vector<double> segAllocation_;
   std::vector<double> segPrior_;
   std::vector<std::int64_t> segCounts_;
+  std::vector<double> scratch_;
   double logPredictiveBefore_ = 0.0;  // sum over closed segments
   double logNullBefore_ = 0.0;
   double logPredictive_ = 0.0;
