@@ -63,7 +63,8 @@ std::string trim(std::string_view s) {
 std::optional<double> parseNumber(std::string_view text) {
   const std::string t = trim(text);
   if (t == "NaN" || t == "nan" || t == ".nan" || t == ".NaN" || t == "NA") return kNaN;
-  if (t == "inf" || t == "+inf" || t == ".inf" || t == "Inf") return std::numeric_limits<double>::infinity();
+  if (t == "inf" || t == "+inf" || t == ".inf" || t == "Inf")
+    return std::numeric_limits<double>::infinity();
   if (t == "-inf" || t == "-.inf" || t == "-Inf") return -std::numeric_limits<double>::infinity();
   if (t.empty()) return std::nullopt;
   const char* b = t.data();
@@ -148,7 +149,8 @@ SampleSet parseCsv(const std::string& file, const std::string& text) {
       } else if (cells.size() == 2 && cells[0] == "metric" && cells[1] == "value") {
         columns = 2;
         continue;
-      } else if (cells.size() == 3 && cells[0] == "time" && cells[1] == "metric" && cells[2] == "value") {
+      } else if (cells.size() == 3 && cells[0] == "time" && cells[1] == "metric" &&
+                 cells[2] == "value") {
         columns = 3;
         s.hasTime = true;
         continue;
@@ -194,8 +196,7 @@ SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string name = it->first.as<std::string>();
     const YAML::Node& arr = it->second;
-    if (!arr.IsSequence())
-      inputError(file, lineOf(arr), name, "", "must be an array of numbers");
+    if (!arr.IsSequence()) inputError(file, lineOf(arr), name, "", "must be an array of numbers");
     if (s.series.count(name)) inputError(file, lineOf(it->first), name, "", "duplicate metric");
     s.order.push_back(name);
     s.series[name];
@@ -206,7 +207,8 @@ SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
         s.series[name].push_back({static_cast<double>(index), kNaN});
       } else if (v.IsScalar()) {
         const auto x = parseNumber(v.Scalar());
-        if (!x || v.Tag() == "!") inputError(file, lineOf(v), field, quoted(v.Scalar()), "must be a number or null");
+        if (!x || v.Tag() == "!")
+          inputError(file, lineOf(v), field, quoted(v.Scalar()), "must be a number or null");
         s.series[name].push_back({static_cast<double>(index), *x});
       } else {
         inputError(file, lineOf(v), field, "", "must be a number or null");
@@ -260,11 +262,13 @@ std::size_t editDistance(const std::string& a, const std::string& b) {
 struct Decoder {
   std::string file;
 
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& field, const std::string& rule) const {
+  [[noreturn]] void fail(const YAML::Node& n, const std::string& field,
+                         const std::string& rule) const {
     inputError(file, lineOf(n), field, n.IsScalar() ? quoted(n.Scalar()) : "", rule);
   }
 
-  void keys(const YAML::Node& map, const std::string& path, const std::vector<std::string>& known) const {
+  void keys(const YAML::Node& map, const std::string& path,
+            const std::vector<std::string>& known) const {
     if (!map.IsMap()) fail(map, path, "must be a mapping");
     for (auto it = map.begin(); it != map.end(); ++it) {
       const std::string k = it->first.as<std::string>();
@@ -336,29 +340,35 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
-    inputError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "", "not valid YAML/JSON: " + e.msg);
+    inputError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "",
+               "not valid YAML/JSON: " + e.msg);
   }
   if (!root || root.IsNull()) inputError(name, 0, "", "", "holds no document");
-  d.keys(root, "", {"name", "id", "description", "configVersion", "createdTimestamp",
-                    "updatedTimestamp", "createdTimestampIso", "updatedTimestampIso",
-                    "applications", "judge", "metrics", "templates", "classifier", "sequential"});
+  d.keys(root, "",
+         {"name", "id", "description", "configVersion", "createdTimestamp", "updatedTimestamp",
+          "createdTimestampIso", "updatedTimestampIso", "applications", "judge", "metrics",
+          "templates", "classifier", "sequential"});
   if (root["classifier"]) {
     const auto cl = root["classifier"];
     d.keys(cl, "classifier", {"groupWeights", "scoreThresholds"});
     if (cl["groupWeights"]) {
       const auto gw = cl["groupWeights"];
-      if (!gw.IsMap()) d.fail(gw, "classifier.groupWeights", "must be a mapping of group to weight");
+      if (!gw.IsMap())
+        d.fail(gw, "classifier.groupWeights", "must be a mapping of group to weight");
       for (auto it = gw.begin(); it != gw.end(); ++it) {
         const std::string g = it->first.as<std::string>();
-        c.kayenta.groupWeights.emplace_back(g, d.number(it->second, "classifier.groupWeights." + g));
+        c.kayenta.groupWeights.emplace_back(g,
+                                            d.number(it->second, "classifier.groupWeights." + g));
       }
     }
     if (cl["scoreThresholds"]) {
       const auto st = cl["scoreThresholds"];
       d.keys(st, "classifier.scoreThresholds", {"pass", "marginal"});
-      if (st["pass"]) c.kayenta.thresholds.pass = d.number(st["pass"], "classifier.scoreThresholds.pass");
+      if (st["pass"])
+        c.kayenta.thresholds.pass = d.number(st["pass"], "classifier.scoreThresholds.pass");
       if (st["marginal"])
-        c.kayenta.thresholds.marginal = d.number(st["marginal"], "classifier.scoreThresholds.marginal");
+        c.kayenta.thresholds.marginal =
+            d.number(st["marginal"], "classifier.scoreThresholds.marginal");
     }
   }
   if (root["sequential"]) {
@@ -367,7 +377,8 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
     if (sq["alpha"]) c.sequential.alpha = d.number(sq["alpha"], "sequential.alpha");
     if (sq["inconclusiveAtEnd"])
       c.sequential.inconclusiveAtEnd =
-          d.oneOf(sq["inconclusiveAtEnd"], "sequential.inconclusiveAtEnd", {"pass", "fail"}) == "pass"
+          d.oneOf(sq["inconclusiveAtEnd"], "sequential.inconclusiveAtEnd", {"pass", "fail"}) ==
+                  "pass"
               ? j::SequentialVerdict::kPass
               : j::SequentialVerdict::kFail;
   }
@@ -395,7 +406,9 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
       d.keys(ac, at + ".analysisConfigurations", {"canary", "sequential"});
       if (const auto cn = ac["canary"]) {
         const std::string p = at + ".analysisConfigurations.canary";
-        d.keys(cn, p, {"direction", "nanStrategy", "critical", "mustHaveData", "muted", "effectSize", "outliers"});
+        d.keys(cn, p,
+               {"direction", "nanStrategy", "critical", "mustHaveData", "muted", "effectSize",
+                "outliers"});
         if (cn["direction"])
           k.direction = j::kayentaDirectionFromString(
               d.oneOf(cn["direction"], p + ".direction", {"increase", "decrease", "either"}));
@@ -407,14 +420,20 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
         if (cn["muted"]) k.muted = d.boolean(cn["muted"], p + ".muted");
         if (const auto es = cn["effectSize"]) {
           const std::string q = p + ".effectSize";
-          d.keys(es, q, {"measure", "allowedIncrease", "allowedDecrease", "criticalIncrease", "criticalDecrease"});
+          d.keys(es, q,
+                 {"measure", "allowedIncrease", "allowedDecrease", "criticalIncrease",
+                  "criticalDecrease"});
           if (es["measure"])
             k.effectMeasure = j::kayentaEffectMeasureFromString(
                 d.oneOf(es["measure"], q + ".measure", {"meanRatio", "cles"}));
-          if (es["allowedIncrease"]) k.allowedIncrease = d.number(es["allowedIncrease"], q + ".allowedIncrease");
-          if (es["allowedDecrease"]) k.allowedDecrease = d.number(es["allowedDecrease"], q + ".allowedDecrease");
-          if (es["criticalIncrease"]) k.criticalIncrease = d.number(es["criticalIncrease"], q + ".criticalIncrease");
-          if (es["criticalDecrease"]) k.criticalDecrease = d.number(es["criticalDecrease"], q + ".criticalDecrease");
+          if (es["allowedIncrease"])
+            k.allowedIncrease = d.number(es["allowedIncrease"], q + ".allowedIncrease");
+          if (es["allowedDecrease"])
+            k.allowedDecrease = d.number(es["allowedDecrease"], q + ".allowedDecrease");
+          if (es["criticalIncrease"])
+            k.criticalIncrease = d.number(es["criticalIncrease"], q + ".criticalIncrease");
+          if (es["criticalDecrease"])
+            k.criticalDecrease = d.number(es["criticalDecrease"], q + ".criticalDecrease");
         }
         if (const auto ol = cn["outliers"]) {
           const std::string q = p + ".outliers";
@@ -431,20 +450,24 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
       }
       if (const auto sq = ac["sequential"]) {
         const std::string p = at + ".analysisConfigurations.sequential";
-        d.keys(sq, p, {"kind", "regression", "allowedChange", "meaningfulChange", "weight", "tau",
-                       "minSamplesPerArm", "concentration", "requests", "canaryShare"});
+        d.keys(sq, p,
+               {"kind", "regression", "allowedChange", "meaningfulChange", "weight", "tau",
+                "minSamplesPerArm", "concentration", "requests", "canaryShare"});
         if (sq["kind"])
           s.kind = d.oneOf(sq["kind"], p + ".kind", {"latencyMean", "errorRate"}) == "errorRate"
                        ? j::SequentialMetricKind::kErrorRate
                        : j::SequentialMetricKind::kLatencyMean;
         if (sq["regression"]) {
           regressionSet = true;
-          s.regression = d.oneOf(sq["regression"], p + ".regression", {"increase", "decrease"}) == "decrease"
-                             ? j::SequentialRegression::kDecrease
-                             : j::SequentialRegression::kIncrease;
+          s.regression =
+              d.oneOf(sq["regression"], p + ".regression", {"increase", "decrease"}) == "decrease"
+                  ? j::SequentialRegression::kDecrease
+                  : j::SequentialRegression::kIncrease;
         }
-        if (sq["allowedChange"]) s.allowedChange = d.number(sq["allowedChange"], p + ".allowedChange");
-        if (sq["meaningfulChange"]) s.meaningfulChange = d.number(sq["meaningfulChange"], p + ".meaningfulChange");
+        if (sq["allowedChange"])
+          s.allowedChange = d.number(sq["allowedChange"], p + ".allowedChange");
+        if (sq["meaningfulChange"])
+          s.meaningfulChange = d.number(sq["meaningfulChange"], p + ".meaningfulChange");
         if (sq["weight"]) s.weight = d.number(sq["weight"], p + ".weight");
         if (sq["tau"]) {
           s.tau = d.number(sq["tau"], p + ".tau");
@@ -456,7 +479,8 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
             d.fail(sq["minSamplesPerArm"], p + ".minSamplesPerArm", "must be an integer >= 2");
           s.minSamplesPerArm = static_cast<std::int64_t>(v);
         }
-        if (sq["concentration"]) s.concentration = d.number(sq["concentration"], p + ".concentration");
+        if (sq["concentration"])
+          s.concentration = d.number(sq["concentration"], p + ".concentration");
         if (sq["requests"]) ex.requests = d.string(sq["requests"], p + ".requests");
         if (sq["canaryShare"]) {
           ex.canaryShare = d.number(sq["canaryShare"], p + ".canaryShare");
@@ -478,7 +502,8 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
   return c;
 }
 
-// --- output ---------------------------------------------------------------------------------------
+// --- output
+// ---------------------------------------------------------------------------------------
 
 /// A small JSON writer: keys in the order written, shortest round-trip numbers, null for
 /// NaN and infinities.
@@ -562,11 +587,21 @@ class JsonWriter {
     out_ << '"';
     for (unsigned char ch : s) {
       switch (ch) {
-        case '"': out_ << "\\\""; break;
-        case '\\': out_ << "\\\\"; break;
-        case '\n': out_ << "\\n"; break;
-        case '\r': out_ << "\\r"; break;
-        case '\t': out_ << "\\t"; break;
+        case '"':
+          out_ << "\\\"";
+          break;
+        case '\\':
+          out_ << "\\\\";
+          break;
+        case '\n':
+          out_ << "\\n";
+          break;
+        case '\r':
+          out_ << "\\r";
+          break;
+        case '\t':
+          out_ << "\\t";
+          break;
         default:
           if (ch < 0x20) {
             char buf[8];
@@ -584,7 +619,9 @@ class JsonWriter {
   bool afterKey_ = false;
 };
 
-std::string pad(const std::string& s, std::size_t w) { return s.size() >= w ? s : s + std::string(w - s.size(), ' '); }
+std::string pad(const std::string& s, std::size_t w) {
+  return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
+}
 
 void writeTable(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::size_t> width;
@@ -595,21 +632,26 @@ void writeTable(std::ostream& out, const std::vector<std::vector<std::string>>& 
     }
   for (const auto& r : rows) {
     std::string line;
-    for (std::size_t c = 0; c < r.size(); ++c) line += (c ? "  " : "") + (c + 1 < r.size() ? pad(r[c], width[c]) : r[c]);
+    for (std::size_t c = 0; c < r.size(); ++c)
+      line += (c ? "  " : "") + (c + 1 < r.size() ? pad(r[c], width[c]) : r[c]);
     out << line << "\n";
   }
 }
 
-std::string interval(double lo, double hi) { return "[" + formatNumber(lo) + ", " + formatNumber(hi) + "]"; }
+std::string interval(double lo, double hi) {
+  return "[" + formatNumber(lo) + ", " + formatNumber(hi) + "]";
+}
 
-// --- judging ---------------------------------------------------------------------------------------
+// --- judging
+// ---------------------------------------------------------------------------------------
 
 std::vector<double> valuesOf(const SampleSet& s, const std::string& metric) {
   std::vector<double> v;
   const auto it = s.series.find(metric);
   if (it == s.series.end()) return v;
   auto pts = it->second;
-  std::stable_sort(pts.begin(), pts.end(), [](const Point& a, const Point& b) { return a.time < b.time; });
+  std::stable_sort(pts.begin(), pts.end(),
+                   [](const Point& a, const Point& b) { return a.time < b.time; });
   for (const auto& p : pts) v.push_back(p.value);
   return v;
 }
@@ -621,7 +663,8 @@ void nameSingleColumn(SampleSet& s, const LoadedConfig& cfg) {
   std::string name = "value";
   if (cfg.present) {
     if (cfg.kayenta.metrics.size() != 1)
-      inputError(s.file, 1, "header", "", "a headerless single column needs a config with exactly one metric");
+      inputError(s.file, 1, "header", "",
+                 "a headerless single column needs a config with exactly one metric");
     name = cfg.kayenta.metrics[0].name;
   }
   auto pts = std::move(it->second);
@@ -725,7 +768,8 @@ int judgeKayentaMode(const SampleSet& baseline, const SampleSet& canary, LoadedC
       } else {
         w.null();
       }
-      for (const auto& [label, st] : {std::pair{"canary", &m.experimentStats}, std::pair{"baseline", &m.controlStats}}) {
+      for (const auto& [label, st] :
+           {std::pair{"canary", &m.experimentStats}, std::pair{"baseline", &m.controlStats}}) {
         w.key(label);
         w.beginObject();
         w.key("count");
@@ -765,7 +809,8 @@ int judgeKayentaMode(const SampleSet& baseline, const SampleSet& canary, LoadedC
     w.endObject();
     w.finish();
   } else {
-    std::vector<std::vector<std::string>> rows = {{"METRIC", "CLASSIFICATION", "INTERVAL", "ESTIMATE", "RATIO", "REASON"}};
+    std::vector<std::vector<std::string>> rows = {
+        {"METRIC", "CLASSIFICATION", "INTERVAL", "ESTIMATE", "RATIO", "REASON"}};
     for (const auto& m : result.metrics) {
       rows.push_back({m.name + (m.muted ? " (muted)" : ""),
                       std::string(j::toString(m.label)) + (m.critical ? " (critical)" : ""),
@@ -927,14 +972,17 @@ int judgeSequentialMode(const SampleSet& baseline, const SampleSet& canary, Load
     w.endObject();
     w.finish();
   } else {
-    std::vector<std::vector<std::string>> rows = {{"METRIC", "CLASSIFICATION", "INTERVAL", "RATIO", "P-VALUE", "REASON"}};
+    std::vector<std::vector<std::string>> rows = {
+        {"METRIC", "CLASSIFICATION", "INTERVAL", "RATIO", "P-VALUE", "REASON"}};
     for (const auto& st : judge.metrics())
-      rows.push_back({st.name, j::toString(st.verdict), interval(st.interval.lower, st.interval.upper),
-                      formatNumber(st.estimate), formatNumber(st.pValue), st.reason});
+      rows.push_back({st.name, j::toString(st.verdict),
+                      interval(st.interval.lower, st.interval.upper), formatNumber(st.estimate),
+                      formatNumber(st.pValue), st.reason});
     writeTable(out, rows);
     out << "decision after " << judge.looks() << " look" << (judge.looks() == 1 ? "" : "s") << ": "
         << j::toString(judge.decision());
-    if (judge.decision() == j::SequentialVerdict::kContinue) out << " (final: " << j::toString(final) << ")";
+    if (judge.decision() == j::SequentialVerdict::kContinue)
+      out << " (final: " << j::toString(final) << ")";
     out << "\n";
   }
   return final == j::SequentialVerdict::kPass ? 0 : 1;
@@ -998,7 +1046,8 @@ int runJudgeCommand(const std::vector<std::string>& argsIn, std::istream& in, st
     nameSingleColumn(baseline, cfg);
     nameSingleColumn(canary, cfg);
     const bool json = format == "json";
-    if (mode == "kayenta") return judgeKayentaMode(baseline, canary, std::move(cfg), json, seed, out);
+    if (mode == "kayenta")
+      return judgeKayentaMode(baseline, canary, std::move(cfg), json, seed, out);
     return judgeSequentialMode(baseline, canary, std::move(cfg), json, out);
   } catch (const InputError& e) {
     err << "rolloutlab judge: " << e.what() << "\n";

@@ -73,7 +73,8 @@ classifier:
 
 TEST_F(JudgeCommand, KayentaModePassesEqualSamplesWithExitZero) {
   const auto base = write("base.csv", "metric,value\n" + series("latency", 10) + series("cpu", 1));
-  const auto can = write("canary.csv", "metric,value\n" + series("latency", 10.01) + series("cpu", 1));
+  const auto can =
+      write("canary.csv", "metric,value\n" + series("latency", 10.01) + series("cpu", 1));
   const auto cfg = write("cfg.yaml", kConfig);
   const auto r = run({"--baseline", base, "--canary", can, "--config", cfg, "-o", "json"});
   EXPECT_EQ(r.code, 0) << r.err;
@@ -88,7 +89,8 @@ TEST_F(JudgeCommand, KayentaModePassesEqualSamplesWithExitZero) {
   EXPECT_TRUE(j["metrics"][1]["interval"].is_null());
   // Stable key order.
   std::vector<std::string> keys;
-  for (auto it = j["metrics"][0].begin(); it != j["metrics"][0].end(); ++it) keys.push_back(it.key());
+  for (auto it = j["metrics"][0].begin(); it != j["metrics"][0].end(); ++it)
+    keys.push_back(it.key());
   EXPECT_EQ(keys, (std::vector<std::string>{"name", "classification", "reason", "critical", "muted",
                                             "groups", "interval", "estimate", "tolerance", "ratio",
                                             "effectSize", "canary", "baseline"}));
@@ -149,27 +151,32 @@ TEST_F(JudgeCommand, UnknownConfigFieldNamesFileLineAndNearestField) {
 
 TEST_F(JudgeCommand, BadConfigValueNamesFieldValueAndRule) {
   const auto base = write("b.csv", "metric,value\n" + series("latency", 10));
-  const auto cfg = write("cfg.json",
-                         "{\n  \"metrics\": [\n    {\"name\": \"latency\",\n     \"analysisConfigurations\": "
-                         "{\"canary\": {\"direction\": \"up\"}}}\n  ]\n}\n");
+  const auto cfg =
+      write("cfg.json",
+            "{\n  \"metrics\": [\n    {\"name\": \"latency\",\n     \"analysisConfigurations\": "
+            "{\"canary\": {\"direction\": \"up\"}}}\n  ]\n}\n");
   const auto r = run({"--baseline", base, "--canary", base, "--config", cfg});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "rolloutlab judge: " + cfg +
-                       ":4: metrics[0].analysisConfigurations.canary.direction = \"up\": must be one of "
-                       "increase, decrease, either\n");
-  const auto cfg2 = write("cfg2.yaml", "metrics:\n  - name: latency\n    analysisConfigurations:\n"
-                                       "      canary:\n        critical: yes\n");
+  EXPECT_EQ(r.err,
+            "rolloutlab judge: " + cfg +
+                ":4: metrics[0].analysisConfigurations.canary.direction = \"up\": must be one of "
+                "increase, decrease, either\n");
+  const auto cfg2 = write("cfg2.yaml",
+                          "metrics:\n  - name: latency\n    analysisConfigurations:\n"
+                          "      canary:\n        critical: yes\n");
   const auto r2 = run({"--baseline", base, "--canary", base, "--config", cfg2});
-  EXPECT_EQ(r2.err, "rolloutlab judge: " + cfg2 +
-                        ":5: metrics[0].analysisConfigurations.canary.critical = \"yes\": must be true "
-                        "or false\n");
+  EXPECT_EQ(r2.err,
+            "rolloutlab judge: " + cfg2 +
+                ":5: metrics[0].analysisConfigurations.canary.critical = \"yes\": must be true "
+                "or false\n");
 }
 
 TEST_F(JudgeCommand, BadSampleNamesFileAndLine) {
   const auto base = write("b.csv", "metric,value\nlatency,1\nlatency,fast\n");
   const auto r = run({"--baseline", base, "--canary", base});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "rolloutlab judge: " + base + ":3: value = \"fast\": must be a number (or empty/NaN)\n");
+  EXPECT_EQ(r.err, "rolloutlab judge: " + base +
+                       ":3: value = \"fast\": must be a number (or empty/NaN)\n");
   const auto hdr = write("h.csv", "name,val\nx,1\n");
   EXPECT_NE(run({"--baseline", hdr, "--canary", hdr}).err.find(":1: header = \"name,val\""),
             std::string::npos);
@@ -177,7 +184,8 @@ TEST_F(JudgeCommand, BadSampleNamesFileAndLine) {
   const auto cfg = write("cfg.yaml", "metrics:\n  - name: cpu\n");
   const auto r2 = run({"--baseline", write("ok.csv", "metric,value\nlatency,1\n"), "--canary",
                        write("ok2.csv", "metric,value\nlatency,2\n"), "--config", cfg});
-  EXPECT_NE(r2.err.find("metric = \"latency\": has no metric config of this name"), std::string::npos)
+  EXPECT_NE(r2.err.find("metric = \"latency\": has no metric config of this name"),
+            std::string::npos)
       << r2.err;
 }
 
@@ -202,13 +210,15 @@ TEST_F(JudgeCommand, SequentialModeComparesErrorsPerRequest) {
   }
   const auto base = write("b.csv", b);
   const auto can = write("c.csv", c);
-  const auto cfg = write("cfg.yaml",
-                         "metrics:\n  - name: errors\n    groups: [e]\n    analysisConfigurations:\n"
-                         "      sequential: {kind: errorRate, requests: requests, allowedChange: 0.5, "
-                         "meaningfulChange: 1}\n");
+  const auto cfg =
+      write("cfg.yaml",
+            "metrics:\n  - name: errors\n    groups: [e]\n    analysisConfigurations:\n"
+            "      sequential: {kind: errorRate, requests: requests, allowedChange: 0.5, "
+            "meaningfulChange: 1}\n");
   const auto k = run({"--baseline", base, "--canary", can, "--config", cfg});
   EXPECT_EQ(k.code, 0) << k.out << k.err;  // Kayenta: identical per-minute series
-  const auto s = run({"--baseline", base, "--canary", can, "--config", cfg, "--mode", "sequential", "-o", "json"});
+  const auto s = run(
+      {"--baseline", base, "--canary", can, "--config", cfg, "--mode", "sequential", "-o", "json"});
   EXPECT_EQ(s.code, 1) << s.err;
   const auto j = nlohmann::json::parse(s.out);
   EXPECT_EQ(j["classification"], "Fail");
@@ -227,7 +237,8 @@ TEST_F(JudgeCommand, SequentialModeWithoutRegressionPassesAtTheEnd) {
       c += std::to_string(t) + ",latency," + std::to_string(v + 0.5) + "\n";
     }
   }
-  const auto r = run({"--baseline", write("b.csv", b), "--canary", write("c.csv", c), "--mode", "sequential"});
+  const auto r =
+      run({"--baseline", write("b.csv", b), "--canary", write("c.csv", c), "--mode", "sequential"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("decision after 20 looks"), std::string::npos) << r.out;
 }

@@ -15,7 +15,9 @@ namespace {
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // log(1 + e^x) without overflow.
-double softplus(double x) { return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x)); }
+double softplus(double x) {
+  return x > 0.0 ? x + std::log1p(std::exp(-x)) : std::log1p(std::exp(x));
+}
 
 double logistic(double x) {
   if (x >= 0.0) return 1.0 / (1.0 + std::exp(-x));
@@ -80,8 +82,7 @@ bool CountTestOptions::isValid(std::string* error) const {
   if (!(alpha > 0.0 && alpha < 1.0))
     return detail::failDouble(error, "alpha", alpha, "must be in (0, 1)");
   if (!(concentration > 0.0) || !std::isfinite(concentration))
-    return detail::failDouble(error, "concentration", concentration,
-                              "must be positive and finite");
+    return detail::failDouble(error, "concentration", concentration, "must be positive and finite");
   return true;
 }
 
@@ -127,8 +128,7 @@ void DirichletMultinomialTest::update(std::span<const std::int64_t> counts,
     // Close the segment and carry its posterior over to the new allocation.
     logPredictiveBefore_ = logPredictive_;
     logNullBefore_ = logNull_;
-    for (std::size_t i = 0; i < k; ++i)
-      segPrior_[i] += static_cast<double>(segCounts_[i]);
+    for (std::size_t i = 0; i < k; ++i) segPrior_[i] += static_cast<double>(segCounts_[i]);
     remapConcentration(segAllocation_, alloc, segPrior_);
     std::copy(alloc.begin(), alloc.end(), segAllocation_.begin());
     std::fill(segCounts_.begin(), segCounts_.end(), 0);

@@ -38,7 +38,8 @@ std::vector<double> averageRanks(std::span<const double> xs) {
   const std::size_t n = xs.size();
   std::vector<std::size_t> idx(n);
   for (std::size_t i = 0; i < n; ++i) idx[i] = i;
-  std::stable_sort(idx.begin(), idx.end(), [&](std::size_t a, std::size_t b) { return xs[a] < xs[b]; });
+  std::stable_sort(idx.begin(), idx.end(),
+                   [&](std::size_t a, std::size_t b) { return xs[a] < xs[b]; });
   std::vector<double> ranks(n);
   std::size_t i = 0;
   while (i < n) {
@@ -59,9 +60,12 @@ bool allFinite(std::span<const double> xs) {
 
 const char* toString(KayentaDirection d) {
   switch (d) {
-    case KayentaDirection::kIncrease: return "increase";
-    case KayentaDirection::kDecrease: return "decrease";
-    case KayentaDirection::kEither: return "either";
+    case KayentaDirection::kIncrease:
+      return "increase";
+    case KayentaDirection::kDecrease:
+      return "decrease";
+    case KayentaDirection::kEither:
+      return "either";
   }
   return "either";
 }
@@ -76,20 +80,29 @@ const char* toString(KayentaEffectMeasure m) {
 }
 const char* toString(KayentaLabel l) {
   switch (l) {
-    case KayentaLabel::kPass: return "Pass";
-    case KayentaLabel::kHigh: return "High";
-    case KayentaLabel::kLow: return "Low";
-    case KayentaLabel::kNodataFailMetric: return "NodataFailMetric";
-    case KayentaLabel::kNodata: return "Nodata";
-    case KayentaLabel::kError: return "Error";
+    case KayentaLabel::kPass:
+      return "Pass";
+    case KayentaLabel::kHigh:
+      return "High";
+    case KayentaLabel::kLow:
+      return "Low";
+    case KayentaLabel::kNodataFailMetric:
+      return "NodataFailMetric";
+    case KayentaLabel::kNodata:
+      return "Nodata";
+    case KayentaLabel::kError:
+      return "Error";
   }
   return "Error";
 }
 const char* toString(KayentaScoreLabel l) {
   switch (l) {
-    case KayentaScoreLabel::kPass: return "Pass";
-    case KayentaScoreLabel::kMarginal: return "Marginal";
-    case KayentaScoreLabel::kFail: return "Fail";
+    case KayentaScoreLabel::kPass:
+      return "Pass";
+    case KayentaScoreLabel::kMarginal:
+      return "Marginal";
+    case KayentaScoreLabel::kFail:
+      return "Fail";
   }
   return "Fail";
 }
@@ -372,8 +385,10 @@ KayentaMannWhitney kayentaMannWhitney(std::span<const double> experiment,
   const auto& x = experiment;
   const auto& y = control;
   const double alpha = 1.0 - confidenceLevel;
-  const double muMin = *std::min_element(x.begin(), x.end()) - *std::max_element(y.begin(), y.end());
-  const double muMax = *std::max_element(x.begin(), x.end()) - *std::min_element(y.begin(), y.end());
+  const double muMin =
+      *std::min_element(x.begin(), x.end()) - *std::max_element(y.begin(), y.end());
+  const double muMax =
+      *std::max_element(x.begin(), x.end()) - *std::min_element(y.begin(), y.end());
   auto findRoot = [&](double zq) {
     const double fLower = kayentaWilcoxonDiff(muMin, zq, x, y);
     const double fUpper = kayentaWilcoxonDiff(muMax, zq, x, y);
@@ -382,8 +397,8 @@ KayentaMannWhitney kayentaMannWhitney(std::span<const double> experiment,
     return kayentaBrent(muMin, muMax, fLower, fUpper,
                         [&](double d) { return kayentaWilcoxonDiff(d, zq, x, y); });
   };
-  const double zQuant = boost::math::quantile(boost::math::normal_distribution<double>(0.0, 1.0),
-                                              alpha / 2);
+  const double zQuant =
+      boost::math::quantile(boost::math::normal_distribution<double>(0.0, 1.0), alpha / 2);
   KayentaMannWhitney r;
   r.lower = findRoot(-zQuant);
   r.upper = findRoot(zQuant);
@@ -406,8 +421,8 @@ KayentaMetricResult classifyKayentaMetric(const KayentaMetricConfig& config,
   r.muted = config.muted;
   auto experiment = kayentaTransform(experimentIn, config.nanStrategy, config.outlierStrategy,
                                      config.outlierFactor);
-  auto control = kayentaTransform(controlIn, config.nanStrategy, config.outlierStrategy,
-                                  config.outlierFactor);
+  auto control =
+      kayentaTransform(controlIn, config.nanStrategy, config.outlierStrategy, config.outlierFactor);
   r.experimentStats = kayentaSummary(experiment);
   r.controlStats = kayentaSummary(control);
 
@@ -529,11 +544,13 @@ double kayentaRound(double x, int decimals) {
   if (keep < 0) return negative ? -0.0 : 0.0;
   std::string kept = digits.substr(0, std::min<std::size_t>(digits.size(), keep));
   while (static_cast<int>(kept.size()) < keep) kept += '0';
-  bool roundUp = keep < static_cast<int>(digits.size()) && digits[static_cast<std::size_t>(keep)] >= '5';
+  bool roundUp =
+      keep < static_cast<int>(digits.size()) && digits[static_cast<std::size_t>(keep)] >= '5';
   std::string number = kept.empty() ? "0" : kept;
   if (roundUp) {
     int k = static_cast<int>(number.size()) - 1;
-    while (k >= 0 && number[static_cast<std::size_t>(k)] == '9') number[static_cast<std::size_t>(k--)] = '0';
+    while (k >= 0 && number[static_cast<std::size_t>(k)] == '9')
+      number[static_cast<std::size_t>(k--)] = '0';
     if (k < 0) {
       number.insert(number.begin(), '1');
     } else {
@@ -562,17 +579,24 @@ KayentaJudgment scoreKayenta(std::vector<KayentaMetricResult> results,
   std::vector<std::pair<std::string, Tally>> tallies;
   for (const auto* m : active) {
     for (const auto& g : m->groups) {
-      auto it = std::find_if(tallies.begin(), tallies.end(), [&](const auto& t) { return t.first == g; });
+      auto it =
+          std::find_if(tallies.begin(), tallies.end(), [&](const auto& t) { return t.first == g; });
       if (it == tallies.end()) {
         tallies.push_back({g, {}});
         it = tallies.end() - 1;
       }
       switch (m->label) {
-        case KayentaLabel::kPass: ++it->second.pass; ++it->second.counted; break;
+        case KayentaLabel::kPass:
+          ++it->second.pass;
+          ++it->second.counted;
+          break;
         case KayentaLabel::kHigh:
         case KayentaLabel::kLow:
-        case KayentaLabel::kNodataFailMetric: ++it->second.counted; break;
-        default: break;
+        case KayentaLabel::kNodataFailMetric:
+          ++it->second.counted;
+          break;
+        default:
+          break;
       }
     }
   }
@@ -593,7 +617,8 @@ KayentaJudgment scoreKayenta(std::vector<KayentaMetricResult> results,
     }
   std::size_t nodata = 0;
   for (const auto* m : active) nodata += m->label == KayentaLabel::kNodata;
-  const double nodataPercent = static_cast<double>(nodata) / static_cast<double>(active.size()) * 100;
+  const double nodataPercent =
+      static_cast<double>(nodata) / static_cast<double>(active.size()) * 100;
   if (criticalFailure) {
     j.score = 0.0;
     j.reason = "Canary Failed: " + criticalFailure->reason;

@@ -53,8 +53,8 @@ std::vector<KayentaWindow> kayentaWindows(const KayentaStageConfig& config) {
     KayentaWindow w;
     w.index = i;
     w.experimentEnd = config.warmupSeconds + interval * i;
-    w.experimentStart =
-        config.lookbackSeconds > 0 ? w.experimentEnd - config.lookbackSeconds : config.warmupSeconds;
+    w.experimentStart = config.lookbackSeconds > 0 ? w.experimentEnd - config.lookbackSeconds
+                                                   : config.warmupSeconds;
     w.judgeAtSeconds = w.experimentEnd;
     w.controlStart = w.experimentStart - config.baselineOffsetSeconds;
     w.controlEnd = w.experimentEnd - config.baselineOffsetSeconds;
@@ -65,9 +65,12 @@ std::vector<KayentaWindow> kayentaWindows(const KayentaStageConfig& config) {
 
 const char* toString(KayentaStageStatus s) {
   switch (s) {
-    case KayentaStageStatus::kRunning: return "Running";
-    case KayentaStageStatus::kSucceeded: return "Succeeded";
-    case KayentaStageStatus::kFailed: return "Failed";
+    case KayentaStageStatus::kRunning:
+      return "Running";
+    case KayentaStageStatus::kSucceeded:
+      return "Succeeded";
+    case KayentaStageStatus::kFailed:
+      return "Failed";
   }
   return "Failed";
 }

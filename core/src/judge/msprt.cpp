@@ -118,8 +118,7 @@ const MsprtOptions& checked(const MsprtOptions& o) {
 }  // namespace
 
 MeanContrastMsprt::MeanContrastMsprt(const MsprtOptions& options)
-    : options_(checked(options)),
-      seq_(options.theta0, options.tau * options.tau, options.alpha) {}
+    : options_(checked(options)), seq_(options.theta0, options.tau * options.tau, options.alpha) {}
 
 void MeanContrastMsprt::update(const Moments& baselineBatch, const Moments& canaryBatch) {
   baseline_.merge(baselineBatch);

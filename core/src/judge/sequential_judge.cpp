@@ -41,9 +41,12 @@ const char* toString(SequentialRegression r) {
 }
 const char* toString(SequentialVerdict v) {
   switch (v) {
-    case SequentialVerdict::kContinue: return "Continue";
-    case SequentialVerdict::kPass: return "Pass";
-    case SequentialVerdict::kFail: return "Fail";
+    case SequentialVerdict::kContinue:
+      return "Continue";
+    case SequentialVerdict::kPass:
+      return "Pass";
+    case SequentialVerdict::kFail:
+      return "Fail";
   }
   return "Continue";
 }
@@ -78,7 +81,8 @@ bool SequentialMetricConfig::isValid(std::string* error) const {
 }
 
 bool SequentialJudgeConfig::isValid(std::string* error) const {
-  if (!(alpha > 0.0 && alpha < 1.0)) return detail::failDouble(error, "alpha", alpha, "must be in (0, 1)");
+  if (!(alpha > 0.0 && alpha < 1.0))
+    return detail::failDouble(error, "alpha", alpha, "must be in (0, 1)");
   if (metrics.empty()) return detail::fail(error, "metrics", "[]", "must name at least one metric");
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     if (!metrics[i].isValid(error)) return false;
@@ -174,8 +178,9 @@ void SequentialJudge::observe(const TickData& tick) {
       if (a.requests < 0 || b.requests < 0 || a.errors < 0 || b.errors < 0)
         throwInput("tick." + mt.name, "negative count", "counts must be >= 0");
       if ((a.requests > 0 || b.requests > 0) && (a.errors > a.requests || b.errors > b.requests))
-        throwInput("tick." + mt.name, std::to_string(a.errors) + "/" + std::to_string(a.requests) +
-                       ", " + std::to_string(b.errors) + "/" + std::to_string(b.requests),
+        throwInput("tick." + mt.name,
+                   std::to_string(a.errors) + "/" + std::to_string(a.requests) + ", " +
+                       std::to_string(b.errors) + "/" + std::to_string(b.requests),
                    "errors must not exceed requests");
       double rho = kNaN;
       if (a.requests > 0 && b.requests > 0) {
@@ -244,8 +249,8 @@ void SequentialJudge::evaluate(std::size_t i) {
       const double tau2 = cfg.tau * cfg.tau;
       const double v1 = vA + vB;
       if (v1 > 0.0) {
-        st.pValue = std::min(st.pValue,
-                             std::exp(-normalMixtureLogLikelihoodRatio(mB - mA, v1, 0.0, tau2)));
+        st.pValue =
+            std::min(st.pValue, std::exp(-normalMixtureLogLikelihoodRatio(mB - mA, v1, 0.0, tau2)));
       }
       auto excess = [&](double c) {
         const double v = vB + c * c * vA;
@@ -276,7 +281,8 @@ void SequentialJudge::evaluate(std::size_t i) {
     }
   }
   if (st.verdict != SequentialVerdict::kContinue) return;  // verdicts are final
-  const std::string what = cfg.kind == SequentialMetricKind::kErrorRate ? "rate ratio" : "mean ratio";
+  const std::string what =
+      cfg.kind == SequentialMetricKind::kErrorRate ? "rate ratio" : "mean ratio";
   if (fail) {
     st.verdict = SequentialVerdict::kFail;
     st.decidedAtLook = st.looks;
@@ -291,8 +297,8 @@ void SequentialJudge::evaluate(std::size_t i) {
                 percent(cfg.meaningfulChange) + " is excluded (confidence sequence " +
                 formatInterval(st.interval) + ", alpha " + formatDouble(st.alpha) + ")";
   } else {
-    st.reason = cfg.name + ": undecided, " + what + " " + formatDouble(st.estimate) +
-                " in " + formatInterval(st.interval);
+    st.reason = cfg.name + ": undecided, " + what + " " + formatDouble(st.estimate) + " in " +
+                formatInterval(st.interval);
   }
 }
 

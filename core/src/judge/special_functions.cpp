@@ -15,8 +15,8 @@ double stirlingRemainder(double x) {
   // Asymptotic series sum_k B_2k / (2k (2k - 1) x^(2k - 1)), eight terms: the next term is
   // below 2e-18 at x = 10 and smaller beyond.
   static constexpr double kCoef[] = {
-      1.0 / 12.0,    -1.0 / 360.0,          1.0 / 1260.0, -1.0 / 1680.0,
-      1.0 / 1188.0,  -691.0 / 360360.0,     1.0 / 156.0,  -3617.0 / 122400.0,
+      1.0 / 12.0,   -1.0 / 360.0,      1.0 / 1260.0, -1.0 / 1680.0,
+      1.0 / 1188.0, -691.0 / 360360.0, 1.0 / 156.0,  -3617.0 / 122400.0,
   };
   const double ix = 1.0 / x;
   const double ix2 = ix * ix;

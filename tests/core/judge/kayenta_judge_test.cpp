@@ -3,6 +3,8 @@
 // spinnaker/kayenta), from R (wilcox.test and uniroot, tests/judge/make_reference.R), or by
 // hand as written in each test.
 
+#include "rolloutlab/core/judge/kayenta_judge.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -10,7 +12,6 @@
 
 #include "judge_test_util.h"
 #include "rolloutlab/core/diagnostics.h"
-#include "rolloutlab/core/judge/kayenta_judge.h"
 
 using namespace rolloutlab::core::judge;
 using rolloutlab::core::Rng;
@@ -136,9 +137,9 @@ TEST(KayentaPreprocessing, ReduceSensitivityWidensFencesToP1AndP99) {
   EXPECT_FALSE(reduced[10]);  // 20 < 20.89 is kept
   EXPECT_TRUE(reduced[11]);   // 21 > 20.89 is removed (strictly outside)
   // The judge always uses reduced sensitivity when outliers.strategy = remove.
-  EXPECT_EQ(kayentaTransform(x, KayentaNanStrategy::kRemove, KayentaOutlierStrategy::kRemove, 1.5)
-                .size(),
-            11u);
+  EXPECT_EQ(
+      kayentaTransform(x, KayentaNanStrategy::kRemove, KayentaOutlierStrategy::kRemove, 1.5).size(),
+      11u);
 }
 
 TEST(KayentaPreprocessing, OnlyPointsStrictlyOutsideTheFencesAreRemoved) {
@@ -159,15 +160,18 @@ TEST(KayentaPreprocessing, OnlyPointsStrictlyOutsideTheFencesAreRemoved) {
 
 TEST(KayentaEffectSizes, MeanRatioIsNanWhenAMeanIsZero) {
   // StatisticSuite: 10 / 1 = 10, 10 / 100 = 0.1.
-  EXPECT_DOUBLE_EQ(kayentaMeanRatio(std::vector<double>(5, 1.0), std::vector<double>(5, 10.0)), 10.0);
-  EXPECT_DOUBLE_EQ(kayentaMeanRatio(std::vector<double>(5, 100.0), std::vector<double>(5, 10.0)), 0.1);
+  EXPECT_DOUBLE_EQ(kayentaMeanRatio(std::vector<double>(5, 1.0), std::vector<double>(5, 10.0)),
+                   10.0);
+  EXPECT_DOUBLE_EQ(kayentaMeanRatio(std::vector<double>(5, 100.0), std::vector<double>(5, 10.0)),
+                   0.1);
   EXPECT_TRUE(std::isnan(kayentaMeanRatio(std::vector<double>{0, 0}, std::vector<double>{1, 2})));
   EXPECT_TRUE(std::isnan(kayentaMeanRatio(std::vector<double>{1, 2}, std::vector<double>{-1, 1})));
 }
 
 TEST(KayentaEffectSizes, ClesCountsTiesAsHalf) {
   // By hand: canary {3, 4, 5} vs baseline {1, 2, 3}: 8 wins and one tie of 9 pairs.
-  EXPECT_NEAR(kayentaCles(std::vector<double>{1, 2, 3}, std::vector<double>{3, 4, 5}), 8.5 / 9, 1e-15);
+  EXPECT_NEAR(kayentaCles(std::vector<double>{1, 2, 3}, std::vector<double>{3, 4, 5}), 8.5 / 9,
+              1e-15);
   EXPECT_DOUBLE_EQ(kayentaCles(std::vector<double>{1, 2}, std::vector<double>{1, 2}), 0.5);
 }
 
@@ -271,7 +275,7 @@ TEST(KayentaClassify, OneDistinctValuePerSampleGetsSeededNoise) {
   const auto rc = classifyKayentaMetric(metric("m"), x, y, c);
   EXPECT_EQ(ra.label, KayentaLabel::kHigh);
   EXPECT_EQ(ra.interval->estimate, rb.interval->estimate);
-  EXPECT_NE(ra.ratio, rc.ratio);             // the ratio is taken on the noisy values
+  EXPECT_NE(ra.ratio, rc.ratio);  // the ratio is taken on the noisy values
   EXPECT_NEAR(ra.ratio, 5.0, 1e-4);
 }
 
@@ -301,8 +305,8 @@ TEST(KayentaClassify, ToleranceBandPassesASignificantSmallShift) {
   // its lower end is below 0.25 * |0.42| = 0.105: Kayenta passes the metric.
   const auto c = judgeReference("kayenta_mann_whitney.json").back();
   Rng rng(1);
-  const auto r = classifyKayentaMetric(metric("m"), refVector(c["experiment"]),
-                                       refVector(c["control"]), rng);
+  const auto r =
+      classifyKayentaMetric(metric("m"), refVector(c["experiment"]), refVector(c["control"]), rng);
   EXPECT_GT(r.interval->lower, 0.0);
   EXPECT_LT(r.interval->lower, r.upperBound);
   EXPECT_NEAR(r.upperBound, 0.105, 1e-4);
@@ -340,7 +344,8 @@ TEST(KayentaClassify, ClesGateUsesTheCommonLanguageEffectSize) {
   auto r = classify(m, kHighSeries, kBaselineSeries, 0.20, 0.98);
   EXPECT_DOUBLE_EQ(r.effectSize, 1.0);
   EXPECT_EQ(r.label, KayentaLabel::kHigh);
-  EXPECT_NEAR(r.ratio, kayentaMeanRatio(kBaselineSeries, kHighSeries), 1e-15);  // still the mean ratio
+  EXPECT_NEAR(r.ratio, kayentaMeanRatio(kBaselineSeries, kHighSeries),
+              1e-15);  // still the mean ratio
   // Unset gates default to 0.5 for cles.
   EXPECT_DOUBLE_EQ(metric("x").defaultEffect(), 1.0);
   EXPECT_DOUBLE_EQ(m.allowedDecreaseOrDefault(), 0.5);
@@ -409,20 +414,20 @@ TEST(KayentaScore, GroupScoreIsShareOfPassAmongCountedLabels) {
   const KayentaScoreThresholds t;
   EXPECT_EQ(scoreKayenta({labelled("a", KayentaLabel::kPass)}, {}, t).score, 100.0);
   EXPECT_EQ(scoreKayenta({labelled("a", KayentaLabel::kHigh)}, {}, t).score, 0.0);
-  EXPECT_EQ(scoreKayenta({labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kHigh)},
-                         {}, t)
-                .score,
-            50.0);
+  EXPECT_EQ(
+      scoreKayenta({labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kHigh)}, {}, t)
+          .score,
+      50.0);
   EXPECT_EQ(scoreKayenta({labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kHigh),
                           labelled("c", KayentaLabel::kLow)},
                          {}, t)
                 .score,
             33.33);
   // NodataFailMetric counts as a failure, Nodata and Error are left out.
-  EXPECT_EQ(scoreKayenta({labelled("a", KayentaLabel::kPass),
-                          labelled("b", KayentaLabel::kNodataFailMetric),
-                          labelled("c", KayentaLabel::kError)},
-                         {}, t)
+  EXPECT_EQ(scoreKayenta(
+                {labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kNodataFailMetric),
+                 labelled("c", KayentaLabel::kError)},
+                {}, t)
                 .score,
             50.0);
 }
@@ -439,11 +444,10 @@ TEST(KayentaScore, GroupWeightsAndSharedRemainder) {
             75.0);
   // By hand: weight 40 for g1; g2 and g3 share (100 - 40) / 2 = 30 each.
   // g1 100, g2 50, g3 0 -> 40 + 15 + 0 = 55.
-  const auto j = scoreKayenta({labelled("a", KayentaLabel::kPass, {"g1"}),
-                               labelled("b", KayentaLabel::kPass, {"g2"}),
-                               labelled("c", KayentaLabel::kHigh, {"g2"}),
-                               labelled("d", KayentaLabel::kLow, {"g3"})},
-                              {{"g1", 40.0}}, t);
+  const auto j = scoreKayenta(
+      {labelled("a", KayentaLabel::kPass, {"g1"}), labelled("b", KayentaLabel::kPass, {"g2"}),
+       labelled("c", KayentaLabel::kHigh, {"g2"}), labelled("d", KayentaLabel::kLow, {"g3"})},
+      {{"g1", 40.0}}, t);
   EXPECT_EQ(j.score, 55.0);
   ASSERT_EQ(j.groups.size(), 3u);
   EXPECT_EQ(j.groups[1].score, 50.0);
@@ -451,18 +455,18 @@ TEST(KayentaScore, GroupWeightsAndSharedRemainder) {
 
 TEST(KayentaScore, WeightedGroupWithoutMetricsContributesZero) {
   // Weights {a: 50, b: 50}, only group a has metrics and all pass: 50, never 100.
-  const auto j = scoreKayenta({labelled("x", KayentaLabel::kPass, {"a"})}, {{"a", 50.0}, {"b", 50.0}},
-                              KayentaScoreThresholds{});
+  const auto j = scoreKayenta({labelled("x", KayentaLabel::kPass, {"a"})},
+                              {{"a", 50.0}, {"b", 50.0}}, KayentaScoreThresholds{});
   EXPECT_EQ(j.score, 50.0);
   EXPECT_EQ(j.classification, KayentaScoreLabel::kMarginal);
 }
 
 TEST(KayentaScore, GroupWithOnlyNodataCountsAsFullMarks) {
   // ScorerSuite "Two Groups, one Pass, one Nodata": the nodata group scores 0 but counts 100.
-  const auto j = scoreKayenta({labelled("a", KayentaLabel::kPass, {"p"}),
-                               labelled("b", KayentaLabel::kPass, {"p"}),
-                               labelled("c", KayentaLabel::kNodata, {"n"})},
-                              {}, KayentaScoreThresholds{});
+  const auto j = scoreKayenta(
+      {labelled("a", KayentaLabel::kPass, {"p"}), labelled("b", KayentaLabel::kPass, {"p"}),
+       labelled("c", KayentaLabel::kNodata, {"n"})},
+      {}, KayentaScoreThresholds{});
   EXPECT_EQ(j.score, 100.0);
   EXPECT_TRUE(j.groups[1].noData);
   EXPECT_EQ(j.groups[1].score, 0.0);
@@ -472,12 +476,14 @@ TEST(KayentaScore, CriticalFailureOverridesToZero) {
   // ScorerSuite "one good (normal), one fail (critical)".
   auto crit = labelled("b", KayentaLabel::kHigh, {"group"}, true);
   crit.reason = "The metric b was classified as High (Critical)";
-  const auto j = scoreKayenta({labelled("a", KayentaLabel::kPass), crit}, {}, KayentaScoreThresholds{});
+  const auto j =
+      scoreKayenta({labelled("a", KayentaLabel::kPass), crit}, {}, KayentaScoreThresholds{});
   EXPECT_EQ(j.score, 0.0);
   EXPECT_EQ(j.reason, "Canary Failed: The metric b was classified as High (Critical)");
   EXPECT_EQ(j.classification, KayentaScoreLabel::kFail);
   // A critical metric that passes does not trigger it ("one low (normal), one good (critical)").
-  EXPECT_EQ(scoreKayenta({labelled("a", KayentaLabel::kLow), labelled("b", KayentaLabel::kPass, {"group"}, true)},
+  EXPECT_EQ(scoreKayenta({labelled("a", KayentaLabel::kLow),
+                          labelled("b", KayentaLabel::kPass, {"group"}, true)},
                          {}, KayentaScoreThresholds{})
                 .score,
             50.0);
@@ -485,21 +491,24 @@ TEST(KayentaScore, CriticalFailureOverridesToZero) {
 
 TEST(KayentaScore, HalfOrMoreNodataOverridesToZero) {
   const KayentaScoreThresholds t;
-  const auto two = scoreKayenta({labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kPass),
-                                 labelled("c", KayentaLabel::kNodata), labelled("d", KayentaLabel::kNodata)},
-                                {}, t);
+  const auto two =
+      scoreKayenta({labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kPass),
+                    labelled("c", KayentaLabel::kNodata), labelled("d", KayentaLabel::kNodata)},
+                   {}, t);
   EXPECT_EQ(two.score, 0.0);
   EXPECT_EQ(two.reason, "Canary Failed: 50% or more metrics returned NODATA");
-  const auto one = scoreKayenta({labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kPass),
-                                 labelled("c", KayentaLabel::kPass), labelled("d", KayentaLabel::kNodata)},
-                                {}, t);
+  const auto one =
+      scoreKayenta({labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kPass),
+                    labelled("c", KayentaLabel::kPass), labelled("d", KayentaLabel::kNodata)},
+                   {}, t);
   EXPECT_EQ(one.score, 100.0);
 }
 
 TEST(KayentaScore, MutedMetricsAreReportedButNotScored) {
   auto muted = labelled("b", KayentaLabel::kHigh);
   muted.muted = true;
-  const auto j = scoreKayenta({labelled("a", KayentaLabel::kPass), muted}, {}, KayentaScoreThresholds{});
+  const auto j =
+      scoreKayenta({labelled("a", KayentaLabel::kPass), muted}, {}, KayentaScoreThresholds{});
   EXPECT_EQ(j.score, 100.0);
   EXPECT_EQ(j.metrics.size(), 2u);
 }
@@ -519,8 +528,9 @@ TEST(KayentaScore, RoundsHalfUpOnTheShortestDecimal) {
 TEST(KayentaScore, ThresholdClassificationIsInclusive) {
   const KayentaScoreThresholds t{75.0, 50.0};
   // 3 of 4 pass -> exactly 75 -> Pass: one non-critical failure among 4 metrics cannot fail.
-  std::vector<KayentaMetricResult> four = {labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kPass),
-                                           labelled("c", KayentaLabel::kPass), labelled("d", KayentaLabel::kHigh)};
+  std::vector<KayentaMetricResult> four = {
+      labelled("a", KayentaLabel::kPass), labelled("b", KayentaLabel::kPass),
+      labelled("c", KayentaLabel::kPass), labelled("d", KayentaLabel::kHigh)};
   EXPECT_EQ(scoreKayenta(four, {}, t).classification, KayentaScoreLabel::kPass);
   four[2].label = KayentaLabel::kLow;  // 50 -> Marginal
   EXPECT_EQ(scoreKayenta(four, {}, t).classification, KayentaScoreLabel::kMarginal);

@@ -1,9 +1,9 @@
 // Spinnaker's canary stage rules (orca-kayenta RunCanaryIntervalsStage.kt,
 // MonitorKayentaCanaryTask.kt, AggregateCanaryResultsTask.kt), one test per rule.
 
-#include <gtest/gtest.h>
-
 #include "rolloutlab/core/judge/kayenta_stage.h"
+
+#include <gtest/gtest.h>
 
 using namespace rolloutlab::core::judge;
 
@@ -17,7 +17,7 @@ KayentaStageConfig stage(std::int64_t lifetimeMin, std::optional<std::int64_t> i
 }  // namespace
 
 TEST(KayentaStageSchedule, JudgmentCountIsWholeMinuteDivision) {
-  EXPECT_EQ(stage(60, 25).judgmentCount(), 2);  // floor(60 / 25)
+  EXPECT_EQ(stage(60, 25).judgmentCount(), 2);            // floor(60 / 25)
   EXPECT_EQ(stage(60, std::nullopt).judgmentCount(), 1);  // one judgment at the end
   EXPECT_EQ(stage(60, 0).judgmentCount(), 1);             // 0 means the lifetime
   EXPECT_EQ(stage(60, 90).judgmentCount(), 1);            // longer than the lifetime

@@ -24,8 +24,8 @@ TEST(MsprtReference, LogLambdaMatchesRClosedForm) {
   for (const auto& c : judgeReference("msprt.json")) {
     if (c["kind"] != "formula") continue;
     const double variance = refNumber(c["V"]) / refNumber(c["n"]);
-    const double got = normalMixtureLogLikelihoodRatio(refNumber(c["delta"]), variance,
-                                                       refNumber(c["theta0"]), refNumber(c["tau2"]));
+    const double got = normalMixtureLogLikelihoodRatio(
+        refNumber(c["delta"]), variance, refNumber(c["theta0"]), refNumber(c["tau2"]));
     EXPECT_PRED3(closeRelative, got, refNumber(c["logLambda"]), kRel) << c.dump();
     const auto iv = normalMixtureConfidenceInterval(refNumber(c["delta"]), variance,
                                                     refNumber(c["tau2"]), 0.05);
@@ -51,8 +51,10 @@ TEST(MsprtReference, MeanContrastFromDataMatchesR) {
     EXPECT_PRED3(closeRelative, t.sequence().estimate(), refNumber(c["estimate"]), kRel);
     EXPECT_PRED3(closeRelative, t.sequence().variance(), refNumber(c["variance"]), kRel);
     EXPECT_PRED3(closeRelative, t.sequence().logLikelihoodRatio(), refNumber(c["logLambda"]), kRel);
-    EXPECT_PRED3(closeRelative, t.sequence().currentInterval().lower, refNumber(c["lower05"]), kRel);
-    EXPECT_PRED3(closeRelative, t.sequence().currentInterval().upper, refNumber(c["upper05"]), kRel);
+    EXPECT_PRED3(closeRelative, t.sequence().currentInterval().lower, refNumber(c["lower05"]),
+                 kRel);
+    EXPECT_PRED3(closeRelative, t.sequence().currentInterval().upper, refNumber(c["upper05"]),
+                 kRel);
     ++n;
   }
   EXPECT_EQ(n, 4);
@@ -63,8 +65,10 @@ TEST(MsprtReference, ProportionDifferenceMatchesR) {
   for (const auto& c : judgeReference("msprt.json")) {
     if (c["kind"] != "proportion") continue;
     ProportionMsprt t(0.0, refNumber(c["tau"]), 0.05);
-    t.update(static_cast<std::int64_t>(refNumber(c["nA"])), static_cast<std::int64_t>(refNumber(c["xA"])),
-             static_cast<std::int64_t>(refNumber(c["nB"])), static_cast<std::int64_t>(refNumber(c["xB"])));
+    t.update(static_cast<std::int64_t>(refNumber(c["nA"])),
+             static_cast<std::int64_t>(refNumber(c["xA"])),
+             static_cast<std::int64_t>(refNumber(c["nB"])),
+             static_cast<std::int64_t>(refNumber(c["xB"])));
     EXPECT_PRED3(closeRelative, t.sequence().estimate(), refNumber(c["estimate"]), kRel);
     EXPECT_PRED3(closeRelative, t.sequence().variance(), refNumber(c["variance"]), kRel);
     EXPECT_PRED3(closeRelative, t.sequence().logLikelihoodRatio(), refNumber(c["logLambda"]), kRel);
@@ -82,8 +86,8 @@ TEST(CountTestReference, TwoArmLogBayesFactorMatchesRLbeta) {
     const double rho = refNumber(c["rho"]);
     const double want = refNumber(c["logBF"]);
     EXPECT_PRED3(closeRelative,
-                 betaBinomialLogBayesFactor(nA, nB, rho, refNumber(c["a"]), refNumber(c["b"])), want,
-                 kRel)
+                 betaBinomialLogBayesFactor(nA, nB, rho, refNumber(c["a"]), refNumber(c["b"])),
+                 want, kRel)
         << c.dump();
     // The incremental object in one batch, and split into batches at the same allocation.
     const double m = refNumber(c["a"]) + refNumber(c["b"]);

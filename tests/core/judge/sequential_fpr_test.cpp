@@ -27,8 +27,8 @@ constexpr int kRuns = 100000;
 constexpr double kAlpha = 0.05;
 
 void report(const char* what, std::int64_t rejected, std::int64_t runs) {
-  std::cout << "[ figure ] " << what << ": FPR " << static_cast<double>(rejected) / runs
-            << " (" << rejected << "/" << runs << "), upper 99% CP "
+  std::cout << "[ figure ] " << what << ": FPR " << static_cast<double>(rejected) / runs << " ("
+            << rejected << "/" << runs << "), upper 99% CP "
             << clopperPearsonUpper99(rejected, runs) << "\n";
 }
 
@@ -143,7 +143,8 @@ TEST(MsprtFpr, ProportionNormalApproximationStaysBelowAlpha) {
       if (rejected) continue;
       double est, var;
       ProportionMsprt::estimateAndVariance(nA, xA, nB, xB, &est, &var);
-      rejected = normalMixtureLogLikelihoodRatio(est, var, 0.0, tau * tau) >= std::log(1.0 / kAlpha);
+      rejected =
+          normalMixtureLogLikelihoodRatio(est, var, 0.0, tau * tau) >= std::log(1.0 / kAlpha);
     }
     return rejected;
   };
@@ -169,7 +170,9 @@ TEST(CountTestFpr, ConstantAllocationEveryTickStaysBelowAlpha) {
   // factor is convex in the canary count); built with the library's closed form.
   constexpr int kMaxN = 4000;
   std::vector<int> lo(kMaxN + 1), hi(kMaxN + 1);
-  auto bf = [&](int n, int b) { return betaBinomialLogBayesFactor(n - b, b, rho, m * rho, m * (1 - rho)); };
+  auto bf = [&](int n, int b) {
+    return betaBinomialLogBayesFactor(n - b, b, rho, m * rho, m * (1 - rho));
+  };
   for (int n = 0; n <= kMaxN; ++n) {
     const int mid = static_cast<int>(std::lround(rho * n));
     int l = -1;  // largest b <= mid with bf >= threshold
@@ -273,7 +276,8 @@ TEST(CountTestFpr, RateRatioConfidenceSequenceCoversUnderTimeVaryingAllocation) 
       t.update(counts, alloc);
       if (replay) replay->update(a, b, rho);
       const double theta = rho * r0 / (rho * r0 + 1.0 - rho);
-      nullPart += static_cast<double>(b) * std::log(theta) + static_cast<double>(a) * std::log1p(-theta);
+      nullPart +=
+          static_cast<double>(b) * std::log(theta) + static_cast<double>(a) * std::log1p(-theta);
       missed = missed || t.logPredictive() - nullPart >= std::log(1.0 / kAlpha);
     }
     return missed;

@@ -1,6 +1,8 @@
 // rolloutlab's sequential judge: decisions per metric from the always-valid tests, the alpha
 // split, incremental use tick by tick, and its false-failure rate under continuous looks.
 
+#include "rolloutlab/core/judge/sequential_judge.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 
 #include "judge_test_util.h"
 #include "rolloutlab/core/diagnostics.h"
-#include "rolloutlab/core/judge/sequential_judge.h"
 #include "rolloutlab/core/rng.h"
 
 using namespace rolloutlab::core::judge;
@@ -88,7 +89,8 @@ TEST(SequentialJudgeConfig, ValidationNamesTheFieldValueAndRule) {
   EXPECT_EQ(err.substr(0, 36), "metrics[latency].tau = nan: must be ");
   c.metrics = {errors(0.3, 0.2)};
   EXPECT_FALSE(c.isValid(&err));
-  EXPECT_EQ(err, "metrics[errors].meaningfulChange = 0.2: must be finite and greater than allowedChange");
+  EXPECT_EQ(
+      err, "metrics[errors].meaningfulChange = 0.2: must be finite and greater than allowedChange");
   EXPECT_THROW(SequentialJudge{c}, InputError);
 }
 
@@ -111,7 +113,8 @@ TEST(SequentialJudge, FailsQuicklyOnAHigherErrorRate) {
   World w;
   w.errorCanary = 0.025;
   int t = 0;
-  while (j.decision() == SequentialVerdict::kContinue && t < 60) j.observe(tick(rng, w, 60.0 * ++t));
+  while (j.decision() == SequentialVerdict::kContinue && t < 60)
+    j.observe(tick(rng, w, 60.0 * ++t));
   EXPECT_EQ(j.decision(), SequentialVerdict::kFail);
   EXPECT_LE(t, 15);
   EXPECT_EQ(j.metrics()[0].verdict, SequentialVerdict::kFail);
@@ -129,7 +132,8 @@ TEST(SequentialJudge, FailsOnAHigherMeanLatency) {
   World w;
   w.latencyCanary = 115.0;  // +15% against an allowed +5%
   int t = 0;
-  while (j.decision() == SequentialVerdict::kContinue && t < 60) j.observe(tick(rng, w, 60.0 * ++t));
+  while (j.decision() == SequentialVerdict::kContinue && t < 60)
+    j.observe(tick(rng, w, 60.0 * ++t));
   EXPECT_EQ(j.decision(), SequentialVerdict::kFail);
   EXPECT_EQ(j.metrics()[1].verdict, SequentialVerdict::kFail);
   EXPECT_GT(j.metrics()[1].interval.lower, 1.05);
@@ -146,7 +150,8 @@ TEST(SequentialJudge, PassesOnceMeaningfulRegressionsAreExcluded) {
   w.requests = 60000;
   w.weight = 0.2;
   int t = 0;
-  while (j.decision() == SequentialVerdict::kContinue && t < 120) j.observe(tick(rng, w, 60.0 * ++t));
+  while (j.decision() == SequentialVerdict::kContinue && t < 120)
+    j.observe(tick(rng, w, 60.0 * ++t));
   EXPECT_EQ(j.decision(), SequentialVerdict::kPass);
   for (const auto& m : j.metrics()) EXPECT_EQ(m.verdict, SequentialVerdict::kPass) << m.reason;
   EXPECT_LT(j.metrics()[0].interval.upper, 1.5);
