@@ -195,7 +195,7 @@ SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
     inputError(file, lineOf(root), "", "", "must be an object {\"metric\": [numbers...]}");
   for (auto it = root.begin(); it != root.end(); ++it) {
     const std::string name = it->first.as<std::string>();
-    const YAML::Node& arr = it->second;
+    const YAML::Node arr = it->second;
     if (!arr.IsSequence()) inputError(file, lineOf(arr), name, "", "must be an array of numbers");
     if (s.series.count(name)) inputError(file, lineOf(it->first), name, "", "duplicate metric");
     s.order.push_back(name);
