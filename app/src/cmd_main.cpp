@@ -3,6 +3,7 @@
 
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/judge_command.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/version.h"
 
@@ -12,6 +13,10 @@ namespace {
 
 using Command = int (*)(const std::vector<std::string>&, Streams&);
 
+int judge(const std::vector<std::string>& args, Streams& io) {
+  return runJudgeCommand(args, io.in, io.out, io.err);
+}
+
 struct Entry {
   Command fn;
   const char* help;
@@ -20,6 +25,7 @@ struct Entry {
 const std::map<std::string, Entry>& commands() {
   static const std::map<std::string, Entry> m = {
       {"validate", {runValidate, "check specs, scripts and scenarios; list what was found"}},
+      {"judge", {judge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
       {"simulate", {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
   };
   return m;
