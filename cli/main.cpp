@@ -1,14 +1,26 @@
 // The `rolloutlab` executable: parses nothing itself; the commands live in rolloutlab::app.
+#include <signal.h>
 #include <unistd.h>
 
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+
+namespace {
+// Ctrl-C: ask long work to stop cleanly (a second Ctrl-C kills as usual).
+void onInterrupt(int) {
+  rolloutlab::app::cancelRequested().store(true);
+  ::signal(SIGINT, SIG_DFL);
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  ::signal(SIGINT, onInterrupt);
+  ::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
   rolloutlab::app::Streams io{std::cin, std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
   const int rc = rolloutlab::app::runMain(args, io);

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The main job on the bundled example: what the podinfo canary does when its success rate dips.
+# The main job on the bundled example: the operating characteristics of the example GitOps
+# repo's canaries over the bundled scenario library.
 set -euo pipefail
 bin=${1:-build/bin/rolloutlab}
 cd "$(dirname "$0")/.."
 "$bin" validate examples
 echo
-"$bin" simulate --spec examples --scenario examples/scripts/two-failures-then-recover.yaml -o table
+"$bin" batch --spec examples --scenarios scenarios/library --runs 2000 --seed 1 -o table

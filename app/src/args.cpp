@@ -6,7 +6,8 @@
 namespace rolloutlab::app {
 
 Args::Args(const std::vector<std::string>& argv, std::set<std::string> valued,
-           std::set<std::string> switches) {
+           std::set<std::string> switches, std::set<std::string> multi) {
+  for (const auto& m : multi) valued.insert(m);
   for (std::size_t i = 0; i < argv.size(); ++i) {
     const std::string& a = argv[i];
     if (a == "--") {
@@ -27,6 +28,11 @@ Args::Args(const std::vector<std::string>& argv, std::set<std::string> valued,
           value = argv[++i];
         }
         values_[flag].push_back(value);
+        if (multi.count(flag) && !inlineValue) {
+          while (i + 1 < argv.size() && !(argv[i + 1].size() > 1 && argv[i + 1][0] == '-')) {
+            values_[flag].push_back(argv[++i]);
+          }
+        }
       } else if (switches.count(flag)) {
         if (inlineValue) throw UsageError(flag + " takes no value");
         switchesSeen_.insert(flag);

@@ -25,6 +25,8 @@ struct Entry {
 const std::map<std::string, Entry>& commands() {
   static const std::map<std::string, Entry> m = {
       {"validate", {runValidate, "check specs, scripts and scenarios; list what was found"}},
+      {"batch", {runBatchCommand, "Monte Carlo operating characteristics of specs over a scenario suite"}},
+      {"merge", {runMerge, "combine the shard reports of one batch"}},
       {"judge", {judge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
       {"simulate", {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
   };

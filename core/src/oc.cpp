@@ -4,10 +4,38 @@
 
 namespace rolloutlab::core {
 
+std::string int128ToString(Int128 v) {
+  if (v == 0) return "0";
+  const bool neg = v < 0;
+  std::string out;
+  while (v != 0) {
+    const int d = static_cast<int>(v % 10);
+    out.push_back(static_cast<char>('0' + (d < 0 ? -d : d)));
+    v /= 10;
+  }
+  if (neg) out.push_back('-');
+  return std::string(out.rbegin(), out.rend());
+}
+
+bool int128FromString(const std::string& s, Int128& out) {
+  if (s.empty() || s.size() > 40) return false;
+  std::size_t i = 0;
+  const bool neg = s[0] == '-';
+  if (neg) i = 1;
+  if (i >= s.size()) return false;
+  Int128 v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (neg ? -(s[i] - '0') : (s[i] - '0'));
+  }
+  out = v;
+  return true;
+}
+
 void ExactHistogram::add(std::int64_t v, std::int64_t count) {
   bins_[v] += count;
   n_ += count;
-  sum_ += static_cast<__int128>(v) * count;
+  sum_ += static_cast<Int128>(v) * count;
 }
 
 void ExactHistogram::merge(const ExactHistogram& o) {
@@ -45,7 +73,7 @@ void LogHistogram::add(double v) {
   }
   bins_[b] += 1;
   ++n_;
-  sumMicro_ += static_cast<__int128>(std::llround(v * 1e6));
+  sumMicro_ += static_cast<Int128>(std::llround(v * 1e6));
 }
 
 void LogHistogram::merge(const LogHistogram& o) {
@@ -54,7 +82,7 @@ void LogHistogram::merge(const LogHistogram& o) {
   sumMicro_ += o.sumMicro_;
 }
 
-void LogHistogram::restore(const std::map<std::int32_t, std::int64_t>& bins, __int128 sumMicro) {
+void LogHistogram::restore(const std::map<std::int32_t, std::int64_t>& bins, Int128 sumMicro) {
   bins_ = bins;
   n_ = 0;
   for (const auto& [b, c] : bins_) n_ += c;

@@ -19,9 +19,11 @@ class UsageError : public std::runtime_error {
 
 class Args {
  public:
-  /// `valued`: flags that take a value (e.g. "--spec", "-o"); `switches`: flags without one.
+  /// `valued`: flags that take a value (e.g. "--seed", "-o"); `switches`: flags without one;
+  /// `multi`: valued flags that also take the following arguments up to the next flag
+  /// (`--spec a.yaml b.yaml`).
   Args(const std::vector<std::string>& argv, std::set<std::string> valued,
-       std::set<std::string> switches);
+       std::set<std::string> switches, std::set<std::string> multi = {});
 
   bool has(const std::string& flag) const;
   std::optional<std::string> get(const std::string& flag) const;  ///< last occurrence

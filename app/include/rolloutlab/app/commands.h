@@ -18,6 +18,11 @@ struct Streams {
 
 int runValidate(const std::vector<std::string>& args, Streams& io);
 int runSimulate(const std::vector<std::string>& args, Streams& io);
+int runBatchCommand(const std::vector<std::string>& args, Streams& io);
+int runMerge(const std::vector<std::string>& args, Streams& io);
+
+/// Writes `text` to `path` atomically (temporary file + rename); throws EnvironmentError.
+void writeAtomically(const std::string& path, const std::string& text);
 
 /// Dispatches `rolloutlab <command> ...` (argv without the program name).
 int runMain(const std::vector<std::string>& argv, Streams& io);

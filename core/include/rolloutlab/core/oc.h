@@ -10,6 +10,12 @@
 
 namespace rolloutlab::core {
 
+/// 128-bit integer for exact fixed-point sums (a GCC/Clang extension).
+__extension__ typedef __int128 Int128;
+/// Decimal text of an Int128, and back (nullopt on bad text).
+std::string int128ToString(Int128 v);
+bool int128FromString(const std::string& s, Int128& out);
+
 /// Exact counts of values on a fine grid (decision times fall on ticks; kept in ms).
 class ExactHistogram {
  public:
@@ -24,7 +30,7 @@ class ExactHistogram {
  private:
   std::map<std::int64_t, std::int64_t> bins_;
   std::int64_t n_ = 0;
-  __int128 sum_ = 0;
+  Int128 sum_ = 0;
 };
 
 /// A log-linear histogram of real values with relative resolution `kRelativeResolution`:
@@ -42,13 +48,13 @@ class LogHistogram {
   /// Buckets as (index, count); index 0 is the zero bucket, +b positive, -b negative.
   const std::map<std::int32_t, std::int64_t>& bins() const { return bins_; }
   /// Restores from serialized parts (see bins(), sumMicro()).
-  void restore(const std::map<std::int32_t, std::int64_t>& bins, __int128 sumMicro);
-  __int128 sumMicro() const { return sumMicro_; }
+  void restore(const std::map<std::int32_t, std::int64_t>& bins, Int128 sumMicro);
+  Int128 sumMicro() const { return sumMicro_; }
 
  private:
   std::map<std::int32_t, std::int64_t> bins_;
   std::int64_t n_ = 0;
-  __int128 sumMicro_ = 0;  // sum of round(v x 1e6)
+  Int128 sumMicro_ = 0;  // sum of round(v x 1e6)
 };
 
 /// What one run contributes.

@@ -1,0 +1,103 @@
+#pragma once
+/// Monte Carlo batches: N replicates of every (spec, scenario) pair, on a thread pool,
+/// streamed into mergeable per-pair aggregates. Per-run seeds come from the master seed and
+/// the run's identity (spec, scenario, replicate), so results never depend on the thread count
+/// or on how the runs are split into shards.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "rolloutlab/app/workspace.h"
+#include "rolloutlab/core/oc.h"
+#include "rolloutlab/io/json_util.h"
+#include "rolloutlab/scenarios/flagger_world.h"
+
+namespace rolloutlab::app {
+
+/// One replicate's runner for one pair, owned by one worker thread (it may keep a reusable
+/// world between runs).
+class PairWorker {
+ public:
+  virtual ~PairWorker() = default;
+  virtual scenarios::RunSummary run(std::uint64_t seed) = 0;
+};
+
+/// A (spec, scenario) pair compiled once and shared by the workers.
+class PairPlan {
+ public:
+  virtual ~PairPlan() = default;
+  virtual std::unique_ptr<PairWorker> makeWorker() const = 0;
+};
+
+/// A spec as the batch sees it: a key (kind/namespace/name), its engine, and how to compile
+/// it against a scenario (throws InputError when a metric can neither be evaluated nor is
+/// modelled).
+struct BatchSpec {
+  std::string key;
+  std::string engine;  ///< "flagger" or "argo"
+  std::function<std::unique_ptr<PairPlan>(const scenarios::CompiledScenario&)> compile;
+};
+
+/// The specs of a workspace (every Canary, and every Rollout once the Argo engine registers).
+std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshProvider);
+
+/// The seed of a pair and of one of its replicates.
+std::uint64_t pairSeed(std::uint64_t master, const std::string& specKey, const std::string& scenarioName);
+std::uint64_t replicateSeed(std::uint64_t pairSeed, std::uint64_t replicate);
+
+struct BatchOptions {
+  std::int64_t runs = 1000;  ///< replicates per pair
+  std::uint64_t seed = 0;
+  int threads = 0;           ///< 0 = hardware concurrency
+  int shardIndex = 0;        ///< runs whose global index g has g % shardCount == shardIndex
+  int shardCount = 1;
+  /// Called from the calling thread about 5 times a second with (runs done, runs planned).
+  std::function<void(std::int64_t, std::int64_t)> progress;
+  /// Set to stop: finished runs are kept and the result is marked partial.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+struct PairResult {
+  std::string spec;
+  std::string engine;
+  std::string scenario;
+  scenarios::Release release = scenarios::Release::kGood;
+  std::uint64_t seed = 0;  ///< the pair's seed; run r uses replicateSeed(seed, r)
+  core::PairAggregate agg;
+};
+
+struct BatchResult {
+  std::string version;
+  std::uint64_t seed = 0;
+  std::int64_t runs = 0;
+  int shardIndex = 0;
+  int shardCount = 1;
+  bool partial = false;
+  std::vector<io::FileIdentity> inputs;
+  std::vector<PairResult> pairs;
+  double elapsedSeconds = 0;
+};
+
+/// Runs the batch. Throws InputError when a pair cannot be compiled (before any run).
+BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarios,
+                     std::vector<io::FileIdentity> inputs, const BatchOptions& options);
+
+/// JSON report: version, seed, runs, shard, partial, inputs, results (per pair), specs (per
+/// spec over the suite), elapsedSeconds. Every field but elapsedSeconds is deterministic.
+io::Json batchJson(const BatchResult& r);
+/// Reads a report back (for merge); throws InputError naming the file and field on bad input.
+BatchResult batchFromJson(const io::Json& j, const std::string& file);
+/// Merges shard reports of one batch into the report the unsharded batch gives.
+BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vector<std::string>& files);
+
+std::string batchCsv(const BatchResult& r);
+std::string batchTable(const BatchResult& r);
+
+/// The process-wide cancel flag the CLI's SIGINT handler sets.
+std::atomic<bool>& cancelRequested();
+
+}  // namespace rolloutlab::app
