@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "rolloutlab/app/args.h"
+#include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
@@ -18,10 +19,11 @@ namespace fl = core::flagger;
 namespace {
 
 const char* kSimulateUsage =
-    "usage: rolloutlab simulate --spec PATH [--spec PATH...] --scenario FILE [--seed N]\n"
+    "usage: rolloutlab simulate --spec PATH... --scenario FILE [--seed N [--replicate R]]\n"
     "                           [--target NAME] [--mesh-provider P] [-o json|table]\n"
     "  Runs one rollout of the target Canary (or Rollout) driven by a Script or a Scenario\n"
-    "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n";
+    "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n"
+    "  --seed S --replicate R replays run R of a batch pair whose seed is S.\n";
 
 std::string fmtT(double t) {
   char b[32];
@@ -145,8 +147,8 @@ io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::stri
 }  // namespace
 
 int runSimulate(const std::vector<std::string>& argv, Streams& io) {
-  Args args(argv, {"--spec", "--scenario", "--seed", "--target", "-o", "--output", "--mesh-provider"},
-            {"--help", "-h"});
+  Args args(argv, {"--scenario", "--seed", "--replicate", "--target", "-o", "--output", "--mesh-provider"},
+            {"--help", "-h"}, {"--spec"});
   if (args.has("--help") || args.has("-h")) {
     io.out << kSimulateUsage;
     return 0;
@@ -158,7 +160,9 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   if (!args.positional().empty()) throw UsageError("unexpected argument " + args.positional()[0]);
   const std::string format = args.has("-o") ? args.choice("-o", {"json", "table"}, "json")
                                             : args.choice("--output", {"json", "table"}, "json");
-  const std::uint64_t seed = args.unsignedInt("--seed").value_or(0);
+  std::uint64_t seed = args.unsignedInt("--seed").value_or(0);
+  // Run r of a batch pair: `--seed <the pair's seed> --replicate r`.
+  if (auto rep = args.unsignedInt("--replicate")) seed = replicateSeed(seed, *rep);
   fl::FlaggerEngineOptions options;
   options.meshProvider = args.getOr("--mesh-provider", "istio");
 

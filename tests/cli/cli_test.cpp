@@ -78,3 +78,37 @@ TEST(Cli, BadScriptIsRejectedBeforeAnyWork) {
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find(":5: spec.tiks: unknown field (did you mean \"ticks\"?)"), std::string::npos) << r.out;
 }
+
+TEST(Cli, FourShardProcessesMergeToTheSingleRun) {
+  // Four separate processes, each a shard, merged by `rolloutlab merge`, against one run.
+  const auto dir = fs::temp_directory_path() / ("rolloutlab-shards-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string common = "batch --spec " + src("examples/apps/podinfo") + " --scenarios " +
+                             src("scenarios/library/error-regression-1pt.yaml") + " " +
+                             src("scenarios/library/good-low-traffic.yaml") + " --runs 200 --seed 5 -o json";
+  std::string shards;
+  for (int k = 0; k < 4; ++k) {
+    const auto out = (dir / ("s" + std::to_string(k) + ".json")).string();
+    auto r = run(common + " --threads 1 --shard " + std::to_string(k) + "/4 --out " + out);
+    ASSERT_EQ(r.code, 0) << r.out;
+    shards += " " + out;
+  }
+  const auto merged = (dir / "merged.json").string();
+  ASSERT_EQ(run("merge" + shards + " --out " + merged).code, 0);
+  const auto single = (dir / "single.json").string();
+  ASSERT_EQ(run(common + " --threads 2 --out " + single).code, 0);
+  auto strip = [](std::string s) {
+    const auto p = s.find("\"elapsedSeconds\"");
+    return s.substr(0, p);
+  };
+  EXPECT_EQ(strip(rolloutlab::test::readFile(merged)), strip(rolloutlab::test::readFile(single)));
+  fs::remove_all(dir);
+}
+
+TEST(Cli, BatchRejectsBadInputBeforeAnyRun) {
+  auto r = run("batch --spec " + src("examples") + " --scenarios /nonexistent.yaml --runs 10");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "error: /nonexistent.yaml: no such file or directory\n");
+  EXPECT_EQ(run("batch --spec x --scenarios y --shard 4/4").code, 2);
+  EXPECT_EQ(run("batch --spec x --scenarios y --runs 0").code, 2);
+}
