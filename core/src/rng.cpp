@@ -5,6 +5,23 @@
 
 namespace rolloutlab::core {
 
+thread_local DrawLog* DrawLog::current = nullptr;
+
+namespace {
+// Records top-level draws only (samplers that call samplers are one draw).
+struct DrawScope {
+  DrawLog* log;
+  static thread_local int depth;
+  DrawScope(DrawLog::Kind k, double a, std::int64_t n) : log(DrawLog::current) {
+    if (log != nullptr && depth++ == 0) log->draws.push_back({k, a, n});
+  }
+  ~DrawScope() {
+    if (log != nullptr) --depth;
+  }
+};
+thread_local int DrawScope::depth = 0;
+}  // namespace
+
 std::uint64_t stableHash(std::string_view s) {
   std::uint64_t h = 0xcbf29ce484222325ULL;
   for (unsigned char c : s) {
@@ -30,6 +47,7 @@ void Rng::reseed(std::uint64_t seed) {
 }
 
 double Rng::normal() {
+  DrawScope scope(DrawLog::Kind::kNormal, 0, 0);
   double u, v, s;
   do {
     u = 2.0 * uniform() - 1.0;
@@ -40,6 +58,7 @@ double Rng::normal() {
 }
 
 double Rng::gamma(double shape) {
+  DrawScope scope(DrawLog::Kind::kGamma, shape, 0);
   if (!(shape > 0.0)) return 0.0;
   if (shape < 1.0) {
     const double g = gamma(shape + 1.0);
@@ -83,6 +102,7 @@ double logFactorial(std::int64_t k) {
 }
 
 std::int64_t Rng::poisson(double mean) {
+  DrawScope scope(DrawLog::Kind::kPoisson, mean, 0);
   if (!(mean > 0.0)) return 0;
   if (mean < 10.0) {
     // Multiplication (inversion) method.
@@ -122,6 +142,7 @@ std::int64_t Rng::poisson(double mean) {
 }
 
 std::int64_t Rng::binomial(std::int64_t n, double p) {
+  DrawScope scope(DrawLog::Kind::kBinomial, p, n);
   if (n <= 0 || !(p > 0.0)) return 0;
   if (p >= 1.0) return n;
   if (p > 0.5) return n - binomial(n, 1.0 - p);

@@ -858,3 +858,20 @@ TEST(FlaggerScript, ShorthandsLandInsideAndOutsideTheRange) {
   m = makeMetric("x", 1, 3);
   EXPECT_EQ(fl::scriptedValue(m, fl::CheckKind::kInlineQuery, pass), 2);
 }
+
+TEST(FlaggerRevisions, NewRevisionAfterFailureIsLostIfItsFirstTickIsHeld) {
+  // scheduler.go shouldAdvance: in Failed, SyncStatus writes lastAppliedSpec = the new
+  // revision before HasTargetChanged reads the stale in-memory copy. If that tick is then held
+  // (primary not ready), the next tick's copy already has the new revision as lastApplied,
+  // hasSpecChanged is false, and the revision is not analysed until another one arrives.
+  EngineDriver d(makeCanarySpec());
+  d.tick(true);
+  d.world.metrics["request-success-rate"] = MetricAnswer::of(1);
+  ASSERT_EQ(d.runToEnd().status.phase, Phase::kFailed);
+  d.world.metrics.clear();
+  d.world.primary = Readiness::kWaiting;
+  EXPECT_EQ(d.tick(true).status.phase, Phase::kFailed);  // held before checkCanaryStatus
+  d.world.primary = Readiness::kReady;
+  EXPECT_EQ(d.tick().status.phase, Phase::kFailed);  // the revision is not seen any more
+  EXPECT_EQ(d.tick(true).status.phase, Phase::kProgressing);  // the next one is
+}

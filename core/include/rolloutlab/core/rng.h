@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 namespace rolloutlab::core {
 
@@ -27,6 +28,19 @@ std::uint64_t stableHash(std::string_view s);
 /// between releases, so results stay reproducible.
 std::uint64_t deriveSeed(std::uint64_t master, std::uint64_t a, std::uint64_t b = 0,
                          std::uint64_t c = 0);
+
+/// A record of the top-level draws a computation made (for benchmarks: the cost of the random
+/// numbers alone). Enabled per thread by pointing `DrawLog::current` at one.
+struct DrawLog {
+  enum class Kind : std::uint8_t { kPoisson, kBinomial, kNormal, kUniform, kGamma };
+  struct Draw {
+    Kind kind;
+    double a;  ///< mean, p, shape
+    std::int64_t n;
+  };
+  std::vector<Draw> draws;
+  static thread_local DrawLog* current;
+};
 
 /// xoshiro256** 1.0 (Blackman & Vigna): the generator every sampler draws from.
 class Rng {
