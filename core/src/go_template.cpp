@@ -443,7 +443,12 @@ class Template {
       default:
         parseError("unexpected " + goQuote(t.val) + " in operand");
     }
-    // A field chain glued to the operand: variables.key, $x.key, (pipeline).key
+    // A field chain glued to the operand: variables.key, $x.key, (pipeline).key. On a function
+    // or a parenthesised pipeline it is a chain node, positioned at its first field.
+    if (toks_[idx_].type == T::kField &&
+        (n.kind == Node::Kind::kFunc || n.kind == Node::Kind::kPipe)) {
+      n.pos = toks_[idx_].pos;
+    }
     while (toks_[idx_].type == T::kField) {
       n.fields.push_back(toks_[idx_].val);
       ++idx_;

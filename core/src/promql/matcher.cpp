@@ -164,7 +164,7 @@ class Translator {
   std::wstring run() {
     Flags flags;
     parseSequenceList(flags, /*depth=*/0);
-    if (i_ < p_.size()) fail("unexpected )", i_);
+    if (i_ < p_.size()) fail("unexpected ): " + snippet(0, p_.size()), i_);
     return out_;
   }
 
@@ -184,7 +184,7 @@ class Translator {
     bool bad = false;
     const std::size_t at = i_;
     const char32_t c = decodeOne(p_, i_, &bad);
-    if (bad) fail("invalid UTF-8", at);
+    if (bad) fail("invalid UTF-8: " + snippet(0, p_.size()), at);
     return c;
   }
 
@@ -235,7 +235,7 @@ class Translator {
           canRepeat = afterRepeat = false;
           continue;
         case ')':
-          if (depth == 0) fail("unexpected )", i_);
+          if (depth == 0) fail("unexpected ): " + snippet(0, p_.size()), i_);
           return;
         case '(':
           parseGroup(flags, depth);
@@ -378,7 +378,6 @@ class Translator {
         // Flags: (?flags) or (?flags:re)
         std::size_t j = i_ + 1;
         bool negate = false;
-        bool sawFlag = false;
         bool sawNegFlag = false;
         Flags f = flags;
         for (;;) {
@@ -392,7 +391,6 @@ class Translator {
             if (ch == 'i') f.foldCase = !negate;
             if (ch == 's') f.dotNL = !negate;
             // U (ungreedy) only swaps preferences; a full match does not depend on them.
-            sawFlag = true;
             if (negate) sawNegFlag = true;
             ++j;
             continue;
@@ -400,14 +398,10 @@ class Translator {
           if (ch == '-') {
             if (negate) fail("invalid or unsupported Perl syntax: " + snippet(start, j + 1), start);
             negate = true;
-            sawFlag = false;
             ++j;
             continue;
           }
           if (ch == ':' || ch == ')') {
-            if (!sawFlag && !(ch == ':' && j == i_ + 1)) {
-              fail("invalid or unsupported Perl syntax: " + snippet(start, j + 1), start);
-            }
             if (negate && !sawNegFlag) {
               fail("invalid or unsupported Perl syntax: " + snippet(start, j + 1), start);
             }
@@ -428,7 +422,7 @@ class Translator {
     }
     out_ += L"(?:";
     parseSequenceList(inner, depth + 1);
-    if (atEnd()) fail("missing closing ): " + snippet(start, p_.size()), start);
+    if (atEnd()) fail("missing closing ): " + snippet(0, p_.size()), start);
     ++i_;  // ')'
     out_ += L')';
     lastWasAtom_ = true;

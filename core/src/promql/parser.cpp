@@ -405,6 +405,29 @@ std::string quoteRune(std::string_view s, std::size_t i) {
   return "'" + r + "'";
 }
 
+// Go's %#U of the rune starting at s[i]: U+0071 'q'.
+std::string runeName(std::string_view s, std::size_t i) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::uint32_t cp = static_cast<unsigned char>(s[i]);
+  int extra = 0;
+  if (cp >= 0xF0) {
+    cp &= 0x07;
+    extra = 3;
+  } else if (cp >= 0xE0) {
+    cp &= 0x0F;
+    extra = 2;
+  } else if (cp >= 0xC0) {
+    cp &= 0x1F;
+    extra = 1;
+  }
+  for (int k = 1; k <= extra && i + static_cast<std::size_t>(k) < s.size(); ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+  }
+  std::string hex;
+  for (int shift = cp > 0xFFFF ? 20 : 12; shift >= 0; shift -= 4) hex += kHex[(cp >> shift) & 15];
+  return "U+" + hex + " " + quoteRune(s, i);
+}
+
 class Lexer {
  public:
   explicit Lexer(std::string_view in) : in_(in) {}
@@ -511,7 +534,8 @@ class Lexer {
           return make(Tok::kLParen, start);
         case ')':
           --parenDepth_;
-          if (parenDepth_ < 0) return error(start, "unexpected right parenthesis ')'");
+          // lex.go reports this after emitting the token: at the position just past it.
+          if (parenDepth_ < 0) return error(pos_, "unexpected right parenthesis ')'");
           return make(Tok::kRParen, start);
         case '{':
           braceOpen_ = true;
@@ -661,7 +685,7 @@ class Lexer {
             break;
           default:
             if (e == quote) continue;
-            return error(start, "unknown escape sequence " + quoteRune(in_, pos_ - 1));
+            return error(start, "unknown escape sequence " + runeName(in_, pos_ - 1));
         }
         std::uint32_t x = 0;
         for (int k = 0; k < n; ++k) {
@@ -730,22 +754,29 @@ class Lexer {
       if (!accept("smhdw")) return false;
       accept("s");
     }
-    return eof() || !isAlnum(in_[pos_]);
+    // lex.go: `!isAlphaNumeric(l.next())` consumes the character it looks at.
+    if (eof()) return true;
+    return !isAlnum(in_[pos_++]);
   }
 
   Token lexDuration(std::size_t start) {
     if (scanNumber()) return error(start, "missing unit character in duration");
+    const std::size_t before = pos_;
     if (!acceptRemainingDuration()) {
-      return error(start, "bad duration syntax: " + goQuote(in_.substr(start, pos_ + 1 - start)));
+      return error(start, "bad duration syntax: " + goQuote(in_.substr(start, pos_ - start)));
     }
+    if (pos_ > before && !isAlnum(in_[pos_ - 1])) --pos_;
     return make(Tok::kDuration, start);
   }
 
   Token lexNumberOrDuration(std::size_t start) {
     if (scanNumber()) return make(Tok::kNumber, start);
-    if (acceptRemainingDuration()) return make(Tok::kDuration, start);
-    return error(start, "bad number or duration syntax: " +
-                            goQuote(in_.substr(start, std::min(in_.size(), pos_ + 1) - start)));
+    const std::size_t before = pos_;
+    if (acceptRemainingDuration()) {
+      if (pos_ > before && !isAlnum(in_[pos_ - 1])) --pos_;
+      return make(Tok::kDuration, start);
+    }
+    return error(start, "bad number or duration syntax: " + goQuote(in_.substr(start, pos_ - start)));
   }
 
   Token lexKeywordOrIdentifier(std::size_t start) {
@@ -1610,7 +1641,9 @@ class Parser {
     const ValueType lt = checkAst(l);
     const ValueType rt = checkAst(r);
     Node& n = node(i);
-    const std::size_t opPos = node(l).end;
+    // parse.go opRange: the operator's position, past the whitespace after the left operand.
+    std::size_t opPos = node(l).end;
+    while (opPos < text_.size() && isSpace(text_[opPos])) ++opPos;
     if (n.returnBool && !detail::isComparison(n.binOp)) {
       fail(opPos, "bool modifier can only be used on comparison operators");
     }
