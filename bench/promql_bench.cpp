@@ -5,6 +5,8 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string_view>
 
 #include "rolloutlab/core/flagger_queries.h"
 #include "rolloutlab/core/promql/memory_series_store.h"
@@ -122,4 +124,17 @@ BENCHMARK(BM_ColdRequestDurationP99);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+// `promql_bench --print-queries` prints the two queries (one per line) for the Prometheus side
+// of scripts/bench-promql.sh; otherwise the Google Benchmark command line applies.
+int main(int argc, char** argv) {
+  if (argc > 1 && std::string_view(argv[1]) == "--print-queries") {
+    std::printf("%s\n%s\n", query(flagger::BuiltinMetric::kRequestSuccessRate).c_str(),
+                query(flagger::BuiltinMetric::kRequestDuration).c_str());
+    return 0;
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
