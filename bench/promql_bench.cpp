@@ -22,8 +22,8 @@ constexpr TimestampMs kStart = 1704067200000;
 constexpr int kPoints = 3 * 3600 / 15 + 1;
 
 // Istio's default millisecond buckets (19 finite + +Inf).
-const char* kBuckets[] = {"0.5",   "1",     "5",     "10",     "25",     "50",     "100",
-                          "250",   "500",   "1000",  "2500",   "5000",   "10000",  "30000",
+const char* kBuckets[] = {"0.5",   "1",      "5",      "10",      "25",      "50",    "100",
+                          "250",   "500",    "1000",   "2500",    "5000",    "10000", "30000",
                           "60000", "300000", "600000", "1800000", "3600000", "+Inf"};
 
 MemorySeriesStore& store() {

@@ -61,8 +61,8 @@ TEST(FlaggerQueries, RendersByteForByteAsFlaggerTestsExpect) {
        R"( sum( rate( envoy_cluster_upstream_rq{ envoy_cluster_name=~"default_podinfo-service-canary_[0-9a-zA-Z-]+", envoy_response_code!~"5.*" }[1m] ) ) / sum( rate( envoy_cluster_upstream_rq{ envoy_cluster_name=~"default_podinfo-service-canary_[0-9a-zA-Z-]+", }[1m] ) ) * 100)"},
       {Observer::kContour, rd, def,
        R"( histogram_quantile( 0.99, sum( rate( envoy_cluster_upstream_rq_time_bucket{ envoy_cluster_name=~"default_podinfo-canary_[0-9a-zA-Z-]+", }[1m] ) ) by (le) ))"},
-      {Observer::kGloo, sr, def,
-       R"( sum( rate( envoy_cluster_upstream_rq{ envoy_cluster_name=~"default-podinfo-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+", envoy_response_code!~"5.*" }[1m] ) ) / sum( rate( envoy_cluster_upstream_rq{ envoy_cluster_name=~"default-podinfo-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+", }[1m] ) ) * 100)"},
+      {Observer::kGloo, sr,
+       def, R"( sum( rate( envoy_cluster_upstream_rq{ envoy_cluster_name=~"default-podinfo-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+", envoy_response_code!~"5.*" }[1m] ) ) / sum( rate( envoy_cluster_upstream_rq{ envoy_cluster_name=~"default-podinfo-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+", }[1m] ) ) * 100)"},
       {Observer::kGloo, rd, def,
        R"( histogram_quantile( 0.99, sum( rate( envoy_cluster_upstream_rq_time_bucket{ envoy_cluster_name=~"default-podinfo-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+", }[1m] ) ) by (le) ))"},
       {Observer::kHttp, sr, def,
@@ -81,8 +81,8 @@ TEST(FlaggerQueries, RendersByteForByteAsFlaggerTestsExpect) {
        R"( sum( rate( nginx_ingress_controller_requests{ namespace="nginx", ingress="podinfo", canary!="", status!~"5.*" }[1m] ) ) / sum( rate( nginx_ingress_controller_requests{ namespace="nginx", ingress="podinfo", canary!="" }[1m] ) ) * 100)"},
       {Observer::kNginx, rd, model("nginx", "podinfo", "", "podinfo"),
        R"( sum( rate( nginx_ingress_controller_response_duration_seconds_sum{ namespace="nginx", ingress="podinfo", canary!="" }[1m] ) ) / sum( rate( nginx_ingress_controller_response_duration_seconds_count{ namespace="nginx", ingress="podinfo", canary!="" }[1m] ) ) * 1000)"},
-      {Observer::kOsm, sr, def,
-       R"( sum( rate( osm_request_total{ destination_namespace="default", destination_kind="Deployment", destination_name="podinfo", response_code!~"5.*" }[1m] ) ) / sum( rate( osm_request_total{ destination_namespace="default", destination_kind="Deployment", destination_name="podinfo" }[1m] ) ) * 100)"},
+      {Observer::kOsm, sr,
+       def, R"( sum( rate( osm_request_total{ destination_namespace="default", destination_kind="Deployment", destination_name="podinfo", response_code!~"5.*" }[1m] ) ) / sum( rate( osm_request_total{ destination_namespace="default", destination_kind="Deployment", destination_name="podinfo" }[1m] ) ) * 100)"},
       {Observer::kOsm, rd, def,
        R"( histogram_quantile( 0.99, sum( rate( osm_request_duration_ms_bucket{ destination_namespace="default", destination_kind="Deployment", destination_name="podinfo" }[1m] ) ) by (le) ))"},
       {Observer::kTraefik, sr, def,
@@ -110,10 +110,12 @@ TEST(FlaggerQueries, RendersByteForByteAsFlaggerTestsExpect) {
 TEST(FlaggerQueries, IstioQueryOfTheReplayNote) {
   // prometheus-replay.md §3: namespace test, target podinfo, interval 1m.
   MetricTemplateModel m = model("test", "podinfo", "podinfo");
-  EXPECT_EQ(prometheusQuery(Observer::kIstio, BuiltinMetric::kRequestDuration, m),
-            R"( histogram_quantile( 0.99, sum( rate( istio_request_duration_milliseconds_bucket{ reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo" }[1m] ) ) by (le) ))");
-  EXPECT_EQ(prometheusQuery(Observer::kIstio, BuiltinMetric::kRequestSuccessRate, m),
-            R"( sum( rate( istio_requests_total{ reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo", response_code!~"5.*" }[1m] ) ) / sum( rate( istio_requests_total{ reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo" }[1m] ) ) * 100)");
+  EXPECT_EQ(
+      prometheusQuery(Observer::kIstio, BuiltinMetric::kRequestDuration, m),
+      R"( histogram_quantile( 0.99, sum( rate( istio_request_duration_milliseconds_bucket{ reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo" }[1m] ) ) by (le) ))");
+  EXPECT_EQ(
+      prometheusQuery(Observer::kIstio, BuiltinMetric::kRequestSuccessRate, m),
+      R"( sum( rate( istio_requests_total{ reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo", response_code!~"5.*" }[1m] ) ) / sum( rate( istio_requests_total{ reporter="destination", destination_workload_namespace="test", destination_workload=~"podinfo" }[1m] ) ) * 100)");
   // The raw template keeps its whitespace; only sending collapses it.
   const std::string raw = renderBuiltinQuery(Observer::kIstio, BuiltinMetric::kRequestDuration, m);
   EXPECT_NE(raw.find('\n'), std::string::npos);
@@ -125,16 +127,22 @@ TEST(FlaggerTemplates, RenderLikeGoTextTemplate) {
   m.interval = "1m";
   m.variables = {{"cluster", "dev"}, {"consumer_group", "my_consumer"}};
   // render_test.go ok_without_variables / ok_with_variables.
-  EXPECT_EQ(renderTemplate(R"(sum(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}_{{ target }}"}))", m),
-            R"(sum(envoy_cluster_upstream_rq{envoy_cluster_name=~"default_myapp"}))");
   EXPECT_EQ(
-      renderTemplate(R"(delta(max by (consumer_group) (kafka_consumer_current_offset{cluster="{{ variables.cluster }}", consumer_group="{{ variables.consumer_group }}"}[{{ interval }}])))", m),
+      renderTemplate(
+          R"(sum(envoy_cluster_upstream_rq{envoy_cluster_name=~"{{ namespace }}_{{ target }}"}))",
+          m),
+      R"(sum(envoy_cluster_upstream_rq{envoy_cluster_name=~"default_myapp"}))");
+  EXPECT_EQ(
+      renderTemplate(
+          R"(delta(max by (consumer_group) (kafka_consumer_current_offset{cluster="{{ variables.cluster }}", consumer_group="{{ variables.consumer_group }}"}[{{ interval }}])))",
+          m),
       R"(delta(max by (consumer_group) (kafka_consumer_current_offset{cluster="dev", consumer_group="my_consumer"}[1m])))");
   EXPECT_EQ(renderTemplate("{{name}}/{{ service }}/{{ ingress }}/{{ route }}", m), "podinfo/svc//");
   EXPECT_EQ(renderTemplate("a {{- \" b \" -}} c", m), "a b c");
   EXPECT_EQ(renderTemplate("a  {{- /* note */ -}}  c", m), "ac");
   EXPECT_EQ(renderTemplate("{{/* note */}}x", m), "x");
-  EXPECT_EQ(renderTemplate("{{ $x := printf \"%s-%s\" namespace target }}[{{ $x }}]", m), "[default-myapp]");
+  EXPECT_EQ(renderTemplate("{{ $x := printf \"%s-%s\" namespace target }}[{{ $x }}]", m),
+            "[default-myapp]");
   EXPECT_EQ(renderTemplate("{{ target | printf \"%s!\" }}", m), "myapp!");
   EXPECT_EQ(renderTemplate("{{ index variables \"cluster\" }}", m), "dev");
   EXPECT_EQ(renderTemplate("{{ index variables \"nope\" }}", m), "");
@@ -160,14 +168,17 @@ TEST(FlaggerTemplates, ErrorsAsFlaggerReportsThem) {
   EXPECT_EQ(renderError("x{cluster=\"{{ variables.cluster }}\"}", m),
             "template excution failed: template: tmpl:1:23: executing \"tmpl\" at "
             "<variables.cluster>: map has no entry for key \"cluster\"");
-  EXPECT_EQ(renderError("{{ foo }}", m), "template parsing failed: template: tmpl:1: function \"foo\" not defined");
+  EXPECT_EQ(renderError("{{ foo }}", m),
+            "template parsing failed: template: tmpl:1: function \"foo\" not defined");
   EXPECT_EQ(renderError("{{ .Foo }}", m),
             "template excution failed: template: tmpl:1:3: executing \"tmpl\" at <.Foo>: nil data; "
             "no entry for key \"Foo\"");
   EXPECT_EQ(renderError("{{ if target }}x{{ end }}", m),
             "template parsing failed: template: tmpl:1: the {{if}} action is not supported");
-  EXPECT_EQ(renderError("{{ target", m), "template parsing failed: template: tmpl:1: unclosed action");
-  EXPECT_EQ(renderError("{{ $y }}", m), "template parsing failed: template: tmpl:1: undefined variable \"$y\"");
+  EXPECT_EQ(renderError("{{ target", m),
+            "template parsing failed: template: tmpl:1: unclosed action");
+  EXPECT_EQ(renderError("{{ $y }}", m),
+            "template parsing failed: template: tmpl:1: undefined variable \"$y\"");
   EXPECT_EQ(renderError("{{ target 1 }}", m),
             "template excution failed: template: tmpl:1:3: executing \"tmpl\" at <target>: wrong "
             "number of args for target: want 0 got 1");
@@ -260,40 +271,55 @@ TEST(FlaggerQueries, EvaluateOnSyntheticMeshSeries) {
     ASSERT_TRUE(s.append(r, 60000, total));
   };
   // istio
-  for (const auto& [code, n] : std::vector<std::pair<std::string, double>>{{"200", 570}, {"503", 30}}) {
-    counter({{"__name__", "istio_requests_total"}, {"reporter", "destination"},
-             {"destination_workload_namespace", "test"}, {"destination_workload", "podinfo"},
+  for (const auto& [code, n] :
+       std::vector<std::pair<std::string, double>>{{"200", 570}, {"503", 30}}) {
+    counter({{"__name__", "istio_requests_total"},
+             {"reporter", "destination"},
+             {"destination_workload_namespace", "test"},
+             {"destination_workload", "podinfo"},
              {"response_code", code}},
             n);
   }
   for (const auto& [le, n] : std::vector<std::pair<std::string, double>>{
            {"50", 300}, {"100", 540}, {"250", 600}, {"+Inf", 600}}) {
-    counter({{"__name__", "istio_request_duration_milliseconds_bucket"}, {"reporter", "destination"},
-             {"destination_workload_namespace", "test"}, {"destination_workload", "podinfo"},
+    counter({{"__name__", "istio_request_duration_milliseconds_bucket"},
+             {"reporter", "destination"},
+             {"destination_workload_namespace", "test"},
+             {"destination_workload", "podinfo"},
              {"le", le}},
             n);
   }
   // http.go (seconds) and nginx (mean)
-  for (const auto& [st, n] : std::vector<std::pair<std::string, double>>{{"200", 570}, {"500", 30}}) {
-    counter({{"__name__", "http_request_duration_seconds_count"}, {"kubernetes_namespace", "test"},
-             {"kubernetes_pod_name", "podinfo-5d8f9-x7k2p"}, {"status", st}},
+  for (const auto& [st, n] :
+       std::vector<std::pair<std::string, double>>{{"200", 570}, {"500", 30}}) {
+    counter({{"__name__", "http_request_duration_seconds_count"},
+             {"kubernetes_namespace", "test"},
+             {"kubernetes_pod_name", "podinfo-5d8f9-x7k2p"},
+             {"status", st}},
             n);
   }
   for (const auto& [le, n] : std::vector<std::pair<std::string, double>>{
            {"0.05", 300}, {"0.1", 540}, {"0.25", 600}, {"+Inf", 600}}) {
-    counter({{"__name__", "http_request_duration_seconds_bucket"}, {"kubernetes_namespace", "test"},
-             {"kubernetes_pod_name", "podinfo-5d8f9-x7k2p"}, {"le", le}},
+    counter({{"__name__", "http_request_duration_seconds_bucket"},
+             {"kubernetes_namespace", "test"},
+             {"kubernetes_pod_name", "podinfo-5d8f9-x7k2p"},
+             {"le", le}},
             n);
   }
   counter({{"__name__", "nginx_ingress_controller_response_duration_seconds_sum"},
-           {"namespace", "test"}, {"ingress", "podinfo"}, {"canary", "podinfo-canary"}},
+           {"namespace", "test"},
+           {"ingress", "podinfo"},
+           {"canary", "podinfo-canary"}},
           600 * 0.042);
   counter({{"__name__", "nginx_ingress_controller_response_duration_seconds_count"},
-           {"namespace", "test"}, {"ingress", "podinfo"}, {"canary", "podinfo-canary"}},
+           {"namespace", "test"},
+           {"ingress", "podinfo"},
+           {"canary", "podinfo-canary"}},
           600);
   // The stable ingress (canary="") is not counted by nginx's query.
   counter({{"__name__", "nginx_ingress_controller_response_duration_seconds_count"},
-           {"namespace", "test"}, {"ingress", "podinfo"}},
+           {"namespace", "test"},
+           {"ingress", "podinfo"}},
           999);
   const auto m = makeModel("podinfo", "test", "podinfo", "", "", "", "1m");
   auto value = [&](Observer o, BuiltinMetric b) {

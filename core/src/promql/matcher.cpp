@@ -223,7 +223,7 @@ class Translator {
 
   // Parses alternatives until ')' (not consumed) or the end.
   void parseSequenceList(Flags& flags, int depth) {
-    bool canRepeat = false;   // the previous item is an atom that may take a repetition
+    bool canRepeat = false;    // the previous item is an atom that may take a repetition
     bool afterRepeat = false;  // the previous item was a repetition operator
     while (!atEnd()) {
       const std::size_t start = i_;
@@ -269,8 +269,7 @@ class Translator {
           }
           if (!canRepeat) {
             if (lastWasAssertion_) {
-              fail("repetition of an assertion is not supported: " + snippet(start, after),
-                   start);
+              fail("repetition of an assertion is not supported: " + snippet(start, after), start);
             }
             fail("missing argument to repetition operator: " + snippet(start, after), start);
           }
@@ -369,8 +368,8 @@ class Translator {
           fail("invalid named capture: " + snippet(start, p_.size()), start);
         }
         const std::string_view name = p_.substr(i_ + 3, close - i_ - 3);
-        if (name.empty() || !std::all_of(name.begin(), name.end(),
-                                         [](char ch) { return isWordChar(ch); })) {
+        if (name.empty() ||
+            !std::all_of(name.begin(), name.end(), [](char ch) { return isWordChar(ch); })) {
           fail("invalid named capture: " + snippet(start, close + 1), start);
         }
         i_ = close + 1;
@@ -600,7 +599,8 @@ class Translator {
       }
       case 'p':
       case 'P':
-        fail("Unicode character classes are not supported: " + snippet(start, std::min(p_.size(), start + 3)),
+        fail("Unicode character classes are not supported: " +
+                 snippet(start, std::min(p_.size(), start + 3)),
              start);
       case 'C':
         fail("\\C (any byte) is not supported", start);
@@ -795,8 +795,6 @@ bool Matcher::matches(std::string_view labelValue) const {
   return false;
 }
 
-std::string Matcher::toString() const {
-  return name + promql::toString(type) + goQuote(value);
-}
+std::string Matcher::toString() const { return name + promql::toString(type) + goQuote(value); }
 
 }  // namespace rolloutlab::core::promql

@@ -1,5 +1,7 @@
 // The OpenMetrics / text exposition loader (the format promtool backfills and
 // ../shared/tools/gen-istio-openmetrics.py writes).
+#include "rolloutlab/core/promql/exposition.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -7,7 +9,6 @@
 #include <cstdlib>
 
 #include "rolloutlab/core/diagnostics.h"
-#include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
 #include "test_support.h"
 
@@ -78,16 +79,19 @@ TEST(Exposition, OutOfOrderAndDuplicateSamplesAreDroppedWithAWarning) {
 TEST(Exposition, ErrorsNameLineAndColumn) {
   EXPECT_EQ(loadError("m 1 10\n"), "x.om:1: data does not end with # EOF");
   EXPECT_EQ(loadError("m 1\n# EOF\n"), "x.om:1: column 4: expected a timestamp");
-  EXPECT_EQ(loadError("m 1 10\nm{a=\"x} 1 10\n# EOF\n"), "x.om:2: column 13: unterminated label value");
+  EXPECT_EQ(loadError("m 1 10\nm{a=\"x} 1 10\n# EOF\n"),
+            "x.om:2: column 13: unterminated label value");
   EXPECT_EQ(loadError("m{a=\"x\" b=\"y\"} 1 10\n# EOF\n"),
             "x.om:1: column 9: expected ',' or '}' in label set");
-  EXPECT_EQ(loadError("m{a=\"x\",a=\"y\"} 1 10\n# EOF\n"), "x.om:1: column 9: duplicate label name \"a\"");
+  EXPECT_EQ(loadError("m{a=\"x\",a=\"y\"} 1 10\n# EOF\n"),
+            "x.om:1: column 9: duplicate label name \"a\"");
   EXPECT_EQ(loadError("m{a=\"\\t\"} 1 10\n# EOF\n"),
             "x.om:1: column 6: invalid escape sequence \\t in label value");
   EXPECT_EQ(loadError("m abc 10\n# EOF\n"), "x.om:1: column 3: invalid value \"abc\"");
   EXPECT_EQ(loadError("m 1 x\n# EOF\n"), "x.om:1: column 5: invalid timestamp \"x\"");
   EXPECT_EQ(loadError("9m 1 10\n# EOF\n"), "x.om:1: column 1: expected a metric name");
-  EXPECT_EQ(loadError("m 1 10 extra\n# EOF\n"), "x.om:1: column 8: unexpected text after the timestamp");
+  EXPECT_EQ(loadError("m 1 10 extra\n# EOF\n"),
+            "x.om:1: column 8: unexpected text after the timestamp");
   EXPECT_EQ(loadError("m 1 10\n# EOF\nm 1 20\n"), "x.om:3: column 1: unexpected data after # EOF");
   try {
     MemorySeriesStore s;

@@ -44,7 +44,9 @@ std::string errorOf(MemorySeriesStore& s, const std::string& q, double t) {
   return r.kind == ResultKind::kError ? r.error : "(no error)";
 }
 
-Labels L(std::initializer_list<std::pair<std::string_view, std::string_view>> l) { return Labels(l); }
+Labels L(std::initializer_list<std::pair<std::string_view, std::string_view>> l) {
+  return Labels(l);
+}
 
 TEST(PromqlRate, AlignedWindowNeedsNoExtrapolation) {
   // functions.go extrapolatedRate: samples on both window ends, 5 samples in [0, 60] (2.x
@@ -105,9 +107,9 @@ TEST(PromqlRate, CounterResetsAreAddedBack) {
   EXPECT_DOUBLE_EQ(one(s, "resets(c_total[1m])", 60), 2);
   // instantValue: after a reset irate takes the new value as the increase.
   EXPECT_DOUBLE_EQ(one(s, "irate(c_total[1m])", 60), 3.0 / 15);
-  EXPECT_DOUBLE_EQ(one(s, "irate(c_total[1m])", 45), 3.0 / 15);   // 5 → 8
-  EXPECT_DOUBLE_EQ(one(s, "irate(c_total[1m])", 30), 5.0 / 15);   // 20 → 5: reset
-  EXPECT_DOUBLE_EQ(one(s, "idelta(c_total[1m])", 30), -15);       // idelta ignores resets
+  EXPECT_DOUBLE_EQ(one(s, "irate(c_total[1m])", 45), 3.0 / 15);  // 5 → 8
+  EXPECT_DOUBLE_EQ(one(s, "irate(c_total[1m])", 30), 5.0 / 15);  // 20 → 5: reset
+  EXPECT_DOUBLE_EQ(one(s, "idelta(c_total[1m])", 30), -15);      // idelta ignores resets
   // delta() treats the series as a gauge: 3 - 10.
   EXPECT_DOUBLE_EQ(one(s, "delta(c_total[1m])", 60), -7);
 }
@@ -173,12 +175,12 @@ TEST(PromqlSelection, MatchersAndLabelOrder) {
   EXPECT_EQ(r.vector[1].value, 4);  // "A" < "b"
   EXPECT_EQ(r.vector[2].value, 2);
   EXPECT_EQ(r.vector[3].value, 1);
-  EXPECT_EQ(count(s, "m{w=\"\"}", 1), 1u);       // an absent label matches ""
+  EXPECT_EQ(count(s, "m{w=\"\"}", 1), 1u);  // an absent label matches ""
   EXPECT_EQ(count(s, "m{w!=\"\"}", 1), 3u);
   EXPECT_EQ(count(s, "m{w=~\"b|\"}", 1), 3u);
   EXPECT_EQ(count(s, "m{code!~\"5.*\"}", 1), 3u);
   EXPECT_EQ(count(s, "m{w=~\"(?i)a\"}", 1), 1u);
-  EXPECT_EQ(count(s, "m{w=~\"a\"}", 1), 0u);      // anchored and case-sensitive
+  EXPECT_EQ(count(s, "m{w=~\"a\"}", 1), 0u);  // anchored and case-sensitive
   EXPECT_EQ(count(s, "{__name__=~\"m|n\", code=\"500\"}", 1), 1u);
 }
 
@@ -255,12 +257,13 @@ TEST(PromqlHistogramQuantile, EdgeCasesFromThePrometheusDocumentation) {
   // Without a +Inf bucket the result is NaN.
   EXPECT_TRUE(std::isnan(one(*hist({{"1", 1}, {"2", 2}}), "histogram_quantile(0.5, h_bucket)", 1)));
   // No observations: NaN.
-  EXPECT_TRUE(std::isnan(one(*hist({{"1", 0}, {"+Inf", 0}}), "histogram_quantile(0.5, h_bucket)", 1)));
+  EXPECT_TRUE(
+      std::isnan(one(*hist({{"1", 0}, {"+Inf", 0}}), "histogram_quantile(0.5, h_bucket)", 1)));
   // Fewer than two buckets: NaN.
   EXPECT_TRUE(std::isnan(one(*hist({{"+Inf", 5}}), "histogram_quantile(0.5, h_bucket)", 1)));
   // A lowest bucket with a bound <= 0 answers its bound, without interpolation.
-  EXPECT_EQ(one(*hist({{"-1", 5}, {"1", 10}, {"+Inf", 10}}), "histogram_quantile(0.2, h_bucket)", 1),
-            -1);
+  EXPECT_EQ(
+      one(*hist({{"-1", 5}, {"1", 10}, {"+Inf", 10}}), "histogram_quantile(0.2, h_bucket)", 1), -1);
   // Non-monotonic counts are replaced by their running maximum (ensureMonotonic): buckets
   // 1:10, 2:8→10, 4:20, +Inf:20; rank 15 lies in (2, 4]: 2 + 2 × 5 / 10.
   EXPECT_DOUBLE_EQ(one(*hist({{"1", 10}, {"2", 8}, {"4", 20}, {"+Inf", 20}}),
@@ -271,15 +274,16 @@ TEST(PromqlHistogramQuantile, EdgeCasesFromThePrometheusDocumentation) {
                        "histogram_quantile(0.5, h_bucket)", 1),
                    1);
   // A malformed `le` is skipped.
-  EXPECT_DOUBLE_EQ(one(*hist({{"abc", 1000}, {"1", 10}, {"+Inf", 20}}),
-                       "histogram_quantile(0.25, h_bucket)", 1),
-                   0.5);
+  EXPECT_DOUBLE_EQ(
+      one(*hist({{"abc", 1000}, {"1", 10}, {"+Inf", 20}}), "histogram_quantile(0.25, h_bucket)", 1),
+      0.5);
 }
 
 TEST(PromqlHistogramQuantile, GroupsByAllLabelsButLe) {
   MemorySeriesStore s;
   for (const char* w : {"a", "b"}) {
-    for (const auto& [le, c] : std::vector<std::pair<std::string, double>>{{"1", 5}, {"+Inf", 10}}) {
+    for (const auto& [le, c] :
+         std::vector<std::pair<std::string, double>>{{"1", 5}, {"+Inf", 10}}) {
       series(s, L({{"__name__", "h_bucket"}, {"w", w}, {"le", le}}), {{0, c}});
     }
   }
@@ -463,8 +467,8 @@ TEST(PromqlCaching, SelectionRunsOncePerGeneration) {
   series(s, L({{"__name__", "c_total"}, {"code", "500"}}), {{0, 0}, {15, 1}, {30, 2}});
   PreparedQuery q = parse("sum(rate(c_total{code!~\"5.*\"}[1m])) / sum(rate(c_total[1m]))");
   for (int k = 0; k < 10; ++k) q.evaluate(s, 30 + k);
-  EXPECT_EQ(s.selects, 2);       // one per selector, not per evaluation
-  EXPECT_EQ(s.sampleCalls, 0);   // rate reads range summaries, not sample lists
+  EXPECT_EQ(s.selects, 2);      // one per selector, not per evaluation
+  EXPECT_EQ(s.sampleCalls, 0);  // rate reads range summaries, not sample lists
   EXPECT_DOUBLE_EQ(q.evaluate(s, 30).vector[0].value, 20.0 / 22.0);
 }
 

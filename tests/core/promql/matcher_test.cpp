@@ -1,8 +1,8 @@
 // Label matchers with Go RE2 semantics (Prometheus compiles `^(?:v)$` with Go's regexp).
 // Expectations follow Go's regexp/syntax documentation (https://pkg.go.dev/regexp/syntax).
-#include <gtest/gtest.h>
-
 #include "rolloutlab/core/promql/matcher.h"
+
+#include <gtest/gtest.h>
 
 namespace {
 
@@ -45,8 +45,12 @@ TEST(LabelRegex, CaseInsensitiveFlag) {
 }
 
 TEST(LabelRegex, DotMatchesOneRuneButNotNewline) {
-  EXPECT_TRUE(m("a.b", "a\xC3\xA9" "b"));  // é is one rune
-  EXPECT_FALSE(m("a..b", "a\xC3\xA9" "b"));
+  EXPECT_TRUE(m("a.b",
+                "a\xC3\xA9"
+                "b"));  // é is one rune
+  EXPECT_FALSE(m("a..b",
+                 "a\xC3\xA9"
+                 "b"));
   EXPECT_FALSE(m("a.b", "a\nb"));
   EXPECT_TRUE(m("(?s)a.b", "a\nb"));
   EXPECT_TRUE(m("a.b", "a\rb"));  // unlike ECMAScript, RE2's dot matches \\r
@@ -61,10 +65,10 @@ TEST(LabelRegex, ClassesAndEscapes) {
   EXPECT_TRUE(m("[[:alpha:]]+", "abc"));
   EXPECT_TRUE(m("[[:^digit:]]", "x"));
   EXPECT_TRUE(m("[\\d.]+", "1.5"));
-  EXPECT_TRUE(m("[]a]", "]"));      // ] first in a class is literal
+  EXPECT_TRUE(m("[]a]", "]"));  // ] first in a class is literal
   EXPECT_TRUE(m("[^]a]", "b"));
   EXPECT_TRUE(m("[a-]", "-"));
-  EXPECT_TRUE(m("[a-c-e]", "-"));   // Perl: - anywhere
+  EXPECT_TRUE(m("[a-c-e]", "-"));  // Perl: - anywhere
   EXPECT_TRUE(m("\\.\\-\\/", ".-/"));
   EXPECT_TRUE(m("\\x41\\x{42}\\101", "ABA"));
   EXPECT_TRUE(m("\\Qa.b\\E", "a.b"));
@@ -104,11 +108,11 @@ TEST(LabelRegex, RejectsWhatGoRejects) {
 }
 
 TEST(LabelRegex, RejectsWhatItCannotTranslate) {
-  EXPECT_EQ(err("\\pL"), "error parsing regexp: Unicode character classes are not supported: `\\pL`");
+  EXPECT_EQ(err("\\pL"),
+            "error parsing regexp: Unicode character classes are not supported: `\\pL`");
   EXPECT_EQ(err("(?m)^a$"),
             "error parsing regexp: the regexp flag m (multi-line) is not supported: `(?m`");
-  EXPECT_EQ(err("^*"),
-            "error parsing regexp: repetition of an assertion is not supported: `*`");
+  EXPECT_EQ(err("^*"), "error parsing regexp: repetition of an assertion is not supported: `*`");
 }
 
 TEST(Matcher, AbsentLabelsMatchAsEmpty) {

@@ -31,10 +31,13 @@ MemorySeriesStore syntheticStore() {
     const SeriesRef r = s.addSeries(l);
     for (int k = 0; k <= 20; ++k) s.append(r, kStartMs + k * 15000, perMinute * k / 4.0);
   };
-  const std::vector<std::pair<std::string, double>> codes = {{"200", 570}, {"404", 20}, {"503", 10}};
+  const std::vector<std::pair<std::string, double>> codes = {
+      {"200", 570}, {"404", 20}, {"503", 10}};
   for (const auto& [code, n] : codes) {
-    counter({{"__name__", "istio_requests_total"}, {"reporter", "destination"},
-             {"destination_workload_namespace", "test"}, {"destination_workload", "podinfo"},
+    counter({{"__name__", "istio_requests_total"},
+             {"reporter", "destination"},
+             {"destination_workload_namespace", "test"},
+             {"destination_workload", "podinfo"},
              {"response_code", code}},
             n);
   }
@@ -42,25 +45,35 @@ MemorySeriesStore syntheticStore() {
       {"25", 100}, {"50", 300}, {"100", 560}, {"250", 596}, {"500", 600}, {"+Inf", 600}};
   for (const auto& [le, n] : msBuckets) {
     counter({{"__name__", "istio_request_duration_milliseconds_bucket"},
-             {"reporter", "destination"}, {"destination_workload_namespace", "test"},
-             {"destination_workload", "podinfo"}, {"le", le}},
+             {"reporter", "destination"},
+             {"destination_workload_namespace", "test"},
+             {"destination_workload", "podinfo"},
+             {"le", le}},
             n);
-    counter({{"__name__", "response_latency_ms_bucket"}, {"namespace", "test"},
-             {"deployment", "podinfo"}, {"direction", "inbound"}, {"le", le}},
+    counter({{"__name__", "response_latency_ms_bucket"},
+             {"namespace", "test"},
+             {"deployment", "podinfo"},
+             {"direction", "inbound"},
+             {"le", le}},
             n);
   }
-  for (const auto& [cls, n] : std::vector<std::pair<std::string, double>>{{"success", 590},
-                                                                          {"failure", 10}}) {
-    counter({{"__name__", "response_total"}, {"namespace", "test"}, {"deployment", "podinfo"},
-             {"direction", "inbound"}, {"classification", cls}},
+  for (const auto& [cls, n] :
+       std::vector<std::pair<std::string, double>>{{"success", 590}, {"failure", 10}}) {
+    counter({{"__name__", "response_total"},
+             {"namespace", "test"},
+             {"deployment", "podinfo"},
+             {"direction", "inbound"},
+             {"classification", cls}},
             n);
   }
   const std::vector<std::pair<std::string, double>> sBuckets = {
       {"0.025", 100}, {"0.05", 300}, {"0.1", 560}, {"0.25", 596}, {"+Inf", 600}};
   for (const auto& [le, n] : sBuckets) {
     counter({{"__name__", "http_request_duration_seconds_bucket"},
-             {"kubernetes_namespace", "test"}, {"kubernetes_pod_name", "podinfo-7c9d8-k2x4p"},
-             {"path", "/api/info"}, {"le", le}},
+             {"kubernetes_namespace", "test"},
+             {"kubernetes_pod_name", "podinfo-7c9d8-k2x4p"},
+             {"path", "/api/info"},
+             {"le", le}},
             n);
   }
   return s;
@@ -105,10 +118,9 @@ TEST(ReferenceQueries, FlaggerMetricTemplatesParseAndEvaluate) {
   }
 
   MemorySeriesStore store = syntheticStore();
-  auto model = flagger::makeModel("podinfo", "test", "podinfo", "", "", "", "1m",
-                                  {{"reporter", "destination"},
-                                   {"direction", "inbound"},
-                                   {"path", "/api/info"}});
+  auto model = flagger::makeModel(
+      "podinfo", "test", "podinfo", "", "", "", "1m",
+      {{"reporter", "destination"}, {"direction", "inbound"}, {"path", "/api/info"}});
   for (const auto& t : prom) {
     SCOPED_TRACE(t.file);
     // What Flagger sends: the rendered template with whitespace collapsed.
@@ -145,7 +157,8 @@ std::string substituteArgs(const std::string& q) {
     const std::string name = (*it)[1];
     if (name.find("namespace") != std::string::npos) {
       out += "test";
-    } else if (name.find("interval") != std::string::npos || name.find("window") != std::string::npos) {
+    } else if (name.find("interval") != std::string::npos ||
+               name.find("window") != std::string::npos) {
       out += "1m";
     } else {
       out += "podinfo";

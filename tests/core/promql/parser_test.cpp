@@ -51,15 +51,20 @@ TEST(PromqlParser, ErrorsMatchPrometheus) {
       {"foo[0s]", "1:5: parse error: duration must be greater than 0"},
       {"foo{a=~\"(?=x)\"}",
        "1:5: parse error: error parsing regexp: invalid or unsupported Perl syntax: `(?=`"},
-      {"foo{a=~\"x{2,1}\"}", "1:5: parse error: error parsing regexp: invalid repeat count: `{2,1}`"},
+      {"foo{a=~\"x{2,1}\"}",
+       "1:5: parse error: error parsing regexp: invalid repeat count: `{2,1}`"},
       {"{}", "1:1: parse error: vector selector must contain at least one non-empty matcher"},
       {"{a=\"\"}", "1:1: parse error: vector selector must contain at least one non-empty matcher"},
-      {"foo{__name__=\"bar\"}", "1:1: parse error: metric name must not be set twice: \"foo\" or \"bar\""},
+      {"foo{__name__=\"bar\"}",
+       "1:1: parse error: metric name must not be set twice: \"foo\" or \"bar\""},
       {"bar(foo)", "1:1: parse error: unknown function with name \"bar\""},
       {"sum by (le) (foo) by (x)", "1:19: parse error: unexpected <by>"},
-      {"foo and 1", "1:1: parse error: set operator \"and\" not allowed in binary scalar expression"},
-      {"1 and foo", "1:1: parse error: set operator \"and\" not allowed in binary scalar expression"},
-      {"foo == bool 1 + bool 2", "1:15: parse error: bool modifier can only be used on comparison operators"},
+      {"foo and 1",
+       "1:1: parse error: set operator \"and\" not allowed in binary scalar expression"},
+      {"1 and foo",
+       "1:1: parse error: set operator \"and\" not allowed in binary scalar expression"},
+      {"foo == bool 1 + bool 2",
+       "1:15: parse error: bool modifier can only be used on comparison operators"},
       {"rate(foo[5m]) offset 1m",
        "1:1: parse error: offset modifier must be preceded by an instant vector selector or range "
        "vector selector or a subquery"},
@@ -79,7 +84,8 @@ TEST(PromqlParser, ErrorsMatchPrometheus) {
       {"foo{1=\"a\"}", "1:5: parse error: unexpected character inside braces: '1'"},
       {"histogram_quantile(0.9)",
        "1:1: parse error: expected 2 argument(s) in call to \"histogram_quantile\", got 1"},
-      {"round(foo, 1, 2)", "1:1: parse error: expected at most 2 argument(s) in call to \"round\", got 3"},
+      {"round(foo, 1, 2)",
+       "1:1: parse error: expected at most 2 argument(s) in call to \"round\", got 3"},
       {"sum()", "1:1: parse error: no arguments for aggregate expression provided"},
       {"time(1)", "1:1: parse error: expected 0 argument(s) in call to \"time\", got 1"},
       {"group_left", "1:1: parse error: unexpected <group_left>"},
@@ -104,7 +110,8 @@ TEST(PromqlParser, UnsupportedConstructsAreNamed) {
             "1:5: parse error: the @ modifier is not supported by this evaluator");
   EXPECT_NE(parseError("foo[5m]").find("range vector results are not supported"),
             std::string::npos);
-  EXPECT_EQ(parseError("\"text\""), "1:1: parse error: string results are not supported by this evaluator");
+  EXPECT_EQ(parseError("\"text\""),
+            "1:1: parse error: string results are not supported by this evaluator");
   EXPECT_EQ(parseError("foo{a=~\"\\\\pL\"}"),
             "1:5: parse error: error parsing regexp: Unicode character classes are not "
             "supported: `\\pL`");
@@ -131,7 +138,7 @@ TEST(PromqlParser, OperatorPrecedenceAndAssociativity) {
   EXPECT_EQ(scalarOf("100 / 10 / 5"), 2);
   EXPECT_EQ(scalarOf("7 % 4 * 2"), 6);
   EXPECT_EQ(scalarOf("-1 + 3"), 2);
-  EXPECT_EQ(scalarOf("1 < bool 2 + 1"), 1);     // comparisons bind looser than +
+  EXPECT_EQ(scalarOf("1 < bool 2 + 1"), 1);  // comparisons bind looser than +
   EXPECT_EQ(scalarOf("(1 < bool 2) + 1"), 2);
   EXPECT_EQ(scalarOf("2 * -(3)"), -6);
   EXPECT_EQ(scalarOf("- - 3"), 3);
@@ -180,8 +187,9 @@ TEST(PromqlParser, Durations) {
 
 TEST(PromqlParser, WhitespaceCommentsAndQuotes) {
   // Flagger's untrimmed templates: tabs and newlines anywhere between tokens.
-  EXPECT_NO_THROW(parse("\n\tsum(\n\t\trate(\n\t\t\tfoo{\n\t\t\t\ta=\"x\",\n\t\t\t\tb=~\"y\"\n\t\t\t}"
-                        "[\t1m ]\n\t\t)\n\t) \n\t/ \n\tsum(rate(foo[1m]))\n\t* 100"));
+  EXPECT_NO_THROW(
+      parse("\n\tsum(\n\t\trate(\n\t\t\tfoo{\n\t\t\t\ta=\"x\",\n\t\t\t\tb=~\"y\"\n\t\t\t}"
+            "[\t1m ]\n\t\t)\n\t) \n\t/ \n\tsum(rate(foo[1m]))\n\t* 100"));
   EXPECT_NO_THROW(parse("foo # a comment\n + bar"));
   EXPECT_NO_THROW(parse("foo{a='single', b=`raw\\n`, c=\"esc\\\"aped\\u00e9\"}"));
   EXPECT_NO_THROW(parse("foo{a=\"x\",}"));

@@ -35,8 +35,8 @@ class LabelRegex {
  private:
   std::string pattern_;
   std::wstring translated_;
-  bool literal_ = false;   ///< the pattern has no metacharacters: plain string equality
-  std::string prefix_;     ///< a literal prefix every match starts with
+  bool literal_ = false;  ///< the pattern has no metacharacters: plain string equality
+  std::string prefix_;    ///< a literal prefix every match starts with
   std::wregex re_;
 };
 
