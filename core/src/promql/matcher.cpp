@@ -4,9 +4,15 @@
 // `parseEscape`, `parseClass`, `parsePerlFlags`, `parseRepeat`) with the `syntax.Perl` flags
 // that `regexp.Compile` uses (ClassNL | OneLine | PerlX | UnicodeGroups), as Prometheus 2.42
 // compiles matchers (`model/labels/regexp.go`).
+//
+// GCC 12 reports a false -Wmaybe-uninitialized inside libstdc++'s <regex> (std::function in
+// _StateT) at -O1; it is silenced for this file, the only one that includes <regex>.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include "rolloutlab/core/promql/matcher.h"
 
 #include <algorithm>
+#include <regex>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -725,6 +731,10 @@ bool isLiteralPattern(std::string_view p) {
 
 }  // namespace
 
+struct LabelRegex::Compiled {
+  std::wregex re;
+};
+
 std::wstring decodeUtf8(std::string_view s) {
   std::wstring out;
   out.reserve(s.size());
@@ -744,7 +754,8 @@ LabelRegex::LabelRegex(std::string_view pattern) : pattern_(pattern) {
     return;
   }
   try {
-    re_ = std::wregex(translated_, std::regex::ECMAScript | std::regex::optimize);
+    re_ = std::make_shared<const Compiled>(
+        Compiled{std::wregex(translated_, std::regex::ECMAScript | std::regex::optimize)});
   } catch (const std::regex_error& e) {
     throw RegexError(std::string("error parsing regexp: ") + e.what(), 0);
   }
@@ -753,7 +764,7 @@ LabelRegex::LabelRegex(std::string_view pattern) : pattern_(pattern) {
 bool LabelRegex::matches(std::string_view value) const {
   if (literal_) return value == pattern_;
   const std::wstring w = decodeUtf8(value);
-  return std::regex_match(w, re_);
+  return std::regex_match(w, re_->re);
 }
 
 const char* toString(MatchType t) {

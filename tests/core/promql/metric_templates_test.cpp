@@ -7,7 +7,6 @@
 
 #include <cmath>
 #include <filesystem>
-#include <regex>
 #include <set>
 
 #include "rolloutlab/core/flagger_queries.h"
@@ -148,24 +147,29 @@ TEST(ReferenceQueries, FlaggerMetricTemplatesParseAndEvaluate) {
 
 // {{args.name}} / {{ args.name }} → a plausible value for the argument.
 std::string substituteArgs(const std::string& q) {
-  static const std::regex arg(R"(\{\{\s*args\.([A-Za-z0-9_-]+)\s*\}\})");
   std::string out;
-  auto begin = std::sregex_iterator(q.begin(), q.end(), arg);
-  std::size_t last = 0;
-  for (auto it = begin; it != std::sregex_iterator(); ++it) {
-    out += q.substr(last, static_cast<std::size_t>(it->position()) - last);
-    const std::string name = (*it)[1];
-    if (name.find("namespace") != std::string::npos) {
+  std::size_t pos = 0;
+  for (;;) {
+    const std::size_t open = q.find("{{", pos);
+    const std::size_t close = open == std::string::npos ? open : q.find("}}", open);
+    if (close == std::string::npos) break;
+    std::string inner = q.substr(open + 2, close - open - 2);
+    inner.erase(0, inner.find_first_not_of(' '));
+    inner.erase(inner.find_last_not_of(' ') + 1);
+    out += q.substr(pos, open - pos);
+    if (inner.rfind("args.", 0) != 0) {
+      out += q.substr(open, close + 2 - open);  // not an argument: left as it is
+    } else if (inner.find("namespace") != std::string::npos) {
       out += "test";
-    } else if (name.find("interval") != std::string::npos ||
-               name.find("window") != std::string::npos) {
+    } else if (inner.find("interval") != std::string::npos ||
+               inner.find("window") != std::string::npos) {
       out += "1m";
     } else {
       out += "podinfo";
     }
-    last = static_cast<std::size_t>(it->position() + it->length());
+    pos = close + 2;
   }
-  return out + q.substr(last);
+  return out + q.substr(pos);
 }
 
 void collectArgoQueries(const YAML::Node& n, const std::string& file, std::vector<Found>& out) {
