@@ -16,10 +16,12 @@ struct ObserverName {
   const char* name;
 };
 constexpr ObserverName kObserverNames[] = {
-    {Observer::kIstio, "istio"},     {Observer::kLinkerd, "linkerd"}, {Observer::kAppMesh, "appmesh"},
-    {Observer::kContour, "contour"}, {Observer::kGloo, "gloo"},       {Observer::kNginx, "nginx"},
-    {Observer::kKuma, "kuma"},       {Observer::kKnative, "knative"}, {Observer::kSkipper, "skipper"},
-    {Observer::kTraefik, "traefik"}, {Observer::kApisix, "apisix"},   {Observer::kOsm, "osm"},
+    {Observer::kIstio, "istio"},     {Observer::kLinkerd, "linkerd"},
+    {Observer::kAppMesh, "appmesh"}, {Observer::kContour, "contour"},
+    {Observer::kGloo, "gloo"},       {Observer::kNginx, "nginx"},
+    {Observer::kKuma, "kuma"},       {Observer::kKnative, "knative"},
+    {Observer::kSkipper, "skipper"}, {Observer::kTraefik, "traefik"},
+    {Observer::kApisix, "apisix"},   {Observer::kOsm, "osm"},
     {Observer::kHttp, "http"},
 };
 
@@ -149,7 +151,8 @@ Templates envoyCluster(const std::string& matcher) {
   sum(
     rate(
       envoy_cluster_upstream_rq{
-        )q" + matcher + R"q(,
+        )q" + matcher +
+              R"q(,
         envoy_response_code!~"5.*"
       }[{{ interval }}]
     )
@@ -158,7 +161,8 @@ Templates envoyCluster(const std::string& matcher) {
   sum(
     rate(
       envoy_cluster_upstream_rq{
-        )q" + matcher + R"q(,
+        )q" + matcher +
+              R"q(,
       }[{{ interval }}]
     )
   )
@@ -169,7 +173,8 @@ Templates envoyCluster(const std::string& matcher) {
     sum(
       rate(
         envoy_cluster_upstream_rq_time_bucket{
-          )q" + matcher + R"q(,
+          )q" +
+              matcher + R"q(,
         }[{{ interval }}]
       )
     ) by (le)
@@ -376,8 +381,8 @@ const Templates& templatesFor(Observer o) {
   static const Templates kIstio = istio();
   static const Templates kLinkerd = linkerd();
   static const Templates kAppMesh = appmesh();
-  static const Templates kContour = envoyCluster(
-      R"q(envoy_cluster_name=~"{{ namespace }}_{{ service }}-canary_[0-9a-zA-Z-]+")q");
+  static const Templates kContour =
+      envoyCluster(R"q(envoy_cluster_name=~"{{ namespace }}_{{ service }}-canary_[0-9a-zA-Z-]+")q");
   static const Templates kGloo = envoyCluster(
       R"q(envoy_cluster_name=~"{{ namespace }}-{{ target }}-canaryupstream-[0-9a-zA-Z-]+_[0-9a-zA-Z-]+")q");
   static const Templates kKuma =
@@ -434,8 +439,8 @@ std::string encodeForSkipper(const std::string& s) {
     } else if (c >= 0xC0) {
       len = 2;
     }
-    const bool word = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                      c == '_';
+    const bool word =
+        (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
     out += word ? static_cast<char>(c) : '_';
     i += std::min(len, s.size() - i);
   }
@@ -605,9 +610,7 @@ std::int64_t requestDurationNanos(Observer o, double value) {
   return wrapMul(ms, kMillisecond);
 }
 
-std::int64_t thresholdNanos(double milliseconds) {
-  return wrapMul(goInt64(milliseconds), 1000000);
-}
+std::int64_t thresholdNanos(double milliseconds) { return wrapMul(goInt64(milliseconds), 1000000); }
 
 ProviderAnswer readPrometheusAnswer(const promql::QueryResult& r) {
   ProviderAnswer a;

@@ -152,7 +152,8 @@ class Template {
 
  private:
   [[noreturn]] void parseError(const std::string& msg) const {
-    throw TemplateError{true, "template: tmpl:" + std::to_string(lineOf(actionStart_)) + ": " + msg};
+    throw TemplateError{true,
+                        "template: tmpl:" + std::to_string(lineOf(actionStart_)) + ": " + msg};
   }
   [[noreturn]] void execError(const Node& at, const std::string& msg) const {
     throw TemplateError{false, "template: tmpl:" + std::to_string(lineOf(at.pos)) + ":" +
@@ -194,8 +195,7 @@ class Template {
       const char c = src_[p];
       const std::size_t start = p;
       if (isSpaceChar(c)) {
-        while (p < src_.size() && isSpaceChar(src_[p]) &&
-               !src_.substr(p + 1).starts_with("-}}")) {
+        while (p < src_.size() && isSpaceChar(src_[p]) && !src_.substr(p + 1).starts_with("-}}")) {
           ++p;
         }
         if (p == start) ++p;  // a lone space before " -}}" handled above
@@ -387,8 +387,8 @@ class Template {
     n.pos = t.pos;
     switch (t.type) {
       case T::kIdent:
-        if (funcs_.count(t.val) == 0 && t.val != "printf" && t.val != "print" &&
-            t.val != "index" && t.val != "len") {
+        if (funcs_.count(t.val) == 0 && t.val != "printf" && t.val != "print" && t.val != "index" &&
+            t.val != "len") {
           parseError("function " + goQuote(t.val) + " not defined");
         }
         n.kind = Node::Kind::kFunc;
@@ -443,12 +443,18 @@ class Template {
       default:
         parseError("unexpected " + goQuote(t.val) + " in operand");
     }
-    // A field chain glued to the operand: variables.key, $x.key, (pipeline).key
+    // A field chain glued to the operand: variables.key, $x.key, (pipeline).key. On a function
+    // or a parenthesised pipeline it is a chain node, positioned at its first field.
+    if (toks_[idx_].type == T::kField &&
+        (n.kind == Node::Kind::kFunc || n.kind == Node::Kind::kPipe)) {
+      n.pos = toks_[idx_].pos;
+    }
     while (toks_[idx_].type == T::kField) {
       n.fields.push_back(toks_[idx_].val);
       ++idx_;
     }
-    n.text = std::string(src_.substr(t.pos, (idx_ < toks_.size() ? toks_[idx_].pos : t.pos) - t.pos));
+    n.text =
+        std::string(src_.substr(t.pos, (idx_ < toks_.size() ? toks_[idx_].pos : t.pos) - t.pos));
     return n;
   }
 
@@ -561,8 +567,8 @@ class Template {
     auto it = funcs_.find(name);
     if (it != funcs_.end()) {
       if (!args.empty()) {
-        execError(at, "wrong number of args for " + name + ": want 0 got " +
-                          std::to_string(args.size()));
+        execError(
+            at, "wrong number of args for " + name + ": want 0 got " + std::to_string(args.size()));
       }
       return it->second();
     }

@@ -123,7 +123,9 @@ enum class BinOp {
 
 inline bool isComparison(BinOp op) { return op >= BinOp::kEql && op <= BinOp::kLte; }
 inline bool isSetOp(BinOp op) { return op >= BinOp::kAnd; }
-inline bool dropsMetricName(BinOp op) { return op <= BinOp::kPow; }  // engine.go shouldDropMetricName
+inline bool dropsMetricName(BinOp op) {
+  return op <= BinOp::kPow;
+}  // engine.go shouldDropMetricName
 const char* toString(BinOp op);
 
 enum class Cardinality { kOneToOne, kManyToOne, kOneToMany, kManyToMany };

@@ -401,11 +401,11 @@ struct NodeState {
   std::vector<Elem> vec;
   // memos
   LabelMapper mapper;
-  KeySpace space;   // aggregation groups, histogram groups, matching signatures
-  KeyMemo memoL;    // keys of the (left-hand) input
-  KeyMemo memoR;    // keys of the right-hand input
-  std::vector<int> localOf;                // key → local group, per evaluation
-  std::vector<int> order;                  // local group → key
+  KeySpace space;            // aggregation groups, histogram groups, matching signatures
+  KeyMemo memoL;             // keys of the (left-hand) input
+  KeyMemo memoR;             // keys of the right-hand input
+  std::vector<int> localOf;  // key → local group, per evaluation
+  std::vector<int> order;    // local group → key
   std::vector<const Labels*> groupLabels;  // key → output labels (interned)
   std::vector<std::uint32_t> groupIds;     // key → interned id
   std::vector<GroupAcc> acc;
@@ -521,9 +521,8 @@ class Evaluator {
     std::vector<std::pair<const Labels*, SeriesRef>> sorted;
     sorted.reserve(ns.refs.size());
     for (SeriesRef r : ns.refs) sorted.emplace_back(&src_.labels(r), r);
-    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
-      return compare(*a.first, *b.first) < 0;
-    });
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return compare(*a.first, *b.first) < 0; });
     ns.refs.clear();
     ns.seriesLabels.clear();
     for (const auto& [l, r] : sorted) {
@@ -596,7 +595,8 @@ class Evaluator {
     evalError("internal error: node is not an instant vector");
   }
 
-  // engine.go vectorSelectorSingle: the latest sample in [T - offset - lookback, T - offset].
+  // engine.go vectorSelectorSingle: the latest sample in [T - offset - lookback, T - offset]
+  // (2.x; Prometheus 3 excludes the look-back's start).
   const std::vector<Elem>& evalSelector(int i) {
     ensureSelected(i);
     const Node& n = node(i);
@@ -832,7 +832,8 @@ class Evaluator {
       ns.ptrs = ns.outLabels;
       ns.mayCollide = hasDuplicatePointers(ns.ptrs);
     }
-    // engine.go: maxt = T - offset, mint = maxt - range, both ends included.
+    // engine.go: maxt = T - offset, mint = maxt - range, both ends included (2.x; Prometheus 3
+    // excludes samples at mint).
     const TimestampMs maxt = t_ - vs.offset;
     const TimestampMs mint = maxt - ms.range;
     ns.vec.clear();
@@ -847,7 +848,8 @@ class Evaluator {
         case Func::kDelta: {
           const RangeSummary s = src_.rangeSummary(ref, mint, maxt);
           anyPoints |= s.count > 0;
-          have = extrapolatedRate(s, mint, maxt, ms.range, f != Func::kDelta, f == Func::kRate, out);
+          have =
+              extrapolatedRate(s, mint, maxt, ms.range, f != Func::kDelta, f == Func::kRate, out);
           break;
         }
         case Func::kIrate:
@@ -865,7 +867,7 @@ class Evaluator {
           anyPoints |= s.count > 0;
           if (s.count > 0) {
             have = true;
-            out = f == Func::kCountOverTime ? static_cast<double>(s.count)
+            out = f == Func::kCountOverTime  ? static_cast<double>(s.count)
                   : f == Func::kLastOverTime ? s.last.v
                                              : 1.0;
           }
@@ -900,17 +902,15 @@ class Evaluator {
   }
 
   // functions.go extrapolatedRate.
-  static bool extrapolatedRate(const RangeSummary& s, TimestampMs rangeStart,
-                               TimestampMs rangeEnd, TimestampMs range, bool isCounter,
-                               bool isRate, double& out) {
+  static bool extrapolatedRate(const RangeSummary& s, TimestampMs rangeStart, TimestampMs rangeEnd,
+                               TimestampMs range, bool isCounter, bool isRate, double& out) {
     if (s.count < 2) return false;
     double resultValue = s.last.v - s.first.v;
     if (isCounter) resultValue += s.resetCorrection;
     double durationToStart = static_cast<double>(s.first.t - rangeStart) / 1000;
     const double durationToEnd = static_cast<double>(rangeEnd - s.last.t) / 1000;
     const double sampledInterval = static_cast<double>(s.last.t - s.first.t) / 1000;
-    const double averageDurationBetweenSamples =
-        sampledInterval / static_cast<double>(s.count - 1);
+    const double averageDurationBetweenSamples = sampledInterval / static_cast<double>(s.count - 1);
     if (isCounter && resultValue > 0 && s.first.v >= 0) {
       // Counters cannot be negative: do not extrapolate below the counter's zero point.
       const double durationToZero = sampledInterval * (s.first.v / resultValue);
@@ -1381,10 +1381,10 @@ class Evaluator {
     const auto& lhs = swapped ? rhsIn : lhsIn;
     const auto& rhs = swapped ? lhsIn : rhsIn;
     auto keyOf = [&](const Labels& l) { return signatureKey(n, l); };
-    const auto& lk = swapped ? ns.memoR.apply(lhs, ns.space, keyOf)
-                             : ns.memoL.apply(lhs, ns.space, keyOf);
-    const auto& rk = swapped ? ns.memoL.apply(rhs, ns.space, keyOf)
-                             : ns.memoR.apply(rhs, ns.space, keyOf);
+    const auto& lk =
+        swapped ? ns.memoR.apply(lhs, ns.space, keyOf) : ns.memoL.apply(lhs, ns.space, keyOf);
+    const auto& rk =
+        swapped ? ns.memoL.apply(rhs, ns.space, keyOf) : ns.memoR.apply(rhs, ns.space, keyOf);
     const std::size_t numKeys = ns.space.size();
     if (ns.sigStamp.size() < numKeys) {
       ns.sigStamp.resize(numKeys, 0);
@@ -1456,7 +1456,8 @@ class Evaluator {
       const std::uint32_t seen = nextStamp();
       if (ns.idStamp.size() < ns.arena.size()) ns.idStamp.resize(ns.arena.size(), 0);
       for (const auto id : ns.outIds) {
-        if (ns.idStamp[id] == seen) evalError("vector cannot contain metrics with the same labelset");
+        if (ns.idStamp[id] == seen)
+          evalError("vector cannot contain metrics with the same labelset");
         ns.idStamp[id] = seen;
       }
     }

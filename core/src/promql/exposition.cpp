@@ -87,7 +87,7 @@ bool parseGoFloat(std::string_view s, double& out) {
   if (r.ptr != body.data() + body.size()) return false;
   if (r.ec == std::errc::result_out_of_range) {
     if (fmt == std::chars_format::hex || decimalMagnitude(body) > 0) return false;  // overflow
-    v = 0;                                                                           // underflow
+    v = 0;                                                                          // underflow
   } else if (r.ec != std::errc()) {
     return false;
   }
@@ -200,8 +200,7 @@ class ExpositionParser {
       ++result_.samples;
     } else {
       result_.warnings.push_back(
-          ExpositionWarning{lineNo_, "sample of " + labels.toString() + " at " +
-                                         std::to_string(t) +
+          ExpositionWarning{lineNo_, "sample of " + labels.toString() + " at " + std::to_string(t) +
                                          " ms is not after the previous one; dropped"});
     }
   }

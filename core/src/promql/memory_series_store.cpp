@@ -74,8 +74,7 @@ bool MemorySeriesStore::append(SeriesRef s, TimestampMs t, double v) {
   return true;
 }
 
-void MemorySeriesStore::select(const std::vector<Matcher>& matchers,
-                               std::vector<SeriesRef>& out) {
+void MemorySeriesStore::select(const std::vector<Matcher>& matchers, std::vector<SeriesRef>& out) {
   out.clear();
   for (SeriesRef ref = 0; ref < series_.size(); ++ref) {
     const Labels& l = series_[ref].labels;

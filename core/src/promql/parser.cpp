@@ -6,6 +6,8 @@
 // precedence (lowest first: `or`; `and` `unless`; comparisons; `+` `-`; `*` `/` `%` `atan2`;
 // `^` right-associative; unary `+`/`-` binding like `*`; `offset` and `[...]` binding tightest)
 // and the checks of `parse.go` `checkAST`, with Prometheus' error texts where it has them.
+#include "parser.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -13,7 +15,6 @@
 #include <optional>
 
 #include "ast.h"
-#include "parser.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
@@ -133,8 +134,7 @@ const std::vector<FunctionInfo>& functionTable() {
       {"absent", Func::kAbsent, {VT::kVector}, 0, VT::kVector},
       {"sort", Func::kSort, {VT::kVector}, 0, VT::kVector},
       {"sort_desc", Func::kSortDesc, {VT::kVector}, 0, VT::kVector},
-      {"histogram_quantile", Func::kHistogramQuantile, {VT::kScalar, VT::kVector}, 0,
-       VT::kVector},
+      {"histogram_quantile", Func::kHistogramQuantile, {VT::kScalar, VT::kVector}, 0, VT::kVector},
   };
   return table;
 }
@@ -149,17 +149,76 @@ const FunctionInfo* findFunction(std::string_view name) {
 
 bool isPrometheusFunction(std::string_view name) {
   // promql/parser/functions.go (2.42) `Functions`.
-  static const char* kAll[] = {
-      "abs", "absent", "absent_over_time", "acos", "acosh", "asin", "asinh", "atan", "atanh",
-      "avg_over_time", "ceil", "changes", "clamp", "clamp_max", "clamp_min", "cos", "cosh",
-      "count_over_time", "days_in_month", "day_of_month", "day_of_week", "day_of_year", "deg",
-      "delta", "deriv", "exp", "floor", "histogram_count", "histogram_sum", "histogram_fraction",
-      "histogram_quantile", "holt_winters", "hour", "idelta", "increase", "irate",
-      "label_replace", "label_join", "last_over_time", "ln", "log10", "log2", "max_over_time",
-      "min_over_time", "minute", "month", "pi", "predict_linear", "present_over_time",
-      "quantile_over_time", "rad", "rate", "resets", "round", "scalar", "sgn", "sin", "sinh",
-      "sort", "sort_desc", "sqrt", "stddev_over_time", "stdvar_over_time", "sum_over_time",
-      "tan", "tanh", "time", "timestamp", "vector", "year"};
+  static const char* kAll[] = {"abs",
+                               "absent",
+                               "absent_over_time",
+                               "acos",
+                               "acosh",
+                               "asin",
+                               "asinh",
+                               "atan",
+                               "atanh",
+                               "avg_over_time",
+                               "ceil",
+                               "changes",
+                               "clamp",
+                               "clamp_max",
+                               "clamp_min",
+                               "cos",
+                               "cosh",
+                               "count_over_time",
+                               "days_in_month",
+                               "day_of_month",
+                               "day_of_week",
+                               "day_of_year",
+                               "deg",
+                               "delta",
+                               "deriv",
+                               "exp",
+                               "floor",
+                               "histogram_count",
+                               "histogram_sum",
+                               "histogram_fraction",
+                               "histogram_quantile",
+                               "holt_winters",
+                               "hour",
+                               "idelta",
+                               "increase",
+                               "irate",
+                               "label_replace",
+                               "label_join",
+                               "last_over_time",
+                               "ln",
+                               "log10",
+                               "log2",
+                               "max_over_time",
+                               "min_over_time",
+                               "minute",
+                               "month",
+                               "pi",
+                               "predict_linear",
+                               "present_over_time",
+                               "quantile_over_time",
+                               "rad",
+                               "rate",
+                               "resets",
+                               "round",
+                               "scalar",
+                               "sgn",
+                               "sin",
+                               "sinh",
+                               "sort",
+                               "sort_desc",
+                               "sqrt",
+                               "stddev_over_time",
+                               "stdvar_over_time",
+                               "sum_over_time",
+                               "tan",
+                               "tanh",
+                               "time",
+                               "timestamp",
+                               "vector",
+                               "year"};
   for (const char* f : kAll) {
     if (name == f) return true;
   }
@@ -405,6 +464,29 @@ std::string quoteRune(std::string_view s, std::size_t i) {
   return "'" + r + "'";
 }
 
+// Go's %#U of the rune starting at s[i]: U+0071 'q'.
+std::string runeName(std::string_view s, std::size_t i) {
+  static const char* kHex = "0123456789ABCDEF";
+  std::uint32_t cp = static_cast<unsigned char>(s[i]);
+  int extra = 0;
+  if (cp >= 0xF0) {
+    cp &= 0x07;
+    extra = 3;
+  } else if (cp >= 0xE0) {
+    cp &= 0x0F;
+    extra = 2;
+  } else if (cp >= 0xC0) {
+    cp &= 0x1F;
+    extra = 1;
+  }
+  for (int k = 1; k <= extra && i + static_cast<std::size_t>(k) < s.size(); ++k) {
+    cp = (cp << 6) | (static_cast<unsigned char>(s[i + static_cast<std::size_t>(k)]) & 0x3F);
+  }
+  std::string hex;
+  for (int shift = cp > 0xFFFF ? 20 : 12; shift >= 0; shift -= 4) hex += kHex[(cp >> shift) & 15];
+  return "U+" + hex + " " + quoteRune(s, i);
+}
+
 class Lexer {
  public:
   explicit Lexer(std::string_view in) : in_(in) {}
@@ -511,7 +593,8 @@ class Lexer {
           return make(Tok::kLParen, start);
         case ')':
           --parenDepth_;
-          if (parenDepth_ < 0) return error(start, "unexpected right parenthesis ')'");
+          // lex.go reports this after emitting the token: at the position just past it.
+          if (parenDepth_ < 0) return error(pos_, "unexpected right parenthesis ')'");
           return make(Tok::kRParen, start);
         case '{':
           braceOpen_ = true;
@@ -600,7 +683,8 @@ class Lexer {
           ++pos_;
           return make(Tok::kNeq, start);
         }
-        return error(start, "unexpected character after '!' inside braces: " + quoteRune(in_, pos_));
+        return error(start,
+                     "unexpected character after '!' inside braces: " + quoteRune(in_, pos_));
       case '{':
         return error(start, "unexpected left brace '{'");
       case '}':
@@ -661,7 +745,7 @@ class Lexer {
             break;
           default:
             if (e == quote) continue;
-            return error(start, "unknown escape sequence " + quoteRune(in_, pos_ - 1));
+            return error(start, "unknown escape sequence " + runeName(in_, pos_ - 1));
         }
         std::uint32_t x = 0;
         for (int k = 0; k < n; ++k) {
@@ -672,7 +756,8 @@ class Lexer {
           if (d >= 'a' && d <= 'f') v = d - 'a' + 10;
           if (d >= 'A' && d <= 'F') v = d - 'A' + 10;
           if (v >= base) {
-            return error(start, "illegal character " + quoteRune(in_, pos_) + " in escape sequence");
+            return error(start,
+                         "illegal character " + quoteRune(in_, pos_) + " in escape sequence");
           }
           x = x * static_cast<std::uint32_t>(base) + static_cast<std::uint32_t>(v);
           ++pos_;
@@ -730,22 +815,30 @@ class Lexer {
       if (!accept("smhdw")) return false;
       accept("s");
     }
-    return eof() || !isAlnum(in_[pos_]);
+    // lex.go: `!isAlphaNumeric(l.next())` consumes the character it looks at.
+    if (eof()) return true;
+    return !isAlnum(in_[pos_++]);
   }
 
   Token lexDuration(std::size_t start) {
     if (scanNumber()) return error(start, "missing unit character in duration");
+    const std::size_t before = pos_;
     if (!acceptRemainingDuration()) {
-      return error(start, "bad duration syntax: " + goQuote(in_.substr(start, pos_ + 1 - start)));
+      return error(start, "bad duration syntax: " + goQuote(in_.substr(start, pos_ - start)));
     }
+    if (pos_ > before && !isAlnum(in_[pos_ - 1])) --pos_;
     return make(Tok::kDuration, start);
   }
 
   Token lexNumberOrDuration(std::size_t start) {
     if (scanNumber()) return make(Tok::kNumber, start);
-    if (acceptRemainingDuration()) return make(Tok::kDuration, start);
-    return error(start, "bad number or duration syntax: " +
-                            goQuote(in_.substr(start, std::min(in_.size(), pos_ + 1) - start)));
+    const std::size_t before = pos_;
+    if (acceptRemainingDuration()) {
+      if (pos_ > before && !isAlnum(in_[pos_ - 1])) --pos_;
+      return make(Tok::kDuration, start);
+    }
+    return error(start,
+                 "bad number or duration syntax: " + goQuote(in_.substr(start, pos_ - start)));
   }
 
   Token lexKeywordOrIdentifier(std::size_t start) {
@@ -935,7 +1028,9 @@ class Parser {
   }
 
  private:
-  [[noreturn]] void fail(std::size_t pos, std::string msg) { throw ParseError(pos, std::move(msg)); }
+  [[noreturn]] void fail(std::size_t pos, std::string msg) {
+    throw ParseError(pos, std::move(msg));
+  }
 
   const Token& peek(std::size_t k = 0) const {
     const std::size_t i = std::min(idx_ + k, toks_.size() - 1);
@@ -1091,8 +1186,8 @@ class Parser {
       b.hasVectorMatching = true;
       b.matchingLabels = parseGroupingLabels();
       if (peek().type == Tok::kGroupLeft || peek().type == Tok::kGroupRight) {
-        b.card = consume().type == Tok::kGroupLeft ? Cardinality::kManyToOne
-                                                   : Cardinality::kOneToMany;
+        b.card =
+            consume().type == Tok::kGroupLeft ? Cardinality::kManyToOne : Cardinality::kOneToMany;
         if (peek().type == Tok::kLParen) b.include = parseGroupingLabels();
       }
     }
@@ -1378,7 +1473,8 @@ class Parser {
       if (peek().type == Tok::kComma) {
         const std::size_t commaPos = peek().pos;
         consume();
-        if (peek().type == Tok::kRParen) fail(commaPos, "trailing commas not allowed in function call args");
+        if (peek().type == Tok::kRParen)
+          fail(commaPos, "trailing commas not allowed in function call args");
         continue;
       }
       if (peek().type == Tok::kRParen) {
@@ -1577,8 +1673,7 @@ class Parser {
     std::vector<std::string> has;
     for (const auto& m : vs->matchers) {
       if (m.name == kMetricNameLabel) continue;
-      if (m.type == MatchType::kEqual &&
-          std::find(has.begin(), has.end(), m.name) == has.end()) {
+      if (m.type == MatchType::kEqual && std::find(has.begin(), has.end(), m.name) == has.end()) {
         out.set(m.name, m.value);
         has.push_back(m.name);
       } else {
@@ -1610,7 +1705,9 @@ class Parser {
     const ValueType lt = checkAst(l);
     const ValueType rt = checkAst(r);
     Node& n = node(i);
-    const std::size_t opPos = node(l).end;
+    // parse.go opRange: the operator's position, past the whitespace after the left operand.
+    std::size_t opPos = node(l).end;
+    while (opPos < text_.size() && isSpace(text_[opPos])) ++opPos;
     if (n.returnBool && !detail::isComparison(n.binOp)) {
       fail(opPos, "bool modifier can only be used on comparison operators");
     }
@@ -1650,7 +1747,7 @@ class Parser {
                       "\" not allowed in binary scalar expression");
     }
     n.type = (lt == ValueType::kScalar && rt == ValueType::kScalar) ? ValueType::kScalar
-                                                                     : ValueType::kVector;
+                                                                    : ValueType::kVector;
   }
 
   std::string_view text_;

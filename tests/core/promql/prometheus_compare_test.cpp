@@ -5,11 +5,10 @@
 //
 // If Prometheus cannot be started the tests fail with the reason: CI installs it.
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <charconv>
 #include <cmath>
@@ -161,8 +160,8 @@ std::string extraFamilies(double start, double duration) {
       const char* le;
       double base;
     };
-    const Bk odd[] = {{"-5", 0}, {"0", 1},   {"1", 3},    {"1.0", 2},  {"2", 9},
-                      {"5", 7},  {"abc", 4}, {"10", 15},  {"+Inf", 16}};
+    const Bk odd[] = {{"-5", 0}, {"0", 1},   {"1", 3},   {"1.0", 2},  {"2", 9},
+                      {"5", 7},  {"abc", 4}, {"10", 15}, {"+Inf", 16}};
     const Bk noinf[] = {{"1", 2}, {"2", 5}, {"4", 9}};
     const Bk zero[] = {{"0.5", 0}, {"1", 0}, {"+Inf", 0}};
     for (int i = 0; start + 15 * i < start + duration; ++i) {
@@ -202,9 +201,9 @@ class PromFixture {
     const std::string tools = rolloutlab::test::sharedDir() + "/tools";
     const std::string om = dir_ + "/" + ds_.name + ".om";
     const std::string gen = dir_ + "/gen.om";
-    auto g = run("python3 " + shellQuote(tools + "/gen-istio-openmetrics.py") +
-                 " --start 2024-01-01T00:00:00Z " + ds_.genArgs + " -o " + shellQuote(gen) +
-                 " 2>&1");
+    auto g =
+        run("python3 " + shellQuote(tools + "/gen-istio-openmetrics.py") +
+            " --start 2024-01-01T00:00:00Z " + ds_.genArgs + " -o " + shellQuote(gen) + " 2>&1");
     if (g.status != 0) return fail("the generator failed: " + g.out);
     // Append the extra families before `# EOF`.
     std::string text = rolloutlab::test::readFile(gen);
@@ -450,7 +449,8 @@ std::vector<Case> cases() {
       {"histogram_quantile(1, sum by (le) (rate(istio_request_duration_milliseconds_bucket[1m])))"},
       {"histogram_quantile(1.5, sum by (le) "
        "(rate(istio_request_duration_milliseconds_bucket[1m])))"},
-      {"histogram_quantile(-1, sum by (le) (rate(istio_request_duration_milliseconds_bucket[1m])))"},
+      {"histogram_quantile(-1, sum by (le) "
+       "(rate(istio_request_duration_milliseconds_bucket[1m])))"},
       {"histogram_quantile(NaN, sum by (le) "
        "(rate(istio_request_duration_milliseconds_bucket[1m])))"},
       {"histogram_quantile(0.99, istio_request_duration_milliseconds_bucket)"},
@@ -558,12 +558,13 @@ std::vector<Case> cases() {
 }
 
 std::vector<double> times(double duration, std::optional<double> changeAt) {
-  std::vector<double> t = {kStart - 15, kStart,      kStart + 1,      kStart + 7.5,
-                           kStart + 14.999, kStart + 15, kStart + 30, kStart + 45.25,
-                           kStart + 60,     kStart + 61.234, kStart + 75, kStart + 90,
-                           kStart + 299.9,  kStart + 600, kStart + 601.001};
+  std::vector<double> t = {kStart - 15,     kStart,          kStart + 1,      kStart + 7.5,
+                           kStart + 14.999, kStart + 15,     kStart + 30,     kStart + 45.25,
+                           kStart + 60,     kStart + 61.234, kStart + 75,     kStart + 90,
+                           kStart + 299.9,  kStart + 600,    kStart + 601.001};
   if (changeAt) {
-    for (double d : {-30.0, -1.0, 0.0, 7.0, 15.0, 59.5, 60.0, 120.0}) t.push_back(kStart + *changeAt + d);
+    for (double d : {-30.0, -1.0, 0.0, 7.0, 15.0, 59.5, 60.0, 120.0})
+      t.push_back(kStart + *changeAt + d);
   }
   const double end = kStart + duration;
   for (double d : {-15.0, -0.5, 0.0, 0.25, 30.0, 59.0, 60.0, 61.0, 299.0, 300.0, 301.0}) {
@@ -626,45 +627,55 @@ void compareAll(PromFixture& fx, double duration, std::optional<double> changeAt
   EXPECT_GT(stats.elements, 5000u);
 }
 
+// One Prometheus per dataset and per test process (ctest runs each test case on its own).
+template <class Tag>
 class PrometheusCompare : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
-    steady_ = new PromFixture({"steady", "--duration 1h --seed 42 --source-reporter", 3600});
-    if (!steady_->start()) error_ = steady_->error();
-    regression_ = new PromFixture(
-        {"regression",
-         "--duration 1h --change-at 30m --canary-error-rate-after 0.2 --canary-p99-ms-after 800 "
-         "--seed 7 --canary-rps 3",
-         3600});
-    if (error_.empty() && !regression_->start()) error_ = regression_->error();
+    fixture_ = new PromFixture(Tag::dataset());
+    if (!fixture_->start()) error_ = fixture_->error();
   }
   static void TearDownTestSuite() {
-    for (auto* f : {steady_, regression_}) {
-      if (f != nullptr) f->stop();
-      delete f;
-    }
-    steady_ = regression_ = nullptr;
+    if (fixture_ != nullptr) fixture_->stop();
+    delete fixture_;
+    fixture_ = nullptr;
   }
-  static PromFixture* steady_;
-  static PromFixture* regression_;
+  static PromFixture* fixture_;
   static std::string error_;
 };
+template <class Tag>
+PromFixture* PrometheusCompare<Tag>::fixture_ = nullptr;
+template <class Tag>
+std::string PrometheusCompare<Tag>::error_;
 
-PromFixture* PrometheusCompare::steady_ = nullptr;
-PromFixture* PrometheusCompare::regression_ = nullptr;
-std::string PrometheusCompare::error_;
+struct Steady {
+  static Dataset dataset() { return {"steady", "--duration 1h --seed 42 --source-reporter", 3600}; }
+};
+// The --change-at regression: the canary's error rate and p99 jump half-way, with a low canary
+// traffic so that windows hold few requests.
+struct Regression {
+  static Dataset dataset() {
+    return {"regression",
+            "--duration 1h --change-at 30m --canary-error-rate-after 0.2 "
+            "--canary-p99-ms-after 800 --seed 7 --canary-rps 3",
+            3600};
+  }
+};
 
-TEST_F(PrometheusCompare, SteadyTrafficAllQueriesAgree) {
+using PrometheusCompareSteady = PrometheusCompare<Steady>;
+using PrometheusCompareRegression = PrometheusCompare<Regression>;
+
+TEST_F(PrometheusCompareSteady, AllQueriesAgree) {
   ASSERT_TRUE(error_.empty()) << error_;
-  compareAll(*steady_, 3600, std::nullopt);
+  compareAll(*fixture_, 3600, std::nullopt);
 }
 
-TEST_F(PrometheusCompare, RegressionDatasetAllQueriesAgree) {
+TEST_F(PrometheusCompareRegression, AllQueriesAgree) {
   ASSERT_TRUE(error_.empty()) << error_;
-  compareAll(*regression_, 3600, 1800);
+  compareAll(*fixture_, 3600, 1800);
 }
 
-TEST_F(PrometheusCompare, FlaggerQueriesSeeTheRegression) {
+TEST_F(PrometheusCompareRegression, FlaggerQueriesSeeTheRegression) {
   // The comparison above proves agreement; this checks the data carries the regression, so
   // that agreement is not on trivially empty answers.
   ASSERT_TRUE(error_.empty()) << error_;
@@ -672,17 +683,17 @@ TEST_F(PrometheusCompare, FlaggerQueriesSeeTheRegression) {
   m.namespace_ = "test";
   m.target = "podinfo";
   m.interval = "1m";
-  PreparedQuery sr = parse(
-      flagger::prometheusQuery(flagger::Observer::kIstio, flagger::BuiltinMetric::kRequestSuccessRate, m));
-  PreparedQuery p99 = parse(
-      flagger::prometheusQuery(flagger::Observer::kIstio, flagger::BuiltinMetric::kRequestDuration, m));
-  const auto& before = sr.evaluate(regression_->store(), kStart + 1500);
+  PreparedQuery sr = parse(flagger::prometheusQuery(
+      flagger::Observer::kIstio, flagger::BuiltinMetric::kRequestSuccessRate, m));
+  PreparedQuery p99 = parse(flagger::prometheusQuery(flagger::Observer::kIstio,
+                                                     flagger::BuiltinMetric::kRequestDuration, m));
+  const auto& before = sr.evaluate(fixture_->store(), kStart + 1500);
   ASSERT_EQ(before.vector.size(), 1u);
   EXPECT_GT(before.vector[0].value, 90);
-  const auto& after = sr.evaluate(regression_->store(), kStart + 3000);
+  const auto& after = sr.evaluate(fixture_->store(), kStart + 3000);
   ASSERT_EQ(after.vector.size(), 1u);
   EXPECT_LT(after.vector[0].value, 90);
-  const auto& slow = p99.evaluate(regression_->store(), kStart + 3000);
+  const auto& slow = p99.evaluate(fixture_->store(), kStart + 3000);
   ASSERT_EQ(slow.vector.size(), 1u);
   EXPECT_GT(slow.vector[0].value, 500);
 }

@@ -11,7 +11,6 @@
 /// names the construct.
 
 #include <memory>
-#include <regex>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -35,9 +34,9 @@ class LabelRegex {
  private:
   std::string pattern_;
   std::wstring translated_;
-  bool literal_ = false;   ///< the pattern has no metacharacters: plain string equality
-  std::string prefix_;     ///< a literal prefix every match starts with
-  std::wregex re_;
+  bool literal_ = false;  ///< the pattern has no metacharacters: plain string equality
+  struct Compiled;        ///< the std::wregex, kept out of this header
+  std::shared_ptr<const Compiled> re_;
 };
 
 /// Thrown for a pattern Go's regexp rejects or the translation cannot express. `offset` is the

@@ -52,9 +52,9 @@ struct VectorElement {
 /// The answer of one evaluation.
 struct QueryResult {
   ResultKind kind = ResultKind::kVector;
-  double scalar = 0;                   ///< for kScalar
-  std::vector<VectorElement> vector;   ///< for kVector, in Prometheus' order where it has one
-  std::string error;                   ///< for kError: Prometheus' message text
+  double scalar = 0;                  ///< for kScalar
+  std::vector<VectorElement> vector;  ///< for kVector, in Prometheus' order where it has one
+  std::string error;                  ///< for kError: Prometheus' message text
 };
 
 /// Evaluation settings (Prometheus server flags).

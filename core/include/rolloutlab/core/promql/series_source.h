@@ -44,10 +44,10 @@ double staleNaN();
 /// What `rate`, `increase`, `delta`, `irate` and `count_over_time` need from a window, with
 /// staleness markers skipped as Prometheus skips them.
 struct RangeSummary {
-  std::size_t count = 0;   ///< samples in the window
-  Sample first;            ///< earliest sample (valid when count >= 1)
-  Sample last;             ///< latest sample (valid when count >= 1)
-  Sample previous;         ///< the sample before `last` (valid when count >= 2)
+  std::size_t count = 0;  ///< samples in the window
+  Sample first;           ///< earliest sample (valid when count >= 1)
+  Sample last;            ///< latest sample (valid when count >= 1)
+  Sample previous;        ///< the sample before `last` (valid when count >= 2)
   /// Sum, in time order, of the value just before each decrease of the value inside the
   /// window: what `rate`/`increase` add back for counter resets (`functions.go`
   /// `extrapolatedRate`).
@@ -77,8 +77,7 @@ class SeriesSource {
   /// The labels of a series (including `__name__`).
   virtual const Labels& labels(SeriesRef s) const = 0;
   /// Clears `out`, then appends the samples with `from <= t <= to`, in time order.
-  virtual void samples(SeriesRef s, TimestampMs from, TimestampMs to,
-                       std::vector<Sample>& out) = 0;
+  virtual void samples(SeriesRef s, TimestampMs from, TimestampMs to, std::vector<Sample>& out) = 0;
   /// Summary of the samples with `from <= t <= to`. The default realises them with `samples`.
   virtual RangeSummary rangeSummary(SeriesRef s, TimestampMs from, TimestampMs to);
   /// The latest sample with `t - lookback <= time <= t`, or nothing; nothing also when that
