@@ -102,8 +102,8 @@ WilcoxonDistribution::WilcoxonDistribution(int m, int n) : m_(m), n_(n) {
   }
   if (m_ * n_ > kMaxPairs) {
     fail("exact", std::to_string(m) + " x " + std::to_string(n) + " pairs",
-         "the exact rank-sum distribution is limited to n_x * n_y <= " +
-             std::to_string(kMaxPairs) + "; use the normal approximation (exact = false)");
+         "the exact rank-sum distribution is limited to n_x * n_y <= " + std::to_string(kMaxPairs) +
+             "; use the normal approximation (exact = false)");
   }
   half_ = wilcoxonHalfPmf(m_, n_);
 }
@@ -163,15 +163,14 @@ std::int64_t WilcoxonDistribution::quantile(double p) const {
   }
 }
 
-// ---- selection -------------------------------------------------------------------------------------
+// ---- selection
+// -------------------------------------------------------------------------------------
 
-double kthPairwiseDifference(std::span<const double> x, std::span<const double> y,
-                             std::int64_t k) {
+double kthPairwiseDifference(std::span<const double> x, std::span<const double> y, std::int64_t k) {
   const auto n = static_cast<std::int64_t>(x.size());
   const auto m = static_cast<std::int64_t>(y.size());
   if (n == 0 || m == 0 || k < 1 || k > n * m) {
-    fail("k", std::to_string(k),
-         "must be between 1 and n_x * n_y = " + std::to_string(n * m));
+    fail("k", std::to_string(k), "must be between 1 and n_x * n_y = " + std::to_string(n * m));
   }
   assert(std::is_sorted(x.begin(), x.end()) && std::is_sorted(y.begin(), y.end()));
   // Invariant: count(lo) < k <= count(hi); the answer is the smallest double t with
@@ -243,7 +242,8 @@ ShiftRoot rankSumShiftRoot(std::span<const double> x, std::span<const double> y,
   if (x.empty() || y.empty()) fail("x, y", "", "both samples must be non-empty");
   const auto nx = static_cast<double>(x.size());
   const auto ny = static_cast<double>(y.size());
-  const std::int64_t pairs = static_cast<std::int64_t>(x.size()) * static_cast<std::int64_t>(y.size());
+  const std::int64_t pairs =
+      static_cast<std::int64_t>(x.size()) * static_cast<std::int64_t>(y.size());
   // Between two consecutive differences no x_i - d ties with a y_j, so the ties are those
   // within each sample, and with k differences <= d the centred statistic is P/2 - k.
   const double sigma = rankSumSigma(nx, ny, tieTerm(x) + tieTerm(y));
@@ -276,7 +276,8 @@ ShiftRoot rankSumShiftRoot(std::span<const double> x, std::span<const double> y,
   return root;
 }
 
-// ---- the test ---------------------------------------------------------------------------------------
+// ---- the test
+// ---------------------------------------------------------------------------------------
 
 TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
                        const RankSumOptions& options) {
@@ -306,9 +307,8 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
     std::size_t j = 0;
     double ranksBefore = 0.0;
     while (i < xShifted.size() || j < ys.size()) {
-      const double v = (j == ys.size() || (i < xShifted.size() && xShifted[i] <= ys[j]))
-                           ? xShifted[i]
-                           : ys[j];
+      const double v =
+          (j == ys.size() || (i < xShifted.size() && xShifted[i] <= ys[j])) ? xShifted[i] : ys[j];
       std::size_t cx = 0;
       std::size_t cy = 0;
       while (i < xShifted.size() && xShifted[i] == v) ++i, ++cx;
@@ -329,8 +329,8 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
   r.nullValue = options.mu;
   r.nullValueName = "location shift";
   r.confLevel = options.confLevel;
-  const bool exact = options.exact == ExactMode::kYes ||
-                     (options.exact == ExactMode::kAuto && nx < 50 && ny < 50);
+  const bool exact =
+      options.exact == ExactMode::kYes || (options.exact == ExactMode::kAuto && nx < 50 && ny < 50);
   const std::int64_t pairs =
       static_cast<std::int64_t>(xs.size()) * static_cast<std::int64_t>(ys.size());
   const double alpha = 1 - options.confLevel;
@@ -429,7 +429,8 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
   }
   if (exact && anyTie) {
     r.warnings.emplace_back("cannot compute exact p-value with ties");
-    if (options.confInt) r.warnings.emplace_back("cannot compute exact confidence intervals with ties");
+    if (options.confInt)
+      r.warnings.emplace_back("cannot compute exact confidence intervals with ties");
   }
   return r;
 }

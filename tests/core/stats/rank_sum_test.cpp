@@ -25,7 +25,8 @@ RankSumOptions optionsOf(const nlohmann::json& c) {
   o.alternative = test::stats::alternative(c.at("alternative"));
   o.mu = c.at("mu").get<double>();
   const std::string exact = c.at("exact").get<std::string>();
-  o.exact = exact == "auto" ? ExactMode::kAuto : (exact == "true" ? ExactMode::kYes : ExactMode::kNo);
+  o.exact =
+      exact == "auto" ? ExactMode::kAuto : (exact == "true" ? ExactMode::kYes : ExactMode::kNo);
   o.correct = c.at("correct").get<bool>();
   o.confLevel = c.at("conf_level").get<double>();
   return o;
@@ -90,8 +91,8 @@ TEST(RankSumTest, MatchesRWilcoxTestOnReferenceVectors) {
       EXPECT_EQ(r.estimate[0], diffs.at("median").get<double>());
       const double lo = diffs.at("lower_middle").get<double>();
       const double hi = diffs.at("upper_middle").get<double>();
-      for (double rEstimate : {ref.at("estimate").get<double>(),
-                               c.at("tight").at("estimate").get<double>()}) {
+      for (double rEstimate :
+           {ref.at("estimate").get<double>(), c.at("tight").at("estimate").get<double>()}) {
         EXPECT_GE(rEstimate, lo - defaultTolerance(lo));
         EXPECT_LE(rEstimate, hi + defaultTolerance(hi));
       }
@@ -145,8 +146,12 @@ std::vector<double> sortedSample(Rng& rng, std::size_t n, bool ties) {
 
 TEST(KthPairwiseDifference, EqualsBruteForceOrderStatistics) {
   Rng rng(7);
-  for (auto [n, m, ties] : {std::tuple{1, 1, false}, {3, 5, false}, {40, 31, false},
-                            {37, 50, true}, {200, 3, true}, {2, 300, false}}) {
+  for (auto [n, m, ties] : {std::tuple{1, 1, false},
+                            {3, 5, false},
+                            {40, 31, false},
+                            {37, 50, true},
+                            {200, 3, true},
+                            {2, 300, false}}) {
     const auto x = sortedSample(rng, n, ties);
     const auto y = sortedSample(rng, m, ties);
     std::vector<double> all;
@@ -171,9 +176,8 @@ TEST(KthPairwiseDifference, LargeSamplesRankExactly) {
     std::int64_t c = 0;
     for (double a : x) {
       // pairs with a - b < t (or <= t): b > a - t in exact terms; use the computed difference.
-      const auto it = std::partition_point(y.begin(), y.end(), [&](double b) {
-        return inclusive ? !(a - b <= t) : !(a - b < t);
-      });
+      const auto it = std::partition_point(
+          y.begin(), y.end(), [&](double b) { return inclusive ? !(a - b <= t) : !(a - b < t); });
       c += y.end() - it;
     }
     return c;

@@ -43,19 +43,19 @@ std::optional<BoundaryType> boundaryTypeFromString(std::string_view s);
 
 /// Inputs of a design, with rpact's defaults.
 struct GroupSequentialOptions {
-  int looks = 3;             ///< K, 1..20 (rpact's kMax)
-  double alpha = 0.025;      ///< total type-I error, 1e-6 <= alpha < 0.5
-  int sided = 1;             ///< 1: upper boundary only; 2: symmetric two-sided
+  int looks = 3;         ///< K, 1..20 (rpact's kMax)
+  double alpha = 0.025;  ///< total type-I error, 1e-6 <= alpha < 0.5
+  int sided = 1;         ///< 1: upper boundary only; 2: symmetric two-sided
   BoundaryType type = BoundaryType::kOBrienFleming;
   std::vector<double> informationRates;  ///< t_1 < ... < t_K = 1, all > 0; empty: k / K
 };
 
 /// A design's boundaries, per look.
 struct GroupSequentialDesign {
-  GroupSequentialOptions options;        ///< with informationRates filled in
-  std::vector<double> criticalValues;    ///< c_k on the z scale (+infinity: no rejection)
-  std::vector<double> alphaSpent;        ///< cumulative P_H0(reject by look k)
-  std::vector<double> stageLevels;       ///< 1 - Phi(c_k), the nominal one-sided level
+  GroupSequentialOptions options;      ///< with informationRates filled in
+  std::vector<double> criticalValues;  ///< c_k on the z scale (+infinity: no rejection)
+  std::vector<double> alphaSpent;      ///< cumulative P_H0(reject by look k)
+  std::vector<double> stageLevels;     ///< 1 - Phi(c_k), the nominal one-sided level
 };
 
 /// Computes the design. Throws InputError (naming the option and the rule) for looks outside
