@@ -56,6 +56,30 @@ std::int64_t countAtMost(std::span<const double> x, std::span<const double> y, d
   return count;
 }
 
+// The largest difference fl(x_i - y_j) <= t (-infinity if none), by the same sweep.
+double largestAtMost(std::span<const double> x, std::span<const double> y, double t) {
+  const std::size_t m = y.size();
+  std::size_t p = 0;
+  double best = -INFINITY;
+  for (double xi : x) {
+    while (p < m && xi - y[p] > t) ++p;
+    if (p < m) best = std::max(best, xi - y[p]);
+  }
+  return best;
+}
+
+// The smallest difference fl(x_i - y_j) > t (+infinity if none).
+double smallestAbove(std::span<const double> x, std::span<const double> y, double t) {
+  const std::size_t m = y.size();
+  std::size_t p = 0;  // first j with x_i - y_j <= t; the one before it is the smallest above t
+  double best = INFINITY;
+  for (double xi : x) {
+    while (p < m && xi - y[p] > t) ++p;
+    if (p > 0) best = std::min(best, xi - y[p - 1]);
+  }
+  return best;
+}
+
 // Midpoint of two doubles in the order of their bit patterns: guarantees progress when the
 // value midpoint cannot (adjacent magnitudes, ranges spanning many binades).
 std::int64_t orderedKey(double v) {
@@ -180,27 +204,101 @@ double kthPairwiseDifference(std::span<const double> x, std::span<const double> 
   std::int64_t countLo = 0;
   std::int64_t countHi = n * m;
   const std::int64_t windowLimit = 2 * (n + m) + 1024;
-  for (int iteration = 0;; ++iteration) {
-    if (countHi - countLo <= windowLimit) return selectInWindow(x, y, lo, hi, k - countLo);
-    // Many differences equal to hi (ties): hi is the answer once nothing below it reaches k.
-    if (iteration >= 16 && countAtMost(x, y, std::nextafter(hi, -INFINITY)) < k) return hi;
-    double mid = iteration < 48 ? lo / 2 + hi / 2 : keyMidpoint(lo, hi);
-    if (!(mid > lo && mid < hi)) mid = keyMidpoint(lo, hi);
-    if (!(mid > lo && mid < hi)) return hi;  // lo and hi are adjacent doubles
-    const std::int64_t c = countAtMost(x, y, mid);
+  const auto probe = [&](double t) {
+    const std::int64_t c = countAtMost(x, y, t);
     if (c >= k) {
-      hi = mid;
+      hi = t;
       countHi = c;
     } else {
-      lo = mid;
+      lo = t;
       countLo = c;
     }
+  };
+  const auto inside = [&](double t) { return t > lo && t < hi; };
+  if (countHi > windowLimit) {
+    // A first bracket from a grid of evenly spaced order statistics of x and y (at most
+    // 256 x 256 differences): its quantiles near k/(n m), widened by the grid's resolution
+    // and sampling spread, usually hold rank k within a few percent of the pairs.
+    const std::size_t a = std::min<std::size_t>(x.size(), 256);
+    const std::size_t b = std::min<std::size_t>(y.size(), 256);
+    std::vector<double> grid;
+    grid.reserve(a * b);
+    for (std::size_t i = 0; i < a; ++i) {
+      const double xi = x[(i * (x.size() - 1)) / std::max<std::size_t>(a - 1, 1)];
+      for (std::size_t j = 0; j < b; ++j) {
+        grid.push_back(xi - y[(j * (y.size() - 1)) / std::max<std::size_t>(b - 1, 1)]);
+      }
+    }
+    const auto size = static_cast<double>(grid.size());
+    const double q = static_cast<double>(k) / static_cast<double>(countHi);
+    const double spread =
+        3 * std::sqrt(q * (1 - q) / size) + 2.0 / static_cast<double>(std::min(a, b));
+    const auto rankAt = [&](double fraction) {
+      const auto r = static_cast<std::ptrdiff_t>(std::clamp(fraction, 0.0, 1.0) * (size - 1));
+      std::nth_element(grid.begin(), grid.begin() + r, grid.end());
+      return grid[static_cast<std::size_t>(r)];
+    };
+    const double guessLo = rankAt(q - spread);
+    const double guessHi = rankAt(q + spread);
+    if (inside(guessLo)) probe(guessLo);
+    if (inside(guessHi)) probe(guessHi);
+  }
+  for (int iteration = 0;; ++iteration) {
+    if (countHi - countLo <= windowLimit) return selectInWindow(x, y, lo, hi, k - countLo);
+    const std::int64_t before = countHi - countLo;
+    if (iteration < 24) {
+      // Interpolate the rank in value and probe a little either side of the guess, so that
+      // on smooth data the next window already holds k with a few thousand candidates.
+      const auto span = static_cast<double>(countHi - countLo);
+      const double margin = static_cast<double>(windowLimit) / 4;
+      const double target = static_cast<double>(k - countLo);
+      const double width = hi - lo;
+      const double below = lo + width * std::max(0.0, (target - margin) / span);
+      const double above = lo + width * std::min(1.0, (target + margin) / span);
+      if (inside(below)) probe(below);
+      if (inside(above)) probe(above);
+      if (countHi - countLo <= windowLimit || 4 * (countHi - countLo) <= before) continue;
+    }
+    // Little progress: the window is held by ties (many equal differences) or by a skewed
+    // stretch. Move hi down onto the largest difference in the window; if nothing below that
+    // value reaches rank k, it is the answer (a tie block), otherwise drop it and halve.
+    const double top = largestAtMost(x, y, hi);
+    const double belowTop = std::nextafter(top, -INFINITY);
+    if (!(belowTop > lo)) return top;  // top is the only value left in the window
+    const std::int64_t c = countAtMost(x, y, belowTop);
+    if (c < k) return top;
+    hi = belowTop;
+    countHi = c;
+    double mid = iteration < 48 ? lo / 2 + hi / 2 : keyMidpoint(lo, hi);
+    if (!inside(mid)) mid = keyMidpoint(lo, hi);
+    if (inside(mid)) probe(mid);
   }
 }
 
 // ---- root of the standardized statistic in the shift ------------------------------------------
 
 double ShiftRoot::mid() const { return detail::rMean2(lo, hi); }
+
+namespace {
+
+// The (r+1)-th smallest difference given the r-th, `value`: the same value if it is tied
+// further, else the next larger difference. Two sweeps instead of a selection.
+double nextDifference(std::span<const double> x, std::span<const double> y, double value,
+                      std::int64_t r) {
+  return countAtMost(x, y, value) > r ? value : smallestAbove(x, y, value);
+}
+
+// The k-th and l-th smallest differences, k <= l.
+ShiftRoot orderStatistics(std::span<const double> x, std::span<const double> y, std::int64_t k,
+                          std::int64_t l) {
+  ShiftRoot r;
+  r.lo = kthPairwiseDifference(x, y, k);
+  r.hi =
+      l == k ? r.lo : (l == k + 1 ? nextDifference(x, y, r.lo, k) : kthPairwiseDifference(x, y, l));
+  return r;
+}
+
+}  // namespace
 
 namespace {
 
@@ -270,10 +368,7 @@ ShiftRoot rankSumShiftRoot(std::span<const double> x, std::span<const double> y,
   };
   const std::int64_t kLo = firstK(false);
   const std::int64_t kHi = firstK(true);
-  ShiftRoot root;
-  root.lo = kthPairwiseDifference(x, y, kLo);
-  root.hi = kHi == kLo ? root.lo : kthPairwiseDifference(x, y, kHi);
-  return root;
+  return orderStatistics(x, y, kLo, kHi);
 }
 
 // ---- the test
@@ -293,10 +388,10 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
   std::vector<double> xs(x.begin(), x.end());
   std::vector<double> ys(y.begin(), y.end());
   std::sort(ys.begin(), ys.end());
+  std::sort(xs.begin(), xs.end());
+  // fl(v - mu) is non-decreasing in v, so the shifted sample stays sorted.
   std::vector<double> xShifted(xs.size());
   std::transform(xs.begin(), xs.end(), xShifted.begin(), [&](double v) { return v - options.mu; });
-  std::sort(xs.begin(), xs.end());
-  std::sort(xShifted.begin(), xShifted.end());
 
   // Rank sum of x - mu in c(x - mu, y) with average ranks, and the tie term, in one merge.
   double rankSumX = 0.0;
@@ -377,8 +472,7 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
         r.confLevel = 1 - achieved;
       }
       r.confInt = ci;
-      const ShiftRoot median{kthPairwiseDifference(xs, ys, (pairs + 1) / 2),
-                             kthPairwiseDifference(xs, ys, pairs / 2 + 1)};
+      const ShiftRoot median = orderStatistics(xs, ys, (pairs + 1) / 2, pairs / 2 + 1);
       r.estimate = {pairs % 2 == 1 ? median.lo : median.mid()};
       r.estimateNames = {"difference in location"};
     }

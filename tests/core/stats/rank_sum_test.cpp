@@ -166,6 +166,29 @@ TEST(KthPairwiseDifference, EqualsBruteForceOrderStatistics) {
   }
 }
 
+TEST(KthPairwiseDifference, EqualsBruteForceBeyondTheEnumerationWindow) {
+  // Enough pairs for the grid bracket, the interpolation and the tie handling to run.
+  Rng rng(19);
+  for (auto [n, m, ties] : {std::tuple{600, 500, false}, {800, 700, true}, {1000, 40, false}}) {
+    const auto x = sortedSample(rng, n, ties);
+    const auto y = sortedSample(rng, m, ties);
+    std::vector<double> all;
+    for (double a : x) {
+      for (double b : y) all.push_back(a - b);
+    }
+    std::sort(all.begin(), all.end());
+    const auto pairs = static_cast<std::int64_t>(all.size());
+    std::vector<std::int64_t> ks{1, 2, pairs / 2, pairs / 2 + 1, pairs - 1, pairs};
+    for (int i = 0; i < 300; ++i) {
+      ks.push_back(1 + static_cast<std::int64_t>(rng.uniform() * static_cast<double>(pairs)));
+    }
+    for (std::int64_t k : ks) {
+      ASSERT_EQ(kthPairwiseDifference(x, y, k), all[static_cast<std::size_t>(k - 1)])
+          << n << "x" << m << " k=" << k;
+    }
+  }
+}
+
 TEST(KthPairwiseDifference, LargeSamplesRankExactly) {
   // n = m = 20000 (4e8 differences): check the defining property with an independent count
   // (a binary search per row).
