@@ -222,7 +222,8 @@ std::vector<double> doubleListFlag(const Flags& f, std::string_view name) {
 
 std::vector<std::int64_t> intListFlag(const Flags& f, std::string_view name) {
   std::vector<std::int64_t> out;
-  for (auto part : splitCommas(f.get(name).value_or(""))) {
+  const std::string text = f.get(name).value_or("");  // the views below point into it
+  for (auto part : splitCommas(text)) {
     const auto v = toInt(part);
     if (!v) {
       throw UsageError("--" + std::string(name) + ": \"" + std::string(part) +
