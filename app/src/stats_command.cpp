@@ -112,6 +112,8 @@ struct Flags {
   }
 };
 
+std::string flagName(const std::string& name) { return name == "o" ? "-o" : "--" + name; }
+
 Flags parseFlags(const CommandSpec& spec, const std::vector<std::string>& args) {
   Flags flags;
   for (std::size_t i = 1; i < args.size(); ++i) {
@@ -132,18 +134,16 @@ Flags parseFlags(const CommandSpec& spec, const std::vector<std::string>& args) 
       throw UsageError("unexpected argument \"" + token + "\"");
     }
     if (std::find(spec.flags.begin(), spec.flags.end(), name) == spec.flags.end()) {
-      throw UsageError("unknown option " + (name == "o" ? std::string("-o") : "--" + name) +
-                       " for " + std::string(spec.name));
+      throw UsageError("unknown option " + flagName(name) + " for " + std::string(spec.name));
     }
     if (!value) {
       if (i + 1 >= args.size()) {
-        throw UsageError("option " + (name == "o" ? std::string("-o") : "--" + name) +
-                         " needs a value");
+        throw UsageError("option " + flagName(name) + " needs a value");
       }
       value = args[++i];
     }
     if (!flags.values.emplace(name, *value).second) {
-      throw UsageError("option --" + name + " is given twice");
+      throw UsageError("option " + flagName(name) + " is given twice");
     }
   }
   for (const auto& r : spec.required) {
