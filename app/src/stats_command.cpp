@@ -205,33 +205,28 @@ std::int64_t intFlag(const Flags& f, std::string_view name, std::int64_t fallbac
   return *v;
 }
 
-std::vector<double> doubleListFlag(const Flags& f, std::string_view name) {
-  std::vector<double> out;
+// A comma-separated list option; `parse` turns one item into a value, `what` names the kind.
+template <typename T, typename Parse>
+std::vector<T> listFlag(const Flags& f, std::string_view name, Parse parse, const char* what) {
+  std::vector<T> out;
   const auto text = f.get(name);
   if (!text) return out;
   for (auto part : splitCommas(*text)) {
-    const auto v = toDouble(part);
+    const std::optional<T> v = parse(part);
     if (!v) {
-      throw UsageError("--" + std::string(name) + ": \"" + std::string(part) +
-                       "\" is not a number");
+      throw UsageError("--" + std::string(name) + ": \"" + std::string(part) + "\" is not " + what);
     }
     out.push_back(*v);
   }
   return out;
 }
 
+std::vector<double> doubleListFlag(const Flags& f, std::string_view name) {
+  return listFlag<double>(f, name, toDouble, "a number");
+}
+
 std::vector<std::int64_t> intListFlag(const Flags& f, std::string_view name) {
-  std::vector<std::int64_t> out;
-  const std::string text = f.get(name).value_or("");  // the views below point into it
-  for (auto part : splitCommas(text)) {
-    const auto v = toInt(part);
-    if (!v) {
-      throw UsageError("--" + std::string(name) + ": \"" + std::string(part) +
-                       "\" is not an integer");
-    }
-    out.push_back(*v);
-  }
-  return out;
+  return listFlag<std::int64_t>(f, name, toInt, "an integer");
 }
 
 bool boolFlag(const Flags& f, std::string_view name, bool fallback) {

@@ -144,6 +144,16 @@ std::vector<double> sortedSample(Rng& rng, std::size_t n, bool ties) {
   return v;
 }
 
+// All n*m differences, sorted: the brute-force answer.
+std::vector<double> sortedDifferences(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<double> all;
+  for (double a : x) {
+    for (double b : y) all.push_back(a - b);
+  }
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
 TEST(KthPairwiseDifference, EqualsBruteForceOrderStatistics) {
   Rng rng(7);
   for (auto [n, m, ties] : {std::tuple{1, 1, false},
@@ -154,11 +164,7 @@ TEST(KthPairwiseDifference, EqualsBruteForceOrderStatistics) {
                             {2, 300, false}}) {
     const auto x = sortedSample(rng, n, ties);
     const auto y = sortedSample(rng, m, ties);
-    std::vector<double> all;
-    for (double a : x) {
-      for (double b : y) all.push_back(a - b);
-    }
-    std::sort(all.begin(), all.end());
+    const std::vector<double> all = sortedDifferences(x, y);
     for (std::size_t k = 1; k <= all.size(); ++k) {
       ASSERT_EQ(kthPairwiseDifference(x, y, static_cast<std::int64_t>(k)), all[k - 1])
           << n << "x" << m << " k=" << k;
@@ -172,11 +178,7 @@ TEST(KthPairwiseDifference, EqualsBruteForceBeyondTheEnumerationWindow) {
   for (auto [n, m, ties] : {std::tuple{600, 500, false}, {800, 700, true}, {1000, 40, false}}) {
     const auto x = sortedSample(rng, n, ties);
     const auto y = sortedSample(rng, m, ties);
-    std::vector<double> all;
-    for (double a : x) {
-      for (double b : y) all.push_back(a - b);
-    }
-    std::sort(all.begin(), all.end());
+    const std::vector<double> all = sortedDifferences(x, y);
     const auto pairs = static_cast<std::int64_t>(all.size());
     std::vector<std::int64_t> ks{1, 2, pairs / 2, pairs / 2 + 1, pairs - 1, pairs};
     for (int i = 0; i < 300; ++i) {
