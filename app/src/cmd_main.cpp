@@ -4,6 +4,7 @@
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/judge_command.h"
+#include "rolloutlab/app/stats_command.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/version.h"
 
@@ -12,6 +13,10 @@ namespace rolloutlab::app {
 namespace {
 
 using Command = int (*)(const std::vector<std::string>&, Streams&);
+
+int stats(const std::vector<std::string>& args, Streams& io) {
+  return runStatsCommand(args, io.in, io.out, io.err);
+}
 
 int judge(const std::vector<std::string>& args, Streams& io) {
   return runJudgeCommand(args, io.in, io.out, io.err);
@@ -28,6 +33,7 @@ const std::map<std::string, Entry>& commands() {
       {"batch", {runBatchCommand, "Monte Carlo operating characteristics of specs over a scenario suite"}},
       {"merge", {runMerge, "combine the shard reports of one batch"}},
       {"judge", {judge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
+      {"stats", {stats, "one statistical test, as R computes it (ranksum, fisher, binom, prop, welch, quantile, gsd)"}},
       {"simulate", {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
   };
   return m;

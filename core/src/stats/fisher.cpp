@@ -1,8 +1,7 @@
 #include "rolloutlab/core/stats/fisher.h"
 
-#include <boost/math/tools/roots.hpp>
-
 #include <algorithm>
+#include <boost/math/tools/roots.hpp>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -118,15 +117,13 @@ double solveLogPsi(F f, bool positiveSide) {
   }
   std::uintmax_t iterations = 300;
   const auto bracket = boost::math::tools::toms748_solve(
-      f, a, b, fa, fb, boost::math::tools::eps_tolerance<double>(52), iterations,
-      detail::Policy());
+      f, a, b, fa, fb, boost::math::tools::eps_tolerance<double>(52), iterations, detail::Policy());
   return bracket.first / 2 + bracket.second / 2;
 }
 
 }  // namespace
 
-TestResult fisherExactTest(const std::array<std::int64_t, 4>& table,
-                           const FisherOptions& options) {
+TestResult fisherExactTest(const std::array<std::int64_t, 4>& table, const FisherOptions& options) {
   static constexpr const char* kCell[4] = {"table[a]", "table[b]", "table[c]", "table[d]"};
   for (int i = 0; i < 4; ++i) {
     if (table[i] < 0) fail(kCell[i], std::to_string(table[i]), "counts must be non-negative");

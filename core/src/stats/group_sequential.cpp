@@ -1,9 +1,8 @@
 #include "rolloutlab/core/stats/group_sequential.h"
 
+#include <algorithm>
 #include <boost/math/quadrature/gauss.hpp>
 #include <boost/math/tools/roots.hpp>
-
-#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <string>
@@ -155,8 +154,8 @@ class Recursion {
   std::vector<double> g_;
 };
 
-std::vector<double> firstCrossings(std::span<const double> rates,
-                                   std::span<const double> critical, int sided) {
+std::vector<double> firstCrossings(std::span<const double> rates, std::span<const double> critical,
+                                   int sided) {
   Recursion rec(rates, sided);
   std::vector<double> p(rates.size());
   for (std::size_t k = 1; k <= rates.size(); ++k) {
@@ -190,8 +189,8 @@ void checkRates(std::span<const double> rates, std::size_t looks) {
     }
   }
   if (rates.back() != 1.0) {
-    fail("information_rates[" + std::to_string(rates.size() - 1) + "]",
-         formatNumber(rates.back()), "the last information rate must be 1");
+    fail("information_rates[" + std::to_string(rates.size() - 1) + "]", formatNumber(rates.back()),
+         "the last information rate must be 1");
   }
 }
 
@@ -203,9 +202,9 @@ double solveDecreasing(F f, double lo, double hi) {
   if (flo <= 0) return lo;
   if (fhi >= 0) return hi;
   std::uintmax_t iterations = 200;
-  const auto r = boost::math::tools::toms748_solve(
-      f, lo, hi, flo, fhi, boost::math::tools::eps_tolerance<double>(52), iterations,
-      detail::Policy());
+  const auto r = boost::math::tools::toms748_solve(f, lo, hi, flo, fhi,
+                                                   boost::math::tools::eps_tolerance<double>(52),
+                                                   iterations, detail::Policy());
   return r.first / 2 + r.second / 2;
 }
 

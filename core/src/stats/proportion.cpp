@@ -1,10 +1,9 @@
 #include "rolloutlab/core/stats/proportion.h"
 
+#include <algorithm>
 #include <boost/math/distributions/binomial.hpp>
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/special_functions/beta.hpp>
-
-#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -55,16 +54,18 @@ std::int64_t firstTrue(std::int64_t from, std::int64_t to, Pred pred) {
   return lo;
 }
 
-double qbeta(double prob, double a, double b) { return boost::math::ibeta_inv(a, b, prob, detail::Policy()); }
+double qbeta(double prob, double a, double b) {
+  return boost::math::ibeta_inv(a, b, prob, detail::Policy());
+}
 
 void requireCounts(std::int64_t x, std::int64_t n, const std::string& xName,
                    const std::string& nName) {
   if (n < 1) fail(nName, std::to_string(n), "the number of trials must be a positive integer");
   if (x < 0) fail(xName, std::to_string(x), "the number of successes must be non-negative");
   if (x > n) {
-    fail(xName, std::to_string(x),
-         "the number of successes must not exceed the number of trials (" + std::to_string(n) +
-             ")");
+    fail(
+        xName, std::to_string(x),
+        "the number of successes must not exceed the number of trials (" + std::to_string(n) + ")");
   }
 }
 
@@ -115,8 +116,9 @@ TestResult binomTest(std::int64_t xi, std::int64_t ni, const BinomOptions& optio
           r.pValue = 1.0;
         } else if (x < mean) {
           const auto from = static_cast<std::int64_t>(std::ceil(mean));
-          const std::int64_t first = firstTrue(
-              from, ni, [&](std::int64_t i) { return dbinom(static_cast<double>(i), n, p) <= limit; });
+          const std::int64_t first = firstTrue(from, ni, [&](std::int64_t i) {
+            return dbinom(static_cast<double>(i), n, p) <= limit;
+          });
           const auto y = static_cast<double>(ni - first + 1);
           r.pValue = pbinom(x, n, p, true) + pbinom(n - y, n, p, false);
         } else {
@@ -205,15 +207,15 @@ TestResult propTest(std::span<const std::int64_t> xs, std::span<const std::int64
     yates = std::min(yates, std::abs(x[0] - n[0] * p[0]));
     const double z22n = z * z / (2 * n[0]);
     double pc = estimate[0] + yates / n[0];
-    const double pu =
-        pc >= 1 ? 1.0
-                : (pc + z22n + z * std::sqrt(pc * (1 - pc) / n[0] + z22n / (2 * n[0]))) /
-                      (1 + 2 * z22n);
+    const double pu = pc >= 1
+                          ? 1.0
+                          : (pc + z22n + z * std::sqrt(pc * (1 - pc) / n[0] + z22n / (2 * n[0]))) /
+                                (1 + 2 * z22n);
     pc = estimate[0] - yates / n[0];
-    const double pl =
-        pc <= 0 ? 0.0
-                : (pc + z22n - z * std::sqrt(pc * (1 - pc) / n[0] + z22n / (2 * n[0]))) /
-                      (1 + 2 * z22n);
+    const double pl = pc <= 0
+                          ? 0.0
+                          : (pc + z22n - z * std::sqrt(pc * (1 - pc) / n[0] + z22n / (2 * n[0]))) /
+                                (1 + 2 * z22n);
     switch (r.alternative) {
       case Alternative::kTwoSided:
         r.confInt = Interval{std::max(pl, 0.0), std::min(pu, 1.0)};
@@ -230,12 +232,11 @@ TestResult propTest(std::span<const std::int64_t> xs, std::span<const std::int64
     delta = estimate[0] - estimate[1];
     const double invN = 1 / n[0] + 1 / n[1];
     yates = std::min(yates, std::abs(delta) / invN);
-    const double z = twoSided ? detail::qnorm((1 + options.confLevel) / 2)
-                              : detail::qnorm(options.confLevel);
-    const double width =
-        z * std::sqrt(estimate[0] * (1 - estimate[0]) / n[0] +
-                      estimate[1] * (1 - estimate[1]) / n[1]) +
-        yates * invN;
+    const double z =
+        twoSided ? detail::qnorm((1 + options.confLevel) / 2) : detail::qnorm(options.confLevel);
+    const double width = z * std::sqrt(estimate[0] * (1 - estimate[0]) / n[0] +
+                                       estimate[1] * (1 - estimate[1]) / n[1]) +
+                         yates * invN;
     switch (r.alternative) {
       case Alternative::kTwoSided:
         r.confInt = Interval{std::max(delta - width, -1.0), std::min(delta + width, 1.0)};

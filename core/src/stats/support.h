@@ -4,7 +4,6 @@
 
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/policies/policy.hpp>
-
 #include <cstdint>
 #include <span>
 #include <string>

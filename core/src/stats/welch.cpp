@@ -1,8 +1,7 @@
 #include "rolloutlab/core/stats/welch.h"
 
-#include <boost/math/distributions/students_t.hpp>
-
 #include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
 #include <cmath>
 #include <limits>
 
@@ -31,8 +30,8 @@ TestResult welchTest(std::span<const double> x, std::span<const double> y,
   const double stderrX = std::sqrt(vx / nx);
   const double stderrY = std::sqrt(vy / ny);
   const double stderr = std::sqrt(stderrX * stderrX + stderrY * stderrY);
-  const double df = std::pow(stderr, 4) /
-                    (std::pow(stderrX, 4) / (nx - 1) + std::pow(stderrY, 4) / (ny - 1));
+  const double df =
+      std::pow(stderr, 4) / (std::pow(stderrX, 4) / (nx - 1) + std::pow(stderrY, 4) / (ny - 1));
   // R's rule; a zero standard error with zero means (where R returns NaN) is refused too.
   if (!(stderr > 0) ||
       stderr < 10 * std::numeric_limits<double>::epsilon() * std::max(std::abs(mx), std::abs(my))) {

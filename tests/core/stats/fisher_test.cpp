@@ -24,8 +24,8 @@ TEST(FisherExactTest, MatchesRFisherTestOnReferenceVectors) {
   for (const auto& c : cases) {
     std::array<std::int64_t, 4> table{};
     for (int i = 0; i < 4; ++i) table[i] = c.at("table").at(i).get<std::int64_t>();
-    SCOPED_TRACE(c.at("table").dump() + " " + c.at("alternative").get<std::string>() + " or=" +
-                 c.at("or").dump());
+    SCOPED_TRACE(c.at("table").dump() + " " + c.at("alternative").get<std::string>() +
+                 " or=" + c.at("or").dump());
     FisherOptions o;
     o.alternative = test::stats::alternative(c.at("alternative"));
     o.confLevel = c.at("conf_level").get<double>();

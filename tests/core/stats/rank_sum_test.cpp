@@ -25,7 +25,8 @@ RankSumOptions optionsOf(const nlohmann::json& c) {
   o.alternative = test::stats::alternative(c.at("alternative"));
   o.mu = c.at("mu").get<double>();
   const std::string exact = c.at("exact").get<std::string>();
-  o.exact = exact == "auto" ? ExactMode::kAuto : (exact == "true" ? ExactMode::kYes : ExactMode::kNo);
+  o.exact =
+      exact == "auto" ? ExactMode::kAuto : (exact == "true" ? ExactMode::kYes : ExactMode::kNo);
   o.correct = c.at("correct").get<bool>();
   o.confLevel = c.at("conf_level").get<double>();
   return o;
@@ -90,8 +91,8 @@ TEST(RankSumTest, MatchesRWilcoxTestOnReferenceVectors) {
       EXPECT_EQ(r.estimate[0], diffs.at("median").get<double>());
       const double lo = diffs.at("lower_middle").get<double>();
       const double hi = diffs.at("upper_middle").get<double>();
-      for (double rEstimate : {ref.at("estimate").get<double>(),
-                               c.at("tight").at("estimate").get<double>()}) {
+      for (double rEstimate :
+           {ref.at("estimate").get<double>(), c.at("tight").at("estimate").get<double>()}) {
         EXPECT_GE(rEstimate, lo - defaultTolerance(lo));
         EXPECT_LE(rEstimate, hi + defaultTolerance(hi));
       }
@@ -143,19 +144,48 @@ std::vector<double> sortedSample(Rng& rng, std::size_t n, bool ties) {
   return v;
 }
 
+// All n*m differences, sorted: the brute-force answer.
+std::vector<double> sortedDifferences(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<double> all;
+  for (double a : x) {
+    for (double b : y) all.push_back(a - b);
+  }
+  std::sort(all.begin(), all.end());
+  return all;
+}
+
 TEST(KthPairwiseDifference, EqualsBruteForceOrderStatistics) {
   Rng rng(7);
-  for (auto [n, m, ties] : {std::tuple{1, 1, false}, {3, 5, false}, {40, 31, false},
-                            {37, 50, true}, {200, 3, true}, {2, 300, false}}) {
+  for (auto [n, m, ties] : {std::tuple{1, 1, false},
+                            {3, 5, false},
+                            {40, 31, false},
+                            {37, 50, true},
+                            {200, 3, true},
+                            {2, 300, false}}) {
     const auto x = sortedSample(rng, n, ties);
     const auto y = sortedSample(rng, m, ties);
-    std::vector<double> all;
-    for (double a : x) {
-      for (double b : y) all.push_back(a - b);
-    }
-    std::sort(all.begin(), all.end());
+    const std::vector<double> all = sortedDifferences(x, y);
     for (std::size_t k = 1; k <= all.size(); ++k) {
       ASSERT_EQ(kthPairwiseDifference(x, y, static_cast<std::int64_t>(k)), all[k - 1])
+          << n << "x" << m << " k=" << k;
+    }
+  }
+}
+
+TEST(KthPairwiseDifference, EqualsBruteForceBeyondTheEnumerationWindow) {
+  // Enough pairs for the grid bracket, the interpolation and the tie handling to run.
+  Rng rng(19);
+  for (auto [n, m, ties] : {std::tuple{600, 500, false}, {800, 700, true}, {1000, 40, false}}) {
+    const auto x = sortedSample(rng, n, ties);
+    const auto y = sortedSample(rng, m, ties);
+    const std::vector<double> all = sortedDifferences(x, y);
+    const auto pairs = static_cast<std::int64_t>(all.size());
+    std::vector<std::int64_t> ks{1, 2, pairs / 2, pairs / 2 + 1, pairs - 1, pairs};
+    for (int i = 0; i < 300; ++i) {
+      ks.push_back(1 + static_cast<std::int64_t>(rng.uniform() * static_cast<double>(pairs)));
+    }
+    for (std::int64_t k : ks) {
+      ASSERT_EQ(kthPairwiseDifference(x, y, k), all[static_cast<std::size_t>(k - 1)])
           << n << "x" << m << " k=" << k;
     }
   }
@@ -171,9 +201,8 @@ TEST(KthPairwiseDifference, LargeSamplesRankExactly) {
     std::int64_t c = 0;
     for (double a : x) {
       // pairs with a - b < t (or <= t): b > a - t in exact terms; use the computed difference.
-      const auto it = std::partition_point(y.begin(), y.end(), [&](double b) {
-        return inclusive ? !(a - b <= t) : !(a - b < t);
-      });
+      const auto it = std::partition_point(
+          y.begin(), y.end(), [&](double b) { return inclusive ? !(a - b <= t) : !(a - b < t); });
       c += y.end() - it;
     }
     return c;

@@ -46,8 +46,8 @@ struct RankSumOptions {
   Alternative alternative = Alternative::kTwoSided;
   double mu = 0.0;  ///< hypothesised location shift of x relative to y (data units)
   ExactMode exact = ExactMode::kAuto;
-  bool correct = true;   ///< continuity correction on the normal path
-  bool confInt = true;   ///< compute the Hodges-Lehmann estimate and interval
+  bool correct = true;  ///< continuity correction on the normal path
+  bool confInt = true;  ///< compute the Hodges-Lehmann estimate and interval
   double confLevel = 0.95;
 };
 

@@ -42,9 +42,9 @@ struct TestResult {
   std::vector<double> estimate;            ///< R's estimate (one or two values)
   std::vector<std::string> estimateNames;  ///< e.g. "difference in location"
   std::optional<Interval> confInt;         ///< absent when no interval was asked for
-  double confLevel = 0.95;  ///< the level of confInt (R lowers it when not achievable)
-  std::optional<double> nullValue;  ///< the hypothesised value (mu, p, odds ratio)
-  std::string nullValueName;        ///< e.g. "location shift", "probability of success"
+  double confLevel = 0.95;            ///< the level of confInt (R lowers it when not achievable)
+  std::optional<double> nullValue;    ///< the hypothesised value (mu, p, odds ratio)
+  std::string nullValueName;          ///< e.g. "location shift", "probability of success"
   std::vector<std::string> warnings;  ///< warnings R would print for the same call
 };
 
