@@ -41,7 +41,9 @@ class FlaggerWorker final : public PairWorker {
  public:
   FlaggerWorker(const scenarios::FlaggerPlan& plan, const scenarios::CompiledScenario& sc)
       : plan_(plan), sc_(sc), world_(plan, sc) {}
-  scenarios::RunSummary run(std::uint64_t seed) override { return scenarios::runFlagger(plan_, sc_, world_, seed); }
+  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
+    return scenarios::runFlagger(plan_, sc_, world_, seed, judges);
+  }
 
  private:
   const scenarios::FlaggerPlan& plan_;
@@ -73,6 +75,12 @@ core::RunRecord record(const scenarios::RunSummary& s) {
   r.canaryRequests = s.totals.canaryRequests;
   r.canaryErrors = s.totals.canaryErrors;
   r.excessErrors = s.totals.excessErrors;
+  r.metricChecks = s.metricChecks;
+  r.failedMetricChecks = s.failedMetricChecks;
+  for (const auto& v : s.judges) {
+    const int kind = v.kind == scenarios::ShadowVerdict::Kind::kFail ? 2 : v.kind == scenarios::ShadowVerdict::Kind::kPass ? 1 : 0;
+    r.judges.emplace_back(kind, v.t);
+  }
   return r;
 }
 
@@ -107,6 +115,10 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
   res.shardIndex = opt.shardIndex;
   res.shardCount = opt.shardCount;
   res.inputs = std::move(inputs);
+  for (const auto& j : opt.judges) {
+    res.judges.push_back(j.name);
+    res.judgeModes.push_back(j.mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential");
+  }
   if (specs.empty()) {
     throw core::InputError({core::Severity::kError, "", 0, 0, "--spec", "", "no Canary or Rollout found"});
   }
@@ -168,7 +180,8 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
           auto& runner = runners[static_cast<std::size_t>(pair)];
           if (!runner) runner = plans[static_cast<std::size_t>(pair)]->makeWorker();
           const auto s = runner->run(replicateSeed(res.pairs[static_cast<std::size_t>(pair)].seed,
-                                                   static_cast<std::uint64_t>(rep)));
+                                                   static_cast<std::uint64_t>(rep)),
+                                      opt.judges);
           local[static_cast<std::size_t>(w)][static_cast<std::size_t>(pair)].add(record(s));
           done.fetch_add(1, std::memory_order_relaxed);
         }
@@ -199,6 +212,7 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
   for (auto& t : pool) t.join();
   if (!workerError.empty()) throw std::runtime_error(workerError);
   for (std::int64_t p = 0; p < pairs; ++p) {
+    res.pairs[static_cast<std::size_t>(p)].agg.judges.resize(opt.judges.size());
     for (int w = 0; w < threads; ++w) {
       res.pairs[static_cast<std::size_t>(p)].agg.merge(local[static_cast<std::size_t>(w)][static_cast<std::size_t>(p)]);
     }
@@ -277,6 +291,8 @@ Json logState(const core::LogHistogram& h) {
 struct SpecRollup {
   std::int64_t goodRuns = 0, goodRolledBack = 0, badRuns = 0, badPromoted = 0;
   core::Int128 badExcessMicro = 0;
+  std::int64_t goodChecks = 0, goodFailedChecks = 0;
+  std::vector<core::JudgeAggregate> goodJudges, badJudges;
 };
 
 std::map<std::string, SpecRollup> rollup(const BatchResult& r, std::vector<std::string>& order) {
@@ -284,9 +300,14 @@ std::map<std::string, SpecRollup> rollup(const BatchResult& r, std::vector<std::
   for (const auto& p : r.pairs) {
     if (!m.count(p.spec)) order.push_back(p.spec);
     auto& s = m[p.spec];
+    auto& js = p.release == scenarios::Release::kGood ? s.goodJudges : s.badJudges;
+    if (js.size() < p.agg.judges.size()) js.resize(p.agg.judges.size());
+    for (std::size_t k = 0; k < p.agg.judges.size(); ++k) js[k].merge(p.agg.judges[k]);
     if (p.release == scenarios::Release::kGood) {
       s.goodRuns += p.agg.runs;
       s.goodRolledBack += p.agg.rolledBack;
+      s.goodChecks += p.agg.metricChecks;
+      s.goodFailedChecks += p.agg.failedMetricChecks;
     } else {
       s.badRuns += p.agg.runs;
       s.badPromoted += p.agg.promoted;
@@ -317,6 +338,14 @@ Json batchJson(const BatchResult& r) {
     inputs.push_back(std::move(x));
   }
   j["inputs"] = std::move(inputs);
+  Json judges = Json::array();
+  for (std::size_t k = 0; k < r.judges.size(); ++k) {
+    Json y;
+    y["name"] = r.judges[k];
+    y["mode"] = r.judgeModes[k];
+    judges.push_back(std::move(y));
+  }
+  j["judges"] = std::move(judges);
   Json results = Json::array();
   for (const auto& p : r.pairs) {
     const auto& a = p.agg;
@@ -337,7 +366,42 @@ Json batchJson(const BatchResult& r) {
     x["canaryRequests"] = valueSummary(a.canaryRequests);
     x["canaryErrors"] = valueSummary(a.canaryErrors);
     x["excessErrors"] = valueSummary(a.excessErrors);
+    Json checks;
+    checks["total"] = a.metricChecks;
+    checks["failed"] = a.failedMetricChecks;
+    checks["failureRate"] = proportion(a.failedMetricChecks, a.metricChecks);
+    x["checks"] = std::move(checks);
+    if (!r.judges.empty()) {
+      Json js = Json::array();
+      for (std::size_t k = 0; k < r.judges.size(); ++k) {
+        const core::JudgeAggregate ja = k < a.judges.size() ? a.judges[k] : core::JudgeAggregate{};
+        Json y;
+        y["name"] = r.judges[k];
+        y["mode"] = r.judgeModes[k];
+        y["runs"] = ja.runs;
+        y["fail"] = proportion(ja.fail, ja.runs);
+        y["pass"] = proportion(ja.pass, ja.runs);
+        y["undecided"] = ja.undecided;
+        y["timeToFail"] = timeSummary(ja.timeToFailMs);
+        y["timeToPass"] = timeSummary(ja.timeToPassMs);
+        js.push_back(std::move(y));
+      }
+      x["judges"] = std::move(js);
+    }
     Json st;
+    st["checks"] = Json::array({a.metricChecks, a.failedMetricChecks});
+    if (!r.judges.empty()) {
+      Json js = Json::array();
+      for (std::size_t k = 0; k < r.judges.size(); ++k) {
+        const core::JudgeAggregate ja = k < a.judges.size() ? a.judges[k] : core::JudgeAggregate{};
+        Json y;
+        y["counts"] = Json::array({ja.fail, ja.pass, ja.undecided});
+        y["timeToFailMs"] = exactState(ja.timeToFailMs);
+        y["timeToPassMs"] = exactState(ja.timeToPassMs);
+        js.push_back(std::move(y));
+      }
+      st["judges"] = std::move(js);
+    }
     st["timeToDecisionMs"] = exactState(a.timeToDecisionMs);
     st["timeToPromotionMs"] = exactState(a.timeToPromotionMs);
     st["canaryRequests"] = logState(a.canaryRequests);
@@ -360,6 +424,23 @@ Json batchJson(const BatchResult& r) {
     x["escapeRate"] = proportion(s.badPromoted, s.badRuns);
     x["meanExcessErrorsBad"] =
         s.badRuns > 0 ? jnum(static_cast<double>(s.badExcessMicro) / 1e6 / static_cast<double>(s.badRuns)) : Json(nullptr);
+    // Peeking: what one check suggests (a check's failure rate on good releases) beside the
+    // realised false-rollback rate over the whole analysis.
+    x["singleCheckFailureRate"] = proportion(s.goodFailedChecks, s.goodChecks);
+    if (!r.judges.empty()) {
+      Json js = Json::array();
+      for (std::size_t k = 0; k < r.judges.size(); ++k) {
+        const core::JudgeAggregate g = k < s.goodJudges.size() ? s.goodJudges[k] : core::JudgeAggregate{};
+        const core::JudgeAggregate b = k < s.badJudges.size() ? s.badJudges[k] : core::JudgeAggregate{};
+        Json y;
+        y["name"] = r.judges[k];
+        y["falseFailRate"] = proportion(g.fail, g.runs);
+        y["detectionRate"] = proportion(b.fail, b.runs);
+        y["meanDetectionTime"] = b.timeToFailMs.count() > 0 ? jnum(b.timeToFailMs.mean() / 1000.0) : Json(nullptr);
+        js.push_back(std::move(y));
+      }
+      x["judges"] = std::move(js);
+    }
     specs.push_back(std::move(x));
   }
   j["specs"] = std::move(specs);
@@ -426,6 +507,10 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
     r.inputs.push_back({get<std::string>(f, "path", file, "inputs[]."), get<std::uint64_t>(f, "bytes", file, "inputs[]."),
                         get<std::string>(f, "sha256", file, "inputs[].")});
   }
+  for (const auto& y : j.value("judges", Json::array())) {
+    r.judges.push_back(get<std::string>(y, "name", file, "judges[]."));
+    r.judgeModes.push_back(get<std::string>(y, "mode", file, "judges[]."));
+  }
   const Json results = j.value("results", Json());
   if (!results.is_array()) bad(file, "results", "must be an array");
   for (std::size_t i = 0; i < results.size(); ++i) {
@@ -448,6 +533,26 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
       bad(file, p + "runs", "promoted + rolledBack + other must equal runs");
     }
     const Json st = x.value("state", Json());
+    const Json ch = st.value("checks", Json());
+    if (!ch.is_array() || ch.size() != 2 || !ch[0].is_number_integer() || !ch[1].is_number_integer()) {
+      bad(file, p + "state.checks", "must be [total, failed]");
+    }
+    a.metricChecks = ch[0].get<std::int64_t>();
+    a.failedMetricChecks = ch[1].get<std::int64_t>();
+    const Json sj = st.value("judges", Json::array());
+    if (sj.size() != r.judges.size()) bad(file, p + "state.judges", "must hold one entry per judge");
+    for (std::size_t k = 0; k < sj.size(); ++k) {
+      core::JudgeAggregate ja;
+      const Json c = sj[k].value("counts", Json());
+      if (!c.is_array() || c.size() != 3) bad(file, p + "state.judges[].counts", "must be [fail, pass, undecided]");
+      ja.fail = c[0].get<std::int64_t>();
+      ja.pass = c[1].get<std::int64_t>();
+      ja.undecided = c[2].get<std::int64_t>();
+      ja.runs = ja.fail + ja.pass + ja.undecided;
+      readExact(sj[k].value("timeToFailMs", Json()), ja.timeToFailMs, file, p + "state.judges[].timeToFailMs");
+      readExact(sj[k].value("timeToPassMs", Json()), ja.timeToPassMs, file, p + "state.judges[].timeToPassMs");
+      a.judges.push_back(std::move(ja));
+    }
     readExact(st.value("timeToDecisionMs", Json()), a.timeToDecisionMs, file, p + "state.timeToDecisionMs");
     readExact(st.value("timeToPromotionMs", Json()), a.timeToPromotionMs, file, p + "state.timeToPromotionMs");
     readLog(st.value("canaryRequests", Json()), a.canaryRequests, file, p + "state.canaryRequests");
@@ -479,6 +584,7 @@ BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vect
         bad(f, "inputs", s.inputs[k].path + " differs from the one " + files[0] + " used");
       }
     }
+    if (s.judges != m.judges) bad(f, "judges", "differ from the judges of " + files[0]);
     if (s.pairs.size() != m.pairs.size()) bad(f, "results", "holds other pairs than " + files[0]);
     for (std::size_t k = 0; k < s.pairs.size(); ++k) {
       if (s.pairs[k].spec != m.pairs[k].spec || s.pairs[k].scenario != m.pairs[k].scenario) {
@@ -493,7 +599,10 @@ BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vect
     }
     bad("", "shard", "shards missing: " + missing);
   }
-  for (auto& p : m.pairs) p.agg = core::PairAggregate{};
+  for (auto& p : m.pairs) {
+    p.agg = core::PairAggregate{};
+    p.agg.judges.resize(m.judges.size());
+  }
   m.partial = false;
   m.elapsedSeconds = 0;
   for (const auto& s : shards) {
@@ -573,8 +682,16 @@ std::string batchTable(const BatchResult& r) {
   o << "\n";
   for (const auto& s : j["specs"]) {
     o << s["spec"].get<std::string>() << ": false rollbacks on good releases " << pct(s["falseRollbackRate"])
-      << ", escapes of bad releases " << pct(s["escapeRate"]) << ", mean excess errors per bad release "
+      << " (one check fails " << pct(s["singleCheckFailureRate"]) << "), escapes of bad releases "
+      << pct(s["escapeRate"]) << ", mean excess errors per bad release "
       << (s["meanExcessErrorsBad"].is_null() ? std::string("-") : num(s["meanExcessErrorsBad"])) << "\n";
+    if (s.contains("judges")) {
+      for (const auto& y : s["judges"]) {
+        o << "  shadow judge " << y["name"].get<std::string>() << ": false fails on good releases "
+          << pct(y["falseFailRate"]) << ", detects bad releases " << pct(y["detectionRate"]) << ", mean detection time "
+          << (y["meanDetectionTime"].is_null() ? std::string("-") : secs(y["meanDetectionTime"]) + "s") << "\n";
+      }
+    }
   }
   return o.str();
 }

@@ -19,12 +19,15 @@ namespace {
 
 const char* kBatchUsage =
     "usage: rolloutlab batch --spec PATH... --scenarios PATH... [--runs N] [--seed S] [--threads T]\n"
-    "                        [--shard K/N] [--mesh-provider P] [-o json|csv|table] [--out FILE]\n"
+    "                        [--shard K/N] [--judge FILE...] [--mesh-provider P] [-o json|csv|table]\n"
+    "                        [--out FILE]\n"
     "  Runs N replicates of every (spec, scenario) pair and reports operating characteristics:\n"
     "  promotion and rollback probabilities with 95% intervals, decision times, canary requests,\n"
     "  errors and excess errors, and per spec the false-rollback and escape rates. Run r of a\n"
     "  pair uses seed derive(pair seed, r) (see `simulate --replicate`). --shard K/N (0 <= K < N)\n"
-    "  runs the K-th of N disjoint slices; `rolloutlab merge` combines them exactly.\n";
+    "  runs the K-th of N disjoint slices; `rolloutlab merge` combines them exactly. --judge\n"
+    "  attaches Judge documents as shadow analyses: their false-fail rate, detection rate and\n"
+    "  detection time are reported beside the spec's own.\n";
 
 const char* kMergeUsage =
     "usage: rolloutlab merge SHARD.json... [-o json|csv|table] [--out FILE]\n"
@@ -87,7 +90,7 @@ bool printErrors(const Workspace& ws, Streams& io) {
 
 int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   Args args(argv, {"--runs", "--seed", "--threads", "--shard", "-o", "--output", "--out", "--mesh-provider"},
-            {"--help", "-h"}, {"--spec", "--scenarios"});
+            {"--help", "-h"}, {"--spec", "--scenarios", "--judge"});
   if (args.has("--help") || args.has("-h")) {
     io.out << kBatchUsage;
     return 0;
@@ -115,11 +118,19 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
 
   Workspace specs = loadWorkspace(specPaths);
   Workspace scen = loadWorkspace(scenarioPaths);
+  const auto judgePaths = args.all("--judge");
+  Workspace judges = judgePaths.empty() ? Workspace{} : loadWorkspace(judgePaths);
   const bool e1 = printErrors(specs, io);
   const bool e2 = printErrors(scen, io);
-  if (e1 || e2) return 1;
+  const bool e3 = printErrors(judges, io);
+  if (e1 || e2 || e3) return 1;
+  if (!judgePaths.empty() && judges.judges.empty()) {
+    throw core::InputError({core::Severity::kError, judgePaths.front(), 0, 0, "kind", "", "holds no Judge document"});
+  }
+  opt.judges = judges.judges;
   std::vector<io::FileIdentity> inputs = specs.files;
   inputs.insert(inputs.end(), scen.files.begin(), scen.files.end());
+  inputs.insert(inputs.end(), judges.files.begin(), judges.files.end());
 
   auto& cancel = cancelRequested();
   opt.cancel = &cancel;

@@ -20,10 +20,11 @@ namespace {
 
 const char* kSimulateUsage =
     "usage: rolloutlab simulate --spec PATH... --scenario FILE [--seed N [--replicate R]]\n"
-    "                           [--target NAME] [--mesh-provider P] [-o json|table]\n"
+    "                           [--target NAME] [--judge FILE...] [--mesh-provider P] [-o json|table]\n"
     "  Runs one rollout of the target Canary (or Rollout) driven by a Script or a Scenario\n"
     "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n"
-    "  --seed S --replicate R replays run R of a batch pair whose seed is S.\n";
+    "  --seed S --replicate R replays run R of a batch pair whose seed is S. --judge attaches\n"
+    "  Judge documents as shadow analyses (a Scenario only): when and how each would decide.\n";
 
 std::string fmtT(double t) {
   char b[32];
@@ -148,7 +149,7 @@ io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::stri
 
 int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   Args args(argv, {"--scenario", "--seed", "--replicate", "--target", "-o", "--output", "--mesh-provider"},
-            {"--help", "-h"}, {"--spec"});
+            {"--help", "-h"}, {"--spec", "--judge"});
   if (args.has("--help") || args.has("-h")) {
     io.out << kSimulateUsage;
     return 0;
@@ -186,9 +187,42 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     const scenarios::CompiledScenario compiled(scen);
     const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), compiled,
                                       options.meshProvider);
-    const auto res = scenarios::simulateFlagger(plan, compiled, seed);
+    std::vector<scenarios::JudgeSpec> judgeSpecs;
+    if (auto jp = args.all("--judge"); !jp.empty()) {
+      Workspace jw = loadWorkspace(jp);
+      if (jw.diagnostics.errors() > 0) {
+        for (const auto& d : jw.diagnostics.items) {
+          if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
+        }
+        return 1;
+      }
+      judgeSpecs = jw.judges;
+    }
+    const auto res = scenarios::simulateFlagger(plan, compiled, seed, true, judgeSpecs);
     if (format == "json") {
-      io.out << io::dumpJson(scenarioRunJson(res, canary.name, scen, seed));
+      io::Json j = scenarioRunJson(res, canary.name, scen, seed);
+      if (!judgeSpecs.empty()) {
+        io::Json js = io::Json::array();
+        for (std::size_t k = 0; k < judgeSpecs.size(); ++k) {
+          const auto& v = res.summary.judges.at(k);
+          io::Json y;
+          y["name"] = judgeSpecs[k].name;
+          y["mode"] = judgeSpecs[k].mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential";
+          y["verdict"] = scenarios::toString(v.kind);
+          y["tick"] = v.tick;
+          y["t"] = v.t >= 0 ? io::jnum(v.t) : io::Json(nullptr);
+          y["reason"] = v.reason;
+          js.push_back(std::move(y));
+        }
+        j["judges"] = std::move(js);
+        auto& ticks = j["ticks"];
+        for (std::size_t i = 0; i < ticks.size() && i < res.judgeTicks.size(); ++i) {
+          io::Json row = io::Json::object();
+          for (std::size_t k = 0; k < judgeSpecs.size(); ++k) row[judgeSpecs[k].name] = scenarios::toString(res.judgeTicks[i][k]);
+          ticks[i]["judges"] = std::move(row);
+        }
+      }
+      io.out << io::dumpJson(j);
     } else {
       printTable(io.out, res.run,
                  "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +
@@ -196,6 +230,13 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
                      std::to_string(seed) + ")",
                  &res.measured);
       printSummary(io.out, res.summary);
+      for (std::size_t k = 0; k < judgeSpecs.size(); ++k) {
+        const auto& v = res.summary.judges.at(k);
+        io.out << "shadow judge " << judgeSpecs[k].name << ": " << scenarios::toString(v.kind);
+        if (v.t >= 0) io.out << " at tick " << v.tick << ", t=" << fmtT(v.t) << "s";
+        if (!v.reason.empty()) io.out << " (" << v.reason << ")";
+        io.out << "\n";
+      }
     }
     return 0;
   }

@@ -4,6 +4,7 @@
 
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/script_decode.h"
+#include "rolloutlab/scenarios/judge_decode.h"
 #include "rolloutlab/scenarios/scenario_decode.h"
 
 namespace rolloutlab::app {
@@ -88,9 +89,16 @@ Workspace loadWorkspace(const std::vector<std::string>& paths) {
                     (s.description.empty() ? "" : ": " + s.description);
         ws.scenarios.push_back(std::move(s));
       }
+    } else if (io::isRolloutlabKind(doc, "Judge")) {
+      scenarios::JudgeSpec j;
+      if (scenarios::decodeJudge(doc, ws.diagnostics, j)) {
+        e.summary = std::string(j.mode == scenarios::JudgeSpec::Mode::kKayenta ? "Kayenta-compatible" : "sequential") +
+                    " judge, " + std::to_string(j.sources.size()) + " metric(s)";
+        ws.judges.push_back(std::move(j));
+      }
     } else if (doc.group() == "rolloutlab.io") {
       ws.diagnostics.add({core::Severity::kError, doc.file, doc.line, 0, "kind", core::quoted(doc.kind),
-                          "unknown rolloutlab.io kind (known: Script, Scenario)"});
+                          "unknown rolloutlab.io kind (known: Script, Scenario, Judge)"});
     } else {
       ws.skipped.push_back({doc.file, doc.line, doc.apiVersion, doc.kind, qualified(doc.namespace_, doc.name)});
       continue;

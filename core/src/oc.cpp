@@ -109,6 +109,15 @@ double LogHistogram::mean() const {
   return n_ == 0 ? 0.0 : static_cast<double>(sumMicro_) / 1e6 / static_cast<double>(n_);
 }
 
+void JudgeAggregate::merge(const JudgeAggregate& o) {
+  runs += o.runs;
+  fail += o.fail;
+  pass += o.pass;
+  undecided += o.undecided;
+  timeToFailMs.merge(o.timeToFailMs);
+  timeToPassMs.merge(o.timeToPassMs);
+}
+
 void PairAggregate::add(const RunRecord& r) {
   ++runs;
   switch (r.result) {
@@ -121,6 +130,23 @@ void PairAggregate::add(const RunRecord& r) {
   canaryRequests.add(r.canaryRequests);
   canaryErrors.add(r.canaryErrors);
   excessErrors.add(r.excessErrors);
+  metricChecks += r.metricChecks;
+  failedMetricChecks += r.failedMetricChecks;
+  if (judges.size() < r.judges.size()) judges.resize(r.judges.size());
+  for (std::size_t i = 0; i < r.judges.size(); ++i) {
+    auto& j = judges[i];
+    ++j.runs;
+    const auto [verdict, t] = r.judges[i];
+    if (verdict == 2) {
+      ++j.fail;
+      j.timeToFailMs.add(std::llround(t * 1000.0));
+    } else if (verdict == 1) {
+      ++j.pass;
+      j.timeToPassMs.add(std::llround(t * 1000.0));
+    } else {
+      ++j.undecided;
+    }
+  }
 }
 
 void PairAggregate::merge(const PairAggregate& o) {
@@ -133,6 +159,10 @@ void PairAggregate::merge(const PairAggregate& o) {
   canaryRequests.merge(o.canaryRequests);
   canaryErrors.merge(o.canaryErrors);
   excessErrors.merge(o.excessErrors);
+  metricChecks += o.metricChecks;
+  failedMetricChecks += o.failedMetricChecks;
+  if (judges.size() < o.judges.size()) judges.resize(o.judges.size());
+  for (std::size_t i = 0; i < o.judges.size(); ++i) judges[i].merge(o.judges[i]);
 }
 
 }  // namespace rolloutlab::core

@@ -194,6 +194,7 @@ void FlaggerSyntheticWorld::afterTick(double t, const fl::TickRecord& rec) {
     series_.scaleDown(t);  // the canary is scaled to zero
   }
   lastPhase_ = phase;
+  series_.touch(Variant::kCanary, t);
 
   // Routes -> shares of live traffic.
   const fl::CanarySpec& c = plan_.canary();
@@ -349,8 +350,14 @@ namespace {
 
 template <class OnTick>
 RunSummary loop(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSyntheticWorld& world,
-                std::uint64_t seed, OnTick onTick, std::vector<fl::TickRecord>* keep) {
+                std::uint64_t seed, OnTick onTick, std::vector<fl::TickRecord>* keep,
+                const std::vector<JudgeSpec>& judgeSpecs, std::vector<std::vector<ShadowVerdict::Kind>>* judgeTicks) {
   world.reset(seed);
+  std::vector<std::unique_ptr<ShadowJudge>> judges;
+  for (std::size_t i = 0; i < judgeSpecs.size(); ++i) {
+    judges.push_back(makeShadowJudge(judgeSpecs[i], core::deriveSeed(seed, 100 + i)));
+  }
+  double prevT = 0;
   fl::FlaggerState state;
   const double interval = plan.canary().analysisIntervalSeconds();
   const double duration = sc.spec().duration;
@@ -366,6 +373,20 @@ RunSummary loop(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSynt
     fl::TickRecord rec = plan.engine().tick(state, t, world);
     rec.tick = n;
     world.afterTick(t, rec);
+    for (const auto& m : rec.metrics) {
+      ++sum.metricChecks;
+      if (m.result != fl::MetricCheck::Result::kPass) ++sum.failedMetricChecks;
+    }
+    if (!judges.empty() && n > 1) {
+      const TickTraffic tr = tickTraffic(world.series(), prevT, t);
+      for (auto& j : judges) j->observe(n, tr);
+    }
+    if (judgeTicks != nullptr) {
+      std::vector<ShadowVerdict::Kind> row;
+      for (const auto& j : judges) row.push_back(j->verdict().kind);
+      judgeTicks->push_back(std::move(row));
+    }
+    prevT = t;
     onTick(rec);
     sum.peakCanaryWeight = std::max(sum.peakCanaryWeight, rec.routes.canaryWeight);
     if (rec.final != fl::TickRecord::Final::kNone) {
@@ -392,6 +413,7 @@ RunSummary loop(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSynt
   if (outcome.result != fl::Outcome::Result::kInProgress) sum.timeToDecision = outcome.t;
   if (outcome.result == fl::Outcome::Result::kPromoted) sum.timeToPromotion = outcome.t;
   sum.totals = world.totals(outcome.t);
+  for (const auto& j : judges) sum.judges.push_back(j->verdict());
   if (plan.engine().provider() == "kubernetes") {
     // The router reports 0/100 during iterations, but live traffic stays on the primary.
     sum.peakCanaryWeight = 0;
@@ -402,12 +424,12 @@ RunSummary loop(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSynt
 }  // namespace
 
 RunSummary runFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSyntheticWorld& world,
-                      std::uint64_t seed) {
-  return loop(plan, sc, world, seed, [](const fl::TickRecord&) {}, nullptr);
+                      std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
+  return loop(plan, sc, world, seed, [](const fl::TickRecord&) {}, nullptr, judges, nullptr);
 }
 
 SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, std::uint64_t seed,
-                                 bool measureAll) {
+                                 bool measureAll, const std::vector<JudgeSpec>& judges) {
   FlaggerSyntheticWorld world(plan, sc);
   SimulationResult res;
   const auto& metrics = plan.canary().analysis.metrics;
@@ -445,7 +467,7 @@ SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario
         }
         res.measured.push_back(std::move(row));
       },
-      &res.run.ticks);
+      &res.run.ticks, judges, &res.judgeTicks);
   res.run.outcome = res.summary.outcome;
   return res;
 }

@@ -74,7 +74,10 @@ struct SeriesInfo {
 };
 
 struct MeshSeries::State {
-  core::Rng traffic{0}, gates{0}, errors{0}, models{0};
+  // One traffic stream per variant, so reading the primary's series (a shadow judge, a
+  // template comparing with the primary) never changes the canary's draws.
+  core::Rng traffic[2] = {core::Rng{0}, core::Rng{0}};
+  core::Rng totals{0}, gates{0}, errors{0}, models{0};
   TimestampMs phaseMs = 0;
   TimestampMs stepMs = 15000;
 
@@ -289,7 +292,9 @@ MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScena
 
 void MeshSeries::reset(std::uint64_t seed) {
   State& st = *st_;
-  st.traffic.reseed(core::deriveSeed(seed, 1));
+  st.traffic[0].reseed(core::deriveSeed(seed, 1));
+  st.traffic[1].reseed(core::deriveSeed(seed, 6));
+  st.totals.reseed(core::deriveSeed(seed, 7));
   st.gates.reseed(core::deriveSeed(seed, 2));
   st.errors.reseed(core::deriveSeed(seed, 3));
   st.models.reseed(core::deriveSeed(seed, 4));
@@ -320,6 +325,7 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
   const double dispersion = sc.spec().traffic.dispersion;
+  core::Rng& rng = st.traffic[static_cast<int>(v)];
   if (it == pts.end()) {
     // Forward: a fresh draw of everything between the last realised scrape and k.
     const Point& last = pts.back();
@@ -328,28 +334,28 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
     Point p{k, last.c};
     if (acc.total > 0) {
       const std::int64_t n = dispersion > 0
-                                 ? st.traffic.negativeBinomial(acc.total, dispersion * static_cast<double>(k - last.k))
-                                 : st.traffic.poisson(acc.total);
-      const std::int64_t e = st.traffic.binomial(n, acc.err / acc.total);
+                                 ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - last.k))
+                                 : rng.poisson(acc.total);
+      const std::int64_t e = rng.binomial(n, acc.err / acc.total);
       const std::int64_t s = n - e;
       p.c.ok += s;
       p.c.err += e;
       if (L.bucketsExported) {
         if (byCode) {
-          multinomial(st.traffic, s, acc.mOk.data(), nb, p.c.bOk.data());
-          multinomial(st.traffic, e, acc.mErr.data(), nb, p.c.bErr.data());
+          multinomial(rng, s, acc.mOk.data(), nb, p.c.bOk.data());
+          multinomial(rng, e, acc.mErr.data(), nb, p.c.bErr.data());
         } else {
           std::array<double, kMaxBuckets> m{};
           for (std::size_t i = 0; i < nb; ++i) m[i] = acc.mOk[i] + acc.mErr[i];
-          multinomial(st.traffic, n, m.data(), nb, p.c.bOk.data());
+          multinomial(rng, n, m.data(), nb, p.c.bOk.data());
         }
       }
       const double okMass = acc.total - acc.err;
       if (byCode) {
-        if (s > 0) p.c.sumOk += drawSum(st.traffic, s, acc.meanOk / okMass, acc.m2Ok / okMass);
-        if (e > 0) p.c.sumErr += drawSum(st.traffic, e, acc.meanErr / acc.err, acc.m2Err / acc.err);
+        if (s > 0) p.c.sumOk += drawSum(rng, s, acc.meanOk / okMass, acc.m2Ok / okMass);
+        if (e > 0) p.c.sumErr += drawSum(rng, e, acc.meanErr / acc.err, acc.m2Err / acc.err);
       } else if (n > 0) {
-        p.c.sumOk += drawSum(st.traffic, n, (acc.meanOk + acc.meanErr) / acc.total, (acc.m2Ok + acc.m2Err) / acc.total);
+        p.c.sumOk += drawSum(rng, n, (acc.meanOk + acc.meanErr) / acc.total, (acc.m2Ok + acc.m2Err) / acc.total);
       }
     }
     pts.push_back(p);
@@ -364,7 +370,7 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
   auto split = [&](std::int64_t n, double part, double whole) -> std::int64_t {
     if (n <= 0) return 0;
     const double p = whole > 0 ? std::clamp(part / whole, 0.0, 1.0) : 0.5;
-    return st.traffic.binomial(n, p);
+    return rng.binomial(n, p);
   };
   Point p{k, lo.c};
   const std::int64_t dOk = split(hi.c.ok - lo.c.ok, a.total - a.err, b.total - b.err);
@@ -535,8 +541,8 @@ RunTotals MeshSeries::totals(double t) {
   Acc tail;
   accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t, tail);
   if (tail.total > 0) {
-    const std::int64_t n = st.traffic.poisson(tail.total);
-    const std::int64_t e = st.traffic.binomial(n, tail.err / tail.total);
+    const std::int64_t n = st.totals.poisson(tail.total);
+    const std::int64_t e = st.totals.binomial(n, tail.err / tail.total);
     ok += n - e;
     err += e;
   }
@@ -545,8 +551,8 @@ RunTotals MeshSeries::totals(double t) {
   const std::int64_t n = ok + err;
   // Requests that came from users (not mirrored copies or the load tester).
   const double okMass = acc.total - acc.err;
-  const std::int64_t userOk = okMass > 0 ? st.traffic.binomial(ok, std::min(1.0, (acc.user - acc.userErr) / okMass)) : 0;
-  const std::int64_t userErr = acc.err > 0 ? st.traffic.binomial(err, std::min(1.0, acc.userErr / acc.err)) : 0;
+  const std::int64_t userOk = okMass > 0 ? st.totals.binomial(ok, std::min(1.0, (acc.user - acc.userErr) / okMass)) : 0;
+  const std::int64_t userErr = acc.err > 0 ? st.totals.binomial(err, std::min(1.0, acc.userErr / acc.err)) : 0;
   (void)n;
   tot.canaryRequests = static_cast<double>(userOk + userErr);
   tot.canaryErrors = static_cast<double>(userErr);
@@ -608,6 +614,11 @@ MeshSeries::WindowCounts MeshSeries::window(Variant v, double from, double to) {
     w.buckets[i] = static_cast<double>((cb.bOk[i] - ca.bOk[i]) + (cb.bErr[i] - ca.bErr[i]));
   }
   return w;
+}
+
+void MeshSeries::touch(Variant v, double t) {
+  State& st = *st_;
+  (void)realize(st, scenario_, layout_, v, st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0))));
 }
 
 std::shared_ptr<void> MeshSeries::save() const { return std::make_shared<State>(*st_); }

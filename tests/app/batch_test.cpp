@@ -165,7 +165,9 @@ TEST(Batch, OperatingCharacteristicsMatchTheClosedForm) {
       std::unique_ptr<app::PairWorker> makeWorker() const override {
         struct W final : app::PairWorker {
           W(const scenarios::FlaggerPlan& p, const scenarios::CompiledScenario& sc) : p_(p), sc_(sc), w_(p, sc) {}
-          scenarios::RunSummary run(std::uint64_t seed) override { return scenarios::runFlagger(p_, sc_, w_, seed); }
+          scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
+            return scenarios::runFlagger(p_, sc_, w_, seed, judges);
+          }
           const scenarios::FlaggerPlan& p_;
           const scenarios::CompiledScenario& sc_;
           scenarios::FlaggerSyntheticWorld w_;

@@ -23,7 +23,8 @@ namespace rolloutlab::app {
 class PairWorker {
  public:
   virtual ~PairWorker() = default;
-  virtual scenarios::RunSummary run(std::uint64_t seed) = 0;
+  /// One run; `judges` are attached as shadow analyses.
+  virtual scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) = 0;
 };
 
 /// A (spec, scenario) pair compiled once and shared by the workers.
@@ -59,6 +60,8 @@ struct BatchOptions {
   std::function<void(std::int64_t, std::int64_t)> progress;
   /// Set to stop: finished runs are kept and the result is marked partial.
   const std::atomic<bool>* cancel = nullptr;
+  /// Shadow judges attached to every run (`--judge`).
+  std::vector<scenarios::JudgeSpec> judges;
 };
 
 struct PairResult {
@@ -78,6 +81,8 @@ struct BatchResult {
   int shardCount = 1;
   bool partial = false;
   std::vector<io::FileIdentity> inputs;
+  std::vector<std::string> judges;       ///< shadow judge names, in order
+  std::vector<std::string> judgeModes;   ///< "kayenta" or "sequential"
   std::vector<PairResult> pairs;
   double elapsedSeconds = 0;
 };

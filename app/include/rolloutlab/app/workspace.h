@@ -10,6 +10,7 @@
 #include "rolloutlab/core/script.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/scenarios/shadow_judge.h"
 
 namespace rolloutlab::app {
 
@@ -38,6 +39,7 @@ struct Workspace {
   std::vector<core::flagger::MetricTemplateSpec> metricTemplates;
   std::vector<core::Script> scripts;
   std::vector<scenarios::Scenario> scenarios;
+  std::vector<scenarios::JudgeSpec> judges;
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;
   core::Diagnostics diagnostics;

@@ -57,6 +57,17 @@ class LogHistogram {
   Int128 sumMicro_ = 0;  // sum of round(v x 1e6)
 };
 
+/// A shadow judge's verdicts over runs.
+struct JudgeAggregate {
+  std::int64_t runs = 0;
+  std::int64_t fail = 0;
+  std::int64_t pass = 0;
+  std::int64_t undecided = 0;
+  ExactHistogram timeToFailMs;
+  ExactHistogram timeToPassMs;
+  void merge(const JudgeAggregate& o);
+};
+
 /// What one run contributes.
 struct RunRecord {
   enum class Result { kPromoted, kRolledBack, kOther };
@@ -66,6 +77,10 @@ struct RunRecord {
   double canaryRequests = 0;
   double canaryErrors = 0;
   double excessErrors = 0;
+  std::int64_t metricChecks = 0;
+  std::int64_t failedMetricChecks = 0;
+  /// Per shadow judge: 0 undecided, 1 pass, 2 fail, and when (seconds).
+  std::vector<std::pair<int, double>> judges;
 };
 
 /// Aggregate of the runs of one (spec, scenario) pair.
@@ -79,6 +94,9 @@ struct PairAggregate {
   LogHistogram canaryRequests;
   LogHistogram canaryErrors;
   LogHistogram excessErrors;
+  std::int64_t metricChecks = 0;
+  std::int64_t failedMetricChecks = 0;
+  std::vector<JudgeAggregate> judges;
 
   void add(const RunRecord& r);
   void merge(const PairAggregate& o);

@@ -25,6 +25,7 @@
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/scenarios/mesh.h"
 #include "rolloutlab/scenarios/mesh_series.h"
+#include "rolloutlab/scenarios/shadow_judge.h"
 #include "rolloutlab/scenarios/model.h"
 #include "rolloutlab/scenarios/scenario.h"
 
@@ -113,6 +114,9 @@ struct RunSummary {
   RunTotals totals;
   int peakCanaryWeight = 0;  ///< highest share of live traffic on the canary, percent
   int ticks = 0;
+  int metricChecks = 0;        ///< metric checks the spec ran
+  int failedMetricChecks = 0;  ///< of which failed (out of range, no data, error)
+  std::vector<ShadowVerdict> judges;  ///< per shadow judge, in the order given
 };
 
 /// Per tick, the value of every metric check the spec has, and the range it is held against.
@@ -126,17 +130,22 @@ struct MeasuredValue {
 
 struct SimulationResult {
   core::flagger::FlaggerRun run;
+  /// Per tick, each shadow judge's verdict so far.
+  std::vector<std::vector<ShadowVerdict::Kind>> judgeTicks;
   std::vector<std::vector<MeasuredValue>> measured;  ///< per tick
   RunSummary summary;
 };
 
 /// Runs one rollout in the world: a new revision at t = 0, a tick every analysis interval,
 /// until a final phase or the scenario's duration.
+/// `judges` are attached as shadow analyses (they observe, they do not decide).
 SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& scenario,
-                                 std::uint64_t seed, bool measureAll = true);
+                                 std::uint64_t seed, bool measureAll = true,
+                                 const std::vector<JudgeSpec>& judges = {});
 
 /// The same run without a trace (the batch path); `world` is reused across runs.
 RunSummary runFlagger(const FlaggerPlan& plan, const CompiledScenario& scenario,
-                      FlaggerSyntheticWorld& world, std::uint64_t seed);
+                      FlaggerSyntheticWorld& world, std::uint64_t seed,
+                      const std::vector<JudgeSpec>& judges = {});
 
 }  // namespace rolloutlab::scenarios

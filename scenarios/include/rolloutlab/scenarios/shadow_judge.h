@@ -1,0 +1,77 @@
+#pragma once
+/// Shadow analysis: a canary judge attached to a simulated rollout. It sees the same
+/// synthesized series at the same ticks as the spec's own checks (per tick, the canary's and
+/// the primary's requests, errors and latency histogram since the previous tick) and records
+/// when and how it would have decided, without changing the rollout.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rolloutlab/core/judge/kayenta_judge.h"
+#include "rolloutlab/core/judge/kayenta_stage.h"
+#include "rolloutlab/core/judge/sequential_judge.h"
+#include "rolloutlab/scenarios/mesh_series.h"
+
+namespace rolloutlab::scenarios {
+
+/// What a judge metric reads from the series, per tick interval.
+enum class ShadowSource {
+  kErrorRate,    ///< 5xx per request (Kayenta: percent per tick; sequential: counts)
+  kSuccessRate,  ///< percent of non-5xx per tick (Kayenta only)
+  kLatencyP99,   ///< P99 of the tick's latency histogram, interpolated in the bucket (ms)
+  kLatencyMean,  ///< mean latency from the histogram (ms; sequential: moments)
+};
+const char* toString(ShadowSource s);
+
+/// The `Judge` document (rolloutlab.io/v1alpha1): one judge, Kayenta-compatible or sequential.
+struct JudgeSpec {
+  std::string name;
+  std::string file;
+  int line = 0;
+  enum class Mode { kKayenta, kSequential } mode = Mode::kSequential;
+  core::judge::KayentaJudgeConfig kayenta;
+  core::judge::KayentaStageConfig stage;
+  core::judge::SequentialJudgeConfig sequential;
+  std::vector<ShadowSource> sources;  ///< per metric, in the mode's metric order
+};
+
+/// The canary's and the primary's traffic in one tick interval.
+struct TickTraffic {
+  double from = 0, to = 0;
+  MeshSeries::WindowCounts canary, primary;
+  std::vector<double> boundsMs;  ///< histogram upper bounds in ms (the last bucket is +Inf)
+};
+
+/// A shadow judge's verdict.
+struct ShadowVerdict {
+  enum class Kind { kUndecided, kPass, kFail };
+  Kind kind = Kind::kUndecided;
+  double t = -1;   ///< when it decided (seconds from the detection tick)
+  int tick = 0;
+  std::string reason;
+};
+const char* toString(ShadowVerdict::Kind k);
+
+class ShadowJudge {
+ public:
+  virtual ~ShadowJudge() = default;
+  const std::string& name() const { return name_; }
+  /// One tick: the interval's traffic. `canaryLive` tells whether the canary serves traffic.
+  virtual void observe(int tick, const TickTraffic& traffic) = 0;
+  const ShadowVerdict& verdict() const { return verdict_; }
+
+ protected:
+  std::string name_;
+  ShadowVerdict verdict_;
+};
+
+/// A fresh judge for one run (judges are stateful). Kayenta's noise for one-distinct-value
+/// samples comes from `seed`.
+std::unique_ptr<ShadowJudge> makeShadowJudge(const JudgeSpec& spec, std::uint64_t seed);
+
+/// Reads the tick interval (from, to] off the series (both variants; scrapes at or before).
+TickTraffic tickTraffic(MeshSeries& series, double from, double to);
+
+}  // namespace rolloutlab::scenarios
