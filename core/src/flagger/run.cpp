@@ -101,9 +101,11 @@ class ScriptWorld final : public FlaggerWorld {
         // An empty type is a rollout hook; a script may key it either way.
         if (auto it = o->webhookByKey.find(""); it != o->webhookByKey.end()) return it->second;
       }
-      if (o->webhooks) return *o->webhooks;
+      // The pass/fail shorthand opens or closes the gates; a rollback hook signals a rollback
+      // (2xx) only when a script names it, by type or by name.
+      if (o->webhooks && hook.type != WebhookType::kRollback) return *o->webhooks;
     }
-    return true;
+    return hook.type != WebhookType::kRollback;
   }
   MetricAnswer metric(double, const MetricSpec& m, int, CheckKind kind) override {
     ScriptMetricValue v;

@@ -875,3 +875,18 @@ TEST(FlaggerRevisions, NewRevisionAfterFailureIsLostIfItsFirstTickIsHeld) {
   EXPECT_EQ(d.tick().status.phase, Phase::kFailed);  // the revision is not seen any more
   EXPECT_EQ(d.tick(true).status.phase, Phase::kProgressing);  // the next one is
 }
+
+TEST(FlaggerScript, RollbackHooksOnlySignalWhenNamed) {
+  // Script semantics (README): `webhooks: pass` opens the gates but leaves rollback hooks
+  // silent; `rollback: pass` (by type or name) makes them answer 2xx, which rolls back.
+  auto c = makeCanarySpec();
+  c.analysis.webhooks = {makeHook("rb", WebhookType::kRollback)};
+  fl::FlaggerEngine e(c, {});
+  rolloutlab::core::Script s;
+  s.defaults.webhooks = true;
+  s.ticks.resize(4);
+  s.ticks[0].revision = rolloutlab::core::RevisionEvent::kNew;
+  EXPECT_EQ(fl::runScript(e, s).ticks.back().status.phase, Phase::kProgressing);
+  s.ticks[3].obs.webhookByKey["rollback"] = true;
+  EXPECT_EQ(fl::runScript(e, s).ticks.back().status.phase, Phase::kFailed);
+}
