@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -111,4 +112,32 @@ TEST(Cli, BatchRejectsBadInputBeforeAnyRun) {
   EXPECT_EQ(r.out, "error: /nonexistent.yaml: no such file or directory\n");
   EXPECT_EQ(run("batch --spec x --scenarios y --shard 4/4").code, 2);
   EXPECT_EQ(run("batch --spec x --scenarios y --runs 0").code, 2);
+}
+
+TEST(Cli, CtrlCWritesTheFinishedRunsMarkedPartial) {
+  // SIGINT during a long batch: the workers stop, the report of the finished runs is written
+  // (atomically) with "partial": true, and the exit code is 1.
+  const auto dir = fs::temp_directory_path() / ("rolloutlab-sigint-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string out = (dir / "partial.json").string();
+  const std::string bin = rolloutlab::test::binDir() + "/rolloutlab";
+  const std::string spec = src("examples/apps/podinfo");
+  const std::string scen = src("scenarios/library/good-high-traffic.yaml");
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(bin.c_str(), bin.c_str(), "batch", "--spec", spec.c_str(), "--scenarios", scen.c_str(), "--runs",
+            "1000000000", "--threads", "2", "-o", "json", "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::usleep(1500 * 1000);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string text = rolloutlab::test::readFile(out);
+  EXPECT_NE(text.find("\"partial\": true"), std::string::npos);
+  EXPECT_NE(text.find("\"elapsedSeconds\""), std::string::npos);  // complete JSON
+  fs::remove_all(dir);
 }
