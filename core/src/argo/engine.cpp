@@ -676,6 +676,7 @@ struct ArgoEngine::Ctx {
     return addAbort || ro.abort;
   }
   void addAbortWith(const std::string& m) {
+    if (!addAbort && !ro.abort) note("abort: " + m);
     addAbort = true;
     abortMessage = m;
   }
@@ -1796,7 +1797,9 @@ bool ArgoEngine::reconcileRollout(ArgoState& s, double t, std::string& reason) c
   } else {
     reconcileCanary(c);
   }
-  reason = c.reason;
+  reason = c.reason.empty() ? "status: " + std::string(toString(s.status.phase)) +
+                                  (s.status.message.empty() ? "" : " (" + s.status.message + ")")
+                            : c.reason;
   const auto& a = s.status;
   const auto& b = before;
   const bool statusChanged =
