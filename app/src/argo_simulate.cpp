@@ -6,6 +6,7 @@
 
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/io/argo_report.h"
+#include "rolloutlab/scenarios/argo_world.h"
 
 namespace rolloutlab::app {
 
@@ -58,8 +59,41 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     }
     return 0;
   }
-  throw core::InputError({core::Severity::kError, input.files.empty() ? "" : input.files.front().path, 0, 0, "kind",
-                          "", "Scenario runs of Argo Rollouts are not available in this build"});
+  const scenarios::Scenario& scen = input.scenarios.front();
+  const scenarios::CompiledScenario compiled(scen);
+  const scenarios::ArgoPlan plan(*rollout, specs.argoTemplates, compiled);
+  const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed);
+  const auto& s = sim.summary;
+  if (format == "json") {
+    io::Json j = io::argoRunJson(sim.run, rollout->name, seed);
+    io::Json out;
+    out["engine"] = "argo";
+    out["target"] = rollout->name;
+    out["scenario"] = scen.name;
+    out["release"] = scenarios::toString(scen.release);
+    out["seed"] = seed;
+    out["events"] = std::move(j["events"]);
+    out["outcome"] = std::move(j["outcome"]);
+    io::Json sj;
+    sj["result"] = s.result;
+    sj["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
+    sj["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
+    sj["canaryRequests"] = io::jnum(s.totals.canaryRequests);
+    sj["canaryErrors"] = io::jnum(s.totals.canaryErrors);
+    sj["excessErrors"] = io::jnum(s.totals.excessErrors);
+    sj["peakCanaryWeight"] = s.peakCanaryWeight;
+    out["summary"] = std::move(sj);
+    io.out << io::dumpJson(out);
+    return 0;
+  }
+  printEvents(io.out, sim.run.events, sim.run.outcome,
+              "Rollout " + qualified + " in Scenario " + scen.name + " (" + scenarios::toString(scen.release) +
+                  " release, seed " + std::to_string(seed) + ")");
+  io.out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none") << ", promotion "
+         << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none") << ", canary requests "
+         << fmtT(s.totals.canaryRequests) << ", canary errors " << fmtT(s.totals.canaryErrors) << ", excess errors "
+         << std::setprecision(4) << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  return 0;
 }
 
 }  // namespace rolloutlab::app

@@ -20,6 +20,24 @@ const char* toString(ArgoOutcome::Result r) {
   return "?";
 }
 
+namespace {
+
+bool sameStretch(const ArgoSnapshot& s, const ArgoSnapshot& last) {
+  return s.phase == last.phase && s.abort == last.abort && s.promoted == last.promoted &&
+         (last.phase != RolloutPhase::kPaused || s.pauseConditions == last.pauseConditions ||
+          s.specPaused == last.specPaused);
+}
+
+}  // namespace
+
+std::size_t finalStretchStart(const std::vector<ArgoEvent>& events) {
+  if (events.empty()) return 0;
+  const ArgoSnapshot& last = events.back().state;
+  std::size_t i = events.size() - 1;
+  while (i > 0 && sameStretch(events[i - 1].state, last)) --i;
+  return i;
+}
+
 ArgoOutcome argoOutcomeOf(const std::vector<ArgoEvent>& events) {
   ArgoOutcome o;
   if (events.empty()) return o;
@@ -36,14 +54,7 @@ ArgoOutcome argoOutcomeOf(const std::vector<ArgoEvent>& events) {
     return o;  // in progress: the last event
   }
   // The first event of the trailing stretch in the final state.
-  auto same = [&](const ArgoSnapshot& s) {
-    return s.phase == last.phase && s.abort == last.abort && s.promoted == last.promoted &&
-           (last.phase != RolloutPhase::kPaused || s.pauseConditions == last.pauseConditions ||
-            s.specPaused == last.specPaused);
-  };
-  std::size_t i = events.size() - 1;
-  while (i > 0 && same(events[i - 1].state)) --i;
-  o.t = events[i].t;
+  o.t = events[finalStretchStart(events)].t;
   return o;
 }
 

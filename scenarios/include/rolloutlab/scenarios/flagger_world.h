@@ -113,6 +113,11 @@ struct RunSummary {
   RunTotals totals;
   int peakCanaryWeight = 0;  ///< highest share of live traffic on the canary, percent
   int ticks = 0;
+  std::string engine = "flagger";  ///< "flagger" or "argo"
+  /// The engine's own outcome name: Flagger's (promoted, rolled_back, ...) or Argo's (promoted,
+  /// aborted, paused, in_progress). For Argo, `outcome` maps promoted -> kPromoted (Succeeded),
+  /// aborted -> kRolledBack (Failed), the rest -> kInProgress.
+  std::string result;
 };
 
 /// Per tick, the value of every metric check the spec has, and the range it is held against.

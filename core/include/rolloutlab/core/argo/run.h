@@ -32,6 +32,9 @@ struct ArgoRun {
 
 /// The outcome of a sequence of events (see ArgoOutcome).
 ArgoOutcome argoOutcomeOf(const std::vector<ArgoEvent>& events);
+/// The index of the first event of the trailing stretch that argoOutcomeOf dates the outcome
+/// from (events before it can be dropped without changing the outcome).
+std::size_t finalStretchStart(const std::vector<ArgoEvent>& events);
 
 /// The result a scripted measurement stands for, as the metric's provider would return it:
 /// Prometheus lists are []float64, web lists are []interface{}, maps are JSON objects.
