@@ -20,10 +20,11 @@ std::string fmtT(double t) {
   return b;
 }
 
-void printEvents(std::ostream& out, const std::vector<ar::ArgoEvent>& events, const ar::ArgoOutcome& o,
-                 const std::string& header) {
+void printEvents(std::ostream& out, const std::vector<ar::ArgoEvent>& events,
+                 const ar::ArgoOutcome& o, const std::string& header) {
   out << header << "\n";
-  out << "t step weight phase [pauses] rs stable new | runs (metric=phase count/successful/failed/inconclusive/"
+  out << "t step weight phase [pauses] rs stable new | runs (metric=phase "
+         "count/successful/failed/inconclusive/"
          "error/consecutiveError)\n";
   for (const auto& e : events) {
     out << io::argoEventLine(e);
@@ -31,7 +32,8 @@ void printEvents(std::ostream& out, const std::vector<ar::ArgoEvent>& events, co
     if (!e.reason.empty()) out << "   # " << e.reason;
     out << "\n";
   }
-  out << "outcome: " << ar::toString(o.result) << " (" << ar::toString(o.phase) << ") at t=" << fmtT(o.t) << "s\n";
+  out << "outcome: " << ar::toString(o.result) << " (" << ar::toString(o.phase)
+      << ") at t=" << fmtT(o.t) << "s\n";
 }
 
 }  // namespace
@@ -43,11 +45,13 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     std::string known;
     for (const auto& r : specs.rollouts) known += (known.empty() ? "" : ", ") + r.name;
     throw core::InputError({core::Severity::kError, "", 0, 0, "--target", core::quoted(target),
-                            known.empty() ? "no valid Argo Rollout was found in the --spec paths"
-                                          : "no Rollout of that name is loaded (loaded: " + known + ")"});
+                            known.empty()
+                                ? "no valid Argo Rollout was found in the --spec paths"
+                                : "no Rollout of that name is loaded (loaded: " + known + ")"});
   }
   const ar::ArgoEngine engine(*rollout, specs.argoTemplates);
-  const std::string qualified = (rollout->namespace_.empty() ? "" : rollout->namespace_ + "/") + rollout->name;
+  const std::string qualified =
+      (rollout->namespace_.empty() ? "" : rollout->namespace_ + "/") + rollout->name;
   if (!input.scripts.empty()) {
     const core::Script& script = input.scripts.front();
     const ar::ArgoRun run = ar::runArgoScript(engine, script);
@@ -55,7 +59,8 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
       io.out << io::dumpJson(io::argoRunJson(run, rollout->name, seed));
     } else {
       printEvents(io.out, run.events, run.outcome,
-                  "Rollout " + qualified + " driven by Script " + script.name + " (seed " + std::to_string(seed) + ")");
+                  "Rollout " + qualified + " driven by Script " + script.name + " (seed " +
+                      std::to_string(seed) + ")");
     }
     return 0;
   }
@@ -77,7 +82,8 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     io::Json sj;
     sj["result"] = s.result;
     sj["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
-    sj["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
+    sj["timeToPromotion"] =
+        s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
     sj["canaryRequests"] = io::jnum(s.totals.canaryRequests);
     sj["canaryErrors"] = io::jnum(s.totals.canaryErrors);
     sj["excessErrors"] = io::jnum(s.totals.excessErrors);
@@ -87,12 +93,14 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     return 0;
   }
   printEvents(io.out, sim.run.events, sim.run.outcome,
-              "Rollout " + qualified + " in Scenario " + scen.name + " (" + scenarios::toString(scen.release) +
-                  " release, seed " + std::to_string(seed) + ")");
-  io.out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none") << ", promotion "
-         << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none") << ", canary requests "
-         << fmtT(s.totals.canaryRequests) << ", canary errors " << fmtT(s.totals.canaryErrors) << ", excess errors "
-         << std::setprecision(4) << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+              "Rollout " + qualified + " in Scenario " + scen.name + " (" +
+                  scenarios::toString(scen.release) + " release, seed " + std::to_string(seed) +
+                  ")");
+  io.out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
+         << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none")
+         << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
+         << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
+         << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
   return 0;
 }
 

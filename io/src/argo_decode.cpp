@@ -18,7 +18,9 @@ using core::Severity;
 
 namespace {
 
-bool argoKind(const Document& doc, const char* kind) { return doc.group() == "argoproj.io" && doc.kind == kind; }
+bool argoKind(const Document& doc, const char* kind) {
+  return doc.group() == "argoproj.io" && doc.kind == kind;
+}
 
 void checkApiVersion(const Document& doc, Decoder& d) {
   if (doc.apiVersion != "argoproj.io/v1alpha1") {
@@ -62,21 +64,25 @@ void metadata(const Document& doc, Decoder& d, std::string& name, std::string& n
 }
 
 // x-kubernetes-int-or-string
-ar::IntOrString intOrString(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
+ar::IntOrString intOrString(Decoder& d, const YAML::Node& map, const char* key,
+                            const std::string& path) {
   const YAML::Node n = Decoder::child(map, key);
   if (!n.IsDefined() || n.IsNull()) return {};
   if (n.IsScalar()) {
     const auto k = scalarKind(n);
     if (k == ScalarKind::kString) return ar::IntOrString::ofString(n.Scalar());
     if (k == ScalarKind::kInt) {
-      if (auto v = parseNumber(n.Scalar())) return ar::IntOrString::ofInt(static_cast<long long>(*v));
+      if (auto v = parseNumber(n.Scalar()))
+        return ar::IntOrString::ofInt(static_cast<long long>(*v));
     }
   }
-  d.error(n, path, Decoder::shown(n), std::string("must be an integer or a string, not ") + typeName(n));
+  d.error(n, path, Decoder::shown(n),
+          std::string("must be an integer or a string, not ") + typeName(n));
   return {};
 }
 
-std::optional<int> int32(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
+std::optional<int> int32(Decoder& d, const YAML::Node& map, const char* key,
+                         const std::string& path) {
   if (auto v = d.integer(map, key, path)) {
     if (*v > 2147483647LL || *v < -2147483648LL) {
       d.error(Decoder::child(map, key), path, std::to_string(*v), "out of range for int32");
@@ -102,20 +108,24 @@ void collectStrings(const YAML::Node& n, std::vector<std::string>& out) {
   }
 }
 
-void flatten(const YAML::Node& n, const std::string& prefix, std::map<std::string, std::string>& out) {
+void flatten(const YAML::Node& n, const std::string& prefix,
+             std::map<std::string, std::string>& out) {
   if (!n.IsDefined() || n.IsNull()) return;
   if (n.IsScalar()) {
     out[prefix] = n.Scalar();
   } else if (n.IsSequence()) {
-    for (std::size_t i = 0; i < n.size(); ++i) flatten(n[i], prefix + (prefix.empty() ? "" : ".") + std::to_string(i), out);
+    for (std::size_t i = 0; i < n.size(); ++i)
+      flatten(n[i], prefix + (prefix.empty() ? "" : ".") + std::to_string(i), out);
   } else if (n.IsMap()) {
     for (auto it = n.begin(); it != n.end(); ++it) {
-      if (it->first.IsScalar()) flatten(it->second, prefix + (prefix.empty() ? "" : ".") + it->first.Scalar(), out);
+      if (it->first.IsScalar())
+        flatten(it->second, prefix + (prefix.empty() ? "" : ".") + it->first.Scalar(), out);
     }
   }
 }
 
-void templateRefs(Decoder& d, const YAML::Node& parent, const std::string& path, std::vector<ar::TemplateRef>& out) {
+void templateRefs(Decoder& d, const YAML::Node& parent, const std::string& path,
+                  std::vector<ar::TemplateRef>& out) {
   const YAML::Node list = d.array(parent, "templates", path);
   if (!list.IsDefined()) return;
   for (std::size_t i = 0; i < list.size(); ++i) {
@@ -125,8 +135,10 @@ void templateRefs(Decoder& d, const YAML::Node& parent, const std::string& path,
     ar::TemplateRef r;
     r.loc = {d.document().file, d.line(list[i])};
     if (auto v = d.str(list[i], "templateName", pathJoin(p, "templateName"))) r.templateName = *v;
-    if (auto v = d.boolean(list[i], "clusterScope", pathJoin(p, "clusterScope"))) r.clusterScope = *v;
-    if (r.templateName.empty()) d.error(list[i], pathJoin(p, "templateName"), "", "required field is missing");
+    if (auto v = d.boolean(list[i], "clusterScope", pathJoin(p, "clusterScope")))
+      r.clusterScope = *v;
+    if (r.templateName.empty())
+      d.error(list[i], pathJoin(p, "templateName"), "", "required field is missing");
     out.push_back(std::move(r));
   }
 }
@@ -157,7 +169,8 @@ void args(Decoder& d, const YAML::Node& parent, const std::string& path, bool te
       if (sk.IsDefined()) {
         d.checkFields(sk, pathJoin(vp, "secretKeyRef"), {"name", "key"});
         a.valueFrom.kind = ar::ArgValueFrom::Kind::kSecretKeyRef;
-        for (const char* k : {"name", "key"}) d.require(sk, k, pathJoin(pathJoin(vp, "secretKeyRef"), k));
+        for (const char* k : {"name", "key"})
+          d.require(sk, k, pathJoin(pathJoin(vp, "secretKeyRef"), k));
         a.valueFrom.secretName = d.str(sk, "name", pathJoin(vp, "secretKeyRef.name")).value_or("");
         a.valueFrom.secretKey = d.str(sk, "key", pathJoin(vp, "secretKeyRef.key")).value_or("");
       }
@@ -166,13 +179,14 @@ void args(Decoder& d, const YAML::Node& parent, const std::string& path, bool te
         d.checkFields(fr, pathJoin(vp, "fieldRef"), {"fieldPath"});
         a.valueFrom.kind = ar::ArgValueFrom::Kind::kFieldRef;
         if (d.require(fr, "fieldPath", pathJoin(vp, "fieldRef.fieldPath"))) {
-          a.valueFrom.fieldPath = d.str(fr, "fieldPath", pathJoin(vp, "fieldRef.fieldPath")).value_or("");
+          a.valueFrom.fieldPath =
+              d.str(fr, "fieldPath", pathJoin(vp, "fieldRef.fieldPath")).value_or("");
         }
       }
       if (auto v = d.str(vf, "podTemplateHashValue", pathJoin(vp, "podTemplateHashValue"))) {
         if (*v != "Latest" && *v != "Stable") {
-          d.error(Decoder::child(vf, "podTemplateHashValue"), pathJoin(vp, "podTemplateHashValue"), core::quoted(*v),
-                  "must be one of Latest, Stable");
+          d.error(Decoder::child(vf, "podTemplateHashValue"), pathJoin(vp, "podTemplateHashValue"),
+                  core::quoted(*v), "must be one of Latest, Stable");
         }
         a.valueFrom.kind = ar::ArgValueFrom::Kind::kPodTemplateHashValue;
         a.valueFrom.podTemplateHashValue = *v;
@@ -195,7 +209,8 @@ void dryRunAndRetention(Decoder& d, const YAML::Node& parent, const std::string&
       }
     }
   }
-  const YAML::Node rl = d.array(parent, "measurementRetention", pathJoin(path, "measurementRetention"));
+  const YAML::Node rl =
+      d.array(parent, "measurementRetention", pathJoin(path, "measurementRetention"));
   if (rl.IsDefined()) {
     for (std::size_t i = 0; i < rl.size(); ++i) {
       const std::string p = pathIndex(pathJoin(path, "measurementRetention"), i);
@@ -215,11 +230,13 @@ void rolloutAnalysis(Decoder& d, const YAML::Node& n, const std::string& path, b
                      ar::RolloutAnalysis& a) {
   a.loc = {d.document().file, d.line(n)};
   if (background) {
-    d.checkFields(n, path, {"templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata",
-                            "startingStep"});
+    d.checkFields(n, path,
+                  {"templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata",
+                   "startingStep"});
     a.startingStep = int32(d, n, "startingStep", pathJoin(path, "startingStep"));
   } else {
-    d.checkFields(n, path, {"templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata"});
+    d.checkFields(n, path,
+                  {"templates", "args", "dryRun", "measurementRetention", "analysisRunMetadata"});
   }
   templateRefs(d, n, pathJoin(path, "templates"), a.templates);
   args(d, n, pathJoin(path, "args"), false, a.args);
@@ -230,8 +247,9 @@ void decodeStep(Decoder& d, const YAML::Node& n, const std::string& path, ar::Ca
   using K = ar::CanaryStep::Kind;
   s.loc = {d.document().file, d.line(n)};
   if (!d.expectMap(n, path)) return;
-  d.checkFields(n, path, {"setWeight", "pause", "analysis", "experiment", "setCanaryScale", "setHeaderRoute",
-                          "setMirrorRoute", "plugin"});
+  d.checkFields(n, path,
+                {"setWeight", "pause", "analysis", "experiment", "setCanaryScale", "setHeaderRoute",
+                 "setMirrorRoute", "plugin"});
   auto present = [&](const char* k) {
     const YAML::Node c = Decoder::child(n, k);
     return c.IsDefined() && !c.IsNull();
@@ -267,7 +285,8 @@ void decodeStep(Decoder& d, const YAML::Node& n, const std::string& path, ar::Ca
       d.checkFields(c, p, {"replicas", "weight", "matchTrafficWeight"});
       s.setCanaryScale.replicas = int32(d, c, "replicas", pathJoin(p, "replicas"));
       s.setCanaryScale.weight = int32(d, c, "weight", pathJoin(p, "weight"));
-      s.setCanaryScale.matchTrafficWeight = d.boolean(c, "matchTrafficWeight", pathJoin(p, "matchTrafficWeight")).value_or(false);
+      s.setCanaryScale.matchTrafficWeight =
+          d.boolean(c, "matchTrafficWeight", pathJoin(p, "matchTrafficWeight")).value_or(false);
     }
   }
   if (present("setWeight")) {
@@ -301,23 +320,29 @@ void decodeStep(Decoder& d, const YAML::Node& n, const std::string& path, ar::Ca
   if (present("plugin")) {
     s.kinds.push_back(K::kPlugin);
     const YAML::Node pl = d.object(n, "plugin", pathJoin(path, "plugin"));
-    if (pl.IsDefined()) s.pluginName = d.str(pl, "name", pathJoin(path, "plugin.name")).value_or("");
+    if (pl.IsDefined())
+      s.pluginName = d.str(pl, "name", pathJoin(path, "plugin.name")).value_or("");
   }
 }
 
 void decodeCanary(Decoder& d, const YAML::Node& c, ar::RolloutSpec& r) {
   const std::string path = "spec.strategy.canary";
   ar::CanaryStrategy cs;
-  d.checkFields(c, path,
-                {"abortScaleDownDelaySeconds", "analysis", "antiAffinity", "canaryMetadata", "canaryService",
-                 "dynamicStableScale", "maxSurge", "maxUnavailable", "minPodsPerReplicaSet", "pingPong",
-                 "replicaProgressThreshold", "scaleDownDelayRevisionLimit", "scaleDownDelaySeconds",
-                 "stableMetadata", "stableService", "steps", "trafficRouting"});
-  cs.abortScaleDownDelaySeconds = int32(d, c, "abortScaleDownDelaySeconds", pathJoin(path, "abortScaleDownDelaySeconds"));
-  cs.scaleDownDelaySeconds = int32(d, c, "scaleDownDelaySeconds", pathJoin(path, "scaleDownDelaySeconds"));
+  d.checkFields(
+      c, path,
+      {"abortScaleDownDelaySeconds", "analysis", "antiAffinity", "canaryMetadata", "canaryService",
+       "dynamicStableScale", "maxSurge", "maxUnavailable", "minPodsPerReplicaSet", "pingPong",
+       "replicaProgressThreshold", "scaleDownDelayRevisionLimit", "scaleDownDelaySeconds",
+       "stableMetadata", "stableService", "steps", "trafficRouting"});
+  cs.abortScaleDownDelaySeconds =
+      int32(d, c, "abortScaleDownDelaySeconds", pathJoin(path, "abortScaleDownDelaySeconds"));
+  cs.scaleDownDelaySeconds =
+      int32(d, c, "scaleDownDelaySeconds", pathJoin(path, "scaleDownDelaySeconds"));
   int32(d, c, "scaleDownDelayRevisionLimit", pathJoin(path, "scaleDownDelayRevisionLimit"));
-  cs.minPodsPerReplicaSet = int32(d, c, "minPodsPerReplicaSet", pathJoin(path, "minPodsPerReplicaSet"));
-  cs.dynamicStableScale = d.boolean(c, "dynamicStableScale", pathJoin(path, "dynamicStableScale")).value_or(false);
+  cs.minPodsPerReplicaSet =
+      int32(d, c, "minPodsPerReplicaSet", pathJoin(path, "minPodsPerReplicaSet"));
+  cs.dynamicStableScale =
+      d.boolean(c, "dynamicStableScale", pathJoin(path, "dynamicStableScale")).value_or(false);
   cs.canaryService = d.str(c, "canaryService", pathJoin(path, "canaryService")).value_or("");
   cs.stableService = d.str(c, "stableService", pathJoin(path, "stableService")).value_or("");
   cs.maxSurge = intOrString(d, c, "maxSurge", pathJoin(path, "maxSurge"));
@@ -326,9 +351,11 @@ void decodeCanary(Decoder& d, const YAML::Node& c, ar::RolloutSpec& r) {
   if (tr.IsDefined()) {
     const std::string tp = pathJoin(path, "trafficRouting");
     cs.trafficRouting = true;
-    d.checkFields(tr, tp, {"alb", "ambassador", "apisix", "appMesh", "istio", "managedRoutes", "maxTrafficWeight",
-                           "nginx", "plugins", "smi", "traefik"});
-    for (const char* k : {"istio", "nginx", "alb", "smi", "ambassador", "apisix", "appMesh", "traefik", "plugins"}) {
+    d.checkFields(tr, tp,
+                  {"alb", "ambassador", "apisix", "appMesh", "istio", "managedRoutes",
+                   "maxTrafficWeight", "nginx", "plugins", "smi", "traefik"});
+    for (const char* k : {"istio", "nginx", "alb", "smi", "ambassador", "apisix", "appMesh",
+                          "traefik", "plugins"}) {
       if (Decoder::child(tr, k).IsDefined()) {
         cs.router += (cs.router.empty() ? "" : "+") + std::string(k);
       }
@@ -339,10 +366,11 @@ void decodeCanary(Decoder& d, const YAML::Node& c, ar::RolloutSpec& r) {
     const bool pingPong = Decoder::child(c, "pingPong").IsDefined();
     const YAML::Node istio = Decoder::child(tr, "istio");
     auto has = [&](const char* k) { return Decoder::child(tr, k).IsDefined(); };
-    cs.requiresServices = (has("alb") && !pingPong) ||
-                          (istio.IsDefined() && !Decoder::child(istio, "destinationRule").IsDefined() && !pingPong) ||
-                          has("smi") || has("apisix") || has("ambassador") || has("nginx") || has("appMesh") ||
-                          has("traefik");
+    cs.requiresServices =
+        (has("alb") && !pingPong) ||
+        (istio.IsDefined() && !Decoder::child(istio, "destinationRule").IsDefined() && !pingPong) ||
+        has("smi") || has("apisix") || has("ambassador") || has("nginx") || has("appMesh") ||
+        has("traefik");
     const YAML::Node mr = d.array(tr, "managedRoutes", pathJoin(tp, "managedRoutes"));
     if (mr.IsDefined()) {
       for (std::size_t i = 0; i < mr.size(); ++i) {
@@ -373,20 +401,26 @@ void decodeCanary(Decoder& d, const YAML::Node& c, ar::RolloutSpec& r) {
 void decodeBlueGreen(Decoder& d, const YAML::Node& b, ar::RolloutSpec& r) {
   const std::string path = "spec.strategy.blueGreen";
   ar::BlueGreenStrategy bg;
-  d.checkFields(b, path,
-                {"abortScaleDownDelaySeconds", "activeMetadata", "activeService", "antiAffinity",
-                 "autoPromotionEnabled", "autoPromotionSeconds", "maxUnavailable", "postPromotionAnalysis",
-                 "prePromotionAnalysis", "previewMetadata", "previewReplicaCount", "previewService",
-                 "scaleDownDelayRevisionLimit", "scaleDownDelaySeconds"});
+  d.checkFields(
+      b, path,
+      {"abortScaleDownDelaySeconds", "activeMetadata", "activeService", "antiAffinity",
+       "autoPromotionEnabled", "autoPromotionSeconds", "maxUnavailable", "postPromotionAnalysis",
+       "prePromotionAnalysis", "previewMetadata", "previewReplicaCount", "previewService",
+       "scaleDownDelayRevisionLimit", "scaleDownDelaySeconds"});
   if (d.require(b, "activeService", pathJoin(path, "activeService"))) {
     bg.activeService = d.str(b, "activeService", pathJoin(path, "activeService")).value_or("");
   }
   bg.previewService = d.str(b, "previewService", pathJoin(path, "previewService")).value_or("");
-  bg.previewReplicaCount = int32(d, b, "previewReplicaCount", pathJoin(path, "previewReplicaCount"));
-  bg.autoPromotionEnabled = d.boolean(b, "autoPromotionEnabled", pathJoin(path, "autoPromotionEnabled"));
-  bg.autoPromotionSeconds = int32(d, b, "autoPromotionSeconds", pathJoin(path, "autoPromotionSeconds")).value_or(0);
-  bg.scaleDownDelaySeconds = int32(d, b, "scaleDownDelaySeconds", pathJoin(path, "scaleDownDelaySeconds"));
-  bg.abortScaleDownDelaySeconds = int32(d, b, "abortScaleDownDelaySeconds", pathJoin(path, "abortScaleDownDelaySeconds"));
+  bg.previewReplicaCount =
+      int32(d, b, "previewReplicaCount", pathJoin(path, "previewReplicaCount"));
+  bg.autoPromotionEnabled =
+      d.boolean(b, "autoPromotionEnabled", pathJoin(path, "autoPromotionEnabled"));
+  bg.autoPromotionSeconds =
+      int32(d, b, "autoPromotionSeconds", pathJoin(path, "autoPromotionSeconds")).value_or(0);
+  bg.scaleDownDelaySeconds =
+      int32(d, b, "scaleDownDelaySeconds", pathJoin(path, "scaleDownDelaySeconds"));
+  bg.abortScaleDownDelaySeconds =
+      int32(d, b, "abortScaleDownDelaySeconds", pathJoin(path, "abortScaleDownDelaySeconds"));
   int32(d, b, "scaleDownDelayRevisionLimit", pathJoin(path, "scaleDownDelayRevisionLimit"));
   intOrString(d, b, "maxUnavailable", pathJoin(path, "maxUnavailable"));
   for (const char* k : {"prePromotionAnalysis", "postPromotionAnalysis"}) {
@@ -394,15 +428,17 @@ void decodeBlueGreen(Decoder& d, const YAML::Node& b, ar::RolloutSpec& r) {
     if (!a.IsDefined()) continue;
     ar::RolloutAnalysis ra;
     rolloutAnalysis(d, a, pathJoin(path, k), false, ra);
-    (std::string(k) == "prePromotionAnalysis" ? bg.prePromotionAnalysis : bg.postPromotionAnalysis) = std::move(ra);
+    (std::string(k) == "prePromotionAnalysis" ? bg.prePromotionAnalysis
+                                              : bg.postPromotionAnalysis) = std::move(ra);
   }
   r.blueGreen = std::move(bg);
 }
 
 // Conditions: compiled with the template's argument defaults substituted; an error points at
 // the column inside the expression.
-void checkCondition(Decoder& d, core::Diagnostics& diags, const YAML::Node& metric, const char* key, const std::string& path,
-                    const std::string& text, const std::map<std::string, std::string>& defaults) {
+void checkCondition(Decoder& d, core::Diagnostics& diags, const YAML::Node& metric, const char* key,
+                    const std::string& path, const std::string& text,
+                    const std::map<std::string, std::string>& defaults) {
   if (text.empty()) return;
   std::string resolved = text;
   if (text.find("{{") != std::string::npos) {
@@ -413,7 +449,12 @@ void checkCondition(Decoder& d, core::Diagnostics& diags, const YAML::Node& metr
     ar::compile(resolved);
   } catch (const ar::ExprException& e) {
     const YAML::Node n = Decoder::child(metric, key);
-    core::Diagnostic diag{Severity::kError, d.document().file, d.line(n), 0, path, core::quoted(text),
+    core::Diagnostic diag{Severity::kError,
+                          d.document().file,
+                          d.line(n),
+                          0,
+                          path,
+                          core::quoted(text),
                           "does not compile: " + e.error().toString() +
                               " (every measurement of this metric would be Error)"};
     if (e.error().line == 1 && resolved == text && n.IsDefined() && n.Mark().column >= 0) {
@@ -424,38 +465,54 @@ void checkCondition(Decoder& d, core::Diagnostics& diags, const YAML::Node& metr
   }
 }
 
-void decodeMetric(Decoder& d, core::Diagnostics& diags, const YAML::Node& n, const std::string& path,
-                  const std::map<std::string, std::string>& argDefaults, ar::Metric& m) {
+void decodeMetric(Decoder& d, core::Diagnostics& diags, const YAML::Node& n,
+                  const std::string& path, const std::map<std::string, std::string>& argDefaults,
+                  ar::Metric& m) {
   m.loc = {d.document().file, d.line(n)};
   if (!d.expectMap(n, path)) return;
-  d.checkFields(n, path, {"name", "interval", "initialDelay", "count", "failureLimit", "inconclusiveLimit",
-                          "consecutiveErrorLimit", "consecutiveSuccessLimit", "successCondition",
-                          "failureCondition", "provider"});
-  if (d.require(n, "name", pathJoin(path, "name"))) m.name = d.str(n, "name", pathJoin(path, "name")).value_or("");
+  d.checkFields(n, path,
+                {"name", "interval", "initialDelay", "count", "failureLimit", "inconclusiveLimit",
+                 "consecutiveErrorLimit", "consecutiveSuccessLimit", "successCondition",
+                 "failureCondition", "provider"});
+  if (d.require(n, "name", pathJoin(path, "name")))
+    m.name = d.str(n, "name", pathJoin(path, "name")).value_or("");
   m.interval = d.str(n, "interval", pathJoin(path, "interval")).value_or("");
   m.initialDelay = d.str(n, "initialDelay", pathJoin(path, "initialDelay")).value_or("");
   m.count = intOrString(d, n, "count", pathJoin(path, "count"));
   m.failureLimit = intOrString(d, n, "failureLimit", pathJoin(path, "failureLimit"));
   m.inconclusiveLimit = intOrString(d, n, "inconclusiveLimit", pathJoin(path, "inconclusiveLimit"));
-  m.consecutiveErrorLimit = intOrString(d, n, "consecutiveErrorLimit", pathJoin(path, "consecutiveErrorLimit"));
-  m.consecutiveSuccessLimit = intOrString(d, n, "consecutiveSuccessLimit", pathJoin(path, "consecutiveSuccessLimit"));
-  m.successCondition = d.str(n, "successCondition", pathJoin(path, "successCondition")).value_or("");
-  m.failureCondition = d.str(n, "failureCondition", pathJoin(path, "failureCondition")).value_or("");
-  checkCondition(d, diags, n, "successCondition", pathJoin(path, "successCondition"), m.successCondition, argDefaults);
-  checkCondition(d, diags, n, "failureCondition", pathJoin(path, "failureCondition"), m.failureCondition, argDefaults);
+  m.consecutiveErrorLimit =
+      intOrString(d, n, "consecutiveErrorLimit", pathJoin(path, "consecutiveErrorLimit"));
+  m.consecutiveSuccessLimit =
+      intOrString(d, n, "consecutiveSuccessLimit", pathJoin(path, "consecutiveSuccessLimit"));
+  m.successCondition =
+      d.str(n, "successCondition", pathJoin(path, "successCondition")).value_or("");
+  m.failureCondition =
+      d.str(n, "failureCondition", pathJoin(path, "failureCondition")).value_or("");
+  checkCondition(d, diags, n, "successCondition", pathJoin(path, "successCondition"),
+                 m.successCondition, argDefaults);
+  checkCondition(d, diags, n, "failureCondition", pathJoin(path, "failureCondition"),
+                 m.failureCondition, argDefaults);
   const std::string pp = pathJoin(path, "provider");
   if (!d.require(n, "provider", pp)) return;
   const YAML::Node p = d.object(n, "provider", pp);
   if (!p.IsDefined()) return;
-  d.checkFields(p, pp, {"cloudWatch", "datadog", "graphite", "influxdb", "job", "kayenta", "newRelic", "plugin",
-                        "prometheus", "skywalking", "wavefront", "web"});
+  d.checkFields(p, pp,
+                {"cloudWatch", "datadog", "graphite", "influxdb", "job", "kayenta", "newRelic",
+                 "plugin", "prometheus", "skywalking", "wavefront", "web"});
   static const std::vector<std::pair<const char*, ar::ProviderKind>> kinds = {
-      {"prometheus", ar::ProviderKind::kPrometheus}, {"web", ar::ProviderKind::kWeb},
-      {"job", ar::ProviderKind::kJob},               {"kayenta", ar::ProviderKind::kKayenta},
-      {"datadog", ar::ProviderKind::kDatadog},       {"newRelic", ar::ProviderKind::kNewRelic},
-      {"wavefront", ar::ProviderKind::kWavefront},   {"cloudWatch", ar::ProviderKind::kCloudWatch},
-      {"graphite", ar::ProviderKind::kGraphite},     {"influxdb", ar::ProviderKind::kInfluxdb},
-      {"skywalking", ar::ProviderKind::kSkyWalking}, {"plugin", ar::ProviderKind::kPlugin}};
+      {"prometheus", ar::ProviderKind::kPrometheus},
+      {"web", ar::ProviderKind::kWeb},
+      {"job", ar::ProviderKind::kJob},
+      {"kayenta", ar::ProviderKind::kKayenta},
+      {"datadog", ar::ProviderKind::kDatadog},
+      {"newRelic", ar::ProviderKind::kNewRelic},
+      {"wavefront", ar::ProviderKind::kWavefront},
+      {"cloudWatch", ar::ProviderKind::kCloudWatch},
+      {"graphite", ar::ProviderKind::kGraphite},
+      {"influxdb", ar::ProviderKind::kInfluxdb},
+      {"skywalking", ar::ProviderKind::kSkyWalking},
+      {"plugin", ar::ProviderKind::kPlugin}};
   for (const auto& [key, kind] : kinds) {
     const YAML::Node c = Decoder::child(p, key);
     if (!c.IsDefined() || c.IsNull()) continue;
@@ -469,7 +526,9 @@ void decodeMetric(Decoder& d, core::Diagnostics& diags, const YAML::Node& n, con
     if (!d.expectMap(c, cp)) continue;
     switch (kind) {
       case ar::ProviderKind::kPrometheus:
-        d.checkFields(c, cp, {"address", "authentication", "headers", "insecure", "query", "rangeQuery", "timeout"});
+        d.checkFields(
+            c, cp,
+            {"address", "authentication", "headers", "insecure", "query", "rangeQuery", "timeout"});
         m.prometheusAddress = d.str(c, "address", pathJoin(cp, "address")).value_or("");
         m.prometheusQuery = d.str(c, "query", pathJoin(cp, "query")).value_or("");
         d.integer(c, "timeout", pathJoin(cp, "timeout"));
@@ -478,18 +537,22 @@ void decodeMetric(Decoder& d, core::Diagnostics& diags, const YAML::Node& n, con
         collectStrings(Decoder::child(c, "rangeQuery"), m.providerStrings);
         break;
       case ar::ProviderKind::kWeb: {
-        d.checkFields(c, cp, {"authentication", "body", "headers", "insecure", "jsonBody", "jsonPath", "method",
-                              "timeoutSeconds", "url"});
-        if (d.require(c, "url", pathJoin(cp, "url"))) m.web.url = d.str(c, "url", pathJoin(cp, "url")).value_or("");
+        d.checkFields(c, cp,
+                      {"authentication", "body", "headers", "insecure", "jsonBody", "jsonPath",
+                       "method", "timeoutSeconds", "url"});
+        if (d.require(c, "url", pathJoin(cp, "url")))
+          m.web.url = d.str(c, "url", pathJoin(cp, "url")).value_or("");
         m.web.jsonPath = d.str(c, "jsonPath", pathJoin(cp, "jsonPath")).value_or("");
         m.web.body = d.str(c, "body", pathJoin(cp, "body")).value_or("");
         if (auto v = d.str(c, "method", pathJoin(cp, "method"))) {
           if (*v != "GET" && *v != "POST" && *v != "PUT") {
-            d.error(Decoder::child(c, "method"), pathJoin(cp, "method"), core::quoted(*v), "must be one of GET, POST, PUT");
+            d.error(Decoder::child(c, "method"), pathJoin(cp, "method"), core::quoted(*v),
+                    "must be one of GET, POST, PUT");
           }
           m.web.method = *v;
         }
-        m.web.timeoutSeconds = d.integer(c, "timeoutSeconds", pathJoin(cp, "timeoutSeconds")).value_or(0);
+        m.web.timeoutSeconds =
+            d.integer(c, "timeoutSeconds", pathJoin(cp, "timeoutSeconds")).value_or(0);
         d.boolean(c, "insecure", pathJoin(cp, "insecure"));
         const YAML::Node jb = Decoder::child(c, "jsonBody");
         m.web.hasJsonBody = jb.IsDefined() && !jb.IsNull();
@@ -517,32 +580,41 @@ void decodeMetric(Decoder& d, core::Diagnostics& diags, const YAML::Node& n, con
           stringMap(d, md, "annotations", pathJoin(cp, "metadata.annotations"), nullptr);
         }
         const YAML::Node js = d.object(c, "spec", pathJoin(cp, "spec"));
-        const YAML::Node tpl = js.IsDefined() ? d.object(js, "template", pathJoin(cp, "spec.template")) : YAML::Node();
+        const YAML::Node tpl =
+            js.IsDefined() ? d.object(js, "template", pathJoin(cp, "spec.template")) : YAML::Node();
         if (tpl.IsDefined()) {
           const YAML::Node tmd = d.object(tpl, "metadata", pathJoin(cp, "spec.template.metadata"));
           if (tmd.IsDefined()) {
             stringMap(d, tmd, "labels", pathJoin(cp, "spec.template.metadata.labels"), nullptr);
-            stringMap(d, tmd, "annotations", pathJoin(cp, "spec.template.metadata.annotations"), nullptr);
+            stringMap(d, tmd, "annotations", pathJoin(cp, "spec.template.metadata.annotations"),
+                      nullptr);
           }
         }
         collectStrings(c, m.providerStrings);
         break;
       }
       case ar::ProviderKind::kKayenta: {
-        d.checkFields(c, cp, {"address", "application", "canaryConfigName", "configurationAccountName", "lookback",
-                              "metricsAccountName", "scopes", "storageAccountName", "threshold"});
-        for (const char* k : {"address", "application", "canaryConfigName", "configurationAccountName",
-                              "metricsAccountName", "scopes", "storageAccountName", "threshold"}) {
+        d.checkFields(
+            c, cp,
+            {"address", "application", "canaryConfigName", "configurationAccountName", "lookback",
+             "metricsAccountName", "scopes", "storageAccountName", "threshold"});
+        for (const char* k :
+             {"address", "application", "canaryConfigName", "configurationAccountName",
+              "metricsAccountName", "scopes", "storageAccountName", "threshold"}) {
           d.require(c, k, pathJoin(cp, k));
         }
         auto& k = m.kayenta;
         k.address = d.str(c, "address", pathJoin(cp, "address")).value_or("");
         k.application = d.str(c, "application", pathJoin(cp, "application")).value_or("");
-        k.canaryConfigName = d.str(c, "canaryConfigName", pathJoin(cp, "canaryConfigName")).value_or("");
+        k.canaryConfigName =
+            d.str(c, "canaryConfigName", pathJoin(cp, "canaryConfigName")).value_or("");
         k.configurationAccountName =
-            d.str(c, "configurationAccountName", pathJoin(cp, "configurationAccountName")).value_or("");
-        k.metricsAccountName = d.str(c, "metricsAccountName", pathJoin(cp, "metricsAccountName")).value_or("");
-        k.storageAccountName = d.str(c, "storageAccountName", pathJoin(cp, "storageAccountName")).value_or("");
+            d.str(c, "configurationAccountName", pathJoin(cp, "configurationAccountName"))
+                .value_or("");
+        k.metricsAccountName =
+            d.str(c, "metricsAccountName", pathJoin(cp, "metricsAccountName")).value_or("");
+        k.storageAccountName =
+            d.str(c, "storageAccountName", pathJoin(cp, "storageAccountName")).value_or("");
         k.lookback = d.boolean(c, "lookback", pathJoin(cp, "lookback")).value_or(false);
         const YAML::Node th = d.object(c, "threshold", pathJoin(cp, "threshold"));
         if (th.IsDefined()) {
@@ -568,7 +640,8 @@ void decodeMetric(Decoder& d, core::Diagnostics& diags, const YAML::Node& n, con
                 continue;
               }
               d.checkFields(w, wp, {"end", "region", "scope", "start", "step"});
-              ar::KayentaScopeDetail& det = std::string(which) == "controlScope" ? s.controlScope : s.experimentScope;
+              ar::KayentaScopeDetail& det =
+                  std::string(which) == "controlScope" ? s.controlScope : s.experimentScope;
               det.scope = d.str(w, "scope", pathJoin(wp, "scope")).value_or("");
               det.region = d.str(w, "region", pathJoin(wp, "region")).value_or("");
               det.step = d.integer(w, "step", pathJoin(wp, "step")).value_or(0);
@@ -591,7 +664,9 @@ void decodeMetric(Decoder& d, core::Diagnostics& diags, const YAML::Node& n, con
 
 bool isArgoRollout(const Document& doc) { return argoKind(doc, "Rollout"); }
 bool isArgoAnalysisTemplate(const Document& doc) { return argoKind(doc, "AnalysisTemplate"); }
-bool isArgoClusterAnalysisTemplate(const Document& doc) { return argoKind(doc, "ClusterAnalysisTemplate"); }
+bool isArgoClusterAnalysisTemplate(const Document& doc) {
+  return argoKind(doc, "ClusterAnalysisTemplate");
+}
 
 bool decodeRollout(const Document& doc, core::Diagnostics& diags, ar::RolloutSpec& r) {
   const int before = diags.errors();
@@ -607,12 +682,14 @@ bool decodeRollout(const Document& doc, core::Diagnostics& diags, ar::RolloutSpe
     return false;
   }
   d.checkFields(spec, "spec",
-                {"analysis", "minReadySeconds", "paused", "progressDeadlineAbort", "progressDeadlineSeconds",
-                 "replicas", "restartAt", "revisionHistoryLimit", "rollbackWindow", "selector", "strategy",
-                 "template", "workloadRef"});
+                {"analysis", "minReadySeconds", "paused", "progressDeadlineAbort",
+                 "progressDeadlineSeconds", "replicas", "restartAt", "revisionHistoryLimit",
+                 "rollbackWindow", "selector", "strategy", "template", "workloadRef"});
   r.replicas = int32(d, spec, "replicas", "spec.replicas");
-  r.progressDeadlineSeconds = int32(d, spec, "progressDeadlineSeconds", "spec.progressDeadlineSeconds");
-  r.progressDeadlineAbort = d.boolean(spec, "progressDeadlineAbort", "spec.progressDeadlineAbort").value_or(false);
+  r.progressDeadlineSeconds =
+      int32(d, spec, "progressDeadlineSeconds", "spec.progressDeadlineSeconds");
+  r.progressDeadlineAbort =
+      d.boolean(spec, "progressDeadlineAbort", "spec.progressDeadlineAbort").value_or(false);
   r.paused = d.boolean(spec, "paused", "spec.paused").value_or(false);
   int32(d, spec, "minReadySeconds", "spec.minReadySeconds");
   int32(d, spec, "revisionHistoryLimit", "spec.revisionHistoryLimit");
@@ -672,7 +749,8 @@ bool decodeAnalysisTemplate(const Document& doc, core::Diagnostics& diags, bool 
     for (std::size_t i = 0; i < t.metrics.size(); ++i) {
       ar::Metric rm;
       if (auto e = ar::resolveMetric(t.metrics[i], placeholder, &rm)) {
-        diags.add({Severity::kError, doc.file, t.metrics[i].loc.line, 0, pathIndex("spec.metrics", i), "",
+        diags.add({Severity::kError, doc.file, t.metrics[i].loc.line, 0,
+                   pathIndex("spec.metrics", i), "",
                    *e + " (the AnalysisRun goes Error: \"Unable to resolve metric arguments\")"});
         return false;
       }
@@ -683,35 +761,44 @@ bool decodeAnalysisTemplate(const Document& doc, core::Diagnostics& diags, bool 
       std::size_t idx = 0;
       if (e->rfind("metrics[", 0) == 0) idx = static_cast<std::size_t>(std::atoi(e->c_str() + 8));
       const int line = idx < t.metrics.size() ? t.metrics[idx].loc.line : doc.line;
-      diags.add({Severity::kError, doc.file, line, 0, "spec." + e->substr(0, e->find(':')), "",
-                 e->substr(e->find(':') + 2) + " (ValidateMetric: the controller rejects the analysis)"});
+      diags.add(
+          {Severity::kError, doc.file, line, 0, "spec." + e->substr(0, e->find(':')), "",
+           e->substr(e->find(':') + 2) + " (ValidateMetric: the controller rejects the analysis)"});
     }
   }
   return diags.errors() == before;
 }
 
-bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalog, core::Diagnostics& diags) {
+bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalog,
+                     core::Diagnostics& diags) {
   const int before = diags.errors();
-  auto err = [&](int line, const std::string& field, const std::string& value, const std::string& rule) {
+  auto err = [&](int line, const std::string& field, const std::string& value,
+                 const std::string& rule) {
     diags.add({Severity::kError, r.loc.file, line ? line : r.loc.line, 0, field, value, rule});
   };
-  auto warn = [&](int line, const std::string& field, const std::string& value, const std::string& rule) {
+  auto warn = [&](int line, const std::string& field, const std::string& value,
+                  const std::string& rule) {
     diags.add({Severity::kWarning, r.loc.file, line ? line : r.loc.line, 0, field, value, rule});
   };
   // validation.go ValidateRolloutStrategy
   if (!r.canary && !r.blueGreen) {
-    err(0, "spec.strategy", "", "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'");
+    err(0, "spec.strategy", "",
+        "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'");
     return false;
   }
   if (r.canary && r.blueGreen) {
-    err(0, "spec.strategy", "blueGreen: true canary: true", "Multiple Strategies can not be listed");
+    err(0, "spec.strategy", "blueGreen: true canary: true",
+        "Multiple Strategies can not be listed");
     return false;
   }
-  if (r.replicas && *r.replicas < 0) err(0, "spec.replicas", std::to_string(*r.replicas), "must be greater than or equal to 0");
+  if (r.replicas && *r.replicas < 0)
+    err(0, "spec.replicas", std::to_string(*r.replicas), "must be greater than or equal to 0");
   if (r.progressDeadline() < 0) {
-    err(0, "spec.progressDeadlineSeconds", std::to_string(r.progressDeadline()), "must be greater than or equal to 0");
+    err(0, "spec.progressDeadlineSeconds", std::to_string(r.progressDeadline()),
+        "must be greater than or equal to 0");
   }
-  auto checkAnalysis = [&](const ar::RolloutAnalysis& a, const std::string& field, bool background) {
+  auto checkAnalysis = [&](const ar::RolloutAnalysis& a, const std::string& field,
+                           bool background) {
     std::vector<const ar::AnalysisTemplateSpec*> templates;
     if (auto e = ar::collectTemplates(a.templates, r.namespace_, catalog, &templates)) {
       err(a.loc.line, field + ".templates", "", *e);
@@ -719,11 +806,14 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
     }
     std::vector<ar::Argument> rolloutArgs;
     if (auto e = ar::resolveRolloutArgs(a.args, r, &rolloutArgs)) {
-      err(a.loc.line, field + ".args", "", "Analyses arguments must refer to valid object metadata supported by downwardAPI (" + *e + ")");
+      err(a.loc.line, field + ".args", "",
+          "Analyses arguments must refer to valid object metadata supported by downwardAPI (" + *e +
+              ")");
       return;
     }
     ar::AnalysisRunSpec run;
-    if (auto e = ar::buildAnalysisRun(templates, rolloutArgs, a.dryRun, a.measurementRetention, &run)) {
+    if (auto e =
+            ar::buildAnalysisRun(templates, rolloutArgs, a.dryRun, a.measurementRetention, &run)) {
       err(a.loc.line, field, "", *e);
       return;
     }
@@ -733,7 +823,8 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
         for (const auto& m : t->metrics) {
           std::vector<ar::Argument> placeholder = t->args;
           for (auto& x : placeholder) {
-            if (!x.value && x.valueFrom.kind == ar::ArgValueFrom::Kind::kNone) x.value = "dummy-value";
+            if (!x.value && x.valueFrom.kind == ar::ArgValueFrom::Kind::kNone)
+              x.value = "dummy-value";
           }
           ar::Metric rm;
           if (ar::resolveMetric(m, placeholder, &rm)) continue;
@@ -748,7 +839,9 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
           if (x.value || x.valueFrom.kind != ar::ArgValueFrom::Kind::kNone) continue;
           bool found = false;
           for (const auto& y : a.args) found = found || y.name == x.name;
-          if (!found) err(a.loc.line, field, t->name, "missing analysis arguments in rollout spec: " + x.name);
+          if (!found)
+            err(a.loc.line, field, t->name,
+                "missing analysis arguments in rollout spec: " + x.name);
         }
       }
     }
@@ -757,7 +850,8 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
     for (const auto& m : run.metrics) {
       ar::Metric rm;
       if (auto e = ar::resolveMetric(m, run.args, &rm)) {
-        warn(a.loc.line, field, "", "every AnalysisRun goes Error (Unable to resolve metric arguments: " + *e + ")");
+        warn(a.loc.line, field, "",
+             "every AnalysisRun goes Error (Unable to resolve metric arguments: " + *e + ")");
         return;
       }
       resolved.push_back(std::move(rm));
@@ -767,7 +861,10 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
     std::optional<std::string> e = ar::validateMetrics(resolved);
     if (!e) e = ar::dryRunMetrics(run.dryRun, resolved, &dry);
     if (!e) e = ar::retentionMetrics(run.measurementRetention, resolved, &ret);
-    if (e) warn(a.loc.line, field, "", "every AnalysisRun goes Error (Analysis spec invalid: " + *e + ") and aborts the rollout");
+    if (e)
+      warn(a.loc.line, field, "",
+           "every AnalysisRun goes Error (Analysis spec invalid: " + *e +
+               ") and aborts the rollout");
   };
   if (r.canary) {
     const auto& c = *r.canary;
@@ -781,19 +878,24 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
       return x.intValue();
     };
     if (pct(c.maxSurge, "25%") == 0 && pct(c.maxUnavailable, "25%") == 0) {
-      err(0, cp + ".maxSurge", c.maxSurge.text(), "MaxSurge and MaxUnavailable both can not be zero");
+      err(0, cp + ".maxSurge", c.maxSurge.text(),
+          "MaxSurge and MaxUnavailable both can not be zero");
     }
     if (!c.canaryService.empty() && c.canaryService == c.stableService) {
       err(0, cp + ".stableService", c.stableService,
-          "This rollout uses the same service for the stable and canary services, but two different services are required.");
+          "This rollout uses the same service for the stable and canary services, but two "
+          "different services are required.");
     }
-    if (c.trafficRouting && c.requiresServices && (c.stableService.empty() || c.canaryService.empty())) {
+    if (c.trafficRouting && c.requiresServices &&
+        (c.stableService.empty() || c.canaryService.empty())) {
       // validation.go requireCanaryStableServices
       if (c.stableService.empty()) {
-        err(0, cp + ".stableService", "", "Canary service and Stable service must to be set to use Traffic Routing");
+        err(0, cp + ".stableService", "",
+            "Canary service and Stable service must to be set to use Traffic Routing");
       }
       if (c.canaryService.empty()) {
-        err(0, cp + ".canaryService", "", "Canary service and Stable service must to be set to use Traffic Routing");
+        err(0, cp + ".canaryService", "",
+            "Canary service and Stable service must to be set to use Traffic Routing");
       }
     }
     if (!c.trafficRouting) {
@@ -802,11 +904,13 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
             "Canary scaleDownDelaySeconds can only be used with traffic routing");
       }
       if (c.dynamicStableScale) {
-        err(0, cp + ".dynamicStableScale", "true", "Canary dynamicStableScale can only be used with traffic routing");
+        err(0, cp + ".dynamicStableScale", "true",
+            "Canary dynamicStableScale can only be used with traffic routing");
       }
     } else {
       if (c.scaleDownDelaySeconds && c.dynamicStableScale) {
-        err(0, cp + ".dynamicStableScale", "true", "Canary dynamicStableScale cannot be used with scaleDownDelaySeconds");
+        err(0, cp + ".dynamicStableScale", "true",
+            "Canary dynamicStableScale cannot be used with scaleDownDelaySeconds");
       }
       if (c.maxTrafficWeight && c.router.find("nginx") == std::string::npos &&
           c.router.find("plugins") == std::string::npos) {
@@ -823,38 +927,51 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
       for (K k : {K::kSetWeight, K::kPause, K::kExperiment, K::kAnalysis}) main += s.has(k) ? 1 : 0;
       if (main > 1 || s.kinds.empty()) {
         err(s.loc.line, sp, "",
-            "Step must have one of the following set: experiment, setWeight, setCanaryScale, plugin or pause");
+            "Step must have one of the following set: experiment, setWeight, setCanaryScale, "
+            "plugin or pause");
       }
       if (s.setWeight && (*s.setWeight < 0 || *s.setWeight > r.maxTrafficWeight())) {
         err(s.loc.line, sp + ".setWeight", std::to_string(*s.setWeight),
             "SetWeight needs to be between 0 and " + std::to_string(r.maxTrafficWeight()));
       }
       if (s.hasPause && s.pauseSeconds && *s.pauseSeconds < 0) {
-        err(s.loc.line, sp + ".pause.duration", std::to_string(*s.pauseSeconds), "Duration needs to be greater than 0");
+        err(s.loc.line, sp + ".pause.duration", std::to_string(*s.pauseSeconds),
+            "Duration needs to be greater than 0");
       }
       if (s.has(K::kSetCanaryScale) && !c.trafficRouting) {
-        err(s.loc.line, cp + ".trafficRouting", "", "SetCanaryScale requires TrafficRouting to be set");
+        err(s.loc.line, cp + ".trafficRouting", "",
+            "SetCanaryScale requires TrafficRouting to be set");
       }
       if (s.has(K::kSetHeaderRoute) &&
-          (!c.trafficRouting || (c.router.find("istio") == std::string::npos && c.router.find("alb") == std::string::npos &&
-                                 c.router.find("apisix") == std::string::npos && c.router.find("plugins") == std::string::npos))) {
-        err(s.loc.line, sp + ".setHeaderRoute", "", "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix");
+          (!c.trafficRouting || (c.router.find("istio") == std::string::npos &&
+                                 c.router.find("alb") == std::string::npos &&
+                                 c.router.find("apisix") == std::string::npos &&
+                                 c.router.find("plugins") == std::string::npos))) {
+        err(s.loc.line, sp + ".setHeaderRoute", "",
+            "SetHeaderRoute requires TrafficRouting, supports Istio and ALB and Apisix");
       }
       if (s.has(K::kSetMirrorRoute) &&
-          (!c.trafficRouting || (c.router.find("istio") == std::string::npos && c.router.find("plugins") == std::string::npos))) {
-        err(s.loc.line, sp + ".setMirrorRoute", "", "SetMirrorRoute requires TrafficRouting, supports Istio and Plugins");
+          (!c.trafficRouting || (c.router.find("istio") == std::string::npos &&
+                                 c.router.find("plugins") == std::string::npos))) {
+        err(s.loc.line, sp + ".setMirrorRoute", "",
+            "SetMirrorRoute requires TrafficRouting, supports Istio and Plugins");
       }
       if (c.trafficRouting && (s.has(K::kSetHeaderRoute) || s.has(K::kSetMirrorRoute))) {
         if (c.managedRoutes.empty()) {
           err(s.loc.line, cp + ".trafficRouting.managedRoutes", "",
               "Rollout has missing field 'spec.strategy.canary.trafficRouting.managedRoutes'");
-        } else if (std::find(c.managedRoutes.begin(), c.managedRoutes.end(), s.routeName) == c.managedRoutes.end()) {
-          err(s.loc.line, sp + (s.has(K::kSetHeaderRoute) ? ".setHeaderRoute" : ".setMirrorRoute"), s.routeName,
-              "Steps define a route that does not exist in spec.strategy.canary.trafficRouting.managedRoutes");
+        } else if (std::find(c.managedRoutes.begin(), c.managedRoutes.end(), s.routeName) ==
+                   c.managedRoutes.end()) {
+          err(s.loc.line, sp + (s.has(K::kSetHeaderRoute) ? ".setHeaderRoute" : ".setMirrorRoute"),
+              s.routeName,
+              "Steps define a route that does not exist in "
+              "spec.strategy.canary.trafficRouting.managedRoutes");
         }
       }
       if (s.has(K::kAnalysis)) checkAnalysis(s.analysis, sp + ".analysis", false);
-      if (s.has(K::kExperiment)) warn(s.loc.line, sp + ".experiment", "", "experiment steps are not simulated by rolloutlab");
+      if (s.has(K::kExperiment))
+        warn(s.loc.line, sp + ".experiment", "",
+             "experiment steps are not simulated by rolloutlab");
     }
     if (c.analysis) checkAnalysis(*c.analysis, cp + ".analysis", true);
   } else {
@@ -862,10 +979,13 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
     const std::string bp = "spec.strategy.blueGreen";
     if (b.activeService == b.previewService) {
       err(0, bp + ".activeService", b.activeService,
-          "This rollout uses the same service for the active and preview services, but two different services are required.");
+          "This rollout uses the same service for the active and preview services, but two "
+          "different services are required.");
     }
-    if (b.prePromotionAnalysis) checkAnalysis(*b.prePromotionAnalysis, bp + ".prePromotionAnalysis", false);
-    if (b.postPromotionAnalysis) checkAnalysis(*b.postPromotionAnalysis, bp + ".postPromotionAnalysis", false);
+    if (b.prePromotionAnalysis)
+      checkAnalysis(*b.prePromotionAnalysis, bp + ".prePromotionAnalysis", false);
+    if (b.postPromotionAnalysis)
+      checkAnalysis(*b.postPromotionAnalysis, bp + ".postPromotionAnalysis", false);
   }
   return diags.errors() == before;
 }
@@ -889,7 +1009,8 @@ std::string rolloutSummary(const ar::RolloutSpec& r) {
   const auto& c = *r.canary;
   s << "canary";
   if (c.trafficRouting) s << " (" << c.router << ")";
-  s << ", replicas " << r.replicasOrDefault() << ", " << c.steps.size() << " step" << (c.steps.size() == 1 ? "" : "s");
+  s << ", replicas " << r.replicasOrDefault() << ", " << c.steps.size() << " step"
+    << (c.steps.size() == 1 ? "" : "s");
   if (!c.steps.empty()) {
     s << ": ";
     for (std::size_t i = 0; i < c.steps.size(); ++i) s << (i ? ", " : "") << c.steps[i].toString();

@@ -17,13 +17,17 @@ std::string num(double v) {
 
 // "step1", "bg", "pre", "post" (plus a collision suffix such as ".1").
 std::string shortName(const ar::RunView& r) {
-  const std::string key = std::string("-") + ar::kNewPodHash + "-" + std::to_string(ar::kNewRevision);
+  const std::string key =
+      std::string("-") + ar::kNewPodHash + "-" + std::to_string(ar::kNewRevision);
   const auto pos = r.name.find(key);
   std::string rest = pos == std::string::npos ? r.name : r.name.substr(pos + key.size());
   switch (r.kind) {
-    case ar::RunKind::kStep: return "step" + (rest.empty() ? rest : rest.substr(1));
-    case ar::RunKind::kBackground: return "bg" + rest;
-    default: return rest.empty() ? rest : rest.substr(1);
+    case ar::RunKind::kStep:
+      return "step" + (rest.empty() ? rest : rest.substr(1));
+    case ar::RunKind::kBackground:
+      return "bg" + rest;
+    default:
+      return rest.empty() ? rest : rest.substr(1);
   }
 }
 
@@ -105,17 +109,19 @@ std::string argoEventLine(const ar::ArgoEvent& e) {
     << num(s.canaryWeight) << " " << ar::toString(s.phase) << (s.abort ? " abort" : "");
   if (!s.pauseConditions.empty()) {
     o << " [";
-    for (std::size_t i = 0; i < s.pauseConditions.size(); ++i) o << (i ? "," : "") << s.pauseConditions[i];
+    for (std::size_t i = 0; i < s.pauseConditions.size(); ++i)
+      o << (i ? "," : "") << s.pauseConditions[i];
     o << "]";
   }
   if (s.specPaused) o << " spec.paused";
-  o << " rs " << s.stableAvailable << "/" << s.stableDesired << " " << s.newAvailable << "/" << s.newDesired;
+  o << " rs " << s.stableAvailable << "/" << s.stableDesired << " " << s.newAvailable << "/"
+    << s.newDesired;
   for (const auto& r : s.runs) {
     o << " | " << shortName(r) << " "
       << (r.phase == ar::Phase::kNone ? "Pending" : ar::toString(r.phase));
     for (const auto& m : r.metrics) {
-      o << " " << m.name << "=" << ar::toString(m.phase) << " " << m.count << "/" << m.successful << "/" << m.failed
-        << "/" << m.inconclusive << "/" << m.error << "/" << m.consecutiveError;
+      o << " " << m.name << "=" << ar::toString(m.phase) << " " << m.count << "/" << m.successful
+        << "/" << m.failed << "/" << m.inconclusive << "/" << m.error << "/" << m.consecutiveError;
     }
   }
   return o.str();

@@ -40,8 +40,8 @@ ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& ca
   layout_ = meshLayout(sc.metrics.mesh.empty() ? meshFor(rollout) : sc.metrics.mesh);
   if (!sc.metrics.buckets.empty()) {
     if (sc.metrics.buckets.size() > 31) {
-      throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.buckets", "",
-                              "at most 31 bucket bounds"});
+      throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.buckets",
+                              "", "at most 31 bucket bounds"});
     }
     layout_.buckets = sc.metrics.buckets;
   }
@@ -93,10 +93,11 @@ ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& ca
       a.windowSeconds = m->intervalSeconds().value_or(60);
       const bool jobModel = mit->second.kind == MetricModelSpec::Kind::kJob;
       if (jobModel != (m->provider == ar::ProviderKind::kJob)) {
-        throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.models." + m->name, "",
-                                jobModel ? "a job model answers Job metrics only; metric \"" + m->name +
-                                               "\" uses the " + ar::toString(m->provider) + " provider"
-                                         : "metric \"" + m->name + "\" is a Job metric: model it with kind: job"});
+        throw core::InputError(
+            {core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.models." + m->name, "",
+             jobModel ? "a job model answers Job metrics only; metric \"" + m->name +
+                            "\" uses the " + ar::toString(m->provider) + " provider"
+                      : "metric \"" + m->name + "\" is a Job metric: model it with kind: job"});
       }
     } else if (m->provider == ar::ProviderKind::kPrometheus) {
       try {
@@ -104,20 +105,23 @@ ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& ca
         a.source = Answer::Source::kQuery;
       } catch (const core::InputError& e) {
         const std::string msg = e.what();
-        if (msg.find("not supported") != std::string::npos || msg.find("unsupported") != std::string::npos) {
-          throw core::InputError({core::Severity::kError, m->loc.file, m->loc.line, 0, "metric " + m->name,
-                                  core::quoted(m->prometheusQuery),
-                                  "the query uses PromQL outside rolloutlab's subset (" + msg +
-                                      "); model the metric under spec.metrics.models in the scenario"});
+        if (msg.find("not supported") != std::string::npos ||
+            msg.find("unsupported") != std::string::npos) {
+          throw core::InputError(
+              {core::Severity::kError, m->loc.file, m->loc.line, 0, "metric " + m->name,
+               core::quoted(m->prometheusQuery),
+               "the query uses PromQL outside rolloutlab's subset (" + msg +
+                   "); model the metric under spec.metrics.models in the scenario"});
         }
         a.source = Answer::Source::kError;  // Prometheus rejects it too: every measurement errors
         a.error = "bad_data: " + msg;
       }
     } else {
-      throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.models", "",
-                              "metric \"" + m->name + "\" uses the " + ar::toString(m->provider) +
-                                  " provider, which rolloutlab cannot query: model it under spec.metrics.models." +
-                                  m->name + " in the scenario"});
+      throw core::InputError(
+          {core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.models", "",
+           "metric \"" + m->name + "\" uses the " + ar::toString(m->provider) +
+               " provider, which rolloutlab cannot query: model it under spec.metrics.models." +
+               m->name + " in the scenario"});
     }
     answers_.emplace(k, std::move(a));
   }
@@ -163,7 +167,8 @@ double ArgoSyntheticWorld::podStartup(double, bool newRevision) {
   return c.canaryStartup;
 }
 
-std::optional<double> ArgoSyntheticWorld::modelValue(double t, const ArgoPlan::Answer& a, std::string* noData) {
+std::optional<double> ArgoSyntheticWorld::modelValue(double t, const ArgoPlan::Answer& a,
+                                                     std::string* noData) {
   const MetricModelSpec& mod = *a.model;
   if (mod.kind == MetricModelSpec::Kind::kNormal) {
     const bool bad = scenario_.regressionActive(t);
@@ -177,8 +182,10 @@ std::optional<double> ArgoSyntheticWorld::modelValue(double t, const ArgoPlan::A
     *noData = "no requests in the window";
     return std::nullopt;
   }
-  if (mod.kind == MetricModelSpec::Kind::kErrorRatePercent) return 100.0 * w.err / (w.ok + w.err) * mod.scale;
-  if (mod.kind == MetricModelSpec::Kind::kSuccessRatePercent) return 100.0 * w.ok / (w.ok + w.err) * mod.scale;
+  if (mod.kind == MetricModelSpec::Kind::kErrorRatePercent)
+    return 100.0 * w.err / (w.ok + w.err) * mod.scale;
+  if (mod.kind == MetricModelSpec::Kind::kSuccessRatePercent)
+    return 100.0 * w.ok / (w.ok + w.err) * mod.scale;
   // Latency quantile, interpolated inside its bucket (as flagger_world.cpp).
   const std::size_t nb = L.buckets.size();
   std::vector<double> cum(nb + 1);
@@ -205,20 +212,24 @@ std::optional<double> ArgoSyntheticWorld::modelValue(double t, const ArgoPlan::A
 ar::ProviderAnswer ArgoSyntheticWorld::measure(const ar::MeasureRequest& r) {
   const MetricsSpec& ms = scenario_.spec().metrics;
   for (const auto& o : ms.outages) {
-    if (r.t >= o.from && r.t < o.to) return ar::ProviderAnswer::fail("metrics backend unavailable (scenario outage)");
+    if (r.t >= o.from && r.t < o.to)
+      return ar::ProviderAnswer::fail("metrics backend unavailable (scenario outage)");
   }
-  if (ms.queryErrorRate > 0 && series_.rng(MeshSeries::Stream::kErrors).uniform() < ms.queryErrorRate) {
+  if (ms.queryErrorRate > 0 &&
+      series_.rng(MeshSeries::Stream::kErrors).uniform() < ms.queryErrorRate) {
     return ar::ProviderAnswer::fail("query failed (scenario query error rate)");
   }
   const ArgoPlan::Answer& a = plan_.answer(*r.metric);
   switch (a.source) {
-    case ArgoPlan::Answer::Source::kError: return ar::ProviderAnswer::fail(a.error);
+    case ArgoPlan::Answer::Source::kError:
+      return ar::ProviderAnswer::fail(a.error);
     case ArgoPlan::Answer::Source::kQuery: {
       pq::PreparedQuery& q = *queries_.at(key(*r.metric));
       const pq::QueryResult& res = q.evaluate(series_, MeshSeries::epochSeconds(r.t));
       // metricproviders/prometheus/prometheus.go processResponse
       if (res.kind == pq::ResultKind::kError) return ar::ProviderAnswer::fail(res.error);
-      if (res.kind == pq::ResultKind::kScalar) return ar::ProviderAnswer::of(ar::Value::number(res.scalar));
+      if (res.kind == pq::ResultKind::kScalar)
+        return ar::ProviderAnswer::of(ar::Value::number(res.scalar));
       std::vector<double> v;
       v.reserve(res.vector.size());
       for (const auto& e : res.vector) v.push_back(e.value);
@@ -272,8 +283,8 @@ ar::KayentaAnswer ArgoSyntheticWorld::kayenta(const ar::KayentaRequest& r) {
 
 namespace {
 
-RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticWorld& world, std::uint64_t seed,
-                ar::ArgoRun* keep) {
+RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticWorld& world,
+                std::uint64_t seed, ar::ArgoRun* keep) {
   world.reset(seed);
   const ar::ArgoEngine& engine = plan.engine();
   ar::ArgoRun local;
@@ -298,11 +309,13 @@ RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticW
     const std::size_t before = run.events.size();
     engine.settle(state, t, world, run.events);
     world.afterInstant(t, state);
-    for (std::size_t i = before; i < run.events.size(); ++i) peak = std::max(peak, run.events[i].state.canaryWeight);
+    for (std::size_t i = before; i < run.events.size(); ++i)
+      peak = std::max(peak, run.events[i].state.canaryWeight);
     if (!keep && run.events.size() > 64) {
       // The batch keeps no trace: only the stretch the outcome is dated from.
-      run.events.erase(run.events.begin(),
-                       run.events.begin() + static_cast<std::ptrdiff_t>(ar::finalStretchStart(run.events)));
+      run.events.erase(
+          run.events.begin(),
+          run.events.begin() + static_cast<std::ptrdiff_t>(ar::finalStretchStart(run.events)));
     }
   }
   run.end = t;
@@ -336,12 +349,13 @@ RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticW
 
 }  // namespace
 
-RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario, ArgoSyntheticWorld& world,
-                   std::uint64_t seed) {
+RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
+                   ArgoSyntheticWorld& world, std::uint64_t seed) {
   return loop(plan, scenario, world, seed, nullptr);
 }
 
-ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario, std::uint64_t seed) {
+ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
+                            std::uint64_t seed) {
   ArgoSyntheticWorld world(plan, scenario);
   ArgoSimulation s;
   s.summary = loop(plan, scenario, world, seed, &s.run);

@@ -22,7 +22,8 @@ namespace {
 
 std::vector<std::string> goldenNames() {
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(rolloutlab::test::sourceDir() + "/scenarios/golden/argo")) {
+  for (const auto& e :
+       fs::directory_iterator(rolloutlab::test::sourceDir() + "/scenarios/golden/argo")) {
     if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
   }
   std::sort(names.begin(), names.end());
@@ -56,17 +57,18 @@ TEST_P(ArgoGolden, TraceMatchesHandDerivedExpectation) {
   std::vector<std::string> got;
   for (const auto& e : run.events) got.push_back(rolloutlab::io::argoEventLine(e));
   std::ostringstream o;
-  o << "outcome " << ar::toString(run.outcome.result) << " " << ar::toString(run.outcome.phase) << " "
-    << run.outcome.t;
+  o << "outcome " << ar::toString(run.outcome.result) << " " << ar::toString(run.outcome.phase)
+    << " " << run.outcome.t;
   got.push_back(o.str());
   EXPECT_EQ(got, expectedLines(base + ".expected"));
 }
 
-INSTANTIATE_TEST_SUITE_P(Scenarios, ArgoGolden, ::testing::ValuesIn(goldenNames()), [](const auto& p) {
-  std::string n = p.param;
-  for (auto& ch : n)
-    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return n;
-});
+INSTANTIATE_TEST_SUITE_P(Scenarios, ArgoGolden, ::testing::ValuesIn(goldenNames()),
+                         [](const auto& p) {
+                           std::string n = p.param;
+                           for (auto& ch : n)
+                             if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+                           return n;
+                         });
 
 TEST(ArgoGolden, AtLeastFifteenCases) { EXPECT_GE(goldenNames().size(), 15u); }

@@ -1,13 +1,12 @@
 // `rolloutlab simulate` and `validate` on Argo Rollouts, end to end.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "test_support.h"
@@ -31,8 +30,8 @@ Result run(const std::string& args) {
 std::string src(const std::string& rel) { return rolloutlab::test::sourceDir() + "/" + rel; }
 std::string temp(const std::string& text) {
   static int n = 0;
-  const auto p = fs::temp_directory_path() /
-                 ("rolloutlab-argo-" + std::to_string(::getpid()) + "-" + std::to_string(++n) + ".yaml");
+  const auto p = fs::temp_directory_path() / ("rolloutlab-argo-" + std::to_string(::getpid()) +
+                                              "-" + std::to_string(++n) + ".yaml");
   std::ofstream(p) << text;
   return p.string();
 }
@@ -50,7 +49,8 @@ TEST(ArgoCli, SimulateScriptPrintsEventsAndOutcome) {
   EXPECT_FALSE(j.contains("ticks"));
   const auto& ev = j["events"];
   ASSERT_GT(ev.size(), 5u);
-  for (const char* k : {"t", "currentStepIndex", "canaryWeight", "phase", "abort", "pauseConditions", "analysisRuns"}) {
+  for (const char* k : {"t", "currentStepIndex", "canaryWeight", "phase", "abort",
+                        "pauseConditions", "analysisRuns"}) {
     EXPECT_TRUE(ev[5].contains(k)) << k;
   }
   const auto& last = ev.back();
@@ -59,7 +59,8 @@ TEST(ArgoCli, SimulateScriptPrintsEventsAndOutcome) {
   EXPECT_EQ(bg["kind"], "background");
   EXPECT_EQ(bg["phase"], "Failed");
   const auto& m = bg["metrics"][0];
-  for (const char* k : {"phase", "count", "successful", "failed", "inconclusive", "error", "consecutiveError"}) {
+  for (const char* k :
+       {"phase", "count", "successful", "failed", "inconclusive", "error", "consecutiveError"}) {
     EXPECT_TRUE(m.contains(k)) << k;
   }
   EXPECT_EQ(m["failed"], 3);
@@ -81,23 +82,28 @@ TEST(ArgoCli, SimulateScenarioGivesTheRunSummary) {
 
 TEST(ArgoCli, ScriptNamingAnUnknownMetricIsBadInput) {
   const std::string p = temp(
-      "apiVersion: rolloutlab.io/v1alpha1\nkind: Script\nmetadata: {name: x}\nspec:\n  target: storefront\n"
+      "apiVersion: rolloutlab.io/v1alpha1\nkind: Script\nmetadata: {name: x}\nspec:\n  target: "
+      "storefront\n"
       "  measurements:\n    sucess-rate: [[0.99]]\n");
   auto r = run("simulate --spec " + src("examples") + " --scenario " + p);
   fs::remove(p);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("spec.measurements.sucess-rate: the rollout has no metric of that name"), std::string::npos)
+  EXPECT_NE(r.out.find("spec.measurements.sucess-rate: the rollout has no metric of that name"),
+            std::string::npos)
       << r.out;
 }
 
 TEST(ArgoCli, ValidateListsRolloutsAndTemplates) {
   auto r = run("validate " + src("examples/apps/storefront"));
   EXPECT_EQ(r.code, 0) << r.out;
-  EXPECT_NE(r.out.find("Rollout shop/storefront: canary (istio), replicas 5, 4 steps: setWeight: 20, analysis, "
-                       "setWeight: 50, pause: 5m; background analysis from step 2"),
-            std::string::npos)
+  EXPECT_NE(
+      r.out.find(
+          "Rollout shop/storefront: canary (istio), replicas 5, 4 steps: setWeight: 20, analysis, "
+          "setWeight: 50, pause: 5m; background analysis from step 2"),
+      std::string::npos)
       << r.out;
-  EXPECT_NE(r.out.find("AnalysisTemplate shop/success-rate-check: 1 metric: success-rate (prometheus, every 1m, count 3)"),
+  EXPECT_NE(r.out.find("AnalysisTemplate shop/success-rate-check: 1 metric: success-rate "
+                       "(prometheus, every 1m, count 3)"),
             std::string::npos)
       << r.out;
 }

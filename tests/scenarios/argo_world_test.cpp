@@ -1,12 +1,13 @@
 // The Argo closed loop: ArgoEngine decisions against the synthesized mesh series.
 
+#include "rolloutlab/scenarios/argo_world.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "argo_fixtures.h"
 #include "rolloutlab/io/documents.h"
-#include "rolloutlab/scenarios/argo_world.h"
 #include "rolloutlab/scenarios/scenario_decode.h"
 
 namespace ar = rolloutlab::core::argo;
@@ -58,15 +59,21 @@ sc::Scenario scenario(const std::string& text) {
   auto docs = rolloutlab::io::readDocumentsFromString(text, "scenario.yaml");
   rolloutlab::core::Diagnostics diags;
   sc::Scenario s;
-  EXPECT_TRUE(sc::decodeScenario(docs.documents.at(0), diags, s)) << (diags.items.empty() ? "" : diags.items[0].toString());
+  EXPECT_TRUE(sc::decodeScenario(docs.documents.at(0), diags, s))
+      << (diags.items.empty() ? "" : diags.items[0].toString());
   return s;
 }
 
-std::string scenarioText(const std::string& release, double errorAdd, const std::string& extra = "") {
-  return "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata: {name: s}\nspec:\n  release: " + release +
+std::string scenarioText(const std::string& release, double errorAdd,
+                         const std::string& extra = "") {
+  return "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata: {name: s}\nspec:\n  "
+         "release: " +
+         release +
          "\n  duration: 1h\n  traffic: {rps: 500}\n  primary: {errorRate: 0.001}\n"
          "  cluster: {canaryStartup: 20s}\n" +
-         (errorAdd > 0 ? "  effects:\n    - {kind: step, at: 0s, errorRateAdd: " + std::to_string(errorAdd) + "}\n" : "") +
+         (errorAdd > 0 ? "  effects:\n    - {kind: step, at: 0s, errorRateAdd: " +
+                             std::to_string(errorAdd) + "}\n"
+                       : "") +
          extra;
 }
 
@@ -122,16 +129,20 @@ TEST(ArgoWorld, ReusedWorldGivesTheSameRunsAsFreshOnes) {
 
 TEST(ArgoWorld, UnmodelledWebMetricIsAnErrorBeforeTheRun) {
   auto f = loadArgo(
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
       "  metrics:\n    - name: smoke\n      successCondition: result == 1\n"
       "      provider: {web: {url: http://x}}\n---\n" +
-      rolloutlab::test::canaryRollout("        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n"));
+      rolloutlab::test::canaryRollout(
+          "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n"));
   const sc::CompiledScenario s(scenario(scenarioText("good", 0)));
   try {
     sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
     FAIL() << "expected InputError";
   } catch (const rolloutlab::core::InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("model it under spec.metrics.models.smoke"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("model it under spec.metrics.models.smoke"),
+              std::string::npos)
+        << e.what();
   }
   // Modelled: a web metric answers a JSON number from the model.
   const sc::CompiledScenario m(scenario(scenarioText(
@@ -142,17 +153,24 @@ TEST(ArgoWorld, UnmodelledWebMetricIsAnErrorBeforeTheRun) {
 
 TEST(ArgoWorld, JobAndKayentaModels) {
   const std::string specs =
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
-      "  metrics:\n    - name: load\n      provider: {job: {spec: {template: {spec: {containers: []}}}}}\n"
-      "    - name: judge\n      provider:\n        kayenta:\n          address: http://k\n          application: a\n"
-      "          canaryConfigName: c\n          metricsAccountName: m\n          configurationAccountName: c\n"
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
+      "  metrics:\n    - name: load\n      provider: {job: {spec: {template: {spec: {containers: "
+      "[]}}}}}\n"
+      "    - name: judge\n      provider:\n        kayenta:\n          address: http://k\n         "
+      " application: a\n"
+      "          canaryConfigName: c\n          metricsAccountName: m\n          "
+      "configurationAccountName: c\n"
       "          storageAccountName: s\n          threshold: {pass: 75, marginal: 50}\n"
-      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: c, step: 60}}]\n---\n" +
-      rolloutlab::test::canaryRollout("        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n");
+      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: "
+      "c, step: 60}}]\n---\n" +
+      rolloutlab::test::canaryRollout(
+          "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n");
   auto f = loadArgo(specs);
   ASSERT_EQ(f.diagnostics.errors(), 0) << f.diagnostics.items.at(0).toString();
   const std::string models =
-      "  metrics:\n    models:\n      load: {kind: job, failProbability: 0, badFailProbability: 1, duration: 45s}\n"
+      "  metrics:\n    models:\n      load: {kind: job, failProbability: 0, badFailProbability: 1, "
+      "duration: 45s}\n"
       "      judge: {kind: normal, mean: 90, sd: 0, badMean: 30, badSd: 0}\n";
   {
     const sc::CompiledScenario s(scenario(scenarioText("good", 0, models)));

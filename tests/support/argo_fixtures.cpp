@@ -31,20 +31,25 @@ ArgoFixture loadArgo(const std::string& yaml) {
 
 std::string canaryRollout(const std::string& steps, const std::string& canaryExtra, int replicas,
                           const std::string& specExtra) {
-  return "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo, namespace: shop}\nspec:\n"
+  return "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo, namespace: "
+         "shop}\nspec:\n"
          "  replicas: " +
          std::to_string(replicas) + "\n" + specExtra +
          "  selector: {matchLabels: {app: demo}}\n"
-         "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: app, image: demo:2}]}}\n"
-         "  strategy:\n    canary:\n      canaryService: demo-canary\n      stableService: demo-stable\n"
+         "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: app, image: "
+         "demo:2}]}}\n"
+         "  strategy:\n    canary:\n      canaryService: demo-canary\n      stableService: "
+         "demo-stable\n"
          "      trafficRouting: {istio: {virtualService: {name: demo}}}\n" +
          canaryExtra + (steps.empty() ? "" : "      steps:\n" + steps) + "---\n";
 }
 
-std::string promTemplate(const std::string& name, const std::string& metric, const std::string& fields) {
+std::string promTemplate(const std::string& name, const std::string& metric,
+                         const std::string& fields) {
   return "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: " + name +
          ", namespace: shop}\nspec:\n  metrics:\n    - name: " + metric + "\n" + fields +
-         "      provider:\n        prometheus: {address: \"http://prometheus:9090\", query: \"vector(1)\"}\n---\n";
+         "      provider:\n        prometheus: {address: \"http://prometheus:9090\", query: "
+         "\"vector(1)\"}\n---\n";
 }
 
 ar::ProviderAnswer FakeArgoWorld::measure(const ar::MeasureRequest& r) {

@@ -21,11 +21,12 @@ ArgoFixture loadArgo(const std::string& yaml);
 
 /// A traffic-routed (Istio) canary Rollout `demo` with these steps (YAML list items, indented
 /// by 8 spaces) and extra canary fields (indented by 6).
-std::string canaryRollout(const std::string& steps, const std::string& canaryExtra = "", int replicas = 1,
-                          const std::string& specExtra = "");
+std::string canaryRollout(const std::string& steps, const std::string& canaryExtra = "",
+                          int replicas = 1, const std::string& specExtra = "");
 /// An AnalysisTemplate `name` with one prometheus metric `metric` and these metric fields
 /// (indented by 6 spaces).
-std::string promTemplate(const std::string& name, const std::string& metric, const std::string& fields);
+std::string promTemplate(const std::string& name, const std::string& metric,
+                         const std::string& fields);
 
 /// A world whose answers come from functions (defaults: pods ready at once, every measurement
 /// [1.0], Jobs succeed at once, Kayenta score 100).

@@ -14,10 +14,10 @@ bool sameNamespace(const std::string& a, const std::string& b) {
   return norm(a) == norm(b);
 }
 
-void collect(const std::vector<TemplateRef>& refs, const std::string& ns, const TemplateCatalog& catalog,
-             std::vector<const AnalysisTemplateSpec*>& templates,
-             std::vector<const AnalysisTemplateSpec*>& clusterTemplates, std::optional<std::string>& error,
-             int depth) {
+void collect(const std::vector<TemplateRef>& refs, const std::string& ns,
+             const TemplateCatalog& catalog, std::vector<const AnalysisTemplateSpec*>& templates,
+             std::vector<const AnalysisTemplateSpec*>& clusterTemplates,
+             std::optional<std::string>& error, int depth) {
   for (const auto& ref : refs) {
     if (error) return;
     if (depth > 16) {
@@ -32,7 +32,8 @@ void collect(const std::vector<TemplateRef>& refs, const std::string& ns, const 
       return;
     }
     (ref.clusterScope ? clusterTemplates : templates).push_back(t);
-    if (!t->templates.empty()) collect(t->templates, ns, catalog, templates, clusterTemplates, error, depth + 1);
+    if (!t->templates.empty())
+      collect(t->templates, ns, catalog, templates, clusterTemplates, error, depth + 1);
   }
 }
 
@@ -52,8 +53,8 @@ const AnalysisTemplateSpec* TemplateCatalog::find(const std::string& name, const
   return nullptr;
 }
 
-std::optional<std::string> collectTemplates(const std::vector<TemplateRef>& refs, const std::string& ns,
-                                            const TemplateCatalog& catalog,
+std::optional<std::string> collectTemplates(const std::vector<TemplateRef>& refs,
+                                            const std::string& ns, const TemplateCatalog& catalog,
                                             std::vector<const AnalysisTemplateSpec*>* out) {
   std::vector<const AnalysisTemplateSpec*> templates, clusterTemplates;
   std::optional<std::string> error;
@@ -70,11 +71,10 @@ std::optional<std::string> collectTemplates(const std::vector<TemplateRef>& refs
   return std::nullopt;
 }
 
-std::optional<std::string> buildAnalysisRun(const std::vector<const AnalysisTemplateSpec*>& templates,
-                                            const std::vector<Argument>& args,
-                                            const std::vector<DryRun>& dryRun,
-                                            const std::vector<MeasurementRetention>& retention,
-                                            AnalysisRunSpec* out) {
+std::optional<std::string> buildAnalysisRun(
+    const std::vector<const AnalysisTemplateSpec*>& templates, const std::vector<Argument>& args,
+    const std::vector<DryRun>& dryRun, const std::vector<MeasurementRetention>& retention,
+    AnalysisRunSpec* out) {
   AnalysisRunSpec r;
   // helpers.go flattenMetrics: concatenated; a repeated name is an error.
   std::set<std::string> names;
@@ -94,8 +94,8 @@ std::optional<std::string> buildAnalysisRun(const std::vector<const AnalysisTemp
         if (prev.name != a.name) continue;
         found = true;
         if (prev.value && a.value && *prev.value != *a.value) {
-          return "Argument `" + a.name + "` specified multiple times with different values: '" + *prev.value +
-                 "', '" + *a.value + "'";
+          return "Argument `" + a.name + "` specified multiple times with different values: '" +
+                 *prev.value + "', '" + *a.value + "'";
         }
         if (!prev.value) prev = a;
       }
@@ -114,14 +114,16 @@ std::optional<std::string> buildAnalysisRun(const std::vector<const AnalysisTemp
     }
   }
   for (const auto& a : combined) {
-    if (!a.value && a.valueFrom.kind == ArgValueFrom::Kind::kNone) return "args." + a.name + " was not resolved";
+    if (!a.value && a.valueFrom.kind == ArgValueFrom::Kind::kNone)
+      return "args." + a.name + " was not resolved";
   }
   r.args = std::move(combined);
   // mergeDryRunMetrics / mergeMeasurementRetentionMetrics: rollout rules first; a repeated
   // metricName is an error.
   std::set<std::string> rules;
   r.dryRun = dryRun;
-  for (const auto* t : templates) r.dryRun.insert(r.dryRun.end(), t->dryRun.begin(), t->dryRun.end());
+  for (const auto* t : templates)
+    r.dryRun.insert(r.dryRun.end(), t->dryRun.begin(), t->dryRun.end());
   for (const auto& d : r.dryRun) {
     if (!rules.insert(d.metricName).second) {
       return "two Dry-Run metric rules have the same name '" + d.metricName + "'";
@@ -142,7 +144,8 @@ std::optional<std::string> buildAnalysisRun(const std::vector<const AnalysisTemp
   return std::nullopt;
 }
 
-std::optional<std::string> resolveRolloutArgs(const std::vector<Argument>& args, const RolloutSpec& rollout,
+std::optional<std::string> resolveRolloutArgs(const std::vector<Argument>& args,
+                                              const RolloutSpec& rollout,
                                               std::vector<Argument>* out) {
   // utils/analysis/factory.go BuildArgumentsForRolloutAnalysisRun
   out->clear();
@@ -158,13 +161,14 @@ std::optional<std::string> resolveRolloutArgs(const std::vector<Argument>& args,
     } else if (vf.kind == ArgValueFrom::Kind::kFieldRef) {
       const std::string& p = vf.fieldPath;
       // fieldpath.ExtractFieldPathAsString for metadata.*; extractValueFromRollout otherwise.
-      auto sub = [&](const std::string& prefix, const std::map<std::string, std::string>& m)
-          -> std::optional<std::string> {
+      auto sub = [&](const std::string& prefix,
+                     const std::map<std::string, std::string>& m) -> std::optional<std::string> {
         if (p.rfind(prefix, 0) != 0 || p.size() < prefix.size() + 4) return std::nullopt;
         std::string key = p.substr(prefix.size());
         if (key.front() != '[' || key.back() != ']') return std::nullopt;
         key = key.substr(1, key.size() - 2);
-        if (key.size() >= 2 && (key.front() == '\'' || key.front() == '"')) key = key.substr(1, key.size() - 2);
+        if (key.size() >= 2 && (key.front() == '\'' || key.front() == '"'))
+          key = key.substr(1, key.size() - 2);
         auto it = m.find(key);
         return it == m.end() ? std::string() : it->second;
       };
@@ -203,7 +207,8 @@ std::optional<std::string> resolveRolloutArgs(const std::vector<Argument>& args,
   return std::nullopt;
 }
 
-std::optional<std::string> resolveMetric(const Metric& metric, const std::vector<Argument>& args, Metric* out) {
+std::optional<std::string> resolveMetric(const Metric& metric, const std::vector<Argument>& args,
+                                         Metric* out) {
   // utils/analysis/factory.go ResolveMetricArgs: the metric marshalled to JSON, every {{args.x}}
   // substituted (analysis/analysis.go getResolvedMetricsWithoutSecrets: secrets -> a
   // placeholder), then unmarshalled.
@@ -231,11 +236,12 @@ std::optional<std::string> resolveMetric(const Metric& metric, const std::vector
     return true;
   };
   bool ok = true;
-  for (std::string* s : {&m.name, &m.interval, &m.initialDelay, &m.successCondition, &m.failureCondition,
-                         &m.prometheusQuery, &m.prometheusAddress, &m.web.url, &m.web.jsonPath, &m.web.body,
-                         &m.web.method, &m.kayenta.address, &m.kayenta.application, &m.kayenta.canaryConfigName,
-                         &m.kayenta.metricsAccountName, &m.kayenta.configurationAccountName,
-                         &m.kayenta.storageAccountName}) {
+  for (std::string* s :
+       {&m.name, &m.interval, &m.initialDelay, &m.successCondition, &m.failureCondition,
+        &m.prometheusQuery, &m.prometheusAddress, &m.web.url, &m.web.jsonPath, &m.web.body,
+        &m.web.method, &m.kayenta.address, &m.kayenta.application, &m.kayenta.canaryConfigName,
+        &m.kayenta.metricsAccountName, &m.kayenta.configurationAccountName,
+        &m.kayenta.storageAccountName}) {
     ok = sub(*s) && ok;
   }
   for (IntOrString* v : {&m.count, &m.failureLimit, &m.inconclusiveLimit, &m.consecutiveErrorLimit,
@@ -261,11 +267,14 @@ std::optional<std::string> validateMetric(const Metric& metric) {
   // utils/analysis/factory.go ValidateMetric, check by check.
   const int count = metric.count.isSet() ? metric.count.intValue() : 0;
   const int failureLimit = metric.failureLimit.isSet() ? metric.failureLimit.intValue() : 0;
-  const int csl = metric.consecutiveSuccessLimit.isSet() ? metric.consecutiveSuccessLimit.intValue() : 0;
-  const int inconclusiveLimit = metric.inconclusiveLimit.isSet() ? metric.inconclusiveLimit.intValue() : 0;
+  const int csl =
+      metric.consecutiveSuccessLimit.isSet() ? metric.consecutiveSuccessLimit.intValue() : 0;
+  const int inconclusiveLimit =
+      metric.inconclusiveLimit.isSet() ? metric.inconclusiveLimit.intValue() : 0;
   if (csl < 0) return "consecutiveSuccessLimit must be >= 0";
   if (failureLimit < -1) return "failureLimit must be >= 0, or -1 to be disabled";
-  if (csl == 0 && failureLimit == -1) return "failureLimit and consecutiveSuccessLimit cannot both be disabled";
+  if (csl == 0 && failureLimit == -1)
+    return "failureLimit and consecutiveSuccessLimit cannot both be disabled";
   if (inconclusiveLimit < 0) return "inconclusiveLimit must be >= 0";
   if (metric.consecutiveErrorLimit.isSet() && metric.consecutiveErrorLimit.intValue() < 0) {
     return "consecutiveErrorLimit must be >= 0";
@@ -273,7 +282,8 @@ std::optional<std::string> validateMetric(const Metric& metric) {
   if (count > 0) {
     if (csl >= 0 && failureLimit >= 0) {
       if (count < failureLimit + csl) {
-        return "count (" + std::to_string(count) + ") must be >= failureLimit + consecutiveSuccessLimit (" +
+        return "count (" + std::to_string(count) +
+               ") must be >= failureLimit + consecutiveSuccessLimit (" +
                std::to_string(failureLimit) + " + " + std::to_string(csl) + ") if both >= 0";
       }
     } else if (csl >= 0 && failureLimit < 0) {
@@ -316,7 +326,8 @@ bool goRegexMatch(const std::string& pattern, const std::string& text) {
   }
 }
 
-std::optional<std::string> dryRunMetrics(const std::vector<DryRun>& rules, const std::vector<Metric>& metrics,
+std::optional<std::string> dryRunMetrics(const std::vector<DryRun>& rules,
+                                         const std::vector<Metric>& metrics,
                                          std::set<std::string>* out) {
   // helpers.go GetDryRunMetrics
   out->clear();
@@ -328,13 +339,15 @@ std::optional<std::string> dryRunMetrics(const std::vector<DryRun>& rules, const
         ++matches;
       }
     }
-    if (matches < 1) return "dryRun[" + std::to_string(i) + "]: Rule didn't match any metric name(s)";
+    if (matches < 1)
+      return "dryRun[" + std::to_string(i) + "]: Rule didn't match any metric name(s)";
   }
   return std::nullopt;
 }
 
 std::optional<std::string> retentionMetrics(const std::vector<MeasurementRetention>& rules,
-                                            const std::vector<Metric>& metrics, std::map<std::string, int>* out) {
+                                            const std::vector<Metric>& metrics,
+                                            std::map<std::string, int>* out) {
   // helpers.go GetMeasurementRetentionMetrics
   out->clear();
   for (std::size_t i = 0; i < rules.size(); ++i) {
@@ -345,7 +358,9 @@ std::optional<std::string> retentionMetrics(const std::vector<MeasurementRetenti
         ++matches;
       }
     }
-    if (matches < 1) return "measurementRetention[" + std::to_string(i) + "]: Rule didn't match any metric name(s)";
+    if (matches < 1)
+      return "measurementRetention[" + std::to_string(i) +
+             "]: Rule didn't match any metric name(s)";
   }
   return std::nullopt;
 }

@@ -15,56 +15,78 @@ namespace rolloutlab::core::argo {
 
 const char* toString(Phase p) {
   switch (p) {
-    case Phase::kNone: return "";
-    case Phase::kPending: return "Pending";
-    case Phase::kRunning: return "Running";
-    case Phase::kSuccessful: return "Successful";
-    case Phase::kFailed: return "Failed";
-    case Phase::kError: return "Error";
-    case Phase::kInconclusive: return "Inconclusive";
+    case Phase::kNone:
+      return "";
+    case Phase::kPending:
+      return "Pending";
+    case Phase::kRunning:
+      return "Running";
+    case Phase::kSuccessful:
+      return "Successful";
+    case Phase::kFailed:
+      return "Failed";
+    case Phase::kError:
+      return "Error";
+    case Phase::kInconclusive:
+      return "Inconclusive";
   }
   return "?";
 }
 
 bool completed(Phase p) {
-  return p == Phase::kSuccessful || p == Phase::kFailed || p == Phase::kError || p == Phase::kInconclusive;
+  return p == Phase::kSuccessful || p == Phase::kFailed || p == Phase::kError ||
+         p == Phase::kInconclusive;
 }
 
 const char* toString(RunKind k) {
   switch (k) {
-    case RunKind::kStep: return "step";
-    case RunKind::kBackground: return "background";
-    case RunKind::kPrePromotion: return "prePromotion";
-    case RunKind::kPostPromotion: return "postPromotion";
+    case RunKind::kStep:
+      return "step";
+    case RunKind::kBackground:
+      return "background";
+    case RunKind::kPrePromotion:
+      return "prePromotion";
+    case RunKind::kPostPromotion:
+      return "postPromotion";
   }
   return "?";
 }
 
 const char* toString(RolloutPhase p) {
   switch (p) {
-    case RolloutPhase::kProgressing: return "Progressing";
-    case RolloutPhase::kPaused: return "Paused";
-    case RolloutPhase::kDegraded: return "Degraded";
-    case RolloutPhase::kHealthy: return "Healthy";
+    case RolloutPhase::kProgressing:
+      return "Progressing";
+    case RolloutPhase::kPaused:
+      return "Paused";
+    case RolloutPhase::kDegraded:
+      return "Degraded";
+    case RolloutPhase::kHealthy:
+      return "Healthy";
   }
   return "?";
 }
 
 const char* toString(UserAction a) {
   switch (a) {
-    case UserAction::kPromote: return "promote";
-    case UserAction::kPromoteFull: return "promote-full";
-    case UserAction::kAbort: return "abort";
-    case UserAction::kRetry: return "retry";
-    case UserAction::kPause: return "pause";
-    case UserAction::kResume: return "resume";
+    case UserAction::kPromote:
+      return "promote";
+    case UserAction::kPromoteFull:
+      return "promote-full";
+    case UserAction::kAbort:
+      return "abort";
+    case UserAction::kRetry:
+      return "retry";
+    case UserAction::kPause:
+      return "pause";
+    case UserAction::kResume:
+      return "resume";
   }
   return "?";
 }
 
 std::optional<UserAction> userActionFromString(const std::string& s) {
-  for (UserAction a : {UserAction::kPromote, UserAction::kPromoteFull, UserAction::kAbort, UserAction::kRetry,
-                       UserAction::kPause, UserAction::kResume}) {
+  for (UserAction a : {UserAction::kPromote, UserAction::kPromoteFull, UserAction::kAbort,
+                       UserAction::kRetry, UserAction::kPause, UserAction::kResume}) {
     if (s == toString(a)) return a;
   }
   return std::nullopt;
@@ -109,13 +131,20 @@ std::string fmtNum(double v) {
 // The worst-of order of utils/analysis/helpers.go analysisStatusOrder.
 int severity(Phase p) {
   switch (p) {
-    case Phase::kSuccessful: return 0;
-    case Phase::kRunning: return 1;
-    case Phase::kPending: return 2;
-    case Phase::kInconclusive: return 3;
-    case Phase::kError: return 4;
-    case Phase::kFailed: return 5;
-    case Phase::kNone: return 0;
+    case Phase::kSuccessful:
+      return 0;
+    case Phase::kRunning:
+      return 1;
+    case Phase::kPending:
+      return 2;
+    case Phase::kInconclusive:
+      return 3;
+    case Phase::kError:
+      return 4;
+    case Phase::kFailed:
+      return 5;
+    case Phase::kNone:
+      return 0;
   }
   return 0;
 }
@@ -127,7 +156,8 @@ bool hasPause(const std::vector<PauseCondition>& conds, const std::string& reaso
   return false;
 }
 
-const PauseCondition* findPause(const std::vector<PauseCondition>& conds, const std::string& reason) {
+const PauseCondition* findPause(const std::vector<PauseCondition>& conds,
+                                const std::string& reason) {
   for (const auto& c : conds) {
     if (c.reason == reason) return &c;
   }
@@ -141,14 +171,16 @@ std::string recordValue(const Value& v) { return v.toString(); }
 
 // ---- construction ------------------------------------------------------------------------
 
-ArgoEngine::ArgoEngine(const RolloutSpec& rollout, const TemplateCatalog& catalog, ArgoEngineOptions options)
+ArgoEngine::ArgoEngine(const RolloutSpec& rollout, const TemplateCatalog& catalog,
+                       ArgoEngineOptions options)
     : rollout_(rollout), options_(options) {
   auto fail = [&](const Loc& loc, const std::string& field, const std::string& rule) {
     throw InputError(Diagnostic{Severity::kError, loc.file.empty() ? rollout_.loc.file : loc.file,
                                 loc.line ? loc.line : rollout_.loc.line, 0, field, "", rule});
   };
   if (!rollout_.canary && !rollout_.blueGreen) {
-    fail(rollout_.loc, "spec.strategy", "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'");
+    fail(rollout_.loc, "spec.strategy",
+         "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'");
   }
   auto prepare = [&](const RolloutAnalysis& a, const std::string& field, bool background) {
     PreparedAnalysis p;
@@ -193,7 +225,8 @@ ArgoEngine::ArgoEngine(const RolloutSpec& rollout, const TemplateCatalog& catalo
     for (std::size_t i = 0; i < steps.size(); ++i) {
       const std::string field = "spec.strategy.canary.steps[" + std::to_string(i) + "]";
       if (steps[i].has(CanaryStep::Kind::kExperiment)) {
-        fail(steps[i].loc, field + ".experiment", "experiment steps are not simulated by rolloutlab");
+        fail(steps[i].loc, field + ".experiment",
+             "experiment steps are not simulated by rolloutlab");
       }
       if (steps[i].has(CanaryStep::Kind::kPlugin)) {
         fail(steps[i].loc, field + ".plugin", "step plugins are not simulated by rolloutlab");
@@ -208,18 +241,20 @@ ArgoEngine::ArgoEngine(const RolloutSpec& rollout, const TemplateCatalog& catalo
   }
   if (rollout_.blueGreen) {
     if (rollout_.blueGreen->prePromotionAnalysis) {
-      pre_ = prepare(*rollout_.blueGreen->prePromotionAnalysis, "spec.strategy.blueGreen.prePromotionAnalysis", false);
+      pre_ = prepare(*rollout_.blueGreen->prePromotionAnalysis,
+                     "spec.strategy.blueGreen.prePromotionAnalysis", false);
     }
     if (rollout_.blueGreen->postPromotionAnalysis) {
-      post_ = prepare(*rollout_.blueGreen->postPromotionAnalysis, "spec.strategy.blueGreen.postPromotionAnalysis",
-                      false);
+      post_ = prepare(*rollout_.blueGreen->postPromotionAnalysis,
+                      "spec.strategy.blueGreen.postPromotionAnalysis", false);
     }
   }
   std::set<std::string> seen;
   auto addMetrics = [&](const PreparedAnalysis& p) {
     for (const auto& m : p.metrics) {
       const std::string key = m.successCondition + "\n" + m.failureCondition;
-      if (!conditions_.count(key)) conditions_.emplace(key, MetricConditions(m.successCondition, m.failureCondition));
+      if (!conditions_.count(key))
+        conditions_.emplace(key, MetricConditions(m.successCondition, m.failureCondition));
       if (seen.insert(m.name).second) allMetrics_.push_back(&m);
     }
   };
@@ -325,21 +360,27 @@ namespace {
 
 Phase fromVerdict(AnalysisPhase p) {
   switch (p) {
-    case AnalysisPhase::kSuccessful: return Phase::kSuccessful;
-    case AnalysisPhase::kFailed: return Phase::kFailed;
-    case AnalysisPhase::kInconclusive: return Phase::kInconclusive;
-    case AnalysisPhase::kError: return Phase::kError;
+    case AnalysisPhase::kSuccessful:
+      return Phase::kSuccessful;
+    case AnalysisPhase::kFailed:
+      return Phase::kFailed;
+    case AnalysisPhase::kInconclusive:
+      return Phase::kInconclusive;
+    case AnalysisPhase::kError:
+      return Phase::kError;
   }
   return Phase::kError;
 }
 
 // analysis.go assessMetricFailureInconclusiveOrError: strict limits; later checks overwrite.
-Phase failureInconclusiveOrError(const Metric& m, const MetricResultState& r, std::string* message) {
+Phase failureInconclusiveOrError(const Metric& m, const MetricResultState& r,
+                                 std::string* message) {
   Phase phase = Phase::kNone;
   const int failureLimit = m.failureLimitValue();
   if (failureLimit >= 0 && r.failed > failureLimit) {
     phase = Phase::kFailed;
-    *message = "failed (" + std::to_string(r.failed) + ") > failureLimit (" + std::to_string(failureLimit) + ")";
+    *message = "failed (" + std::to_string(r.failed) + ") > failureLimit (" +
+               std::to_string(failureLimit) + ")";
   }
   const int inconclusiveLimit = m.inconclusiveLimitValue();
   if (r.inconclusive > inconclusiveLimit) {
@@ -350,8 +391,8 @@ Phase failureInconclusiveOrError(const Metric& m, const MetricResultState& r, st
   const int errorLimit = m.consecutiveErrorLimitValue();
   if (r.consecutiveError > errorLimit) {
     phase = Phase::kError;
-    *message = "consecutiveErrors (" + std::to_string(r.consecutiveError) + ") > consecutiveErrorLimit (" +
-               std::to_string(errorLimit) + ")";
+    *message = "consecutiveErrors (" + std::to_string(r.consecutiveError) +
+               ") > consecutiveErrorLimit (" + std::to_string(errorLimit) + ")";
   }
   return phase;
 }
@@ -365,7 +406,8 @@ Phase assessMetric(const Metric& m, const MetricResultState* r, bool terminating
   const Phase fie = failureInconclusiveOrError(m, *r, &msg);
   if (fie != Phase::kNone) return fie;
   const int csl = m.consecutiveSuccessLimitValue();
-  if (m.consecutiveSuccessLimit.isSet() && csl > 0 && r->consecutiveSuccess >= csl) return Phase::kSuccessful;
+  if (m.consecutiveSuccessLimit.isSet() && csl > 0 && r->consecutiveSuccess >= csl)
+    return Phase::kSuccessful;
   const auto eff = m.effectiveCount();
   if (eff && r->count >= *eff) {
     const bool failureApplicable = !m.failureLimit.isSet() || m.failureLimit.intValue() >= 0;
@@ -382,7 +424,8 @@ bool isTerminating(const AnalysisRunState& run) {
   if (run.terminate) return true;
   for (const auto& r : run.results) {
     if (r.dryRun) continue;
-    if (r.phase == Phase::kFailed || r.phase == Phase::kError || r.phase == Phase::kInconclusive) return true;
+    if (r.phase == Phase::kFailed || r.phase == Phase::kError || r.phase == Phase::kInconclusive)
+      return true;
   }
   return false;
 }
@@ -440,7 +483,8 @@ bool ArgoEngine::reconcileRun(ArgoState& s, std::size_t index, double t, ArgoWor
     const MetricResultState* existing = run.result(m.name);
     if (existing && completed(existing->phase)) continue;
     const MeasurementState* last = existing && existing->last ? &*existing->last : nullptr;
-    MeasureRequest req{t, &run.name, run.kind, run.stepIndex, &m, existing ? existing->measurements : 0};
+    MeasureRequest req{
+        t, &run.name, run.kind, run.stepIndex, &m, existing ? existing->measurements : 0};
     if (last && !last->finishedAt) {
       // An in-flight measurement: resume it when due, or terminate it.
       if (!terminating && last->resumeAt && *last->resumeAt > t) continue;
@@ -466,8 +510,9 @@ bool ArgoEngine::reconcileRun(ArgoState& s, std::size_t index, double t, ArgoWor
         }
       } else {
         // kayenta.go Resume: read the score; incomplete -> poll again in 15 s.
-        KayentaRequest kr{t, meas.startedAt, run.startedAt.value_or(t), &m, req.measurement,
-                          kayentaWindows(m, run.startedAt.value_or(t), meas.startedAt)};
+        KayentaRequest kr{
+            t,  meas.startedAt,  run.startedAt.value_or(t),
+            &m, req.measurement, kayentaWindows(m, run.startedAt.value_or(t), meas.startedAt)};
         const KayentaAnswer a = world.kayenta(kr);
         if (a.kind == KayentaAnswer::Kind::kIncomplete) {
           meas.resumeAt = t + kKayentaResumeSeconds;
@@ -479,7 +524,7 @@ bool ArgoEngine::reconcileRun(ArgoState& s, std::size_t index, double t, ArgoWor
         } else {
           const long long score = static_cast<long long>(a.score);  // int(result)
           meas.value = std::to_string(score);
-          meas.phase = score >= m.kayenta.pass        ? Phase::kSuccessful
+          meas.phase = score >= m.kayenta.pass       ? Phase::kSuccessful
                        : score >= m.kayenta.marginal ? Phase::kInconclusive
                                                      : Phase::kFailed;
           meas.finishedAt = t;
@@ -560,12 +605,18 @@ bool ArgoEngine::reconcileRun(ArgoState& s, std::size_t index, double t, ArgoWor
     }
     if (completed(meas.phase)) {
       switch (meas.phase) {
-        case Phase::kSuccessful: ++r.successful, ++r.count, r.consecutiveError = 0, ++r.consecutiveSuccess; break;
-        case Phase::kFailed: ++r.failed, ++r.count, r.consecutiveError = 0, r.consecutiveSuccess = 0; break;
+        case Phase::kSuccessful:
+          ++r.successful, ++r.count, r.consecutiveError = 0, ++r.consecutiveSuccess;
+          break;
+        case Phase::kFailed:
+          ++r.failed, ++r.count, r.consecutiveError = 0, r.consecutiveSuccess = 0;
+          break;
         case Phase::kInconclusive:
           ++r.inconclusive, ++r.count, r.consecutiveError = 0, r.consecutiveSuccess = 0;
           break;
-        default: ++r.error, ++r.consecutiveError, r.consecutiveSuccess = 0; break;
+        default:
+          ++r.error, ++r.consecutiveError, r.consecutiveSuccess = 0;
+          break;
       }
     }
     r.last = meas;
@@ -599,13 +650,15 @@ bool ArgoEngine::reconcileRun(ArgoState& s, std::size_t index, double t, ArgoWor
       if (worst == Phase::kNone || severity(ms) > severity(worst)) {
         worst = ms;
         if (!limitMessage.empty()) {
-          worstMessage = "Metric \"" + m.name + "\" assessed " + toString(ms) + " due to " + limitMessage;
+          worstMessage =
+              "Metric \"" + m.name + "\" assessed " + toString(ms) + " due to " + limitMessage;
           if (!r->message.empty()) worstMessage += ": \"Error Message: " + r->message + "\"";
         }
       }
     } else {
       if (worst == Phase::kNone) worst = Phase::kSuccessful;
-      if (!limitMessage.empty()) r->message = "Metric assessed " + std::string(toString(ms)) + " due to " + limitMessage;
+      if (!limitMessage.empty())
+        r->message = "Metric assessed " + std::string(toString(ms)) + " due to " + limitMessage;
     }
   }
   Phase runPhase;
@@ -628,24 +681,29 @@ bool ArgoEngine::reconcileRun(ArgoState& s, std::size_t index, double t, ArgoWor
     const MetricResultState* b = before.result(r.name);
     const int n0 = b ? b->count + b->error : 0;
     if (r.count + r.error > n0 && r.last) {
-      what += (what.empty() ? "" : "; ") + r.name + " = " + (r.last->value.empty() ? r.last->message : r.last->value) +
-              " -> " + toString(r.last->phase);
-    } else if (r.last && (!b || !b->last || (b->last->finishedAt.has_value() != r.last->finishedAt.has_value()) ||
+      what += (what.empty() ? "" : "; ") + r.name + " = " +
+              (r.last->value.empty() ? r.last->message : r.last->value) + " -> " +
+              toString(r.last->phase);
+    } else if (r.last && (!b || !b->last ||
+                          (b->last->finishedAt.has_value() != r.last->finishedAt.has_value()) ||
                           b->measurements != r.measurements)) {
       what += (what.empty() ? "" : "; ") + r.name + " measurement " +
               (r.last->finishedAt ? std::string(toString(r.last->phase)) : std::string("started"));
     }
   }
-  if (run.phase != before.phase) what += (what.empty() ? "" : "; ") + std::string("run ") + toString(run.phase);
+  if (run.phase != before.phase)
+    what += (what.empty() ? "" : "; ") + std::string("run ") + toString(run.phase);
   reason = "AnalysisRun " + run.name + (what.empty() ? "" : ": " + what);
-  bool changed = run.phase != before.phase || run.message != before.message || run.startedAt != before.startedAt ||
-                 run.results.size() != before.results.size();
+  bool changed = run.phase != before.phase || run.message != before.message ||
+                 run.startedAt != before.startedAt || run.results.size() != before.results.size();
   for (std::size_t i = 0; !changed && i < run.results.size(); ++i) {
     const auto& a = run.results[i];
     const auto& b = before.results[i];
-    changed = a.phase != b.phase || a.count != b.count || a.error != b.error || a.measurements != b.measurements ||
-              a.message != b.message || a.last.has_value() != b.last.has_value() ||
-              (a.last && (a.last->finishedAt != b.last->finishedAt || a.last->resumeAt != b.last->resumeAt));
+    changed = a.phase != b.phase || a.count != b.count || a.error != b.error ||
+              a.measurements != b.measurements || a.message != b.message ||
+              a.last.has_value() != b.last.has_value() ||
+              (a.last &&
+               (a.last->finishedAt != b.last->finishedAt || a.last->resumeAt != b.last->resumeAt));
   }
   return changed;
 }
@@ -659,9 +717,9 @@ struct ArgoEngine::Ctx {
   const RolloutSpec& spec;
   RolloutStatusState ro;  // c.rollout.Status
   bool specPaused;
-  ReplicaSetState stable0;  // c.stableRS as read
+  ReplicaSetState stable0;              // c.stableRS as read
   std::optional<ReplicaSetState> new0;  // c.newRS as read
-  RolloutStatusState ns;   // c.newStatus
+  RolloutStatusState ns;                // c.newStatus
   // pauseContext
   std::vector<std::string> addPause, removePause;
   bool clearPause = false, addAbort = false, removeAbort = false;
@@ -697,7 +755,9 @@ struct ArgoEngine::Ctx {
   }
   int newAvail() const { return new0 ? new0->available(t) : 0; }
   int newSpec() const { return new0 ? new0->replicas : 0; }
-  AnalysisRunState* run(int i) const { return i < 0 ? nullptr : &s.runs[static_cast<std::size_t>(i)]; }
+  AnalysisRunState* run(int i) const {
+    return i < 0 ? nullptr : &s.runs[static_cast<std::size_t>(i)];
+  }
   void note(const std::string& r) { reason += (reason.empty() ? "" : "; ") + r; }
 };
 
@@ -705,7 +765,9 @@ namespace {
 
 using Ctx = ArgoEngine::Ctx;
 
-int ceilDiv(long long a, long long b) { return static_cast<int>(std::ceil(static_cast<double>(a) / b)); }
+int ceilDiv(long long a, long long b) {
+  return static_cast<int>(std::ceil(static_cast<double>(a) / b));
+}
 
 // utils/replicaset/canary.go trafficWeightToReplicas
 int weightToReplicas(int replicas, int weight, int maxWeight) {
@@ -755,7 +817,8 @@ int desiredCanaryWeight(const Ctx& c) {
     const auto& steps = c.spec.canary->steps;
     for (int i = static_cast<int>(steps.size()) - 1; i >= 0; --i) {
       const auto& st = steps[static_cast<std::size_t>(i)];
-      if (st.setWeight && weightToReplicas(replicas, *st.setWeight, c.maxWeight()) < canaryReplicas) {
+      if (st.setWeight &&
+          weightToReplicas(replicas, *st.setWeight, c.maxWeight()) < canaryReplicas) {
         return *st.setWeight;
       }
     }
@@ -796,20 +859,23 @@ std::pair<int, int> approximate(int replicas, int weight, int maxWeight, int max
   if (replicas == 0) return {0, 0};
   auto tied = [&](int total) {
     double ip;
-    return std::modf(static_cast<double>(total) * (static_cast<double>(weight) / maxWeight), &ip) == 0.5;
+    return std::modf(static_cast<double>(total) * (static_cast<double>(weight) / maxWeight), &ip) ==
+           0.5;
   };
   auto delta = [&](int canary, int total) {
     return std::fabs(static_cast<double>(canary * maxWeight) / total - weight);
   };
   const int ceilC = static_cast<int>(std::ceil(static_cast<double>(replicas * weight) / maxWeight));
-  const int floorC = static_cast<int>(std::floor(static_cast<double>(replicas * weight) / maxWeight));
+  const int floorC =
+      static_cast<int>(std::floor(static_cast<double>(replicas * weight) / maxWeight));
   const bool zeroAllowed = weight == maxWeight || weight == 0 || (replicas == 1 && maxSurge == 0);
   std::vector<std::pair<int, int>> options;
   if (ceilC < replicas || zeroAllowed) options.emplace_back(ceilC, replicas);
   if (!tied(replicas) && (floorC != 0 || zeroAllowed)) options.emplace_back(floorC, replicas);
   if (maxSurge > 0) {
     options.emplace_back(ceilC, replicas + 1);
-    if (!tied(replicas + 1) && (floorC != 0 || zeroAllowed)) options.emplace_back(floorC, replicas + 1);
+    if (!tied(replicas + 1) && (floorC != 0 || zeroAllowed))
+      options.emplace_back(floorC, replicas + 1);
   }
   if (options.empty()) return {0, replicas};
   auto best = options[0];
@@ -838,7 +904,8 @@ std::pair<int, int> basicCounts(const Ctx& c) {
   const int replicas = c.replicas();
   const int maxSurge = c.spec.maxSurgeValue();
   const int maxWeight = c.maxWeight();
-  auto [desiredNew, desiredStable] = approximate(replicas, canaryReplicasOrWeight(c).second, maxWeight, maxSurge);
+  auto [desiredNew, desiredStable] =
+      approximate(replicas, canaryReplicasOrWeight(c).second, maxWeight, maxSurge);
   const bool promoted = c.new0 && c.ro.stableRS == c.new0->hash;
   const ReplicaSetState* stable = promoted ? nullptr : &c.stable0;
   const ReplicaSetState* nrs = c.new0 ? &*c.new0 : nullptr;
@@ -870,7 +937,8 @@ std::pair<int, int> basicCounts(const Ctx& c) {
   if (old && old->replicas > 0) return {newCount, stableCount};
   const int minAvailable = replicas - c.spec.maxUnavailableValue();
   const bool increasing = nrs == nullptr || desiredNew >= nrs->replicas;
-  const int toScaleDown = replicasForScaleDown(nrs, c.t, !increasing) + replicasForScaleDown(stable, c.t, increasing);
+  const int toScaleDown =
+      replicasForScaleDown(nrs, c.t, !increasing) + replicasForScaleDown(stable, c.t, increasing);
   if (toScaleDown <= minAvailable) return {newCount, stableCount};
   const int scaleDown = toScaleDown - minAvailable;
   auto scaleDownCount = [&](const ReplicaSetState* drain, int desired, int current) {
@@ -878,7 +946,8 @@ std::pair<int, int> basicCounts(const Ctx& c) {
     return current;
   };
   // canary.go adjustReplicaWithinLimits
-  auto adjust = [&](const ReplicaSetState* drain, const ReplicaSetState* adj, int drainCount, int adjCount) {
+  auto adjust = [&](const ReplicaSetState* drain, const ReplicaSetState* adj, int drainCount,
+                    int adjCount) {
     int over = std::max(0, adjCount + drainCount - maxAllowed);
     int totalAvail = drain ? std::min(drain->available(c.t), drainCount) : 0;
     if (adj) {
@@ -905,11 +974,13 @@ std::pair<int, int> basicCounts(const Ctx& c) {
 // canary.go AtDesiredReplicaCountsForCanary
 bool atDesiredReplicaCounts(const Ctx& c, std::optional<int> weight) {
   const auto [desiredNew, desiredStable] = c.tr() ? trafficRoutedCounts(c, weight) : basicCounts(c);
-  if (!c.new0 || !(desiredNew == c.new0->replicas && desiredNew == c.new0->available(c.t))) return false;
+  if (!c.new0 || !(desiredNew == c.new0->replicas && desiredNew == c.new0->available(c.t)))
+    return false;
   if (!c.tr() || !c.dynamic()) {
     const bool promoted = c.ro.stableRS == c.new0->hash;
     const ReplicaSetState& stable = promoted ? *c.new0 : c.stable0;
-    if (!(desiredStable == stable.replicas && desiredStable == static_cast<int>(stable.podReadyAt.size()))) {
+    if (!(desiredStable == stable.replicas &&
+          desiredStable == static_cast<int>(stable.podReadyAt.size()))) {
       return false;
     }
   }
@@ -941,21 +1012,24 @@ namespace {
 thread_local ArgoWorld* tWorld = nullptr;
 
 // utils/rollout/rolloututil.go CalculateRolloutPhase
-std::pair<RolloutPhase, std::string> rolloutPhase(const RolloutSpec& spec, const RolloutStatusState& st,
-                                                  bool specPaused) {
+std::pair<RolloutPhase, std::string> rolloutPhase(const RolloutSpec& spec,
+                                                  const RolloutStatusState& st, bool specPaused) {
   if (st.progressing.reason == kReasonAborted) {
-    return {RolloutPhase::kDegraded, std::string(kReasonAborted) + ": Rollout aborted update to revision " +
+    return {RolloutPhase::kDegraded, std::string(kReasonAborted) +
+                                         ": Rollout aborted update to revision " +
                                          std::to_string(kNewRevision) +
                                          (st.abortMessage.empty() ? "" : ": " + st.abortMessage)};
   }
   if (st.progressing.reason == kReasonTimedOut) {
-    return {RolloutPhase::kDegraded, std::string(kReasonTimedOut) + ": ReplicaSet \"" + spec.name + "-" +
-                                         kNewPodHash + "\" has timed out progressing."};
+    return {RolloutPhase::kDegraded, std::string(kReasonTimedOut) + ": ReplicaSet \"" + spec.name +
+                                         "-" + kNewPodHash + "\" has timed out progressing."};
   }
   if (specPaused) return {RolloutPhase::kPaused, "manually paused"};
-  if (!st.pauseConditions.empty()) return {RolloutPhase::kPaused, st.pauseConditions.front().reason};
+  if (!st.pauseConditions.empty())
+    return {RolloutPhase::kPaused, st.pauseConditions.front().reason};
   const int replicas = spec.replicasOrDefault();
-  if (st.updatedReplicas < replicas) return {RolloutPhase::kProgressing, "more replicas need to be updated"};
+  if (st.updatedReplicas < replicas)
+    return {RolloutPhase::kProgressing, "more replicas need to be updated"};
   if (st.availableReplicas < st.updatedReplicas) {
     return {RolloutPhase::kProgressing, "updated replicas are still becoming available"};
   }
@@ -971,7 +1045,8 @@ std::pair<RolloutPhase, std::string> rolloutPhase(const RolloutSpec& spec, const
     if (!(spec.canary && spec.canary->trafficRouting) && st.replicas > st.updatedReplicas) {
       return {RolloutPhase::kProgressing, "old replicas are pending termination"};
     }
-    if (st.stableRS.empty() || !fully) return {RolloutPhase::kProgressing, "waiting for all steps to complete"};
+    if (st.stableRS.empty() || !fully)
+      return {RolloutPhase::kProgressing, "waiting for all steps to complete"};
   }
   return {RolloutPhase::kHealthy, ""};
 }
@@ -993,24 +1068,27 @@ static void persist(Ctx& c) {
   // conditions.RolloutProgressing
   bool strategyProgress;
   if (c.spec.blueGreen) {
-    strategyProgress = ro.activeSelector != ns.activeSelector || ro.previewSelector != ns.previewSelector;
+    strategyProgress =
+        ro.activeSelector != ns.activeSelector || ro.previewSelector != ns.previewSelector;
   } else {
-    strategyProgress = ns.stableRS != ro.stableRS ||
-                       (ns.currentStepIndex && ro.currentStepIndex && *ns.currentStepIndex != *ro.currentStepIndex);
+    strategyProgress = ns.stableRS != ro.stableRS || (ns.currentStepIndex && ro.currentStepIndex &&
+                                                      *ns.currentStepIndex != *ro.currentStepIndex);
   }
-  const bool progressing = ns.updatedReplicas != ro.updatedReplicas ||
-                           (ns.replicas - ns.updatedReplicas) < (ro.replicas - ro.updatedReplicas) ||
-                           ns.readyReplicas > ro.readyReplicas || ns.availableReplicas > ro.availableReplicas ||
-                           strategyProgress;
+  const bool progressing =
+      ns.updatedReplicas != ro.updatedReplicas ||
+      (ns.replicas - ns.updatedReplicas) < (ro.replicas - ro.updatedReplicas) ||
+      ns.readyReplicas > ro.readyReplicas || ns.availableReplicas > ro.availableReplicas ||
+      strategyProgress;
   auto timedOut = [&](const ProgressingCondition& p) {
     if (p.reason == kReasonAborted || p.reason == kReasonPaused) return false;
     if (p.reason == kReasonTimedOut) return true;
     return p.lastUpdate + c.spec.progressDeadline() < c.t;
   };
   // sync.go evaluateProgressDeadlineAbort
-  if (c.spec.progressDeadlineAbort && !c.isAborted() && !completedNow && !progressing && !indefinite &&
-      timedOut(ro.progressing)) {
-    c.addAbortWith("ReplicaSet \"" + c.spec.name + "-" + kNewPodHash + "\" has timed out progressing.");
+  if (c.spec.progressDeadlineAbort && !c.isAborted() && !completedNow && !progressing &&
+      !indefinite && timedOut(ro.progressing)) {
+    c.addAbortWith("ReplicaSet \"" + c.spec.name + "-" + kNewPodHash +
+                   "\" has timed out progressing.");
     c.note("progress deadline exceeded: abort (progressDeadlineAbort)");
   }
   // pause.go CalculatePauseStatus
@@ -1028,7 +1106,8 @@ static void persist(Ctx& c) {
       bool controllerPause = ro.controllerPause;
       std::vector<PauseCondition> conds;
       for (const auto& p : ro.pauseConditions) {
-        if (std::find(c.removePause.begin(), c.removePause.end(), p.reason) == c.removePause.end()) {
+        if (std::find(c.removePause.begin(), c.removePause.end(), p.reason) ==
+            c.removePause.end()) {
           conds.push_back(p);
         }
       }
@@ -1055,10 +1134,12 @@ static void persist(Ctx& c) {
   } else {
     bool healthy = ns.updatedReplicas == replicas && ns.availableReplicas == replicas;
     if (c.spec.blueGreen) {
-      healthy = healthy && ns.activeSelector == ns.currentPodHash &&
-                (c.spec.blueGreen->previewService.empty() || ns.previewSelector == ns.currentPodHash);
+      healthy =
+          healthy && ns.activeSelector == ns.currentPodHash &&
+          (c.spec.blueGreen->previewService.empty() || ns.previewSelector == ns.currentPodHash);
     } else {
-      const bool allSteps = c.stepCount() == 0 || !ns.currentStepIndex || *ns.currentStepIndex == c.stepCount();
+      const bool allSteps =
+          c.stepCount() == 0 || !ns.currentStepIndex || *ns.currentStepIndex == c.stepCount();
       healthy = healthy && allSteps && completedNow && ns.replicas == replicas;
     }
     if (healthy) {
@@ -1136,7 +1217,9 @@ static int createRun(Ctx& c, RunKind kind, int stepIndex) {
       p = &c.e.stepAnalyses().at(stepIndex);
       infix = std::to_string(stepIndex);
       break;
-    case RunKind::kBackground: p = &*c.e.backgroundAnalysis(); break;
+    case RunKind::kBackground:
+      p = &*c.e.backgroundAnalysis();
+      break;
     case RunKind::kPrePromotion:
       p = &*c.e.prePromotionAnalysis();
       infix = "pre";
@@ -1182,8 +1265,10 @@ void reconcileAnalysisRuns(Ctx& c) {
     const CanaryStep* st = c.step();
     if (c.ro.pauseConditions.empty() && !c.ro.abort) {
       const AnalysisRunState* cur = c.run(oldStep);
-      const bool fromPrevious = st && st->has(CanaryStep::Kind::kAnalysis) && cur && cur->stepIndex != *c.index();
-      if (!st || !st->has(CanaryStep::Kind::kAnalysis) || st->analysis.templates.empty() || fromPrevious) {
+      const bool fromPrevious =
+          st && st->has(CanaryStep::Kind::kAnalysis) && cur && cur->stepIndex != *c.index();
+      if (!st || !st->has(CanaryStep::Kind::kAnalysis) || st->analysis.templates.empty() ||
+          fromPrevious) {
         cancelRun(c, oldStep);
         step = -1;
       } else if (needsNewRun(c, cur) || cur == nullptr) {
@@ -1191,7 +1276,8 @@ void reconcileAnalysisRuns(Ctx& c) {
       } else if (cur->phase == Phase::kInconclusive) {
         c.addPause.push_back(kPauseInconclusive);
       } else if (cur->phase == Phase::kError || cur->phase == Phase::kFailed) {
-        c.addAbortWith("Step-based analysis phase error/failed" + (cur->message.empty() ? "" : ": " + cur->message));
+        c.addAbortWith("Step-based analysis phase error/failed" +
+                       (cur->message.empty() ? "" : ": " + cur->message));
       }
     }
     // reconcileBackgroundAnalysisRun
@@ -1214,7 +1300,8 @@ void reconcileAnalysisRuns(Ctx& c) {
       } else if (cur->phase == Phase::kInconclusive) {
         c.addPause.push_back(kPauseInconclusive);
       } else if (cur->phase == Phase::kError || cur->phase == Phase::kFailed) {
-        c.addAbortWith("Background analysis phase error/failed" + (cur->message.empty() ? "" : ": " + cur->message));
+        c.addAbortWith("Background analysis phase error/failed" +
+                       (cur->message.empty() ? "" : ": " + cur->message));
       }
     }
   } else {
@@ -1227,8 +1314,9 @@ void reconcileAnalysisRuns(Ctx& c) {
       if (r->phase == Phase::kInconclusive) {
         c.addPause.push_back(kPauseInconclusive);
       } else if (r->phase == Phase::kError || r->phase == Phase::kFailed) {
-        c.addAbortWith(std::string(isPost ? "Blue/green post-promotion analysis phase error/failed"
-                                        : "Blue/green pre-promotion analysis phase error/failed") +
+        c.addAbortWith(std::string(isPost
+                                       ? "Blue/green post-promotion analysis phase error/failed"
+                                       : "Blue/green pre-promotion analysis phase error/failed") +
                        (r->message.empty() ? "" : ": " + r->message));
       }
     };
@@ -1239,18 +1327,20 @@ void reconcileAnalysisRuns(Ctx& c) {
       pre = -1;
     } else {
       // skipPrePromotionAnalysisRun
-      bool skip = c.ro.stableRS == newHash || c.ro.activeSelector.empty() || c.ro.activeSelector == newHash ||
-                  newHash.empty();
+      bool skip = c.ro.stableRS == newHash || c.ro.activeSelector.empty() ||
+                  c.ro.activeSelector == newHash || newHash.empty();
       if (!skip && oldPre < 0) {
         if (bgs.previewReplicaCount) {
-          skip = c.newSpec() != *bgs.previewReplicaCount || c.newAvail() != *bgs.previewReplicaCount;
+          skip =
+              c.newSpec() != *bgs.previewReplicaCount || c.newAvail() != *bgs.previewReplicaCount;
         } else {
           skip = !(c.newSpec() == c.replicas() && c.newAvail() == c.replicas());  // IsSaturated
         }
       }
       if (skip) {
         cancelRun(c, oldPre);
-      } else if (!hasPause(c.ro.pauseConditions, kPauseInconclusive) && needsNewRun(c, c.run(oldPre))) {
+      } else if (!hasPause(c.ro.pauseConditions, kPauseInconclusive) &&
+                 needsNewRun(c, c.run(oldPre))) {
         pre = createRun(c, RunKind::kPrePromotion, -1);
       }
     }
@@ -1262,10 +1352,12 @@ void reconcileAnalysisRuns(Ctx& c) {
       post = -1;
     } else {
       bool skip = c.ro.stableRS == newHash || c.ro.activeSelector != newHash || newHash.empty();
-      if (!skip && oldPost < 0) skip = !(c.newSpec() == c.replicas() && c.newAvail() == c.replicas());
+      if (!skip && oldPost < 0)
+        skip = !(c.newSpec() == c.replicas() && c.newAvail() == c.replicas());
       if (skip) {
         cancelRun(c, oldPost);
-      } else if (!hasPause(c.ro.pauseConditions, kPauseInconclusive) && needsNewRun(c, c.run(oldPost))) {
+      } else if (!hasPause(c.ro.pauseConditions, kPauseInconclusive) &&
+                 needsNewRun(c, c.run(oldPost))) {
         post = createRun(c, RunKind::kPostPromotion, -1);
       }
     }
@@ -1297,7 +1389,8 @@ void reconcileTrafficRouting(Ctx& c) {
   const int maxW = c.maxWeight();
   int desired = 0;
   const bool fully = c.ro.stableRS == c.ro.currentPodHash;
-  std::string stableHash = c.ro.stableRS == (c.new0 ? c.new0->hash : "") && c.new0 ? c.new0->hash : c.stable0.hash;
+  std::string stableHash =
+      c.ro.stableRS == (c.new0 ? c.new0->hash : "") && c.new0 ? c.new0->hash : c.stable0.hash;
   if (fully) {
     desired = 0;
   } else if (c.isAborted()) {
@@ -1374,7 +1467,8 @@ bool reconcileNewReplicaSet(Ctx& c, int desired) {
       if (c.stable0.available(c.t) >= c.replicas()) {
         rs.scaleDownAt = c.t + *c.spec.abortScaleDownDelay();
         c.sideEffect = true;
-        c.note("new ReplicaSet scale-down deadline in " + std::to_string(*c.spec.abortScaleDownDelay()) + "s");
+        c.note("new ReplicaSet scale-down deadline in " +
+               std::to_string(*c.spec.abortScaleDownDelay()) + "s");
       }
       return false;
     }
@@ -1389,7 +1483,8 @@ int scaleDownDelayHelper(Ctx& c, ReplicaSetState& rs, int keep) {
   if (!rs.scaleDownAt && rs.replicas > 0) {
     rs.scaleDownAt = c.t + c.spec.scaleDownDelay();
     c.sideEffect = true;
-    c.note("old ReplicaSet scale-down deadline in " + std::to_string(c.spec.scaleDownDelay()) + "s");
+    c.note("old ReplicaSet scale-down deadline in " + std::to_string(c.spec.scaleDownDelay()) +
+           "s");
     return rs.replicas;
   }
   if (rs.scaleDownAt && *rs.scaleDownAt > c.t) return keep;
@@ -1398,10 +1493,12 @@ int scaleDownDelayHelper(Ctx& c, ReplicaSetState& rs, int keep) {
 
 // isReplicaSetReferenced (status references of c.rollout)
 bool referenced(const Ctx& c, const ReplicaSetState& rs) {
-  for (const std::string* h : {&c.ro.stableRS, &c.ro.currentPodHash, &c.ro.activeSelector, &c.ro.previewSelector}) {
+  for (const std::string* h :
+       {&c.ro.stableRS, &c.ro.currentPodHash, &c.ro.activeSelector, &c.ro.previewSelector}) {
     if (*h == rs.hash) return true;
   }
-  if (c.ro.weightCanary && (c.ro.weightCanaryHash == rs.hash || c.ro.weightStableHash == rs.hash)) return true;
+  if (c.ro.weightCanary && (c.ro.weightCanaryHash == rs.hash || c.ro.weightStableHash == rs.hash))
+    return true;
   return false;
 }
 
@@ -1472,7 +1569,8 @@ static bool completedCurrentCanaryStep(Ctx& c) {
     const AnalysisRunState* r = c.run(c.curStep);
     return r && r->phase == Phase::kSuccessful;
   }
-  if (st->has(CanaryStep::Kind::kSetHeaderRoute) || st->has(CanaryStep::Kind::kSetMirrorRoute)) return true;
+  if (st->has(CanaryStep::Kind::kSetHeaderRoute) || st->has(CanaryStep::Kind::kSetMirrorRoute))
+    return true;
   return false;
 }
 
@@ -1574,18 +1672,21 @@ static void reconcileCanary(Ctx& c) {
   bool scaled = false;
   if (!halt) {
     // removeScaleDownDeadlines
-    if (c.s.newRS && !delayScaleDownOnAbort(c) && c.s.newRS->scaleDownAt) c.s.newRS->scaleDownAt.reset();
+    if (c.s.newRS && !delayScaleDownOnAbort(c) && c.s.newRS->scaleDownAt)
+      c.s.newRS->scaleDownAt.reset();
     const bool promoted = c.new0 && c.ro.stableRS == c.new0->hash;
     if (!promoted && c.s.stableRS.scaleDownAt) c.s.stableRS.scaleDownAt.reset();
     // reconcileCanaryStableReplicaSet (uses the weights recorded by the previous reconcile)
     if (!promoted) {
-      const int desiredStable = c.tr() ? trafficRoutedCounts(c, c.ro.weightCanary).second : basicCounts(c).second;
+      const int desiredStable =
+          c.tr() ? trafficRoutedCounts(c, c.ro.weightCanary).second : basicCounts(c).second;
       const int before = c.s.stableRS.replicas;
       scaleRS(c, c.s.stableRS, desiredStable, false, *tWorld);
       scaled = c.s.stableRS.replicas != before;
     }
     if (!scaled) {
-      const int desiredNew = c.tr() ? trafficRoutedCounts(c, c.ns.weightCanary).first : basicCounts(c).first;
+      const int desiredNew =
+          c.tr() ? trafficRoutedCounts(c, c.ns.weightCanary).first : basicCounts(c).first;
       scaled = reconcileNewReplicaSet(c, desiredNew);
     }
     if (!scaled) scaled = reconcileOtherReplicaSets(c);
@@ -1630,7 +1731,8 @@ static void reconcileBlueGreen(Ctx& c) {
         why = "Full promotion requested";
       } else if (!c.isAborted()) {
         const AnalysisRunState* post = c.run(c.curPost);
-        if (!bgs.postPromotionAnalysis || (post && post->phase == Phase::kSuccessful)) why = "Completed blue-green update";
+        if (!bgs.postPromotionAnalysis || (post && post->phase == Phase::kSuccessful))
+          why = "Completed blue-green update";
       }
     }
     if (!why.empty()) {
@@ -1647,12 +1749,14 @@ static void reconcileBlueGreen(Ctx& c) {
       if (c.addPause.empty()) {
         const PauseCondition* cond = findPause(c.ro.pauseConditions, kPauseBlueGreen);
         if (!bgs.autoPromotionEnabled || *bgs.autoPromotionEnabled) {
-          pauseDone = bgs.autoPromotionSeconds == 0 || (cond && c.t >= cond->startTime + bgs.autoPromotionSeconds);
+          pauseDone = bgs.autoPromotionSeconds == 0 ||
+                      (cond && c.t >= cond->startTime + bgs.autoPromotionSeconds);
         } else {
           pauseDone = c.ro.controllerPause && !cond;
         }
       }
-      ns.scaleUpPreviewCheckPoint = preDone && pauseDone && *bgs.previewReplicaCount == c.newAvail();
+      ns.scaleUpPreviewCheckPoint =
+          preDone && pauseDone && *bgs.previewReplicaCount == c.newAvail();
     }
     // Available replicas: the active ReplicaSet's.
     if (!ns.activeSelector.empty()) {
@@ -1669,7 +1773,8 @@ static void reconcileBlueGreen(Ctx& c) {
     return;
   }
   // reconcileBlueGreenReplicaSets
-  if (c.s.newRS && !delayScaleDownOnAbort(c) && c.s.newRS->scaleDownAt) c.s.newRS->scaleDownAt.reset();
+  if (c.s.newRS && !delayScaleDownOnAbort(c) && c.s.newRS->scaleDownAt)
+    c.s.newRS->scaleDownAt.reset();
   const bool promoted = c.new0 && c.ro.stableRS == c.new0->hash;
   if (!promoted) {
     if (c.s.stableRS.scaleDownAt) c.s.stableRS.scaleDownAt.reset();
@@ -1694,14 +1799,17 @@ static void reconcileBlueGreen(Ctx& c) {
   reconcileOtherReplicaSets(c);
   const AnalysisRunState* preRun = c.run(c.curPre);
   const bool preDone = !bgs.prePromotionAnalysis || (preRun && preRun->phase == Phase::kSuccessful);
-  const bool readyForPause = c.new0 && c.newSpec() == newRSReplicas() && c.newAvail() == newRSReplicas();
+  const bool readyForPause =
+      c.new0 && c.newSpec() == newRSReplicas() && c.newAvail() == newRSReplicas();
   const bool halt = c.specPaused || hasPause(c.ro.pauseConditions, kPauseInconclusive);
-  const bool fastTracked = c.ro.promoteFull || c.ro.activeSelector.empty() || c.ro.activeSelector == newHash;
+  const bool fastTracked =
+      c.ro.promoteFull || c.ro.activeSelector.empty() || c.ro.activeSelector == newHash;
   // bluegreen.go reconcileBlueGreenPause
   if (!c.ro.abort && readyForPause && !halt) {
     if (fastTracked || c.ro.activeSelector == newHash || c.ro.scaleUpPreviewCheckPoint) {
       c.removePause.push_back(kPauseBlueGreen);
-    } else if (!((bgs.autoPromotionEnabled && !*bgs.autoPromotionEnabled) || bgs.autoPromotionSeconds > 0)) {
+    } else if (!((bgs.autoPromotionEnabled && !*bgs.autoPromotionEnabled) ||
+                 bgs.autoPromotionSeconds > 0)) {
       c.removePause.push_back(kPauseBlueGreen);
     } else if (preDone) {
       const PauseCondition* cond = findPause(c.ro.pauseConditions, kPauseBlueGreen);
@@ -1734,7 +1842,8 @@ static void reconcileBlueGreen(Ctx& c) {
       if (c.ro.scaleUpPreviewCheckPoint) {
         pauseDone = true;
       } else if (!bgs.autoPromotionEnabled || *bgs.autoPromotionEnabled) {
-        pauseDone = bgs.autoPromotionSeconds == 0 || (cond && c.t >= cond->startTime + bgs.autoPromotionSeconds);
+        pauseDone = bgs.autoPromotionSeconds == 0 ||
+                    (cond && c.t >= cond->startTime + bgs.autoPromotionSeconds);
       } else {
         pauseDone = c.ro.controllerPause && !cond;
       }
@@ -1742,7 +1851,8 @@ static void reconcileBlueGreen(Ctx& c) {
     if (pauseDone && preDone) hash = newHash;
     if (c.ro.abort) hash = c.ro.stableRS;
     if (hash != active) {
-      c.note("active service -> " + std::string(hash == newHash ? "new" : "stable") + " ReplicaSet");
+      c.note("active service -> " + std::string(hash == newHash ? "new" : "stable") +
+             " ReplicaSet");
       active = hash;
       c.sideEffect = true;
     }
@@ -1752,8 +1862,8 @@ static void reconcileBlueGreen(Ctx& c) {
 }
 
 bool ArgoEngine::reconcileRollout(ArgoState& s, double t, std::string& reason) const {
-  Ctx c{*this, s, t, rollout_, s.status, s.specPaused, s.stableRS, s.newRS, {}, {}, {}, false, false, false, {},
-        -1, -1, -1, -1, false, {}};
+  Ctx c{*this, s,     t,     rollout_, s.status, s.specPaused, s.stableRS, s.newRS, {},    {}, {},
+        false, false, false, {},       -1,       -1,           -1,         -1,      false, {}};
   // controller.go newRolloutContext: newStatus starts empty but for the recorded weights.
   c.ns.weightCanary = c.ro.weightCanary;
   c.ns.weightCanaryHash = c.ro.weightCanaryHash;
@@ -1803,17 +1913,21 @@ bool ArgoEngine::reconcileRollout(ArgoState& s, double t, std::string& reason) c
   const auto& a = s.status;
   const auto& b = before;
   const bool statusChanged =
-      a.currentPodHash != b.currentPodHash || a.stableRS != b.stableRS || a.currentStepIndex != b.currentStepIndex ||
-      a.abort != b.abort || a.controllerPause != b.controllerPause || a.promoteFull != b.promoteFull ||
+      a.currentPodHash != b.currentPodHash || a.stableRS != b.stableRS ||
+      a.currentStepIndex != b.currentStepIndex || a.abort != b.abort ||
+      a.controllerPause != b.controllerPause || a.promoteFull != b.promoteFull ||
       a.weightCanary != b.weightCanary || a.weightCanaryHash != b.weightCanaryHash ||
-      a.weightStableHash != b.weightStableHash || a.stepRun != b.stepRun || a.backgroundRun != b.backgroundRun ||
-      a.preRun != b.preRun || a.postRun != b.postRun || a.activeSelector != b.activeSelector ||
-      a.previewSelector != b.previewSelector || a.scaleUpPreviewCheckPoint != b.scaleUpPreviewCheckPoint ||
-      a.progressing.reason != b.progressing.reason || a.progressing.status != b.progressing.status ||
-      a.progressing.lastUpdate != b.progressing.lastUpdate || a.pausedCondition != b.pausedCondition ||
-      a.phase != b.phase || a.message != b.message || a.replicas != b.replicas ||
-      a.updatedReplicas != b.updatedReplicas || a.availableReplicas != b.availableReplicas ||
-      a.readyReplicas != b.readyReplicas || a.pauseConditions.size() != b.pauseConditions.size();
+      a.weightStableHash != b.weightStableHash || a.stepRun != b.stepRun ||
+      a.backgroundRun != b.backgroundRun || a.preRun != b.preRun || a.postRun != b.postRun ||
+      a.activeSelector != b.activeSelector || a.previewSelector != b.previewSelector ||
+      a.scaleUpPreviewCheckPoint != b.scaleUpPreviewCheckPoint ||
+      a.progressing.reason != b.progressing.reason ||
+      a.progressing.status != b.progressing.status ||
+      a.progressing.lastUpdate != b.progressing.lastUpdate ||
+      a.pausedCondition != b.pausedCondition || a.phase != b.phase || a.message != b.message ||
+      a.replicas != b.replicas || a.updatedReplicas != b.updatedReplicas ||
+      a.availableReplicas != b.availableReplicas || a.readyReplicas != b.readyReplicas ||
+      a.pauseConditions.size() != b.pauseConditions.size();
   bool pausesChanged = false;
   for (std::size_t i = 0; !statusChanged && i < a.pauseConditions.size(); ++i) {
     pausesChanged = pausesChanged || a.pauseConditions[i].reason != b.pauseConditions[i].reason ||
@@ -1822,13 +1936,15 @@ bool ArgoEngine::reconcileRollout(ArgoState& s, double t, std::string& reason) c
   const bool rsChanged = s.stableRS.replicas != stableBefore.replicas ||
                          s.stableRS.scaleDownAt != stableBefore.scaleDownAt ||
                          (s.newRS && newBefore &&
-                          (s.newRS->replicas != newBefore->replicas || s.newRS->scaleDownAt != newBefore->scaleDownAt));
+                          (s.newRS->replicas != newBefore->replicas ||
+                           s.newRS->scaleDownAt != newBefore->scaleDownAt));
   return statusChanged || pausesChanged || rsChanged || c.sideEffect;
 }
 
 // ---- driving ------------------------------------------------------------------------------
 
-void ArgoEngine::applyNewRevision(ArgoState& s, double t, ArgoWorld& world, std::vector<ArgoEvent>& out) const {
+void ArgoEngine::applyNewRevision(ArgoState& s, double t, ArgoWorld& world,
+                                  std::vector<ArgoEvent>& out) const {
   // controller.go newRolloutContext -> createDesiredReplicaSet: the new ReplicaSet at 0 replicas.
   s.templateRevision = kNewRevision;
   ReplicaSetState rs;
@@ -1909,7 +2025,8 @@ void ArgoEngine::applyAction(ArgoState& s, UserAction action, double t, ArgoWorl
   settle(s, t, world, out);
 }
 
-void ArgoEngine::settle(ArgoState& s, double t, ArgoWorld& world, std::vector<ArgoEvent>& out) const {
+void ArgoEngine::settle(ArgoState& s, double t, ArgoWorld& world,
+                        std::vector<ArgoEvent>& out) const {
   ArgoWorld* saved = tWorld;
   tWorld = &world;
   ArgoSnapshot last = out.empty() ? snapshot(s, t) : out.back().state;
@@ -1941,8 +2058,8 @@ void ArgoEngine::settle(ArgoState& s, double t, ArgoWorld& world, std::vector<Ar
     if (++passes > options_.maxReconcilesPerInstant) {
       tWorld = saved;
       throw InputError(Diagnostic{Severity::kError, rollout_.loc.file, rollout_.loc.line, 0, "", "",
-                                  "the controller did not settle at t=" + fmtNum(t) +
-                                      "s after " + std::to_string(passes) + " reconciles"});
+                                  "the controller did not settle at t=" + fmtNum(t) + "s after " +
+                                      std::to_string(passes) + " reconciles"});
     }
   }
   tWorld = saved;
@@ -1963,7 +2080,8 @@ double ArgoEngine::nextWakeUp(const ArgoState& s, double t) const {
   if (rollout_.canary && st.currentStepIndex) {
     const auto& steps = rollout_.canary->steps;
     const int i = *st.currentStepIndex;
-    if (i >= 0 && i < static_cast<int>(steps.size()) && steps[static_cast<std::size_t>(i)].pauseSeconds) {
+    if (i >= 0 && i < static_cast<int>(steps.size()) &&
+        steps[static_cast<std::size_t>(i)].pauseSeconds) {
       if (const PauseCondition* p = findPause(st.pauseConditions, kPauseStep)) {
         consider(p->startTime + *steps[static_cast<std::size_t>(i)].pauseSeconds);
       }
@@ -1975,9 +2093,10 @@ double ArgoEngine::nextWakeUp(const ArgoState& s, double t) const {
     }
   }
   // The progress deadline (requeueStuckRollout requeues a second after it).
-  if (!st.abort && st.pauseConditions.empty() && !s.specPaused && st.progressing.reason != kReasonTimedOut &&
-      st.progressing.reason != kReasonPaused && st.progressing.reason != kReasonAborted &&
-      st.stableRS != st.currentPodHash && std::isfinite(st.progressing.lastUpdate)) {
+  if (!st.abort && st.pauseConditions.empty() && !s.specPaused &&
+      st.progressing.reason != kReasonTimedOut && st.progressing.reason != kReasonPaused &&
+      st.progressing.reason != kReasonAborted && st.stableRS != st.currentPodHash &&
+      std::isfinite(st.progressing.lastUpdate)) {
     consider(st.progressing.lastUpdate + rollout_.progressDeadline() + 1.0);
   }
   // analysis.go calculateNextReconcileTime

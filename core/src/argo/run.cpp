@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <limits>
+#include <map>
 
 #include "rolloutlab/core/diagnostics.h"
 
@@ -12,10 +12,14 @@ namespace rolloutlab::core::argo {
 
 const char* toString(ArgoOutcome::Result r) {
   switch (r) {
-    case ArgoOutcome::Result::kPromoted: return "promoted";
-    case ArgoOutcome::Result::kAborted: return "aborted";
-    case ArgoOutcome::Result::kPaused: return "paused";
-    case ArgoOutcome::Result::kInProgress: return "in_progress";
+    case ArgoOutcome::Result::kPromoted:
+      return "promoted";
+    case ArgoOutcome::Result::kAborted:
+      return "aborted";
+    case ArgoOutcome::Result::kPaused:
+      return "paused";
+    case ArgoOutcome::Result::kInProgress:
+      return "in_progress";
   }
   return "?";
 }
@@ -60,10 +64,14 @@ ArgoOutcome argoOutcomeOf(const std::vector<ArgoEvent>& events) {
 
 Value scriptValue(const ScriptDatum& d, ProviderKind provider) {
   switch (d.kind) {
-    case ScriptDatum::Kind::kNull: return Value();
-    case ScriptDatum::Kind::kNumber: return Value::number(d.number);
-    case ScriptDatum::Kind::kString: return Value::string(d.text);
-    case ScriptDatum::Kind::kBool: return Value::boolean(d.boolean);
+    case ScriptDatum::Kind::kNull:
+      return Value();
+    case ScriptDatum::Kind::kNumber:
+      return Value::number(d.number);
+    case ScriptDatum::Kind::kString:
+      return Value::string(d.text);
+    case ScriptDatum::Kind::kBool:
+      return Value::boolean(d.boolean);
     case ScriptDatum::Kind::kList: {
       bool numbers = true;
       for (const auto& x : d.items) numbers = numbers && x.kind == ScriptDatum::Kind::kNumber;
@@ -108,7 +116,8 @@ class ScriptWorld final : public ArgoWorld {
       a.message = "scripted job creation error";
       return a;
     }
-    if (m.value.kind != ScriptDatum::Kind::kNumber) bad(r, m, "a Job metric's measurement is its exit code (a number)");
+    if (m.value.kind != ScriptDatum::Kind::kNumber)
+      bad(r, m, "a Job metric's measurement is its exit code (a number)");
     a.succeeded = m.value.number == 0;
     return a;
   }
@@ -125,15 +134,17 @@ class ScriptWorld final : public ArgoWorld {
       a.message = "scripted Kayenta error";
       return a;
     }
-    if (m.value.kind != ScriptDatum::Kind::kNumber) bad(mr, m, "a Kayenta metric's measurement is its score (a number)");
+    if (m.value.kind != ScriptDatum::Kind::kNumber)
+      bad(mr, m, "a Kayenta metric's measurement is its score (a number)");
     a.score = m.value.number;
     return a;
   }
 
  private:
-  [[noreturn]] void bad(const MeasureRequest& r, const ScriptMeasurement& m, const std::string& rule) {
-    throw InputError(Diagnostic{Severity::kError, script_.file, m.line, 0, "spec.measurements." + r.metric->name, "",
-                                rule});
+  [[noreturn]] void bad(const MeasureRequest& r, const ScriptMeasurement& m,
+                        const std::string& rule) {
+    throw InputError(Diagnostic{Severity::kError, script_.file, m.line, 0,
+                                "spec.measurements." + r.metric->name, "", rule});
   }
 
   const ScriptMeasurement& next(const MeasureRequest& r) {
@@ -141,8 +152,9 @@ class ScriptWorld final : public ArgoWorld {
     if (it == script_.measurements.end()) {
       char b[64];
       std::snprintf(b, sizeof b, "%g", r.t);
-      throw InputError(Diagnostic{Severity::kError, script_.file, script_.line, 0, "spec.measurements", "",
-                                  "no measurements for metric \"" + r.metric->name + "\", measured at t=" + b + "s"});
+      throw InputError(Diagnostic{
+          Severity::kError, script_.file, script_.line, 0, "spec.measurements", "",
+          "no measurements for metric \"" + r.metric->name + "\", measured at t=" + b + "s"});
     }
     std::size_t& i = used_[r.metric->name];
     const auto& list = it->second;
@@ -165,12 +177,12 @@ ArgoRun runArgoScript(const ArgoEngine& engine, const Script& script) {
     if (std::find(names.begin(), names.end(), name) == names.end()) {
       std::string known;
       for (const auto& n : names) known += (known.empty() ? "" : ", ") + n;
-      throw InputError(Diagnostic{Severity::kError, script.file, script.measurementLines.count(name)
-                                                                     ? script.measurementLines.at(name)
-                                                                     : script.line,
-                                  0, "spec.measurements." + name, "",
-                                  "the rollout has no metric of that name (its metrics: " +
-                                      (known.empty() ? std::string("none") : known) + ")"});
+      throw InputError(Diagnostic{
+          Severity::kError, script.file,
+          script.measurementLines.count(name) ? script.measurementLines.at(name) : script.line, 0,
+          "spec.measurements." + name, "",
+          "the rollout has no metric of that name (its metrics: " +
+              (known.empty() ? std::string("none") : known) + ")"});
     }
   }
   ArgoRun run;
@@ -181,7 +193,8 @@ ArgoRun runArgoScript(const ArgoEngine& engine, const Script& script) {
   std::size_t ai = 0;
   double t = 0;
   while (ai < script.actions.size() && script.actions[ai].at <= 0) {
-    engine.applyAction(state, *userActionFromString(script.actions[ai].action), 0.0, world, run.events);
+    engine.applyAction(state, *userActionFromString(script.actions[ai].action), 0.0, world,
+                       run.events);
     ++ai;
   }
   for (;;) {
@@ -191,7 +204,8 @@ ArgoRun runArgoScript(const ArgoEngine& engine, const Script& script) {
     t = next;
     bool acted = false;
     while (ai < script.actions.size() && script.actions[ai].at <= t) {
-      engine.applyAction(state, *userActionFromString(script.actions[ai].action), t, world, run.events);
+      engine.applyAction(state, *userActionFromString(script.actions[ai].action), t, world,
+                         run.events);
       ++ai;
       acted = true;
     }

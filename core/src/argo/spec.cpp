@@ -51,19 +51,32 @@ std::string IntOrString::text() const {
 
 const char* toString(ProviderKind k) {
   switch (k) {
-    case ProviderKind::kNone: return "none";
-    case ProviderKind::kPrometheus: return "prometheus";
-    case ProviderKind::kWeb: return "web";
-    case ProviderKind::kJob: return "job";
-    case ProviderKind::kKayenta: return "kayenta";
-    case ProviderKind::kDatadog: return "datadog";
-    case ProviderKind::kNewRelic: return "newRelic";
-    case ProviderKind::kWavefront: return "wavefront";
-    case ProviderKind::kCloudWatch: return "cloudWatch";
-    case ProviderKind::kGraphite: return "graphite";
-    case ProviderKind::kInfluxdb: return "influxdb";
-    case ProviderKind::kSkyWalking: return "skywalking";
-    case ProviderKind::kPlugin: return "plugin";
+    case ProviderKind::kNone:
+      return "none";
+    case ProviderKind::kPrometheus:
+      return "prometheus";
+    case ProviderKind::kWeb:
+      return "web";
+    case ProviderKind::kJob:
+      return "job";
+    case ProviderKind::kKayenta:
+      return "kayenta";
+    case ProviderKind::kDatadog:
+      return "datadog";
+    case ProviderKind::kNewRelic:
+      return "newRelic";
+    case ProviderKind::kWavefront:
+      return "wavefront";
+    case ProviderKind::kCloudWatch:
+      return "cloudWatch";
+    case ProviderKind::kGraphite:
+      return "graphite";
+    case ProviderKind::kInfluxdb:
+      return "influxdb";
+    case ProviderKind::kSkyWalking:
+      return "skywalking";
+    case ProviderKind::kPlugin:
+      return "plugin";
   }
   return "?";
 }
@@ -94,14 +107,22 @@ std::optional<double> Metric::initialDelaySeconds() const {
 
 const char* toString(CanaryStep::Kind k) {
   switch (k) {
-    case CanaryStep::Kind::kSetWeight: return "setWeight";
-    case CanaryStep::Kind::kPause: return "pause";
-    case CanaryStep::Kind::kAnalysis: return "analysis";
-    case CanaryStep::Kind::kExperiment: return "experiment";
-    case CanaryStep::Kind::kSetCanaryScale: return "setCanaryScale";
-    case CanaryStep::Kind::kSetHeaderRoute: return "setHeaderRoute";
-    case CanaryStep::Kind::kSetMirrorRoute: return "setMirrorRoute";
-    case CanaryStep::Kind::kPlugin: return "plugin";
+    case CanaryStep::Kind::kSetWeight:
+      return "setWeight";
+    case CanaryStep::Kind::kPause:
+      return "pause";
+    case CanaryStep::Kind::kAnalysis:
+      return "analysis";
+    case CanaryStep::Kind::kExperiment:
+      return "experiment";
+    case CanaryStep::Kind::kSetCanaryScale:
+      return "setCanaryScale";
+    case CanaryStep::Kind::kSetHeaderRoute:
+      return "setHeaderRoute";
+    case CanaryStep::Kind::kSetMirrorRoute:
+      return "setMirrorRoute";
+    case CanaryStep::Kind::kPlugin:
+      return "plugin";
   }
   return "?";
 }
@@ -120,7 +141,8 @@ std::string CanaryStep::toString() const {
   if (has(Kind::kExperiment)) return "experiment";
   if (has(Kind::kAnalysis)) return "analysis";
   if (has(Kind::kSetCanaryScale)) {
-    if (setCanaryScale.weight) return "setCanaryScale{weight: " + std::to_string(*setCanaryScale.weight) + "}";
+    if (setCanaryScale.weight)
+      return "setCanaryScale{weight: " + std::to_string(*setCanaryScale.weight) + "}";
     if (setCanaryScale.matchTrafficWeight) return "setCanaryScale{matchTrafficWeight: true}";
     if (setCanaryScale.replicas) {
       return "setCanaryScale{replicas: " + std::to_string(*setCanaryScale.replicas) + "}";
@@ -134,7 +156,8 @@ std::string CanaryStep::toString() const {
 
 int RolloutSpec::maxTrafficWeight() const {
   // weightutil.MaxTrafficWeight
-  if (canary && canary->trafficRouting && canary->maxTrafficWeight) return *canary->maxTrafficWeight;
+  if (canary && canary->trafficRouting && canary->maxTrafficWeight)
+    return *canary->maxTrafficWeight;
   return 100;
 }
 
@@ -217,7 +240,9 @@ int RolloutSpec::maxUnavailableValue() const {
 
 const char* RolloutSpec::strategyName() const { return blueGreen ? "blueGreen" : "canary"; }
 
-std::optional<double> goDurationSeconds(const std::string& s) { return flagger::parseGoDuration(s); }
+std::optional<double> goDurationSeconds(const std::string& s) {
+  return flagger::parseGoDuration(s);
+}
 
 bool substituteArgs(const std::string& text, const std::map<std::string, std::string>& args,
                     std::string* out, std::string* error) {

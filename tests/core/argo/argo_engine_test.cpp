@@ -31,14 +31,17 @@ struct Built {
 
 Built build(const std::string& yaml) {
   Built b{loadArgo(yaml), nullptr};
-  EXPECT_EQ(b.f.diagnostics.errors(), 0) << (b.f.diagnostics.items.empty() ? "" : b.f.diagnostics.items[0].toString());
+  EXPECT_EQ(b.f.diagnostics.errors(), 0)
+      << (b.f.diagnostics.items.empty() ? "" : b.f.diagnostics.items[0].toString());
   EXPECT_EQ(b.f.rollouts.size(), 1u);
-  if (!b.f.rollouts.empty()) b.engine = std::make_unique<ar::ArgoEngine>(b.f.rollouts[0], b.f.catalog);
+  if (!b.f.rollouts.empty())
+    b.engine = std::make_unique<ar::ArgoEngine>(b.f.rollouts[0], b.f.catalog);
   return b;
 }
 
 // The step run's single metric as the last event shows it.
-const ar::MetricView* metricAt(const std::vector<ar::ArgoEvent>& ev, double t, std::size_t run = 0) {
+const ar::MetricView* metricAt(const std::vector<ar::ArgoEvent>& ev, double t,
+                               std::size_t run = 0) {
   const ar::ArgoEvent* e = stateAt(ev, t);
   if (!e || e->state.runs.size() <= run || e->state.runs[run].metrics.empty()) return nullptr;
   return &e->state.runs[run].metrics[0];
@@ -51,9 +54,11 @@ ar::Phase runPhaseAt(const std::vector<ar::ArgoEvent>& ev, double t, std::size_t
 }
 
 // A scripted sequence of answers by measurement index (the last repeats).
-std::function<ar::ProviderAnswer(const ar::MeasureRequest&)> seq(std::vector<ar::ProviderAnswer> answers) {
+std::function<ar::ProviderAnswer(const ar::MeasureRequest&)> seq(
+    std::vector<ar::ProviderAnswer> answers) {
   return [answers](const ar::MeasureRequest& r) {
-    return answers[std::min<std::size_t>(static_cast<std::size_t>(r.measurement), answers.size() - 1)];
+    return answers[std::min<std::size_t>(static_cast<std::size_t>(r.measurement),
+                                         answers.size() - 1)];
   };
 }
 
@@ -64,9 +69,11 @@ const ar::ProviderAnswer kErr = ar::ProviderAnswer::fail("boom");
 // ---- AnalysisRun rules (analysis/analysis.go) -------------------------------------------------
 
 TEST(ArgoAnalysis, FailureLimitIsStrict) {
-  // assessMetricFailureInconclusiveOrError: failed > failureLimit (TestAssessMetricStatusFailureLimit).
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 10\n      failureLimit: 2\n"
-                                        "      successCondition: result[0] > 0.5\n") +
+  // assessMetricFailureInconclusiveOrError: failed > failureLimit
+  // (TestAssessMetricStatusFailureLimit).
+  auto b = build(promTemplate("t", "m",
+                              "      interval: 10s\n      count: 10\n      failureLimit: 2\n"
+                              "      successCondition: result[0] > 0.5\n") +
                  canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.1)});
@@ -81,9 +88,11 @@ TEST(ArgoAnalysis, FailureLimitIsStrict) {
 TEST(ArgoAnalysis, NegativeFailureLimitDisablesFailures) {
   // failureLimit -1 is "not applicable"; consecutiveSuccessLimit then decides (ValidateMetric
   // needs one of them): at count, success not reached -> Failed (assessMetricStatus).
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 3\n      failureLimit: -1\n"
-                                        "      consecutiveSuccessLimit: 2\n      successCondition: result[0] > 0.5\n") +
-                 canaryRollout(kAnalysisStep));
+  auto b = build(
+      promTemplate("t", "m",
+                   "      interval: 10s\n      count: 3\n      failureLimit: -1\n"
+                   "      consecutiveSuccessLimit: 2\n      successCondition: result[0] > 0.5\n") +
+      canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.9), vec(0.1), vec(0.9)});
   auto d = drive(*b.engine, w, 100);
@@ -93,9 +102,10 @@ TEST(ArgoAnalysis, NegativeFailureLimitDisablesFailures) {
 
 TEST(ArgoAnalysis, InconclusiveLimitIsStrict) {
   // TestAssessMetricStatusInconclusiveLimit: inconclusive > inconclusiveLimit.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 10\n      inconclusiveLimit: 1\n"
-                                        "      successCondition: result[0] > 0.9\n"
-                                        "      failureCondition: result[0] < 0.1\n") +
+  auto b = build(promTemplate("t", "m",
+                              "      interval: 10s\n      count: 10\n      inconclusiveLimit: 1\n"
+                              "      successCondition: result[0] > 0.9\n"
+                              "      failureCondition: result[0] < 0.1\n") +
                  canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.5)});
@@ -109,8 +119,11 @@ TEST(ArgoAnalysis, InconclusiveLimitIsStrict) {
 
 TEST(ArgoAnalysis, FifthConsecutiveErrorFailsTheMetric) {
   // TestAssessMetricStatusConsecutiveErrors: 4 errors still Running, 5 -> Error (default 4).
-  auto b = build(promTemplate("t", "m", "      interval: 5m\n      count: 2\n      successCondition: result[0] > 0.5\n") +
-                 canaryRollout(kAnalysisStep));
+  auto b =
+      build(promTemplate(
+                "t", "m",
+                "      interval: 5m\n      count: 2\n      successCondition: result[0] > 0.5\n") +
+            canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({kErr});
   auto d = drive(*b.engine, w, 1000);
@@ -124,8 +137,10 @@ TEST(ArgoAnalysis, FifthConsecutiveErrorFailsTheMetric) {
 
 TEST(ArgoAnalysis, ExplicitZeroConsecutiveErrorLimitFailsOnFirstError) {
   // defaults.GetConsecutiveErrorLimitOrDefault: an explicit 0 is used (1 > 0).
-  auto b = build(promTemplate("t", "m", "      consecutiveErrorLimit: 0\n      successCondition: result[0] > 0.5\n") +
-                 canaryRollout(kAnalysisStep));
+  auto b = build(
+      promTemplate("t", "m",
+                   "      consecutiveErrorLimit: 0\n      successCondition: result[0] > 0.5\n") +
+      canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({kErr});
   auto d = drive(*b.engine, w, 100);
@@ -136,8 +151,11 @@ TEST(ArgoAnalysis, ExplicitZeroConsecutiveErrorLimitFailsOnFirstError) {
 TEST(ArgoAnalysis, ErrorsDoNotCountAndCompletedMeasurementsResetThem) {
   // runMeasurements: Error adds to error/consecutiveError but not count; any completed
   // measurement resets consecutiveError.
-  auto b = build(promTemplate("t", "m", "      interval: 30s\n      count: 2\n      successCondition: result[0] > 0.5\n") +
-                 canaryRollout(kAnalysisStep));
+  auto b =
+      build(promTemplate(
+                "t", "m",
+                "      interval: 30s\n      count: 2\n      successCondition: result[0] > 0.5\n") +
+            canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({kErr, kErr, vec(0.9), kErr, vec(0.9)});
   auto d = drive(*b.engine, w, 1000);
@@ -154,8 +172,9 @@ TEST(ArgoAnalysis, ErrorsDoNotCountAndCompletedMeasurementsResetThem) {
 
 TEST(ArgoAnalysis, CountReachedWithFailuresBelowLimitIsSuccessful) {
   // TestAssessMetricStatusCountReached: failures <= failureLimit are tolerated at count.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 3\n      failureLimit: 1\n"
-                                        "      successCondition: result[0] > 0.5\n") +
+  auto b = build(promTemplate("t", "m",
+                              "      interval: 10s\n      count: 3\n      failureLimit: 1\n"
+                              "      successCondition: result[0] > 0.5\n") +
                  canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.9), vec(0.1), vec(0.9)});
@@ -167,9 +186,11 @@ TEST(ArgoAnalysis, CountReachedWithFailuresBelowLimitIsSuccessful) {
 TEST(ArgoAnalysis, CountReachedWithoutConsecutiveSuccessesIsInconclusive) {
   // TestAssessMetricStatusFailureLimitAndConsecutiveSuccessLimit: both limits applicable and
   // neither met at count -> Inconclusive.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 4\n      failureLimit: 2\n"
-                                        "      consecutiveSuccessLimit: 2\n      successCondition: result[0] > 0.5\n") +
-                 canaryRollout(kAnalysisStep));
+  auto b = build(
+      promTemplate("t", "m",
+                   "      interval: 10s\n      count: 4\n      failureLimit: 2\n"
+                   "      consecutiveSuccessLimit: 2\n      successCondition: result[0] > 0.5\n") +
+      canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.9), vec(0.1), vec(0.9), vec(0.1)});
   auto d = drive(*b.engine, w, 100);
@@ -179,10 +200,11 @@ TEST(ArgoAnalysis, CountReachedWithoutConsecutiveSuccessesIsInconclusive) {
 TEST(ArgoAnalysis, LaterLimitChecksOverwriteEarlierOnes) {
   // assessMetricFailureInconclusiveOrError: Error beats Inconclusive beats Failed when several
   // limits trip on the same assessment.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 10\n      failureLimit: 1\n"
-                                        "      consecutiveErrorLimit: 1\n"
-                                        "      successCondition: result[0] > 0.9\n"
-                                        "      failureCondition: result[0] < 0.1\n") +
+  auto b = build(promTemplate("t", "m",
+                              "      interval: 10s\n      count: 10\n      failureLimit: 1\n"
+                              "      consecutiveErrorLimit: 1\n"
+                              "      successCondition: result[0] > 0.9\n"
+                              "      failureCondition: result[0] < 0.1\n") +
                  canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   // failed 1 (= limit), then two errors: consecutiveError 2 > 1 -> Error
@@ -195,7 +217,8 @@ TEST(ArgoAnalysis, RunTakesTheWorstMetricPhaseAndTerminatesTheRest) {
   // assessRunStatus + IsTerminating: a Failed metric terminates the run on the next (immediate)
   // reconcile; the indefinite metric still running is assessed Successful; the run is Failed.
   auto b = build(
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
       "  metrics:\n"
       "    - name: a\n      interval: 10s\n      successCondition: result[0] > 0.5\n"
       "      provider: {prometheus: {address: x, query: a}}\n"
@@ -213,7 +236,8 @@ TEST(ArgoAnalysis, RunTakesTheWorstMetricPhaseAndTerminatesTheRest) {
   EXPECT_EQ(d.outcome.result, ar::ArgoOutcome::Result::kAborted);
   bool sawRunningWithFailedMetric = false;
   for (const auto& ev : d.events) {
-    if (!ev.state.runs.empty() && ev.state.runs[0].phase == ar::Phase::kRunning && !ev.state.runs[0].metrics.empty() &&
+    if (!ev.state.runs.empty() && ev.state.runs[0].phase == ar::Phase::kRunning &&
+        !ev.state.runs[0].metrics.empty() &&
         ev.state.runs[0].metrics[0].phase == ar::Phase::kFailed) {
       sawRunningWithFailedMetric = true;
     }
@@ -224,8 +248,9 @@ TEST(ArgoAnalysis, RunTakesTheWorstMetricPhaseAndTerminatesTheRest) {
 TEST(ArgoAnalysis, TerminatedBoundedMetricBelowCountIsSuccessful) {
   // assessMetricStatus with terminating: a bounded metric below its count falls through to
   // Successful (issue #4479). The background run ends with the promotion.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 100\n      failureLimit: 5\n"
-                                        "      successCondition: result[0] > 0.5\n") +
+  auto b = build(promTemplate("t", "m",
+                              "      interval: 10s\n      count: 100\n      failureLimit: 5\n"
+                              "      successCondition: result[0] > 0.5\n") +
                  canaryRollout("        - setWeight: 50\n        - pause: {duration: 25s}\n",
                                "      analysis: {templates: [{templateName: t}]}\n"));
   FakeArgoWorld w;
@@ -241,7 +266,8 @@ TEST(ArgoAnalysis, TerminatedBoundedMetricBelowCountIsSuccessful) {
 TEST(ArgoAnalysis, OnlyDryRunMetricsGiveASuccessfulRun) {
   // TestAssessRunStatusWithOnlyDryRunMetrics.
   auto b = build(promTemplate("t", "m", "      successCondition: result[0] > 0.5\n") +
-                 canaryRollout("        - setWeight: 50\n        - analysis:\n            templates: [{templateName: t}]\n"
+                 canaryRollout("        - setWeight: 50\n        - analysis:\n            "
+                               "templates: [{templateName: t}]\n"
                                "            dryRun: [{metricName: .*}]\n"));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.1)});
@@ -255,7 +281,8 @@ TEST(ArgoAnalysis, OnlyDryRunMetricsGiveASuccessfulRun) {
 TEST(ArgoAnalysis, DryRunRuleMatchingNoMetricMakesTheRunError) {
   // reconcileAnalysisRun: GetDryRunMetrics error -> run Error "Analysis spec invalid".
   auto b = build(promTemplate("t", "m", "      successCondition: result[0] > 0.5\n") +
-                 canaryRollout("        - setWeight: 50\n        - analysis:\n            templates: [{templateName: t}]\n"
+                 canaryRollout("        - setWeight: 50\n        - analysis:\n            "
+                               "templates: [{templateName: t}]\n"
                                "            dryRun: [{metricName: nope}]\n"));
   FakeArgoWorld w;
   auto d = drive(*b.engine, w, 100);
@@ -267,8 +294,11 @@ TEST(ArgoAnalysis, DryRunRuleMatchingNoMetricMakesTheRunError) {
 
 TEST(ArgoAnalysis, IntervalCountsFromTheLastFinish) {
   // generateMetricTasks: next measurement once now is after lastMeasurement.finishedAt + interval.
-  auto b = build(promTemplate("t", "m", "      interval: 45s\n      count: 3\n      successCondition: result[0] > 0.5\n") +
-                 canaryRollout(kAnalysisStep));
+  auto b =
+      build(promTemplate(
+                "t", "m",
+                "      interval: 45s\n      count: 3\n      successCondition: result[0] > 0.5\n") +
+            canaryRollout(kAnalysisStep));
   FakeArgoWorld w;
   auto d = drive(*b.engine, w, 1000);
   ASSERT_EQ(w.measured.size(), 3u);
@@ -280,14 +310,17 @@ TEST(ArgoAnalysis, KayentaScoreAgainstPassAndMarginal) {
   // kayenta.go evaluateResult on int(score): >= pass Successful, >= marginal Inconclusive,
   // else Failed; the score is read 15s after the execution starts (resumeDelay).
   const std::string tpl =
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
       "  metrics:\n    - name: k\n      provider:\n        kayenta:\n          address: http://k\n"
       "          application: a\n          canaryConfigName: c\n          metricsAccountName: m\n"
       "          configurationAccountName: c\n          storageAccountName: s\n"
       "          threshold: {pass: 75, marginal: 50}\n"
-      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: c, step: 60}}]\n---\n";
-  for (auto [score, want] : {std::pair{75.9, ar::Phase::kSuccessful}, std::pair{74.9, ar::Phase::kInconclusive},
-                             std::pair{50.0, ar::Phase::kInconclusive}, std::pair{49.99, ar::Phase::kFailed}}) {
+      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: "
+      "c, step: 60}}]\n---\n";
+  for (auto [score, want] :
+       {std::pair{75.9, ar::Phase::kSuccessful}, std::pair{74.9, ar::Phase::kInconclusive},
+        std::pair{50.0, ar::Phase::kInconclusive}, std::pair{49.99, ar::Phase::kFailed}}) {
     auto b = build(tpl + canaryRollout(kAnalysisStep));
     FakeArgoWorld w;
     w.onKayenta = [score = score](const ar::KayentaRequest& r) {
@@ -306,8 +339,10 @@ TEST(ArgoAnalysis, JobMetricPhasesAndTermination) {
   // job.go: a Job completes -> Successful, fails -> Failed; a terminated in-flight Job ->
   // Inconclusive "Metric Terminated".
   const std::string tpl =
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
-      "  metrics:\n    - name: j\n      provider: {job: {spec: {template: {spec: {containers: []}}}}}\n---\n";
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
+      "  metrics:\n    - name: j\n      provider: {job: {spec: {template: {spec: {containers: "
+      "[]}}}}}\n---\n";
   {
     auto b = build(tpl + canaryRollout(kAnalysisStep));
     FakeArgoWorld w;
@@ -323,8 +358,10 @@ TEST(ArgoAnalysis, JobMetricPhasesAndTermination) {
     EXPECT_EQ(d.outcome.result, ar::ArgoOutcome::Result::kAborted);
   }
   {
-    auto b = build(tpl + canaryRollout("        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n"
-                                       "        - setWeight: 100\n"));
+    auto b = build(
+        tpl + canaryRollout(
+                  "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n"
+                  "        - setWeight: 100\n"));
     FakeArgoWorld w;
     w.onJob = [](const ar::MeasureRequest&) {
       ar::JobAnswer a;
@@ -342,13 +379,18 @@ TEST(ArgoAnalysis, JobMetricPhasesAndTermination) {
 TEST(ArgoAnalysis, ArgumentsResolvedIntoQueriesAndConditions) {
   // BuildArgumentsForRolloutAnalysisRun (podTemplateHashValue, fieldRef) + ResolveMetricArgs.
   auto b = build(
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
       "  args: [{name: hash}, {name: ns}, {name: min, value: \"0.9\"}]\n"
       "  metrics:\n    - name: m\n      successCondition: result[0] >= {{args.min}}\n"
-      "      provider: {prometheus: {address: x, query: 'up{hash=\"{{ args.hash }}\",ns=\"{{args.ns}}\"}'}}\n---\n" +
-      canaryRollout("        - setWeight: 50\n        - analysis:\n            templates: [{templateName: t}]\n"
-                    "            args:\n              - {name: hash, valueFrom: {podTemplateHashValue: Latest}}\n"
-                    "              - {name: ns, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}\n"));
+      "      provider: {prometheus: {address: x, query: 'up{hash=\"{{ args.hash "
+      "}}\",ns=\"{{args.ns}}\"}'}}\n---\n" +
+      canaryRollout(
+          "        - setWeight: 50\n        - analysis:\n            templates: [{templateName: "
+          "t}]\n"
+          "            args:\n              - {name: hash, valueFrom: {podTemplateHashValue: "
+          "Latest}}\n"
+          "              - {name: ns, valueFrom: {fieldRef: {fieldPath: metadata.namespace}}}\n"));
   const ar::Metric* m = b.engine->allMetrics().at(0);
   EXPECT_EQ(m->prometheusQuery, std::string("up{hash=\"") + ar::kNewPodHash + "\",ns=\"shop\"}");
   EXPECT_EQ(m->successCondition, "result[0] >= 0.9");
@@ -364,7 +406,8 @@ TEST(ArgoRollout, AtMostOneStepPerReconcile) {
   auto d = drive(*b.engine, w, 10);
   std::vector<int> indices;
   for (const auto& e : d.events) {
-    if (e.state.currentStepIndex && (indices.empty() || indices.back() != *e.state.currentStepIndex)) {
+    if (e.state.currentStepIndex &&
+        (indices.empty() || indices.back() != *e.state.currentStepIndex)) {
       indices.push_back(*e.state.currentStepIndex);
     }
   }
@@ -374,7 +417,8 @@ TEST(ArgoRollout, AtMostOneStepPerReconcile) {
 TEST(ArgoRollout, WeightWaitsForTheCanaryPods) {
   // trafficrouting.go reconcileTrafficRouting: until the canary ReplicaSet has the pods of the
   // new setWeight, the router keeps the previous setWeight (and 0 while none is available).
-  auto b = build(canaryRollout("        - setWeight: 25\n        - setWeight: 75\n        - pause: {}\n", "", 4));
+  auto b = build(canaryRollout(
+      "        - setWeight: 25\n        - setWeight: 75\n        - pause: {}\n", "", 4));
   FakeArgoWorld w;
   w.startup = 20;
   auto d = drive(*b.engine, w, 100);
@@ -390,7 +434,8 @@ TEST(ArgoRollout, AbortSendsTrafficToStableAndResetsTheIndex) {
   // for abortScaleDownDelaySeconds once the stable is fully available.
   // An explicit 0 skips the delay (shouldDelayScaleDownOnAbort), so the canary follows the
   // aborted weight (0) at once; only a setCanaryScale step keeps it up (UseSetCanaryScale).
-  for (auto [extra, scaledAt] : {std::pair<std::string, double>{"", 40}, {"      abortScaleDownDelaySeconds: 5\n", 15},
+  for (auto [extra, scaledAt] : {std::pair<std::string, double>{"", 40},
+                                 {"      abortScaleDownDelaySeconds: 5\n", 15},
                                  {"      abortScaleDownDelaySeconds: 0\n", 10}}) {
     auto b = build(canaryRollout("        - setWeight: 50\n        - pause: {}\n", extra));
     FakeArgoWorld w;
@@ -419,12 +464,15 @@ TEST(ArgoRollout, BasicCanaryReplicaCountsFollowTheUpstreamExamples) {
   // replicas 10, weight 10, maxUnavailable 1, maxSurge 1 -> new 1, stable 9;
   // replicas 10, weight 30, maxUnavailable 0, maxSurge 3 -> new 3, stable 10.
   auto basic = [](int weight, const std::string& surge, const std::string& unavailable) {
-    return "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo}\nspec:\n  replicas: 10\n"
+    return "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo}\nspec:\n  "
+           "replicas: 10\n"
            "  selector: {matchLabels: {app: demo}}\n"
-           "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: a, image: b}]}}\n"
+           "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: a, image: "
+           "b}]}}\n"
            "  strategy:\n    canary:\n      maxSurge: " +
-           surge + "\n      maxUnavailable: " + unavailable + "\n      steps:\n        - setWeight: " +
-           std::to_string(weight) + "\n        - pause: {}\n";
+           surge + "\n      maxUnavailable: " + unavailable +
+           "\n      steps:\n        - setWeight: " + std::to_string(weight) +
+           "\n        - pause: {}\n";
   };
   {
     auto b = build(basic(10, "1", "1"));
@@ -474,8 +522,8 @@ TEST(ArgoRollout, ProgressDeadlineDegradesWithoutAbortUnlessAsked) {
     EXPECT_EQ(after->state.phase, ar::RolloutPhase::kDegraded);
     EXPECT_EQ(after->state.abort, abortOnTimeout);
     EXPECT_EQ(d.outcome.t, 121);  // requeueStuckRollout: a second after the deadline
-    EXPECT_EQ(d.outcome.result,
-              abortOnTimeout ? ar::ArgoOutcome::Result::kAborted : ar::ArgoOutcome::Result::kInProgress);
+    EXPECT_EQ(d.outcome.result, abortOnTimeout ? ar::ArgoOutcome::Result::kAborted
+                                               : ar::ArgoOutcome::Result::kInProgress);
   }
 }
 
@@ -491,9 +539,11 @@ TEST(ArgoRollout, NoProgressDeadlineWhilePaused) {
 TEST(ArgoRollout, UserPauseHaltsStepsButRunsStillAbort) {
   // A.6 pause: spec.paused -> completedCurrentCanaryStep false and no scaling, while the
   // background run keeps measuring and its failure aborts.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      successCondition: result[0] > 0.5\n") +
-                 canaryRollout("        - setWeight: 50\n        - pause: {duration: 20s}\n        - setWeight: 100\n",
-                               "      analysis: {templates: [{templateName: t}]}\n"));
+  auto b = build(
+      promTemplate("t", "m", "      interval: 10s\n      successCondition: result[0] > 0.5\n") +
+      canaryRollout(
+          "        - setWeight: 50\n        - pause: {duration: 20s}\n        - setWeight: 100\n",
+          "      analysis: {templates: [{templateName: t}]}\n"));
   FakeArgoWorld w;
   w.onMeasure = [](const ar::MeasureRequest& r) { return vec(r.t < 45 ? 0.9 : 0.1); };
   auto d = drive(*b.engine, w, 200, {{5, ar::UserAction::kPause}});
@@ -506,8 +556,11 @@ TEST(ArgoRollout, UserPauseHaltsStepsButRunsStillAbort) {
 TEST(ArgoRollout, PromotingAnInconclusiveStepSkipsIt) {
   // promote.go getPatches: step run Inconclusive and paused -> clear pauses, controllerPause
   // false, currentStepIndex + 1.
-  auto b = build(promTemplate("t", "m", "      successCondition: result[0] > 0.9\n      failureCondition: result[0] < 0.1\n") +
-                 canaryRollout(kAnalysisStep + "        - setWeight: 100\n"));
+  auto b = build(
+      promTemplate(
+          "t", "m",
+          "      successCondition: result[0] > 0.9\n      failureCondition: result[0] < 0.1\n") +
+      canaryRollout(kAnalysisStep + "        - setWeight: 100\n"));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.5)});
   auto d = drive(*b.engine, w, 200, {{30, ar::UserAction::kPromote}});
@@ -519,15 +572,19 @@ TEST(ArgoRollout, PromotingAnInconclusiveStepSkipsIt) {
 TEST(ArgoRollout, InconclusiveBackgroundRunIsReplacedAfterPromote) {
   // rollout/analysis.go needsNewAnalysisRun: controllerPause, no step pause, previous run
   // Inconclusive -> a new background run.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      successCondition: result[0] > 0.9\n"
-                                        "      failureCondition: result[0] < 0.1\n") +
-                 canaryRollout("        - setWeight: 50\n        - pause: {duration: 1h}\n        - pause: {}\n",
-                               "      analysis:\n        templates: [{templateName: t}]\n        startingStep: 1\n"));
+  auto b = build(
+      promTemplate("t", "m",
+                   "      interval: 10s\n      successCondition: result[0] > 0.9\n"
+                   "      failureCondition: result[0] < 0.1\n") +
+      canaryRollout(
+          "        - setWeight: 50\n        - pause: {duration: 1h}\n        - pause: {}\n",
+          "      analysis:\n        templates: [{templateName: t}]\n        startingStep: 1\n"));
   FakeArgoWorld w;
   w.onMeasure = [](const ar::MeasureRequest& r) { return vec(r.t < 5 ? 0.5 : 0.95); };
   auto d = drive(*b.engine, w, 30, {{20, ar::UserAction::kPromote}});
   const ar::ArgoEvent* paused = stateAt(d.events, 19);
-  EXPECT_EQ(paused->state.pauseConditions, (std::vector<std::string>{"CanaryPauseStep", "InconclusiveAnalysisRun"}));
+  EXPECT_EQ(paused->state.pauseConditions,
+            (std::vector<std::string>{"CanaryPauseStep", "InconclusiveAnalysisRun"}));
   const ar::ArgoEvent* e = stateAt(d.events, 30);
   ASSERT_EQ(e->state.runs.size(), 2u);
   EXPECT_EQ(e->state.runs[0].phase, ar::Phase::kInconclusive);
@@ -541,8 +598,9 @@ TEST(ArgoRollout, InconclusivePauseDoesNotHoldALaterPauseStep) {
   // pause.go CompletedCanaryPauseStep reads "controllerPause and no CanaryPauseStep condition"
   // as a human resume, so the next pause step completes at once (completedCurrentCanaryStep is
   // not gated by haltProgress) and the rollout can reach its last step.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      successCondition: result[0] > 0.9\n"
-                                        "      failureCondition: result[0] < 0.1\n") +
+  auto b = build(promTemplate("t", "m",
+                              "      interval: 10s\n      successCondition: result[0] > 0.9\n"
+                              "      failureCondition: result[0] < 0.1\n") +
                  canaryRollout("        - setWeight: 50\n        - pause: {duration: 1h}\n",
                                "      analysis: {templates: [{templateName: t}]}\n"));
   FakeArgoWorld w;
@@ -555,7 +613,8 @@ TEST(ArgoRollout, InconclusivePauseDoesNotHoldALaterPauseStep) {
 TEST(ArgoBlueGreen, ManualPromotionWaitsForAHuman) {
   // bluegreen.go reconcileBlueGreenPause with autoPromotionEnabled false: paused until promote.
   auto b = build(
-      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: bg}\nspec:\n  replicas: 2\n"
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: bg}\nspec:\n  replicas: "
+      "2\n"
       "  selector: {matchLabels: {app: bg}}\n"
       "  template: {metadata: {labels: {app: bg}}, spec: {containers: [{name: a, image: b}]}}\n"
       "  strategy:\n    blueGreen:\n      activeService: a\n      previewService: p\n"
@@ -578,12 +637,16 @@ TEST(ArgoBlueGreen, OldStackWaitsForPostPromotionWithoutScaleDownDelay) {
   // bluegreen.go scaleDownOldReplicaSetsForBlueGreen: post-promotion analysis and no
   // scaleDownDelaySeconds -> the previous active stack stays until the run is Successful; then
   // the default 30s delay applies.
-  auto b = build(promTemplate("t", "m", "      interval: 10s\n      count: 3\n      successCondition: result[0] > 0.5\n") +
-                 "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: bg, namespace: shop}\nspec:\n"
-                 "  replicas: 1\n  selector: {matchLabels: {app: bg}}\n"
-                 "  template: {metadata: {labels: {app: bg}}, spec: {containers: [{name: a, image: b}]}}\n"
-                 "  strategy:\n    blueGreen:\n      activeService: a\n"
-                 "      postPromotionAnalysis: {templates: [{templateName: t}]}\n");
+  auto b = build(
+      promTemplate(
+          "t", "m",
+          "      interval: 10s\n      count: 3\n      successCondition: result[0] > 0.5\n") +
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: bg, namespace: "
+      "shop}\nspec:\n"
+      "  replicas: 1\n  selector: {matchLabels: {app: bg}}\n"
+      "  template: {metadata: {labels: {app: bg}}, spec: {containers: [{name: a, image: b}]}}\n"
+      "  strategy:\n    blueGreen:\n      activeService: a\n"
+      "      postPromotionAnalysis: {templates: [{templateName: t}]}\n");
   FakeArgoWorld w;
   auto d = drive(*b.engine, w, 1000);
   EXPECT_EQ(stateAt(d.events, 19)->state.stableDesired, 1);
@@ -594,7 +657,9 @@ TEST(ArgoBlueGreen, OldStackWaitsForPostPromotionWithoutScaleDownDelay) {
 }
 
 TEST(ArgoRollout, ExperimentStepsAreRefused) {
-  auto f = loadArgo(canaryRollout("        - setWeight: 50\n        - experiment: {templates: [{name: c, specRef: canary}]}\n"));
+  auto f =
+      loadArgo(canaryRollout("        - setWeight: 50\n        - experiment: {templates: [{name: "
+                             "c, specRef: canary}]}\n"));
   ASSERT_EQ(f.rollouts.size(), 1u);
   try {
     ar::ArgoEngine e(f.rollouts[0], f.catalog);
@@ -625,7 +690,8 @@ TEST(ArgoSpec, ValidateMetricRules) {
     m.providerCount = 1;
     auto set = [&](const char* k, ar::IntOrString& f) {
       const auto p = fields.find(std::string(k) + "=");
-      if (p != std::string::npos) f = ar::IntOrString::ofInt(std::stoi(fields.substr(p + std::string(k).size() + 1)));
+      if (p != std::string::npos)
+        f = ar::IntOrString::ofInt(std::stoi(fields.substr(p + std::string(k).size() + 1)));
     };
     set("count", m.count);
     set("failureLimit", m.failureLimit);
@@ -637,7 +703,8 @@ TEST(ArgoSpec, ValidateMetricRules) {
   };
   EXPECT_EQ(v("csl=-1"), "consecutiveSuccessLimit must be >= 0");
   EXPECT_EQ(v("failureLimit=-2"), "failureLimit must be >= 0, or -1 to be disabled");
-  EXPECT_EQ(v("failureLimit=-1"), "failureLimit and consecutiveSuccessLimit cannot both be disabled");
+  EXPECT_EQ(v("failureLimit=-1"),
+            "failureLimit and consecutiveSuccessLimit cannot both be disabled");
   EXPECT_EQ(v("inconclusiveLimit=-1"), "inconclusiveLimit must be >= 0");
   EXPECT_EQ(v("cel=-1"), "consecutiveErrorLimit must be >= 0");
   EXPECT_EQ(v("count=3 failureLimit=2 csl=2 interval"),

@@ -30,8 +30,8 @@ bool decodeAnalysisTemplate(const Document& doc, core::Diagnostics& diags, bool 
 
 /// The controller's validation of a Rollout against the templates it references
 /// (`ValidateRollout` + `ValidateRolloutReferencedResources`). Returns false on an error.
-bool validateRollout(const core::argo::RolloutSpec& rollout, const core::argo::TemplateCatalog& catalog,
-                     core::Diagnostics& diags);
+bool validateRollout(const core::argo::RolloutSpec& rollout,
+                     const core::argo::TemplateCatalog& catalog, core::Diagnostics& diags);
 
 /// A one-line summary for `validate`: "canary (istio), 4 steps: setWeight 20, pause, ..." .
 std::string rolloutSummary(const core::argo::RolloutSpec& rollout);

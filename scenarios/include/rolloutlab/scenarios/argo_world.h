@@ -90,7 +90,8 @@ class ArgoSyntheticWorld final : public core::argo::ArgoWorld {
   const ArgoPlan& plan_;
   const CompiledScenario& scenario_;
   MeshSeries series_;
-  std::map<std::string, std::shared_ptr<core::promql::PreparedQuery>> queries_;  // this world's copies
+  std::map<std::string, std::shared_ptr<core::promql::PreparedQuery>>
+      queries_;  // this world's copies
   bool canaryUp_ = false;
   core::argo::KayentaJudgeHook* judge_ = nullptr;
 };
@@ -103,10 +104,11 @@ struct ArgoSimulation {
 
 /// Runs one update in the world: the new revision at t = 0, then every due instant until the
 /// rollout is promoted or aborted (and nothing is left to do) or the scenario's duration.
-ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario, std::uint64_t seed);
+ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
+                            std::uint64_t seed);
 
 /// The same run without a trace (the batch path); `world` is reused across runs.
-RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario, ArgoSyntheticWorld& world,
-                   std::uint64_t seed);
+RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
+                   ArgoSyntheticWorld& world, std::uint64_t seed);
 
 }  // namespace rolloutlab::scenarios

@@ -45,11 +45,10 @@ std::optional<std::string> collectTemplates(const std::vector<TemplateRef>& refs
 /// duplicate metric names, conflicting argument values, duplicate dry-run rules and unresolved
 /// arguments are errors. `args` are the rollout's arguments with their values resolved
 /// (see `resolveRolloutArgs`).
-std::optional<std::string> buildAnalysisRun(const std::vector<const AnalysisTemplateSpec*>& templates,
-                                            const std::vector<Argument>& args,
-                                            const std::vector<DryRun>& dryRun,
-                                            const std::vector<MeasurementRetention>& retention,
-                                            AnalysisRunSpec* out);
+std::optional<std::string> buildAnalysisRun(
+    const std::vector<const AnalysisTemplateSpec*>& templates, const std::vector<Argument>& args,
+    const std::vector<DryRun>& dryRun, const std::vector<MeasurementRetention>& retention,
+    AnalysisRunSpec* out);
 
 /// `BuildArgumentsForRolloutAnalysisRun`: each argument's value, with `podTemplateHashValue`
 /// Latest/Stable giving the synthetic hashes and `fieldRef` read off the rollout.

@@ -54,12 +54,12 @@ std::optional<UserAction> userActionFromString(const std::string& s);
 
 /// Identifies one measurement for the world.
 struct MeasureRequest {
-  double t = 0;                ///< seconds since the new revision
+  double t = 0;  ///< seconds since the new revision
   const std::string* runName = nullptr;
   RunKind runKind = RunKind::kStep;
-  int stepIndex = -1;          ///< step runs: the step's index
+  int stepIndex = -1;              ///< step runs: the step's index
   const Metric* metric = nullptr;  ///< arguments substituted
-  int measurement = 0;         ///< 0-based index of this measurement of this metric in this run
+  int measurement = 0;             ///< 0-based index of this measurement of this metric in this run
 };
 
 /// A provider's answer for prometheus, web and the providers rolloutlab does not model itself:
@@ -76,8 +76,8 @@ struct ProviderAnswer {
 struct JobAnswer {
   bool createError = false;  ///< the Job cannot be created: measurement Error
   std::string message;
-  bool succeeded = true;     ///< Job Complete (Successful) or Failed
-  double duration = 0;       ///< seconds from creation to completion
+  bool succeeded = true;  ///< Job Complete (Successful) or Failed
+  double duration = 0;    ///< seconds from creation to completion
 };
 
 /// What Argo's Kayenta provider sends and reads back (metricproviders/kayenta/kayenta.go):
@@ -178,8 +178,8 @@ struct AnalysisRunState {
 /// A ReplicaSet: desired replicas and its pods' availability times.
 struct ReplicaSetState {
   std::string hash;
-  int replicas = 0;                 ///< spec.replicas
-  std::vector<double> podReadyAt;   ///< one per pod (status.replicas = size)
+  int replicas = 0;                   ///< spec.replicas
+  std::vector<double> podReadyAt;     ///< one per pod (status.replicas = size)
   std::optional<double> scaleDownAt;  ///< scale-down-deadline annotation
   int available(double t) const;
 };
@@ -209,14 +209,14 @@ struct RolloutStatusState {
   bool promoteFull = false;
   std::optional<int> weightCanary;  ///< status.canary.weights.canary.weight (nil: none)
   std::string weightCanaryHash, weightStableHash;  ///< the pod hashes the router was given
-  std::string stepRun;              ///< canary.currentStepAnalysisRunStatus.name
-  std::string backgroundRun;        ///< canary.currentBackgroundAnalysisRunStatus.name
-  std::string preRun, postRun;      ///< blueGreen pre/post-promotion run names
+  std::string stepRun;                             ///< canary.currentStepAnalysisRunStatus.name
+  std::string backgroundRun;    ///< canary.currentBackgroundAnalysisRunStatus.name
+  std::string preRun, postRun;  ///< blueGreen pre/post-promotion run names
   std::string activeSelector;
   std::string previewSelector;
   bool scaleUpPreviewCheckPoint = false;
   ProgressingCondition progressing;
-  bool pausedCondition = false;     ///< the `Paused` condition is True
+  bool pausedCondition = false;  ///< the `Paused` condition is True
   RolloutPhase phase = RolloutPhase::kHealthy;
   std::string message;
   int replicas = 0, updatedReplicas = 0, availableReplicas = 0, readyReplicas = 0;
@@ -225,8 +225,8 @@ struct RolloutStatusState {
 /// Everything the engine carries between instants.
 struct ArgoState {
   RolloutStatusState status;
-  bool specPaused = false;  ///< spec.paused
-  int templateRevision = 1; ///< bumped to 2 when the new revision is applied
+  bool specPaused = false;   ///< spec.paused
+  int templateRevision = 1;  ///< bumped to 2 when the new revision is applied
   ReplicaSetState stableRS;
   std::optional<ReplicaSetState> newRS;
   std::vector<AnalysisRunState> runs;
@@ -291,12 +291,14 @@ class ArgoEngine {
   /// Compiles the rollout against the templates. Throws InputError when the rollout cannot be
   /// simulated: an invalid spec (what the controller marks InvalidSpec), or an experiment or
   /// plugin step.
-  ArgoEngine(const RolloutSpec& rollout, const TemplateCatalog& catalog, ArgoEngineOptions options = {});
+  ArgoEngine(const RolloutSpec& rollout, const TemplateCatalog& catalog,
+             ArgoEngineOptions options = {});
 
   /// A healthy, fully promoted rollout at the stable revision (t < 0).
   ArgoState initialState() const;
   /// The new pod template is applied at t (`kubectl apply`): the controller notices it at once.
-  void applyNewRevision(ArgoState& state, double t, ArgoWorld& world, std::vector<ArgoEvent>& out) const;
+  void applyNewRevision(ArgoState& state, double t, ArgoWorld& world,
+                        std::vector<ArgoEvent>& out) const;
   /// A user action at t, then the reconciles it triggers.
   void applyAction(ArgoState& state, UserAction action, double t, ArgoWorld& world,
                    std::vector<ArgoEvent>& out) const;
@@ -330,7 +332,8 @@ class ArgoEngine {
   struct Ctx;
 
  private:
-  bool reconcileRun(ArgoState& s, std::size_t run, double t, ArgoWorld& world, std::string& reason) const;
+  bool reconcileRun(ArgoState& s, std::size_t run, double t, ArgoWorld& world,
+                    std::string& reason) const;
   bool reconcileRollout(ArgoState& s, double t, std::string& reason) const;
 
   RolloutSpec rollout_;
@@ -338,7 +341,8 @@ class ArgoEngine {
   std::map<int, PreparedAnalysis> steps_;
   std::optional<PreparedAnalysis> background_, pre_, post_;
   std::vector<const Metric*> allMetrics_;
-  std::map<std::string, MetricConditions> conditions_;  // by successCondition + '\n' + failureCondition
+  std::map<std::string, MetricConditions>
+      conditions_;  // by successCondition + '\n' + failureCondition
 };
 
 }  // namespace rolloutlab::core::argo

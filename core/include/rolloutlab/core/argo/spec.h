@@ -236,8 +236,8 @@ const char* toString(CanaryStep::Kind k);
 /// `strategy.canary`.
 struct CanaryStrategy {
   std::vector<CanaryStep> steps;
-  bool trafficRouting = false;  ///< trafficRouting is set
-  std::string router;           ///< istio, nginx, alb, smi, ... ("" without traffic routing)
+  bool trafficRouting = false;    ///< trafficRouting is set
+  std::string router;             ///< istio, nginx, alb, smi, ... ("" without traffic routing)
   bool requiresServices = false;  ///< the router needs canaryService and stableService
   std::vector<std::string> managedRoutes;
   std::optional<int> maxTrafficWeight;
