@@ -746,3 +746,134 @@ TEST(ArgoSpec, DefaultsInOnePlace) {
   EXPECT_EQ(basic.scaleDownDelay(), 0);
   EXPECT_EQ(basic.maxUnavailableValue(), 1);
 }
+
+// ---- more rules ---------------------------------------------------------------------------
+
+TEST(ArgoRollout, HeaderAndMirrorRouteStepsCompleteAtOnce) {
+  // completedCurrentCanaryStep: setHeaderRoute / setMirrorRoute return true on the same
+  // reconcile; they change no weight.
+  auto b = build(
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo}\nspec:\n  replicas: "
+      "1\n"
+      "  selector: {matchLabels: {app: demo}}\n"
+      "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: a, image: b}]}}\n"
+      "  strategy:\n    canary:\n      canaryService: c\n      stableService: s\n"
+      "      trafficRouting:\n        managedRoutes: [{name: beta}, {name: mirror}]\n"
+      "        istio: {virtualService: {name: demo}}\n"
+      "      steps:\n        - setWeight: 10\n"
+      "        - setHeaderRoute: {name: beta, match: [{headerName: x, headerValue: {exact: y}}]}\n"
+      "        - setMirrorRoute: {name: mirror, percentage: 50}\n        - pause: {}\n");
+  FakeArgoWorld w;
+  auto d = drive(*b.engine, w, 10);
+  const ar::ArgoEvent* e = stateAt(d.events, 0);
+  EXPECT_EQ(*e->state.currentStepIndex, 3);
+  EXPECT_EQ(e->state.canaryWeight, 10);
+  EXPECT_EQ(e->state.phase, ar::RolloutPhase::kPaused);
+}
+
+TEST(ArgoRollout, SetCanaryScaleOverridesTheCountNotTheWeight) {
+  // canary.go UseSetCanaryScale / CalculateReplicaCountsForTrafficRoutedCanary.
+  auto b = build(canaryRollout(
+      "        - setCanaryScale: {replicas: 3}\n        - setWeight: 10\n        - pause: {}\n"
+      "        - setCanaryScale: {matchTrafficWeight: true}\n        - pause: {}\n",
+      "", 10));
+  FakeArgoWorld w;
+  auto d = drive(*b.engine, w, 100, {{50, ar::UserAction::kPromote}});
+  const ar::ArgoEvent* e = stateAt(d.events, 10);
+  EXPECT_EQ(e->state.newDesired, 3);
+  EXPECT_EQ(e->state.canaryWeight, 10);
+  const ar::ArgoEvent* f = stateAt(d.events, 60);
+  EXPECT_EQ(f->state.newDesired, 1);  // matchTrafficWeight: ceil(10% x 10)
+  EXPECT_EQ(*f->state.currentStepIndex, 4);
+}
+
+TEST(ArgoRollout, MaxTrafficWeightIsTheDenominator) {
+  // weightutil.MaxTrafficWeight (NGINX): setWeight 200 of 1000 is 20 % of production traffic.
+  auto b = build(
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo}\nspec:\n  replicas: "
+      "10\n"
+      "  selector: {matchLabels: {app: demo}}\n"
+      "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: a, image: b}]}}\n"
+      "  strategy:\n    canary:\n      canaryService: c\n      stableService: s\n"
+      "      trafficRouting: {maxTrafficWeight: 1000, nginx: {stableIngress: i}}\n"
+      "      steps: [{setWeight: 200}, {pause: {}}]\n");
+  FakeArgoWorld w;
+  auto d = drive(*b.engine, w, 10);
+  const ar::ArgoEvent* e = stateAt(d.events, 10);
+  EXPECT_DOUBLE_EQ(e->state.canaryWeight, 20);
+  EXPECT_EQ(e->state.newDesired, 2);  // ceil(200 x 10 / 1000)
+}
+
+TEST(ArgoRollout, DynamicStableScaleShrinksTheStableAfterTrafficMoves) {
+  // canary.go CalculateReplicaCountsForTrafficRoutedCanary with dynamicStableScale: stable =
+  // max(ceil((max - desired) x replicas / max), ceil(actual stable weight x replicas / max)),
+  // read from the weights recorded by the previous reconcile.
+  auto b = build(canaryRollout("        - setWeight: 50\n        - pause: {}\n",
+                               "      dynamicStableScale: true\n", 4));
+  FakeArgoWorld w;
+  auto d = drive(*b.engine, w, 10);
+  // The weight moves to 50 first, the stable goes to 2 afterwards.
+  bool sawWeightWithFullStable = false;
+  for (const auto& e : d.events) {
+    if (e.state.canaryWeight == 50 && e.state.stableDesired == 4) sawWeightWithFullStable = true;
+  }
+  EXPECT_TRUE(sawWeightWithFullStable);
+  EXPECT_EQ(stateAt(d.events, 10)->state.stableDesired, 2);
+  EXPECT_EQ(stateAt(d.events, 10)->state.newDesired, 2);
+}
+
+TEST(ArgoRollout, AbortMessagesNameTheAnalysis) {
+  // rollout/analysis.go: "Step-based analysis phase error/failed: <run message>" in the
+  // RolloutAborted condition (rolloututil.go CalculateRolloutPhase).
+  auto b = build(promTemplate("t", "m", "      successCondition: result[0] > 0.5\n") +
+                 canaryRollout(kAnalysisStep));
+  FakeArgoWorld w;
+  w.onMeasure = seq({vec(0.1)});
+  auto d = drive(*b.engine, w, 10);
+  EXPECT_EQ(stateAt(d.events, 0)->state.message,
+            "RolloutAborted: Rollout aborted update to revision 2: Step-based analysis phase "
+            "error/failed: Metric \"m\" "
+            "assessed Failed due to failed (1) > failureLimit (0)");
+}
+
+TEST(ArgoAnalysis, ErrorIsWorseThanInconclusiveAcrossMetrics) {
+  // helpers.go analysisStatusOrder: ... Inconclusive < Error < Failed.
+  auto b = build(
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
+      "  metrics:\n"
+      "    - name: a\n      successCondition: result[0] > 0.9\n      failureCondition: result[0] < "
+      "0.1\n"
+      "      provider: {prometheus: {address: x, query: a}}\n"
+      "    - name: b\n      consecutiveErrorLimit: 0\n      successCondition: result[0] > 0.9\n"
+      "      provider: {prometheus: {address: x, query: b}}\n---\n" +
+      canaryRollout(kAnalysisStep));
+  FakeArgoWorld w;
+  w.onMeasure = [](const ar::MeasureRequest& r) { return r.metric->name == "a" ? vec(0.5) : kErr; };
+  auto d = drive(*b.engine, w, 10);
+  EXPECT_EQ(runPhaseAt(d.events, 0), ar::Phase::kError);
+  EXPECT_EQ(d.outcome.result, ar::ArgoOutcome::Result::kAborted);
+}
+
+TEST(ArgoBlueGreen, AutoPromotionSecondsCountFromTheSuccessfulPrePromotionRun) {
+  // bluegreen.go reconcileBlueGreenPause: the BlueGreenPause is added only once the
+  // pre-promotion run is Successful, and autoPromotionSeconds counts from it (not from the
+  // new ReplicaSet's readiness, as docs/features/analysis.md suggests).
+  auto b = build(
+      promTemplate(
+          "t", "m",
+          "      interval: 10s\n      count: 3\n      successCondition: result[0] > 0.5\n") +
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: bg, namespace: "
+      "shop}\nspec:\n"
+      "  replicas: 1\n  selector: {matchLabels: {app: bg}}\n"
+      "  template: {metadata: {labels: {app: bg}}, spec: {containers: [{name: a, image: b}]}}\n"
+      "  strategy:\n    blueGreen:\n      activeService: a\n      autoPromotionSeconds: 30\n"
+      "      prePromotionAnalysis: {templates: [{templateName: t}]}\n");
+  FakeArgoWorld w;
+  auto d = drive(*b.engine, w, 1000);
+  EXPECT_EQ(stateAt(d.events, 20)->state.pauseConditions,
+            std::vector<std::string>{"BlueGreenPause"});
+  EXPECT_EQ(stateAt(d.events, 49)->state.canaryWeight, 0);
+  EXPECT_EQ(d.outcome.result, ar::ArgoOutcome::Result::kPromoted);
+  EXPECT_EQ(d.outcome.t, 50);  // run Successful at 20, + 30 s
+}
