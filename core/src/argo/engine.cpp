@@ -182,6 +182,11 @@ ArgoEngine::ArgoEngine(const RolloutSpec& rollout, const TemplateCatalog& catalo
     fail(rollout_.loc, "spec.strategy",
          "Rollout has missing field '.spec.strategy.canary or .spec.strategy.blueGreen'");
   }
+  if (rollout_.maxTrafficWeight() <= 0) {
+    // The controller divides by it (weightutil.MaxTrafficWeight); it would crash.
+    fail(rollout_.loc, "spec.strategy.canary.trafficRouting.maxTrafficWeight",
+         "must be greater than 0 (the controller divides weights by it)");
+  }
   auto prepare = [&](const RolloutAnalysis& a, const std::string& field, bool background) {
     PreparedAnalysis p;
     std::vector<const AnalysisTemplateSpec*> templates;
@@ -1395,7 +1400,7 @@ void reconcileTrafficRouting(Ctx& c) {
     desired = 0;
   } else if (c.isAborted()) {
     // calculateDesiredWeightOnAbortOrStableRollback
-    if (c.dynamic() && c.new0) {
+    if (c.dynamic() && c.new0 && c.replicas() > 0) {
       const int dcw = desiredCanaryWeight(c);
       const int stableAvail = c.stable0.available(c.t);
       const int expected = std::max(0, maxW - (maxW * stableAvail) / c.replicas());
@@ -1416,7 +1421,7 @@ void reconcileTrafficRouting(Ctx& c) {
     desired = 0;
   } else if (c.ro.promoteFull) {
     if (c.dynamic()) {
-      desired = (maxW * c.newAvail()) / c.replicas();
+      desired = c.replicas() > 0 ? (maxW * c.newAvail()) / c.replicas() : 0;
     } else {
       desired = c.ro.weightCanary.value_or(0);
     }
