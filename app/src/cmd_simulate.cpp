@@ -6,6 +6,7 @@
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+#include "argo_simulate.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
@@ -180,6 +181,13 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   if (sc.scripts.empty() && sc.scenarios.empty()) {
     throw core::InputError({core::Severity::kError, *scenario, 0, 0, "kind", "",
                             "holds no Script or Scenario document"});
+  }
+  {
+    // An Argo Rollout when --target (or the Script's target) names one, or when the first
+    // Canary or Rollout of the --spec paths is a Rollout.
+    const std::string argoTarget =
+        args.getOr("--target", sc.scripts.empty() ? std::string() : sc.scripts.front().target);
+    if (ws.targetsRollout(argoTarget)) return simulateArgo(ws, sc, argoTarget, format, seed, io);
   }
   if (sc.scripts.empty()) {
     const scenarios::Scenario& scen = sc.scenarios.front();

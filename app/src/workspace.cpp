@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "rolloutlab/io/argo_decode.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/scenarios/judge_decode.h"
@@ -55,6 +56,23 @@ const fl::CanarySpec& Workspace::canary(const std::string& name) const {
                           "no Canary of that name is loaded (loaded: " + known + ")"});
 }
 
+const core::argo::RolloutSpec* Workspace::rollout(const std::string& name) const {
+  for (const auto& r : rollouts) {
+    if (name.empty() || r.name == name || qualified(r.namespace_, r.name) == name) return &r;
+  }
+  return nullptr;
+}
+
+bool Workspace::targetsRollout(const std::string& name) const {
+  if (!name.empty()) return rollout(name) != nullptr;
+  for (const auto& o : objects) {
+    if (!o.valid) continue;
+    if (o.kind == "Canary") return false;
+    if (o.kind == "Rollout") return true;
+  }
+  return false;
+}
+
 Workspace loadWorkspace(const std::vector<std::string>& paths) {
   Workspace ws;
   io::DocumentSet docs = io::readDocuments(paths);
@@ -75,11 +93,27 @@ Workspace loadWorkspace(const std::vector<std::string>& paths) {
         e.summary = t.providerType;
         ws.metricTemplates.push_back(std::move(t));
       }
+    } else if (io::isArgoRollout(doc)) {
+      core::argo::RolloutSpec r;
+      if (io::decodeRollout(doc, ws.diagnostics, r)) {
+        e.summary = io::rolloutSummary(r);
+        ws.rollouts.push_back(std::move(r));
+      }
+    } else if (io::isArgoAnalysisTemplate(doc) || io::isArgoClusterAnalysisTemplate(doc)) {
+      core::argo::AnalysisTemplateSpec t;
+      const bool cluster = io::isArgoClusterAnalysisTemplate(doc);
+      if (io::decodeAnalysisTemplate(doc, ws.diagnostics, cluster, t)) {
+        e.summary = io::templateSummary(t);
+        (cluster ? ws.argoTemplates.clusterTemplates : ws.argoTemplates.templates).push_back(std::move(t));
+      }
     } else if (io::isRolloutlabKind(doc, "Script")) {
       core::Script s;
       if (io::decodeScript(doc, ws.diagnostics, s)) {
-        e.summary = std::to_string(s.ticks.size()) + " ticks" +
-                    (s.target.empty() ? "" : ", target " + s.target);
+        e.summary = s.ticks.empty() && (!s.measurements.empty() || !s.actions.empty() || s.podStartup)
+                        ? std::to_string(s.measurements.size()) + " metric(s) scripted, " +
+                              std::to_string(s.actions.size()) + " action(s)"
+                        : std::to_string(s.ticks.size()) + " ticks";
+        if (!s.target.empty()) e.summary += ", target " + s.target;
         ws.scripts.push_back(std::move(s));
       }
     } else if (io::isRolloutlabKind(doc, "Scenario")) {
@@ -108,6 +142,19 @@ Workspace loadWorkspace(const std::vector<std::string>& paths) {
     ws.objects.push_back(std::move(e));
   }
   io::checkFlaggerReferences(ws.canaries, ws.metricTemplates, ws.diagnostics);
+  // Argo: the controller's validation needs the templates, so it runs once all are loaded. A
+  // Rollout it rejects is listed as invalid and not run.
+  std::vector<core::argo::RolloutSpec> valid;
+  for (auto& r : ws.rollouts) {
+    if (io::validateRollout(r, ws.argoTemplates, ws.diagnostics)) {
+      valid.push_back(std::move(r));
+      continue;
+    }
+    for (auto& o : ws.objects) {
+      if (o.file == r.loc.file && o.line == r.loc.line && o.kind == "Rollout") o.valid = false;
+    }
+  }
+  ws.rollouts = std::move(valid);
   return ws;
 }
 

@@ -1,5 +1,9 @@
 #include "rolloutlab/io/script_decode.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 #include "rolloutlab/io/decode.h"
 
 namespace rolloutlab::io {
@@ -99,6 +103,132 @@ void observation(Decoder& d, const YAML::Node& map, const std::string& path,
   }
 }
 
+// A time: seconds or a Go duration ("90s", "1m30s").
+std::optional<double> timeValue(Decoder& d, const YAML::Node& n, const std::string& path) {
+  if (n.IsScalar()) {
+    const auto k = scalarKind(n);
+    if (k == ScalarKind::kInt || k == ScalarKind::kFloat) {
+      if (auto v = parseNumber(n.Scalar()); v && std::isfinite(*v) && *v >= 0) return *v;
+    } else if (k == ScalarKind::kString) {
+      if (auto v = fl::parseGoDuration(n.Scalar()); v && *v >= 0) return *v;
+    }
+  }
+  d.error(n, path, Decoder::shown(n), "must be a duration (e.g. 30s, 2m) or seconds >= 0");
+  return std::nullopt;
+}
+
+std::optional<double> specialNumber(const std::string& s) {
+  if (s == "NaN" || s == "nan" || s == ".nan" || s == ".NaN" || s == ".NAN") {
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+  if (s == "Inf" || s == "+Inf" || s == "inf" || s == "+inf") return std::numeric_limits<double>::infinity();
+  if (s == "-Inf" || s == "-inf") return -std::numeric_limits<double>::infinity();
+  return std::nullopt;
+}
+
+core::ScriptDatum datum(const YAML::Node& n) {
+  core::ScriptDatum v;
+  if (!n.IsDefined() || n.IsNull()) return v;
+  if (n.IsSequence()) {
+    v.kind = core::ScriptDatum::Kind::kList;
+    for (const auto& x : n) v.items.push_back(datum(x));
+  } else if (n.IsMap()) {
+    v.kind = core::ScriptDatum::Kind::kMap;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      v.fields.emplace_back(it->first.IsScalar() ? it->first.Scalar() : "?", datum(it->second));
+    }
+  } else {
+    const auto k = scalarKind(n);
+    if (k == ScalarKind::kInt || k == ScalarKind::kFloat) {
+      v.kind = core::ScriptDatum::Kind::kNumber;
+      v.number = parseNumber(n.Scalar()).value_or(0);
+    } else if (k == ScalarKind::kBool) {
+      v.kind = core::ScriptDatum::Kind::kBool;
+      const std::string& s = n.Scalar();
+      v.boolean = s == "true" || s == "True" || s == "TRUE" || s == "yes" || s == "Yes" || s == "on";
+    } else if (auto sp = specialNumber(n.Scalar()); k == ScalarKind::kString && n.Tag() != "!" && sp) {
+      v.kind = core::ScriptDatum::Kind::kNumber;
+      v.number = *sp;
+    } else {
+      v.kind = core::ScriptDatum::Kind::kString;
+      v.text = n.Scalar();
+    }
+  }
+  return v;
+}
+
+void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
+  const YAML::Node ms = d.object(spec, "measurements", "spec.measurements");
+  if (ms.IsDefined()) {
+    d.checkDuplicates(ms, "spec.measurements");
+    for (auto it = ms.begin(); it != ms.end(); ++it) {
+      const std::string name = it->first.IsScalar() ? it->first.Scalar() : "?";
+      const std::string p = pathJoin("spec.measurements", name);
+      if (!it->second.IsSequence()) {
+        d.error(it->second, p, Decoder::shown(it->second),
+                "must be a list of measurements, consumed in order (e.g. [[0.99], 0.95, NaN, [], error])");
+        continue;
+      }
+      if (it->second.size() == 0) {
+        d.error(it->second, p, "[]", "must hold at least one measurement");
+        continue;
+      }
+      auto& list = s.measurements[name];
+      s.measurementLines[name] = d.line(it->first);
+      for (std::size_t i = 0; i < it->second.size(); ++i) {
+        const YAML::Node e = it->second[i];
+        core::ScriptMeasurement m;
+        m.line = d.line(e);
+        if (e.IsScalar() && scalarKind(e) == ScalarKind::kString && e.Tag() != "!" && e.Scalar() == "error") {
+          m.error = true;
+        } else if (e.IsNull()) {
+          d.error(e, pathIndex(p, i), "null",
+                  "must be a vector like [0.99], a number, NaN, [] (an empty vector), error, or a JSON value");
+          continue;
+        } else {
+          m.value = datum(e);
+        }
+        list.push_back(std::move(m));
+      }
+    }
+  }
+  const YAML::Node ps = Decoder::child(spec, "podStartup");
+  if (ps.IsDefined() && !ps.IsNull()) s.podStartup = timeValue(d, ps, "spec.podStartup");
+  const YAML::Node un = Decoder::child(spec, "until");
+  if (un.IsDefined() && !un.IsNull()) s.until = timeValue(d, un, "spec.until");
+  const YAML::Node acts = d.array(spec, "actions", "spec.actions");
+  if (acts.IsDefined()) {
+    double last = 0;
+    for (std::size_t i = 0; i < acts.size(); ++i) {
+      const std::string p = pathIndex("spec.actions", i);
+      if (!d.expectMap(acts[i], p)) continue;
+      d.checkFields(acts[i], p, {"at", "action"});
+      core::ScriptAction a;
+      a.line = d.line(acts[i]);
+      if (d.require(acts[i], "at", pathJoin(p, "at"))) {
+        if (auto v = timeValue(d, Decoder::child(acts[i], "at"), pathJoin(p, "at"))) a.at = *v;
+      }
+      if (d.require(acts[i], "action", pathJoin(p, "action"))) {
+        if (auto v = d.str(acts[i], "action", pathJoin(p, "action"))) {
+          static const std::vector<std::string> known = {"promote", "promote-full", "abort", "retry", "pause", "resume"};
+          if (std::find(known.begin(), known.end(), *v) == known.end()) {
+            std::string rule = "must be one of promote, promote-full, abort, retry, pause, resume";
+            const std::string near = nearest(*v, known);
+            if (!near.empty()) rule += " (did you mean \"" + near + "\"?)";
+            d.error(Decoder::child(acts[i], "action"), pathJoin(p, "action"), core::quoted(*v), rule);
+          }
+          a.action = *v;
+        }
+      }
+      if (a.at < last) {
+        d.error(acts[i], pathJoin(p, "at"), std::to_string(a.at), "actions must be in time order");
+      }
+      last = std::max(last, a.at);
+      s.actions.push_back(std::move(a));
+    }
+  }
+}
+
 }  // namespace
 
 bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s) {
@@ -121,7 +251,10 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
     d.error(doc.node, "spec", "", "required field is missing");
     return false;
   }
-  d.checkFields(spec, "spec", {"target", "defaults", "ticks"});
+  d.checkFields(spec, "spec", {"target", "defaults", "ticks", "measurements", "podStartup", "actions", "until"});
+  argoFields(d, spec, s);
+  const bool argo = Decoder::child(spec, "measurements").IsDefined() || Decoder::child(spec, "podStartup").IsDefined() ||
+                    Decoder::child(spec, "actions").IsDefined() || Decoder::child(spec, "until").IsDefined();
   if (auto v = d.str(spec, "target", "spec.target")) s.target = *v;
   const YAML::Node defs = d.object(spec, "defaults", "spec.defaults");
   if (defs.IsDefined()) {
@@ -130,7 +263,11 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
   }
   const YAML::Node ticks = d.array(spec, "ticks", "spec.ticks");
   if (!ticks.IsDefined()) {
-    d.error(spec, "spec.ticks", "", "required field is missing (one entry per scheduler tick)");
+    if (!argo) {
+      d.error(spec, "spec.ticks", "",
+              "required field is missing (one entry per scheduler tick; an Argo script has measurements, "
+              "podStartup or actions instead)");
+    }
   } else if (ticks.size() == 0) {
     d.error(ticks, "spec.ticks", "[]", "must hold at least one tick");
   } else {

@@ -292,6 +292,9 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
     }
     case PreparedCheck::Source::kModel: {
       const MetricModelSpec& mod = *pc.model;
+      if (mod.kind == MetricModelSpec::Kind::kJob) {
+        return fl::MetricAnswer::error("a job model answers Argo Job metrics only");
+      }
       if (mod.kind == MetricModelSpec::Kind::kNormal) {
         const bool bad = scenario_.regressionActive(t);
         const double mean = bad ? mod.badMean : mod.mean;
@@ -409,6 +412,7 @@ RunSummary loop(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSynt
     if (keep) ticks.push_back(std::move(rec));
   }
   sum.outcome = outcome;
+  sum.result = fl::toString(outcome.result);
   sum.ticks = n;
   if (outcome.result != fl::Outcome::Result::kInProgress) sum.timeToDecision = outcome.t;
   if (outcome.result == fl::Outcome::Result::kPromoted) sum.timeToPromotion = outcome.t;

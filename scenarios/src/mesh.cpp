@@ -105,16 +105,31 @@ MeshLayout meshLayout(const std::string& provider) {
   return m;
 }
 
+namespace {
+std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m, Variant v, const Workload& w);
+}  // namespace
+
 std::vector<std::pair<std::string, std::string>> MeshLayout::labels(Variant v, const Workload& w) const {
+  auto out = baseLabels(*this, v, w);
+  const auto& extra = v == Variant::kCanary ? w.canaryExtra : w.primaryExtra;
+  out.insert(out.end(), extra.begin(), extra.end());
+  return out;
+}
+
+namespace {
+std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m, Variant v, const Workload& w) {
+  const std::string& provider = m.provider;
   const bool c = v == Variant::kCanary;
+  const std::string canaryName = w.canaryName.empty() ? w.target : w.canaryName;
+  const std::string primaryName = w.primaryName.empty() ? w.target + "-primary" : w.primaryName;
   const std::string port = std::to_string(w.port);
   if (provider == "istio") {
     return {{"reporter", "destination"},
             {"destination_workload_namespace", w.ns},
-            {"destination_workload", c ? w.target : w.target + "-primary"}};
+            {"destination_workload", c ? canaryName : primaryName}};
   }
   if (provider == "linkerd") {
-    return {{"namespace", w.ns}, {"deployment", c ? w.target : w.target + "-primary"}, {"direction", "inbound"}};
+    return {{"namespace", w.ns}, {"deployment", c ? canaryName : primaryName}, {"direction", "inbound"}};
   }
   if (provider == "appmesh" || provider == "kubernetes" || provider == "gatewayapi") {
     // Pod names: <deployment>-<replicaset hash>-<pod hash>.
@@ -140,7 +155,7 @@ std::vector<std::pair<std::string, std::string>> MeshLayout::labels(Variant v, c
   }
   if (provider == "osm") {
     return {{"destination_namespace", w.ns}, {"destination_kind", "Deployment"},
-            {"destination_name", c ? w.target : w.target + "-primary"}};
+            {"destination_name", c ? canaryName : primaryName}};
   }
   if (provider == "apisix") {
     return {{"route", w.ns + "_" + w.route + "-" + w.target + (c ? "-canary_" : "-primary_") + port},
@@ -148,5 +163,7 @@ std::vector<std::pair<std::string, std::string>> MeshLayout::labels(Variant v, c
   }
   return {};
 }
+
+}  // namespace
 
 }  // namespace rolloutlab::scenarios

@@ -305,7 +305,8 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       const std::string p = pathJoin(pathJoin(path, "models"), name);
       if (!d.expectMap(it->second, p)) continue;
       const YAML::Node mn = it->second;
-      d.checkFields(mn, p, {"kind", "quantile", "mean", "sd", "badMean", "badSd", "scale"});
+      d.checkFields(mn, p, {"kind", "quantile", "mean", "sd", "badMean", "badSd", "scale", "failProbability",
+                            "badFailProbability", "duration"});
       MetricModelSpec ms;
       if (d.require(mn, "kind", pathJoin(p, "kind"))) {
         if (auto k = d.str(mn, "kind", pathJoin(p, "kind"))) {
@@ -317,9 +318,11 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
             ms.kind = MetricModelSpec::Kind::kLatencyQuantile;
           } else if (*k == "normal") {
             ms.kind = MetricModelSpec::Kind::kNormal;
+          } else if (*k == "job") {
+            ms.kind = MetricModelSpec::Kind::kJob;
           } else {
             d.error(Decoder::child(mn, "kind"), pathJoin(p, "kind"), core::quoted(*k),
-                    "must be one of errorRatePercent, successRatePercent, latencyQuantile, normal");
+                    "must be one of errorRatePercent, successRatePercent, latencyQuantile, normal, job");
           }
         }
       }
@@ -331,6 +334,12 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       if (auto v = d.number(mn, "badMean", pathJoin(p, "badMean"))) ms.badMean = *v;
       if (auto v = ranged(d, mn, "badSd", pathJoin(p, "badSd"), 0, 1e300)) ms.badSd = *v;
       if (auto v = d.number(mn, "scale", pathJoin(p, "scale"))) ms.scale = *v;
+      if (auto v = ranged(d, mn, "failProbability", pathJoin(p, "failProbability"), 0, 1)) ms.failProbability = *v;
+      ms.badFailProbability = ms.failProbability;
+      if (auto v = ranged(d, mn, "badFailProbability", pathJoin(p, "badFailProbability"), 0, 1)) {
+        ms.badFailProbability = *v;
+      }
+      if (auto v = seconds(d, mn, "duration", pathJoin(p, "duration"))) ms.duration = *v;
       m.models[name] = ms;
     }
   }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "rolloutlab/core/argo/analysis.h"
+#include "rolloutlab/core/argo/spec.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/core/script.h"
@@ -37,6 +39,8 @@ struct Workspace {
   std::vector<io::FileIdentity> files;
   std::vector<core::flagger::CanarySpec> canaries;
   std::vector<core::flagger::MetricTemplateSpec> metricTemplates;
+  std::vector<core::argo::RolloutSpec> rollouts;
+  core::argo::TemplateCatalog argoTemplates;  ///< AnalysisTemplates and ClusterAnalysisTemplates
   std::vector<core::Script> scripts;
   std::vector<scenarios::Scenario> scenarios;
   std::vector<scenarios::JudgeSpec> judges;
@@ -47,6 +51,11 @@ struct Workspace {
   /// The Canary to run: by name (or namespace/name), else the first in file order.
   /// Throws InputError when the name matches nothing or nothing is loaded.
   const core::flagger::CanarySpec& canary(const std::string& name) const;
+  /// The Argo Rollout of that name (or namespace/name); nullptr when none is loaded.
+  const core::argo::RolloutSpec* rollout(const std::string& name) const;
+  /// True when the object to run is an Argo Rollout: `name` names one, or `name` is empty and
+  /// the first Canary or Rollout in file order is a Rollout.
+  bool targetsRollout(const std::string& name) const;
 };
 
 /// Reads and decodes every path. Decoding problems are in `diagnostics`; objects with errors

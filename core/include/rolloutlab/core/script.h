@@ -45,6 +45,35 @@ struct ScriptTick {
   int line = 0;
 };
 
+/// A value written in a script for an Argo metric's provider to return: a number, a string, a
+/// bool, a list or a map (a web metric's JSON), or null. NaN and infinities are numbers.
+struct ScriptDatum {
+  enum class Kind { kNull, kNumber, kString, kBool, kList, kMap };
+  Kind kind = Kind::kNull;
+  double number = 0;
+  std::string text;
+  bool boolean = false;
+  std::vector<ScriptDatum> items;
+  std::vector<std::pair<std::string, ScriptDatum>> fields;
+};
+
+/// One scripted answer of an Argo metric's provider, consumed in order (the last one repeats
+/// when the list runs out): a result, or a provider error. For a Job metric a number is the
+/// Job's exit code (0 succeeds); for a Kayenta metric it is the judgment's score.
+struct ScriptMeasurement {
+  bool error = false;
+  ScriptDatum value;
+  int line = 0;
+};
+
+/// A user action at a time (seconds since the new revision): promote, promote-full, abort,
+/// retry, pause, resume.
+struct ScriptAction {
+  double at = 0;
+  std::string action;
+  int line = 0;
+};
+
 struct Script {
   std::string name;
   std::string target;  ///< the Canary or Rollout to drive; empty = the only/first one
@@ -52,6 +81,12 @@ struct Script {
   int line = 0;
   ScriptObservation defaults;
   std::vector<ScriptTick> ticks;
+  // Argo Rollouts (event-driven; ticks are not used):
+  std::map<std::string, std::vector<ScriptMeasurement>> measurements;  ///< by metric name
+  std::map<std::string, int> measurementLines;  ///< where each metric's list is written
+  std::optional<double> podStartup;  ///< seconds new pods take to become available (default 0)
+  std::vector<ScriptAction> actions;
+  std::optional<double> until;  ///< simulated seconds at most (default 3600)
 };
 
 }  // namespace rolloutlab::core

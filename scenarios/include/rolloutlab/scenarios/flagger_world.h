@@ -117,6 +117,11 @@ struct RunSummary {
   int metricChecks = 0;        ///< metric checks the spec ran
   int failedMetricChecks = 0;  ///< of which failed (out of range, no data, error)
   std::vector<ShadowVerdict> judges;  ///< per shadow judge, in the order given
+  std::string engine = "flagger";  ///< "flagger" or "argo"
+  /// The engine's own outcome name: Flagger's (promoted, rolled_back, ...) or Argo's (promoted,
+  /// aborted, paused, in_progress). For Argo, `outcome` maps promoted -> kPromoted (Succeeded),
+  /// aborted -> kRolledBack (Failed), the rest -> kInProgress.
+  std::string result;
 };
 
 /// Per tick, the value of every metric check the spec has, and the range it is held against.

@@ -18,6 +18,13 @@ struct Workload {
   std::string ingress;  ///< ingressRef name (else target)
   std::string route;    ///< routeRef name (else target)
   int port = 80;
+  /// Workload names of the variants where a mesh labels series by workload (istio, linkerd,
+  /// osm); empty: Flagger's `target` and `target-primary`.
+  std::string canaryName;
+  std::string primaryName;
+  /// Labels added to every series of a variant (e.g. an Argo Rollout's service names).
+  std::vector<std::pair<std::string, std::string>> canaryExtra;
+  std::vector<std::pair<std::string, std::string>> primaryExtra;
 };
 
 struct MeshLayout {

@@ -96,11 +96,15 @@ struct MetricModelSpec {
     kSuccessRatePercent,  ///< 100 x canary non-5xx fraction
     kLatencyQuantile,     ///< canary latency quantile (ms) over the interval
     kNormal,              ///< mean/sd before the regression; badMean/badSd while it acts
+    kJob,                 ///< an Argo Job metric: fails with failProbability (badFailProbability while the regression acts)
   };
   Kind kind = Kind::kErrorRatePercent;
   double quantile = 0.99;
   double mean = 0, sd = 0, badMean = 0, badSd = 0;
   double scale = 1;  ///< multiply the value (e.g. 0.001 for seconds)
+  double failProbability = 0;     ///< job: probability the Job fails
+  double badFailProbability = 0;  ///< job: the same while the regression acts
+  double duration = 0;            ///< job: seconds the Job runs
 };
 
 /// Query failures.

@@ -1,0 +1,107 @@
+#include "argo_simulate.h"
+
+#include <cstdio>
+#include <iomanip>
+#include <iostream>
+
+#include "rolloutlab/core/argo/run.h"
+#include "rolloutlab/io/argo_report.h"
+#include "rolloutlab/scenarios/argo_world.h"
+
+namespace rolloutlab::app {
+
+namespace ar = core::argo;
+
+namespace {
+
+std::string fmtT(double t) {
+  char b[32];
+  std::snprintf(b, sizeof b, t == static_cast<long long>(t) ? "%.0f" : "%.3f", t);
+  return b;
+}
+
+void printEvents(std::ostream& out, const std::vector<ar::ArgoEvent>& events,
+                 const ar::ArgoOutcome& o, const std::string& header) {
+  out << header << "\n";
+  out << "t step weight phase [pauses] rs stable new | runs (metric=phase "
+         "count/successful/failed/inconclusive/"
+         "error/consecutiveError)\n";
+  for (const auto& e : events) {
+    out << io::argoEventLine(e);
+    if (!e.action.empty()) out << "   <- " << e.action;
+    if (!e.reason.empty()) out << "   # " << e.reason;
+    out << "\n";
+  }
+  out << "outcome: " << ar::toString(o.result) << " (" << ar::toString(o.phase)
+      << ") at t=" << fmtT(o.t) << "s\n";
+}
+
+}  // namespace
+
+int simulateArgo(const Workspace& specs, const Workspace& input, const std::string& target,
+                 const std::string& format, std::uint64_t seed, Streams& io) {
+  const ar::RolloutSpec* rollout = specs.rollout(target);
+  if (rollout == nullptr) {
+    std::string known;
+    for (const auto& r : specs.rollouts) known += (known.empty() ? "" : ", ") + r.name;
+    throw core::InputError({core::Severity::kError, "", 0, 0, "--target", core::quoted(target),
+                            known.empty()
+                                ? "no valid Argo Rollout was found in the --spec paths"
+                                : "no Rollout of that name is loaded (loaded: " + known + ")"});
+  }
+  const ar::ArgoEngine engine(*rollout, specs.argoTemplates);
+  const std::string qualified =
+      (rollout->namespace_.empty() ? "" : rollout->namespace_ + "/") + rollout->name;
+  if (!input.scripts.empty()) {
+    const core::Script& script = input.scripts.front();
+    const ar::ArgoRun run = ar::runArgoScript(engine, script);
+    if (format == "json") {
+      io.out << io::dumpJson(io::argoRunJson(run, rollout->name, seed));
+    } else {
+      printEvents(io.out, run.events, run.outcome,
+                  "Rollout " + qualified + " driven by Script " + script.name + " (seed " +
+                      std::to_string(seed) + ")");
+    }
+    return 0;
+  }
+  const scenarios::Scenario& scen = input.scenarios.front();
+  const scenarios::CompiledScenario compiled(scen);
+  const scenarios::ArgoPlan plan(*rollout, specs.argoTemplates, compiled);
+  const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed);
+  const auto& s = sim.summary;
+  if (format == "json") {
+    io::Json j = io::argoRunJson(sim.run, rollout->name, seed);
+    io::Json out;
+    out["engine"] = "argo";
+    out["target"] = rollout->name;
+    out["scenario"] = scen.name;
+    out["release"] = scenarios::toString(scen.release);
+    out["seed"] = seed;
+    out["events"] = std::move(j["events"]);
+    out["outcome"] = std::move(j["outcome"]);
+    io::Json sj;
+    sj["result"] = s.result;
+    sj["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
+    sj["timeToPromotion"] =
+        s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
+    sj["canaryRequests"] = io::jnum(s.totals.canaryRequests);
+    sj["canaryErrors"] = io::jnum(s.totals.canaryErrors);
+    sj["excessErrors"] = io::jnum(s.totals.excessErrors);
+    sj["peakCanaryWeight"] = s.peakCanaryWeight;
+    out["summary"] = std::move(sj);
+    io.out << io::dumpJson(out);
+    return 0;
+  }
+  printEvents(io.out, sim.run.events, sim.run.outcome,
+              "Rollout " + qualified + " in Scenario " + scen.name + " (" +
+                  scenarios::toString(scen.release) + " release, seed " + std::to_string(seed) +
+                  ")");
+  io.out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
+         << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none")
+         << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
+         << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
+         << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  return 0;
+}
+
+}  // namespace rolloutlab::app

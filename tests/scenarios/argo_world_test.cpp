@@ -1,0 +1,209 @@
+// The Argo closed loop: ArgoEngine decisions against the synthesized mesh series.
+
+#include "rolloutlab/scenarios/argo_world.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "argo_fixtures.h"
+#include "rolloutlab/io/documents.h"
+#include "rolloutlab/scenarios/scenario_decode.h"
+
+namespace ar = rolloutlab::core::argo;
+namespace sc = rolloutlab::scenarios;
+using rolloutlab::test::loadArgo;
+
+namespace {
+
+// A success-rate analysis step between two weights, on the canary service's series.
+const std::string kSpecs = R"(apiVersion: argoproj.io/v1alpha1
+kind: AnalysisTemplate
+metadata: {name: success-rate, namespace: shop}
+spec:
+  args: [{name: service}]
+  metrics:
+    - name: success-rate
+      interval: 60s
+      count: 3
+      successCondition: len(result) == 0 || result[0] >= 0.99
+      provider:
+        prometheus:
+          address: http://prometheus:9090
+          query: >-
+            sum(rate(istio_requests_total{reporter="destination",destination_service_name="{{args.service}}",response_code!~"5.*"}[1m]))
+            / sum(rate(istio_requests_total{reporter="destination",destination_service_name="{{args.service}}"}[1m]))
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Rollout
+metadata: {name: checkout, namespace: shop}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: checkout}}
+  template: {metadata: {labels: {app: checkout}}, spec: {containers: [{name: app, image: checkout:2}]}}
+  strategy:
+    canary:
+      canaryService: checkout-canary
+      stableService: checkout-stable
+      trafficRouting: {istio: {virtualService: {name: checkout}}}
+      steps:
+        - setWeight: 25
+        - analysis:
+            templates: [{templateName: success-rate}]
+            args: [{name: service, value: checkout-canary}]
+        - setWeight: 50
+        - pause: {duration: 2m}
+)";
+
+sc::Scenario scenario(const std::string& text) {
+  auto docs = rolloutlab::io::readDocumentsFromString(text, "scenario.yaml");
+  rolloutlab::core::Diagnostics diags;
+  sc::Scenario s;
+  EXPECT_TRUE(sc::decodeScenario(docs.documents.at(0), diags, s))
+      << (diags.items.empty() ? "" : diags.items[0].toString());
+  return s;
+}
+
+std::string scenarioText(const std::string& release, double errorAdd,
+                         const std::string& extra = "") {
+  return "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata: {name: s}\nspec:\n  "
+         "release: " +
+         release +
+         "\n  duration: 1h\n  traffic: {rps: 500}\n  primary: {errorRate: 0.001}\n"
+         "  cluster: {canaryStartup: 20s}\n" +
+         (errorAdd > 0 ? "  effects:\n    - {kind: step, at: 0s, errorRateAdd: " +
+                             std::to_string(errorAdd) + "}\n"
+                       : "") +
+         extra;
+}
+
+}  // namespace
+
+TEST(ArgoWorld, BadReleaseAborts) {
+  auto f = loadArgo(kSpecs);
+  ASSERT_EQ(f.diagnostics.errors(), 0);
+  const sc::CompiledScenario s(scenario(scenarioText("bad", 0.05)));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+  const auto sim = sc::simulateArgo(plan, s, 1);
+  EXPECT_EQ(sim.summary.result, "aborted");
+  EXPECT_EQ(sim.summary.engine, "argo");
+  EXPECT_EQ(sim.summary.outcome.result, rolloutlab::core::flagger::Outcome::Result::kRolledBack);
+  // Canary pods at 20 s (weight 25), measurements from 20 s every 60 s: the first with a full
+  // minute of canary traffic (t = 80) sees ~5 % errors and fails the metric.
+  EXPECT_EQ(sim.summary.timeToDecision, 80);
+  EXPECT_EQ(sim.summary.peakCanaryWeight, 25);
+  EXPECT_GT(sim.summary.totals.excessErrors, 0);
+}
+
+TEST(ArgoWorld, GoodReleasePromotesAndWeightsDriveTraffic) {
+  auto f = loadArgo(kSpecs);
+  const sc::CompiledScenario s(scenario(scenarioText("good", 0)));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+  const auto sim = sc::simulateArgo(plan, s, 3);
+  EXPECT_EQ(sim.summary.result, "promoted");
+  EXPECT_EQ(sim.summary.peakCanaryWeight, 100);
+  // Timeline: weight 25 from 20 s, analysis at 20/80/140 s, weight 50 from 160 s (pods +20 s),
+  // pause 2 min, canary scaled to 4 at 280 s; its pods are ready at 300 s, when the weight
+  // goes to 100 and the rollout promotes (the weight waits for the pods).
+  EXPECT_EQ(sim.summary.timeToPromotion, 300);
+  // The canary's requests follow the weights: 25 % of 500 rps over [20, 160), 50 % over
+  // [160, 300); Poisson noise is far below 3 %.
+  const double expected = 500 * (0.25 * 140 + 0.5 * 140);
+  EXPECT_NEAR(sim.summary.totals.canaryRequests, expected, 0.03 * expected);
+  EXPECT_NEAR(sim.summary.totals.excessErrors, 0, 1e-9);
+}
+
+TEST(ArgoWorld, ReusedWorldGivesTheSameRunsAsFreshOnes) {
+  auto f = loadArgo(kSpecs);
+  const sc::CompiledScenario s(scenario(scenarioText("bad", 0.01)));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+  sc::ArgoSyntheticWorld world(plan, s);
+  for (std::uint64_t seed : {11u, 12u, 13u}) {
+    const auto reused = sc::runArgo(plan, s, world, seed);
+    const auto fresh = sc::simulateArgo(plan, s, seed).summary;
+    EXPECT_EQ(reused.result, fresh.result) << seed;
+    EXPECT_EQ(reused.timeToDecision, fresh.timeToDecision) << seed;
+    EXPECT_EQ(reused.totals.canaryRequests, fresh.totals.canaryRequests) << seed;
+  }
+}
+
+TEST(ArgoWorld, UnmodelledWebMetricIsAnErrorBeforeTheRun) {
+  auto f = loadArgo(
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
+      "  metrics:\n    - name: smoke\n      successCondition: result == 1\n"
+      "      provider: {web: {url: http://x}}\n---\n" +
+      rolloutlab::test::canaryRollout(
+          "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n"));
+  const sc::CompiledScenario s(scenario(scenarioText("good", 0)));
+  try {
+    sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+    FAIL() << "expected InputError";
+  } catch (const rolloutlab::core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("model it under spec.metrics.models.smoke"),
+              std::string::npos)
+        << e.what();
+  }
+  // Modelled: a web metric answers a JSON number from the model.
+  const sc::CompiledScenario m(scenario(scenarioText(
+      "good", 0, "  metrics:\n    models:\n      smoke: {kind: normal, mean: 1, sd: 0}\n")));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, m);
+  EXPECT_EQ(sc::simulateArgo(plan, m, 1).summary.result, "promoted");
+}
+
+TEST(ArgoWorld, JobAndKayentaModels) {
+  const std::string specs =
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
+      "  metrics:\n    - name: load\n      provider: {job: {spec: {template: {spec: {containers: "
+      "[]}}}}}\n"
+      "    - name: judge\n      provider:\n        kayenta:\n          address: http://k\n         "
+      " application: a\n"
+      "          canaryConfigName: c\n          metricsAccountName: m\n          "
+      "configurationAccountName: c\n"
+      "          storageAccountName: s\n          threshold: {pass: 75, marginal: 50}\n"
+      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: "
+      "c, step: 60}}]\n---\n" +
+      rolloutlab::test::canaryRollout(
+          "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n");
+  auto f = loadArgo(specs);
+  ASSERT_EQ(f.diagnostics.errors(), 0) << f.diagnostics.items.at(0).toString();
+  const std::string models =
+      "  metrics:\n    models:\n      load: {kind: job, failProbability: 0, badFailProbability: 1, "
+      "duration: 45s}\n"
+      "      judge: {kind: normal, mean: 90, sd: 0, badMean: 30, badSd: 0}\n";
+  {
+    const sc::CompiledScenario s(scenario(scenarioText("good", 0, models)));
+    const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+    const auto sim = sc::simulateArgo(plan, s, 1);
+    EXPECT_EQ(sim.summary.result, "promoted");
+    EXPECT_EQ(sim.summary.timeToPromotion, 20 + 45);  // the Job runs 45 s from the analysis start
+  }
+  {
+    const sc::CompiledScenario s(scenario(scenarioText("bad", 0.01, models)));
+    const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+    const auto sim = sc::simulateArgo(plan, s, 1);
+    EXPECT_EQ(sim.summary.result, "aborted");
+    EXPECT_EQ(sim.summary.timeToDecision, 20 + 15);  // Kayenta's score (30 < marginal) at +15 s
+  }
+  {
+    // A Kayenta-compatible judge answers through the hook instead of the model.
+    struct Judge : ar::KayentaJudgeHook {
+      int calls = 0;
+      ar::KayentaAnswer judge(const ar::KayentaRequest& r) override {
+        ++calls;
+        EXPECT_EQ(r.scopes.size(), 1u);
+        ar::KayentaAnswer a;
+        a.score = 60;  // marginal: Inconclusive
+        return a;
+      }
+    } judge;
+    const sc::CompiledScenario s(scenario(scenarioText("good", 0, models)));
+    const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+    sc::ArgoSyntheticWorld world(plan, s);
+    world.setKayentaJudge(&judge);
+    const auto sum = sc::runArgo(plan, s, world, 1);
+    EXPECT_EQ(judge.calls, 1);
+    EXPECT_EQ(sum.result, "paused");
+  }
+}
