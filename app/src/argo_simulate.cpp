@@ -39,7 +39,8 @@ void printEvents(std::ostream& out, const std::vector<ar::ArgoEvent>& events,
 }  // namespace
 
 int simulateArgo(const Workspace& specs, const Workspace& input, const std::string& target,
-                 const std::string& format, std::uint64_t seed, Streams& io) {
+                 const std::string& format, std::uint64_t seed, Streams& io,
+                 const std::vector<scenarios::JudgeSpec>& shadows) {
   const ar::RolloutSpec* rollout = specs.rollout(target);
   if (rollout == nullptr) {
     std::string known;
@@ -66,8 +67,10 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
   }
   const scenarios::Scenario& scen = input.scenarios.front();
   const scenarios::CompiledScenario compiled(scen);
-  const scenarios::ArgoPlan plan(*rollout, specs.argoTemplates, compiled);
-  const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed);
+  std::vector<scenarios::JudgeSpec> kayentaJudges = specs.judges;
+  kayentaJudges.insert(kayentaJudges.end(), shadows.begin(), shadows.end());
+  const scenarios::ArgoPlan plan(*rollout, specs.argoTemplates, compiled, kayentaJudges);
+  const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed, shadows);
   const auto& s = sim.summary;
   if (format == "json") {
     io::Json j = io::argoRunJson(sim.run, rollout->name, seed);
@@ -89,6 +92,20 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     sj["excessErrors"] = io::jnum(s.totals.excessErrors);
     sj["peakCanaryWeight"] = s.peakCanaryWeight;
     out["summary"] = std::move(sj);
+    if (!shadows.empty()) {
+      io::Json js = io::Json::array();
+      for (std::size_t k = 0; k < shadows.size(); ++k) {
+        const auto& v = s.judges.at(k);
+        io::Json y;
+        y["name"] = shadows[k].name;
+        y["mode"] = shadows[k].mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential";
+        y["verdict"] = scenarios::toString(v.kind);
+        y["t"] = v.t >= 0 ? io::jnum(v.t) : io::Json(nullptr);
+        y["reason"] = v.reason;
+        js.push_back(std::move(y));
+      }
+      out["judges"] = std::move(js);
+    }
     io.out << io::dumpJson(out);
     return 0;
   }
@@ -101,6 +118,13 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
          << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
          << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
          << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  for (std::size_t k = 0; k < shadows.size(); ++k) {
+    const auto& v = s.judges.at(k);
+    io.out << "shadow judge " << shadows[k].name << ": " << scenarios::toString(v.kind);
+    if (v.t >= 0) io.out << " at t=" << fmtT(v.t) << "s";
+    if (!v.reason.empty()) io.out << " (" << v.reason << ")";
+    io.out << "\n";
+  }
   return 0;
 }
 

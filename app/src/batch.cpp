@@ -15,6 +15,7 @@
 #include "rolloutlab/core/stats/proportion.h"
 #include "rolloutlab/core/version.h"
 #include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/scenarios/argo_world.h"
 
 namespace rolloutlab::app {
 
@@ -63,6 +64,32 @@ class FlaggerPairPlan final : public PairPlan {
   scenarios::FlaggerPlan plan_;
 };
 
+class ArgoWorker final : public PairWorker {
+ public:
+  ArgoWorker(const scenarios::ArgoPlan& plan, const scenarios::CompiledScenario& sc)
+      : plan_(plan), sc_(sc), world_(plan, sc) {}
+  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
+    return scenarios::runArgo(plan_, sc_, world_, seed, judges);
+  }
+
+ private:
+  const scenarios::ArgoPlan& plan_;
+  const scenarios::CompiledScenario& sc_;
+  scenarios::ArgoSyntheticWorld world_;
+};
+
+class ArgoPairPlan final : public PairPlan {
+ public:
+  ArgoPairPlan(const core::argo::RolloutSpec& r, const core::argo::TemplateCatalog& catalog,
+               const scenarios::CompiledScenario& sc, const std::vector<scenarios::JudgeSpec>& judges)
+      : sc_(sc), plan_(r, catalog, sc, judges) {}
+  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ArgoWorker>(plan_, sc_); }
+
+ private:
+  const scenarios::CompiledScenario& sc_;
+  scenarios::ArgoPlan plan_;
+};
+
 core::RunRecord record(const scenarios::RunSummary& s) {
   core::RunRecord r;
   switch (s.outcome.result) {
@@ -99,6 +126,20 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
     const auto templates = io::resolveTemplates(c, ws.metricTemplates);
     s.compile = [cp, templates, meshProvider](const scenarios::CompiledScenario& sc) {
       return std::unique_ptr<PairPlan>(std::make_unique<FlaggerPairPlan>(*cp, templates, sc, meshProvider));
+    };
+    out.push_back(std::move(s));
+  }
+  for (const auto& r : ws.rollouts) {
+    std::string key = "Rollout/" + (r.namespace_.empty() ? std::string("default") : r.namespace_) + "/" + r.name;
+    if (int n = seen[key]++; n > 0) key += "#" + std::to_string(n + 1);
+    BatchSpec s;
+    s.key = key;
+    s.engine = "argo";
+    const core::argo::RolloutSpec* rp = &r;
+    const core::argo::TemplateCatalog* catalog = &ws.argoTemplates;
+    const std::vector<scenarios::JudgeSpec>* judges = &ws.judges;
+    s.compile = [rp, catalog, judges](const scenarios::CompiledScenario& sc) {
+      return std::unique_ptr<PairPlan>(std::make_unique<ArgoPairPlan>(*rp, *catalog, sc, *judges));
     };
     out.push_back(std::move(s));
   }

@@ -187,7 +187,20 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     // Canary or Rollout of the --spec paths is a Rollout.
     const std::string argoTarget =
         args.getOr("--target", sc.scripts.empty() ? std::string() : sc.scripts.front().target);
-    if (ws.targetsRollout(argoTarget)) return simulateArgo(ws, sc, argoTarget, format, seed, io);
+    if (ws.targetsRollout(argoTarget)) {
+      std::vector<scenarios::JudgeSpec> shadows;
+      if (auto jp = args.all("--judge"); !jp.empty()) {
+        Workspace jw = loadWorkspace(jp);
+        if (jw.diagnostics.errors() > 0) {
+          for (const auto& d : jw.diagnostics.items) {
+            if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
+          }
+          return 1;
+        }
+        shadows = jw.judges;
+      }
+      return simulateArgo(ws, sc, argoTarget, format, seed, io, shadows);
+    }
   }
   if (sc.scripts.empty()) {
     const scenarios::Scenario& scen = sc.scenarios.front();

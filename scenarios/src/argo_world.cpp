@@ -34,8 +34,8 @@ std::string meshFor(const ar::RolloutSpec& r) {
 // ---- ArgoPlan ---------------------------------------------------------------------------------
 
 ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& catalog,
-                   const CompiledScenario& scenario)
-    : engine_(std::make_unique<ar::ArgoEngine>(rollout, catalog)) {
+                   const CompiledScenario& scenario, const std::vector<JudgeSpec>& judges)
+    : engine_(std::make_unique<ar::ArgoEngine>(rollout, catalog)), judges_(judges) {
   const Scenario& sc = scenario.spec();
   layout_ = meshLayout(sc.metrics.mesh.empty() ? meshFor(rollout) : sc.metrics.mesh);
   if (!sc.metrics.buckets.empty()) {
@@ -98,6 +98,15 @@ ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& ca
              jobModel ? "a job model answers Job metrics only; metric \"" + m->name +
                             "\" uses the " + ar::toString(m->provider) + " provider"
                       : "metric \"" + m->name + "\" is a Job metric: model it with kind: job"});
+      }
+    } else if (m->provider == ar::ProviderKind::kKayenta &&
+               std::any_of(judges_.begin(), judges_.end(), [&](const JudgeSpec& j) {
+                 return j.mode == JudgeSpec::Mode::kKayenta && j.name == m->kayenta.canaryConfigName;
+               })) {
+      // Kayenta's canary config by name: rolloutlab's Kayenta-compatible judge on the series.
+      a.source = Answer::Source::kJudge;
+      for (const auto& j : judges_) {
+        if (j.mode == JudgeSpec::Mode::kKayenta && j.name == m->kayenta.canaryConfigName) a.judge = &j;
       }
     } else if (m->provider == ar::ProviderKind::kPrometheus) {
       try {
@@ -221,6 +230,7 @@ ar::ProviderAnswer ArgoSyntheticWorld::measure(const ar::MeasureRequest& r) {
   }
   const ArgoPlan::Answer& a = plan_.answer(*r.metric);
   switch (a.source) {
+    case ArgoPlan::Answer::Source::kJudge:  // only Kayenta metrics are judged
     case ArgoPlan::Answer::Source::kError:
       return ar::ProviderAnswer::fail(a.error);
     case ArgoPlan::Answer::Source::kQuery: {
@@ -263,6 +273,20 @@ ar::KayentaAnswer ArgoSyntheticWorld::kayenta(const ar::KayentaRequest& r) {
   if (judge_ != nullptr) return judge_->judge(r);
   const ArgoPlan::Answer& a = plan_.answer(*r.metric);
   ar::KayentaAnswer k;
+  if (a.source == ArgoPlan::Answer::Source::kJudge) {
+    if (r.scopes.empty()) {
+      k.kind = ar::KayentaAnswer::Kind::kError;
+      k.message = "the kayenta metric has no scopes";
+      return k;
+    }
+    const auto& w = r.scopes.front();
+    const auto& scopes = r.metric->kayenta.scopes;
+    const long long step = !scopes.empty() && scopes.front().experimentScope.step > 0 ? scopes.front().experimentScope.step : 60;
+    const auto j = judgeWindows(series_, *a.judge, w.experimentStart, w.experimentEnd, w.controlStart, w.controlEnd,
+                                static_cast<double>(step), series_.rng(MeshSeries::Stream::kModels));
+    k.score = j.score;
+    return k;
+  }
   if (a.source != ArgoPlan::Answer::Source::kModel) {
     k.kind = ar::KayentaAnswer::Kind::kError;
     k.message = "no Kayenta judge and no model";
@@ -283,9 +307,31 @@ ar::KayentaAnswer ArgoSyntheticWorld::kayenta(const ar::KayentaRequest& r) {
 
 namespace {
 
+// Shadow judges and the canary's series are read every minute of simulated time, whether or not
+// judges are attached, so that attaching them never changes the run's draws.
+constexpr double kCadence = 60.0;
+
 RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticWorld& world,
-                std::uint64_t seed, ar::ArgoRun* keep) {
+                std::uint64_t seed, ar::ArgoRun* keep, const std::vector<JudgeSpec>& judgeSpecs) {
   world.reset(seed);
+  std::vector<std::unique_ptr<ShadowJudge>> judges;
+  for (std::size_t i = 0; i < judgeSpecs.size(); ++i) {
+    judges.push_back(makeShadowJudge(judgeSpecs[i], core::deriveSeed(seed, 100 + i)));
+  }
+  double lastLook = 0;
+  int looks = 0;
+  auto lookUpTo = [&](double until) {
+    while (lastLook + kCadence <= until + 1e-9) {
+      const double c = lastLook + kCadence;
+      world.series().touch(Variant::kCanary, c);
+      if (!judges.empty()) {
+        const TickTraffic tr = tickTraffic(world.series(), lastLook, c);
+        ++looks;
+        for (auto& j : judges) j->observe(looks, tr);
+      }
+      lastLook = c;
+    }
+  };
   const ar::ArgoEngine& engine = plan.engine();
   ar::ArgoRun local;
   ar::ArgoRun& run = keep ? *keep : local;
@@ -305,6 +351,7 @@ RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticW
     if ((snap.promoted && snap.phase == ar::RolloutPhase::kHealthy) || snap.abort) break;
     const double next = engine.nextWakeUp(state, t);
     if (!std::isfinite(next) || next > duration) break;
+    lookUpTo(next);
     t = next;
     const std::size_t before = run.events.size();
     engine.settle(state, t, world, run.events);
@@ -344,21 +391,31 @@ RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticW
   sum.ticks = state.reconciles;
   sum.peakCanaryWeight = static_cast<int>(std::lround(peak));
   sum.totals = world.totals(sum.outcome.t);
+  lookUpTo(sum.outcome.t);
+  for (const auto& j : judges) sum.judges.push_back(j->verdict());
+  // The measurements the analyses took: every completed one is a check; Failed, Inconclusive
+  // and Error ones failed.
+  for (const auto& rv : engine.snapshot(state, t).runs) {
+    for (const auto& mv : rv.metrics) {
+      sum.metricChecks += mv.count + mv.error;
+      sum.failedMetricChecks += mv.failed + mv.inconclusive + mv.error;
+    }
+  }
   return sum;
 }
 
 }  // namespace
 
 RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
-                   ArgoSyntheticWorld& world, std::uint64_t seed) {
-  return loop(plan, scenario, world, seed, nullptr);
+                   ArgoSyntheticWorld& world, std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
+  return loop(plan, scenario, world, seed, nullptr, judges);
 }
 
 ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
-                            std::uint64_t seed) {
+                            std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
   ArgoSyntheticWorld world(plan, scenario);
   ArgoSimulation s;
-  s.summary = loop(plan, scenario, world, seed, &s.run);
+  s.summary = loop(plan, scenario, world, seed, &s.run, judges);
   return s;
 }
 

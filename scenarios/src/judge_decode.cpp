@@ -91,6 +91,9 @@ void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, Jud
         if (g[k].IsScalar()) m.groups.push_back(g[k].Scalar());
       }
     }
+    if (m.groups.empty()) {
+      d.error(ms[i], pathJoin(p, "groups"), "", "needs at least one group: Kayenta scores groups, and a metric in no group never counts");
+    }
     if (auto v = d.str(ms[i], "direction", pathJoin(p, "direction"))) {
       if (*v != "increase" && *v != "decrease" && *v != "either") {
         d.error(Decoder::child(ms[i], "direction"), pathJoin(p, "direction"), core::quoted(*v), "must be increase, decrease or either");

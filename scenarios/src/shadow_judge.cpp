@@ -66,7 +66,9 @@ std::vector<double> cumulative(const std::vector<double>& counts) {
   return c;
 }
 
-double value(ShadowSource s, const MeshSeries::WindowCounts& w, const std::vector<double>& bounds) {
+}  // namespace
+
+double shadowValue(ShadowSource s, const MeshSeries::WindowCounts& w, const std::vector<double>& bounds) {
   const double n = w.ok + w.err;
   switch (s) {
     case ShadowSource::kErrorRate: return n > 0 ? 100.0 * w.err / n : std::numeric_limits<double>::quiet_NaN();
@@ -81,6 +83,28 @@ double value(ShadowSource s, const MeshSeries::WindowCounts& w, const std::vecto
   }
   return std::numeric_limits<double>::quiet_NaN();
 }
+
+jd::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& judge, double expStart, double expEnd,
+                                 double ctlStart, double ctlEnd, double step, core::Rng& rng) {
+  const auto& L = series.layout();
+  std::vector<double> bounds;
+  for (double b : L.buckets) bounds.push_back(b / L.unitPerMs);
+  std::vector<jd::KayentaMetricData> data;
+  for (std::size_t i = 0; i < judge.kayenta.metrics.size(); ++i) {
+    jd::KayentaMetricData d;
+    d.name = judge.kayenta.metrics[i].name;
+    for (double a = expStart; a + step <= expEnd + 1e-9; a += step) {
+      d.experiment.push_back(shadowValue(judge.sources[i], series.window(Variant::kCanary, a, a + step), bounds));
+    }
+    for (double a = ctlStart; a + step <= ctlEnd + 1e-9; a += step) {
+      d.control.push_back(shadowValue(judge.sources[i], series.window(Variant::kPrimary, a, a + step), bounds));
+    }
+    data.push_back(std::move(d));
+  }
+  return jd::judgeKayenta(judge.kayenta, data, rng);
+}
+
+namespace {
 
 class SequentialShadow final : public ShadowJudge {
  public:
@@ -139,8 +163,8 @@ class KayentaShadow final : public ShadowJudge {
       start_ = tr.from;  // the canary started serving in this interval
     }
     for (std::size_t i = 0; i < series_.size(); ++i) {
-      series_[i].push_back({tr.to - start_, value(spec_.sources[i], tr.canary, tr.boundsMs),
-                            value(spec_.sources[i], tr.primary, tr.boundsMs)});
+      series_[i].push_back({tr.to - start_, shadowValue(spec_.sources[i], tr.canary, tr.boundsMs),
+                            shadowValue(spec_.sources[i], tr.primary, tr.boundsMs)});
     }
     while (next_ < windows_.size() && static_cast<double>(windows_[next_].judgeAtSeconds) <= tr.to - start_ + 1e-9) {
       const auto& w = windows_[next_];

@@ -207,3 +207,47 @@ TEST(ArgoWorld, JobAndKayentaModels) {
     EXPECT_EQ(sum.result, "paused");
   }
 }
+
+TEST(ArgoWorld, KayentaMetricsAreJudgedOnTheSeries) {
+  // A Kayenta metric whose canaryConfigName names a Kayenta-compatible Judge is answered by
+  // rolloutlab's NetflixACAJudge on the synthesized series (experiment: the canary; control:
+  // the primary; the 5 minutes before the measurement, lookback), with no model needed: a +20
+  // point error regression scores 0 and aborts; a good release passes.
+  const std::string specs =
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
+      "  metrics:\n    - name: judge\n      interval: 5m\n      count: 1\n      provider:\n        kayenta:\n"
+      "          address: http://k\n          lookback: true\n"
+      "          application: a\n          canaryConfigName: errors-only\n          metricsAccountName: m\n"
+      "          configurationAccountName: c\n          storageAccountName: s\n"
+      "          threshold: {pass: 75, marginal: 50}\n"
+      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: c, step: 60}}]\n"
+      "---\n" +
+      rolloutlab::test::canaryRollout("        - setWeight: 50\n        - pause: {duration: 5m}\n"
+                                      "        - analysis: {templates: [{templateName: t}]}\n");
+  auto f = loadArgo(specs);
+  ASSERT_EQ(f.diagnostics.errors(), 0) << f.diagnostics.items.at(0).toString();
+  sc::JudgeSpec j;
+  j.name = "errors-only";
+  j.mode = sc::JudgeSpec::Mode::kKayenta;
+  rolloutlab::core::judge::KayentaMetricConfig m;
+  m.name = "error-rate";
+  m.direction = rolloutlab::core::judge::KayentaDirection::kIncrease;
+  m.critical = true;
+  m.groups = {"errors"};
+  j.kayenta.metrics = {m};
+  j.sources = {sc::ShadowSource::kErrorRate};
+  {
+    const sc::CompiledScenario s(scenario(scenarioText("bad", 0.2, "")));
+    const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s, {j});
+    EXPECT_EQ(sc::simulateArgo(plan, s, 1).summary.result, "aborted");
+  }
+  {
+    const sc::CompiledScenario s(scenario(scenarioText("good", 0, "")));
+    const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s, {j});
+    const auto sim = sc::simulateArgo(plan, s, 1);
+    EXPECT_EQ(sim.summary.result, "promoted");
+  }
+  // Without the Judge (and without a model) the plan refuses the metric before any run.
+  const sc::CompiledScenario s(scenario(scenarioText("good", 0, "")));
+  EXPECT_THROW(sc::ArgoPlan(f.rollouts.at(0), f.catalog, s), rolloutlab::core::InputError);
+}

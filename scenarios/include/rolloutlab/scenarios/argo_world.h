@@ -27,6 +27,7 @@
 #include "rolloutlab/scenarios/mesh.h"
 #include "rolloutlab/scenarios/mesh_series.h"
 #include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/scenarios/shadow_judge.h"
 
 namespace rolloutlab::scenarios {
 
@@ -35,8 +36,10 @@ namespace rolloutlab::scenarios {
 /// modelled, or when the rollout cannot be simulated (experiment steps, invalid spec).
 class ArgoPlan {
  public:
+  /// `judges`: Judge documents; a Kayenta metric whose canaryConfigName names a
+  /// Kayenta-compatible Judge is answered by that judge on the synthesized series.
   ArgoPlan(const core::argo::RolloutSpec& rollout, const core::argo::TemplateCatalog& catalog,
-           const CompiledScenario& scenario);
+           const CompiledScenario& scenario, const std::vector<JudgeSpec>& judges = {});
 
   const core::argo::ArgoEngine& engine() const { return *engine_; }
   const core::argo::RolloutSpec& rollout() const { return engine_->rollout(); }
@@ -45,8 +48,9 @@ class ArgoPlan {
 
   /// How one metric (by name and resolved query) is answered.
   struct Answer {
-    enum class Source { kQuery, kModel, kError };
+    enum class Source { kQuery, kModel, kError, kJudge };
     Source source = Source::kError;
+    const JudgeSpec* judge = nullptr;  ///< kJudge: the Kayenta-compatible Judge
     std::shared_ptr<const core::promql::PreparedQuery> query;
     const MetricModelSpec* model = nullptr;
     std::string error;
@@ -61,6 +65,7 @@ class ArgoPlan {
   MeshLayout layout_;
   Workload workload_;
   std::map<std::string, Answer> answers_;  // by name + '\n' + query
+  std::vector<JudgeSpec> judges_;
 };
 
 /// The synthetic world of one run. Reusable: `reset(seed)` starts a new run on the same series.
@@ -105,10 +110,12 @@ struct ArgoSimulation {
 /// Runs one update in the world: the new revision at t = 0, then every due instant until the
 /// rollout is promoted or aborted (and nothing is left to do) or the scenario's duration.
 ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
-                            std::uint64_t seed);
+                            std::uint64_t seed, const std::vector<JudgeSpec>& judges = {});
 
 /// The same run without a trace (the batch path); `world` is reused across runs.
+/// `judges` are attached as shadow analyses, observing every minute (they do not decide).
 RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
-                   ArgoSyntheticWorld& world, std::uint64_t seed);
+                   ArgoSyntheticWorld& world, std::uint64_t seed,
+                   const std::vector<JudgeSpec>& judges = {});
 
 }  // namespace rolloutlab::scenarios

@@ -71,6 +71,16 @@ class ShadowJudge {
 /// samples comes from `seed`.
 std::unique_ptr<ShadowJudge> makeShadowJudge(const JudgeSpec& spec, std::uint64_t seed);
 
+/// The value a source reads off one interval of one variant (NaN without requests).
+double shadowValue(ShadowSource s, const MeshSeries::WindowCounts& w, const std::vector<double>& boundsMs);
+
+/// Kayenta's judgment of a canary analysis window read off the series: per `step` seconds,
+/// one point per metric for the experiment (canary) and the control (primary), judged with
+/// the Judge's NetflixACAJudge config. Returns the summary score (0-100).
+core::judge::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& judge, double experimentStart,
+                                          double experimentEnd, double controlStart, double controlEnd,
+                                          double step, core::Rng& rng);
+
 /// Reads the tick interval (from, to] off the series (both variants; scrapes at or before).
 TickTraffic tickTraffic(MeshSeries& series, double from, double to);
 
