@@ -24,7 +24,9 @@ const char* kBatchUsage =
     "  promotion and rollback probabilities with 95% intervals, decision times, canary requests,\n"
     "  errors and excess errors, and per spec the false-rollback and escape rates. Run r of a\n"
     "  pair uses seed derive(pair seed, r) (see `simulate --replicate`). --shard K/N (0 <= K < N)\n"
-    "  runs the K-th of N disjoint slices; `rolloutlab merge` combines them exactly.\n";
+    "  runs the K-th of N disjoint slices; `rolloutlab merge` combines them exactly.\n"
+    "  A Replay document among the --scenarios runs the spec on recorded data: each replicate is\n"
+    "  a moving-block bootstrap resample of the recording.\n";
 
 const char* kMergeUsage =
     "usage: rolloutlab merge SHARD.json... [-o json|csv|table] [--out FILE]\n"
@@ -136,7 +138,7 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
       io.err << buf << std::flush;
     };
   }
-  BatchResult r = runBatch(batchSpecs(specs, mesh), scen.scenarios, inputs, opt);
+  BatchResult r = runBatch(batchSpecs(specs, mesh), scen.scenarios, scen.replays, inputs, opt);
   if (io.errIsTerminal) io.err << "\n";
   if (r.partial) io.err << "batch interrupted: writing the " << "runs that finished, marked partial\n";
   emit(r, args, io);

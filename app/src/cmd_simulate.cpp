@@ -6,6 +6,7 @@
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+#include "replay_run.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
@@ -21,7 +22,8 @@ namespace {
 const char* kSimulateUsage =
     "usage: rolloutlab simulate --spec PATH... --scenario FILE [--seed N [--replicate R]]\n"
     "                           [--target NAME] [--mesh-provider P] [-o json|table]\n"
-    "  Runs one rollout of the target Canary (or Rollout) driven by a Script or a Scenario\n"
+    "  Runs one rollout of the target Canary (or Rollout) driven by a Script, a Scenario or a\n"
+    "  Replay (recorded data; --replicate R then runs bootstrap replicate R)\n"
     "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n"
     "  --seed S --replicate R replays run R of a batch pair whose seed is S.\n";
 
@@ -176,9 +178,16 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       return 1;
     }
   }
+  if (sc.scripts.empty() && sc.scenarios.empty() && !sc.replays.empty()) {
+    // A Replay document: the recording stands where a scenario would.
+    std::optional<std::uint64_t> rep;
+    if (auto r = args.unsignedInt("--replicate")) rep = *r;
+    return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider, format,
+                          args.unsignedInt("--seed").value_or(0), rep, io);
+  }
   if (sc.scripts.empty() && sc.scenarios.empty()) {
     throw core::InputError({core::Severity::kError, *scenario, 0, 0, "kind", "",
-                            "holds no Script or Scenario document"});
+                            "holds no Script, Scenario or Replay document"});
   }
   if (sc.scripts.empty()) {
     const scenarios::Scenario& scen = sc.scenarios.front();

@@ -9,6 +9,7 @@
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/core/script.h"
 #include "rolloutlab/io/documents.h"
+#include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/scenario.h"
 
 namespace rolloutlab::app {
@@ -38,6 +39,7 @@ struct Workspace {
   std::vector<core::flagger::MetricTemplateSpec> metricTemplates;
   std::vector<core::Script> scripts;
   std::vector<scenarios::Scenario> scenarios;
+  std::vector<replay::ReplaySpec> replays;  ///< `Replay` documents: recordings a spec can be run against
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;
   core::Diagnostics diagnostics;
