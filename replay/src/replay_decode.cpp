@@ -242,7 +242,19 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
     try {
       r.validate();
     } catch (const core::InputError& e) {
-      diags.add(e.diagnostic());
+      // Point at the field the rule is about when the document has it.
+      core::Diagnostic diag = e.diagnostic();
+      if (diag.field.rfind("spec.", 0) == 0) {
+        YAML::Node n = spec;
+        std::string rest = diag.field.substr(5);
+        while (!rest.empty() && n.IsDefined() && n.IsMap()) {
+          const auto dot = rest.find('.');
+          n = Decoder::child(n, rest.substr(0, dot).c_str());
+          rest = dot == std::string::npos ? "" : rest.substr(dot + 1);
+        }
+        if (n.IsDefined()) diag.line = d.line(n);
+      }
+      diags.add(diag);
     }
   }
   return diags.errors() == before;
