@@ -365,6 +365,15 @@ class ChunkReader {
         throw core::InputError({core::Severity::kError, path_, 0, 0, "", "",
                                 std::string("corrupt gzip data: ") + (msg ? msg : "unknown error")});
       }
+      if (r == 0) {
+        // zlib reports a stream cut short only through gzerror (Z_BUF_ERROR) at the end.
+        int err = Z_OK;
+        gzerror(gz_, &err);
+        if (err == Z_BUF_ERROR) {
+          throw core::InputError({core::Severity::kError, path_, 0, 0, "", "",
+                                  "the gzip data ends in the middle of a stream (a truncated file)"});
+        }
+      }
       return static_cast<std::size_t>(r);
     }
     for (;;) {

@@ -1,6 +1,7 @@
 #include "rolloutlab/replay/traffic.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,13 +29,12 @@ std::int64_t floorDiv(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : 
 
 bool is5xx(int status) { return status >= 500 && status <= 599; }
 
+// An `le` value as Envoy and the Prometheus clients write bucket bounds: the shortest decimal
+// that reads back as the bound ("2500", "0.005", "3600000").
 std::string fmtLe(double b) {
   char buf[64];
-  for (int prec = 1; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof buf, "%.*g", prec, b);
-    if (std::strtod(buf, nullptr) == b) break;
-  }
-  return buf;
+  const auto r = std::to_chars(buf, buf + sizeof buf, b, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
 }
 
 }  // namespace

@@ -111,6 +111,14 @@ class Prometheus {
     auto g = run("python3 " + shellQuote(tools + "/gen-istio-openmetrics.py") + " --start 2024-01-01T00:00:00Z " +
                  genArgs_ + " -o " + shellQuote(om_) + " 2>&1");
     if (g.status != 0) return fail("the generator failed: " + g.out);
+    return serve(om_);
+  }
+
+  /// Starts on an OpenMetrics file that exists already (no generator).
+  bool serve(const std::string& om) {
+    if (dir_.path().empty()) return fail("mkdtemp failed");
+    om_ = om;
+    const std::string tools = sharedDir() + "/tools";
     std::string log;
     for (int attempt = 0; attempt < 3 && pid_.empty(); ++attempt) {
       port_ = freePort();
