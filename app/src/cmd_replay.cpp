@@ -67,7 +67,7 @@ io::Json summaryJson(const scenarios::RunSummary& s) {
 }
 
 void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res, const std::string& header,
-                      double from) {
+                      double from, bool counts) {
   out << header << "\n";
   out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t" << "  " << std::left << std::setw(21)
       << "time" << std::right << std::setw(8) << "primary" << std::setw(7) << "canary" << "  " << std::left
@@ -101,9 +101,12 @@ void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res,
       << ", t=" << fmtT(o.t) << "s (" << rp::formatTime(from + o.t) << ")\n";
   const auto& s = res.summary;
   out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none") << ", promotion "
-      << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none") << ", canary requests "
-      << fmtT(s.totals.canaryRequests) << ", canary errors " << fmtT(s.totals.canaryErrors) << ", excess errors "
-      << std::setprecision(4) << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+      << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
+  if (counts) {
+    out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors " << fmtT(s.totals.canaryErrors)
+        << ", excess errors " << std::setprecision(4) << s.totals.excessErrors;
+  }
+  out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
 }
 
 // METRIC[@variant]=FILE
@@ -195,6 +198,10 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
   out["ticks"] = std::move(ticks);
   out["outcome"] = io::outcomeJson(res.summary.outcome);
   out["summary"] = summaryJson(res.summary);
+  if (plan.recording().traffic() == nullptr) {
+    // Only request logs count requests: other recordings say nothing of them.
+    for (const char* k : {"canaryRequests", "canaryErrors", "excessErrors"}) out["summary"][k] = nullptr;
+  }
   return out;
 }
 
@@ -228,7 +235,7 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
                        recording->describe() + " (step " + fmtT(plan.stepSeconds()) + "s";
   if (replicate) header += ", bootstrap replicate " + std::to_string(*replicate) + " of seed " + std::to_string(seed);
   header += ")";
-  printReplayTable(io.out, res, header, spec.from);
+  printReplayTable(io.out, res, header, spec.from, recording->traffic() != nullptr);
   return 0;
 }
 
@@ -268,6 +275,10 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       throw core::InputError({core::Severity::kError, *file, 0, 0, "kind", "", "holds no Replay document"});
     }
   } else {
+    if (!args.has("--prometheus") && !args.has("--query-range") && !args.has("--csv") && !args.has("--series") &&
+        !args.has("--access-log")) {
+      throw UsageError("replay needs a source: --prometheus, --query-range, --csv, --series, --access-log or --replay");
+    }
     spec.from = timeFlag(args, "--from");
     spec.to = timeFlag(args, "--to");
     if (args.has("--step")) spec.step = intervalFlag(args, "--step", 60);
