@@ -27,7 +27,9 @@ namespace {
 using namespace rolloutlab;
 using Clock = std::chrono::steady_clock;
 
-double seconds(Clock::time_point a) { return std::chrono::duration<double>(Clock::now() - a).count(); }
+double seconds(Clock::time_point a) {
+  return std::chrono::duration<double>(Clock::now() - a).count();
+}
 
 long kbField(const char* name) {
   std::ifstream in("/proc/self/status");
@@ -101,7 +103,8 @@ int main(int argc, char** argv) {
   o.seed = 20240101;
   auto t0 = Clock::now();
   const std::uint64_t lines = replay::writeSyntheticEnvoyLog(plain, o);
-  std::printf("generated %llu lines in %.1f s\n", static_cast<unsigned long long>(lines), seconds(t0));
+  std::printf("generated %llu lines in %.1f s\n", static_cast<unsigned long long>(lines),
+              seconds(t0));
   o.gzip = true;
   replay::writeSyntheticEnvoyLog(gz, o);
   o.gzip = false;
@@ -125,19 +128,20 @@ int main(int argc, char** argv) {
   const Ingest whole = ingest({plain});
 
   const double mb = static_cast<double>(last.bytes) / 1e6;
-  std::printf("file: %llu lines (wc -l: %llu), %.1f MB, %.0f bytes a line, %llu requests ingested\n",
-              static_cast<unsigned long long>(lines), static_cast<unsigned long long>(wcCount), mb,
-              static_cast<double>(last.bytes) / static_cast<double>(lines),
-              static_cast<unsigned long long>(last.requests));
-  std::printf("ingest (1 thread), best of %d: %.3f s = %.2f M lines/s, %.0f MB/s\n", repeat, bestIngest,
-              static_cast<double>(lines) / bestIngest / 1e6, mb / bestIngest);
+  std::printf(
+      "file: %llu lines (wc -l: %llu), %.1f MB, %.0f bytes a line, %llu requests ingested\n",
+      static_cast<unsigned long long>(lines), static_cast<unsigned long long>(wcCount), mb,
+      static_cast<double>(last.bytes) / static_cast<double>(lines),
+      static_cast<unsigned long long>(last.requests));
+  std::printf("ingest (1 thread), best of %d: %.3f s = %.2f M lines/s, %.0f MB/s\n", repeat,
+              bestIngest, static_cast<double>(lines) / bestIngest / 1e6, mb / bestIngest);
   std::printf("wc -l, best of %d:             %.3f s = %.2f M lines/s, %.0f MB/s\n", repeat, bestWc,
               static_cast<double>(wcCount) / bestWc / 1e6, mb / bestWc);
   std::printf("ratio ingest/wc -l (lines/s): %.3f\n", bestWc / bestIngest);
   std::printf("gzip ingest (1 thread), best of %d: %.3f s = %.2f M lines/s\n", repeat, bestGz,
               static_cast<double>(lines) / bestGz / 1e6);
-  std::printf("peak RSS during ingestion: %ld kB for %llu requests, %ld kB for %llu requests\n", q.peakKb,
-              static_cast<unsigned long long>(q.requests), whole.peakKb,
+  std::printf("peak RSS during ingestion: %ld kB for %llu requests, %ld kB for %llu requests\n",
+              q.peakKb, static_cast<unsigned long long>(q.requests), whole.peakKb,
               static_cast<unsigned long long>(whole.requests));
   std::remove(plain.c_str());
   std::remove(gz.c_str());

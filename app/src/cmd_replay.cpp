@@ -28,7 +28,8 @@ const char* kReplayUsage =
     "  Sources (at least one):\n"
     "    --prometheus URL            a live Prometheus (only this URL is ever contacted)\n"
     "        [--timeout 10s] [--retries 2] [--ca-file FILE] [--server-errors abort|trace]\n"
-    "        [--bearer-token-file FILE | --bearer-token-env VAR | --basic-auth-env VAR (user:pass)]\n"
+    "        [--bearer-token-file FILE | --bearer-token-env VAR | --basic-auth-env VAR "
+    "(user:pass)]\n"
     "    --query-range METRIC[@canary|@primary]=FILE...  saved /api/v1/query_range answers\n"
     "    --csv FILE...               CSV rows time,variant,metric,value\n"
     "    --series FILE...            raw series (OpenMetrics text or query_range JSON)\n"
@@ -66,28 +67,33 @@ io::Json summaryJson(const scenarios::RunSummary& s) {
   return j;
 }
 
-void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res, const std::string& header,
-                      double from, bool counts) {
+void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res,
+                      const std::string& header, double from, bool counts) {
   out << header << "\n";
-  out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t" << "  " << std::left << std::setw(21)
-      << "time" << std::right << std::setw(8) << "primary" << std::setw(7) << "canary" << "  " << std::left
-      << std::setw(17) << "phase" << std::right << std::setw(7) << "failed" << std::setw(5) << "iter" << "  reason\n";
+  out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t"
+      << "  " << std::left << std::setw(21) << "time" << std::right << std::setw(8) << "primary"
+      << std::setw(7) << "canary"
+      << "  " << std::left << std::setw(17) << "phase" << std::right << std::setw(7) << "failed"
+      << std::setw(5) << "iter"
+      << "  reason\n";
   for (std::size_t i = 0; i < res.run.ticks.size(); ++i) {
     const auto& t = res.run.ticks[i];
-    out << std::left << std::setw(5) << t.tick << std::right << std::setw(7) << fmtT(t.t) << "  " << std::left
-        << std::setw(21) << rp::formatTime(from + t.t) << std::right << std::setw(8) << t.routes.primaryWeight
-        << std::setw(7) << t.routes.canaryWeight << "  " << std::left << std::setw(17) << fl::toString(t.status.phase)
-        << std::right << std::setw(7) << t.status.failedChecks << std::setw(5) << t.status.iterations << "  " << t.reason
-        << "\n";
+    out << std::left << std::setw(5) << t.tick << std::right << std::setw(7) << fmtT(t.t) << "  "
+        << std::left << std::setw(21) << rp::formatTime(from + t.t) << std::right << std::setw(8)
+        << t.routes.primaryWeight << std::setw(7) << t.routes.canaryWeight << "  " << std::left
+        << std::setw(17) << fl::toString(t.status.phase) << std::right << std::setw(7)
+        << t.status.failedChecks << std::setw(5) << t.status.iterations << "  " << t.reason << "\n";
     if (i >= res.measured.size()) continue;
     for (const auto& mv : res.measured[i]) {
-      out << std::string(12, ' ') << (mv.checkedByEngine ? "- " : "  ") << mv.name << " = " << answerText(mv.answer)
-          << " [" << (mv.min ? fmtT(*mv.min) : "-") << ", " << (mv.max ? fmtT(*mv.max) : "-") << "]";
+      out << std::string(12, ' ') << (mv.checkedByEngine ? "- " : "  ") << mv.name << " = "
+          << answerText(mv.answer) << " [" << (mv.min ? fmtT(*mv.min) : "-") << ", "
+          << (mv.max ? fmtT(*mv.max) : "-") << "]";
       if (mv.checkedByEngine) {
         for (const auto& m : t.metrics) {
           if (m.name == mv.name && m.kind == mv.kind) {
             out << " " << fl::toString(m.result);
-            if (m.result == fl::MetricCheck::Result::kError && !m.message.empty()) out << ": " << m.message;
+            if (m.result == fl::MetricCheck::Result::kError && !m.message.empty())
+              out << ": " << m.message;
           }
         }
       } else {
@@ -97,14 +103,15 @@ void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res,
     }
   }
   const auto& o = res.run.outcome;
-  out << "outcome: " << fl::toString(o.result) << " (" << fl::toString(o.phase) << ") at tick " << o.tick
-      << ", t=" << fmtT(o.t) << "s (" << rp::formatTime(from + o.t) << ")\n";
+  out << "outcome: " << fl::toString(o.result) << " (" << fl::toString(o.phase) << ") at tick "
+      << o.tick << ", t=" << fmtT(o.t) << "s (" << rp::formatTime(from + o.t) << ")\n";
   const auto& s = res.summary;
-  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none") << ", promotion "
-      << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
+  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
+      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
   if (counts) {
-    out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors " << fmtT(s.totals.canaryErrors)
-        << ", excess errors " << std::setprecision(4) << s.totals.excessErrors;
+    out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
+        << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
+        << s.totals.excessErrors;
   }
   out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
 }
@@ -120,7 +127,8 @@ rp::ReplaySpec::NamedFile namedFile(const std::string& arg) {
   f.path = arg.substr(eq + 1);
   if (const auto at = f.metric.rfind('@'); at != std::string::npos) {
     f.variant = rp::variantFromString(f.metric.substr(at + 1));
-    if (!f.variant) throw UsageError("--query-range = \"" + arg + "\": the variant must be canary or primary");
+    if (!f.variant)
+      throw UsageError("--query-range = \"" + arg + "\": the variant must be canary or primary");
     f.metric = f.metric.substr(0, at);
   }
   return f;
@@ -128,9 +136,12 @@ rp::ReplaySpec::NamedFile namedFile(const std::string& arg) {
 
 double timeFlag(const Args& args, const std::string& flag) {
   const auto v = args.get(flag);
-  if (!v) throw UsageError("replay needs " + flag + " T (RFC 3339 or Unix seconds), or --replay FILE");
+  if (!v)
+    throw UsageError("replay needs " + flag + " T (RFC 3339 or Unix seconds), or --replay FILE");
   const auto t = rp::parseTime(*v);
-  if (!t) throw UsageError(flag + " = \"" + *v + "\": must be RFC 3339 (2024-01-01T00:00:00Z) or Unix seconds");
+  if (!t)
+    throw UsageError(flag + " = \"" + *v +
+                     "\": must be RFC 3339 (2024-01-01T00:00:00Z) or Unix seconds");
   return *t;
 }
 
@@ -144,8 +155,8 @@ double intervalFlag(const Args& args, const std::string& flag, double fallback) 
 
 }  // namespace
 
-io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::FlaggerReplayPlan& plan, std::uint64_t seed,
-                       std::optional<std::uint64_t> replicate) {
+io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::FlaggerReplayPlan& plan,
+                       std::uint64_t seed, std::optional<std::uint64_t> replicate) {
   const rp::ReplaySpec& spec = plan.recording().spec();
   io::Json out;
   out["engine"] = "flagger";
@@ -157,7 +168,8 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
   r["to"] = rp::formatTime(spec.to);
   r["step"] = io::jnum(plan.stepSeconds());
   r["release"] = scenarios::toString(spec.release);
-  if (spec.counterfactual != rp::Counterfactual::kNone) r["counterfactual"] = rp::toString(spec.counterfactual);
+  if (spec.counterfactual != rp::Counterfactual::kNone)
+    r["counterfactual"] = rp::toString(spec.counterfactual);
   if (const rp::IngestStats* st = plan.recording().ingest()) {
     io::Json a;
     a["lines"] = st->lines;
@@ -181,11 +193,13 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
         io::Json m;
         m["name"] = mv.name;
         m["kind"] = fl::toString(mv.kind);
-        m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value) : io::Json(nullptr);
+        m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value)
+                                                                      : io::Json(nullptr);
         m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue    ? "value"
                       : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata"
                                                                           : "error";
-        if (mv.answer.kind == fl::MetricAnswer::Kind::kError && !mv.answer.message.empty()) m["message"] = mv.answer.message;
+        if (mv.answer.kind == fl::MetricAnswer::Kind::kError && !mv.answer.message.empty())
+          m["message"] = mv.answer.message;
         m["min"] = io::jopt(mv.min);
         m["max"] = io::jopt(mv.max);
         m["checked"] = mv.checkedByEngine;
@@ -200,7 +214,8 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
   out["summary"] = summaryJson(res.summary);
   if (plan.recording().traffic() == nullptr) {
     // Only request logs count requests: other recordings say nothing of them.
-    for (const char* k : {"canaryRequests", "canaryErrors", "excessErrors"}) out["summary"][k] = nullptr;
+    for (const char* k : {"canaryRequests", "canaryErrors", "excessErrors"})
+      out["summary"][k] = nullptr;
   }
   return out;
 }
@@ -210,11 +225,12 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
                    std::optional<std::uint64_t> replicate, Streams& io) {
   const fl::CanarySpec& canary = specs.canary(target);
   auto recording = rp::Recording::open(spec, rp::targetOf(canary, meshProvider));
-  const rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, specs.metricTemplates), meshProvider,
-                                   recording);
+  const rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, specs.metricTemplates),
+                                   meshProvider, recording);
   auto source = recording->makeSource();
   rp::ReplayRunOptions opt;
-  // Replicate r of seed s is run r of a batch pair whose seed is s (`batch`, `simulate --replicate`).
+  // Replicate r of seed s is run r of a batch pair whose seed is s (`batch`, `simulate
+  // --replicate`).
   opt.seed = replicate ? replicateSeed(seed, *replicate) : seed;
   if (replicate) opt.replicate = 0;
   const auto res = rp::replayFlagger(plan, *source, opt);
@@ -222,7 +238,8 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
     io.err << "warning: " << st->malformed << " of " << st->lines << " log lines could not be read";
     if (!st->warnings.empty()) {
       const auto& w = st->warnings.front();
-      io.err << " (first: " << w.file << ":" << w.line << ": column " << w.column << ": " << w.detail << ")";
+      io.err << " (first: " << w.file << ":" << w.line << ": column " << w.column << ": "
+             << w.detail << ")";
     }
     io.err << "\n";
   }
@@ -230,10 +247,13 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
     io.out << io::dumpJson(replayRunJson(res, plan, seed, replicate));
     return 0;
   }
-  std::string header = "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +
-                       " replayed over " + rp::formatTime(spec.from) + " .. " + rp::formatTime(spec.to) + " from " +
-                       recording->describe() + " (step " + fmtT(plan.stepSeconds()) + "s";
-  if (replicate) header += ", bootstrap replicate " + std::to_string(*replicate) + " of seed " + std::to_string(seed);
+  std::string header = "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
+                       canary.name + " replayed over " + rp::formatTime(spec.from) + " .. " +
+                       rp::formatTime(spec.to) + " from " + recording->describe() + " (step " +
+                       fmtT(plan.stepSeconds()) + "s";
+  if (replicate)
+    header +=
+        ", bootstrap replicate " + std::to_string(*replicate) + " of seed " + std::to_string(seed);
   header += ")";
   printReplayTable(io.out, res, header, spec.from, recording->traffic() != nullptr);
   return 0;
@@ -241,10 +261,32 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
 
 int runReplay(const std::vector<std::string>& argv, Streams& io) {
   Args args(argv,
-            {"--target", "--mesh-provider", "-o", "--output", "--replay", "--from", "--to", "--step", "--scenario",
-             "--seed", "--replicate", "--prometheus", "--timeout", "--retries", "--ca-file", "--server-errors",
-             "--bearer-token-file", "--bearer-token-env", "--basic-auth-env", "--log-format", "--scrape-interval",
-             "--variant-field", "--canary-match", "--primary-match", "--counterfactual", "--block-steps"},
+            {"--target",
+             "--mesh-provider",
+             "-o",
+             "--output",
+             "--replay",
+             "--from",
+             "--to",
+             "--step",
+             "--scenario",
+             "--seed",
+             "--replicate",
+             "--prometheus",
+             "--timeout",
+             "--retries",
+             "--ca-file",
+             "--server-errors",
+             "--bearer-token-file",
+             "--bearer-token-env",
+             "--basic-auth-env",
+             "--log-format",
+             "--scrape-interval",
+             "--variant-field",
+             "--canary-match",
+             "--primary-match",
+             "--counterfactual",
+             "--block-steps"},
             {"--help", "-h"}, {"--spec", "--query-range", "--csv", "--series", "--access-log"});
   if (args.has("--help") || args.has("-h")) {
     io.out << kReplayUsage;
@@ -260,8 +302,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
   if (auto r = args.unsignedInt("--replicate")) replicate = *r;
   const std::string mesh = args.getOr("--mesh-provider", "istio");
 
-  static const char* kSourceFlags[] = {"--from", "--to", "--step", "--prometheus", "--query-range", "--csv",
-                                       "--series", "--access-log", "--counterfactual"};
+  static const char* kSourceFlags[] = {"--from",       "--to",          "--step",
+                                       "--prometheus", "--query-range", "--csv",
+                                       "--series",     "--access-log",  "--counterfactual"};
   rp::ReplaySpec spec;
   std::optional<std::string> scenarioFile = args.get("--scenario");
   Workspace ws = loadWorkspace(specPaths);
@@ -272,12 +315,15 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     }
     extra = loadWorkspace({*file});
     if (extra.diagnostics.errors() == 0 && extra.replays.empty()) {
-      throw core::InputError({core::Severity::kError, *file, 0, 0, "kind", "", "holds no Replay document"});
+      throw core::InputError(
+          {core::Severity::kError, *file, 0, 0, "kind", "", "holds no Replay document"});
     }
   } else {
-    if (!args.has("--prometheus") && !args.has("--query-range") && !args.has("--csv") && !args.has("--series") &&
-        !args.has("--access-log")) {
-      throw UsageError("replay needs a source: --prometheus, --query-range, --csv, --series, --access-log or --replay");
+    if (!args.has("--prometheus") && !args.has("--query-range") && !args.has("--csv") &&
+        !args.has("--series") && !args.has("--access-log")) {
+      throw UsageError(
+          "replay needs a source: --prometheus, --query-range, --csv, --series, --access-log or "
+          "--replay");
     }
     spec.from = timeFlag(args, "--from");
     spec.to = timeFlag(args, "--to");
@@ -288,8 +334,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       o.timeoutSeconds = intervalFlag(args, "--timeout", 10);
       o.retries = static_cast<int>(args.integer("--retries", 0, 20).value_or(2));
       o.caFile = args.getOr("--ca-file", "");
-      o.serverErrors = args.choice("--server-errors", {"abort", "trace"}, "abort") == "trace" ? rp::ServerErrors::kTrace
-                                                                                              : rp::ServerErrors::kAbort;
+      o.serverErrors = args.choice("--server-errors", {"abort", "trace"}, "abort") == "trace"
+                           ? rp::ServerErrors::kTrace
+                           : rp::ServerErrors::kAbort;
       int auths = 0;
       if (auto v = args.get("--bearer-token-file")) {
         o.auth = rp::AuthKind::kBearerTokenFile;
@@ -306,11 +353,13 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
         o.authSource = *v;
         ++auths;
       }
-      if (auths > 1) throw UsageError("give one of --bearer-token-file, --bearer-token-env and --basic-auth-env");
+      if (auths > 1)
+        throw UsageError(
+            "give one of --bearer-token-file, --bearer-token-env and --basic-auth-env");
       spec.prometheus = o;
     } else {
-      for (const char* f : {"--timeout", "--retries", "--ca-file", "--server-errors", "--bearer-token-file",
-                            "--bearer-token-env", "--basic-auth-env"}) {
+      for (const char* f : {"--timeout", "--retries", "--ca-file", "--server-errors",
+                            "--bearer-token-file", "--bearer-token-env", "--basic-auth-env"}) {
         if (args.has(f)) throw UsageError(std::string(f) + " needs --prometheus");
       }
     }
@@ -329,7 +378,8 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     if (auto v = args.get("--primary-match")) spec.logOptions.primaryMatch = *v;
     if (auto v = args.get("--counterfactual")) {
       const auto c = rp::counterfactualFromString(*v);
-      if (!c) throw UsageError("--counterfactual = \"" + *v + "\": must be none, model or recorded");
+      if (!c)
+        throw UsageError("--counterfactual = \"" + *v + "\": must be none, model or recorded");
       spec.counterfactual = *c;
     }
     spec.blockSteps = args.integer("--block-steps", 0, 1'000'000).value_or(0);
@@ -341,7 +391,8 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     }
     if (sw.diagnostics.errors() == 0) {
       if (sw.scenarios.empty()) {
-        throw core::InputError({core::Severity::kError, *scenarioFile, 0, 0, "kind", "", "holds no Scenario document"});
+        throw core::InputError({core::Severity::kError, *scenarioFile, 0, 0, "kind", "",
+                                "holds no Scenario document"});
       }
       spec.scenario = sw.scenarios.front();
     }

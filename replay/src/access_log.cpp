@@ -1,10 +1,9 @@
 #include "rolloutlab/replay/access_log.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 #include <zlib.h>
-
-#include <sys/mman.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -26,16 +25,20 @@ namespace rolloutlab::replay {
 
 const char* toString(LogFormat f) {
   switch (f) {
-    case LogFormat::kAuto: return "auto";
-    case LogFormat::kEnvoyJson: return "envoy-json";
-    case LogFormat::kNginx: return "nginx";
+    case LogFormat::kAuto:
+      return "auto";
+    case LogFormat::kEnvoyJson:
+      return "envoy-json";
+    case LogFormat::kNginx:
+      return "nginx";
   }
   return "?";
 }
 
 std::optional<LogFormat> logFormatFromString(std::string_view s) {
   if (s == "auto") return LogFormat::kAuto;
-  if (s == "envoy-json" || s == "envoy" || s == "istio" || s == "json") return LogFormat::kEnvoyJson;
+  if (s == "envoy-json" || s == "envoy" || s == "istio" || s == "json")
+    return LogFormat::kEnvoyJson;
   if (s == "nginx" || s == "combined" || s == "nginx-combined") return LogFormat::kNginx;
   return std::nullopt;
 }
@@ -58,7 +61,8 @@ struct TimeCache {
     if (s.size() >= 20 && s[4] == '-' && (s[10] == 'T' || s[10] == 't' || s[10] == ' ')) {
       const std::string_view rest = s.substr(19);
       // Fast path: "...:SS.fffZ" or "...:SSZ" with the same first 19 characters as before.
-      if (valid && std::memcmp(key, s.data(), 19) == 0 && (rest.back() == 'Z' || rest.back() == 'z')) {
+      if (valid && std::memcmp(key, s.data(), 19) == 0 &&
+          (rest.back() == 'Z' || rest.back() == 'z')) {
         double frac = 0;
         if (rest.size() == 1) {
           out = base;
@@ -118,7 +122,8 @@ std::size_t stringEnd(std::string_view s, std::size_t i) {
     const __m128i slash = _mm_set1_epi8('\\');
     while (i + 16 <= n) {
       const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-      const int m = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)));
+      const int m =
+          _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, slash)));
       if (m != 0) {
         i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(m)));
         break;
@@ -188,7 +193,8 @@ bool parseDouble(std::string_view v, double& out) {
 }
 
 int monthIndex(std::string_view m) {
-  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   for (int i = 0; i < 12; ++i) {
     if (m == kMonths[i]) return i + 1;
   }
@@ -197,7 +203,8 @@ int monthIndex(std::string_view m) {
 
 // `10/Oct/2000:13:55:36 -0700`
 bool parseNginxTime(std::string_view s, double& out) {
-  if (s.size() != 26 || s[2] != '/' || s[6] != '/' || s[11] != ':' || s[14] != ':' || s[17] != ':' || s[20] != ' ') {
+  if (s.size() != 26 || s[2] != '/' || s[6] != '/' || s[11] != ':' || s[14] != ':' ||
+      s[17] != ':' || s[20] != ' ') {
     return false;
   }
   auto num = [&](std::size_t pos, std::size_t n, int& v) {
@@ -210,8 +217,8 @@ bool parseNginxTime(std::string_view s, double& out) {
   };
   int d = 0, y = 0, h = 0, mi = 0, se = 0, oh = 0, om = 0;
   const int mo = monthIndex(s.substr(3, 3));
-  if (mo == 0 || !num(0, 2, d) || !num(7, 4, y) || !num(12, 2, h) || !num(15, 2, mi) || !num(18, 2, se) ||
-      (s[21] != '+' && s[21] != '-') || !num(22, 2, oh) || !num(24, 2, om)) {
+  if (mo == 0 || !num(0, 2, d) || !num(7, 4, y) || !num(12, 2, h) || !num(15, 2, mi) ||
+      !num(18, 2, se) || (s[21] != '+' && s[21] != '-') || !num(22, 2, oh) || !num(24, 2, om)) {
     return false;
   }
   if (d < 1 || d > 31 || h > 23 || mi > 59 || se > 60) return false;
@@ -223,8 +230,8 @@ bool parseNginxTime(std::string_view s, double& out) {
 
 }  // namespace
 
-bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogRequest& out, int& column,
-                        std::string& error) {
+bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogRequest& out,
+                        int& column, std::string& error) {
   std::size_t i = 0;
   auto fail = [&](std::size_t at, const char* what) {
     column = static_cast<int>(at) + 1;
@@ -281,7 +288,8 @@ bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogReq
       // but a line cut short (no closing brace) is still refused.
       std::size_t e = line.size();
       while (e > i && isSpace(line[e - 1])) --e;
-      if (e <= i || line[e - 1] != '}') return fail(line.size(), "the line ends before its closing '}'");
+      if (e <= i || line[e - 1] != '}')
+        return fail(line.size(), "the line ends before its closing '}'");
       i = line.size();
       break;
     }
@@ -302,7 +310,8 @@ bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogReq
   if (start.empty()) return fail(0, "no start time field");
   if (start.size() < 2 || start.front() != '"') {
     double t = 0;
-    if (!parseDouble(start, t)) return fail(startAt, "the start time is neither RFC 3339 nor Unix seconds");
+    if (!parseDouble(start, t))
+      return fail(startAt, "the start time is neither RFC 3339 nor Unix seconds");
     out.endTime = t;
   } else if (!tTimeCache.parse(start.substr(1, start.size() - 2), out.endTime)) {
     return fail(startAt, "the start time is neither RFC 3339 nor Unix seconds");
@@ -316,7 +325,8 @@ bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogReq
   out.latencyMs = -1;
   if (!duration.empty() && duration != "null" && duration != "\"-\"") {
     double d = 0;
-    if (!parseDouble(duration, d) || d < 0 || !std::isfinite(d)) return fail(durationAt, "the duration is not a number of milliseconds");
+    if (!parseDouble(duration, d) || d < 0 || !std::isfinite(d))
+      return fail(durationAt, "the duration is not a number of milliseconds");
     out.latencyMs = d;
     out.endTime += d / 1000.0;
   }
@@ -333,7 +343,8 @@ bool parseNginxLine(std::string_view line, LogRequest& out, int& column, std::st
   if (lb == std::string_view::npos) return fail(0, "no [time_local]");
   const std::size_t rb = line.find(']', lb);
   if (rb == std::string_view::npos) return fail(lb, "unterminated [time_local]");
-  if (!parseNginxTime(line.substr(lb + 1, rb - lb - 1), out.endTime)) return fail(lb + 1, "time_local is not dd/Mon/yyyy:hh:mm:ss +zzzz");
+  if (!parseNginxTime(line.substr(lb + 1, rb - lb - 1), out.endTime))
+    return fail(lb + 1, "time_local is not dd/Mon/yyyy:hh:mm:ss +zzzz");
   std::size_t i = rb + 1;
   auto quoted = [&](std::size_t& at, std::string_view& v) {
     while (at < line.size() && line[at] == ' ') ++at;
@@ -362,7 +373,8 @@ bool parseNginxLine(std::string_view line, LogRequest& out, int& column, std::st
   if (!quoted(i, request)) return fail(i, "expected the quoted request");
   const std::size_t statusAt = i + 1;
   if (!token(i, status)) return fail(i, "expected the status");
-  if (!parseInt(status, out.status) || out.status < 0 || out.status > 999) return fail(statusAt, "the status is not an HTTP status");
+  if (!parseInt(status, out.status) || out.status < 0 || out.status > 999)
+    return fail(statusAt, "the status is not an HTTP status");
   if (!token(i, bytes)) return fail(i, "expected body_bytes_sent");
   if (!quoted(i, referer)) return fail(i, "expected the quoted referer");
   if (!quoted(i, agent)) return fail(i, "expected the quoted user agent");
@@ -374,7 +386,8 @@ bool parseNginxLine(std::string_view line, LogRequest& out, int& column, std::st
   if (token(k, reqLen) && token(k, reqTime)) {
     int len = 0;
     double t = 0;
-    if (parseInt(reqLen, len) && parseDouble(reqTime, t) && t >= 0 && std::isfinite(t)) out.latencyMs = t * 1000.0;
+    if (parseInt(reqLen, len) && parseDouble(reqTime, t) && t >= 0 && std::isfinite(t))
+      out.latencyMs = t * 1000.0;
   }
   return true;
 }
@@ -424,7 +437,8 @@ void bufferedLines(const std::string& path, std::uint64_t& bytes, Fill fill, OnL
       // A line longer than the buffer: malformed, skipped to its end.
       ++malformed;
       if (warnings.size() < kMaxWarnings) {
-        warnings.push_back({path, lineNo + 1, 1, "a line longer than " + std::to_string(kBufferSize >> 20) + " MiB"});
+        warnings.push_back({path, lineNo + 1, 1,
+                            "a line longer than " + std::to_string(kBufferSize >> 20) + " MiB"});
       }
       skippingLong = true;
       have = 0;
@@ -438,8 +452,8 @@ void bufferedLines(const std::string& path, std::uint64_t& bytes, Fill fill, OnL
 // Calls onLine for every line of a file: plain files are mapped (no copy; pages already read
 // are dropped as the scan moves on, so memory stays flat), gzip files inflated by zlib.
 template <class OnLine>
-void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine, std::uint64_t& malformed,
-                 std::vector<LogWarning>& warnings) {
+void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine,
+                 std::uint64_t& malformed, std::vector<LogWarning>& warnings) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) readFailure(path, std::string("cannot read: ") + std::strerror(errno));
   struct FdGuard {
@@ -472,7 +486,8 @@ void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine, s
       if (r == 0) {
         // zlib reports a stream cut short only through gzerror (Z_BUF_ERROR) at the end.
         gzerror(gz, &err);
-        if (err == Z_BUF_ERROR) readFailure(path, "the gzip data ends in the middle of a stream (a truncated file)");
+        if (err == Z_BUF_ERROR)
+          readFailure(path, "the gzip data ends in the middle of a stream (a truncated file)");
       }
       return static_cast<std::size_t>(r);
     };
@@ -481,9 +496,10 @@ void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine, s
   }
   struct stat st {};
   if (::fstat(fd, &st) != 0) readFailure(path, std::string("cannot read: ") + std::strerror(errno));
-  void* map = S_ISREG(st.st_mode) && st.st_size > 0
-                  ? ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0)
-                  : MAP_FAILED;
+  void* map =
+      S_ISREG(st.st_mode) && st.st_size > 0
+          ? ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0)
+          : MAP_FAILED;
   if (map == MAP_FAILED) {
     // Not a regular file (a pipe, /dev/stdin) or empty: plain reads.
     auto fill = [&](char* buf, std::size_t n) -> std::size_t {
@@ -511,7 +527,8 @@ void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine, s
   std::uint64_t lineNo = 0;
   while (pos < size) {
     const void* nl = std::memchr(base + pos, '\n', size - pos);
-    const std::size_t end = nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - base) : size;
+    const std::size_t end =
+        nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - base) : size;
     ++lineNo;
     onLine(std::string_view(base + pos, end - pos), lineNo);
     pos = end + 1;
@@ -546,26 +563,31 @@ IngestStats ingestAccessLogs(const std::vector<std::string>& files, const Access
       ++stats.lines;
       if (format == LogFormat::kAuto) {
         const auto p = line.find_first_not_of(" \t");
-        format = p != std::string_view::npos && line[p] == '{' ? LogFormat::kEnvoyJson : LogFormat::kNginx;
+        format = p != std::string_view::npos && line[p] == '{' ? LogFormat::kEnvoyJson
+                                                               : LogFormat::kNginx;
       }
       int column = 0;
-      const bool ok = format == LogFormat::kEnvoyJson ? parseEnvoyJsonLine(line, options, req, column, error)
-                                                      : parseNginxLine(line, req, column, error);
+      const bool ok = format == LogFormat::kEnvoyJson
+                          ? parseEnvoyJsonLine(line, options, req, column, error)
+                          : parseNginxLine(line, req, column, error);
       if (!ok) {
         ++stats.malformed;
-        if (stats.warnings.size() < kMaxWarnings) stats.warnings.push_back({file, lineNo, column, error});
+        if (stats.warnings.size() < kMaxWarnings)
+          stats.warnings.push_back({file, lineNo, column, error});
         return;
       }
       Variant v = Variant::kPrimary;
       if (req.variantText.find(options.canaryMatch) != std::string_view::npos) {
         v = Variant::kCanary;
-      } else if (!options.primaryMatch.empty() && req.variantText.find(options.primaryMatch) == std::string_view::npos) {
+      } else if (!options.primaryMatch.empty() &&
+                 req.variantText.find(options.primaryMatch) == std::string_view::npos) {
         ++stats.unmatched;
         return;
       }
       if (!recording.add(req.endTime, v, req.status, req.latencyMs, &addError)) {
-        throw core::InputError({core::Severity::kError, file, static_cast<int>(std::min<std::uint64_t>(lineNo, 2147483647)),
-                                0, "", "", addError});
+        throw core::InputError({core::Severity::kError, file,
+                                static_cast<int>(std::min<std::uint64_t>(lineNo, 2147483647)), 0,
+                                "", "", addError});
       }
       ++stats.requests;
       ++(v == Variant::kCanary ? stats.canary : stats.primary);
@@ -577,13 +599,21 @@ IngestStats ingestAccessLogs(const std::vector<std::string>& files, const Access
   if (stats.requests == 0) {
     if (!stats.warnings.empty()) {
       const auto& w = stats.warnings.front();
-      core::Diagnostic d{core::Severity::kError, w.file, static_cast<int>(w.line), w.column, "", "",
-                         "column " + std::to_string(w.column) + ": " + w.detail + " (no line of the " +
-                             toString(format) + " log could be read)"};
+      core::Diagnostic d{core::Severity::kError,
+                         w.file,
+                         static_cast<int>(w.line),
+                         w.column,
+                         "",
+                         "",
+                         "column " + std::to_string(w.column) + ": " + w.detail +
+                             " (no line of the " + toString(format) + " log could be read)"};
       throw core::InputError(d);
     }
-    throw core::InputError({core::Severity::kError, files.empty() ? "" : files.front(), 0, 0, "", "",
-                            "holds no request" + std::string(stats.unmatched > 0 ? " matching --canary-match or --primary-match" : "")});
+    throw core::InputError(
+        {core::Severity::kError, files.empty() ? "" : files.front(), 0, 0, "", "",
+         "holds no request" + std::string(stats.unmatched > 0
+                                              ? " matching --canary-match or --primary-match"
+                                              : "")});
   }
   return stats;
 }

@@ -22,8 +22,8 @@ struct JsonValue {
   JsonPos pos;
   bool boolean = false;
   double number = 0;
-  std::string text;  // kString: the decoded string; kNumber: the number as written
-  std::vector<JsonValue> items;                             // kArray
+  std::string text;              // kString: the decoded string; kNumber: the number as written
+  std::vector<JsonValue> items;  // kArray
   std::vector<std::pair<std::string, JsonValue>> members;  // kObject, in order
 
   /// The member named `key`, or nullptr.

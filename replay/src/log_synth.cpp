@@ -53,7 +53,9 @@ class Sink {
   }
 
  private:
-  [[noreturn]] void fail() { throw core::EnvironmentError("cannot write " + path_ + ": " + std::strerror(errno)); }
+  [[noreturn]] void fail() {
+    throw core::EnvironmentError("cannot write " + path_ + ": " + std::strerror(errno));
+  }
   std::string path_;
   FILE* f_ = nullptr;
   gzFile gz_ = nullptr;
@@ -65,13 +67,14 @@ std::uint64_t writeSyntheticEnvoyLog(const std::string& path, const SyntheticLog
   Sink out(path, o.gzip);
   core::Rng rng(o.seed);
   const std::string host = o.service + "." + o.ns + ":" + std::to_string(o.port);
-  const std::string primaryCluster =
-      "outbound|" + std::to_string(o.port) + "||" + o.service + "-primary." + o.ns + ".svc.cluster.local";
-  const std::string canaryCluster =
-      "outbound|" + std::to_string(o.port) + "||" + o.service + "-canary." + o.ns + ".svc.cluster.local";
+  const std::string primaryCluster = "outbound|" + std::to_string(o.port) + "||" + o.service +
+                                     "-primary." + o.ns + ".svc.cluster.local";
+  const std::string canaryCluster = "outbound|" + std::to_string(o.port) + "||" + o.service +
+                                    "-canary." + o.ns + ".svc.cluster.local";
   static const char* kPaths[] = {"/", "/api/info", "/api/echo", "/healthz", "/token", "/env"};
   static const char* kAgents[] = {
-      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36",
+      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
+      "Safari/537.36",
       "curl/7.88.1", "Go-http-client/1.1", "okhttp/4.12.0"};
   std::uint64_t n = 0;
   double t = 0;
@@ -83,7 +86,8 @@ std::uint64_t writeSyntheticEnvoyLog(const std::string& path, const SyntheticLog
     if (t >= o.duration) break;
     const bool canary = o.canaryShare > 0 && rng.uniform() < o.canaryShare;
     const bool after = t >= o.changeAt;
-    const double err = canary ? (after ? o.canaryErrorRateAfter : o.canaryErrorRate) : o.primaryErrorRate;
+    const double err =
+        canary ? (after ? o.canaryErrorRateAfter : o.canaryErrorRate) : o.primaryErrorRate;
     const double p50 = canary ? o.canaryP50Ms : o.primaryP50Ms;
     const double p99 = canary ? (after ? o.canaryP99MsAfter : o.canaryP99Ms) : o.primaryP99Ms;
     const bool failed = rng.uniform() < err;
@@ -102,19 +106,24 @@ std::uint64_t writeSyntheticEnvoyLog(const std::string& path, const SyntheticLog
     while (ts.size() < 24) ts.insert(ts.size() - 1, "0");
     const int len = std::snprintf(
         buf, sizeof buf,
-        "{\"authority\":\"%s\",\"bytes_received\":0,\"bytes_sent\":%d,\"connection_termination_details\":null,"
-        "\"downstream_local_address\":\"10.244.1.17:%d\",\"downstream_remote_address\":\"10.244.2.%u:%u\","
+        "{\"authority\":\"%s\",\"bytes_received\":0,\"bytes_sent\":%d,\"connection_termination_"
+        "details\":null,"
+        "\"downstream_local_address\":\"10.244.1.17:%d\",\"downstream_remote_address\":\"10.244.2.%"
+        "u:%u\","
         "\"duration\":%lld,\"method\":\"GET\",\"path\":\"%s\",\"protocol\":\"HTTP/1.1\","
         "\"request_id\":\"%016llx-%04x\",\"requested_server_name\":null,\"response_code\":%d,"
         "\"response_code_details\":\"%s\",\"response_flags\":\"-\",\"route_name\":\"default\","
         "\"start_time\":\"%s\",\"upstream_cluster\":\"%s\",\"upstream_host\":\"10.244.3.%d:%d\","
         "\"upstream_local_address\":\"10.244.1.17:%u\",\"upstream_service_time\":\"%lld\","
-        "\"upstream_transport_failure_reason\":null,\"user_agent\":\"%s\",\"x_forwarded_for\":\"203.0.113.%u\"}\n",
-        host.c_str(), failed ? 91 : 512 + static_cast<int>(id % 1024), o.port, remote, 30000 + (remote * 97) % 30000,
-        duration, kPaths[pathIdx], static_cast<unsigned long long>(id), static_cast<unsigned>(id >> 48),
-        failed ? 503 : 200, failed ? "upstream_reset_before_response_started{connection_failure}" : "via_upstream",
-        ts.c_str(), canary ? canaryCluster.c_str() : primaryCluster.c_str(), canary ? 21 : 11, o.port,
-        40000 + (remote * 131) % 20000, duration > 0 ? duration - 1 : 0, kAgents[agentIdx], remote);
+        "\"upstream_transport_failure_reason\":null,\"user_agent\":\"%s\",\"x_forwarded_for\":"
+        "\"203.0.113.%u\"}\n",
+        host.c_str(), failed ? 91 : 512 + static_cast<int>(id % 1024), o.port, remote,
+        30000 + (remote * 97) % 30000, duration, kPaths[pathIdx],
+        static_cast<unsigned long long>(id), static_cast<unsigned>(id >> 48), failed ? 503 : 200,
+        failed ? "upstream_reset_before_response_started{connection_failure}" : "via_upstream",
+        ts.c_str(), canary ? canaryCluster.c_str() : primaryCluster.c_str(), canary ? 21 : 11,
+        o.port, 40000 + (remote * 131) % 20000, duration > 0 ? duration - 1 : 0, kAgents[agentIdx],
+        remote);
     if (len <= 0 || static_cast<std::size_t>(len) >= sizeof buf) {
       throw core::EnvironmentError("synthetic log line too long");
     }

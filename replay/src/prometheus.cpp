@@ -53,7 +53,9 @@ std::string excerpt(const std::string& body) {
 }
 
 std::string trimRight(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t')) s.pop_back();
+  while (!s.empty() &&
+         (s.back() == '\n' || s.back() == '\r' || s.back() == ' ' || s.back() == '\t'))
+    s.pop_back();
   return s;
 }
 
@@ -79,18 +81,23 @@ bool PrometheusOptions::isValid(std::string* error) const {
   if (!http && !https) return bad("--prometheus must be an http:// or https:// URL");
   const std::size_t hostStart = http ? 7 : 8;
   const std::size_t hostEnd = url.find('/', hostStart);
-  const std::string authority = url.substr(hostStart, hostEnd == std::string::npos ? std::string::npos : hostEnd - hostStart);
+  const std::string authority =
+      url.substr(hostStart, hostEnd == std::string::npos ? std::string::npos : hostEnd - hostStart);
   if (authority.empty()) return bad("--prometheus has no host");
   if (authority.find('@') != std::string::npos) {
-    return bad("--prometheus must not carry credentials: give them with --basic-auth-env or --bearer-token-file");
+    return bad(
+        "--prometheus must not carry credentials: give them with --basic-auth-env or "
+        "--bearer-token-file");
   }
   if (url.find_first_of("?# \t\r\n") != std::string::npos) {
     return bad("--prometheus must be a base URL without a query, fragment or spaces");
   }
   if (!(timeoutSeconds > 0) || !std::isfinite(timeoutSeconds)) return bad("--timeout must be > 0");
   if (retries < 0 || retries > 20) return bad("--retries must be between 0 and 20");
-  if (!(backoffSeconds >= 0) || !std::isfinite(backoffSeconds)) return bad("the backoff must be >= 0");
-  if (auth != AuthKind::kNone && authSource.empty()) return bad("the credentials' file or variable name is empty");
+  if (!(backoffSeconds >= 0) || !std::isfinite(backoffSeconds))
+    return bad("the backoff must be >= 0");
+  if (auth != AuthKind::kNone && authSource.empty())
+    return bad("the credentials' file or variable name is empty");
   return true;
 }
 
@@ -108,7 +115,8 @@ struct PrometheusClient::Impl {
   }
 };
 
-PrometheusClient::PrometheusClient(PrometheusOptions options) : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
+PrometheusClient::PrometheusClient(PrometheusOptions options)
+    : options_(std::move(options)), impl_(std::make_unique<Impl>()) {
   std::string why;
   if (!options_.isValid(&why)) {
     throw core::InputError({core::Severity::kError, "", 0, 0, "--prometheus", "", why});
@@ -116,32 +124,36 @@ PrometheusClient::PrometheusClient(PrometheusOptions options) : options_(std::mo
   while (!options_.url.empty() && options_.url.back() == '/') options_.url.pop_back();
   // Credentials: read once, never echoed.
   switch (options_.auth) {
-    case AuthKind::kNone: break;
+    case AuthKind::kNone:
+      break;
     case AuthKind::kBearerTokenFile: {
       std::ifstream in(options_.authSource, std::ios::binary);
       if (!in) {
-        throw core::InputError({core::Severity::kError, options_.authSource, 0, 0, "--bearer-token-file", "",
-                                "cannot read the token file"});
+        throw core::InputError({core::Severity::kError, options_.authSource, 0, 0,
+                                "--bearer-token-file", "", "cannot read the token file"});
       }
       std::ostringstream ss;
       ss << in.rdbuf();
       impl_->token = trimRight(ss.str());
       if (impl_->token.empty()) {
-        throw core::InputError(
-            {core::Severity::kError, options_.authSource, 0, 0, "--bearer-token-file", "", "the token file is empty"});
+        throw core::InputError({core::Severity::kError, options_.authSource, 0, 0,
+                                "--bearer-token-file", "", "the token file is empty"});
       }
       if (impl_->token.find_first_of("\r\n") != std::string::npos) {
-        throw core::InputError({core::Severity::kError, options_.authSource, 0, 0, "--bearer-token-file", "",
+        throw core::InputError({core::Severity::kError, options_.authSource, 0, 0,
+                                "--bearer-token-file", "",
                                 "the token file holds more than one line"});
       }
       break;
     }
     case AuthKind::kBearerTokenEnv:
     case AuthKind::kBasicAuthEnv: {
-      const char* flag = options_.auth == AuthKind::kBearerTokenEnv ? "--bearer-token-env" : "--basic-auth-env";
+      const char* flag =
+          options_.auth == AuthKind::kBearerTokenEnv ? "--bearer-token-env" : "--basic-auth-env";
       const char* v = std::getenv(options_.authSource.c_str());
       if (v == nullptr || *v == '\0') {
-        throw core::InputError({core::Severity::kError, "", 0, 0, flag, core::quoted(options_.authSource),
+        throw core::InputError({core::Severity::kError, "", 0, 0, flag,
+                                core::quoted(options_.authSource),
                                 "the environment variable is not set or empty"});
       }
       if (options_.auth == AuthKind::kBearerTokenEnv) {
@@ -150,8 +162,8 @@ PrometheusClient::PrometheusClient(PrometheusOptions options) : options_(std::mo
         const std::string both = v;
         const auto colon = both.find(':');
         if (colon == std::string::npos || colon == 0) {
-          throw core::InputError({core::Severity::kError, "", 0, 0, flag, core::quoted(options_.authSource),
-                                  "must hold user:password"});
+          throw core::InputError({core::Severity::kError, "", 0, 0, flag,
+                                  core::quoted(options_.authSource), "must hold user:password"});
         }
         impl_->user = both.substr(0, colon);
         impl_->password = both.substr(colon + 1);
@@ -195,7 +207,8 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    const long timeoutMs = std::max(1L, static_cast<long>(std::llround(options_.timeoutSeconds * 1000.0)));
+    const long timeoutMs =
+        std::max(1L, static_cast<long>(std::llround(options_.timeoutSeconds * 1000.0)));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeoutMs);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeoutMs);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rolloutlab/" ROLLOUTLAB_VERSION);
@@ -218,10 +231,12 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
     ++requests_;
     const CURLcode rc = curl_easy_perform(c);
     if (rc != CURLE_OK) {
-      const std::string detail = impl_->errbuf[0] != '\0' ? std::string(impl_->errbuf) : curl_easy_strerror(rc);
+      const std::string detail =
+          impl_->errbuf[0] != '\0' ? std::string(impl_->errbuf) : curl_easy_strerror(rc);
       switch (rc) {
         case CURLE_OPERATION_TIMEDOUT:
-          lastFailure = "did not answer within " + seconds(options_.timeoutSeconds) + " (" + detail + ")";
+          lastFailure =
+              "did not answer within " + seconds(options_.timeoutSeconds) + " (" + detail + ")";
           continue;
         case CURLE_COULDNT_CONNECT:
         case CURLE_COULDNT_RESOLVE_HOST:
@@ -232,8 +247,8 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
           lastFailure = "cannot be reached: " + detail;
           continue;
         case CURLE_WRITE_ERROR:
-          throw core::EnvironmentError(where + ": the answer is larger than " + std::to_string(kMaxBody >> 20) +
-                                       " MiB" + when);
+          throw core::EnvironmentError(where + ": the answer is larger than " +
+                                       std::to_string(kMaxBody >> 20) + " MiB" + when);
         case CURLE_PEER_FAILED_VERIFICATION:
         case CURLE_SSL_CONNECT_ERROR:
         case CURLE_SSL_CACERT_BADFILE:
@@ -246,36 +261,42 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
     const nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
-    const bool api = !j.is_discarded() && j.is_object() && j.contains("status") && j["status"].is_string();
+    const bool api =
+        !j.is_discarded() && j.is_object() && j.contains("status") && j["status"].is_string();
     std::string apiError;
     if (api && j["status"] == "error") {
-      apiError = j.value("errorType", std::string("error")) + ": " + j.value("error", std::string());
+      apiError =
+          j.value("errorType", std::string("error")) + ": " + j.value("error", std::string());
     }
     if (status >= 300 && status < 400) {
-      throw core::EnvironmentError(where + " answered HTTP " + std::to_string(status) +
-                                   " (a redirect; not followed: only the --prometheus address is contacted)");
+      throw core::EnvironmentError(
+          where + " answered HTTP " + std::to_string(status) +
+          " (a redirect; not followed: only the --prometheus address is contacted)");
     }
     if (status == 401 || status == 403 || status == 407) {
       throw core::EnvironmentError(
           where + " refused the request (HTTP " + std::to_string(status) + "): " +
-          (options_.auth == AuthKind::kNone ? "it wants credentials (--bearer-token-file, --bearer-token-env, "
-                                              "--basic-auth-env)"
-                                            : "check the credentials"));
+          (options_.auth == AuthKind::kNone
+               ? "it wants credentials (--bearer-token-file, --bearer-token-env, "
+                 "--basic-auth-env)"
+               : "check the credentials"));
     }
     if (status == 429 || status >= 500) {
-      lastFailure = "answered HTTP " + std::to_string(status) + (api ? " (" + apiError + ")" : " " + excerpt(body));
+      lastFailure = "answered HTTP " + std::to_string(status) +
+                    (api ? " (" + apiError + ")" : " " + excerpt(body));
       continue;
     }
     if (!api) {
-      throw core::EnvironmentError(where + " did not answer like the Prometheus HTTP API (HTTP " + std::to_string(status) +
-                                   ", body " + excerpt(body) + ")" + when);
+      throw core::EnvironmentError(where + " did not answer like the Prometheus HTTP API (HTTP " +
+                                   std::to_string(status) + ", body " + excerpt(body) + ")" + when);
     }
     if (status >= 400 || j["status"] == "error") {
       // The API rejected the query (bad_data, execution): the controller would see the same.
       return InstantAnswer::failure(apiError);
     }
     if (j["status"] != "success" || !j.contains("data") || !j["data"].is_object()) {
-      throw core::EnvironmentError(where + " answered status " + excerpt(j["status"].dump()) + " without data" + when);
+      throw core::EnvironmentError(where + " answered status " + excerpt(j["status"].dump()) +
+                                   " without data" + when);
     }
     const auto& data = j["data"];
     const std::string rt = data.value("resultType", std::string());
@@ -284,16 +305,19 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
       return core::EnvironmentError(where + " answered a malformed result (" + what + ")" + when);
     };
     auto number = [&](const nlohmann::json& pair) {
-      if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string()) throw malformed("a value is not [time, \"v\"]");
+      if (!pair.is_array() || pair.size() != 2 || !pair[1].is_string())
+        throw malformed("a value is not [time, \"v\"]");
       double v = 0;
-      if (!core::promql::parseGoFloat(pair[1].get<std::string>(), v)) throw malformed("a value is not a number");
+      if (!core::promql::parseGoFloat(pair[1].get<std::string>(), v))
+        throw malformed("a value is not a number");
       return v;
     };
     InstantAnswer a;
     if (rt == "vector") {
       if (!result.is_array()) throw malformed("result is not a list");
       for (const auto& e : result) {
-        if (!e.is_object() || !e.contains("value")) throw malformed("a vector element has no value");
+        if (!e.is_object() || !e.contains("value"))
+          throw malformed("a vector element has no value");
         std::vector<core::promql::Label> labels;
         if (e.contains("metric") && e["metric"].is_object()) {
           for (const auto& [k, v] : e["metric"].items()) {
@@ -314,16 +338,17 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
     if (rt == "string") return InstantAnswer::failure("error unmarshaling result: a string result");
     throw malformed("resultType " + excerpt(rt));
   }
-  throw core::EnvironmentError(where + " " + lastFailure + when + "; gave up after " + std::to_string(attempts) +
+  throw core::EnvironmentError(where + " " + lastFailure + when + "; gave up after " +
+                               std::to_string(attempts) +
                                (attempts == 1 ? " attempt" : " attempts"));
 }
 
 void PrometheusClient::checkOnline(double epochSeconds) {
   const InstantAnswer a = instantQuery("vector(1)", epochSeconds);
   if (a.kind != InstantAnswer::Kind::kVector || a.values.size() != 1 || a.values[0] != 1.0) {
-    throw core::EnvironmentError("Prometheus at " + options_.url +
-                                 " is not usable: the query vector(1) did not answer 1" +
-                                 (a.kind == InstantAnswer::Kind::kError ? " (" + a.error + ")" : std::string()));
+    throw core::EnvironmentError(
+        "Prometheus at " + options_.url + " is not usable: the query vector(1) did not answer 1" +
+        (a.kind == InstantAnswer::Kind::kError ? " (" + a.error + ")" : std::string()));
   }
 }
 
@@ -333,9 +358,10 @@ PrometheusSource::PrometheusSource(PrometheusOptions options) : client_(std::mov
 
 void PrometheusSource::reset(std::uint64_t, std::optional<std::uint64_t> replicate) {
   if (replicate) {
-    throw core::InputError({core::Severity::kError, "", 0, 0, "--prometheus", "",
-                            "a live Prometheus cannot be resampled; a batch over bootstrap replicates needs a "
-                            "recording (query_range files, CSV or access logs)"});
+    throw core::InputError(
+        {core::Severity::kError, "", 0, 0, "--prometheus", "",
+         "a live Prometheus cannot be resampled; a batch over bootstrap replicates needs a "
+         "recording (query_range files, CSV or access logs)"});
   }
 }
 

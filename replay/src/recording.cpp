@@ -98,20 +98,24 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
   } catch (const detail::JsonSyntaxError& e) {
     fail(file, e.pos.line, e.pos.column, "", "", std::string("not JSON: ") + e.what());
   }
-  if (root.type != JsonValue::Type::kObject) failAt(file, root, "", "must be a JSON object (a query_range answer)");
+  if (root.type != JsonValue::Type::kObject)
+    failAt(file, root, "", "must be a JSON object (a query_range answer)");
   const JsonValue* status = root.find("status");
   if (status == nullptr) failAt(file, root, "status", "missing: expected a Prometheus API answer");
   if (status->type != JsonValue::Type::kString) failAt(file, *status, "status", "must be a string");
   if (status->text == "error") {
     const JsonValue* err = root.find("error");
-    failAt(file, *status, "status", "the saved answer is an error" +
-                                        (err && err->type == JsonValue::Type::kString ? ": " + err->text : std::string()));
+    failAt(file, *status, "status",
+           "the saved answer is an error" +
+               (err && err->type == JsonValue::Type::kString ? ": " + err->text : std::string()));
   }
   if (status->text != "success") failAt(file, *status, "status", "must be \"success\"");
   const JsonValue* data = root.find("data");
-  if (data == nullptr || data->type != JsonValue::Type::kObject) failAt(file, data ? *data : root, "data", "must be an object");
+  if (data == nullptr || data->type != JsonValue::Type::kObject)
+    failAt(file, data ? *data : root, "data", "must be an object");
   const JsonValue* rt = data->find("resultType");
-  if (rt == nullptr || rt->type != JsonValue::Type::kString) failAt(file, rt ? *rt : *data, "data.resultType", "must be a string");
+  if (rt == nullptr || rt->type != JsonValue::Type::kString)
+    failAt(file, rt ? *rt : *data, "data.resultType", "must be a string");
   if (rt->text != "matrix") {
     failAt(file, *rt, "data.resultType",
            "must be \"matrix\" (save the answer of /api/v1/query_range, not of /api/v1/query)");
@@ -128,12 +132,14 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
     if (s.type != JsonValue::Type::kObject) failAt(file, s, path, "must be an object");
     const JsonValue* metric = s.find("metric");
     if (metric == nullptr || metric->type != JsonValue::Type::kObject) {
-      failAt(file, metric ? *metric : s, path + ".metric", "must be an object of label names to values");
+      failAt(file, metric ? *metric : s, path + ".metric",
+             "must be an object of label names to values");
     }
     RecordedSeries rs;
     std::vector<pq::Label> labels;
     for (const auto& [k, v] : metric->members) {
-      if (v.type != JsonValue::Type::kString) failAt(file, v, path + ".metric." + k, "a label value must be a string");
+      if (v.type != JsonValue::Type::kString)
+        failAt(file, v, path + ".metric." + k, "a label value must be a string");
       labels.push_back({k, v.text});
     }
     rs.labels = pq::Labels(std::move(labels));
@@ -145,10 +151,12 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
     const JsonValue* values = s.find("values");
     if (values == nullptr) {
       failAt(file, s, path + ".values",
-             s.find("value") ? "missing: this is an instant query's answer; save /api/v1/query_range"
-                             : "missing");
+             s.find("value")
+                 ? "missing: this is an instant query's answer; save /api/v1/query_range"
+                 : "missing");
     }
-    if (values->type != JsonValue::Type::kArray) failAt(file, *values, path + ".values", "must be an array");
+    if (values->type != JsonValue::Type::kArray)
+      failAt(file, *values, path + ".values", "must be an array");
     for (std::size_t j = 0; j < values->items.size(); ++j) {
       const JsonValue& p = values->items[j];
       const std::string pp = path + ".values[" + std::to_string(j) + "]";
@@ -180,13 +188,14 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
 
 // ---- BlockResample ------------------------------------------------------------------------------
 
-BlockResample::BlockResample(double origin, double stepSeconds, std::int64_t steps, std::int64_t blockSteps,
-                             std::uint64_t seed)
+BlockResample::BlockResample(double origin, double stepSeconds, std::int64_t steps,
+                             std::int64_t blockSteps, std::uint64_t seed)
     : origin_(origin), step_(stepSeconds) {
   if (steps <= 0) return;
-  block_ = blockSteps > 0 ? blockSteps
-                          : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(std::cbrt(
-                                                          static_cast<double>(steps)) - 1e-9)));
+  block_ = blockSteps > 0
+               ? blockSteps
+               : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(
+                                               std::cbrt(static_cast<double>(steps)) - 1e-9)));
   block_ = std::min(block_, steps);
   core::Rng rng(core::deriveSeed(seed, core::stableHash("block-bootstrap")));
   map_.resize(static_cast<std::size_t>(steps));
@@ -289,8 +298,8 @@ double NamedRecordings::lastTime() const {
 
 // ---- query_range files --------------------------------------------------------------------------
 
-MetricRecording parseQueryRange(std::string_view text, const std::string& file, const std::string& metric,
-                                std::optional<Variant> variant) {
+MetricRecording parseQueryRange(std::string_view text, const std::string& file,
+                                const std::string& metric, std::optional<Variant> variant) {
   Matrix m = readMatrix(text, file);
   MetricRecording r;
   r.metric = metric;
@@ -323,7 +332,8 @@ std::size_t loadQueryRangeSeries(const std::string& path, pq::MemorySeriesStore&
 namespace {
 
 // Splits one CSV line (RFC 4180 quoting) into fields with their 1-based start columns.
-bool splitCsv(std::string_view line, std::vector<std::pair<std::string, int>>& out, int& badColumn) {
+bool splitCsv(std::string_view line, std::vector<std::pair<std::string, int>>& out,
+              int& badColumn) {
   out.clear();
   std::size_t i = 0;
   for (;;) {
@@ -382,8 +392,8 @@ std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::st
   std::map<std::pair<std::string, int>, std::vector<Row>> byKey;  // (metric, variant)
   std::vector<std::pair<std::string, int>> order;
   bool header = false;
-  if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF && static_cast<unsigned char>(text[1]) == 0xBB &&
-      static_cast<unsigned char>(text[2]) == 0xBF) {
+  if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
+      static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
     pos = 3;  // a UTF-8 byte order mark
   }
   while (pos < text.size()) {
@@ -396,16 +406,22 @@ std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::st
     if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
     if (line.front() == '#') continue;
     int bad = 0;
-    if (!splitCsv(line, fields, bad)) fail(file, lineNo, bad, "", "", "unterminated or misplaced quote");
+    if (!splitCsv(line, fields, bad))
+      fail(file, lineNo, bad, "", "", "unterminated or misplaced quote");
     if (!header) {
       for (std::size_t c = 0; c < fields.size(); ++c) {
         std::string name = fields[c].first;
-        std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::tolower(ch); });
-        int* slot = name == "time" ? &colTime : name == "variant" ? &colVariant : name == "metric" ? &colMetric
-                                            : name == "value"     ? &colValue
-                                                                  : nullptr;
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
+        int* slot = name == "time"      ? &colTime
+                    : name == "variant" ? &colVariant
+                    : name == "metric"  ? &colMetric
+                    : name == "value"   ? &colValue
+                                        : nullptr;
         if (slot == nullptr) continue;
-        if (*slot >= 0) fail(file, lineNo, fields[c].second, "", core::quoted(fields[c].first), "column named twice");
+        if (*slot >= 0)
+          fail(file, lineNo, fields[c].second, "", core::quoted(fields[c].first),
+               "column named twice");
         *slot = static_cast<int>(c);
       }
       if (colTime < 0 || colVariant < 0 || colMetric < 0 || colValue < 0) {
@@ -418,19 +434,22 @@ std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::st
     }
     if (fields.size() != columns) {
       fail(file, lineNo, fields.back().second, "", "",
-           "expected " + std::to_string(columns) + " columns as in the header, found " + std::to_string(fields.size()));
+           "expected " + std::to_string(columns) + " columns as in the header, found " +
+               std::to_string(fields.size()));
     }
     const auto& [ts, tc] = fields[static_cast<std::size_t>(colTime)];
     const auto& [vs, vc] = fields[static_cast<std::size_t>(colVariant)];
     const auto& [ms, mc] = fields[static_cast<std::size_t>(colMetric)];
     const auto& [xs, xc] = fields[static_cast<std::size_t>(colValue)];
     const auto t = parseTime(ts);
-    if (!t) fail(file, lineNo, tc, "time", core::quoted(ts), "must be Unix seconds or an RFC 3339 time");
+    if (!t)
+      fail(file, lineNo, tc, "time", core::quoted(ts), "must be Unix seconds or an RFC 3339 time");
     const auto v = variantFromString(vs);
     if (!v) fail(file, lineNo, vc, "variant", core::quoted(vs), "must be canary or primary");
     if (ms.empty()) fail(file, lineNo, mc, "metric", "\"\"", "must name the spec's metric");
     double x = 0;
-    if (!pq::parseGoFloat(xs, x)) fail(file, lineNo, xc, "value", core::quoted(xs), "must be a number (NaN, +Inf allowed)");
+    if (!pq::parseGoFloat(xs, x))
+      fail(file, lineNo, xc, "value", core::quoted(xs), "must be a number (NaN, +Inf allowed)");
     const auto key = std::make_pair(ms, static_cast<int>(*v));
     auto [it, fresh] = byKey.try_emplace(key);
     if (fresh) order.push_back(key);
@@ -440,7 +459,8 @@ std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::st
   std::vector<MetricRecording> out;
   for (const auto& key : order) {
     auto rows = byKey[key];
-    std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.t < b.t; });
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.t < b.t; });
     MetricRecording r;
     r.metric = key.first;
     r.variant = static_cast<Variant>(key.second);
@@ -450,8 +470,9 @@ std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::st
       if (i > 0 && rows[i].t == rows[i - 1].t) {
         const Row& later = rows[i].line > rows[i - 1].line ? rows[i] : rows[i - 1];
         fail(file, later.line, later.col, "time", formatTime(rows[i].t),
-             "a second value for metric " + core::quoted(key.first) + " (" + toString(r.variant.value()) +
-                 ") at this time (also on line " + std::to_string(std::min(rows[i].line, rows[i - 1].line)) + ")");
+             "a second value for metric " + core::quoted(key.first) + " (" +
+                 toString(r.variant.value()) + ") at this time (also on line " +
+                 std::to_string(std::min(rows[i].line, rows[i - 1].line)) + ")");
       }
       s.times.push_back(rows[i].t);
       s.values.push_back(rows[i].v);
@@ -463,6 +484,8 @@ std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::st
   return out;
 }
 
-std::vector<MetricRecording> readMetricCsv(const std::string& path) { return parseMetricCsv(readWhole(path), path); }
+std::vector<MetricRecording> readMetricCsv(const std::string& path) {
+  return parseMetricCsv(readWhole(path), path);
+}
 
 }  // namespace rolloutlab::replay

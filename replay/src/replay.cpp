@@ -22,12 +22,14 @@ namespace {
 
 constexpr std::int64_t kMaxTicks = 100000;
 
-[[noreturn]] void bad(const ReplaySpec& s, const std::string& field, const std::string& value, const std::string& rule) {
+[[noreturn]] void bad(const ReplaySpec& s, const std::string& field, const std::string& value,
+                      const std::string& rule) {
   throw core::InputError({core::Severity::kError, s.file, s.line, 0, field, value, rule});
 }
 
 bool endsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -36,11 +38,14 @@ bool endsWith(const std::string& s, const std::string& suffix) {
 
 void ReplaySpec::validate() const {
   const bool doc = !file.empty();
-  if (!std::isfinite(from) || !std::isfinite(to)) bad(*this, doc ? "spec.from" : "--from", "", "is required");
+  if (!std::isfinite(from) || !std::isfinite(to))
+    bad(*this, doc ? "spec.from" : "--from", "", "is required");
   if (!(to > from)) {
-    bad(*this, doc ? "spec.to" : "--to", formatTime(to), "must be after from (" + formatTime(from) + ")");
+    bad(*this, doc ? "spec.to" : "--to", formatTime(to),
+        "must be after from (" + formatTime(from) + ")");
   }
-  if (step && !(*step > 0)) bad(*this, doc ? "spec.step" : "--step", formatNumber(*step), "must be > 0");
+  if (step && !(*step > 0))
+    bad(*this, doc ? "spec.step" : "--step", formatNumber(*step), "must be > 0");
   if (step && (to - from) / *step > static_cast<double>(kMaxTicks)) {
     bad(*this, doc ? "spec.step" : "--step", formatNumber(*step),
         "gives more than " + std::to_string(kMaxTicks) + " ticks over the window");
@@ -52,19 +57,24 @@ void ReplaySpec::validate() const {
   }
   if (prometheus && offlineQueries) {
     bad(*this, doc ? "spec.source" : "--prometheus", "",
-        "a live Prometheus and recorded series (--series, --access-log) both answer queries: give one of them");
+        "a live Prometheus and recorded series (--series, --access-log) both answer queries: give "
+        "one of them");
   }
   if (!series.empty() && !accessLogs.empty()) {
-    bad(*this, doc ? "spec.source" : "--series", "", "--series and --access-log both answer queries: give one of them");
+    bad(*this, doc ? "spec.source" : "--series", "",
+        "--series and --access-log both answer queries: give one of them");
   }
   if (counterfactual != Counterfactual::kNone && accessLogs.empty()) {
     bad(*this, doc ? "spec.counterfactual" : "--counterfactual", toString(counterfactual),
         "re-routes recorded requests: it needs request logs (--access-log)");
   }
   if (!accessLogs.empty() && !(scrapeInterval > 0)) {
-    bad(*this, doc ? "spec.accessLogs.scrapeInterval" : "--scrape-interval", formatNumber(scrapeInterval), "must be > 0");
+    bad(*this, doc ? "spec.accessLogs.scrapeInterval" : "--scrape-interval",
+        formatNumber(scrapeInterval), "must be > 0");
   }
-  if (blockSteps < 0) bad(*this, doc ? "spec.bootstrap.blockSteps" : "--block-steps", std::to_string(blockSteps), "must be >= 0");
+  if (blockSteps < 0)
+    bad(*this, doc ? "spec.bootstrap.blockSteps" : "--block-steps", std::to_string(blockSteps),
+        "must be >= 0");
   if (prometheus) {
     std::string why;
     if (!prometheus->isValid(&why)) bad(*this, doc ? "spec.prometheus" : "--prometheus", "", why);
@@ -90,12 +100,14 @@ ReplayTarget targetOf(const fl::CanarySpec& canary, const std::string& meshProvi
 
 // ---- Recording ----------------------------------------------------------------------------------
 
-std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec, const ReplayTarget& target) {
+std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec,
+                                                 const ReplayTarget& target) {
   spec.validate();
   std::shared_ptr<Recording> r(new Recording());
   r->spec_ = spec;
   r->target_ = target;
-  for (const auto& f : spec.queryRange) r->named_.add(readQueryRangeFile(f.path, f.metric, f.variant));
+  for (const auto& f : spec.queryRange)
+    r->named_.add(readQueryRangeFile(f.path, f.metric, f.variant));
   for (const auto& f : spec.csv) {
     for (auto& m : readMetricCsv(f)) r->named_.add(std::move(m));
   }
@@ -128,29 +140,34 @@ std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec, const R
     const std::string where = spec.file.empty() ? "--access-log" : "spec.accessLogs";
     if (spec.counterfactual == Counterfactual::kRecordedCanary && r->ingest_->canary == 0) {
       bad(spec, where, "",
-          "no request matched the canary (\"" + lo.canaryMatch + "\"): a recorded-canary counterfactual needs some");
+          "no request matched the canary (\"" + lo.canaryMatch +
+              "\"): a recorded-canary counterfactual needs some");
     }
     if (spec.counterfactual != Counterfactual::kNone && r->ingest_->primary == 0) {
       bad(spec, where, "", "no request was recorded on the stable version: nothing to re-route");
     }
     const double first = static_cast<double>(r->traffic_->firstStep()) * r->traffic_->stepSeconds();
-    const double last = static_cast<double>(r->traffic_->scrapeMs(r->traffic_->rows() - 1)) / 1000.0;
+    const double last =
+        static_cast<double>(r->traffic_->scrapeMs(r->traffic_->rows() - 1)) / 1000.0;
     if (spec.from > last || spec.to < first) {
       bad(spec, spec.file.empty() ? "--from" : "spec.from", formatTime(spec.from),
-          "the request logs cover " + formatTime(first) + " to " + formatTime(last) + ", outside the replay window");
+          "the request logs cover " + formatTime(first) + " to " + formatTime(last) +
+              ", outside the replay window");
     }
   }
   if (!r->named_.empty() && !spec.prometheus && !r->store_ && !r->traffic_) {
     if (spec.from > r->named_.lastTime() || spec.to < r->named_.firstTime()) {
       bad(spec, spec.file.empty() ? "--from" : "spec.from", formatTime(spec.from),
-          "the recorded values cover " + formatTime(r->named_.firstTime()) + " to " + formatTime(r->named_.lastTime()) +
-              ", outside the replay window");
+          "the recorded values cover " + formatTime(r->named_.firstTime()) + " to " +
+              formatTime(r->named_.lastTime()) + ", outside the replay window");
     }
   }
   return r;
 }
 
-bool Recording::answersQueries() const { return spec_.prometheus.has_value() || store_ || traffic_; }
+bool Recording::answersQueries() const {
+  return spec_.prometheus.has_value() || store_ || traffic_;
+}
 
 std::string Recording::cannotEvaluate(const std::string& promql) const {
   if (spec_.prometheus) return {};
@@ -158,27 +175,35 @@ std::string Recording::cannotEvaluate(const std::string& promql) const {
     (void)pq::parse(promql);
   } catch (const core::InputError& e) {
     const std::string msg = e.what();
-    if (msg.find("not supported") != std::string::npos || msg.find("unsupported") != std::string::npos) return msg;
+    if (msg.find("not supported") != std::string::npos ||
+        msg.find("unsupported") != std::string::npos)
+      return msg;
   }
   return {};
 }
 
-bool Recording::resamplable() const { return !spec_.prometheus && !store_ && (traffic_ || !named_.empty()); }
+bool Recording::resamplable() const {
+  return !spec_.prometheus && !store_ && (traffic_ || !named_.empty());
+}
 
 std::string Recording::describe() const {
   std::vector<std::string> parts;
   if (spec_.prometheus) parts.push_back("prometheus " + spec_.prometheus->url);
   if (!spec_.queryRange.empty()) {
-    parts.push_back(std::to_string(spec_.queryRange.size()) + " query_range file" + (spec_.queryRange.size() == 1 ? "" : "s"));
+    parts.push_back(std::to_string(spec_.queryRange.size()) + " query_range file" +
+                    (spec_.queryRange.size() == 1 ? "" : "s"));
   }
-  if (!spec_.csv.empty()) parts.push_back(std::to_string(spec_.csv.size()) + " CSV file" + (spec_.csv.size() == 1 ? "" : "s"));
+  if (!spec_.csv.empty())
+    parts.push_back(std::to_string(spec_.csv.size()) + " CSV file" +
+                    (spec_.csv.size() == 1 ? "" : "s"));
   if (store_) {
-    parts.push_back(std::to_string(store_->seriesCount()) + " recorded series (" + std::to_string(store_->sampleCount()) +
-                    " samples)");
+    parts.push_back(std::to_string(store_->seriesCount()) + " recorded series (" +
+                    std::to_string(store_->sampleCount()) + " samples)");
   }
   if (ingest_) {
     parts.push_back("access logs (" + std::to_string(spec_.accessLogs.size()) + " file" +
-                    (spec_.accessLogs.size() == 1 ? "" : "s") + ", " + std::to_string(ingest_->requests) + " requests" +
+                    (spec_.accessLogs.size() == 1 ? "" : "s") + ", " +
+                    std::to_string(ingest_->requests) + " requests" +
                     (spec_.counterfactual != Counterfactual::kNone
                          ? std::string(", counterfactual ") + toString(spec_.counterfactual)
                          : std::string()) +
@@ -200,10 +225,12 @@ std::vector<pq::Label> identifyingLabels(const ReplayTarget& t, Variant v) {
     return {};
   }
   const auto mine = t.layout.labels(v, t.workload);
-  const auto other = t.layout.labels(v == Variant::kCanary ? Variant::kPrimary : Variant::kCanary, t.workload);
+  const auto other =
+      t.layout.labels(v == Variant::kCanary ? Variant::kPrimary : Variant::kCanary, t.workload);
   std::vector<pq::Label> out;
   for (const auto& p : mine) {
-    if (std::find(other.begin(), other.end(), p) == other.end() && !p.second.empty()) out.push_back({p.first, p.second});
+    if (std::find(other.begin(), other.end(), p) == other.end() && !p.second.empty())
+      out.push_back({p.first, p.second});
   }
   return out;
 }
@@ -225,8 +252,10 @@ SeriesPick pickSeries(const MetricRecording& r, const ReplayTarget& t, Variant v
     }
     if (!all) {
       // Without a mesh layout: a label valued exactly the workload's name.
-      const std::string name = v == Variant::kCanary ? t.workload.target : t.workload.target + "-primary";
-      all = ids.empty() && std::any_of(L.begin(), L.end(), [&](const pq::Label& l) { return l.value == name; });
+      const std::string name =
+          v == Variant::kCanary ? t.workload.target : t.workload.target + "-primary";
+      all = ids.empty() &&
+            std::any_of(L.begin(), L.end(), [&](const pq::Label& l) { return l.value == name; });
     }
     if (all) {
       found = static_cast<int>(i);
@@ -237,15 +266,15 @@ SeriesPick pickSeries(const MetricRecording& r, const ReplayTarget& t, Variant v
   return pick;
 }
 
-
 class RecordingSource final : public ReplaySource {
  public:
   explicit RecordingSource(const Recording& rec) : rec_(rec) {
     const ReplaySpec& s = rec.spec();
     if (s.prometheus) live_ = std::make_unique<PrometheusSource>(*s.prometheus);
     if (rec.traffic()) {
-      traffic_ = std::make_unique<TrafficSeries>(*rec.traffic(), rec.target().workload, s.counterfactual,
-                                                 s.scenario ? &*s.scenario : nullptr, s.from);
+      traffic_ =
+          std::make_unique<TrafficSeries>(*rec.traffic(), rec.target().workload, s.counterfactual,
+                                          s.scenario ? &*s.scenario : nullptr, s.from);
     }
   }
   void setStore(std::shared_ptr<const pq::MemorySeriesStore> shared) {
@@ -257,21 +286,23 @@ class RecordingSource final : public ReplaySource {
     resample_ = BlockResample();
     if (replicate) {
       if (!rec_.resamplable()) {
-        throw core::InputError({core::Severity::kError, rec_.spec().file, rec_.spec().line, 0, "bootstrap", "",
-                                rec_.spec().prometheus
-                                    ? "a live Prometheus cannot be resampled; save the series (query_range files, "
-                                      "CSV) or use request logs"
-                                    : "recorded raw series (--series) cannot be resampled; use query_range files, CSV "
-                                      "or request logs"});
+        throw core::InputError(
+            {core::Severity::kError, rec_.spec().file, rec_.spec().line, 0, "bootstrap", "",
+             rec_.spec().prometheus
+                 ? "a live Prometheus cannot be resampled; save the series (query_range files, "
+                   "CSV) or use request logs"
+                 : "recorded raw series (--series) cannot be resampled; use query_range files, CSV "
+                   "or request logs"});
       }
       const std::uint64_t rs = core::deriveSeed(seed, *replicate, core::stableHash("replicate"));
       if (const TrafficRecording* t = rec_.traffic()) {
-        resample_ = BlockResample(static_cast<double>(t->firstStep()) * t->stepSeconds(), t->stepSeconds(), t->rows(),
-                                  rec_.spec().blockSteps, rs);
+        resample_ = BlockResample(static_cast<double>(t->firstStep()) * t->stepSeconds(),
+                                  t->stepSeconds(), t->rows(), rec_.spec().blockSteps, rs);
       } else {
         const double step = rec_.named().step() > 0 ? rec_.named().step() : 60.0;
         const double origin = std::floor(rec_.named().firstTime() / step) * step;
-        const auto steps = static_cast<std::int64_t>(std::floor((rec_.named().lastTime() - origin) / step)) + 1;
+        const auto steps =
+            static_cast<std::int64_t>(std::floor((rec_.named().lastTime() - origin) / step)) + 1;
         resample_ = BlockResample(origin, step, steps, rec_.spec().blockSteps, rs);
       }
     }
@@ -288,7 +319,8 @@ class RecordingSource final : public ReplaySource {
     auto it = prepared_.find(promql);
     if (it == prepared_.end()) {
       try {
-        it = prepared_.emplace(promql, std::make_unique<pq::PreparedQuery>(pq::parse(promql))).first;
+        it =
+            prepared_.emplace(promql, std::make_unique<pq::PreparedQuery>(pq::parse(promql))).first;
       } catch (const core::InputError& e) {
         // What Prometheus answers with HTTP 400.
         return InstantAnswer::failure(std::string("bad_data: ") + e.what());
@@ -301,7 +333,9 @@ class RecordingSource final : public ReplaySource {
         a.kind = InstantAnswer::Kind::kScalar;
         a.scalar = r.scalar;
         break;
-      case pq::ResultKind::kError: a = InstantAnswer::failure("execution: " + r.error); break;
+      case pq::ResultKind::kError:
+        a = InstantAnswer::failure("execution: " + r.error);
+        break;
       case pq::ResultKind::kVector:
         for (const auto& e : r.vector) {
           a.labels.push_back(*e.labels);
@@ -312,13 +346,17 @@ class RecordingSource final : public ReplaySource {
     return a;
   }
 
-  bool hasNamed(std::string_view metric, Variant v) const override { return rec_.named().find(metric, v) != nullptr; }
+  bool hasNamed(std::string_view metric, Variant v) const override {
+    return rec_.named().find(metric, v) != nullptr;
+  }
 
   NamedAnswer named(std::string_view metric, Variant v, double epochSeconds) override {
     const MetricRecording* r = rec_.named().find(metric, v);
     if (r == nullptr) return {};
     auto it = picks_.find({r, static_cast<int>(v)});
-    if (it == picks_.end()) it = picks_.emplace(std::make_pair(r, static_cast<int>(v)), pickSeries(*r, rec_.target(), v)).first;
+    if (it == picks_.end())
+      it = picks_.emplace(std::make_pair(r, static_cast<int>(v)), pickSeries(*r, rec_.target(), v))
+               .first;
     return NamedRecordings::valueAt(*r, it->second, resample_.sourceTime(epochSeconds));
   }
 
@@ -358,9 +396,12 @@ std::unique_ptr<ReplaySource> Recording::makeSource() const {
 
 // ---- FlaggerReplayPlan --------------------------------------------------------------------------
 
-FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary, std::vector<const fl::MetricTemplateSpec*> templates,
-                                     const std::string& meshProvider, std::shared_ptr<const Recording> recording)
-    : engine_(canary, templates, fl::FlaggerEngineOptions{meshProvider}), recording_(std::move(recording)) {
+FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary,
+                                     std::vector<const fl::MetricTemplateSpec*> templates,
+                                     const std::string& meshProvider,
+                                     std::shared_ptr<const Recording> recording)
+    : engine_(canary, templates, fl::FlaggerEngineOptions{meshProvider}),
+      recording_(std::move(recording)) {
   const auto& metrics = canary.analysis.metrics;
   const auto queries = scenarios::flaggerCheckQueries(canary, templates, meshProvider);
   checks_.assign(metrics.size() * 4, ReplayCheck{});
@@ -368,17 +409,24 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary, std::vector<c
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     const auto& m = metrics[i];
     auto where = [&]() {
-      return core::Diagnostic{core::Severity::kError, m.loc.file, m.loc.line, 0,
-                              "spec.analysis.metrics[" + std::to_string(i) + "]", core::quoted(m.name), ""};
+      return core::Diagnostic{core::Severity::kError,
+                              m.loc.file,
+                              m.loc.line,
+                              0,
+                              "spec.analysis.metrics[" + std::to_string(i) + "]",
+                              core::quoted(m.name),
+                              ""};
     };
     const MetricRecording* named = rec.named().find(m.name, Variant::kCanary);
     for (int k = 0; k < 4; ++k) {
       const auto kind = static_cast<fl::CheckKind>(k);
-      const auto& q = queries[static_cast<std::size_t>(scenarios::checkQueryIndex(static_cast<int>(i), kind))];
+      const auto& q =
+          queries[static_cast<std::size_t>(scenarios::checkQueryIndex(static_cast<int>(i), kind))];
       const bool runs = q.status != scenarios::CheckQuery::Status::kNone ||
                         (kind == fl::CheckKind::kTemplate && m.templateRef.has_value());
       if (!runs) continue;
-      ReplayCheck& c = checks_[static_cast<std::size_t>(scenarios::checkQueryIndex(static_cast<int>(i), kind))];
+      ReplayCheck& c =
+          checks_[static_cast<std::size_t>(scenarios::checkQueryIndex(static_cast<int>(i), kind))];
       c.query = q.text;
       c.scale = q.scale;
       if (named != nullptr) {
@@ -388,12 +436,14 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary, std::vector<c
         continue;
       }
       switch (q.status) {
-        case scenarios::CheckQuery::Status::kNone: break;  // a missing template: the engine fails it
+        case scenarios::CheckQuery::Status::kNone:
+          break;  // a missing template: the engine fails it
         case scenarios::CheckQuery::Status::kUnsupportedProvider: {
           auto d = where();
           d.rule = "uses MetricTemplate " + q.templateName + " with provider " + q.providerType +
-                   ", which a replay cannot query: record its values under the metric's name (--query-range " + m.name +
-                   "=FILE or a CSV)";
+                   ", which a replay cannot query: record its values under the metric's name "
+                   "(--query-range " +
+                   m.name + "=FILE or a CSV)";
           throw core::InputError(d);
         }
         case scenarios::CheckQuery::Status::kRenderError:
@@ -403,8 +453,10 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary, std::vector<c
         case scenarios::CheckQuery::Status::kQuery: {
           if (!rec.answersQueries()) {
             auto d = where();
-            d.rule = "has no recorded values under its name and no source answers its query: give --query-range " +
-                     m.name + "=FILE, a CSV with its values, --prometheus, --series or --access-log";
+            d.rule =
+                "has no recorded values under its name and no source answers its query: give "
+                "--query-range " +
+                m.name + "=FILE, a CSV with its values, --prometheus, --series or --access-log";
             throw core::InputError(d);
           }
           const std::string why = rec.cannotEvaluate(q.text);
@@ -451,15 +503,16 @@ void FlaggerReplayWorld::afterTick(double t, const fl::TickRecord& rec) {
   // The same bookkeeping as the synthetic world (scenarios/src/flagger_world.cpp afterTick).
   const fl::Phase phase = rec.status.phase;
   auto active = [](fl::Phase p) {
-    return p == fl::Phase::kProgressing || p == fl::Phase::kWaitingPromotion || p == fl::Phase::kPromoting ||
-           p == fl::Phase::kFinalising;
+    return p == fl::Phase::kProgressing || p == fl::Phase::kWaitingPromotion ||
+           p == fl::Phase::kPromoting || p == fl::Phase::kFinalising;
   };
   if (phase == fl::Phase::kProgressing && !active(lastPhase_)) {
     upSince_ = t;
     source_.setCanaryScaled(epoch(t), true);
   }
   if (phase == fl::Phase::kPromoting && lastPhase_ != fl::Phase::kPromoting) tPromote_ = t;
-  if (rec.final == fl::TickRecord::Final::kPromoted || rec.final == fl::TickRecord::Final::kRolledBack ||
+  if (rec.final == fl::TickRecord::Final::kPromoted ||
+      rec.final == fl::TickRecord::Final::kRolledBack ||
       rec.final == fl::TickRecord::Final::kSkippedAnalysis) {
     source_.setCanaryScaled(epoch(t), false);
   }
@@ -523,33 +576,44 @@ bool FlaggerReplayWorld::webhook(double t, const fl::WebhookSpec& hook, int inde
   const scenarios::GateSpec& g = it->second;
   const auto fc = firstCall_.emplace(index, t).first;
   switch (g.kind) {
-    case scenarios::GateSpec::Kind::kPass: return true;
-    case scenarios::GateSpec::Kind::kFail: return false;
-    case scenarios::GateSpec::Kind::kPassAfter: return t - fc->second >= g.after;
-    case scenarios::GateSpec::Kind::kFlaky: return gates_.uniform() >= g.failProbability;
+    case scenarios::GateSpec::Kind::kPass:
+      return true;
+    case scenarios::GateSpec::Kind::kFail:
+      return false;
+    case scenarios::GateSpec::Kind::kPassAfter:
+      return t - fc->second >= g.after;
+    case scenarios::GateSpec::Kind::kFlaky:
+      return gates_.uniform() >= g.failProbability;
   }
   return true;
 }
 
-fl::MetricAnswer FlaggerReplayWorld::metric(double t, const fl::MetricSpec&, int index, fl::CheckKind kind) {
+fl::MetricAnswer FlaggerReplayWorld::metric(double t, const fl::MetricSpec&, int index,
+                                            fl::CheckKind kind) {
   const ReplayCheck& c = plan_.check(index, kind);
   switch (c.source) {
     case ReplayCheck::Source::kNone:
-    case ReplayCheck::Source::kError: return fl::MetricAnswer::error(c.error.empty() ? "no query" : c.error);
+    case ReplayCheck::Source::kError:
+      return fl::MetricAnswer::error(c.error.empty() ? "no query" : c.error);
     case ReplayCheck::Source::kNamed: {
       const NamedAnswer a =
-          source_.named(plan_.canary().analysis.metrics[static_cast<std::size_t>(index)].name, Variant::kCanary, epoch(t));
+          source_.named(plan_.canary().analysis.metrics[static_cast<std::size_t>(index)].name,
+                        Variant::kCanary, epoch(t));
       // prometheus.go RunQuery: NaN reads as ErrNoValuesFound.
-      if (a.kind == NamedAnswer::Kind::kNoData || std::isnan(a.value)) return fl::MetricAnswer::noData("no values found");
+      if (a.kind == NamedAnswer::Kind::kNoData || std::isnan(a.value))
+        return fl::MetricAnswer::noData("no values found");
       return fl::MetricAnswer::of(a.value * c.scale);
     }
     case ReplayCheck::Source::kQuery: {
       const InstantAnswer ia = source_.query(c.query, epoch(t));
       const fl::ProviderAnswer pa = fl::readPrometheusAnswer(ia.asQueryResult());
       switch (pa.outcome) {
-        case fl::ProviderOutcome::kValue: return fl::MetricAnswer::of(pa.value * c.scale);
-        case fl::ProviderOutcome::kNoValues: return fl::MetricAnswer::noData("no values found");
-        case fl::ProviderOutcome::kError: return fl::MetricAnswer::error(pa.error);
+        case fl::ProviderOutcome::kValue:
+          return fl::MetricAnswer::of(pa.value * c.scale);
+        case fl::ProviderOutcome::kNoValues:
+          return fl::MetricAnswer::noData("no values found");
+        case fl::ProviderOutcome::kError:
+          return fl::MetricAnswer::error(pa.error);
       }
       break;
     }
@@ -567,8 +631,9 @@ fl::MetricAnswer FlaggerReplayWorld::peek(double t, int metricIndex, fl::CheckKi
 namespace {
 
 template <class OnTick>
-scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source, const ReplayRunOptions& opt,
-                           FlaggerReplayWorld& world, OnTick onTick, std::vector<fl::TickRecord>* keep) {
+scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
+                           const ReplayRunOptions& opt, FlaggerReplayWorld& world, OnTick onTick,
+                           std::vector<fl::TickRecord>* keep) {
   source.reset(opt.seed, opt.replicate);
   world.reset(opt.seed);
   const ReplaySpec& spec = plan.recording().spec();
@@ -592,8 +657,9 @@ scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source, 
       world.afterTick(t, rec);
       onTick(rec);
     } catch (const core::EnvironmentError& e) {
-      throw core::EnvironmentError(std::string(e.what()) + "; the replay stopped at tick " + std::to_string(n) +
-                                   " (t=" + formatNumber(t) + "s, " + formatTime(spec.from + t) + ")");
+      throw core::EnvironmentError(std::string(e.what()) + "; the replay stopped at tick " +
+                                   std::to_string(n) + " (t=" + formatNumber(t) + "s, " +
+                                   formatTime(spec.from + t) + ")");
     }
     sum.peakCanaryWeight = std::max(sum.peakCanaryWeight, rec.routes.canaryWeight);
     outcome.tick = n;
@@ -602,11 +668,20 @@ scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source, 
     const bool final = rec.final != fl::TickRecord::Final::kNone;
     if (final) {
       switch (rec.final) {
-        case fl::TickRecord::Final::kPromoted: outcome.result = fl::Outcome::Result::kPromoted; break;
-        case fl::TickRecord::Final::kRolledBack: outcome.result = fl::Outcome::Result::kRolledBack; break;
-        case fl::TickRecord::Final::kPromotionFailed: outcome.result = fl::Outcome::Result::kPromotionFailed; break;
-        case fl::TickRecord::Final::kSkippedAnalysis: outcome.result = fl::Outcome::Result::kSkippedAnalysis; break;
-        case fl::TickRecord::Final::kNone: break;
+        case fl::TickRecord::Final::kPromoted:
+          outcome.result = fl::Outcome::Result::kPromoted;
+          break;
+        case fl::TickRecord::Final::kRolledBack:
+          outcome.result = fl::Outcome::Result::kRolledBack;
+          break;
+        case fl::TickRecord::Final::kPromotionFailed:
+          outcome.result = fl::Outcome::Result::kPromotionFailed;
+          break;
+        case fl::TickRecord::Final::kSkippedAnalysis:
+          outcome.result = fl::Outcome::Result::kSkippedAnalysis;
+          break;
+        case fl::TickRecord::Final::kNone:
+          break;
       }
     }
     if (keep) keep->push_back(std::move(rec));
@@ -650,9 +725,11 @@ scenarios::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplayS
                 if (mc.name == mv.name && mc.kind == kind) {
                   found = true;
                   mv.checkedByEngine = true;
-                  mv.answer = mc.result == fl::MetricCheck::Result::kNoData ? fl::MetricAnswer::noData(mc.message)
-                              : mc.result == fl::MetricCheck::Result::kError ? fl::MetricAnswer::error(mc.message)
-                                                                             : fl::MetricAnswer::of(mc.value);
+                  mv.answer = mc.result == fl::MetricCheck::Result::kNoData
+                                  ? fl::MetricAnswer::noData(mc.message)
+                              : mc.result == fl::MetricCheck::Result::kError
+                                  ? fl::MetricAnswer::error(mc.message)
+                                  : fl::MetricAnswer::of(mc.value);
                 }
               }
               if (!found) mv.answer = world.peek(rec.t, static_cast<int>(i), kind);
@@ -670,7 +747,8 @@ scenarios::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplayS
 scenarios::RunSummary runReplayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
                                        const ReplayRunOptions& options) {
   FlaggerReplayWorld world(plan, source);
-  return loop(plan, source, options, world, [](const fl::TickRecord&) {}, nullptr);
+  return loop(
+      plan, source, options, world, [](const fl::TickRecord&) {}, nullptr);
 }
 
 }  // namespace rolloutlab::replay

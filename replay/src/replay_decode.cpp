@@ -22,17 +22,20 @@ std::string resolve(const std::string& docFile, const std::string& path) {
 }
 
 // A time: RFC 3339 or Unix seconds (a YAML number or string).
-std::optional<double> time(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
+std::optional<double> time(Decoder& d, const YAML::Node& map, const char* key,
+                           const std::string& path) {
   const YAML::Node n = Decoder::child(map, key);
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (n.IsScalar()) {
     if (auto t = parseTime(n.Scalar())) return t;
   }
-  d.error(n, path, Decoder::shown(n), "must be an RFC 3339 time (2024-01-01T00:00:00Z) or Unix seconds");
+  d.error(n, path, Decoder::shown(n),
+          "must be an RFC 3339 time (2024-01-01T00:00:00Z) or Unix seconds");
   return std::nullopt;
 }
 
-std::optional<double> interval(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
+std::optional<double> interval(Decoder& d, const YAML::Node& map, const char* key,
+                               const std::string& path) {
   const YAML::Node n = Decoder::child(map, key);
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (n.IsScalar()) {
@@ -42,8 +45,8 @@ std::optional<double> interval(Decoder& d, const YAML::Node& map, const char* ke
   return std::nullopt;
 }
 
-std::vector<std::string> files(Decoder& d, const YAML::Node& map, const char* key, const std::string& path,
-                               const std::string& docFile) {
+std::vector<std::string> files(Decoder& d, const YAML::Node& map, const char* key,
+                               const std::string& path, const std::string& docFile) {
   std::vector<std::string> out;
   const YAML::Node a = d.array(map, key, path);
   if (!a.IsDefined()) return out;
@@ -78,7 +81,8 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
     }
     const YAML::Node ann = d.object(md, "annotations", "metadata.annotations");
     if (ann.IsDefined()) {
-      if (auto v = d.str(ann, "description", "metadata.annotations.description")) r.description = *v;
+      if (auto v = d.str(ann, "description", "metadata.annotations.description"))
+        r.description = *v;
     }
   } else {
     d.error(doc.node, "metadata", "", "required field is missing");
@@ -89,15 +93,16 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
     return false;
   }
   d.checkFields(spec, "spec",
-                {"release", "from", "to", "step", "prometheus", "queryRange", "csv", "series", "accessLogs",
-                 "counterfactual", "scenario", "bootstrap"});
+                {"release", "from", "to", "step", "prometheus", "queryRange", "csv", "series",
+                 "accessLogs", "counterfactual", "scenario", "bootstrap"});
   if (auto v = d.str(spec, "release", "spec.release")) {
     if (*v == "good") {
       r.release = scenarios::Release::kGood;
     } else if (*v == "bad") {
       r.release = scenarios::Release::kBad;
     } else {
-      d.error(Decoder::child(spec, "release"), "spec.release", core::quoted(*v), "must be good or bad");
+      d.error(Decoder::child(spec, "release"), "spec.release", core::quoted(*v),
+              "must be good or bad");
     }
   }
   if (d.require(spec, "from", "spec.from")) {
@@ -111,8 +116,8 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
   const YAML::Node pr = d.object(spec, "prometheus", "spec.prometheus");
   if (pr.IsDefined()) {
     d.checkFields(pr, "spec.prometheus",
-                  {"url", "timeout", "retries", "bearerTokenFile", "bearerTokenEnv", "basicAuthEnv", "serverErrors",
-                   "caFile"});
+                  {"url", "timeout", "retries", "bearerTokenFile", "bearerTokenEnv", "basicAuthEnv",
+                   "serverErrors", "caFile"});
     PrometheusOptions o;
     if (d.require(pr, "url", "spec.prometheus.url")) {
       if (auto v = d.str(pr, "url", "spec.prometheus.url")) o.url = *v;
@@ -120,7 +125,8 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
     if (auto v = interval(d, pr, "timeout", "spec.prometheus.timeout")) o.timeoutSeconds = *v;
     if (auto v = d.integer(pr, "retries", "spec.prometheus.retries")) {
       if (*v < 0 || *v > 20) {
-        d.error(Decoder::child(pr, "retries"), "spec.prometheus.retries", std::to_string(*v), "must be 0..20");
+        d.error(Decoder::child(pr, "retries"), "spec.prometheus.retries", std::to_string(*v),
+                "must be 0..20");
       } else {
         o.retries = static_cast<int>(*v);
       }
@@ -142,7 +148,8 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
       ++auths;
     }
     if (auths > 1) {
-      d.error(pr, "spec.prometheus", "", "give one of bearerTokenFile, bearerTokenEnv and basicAuthEnv");
+      d.error(pr, "spec.prometheus", "",
+              "give one of bearerTokenFile, bearerTokenEnv and basicAuthEnv");
     }
     if (auto v = d.str(pr, "serverErrors", "spec.prometheus.serverErrors")) {
       if (*v == "abort") {
@@ -150,13 +157,14 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
       } else if (*v == "trace") {
         o.serverErrors = ServerErrors::kTrace;
       } else {
-        d.error(Decoder::child(pr, "serverErrors"), "spec.prometheus.serverErrors", core::quoted(*v),
-                "must be abort or trace");
+        d.error(Decoder::child(pr, "serverErrors"), "spec.prometheus.serverErrors",
+                core::quoted(*v), "must be abort or trace");
       }
     }
     if (auto v = d.str(pr, "caFile", "spec.prometheus.caFile")) o.caFile = resolve(doc.file, *v);
     std::string why;
-    if (!o.url.empty() && !o.isValid(&why)) d.error(Decoder::child(pr, "url"), "spec.prometheus.url", core::quoted(o.url), why);
+    if (!o.url.empty() && !o.isValid(&why))
+      d.error(Decoder::child(pr, "url"), "spec.prometheus.url", core::quoted(o.url), why);
     r.prometheus = o;
   }
 
@@ -173,7 +181,9 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
       }
       if (auto v = d.str(e, "variant", pathJoin(p, "variant"))) {
         f.variant = variantFromString(*v);
-        if (!f.variant) d.error(Decoder::child(e, "variant"), pathJoin(p, "variant"), core::quoted(*v), "must be canary or primary");
+        if (!f.variant)
+          d.error(Decoder::child(e, "variant"), pathJoin(p, "variant"), core::quoted(*v),
+                  "must be canary or primary");
       }
       if (d.require(e, "file", pathJoin(p, "file"))) {
         if (auto v = d.str(e, "file", pathJoin(p, "file"))) f.path = resolve(doc.file, *v);
@@ -187,23 +197,30 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
   const YAML::Node al = d.object(spec, "accessLogs", "spec.accessLogs");
   if (al.IsDefined()) {
     d.checkFields(al, "spec.accessLogs",
-                  {"files", "format", "scrapeInterval", "variantField", "canaryMatch", "primaryMatch", "timeField",
-                   "codeField", "durationField"});
-    if (d.require(al, "files", "spec.accessLogs.files")) r.accessLogs = files(d, al, "files", "spec.accessLogs.files", doc.file);
+                  {"files", "format", "scrapeInterval", "variantField", "canaryMatch",
+                   "primaryMatch", "timeField", "codeField", "durationField"});
+    if (d.require(al, "files", "spec.accessLogs.files"))
+      r.accessLogs = files(d, al, "files", "spec.accessLogs.files", doc.file);
     if (auto v = d.str(al, "format", "spec.accessLogs.format")) {
       if (auto f = logFormatFromString(*v)) {
         r.logOptions.format = *f;
       } else {
-        d.error(Decoder::child(al, "format"), "spec.accessLogs.format", core::quoted(*v), "must be auto, envoy-json or nginx");
+        d.error(Decoder::child(al, "format"), "spec.accessLogs.format", core::quoted(*v),
+                "must be auto, envoy-json or nginx");
       }
     }
-    if (auto v = interval(d, al, "scrapeInterval", "spec.accessLogs.scrapeInterval")) r.scrapeInterval = *v;
-    if (auto v = d.str(al, "variantField", "spec.accessLogs.variantField")) r.logOptions.variantField = *v;
-    if (auto v = d.str(al, "canaryMatch", "spec.accessLogs.canaryMatch")) r.logOptions.canaryMatch = *v;
-    if (auto v = d.str(al, "primaryMatch", "spec.accessLogs.primaryMatch")) r.logOptions.primaryMatch = *v;
+    if (auto v = interval(d, al, "scrapeInterval", "spec.accessLogs.scrapeInterval"))
+      r.scrapeInterval = *v;
+    if (auto v = d.str(al, "variantField", "spec.accessLogs.variantField"))
+      r.logOptions.variantField = *v;
+    if (auto v = d.str(al, "canaryMatch", "spec.accessLogs.canaryMatch"))
+      r.logOptions.canaryMatch = *v;
+    if (auto v = d.str(al, "primaryMatch", "spec.accessLogs.primaryMatch"))
+      r.logOptions.primaryMatch = *v;
     if (auto v = d.str(al, "timeField", "spec.accessLogs.timeField")) r.logOptions.timeField = *v;
     if (auto v = d.str(al, "codeField", "spec.accessLogs.codeField")) r.logOptions.codeField = *v;
-    if (auto v = d.str(al, "durationField", "spec.accessLogs.durationField")) r.logOptions.durationField = *v;
+    if (auto v = d.str(al, "durationField", "spec.accessLogs.durationField"))
+      r.logOptions.durationField = *v;
   }
   if (auto v = d.str(spec, "counterfactual", "spec.counterfactual")) {
     if (auto c = counterfactualFromString(*v)) {
@@ -218,7 +235,8 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
     d.checkFields(bs, "spec.bootstrap", {"blockSteps"});
     if (auto v = d.integer(bs, "blockSteps", "spec.bootstrap.blockSteps")) {
       if (*v < 0) {
-        d.error(Decoder::child(bs, "blockSteps"), "spec.bootstrap.blockSteps", std::to_string(*v), "must be >= 0");
+        d.error(Decoder::child(bs, "blockSteps"), "spec.bootstrap.blockSteps", std::to_string(*v),
+                "must be >= 0");
       } else {
         r.blockSteps = *v;
       }
@@ -235,7 +253,8 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
       break;
     }
     if (!r.scenario && set.diagnostics.errors() == 0) {
-      d.error(Decoder::child(spec, "scenario"), "spec.scenario", core::quoted(*v), "the file holds no Scenario");
+      d.error(Decoder::child(spec, "scenario"), "spec.scenario", core::quoted(*v),
+              "the file holds no Scenario");
     }
   }
   if (diags.errors() == before) {

@@ -20,12 +20,13 @@ inline std::int64_t hypergeometric(core::Rng& rng, std::int64_t N, std::int64_t 
   const std::int64_t hi = std::min(n, K);
   if (lo == hi) return lo;
   auto logPmf = [&](std::int64_t k) {
-    return core::logFactorial(K) - core::logFactorial(k) - core::logFactorial(K - k) + core::logFactorial(N - K) -
-           core::logFactorial(n - k) - core::logFactorial(N - K - n + k) - core::logFactorial(N) +
-           core::logFactorial(n) + core::logFactorial(N - n);
+    return core::logFactorial(K) - core::logFactorial(k) - core::logFactorial(K - k) +
+           core::logFactorial(N - K) - core::logFactorial(n - k) -
+           core::logFactorial(N - K - n + k) - core::logFactorial(N) + core::logFactorial(n) +
+           core::logFactorial(N - n);
   };
-  std::int64_t mode = static_cast<std::int64_t>(std::floor(static_cast<double>(n + 1) * static_cast<double>(K + 1) /
-                                                           static_cast<double>(N + 2)));
+  std::int64_t mode = static_cast<std::int64_t>(std::floor(
+      static_cast<double>(n + 1) * static_cast<double>(K + 1) / static_cast<double>(N + 2)));
   mode = std::min(hi, std::max(lo, mode));
   const double pm = std::exp(logPmf(mode));
   double u = rng.uniform();

@@ -44,10 +44,12 @@ std::optional<double> parseRfc3339(std::string_view s) {
     return std::nullopt;
   }
   if (s[10] != 'T' && s[10] != 't' && s[10] != ' ') return std::nullopt;
-  if (!digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+  if (!digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
+      !digits(s, 17, 2, sec)) {
     return std::nullopt;
   }
-  if (M < 1 || M > 12 || D < 1 || D > daysIn(Y, M) || h > 23 || mi > 59 || sec > 59) return std::nullopt;
+  if (M < 1 || M > 12 || D < 1 || D > daysIn(Y, M) || h > 23 || mi > 59 || sec > 59)
+    return std::nullopt;
   std::size_t p = 19;
   double frac = 0;
   if (p < s.size() && s[p] == '.') {
@@ -67,8 +69,8 @@ std::optional<double> parseRfc3339(std::string_view s) {
     ++p;
   } else if (s[p] == '+' || s[p] == '-') {
     int oh = 0, om = 0;
-    if (!digits(s, p + 1, 2, oh) || p + 3 >= s.size() || s[p + 3] != ':' || !digits(s, p + 4, 2, om) || oh > 23 ||
-        om > 59) {
+    if (!digits(s, p + 1, 2, oh) || p + 3 >= s.size() || s[p + 3] != ':' ||
+        !digits(s, p + 4, 2, om) || oh > 23 || om > 59) {
       return std::nullopt;
     }
     offset = (s[p] == '+' ? 1 : -1) * (oh * 3600LL + om * 60LL);
@@ -88,7 +90,8 @@ std::optional<double> parseTime(std::string_view text) {
   if (text.find_first_not_of("0123456789.") == std::string_view::npos) {
     double v = 0;
     const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(v)) return std::nullopt;
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !std::isfinite(v))
+      return std::nullopt;
     return v;
   }
   return parseRfc3339(text);
@@ -116,8 +119,8 @@ std::string formatTime(double epochSeconds) {
   const unsigned m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", y, m, d, rem / 3600, (rem / 60) % 60,
-                rem % 60);
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld", y, m, d, rem / 3600,
+                (rem / 60) % 60, rem % 60);
   std::string out = buf;
   if (ms != 0) {
     std::snprintf(buf, sizeof buf, ".%03lld", ms);
@@ -133,7 +136,8 @@ std::optional<double> parseInterval(std::string_view text) {
   if (text.find_first_not_of("0123456789.") == std::string_view::npos) {
     double v = 0;
     const auto r = std::from_chars(text.data(), text.data() + text.size(), v);
-    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !(v > 0) || !std::isfinite(v)) {
+    if (r.ec != std::errc() || r.ptr != text.data() + text.size() || !(v > 0) ||
+        !std::isfinite(v)) {
       return std::nullopt;
     }
     return v;

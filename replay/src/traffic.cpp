@@ -25,7 +25,9 @@ constexpr double kInf = std::numeric_limits<double>::infinity();
 // this many canary requests (or from all of them).
 constexpr std::uint64_t kMinPooled = 200;
 
-std::int64_t floorDiv(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+std::int64_t floorDiv(std::int64_t a, std::int64_t b) {
+  return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
 
 bool is5xx(int status) { return status >= 500 && status <= 599; }
 
@@ -41,9 +43,12 @@ std::string fmtLe(double b) {
 
 const char* toString(Counterfactual c) {
   switch (c) {
-    case Counterfactual::kNone: return "none";
-    case Counterfactual::kModel: return "model";
-    case Counterfactual::kRecordedCanary: return "recorded";
+    case Counterfactual::kNone:
+      return "none";
+    case Counterfactual::kModel:
+      return "model";
+    case Counterfactual::kRecordedCanary:
+      return "recorded";
   }
   return "?";
 }
@@ -69,13 +74,15 @@ std::uint64_t TrafficRecording::Cell::errors() const {
   return n;
 }
 
-TrafficRecording::TrafficRecording(scenarios::MeshLayout layout, double stepSeconds, bool keepStableDetail)
+TrafficRecording::TrafficRecording(scenarios::MeshLayout layout, double stepSeconds,
+                                   bool keepStableDetail)
     : layout_(std::move(layout)), keepDetail_(keepStableDetail) {
   stepMs_ = std::max<std::int64_t>(1, std::llround(stepSeconds * 1000.0));
   nb_ = layout_.buckets.size() + 1;
   if (nb_ > static_cast<std::size_t>(kMaxTrafficBuckets)) {
-    throw core::InputError({core::Severity::kError, "", 0, 0, "buckets", "",
-                            "at most " + std::to_string(kMaxTrafficBuckets - 1) + " bucket bounds"});
+    throw core::InputError(
+        {core::Severity::kError, "", 0, 0, "buckets", "",
+         "at most " + std::to_string(kMaxTrafficBuckets - 1) + " bucket bounds"});
   }
   for (double b : layout_.buckets) boundsMs_.push_back(b / layout_.unitPerMs);
   codeIndex_.fill(-1);
@@ -93,14 +100,16 @@ int TrafficRecording::codeIndex(int status) {
 
 std::size_t TrafficRecording::bucketOf(double ms) const {
   // Prometheus' `le`: a request equal to a bound is in that bound's bucket.
-  return static_cast<std::size_t>(std::lower_bound(boundsMs_.begin(), boundsMs_.end(), ms) - boundsMs_.begin());
+  return static_cast<std::size_t>(std::lower_bound(boundsMs_.begin(), boundsMs_.end(), ms) -
+                                  boundsMs_.begin());
 }
 
 void TrafficRecording::binRange(std::uint16_t bin, double& lo, double& hi) const {
   const std::size_t b = bin / kSubBins;
   const int s = bin % kSubBins;
   double blo = b == 0 ? 0.0 : boundsMs_[b - 1];
-  double bhi = b < boundsMs_.size() ? boundsMs_[b] : (boundsMs_.empty() ? 1e12 : boundsMs_.back() * 1000.0);
+  double bhi =
+      b < boundsMs_.size() ? boundsMs_[b] : (boundsMs_.empty() ? 1e12 : boundsMs_.back() * 1000.0);
   if (b == 0) {
     lo = bhi * s / kSubBins;
     hi = bhi * (s + 1) / kSubBins;
@@ -126,8 +135,8 @@ bool TrafficRecording::ensureRow(std::int64_t step, std::string* error) {
   if (newEnd - newFirst > kMaxRows) {
     if (error) {
       *error = "a request at " + formatTime(static_cast<double>(step * stepMs_) / 1000.0) +
-               " lies too far from the others (a recording spans at most " + std::to_string(kMaxRows) +
-               " scrape steps)";
+               " lies too far from the others (a recording spans at most " +
+               std::to_string(kMaxRows) + " scrape steps)";
     }
     return false;
   }
@@ -141,14 +150,16 @@ bool TrafficRecording::ensureRow(std::int64_t step, std::string* error) {
   return true;
 }
 
-bool TrafficRecording::add(double endTime, Variant v, int status, double latencyMs, std::string* error) {
+bool TrafficRecording::add(double endTime, Variant v, int status, double latencyMs,
+                           std::string* error) {
   const auto ms = static_cast<std::int64_t>(std::floor(endTime * 1000.0));
   const std::int64_t step = floorDiv(ms, stepMs_);
   const int ci = codeIndex(status);
   if (ci < 0) {
     if (error) {
-      *error = status < 0 || status > 999 ? "status " + std::to_string(status) + " is not an HTTP status"
-                                          : "more than " + std::to_string(kMaxStatusCodes) + " distinct status codes";
+      *error = status < 0 || status > 999
+                   ? "status " + std::to_string(status) + " is not an HTTP status"
+                   : "more than " + std::to_string(kMaxStatusCodes) + " distinct status codes";
     }
     return false;
   }
@@ -171,7 +182,8 @@ bool TrafficRecording::add(double endTime, Variant v, int status, double latency
       } else {
         const double blo = boundsMs_[b - 1];
         const double top = b < boundsMs_.size() ? bhi : blo * 1000.0;
-        s = static_cast<int>(std::floor(kSubBins * std::log(latencyMs / blo) / std::log(top / blo)));
+        s = static_cast<int>(
+            std::floor(kSubBins * std::log(latencyMs / blo) / std::log(top / blo)));
       }
       s = std::clamp(s, 0, kSubBins - 1);
       bin = static_cast<std::uint16_t>(b * kSubBins + static_cast<std::size_t>(s));
@@ -180,7 +192,8 @@ bool TrafficRecording::add(double endTime, Variant v, int status, double latency
     (err ? c.errNoLatency : c.okNoLatency)++;
   }
   if (keepDetail_ && v == Variant::kPrimary) {
-    const std::uint64_t key = (static_cast<std::uint64_t>(step) << 24) ^ (static_cast<std::uint64_t>(ci) << 16) ^ bin;
+    const std::uint64_t key =
+        (static_cast<std::uint64_t>(step) << 24) ^ (static_cast<std::uint64_t>(ci) << 16) ^ bin;
     auto& d = pending_[key];
     d.code = static_cast<std::uint16_t>(ci);
     d.bin = bin;
@@ -269,7 +282,7 @@ struct TrafficSeries::State {
   BlockResample resample;
   std::int64_t realized = 0;  // rows realised: [0, realized)
   std::size_t nSeries = 0;
-  std::vector<double> values;  // realized * nSeries cumulative values
+  std::vector<double> values;       // realized * nSeries cumulative values
   std::vector<std::int64_t> birth;  // per series: first row with a value, -1 not yet
   // Running cumulative state per variant.
   struct Running {
@@ -287,12 +300,18 @@ struct TrafficSeries::State {
   double upSince = kInf;
 };
 
-TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workload workload, Counterfactual mode,
-                             const scenarios::Scenario* releaseModel, double originEpoch)
-    : rec_(recording), workload_(std::move(workload)), mode_(mode), origin_(originEpoch), st_(std::make_unique<State>()) {
+TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workload workload,
+                             Counterfactual mode, const scenarios::Scenario* releaseModel,
+                             double originEpoch)
+    : rec_(recording),
+      workload_(std::move(workload)),
+      mode_(mode),
+      origin_(originEpoch),
+      st_(std::make_unique<State>()) {
   const auto& L = rec_.layout();
   if (mode_ == Counterfactual::kModel) {
-    if (!rec_.hasDetail()) throw std::logic_error("TrafficSeries: a model counterfactual needs the stable detail");
+    if (!rec_.hasDetail())
+      throw std::logic_error("TrafficSeries: a model counterfactual needs the stable detail");
     // The release model acts on the recorded stable latency: its p50 and p99 anchor p99Factor.
     scenarios::BehaviourSpec base;
     base.errorRate = 0;
@@ -308,8 +327,8 @@ TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workl
   }
   const bool classLabel = L.provider == "linkerd";
   const std::size_t nb = rec_.buckets();
-  auto add = [&](Variant v, const std::string& name, std::vector<std::pair<std::string, std::string>> extra,
-                 SeriesInfo info) {
+  auto add = [&](Variant v, const std::string& name,
+                 std::vector<std::pair<std::string, std::string>> extra, SeriesInfo info) {
     std::vector<pq::Label> items;
     for (const auto& [k, val] : L.labels(v, workload_)) items.push_back({k, val});
     items.push_back({"__name__", name});
@@ -330,7 +349,8 @@ TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workl
       }
     }
     if (!L.histogram.empty()) {
-      const std::vector<int> classes = L.histogramByCode ? std::vector<int>{0, 1} : std::vector<int>{-1};
+      const std::vector<int> classes =
+          L.histogramByCode ? std::vector<int>{0, 1} : std::vector<int>{-1};
       for (int cls : classes) {
         std::vector<std::pair<std::string, std::string>> codeLbl;
         if (cls >= 0) codeLbl.emplace_back(L.codeLabel, cls == 0 ? L.successCode : L.errorCode);
@@ -338,7 +358,8 @@ TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workl
           for (std::size_t i = 0; i < nb; ++i) {
             auto e = codeLbl;
             e.emplace_back("le", i + 1 < nb ? fmtLe(L.buckets[i]) : "+Inf");
-            add(v, L.histogram + "_bucket", e, {v, SeriesInfo::Kind::kBucket, cls, static_cast<int>(i)});
+            add(v, L.histogram + "_bucket", e,
+                {v, SeriesInfo::Kind::kBucket, cls, static_cast<int>(i)});
           }
         }
         add(v, L.histogram + "_count", codeLbl, {v, SeriesInfo::Kind::kCount, cls, 0});
@@ -378,7 +399,8 @@ void TrafficSeries::reset(std::uint64_t seed, const BlockResample& resample) {
 void TrafficSeries::setShares(double epoch, const RouteShares& s) {
   auto& segs = st_->segments;
   const auto& last = segs.back().s;
-  if (last.canary != s.canary || last.primary != s.primary || last.mirror != s.mirror) segs.push_back({epoch, s});
+  if (last.canary != s.canary || last.primary != s.primary || last.mirror != s.mirror)
+    segs.push_back({epoch, s});
 }
 
 void TrafficSeries::setCanaryScaled(double epoch, bool up) {
@@ -527,7 +549,9 @@ void TrafficSeries::realize(std::int64_t row) {
       const auto& pc = rec_.cell(s, Variant::kPrimary);
       userReq = static_cast<double>(cc.requests());
       userErr = static_cast<double>(cc.errors());
-      const double ps = pc.requests() > 0 ? static_cast<double>(pc.errors()) / static_cast<double>(pc.requests()) : 0.0;
+      const double ps = pc.requests() > 0
+                            ? static_cast<double>(pc.errors()) / static_cast<double>(pc.requests())
+                            : 0.0;
       excess = userErr - userReq * ps;
     } else {
       const RouteShares m = meanShares(st.segments, a, b);
@@ -544,10 +568,13 @@ void TrafficSeries::realize(std::int64_t row) {
           const std::int64_t n = d.count;
           const std::int64_t toCanary = w > 0 ? st.rng.binomial(n, w) : 0;
           const std::int64_t stay = n - toCanary;
-          const std::int64_t mirrored = mirrorOfPrimary > 0 ? st.rng.binomial(stay, mirrorOfPrimary) : 0;
+          const std::int64_t mirrored =
+              mirrorOfPrimary > 0 ? st.rng.binomial(stay, mirrorOfPrimary) : 0;
           const int status = codes[d.code];
           const bool wasErr = status >= 500 && status <= 599;
-          const double meanMs = d.bin != TrafficRecording::kNoLatencyBin && n > 0 ? d.sumMs / static_cast<double>(n) : 0;
+          const double meanMs = d.bin != TrafficRecording::kNoLatencyBin && n > 0
+                                    ? d.sumMs / static_cast<double>(n)
+                                    : 0;
           // The primary keeps what it recorded.
           if (stay > 0) {
             primary.codes[d.code] += stay;
@@ -569,10 +596,12 @@ void TrafficSeries::realize(std::int64_t row) {
               if (kc <= 0) continue;
               const auto& comp = mix.components[ci];
               std::int64_t conv = 0;
-              if (!wasErr && comp.errorRate > 0) conv = st.rng.binomial(kc, std::min(1.0, comp.errorRate));
+              if (!wasErr && comp.errorRate > 0)
+                conv = st.rng.binomial(kc, std::min(1.0, comp.errorRate));
               const std::int64_t keepCode = kc - conv;
               canary.codes[d.code] += keepCode;
-              if (conv > 0 && errCodeIdx >= 0) canary.codes[static_cast<std::size_t>(errCodeIdx)] += conv;
+              if (conv > 0 && errCodeIdx >= 0)
+                canary.codes[static_cast<std::size_t>(errCodeIdx)] += conv;
               const std::int64_t okN = wasErr ? 0 : keepCode;
               const std::int64_t errN = wasErr ? kc : conv;
               if (pass == 0) {
@@ -588,8 +617,12 @@ void TrafficSeries::realize(std::int64_t row) {
               // T(x) = factor * m * (x / m)^kappa; split the sub-bin across the buckets its image
               // spans, in proportion to the part of the sub-bin each receives.
               const double f = comp.factor, kap = comp.kappa, med = medianMs_ > 0 ? medianMs_ : 1.0;
-              auto T = [&](double x) { return kap == 1.0 ? f * x : f * med * std::pow(x / med, kap); };
-              auto Tinv = [&](double y) { return kap == 1.0 ? y / f : med * std::pow(y / (f * med), 1.0 / kap); };
+              auto T = [&](double x) {
+                return kap == 1.0 ? f * x : f * med * std::pow(x / med, kap);
+              };
+              auto Tinv = [&](double y) {
+                return kap == 1.0 ? y / f : med * std::pow(y / (f * med), 1.0 / kap);
+              };
               double lo = 0, hi = 0;
               rec_.binRange(d.bin, lo, hi);
               const bool linear = d.bin / kSubBins == 0;
@@ -651,8 +684,11 @@ void TrafficSeries::realize(std::int64_t row) {
         }
         primary.okNoLat += tmpOk[nb];
         primary.errNoLat += tmpErr[nb];
-        if (okLatAll > 0) primary.okSum += sc.okSumMs * static_cast<double>(okLat) / static_cast<double>(okLatAll);
-        if (errLatAll > 0) primary.errSum += sc.errSumMs * static_cast<double>(errLat) / static_cast<double>(errLatAll);
+        if (okLatAll > 0)
+          primary.okSum += sc.okSumMs * static_cast<double>(okLat) / static_cast<double>(okLatAll);
+        if (errLatAll > 0)
+          primary.errSum +=
+              sc.errSumMs * static_cast<double>(errLat) / static_cast<double>(errLatAll);
         // Recorded canary requests are users' requests too: routed like the rest.
         const std::int64_t nk = static_cast<std::int64_t>(kc.requests());
         const std::int64_t kToCanary = nk > 0 ? st.rng.binomial(nk, w) : 0;
@@ -660,7 +696,8 @@ void TrafficSeries::realize(std::int64_t row) {
         if (kStay > 0) drawFrom(pool(Variant::kPrimary, s), kStay, primary, nullptr);
         const std::int64_t toCanary = movedStable + kToCanary;
         const std::int64_t keptTotal = keptOk + keptErr + kStay;
-        const std::int64_t mirrored = mirrorOfPrimary > 0 ? st.rng.binomial(keptTotal, mirrorOfPrimary) : 0;
+        const std::int64_t mirrored =
+            mirrorOfPrimary > 0 ? st.rng.binomial(keptTotal, mirrorOfPrimary) : 0;
         if (toCanary > 0 || mirrored > 0) {
           const Pool cp = pool(Variant::kCanary, s);
           std::int64_t errs = 0;
@@ -764,14 +801,17 @@ RunTotals TrafficSeries::totals(double epoch) {
   const State& st = *st_;
   std::int64_t lo = -1;
   if (mode_ == Counterfactual::kNone) lo = std::min(rowAt(origin_), hi);
-  auto at = [&](const std::vector<double>& v, std::int64_t r) { return r < 0 ? 0.0 : v[static_cast<std::size_t>(r)]; };
+  auto at = [&](const std::vector<double>& v, std::int64_t r) {
+    return r < 0 ? 0.0 : v[static_cast<std::size_t>(r)];
+  };
   t.canaryRequests = at(st.userReq, hi) - at(st.userReq, lo);
   t.canaryErrors = at(st.userErr, hi) - at(st.userErr, lo);
   t.excessErrors = at(st.excess, hi) - at(st.excess, lo);
   return t;
 }
 
-void TrafficSeries::select(const std::vector<pq::Matcher>& matchers, std::vector<pq::SeriesRef>& out) {
+void TrafficSeries::select(const std::vector<pq::Matcher>& matchers,
+                           std::vector<pq::SeriesRef>& out) {
   out.clear();
   for (std::size_t i = 0; i < labels_.size(); ++i) {
     bool ok = true;
@@ -787,7 +827,8 @@ void TrafficSeries::select(const std::vector<pq::Matcher>& matchers, std::vector
 
 const pq::Labels& TrafficSeries::labels(pq::SeriesRef s) const { return labels_[s]; }
 
-void TrafficSeries::samples(pq::SeriesRef s, TimestampMs from, TimestampMs to, std::vector<pq::Sample>& out) {
+void TrafficSeries::samples(pq::SeriesRef s, TimestampMs from, TimestampMs to,
+                            std::vector<pq::Sample>& out) {
   out.clear();
   if (rec_.rows() == 0 || to < from) return;
   const std::int64_t stepMs = rec_.stepMs();

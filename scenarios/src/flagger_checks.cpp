@@ -9,9 +9,9 @@ namespace rolloutlab::scenarios {
 
 namespace fl = core::flagger;
 
-std::vector<CheckQuery> flaggerCheckQueries(const fl::CanarySpec& canary,
-                                            const std::vector<const fl::MetricTemplateSpec*>& templates,
-                                            const std::string& meshProvider) {
+std::vector<CheckQuery> flaggerCheckQueries(
+    const fl::CanarySpec& canary, const std::vector<const fl::MetricTemplateSpec*>& templates,
+    const std::string& meshProvider) {
   const std::string ns = canary.namespace_.empty() ? "default" : canary.namespace_;
   // scheduler_metrics.go runBuiltinMetricChecks: the metrics provider picks the observer.
   const std::string mp = fl::metricsProvider(meshProvider, canary.provider, canary.targetKind, "");
@@ -23,22 +23,26 @@ std::vector<CheckQuery> flaggerCheckQueries(const fl::CanarySpec& canary,
     const int mi = static_cast<int>(i);
     // GetMetricInterval: builtin and inline metrics default to 1m.
     const std::string defaulted = m.interval.empty() ? fl::kDefaultMetricInterval : m.interval;
-    const auto model = fl::makeModel(canary.name, ns, canary.targetName, canary.serviceName, canary.ingressRef,
-                                     canary.routeRef, defaulted, m.templateVariables);
-    for (auto [name, kind, bm] : {std::tuple{"request-success-rate", fl::CheckKind::kRequestSuccessRate,
-                                             fl::BuiltinMetric::kRequestSuccessRate},
-                                  std::tuple{"request-duration", fl::CheckKind::kRequestDuration,
-                                             fl::BuiltinMetric::kRequestDuration}}) {
+    const auto model =
+        fl::makeModel(canary.name, ns, canary.targetName, canary.serviceName, canary.ingressRef,
+                      canary.routeRef, defaulted, m.templateVariables);
+    for (auto [name, kind, bm] :
+         {std::tuple{"request-success-rate", fl::CheckKind::kRequestSuccessRate,
+                     fl::BuiltinMetric::kRequestSuccessRate},
+          std::tuple{"request-duration", fl::CheckKind::kRequestDuration,
+                     fl::BuiltinMetric::kRequestDuration}}) {
       if (m.name != name) continue;
       CheckQuery& q = out[static_cast<std::size_t>(checkQueryIndex(mi, kind))];
       q.interval = defaulted;
       q.status = CheckQuery::Status::kQuery;
       q.text = fl::prometheusQuery(observer, bm, model);
       // http.go answers request-duration in seconds; the observer converts it to ms.
-      if (kind == fl::CheckKind::kRequestDuration && observer == fl::Observer::kHttp) q.scale = 1000.0;
+      if (kind == fl::CheckKind::kRequestDuration && observer == fl::Observer::kHttp)
+        q.scale = 1000.0;
     }
     if (!m.query.empty()) {
-      CheckQuery& q = out[static_cast<std::size_t>(checkQueryIndex(mi, fl::CheckKind::kInlineQuery))];
+      CheckQuery& q =
+          out[static_cast<std::size_t>(checkQueryIndex(mi, fl::CheckKind::kInlineQuery))];
       q.interval = defaulted;
       try {
         q.text = fl::trimQuery(fl::renderTemplate(m.query, model));
@@ -60,8 +64,9 @@ std::vector<CheckQuery> flaggerCheckQueries(const fl::CanarySpec& canary,
         q.templateName = t->name;
         q.providerType = t->providerType;
       } else {
-        const auto tmodel = fl::makeModel(canary.name, ns, canary.targetName, canary.serviceName,
-                                          canary.ingressRef, canary.routeRef, m.interval, m.templateVariables);
+        const auto tmodel =
+            fl::makeModel(canary.name, ns, canary.targetName, canary.serviceName, canary.ingressRef,
+                          canary.routeRef, m.interval, m.templateVariables);
         try {
           q.text = fl::trimQuery(fl::renderTemplate(t->query, tmodel));
           q.status = CheckQuery::Status::kQuery;

@@ -34,18 +34,24 @@ namespace rp = replay;
 constexpr double kT0 = 1704067200;  // 2024-01-01T00:00:00Z
 // The history: 3 h at 15 s; from 90 min on the canary answers 20 % errors and a P99 of 800 ms.
 const char* kRegression =
-    "--duration 3h --step 15 --change-at 90m --canary-error-rate-after 0.2 --canary-p99-ms-after 800 --seed 42";
+    "--duration 3h --step 15 --change-at 90m --canary-error-rate-after 0.2 --canary-p99-ms-after "
+    "800 --seed 42";
 
 // Flagger's builtin Istio queries for namespace test, target podinfo, interval 1m, as the
 // reference note quotes them from fluxcd/flagger pkg/metrics/observers/istio.go (and its test).
 const char* kSuccessRate =
-    "sum( rate( istio_requests_total{ reporter=\"destination\", destination_workload_namespace=\"test\", "
-    "destination_workload=~\"podinfo\", response_code!~\"5.*\" }[1m] ) ) / sum( rate( istio_requests_total{ "
-    "reporter=\"destination\", destination_workload_namespace=\"test\", destination_workload=~\"podinfo\" }[1m] ) ) "
+    "sum( rate( istio_requests_total{ reporter=\"destination\", "
+    "destination_workload_namespace=\"test\", "
+    "destination_workload=~\"podinfo\", response_code!~\"5.*\" }[1m] ) ) / sum( rate( "
+    "istio_requests_total{ "
+    "reporter=\"destination\", destination_workload_namespace=\"test\", "
+    "destination_workload=~\"podinfo\" }[1m] ) ) "
     "* 100";
 const char* kDurationP99 =
-    "histogram_quantile( 0.99, sum( rate( istio_request_duration_milliseconds_bucket{ reporter=\"destination\", "
-    "destination_workload_namespace=\"test\", destination_workload=~\"podinfo\" }[1m] ) ) by (le) )";
+    "histogram_quantile( 0.99, sum( rate( istio_request_duration_milliseconds_bucket{ "
+    "reporter=\"destination\", "
+    "destination_workload_namespace=\"test\", destination_workload=~\"podinfo\" }[1m] ) ) by (le) "
+    ")";
 
 // query_range values by time.
 std::map<long long, double> rangeValues(const std::string& body) {
@@ -85,10 +91,12 @@ rp::ReplaySpec liveSpec(const std::string& url, double from, double to) {
 
 using Wrapper = std::function<std::unique_ptr<rp::ReplaySource>(std::unique_ptr<rp::ReplaySource>)>;
 
-scenarios::SimulationResult replay(const app::Workspace& ws, const rp::ReplaySpec& spec, Wrapper wrapper = nullptr) {
+scenarios::SimulationResult replay(const app::Workspace& ws, const rp::ReplaySpec& spec,
+                                   Wrapper wrapper = nullptr) {
   const auto& canary = ws.canary("");
   auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));
-  rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), "istio", rec);
+  rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), "istio",
+                             rec);
   auto source = rec->makeSource();
   if (wrapper) source = wrapper(std::move(source));
   return rp::replayFlagger(plan, *source, {});
@@ -106,7 +114,9 @@ class StopAfter final : public rp::ReplaySource {
     return inner_->query(q, t);
   }
   bool hasNamed(std::string_view m, rp::Variant v) const override { return inner_->hasNamed(m, v); }
-  rp::NamedAnswer named(std::string_view m, rp::Variant v, double t) override { return inner_->named(m, v, t); }
+  rp::NamedAnswer named(std::string_view m, rp::Variant v, double t) override {
+    return inner_->named(m, v, t);
+  }
   void checkOnline(double t) override { inner_->checkOnline(t); }
   std::string describe() const override { return inner_->describe(); }
 
@@ -164,7 +174,8 @@ TEST_F(PrometheusReplay, RollsBackOnTheTickTheDataGives) {
       ++failed;
       continue;
     }
-    ASSERT_LT(weight, 50) << "the data promotes the canary before the regression (tick " << k << ")";
+    ASSERT_LT(weight, 50) << "the data promotes the canary before the regression (tick " << k
+                          << ")";
     weight += 5;
   }
   ASSERT_GT(expected, 3) << "the regression at 01:30 must fall inside the window";
@@ -221,12 +232,13 @@ TEST_F(PrometheusReplay, LiveServerAndRecordedSeriesGiveTheSameTrace) {
 // failed check every tick; the replay shows the same, it does not abort.
 TEST_F(PrometheusReplay, AQueryPrometheusRejectsIsAFailedCheckInTheTrace) {
   TempDir dir;
-  const std::string yaml = canaryYaml(2, "",
-                                      "      - name: broken\n        templateRef:\n          name: broken\n"
-                                      "        thresholdRange:\n          max: 1\n") +
-                           "---\napiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: broken\n"
-                           "  namespace: test\nspec:\n  provider:\n    type: prometheus\n"
-                           "    address: http://prometheus.istio-system:9090\n  query: sum(rate(x[1m]\n";
+  const std::string yaml =
+      canaryYaml(2, "",
+                 "      - name: broken\n        templateRef:\n          name: broken\n"
+                 "        thresholdRange:\n          max: 1\n") +
+      "---\napiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: broken\n"
+      "  namespace: test\nspec:\n  provider:\n    type: prometheus\n"
+      "    address: http://prometheus.istio-system:9090\n  query: sum(rate(x[1m]\n";
   const auto ws = workspaceFrom(dir, "canary.yaml", yaml);
   const double from = kT0 + 30 * 60;
   const auto res = replay(ws, liveSpec(prom_->url(), from, from + 20 * 60));
@@ -252,9 +264,10 @@ TEST_F(PrometheusReplay, JsonOutputIsByteStableAcrossRuns) {
     std::istringstream in;
     std::ostringstream out, err;
     app::Streams io{in, out, err};
-    const int rc = app::runMain({"replay", "--spec", dir.file("canary.yaml"), "--prometheus", prom_->url(), "--from",
-                                 "2024-01-01T01:25:00Z", "--to", "2024-01-01T02:00:00Z", "-o", "json"},
-                                io);
+    const int rc = app::runMain(
+        {"replay", "--spec", dir.file("canary.yaml"), "--prometheus", prom_->url(), "--from",
+         "2024-01-01T01:25:00Z", "--to", "2024-01-01T02:00:00Z", "-o", "json"},
+        io);
     EXPECT_EQ(rc, 0) << err.str();
     return out.str();
   };
@@ -267,7 +280,8 @@ TEST_F(PrometheusReplay, JsonOutputIsByteStableAcrossRuns) {
   EXPECT_EQ(j["outcome"]["result"], "rolled_back");
 }
 
-// ---- faults --------------------------------------------------------------------------------------
+// ---- faults
+// --------------------------------------------------------------------------------------
 
 // Prometheus stops answering in the middle: by default the replay stops with an environment
 // error naming the tick (the recording is incomplete); with serverErrors: trace every later
@@ -285,7 +299,8 @@ TEST(PrometheusReplayFaults, ServerStoppedMidReplay) {
     spec.prometheus->timeoutSeconds = 2;
     // Every tick asks both checks (run or traced): ticks 1 to 3 take 6 queries; the server
     // stops before tick 4's first.
-    Wrapper wrap = [&](std::unique_ptr<rp::ReplaySource> inner) -> std::unique_ptr<rp::ReplaySource> {
+    Wrapper wrap =
+        [&](std::unique_ptr<rp::ReplaySource> inner) -> std::unique_ptr<rp::ReplaySource> {
       return std::make_unique<StopAfter>(std::move(inner), 6, [&] { prom.stop(); });
     };
     if (mode == rp::ServerErrors::kAbort) {
@@ -321,7 +336,8 @@ TEST(PrometheusReplayFaults, APortThatAnswersGarbage) {
   });
   TcpServer html([](int fd, const std::atomic<bool>& stopping) {
     TcpServer::readRequest(fd, stopping);
-    TcpServer::send(fd, TcpServer::httpResponse(200, "OK", "text/html", "<html><body>It works!</body></html>"));
+    TcpServer::send(
+        fd, TcpServer::httpResponse(200, "OK", "text/html", "<html><body>It works!</body></html>"));
   });
   for (TcpServer* s : {&raw, &html}) {
     auto spec = liveSpec(s->url(), kT0, kT0 + 600);
@@ -332,7 +348,8 @@ TEST(PrometheusReplayFaults, APortThatAnswersGarbage) {
       const std::string msg = e.what();
       EXPECT_NE(msg.find(s->url()), std::string::npos) << msg;
       if (s == &html) {
-        EXPECT_NE(msg.find("did not answer like the Prometheus HTTP API"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("did not answer like the Prometheus HTTP API"), std::string::npos)
+            << msg;
       }
     }
   }
@@ -340,9 +357,10 @@ TEST(PrometheusReplayFaults, APortThatAnswersGarbage) {
   std::istringstream in;
   std::ostringstream out, err;
   app::Streams io{in, out, err};
-  const int rc = app::runMain({"replay", "--spec", dir.file("canary.yaml"), "--prometheus", html.url(), "--from",
-                               "1704067200", "--to", "1704067800", "--retries", "0"},
-                              io);
+  const int rc =
+      app::runMain({"replay", "--spec", dir.file("canary.yaml"), "--prometheus", html.url(),
+                    "--from", "1704067200", "--to", "1704067800", "--retries", "0"},
+                   io);
   const std::string e = err.str();
   EXPECT_EQ(rc, 3) << e;
   EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
@@ -354,7 +372,8 @@ TEST(PrometheusReplayFaults, ASlowServerAgainstTheTimeout) {
   const auto ws = workspaceFrom(dir, "canary.yaml", canaryYaml(2));
   TcpServer slow([](int fd, const std::atomic<bool>& stopping) {
     TcpServer::readRequest(fd, stopping);
-    for (int i = 0; i < 100 && !stopping; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    for (int i = 0; i < 100 && !stopping; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   });
   auto spec = liveSpec(slow.url(), kT0, kT0 + 600);
   spec.prometheus->timeoutSeconds = 0.3;
@@ -368,7 +387,8 @@ TEST(PrometheusReplayFaults, ASlowServerAgainstTheTimeout) {
     EXPECT_NE(msg.find("did not answer within 0.3 s"), std::string::npos) << msg;
     EXPECT_NE(msg.find("gave up after 2 attempts"), std::string::npos) << msg;
   }
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   EXPECT_LT(elapsed, 2.5);
   EXPECT_GE(elapsed, 0.6);  // two attempts of 0.3 s each
 }
@@ -379,13 +399,16 @@ TEST(PrometheusReplayFaults, TransientErrorsAreRetried) {
   TcpServer flaky([&](int fd, const std::atomic<bool>& stopping) {
     TcpServer::readRequest(fd, stopping);
     if (calls++ == 0) {
-      TcpServer::send(fd, TcpServer::httpResponse(503, "Service Unavailable", "application/json",
-                                                  R"({"status":"error","errorType":"unavailable","error":"busy"})"));
+      TcpServer::send(fd, TcpServer::httpResponse(
+                              503, "Service Unavailable", "application/json",
+                              R"({"status":"error","errorType":"unavailable","error":"busy"})"));
       return;
     }
-    TcpServer::send(fd, TcpServer::httpResponse(
-                            200, "OK", "application/json",
-                            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1704067200,"1"]}]}})"));
+    TcpServer::send(
+        fd,
+        TcpServer::httpResponse(
+            200, "OK", "application/json",
+            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1704067200,"1"]}]}})"));
   });
   rp::PrometheusOptions o;
   o.url = flaky.url();
@@ -408,13 +431,16 @@ TEST(PrometheusReplayFaults, CredentialsAreSentAndNeverEchoed) {
     const bool basic = req.find("Authorization: Basic dXNlcjpwYTpzcw==\r\n") != std::string::npos;
     if (!bearer && !basic) {
       ++refused;
-      TcpServer::send(fd, TcpServer::httpResponse(401, "Unauthorized", "text/plain", "Unauthorized\n"));
+      TcpServer::send(fd,
+                      TcpServer::httpResponse(401, "Unauthorized", "text/plain", "Unauthorized\n"));
       return;
     }
     ++ok;
-    TcpServer::send(fd, TcpServer::httpResponse(
-                            200, "OK", "application/json",
-                            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}})"));
+    TcpServer::send(
+        fd,
+        TcpServer::httpResponse(
+            200, "OK", "application/json",
+            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}})"));
   });
   rp::PrometheusOptions o;
   o.url = guarded.url();
@@ -477,15 +503,18 @@ TEST(PrometheusReplayFaults, AddressesInTheSpecAreNeverContacted) {
   TcpServer fake([&](int fd, const std::atomic<bool>& stopping) {
     TcpServer::readRequest(fd, stopping);
     ++asked;
-    TcpServer::send(fd, TcpServer::httpResponse(
-                            200, "OK", "application/json",
-                            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}})"));
+    TcpServer::send(
+        fd,
+        TcpServer::httpResponse(
+            200, "OK", "application/json",
+            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}})"));
   });
   const std::string yaml =
       canaryYaml(2, "  metricsServer: " + trap.url() + "\n",
                  "      - name: custom\n        templateRef:\n          name: custom\n"
                  "        thresholdRange:\n          max: 5\n") +
-      "---\napiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: custom\n  namespace: test\n"
+      "---\napiVersion: flagger.app/v1beta1\nkind: MetricTemplate\nmetadata:\n  name: custom\n  "
+      "namespace: test\n"
       "spec:\n  provider:\n    type: prometheus\n    address: " +
       trap.url() + "\n  query: vector(1)\n";
   const auto ws = workspaceFrom(dir, "canary.yaml", yaml);

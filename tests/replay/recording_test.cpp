@@ -1,6 +1,8 @@
 // Recorded metric values: saved query_range answers and CSV series (validation with file, line
 // and column), how a value is read at a tick's time, named replays worked out by hand, the
 // moving-block bootstrap, the Replay document and batches over bootstrap replicates.
+#include "rolloutlab/replay/recording.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/io/flagger_decode.h"
-#include "rolloutlab/replay/recording.h"
 #include "rolloutlab/replay/replay.h"
 #include "rolloutlab/replay/time.h"
 
@@ -33,7 +34,8 @@ std::string errorOf(const std::function<void()>& f) {
   return "(no error)";
 }
 
-// ---- times ---------------------------------------------------------------------------------------
+// ---- times
+// ---------------------------------------------------------------------------------------
 
 TEST(ReplayTime, ParsesRfc3339AndUnixSeconds) {
   EXPECT_EQ(rp::parseTime("2024-01-01T00:00:00Z"), kT0);
@@ -51,7 +53,8 @@ TEST(ReplayTime, ParsesRfc3339AndUnixSeconds) {
   EXPECT_FALSE(rp::parseInterval("0s"));
 }
 
-// ---- query_range files ---------------------------------------------------------------------------
+// ---- query_range files
+// ---------------------------------------------------------------------------
 
 const char* kRange = R"({"status":"success","data":{"resultType":"matrix","result":[
   {"metric":{"destination_workload":"podinfo-primary"},"values":[[1704067200,"99.9"],[1704067260,"99.8"]]},
@@ -68,37 +71,46 @@ TEST(QueryRangeFile, ReadsSeriesAndStep) {
   const rp::SeriesPick last;
   EXPECT_EQ(rp::NamedRecordings::valueAt(r, last, kT0).value, 99.5);
   EXPECT_EQ(rp::NamedRecordings::valueAt(r, last, kT0 + 30).value, 99.5);  // latest at or before t
-  EXPECT_EQ(rp::NamedRecordings::valueAt(r, last, kT0 + 120).value, 97);   // the primary ended at +60
-  EXPECT_EQ(rp::NamedRecordings::valueAt(r, last, kT0 + 180).kind, rp::NamedAnswer::Kind::kNoData);  // a step old
+  EXPECT_EQ(rp::NamedRecordings::valueAt(r, last, kT0 + 120).value,
+            97);  // the primary ended at +60
+  EXPECT_EQ(rp::NamedRecordings::valueAt(r, last, kT0 + 180).kind,
+            rp::NamedAnswer::Kind::kNoData);  // a step old
   EXPECT_EQ(rp::NamedRecordings::valueAt(r, last, kT0 - 1).kind, rp::NamedAnswer::Kind::kNoData);
   EXPECT_EQ(rp::NamedRecordings::valueAt(r, rp::SeriesPick{0}, kT0 + 60).value, 99.8);
 }
 
 TEST(QueryRangeFile, ErrorsNameFileLineAndColumn) {
-  EXPECT_EQ(errorOf([] { rp::parseQueryRange("{\"status\":\n  \"success\",", "a.json", "m", std::nullopt); }),
+  EXPECT_EQ(errorOf([] {
+              rp::parseQueryRange("{\"status\":\n  \"success\",", "a.json", "m", std::nullopt);
+            }),
             "a.json:2: column 13: not JSON: expected a string key");
+  EXPECT_EQ(
+      errorOf([] {
+        rp::parseQueryRange(R"({"status":"success","data":{"resultType":"vector","result":[]}})",
+                            "b.json", "m", std::nullopt);
+      }),
+      "b.json:1: data.resultType = \"vector\": column 42: must be \"matrix\" (save the answer of "
+      "/api/v1/query_range, not of /api/v1/query)");
   EXPECT_EQ(errorOf([] {
-              rp::parseQueryRange(R"({"status":"success","data":{"resultType":"vector","result":[]}})", "b.json", "m",
-                                  std::nullopt);
+              rp::parseQueryRange(
+                  "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\n"
+                  "{\"metric\":{},\"values\":[[1,\"2\"],\n[2, 3]]}]}}",
+                  "c.json", "m", std::nullopt);
             }),
-            "b.json:1: data.resultType = \"vector\": column 42: must be \"matrix\" (save the answer of "
-            "/api/v1/query_range, not of /api/v1/query)");
-  EXPECT_EQ(errorOf([] {
-              rp::parseQueryRange("{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[\n"
-                                  "{\"metric\":{},\"values\":[[1,\"2\"],\n[2, 3]]}]}}",
-                                  "c.json", "m", std::nullopt);
-            }),
-            "c.json:3: data.result[0].values[1][1] = 3: column 5: the value must be a string (\"1.5\", \"NaN\", "
+            "c.json:3: data.result[0].values[1][1] = 3: column 5: the value must be a string "
+            "(\"1.5\", \"NaN\", "
             "\"+Inf\")");
-  EXPECT_EQ(errorOf([] {
-              rp::parseQueryRange(R"({"status":"success","data":{"resultType":"matrix","result":[
+  EXPECT_EQ(
+      errorOf([] {
+        rp::parseQueryRange(R"({"status":"success","data":{"resultType":"matrix","result":[
 {"metric":{},"values":[[2,"1"],[1,"1"]]}]}})",
-                                  "d.json", "m", std::nullopt);
-            }),
-            "d.json:2: data.result[0].values[1][0] = 1: column 33: times must increase within a series");
+                            "d.json", "m", std::nullopt);
+      }),
+      "d.json:2: data.result[0].values[1][0] = 1: column 33: times must increase within a series");
   EXPECT_EQ(errorOf([] {
-              rp::parseQueryRange(R"({"status":"error","errorType":"bad_data","error":"parse error"})", "e.json", "m",
-                                  std::nullopt);
+              rp::parseQueryRange(
+                  R"({"status":"error","errorType":"bad_data","error":"parse error"})", "e.json",
+                  "m", std::nullopt);
             }),
             "e.json:1: status = \"error\": column 11: the saved answer is an error: parse error");
   EXPECT_EQ(errorOf([] {
@@ -111,7 +123,8 @@ TEST(QueryRangeFile, ErrorsNameFileLineAndColumn) {
             "/nonexistent/x.json: cannot read the file");
 }
 
-// ---- CSV -----------------------------------------------------------------------------------------
+// ---- CSV
+// -----------------------------------------------------------------------------------------
 
 TEST(MetricCsv, ReadsRowsInAnyOrder) {
   const auto rs = rp::parseMetricCsv(
@@ -133,28 +146,43 @@ TEST(MetricCsv, ReadsRowsInAnyOrder) {
 
 TEST(MetricCsv, ErrorsNameFileLineAndColumn) {
   EXPECT_EQ(errorOf([] { rp::parseMetricCsv("t,variant,metric,value\n", "h.csv"); }),
-            "h.csv:1: \"t,variant,metric,value\": column 1: the first line must be a header naming the columns time, "
+            "h.csv:1: \"t,variant,metric,value\": column 1: the first line must be a header naming "
+            "the columns time, "
             "variant, metric and value");
-  EXPECT_EQ(errorOf([] { rp::parseMetricCsv("time,variant,metric,value\n\n1704067200,canary,m,1\nsoon,canary,m,2\n", "t.csv"); }),
+  EXPECT_EQ(errorOf([] {
+              rp::parseMetricCsv(
+                  "time,variant,metric,value\n\n1704067200,canary,m,1\nsoon,canary,m,2\n", "t.csv");
+            }),
             "t.csv:4: time = \"soon\": column 1: must be Unix seconds or an RFC 3339 time");
-  EXPECT_EQ(errorOf([] { rp::parseMetricCsv("time,variant,metric,value\n1704067200,baseline,m,1\n", "v.csv"); }),
+  EXPECT_EQ(errorOf([] {
+              rp::parseMetricCsv("time,variant,metric,value\n1704067200,baseline,m,1\n", "v.csv");
+            }),
             "v.csv:2: variant = \"baseline\": column 12: must be canary or primary");
-  EXPECT_EQ(errorOf([] { rp::parseMetricCsv("time,variant,metric,value\n1704067200,canary,m,1.2.3\n", "x.csv"); }),
+  EXPECT_EQ(errorOf([] {
+              rp::parseMetricCsv("time,variant,metric,value\n1704067200,canary,m,1.2.3\n", "x.csv");
+            }),
             "x.csv:2: value = \"1.2.3\": column 21: must be a number (NaN, +Inf allowed)");
-  EXPECT_EQ(errorOf([] { rp::parseMetricCsv("time,variant,metric,value\n1704067200,canary,m\n", "c.csv"); }),
+  EXPECT_EQ(errorOf([] {
+              rp::parseMetricCsv("time,variant,metric,value\n1704067200,canary,m\n", "c.csv");
+            }),
             "c.csv:2: column 19: expected 4 columns as in the header, found 3");
   EXPECT_EQ(errorOf([] {
-              rp::parseMetricCsv("time,variant,metric,value\n1704067200,canary,m,1\n1704067260,canary,m,1\n"
-                                 "2024-01-01T00:00:00Z,canary,m,2\n",
-                                 "d.csv");
+              rp::parseMetricCsv(
+                  "time,variant,metric,value\n1704067200,canary,m,1\n1704067260,canary,m,1\n"
+                  "2024-01-01T00:00:00Z,canary,m,2\n",
+                  "d.csv");
             }),
-            "d.csv:4: time = 2024-01-01T00:00:00Z: column 1: a second value for metric \"m\" (canary) at this time "
+            "d.csv:4: time = 2024-01-01T00:00:00Z: column 1: a second value for metric \"m\" "
+            "(canary) at this time "
             "(also on line 2)");
-  EXPECT_EQ(errorOf([] { rp::parseMetricCsv("time,variant,metric,value\n1704067200,\"canary,m,1\n", "q.csv"); }),
+  EXPECT_EQ(errorOf([] {
+              rp::parseMetricCsv("time,variant,metric,value\n1704067200,\"canary,m,1\n", "q.csv");
+            }),
             "q.csv:2: column 12: unterminated or misplaced quote");
 }
 
-// ---- named replays -------------------------------------------------------------------------------
+// ---- named replays
+// -------------------------------------------------------------------------------
 
 // A CSV of per-minute values: the success rate is 99.5 until 10 minutes in, then 95. By the
 // Flagger rules (scheduler.go): ticks 1 and 2 check nothing, each passing tick from 3 on adds
@@ -164,7 +192,11 @@ std::string perMinuteCsv(double from, int minutes, int dropAt, int nanAt = -1) {
   std::string csv = "time,variant,metric,value\n";
   for (int m = 0; m <= minutes; ++m) {
     const std::string t = rp::formatNumber(from + m * 60);
-    csv += t + ",canary,request-success-rate," + (m == nanAt ? "NaN" : m >= dropAt ? "95" : "99.5") + "\n";
+    csv += t + ",canary,request-success-rate," +
+           (m == nanAt    ? "NaN"
+            : m >= dropAt ? "95"
+                          : "99.5") +
+           "\n";
     csv += t + ",canary,request-duration,120\n";
   }
   return csv;
@@ -180,7 +212,8 @@ TEST(NamedReplay, CsvValuesDriveTheEngineAsWorkedOutByHand) {
   const auto& canary = ws.canary("");
   auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));
   const rp::FlaggerReplayPlan plan(canary, {}, "istio", rec);
-  EXPECT_EQ(plan.check(0, fl::CheckKind::kRequestSuccessRate).source, rp::ReplayCheck::Source::kNamed);
+  EXPECT_EQ(plan.check(0, fl::CheckKind::kRequestSuccessRate).source,
+            rp::ReplayCheck::Source::kNamed);
   auto src = rec->makeSource();
   const auto res = rp::replayFlagger(plan, *src, {});
   EXPECT_EQ(res.run.outcome.result, fl::Outcome::Result::kRolledBack);
@@ -198,7 +231,8 @@ TEST(NamedReplay, CsvValuesDriveTheEngineAsWorkedOutByHand) {
   auto src2 = rec2->makeSource();
   const auto res2 = rp::replayFlagger(plan2, *src2, {});
   ASSERT_GE(res2.run.ticks.size(), 4u);
-  EXPECT_EQ(res2.run.ticks[3].metrics[0].result, fl::MetricCheck::Result::kNoData);  // tick 4, t = 180
+  EXPECT_EQ(res2.run.ticks[3].metrics[0].result,
+            fl::MetricCheck::Result::kNoData);  // tick 4, t = 180
   EXPECT_EQ(res2.run.ticks[2].metrics[0].result, fl::MetricCheck::Result::kPass);
 }
 
@@ -209,8 +243,8 @@ TEST(NamedReplay, AFileWithOneSeriesPerVariantAnswersForTheCanary) {
   // pick the canary's series.
   std::string body = R"({"status":"success","data":{"resultType":"matrix","result":[)";
   for (const char* w : {"podinfo", "podinfo-primary"}) {
-    body += std::string(w == std::string("podinfo") ? "" : ",") + R"({"metric":{"destination_workload":")" + w +
-            R"("},"values":[)";
+    body += std::string(w == std::string("podinfo") ? "" : ",") +
+            R"({"metric":{"destination_workload":")" + w + R"("},"values":[)";
     for (int m = 0; m <= 10; ++m) {
       body += (m ? "," : "") + std::string("[") + rp::formatNumber(kT0 + m * 60) + ",\"" +
               (w == std::string("podinfo") && m >= 4 ? "90" : "99.9") + "\"]";
@@ -221,8 +255,12 @@ TEST(NamedReplay, AFileWithOneSeriesPerVariantAnswersForTheCanary) {
   rp::ReplaySpec spec;
   spec.from = kT0;
   spec.to = kT0 + 600;
-  spec.queryRange = {{"request-success-rate", std::nullopt, dir.write("sr.json", body)},
-                     {"request-duration", rp::Variant::kCanary, dir.write("d.json", R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1704067200,"50"],[1704067800,"50"]]}]}})")}};
+  spec.queryRange = {
+      {"request-success-rate", std::nullopt, dir.write("sr.json", body)},
+      {"request-duration", rp::Variant::kCanary,
+       dir.write(
+           "d.json",
+           R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1704067200,"50"],[1704067800,"50"]]}]}})")}};
   const auto& canary = ws.canary("");
   auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));
   const rp::FlaggerReplayPlan plan(canary, {}, "istio", rec);
@@ -241,21 +279,27 @@ TEST(NamedReplay, AMetricWithoutRecordingOrQueryIsAnErrorBeforeAnyRun) {
   rp::ReplaySpec spec;
   spec.from = kT0;
   spec.to = kT0 + 600;
-  spec.csv = {dir.write("v.csv", "time,variant,metric,value\n1704067200,canary,request-success-rate,99\n")};
+  spec.csv = {
+      dir.write("v.csv", "time,variant,metric,value\n1704067200,canary,request-success-rate,99\n")};
   const auto& canary = ws.canary("");
   auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));
   const std::string e = errorOf([&] { rp::FlaggerReplayPlan(canary, {}, "istio", rec); });
-  EXPECT_NE(e.find("spec.analysis.metrics[1] = \"request-duration\": has no recorded values under its name"),
-            std::string::npos)
+  EXPECT_NE(
+      e.find(
+          "spec.analysis.metrics[1] = \"request-duration\": has no recorded values under its name"),
+      std::string::npos)
       << e;
   // Outside the recorded window.
   spec.from = kT0 + 86400;
   spec.to = kT0 + 90000;
-  EXPECT_NE(errorOf([&] { rp::Recording::open(spec, rp::targetOf(canary, "istio")); }).find("outside the replay window"),
+  EXPECT_NE(errorOf([&] {
+              rp::Recording::open(spec, rp::targetOf(canary, "istio"));
+            }).find("outside the replay window"),
             std::string::npos);
 }
 
-// ---- bootstrap -----------------------------------------------------------------------------------
+// ---- bootstrap
+// -----------------------------------------------------------------------------------
 
 TEST(BlockResample, CircularBlocksFromTheSeed) {
   const rp::BlockResample a(100, 15, 64, 0, 7);
@@ -280,17 +324,19 @@ TEST(BlockResample, CircularBlocksFromTheSeed) {
   EXPECT_TRUE(rp::BlockResample().identity());
 }
 
-// ---- the Replay document and batches ---------------------------------------------------------------
+// ---- the Replay document and batches
+// ---------------------------------------------------------------
 
 TEST(ReplayDocument, DecodesStrictlyWithPathsRelativeToTheFile) {
   TempDir dir;
   dir.write("values.csv", perMinuteCsv(kT0, 30, 10));
-  const auto ws = app::loadWorkspace({dir.write("replay.yaml",
-                                                "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\n"
-                                                "metadata:\n  name: minute-values\n"
-                                                "spec:\n  release: bad\n  from: 2024-01-01T00:00:00Z\n"
-                                                "  to: 1704069000\n  step: 1m\n  csv: [values.csv]\n"
-                                                "  bootstrap: {blockSteps: 5}\n")});
+  const auto ws =
+      app::loadWorkspace({dir.write("replay.yaml",
+                                    "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\n"
+                                    "metadata:\n  name: minute-values\n"
+                                    "spec:\n  release: bad\n  from: 2024-01-01T00:00:00Z\n"
+                                    "  to: 1704069000\n  step: 1m\n  csv: [values.csv]\n"
+                                    "  bootstrap: {blockSteps: 5}\n")});
   ASSERT_EQ(ws.diagnostics.errors(), 0) << ws.diagnostics.items[0].toString();
   ASSERT_EQ(ws.replays.size(), 1u);
   const auto& r = ws.replays[0];
@@ -301,20 +347,23 @@ TEST(ReplayDocument, DecodesStrictlyWithPathsRelativeToTheFile) {
   EXPECT_EQ(r.step, 60.0);
   EXPECT_EQ(r.csv, std::vector<std::string>{dir.file("values.csv")});
   EXPECT_EQ(r.blockSteps, 5);
-  const auto bad = app::loadWorkspace({dir.write("bad.yaml",
-                                                 "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\n"
-                                                 "metadata:\n  name: x\nspec:\n  from: 1704067200\n  to: 1704067100\n"
-                                                 "  csvs: [values.csv]\n")});
+  const auto bad = app::loadWorkspace(
+      {dir.write("bad.yaml",
+                 "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\n"
+                 "metadata:\n  name: x\nspec:\n  from: 1704067200\n  to: 1704067100\n"
+                 "  csvs: [values.csv]\n")});
   ASSERT_GE(bad.diagnostics.items.size(), 1u);
   EXPECT_EQ(bad.diagnostics.items[0].toString(),
             dir.file("bad.yaml") + ":8: spec.csvs: unknown field (did you mean \"csv\"?)");
-  const auto late = app::loadWorkspace({dir.write("late.yaml",
-                                                  "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\n"
-                                                  "metadata:\n  name: x\nspec:\n  from: 1704067200\n  to: 1704067100\n"
-                                                  "  csv: [values.csv]\n")});
+  const auto late = app::loadWorkspace(
+      {dir.write("late.yaml",
+                 "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\n"
+                 "metadata:\n  name: x\nspec:\n  from: 1704067200\n  to: 1704067100\n"
+                 "  csv: [values.csv]\n")});
   ASSERT_EQ(late.diagnostics.errors(), 1);
   EXPECT_EQ(late.diagnostics.items[0].toString(),
-            dir.file("late.yaml") + ":7: spec.to = 2023-12-31T23:58:20Z: must be after from (2024-01-01T00:00:00Z)");
+            dir.file("late.yaml") +
+                ":7: spec.to = 2023-12-31T23:58:20Z: must be after from (2024-01-01T00:00:00Z)");
 }
 
 TEST(ReplayBatch, BootstrapReplicatesAreDeterministicWhateverTheThreads) {
@@ -324,7 +373,8 @@ TEST(ReplayBatch, BootstrapReplicatesAreDeterministicWhateverTheThreads) {
   core::Rng rng(3);
   for (int m = 0; m <= 120; ++m) {
     const std::string t = rp::formatNumber(kT0 + m * 60);
-    csv += t + ",canary,request-success-rate," + rp::formatNumber(std::round((99.2 + 0.5 * rng.normal()) * 100) / 100) + "\n";
+    csv += t + ",canary,request-success-rate," +
+           rp::formatNumber(std::round((99.2 + 0.5 * rng.normal()) * 100) / 100) + "\n";
     csv += t + ",canary,request-duration,100\n";
   }
   dir.write("values.csv", csv);
@@ -363,8 +413,9 @@ TEST(ReplayBatch, BootstrapReplicatesAreDeterministicWhateverTheThreads) {
   std::istringstream in;
   std::ostringstream out, err;
   app::Streams io{in, out, err};
-  ASSERT_EQ(app::runMain({"simulate", "--spec", dir.file("canary.yaml"), "--scenario", dir.file("replay.yaml"),
-                          "--seed", std::to_string(one.pairs[0].seed), "--replicate", "0", "-o", "json"},
+  ASSERT_EQ(app::runMain({"simulate", "--spec", dir.file("canary.yaml"), "--scenario",
+                          dir.file("replay.yaml"), "--seed", std::to_string(one.pairs[0].seed),
+                          "--replicate", "0", "-o", "json"},
                          io),
             0)
       << err.str();
@@ -378,7 +429,8 @@ TEST(ReplayBatch, BootstrapReplicatesAreDeterministicWhateverTheThreads) {
   live.prometheus->url = "http://127.0.0.1:1";
   app::BatchOptions o;
   o.runs = 2;
-  const std::string e = errorOf([&] { app::runBatch(app::batchSpecs(specs, "istio"), {}, {live}, {}, o); });
+  const std::string e =
+      errorOf([&] { app::runBatch(app::batchSpecs(specs, "istio"), {}, {live}, {}, o); });
   EXPECT_NE(e.find("a batch resamples the recording"), std::string::npos) << e;
 }
 

@@ -108,8 +108,8 @@ class Prometheus {
     if (dir_.path().empty()) return fail("mkdtemp failed");
     const std::string tools = sharedDir() + "/tools";
     om_ = dir_.file("istio.om");
-    auto g = run("python3 " + shellQuote(tools + "/gen-istio-openmetrics.py") + " --start 2024-01-01T00:00:00Z " +
-                 genArgs_ + " -o " + shellQuote(om_) + " 2>&1");
+    auto g = run("python3 " + shellQuote(tools + "/gen-istio-openmetrics.py") +
+                 " --start 2024-01-01T00:00:00Z " + genArgs_ + " -o " + shellQuote(om_) + " 2>&1");
     if (g.status != 0) return fail("the generator failed: " + g.out);
     return serve(om_);
   }
@@ -123,14 +123,15 @@ class Prometheus {
     for (int attempt = 0; attempt < 3 && pid_.empty(); ++attempt) {
       port_ = freePort();
       if (port_ <= 0) return fail("no free port");
-      auto s = run(shellQuote(tools + "/prom-fixture.sh") + " start " + shellQuote(om_) + " " + std::to_string(port_) +
-                   " " + shellQuote(dir_.file("prom")) + " 2>&1");
+      auto s = run(shellQuote(tools + "/prom-fixture.sh") + " start " + shellQuote(om_) + " " +
+                   std::to_string(port_) + " " + shellQuote(dir_.file("prom")) + " 2>&1");
       std::string last;
       std::istringstream lines(s.out);
       for (std::string l; std::getline(lines, l);) {
         if (!l.empty()) last = l;
       }
-      if (s.status == 0 && !last.empty() && last.find_first_not_of("0123456789") == std::string::npos) {
+      if (s.status == 0 && !last.empty() &&
+          last.find_first_not_of("0123456789") == std::string::npos) {
         pid_ = last;
       } else {
         log += s.out;
@@ -143,8 +144,8 @@ class Prometheus {
 
   void stop() {
     if (!pid_.empty()) {
-      run(shellQuote(sharedDir() + "/tools/prom-fixture.sh") + " stop " + pid_ + " " + shellQuote(dir_.file("prom")) +
-          " 2>&1");
+      run(shellQuote(sharedDir() + "/tools/prom-fixture.sh") + " stop " + pid_ + " " +
+          shellQuote(dir_.file("prom")) + " 2>&1");
       pid_.clear();
     }
   }
@@ -157,9 +158,10 @@ class Prometheus {
   /// `GET /api/v1/query_range` through curl (an HTTP path independent of rolloutlab's client).
   std::string queryRange(const std::string& query, double start, double end, double step) const {
     auto r = run("curl -s -G " + shellQuote(url() + "/api/v1/query_range") + " --data-urlencode " +
-                 shellQuote("query=" + query) + " --data-urlencode start=" + std::to_string(static_cast<long long>(start)) +
-                 " --data-urlencode end=" + std::to_string(static_cast<long long>(end)) + " --data-urlencode step=" +
-                 std::to_string(static_cast<long long>(step)));
+                 shellQuote("query=" + query) +
+                 " --data-urlencode start=" + std::to_string(static_cast<long long>(start)) +
+                 " --data-urlencode end=" + std::to_string(static_cast<long long>(end)) +
+                 " --data-urlencode step=" + std::to_string(static_cast<long long>(step)));
     return r.out;
   }
 
@@ -224,11 +226,14 @@ class TcpServer {
     }
     return req;
   }
-  static void send(int fd, const std::string& s) { (void)!::send(fd, s.data(), s.size(), MSG_NOSIGNAL); }
+  static void send(int fd, const std::string& s) {
+    (void)!::send(fd, s.data(), s.size(), MSG_NOSIGNAL);
+  }
   static std::string httpResponse(int status, const std::string& reason, const std::string& type,
                                   const std::string& body) {
     return "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Type: " + type +
-           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" +
+           body;
   }
 
  private:
@@ -265,13 +270,16 @@ inline std::string canaryYaml(int threshold = 2, const std::string& extraSpec = 
          "  analysis:\n    interval: 1m\n    threshold: " +
          std::to_string(threshold) +
          "\n    maxWeight: 50\n    stepWeight: 5\n    metrics:\n"
-         "      - name: request-success-rate\n        thresholdRange:\n          min: 99\n        interval: 1m\n"
-         "      - name: request-duration\n        thresholdRange:\n          max: 500\n        interval: 1m\n" +
+         "      - name: request-success-rate\n        thresholdRange:\n          min: 99\n        "
+         "interval: 1m\n"
+         "      - name: request-duration\n        thresholdRange:\n          max: 500\n        "
+         "interval: 1m\n" +
          extraMetrics;
 }
 
 /// Loads a workspace from YAML text written to a temporary file; fails the test on errors.
-inline app::Workspace workspaceFrom(const TempDir& dir, const std::string& name, const std::string& yaml) {
+inline app::Workspace workspaceFrom(const TempDir& dir, const std::string& name,
+                                    const std::string& yaml) {
   app::Workspace ws = app::loadWorkspace({dir.write(name, yaml)});
   for (const auto& d : ws.diagnostics.items) {
     if (d.severity == core::Severity::kError) ADD_FAILURE() << d.toString();

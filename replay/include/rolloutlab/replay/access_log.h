@@ -43,16 +43,16 @@ struct AccessLogOptions {
   /// A request whose variant text contains this is the primary's; empty: every request that is
   /// not the canary's. Requests that match neither are counted as unmatched and skipped.
   std::string primaryMatch;
-  std::string timeField = "start_time";   ///< JSON: the request's start (RFC 3339 or Unix seconds)
+  std::string timeField = "start_time";  ///< JSON: the request's start (RFC 3339 or Unix seconds)
   std::string codeField = "response_code";
   std::string durationField = "duration";  ///< JSON: total duration in milliseconds
 };
 
 /// One request as read from a line.
 struct LogRequest {
-  double endTime = 0;       ///< seconds since the epoch
+  double endTime = 0;  ///< seconds since the epoch
   int status = 0;
-  double latencyMs = -1;    ///< negative: unknown
+  double latencyMs = -1;         ///< negative: unknown
   std::string_view variantText;  ///< points into the line
 };
 
@@ -66,21 +66,21 @@ struct LogWarning {
 
 /// What an ingestion read.
 struct IngestStats {
-  std::uint64_t bytes = 0;      ///< uncompressed bytes read
-  std::uint64_t lines = 0;      ///< non-empty lines
-  std::uint64_t requests = 0;   ///< requests counted
+  std::uint64_t bytes = 0;     ///< uncompressed bytes read
+  std::uint64_t lines = 0;     ///< non-empty lines
+  std::uint64_t requests = 0;  ///< requests counted
   std::uint64_t canary = 0;
   std::uint64_t primary = 0;
-  std::uint64_t unmatched = 0;  ///< lines whose variant matched neither pattern
-  std::uint64_t malformed = 0;  ///< lines that could not be read
-  std::vector<LogWarning> warnings;  ///< the first few malformed lines
+  std::uint64_t unmatched = 0;         ///< lines whose variant matched neither pattern
+  std::uint64_t malformed = 0;         ///< lines that could not be read
+  std::vector<LogWarning> warnings;    ///< the first few malformed lines
   double firstTime = 0, lastTime = 0;  ///< request end times seen (epoch seconds)
 };
 
 /// Parses one Envoy/Istio JSON line. False with `column` (1-based) and `error` set when it
 /// cannot be read.
-bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& options, LogRequest& out, int& column,
-                        std::string& error);
+bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& options, LogRequest& out,
+                        int& column, std::string& error);
 /// Parses one nginx combined line.
 bool parseNginxLine(std::string_view line, LogRequest& out, int& column, std::string& error);
 

@@ -24,12 +24,12 @@ struct SyntheticLogOptions {
   double primaryP50Ms = 40, primaryP99Ms = 200;
   double canaryP50Ms = 40, canaryP99Ms = 200;
   double canaryP99MsAfter = 200;
-  double changeAt = 1e300;    ///< seconds after `start`
+  double changeAt = 1e300;  ///< seconds after `start`
   std::string ns = "test";
   std::string service = "podinfo";
   int port = 9898;
   std::uint64_t seed = 1;
-  bool gzip = false;          ///< write a gzip file
+  bool gzip = false;  ///< write a gzip file
 };
 
 /// Writes the log to `path`; returns the number of lines. Throws EnvironmentError when the file

@@ -19,7 +19,8 @@ namespace rolloutlab::replay {
 /// Where the credentials come from.
 enum class AuthKind {
   kNone,
-  kBearerTokenFile,  ///< `Authorization: Bearer <token>`, token read from a file (trailing newline dropped)
+  kBearerTokenFile,  ///< `Authorization: Bearer <token>`, token read from a file (trailing newline
+                     ///< dropped)
   kBearerTokenEnv,   ///< the same, token from an environment variable
   kBasicAuthEnv,     ///< HTTP basic auth, `user:password` from an environment variable
 };
@@ -36,9 +37,9 @@ struct PrometheusOptions {
   int retries = 2;              ///< further attempts after a transient failure
   double backoffSeconds = 0.5;  ///< wait before the first retry; doubles each time, at most 8 s
   AuthKind auth = AuthKind::kNone;
-  std::string authSource;       ///< the file or the environment variable's name (not the secret)
+  std::string authSource;  ///< the file or the environment variable's name (not the secret)
   ServerErrors serverErrors = ServerErrors::kAbort;
-  std::string caFile;           ///< an extra CA bundle; empty: the system store
+  std::string caFile;  ///< an extra CA bundle; empty: the system store
 
   /// Checks the URL and the auth settings; false with `error` set (no secret in it).
   bool isValid(std::string* error) const;

@@ -42,8 +42,8 @@ struct ReplaySpec {
   int line = 0;
   std::string description;
   scenarios::Release release = scenarios::Release::kGood;  ///< for batch reports
-  double from = 0;  ///< epoch seconds of the first tick
-  double to = 0;    ///< epoch seconds; the last tick is at or before it
+  double from = 0;                                         ///< epoch seconds of the first tick
+  double to = 0;               ///< epoch seconds; the last tick is at or before it
   std::optional<double> step;  ///< tick interval, seconds; default the spec's analysis interval
 
   std::optional<PrometheusOptions> prometheus;  ///< a live server
@@ -163,7 +163,8 @@ class FlaggerReplayWorld final : public core::flagger::FlaggerWorld {
 
   core::flagger::Readiness primaryReady(double t, core::flagger::Phase phase) override;
   core::flagger::Readiness canaryReady(double t, core::flagger::Phase phase) override;
-  bool webhook(double t, const core::flagger::WebhookSpec& hook, int index, core::flagger::Phase payload) override;
+  bool webhook(double t, const core::flagger::WebhookSpec& hook, int index,
+               core::flagger::Phase payload) override;
   core::flagger::MetricAnswer metric(double t, const core::flagger::MetricSpec& m, int index,
                                      core::flagger::CheckKind kind) override;
 
@@ -184,8 +185,8 @@ struct ReplayRunOptions {
   std::uint64_t seed = 0;
   /// Bootstrap replicate (nullopt: the recording as it is).
   std::optional<std::uint64_t> replicate;
-  bool measureAll = true;  ///< trace the value of every check on every tick
-  bool checkOnline = true; ///< ask a live server `vector(1)` before the first tick
+  bool measureAll = true;   ///< trace the value of every check on every tick
+  bool checkOnline = true;  ///< ask a live server `vector(1)` before the first tick
 };
 
 /// Runs the replay and returns the trace as `simulate` does. A live server that fails in a way

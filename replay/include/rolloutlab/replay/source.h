@@ -41,7 +41,7 @@ struct InstantAnswer {
   std::vector<core::promql::Labels> labels;  ///< kVector: one per element
   std::vector<double> values;                ///< kVector: one per element
   double scalar = 0;                         ///< kScalar
-  std::string error;                         ///< kError: `errorType: message`, as the server said it
+  std::string error;  ///< kError: `errorType: message`, as the server said it
 
   static InstantAnswer failure(std::string message) {
     InstantAnswer a;
@@ -104,12 +104,17 @@ class ReplaySource {
   virtual void checkOnline(double epochSeconds) { (void)epochSeconds; }
 
   /// The engine programmed these routes at `epochSeconds` (in effect after it).
-  virtual void setRoutes(double epochSeconds, const RouteShares& shares) { (void)epochSeconds, (void)shares; }
+  virtual void setRoutes(double epochSeconds, const RouteShares& shares) {
+    (void)epochSeconds, (void)shares;
+  }
   /// The canary's pods were scaled up (true) or to zero (false) at `epochSeconds`.
   virtual void setCanaryScaled(double epochSeconds, bool up) { (void)epochSeconds, (void)up; }
   /// Canary requests and errors of user traffic from the canary's scale-up to `epochSeconds`,
   /// when the recording can tell.
-  virtual std::optional<RunTotals> totals(double epochSeconds) { (void)epochSeconds; return std::nullopt; }
+  virtual std::optional<RunTotals> totals(double epochSeconds) {
+    (void)epochSeconds;
+    return std::nullopt;
+  }
 
   /// A one-line description for reports (`prometheus http://...`, `access logs (2 files)`).
   virtual std::string describe() const = 0;

@@ -65,8 +65,8 @@ class TrafficRecording {
   const scenarios::MeshLayout& layout() const { return layout_; }
   double stepSeconds() const { return stepMs_ / 1000.0; }
   std::int64_t stepMs() const { return stepMs_; }
-  /// Absolute index of row 0: row r holds requests ending in [(first+r) * step, (first+r+1) * step),
-  /// and the scrape at (first+r+1) * step counts them.
+  /// Absolute index of row 0: row r holds requests ending in [(first+r) * step, (first+r+1) *
+  /// step), and the scrape at (first+r+1) * step counts them.
   std::int64_t firstStep() const { return firstStep_; }
   std::int64_t rows() const { return static_cast<std::int64_t>(rowCount_); }
   /// Scrape time (ms since the epoch) of row r.
@@ -87,7 +87,9 @@ class TrafficRecording {
     std::uint64_t requests() const;
     std::uint64_t errors() const;  ///< 5xx
   };
-  const Cell& cell(std::int64_t row, Variant v) const { return cells_[static_cast<std::size_t>(row * 2 + static_cast<int>(v))]; }
+  const Cell& cell(std::int64_t row, Variant v) const {
+    return cells_[static_cast<std::size_t>(row * 2 + static_cast<int>(v))];
+  }
 
   /// Joint (status, latency sub-bin) counts of the stable requests of a row.
   struct Detail {
@@ -97,7 +99,9 @@ class TrafficRecording {
     double sumMs = 0;
   };
   static constexpr std::uint16_t kNoLatencyBin = 0xFFFF;
-  const std::vector<Detail>& detail(std::int64_t row) const { return detail_[static_cast<std::size_t>(row)]; }
+  const std::vector<Detail>& detail(std::int64_t row) const {
+    return detail_[static_cast<std::size_t>(row)];
+  }
   bool hasDetail() const { return keepDetail_; }
   /// Latency range (ms) of a sub-bin.
   void binRange(std::uint16_t bin, double& loMs, double& hiMs) const;
@@ -112,7 +116,9 @@ class TrafficRecording {
   std::uint64_t requests(Variant v) const;
 
  private:
-  Cell& cellAt(std::int64_t row, Variant v) { return cells_[static_cast<std::size_t>(row * 2 + static_cast<int>(v))]; }
+  Cell& cellAt(std::int64_t row, Variant v) {
+    return cells_[static_cast<std::size_t>(row * 2 + static_cast<int>(v))];
+  }
   bool ensureRow(std::int64_t step, std::string* error);
 
   scenarios::MeshLayout layout_;
@@ -135,8 +141,8 @@ class TrafficSeries final : public core::promql::SeriesSource {
  public:
   /// `workload` names the variants' series. `releaseModel` (kModel) supplies the canary's
   /// `effects`, whose times count from `originEpoch` (the replay's --from).
-  TrafficSeries(const TrafficRecording& recording, scenarios::Workload workload, Counterfactual mode,
-                const scenarios::Scenario* releaseModel, double originEpoch);
+  TrafficSeries(const TrafficRecording& recording, scenarios::Workload workload,
+                Counterfactual mode, const scenarios::Scenario* releaseModel, double originEpoch);
   ~TrafficSeries() override;
 
   /// Starts a run with routing draws from `seed` over the rows `resample` maps.
@@ -150,10 +156,11 @@ class TrafficSeries final : public core::promql::SeriesSource {
   RunTotals totals(double epoch);
 
   // SeriesSource
-  void select(const std::vector<core::promql::Matcher>& matchers, std::vector<core::promql::SeriesRef>& out) override;
+  void select(const std::vector<core::promql::Matcher>& matchers,
+              std::vector<core::promql::SeriesRef>& out) override;
   const core::promql::Labels& labels(core::promql::SeriesRef s) const override;
-  void samples(core::promql::SeriesRef s, core::promql::TimestampMs from, core::promql::TimestampMs to,
-               std::vector<core::promql::Sample>& out) override;
+  void samples(core::promql::SeriesRef s, core::promql::TimestampMs from,
+               core::promql::TimestampMs to, std::vector<core::promql::Sample>& out) override;
   std::uint64_t generation() const override { return 1; }
 
   struct State;

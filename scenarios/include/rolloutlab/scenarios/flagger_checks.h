@@ -16,14 +16,14 @@ namespace rolloutlab::scenarios {
 /// What one (metric, kind) check sends, before any world answers it.
 struct CheckQuery {
   enum class Status {
-    kNone,                 ///< the engine never runs this (metric, kind), or its template is missing
-    kQuery,                ///< `text` is the query Flagger sends
-    kRenderError,          ///< the template does not render: every check errors with `error`
+    kNone,         ///< the engine never runs this (metric, kind), or its template is missing
+    kQuery,        ///< `text` is the query Flagger sends
+    kRenderError,  ///< the template does not render: every check errors with `error`
     kUnsupportedProvider,  ///< a MetricTemplate whose provider is not Prometheus
   };
   Status status = Status::kNone;
-  std::string text;   ///< the trimmed query (kQuery)
-  std::string error;  ///< kRenderError: the message of the failed check
+  std::string text;    ///< the trimmed query (kQuery)
+  std::string error;   ///< kRenderError: the message of the failed check
   double scale = 1.0;  ///< request-duration of http.go: seconds -> ms
   /// The metric's interval as the query uses it: defaulted to 1m for builtin and inline
   /// metrics, raw (possibly empty) for template metrics.
