@@ -90,6 +90,47 @@ class ArgoPairPlan final : public PairPlan {
   scenarios::ArgoPlan plan_;
 };
 
+class FlaggerReplayWorker final : public PairWorker {
+ public:
+  explicit FlaggerReplayWorker(const replay::FlaggerReplayPlan& plan)
+      : plan_(plan), source_(plan.recording().makeSource()) {}
+  // Shadow judges read synthesized series; a replay has none, so they are not attached.
+  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>&) override {
+    replay::ReplayRunOptions o;
+    o.seed = seed;
+    o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed
+    o.measureAll = false;
+    o.checkOnline = false;
+    return replay::runReplayFlagger(plan_, *source_, o);
+  }
+
+ private:
+  const replay::FlaggerReplayPlan& plan_;
+  std::unique_ptr<replay::ReplaySource> source_;
+};
+
+class FlaggerReplayPairPlan final : public PairPlan {
+ public:
+  FlaggerReplayPairPlan(const fl::CanarySpec& c, std::vector<const fl::MetricTemplateSpec*> t,
+                        const replay::ReplaySpec& r, const std::string& mesh)
+      : plan_(c, t, mesh, open(c, r, mesh)) {}
+  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<FlaggerReplayWorker>(plan_); }
+
+ private:
+  static std::shared_ptr<const replay::Recording> open(const fl::CanarySpec& c, const replay::ReplaySpec& r,
+                                                       const std::string& mesh) {
+    auto rec = replay::Recording::open(r, replay::targetOf(c, mesh));
+    if (!rec->resamplable()) {
+      throw core::InputError({core::Severity::kError, r.file, r.line, 0, r.file.empty() ? "source" : "spec",
+                              core::quoted(r.name),
+                              "a batch resamples the recording, which needs query_range files, CSV or request "
+                              "logs (not a live Prometheus or raw series)"});
+    }
+    return rec;
+  }
+  replay::FlaggerReplayPlan plan_;
+};
+
 core::RunRecord record(const scenarios::RunSummary& s) {
   core::RunRecord r;
   switch (s.outcome.result) {
@@ -127,6 +168,9 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
     s.compile = [cp, templates, meshProvider](const scenarios::CompiledScenario& sc) {
       return std::unique_ptr<PairPlan>(std::make_unique<FlaggerPairPlan>(*cp, templates, sc, meshProvider));
     };
+    s.compileReplay = [cp, templates, meshProvider](const replay::ReplaySpec& r) {
+      return std::unique_ptr<PairPlan>(std::make_unique<FlaggerReplayPairPlan>(*cp, templates, r, meshProvider));
+    };
     out.push_back(std::move(s));
   }
   for (const auto& r : ws.rollouts) {
@@ -148,6 +192,12 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
 
 BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarioList,
                      std::vector<io::FileIdentity> inputs, const BatchOptions& opt) {
+  return runBatch(specs, scenarioList, {}, std::move(inputs), opt);
+}
+
+BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarioList,
+                     const std::vector<replay::ReplaySpec>& replays, std::vector<io::FileIdentity> inputs,
+                     const BatchOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   BatchResult res;
   res.version = core::version();
@@ -163,8 +213,8 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
   if (specs.empty()) {
     throw core::InputError({core::Severity::kError, "", 0, 0, "--spec", "", "no Canary or Rollout found"});
   }
-  if (scenarioList.empty()) {
-    throw core::InputError({core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario found"});
+  if (scenarioList.empty() && replays.empty()) {
+    throw core::InputError({core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario or Replay found"});
   }
   // Compile every pair before any run: a spec a scenario cannot evaluate is an error now.
   std::vector<std::unique_ptr<scenarios::CompiledScenario>> compiled;
@@ -183,6 +233,26 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
       } catch (const core::InputError& e) {
         core::Diagnostic d = e.diagnostic();
         d.rule += " (spec " + spec.key + ", scenario " + scenarioList[j].name + ")";
+        throw core::InputError(d);
+      }
+      res.pairs.push_back(std::move(p));
+    }
+    for (const auto& r : replays) {
+      PairResult p;
+      p.spec = spec.key;
+      p.engine = spec.engine;
+      p.scenario = r.name;
+      p.release = r.release;
+      p.seed = pairSeed(opt.seed, spec.key, r.name);
+      if (!spec.compileReplay) {
+        throw core::InputError({core::Severity::kError, r.file, r.line, 0, "kind", "\"Replay\"",
+                                "the " + spec.engine + " engine cannot run replays yet (spec " + spec.key + ")"});
+      }
+      try {
+        plans.push_back(spec.compileReplay(r));
+      } catch (const core::InputError& e) {
+        core::Diagnostic d = e.diagnostic();
+        d.rule += " (spec " + spec.key + ", replay " + r.name + ")";
         throw core::InputError(d);
       }
       res.pairs.push_back(std::move(p));

@@ -27,7 +27,9 @@ const char* kBatchUsage =
     "  pair uses seed derive(pair seed, r) (see `simulate --replicate`). --shard K/N (0 <= K < N)\n"
     "  runs the K-th of N disjoint slices; `rolloutlab merge` combines them exactly. --judge\n"
     "  attaches Judge documents as shadow analyses: their false-fail rate, detection rate and\n"
-    "  detection time are reported beside the spec's own.\n";
+    "  detection time are reported beside the spec's own. A Replay document among the\n"
+    "  --scenarios runs the spec on recorded data: each replicate is a moving-block bootstrap\n"
+    "  resample of the recording.\n";
 
 const char* kMergeUsage =
     "usage: rolloutlab merge SHARD.json... [-o json|csv|table] [--out FILE]\n"
@@ -147,7 +149,7 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
       io.err << buf << std::flush;
     };
   }
-  BatchResult r = runBatch(batchSpecs(specs, mesh), scen.scenarios, inputs, opt);
+  BatchResult r = runBatch(batchSpecs(specs, mesh), scen.scenarios, scen.replays, inputs, opt);
   if (io.errIsTerminal) io.err << "\n";
   if (r.partial) io.err << "batch interrupted: writing the " << "runs that finished, marked partial\n";
   emit(r, args, io);

@@ -35,6 +35,7 @@ const std::map<std::string, Entry>& commands() {
       {"judge", {judge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
       {"stats", {stats, "one statistical test, as R computes it (ranksum, fisher, binom, prop, welch, quantile, gsd)"}},
       {"simulate", {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
+      {"replay", {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
   };
   return m;
 }

@@ -7,6 +7,7 @@
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "argo_simulate.h"
+#include "replay_run.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
@@ -22,7 +23,8 @@ namespace {
 const char* kSimulateUsage =
     "usage: rolloutlab simulate --spec PATH... --scenario FILE [--seed N [--replicate R]]\n"
     "                           [--target NAME] [--judge FILE...] [--mesh-provider P] [-o json|table]\n"
-    "  Runs one rollout of the target Canary (or Rollout) driven by a Script or a Scenario\n"
+    "  Runs one rollout of the target Canary (or Rollout) driven by a Script, a Scenario or a\n"
+    "  Replay (recorded data; --replicate R then runs bootstrap replicate R)\n"
     "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n"
     "  --seed S --replicate R replays run R of a batch pair whose seed is S. --judge attaches\n"
     "  Judge documents as shadow analyses (a Scenario only): when and how each would decide.\n";
@@ -178,9 +180,16 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       return 1;
     }
   }
+  if (sc.scripts.empty() && sc.scenarios.empty() && !sc.replays.empty()) {
+    // A Replay document: the recording stands where a scenario would.
+    std::optional<std::uint64_t> rep;
+    if (auto r = args.unsignedInt("--replicate")) rep = *r;
+    return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider, format,
+                          args.unsignedInt("--seed").value_or(0), rep, io);
+  }
   if (sc.scripts.empty() && sc.scenarios.empty()) {
     throw core::InputError({core::Severity::kError, *scenario, 0, 0, "kind", "",
-                            "holds no Script or Scenario document"});
+                            "holds no Script, Scenario or Replay document"});
   }
   {
     // An Argo Rollout when --target (or the Script's target) names one, or when the first

@@ -6,6 +6,8 @@
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/scenarios/judge_decode.h"
+#include "rolloutlab/replay/replay_decode.h"
+#include "rolloutlab/replay/time.h"
 #include "rolloutlab/scenarios/scenario_decode.h"
 
 namespace rolloutlab::app {
@@ -130,9 +132,16 @@ Workspace loadWorkspace(const std::vector<std::string>& paths) {
                     " judge, " + std::to_string(j.sources.size()) + " metric(s)";
         ws.judges.push_back(std::move(j));
       }
+    } else if (io::isRolloutlabKind(doc, "Replay")) {
+      replay::ReplaySpec r;
+      if (replay::decodeReplay(doc, ws.diagnostics, r)) {
+        e.summary = std::string(scenarios::toString(r.release)) + " release, " + replay::formatTime(r.from) + " to " +
+                    replay::formatTime(r.to);
+        ws.replays.push_back(std::move(r));
+      }
     } else if (doc.group() == "rolloutlab.io") {
       ws.diagnostics.add({core::Severity::kError, doc.file, doc.line, 0, "kind", core::quoted(doc.kind),
-                          "unknown rolloutlab.io kind (known: Script, Scenario, Judge)"});
+                          "unknown rolloutlab.io kind (known: Script, Scenario, Judge, Replay)"});
     } else {
       ws.skipped.push_back({doc.file, doc.line, doc.apiVersion, doc.kind, qualified(doc.namespace_, doc.name)});
       continue;

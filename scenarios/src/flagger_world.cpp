@@ -7,6 +7,7 @@
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/flagger_queries.h"
+#include "rolloutlab/scenarios/flagger_checks.h"
 
 namespace rolloutlab::scenarios {
 
@@ -63,9 +64,8 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
   workload_.route = canary.routeRef.empty() ? canary.targetName : canary.routeRef;
   workload_.port = canary.servicePort > 0 ? canary.servicePort : 80;
 
-  const std::string mp = fl::metricsProvider(meshProvider, canary.provider, canary.targetKind, "");
-  const fl::Observer observer = fl::observerFor(mp);
   const auto& metrics = canary.analysis.metrics;
+  const std::vector<CheckQuery> queries = flaggerCheckQueries(canary, templates, meshProvider);
   checks_.assign(metrics.size() * 4, PreparedCheck{});
   auto where = [&](std::size_t i) {
     return core::Diagnostic{core::Severity::kError, metrics[i].loc.file, metrics[i].loc.line, 0,
@@ -91,66 +91,49 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
   };
   for (std::size_t i = 0; i < metrics.size(); ++i) {
     const auto& m = metrics[i];
-    const std::string defaulted = m.interval.empty() ? fl::kDefaultMetricInterval : m.interval;
-    const auto model = fl::makeModel(canary.name, workload_.ns, canary.targetName, canary.serviceName,
-                                     canary.ingressRef, canary.routeRef, defaulted, m.templateVariables);
     const auto mit = sc.metrics.models.find(m.name);
-    auto useModel = [&](PreparedCheck& pc) {
-      pc.source = PreparedCheck::Source::kModel;
-      pc.model = &mit->second;
-      pc.windowSeconds = intervalSeconds(m.interval.empty() ? defaulted : m.interval, 60);
-    };
-    for (auto [name, kind, bm] : {std::tuple{"request-success-rate", fl::CheckKind::kRequestSuccessRate,
-                                             fl::BuiltinMetric::kRequestSuccessRate},
-                                  std::tuple{"request-duration", fl::CheckKind::kRequestDuration,
-                                             fl::BuiltinMetric::kRequestDuration}}) {
-      if (m.name != name) continue;
+    for (int k = 0; k < 4; ++k) {
+      const auto kind = static_cast<fl::CheckKind>(k);
+      const CheckQuery& q = queries[static_cast<std::size_t>(checkQueryIndex(static_cast<int>(i), kind))];
       PreparedCheck& pc = checks_[checkIndex(static_cast<int>(i), kind)];
+      const bool runs = q.status != CheckQuery::Status::kNone ||
+                        (kind == fl::CheckKind::kTemplate && m.templateRef.has_value());
+      if (!runs) continue;
       if (mit != sc.metrics.models.end()) {
-        useModel(pc);
+        pc.source = PreparedCheck::Source::kModel;
+        pc.model = &mit->second;
+        pc.windowSeconds = intervalSeconds(m.interval.empty() ? fl::kDefaultMetricInterval : m.interval, 60);
         continue;
       }
-      prepare(pc, fl::prometheusQuery(observer, bm, model), i);
-      if (kind == fl::CheckKind::kRequestDuration && observer == fl::Observer::kHttp) pc.scale = 1000.0;
-    }
-    if (!m.query.empty()) {
-      PreparedCheck& pc = checks_[checkIndex(static_cast<int>(i), fl::CheckKind::kInlineQuery)];
-      if (mit != sc.metrics.models.end()) {
-        useModel(pc);
-      } else {
-        std::string text;
-        try {
-          text = fl::trimQuery(fl::renderTemplate(m.query, model));
-          prepare(pc, text, i);
-        } catch (const core::InputError& e) {
-          pc.source = PreparedCheck::Source::kError;
-          pc.error = std::string("bad_data: query render failed: ") + e.what();
+      switch (q.status) {
+        case CheckQuery::Status::kNone: break;  // a missing template: the engine fails it
+        case CheckQuery::Status::kUnsupportedProvider: {
+          auto d = where(i);
+          d.rule = "uses MetricTemplate " + q.templateName + " with provider " + q.providerType +
+                   ", which rolloutlab cannot query: model it under spec.metrics.models." + m.name +
+                   " in the scenario";
+          throw core::InputError(d);
         }
-      }
-    }
-    if (m.templateRef) {
-      PreparedCheck& pc = checks_[checkIndex(static_cast<int>(i), fl::CheckKind::kTemplate)];
-      const fl::MetricTemplateSpec* t = i < templates.size() ? templates[i] : nullptr;
-      if (mit != sc.metrics.models.end()) {
-        useModel(pc);
-      } else if (t == nullptr) {
-        pc.source = PreparedCheck::Source::kNone;  // the engine fails it as a missing template
-      } else if (!t->providerType.empty() && t->providerType != "prometheus") {
-        auto d = where(i);
-        d.rule = "uses MetricTemplate " + t->name + " with provider " + t->providerType +
-                 ", which rolloutlab cannot query: model it under spec.metrics.models." + m.name +
-                 " in the scenario";
-        throw core::InputError(d);
-      } else {
-        // Template metrics get the raw interval (no 1m default): an empty one renders "[]".
-        const auto tmodel = fl::makeModel(canary.name, workload_.ns, canary.targetName, canary.serviceName,
-                                          canary.ingressRef, canary.routeRef, m.interval, m.templateVariables);
-        try {
-          prepare(pc, fl::trimQuery(fl::renderTemplate(t->query, tmodel)), i);
-        } catch (const core::InputError& e) {
+        case CheckQuery::Status::kRenderError:
           pc.source = PreparedCheck::Source::kError;
-          pc.error = std::string("query render error: ") + e.what();
-        }
+          pc.error = q.error;
+          break;
+        case CheckQuery::Status::kQuery:
+          if (kind == fl::CheckKind::kRequestSuccessRate || kind == fl::CheckKind::kRequestDuration) {
+            prepare(pc, q.text, i);
+            pc.scale = q.scale;
+          } else {
+            // A query outside the subset fails like a render error here (as it always has).
+            try {
+              prepare(pc, q.text, i);
+            } catch (const core::InputError& e) {
+              pc.source = PreparedCheck::Source::kError;
+              pc.error = std::string(kind == fl::CheckKind::kInlineQuery ? "bad_data: query render failed: "
+                                                                          : "query render error: ") +
+                         e.what();
+            }
+          }
+          break;
       }
     }
   }

@@ -14,6 +14,7 @@
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/oc.h"
 #include "rolloutlab/io/json_util.h"
+#include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/flagger_world.h"
 
 namespace rolloutlab::app {
@@ -41,6 +42,9 @@ struct BatchSpec {
   std::string key;
   std::string engine;  ///< "flagger" or "argo"
   std::function<std::unique_ptr<PairPlan>(const scenarios::CompiledScenario&)> compile;
+  /// How to compile it against a replay (each replicate a bootstrap resample of the recording);
+  /// empty for engines that cannot replay yet.
+  std::function<std::unique_ptr<PairPlan>(const replay::ReplaySpec&)> compileReplay;
 };
 
 /// The specs of a workspace (every Canary, and every Rollout once the Argo engine registers).
@@ -90,6 +94,11 @@ struct BatchResult {
 /// Runs the batch. Throws InputError when a pair cannot be compiled (before any run).
 BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarios,
                      std::vector<io::FileIdentity> inputs, const BatchOptions& options);
+/// The same with replays beside the scenarios: a (spec, replay) pair's replicate r runs on a
+/// moving-block bootstrap resample of the recording drawn from its replicate seed.
+BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarios,
+                     const std::vector<replay::ReplaySpec>& replays, std::vector<io::FileIdentity> inputs,
+                     const BatchOptions& options);
 
 /// JSON report: version, seed, runs, shard, partial, inputs, results (per pair), specs (per
 /// spec over the suite), elapsedSeconds. Every field but elapsedSeconds is deterministic.

@@ -20,6 +20,7 @@ int runValidate(const std::vector<std::string>& args, Streams& io);
 int runSimulate(const std::vector<std::string>& args, Streams& io);
 int runBatchCommand(const std::vector<std::string>& args, Streams& io);
 int runMerge(const std::vector<std::string>& args, Streams& io);
+int runReplay(const std::vector<std::string>& args, Streams& io);
 
 /// Writes `text` to `path` atomically (temporary file + rename); throws EnvironmentError.
 void writeAtomically(const std::string& path, const std::string& text);

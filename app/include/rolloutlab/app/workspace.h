@@ -11,6 +11,7 @@
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/core/script.h"
 #include "rolloutlab/io/documents.h"
+#include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/scenario.h"
 #include "rolloutlab/scenarios/shadow_judge.h"
 
@@ -44,6 +45,7 @@ struct Workspace {
   std::vector<core::Script> scripts;
   std::vector<scenarios::Scenario> scenarios;
   std::vector<scenarios::JudgeSpec> judges;
+  std::vector<replay::ReplaySpec> replays;  ///< `Replay` documents: recordings a spec can be run against
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;
   core::Diagnostics diagnostics;

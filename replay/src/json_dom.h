@@ -1,0 +1,43 @@
+#pragma once
+// A small JSON reader that remembers where every value starts (line and column, 1-based,
+// columns in bytes), so importers can name the line and column of a bad value. RFC 8259;
+// numbers keep their text.
+
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rolloutlab::replay::detail {
+
+struct JsonPos {
+  int line = 1;
+  int column = 1;
+};
+
+struct JsonValue {
+  enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
+  Type type = Type::kNull;
+  JsonPos pos;
+  bool boolean = false;
+  double number = 0;
+  std::string text;              // kString: the decoded string; kNumber: the number as written
+  std::vector<JsonValue> items;  // kArray
+  std::vector<std::pair<std::string, JsonValue>> members;  // kObject, in order
+
+  /// The member named `key`, or nullptr.
+  const JsonValue* find(std::string_view key) const;
+  const char* typeName() const;
+};
+
+class JsonSyntaxError : public std::runtime_error {
+ public:
+  JsonSyntaxError(JsonPos p, const std::string& what) : std::runtime_error(what), pos(p) {}
+  JsonPos pos;
+};
+
+/// Parses one JSON document (surrounding whitespace allowed). Throws JsonSyntaxError.
+JsonValue parseJson(std::string_view text);
+
+}  // namespace rolloutlab::replay::detail

@@ -1,0 +1,491 @@
+#include "rolloutlab/replay/recording.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <tuple>
+
+#include "json_dom.h"
+#include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/promql/exposition.h"
+#include "rolloutlab/core/promql/query.h"
+#include "rolloutlab/core/rng.h"
+#include "rolloutlab/replay/time.h"
+
+namespace rolloutlab::replay {
+
+namespace pq = core::promql;
+using detail::JsonValue;
+
+const char* toString(Variant v) { return v == Variant::kCanary ? "canary" : "primary"; }
+
+std::optional<Variant> variantFromString(std::string_view s) {
+  if (s == "canary") return Variant::kCanary;
+  if (s == "primary" || s == "stable") return Variant::kPrimary;
+  return std::nullopt;
+}
+
+pq::QueryResult InstantAnswer::asQueryResult() const {
+  pq::QueryResult r;
+  switch (kind) {
+    case Kind::kVector:
+      r.kind = pq::ResultKind::kVector;
+      for (std::size_t i = 0; i < values.size(); ++i) r.vector.push_back({&labels[i], values[i]});
+      break;
+    case Kind::kScalar:
+      r.kind = pq::ResultKind::kScalar;
+      r.scalar = scalar;
+      break;
+    case Kind::kError:
+      r.kind = pq::ResultKind::kError;
+      r.error = error;
+      break;
+  }
+  return r;
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& file, int line, int column, const std::string& field,
+                       const std::string& value, const std::string& what) {
+  core::Diagnostic d{core::Severity::kError, file, line, column, field, value, ""};
+  d.rule = column > 0 ? "column " + std::to_string(column) + ": " + what : what;
+  throw core::InputError(d);
+}
+
+[[noreturn]] void failAt(const std::string& file, const JsonValue& v, const std::string& field,
+                         const std::string& what) {
+  std::string shown;
+  if (v.type == JsonValue::Type::kString) {
+    shown = core::quoted(v.text);
+  } else if (v.type == JsonValue::Type::kNumber) {
+    shown = v.text;
+  }
+  fail(file, v.pos.line, v.pos.column, field, shown, what);
+}
+
+std::string readWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, 0, 0, "", "", "cannot read the file");
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+double computeStep(const std::vector<RecordedSeries>& series) {
+  double step = 0;
+  for (const auto& s : series) {
+    for (std::size_t i = 1; i < s.times.size(); ++i) {
+      const double g = s.times[i] - s.times[i - 1];
+      if (g > 0 && (step == 0 || g < step)) step = g;
+    }
+  }
+  return step;
+}
+
+// The matrix of a query_range answer, validated.
+struct Matrix {
+  std::vector<RecordedSeries> series;
+};
+
+Matrix readMatrix(std::string_view text, const std::string& file) {
+  JsonValue root;
+  try {
+    root = detail::parseJson(text);
+  } catch (const detail::JsonSyntaxError& e) {
+    fail(file, e.pos.line, e.pos.column, "", "", std::string("not JSON: ") + e.what());
+  }
+  if (root.type != JsonValue::Type::kObject)
+    failAt(file, root, "", "must be a JSON object (a query_range answer)");
+  const JsonValue* status = root.find("status");
+  if (status == nullptr) failAt(file, root, "status", "missing: expected a Prometheus API answer");
+  if (status->type != JsonValue::Type::kString) failAt(file, *status, "status", "must be a string");
+  if (status->text == "error") {
+    const JsonValue* err = root.find("error");
+    failAt(file, *status, "status",
+           "the saved answer is an error" +
+               (err && err->type == JsonValue::Type::kString ? ": " + err->text : std::string()));
+  }
+  if (status->text != "success") failAt(file, *status, "status", "must be \"success\"");
+  const JsonValue* data = root.find("data");
+  if (data == nullptr || data->type != JsonValue::Type::kObject)
+    failAt(file, data ? *data : root, "data", "must be an object");
+  const JsonValue* rt = data->find("resultType");
+  if (rt == nullptr || rt->type != JsonValue::Type::kString)
+    failAt(file, rt ? *rt : *data, "data.resultType", "must be a string");
+  if (rt->text != "matrix") {
+    failAt(file, *rt, "data.resultType",
+           "must be \"matrix\" (save the answer of /api/v1/query_range, not of /api/v1/query)");
+  }
+  const JsonValue* result = data->find("result");
+  if (result == nullptr || result->type != JsonValue::Type::kArray) {
+    failAt(file, result ? *result : *data, "data.result", "must be an array");
+  }
+  Matrix m;
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t i = 0; i < result->items.size(); ++i) {
+    const JsonValue& s = result->items[i];
+    const std::string path = "data.result[" + std::to_string(i) + "]";
+    if (s.type != JsonValue::Type::kObject) failAt(file, s, path, "must be an object");
+    const JsonValue* metric = s.find("metric");
+    if (metric == nullptr || metric->type != JsonValue::Type::kObject) {
+      failAt(file, metric ? *metric : s, path + ".metric",
+             "must be an object of label names to values");
+    }
+    RecordedSeries rs;
+    std::vector<pq::Label> labels;
+    for (const auto& [k, v] : metric->members) {
+      if (v.type != JsonValue::Type::kString)
+        failAt(file, v, path + ".metric." + k, "a label value must be a string");
+      labels.push_back({k, v.text});
+    }
+    rs.labels = pq::Labels(std::move(labels));
+    const std::string key = rs.labels.key();
+    if (auto [it, fresh] = seen.emplace(key, i); !fresh) {
+      failAt(file, *metric, path + ".metric",
+             "the same label set as data.result[" + std::to_string(it->second) + "]");
+    }
+    const JsonValue* values = s.find("values");
+    if (values == nullptr) {
+      failAt(file, s, path + ".values",
+             s.find("value")
+                 ? "missing: this is an instant query's answer; save /api/v1/query_range"
+                 : "missing");
+    }
+    if (values->type != JsonValue::Type::kArray)
+      failAt(file, *values, path + ".values", "must be an array");
+    for (std::size_t j = 0; j < values->items.size(); ++j) {
+      const JsonValue& p = values->items[j];
+      const std::string pp = path + ".values[" + std::to_string(j) + "]";
+      if (p.type != JsonValue::Type::kArray || p.items.size() != 2) {
+        failAt(file, p, pp, "must be [time, \"value\"]");
+      }
+      const JsonValue& t = p.items[0];
+      const JsonValue& v = p.items[1];
+      if (t.type != JsonValue::Type::kNumber || !std::isfinite(t.number)) {
+        failAt(file, t, pp + "[0]", "the time must be a number of seconds");
+      }
+      if (v.type != JsonValue::Type::kString) {
+        failAt(file, v, pp + "[1]", "the value must be a string (\"1.5\", \"NaN\", \"+Inf\")");
+      }
+      double x = 0;
+      if (!pq::parseGoFloat(v.text, x)) failAt(file, v, pp + "[1]", "not a number");
+      if (!rs.times.empty() && t.number <= rs.times.back()) {
+        failAt(file, t, pp + "[0]", "times must increase within a series");
+      }
+      rs.times.push_back(t.number);
+      rs.values.push_back(x);
+    }
+    m.series.push_back(std::move(rs));
+  }
+  return m;
+}
+
+}  // namespace
+
+// ---- BlockResample ------------------------------------------------------------------------------
+
+BlockResample::BlockResample(double origin, double stepSeconds, std::int64_t steps,
+                             std::int64_t blockSteps, std::uint64_t seed)
+    : origin_(origin), step_(stepSeconds) {
+  if (steps <= 0) return;
+  block_ = blockSteps > 0
+               ? blockSteps
+               : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(
+                                               std::cbrt(static_cast<double>(steps)) - 1e-9)));
+  block_ = std::min(block_, steps);
+  core::Rng rng(core::deriveSeed(seed, core::stableHash("block-bootstrap")));
+  map_.resize(static_cast<std::size_t>(steps));
+  for (std::int64_t j = 0; j < steps; j += block_) {
+    const auto start = static_cast<std::int64_t>(rng.uniform() * static_cast<double>(steps));
+    for (std::int64_t k = 0; k < block_ && j + k < steps; ++k) {
+      map_[static_cast<std::size_t>(j + k)] = (start + k) % steps;
+    }
+  }
+}
+
+std::int64_t BlockResample::source(std::int64_t j) const {
+  if (j < 0 || j >= static_cast<std::int64_t>(map_.size())) return j;
+  return map_[static_cast<std::size_t>(j)];
+}
+
+double BlockResample::sourceTime(double t) const {
+  if (map_.empty()) return t;
+  const double rel = (t - origin_) / step_;
+  const auto j = static_cast<std::int64_t>(std::floor(rel));
+  const double within = t - origin_ - static_cast<double>(j) * step_;
+  return origin_ + static_cast<double>(source(j)) * step_ + within;
+}
+
+// ---- NamedRecordings ----------------------------------------------------------------------------
+
+void NamedRecordings::add(MetricRecording r) {
+  for (const auto& o : recordings_) {
+    if (o.metric == r.metric && o.variant == r.variant) {
+      fail(r.file, 0, 0, "metric", core::quoted(r.metric),
+           std::string("recorded twice for the ") + (r.variant ? toString(*r.variant) : "unnamed") +
+               " variant (also in " + o.file + ")");
+    }
+  }
+  recordings_.push_back(std::move(r));
+}
+
+const MetricRecording* NamedRecordings::find(std::string_view metric, Variant v) const {
+  for (const auto& r : recordings_) {
+    if (r.metric == metric && r.variant == v) return &r;
+  }
+  if (v == Variant::kCanary) {
+    for (const auto& r : recordings_) {
+      if (r.metric == metric && !r.variant) return &r;
+    }
+  }
+  return nullptr;
+}
+
+NamedAnswer NamedRecordings::valueAt(const MetricRecording& r, const SeriesPick& pick, double t) {
+  const double lookback = r.step > 0 ? r.step : 300.0;
+  auto at = [&](const RecordedSeries& s, double& out) {
+    const auto it = std::upper_bound(s.times.begin(), s.times.end(), t + 1e-9);
+    if (it == s.times.begin()) return false;
+    const std::size_t i = static_cast<std::size_t>(it - s.times.begin()) - 1;
+    if (t - s.times[i] >= lookback - 1e-9) return false;
+    out = s.values[i];
+    return true;
+  };
+  NamedAnswer a;
+  if (pick.index >= 0) {
+    double v = 0;
+    if (at(r.series[static_cast<std::size_t>(pick.index)], v)) a = {NamedAnswer::Kind::kValue, v};
+    return a;
+  }
+  for (const auto& s : r.series) {
+    double v = 0;
+    if (at(s, v)) a = {NamedAnswer::Kind::kValue, v};  // the last series present wins
+  }
+  return a;
+}
+
+double NamedRecordings::step() const {
+  double s = 0;
+  for (const auto& r : recordings_) {
+    if (r.step > 0 && (s == 0 || r.step < s)) s = r.step;
+  }
+  return s;
+}
+
+double NamedRecordings::firstTime() const {
+  double t = std::numeric_limits<double>::infinity();
+  for (const auto& r : recordings_) {
+    for (const auto& s : r.series) {
+      if (!s.times.empty()) t = std::min(t, s.times.front());
+    }
+  }
+  return t;
+}
+
+double NamedRecordings::lastTime() const {
+  double t = -std::numeric_limits<double>::infinity();
+  for (const auto& r : recordings_) {
+    for (const auto& s : r.series) {
+      if (!s.times.empty()) t = std::max(t, s.times.back());
+    }
+  }
+  return t;
+}
+
+// ---- query_range files --------------------------------------------------------------------------
+
+MetricRecording parseQueryRange(std::string_view text, const std::string& file,
+                                const std::string& metric, std::optional<Variant> variant) {
+  Matrix m = readMatrix(text, file);
+  MetricRecording r;
+  r.metric = metric;
+  r.variant = variant;
+  r.file = file;
+  r.series = std::move(m.series);
+  r.step = computeStep(r.series);
+  return r;
+}
+
+MetricRecording readQueryRangeFile(const std::string& path, const std::string& metric,
+                                   std::optional<Variant> variant) {
+  return parseQueryRange(readWhole(path), path, metric, variant);
+}
+
+std::size_t loadQueryRangeSeries(const std::string& path, pq::MemorySeriesStore& store) {
+  const Matrix m = readMatrix(readWhole(path), path);
+  std::size_t n = 0;
+  for (const auto& s : m.series) {
+    const pq::SeriesRef ref = store.addSeries(s.labels);
+    for (std::size_t i = 0; i < s.times.size(); ++i) {
+      if (store.append(ref, pq::apiTimeToMs(s.times[i]), s.values[i])) ++n;
+    }
+  }
+  return n;
+}
+
+// ---- CSV ----------------------------------------------------------------------------------------
+
+namespace {
+
+// Splits one CSV line (RFC 4180 quoting) into fields with their 1-based start columns.
+bool splitCsv(std::string_view line, std::vector<std::pair<std::string, int>>& out,
+              int& badColumn) {
+  out.clear();
+  std::size_t i = 0;
+  for (;;) {
+    const int col = static_cast<int>(i) + 1;
+    std::string field;
+    if (i < line.size() && line[i] == '"') {
+      ++i;
+      for (;;) {
+        if (i >= line.size()) {
+          badColumn = col;
+          return false;
+        }
+        if (line[i] == '"') {
+          if (i + 1 < line.size() && line[i + 1] == '"') {
+            field += '"';
+            i += 2;
+            continue;
+          }
+          ++i;
+          break;
+        }
+        field += line[i++];
+      }
+      if (i < line.size() && line[i] != ',') {
+        badColumn = static_cast<int>(i) + 1;
+        return false;
+      }
+    } else {
+      const std::size_t e = line.find(',', i);
+      field.assign(line.substr(i, e == std::string_view::npos ? std::string_view::npos : e - i));
+      i = e == std::string_view::npos ? line.size() : e;
+    }
+    // Surrounding spaces are not part of a value.
+    const auto a = field.find_first_not_of(" \t");
+    const auto b = field.find_last_not_of(" \t");
+    out.emplace_back(a == std::string::npos ? std::string() : field.substr(a, b - a + 1), col);
+    if (i >= line.size()) return true;
+    ++i;  // the comma
+  }
+}
+
+}  // namespace
+
+std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::string& file) {
+  std::size_t pos = 0;
+  int lineNo = 0;
+  int colTime = -1, colVariant = -1, colMetric = -1, colValue = -1;
+  std::size_t columns = 0;
+  std::vector<std::pair<std::string, int>> fields;
+  struct Row {
+    double t;
+    double v;
+    int line;
+    int col;
+  };
+  std::map<std::pair<std::string, int>, std::vector<Row>> byKey;  // (metric, variant)
+  std::vector<std::pair<std::string, int>> order;
+  bool header = false;
+  if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
+      static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
+    pos = 3;  // a UTF-8 byte order mark
+  }
+  while (pos < text.size()) {
+    std::size_t e = text.find('\n', pos);
+    if (e == std::string_view::npos) e = text.size();
+    std::string_view line = text.substr(pos, e - pos);
+    pos = e + 1;
+    ++lineNo;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    if (line.front() == '#') continue;
+    int bad = 0;
+    if (!splitCsv(line, fields, bad))
+      fail(file, lineNo, bad, "", "", "unterminated or misplaced quote");
+    if (!header) {
+      for (std::size_t c = 0; c < fields.size(); ++c) {
+        std::string name = fields[c].first;
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
+        int* slot = name == "time"      ? &colTime
+                    : name == "variant" ? &colVariant
+                    : name == "metric"  ? &colMetric
+                    : name == "value"   ? &colValue
+                                        : nullptr;
+        if (slot == nullptr) continue;
+        if (*slot >= 0)
+          fail(file, lineNo, fields[c].second, "", core::quoted(fields[c].first),
+               "column named twice");
+        *slot = static_cast<int>(c);
+      }
+      if (colTime < 0 || colVariant < 0 || colMetric < 0 || colValue < 0) {
+        fail(file, lineNo, 1, "", core::quoted(std::string(line)),
+             "the first line must be a header naming the columns time, variant, metric and value");
+      }
+      columns = fields.size();
+      header = true;
+      continue;
+    }
+    if (fields.size() != columns) {
+      fail(file, lineNo, fields.back().second, "", "",
+           "expected " + std::to_string(columns) + " columns as in the header, found " +
+               std::to_string(fields.size()));
+    }
+    const auto& [ts, tc] = fields[static_cast<std::size_t>(colTime)];
+    const auto& [vs, vc] = fields[static_cast<std::size_t>(colVariant)];
+    const auto& [ms, mc] = fields[static_cast<std::size_t>(colMetric)];
+    const auto& [xs, xc] = fields[static_cast<std::size_t>(colValue)];
+    const auto t = parseTime(ts);
+    if (!t)
+      fail(file, lineNo, tc, "time", core::quoted(ts), "must be Unix seconds or an RFC 3339 time");
+    const auto v = variantFromString(vs);
+    if (!v) fail(file, lineNo, vc, "variant", core::quoted(vs), "must be canary or primary");
+    if (ms.empty()) fail(file, lineNo, mc, "metric", "\"\"", "must name the spec's metric");
+    double x = 0;
+    if (!pq::parseGoFloat(xs, x))
+      fail(file, lineNo, xc, "value", core::quoted(xs), "must be a number (NaN, +Inf allowed)");
+    const auto key = std::make_pair(ms, static_cast<int>(*v));
+    auto [it, fresh] = byKey.try_emplace(key);
+    if (fresh) order.push_back(key);
+    it->second.push_back({*t, x, lineNo, tc});
+  }
+  if (!header) fail(file, 0, 0, "", "", "holds no header and no rows");
+  std::vector<MetricRecording> out;
+  for (const auto& key : order) {
+    auto rows = byKey[key];
+    std::stable_sort(rows.begin(), rows.end(),
+                     [](const Row& a, const Row& b) { return a.t < b.t; });
+    MetricRecording r;
+    r.metric = key.first;
+    r.variant = static_cast<Variant>(key.second);
+    r.file = file;
+    RecordedSeries s;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      if (i > 0 && rows[i].t == rows[i - 1].t) {
+        const Row& later = rows[i].line > rows[i - 1].line ? rows[i] : rows[i - 1];
+        fail(file, later.line, later.col, "time", formatTime(rows[i].t),
+             "a second value for metric " + core::quoted(key.first) + " (" +
+                 toString(r.variant.value()) + ") at this time (also on line " +
+                 std::to_string(std::min(rows[i].line, rows[i - 1].line)) + ")");
+      }
+      s.times.push_back(rows[i].t);
+      s.values.push_back(rows[i].v);
+    }
+    r.series.push_back(std::move(s));
+    r.step = computeStep(r.series);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+std::vector<MetricRecording> readMetricCsv(const std::string& path) {
+  return parseMetricCsv(readWhole(path), path);
+}
+
+}  // namespace rolloutlab::replay
