@@ -102,7 +102,7 @@ void ChartView::pan(double dx) {
 
 void ChartView::wheelEvent(QWheelEvent* event) {
   if (axis_ == nullptr || chart() == nullptr) return QChartView::wheelEvent(event);
-  const QPointF value = chart()->mapToValue(event->position());
+  const QPointF value = chart()->mapToValue(chart()->mapFromScene(mapToScene(event->position().toPoint())));
   const double steps = event->angleDelta().y() / 120.0;
   if (steps == 0) return;
   zoomAround(value.x(), std::pow(0.8, steps));
@@ -122,8 +122,11 @@ void ChartView::mousePressEvent(QMouseEvent* event) {
 
 void ChartView::mouseMoveEvent(QMouseEvent* event) {
   if (panning_ && axis_ != nullptr && chart() != nullptr) {
-    const double x0 = chart()->mapToValue(panStart_).x();
-    const double x1 = chart()->mapToValue(event->position()).x();
+    auto toValue = [this](const QPointF& p) {
+      return chart()->mapToValue(chart()->mapFromScene(mapToScene(p.toPoint()))).x();
+    };
+    const double x0 = toValue(panStart_);
+    const double x1 = toValue(event->position());
     panStart_ = event->position();
     pan(x0 - x1);
     event->accept();
