@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   cli.addHelpOption();
   cli.addVersionOption();
   cli.addPositionalArgument("PATH", "Folders or files to open.", "[PATH...]");
+  QCommandLineOption spec("spec", "Select the spec NAME (name or namespace/name).", "NAME");
   QCommandLineOption scenario("scenario", "Select the scenario NAME.", "NAME");
   QCommandLineOption seed("seed", "Run with seed N.", "N");
   QCommandLineOption tab("tab", "Show the view VIEW: timeline, batch or compare.", "VIEW");
@@ -35,7 +36,7 @@ int main(int argc, char** argv) {
   QCommandLineOption screenshot("screenshot", "Save a picture of the window to FILE once it is drawn, then quit "
                                               "(uses its own settings, not yours).", "FILE");
   QCommandLineOption size("size", "Window size WxH (with --screenshot).", "WxH", "1600x1000");
-  cli.addOptions({scenario, seed, tab, batch, screenshot, size});
+  cli.addOptions({spec, scenario, seed, tab, batch, screenshot, size});
   cli.process(app);
 
   const QString shot = cli.value(screenshot);
@@ -51,6 +52,10 @@ int main(int argc, char** argv) {
     if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
   }
   if (!cli.positionalArguments().isEmpty()) window.openPaths(cli.positionalArguments());
+  if (cli.isSet(spec) && !window.workbench().selectSpec(cli.value(spec).toStdString())) {
+    std::fprintf(stderr, "rolloutlab-gui: no spec named %s\n", qPrintable(cli.value(spec)));
+    return 2;
+  }
   if (cli.isSet(scenario) && !window.workbench().selectScenario(cli.value(scenario).toStdString())) {
     std::fprintf(stderr, "rolloutlab-gui: no scenario named %s\n", qPrintable(cli.value(scenario)));
     return 2;

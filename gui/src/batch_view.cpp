@@ -232,13 +232,14 @@ void BatchView::showRow(int row) {
   const auto& p = r.pairs[static_cast<std::size_t>(row)];
   const auto& a = p.agg;
   drawHistogram(decision_->chart(), decisionTimeBins(a.timeToDecisionMs), a.runs,
-                QString("Time to decision, %1 (%2 of %3 runs decided)")
+                QString("Time to decision<br><small>%1: %2 of %3 runs decided</small>")
                     .arg(q(p.scenario))
                     .arg(a.timeToDecisionMs.count())
                     .arg(a.runs),
                 "minutes");
   drawHistogram(excess_->chart(), valueBins(a.excessErrors), a.runs,
-                QString("Excess errors, %1 (mean %2)").arg(q(p.scenario), q(formatNumber(a.excessErrors.mean(), 4))),
+                QString("Excess errors<br><small>%1: mean %2 per run</small>")
+                    .arg(q(p.scenario), q(formatNumber(a.excessErrors.mean(), 4))),
                 "errors the release caused");
   for (ChartView* v : {decision_, excess_}) {
     auto axes = v->chart()->axes(Qt::Horizontal);

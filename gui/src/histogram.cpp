@@ -88,11 +88,18 @@ void drawHistogram(QChart* chart, const std::vector<DisplayBin>& bins, std::int6
   auto* x = new QValueAxis;
   x->setTitleText(xTitle);
   x->setLabelFormat("%.4g");
-  x->setRange(xlo, xhi > xlo ? xhi : xlo + 1);
+  // A margin of one bar on each side, so a lone bar does not fill the chart.
+  const double bar = bins.empty() ? 0.0 : bins.front().hi - bins.front().lo;
+  x->setRange(xlo - bar, (xhi > xlo ? xhi : xlo + 1) + bar);
   auto* y = new QValueAxis;
   y->setTitleText("% of runs");
   y->setLabelFormat("%.3g");
-  y->setRange(0, ymax > 0 ? ymax * 1.1 : 1);
+  const double top = ymax > 0 ? std::min(105.0, ymax * 1.08) : 1.0;
+  y->setRange(0, top);
+  y->setTickType(QValueAxis::TicksDynamic);
+  y->setTickAnchor(0);
+  const double raw = top / 4, p = std::pow(10.0, std::floor(std::log10(raw)));
+  y->setTickInterval(raw <= p ? p : raw <= 2 * p ? 2 * p : raw <= 5 * p ? 5 * p : 10 * p);
   chart->addAxis(x, Qt::AlignBottom);
   chart->addAxis(y, Qt::AlignLeft);
   area->attachAxis(x);

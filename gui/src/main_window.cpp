@@ -128,7 +128,7 @@ void MainWindow::buildDocks() {
     showLocation(it->data(Qt::UserRole).toString(), it->data(Qt::UserRole + 1).toInt());
   });
   resizeDocks({treeDock_, specDock_}, {290, 700}, Qt::Horizontal);
-  resizeDocks({problemsDock_}, {90}, Qt::Vertical);
+  resizeDocks({problemsDock_}, {70}, Qt::Vertical);
 }
 
 void MainWindow::buildActions() {

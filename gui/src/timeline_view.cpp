@@ -165,7 +165,7 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
   l->x->setTickType(QValueAxis::TicksDynamic);
   l->x->setTickAnchor(0);
   l->y = new QValueAxis;
-  l->y->setLabelFormat("%.5g");
+  l->y->setLabelFormat("%.6g");
   l->chart->addAxis(l->x, Qt::AlignBottom);
   l->chart->addAxis(l->y, Qt::AlignLeft);
   QFont tf = l->chart->titleFont();
@@ -372,13 +372,15 @@ void TimelineView::fillMetric(Lane& l, const TimelineMetric& m) {
   }
   double pad = (hi - lo) * 0.12;
   if (pad <= 0) pad = std::max(std::fabs(hi) * 0.1, 1.0);
+  const bool percentFits = m.unit == "%" && hi <= 100.0;
   lo -= pad;
   hi += pad;
-  if (m.unit == "%") hi = std::min(hi, 100.0 + pad * 0.5);
+  if (percentFits) hi = std::min(hi, 100.0 + pad * 0.25);
+  // Ticks on round values whatever the range.
   l.y->setRange(lo, hi);
-  l.y->applyNiceNumbers();
-  lo = l.y->min();
-  hi = l.y->max();
+  l.y->setTickType(QValueAxis::TicksDynamic);
+  l.y->setTickAnchor(0);
+  l.y->setTickInterval(niceStep((hi - lo) * 1.5));  // about four ticks
   const double end = fullMinutes_;
 
   const bool band = m.min || m.max;

@@ -121,6 +121,19 @@ void Workbench::selectSpec(int i) {
   resimulate();
 }
 
+bool Workbench::selectSpec(const std::string& name) {
+  for (int i = 0; i < specCount(); ++i) {
+    const SpecDocument* s = spec(i);
+    const std::string& full = s->name();
+    const std::string bare = full.substr(full.find('/') == std::string::npos ? 0 : full.find('/') + 1);
+    if (full == name || bare == name) {
+      selectSpec(i);
+      return true;
+    }
+  }
+  return false;
+}
+
 int Workbench::specAt(const std::string& file, int line) const {
   int best = -1;
   for (int i = 0; i < specCount(); ++i) {

@@ -45,6 +45,8 @@ class Workbench : public QObject {
   SpecDocument* currentSpec() const { return spec(current_); }
   int currentSpecIndex() const { return current_; }
   void selectSpec(int i);
+  /// By `name` or `namespace/name`; false when none matches.
+  bool selectSpec(const std::string& name);
   /// The spec whose file holds `file`:`line` (-1 if none).
   int specAt(const std::string& file, int line) const;
 

@@ -97,6 +97,7 @@ TEST(BatchView, RunsToCompletionWithoutBlockingTheGuiThread) {
   EXPECT_TRUE(b.view.histogramTitle(0).contains("error-regression-2pt"));
   EXPECT_TRUE(b.view.histogramTitle(0).contains("60 of 60 runs decided"));
   EXPECT_TRUE(b.view.histogramTitle(1).startsWith("Excess errors"));
+  EXPECT_TRUE(b.view.histogramTitle(1).contains("error-regression-2pt"));
 }
 
 TEST(BatchView, CanBeCancelled) {

@@ -237,3 +237,17 @@ TEST(Workbench, VariantAIsTheTextAsLoadedUntilPinned) {
   wb.resetVariantA();
   EXPECT_EQ(wb.variantA()->text(), original);
 }
+
+TEST(Workbench, TheRegressionSpanFollowsTheScenario) {
+  // intermittent-failure: +20 points of errors for 1 minute every 10 minutes from 2m on.
+  Workbench wb;
+  wb.setScenarioLibrary({libraryFile("intermittent-failure.yaml")});
+  wb.open({examplesDir()});
+  ASSERT_TRUE(wb.selectSpec("podinfo"));
+  const auto& tl = wb.timeline();
+  ASSERT_FALSE(tl.regression.empty());
+  EXPECT_EQ(tl.regression[0], std::make_pair(120.0, 180.0));
+  for (std::size_t i = 1; i < tl.regression.size(); ++i) {
+    EXPECT_EQ(tl.regression[i].first, 120.0 + 600.0 * static_cast<double>(i));
+  }
+}
