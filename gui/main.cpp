@@ -33,8 +33,10 @@ int main(int argc, char** argv) {
   QCommandLineOption seed("seed", "Run with seed N.", "N");
   QCommandLineOption tab("tab", "Show the view VIEW: timeline, batch or compare.", "VIEW");
   QCommandLineOption batch("run-batch", "Run the batch at start.");
-  QCommandLineOption screenshot("screenshot", "Save a picture of the window to FILE once it is drawn, then quit "
-                                              "(uses its own settings, not yours).", "FILE");
+  QCommandLineOption screenshot("screenshot",
+                                "Save a picture of the window to FILE once it is drawn, then quit "
+                                "(uses its own settings, not yours).",
+                                "FILE");
   QCommandLineOption size("size", "Window size WxH (with --screenshot).", "WxH", "1600x1000");
   cli.addOptions({spec, scenario, seed, tab, batch, screenshot, size});
   cli.process(app);
@@ -42,7 +44,8 @@ int main(int argc, char** argv) {
   const QString shot = cli.value(screenshot);
   if (!shot.isEmpty()) {
     // Keep the user's settings out of it.
-    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope, QDir::tempPath() + "/rolloutlab-gui-screenshot");
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope,
+                       QDir::tempPath() + "/rolloutlab-gui-screenshot");
     QSettings().clear();
   }
 
@@ -56,7 +59,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "rolloutlab-gui: no spec named %s\n", qPrintable(cli.value(spec)));
     return 2;
   }
-  if (cli.isSet(scenario) && !window.workbench().selectScenario(cli.value(scenario).toStdString())) {
+  if (cli.isSet(scenario) &&
+      !window.workbench().selectScenario(cli.value(scenario).toStdString())) {
     std::fprintf(stderr, "rolloutlab-gui: no scenario named %s\n", qPrintable(cli.value(scenario)));
     return 2;
   }
@@ -93,7 +97,8 @@ int main(int argc, char** argv) {
     };
     auto later = [grab]() { QTimer::singleShot(1200, grab); };
     if (cli.isSet(batch)) {
-      QObject::connect(window.batchView(), &rolloutlab::gui::BatchView::batchFinished, &window, later);
+      QObject::connect(window.batchView(), &rolloutlab::gui::BatchView::batchFinished, &window,
+                       later);
     } else {
       later();
     }

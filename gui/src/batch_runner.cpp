@@ -25,8 +25,8 @@ bool BatchRunner::start(std::vector<BatchJob> jobs, std::vector<scenarios::Scena
   options.cancel = &cancel_;
   const qint64 perJob = static_cast<qint64>(scenarioList.size()) * options.runs;
   const qint64 total = perJob * static_cast<qint64>(jobs.size());
-  thread_ = std::thread([this, jobs = std::move(jobs), scenarioList = std::move(scenarioList), options,
-                         meshProvider = std::move(meshProvider), perJob, total]() mutable {
+  thread_ = std::thread([this, jobs = std::move(jobs), scenarioList = std::move(scenarioList),
+                         options, meshProvider = std::move(meshProvider), perJob, total]() mutable {
     const auto start = std::chrono::steady_clock::now();
     auto outcome = std::make_shared<BatchOutcome>();
     try {
@@ -37,7 +37,8 @@ bool BatchRunner::start(std::vector<BatchJob> jobs, std::vector<scenarios::Scena
         o.progress = [this, offset, total](std::int64_t done, std::int64_t) {
           // Queued to the GUI thread; dropped if the runner is gone by then.
           QMetaObject::invokeMethod(
-              this, [this, d = offset + done, total]() { emit progress(d, total); }, Qt::QueuedConnection);
+              this, [this, d = offset + done, total]() { emit progress(d, total); },
+              Qt::QueuedConnection);
         };
         const auto specs = app::batchSpecs(jobs[j].workspace, meshProvider);
         outcome->labels.push_back(jobs[j].label);
@@ -50,7 +51,8 @@ bool BatchRunner::start(std::vector<BatchJob> jobs, std::vector<scenarios::Scena
       outcome->error = e.what();
     }
     outcome->cancelled = cancel_.load();
-    outcome->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    outcome->seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     QMetaObject::invokeMethod(
         this,
         [this, outcome]() {

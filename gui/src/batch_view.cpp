@@ -25,7 +25,8 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 QString seconds(double s) { return std::isnan(s) ? "-" : q(formatDuration(s)); }
 
-QTableWidgetItem* item(const QString& text, Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter) {
+QTableWidgetItem* item(const QString& text,
+                       Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter) {
   auto* it = new QTableWidgetItem(text);
   it->setTextAlignment(align);
   it->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
@@ -41,7 +42,8 @@ QColor badness(double p) {
 
 }  // namespace
 
-BatchView::BatchView(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb), runner_(new BatchRunner(this)) {
+BatchView::BatchView(Workbench& wb, QWidget* parent)
+    : QWidget(parent), wb_(wb), runner_(new BatchRunner(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);
   auto* bar = new QHBoxLayout;
@@ -81,8 +83,9 @@ BatchView::BatchView(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb),
 
   auto* split = new QSplitter(Qt::Vertical, this);
   table_ = new QTableWidget(0, 7, split);
-  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Runs", "Promoted [95% CI]", "Rolled back [95% CI]",
-                                     "Decision p50 / p90", "Excess errors mean / p99"});
+  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Runs", "Promoted [95% CI]",
+                                     "Rolled back [95% CI]", "Decision p50 / p90",
+                                     "Excess errors mean / p99"});
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->hide();
@@ -110,7 +113,8 @@ BatchView::BatchView(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb),
   connect(cancel_, &QPushButton::clicked, this, &BatchView::cancel);
   connect(runner_, &BatchRunner::progress, this, &BatchView::onProgress);
   connect(runner_, &BatchRunner::finished, this, &BatchView::onFinished);
-  connect(table_, &QTableWidget::currentCellChanged, this, [this](int row, int, int, int) { showRow(row); });
+  connect(table_, &QTableWidget::currentCellChanged, this,
+          [this](int row, int, int, int) { showRow(row); });
 }
 
 int BatchView::runs() const { return runs_->value(); }
@@ -208,19 +212,23 @@ void BatchView::fillTable() {
     auto* promoted = item(q(row.promoted.text()), right);
     auto* rolled = item(q(row.rolledBack.text()), right);
     // The unwanted outcome: a bad release promoted (escape), a good one rolled back.
-    (row.badRelease ? promoted : rolled)->setBackground(badness(row.badRelease ? row.promoted.value : row.rolledBack.value));
+    (row.badRelease ? promoted : rolled)
+        ->setBackground(badness(row.badRelease ? row.promoted.value : row.rolledBack.value));
     table_->setItem(i, 3, promoted);
     table_->setItem(i, 4, rolled);
     table_->setItem(i, 5, item(seconds(row.decisionP50) + " / " + seconds(row.decisionP90), right));
-    table_->setItem(i, 6, item(q(std::isnan(row.excessMean) ? "-" : formatNumber(row.excessMean, 4)) + " / " +
-                                   q(std::isnan(row.excessP99) ? "-" : formatNumber(row.excessP99, 4)),
-                               right));
+    table_->setItem(
+        i, 6,
+        item(q(std::isnan(row.excessMean) ? "-" : formatNumber(row.excessMean, 4)) + " / " +
+                 q(std::isnan(row.excessP99) ? "-" : formatNumber(row.excessP99, 4)),
+             right));
   }
   const OcSummary s = ocSummary(r);
-  summary_->setText(QString("%1: false rollbacks of good releases %2 · escapes of bad releases %3 · mean excess "
-                            "errors per bad release %4")
-                        .arg(q(specLabel_), q(s.falseRollbacks.text()), q(s.escapes.text()),
-                             q(std::isnan(s.meanExcessBad) ? "-" : formatNumber(s.meanExcessBad, 4))));
+  summary_->setText(
+      QString("%1: false rollbacks of good releases %2 · escapes of bad releases %3 · mean excess "
+              "errors per bad release %4")
+          .arg(q(specLabel_), q(s.falseRollbacks.text()), q(s.escapes.text()),
+               q(std::isnan(s.meanExcessBad) ? "-" : formatNumber(s.meanExcessBad, 4))));
   if (!rows.empty()) table_->setCurrentCell(0, 0);
   showRow(0);
 }

@@ -19,7 +19,8 @@ ChartView::ChartView(QChart* chart, QWidget* parent) : QChartView(chart, parent)
 
 ChartView::~ChartView() {
   // The chart (and its series) outlive this object's members: they go with the scene, a child.
-  for (auto it = tips_.begin(); it != tips_.end(); ++it) disconnect(it.key(), nullptr, this, nullptr);
+  for (auto it = tips_.begin(); it != tips_.end(); ++it)
+    disconnect(it.key(), nullptr, this, nullptr);
   tips_.clear();
 }
 
@@ -102,7 +103,8 @@ void ChartView::pan(double dx) {
 
 void ChartView::wheelEvent(QWheelEvent* event) {
   if (axis_ == nullptr || chart() == nullptr) return QChartView::wheelEvent(event);
-  const QPointF value = chart()->mapToValue(chart()->mapFromScene(mapToScene(event->position().toPoint())));
+  const QPointF value =
+      chart()->mapToValue(chart()->mapFromScene(mapToScene(event->position().toPoint())));
   const double steps = event->angleDelta().y() / 120.0;
   if (steps == 0) return;
   zoomAround(value.x(), std::pow(0.8, steps));
@@ -155,12 +157,24 @@ void ChartView::keyPressEvent(QKeyEvent* event) {
   const double mid = (axis_->min() + axis_->max()) / 2, span = axis_->max() - axis_->min();
   switch (event->key()) {
     case Qt::Key_Plus:
-    case Qt::Key_Equal: zoomAround(mid, 0.8); break;
-    case Qt::Key_Minus: zoomAround(mid, 1.25); break;
-    case Qt::Key_Left: pan(-span * 0.1); break;
-    case Qt::Key_Right: pan(span * 0.1); break;
-    case Qt::Key_Home: fit(); break;
-    default: QChartView::keyPressEvent(event); return;
+    case Qt::Key_Equal:
+      zoomAround(mid, 0.8);
+      break;
+    case Qt::Key_Minus:
+      zoomAround(mid, 1.25);
+      break;
+    case Qt::Key_Left:
+      pan(-span * 0.1);
+      break;
+    case Qt::Key_Right:
+      pan(span * 0.1);
+      break;
+    case Qt::Key_Home:
+      fit();
+      break;
+    default:
+      QChartView::keyPressEvent(event);
+      return;
   }
   event->accept();
 }

@@ -56,7 +56,8 @@ int compareValue(double a, double b) {
 
 }  // namespace
 
-CompareView::CompareView(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb), runner_(new BatchRunner(this)) {
+CompareView::CompareView(Workbench& wb, QWidget* parent)
+    : QWidget(parent), wb_(wb), runner_(new BatchRunner(this)) {
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(6, 6, 6, 6);
   auto* bar = new QHBoxLayout;
@@ -105,9 +106,9 @@ CompareView::CompareView(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(
   summary_ = new QLabel(bottom);
   summary_->setWordWrap(true);
   table_ = new QTableWidget(0, 10, bottom);
-  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Promoted A", "Promoted B", "Rolled back A",
-                                     "Rolled back B", "Decision p50 A", "Decision p50 B", "Excess errors A",
-                                     "Excess errors B"});
+  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Promoted A", "Promoted B",
+                                     "Rolled back A", "Rolled back B", "Decision p50 A",
+                                     "Decision p50 B", "Excess errors A", "Excess errors B"});
   table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
   table_->horizontalHeader()->setStretchLastSection(true);
   table_->verticalHeader()->hide();
@@ -188,11 +189,13 @@ void CompareView::refresh() {
     const std::string av = it == fa.end() ? "" : it->second.value;
     if (av != f.value) {
       changes_ << QString("%1 %2: %3 \u2192 %4")
-                      .arg(q(f.group), q(f.label), av.empty() ? "(unset)" : q(av), f.value.empty() ? "(unset)" : q(f.value));
+                      .arg(q(f.group), q(f.label), av.empty() ? "(unset)" : q(av),
+                           f.value.empty() ? "(unset)" : q(f.value));
     }
   }
   const bool sameOutcome = a_->timeline().outcome == wb_.timeline().outcome;
-  b_->setCaption(sameOutcome ? "B (current)" : "B (current) \u2014 a different outcome on this seed");
+  b_->setCaption(sameOutcome ? "B (current)"
+                             : "B (current) \u2014 a different outcome on this seed");
   if (changes_.isEmpty()) {
     changesLabel_->setText("B is the same as A. Edit the spec (or pin an edit as A) to compare.");
     changesLabel_->setStyleSheet("color: #555;");
@@ -271,7 +274,8 @@ void CompareView::fillTable() {
     table_->setItem(i, 2, cell(q(a.promoted.text())));
     table_->setItem(i, 3, cell(q(b.promoted.text()), compareProportion(a.promoted, b.promoted)));
     table_->setItem(i, 4, cell(q(a.rolledBack.text())));
-    table_->setItem(i, 5, cell(q(b.rolledBack.text()), compareProportion(a.rolledBack, b.rolledBack)));
+    table_->setItem(i, 5,
+                    cell(q(b.rolledBack.text()), compareProportion(a.rolledBack, b.rolledBack)));
     table_->setItem(i, 6, cell(secs(a.decisionP50)));
     table_->setItem(i, 7, cell(secs(b.decisionP50), compareValue(a.decisionP50, b.decisionP50)));
     table_->setItem(i, 8, cell(num(a.excessMean)));
@@ -279,11 +283,13 @@ void CompareView::fillTable() {
   }
   const OcSummary sa = ocSummary(outcome_->results[0]);
   const OcSummary sb = ocSummary(outcome_->results[1]);
-  summary_->setText(QString("False rollbacks of good releases: A %1, B %2 · escapes of bad releases: A %3, B %4 · "
-                            "mean excess errors per bad release: A %5, B %6%7")
-                        .arg(q(sa.falseRollbacks.text()), q(sb.falseRollbacks.text()), q(sa.escapes.text()),
-                             q(sb.escapes.text()), num(sa.meanExcessBad), num(sb.meanExcessBad),
-                             outcome_->cancelled ? " (cancelled: partial)" : ""));
+  summary_->setText(
+      QString(
+          "False rollbacks of good releases: A %1, B %2 · escapes of bad releases: A %3, B %4 · "
+          "mean excess errors per bad release: A %5, B %6%7")
+          .arg(q(sa.falseRollbacks.text()), q(sb.falseRollbacks.text()), q(sa.escapes.text()),
+               q(sb.escapes.text()), num(sa.meanExcessBad), num(sb.meanExcessBad),
+               outcome_->cancelled ? " (cancelled: partial)" : ""));
 }
 
 int CompareView::highlight(int row, int column) const {

@@ -108,9 +108,12 @@ const char* unitOf(const std::string& name) {
 
 std::string answerText(const fl::MetricAnswer& a, const std::string& unit) {
   switch (a.kind) {
-    case fl::MetricAnswer::Kind::kValue: return formatNumber(a.value) + (unit.empty() ? "" : " " + unit);
-    case fl::MetricAnswer::Kind::kNoData: return "no data";
-    case fl::MetricAnswer::Kind::kError: return "error";
+    case fl::MetricAnswer::Kind::kValue:
+      return formatNumber(a.value) + (unit.empty() ? "" : " " + unit);
+    case fl::MetricAnswer::Kind::kNoData:
+      return "no data";
+    case fl::MetricAnswer::Kind::kError:
+      return "error";
   }
   return {};
 }
@@ -124,25 +127,31 @@ std::string boundsText(const std::optional<double>& min, const std::optional<dou
 
 std::string hookVerdict(const fl::HookCall& h) {
   switch (h.type) {
-    case fl::WebhookType::kRollback: return h.ok ? "asks for a rollback" : "no rollback asked";
+    case fl::WebhookType::kRollback:
+      return h.ok ? "asks for a rollback" : "no rollback asked";
     case fl::WebhookType::kConfirmRollout:
     case fl::WebhookType::kConfirmTrafficIncrease:
-    case fl::WebhookType::kConfirmPromotion: return h.ok ? "open" : "held";
-    case fl::WebhookType::kEvent: return h.ok ? "delivered" : "not delivered";
-    default: return h.ok ? "passed" : "failed";
+    case fl::WebhookType::kConfirmPromotion:
+      return h.ok ? "open" : "held";
+    case fl::WebhookType::kEvent:
+      return h.ok ? "delivered" : "not delivered";
+    default:
+      return h.ok ? "passed" : "failed";
   }
 }
 
 }  // namespace
 
-FlaggerSpecDocument::FlaggerSpecDocument(const fl::CanarySpec& canary, std::string file, int documentIndex,
-                                         std::string text, std::vector<fl::MetricTemplateSpec> templates)
+FlaggerSpecDocument::FlaggerSpecDocument(const fl::CanarySpec& canary, std::string file,
+                                         int documentIndex, std::string text,
+                                         std::vector<fl::MetricTemplateSpec> templates)
     : canary_(canary), templates_(std::move(templates)) {
   file_ = std::move(file);
   documentIndex_ = documentIndex;
   line_ = canary.loc.line;
   name_ = (canary.namespace_.empty() ? std::string() : canary.namespace_ + "/") + canary.name;
-  key_ = "Canary/" + (canary.namespace_.empty() ? std::string("default") : canary.namespace_) + "/" + canary.name;
+  key_ = "Canary/" + (canary.namespace_.empty() ? std::string("default") : canary.namespace_) +
+         "/" + canary.name;
   originalText_ = std::move(text);
   text_ = originalText_;
   decode();
@@ -189,12 +198,14 @@ std::vector<SpecField> FlaggerSpecDocument::fields() const {
   YAML::Node root;
   try {
     const auto docs = YAML::LoadAll(text_);
-    if (static_cast<std::size_t>(documentIndex_) < docs.size()) root = docs[static_cast<std::size_t>(documentIndex_)];
+    if (static_cast<std::size_t>(documentIndex_) < docs.size())
+      root = docs[static_cast<std::size_t>(documentIndex_)];
   } catch (const YAML::Exception&) {
     return out;  // the text does not parse: the form waits for the text to be fixed
   }
-  auto field = [&](const std::string& id, const std::string& group, const std::string& label, SpecField::Type type,
-                   const io::YamlPath& path, const std::string& placeholder, const std::string& help) {
+  auto field = [&](const std::string& id, const std::string& group, const std::string& label,
+                   SpecField::Type type, const io::YamlPath& path, const std::string& placeholder,
+                   const std::string& help) {
     SpecField f;
     f.id = id;
     f.group = group;
@@ -208,7 +219,8 @@ std::vector<SpecField> FlaggerSpecDocument::fields() const {
     out.push_back(std::move(f));
   };
   for (const auto& d : kAnalysisFields) {
-    field(std::string("analysis.") + d.key, "Analysis", d.key, d.type, analysisPath({d.key}), d.placeholder, d.help);
+    field(std::string("analysis.") + d.key, "Analysis", d.key, d.type, analysisPath({d.key}),
+          d.placeholder, d.help);
   }
   const YAML::Node metrics = at(root, analysisPath({"metrics"}));
   if (metrics.IsSequence()) {
@@ -220,7 +232,8 @@ std::vector<SpecField> FlaggerSpecDocument::fields() const {
       const bool builtin = name == "request-success-rate" || name == "request-duration";
       field("metrics." + idx + ".min", group, "thresholdRange.min", SpecField::Type::kNumber,
             analysisPath({"metrics", idx, "thresholdRange", "min"}), "no lower bound",
-            std::string("The check fails below this value") + (name == "request-success-rate" ? " (percent)." : "."));
+            std::string("The check fails below this value") +
+                (name == "request-success-rate" ? " (percent)." : "."));
       field("metrics." + idx + ".max", group, "thresholdRange.max", SpecField::Type::kNumber,
             analysisPath({"metrics", idx, "thresholdRange", "max"}), "no upper bound",
             std::string("The check fails above this value") +
@@ -242,7 +255,9 @@ void FlaggerSpecDocument::setField(const std::string& id, const std::string& val
     const std::string key = id.substr(9);
     bool known = false;
     for (const auto& d : kAnalysisFields) known = known || key == d.key;
-    if (!known) throw core::InputError({core::Severity::kError, file_, 0, 0, id, "", "not an editable field"});
+    if (!known)
+      throw core::InputError(
+          {core::Severity::kError, file_, 0, 0, id, "", "not an editable field"});
     const io::YamlPath path = analysisPath({key});
     if (v.empty()) {
       text = io::removeYamlKey(text_, documentIndex_, path);
@@ -261,7 +276,8 @@ void FlaggerSpecDocument::setField(const std::string& id, const std::string& val
     } else if (what == "interval") {
       path = analysisPath({"metrics", idx, "interval"});
     } else {
-      throw core::InputError({core::Severity::kError, file_, 0, 0, id, "", "not an editable field"});
+      throw core::InputError(
+          {core::Severity::kError, file_, 0, 0, id, "", "not an editable field"});
     }
     if (!v.empty()) {
       text = io::patchYamlScalar(text_, documentIndex_, path, v);
@@ -273,7 +289,8 @@ void FlaggerSpecDocument::setField(const std::string& id, const std::string& val
         const YAML::Node range = at(docs.at(static_cast<std::size_t>(documentIndex_)),
                                     analysisPath({"metrics", idx, "thresholdRange"}));
         if (range.IsDefined() && (range.IsNull() || (range.IsMap() && range.size() == 0))) {
-          text = io::removeYamlKey(text, documentIndex_, analysisPath({"metrics", idx, "thresholdRange"}));
+          text = io::removeYamlKey(text, documentIndex_,
+                                   analysisPath({"metrics", idx, "thresholdRange"}));
         }
       }
     }
@@ -297,8 +314,10 @@ Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std:
   tl.title = "Canary " + name_ + " \u00d7 " + scenario.name + ", seed " + std::to_string(seed);
   try {
     const scenarios::CompiledScenario compiled(scenario);
-    const scenarios::FlaggerPlan plan(canary_, io::resolveTemplates(canary_, templates_), compiled, meshProvider);
-    const scenarios::SimulationResult res = scenarios::simulateFlagger(plan, compiled, seed, true, true);
+    const scenarios::FlaggerPlan plan(canary_, io::resolveTemplates(canary_, templates_), compiled,
+                                      meshProvider);
+    const scenarios::SimulationResult res =
+        scenarios::simulateFlagger(plan, compiled, seed, true, true);
     const double interval = canary_.analysisIntervalSeconds();
     const auto& ticks = res.run.ticks;
     tl.duration = ticks.empty() ? interval : ticks.back().t + interval;
@@ -324,34 +343,40 @@ Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std:
     for (std::size_t i = 0; i < ticks.size(); ++i) {
       const fl::TickRecord& rec = ticks[i];
       tl.canaryWeight.emplace_back(rec.t, rec.routes.canaryWeight);
-      std::string tip = "tick " + std::to_string(rec.tick) + " at " + formatDuration(rec.t) + ": " +
-                        fl::toString(rec.status.phase) + "\ncanary " + std::to_string(rec.routes.canaryWeight) +
-                        "%, primary " + std::to_string(rec.routes.primaryWeight) + "%" +
-                        (rec.routes.mirrored ? " (mirrored)" : "") + "\nfailedChecks " +
-                        std::to_string(rec.status.failedChecks) + " of threshold " + std::to_string(threshold) +
-                        ", iterations " + std::to_string(rec.status.iterations);
+      std::string tip =
+          "tick " + std::to_string(rec.tick) + " at " + formatDuration(rec.t) + ": " +
+          fl::toString(rec.status.phase) + "\ncanary " + std::to_string(rec.routes.canaryWeight) +
+          "%, primary " + std::to_string(rec.routes.primaryWeight) + "%" +
+          (rec.routes.mirrored ? " (mirrored)" : "") + "\nfailedChecks " +
+          std::to_string(rec.status.failedChecks) + " of threshold " + std::to_string(threshold) +
+          ", iterations " + std::to_string(rec.status.iterations);
       if (!rec.reason.empty()) tip += "\nrule: " + rec.reason;
       for (const auto& e : rec.events) tip += "\nevent: " + e;
-      for (const auto& h : rec.webhooks) tip += "\nwebhook " + h.name + " (" + fl::toString(h.type) + "): " + hookVerdict(h);
-      tl.events.push_back({TimelineMarker::Kind::kTick, rec.t, static_cast<double>(rec.routes.canaryWeight), tip});
+      for (const auto& h : rec.webhooks)
+        tip += "\nwebhook " + h.name + " (" + fl::toString(h.type) + "): " + hookVerdict(h);
+      tl.events.push_back(
+          {TimelineMarker::Kind::kTick, rec.t, static_cast<double>(rec.routes.canaryWeight), tip});
       for (const auto& h : rec.webhooks) {
         // The rollout hook runs on every tick; it is marked only when it fails.
         if (h.type == fl::WebhookType::kRollout && h.ok) continue;
         const bool open = h.type == fl::WebhookType::kRollback ? !h.ok : h.ok;
-        tl.events.push_back({open ? TimelineMarker::Kind::kGateOpen : TimelineMarker::Kind::kGateClosed, rec.t, 0,
-                             "webhook " + h.name + " (" + fl::toString(h.type) + ") at " + formatDuration(rec.t) +
-                                 ": " + hookVerdict(h) + (rec.reason.empty() ? "" : "\nrule: " + rec.reason)});
+        tl.events.push_back(
+            {open ? TimelineMarker::Kind::kGateOpen : TimelineMarker::Kind::kGateClosed, rec.t, 0,
+             "webhook " + h.name + " (" + fl::toString(h.type) + ") at " + formatDuration(rec.t) +
+                 ": " + hookVerdict(h) + (rec.reason.empty() ? "" : "\nrule: " + rec.reason)});
       }
       if (rec.final != fl::TickRecord::Final::kNone) {
         const bool good = rec.final == fl::TickRecord::Final::kPromoted ||
                           rec.final == fl::TickRecord::Final::kSkippedAnalysis;
-        std::string what = good ? "promoted" : rec.final == fl::TickRecord::Final::kPromotionFailed
-                                                   ? "promotion failed"
-                                                   : "rolled back";
-        tl.events.push_back({good ? TimelineMarker::Kind::kPromotion : TimelineMarker::Kind::kRollback, rec.t, 0,
-                             what + " at " + formatDuration(rec.t) + " (tick " + std::to_string(rec.tick) + ", " +
-                                 fl::toString(rec.status.phase) + ")" +
-                                 (rec.reason.empty() ? "" : "\nrule: " + rec.reason)});
+        std::string what = good ? "promoted"
+                           : rec.final == fl::TickRecord::Final::kPromotionFailed
+                               ? "promotion failed"
+                               : "rolled back";
+        tl.events.push_back(
+            {good ? TimelineMarker::Kind::kPromotion : TimelineMarker::Kind::kRollback, rec.t, 0,
+             what + " at " + formatDuration(rec.t) + " (tick " + std::to_string(rec.tick) + ", " +
+                 fl::toString(rec.status.phase) + ")" +
+                 (rec.reason.empty() ? "" : "\nrule: " + rec.reason)});
       }
       if (i >= res.measured.size()) continue;
       for (const auto& mv : res.measured[i]) {
@@ -370,7 +395,8 @@ Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std:
         if (mv.answer.kind == fl::MetricAnswer::Kind::kValue && std::isfinite(mv.answer.value)) {
           m.canary.emplace_back(rec.t, mv.answer.value);
         }
-        if (mv.primary && mv.primary->kind == fl::MetricAnswer::Kind::kValue && std::isfinite(mv.primary->value)) {
+        if (mv.primary && mv.primary->kind == fl::MetricAnswer::Kind::kValue &&
+            std::isfinite(mv.primary->value)) {
           m.primary.emplace_back(rec.t, mv.primary->value);
         }
         if (!mv.checkedByEngine) continue;
@@ -384,19 +410,27 @@ Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std:
           mk.t = rec.t;
           mk.value = c.value;
           switch (c.result) {
-            case fl::MetricCheck::Result::kPass: mk.kind = TimelineMarker::Kind::kPass; break;
-            case fl::MetricCheck::Result::kFail: mk.kind = TimelineMarker::Kind::kFail; break;
-            case fl::MetricCheck::Result::kNoData: mk.kind = TimelineMarker::Kind::kNoData; break;
-            case fl::MetricCheck::Result::kError: mk.kind = TimelineMarker::Kind::kError; break;
+            case fl::MetricCheck::Result::kPass:
+              mk.kind = TimelineMarker::Kind::kPass;
+              break;
+            case fl::MetricCheck::Result::kFail:
+              mk.kind = TimelineMarker::Kind::kFail;
+              break;
+            case fl::MetricCheck::Result::kNoData:
+              mk.kind = TimelineMarker::Kind::kNoData;
+              break;
+            case fl::MetricCheck::Result::kError:
+              mk.kind = TimelineMarker::Kind::kError;
+              break;
           }
-          mk.text = mv.name + " at " + formatDuration(rec.t) + " (tick " + std::to_string(rec.tick) +
-                    "): " + answerText(mv.answer, m.unit) + " held against " + boundsText(c.min, c.max) + ": " +
-                    fl::toString(c.result);
+          mk.text = mv.name + " at " + formatDuration(rec.t) + " (tick " +
+                    std::to_string(rec.tick) + "): " + answerText(mv.answer, m.unit) +
+                    " held against " + boundsText(c.min, c.max) + ": " + fl::toString(c.result);
           if (mv.primary) mk.text += "\nprimary: " + answerText(*mv.primary, m.unit);
           if (!c.message.empty()) mk.text += "\n" + c.message;
           if (rec.failedCheck) {
-            mk.text += "\nfailedChecks " + std::to_string(rec.status.failedChecks) + " of threshold " +
-                       std::to_string(threshold);
+            mk.text += "\nfailedChecks " + std::to_string(rec.status.failedChecks) +
+                       " of threshold " + std::to_string(threshold);
           }
           if (!rec.reason.empty()) mk.text += "\nrule: " + rec.reason;
           m.checks.push_back(std::move(mk));
@@ -404,21 +438,35 @@ Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std:
       }
     }
     const auto& o = res.summary.outcome;
-    const std::string when = " at " + formatDuration(o.t) + " (tick " + std::to_string(o.tick) + ")";
+    const std::string when =
+        " at " + formatDuration(o.t) + " (tick " + std::to_string(o.tick) + ")";
     switch (o.result) {
-      case fl::Outcome::Result::kPromoted: tl.outcome = "promoted" + when; tl.promoted = true; break;
-      case fl::Outcome::Result::kRolledBack: tl.outcome = "rolled back" + when; tl.rolledBack = true; break;
-      case fl::Outcome::Result::kPromotionFailed: tl.outcome = "promotion failed" + when; tl.rolledBack = true; break;
-      case fl::Outcome::Result::kSkippedAnalysis: tl.outcome = "promoted without analysis" + when; tl.promoted = true; break;
+      case fl::Outcome::Result::kPromoted:
+        tl.outcome = "promoted" + when;
+        tl.promoted = true;
+        break;
+      case fl::Outcome::Result::kRolledBack:
+        tl.outcome = "rolled back" + when;
+        tl.rolledBack = true;
+        break;
+      case fl::Outcome::Result::kPromotionFailed:
+        tl.outcome = "promotion failed" + when;
+        tl.rolledBack = true;
+        break;
+      case fl::Outcome::Result::kSkippedAnalysis:
+        tl.outcome = "promoted without analysis" + when;
+        tl.promoted = true;
+        break;
       case fl::Outcome::Result::kInProgress:
-        tl.outcome = "no decision after " + formatDuration(o.t) + " (" + fl::toString(o.phase) + ")";
+        tl.outcome =
+            "no decision after " + formatDuration(o.t) + " (" + fl::toString(o.phase) + ")";
         break;
     }
     const auto& tot = res.summary.totals;
-    tl.summary = "canary served " + formatNumber(std::round(tot.canaryRequests), 12) + " requests, " +
-                 formatNumber(std::round(tot.canaryErrors), 12) + " errors; excess errors " +
-                 formatNumber(tot.excessErrors, 4) + "; peak canary weight " +
-                 std::to_string(res.summary.peakCanaryWeight) + "%";
+    tl.summary = "canary served " + formatNumber(std::round(tot.canaryRequests), 12) +
+                 " requests, " + formatNumber(std::round(tot.canaryErrors), 12) +
+                 " errors; excess errors " + formatNumber(tot.excessErrors, 4) +
+                 "; peak canary weight " + std::to_string(res.summary.peakCanaryWeight) + "%";
   } catch (const core::InputError& e) {
     tl = Timeline{};
     tl.title = "Canary " + name_ + " \u00d7 " + scenario.name;

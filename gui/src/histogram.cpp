@@ -18,7 +18,8 @@ std::vector<DisplayBin> decisionTimeBins(const core::ExactHistogram& h) {
   std::int64_t prev = 0;
   bool first = true;
   for (const auto& [v, c] : h.bins()) {
-    if (!first && (step == 0 || static_cast<double>(v - prev) < step)) step = static_cast<double>(v - prev);
+    if (!first && (step == 0 || static_cast<double>(v - prev) < step))
+      step = static_cast<double>(v - prev);
     prev = v;
     first = false;
   }
@@ -45,7 +46,8 @@ std::vector<DisplayBin> valueBins(const core::LogHistogram& h, int bins) {
   }
   const double w = (hi - lo) / bins;
   out.resize(static_cast<std::size_t>(bins));
-  for (int i = 0; i < bins; ++i) out[static_cast<std::size_t>(i)] = {lo + i * w, lo + (i + 1) * w, 0};
+  for (int i = 0; i < bins; ++i)
+    out[static_cast<std::size_t>(i)] = {lo + i * w, lo + (i + 1) * w, 0};
   for (const auto& [b, c] : h.bins()) {
     const auto [a, z] = core::LogHistogram::bucketRange(b);
     const double mid = b == 0 ? 0.0 : (a + z) / 2;
@@ -55,8 +57,8 @@ std::vector<DisplayBin> valueBins(const core::LogHistogram& h, int bins) {
   return out;
 }
 
-void drawHistogram(QChart* chart, const std::vector<DisplayBin>& bins, std::int64_t total, const QString& title,
-                   const QString& xTitle) {
+void drawHistogram(QChart* chart, const std::vector<DisplayBin>& bins, std::int64_t total,
+                   const QString& title, const QString& xTitle) {
   chart->removeAllSeries();
   for (QAbstractAxis* a : chart->axes()) {
     chart->removeAxis(a);
@@ -72,7 +74,8 @@ void drawHistogram(QChart* chart, const std::vector<DisplayBin>& bins, std::int6
     xhi = bins.back().hi;
   }
   for (const auto& b : bins) {
-    const double y = total > 0 ? 100.0 * static_cast<double>(b.count) / static_cast<double>(total) : 0.0;
+    const double y =
+        total > 0 ? 100.0 * static_cast<double>(b.count) / static_cast<double>(total) : 0.0;
     upper->append(b.lo, 0);
     upper->append(b.lo, y);
     upper->append(b.hi, y);

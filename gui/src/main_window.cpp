@@ -81,9 +81,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
     setWindowTitle(p.isEmpty() ? "rolloutlab" : "rolloutlab \u2014 " + p.join(", "));
   });
   connect(wb_, &Workbench::specEdited, this, &MainWindow::refreshProblems);
-  connect(wb_, &Workbench::editFailed, this, [this](const QString& m) {
-    statusBar()->showMessage("Edit refused: " + m, 10000);
-  });
+  connect(wb_, &Workbench::editFailed, this,
+          [this](const QString& m) { statusBar()->showMessage("Edit refused: " + m, 10000); });
   connect(tree_, &WorkspaceTree::locationActivated, this, &MainWindow::showLocation);
 
   defaultState_ = saveState();
@@ -226,14 +225,16 @@ void MainWindow::buildActions() {
     if (!dir.isEmpty()) openPaths({dir});
   });
   connect(openFiles, &QAction::triggered, this, [this]() {
-    const QStringList files = QFileDialog::getOpenFileNames(this, "Open spec files", QSettings().value("lastDir").toString(),
-                                                            "YAML and JSON (*.yaml *.yml *.json);;All files (*)");
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, "Open spec files", QSettings().value("lastDir").toString(),
+        "YAML and JSON (*.yaml *.yml *.json);;All files (*)");
     if (!files.isEmpty()) openPaths(files);
   });
   connect(close, &QAction::triggered, this, [this]() { wb_->close(); });
   connect(library, &QAction::triggered, this, [this]() {
     const QString dir = QFileDialog::getExistingDirectory(
-        this, "Scenario library folder", wb_->scenarioLibrary().value(0, QSettings().value("lastDir").toString()));
+        this, "Scenario library folder",
+        wb_->scenarioLibrary().value(0, QSettings().value("lastDir").toString()));
     if (!dir.isEmpty()) wb_->setScenarioLibrary({dir});
   });
   connect(png, &QAction::triggered, this, [this]() { exportChart("png"); });
@@ -260,20 +261,22 @@ void MainWindow::buildActions() {
   });
   connect(pin, &QAction::triggered, wb_, &Workbench::pinVariantA);
   connect(about, &QAction::triggered, this, [this]() {
-    QMessageBox::about(this, "About rolloutlab",
-                       QString("<b>rolloutlab %1</b><p>A workbench for progressive delivery: Flagger and Argo "
-                               "Rollouts specs run against scenarios, with the decisions the controllers "
-                               "take.</p>")
-                           .arg(q(core::version())));
+    QMessageBox::about(
+        this, "About rolloutlab",
+        QString("<b>rolloutlab %1</b><p>A workbench for progressive delivery: Flagger and Argo "
+                "Rollouts specs run against scenarios, with the decisions the controllers "
+                "take.</p>")
+            .arg(q(core::version())));
   });
   connect(keys, &QAction::triggered, this, [this]() {
-    QMessageBox::information(this, "Mouse and keys",
-                             "Charts: wheel zooms time around the cursor; drag to zoom to a span; right or middle "
-                             "drag pans; double click or Home fits the whole run; +/- and arrows zoom and pan.\n"
-                             "Hover a marker for the check, gate or decision and the rule that fired.\n"
-                             "Form: Enter commits a field; with the field focused, the wheel or Up/Down steps a "
-                             "number and re-runs at once.\n"
-                             "Ctrl+R reseeds, Ctrl+B runs the batch, Ctrl+. cancels it, Ctrl+1/2/3 switch views.");
+    QMessageBox::information(
+        this, "Mouse and keys",
+        "Charts: wheel zooms time around the cursor; drag to zoom to a span; right or middle "
+        "drag pans; double click or Home fits the whole run; +/- and arrows zoom and pan.\n"
+        "Hover a marker for the check, gate or decision and the rule that fired.\n"
+        "Form: Enter commits a field; with the field focused, the wheel or Up/Down steps a "
+        "number and re-runs at once.\n"
+        "Ctrl+R reseeds, Ctrl+B runs the batch, Ctrl+. cancels it, Ctrl+1/2/3 switch views.");
   });
   connect(scenarioBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
     if (i >= 0) wb_->selectScenario(i);
@@ -289,7 +292,8 @@ void MainWindow::refreshScenarios() {
   const QSignalBlocker block(scenarioBox_);
   scenarioBox_->clear();
   for (const auto& s : wb_->scenarios()) {
-    scenarioBox_->addItem(q(s.name) + (s.release == scenarios::Release::kBad ? "  (bad)" : "  (good)"));
+    scenarioBox_->addItem(q(s.name) +
+                          (s.release == scenarios::Release::kBad ? "  (bad)" : "  (good)"));
   }
   scenarioBox_->setCurrentIndex(wb_->currentScenarioIndex());
 }
@@ -297,9 +301,10 @@ void MainWindow::refreshScenarios() {
 void MainWindow::refreshProblems() {
   problems_->clear();
   auto add = [this](const core::Diagnostic& d) {
-    auto* it = new QListWidgetItem(QString("%1: %2").arg(d.severity == core::Severity::kError ? "error" : "warning",
-                                                         q(d.toString())));
-    it->setForeground(d.severity == core::Severity::kError ? QColor(178, 31, 31) : QColor(160, 100, 0));
+    auto* it = new QListWidgetItem(QString("%1: %2").arg(
+        d.severity == core::Severity::kError ? "error" : "warning", q(d.toString())));
+    it->setForeground(d.severity == core::Severity::kError ? QColor(178, 31, 31)
+                                                           : QColor(160, 100, 0));
     it->setData(Qt::UserRole, q(d.file));
     it->setData(Qt::UserRole + 1, d.line);
     problems_->addItem(it);
@@ -312,7 +317,8 @@ void MainWindow::refreshProblems() {
     for (const auto& d : s->diagnostics().items) add(d);
   }
   for (const auto& d : wb_->library().diagnostics.items) add(d);
-  problemsDock_->setWindowTitle(problems_->count() ? QString("Problems (%1)").arg(problems_->count()) : "Problems");
+  problemsDock_->setWindowTitle(
+      problems_->count() ? QString("Problems (%1)").arg(problems_->count()) : "Problems");
 }
 
 void MainWindow::onTimeline() {
@@ -352,12 +358,13 @@ void MainWindow::updateRecentMenu() {
 }
 
 void MainWindow::exportChart(const QString& format) {
-  const QString path = QFileDialog::getSaveFileName(this, "Export the timeline",
-                                                    QSettings().value("lastDir").toString() + "/timeline." + format,
-                                                    format == "png" ? "PNG image (*.png)" : "SVG drawing (*.svg)");
+  const QString path = QFileDialog::getSaveFileName(
+      this, "Export the timeline", QSettings().value("lastDir").toString() + "/timeline." + format,
+      format == "png" ? "PNG image (*.png)" : "SVG drawing (*.svg)");
   if (path.isEmpty()) return;
   QString error;
-  const bool ok = format == "png" ? timeline_->exportPng(path, &error) : timeline_->exportSvg(path, &error);
+  const bool ok =
+      format == "png" ? timeline_->exportPng(path, &error) : timeline_->exportSvg(path, &error);
   if (!ok) {
     QMessageBox::warning(this, "Export", error);
   } else {
@@ -395,7 +402,8 @@ void MainWindow::restoreSettings() {
   batch_->setThreads(s.value("batch/threads", batch_->threads()).toInt());
   compare_->setRuns(s.value("compare/runs", compare_->runs()).toInt());
   tabs_->setCurrentIndex(s.value("tab", 0).toInt());
-  if (s.contains("spec/splitter")) spec_->splitter()->restoreState(s.value("spec/splitter").toByteArray());
+  if (s.contains("spec/splitter"))
+    spec_->splitter()->restoreState(s.value("spec/splitter").toByteArray());
 }
 
 void MainWindow::saveSettings() {

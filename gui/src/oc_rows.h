@@ -30,9 +30,9 @@ struct OcRow {
 };
 
 struct OcSummary {
-  Proportion falseRollbacks;  ///< rollbacks of good releases
-  Proportion escapes;         ///< promotions of bad releases
-  double meanExcessBad = NAN; ///< excess errors per bad release
+  Proportion falseRollbacks;   ///< rollbacks of good releases
+  Proportion escapes;          ///< promotions of bad releases
+  double meanExcessBad = NAN;  ///< excess errors per bad release
 };
 
 std::vector<OcRow> ocRows(const app::BatchResult& r);

@@ -28,7 +28,8 @@ std::vector<std::unique_ptr<SpecDocument>> makeSpecDocuments(const app::Workspac
     for (const auto& d : docs.documents) {
       if (d.line == c.loc.line) index = d.index;
     }
-    out.push_back(std::make_unique<FlaggerSpecDocument>(c, c.loc.file, index, text, ws.metricTemplates));
+    out.push_back(
+        std::make_unique<FlaggerSpecDocument>(c, c.loc.file, index, text, ws.metricTemplates));
   }
   return out;
 }

@@ -26,28 +26,28 @@ struct SpecField {
     kDuration,  ///< a Go duration such as 1m or 30s
     kIntList,   ///< comma-separated integers (stepWeights)
   };
-  std::string id;          ///< stable key, e.g. "analysis.threshold", "metrics.0.min"
-  std::string group;       ///< form section, e.g. "Analysis", "Metric request-success-rate"
-  std::string label;       ///< e.g. "threshold"
+  std::string id;     ///< stable key, e.g. "analysis.threshold", "metrics.0.min"
+  std::string group;  ///< form section, e.g. "Analysis", "Metric request-success-rate"
+  std::string label;  ///< e.g. "threshold"
   Type type = Type::kInt;
-  std::string value;       ///< the value as written ("" when absent)
-  std::string placeholder; ///< shown when empty, e.g. "default 1"
-  std::string help;        ///< what the field does upstream
-  int line = 0;            ///< line of the value in the text (0 when absent)
+  std::string value;        ///< the value as written ("" when absent)
+  std::string placeholder;  ///< shown when empty, e.g. "default 1"
+  std::string help;         ///< what the field does upstream
+  int line = 0;             ///< line of the value in the text (0 when absent)
 };
 
 /// A point of a chart with the text its tooltip shows.
 struct TimelineMarker {
   enum class Kind {
-    kPass,       ///< a metric check within its range
-    kFail,       ///< a metric check outside its range
-    kError,      ///< the query failed
-    kNoData,     ///< the query returned no values
-    kGateOpen,   ///< a webhook/gate let the rollout go on
-    kGateClosed, ///< a webhook/gate held or stopped it
-    kTick,       ///< a scheduler tick (its status and the rule that decided it)
-    kPromotion,  ///< the rollout reached its promoted end
-    kRollback,   ///< the rollout was rolled back (or failed)
+    kPass,        ///< a metric check within its range
+    kFail,        ///< a metric check outside its range
+    kError,       ///< the query failed
+    kNoData,      ///< the query returned no values
+    kGateOpen,    ///< a webhook/gate let the rollout go on
+    kGateClosed,  ///< a webhook/gate held or stopped it
+    kTick,        ///< a scheduler tick (its status and the rule that decided it)
+    kPromotion,   ///< the rollout reached its promoted end
+    kRollback,    ///< the rollout was rolled back (or failed)
   };
   Kind kind = Kind::kTick;
   double t = 0;      ///< seconds from the detection tick
@@ -68,18 +68,18 @@ struct TimelineMetric {
 
 /// A run of one spec in one scenario with one seed, as the timeline draws it.
 struct Timeline {
-  std::string title;        ///< "Canary test/podinfo × error-regression-1pt, seed 42"
-  std::string error;        ///< set when the run could not be made (nothing else is then set)
-  double duration = 0;      ///< seconds the chart spans
-  std::vector<std::pair<double, int>> canaryWeight;  ///< (t, percent) after each tick
-  std::vector<TimelineMarker> events;                ///< ticks, gates, promotion, rollback
-  std::vector<std::pair<double, double>> regression; ///< [from, to) where the release misbehaves
+  std::string title;    ///< "Canary test/podinfo × error-regression-1pt, seed 42"
+  std::string error;    ///< set when the run could not be made (nothing else is then set)
+  double duration = 0;  ///< seconds the chart spans
+  std::vector<std::pair<double, int>> canaryWeight;   ///< (t, percent) after each tick
+  std::vector<TimelineMarker> events;                 ///< ticks, gates, promotion, rollback
+  std::vector<std::pair<double, double>> regression;  ///< [from, to) where the release misbehaves
   std::vector<TimelineMetric> metrics;
-  std::string outcome;      ///< e.g. "rolled back at 7m (tick 8)"
+  std::string outcome;  ///< e.g. "rolled back at 7m (tick 8)"
   bool promoted = false;
   bool rolledBack = false;
-  std::string summary;      ///< requests, errors, excess errors, peak weight
-  double simulateMs = 0;    ///< wall time of the run (display only)
+  std::string summary;    ///< requests, errors, excess errors, peak weight
+  double simulateMs = 0;  ///< wall time of the run (display only)
 };
 
 /// A spec loaded from a manifest, editable through its fields or its text.

@@ -44,7 +44,8 @@ class YamlHighlighter : public QSyntaxHighlighter {
   void highlightBlock(const QString& text) override {
     static const QRegularExpression keyRe(R"(^(\s*(?:-\s+)?)([^\s#:][^#:]*?)(:)(?=\s|$))");
     static const QRegularExpression flowKeyRe(R"([{,]\s*([A-Za-z_][\w.-]*)(:)(?=\s))");
-    static const QRegularExpression numberRe(R"((?<=[:\[,\-\s])(-?\d+(\.\d+)?([eE][-+]?\d+)?)(?=\s*($|[,\]}#])))");
+    static const QRegularExpression numberRe(
+        R"((?<=[:\[,\-\s])(-?\d+(\.\d+)?([eE][-+]?\d+)?)(?=\s*($|[,\]}#])))");
     static const QRegularExpression stringRe(R"("([^"\\]|\\.)*"|'([^']|'')*')");
     static const QRegularExpression commentRe(R"((^|\s)#.*$)");
     if (text.startsWith("---") || text.startsWith("...")) {
@@ -52,21 +53,27 @@ class YamlHighlighter : public QSyntaxHighlighter {
       return;
     }
     auto m = keyRe.match(text);
-    if (m.hasMatch()) setFormat(static_cast<int>(m.capturedStart(2)), static_cast<int>(m.capturedLength(2)), key_);
+    if (m.hasMatch())
+      setFormat(static_cast<int>(m.capturedStart(2)), static_cast<int>(m.capturedLength(2)), key_);
     for (auto it = flowKeyRe.globalMatch(text); it.hasNext();) {
       auto fm = it.next();
-      setFormat(static_cast<int>(fm.capturedStart(1)), static_cast<int>(fm.capturedLength(1)), key_);
+      setFormat(static_cast<int>(fm.capturedStart(1)), static_cast<int>(fm.capturedLength(1)),
+                key_);
     }
     for (auto it = numberRe.globalMatch(text); it.hasNext();) {
       auto nm = it.next();
-      setFormat(static_cast<int>(nm.capturedStart(1)), static_cast<int>(nm.capturedLength(1)), number_);
+      setFormat(static_cast<int>(nm.capturedStart(1)), static_cast<int>(nm.capturedLength(1)),
+                number_);
     }
     for (auto it = stringRe.globalMatch(text); it.hasNext();) {
       auto sm = it.next();
-      setFormat(static_cast<int>(sm.capturedStart()), static_cast<int>(sm.capturedLength()), string_);
+      setFormat(static_cast<int>(sm.capturedStart()), static_cast<int>(sm.capturedLength()),
+                string_);
     }
     auto c = commentRe.match(text);
-    if (c.hasMatch()) setFormat(static_cast<int>(c.capturedStart()), static_cast<int>(c.capturedLength()), comment_);
+    if (c.hasMatch())
+      setFormat(static_cast<int>(c.capturedStart()), static_cast<int>(c.capturedLength()),
+                comment_);
   }
 
  private:
@@ -172,7 +179,8 @@ SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) 
   typing_ = new QTimer(this);
   typing_->setSingleShot(true);
   typing_->setInterval(400);
-  connect(typing_, &QTimer::timeout, this, [this]() { wb_.setText(yaml_->toPlainText().toStdString()); });
+  connect(typing_, &QTimer::timeout, this,
+          [this]() { wb_.setText(yaml_->toPlainText().toStdString()); });
   connect(yaml_, &QPlainTextEdit::textChanged, this, [this]() {
     if (!updating_) typing_->start();
   });
@@ -254,10 +262,11 @@ void SpecPanel::refresh() {
     problems_->clear();
     return;
   }
-  header_->setText(QString("<b>%1 %2</b> &nbsp; <span style='color:#555'>%3:%4</span>%5")
-                       .arg(q(s->kind()), q(s->name()).toHtmlEscaped(), q(s->file()).toHtmlEscaped())
-                       .arg(s->line())
-                       .arg(s->edited() ? " &nbsp;<span style='color:#b26b00'><b>edited</b></span>" : ""));
+  header_->setText(
+      QString("<b>%1 %2</b> &nbsp; <span style='color:#555'>%3:%4</span>%5")
+          .arg(q(s->kind()), q(s->name()).toHtmlEscaped(), q(s->file()).toHtmlEscaped())
+          .arg(s->line())
+          .arg(s->edited() ? " &nbsp;<span style='color:#b26b00'><b>edited</b></span>" : ""));
   for (const auto& f : s->fields()) {
     // A field being typed in keeps what is typed.
     auto it = fields_.find(f.id);
@@ -275,9 +284,10 @@ void SpecPanel::refresh() {
   }
   problems_->clear();
   for (const auto& d : s->diagnostics().items) {
-    auto* it = new QListWidgetItem(QString("%1: %2").arg(d.severity == core::Severity::kError ? "error" : "warning",
-                                                         q(d.toString())));
-    it->setForeground(d.severity == core::Severity::kError ? QColor(178, 31, 31) : QColor(160, 100, 0));
+    auto* it = new QListWidgetItem(QString("%1: %2").arg(
+        d.severity == core::Severity::kError ? "error" : "warning", q(d.toString())));
+    it->setForeground(d.severity == core::Severity::kError ? QColor(178, 31, 31)
+                                                           : QColor(160, 100, 0));
     it->setData(Qt::UserRole, d.line);
     problems_->addItem(it);
   }
@@ -318,7 +328,9 @@ void SpecPanel::markLines() {
   }
   for (int i = head; i < now.size() - tail; ++i) mark(i + 1, QColor(255, 240, 170));
   for (const auto& d : s->diagnostics().items) {
-    if (d.line > 0) mark(d.line, d.severity == core::Severity::kError ? QColor(250, 205, 205) : QColor(255, 225, 180));
+    if (d.line > 0)
+      mark(d.line,
+           d.severity == core::Severity::kError ? QColor(250, 205, 205) : QColor(255, 225, 180));
   }
   yaml_->setExtraSelections(sel);
 }

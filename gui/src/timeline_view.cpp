@@ -39,7 +39,8 @@ constexpr double kEventLaneY = 106;
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
-QScatterSeries* scatter(const QString& name, const QColor& color, QScatterSeries::MarkerShape shape, double size) {
+QScatterSeries* scatter(const QString& name, const QColor& color, QScatterSeries::MarkerShape shape,
+                        double size) {
   auto* s = new QScatterSeries;
   s->setName(name);
   s->setColor(color);
@@ -49,7 +50,8 @@ QScatterSeries* scatter(const QString& name, const QColor& color, QScatterSeries
   return s;
 }
 
-QLineSeries* line(const QString& name, const QColor& color, double width, Qt::PenStyle style = Qt::SolidLine) {
+QLineSeries* line(const QString& name, const QColor& color, double width,
+                  Qt::PenStyle style = Qt::SolidLine) {
   auto* s = new QLineSeries;
   s->setName(name);
   QPen pen(color);
@@ -126,7 +128,8 @@ TimelineView::TimelineView(QWidget* parent) : QWidget(parent) {
   summary_->setWordWrap(true);
   error_ = new QLabel(content_);
   error_->setWordWrap(true);
-  error_->setStyleSheet("background: #fdecea; color: #8a1c1c; border: 1px solid #e6a5a5; padding: 8px;");
+  error_->setStyleSheet(
+      "background: #fdecea; color: #8a1c1c; border: 1px solid #e6a5a5; padding: 8px;");
   error_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   error_->hide();
   splitter_ = new QSplitter(Qt::Vertical, content_);
@@ -191,13 +194,16 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
     pen.setWidthF(2.0);
     l->weightArea->setPen(pen);
     l->attach(l->weightArea);
-    l->markers[TimelineMarker::Kind::kTick] = scatter("tick", kCanary, QScatterSeries::MarkerShapeCircle, 7);
+    l->markers[TimelineMarker::Kind::kTick] =
+        scatter("tick", kCanary, QScatterSeries::MarkerShapeCircle, 7);
     l->markers[TimelineMarker::Kind::kGateOpen] =
         scatter("gate open", kGateOpen, QScatterSeries::MarkerShapeRotatedRectangle, 11);
     l->markers[TimelineMarker::Kind::kGateClosed] =
         scatter("gate held/failed", kGateClosed, QScatterSeries::MarkerShapeRotatedRectangle, 11);
-    l->markers[TimelineMarker::Kind::kPromotion] = scatter("promotion", kPass, QScatterSeries::MarkerShapeStar, 18);
-    l->markers[TimelineMarker::Kind::kRollback] = scatter("rollback", kFail, QScatterSeries::MarkerShapeStar, 18);
+    l->markers[TimelineMarker::Kind::kPromotion] =
+        scatter("promotion", kPass, QScatterSeries::MarkerShapeStar, 18);
+    l->markers[TimelineMarker::Kind::kRollback] =
+        scatter("rollback", kFail, QScatterSeries::MarkerShapeStar, 18);
     l->y->setRange(0, 112);
     l->y->setTickCount(5);
     l->y->setLabelFormat("%.0f");
@@ -215,9 +221,12 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
     l->attach(l->primary);
     l->canary = line("canary", kCanary, 2.0);
     l->attach(l->canary);
-    l->markers[TimelineMarker::Kind::kPass] = scatter("pass", kPass, QScatterSeries::MarkerShapeCircle, 9);
-    l->markers[TimelineMarker::Kind::kFail] = scatter("fail", kFail, QScatterSeries::MarkerShapeCircle, 11);
-    l->markers[TimelineMarker::Kind::kError] = scatter("error", kError, QScatterSeries::MarkerShapeTriangle, 11);
+    l->markers[TimelineMarker::Kind::kPass] =
+        scatter("pass", kPass, QScatterSeries::MarkerShapeCircle, 9);
+    l->markers[TimelineMarker::Kind::kFail] =
+        scatter("fail", kFail, QScatterSeries::MarkerShapeCircle, 11);
+    l->markers[TimelineMarker::Kind::kError] =
+        scatter("error", kError, QScatterSeries::MarkerShapeTriangle, 11);
     l->markers[TimelineMarker::Kind::kNoData] =
         scatter("no data", kNoData, QScatterSeries::MarkerShapeRectangle, 9);
   }
@@ -226,7 +235,8 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
   l->view->setTimeAxis(l->x);
   l->view->setMinimumHeight(weight ? 150 : 120);
   splitter_->addWidget(l->view);
-  connect(l->x, &QValueAxis::rangeChanged, this, [this, l](qreal lo, qreal hi) { syncFrom(l, lo, hi); });
+  connect(l->x, &QValueAxis::rangeChanged, this,
+          [this, l](qreal lo, qreal hi) { syncFrom(l, lo, hi); });
   connect(l->view, &ChartView::painted, this, [this, l]() { onPainted(l); });
   return l;
 }
@@ -282,11 +292,13 @@ void TimelineView::setTimeline(const Timeline& tl) {
   outcome_->setStyleSheet(tl.promoted     ? "font-weight: bold; color: #1e7b1e;"
                           : tl.rolledBack ? "font-weight: bold; color: #b21f1f;"
                                           : "font-weight: bold; color: #666;");
-  summary_->setText(q(tl.summary) + QString::fromUtf8(" \u00b7 simulated in %1 ms").arg(tl.simulateMs, 0, 'f', 2));
+  summary_->setText(q(tl.summary) +
+                    QString::fromUtf8(" \u00b7 simulated in %1 ms").arg(tl.simulateMs, 0, 'f', 2));
 
   // Lanes: rebuilt only when the metrics are not the same as before.
   bool same = lanes_.size() == tl.metrics.size() + 1;
-  for (std::size_t i = 0; same && i < tl.metrics.size(); ++i) same = lanes_[i + 1]->name == q(tl.metrics[i].name);
+  for (std::size_t i = 0; same && i < tl.metrics.size(); ++i)
+    same = lanes_[i + 1]->name == q(tl.metrics[i].name);
   if (!same) {
     for (std::size_t i = 1; i < lanes_.size(); ++i) {
       delete lanes_[i]->view;  // owns the chart and its series
@@ -295,7 +307,6 @@ void TimelineView::setTimeline(const Timeline& tl) {
     lanes_.resize(1);
     for (const auto& m : tl.metrics) lanes_.push_back(makeLane(q(m.name), false));
   }
-  const double old = fullMinutes_;
   fullMinutes_ = std::max(tl.duration / 60.0, 1e-3);
   const auto keep = timeRange();
   fillWeight(*lanes_[0]);
@@ -306,7 +317,6 @@ void TimelineView::setTimeline(const Timeline& tl) {
   } else {
     setTimeRange(0, fullMinutes_);
   }
-  (void)old;
   awaitingPaint_ = true;
   for (Lane* l : lanes_) {
     l->painted = false;
@@ -323,7 +333,8 @@ void TimelineView::fillWeight(Lane& l) {
     if (i > 0) steps.append({t, static_cast<double>(tl.canaryWeight[i - 1].second)});
     steps.append({t, static_cast<double>(tl.canaryWeight[i].second)});
   }
-  if (!tl.canaryWeight.empty()) steps.append({end, static_cast<double>(tl.canaryWeight.back().second)});
+  if (!tl.canaryWeight.empty())
+    steps.append({end, static_cast<double>(tl.canaryWeight.back().second)});
   l.weightLine->replace(steps);
   l.weightZero->replace(QList<QPointF>{{0, 0}, {end, 0}});
   QList<QPointF> reg{{0, 0}};
@@ -450,7 +461,9 @@ QStringList TimelineView::markerTexts(const QString& name, TimelineMarker::Kind 
 }
 
 QString TimelineView::outcomeText() const { return outcome_->text(); }
-QString TimelineView::errorText() const { return error_->isVisible() || !timeline_.error.empty() ? error_->text() : QString(); }
+QString TimelineView::errorText() const {
+  return error_->isVisible() || !timeline_.error.empty() ? error_->text() : QString();
+}
 
 quint64 TimelineView::paintCount() const {
   quint64 n = 0;

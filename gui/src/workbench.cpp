@@ -125,7 +125,8 @@ bool Workbench::selectSpec(const std::string& name) {
   for (int i = 0; i < specCount(); ++i) {
     const SpecDocument* s = spec(i);
     const std::string& full = s->name();
-    const std::string bare = full.substr(full.find('/') == std::string::npos ? 0 : full.find('/') + 1);
+    const std::string bare =
+        full.substr(full.find('/') == std::string::npos ? 0 : full.find('/') + 1);
     if (full == name || bare == name) {
       selectSpec(i);
       return true;
@@ -221,8 +222,9 @@ void Workbench::resimulate() {
   const SpecDocument* s = currentSpec();
   const scenarios::Scenario* sc = currentScenario();
   if (s == nullptr) {
-    timeline_.error = specs_.empty() ? "Open a GitOps repo or spec files (File > Open) to see a run."
-                                     : "Select a spec in the workspace.";
+    timeline_.error = specs_.empty()
+                          ? "Open a GitOps repo or spec files (File > Open) to see a run."
+                          : "Select a spec in the workspace.";
   } else if (sc == nullptr) {
     timeline_.title = s->kind() + " " + s->name();
     timeline_.error = "No scenario is loaded: set the scenario library (File > Scenario Library).";

@@ -65,8 +65,10 @@ WorkspaceTree::WorkspaceTree(Workbench& wb, QWidget* parent) : QTreeWidget(paren
   header()->setStretchLastSection(true);
   setUniformRowHeights(true);
   setExpandsOnDoubleClick(true);
-  connect(this, &QTreeWidget::itemClicked, this, [this](QTreeWidgetItem* it, int) { onActivated(it); });
-  connect(this, &QTreeWidget::itemActivated, this, [this](QTreeWidgetItem* it, int) { onActivated(it); });
+  connect(this, &QTreeWidget::itemClicked, this,
+          [this](QTreeWidgetItem* it, int) { onActivated(it); });
+  connect(this, &QTreeWidget::itemActivated, this,
+          [this](QTreeWidgetItem* it, int) { onActivated(it); });
   connect(&wb_, &Workbench::workspaceChanged, this, &WorkspaceTree::rebuild);
   connect(&wb_, &Workbench::currentSpecChanged, this, &WorkspaceTree::markCurrent);
   connect(&wb_, &Workbench::currentScenarioChanged, this, &WorkspaceTree::markCurrent);
@@ -125,12 +127,14 @@ void WorkspaceTree::rebuild() {
         for (std::size_t i = 0; i < c.analysis.metrics.size(); ++i) {
           const auto& m = c.analysis.metrics[i];
           if (!m.templateRef) continue;
-          const std::string ns = m.templateRef->namespace_.empty() ? c.namespace_ : m.templateRef->namespace_;
+          const std::string ns =
+              m.templateRef->namespace_.empty() ? c.namespace_ : m.templateRef->namespace_;
           const auto* t = i < resolved.size() ? resolved[i] : nullptr;
-          auto* ti = new QTreeWidgetItem(item, {q("MetricTemplate " + (ns.empty() ? "" : ns + "/") + m.templateRef->name),
-                                                t ? q("metric " + m.name + ", " + t->loc.file + ":" +
-                                                      std::to_string(t->loc.line))
-                                                  : q("metric " + m.name + ": not loaded")});
+          auto* ti = new QTreeWidgetItem(
+              item,
+              {q("MetricTemplate " + (ns.empty() ? "" : ns + "/") + m.templateRef->name),
+               t ? q("metric " + m.name + ", " + t->loc.file + ":" + std::to_string(t->loc.line))
+                 : q("metric " + m.name + ": not loaded")});
           ti->setIcon(0, dot(t ? QColor(120, 90, 170) : kWarningColor));
           if (t) {
             ti->setData(0, kFile, q(t->loc.file));
@@ -143,7 +147,8 @@ void WorkspaceTree::rebuild() {
     placed.push_back({o.file, o.line, item});
   }
   for (const auto& s : ws.skipped) {
-    auto* item = new QTreeWidgetItem(fileItem(s.file), {q(s.kind + " " + s.name), "skipped: not a kind rolloutlab analyses"});
+    auto* item = new QTreeWidgetItem(
+        fileItem(s.file), {q(s.kind + " " + s.name), "skipped: not a kind rolloutlab analyses"});
     item->setForeground(0, QColor(140, 140, 140));
     item->setForeground(1, QColor(140, 140, 140));
     item->setData(0, kFile, q(s.file));
@@ -179,15 +184,17 @@ void WorkspaceTree::rebuild() {
 
   // Scenarios: the workspace's, then the library's.
   const auto& scen = wb_.scenarios();
-  auto* group = new QTreeWidgetItem(this, {QString("Scenarios (%1)").arg(scen.size()),
-                                           wb_.scenarioLibrary().isEmpty() ? QString("no library")
-                                                                           : wb_.scenarioLibrary().join(", ")});
+  auto* group = new QTreeWidgetItem(
+      this,
+      {QString("Scenarios (%1)").arg(scen.size()),
+       wb_.scenarioLibrary().isEmpty() ? QString("no library") : wb_.scenarioLibrary().join(", ")});
   group->setIcon(0, style()->standardIcon(QStyle::SP_DirIcon));
   for (int i = 0; i < static_cast<int>(scen.size()); ++i) {
     const auto& s = scen[static_cast<std::size_t>(i)];
     const bool bad = s.release == scenarios::Release::kBad;
-    auto* item = new QTreeWidgetItem(group, {q(s.name), q(std::string(bad ? "bad" : "good") + " release" +
-                                                          (s.description.empty() ? "" : ": " + s.description))});
+    auto* item = new QTreeWidgetItem(
+        group, {q(s.name), q(std::string(bad ? "bad" : "good") + " release" +
+                             (s.description.empty() ? "" : ": " + s.description))});
     item->setIcon(0, dot(bad ? QColor(214, 39, 40) : QColor(44, 160, 44)));
     item->setToolTip(1, q(s.description));
     item->setData(0, kScenarioIndex, i);
@@ -222,13 +229,15 @@ void WorkspaceTree::onActivated(QTreeWidgetItem* item) {
   if (spec.isValid()) wb_.selectSpec(spec.toInt());
   if (scen.isValid()) wb_.selectScenario(scen.toInt());
   const QString file = item->data(0, kFile).toString();
-  if (!file.isEmpty() && !scen.isValid()) emit locationActivated(file, item->data(0, kLine).toInt());
+  if (!file.isEmpty() && !scen.isValid())
+    emit locationActivated(file, item->data(0, kLine).toInt());
 }
 
 QStringList WorkspaceTree::outline() const {
   QStringList out;
   std::function<void(QTreeWidgetItem*, int)> walk = [&](QTreeWidgetItem* it, int depth) {
-    out << QString(depth * 2, ' ') + it->text(0) + (it->text(1).isEmpty() ? "" : " | " + it->text(1));
+    out << QString(depth * 2, ' ') + it->text(0) +
+               (it->text(1).isEmpty() ? "" : " | " + it->text(1));
     for (int i = 0; i < it->childCount(); ++i) walk(it->child(i), depth + 1);
   };
   for (int i = 0; i < topLevelItemCount(); ++i) walk(topLevelItem(i), 0);

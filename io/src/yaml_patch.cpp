@@ -20,7 +20,8 @@ using Pos = std::size_t;
 }
 
 bool isIndex(const std::string& s) {
-  return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  return !s.empty() && s.size() < 10 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 // ---- text helpers ---------------------------------------------------------------------------
@@ -29,7 +30,8 @@ struct Text {
   const std::string& s;
   std::string nl;  // the file's line break
 
-  explicit Text(const std::string& t) : s(t), nl(t.find("\r\n") != std::string::npos ? "\r\n" : "\n") {}
+  explicit Text(const std::string& t)
+      : s(t), nl(t.find("\r\n") != std::string::npos ? "\r\n" : "\n") {}
 
   Pos lineStart(Pos p) const {
     while (p > 0 && s[p - 1] != '\n') --p;
@@ -61,8 +63,9 @@ struct Text {
   }
   bool docMarker(Pos ls) const {
     for (const char* m : {"---", "..."}) {
-      if (s.compare(ls, 3, m) == 0 && (ls + 3 >= s.size() || s[ls + 3] == ' ' || s[ls + 3] == '\n' ||
-                                       s[ls + 3] == '\r' || s[ls + 3] == '\t')) {
+      if (s.compare(ls, 3, m) == 0 &&
+          (ls + 3 >= s.size() || s[ls + 3] == ' ' || s[ls + 3] == '\n' || s[ls + 3] == '\r' ||
+           s[ls + 3] == '\t')) {
         return true;
       }
     }
@@ -158,8 +161,9 @@ struct Text {
       if (c == '\n' || c == '\r') break;
       if (c == '#' && i > p && (s[i - 1] == ' ' || s[i - 1] == '\t')) break;
       if (flow && (c == ',' || c == ']' || c == '}')) break;
-      if (c == ':' && (i + 1 >= s.size() || s[i + 1] == ' ' || s[i + 1] == '\t' || s[i + 1] == '\n' ||
-                       s[i + 1] == '\r' || (flow && std::string(",[]{}").find(s[i + 1]) != std::string::npos))) {
+      if (c == ':' && (i + 1 >= s.size() || s[i + 1] == ' ' || s[i + 1] == '\t' ||
+                       s[i + 1] == '\n' || s[i + 1] == '\r' ||
+                       (flow && std::string(",[]{}").find(s[i + 1]) != std::string::npos))) {
         break;
       }
     }
@@ -177,7 +181,8 @@ bool plainSafe(const std::string& v, bool flow) {
     if (flow && std::string(",[]{}").find(c) != std::string::npos) return false;
   }
   if (std::string("#,[]{}&*!|>'\"%@`").find(v.front()) != std::string::npos) return false;
-  if (std::string("-?:").find(v.front()) != std::string::npos && (v.size() == 1 || v[1] == ' ')) return false;
+  if (std::string("-?:").find(v.front()) != std::string::npos && (v.size() == 1 || v[1] == ' '))
+    return false;
   if (v.find(": ") != std::string::npos || v.find(" #") != std::string::npos) return false;
   return true;
 }
@@ -186,11 +191,21 @@ std::string doubleQuoted(const std::string& v) {
   std::string o = "\"";
   for (char c : v) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      case '\r': o += "\\r"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char b[8];
@@ -218,7 +233,8 @@ std::string renderScalar(const std::string& v, char style, bool flow) {
 
 std::string flowSequence(const std::vector<std::string>& items, bool padded) {
   std::string o = padded && !items.empty() ? "[ " : "[";
-  for (std::size_t i = 0; i < items.size(); ++i) o += (i ? ", " : "") + renderScalar(items[i], 0, true);
+  for (std::size_t i = 0; i < items.size(); ++i)
+    o += (i ? ", " : "") + renderScalar(items[i], 0, true);
   return o + (padded && !items.empty() ? " ]" : "]");
 }
 
@@ -247,12 +263,14 @@ Resolved resolve(const std::string& text, int documentIndex, const YamlPath& pat
     fail(e.mark.line + 1, path, "the text is not valid YAML: " + e.msg);
   }
   if (documentIndex < 0 || static_cast<std::size_t>(documentIndex) >= docs.size()) {
-    fail(0, path, "there is no document " + std::to_string(documentIndex) + " (the text has " +
-                      std::to_string(docs.size()) + ")");
+    fail(0, path,
+         "there is no document " + std::to_string(documentIndex) + " (the text has " +
+             std::to_string(docs.size()) + ")");
   }
   Resolved r;
   YAML::Node root = docs[static_cast<std::size_t>(documentIndex)];
-  r.levels.push_back({root, YAML::Node(), false, root.Style() == YAML::EmitterStyle::Flow && !root.IsScalar()});
+  r.levels.push_back(
+      {root, YAML::Node(), false, root.Style() == YAML::EmitterStyle::Flow && !root.IsScalar()});
   for (const auto& elem : path) {
     const Level& cur = r.levels.back();
     Level next;
@@ -270,12 +288,14 @@ Resolved resolve(const std::string& text, int documentIndex, const YamlPath& pat
       if (!hit) return r;
     } else if (cur.node.IsSequence()) {
       if (!isIndex(elem)) {
-        fail(lineOf(cur.node), YamlPath(path.begin(), path.begin() + static_cast<long>(r.found) + 1),
+        fail(lineOf(cur.node),
+             YamlPath(path.begin(), path.begin() + static_cast<long>(r.found) + 1),
              "is a sequence: the path needs an item index here");
       }
       const std::size_t i = std::stoul(elem);
       if (i >= cur.node.size()) {
-        fail(lineOf(cur.node), YamlPath(path.begin(), path.begin() + static_cast<long>(r.found) + 1),
+        fail(lineOf(cur.node),
+             YamlPath(path.begin(), path.begin() + static_cast<long>(r.found) + 1),
              "the sequence has " + std::to_string(cur.node.size()) + " item(s)");
       }
       next.node = cur.node[i];
@@ -291,7 +311,8 @@ Resolved resolve(const std::string& text, int documentIndex, const YamlPath& pat
 }
 
 /// The span of a scalar node's token, checked against what yaml-cpp read.
-std::pair<Pos, Pos> scalarSpan(const Text& t, const YAML::Node& n, bool flow, const YamlPath& path) {
+std::pair<Pos, Pos> scalarSpan(const Text& t, const YAML::Node& n, bool flow,
+                               const YamlPath& path) {
   const Pos start = t.skipProperties(n.Mark().pos);
   if (start < t.s.size() && (t.s[start] == '|' || t.s[start] == '>')) {
     fail(lineOf(n), path, "is a block scalar (| or >): edit it in the text");
@@ -322,8 +343,8 @@ int indentStep(const Resolved& r, std::size_t upTo) {
 std::string spaces(int n) { return std::string(static_cast<std::size_t>(std::max(0, n)), ' '); }
 
 /// `k1:\n  k2: v` (block) or `k1: {k2: v}` (flow) for the keys still missing.
-std::string nested(const std::vector<std::string>& keys, const std::string& value, bool flow, int col, int step,
-                   const std::string& nl) {
+std::string nested(const std::vector<std::string>& keys, const std::string& value, bool flow,
+                   int col, int step, const std::string& nl) {
   std::string o = renderScalar(keys.front(), 0, flow) + ":";
   if (keys.size() == 1) return o + " " + value;
   const std::vector<std::string> rest(keys.begin() + 1, keys.end());
@@ -340,11 +361,13 @@ Pos colonAfterKey(const Text& t, const YAML::Node& key, bool flow) {
 
 /// Gives a null value (written as nothing, `~` or `null`) the value text `valueText`; in block
 /// style a mapping value goes on the next lines (`blockLines`, already indented).
-std::string fillNull(const Text& t, const Level& parent, const Level& nullLevel, const std::string& inlineText,
-                     const std::string& blockLines, const YamlPath& path) {
+std::string fillNull(const Text& t, const Level& parent, const Level& nullLevel,
+                     const std::string& inlineText, const std::string& blockLines,
+                     const YamlPath& path) {
   if (!nullLevel.hasKey) fail(lineOf(nullLevel.node), path, "has no key to attach a value to");
   const Pos colon = colonAfterKey(t, nullLevel.key, parent.flow);
-  if (colon >= t.s.size() || t.s[colon] != ':') fail(lineOf(nullLevel.key), path, "cannot find the key's ':'");
+  if (colon >= t.s.size() || t.s[colon] != ':')
+    fail(lineOf(nullLevel.key), path, "cannot find the key's ':'");
   // An explicit null token right after the colon is replaced.
   Pos p = colon + 1;
   while (p < t.s.size() && (t.s[p] == ' ' || t.s[p] == '\t')) ++p;
@@ -353,7 +376,8 @@ std::string fillNull(const Text& t, const Level& parent, const Level& nullLevel,
     const std::size_t n = std::char_traits<char>::length(tok);
     if (t.s.compare(p, n, tok) == 0) {
       const Pos e = p + n;
-      if (e >= t.s.size() || std::string(" \t\r\n,}]#").find(t.s[e]) != std::string::npos) tokEnd = e;
+      if (e >= t.s.size() || std::string(" \t\r\n,}]#").find(t.s[e]) != std::string::npos)
+        tokEnd = e;
     }
   }
   if (tokEnd > p || parent.flow || blockLines.empty()) {
@@ -366,10 +390,12 @@ std::string fillNull(const Text& t, const Level& parent, const Level& nullLevel,
 }
 
 /// Adds the missing keys `path[r.found..]` with `valueText` (already rendered).
-std::string insertMissing(const Text& t, const Resolved& r, const YamlPath& path, const std::string& valueText) {
+std::string insertMissing(const Text& t, const Resolved& r, const YamlPath& path,
+                          const std::string& valueText) {
   const std::vector<std::string> missing(path.begin() + static_cast<long>(r.found), path.end());
   for (const auto& k : missing) {
-    if (isIndex(k) && r.levels.back().node.IsSequence()) fail(0, path, "cannot add a sequence item");
+    if (isIndex(k) && r.levels.back().node.IsSequence())
+      fail(0, path, "cannot add a sequence item");
   }
   const Level& last = r.levels.back();
   const YAML::Node& m = last.node;
@@ -379,8 +405,10 @@ std::string insertMissing(const Text& t, const Resolved& r, const YamlPath& path
     const int step = indentStep(r, r.levels.size() - 2);
     const bool flow = r.levels[r.levels.size() - 2].flow;
     const std::string inlineText = "{" + nested(missing, valueText, true, 0, 0, t.nl) + "}";
-    const std::string block = t.nl + spaces(col + step) + nested(missing, valueText, false, col + step, step, t.nl);
-    return fillNull(t, r.levels[r.levels.size() - 2], last, inlineText, flow ? std::string() : block, path);
+    const std::string block =
+        t.nl + spaces(col + step) + nested(missing, valueText, false, col + step, step, t.nl);
+    return fillNull(t, r.levels[r.levels.size() - 2], last, inlineText,
+                    flow ? std::string() : block, path);
   }
   if (!m.IsMap()) {
     fail(lineOf(m), YamlPath(path.begin(), path.begin() + static_cast<long>(r.found)),
@@ -388,7 +416,8 @@ std::string insertMissing(const Text& t, const Resolved& r, const YamlPath& path
   }
   if (last.flow) {
     const Pos open = t.skipProperties(m.Mark().pos);
-    if (open >= t.s.size() || t.s[open] != '{') fail(lineOf(m), path, "cannot find the mapping's '{'");
+    if (open >= t.s.size() || t.s[open] != '{')
+      fail(lineOf(m), path, "cannot find the mapping's '{'");
     const Pos close = t.flowEnd(open) - 1;
     Pos q = close;
     while (q > open + 1 && std::isspace(static_cast<unsigned char>(t.s[q - 1]))) --q;
@@ -405,7 +434,8 @@ std::string insertMissing(const Text& t, const Resolved& r, const YamlPath& path
   const int col = m.Mark().column;
   const int step = indentStep(r, r.levels.size() - 1);
   const Pos at = t.blockEnd(static_cast<Pos>(lastKey->Mark().pos), col, true);
-  return t.s.substr(0, at) + t.nl + spaces(col) + nested(missing, valueText, false, col, step, t.nl) + t.s.substr(at);
+  return t.s.substr(0, at) + t.nl + spaces(col) +
+         nested(missing, valueText, false, col, step, t.nl) + t.s.substr(at);
 }
 
 }  // namespace
@@ -433,10 +463,12 @@ std::string patchYamlScalar(const std::string& text, int documentIndex, const Ya
   const Level& target = r.levels.back();
   const bool flowCtx = r.levels[r.levels.size() - 2].flow;
   if (target.node.IsNull()) {
-    return fillNull(t, r.levels[r.levels.size() - 2], target, renderScalar(newValue, 0, flowCtx), std::string(), path);
+    return fillNull(t, r.levels[r.levels.size() - 2], target, renderScalar(newValue, 0, flowCtx),
+                    std::string(), path);
   }
   if (!target.node.IsScalar()) {
-    fail(lineOf(target.node), path, target.node.IsMap() ? "is a mapping, not a scalar" : "is a sequence, not a scalar");
+    fail(lineOf(target.node), path,
+         target.node.IsMap() ? "is a mapping, not a scalar" : "is a sequence, not a scalar");
   }
   const auto [a, b] = scalarSpan(t, target.node, flowCtx, path);
   const std::string rendered = renderScalar(newValue, text[a], flowCtx);
@@ -452,7 +484,8 @@ std::string patchYamlSequence(const std::string& text, int documentIndex, const 
   const Level& target = r.levels.back();
   const bool flowCtx = r.levels[r.levels.size() - 2].flow;
   if (target.node.IsNull()) {
-    return fillNull(t, r.levels[r.levels.size() - 2], target, flowSequence(items, false), std::string(), path);
+    return fillNull(t, r.levels[r.levels.size() - 2], target, flowSequence(items, false),
+                    std::string(), path);
   }
   if (target.node.IsScalar()) {
     const auto [a, b] = scalarSpan(t, target.node, flowCtx, path);
@@ -482,7 +515,8 @@ std::string removeYamlKey(const std::string& text, int documentIndex, const Yaml
   if (!r.complete(path)) return text;
   const Level& target = r.levels.back();
   const Level& parent = r.levels[r.levels.size() - 2];
-  if (!parent.node.IsMap()) fail(lineOf(target.node), path, "is a sequence item, not a mapping entry");
+  if (!parent.node.IsMap())
+    fail(lineOf(target.node), path, "is a sequence item, not a mapping entry");
   const YAML::Node& key = target.key;
   const Pos keyPos = t.skipProperties(key.Mark().pos);
   if (parent.flow) {
@@ -523,7 +557,8 @@ std::string removeYamlKey(const std::string& text, int documentIndex, const Yaml
     if (p > key.Mark().pos && (!nextKey || p < nextKey->Mark().pos)) nextKey.emplace(it->first);
   }
   if (!nextKey) return text.substr(0, keyPos) + "{}" + text.substr(end);
-  return text.substr(0, keyPos) + text.substr(t.skipProperties(static_cast<Pos>(nextKey->Mark().pos)));
+  return text.substr(0, keyPos) +
+         text.substr(t.skipProperties(static_cast<Pos>(nextKey->Mark().pos)));
 }
 
 }  // namespace rolloutlab::io

@@ -24,7 +24,8 @@ struct Bench {
   Workbench wb;
   BatchView view{wb};
   Bench() {
-    wb.setScenarioLibrary({libraryFile("error-regression-2pt.yaml"), libraryFile("good-high-traffic.yaml")});
+    wb.setScenarioLibrary(
+        {libraryFile("error-regression-2pt.yaml"), libraryFile("good-high-traffic.yaml")});
     wb.open({examplesDir()});
     for (int i = 0; i < wb.specCount(); ++i) {
       if (wb.spec(i)->key() == "Canary/test/podinfo") wb.selectSpec(i);
@@ -72,8 +73,9 @@ TEST(BatchView, RunsToCompletionWithoutBlockingTheGuiThread) {
   o.runs = 60;
   o.seed = 9;
   o.threads = 1;
-  const auto direct = rolloutlab::app::runBatch(rolloutlab::app::batchSpecs(b.wb.currentSpec()->batchWorkspace(), "istio"),
-                                                b.wb.scenarios(), {}, o);
+  const auto direct = rolloutlab::app::runBatch(
+      rolloutlab::app::batchSpecs(b.wb.currentSpec()->batchWorkspace(), "istio"), b.wb.scenarios(),
+      {}, o);
   QTableWidget* t = b.view.table();
   ASSERT_EQ(t->rowCount(), 2);
   const auto rows = rolloutlab::gui::ocRows(direct);
@@ -85,8 +87,10 @@ TEST(BatchView, RunsToCompletionWithoutBlockingTheGuiThread) {
     EXPECT_EQ(p.rolledBack, d.rolledBack);
     EXPECT_EQ(p.excessErrors.sumMicro(), d.excessErrors.sumMicro());
     EXPECT_EQ(t->item(i, 0)->text().toStdString(), rows[static_cast<std::size_t>(i)].scenario);
-    EXPECT_EQ(t->item(i, 3)->text().toStdString(), rows[static_cast<std::size_t>(i)].promoted.text());
-    EXPECT_EQ(t->item(i, 4)->text().toStdString(), rows[static_cast<std::size_t>(i)].rolledBack.text());
+    EXPECT_EQ(t->item(i, 3)->text().toStdString(),
+              rows[static_cast<std::size_t>(i)].promoted.text());
+    EXPECT_EQ(t->item(i, 4)->text().toStdString(),
+              rows[static_cast<std::size_t>(i)].rolledBack.text());
   }
   // A 2-point error regression against a 99 % success-rate floor is always caught.
   EXPECT_EQ(t->item(0, 0)->text(), "error-regression-2pt");
@@ -105,7 +109,8 @@ TEST(BatchView, CanBeCancelled) {
   b.view.setRuns(10000000);  // far more than finishes before Cancel
   QSignalSpy finished(&b.view, &BatchView::batchFinished);
   b.view.start();
-  ASSERT_TRUE(waitFor([&]() { return b.view.progressBar()->format().startsWith("0 /") == false; }, 30000));
+  ASSERT_TRUE(
+      waitFor([&]() { return b.view.progressBar()->format().startsWith("0 /") == false; }, 30000));
   QElapsedTimer clock;
   clock.start();
   b.view.cancel();

@@ -20,7 +20,8 @@ struct Bench {
   Workbench wb;
   CompareView view{wb};
   Bench() {
-    wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml"), libraryFile("error-regression-1pt.yaml")});
+    wb.setScenarioLibrary(
+        {libraryFile("good-high-traffic.yaml"), libraryFile("error-regression-1pt.yaml")});
     wb.open({examplesDir()});
     for (int i = 0; i < wb.specCount(); ++i) {
       if (wb.spec(i)->key() == "Canary/test/podinfo") wb.selectSpec(i);
@@ -47,7 +48,8 @@ TEST(CompareView, SameSpecOnTheSameSeedsHighlightsNothing) {
   EXPECT_TRUE(b.view.changes().isEmpty());
   b.runBoth();
   for (int r = 0; r < 2; ++r) {
-    for (int c = 0; c < b.view.table()->columnCount(); ++c) EXPECT_EQ(b.view.highlight(r, c), 0) << r << "," << c;
+    for (int c = 0; c < b.view.table()->columnCount(); ++c)
+      EXPECT_EQ(b.view.highlight(r, c), 0) << r << "," << c;
     // Common random numbers: A's and B's numbers are identical.
     EXPECT_EQ(b.view.table()->item(r, 2)->text(), b.view.table()->item(r, 3)->text());
     EXPECT_EQ(b.view.table()->item(r, 8)->text(), b.view.table()->item(r, 9)->text());

@@ -43,7 +43,8 @@ class QtEnvironment : public ::testing::Environment {
   std::unique_ptr<QTemporaryDir> settings_;
 };
 
-inline ::testing::Environment* const kQtEnvironment = ::testing::AddGlobalTestEnvironment(new QtEnvironment);
+inline ::testing::Environment* const kQtEnvironment =
+    ::testing::AddGlobalTestEnvironment(new QtEnvironment);
 
 /// Clears the settings a test may have left.
 inline void clearSettings() {

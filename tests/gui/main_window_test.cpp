@@ -100,7 +100,9 @@ TEST(MainWindow, ScreenshotIsNotBlank) {
   for (int y = tl.top(); y < tl.bottom(); y += 2) {
     for (int x = tl.left(); x < tl.right(); x += 2) {
       const QColor c = img.pixelColor(x, y);
-      if (std::abs(c.red() - 31) < 12 && std::abs(c.green() - 119) < 12 && std::abs(c.blue() - 180) < 12) ++blue;
+      if (std::abs(c.red() - 31) < 12 && std::abs(c.green() - 119) < 12 &&
+          std::abs(c.blue() - 180) < 12)
+        ++blue;
     }
   }
   EXPECT_GT(blue, 50);

@@ -41,7 +41,8 @@ TEST(TimelinePerformance, EditToRedrawnTimeline) {
     field->setText(QString::number(2 + i % 4));
     emit field->editingFinished();  // what Enter does: patch, decode, run, update the charts
     update.push_back(static_cast<double>(clock.nsecsElapsed()) / 1e6);
-    ASSERT_TRUE(waitFor([&]() { return repainted.count() > 0; }, 10000)) << "no repaint after edit " << i;
+    ASSERT_TRUE(waitFor([&]() { return repainted.count() > 0; }, 10000))
+        << "no repaint after edit " << i;
     ms.push_back(static_cast<double>(clock.nsecsElapsed()) / 1e6);
     simulate.push_back(w.workbench().timeline().simulateMs);
   }
@@ -49,11 +50,12 @@ TEST(TimelinePerformance, EditToRedrawnTimeline) {
   std::sort(simulate.begin(), simulate.end());
   std::sort(update.begin(), update.end());
   const double median = ms[ms.size() / 2], p90 = ms[ms.size() * 9 / 10], worst = ms.back();
-  std::printf("edit -> redrawn timeline over %zu edits on %s: median %.1f ms, p90 %.1f ms, max %.1f ms; "
-              "until the charts hold the new run (patch, decode, run, chart update): median %.1f ms, "
-              "of which the run %.2f ms\n",
-              ms.size(), qPrintable(QGuiApplication::platformName()), median, p90, worst,
-              update[update.size() / 2], simulate[simulate.size() / 2]);
+  std::printf(
+      "edit -> redrawn timeline over %zu edits on %s: median %.1f ms, p90 %.1f ms, max %.1f ms; "
+      "until the charts hold the new run (patch, decode, run, chart update): median %.1f ms, "
+      "of which the run %.2f ms\n",
+      ms.size(), qPrintable(QGuiApplication::platformName()), median, p90, worst,
+      update[update.size() / 2], simulate[simulate.size() / 2]);
   RecordProperty("median_ms", std::to_string(median));
   RecordProperty("p90_ms", std::to_string(p90));
 #if defined(__SANITIZE_ADDRESS__)

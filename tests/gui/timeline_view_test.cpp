@@ -54,7 +54,9 @@ QList<QPointF> weightPoints(TimelineView* v) {
   return {};
 }
 
-QValueAxis* timeAxis(QChart* c) { return qobject_cast<QValueAxis*>(c->axes(Qt::Horizontal).front()); }
+QValueAxis* timeAxis(QChart* c) {
+  return qobject_cast<QValueAxis*>(c->axes(Qt::Horizontal).front());
+}
 
 }  // namespace
 
@@ -64,7 +66,8 @@ TEST(TimelineView, UpdatesWhenAFieldIsEditedInTheForm) {
   ASSERT_EQ(tv->charts().size(), 3);  // weight + request-success-rate + request-duration
   EXPECT_TRUE(tv->outcomeText().startsWith("rolled back")) << tv->outcomeText().toStdString();
   const QList<QPointF> before = weightPoints(tv);
-  const int failsBefore = static_cast<int>(tv->markerTexts("request-success-rate", TimelineMarker::Kind::kFail).size());
+  const int failsBefore =
+      static_cast<int>(tv->markerTexts("request-success-rate", TimelineMarker::Kind::kFail).size());
   EXPECT_EQ(failsBefore, 5);
 
   // Type into the threshold field and press Enter, as a user would.
@@ -120,8 +123,8 @@ TEST(TimelineView, ZoomAndPanMoveEveryChart) {
   auto* view = qobject_cast<QChartView*>(tv->charts().at(1)->scene()->views().front());
   ASSERT_NE(view, nullptr);
   const QPoint centre = view->rect().center();
-  QWheelEvent wheel(centre, view->mapToGlobal(centre), QPoint(), QPoint(0, 240), Qt::NoButton, Qt::NoModifier,
-                    Qt::NoScrollPhase, false);
+  QWheelEvent wheel(centre, view->mapToGlobal(centre), QPoint(), QPoint(0, 240), Qt::NoButton,
+                    Qt::NoModifier, Qt::NoScrollPhase, false);
   QApplication::sendEvent(view->viewport(), &wheel);
   const auto zoomed = tv->timeRange();
   EXPECT_LT(zoomed.second - zoomed.first, (full.second - full.first) * 0.7);
@@ -131,8 +134,9 @@ TEST(TimelineView, ZoomAndPanMoveEveryChart) {
   }
   // Right-drag pans; a double click fits the whole run again.
   QTest::mousePress(view->viewport(), Qt::RightButton, Qt::NoModifier, centre);
-  QMouseEvent move(QEvent::MouseMove, QPointF(centre + QPoint(60, 0)), view->viewport()->mapToGlobal(centre + QPoint(60, 0)),
-                   Qt::NoButton, Qt::RightButton, Qt::NoModifier);
+  QMouseEvent move(QEvent::MouseMove, QPointF(centre + QPoint(60, 0)),
+                   view->viewport()->mapToGlobal(centre + QPoint(60, 0)), Qt::NoButton,
+                   Qt::RightButton, Qt::NoModifier);
   QApplication::sendEvent(view->viewport(), &move);
   QTest::mouseRelease(view->viewport(), Qt::RightButton, Qt::NoModifier, centre + QPoint(60, 0));
   const auto panned = tv->timeRange();
@@ -158,7 +162,9 @@ TEST(TimelineView, ExportsPngAndSvg) {
   for (int y = 0; y < img.height(); y += 2) {
     for (int x = 0; x < img.width(); x += 2) {
       const QColor c = img.pixelColor(x, y);
-      if (std::abs(c.red() - 31) < 12 && std::abs(c.green() - 119) < 12 && std::abs(c.blue() - 180) < 12) ++blue;
+      if (std::abs(c.red() - 31) < 12 && std::abs(c.green() - 119) < 12 &&
+          std::abs(c.blue() - 180) < 12)
+        ++blue;
     }
   }
   EXPECT_GT(blue, 50);

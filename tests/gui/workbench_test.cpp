@@ -37,15 +37,16 @@ std::string replaced(std::string text, const std::string& from, const std::strin
 }
 
 /// The run the library gives for a Canary decoded from `text` (no workbench involved).
-rolloutlab::scenarios::SimulationResult direct(const std::string& text, const std::string& file,
-                                               const rolloutlab::scenarios::Scenario& sc, std::uint64_t seed,
-                                               const std::vector<rolloutlab::core::flagger::MetricTemplateSpec>& t) {
+rolloutlab::scenarios::SimulationResult direct(
+    const std::string& text, const std::string& file, const rolloutlab::scenarios::Scenario& sc,
+    std::uint64_t seed, const std::vector<rolloutlab::core::flagger::MetricTemplateSpec>& t) {
   const auto docs = rolloutlab::io::readDocumentsFromString(text, file);
   rolloutlab::core::Diagnostics d;
   rolloutlab::core::flagger::CanarySpec c;
   EXPECT_TRUE(rolloutlab::io::decodeCanary(docs.documents.at(0), d, c));
   const rolloutlab::scenarios::CompiledScenario compiled(sc);
-  const rolloutlab::scenarios::FlaggerPlan plan(c, rolloutlab::io::resolveTemplates(c, t), compiled, "istio");
+  const rolloutlab::scenarios::FlaggerPlan plan(c, rolloutlab::io::resolveTemplates(c, t), compiled,
+                                                "istio");
   return rolloutlab::scenarios::simulateFlagger(plan, compiled, seed);
 }
 
@@ -69,7 +70,8 @@ TEST(Workbench, LoadsTheExampleRepoAndTheScenarioLibrary) {
   // The checkout Canary is in a file with its MetricTemplate: the second document stays apart.
   const SpecDocument* checkout = wb.spec(specIndex(wb, "Canary/shop/checkout"));
   EXPECT_EQ(checkout->documentIndex(), 0);
-  EXPECT_EQ(checkout->originalText(), readFile(sourceDir() + "/examples/apps/checkout/canary.yaml"));
+  EXPECT_EQ(checkout->originalText(),
+            readFile(sourceDir() + "/examples/apps/checkout/canary.yaml"));
 }
 
 TEST(Workbench, AnEditChangesOnlyThatValueAndRerunsTheTimeline) {
@@ -80,7 +82,8 @@ TEST(Workbench, AnEditChangesOnlyThatValueAndRerunsTheTimeline) {
   wb.setSeed(11);
   const SpecDocument* s = wb.currentSpec();
   const std::string original = s->text();
-  const int before = wb.timeline().canaryWeight.empty() ? 0 : static_cast<int>(wb.timeline().canaryWeight.size());
+  const int before =
+      wb.timeline().canaryWeight.empty() ? 0 : static_cast<int>(wb.timeline().canaryWeight.size());
   int timelines = 0;
   QObject::connect(&wb, &Workbench::timelineChanged, [&timelines]() { ++timelines; });
 
@@ -90,23 +93,29 @@ TEST(Workbench, AnEditChangesOnlyThatValueAndRerunsTheTimeline) {
   EXPECT_TRUE(s->valid());
   EXPECT_TRUE(s->edited());
   // The timeline is the library's run of the edited text.
-  const auto res = direct(s->text(), s->file(), *wb.currentScenario(), 11, wb.workspace().metricTemplates);
+  const auto res =
+      direct(s->text(), s->file(), *wb.currentScenario(), 11, wb.workspace().metricTemplates);
   EXPECT_EQ(wb.timeline().canaryWeight.size(), res.run.ticks.size());
   EXPECT_TRUE(wb.timeline().rolledBack);
-  EXPECT_EQ(wb.timeline().outcome.find("rolled back at " + rolloutlab::gui::formatDuration(res.run.outcome.t)), 0u)
+  EXPECT_EQ(wb.timeline().outcome.find("rolled back at " +
+                                       rolloutlab::gui::formatDuration(res.run.outcome.t)),
+            0u)
       << wb.timeline().outcome;
   // With one failed check allowed instead of five, the same draws roll back no later.
   EXPECT_LE(static_cast<int>(wb.timeline().canaryWeight.size()), before);
 
   // A bound that is not written yet is added under its metric's thresholdRange.
   wb.setField("metrics.1.min", "10");
-  EXPECT_NE(s->text().find("        thresholdRange:\n          max: 500\n          min: 10\n"), std::string::npos)
+  EXPECT_NE(s->text().find("        thresholdRange:\n          max: 500\n          min: 10\n"),
+            std::string::npos)
       << s->text();
   // Clearing both bounds removes the range.
   wb.setField("metrics.1.min", "");
   wb.setField("metrics.1.max", "");
   EXPECT_EQ(s->text().find("max: 500"), std::string::npos);
-  EXPECT_NE(s->text().find("      - name: request-duration\n        interval: 1m\n"), std::string::npos) << s->text();
+  EXPECT_NE(s->text().find("      - name: request-duration\n        interval: 1m\n"),
+            std::string::npos)
+      << s->text();
   // Lists keep their flow/block style; the form takes them comma-separated.
   wb.setField("analysis.stepWeights", "5, 20, 50");
   EXPECT_NE(s->text().find("    stepWeights: [5, 20, 50]\n"), std::string::npos) << s->text();
@@ -127,9 +136,11 @@ TEST(Workbench, AnInvalidEditShowsItsErrorWithFileAndLine) {
   const auto& d = s->diagnostics().items.front();
   EXPECT_EQ(d.line, 27);  // `    interval: soon` in examples/apps/podinfo/canary.yaml
   EXPECT_EQ(d.field, "spec.analysis.interval");
-  EXPECT_NE(d.toString().find("apps/podinfo/canary.yaml:27: spec.analysis.interval = \"soon\""), std::string::npos)
+  EXPECT_NE(d.toString().find("apps/podinfo/canary.yaml:27: spec.analysis.interval = \"soon\""),
+            std::string::npos)
       << d.toString();
-  EXPECT_NE(wb.timeline().error.find("spec.analysis.interval"), std::string::npos) << wb.timeline().error;
+  EXPECT_NE(wb.timeline().error.find("spec.analysis.interval"), std::string::npos)
+      << wb.timeline().error;
   // Text that is not YAML any more: the form's edits are refused with a message, the text kept.
   wb.setText("spec: [\n");
   EXPECT_FALSE(s->valid());
@@ -150,7 +161,8 @@ TEST(Workbench, BadFilesShowTheErrorInTheTree) {
     std::ofstream out(path.toStdString());
     out << "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: broken\nspec:\n"
            "  targetRef: {apiVersion: apps/v1, kind: Deployment, name: broken}\n"
-           "  service: {port: 80}\n  analysis:\n    interval: soon\n    stepWeight: 10\n    threshold: 2\n";
+           "  service: {port: 80}\n  analysis:\n    interval: soon\n    stepWeight: 10\n    "
+           "threshold: 2\n";
   }
   {
     std::ofstream out(dir.filePath("syntax.yaml").toStdString());
@@ -164,9 +176,11 @@ TEST(Workbench, BadFilesShowTheErrorInTheTree) {
   const QString joined = outline.join("\n");
   // The Canary is listed as invalid with its error under it, naming file and line.
   EXPECT_TRUE(joined.contains("Canary broken")) << joined.toStdString();
-  EXPECT_TRUE(joined.contains(QRegularExpression("error \\| [^\\n]*canary\\.yaml:9: spec\\.analysis\\.interval = \"soon\"")))
+  EXPECT_TRUE(joined.contains(QRegularExpression(
+      "error \\| [^\\n]*canary\\.yaml:9: spec\\.analysis\\.interval = \"soon\"")))
       << joined.toStdString();
-  EXPECT_TRUE(joined.contains(QRegularExpression("error \\| [^\\n]*syntax\\.yaml:[12]:"))) << joined.toStdString();
+  EXPECT_TRUE(joined.contains(QRegularExpression("error \\| [^\\n]*syntax\\.yaml:[12]:")))
+      << joined.toStdString();
   EXPECT_EQ(wb.specCount(), 0);
   EXPECT_FALSE(wb.timeline().error.empty());
 }

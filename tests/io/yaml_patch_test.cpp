@@ -48,13 +48,16 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   return text;
 }
 
-YAML::Node doc(const std::string& text, int i = 0) { return YAML::LoadAll(text).at(static_cast<std::size_t>(i)); }
+YAML::Node doc(const std::string& text, int i = 0) {
+  return YAML::LoadAll(text).at(static_cast<std::size_t>(i));
+}
 
 }  // namespace
 
 TEST(YamlPath, PrintsKeysAndIndices) {
-  EXPECT_EQ(rolloutlab::io::yamlPathString({"spec", "analysis", "metrics", "1", "thresholdRange", "max"}),
-            "spec.analysis.metrics[1].thresholdRange.max");
+  EXPECT_EQ(
+      rolloutlab::io::yamlPathString({"spec", "analysis", "metrics", "1", "thresholdRange", "max"}),
+      "spec.analysis.metrics[1].thresholdRange.max");
 }
 
 TEST(YamlPatch, PlainScalarKeepsItsTrailingComment) {
@@ -64,21 +67,23 @@ TEST(YamlPatch, PlainScalarKeepsItsTrailingComment) {
 }
 
 TEST(YamlPatch, ScalarInsideASequenceItem) {
-  const std::string out =
-      patchYamlScalar(kCanary, 0, {"spec", "analysis", "metrics", "0", "thresholdRange", "min"}, "99.5");
+  const std::string out = patchYamlScalar(
+      kCanary, 0, {"spec", "analysis", "metrics", "0", "thresholdRange", "min"}, "99.5");
   EXPECT_EQ(out, replaced(kCanary, "min: 99\n", "min: 99.5\n"));
 }
 
 TEST(YamlPatch, ScalarInAFlowMapping) {
-  const std::string out =
-      patchYamlScalar(kCanary, 0, {"spec", "analysis", "metrics", "1", "thresholdRange", "max"}, "300");
+  const std::string out = patchYamlScalar(
+      kCanary, 0, {"spec", "analysis", "metrics", "1", "thresholdRange", "max"}, "300");
   EXPECT_EQ(out, replaced(kCanary, "{max: 500}", "{max: 300}"));
 }
 
 TEST(YamlPatch, QuotedScalarsKeepTheirQuotes) {
-  std::string out = patchYamlScalar(kCanary, 0, {"spec", "analysis", "webhooks", "0", "name"}, "smoke \"test\"");
+  std::string out =
+      patchYamlScalar(kCanary, 0, {"spec", "analysis", "webhooks", "0", "name"}, "smoke \"test\"");
   EXPECT_EQ(out, replaced(kCanary, "\"load-test\"", "\"smoke \\\"test\\\"\""));
-  EXPECT_EQ(doc(out)["spec"]["analysis"]["webhooks"][0]["name"].as<std::string>(), "smoke \"test\"");
+  EXPECT_EQ(doc(out)["spec"]["analysis"]["webhooks"][0]["name"].as<std::string>(),
+            "smoke \"test\"");
   out = patchYamlScalar(kCanary, 0, {"spec", "analysis", "webhooks", "0", "url"}, "http://it's/");
   EXPECT_EQ(out, replaced(kCanary, "'http://loadtester/'", "'http://it''s/'"));
   EXPECT_EQ(doc(out)["spec"]["analysis"]["webhooks"][0]["url"].as<std::string>(), "http://it's/");
@@ -91,9 +96,10 @@ TEST(YamlPatch, PlainBecomesQuotedWhenItMustBe) {
 }
 
 TEST(YamlPatch, AddsAMissingKeyUnderABlockMappingInASequenceItem) {
-  const std::string out =
-      patchYamlScalar(kCanary, 0, {"spec", "analysis", "metrics", "0", "thresholdRange", "max"}, "100");
-  EXPECT_EQ(out, replaced(kCanary, "          min: 99\n", "          min: 99\n          max: 100\n"));
+  const std::string out = patchYamlScalar(
+      kCanary, 0, {"spec", "analysis", "metrics", "0", "thresholdRange", "max"}, "100");
+  EXPECT_EQ(out,
+            replaced(kCanary, "          min: 99\n", "          min: 99\n          max: 100\n"));
   EXPECT_EQ(doc(out)["spec"]["analysis"]["metrics"][0]["thresholdRange"]["max"].as<int>(), 100);
 }
 
@@ -105,14 +111,15 @@ TEST(YamlPatch, AddsAMissingKeyAtTheEndOfAMappingWithNestedValues) {
 }
 
 TEST(YamlPatch, AddsAMissingKeyInsideFlowBraces) {
-  const std::string out =
-      patchYamlScalar(kCanary, 0, {"spec", "analysis", "metrics", "1", "thresholdRange", "min"}, "1");
+  const std::string out = patchYamlScalar(
+      kCanary, 0, {"spec", "analysis", "metrics", "1", "thresholdRange", "min"}, "1");
   EXPECT_EQ(out, replaced(kCanary, "{max: 500}", "{max: 500, min: 1}"));
   EXPECT_EQ(patchYamlScalar("a: {}\n", 0, {"a", "b"}, "1"), "a: {b: 1}\n");
 }
 
 TEST(YamlPatch, CreatesMissingIntermediateMappings) {
-  const std::string out = patchYamlScalar(kCanary, 0, {"spec", "analysis", "metrics", "1", "x", "y"}, "2");
+  const std::string out =
+      patchYamlScalar(kCanary, 0, {"spec", "analysis", "metrics", "1", "x", "y"}, "2");
   EXPECT_EQ(out, replaced(kCanary, "        thresholdRange: {max: 500}\n",
                           "        thresholdRange: {max: 500}\n        x:\n          y: 2\n"));
   // Four-space files get four-space nesting.
@@ -123,7 +130,8 @@ TEST(YamlPatch, CreatesMissingIntermediateMappings) {
 TEST(YamlPatch, FillsANullValue) {
   EXPECT_EQ(patchYamlScalar("a:\n  b:\n  c: 1\n", 0, {"a", "b"}, "x"), "a:\n  b: x\n  c: 1\n");
   EXPECT_EQ(patchYamlScalar("a:\n  b: ~  # none\n", 0, {"a", "b"}, "x"), "a:\n  b: x  # none\n");
-  EXPECT_EQ(patchYamlScalar("a:\n  r:\n  c: 1\n", 0, {"a", "r", "max"}, "5"), "a:\n  r:\n    max: 5\n  c: 1\n");
+  EXPECT_EQ(patchYamlScalar("a:\n  r:\n  c: 1\n", 0, {"a", "r", "max"}, "5"),
+            "a:\n  r:\n    max: 5\n  c: 1\n");
   EXPECT_EQ(patchYamlScalar("a: {r: null}\n", 0, {"a", "r", "max"}, "5"), "a: {r: {max: 5}}\n");
 }
 
@@ -131,7 +139,8 @@ TEST(YamlPatch, PicksTheDocumentOfAStream) {
   const std::string text = "a: 1\n---\n# second\na: 1\nb: 2\n---\na: 1\n";
   EXPECT_EQ(patchYamlScalar(text, 1, {"a"}, "7"), "a: 1\n---\n# second\na: 7\nb: 2\n---\na: 1\n");
   // A key added to a document ends before the next document's marker.
-  EXPECT_EQ(patchYamlScalar(text, 1, {"c"}, "3"), "a: 1\n---\n# second\na: 1\nb: 2\nc: 3\n---\na: 1\n");
+  EXPECT_EQ(patchYamlScalar(text, 1, {"c"}, "3"),
+            "a: 1\n---\n# second\na: 1\nb: 2\nc: 3\n---\na: 1\n");
 }
 
 TEST(YamlPatch, KeepsWindowsLineBreaks) {
@@ -139,19 +148,23 @@ TEST(YamlPatch, KeepsWindowsLineBreaks) {
 }
 
 TEST(YamlPatch, SequencesKeepTheirStyle) {
-  std::string out = patchYamlSequence(kCanary, 0, {"spec", "analysis", "stepWeights"}, {"5", "10", "20", "50"});
+  std::string out =
+      patchYamlSequence(kCanary, 0, {"spec", "analysis", "stepWeights"}, {"5", "10", "20", "50"});
   EXPECT_EQ(out, replaced(kCanary, "[5, 10, 25]", "[5, 10, 20, 50]"));
   const std::string block = "spec:\n  w:\n    - 1  # first\n    - 2\n  x: 1\n";
-  EXPECT_EQ(patchYamlSequence(block, 0, {"spec", "w"}, {"3", "4", "5"}), "spec:\n  w:\n    - 3\n    - 4\n    - 5\n  x: 1\n");
+  EXPECT_EQ(patchYamlSequence(block, 0, {"spec", "w"}, {"3", "4", "5"}),
+            "spec:\n  w:\n    - 3\n    - 4\n    - 5\n  x: 1\n");
   const std::string indentless = "w:\n- 1\n- 2\nx: 1\n";
   EXPECT_EQ(patchYamlSequence(indentless, 0, {"w"}, {"9"}), "w:\n- 9\nx: 1\n");
   EXPECT_EQ(patchYamlSequence("a: [ 1, 2 ]\n", 0, {"a"}, {"3"}), "a: [ 3 ]\n");
   EXPECT_EQ(patchYamlSequence("a: 1\n", 0, {"b"}, {"5", "10"}), "a: 1\nb: [5, 10]\n");
-  EXPECT_EQ(doc(out)["spec"]["analysis"]["stepWeights"].as<std::vector<int>>(), (std::vector<int>{5, 10, 20, 50}));
+  EXPECT_EQ(doc(out)["spec"]["analysis"]["stepWeights"].as<std::vector<int>>(),
+            (std::vector<int>{5, 10, 20, 50}));
 }
 
 TEST(YamlPatch, RemovesBlockAndFlowEntries) {
-  EXPECT_EQ(removeYamlKey(kCanary, 0, {"spec", "analysis", "threshold"}), replaced(kCanary, "    threshold: 5\n", ""));
+  EXPECT_EQ(removeYamlKey(kCanary, 0, {"spec", "analysis", "threshold"}),
+            replaced(kCanary, "    threshold: 5\n", ""));
   EXPECT_EQ(removeYamlKey(kCanary, 0, {"spec", "analysis", "metrics", "0", "thresholdRange"}),
             replaced(kCanary, "        thresholdRange:\n          min: 99\n", ""));
   EXPECT_EQ(removeYamlKey("a: {x: 1, y: 2}\n", 0, {"a", "x"}), "a: {y: 2}\n");
@@ -172,11 +185,13 @@ TEST(YamlPatch, ErrorsNameThePathAndTheLine) {
     EXPECT_EQ(e.diagnostic().line, 12);
     EXPECT_EQ(e.diagnostic().toString(), "spec.analysis.metrics[5]: the sequence has 2 item(s)");
   }
-  EXPECT_THROW(patchYamlScalar(kCanary, 0, {"spec", "analysis", "interval", "x"}, "1"), rolloutlab::core::InputError);
+  EXPECT_THROW(patchYamlScalar(kCanary, 0, {"spec", "analysis", "interval", "x"}, "1"),
+               rolloutlab::core::InputError);
   EXPECT_THROW(patchYamlScalar(kCanary, 3, {"a"}, "1"), rolloutlab::core::InputError);
   EXPECT_THROW(patchYamlScalar("a: |\n  text\n", 0, {"a"}, "1"), rolloutlab::core::InputError);
   EXPECT_THROW(patchYamlScalar("a: one\n  two\n", 0, {"a"}, "1"), rolloutlab::core::InputError);
-  EXPECT_THROW(patchYamlScalar(kCanary, 0, {"spec", "analysis"}, "1"), rolloutlab::core::InputError);
+  EXPECT_THROW(patchYamlScalar(kCanary, 0, {"spec", "analysis"}, "1"),
+               rolloutlab::core::InputError);
   EXPECT_THROW(patchYamlScalar("a: [1\n", 0, {"a"}, "1"), rolloutlab::core::InputError);
 }
 
@@ -189,8 +204,10 @@ TEST(YamlPatch, EditsOfTheExampleRepoDecodeAsEdited) {
   text = patchYamlScalar(text, 0, {"spec", "analysis", "interval"}, "1m");
   text = patchYamlScalar(text, 0, {"spec", "analysis", "threshold"}, "4");
   text = patchYamlSequence(text, 0, {"spec", "analysis", "stepWeights"}, {"10", "20", "40"});
-  text = patchYamlScalar(text, 0, {"spec", "analysis", "metrics", "0", "thresholdRange", "max"}, "0.5");
-  text = patchYamlScalar(text, 0, {"spec", "analysis", "metrics", "1", "thresholdRange", "min"}, "1");
+  text = patchYamlScalar(text, 0, {"spec", "analysis", "metrics", "0", "thresholdRange", "max"},
+                         "0.5");
+  text =
+      patchYamlScalar(text, 0, {"spec", "analysis", "metrics", "1", "thresholdRange", "min"}, "1");
   const auto docs = rolloutlab::io::readDocumentsFromString(text, "canary.yaml");
   ASSERT_EQ(docs.diagnostics.errors(), 0);
   rolloutlab::core::Diagnostics diags;
