@@ -88,6 +88,10 @@ void drawHistogram(QChart* chart, const std::vector<DisplayBin>& bins, std::int6
   area->setColor(QColor(31, 119, 180, 110));
   area->setBorderColor(QColor(31, 119, 180));
   chart->addSeries(area);
+  // The area does not own its bounding lines (it was the upper line's child until added).
+  if (area->parent() == upper) area->setParent(chart);
+  upper->setParent(area);
+  lower->setParent(area);
   auto* x = new QValueAxis;
   x->setTitleText(xTitle);
   x->setLabelFormat("%.4g");

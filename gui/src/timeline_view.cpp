@@ -61,6 +61,15 @@ QLineSeries* line(const QString& name, const QColor& color, double width,
   return s;
 }
 
+/// An area series does not own its bounding lines: after the chart has taken the area, the area
+/// takes its lines (it was their child until then), so they go when it goes.
+void ownBounds(QChart* chart, QAreaSeries* area) {
+  if (area->parent() == area->upperSeries()) area->setParent(chart);
+  for (QLineSeries* l : {area->upperSeries(), area->lowerSeries()}) {
+    if (l != nullptr) l->setParent(area);
+  }
+}
+
 /// 1, 2 or 5 times a power of ten, about span / 6.
 double niceStep(double span) {
   if (!(span > 0)) return 1;
@@ -105,6 +114,7 @@ struct TimelineView::Lane {
     chart->addSeries(s);
     s->attachAxis(x);
     s->attachAxis(y);
+    if (auto* a = qobject_cast<QAreaSeries*>(s)) ownBounds(chart, a);
   }
 };
 
