@@ -228,7 +228,7 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       }
       judgeSpecs = jw.judges;
     }
-    const auto res = scenarios::simulateFlagger(plan, compiled, seed, true, judgeSpecs);
+    const auto res = scenarios::simulateFlagger(plan, compiled, seed, true, false, judgeSpecs);
     if (format == "json") {
       io::Json j = scenarioRunJson(res, canary.name, scen, seed);
       if (!judgeSpecs.empty()) {

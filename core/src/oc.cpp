@@ -105,6 +105,14 @@ double LogHistogram::quantile(double q) const {
   return 0.0;
 }
 
+std::pair<double, double> LogHistogram::bucketRange(std::int32_t b) {
+  if (b == 0) return {-kZero, kZero};
+  const double m = std::abs(b) - 1;
+  const double lo = kZero * std::exp(m * kLogG);
+  const double hi = kZero * std::exp((m + 1) * kLogG);
+  return b > 0 ? std::pair{lo, hi} : std::pair{-hi, -lo};
+}
+
 double LogHistogram::mean() const {
   return n_ == 0 ? 0.0 : static_cast<double>(sumMicro_) / 1e6 / static_cast<double>(n_);
 }

@@ -145,6 +145,35 @@ const PreparedCheck& FlaggerPlan::check(int metricIndex, fl::CheckKind kind) con
 
 // ---- world ----
 
+namespace {
+
+/// The world's series with the variants swapped: a query that selects the canary's series gets
+/// the primary's, which carry the canary's labels. The canary's own query then reads the primary.
+class SwappedVariants final : public pq::SeriesSource {
+ public:
+  explicit SwappedVariants(MeshSeries& s) : s_(s) {}
+  void select(const std::vector<pq::Matcher>& matchers, std::vector<pq::SeriesRef>& out) override {
+    s_.select(matchers, out);
+    for (auto& r : out) r = s_.counterpart(r);
+  }
+  const pq::Labels& labels(pq::SeriesRef r) const override { return s_.labels(s_.counterpart(r)); }
+  void samples(pq::SeriesRef r, TimestampMs from, TimestampMs to, std::vector<pq::Sample>& out) override {
+    s_.samples(r, from, to, out);
+  }
+  pq::RangeSummary rangeSummary(pq::SeriesRef r, TimestampMs from, TimestampMs to) override {
+    return s_.rangeSummary(r, from, to);
+  }
+  std::optional<pq::Sample> latest(pq::SeriesRef r, TimestampMs t, TimestampMs lookback) override {
+    return s_.latest(r, t, lookback);
+  }
+  std::uint64_t generation() const override { return s_.generation(); }
+
+ private:
+  MeshSeries& s_;
+};
+
+}  // namespace
+
 FlaggerSyntheticWorld::FlaggerSyntheticWorld(const FlaggerPlan& plan, const CompiledScenario& scenario)
     : plan_(plan), scenario_(scenario), series_(plan.layout(), plan.workload(), scenario) {
   for (const auto& pc : plan.checks()) {
@@ -251,7 +280,6 @@ bool FlaggerSyntheticWorld::webhook(double t, const fl::WebhookSpec& hook, int i
 }
 
 fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m, int index, fl::CheckKind kind) {
-  const PreparedCheck& pc = plan_.check(index, kind);
   const MetricsSpec& ms = scenario_.spec().metrics;
   for (const auto& o : ms.outages) {
     if (t >= o.from && t < o.to) return fl::MetricAnswer::error("metrics backend unavailable (scenario outage)");
@@ -259,12 +287,27 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
   if (ms.queryErrorRate > 0 && series_.rng(MeshSeries::Stream::kErrors).uniform() < ms.queryErrorRate) {
     return fl::MetricAnswer::error("query failed (scenario query error rate)");
   }
+  (void)m;
+  return answer(t, index, kind, Variant::kCanary);
+}
+
+fl::MetricAnswer FlaggerSyntheticWorld::answer(double t, int index, fl::CheckKind kind, Variant v) {
+  const PreparedCheck& pc = plan_.check(index, kind);
+  const std::size_t ci = static_cast<std::size_t>(index * 4 + static_cast<int>(kind));
   switch (pc.source) {
     case PreparedCheck::Source::kNone:
     case PreparedCheck::Source::kError: return fl::MetricAnswer::error(pc.error.empty() ? "no query" : pc.error);
     case PreparedCheck::Source::kQuery: {
-      auto& q = *queries_[static_cast<std::size_t>(index * 4 + static_cast<int>(kind))];
-      const auto& r = q.evaluate(series_, MeshSeries::epochSeconds(t));
+      pq::SeriesSource* source = &series_;
+      pq::PreparedQuery* query = queries_[ci].get();
+      if (v == Variant::kPrimary) {
+        if (!swapped_) swapped_ = std::make_unique<SwappedVariants>(series_);
+        if (primaryQueries_.empty()) primaryQueries_.resize(queries_.size());
+        if (!primaryQueries_[ci]) primaryQueries_[ci] = std::make_shared<pq::PreparedQuery>(*pc.prepared);
+        source = swapped_.get();
+        query = primaryQueries_[ci].get();
+      }
+      const auto& r = query->evaluate(*source, MeshSeries::epochSeconds(t));
       const fl::ProviderAnswer pa = fl::readPrometheusAnswer(r);
       switch (pa.outcome) {
         case fl::ProviderOutcome::kValue: return fl::MetricAnswer::of(pa.value * pc.scale);
@@ -279,13 +322,14 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
         return fl::MetricAnswer::error("a job model answers Argo Job metrics only");
       }
       if (mod.kind == MetricModelSpec::Kind::kNormal) {
-        const bool bad = scenario_.regressionActive(t);
+        // The primary never regresses: it draws from the model's baseline.
+        const bool bad = v == Variant::kCanary && scenario_.regressionActive(t);
         const double mean = bad ? mod.badMean : mod.mean;
         const double sd = bad ? mod.badSd : mod.sd;
         return fl::MetricAnswer::of((mean + sd * series_.rng(MeshSeries::Stream::kModels).normal()) * mod.scale);
       }
       const MeshLayout& L = plan_.layout();
-      const MeshSeries::WindowCounts w = series_.window(Variant::kCanary, t - pc.windowSeconds, t);
+      const MeshSeries::WindowCounts w = series_.window(v, t - pc.windowSeconds, t);
       const double dOk = w.ok;
       const double dErr = w.err;
       if (dOk + dErr <= 0) return fl::MetricAnswer::noData("no requests in the window");
@@ -311,11 +355,10 @@ fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m
       const double lo = i == 0 ? 0.0 : L.buckets[i - 1];
       const double below = i == 0 ? 0.0 : cum[i - 1];
       const double inBucket = cum[i] - below;
-      const double v = inBucket > 0 ? lo + (L.buckets[i] - lo) * (rank - below) / inBucket : L.buckets[i];
-      return fl::MetricAnswer::of(v / L.unitPerMs * mod.scale);
+      const double q = inBucket > 0 ? lo + (L.buckets[i] - lo) * (rank - below) / inBucket : L.buckets[i];
+      return fl::MetricAnswer::of(q / L.unitPerMs * mod.scale);
     }
   }
-  (void)m;
   return fl::MetricAnswer::error("unreachable");
 }
 
@@ -327,6 +370,16 @@ fl::MetricAnswer FlaggerSyntheticWorld::peek(double t, int metricIndex, fl::Chec
   fl::MetricAnswer a = metric(t, m, metricIndex, kind);
   series_.restore(saved);
   firstCall_ = savedCalls;
+  return a;
+}
+
+fl::MetricAnswer FlaggerSyntheticWorld::peekPrimary(double t, int metricIndex, fl::CheckKind kind) {
+  for (const auto& o : scenario_.spec().metrics.outages) {
+    if (t >= o.from && t < o.to) return fl::MetricAnswer::error("metrics backend unavailable (scenario outage)");
+  }
+  const auto saved = series_.save();
+  fl::MetricAnswer a = answer(t, metricIndex, kind, Variant::kPrimary);
+  series_.restore(saved);
   return a;
 }
 
@@ -416,7 +469,7 @@ RunSummary runFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, Flagg
 }
 
 SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, std::uint64_t seed,
-                                 bool measureAll, const std::vector<JudgeSpec>& judges) {
+                                 bool measureAll, bool measurePrimary, const std::vector<JudgeSpec>& judges) {
   FlaggerSyntheticWorld world(plan, sc);
   SimulationResult res;
   const auto& metrics = plan.canary().analysis.metrics;
@@ -448,6 +501,7 @@ SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario
                 }
               }
               if (!found) mv.answer = world.peek(rec.t, static_cast<int>(i), kind);
+              if (measurePrimary) mv.primary = world.peekPrimary(rec.t, static_cast<int>(i), kind);
               row.push_back(std::move(mv));
             }
           }

@@ -486,6 +486,12 @@ void MeshSeries::select(const std::vector<pq::Matcher>& matchers, std::vector<pq
 
 const pq::Labels& MeshSeries::labels(pq::SeriesRef s) const { return labels_[s]; }
 
+pq::SeriesRef MeshSeries::counterpart(pq::SeriesRef s) const {
+  // The constructor adds the canary's series, then the primary's in the same order.
+  const std::size_t half = series_.size() / 2;
+  return s < half ? s + half : s - half;
+}
+
 pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, TimestampMs to) {
   State& st = *st_;
   const SeriesInfo& si = series_[s];

@@ -215,4 +215,15 @@ TEST(OcAggregates, ExactQuantilesAndMeans) {
   EXPECT_NEAR(l.quantile(0.2), -5.0, 5 * 0.006);
   EXPECT_DOUBLE_EQ(l.mean(), (10 + 100 + 1000 - 5) / 5.0);
   EXPECT_EQ(core::int128ToString(l.sumMicro()), "1105000000");
+  // Each value lies in the range of the bucket it was counted in.
+  for (double v : {10.0, 100.0, 1000.0, -5.0, 0.0, 3.7e-7}) {
+    core::LogHistogram one;
+    one.add(v);
+    const auto [lo, hi] = core::LogHistogram::bucketRange(one.bins().begin()->first);
+    EXPECT_LE(lo, v);
+    EXPECT_GE(hi, v);
+    if (v != 0) {
+      EXPECT_LE(hi - lo, std::fabs(v) * 2.1 * core::LogHistogram::kRelativeResolution);
+    }
+  }
 }

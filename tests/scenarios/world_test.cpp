@@ -8,6 +8,7 @@
 #include <cmath>
 
 #include "flagger_fixtures.h"
+#include "rolloutlab/core/flagger_queries.h"
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/scenarios/flagger_world.h"
 
@@ -385,4 +386,98 @@ TEST(SyntheticWorld, PlanRejectsMetricsItCannotEvaluate) {
   CompiledScenario sc2(s);
   FlaggerPlan plan(spec, {&t}, sc2);
   EXPECT_EQ(plan.check(0, fl::CheckKind::kTemplate).source, PreparedCheck::Source::kModel);
+}
+
+TEST(SyntheticWorld, PrimaryReadsTheSpecQueryOnItsTwinSeries) {
+  // Istio: the primary's value equals Flagger's own builtin query rendered for the workload
+  // "podinfo-primary" (what `kubectl`-side dashboards plot), evaluated on the same draws.
+  auto spec = makeCanarySpec();
+  spec.analysis.metrics = {makeMetric("request-success-rate", 99, std::nullopt),
+                           makeMetric("request-duration", std::nullopt, 500)};
+  Scenario s = baseScenario(1000, 0.01);
+  s.canary.errorRate = 0.05;
+  s.canary.latency.p99 = 400;
+  CompiledScenario sc(s);
+  FlaggerPlan plan(spec, {nullptr, nullptr}, sc);
+  FlaggerSyntheticWorld w(plan, sc);
+  w.reset(7);
+  w.afterTick(0, routes(0));
+  w.afterTick(60, routes(40));
+  const auto model = fl::makeModel("podinfo", "test", "podinfo-primary", "", "", "", "1m");
+  for (auto [i, kind, bm] : {std::tuple{0, fl::CheckKind::kRequestSuccessRate, fl::BuiltinMetric::kRequestSuccessRate},
+                             std::tuple{1, fl::CheckKind::kRequestDuration, fl::BuiltinMetric::kRequestDuration}}) {
+    const auto a = w.peekPrimary(300, i, kind);
+    ASSERT_EQ(a.kind, fl::MetricAnswer::Kind::kValue) << a.message;
+    auto q = pq::parse(fl::prometheusQuery(fl::Observer::kIstio, bm, model));
+    const auto& r = q.evaluate(w.series(), epoch(300));
+    ASSERT_EQ(r.vector.size(), 1u);
+    EXPECT_EQ(a.value, r.vector[0].value) << fl::toString(kind);
+  }
+  // Every synthesized mesh: the primary reads 100 x (1 - 1%), the canary 100 x (1 - 5%), at
+  // 1000 rps, 40% on the canary, a 1-minute window (sd of the primary's 0.05 points, the
+  // canary's 0.14; tolerances are > 5 sd).
+  for (const std::string provider : {"istio", "linkerd", "appmesh", "contour", "gloo", "nginx", "kuma", "traefik",
+                                     "gatewayapi:v1", "osm", "apisix"}) {
+    auto p = makeCanarySpec();
+    p.provider = provider;
+    FlaggerPlan pp(p, {nullptr}, sc);
+    FlaggerSyntheticWorld pw(pp, sc);
+    pw.reset(3);
+    pw.afterTick(0, routes(0));
+    pw.afterTick(60, routes(40));
+    const auto prim = pw.peekPrimary(300, 0, fl::CheckKind::kRequestSuccessRate);
+    const auto can = pw.peek(300, 0, fl::CheckKind::kRequestSuccessRate);
+    ASSERT_EQ(prim.kind, fl::MetricAnswer::Kind::kValue) << provider << ": " << prim.message;
+    EXPECT_NEAR(prim.value, 99.0, 0.3) << provider;
+    EXPECT_NEAR(can.value, 95.0, 0.75) << provider;
+  }
+}
+
+TEST(SyntheticWorld, PrimaryOfAModelledMetricIsTheBaseline) {
+  // A kNormal model: the canary draws from the bad distribution while the regression acts,
+  // the primary always from the good one.
+  auto spec = makeCanarySpec();
+  spec.analysis.metrics = {makeMetric("score", std::nullopt, 5)};
+  spec.analysis.metrics[0].query = "unused";
+  Scenario s = baseScenario();
+  MetricModelSpec model;
+  model.kind = MetricModelSpec::Kind::kNormal;
+  model.mean = 1;
+  model.sd = 0;
+  model.badMean = 9;
+  model.badSd = 0;
+  s.metrics.models["score"] = model;
+  s.effects.push_back(EffectSpec{EffectSpec::Kind::kStep, 0, 0, 600, 60, 1, 0.02, 1, 1});
+  CompiledScenario sc(s);
+  FlaggerPlan plan(spec, {nullptr}, sc);
+  FlaggerSyntheticWorld w(plan, sc);
+  w.reset(1);
+  EXPECT_EQ(w.peek(120, 0, fl::CheckKind::kInlineQuery).value, 9.0);
+  EXPECT_EQ(w.peekPrimary(120, 0, fl::CheckKind::kInlineQuery).value, 1.0);
+}
+
+TEST(SyntheticWorld, MeasuringThePrimaryLeavesTheRunUnchanged) {
+  auto spec = makeCanarySpec();
+  spec.analysis.metrics = {makeMetric("request-success-rate", 99, std::nullopt),
+                           makeMetric("request-duration", std::nullopt, 500)};
+  Scenario s = baseScenario(300, 0.004);
+  s.effects.push_back(EffectSpec{EffectSpec::Kind::kStep, 120, 0, 600, 60, 1, 0.01, 1, 1});
+  CompiledScenario sc(s);
+  FlaggerPlan plan(spec, {nullptr, nullptr}, sc);
+  for (std::uint64_t seed : {1u, 2u, 3u}) {
+    const auto a = simulateFlagger(plan, sc, seed, true, false);
+    const auto b = simulateFlagger(plan, sc, seed, true, true);
+    ASSERT_EQ(a.run.ticks.size(), b.run.ticks.size());
+    for (std::size_t i = 0; i < a.measured.size(); ++i) {
+      ASSERT_EQ(a.measured[i].size(), b.measured[i].size());
+      for (std::size_t j = 0; j < a.measured[i].size(); ++j) {
+        EXPECT_EQ(a.measured[i][j].answer.value, b.measured[i][j].answer.value);
+        EXPECT_FALSE(a.measured[i][j].primary.has_value());
+        ASSERT_TRUE(b.measured[i][j].primary.has_value());
+      }
+    }
+    EXPECT_EQ(a.summary.outcome.result, b.summary.outcome.result);
+    EXPECT_EQ(a.summary.totals.canaryRequests, b.summary.totals.canaryRequests);
+    EXPECT_EQ(a.summary.totals.excessErrors, b.summary.totals.excessErrors);
+  }
 }

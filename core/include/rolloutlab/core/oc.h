@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace rolloutlab::core {
@@ -47,6 +48,9 @@ class LogHistogram {
   double mean() const;
   /// Buckets as (index, count); index 0 is the zero bucket, +b positive, -b negative.
   const std::map<std::int32_t, std::int64_t>& bins() const { return bins_; }
+  /// The values bucket `b` holds: [lo, hi) for b > 0, (lo, hi] for b < 0 (mirrored), and
+  /// (-1e-9, 1e-9) for the zero bucket.
+  static std::pair<double, double> bucketRange(std::int32_t b);
   /// Restores from serialized parts (see bins(), sumMicro()).
   void restore(const std::map<std::int32_t, std::int64_t>& bins, Int128 sumMicro);
   Int128 sumMicro() const { return sumMicro_; }

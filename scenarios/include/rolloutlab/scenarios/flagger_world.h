@@ -85,6 +85,12 @@ class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld {
   /// Value of the spec's check at t without disturbing the run (for traces): evaluated on a
   /// copy of the world's state.
   core::flagger::MetricAnswer peek(double t, int metricIndex, core::flagger::CheckKind kind);
+  /// The same check answered for the primary, without disturbing the run: the spec's own query
+  /// evaluated on the primary's series presented under the canary's labels (so every mesh and
+  /// every template reads its twin series), or the scenario's model of the metric for the
+  /// primary. Outages apply; the scenario's random query errors do not (they stand for failed
+  /// requests of the checks the engine makes).
+  core::flagger::MetricAnswer peekPrimary(double t, int metricIndex, core::flagger::CheckKind kind);
   /// The synthesized series (what the spec's queries read).
   MeshSeries& series() { return series_; }
 
@@ -101,6 +107,9 @@ class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld {
   const CompiledScenario& scenario_;
   MeshSeries series_;
   std::vector<std::shared_ptr<core::promql::PreparedQuery>> queries_;  // per check, this world's copy
+  std::vector<std::shared_ptr<core::promql::PreparedQuery>> primaryQueries_;  // made on first use
+  std::unique_ptr<core::promql::SeriesSource> swapped_;  // the series with the variants swapped
+  core::flagger::MetricAnswer answer(double t, int index, core::flagger::CheckKind kind, Variant v);
   double tPromote_ = 0;
   core::flagger::Phase lastPhase_ = core::flagger::Phase::kInitialized;
   std::map<int, double> firstCall_;
@@ -131,6 +140,8 @@ struct MeasuredValue {
   core::flagger::MetricAnswer answer;
   bool checkedByEngine = false;  ///< the engine ran this check on this tick
   std::optional<double> min, max;
+  /// The primary's value of the same check at the same time (`peekPrimary`), when asked for.
+  std::optional<core::flagger::MetricAnswer> primary;
 };
 
 struct SimulationResult {
@@ -142,10 +153,14 @@ struct SimulationResult {
 };
 
 /// Runs one rollout in the world: a new revision at t = 0, a tick every analysis interval,
-/// until a final phase or the scenario's duration.
-/// `judges` are attached as shadow analyses (they observe, they do not decide).
+/// until a final phase or the scenario's duration. `measureAll` fills `measured` with every
+/// check of the spec on every tick (those the engine did not run are peeked); `measurePrimary`
+/// adds the primary's value of each. Neither changes the run: its ticks and summary are the
+/// same with or without them. `judges` are attached as shadow analyses (they observe, they do
+/// not decide).
 SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& scenario,
                                  std::uint64_t seed, bool measureAll = true,
+                                 bool measurePrimary = false,
                                  const std::vector<JudgeSpec>& judges = {});
 
 /// The same run without a trace (the batch path); `world` is reused across runs.

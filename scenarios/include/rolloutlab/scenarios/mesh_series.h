@@ -87,6 +87,10 @@ class MeshSeries final : public core::promql::SeriesSource {
   std::shared_ptr<void> save() const;
   void restore(const std::shared_ptr<void>& saved);
 
+  /// The series of the other variant with the same name and labels apart from the variant's
+  /// own (same status code, same `le`): a canary series' primary twin and back.
+  core::promql::SeriesRef counterpart(core::promql::SeriesRef s) const;
+
   const MeshLayout& layout() const { return layout_; }
   const Workload& workload() const { return workload_; }
   const CompiledScenario& scenario() const { return scenario_; }

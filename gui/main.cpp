@@ -1,0 +1,107 @@
+// rolloutlab-gui: the desktop workbench. Parses its command line, opens the paths given and
+// hands over to the main window; everything else is in gui/src and the library.
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QPixmap>
+#include <QSettings>
+#include <QTabWidget>
+#include <QTimer>
+#include <cstdio>
+
+#include "batch_view.h"
+#include "main_window.h"
+#include "rolloutlab/core/version.h"
+#include "workbench.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QCoreApplication::setOrganizationName("rolloutlab");
+  QCoreApplication::setApplicationName("rolloutlab-gui");
+  QCoreApplication::setApplicationVersion(QString::fromStdString(rolloutlab::core::version()));
+
+  QCommandLineParser cli;
+  cli.setApplicationDescription(
+      "The rolloutlab desktop workbench: explore Flagger specs against scenarios.\n"
+      "PATH: GitOps repo folders or spec files to open.");
+  cli.addHelpOption();
+  cli.addVersionOption();
+  cli.addPositionalArgument("PATH", "Folders or files to open.", "[PATH...]");
+  QCommandLineOption spec("spec", "Select the spec NAME (name or namespace/name).", "NAME");
+  QCommandLineOption scenario("scenario", "Select the scenario NAME.", "NAME");
+  QCommandLineOption seed("seed", "Run with seed N.", "N");
+  QCommandLineOption tab("tab", "Show the view VIEW: timeline, batch or compare.", "VIEW");
+  QCommandLineOption batch("run-batch", "Run the batch at start.");
+  QCommandLineOption screenshot("screenshot",
+                                "Save a picture of the window to FILE once it is drawn, then quit "
+                                "(uses its own settings, not yours).",
+                                "FILE");
+  QCommandLineOption size("size", "Window size WxH (with --screenshot).", "WxH", "1600x1000");
+  cli.addOptions({spec, scenario, seed, tab, batch, screenshot, size});
+  cli.process(app);
+
+  const QString shot = cli.value(screenshot);
+  if (!shot.isEmpty()) {
+    // Keep the user's settings out of it.
+    QSettings::setPath(QSettings::NativeFormat, QSettings::UserScope,
+                       QDir::tempPath() + "/rolloutlab-gui-screenshot");
+    QSettings().clear();
+  }
+
+  rolloutlab::gui::MainWindow window;
+  if (!shot.isEmpty()) {
+    const QStringList wh = cli.value(size).split('x');
+    if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
+  }
+  if (!cli.positionalArguments().isEmpty()) window.openPaths(cli.positionalArguments());
+  if (cli.isSet(spec) && !window.workbench().selectSpec(cli.value(spec).toStdString())) {
+    std::fprintf(stderr, "rolloutlab-gui: no spec named %s\n", qPrintable(cli.value(spec)));
+    return 2;
+  }
+  if (cli.isSet(scenario) &&
+      !window.workbench().selectScenario(cli.value(scenario).toStdString())) {
+    std::fprintf(stderr, "rolloutlab-gui: no scenario named %s\n", qPrintable(cli.value(scenario)));
+    return 2;
+  }
+  if (cli.isSet(seed)) {
+    bool ok = false;
+    const qulonglong s = cli.value(seed).toULongLong(&ok);
+    if (!ok) {
+      std::fprintf(stderr, "rolloutlab-gui: --seed needs a non-negative integer\n");
+      return 2;
+    }
+    window.workbench().setSeed(s);
+  }
+  if (cli.isSet(tab)) {
+    const QStringList views{"timeline", "batch", "compare"};
+    const int i = static_cast<int>(views.indexOf(cli.value(tab)));
+    if (i < 0) {
+      std::fprintf(stderr, "rolloutlab-gui: --tab is one of timeline, batch, compare\n");
+      return 2;
+    }
+    window.tabs()->setCurrentIndex(i);
+  }
+  window.show();
+  if (cli.isSet(batch)) window.batchView()->start();
+
+  if (!shot.isEmpty()) {
+    auto grab = [&window, shot]() {
+      const QPixmap pm = window.grab();
+      if (!pm.save(shot)) {
+        std::fprintf(stderr, "rolloutlab-gui: cannot write %s\n", qPrintable(shot));
+        QCoreApplication::exit(3);
+        return;
+      }
+      QCoreApplication::quit();
+    };
+    auto later = [grab]() { QTimer::singleShot(1200, grab); };
+    if (cli.isSet(batch)) {
+      QObject::connect(window.batchView(), &rolloutlab::gui::BatchView::batchFinished, &window,
+                       later);
+    } else {
+      later();
+    }
+  }
+  return app.exec();
+}

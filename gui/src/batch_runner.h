@@ -1,0 +1,63 @@
+#pragma once
+/// Runs Monte Carlo batches (app::runBatch) off the GUI thread. Progress and the result come
+/// back to the GUI thread as signals; cancel() sets the library's cancel flag, and the runs
+/// finished by then are kept (the result is marked partial).
+
+#include <QObject>
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "rolloutlab/app/batch.h"
+
+namespace rolloutlab::gui {
+
+/// One spec to run over the scenarios: a workspace holding it (see
+/// SpecDocument::batchWorkspace) and a label for the report.
+struct BatchJob {
+  std::string label;
+  app::Workspace workspace;
+};
+
+/// What a finished (or cancelled, or failed) batch gives: one result per job, in job order.
+struct BatchOutcome {
+  std::vector<std::string> labels;
+  std::vector<app::BatchResult> results;
+  bool cancelled = false;
+  std::string error;  ///< set when the batch could not run (e.g. a metric no scenario evaluates)
+  double seconds = 0;
+};
+
+class BatchRunner : public QObject {
+  Q_OBJECT
+
+ public:
+  explicit BatchRunner(QObject* parent = nullptr);
+  /// Cancels a running batch and waits for its threads.
+  ~BatchRunner() override;
+
+  /// Starts the jobs one after the other on a background thread; false when a batch is
+  /// already running. Every job runs with the same options (so with the same seeds).
+  bool start(std::vector<BatchJob> jobs, std::vector<scenarios::Scenario> scenarios,
+             app::BatchOptions options, std::string meshProvider);
+  /// Asks the running batch to stop; finished() follows with the runs done so far.
+  void cancel();
+  bool running() const { return running_; }
+
+ signals:
+  /// Runs done and planned over all jobs (on the GUI thread, a few times a second).
+  void progress(qint64 done, qint64 total);
+  /// The batch ended (on the GUI thread).
+  void finished(std::shared_ptr<const rolloutlab::gui::BatchOutcome> outcome);
+
+ private:
+  void join();
+
+  std::thread thread_;
+  std::atomic<bool> cancel_{false};
+  bool running_ = false;
+};
+
+}  // namespace rolloutlab::gui

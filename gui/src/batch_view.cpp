@@ -1,0 +1,264 @@
+#include "batch_view.h"
+
+#include <QChart>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QThread>
+#include <QVBoxLayout>
+
+#include "chart_view.h"
+#include "histogram.h"
+#include "oc_rows.h"
+#include "workbench.h"
+
+namespace rolloutlab::gui {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+QString seconds(double s) { return std::isnan(s) ? "-" : q(formatDuration(s)); }
+
+QTableWidgetItem* item(const QString& text,
+                       Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter) {
+  auto* it = new QTableWidgetItem(text);
+  it->setTextAlignment(align);
+  it->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+  return it;
+}
+
+/// Red in proportion to how often the unwanted outcome happened.
+QColor badness(double p) {
+  if (std::isnan(p) || p <= 0) return QColor(Qt::transparent);
+  const int alpha = static_cast<int>(30 + 170 * std::min(1.0, p));
+  return QColor(214, 39, 40, alpha);
+}
+
+}  // namespace
+
+BatchView::BatchView(Workbench& wb, QWidget* parent)
+    : QWidget(parent), wb_(wb), runner_(new BatchRunner(this)) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(6, 6, 6, 6);
+  auto* bar = new QHBoxLayout;
+  runs_ = new QSpinBox(this);
+  runs_->setRange(10, 10000000);
+  runs_->setSingleStep(100);
+  runs_->setValue(500);
+  runs_->setToolTip("Seeded runs per scenario");
+  threads_ = new QSpinBox(this);
+  threads_->setRange(0, 256);
+  threads_->setValue(0);
+  threads_->setSpecialValueText("auto");
+  threads_->setToolTip("Worker threads (auto: one per core)");
+  run_ = new QPushButton("Run batch", this);
+  run_->setToolTip("Run the current spec over every scenario (Ctrl+B)");
+  cancel_ = new QPushButton("Cancel", this);
+  cancel_->setEnabled(false);
+  progress_ = new QProgressBar(this);
+  progress_->setRange(0, 1);
+  progress_->setValue(0);
+  progress_->setTextVisible(true);
+  bar->addWidget(new QLabel("Runs per scenario", this));
+  bar->addWidget(runs_);
+  bar->addWidget(new QLabel("Threads", this));
+  bar->addWidget(threads_);
+  bar->addWidget(run_);
+  bar->addWidget(cancel_);
+  bar->addWidget(progress_, 1);
+  layout->addLayout(bar);
+  status_ = new QLabel("Run the scenario suite for the current spec.", this);
+  status_->setStyleSheet("color: #555;");
+  summary_ = new QLabel(this);
+  summary_->setStyleSheet("font-weight: bold;");
+  summary_->setWordWrap(true);
+  layout->addWidget(status_);
+  layout->addWidget(summary_);
+
+  auto* split = new QSplitter(Qt::Vertical, this);
+  table_ = new QTableWidget(0, 7, split);
+  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Runs", "Promoted [95% CI]",
+                                     "Rolled back [95% CI]", "Decision p50 / p90",
+                                     "Excess errors mean / p99"});
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setStretchLastSection(true);
+  table_->verticalHeader()->hide();
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_->setAlternatingRowColors(true);
+  auto* charts = new QWidget(split);
+  auto* cl = new QHBoxLayout(charts);
+  cl->setContentsMargins(0, 0, 0, 0);
+  decision_ = new ChartView(new QChart, charts);
+  excess_ = new ChartView(new QChart, charts);
+  decision_->setMinimumHeight(180);
+  excess_->setMinimumHeight(180);
+  decision_->chart()->setTitle("Time to decision");
+  excess_->chart()->setTitle("Excess errors");
+  cl->addWidget(decision_);
+  cl->addWidget(excess_);
+  split->addWidget(table_);
+  split->addWidget(charts);
+  split->setStretchFactor(0, 3);
+  split->setStretchFactor(1, 2);
+  layout->addWidget(split, 1);
+
+  connect(run_, &QPushButton::clicked, this, &BatchView::start);
+  connect(cancel_, &QPushButton::clicked, this, &BatchView::cancel);
+  connect(runner_, &BatchRunner::progress, this, &BatchView::onProgress);
+  connect(runner_, &BatchRunner::finished, this, &BatchView::onFinished);
+  connect(table_, &QTableWidget::currentCellChanged, this,
+          [this](int row, int, int, int) { showRow(row); });
+}
+
+int BatchView::runs() const { return runs_->value(); }
+void BatchView::setRuns(int r) { runs_->setValue(r); }
+int BatchView::threads() const { return threads_->value(); }
+void BatchView::setThreads(int t) { threads_->setValue(t); }
+QString BatchView::statusText() const { return status_->text(); }
+
+void BatchView::start() {
+  const SpecDocument* spec = wb_.currentSpec();
+  if (runner_->running()) return;
+  if (spec == nullptr || wb_.scenarios().empty()) {
+    status_->setText("Nothing to run: open a spec and a scenario library first.");
+    return;
+  }
+  if (!spec->valid()) {
+    status_->setText("The spec has errors; fix them before running a batch.");
+    return;
+  }
+  app::BatchOptions o;
+  o.runs = runs_->value();
+  o.seed = wb_.seed();
+  o.threads = threads_->value();
+  specLabel_ = spec->key();
+  std::vector<BatchJob> jobs{{spec->key(), spec->batchWorkspace()}};
+  const qint64 total = static_cast<qint64>(wb_.scenarios().size()) * o.runs;
+  progress_->setRange(0, 1000);
+  progress_->setValue(0);
+  progress_->setFormat(QString("0 / %1 runs").arg(total));
+  runner_->start(std::move(jobs), wb_.scenarios(), o, wb_.meshProvider());
+  status_->setText(QString("Running %1 × %2 scenarios × %3 runs, seed %4…")
+                       .arg(q(spec->name()))
+                       .arg(wb_.scenarios().size())
+                       .arg(o.runs)
+                       .arg(o.seed));
+  run_->setEnabled(false);
+  cancel_->setEnabled(true);
+  emit runningChanged(true);
+}
+
+void BatchView::cancel() {
+  if (!runner_->running()) return;
+  runner_->cancel();
+  cancel_->setEnabled(false);
+  status_->setText("Cancelling…");
+}
+
+void BatchView::onProgress(qint64 done, qint64 total) {
+  progress_->setValue(total > 0 ? static_cast<int>(1000 * done / total) : 0);
+  progress_->setFormat(QString("%1 / %2 runs").arg(done).arg(total));
+}
+
+void BatchView::onFinished(std::shared_ptr<const BatchOutcome> outcome) {
+  outcome_ = std::move(outcome);
+  run_->setEnabled(true);
+  cancel_->setEnabled(false);
+  if (!outcome_->error.empty()) {
+    status_->setText("The batch could not run: " + q(outcome_->error));
+    progress_->setValue(0);
+  } else {
+    std::int64_t runs = 0;
+    for (const auto& r : outcome_->results) {
+      for (const auto& p : r.pairs) runs += p.agg.runs;
+    }
+    const double rate = outcome_->seconds > 0 ? static_cast<double>(runs) / outcome_->seconds : 0;
+    QString text = QString("%1 runs in %2 s (%3 runs/s), seed %4")
+                       .arg(runs)
+                       .arg(outcome_->seconds, 0, 'f', 2)
+                       .arg(rate, 0, 'f', 0)
+                       .arg(outcome_->results.empty() ? 0 : outcome_->results[0].seed);
+    if (outcome_->cancelled) text = "Cancelled: partial result, " + text;
+    status_->setText(text);
+    if (!outcome_->cancelled) progress_->setValue(progress_->maximum());
+  }
+  fillTable();
+  emit runningChanged(false);
+  emit batchFinished();
+}
+
+void BatchView::fillTable() {
+  table_->setRowCount(0);
+  summary_->clear();
+  if (!outcome_ || outcome_->results.empty()) return;
+  const app::BatchResult& r = outcome_->results[0];
+  const auto rows = ocRows(r);
+  table_->setRowCount(static_cast<int>(rows.size()));
+  const auto right = Qt::AlignRight | Qt::AlignVCenter;
+  for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
+    const OcRow& row = rows[static_cast<std::size_t>(i)];
+    table_->setItem(i, 0, item(q(row.scenario)));
+    auto* rel = item(row.badRelease ? "bad" : "good");
+    rel->setForeground(row.badRelease ? QColor(178, 31, 31) : QColor(30, 123, 30));
+    table_->setItem(i, 1, rel);
+    table_->setItem(i, 2, item(QString::number(row.runs), right));
+    auto* promoted = item(q(row.promoted.text()), right);
+    auto* rolled = item(q(row.rolledBack.text()), right);
+    // The unwanted outcome: a bad release promoted (escape), a good one rolled back.
+    (row.badRelease ? promoted : rolled)
+        ->setBackground(badness(row.badRelease ? row.promoted.value : row.rolledBack.value));
+    table_->setItem(i, 3, promoted);
+    table_->setItem(i, 4, rolled);
+    table_->setItem(i, 5, item(seconds(row.decisionP50) + " / " + seconds(row.decisionP90), right));
+    table_->setItem(
+        i, 6,
+        item(q(std::isnan(row.excessMean) ? "-" : formatNumber(row.excessMean, 4)) + " / " +
+                 q(std::isnan(row.excessP99) ? "-" : formatNumber(row.excessP99, 4)),
+             right));
+  }
+  const OcSummary s = ocSummary(r);
+  summary_->setText(
+      QString("%1: false rollbacks of good releases %2 · escapes of bad releases %3 · mean excess "
+              "errors per bad release %4")
+          .arg(q(specLabel_), q(s.falseRollbacks.text()), q(s.escapes.text()),
+               q(std::isnan(s.meanExcessBad) ? "-" : formatNumber(s.meanExcessBad, 4))));
+  if (!rows.empty()) table_->setCurrentCell(0, 0);
+  showRow(0);
+}
+
+void BatchView::showRow(int row) {
+  if (!outcome_ || outcome_->results.empty()) return;
+  const app::BatchResult& r = outcome_->results[0];
+  if (row < 0 || row >= static_cast<int>(r.pairs.size())) return;
+  const auto& p = r.pairs[static_cast<std::size_t>(row)];
+  const auto& a = p.agg;
+  drawHistogram(decision_->chart(), decisionTimeBins(a.timeToDecisionMs), a.runs,
+                QString("Time to decision<br><small>%1: %2 of %3 runs decided</small>")
+                    .arg(q(p.scenario))
+                    .arg(a.timeToDecisionMs.count())
+                    .arg(a.runs),
+                "minutes");
+  drawHistogram(excess_->chart(), valueBins(a.excessErrors), a.runs,
+                QString("Excess errors<br><small>%1: mean %2 per run</small>")
+                    .arg(q(p.scenario), q(formatNumber(a.excessErrors.mean(), 4))),
+                "errors the release caused");
+  for (ChartView* v : {decision_, excess_}) {
+    auto axes = v->chart()->axes(Qt::Horizontal);
+    auto* x = axes.isEmpty() ? nullptr : qobject_cast<QValueAxis*>(axes.front());
+    v->setTimeAxis(x);
+    if (x != nullptr) v->setFullRange(x->min(), x->max());
+  }
+}
+
+QString BatchView::histogramTitle(int which) const {
+  return (which == 0 ? decision_ : excess_)->chart()->title();
+}
+
+}  // namespace rolloutlab::gui

@@ -1,0 +1,72 @@
+#pragma once
+/// The batch view: the current spec over every scenario, N seeded runs each, in the
+/// background (progress bar, Cancel); the operating-characteristics table with 95 % intervals,
+/// and for the selected scenario the distributions of time to decision and of excess errors.
+
+#include <QWidget>
+#include <memory>
+
+#include "batch_runner.h"
+
+class QLabel;
+class QProgressBar;
+class QPushButton;
+class QSpinBox;
+class QTableWidget;
+
+namespace rolloutlab::gui {
+
+class ChartView;
+class Workbench;
+
+class BatchView : public QWidget {
+  Q_OBJECT
+
+ public:
+  explicit BatchView(Workbench& workbench, QWidget* parent = nullptr);
+
+  /// Runs the current spec (as edited) over the workbench's scenarios, seeded with its seed.
+  void start();
+  void cancel();
+  bool running() const { return runner_->running(); }
+
+  int runs() const;
+  void setRuns(int runs);
+  int threads() const;
+  void setThreads(int threads);
+
+  /// Inspection (tests): the table, the progress bar, the last result, the status line.
+  QTableWidget* table() const { return table_; }
+  QProgressBar* progressBar() const { return progress_; }
+  const BatchOutcome* lastOutcome() const { return outcome_.get(); }
+  QString statusText() const;
+  /// Shows the distributions of the table's row.
+  void showRow(int row);
+  QString histogramTitle(int which) const;
+
+ signals:
+  void runningChanged(bool running);
+  void batchFinished();
+
+ private:
+  void onProgress(qint64 done, qint64 total);
+  void onFinished(std::shared_ptr<const BatchOutcome> outcome);
+  void fillTable();
+
+  Workbench& wb_;
+  BatchRunner* runner_;
+  QSpinBox* runs_;
+  QSpinBox* threads_;
+  QPushButton* run_;
+  QPushButton* cancel_;
+  QProgressBar* progress_;
+  QLabel* status_;
+  QLabel* summary_;
+  QTableWidget* table_;
+  ChartView* decision_;
+  ChartView* excess_;
+  std::shared_ptr<const BatchOutcome> outcome_;
+  std::string specLabel_;
+};
+
+}  // namespace rolloutlab::gui

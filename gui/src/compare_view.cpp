@@ -1,0 +1,300 @@
+#include "compare_view.h"
+
+#include <QElapsedTimer>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QTableWidget>
+#include <QVBoxLayout>
+#include <map>
+
+#include "oc_rows.h"
+#include "timeline_view.h"
+#include "workbench.h"
+
+namespace rolloutlab::gui {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+
+const QColor kDiffers(255, 236, 153);
+const QColor kApart(255, 170, 100);
+constexpr int kHighlightRole = Qt::UserRole + 1;
+
+QTableWidgetItem* cell(const QString& text, int highlight = 0) {
+  auto* it = new QTableWidgetItem(text);
+  it->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
+  it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  it->setData(kHighlightRole, highlight);
+  if (highlight == 1) it->setBackground(kDiffers);
+  if (highlight == 2) {
+    it->setBackground(kApart);
+    QFont f = it->font();
+    f.setBold(true);
+    it->setFont(f);
+  }
+  return it;
+}
+
+QString secs(double s) { return std::isnan(s) ? "-" : q(formatDuration(s)); }
+QString num(double v) { return std::isnan(v) ? "-" : q(formatNumber(v, 4)); }
+
+int compareProportion(const Proportion& a, const Proportion& b) {
+  if (a.clearlyDifferent(b)) return 2;
+  return (std::isnan(a.value) != std::isnan(b.value) || a.value != b.value) ? 1 : 0;
+}
+
+int compareValue(double a, double b) {
+  if (std::isnan(a) && std::isnan(b)) return 0;
+  return a == b ? 0 : 1;
+}
+
+}  // namespace
+
+CompareView::CompareView(Workbench& wb, QWidget* parent)
+    : QWidget(parent), wb_(wb), runner_(new BatchRunner(this)) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(6, 6, 6, 6);
+  auto* bar = new QHBoxLayout;
+  which_ = new QLabel(this);
+  pin_ = new QPushButton("Pin current as A", this);
+  pin_->setToolTip("Make the current edit variant A, to compare further edits against it");
+  unpin_ = new QPushButton("A = as loaded", this);
+  unpin_->setToolTip("Variant A is the spec as loaded from its file");
+  runs_ = new QSpinBox(this);
+  runs_->setRange(10, 10000000);
+  runs_->setSingleStep(100);
+  runs_->setValue(300);
+  runs_->setToolTip("Seeded runs per scenario and variant (the same seeds for both)");
+  run_ = new QPushButton("Run both", this);
+  cancel_ = new QPushButton("Cancel", this);
+  cancel_->setEnabled(false);
+  progress_ = new QProgressBar(this);
+  progress_->setRange(0, 1000);
+  progress_->setValue(0);
+  bar->addWidget(which_);
+  bar->addWidget(pin_);
+  bar->addWidget(unpin_);
+  bar->addStretch(1);
+  bar->addWidget(new QLabel("Runs", this));
+  bar->addWidget(runs_);
+  bar->addWidget(run_);
+  bar->addWidget(cancel_);
+  bar->addWidget(progress_, 1);
+  layout->addLayout(bar);
+  changesLabel_ = new QLabel(this);
+  changesLabel_->setWordWrap(true);
+  changesLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  layout->addWidget(changesLabel_);
+
+  auto* vs = new QSplitter(Qt::Vertical, this);
+  auto* hs = new QSplitter(Qt::Horizontal, vs);
+  a_ = new TimelineView(hs);
+  b_ = new TimelineView(hs);
+  a_->setCaption("A");
+  b_->setCaption("B (current)");
+  hs->addWidget(a_);
+  hs->addWidget(b_);
+  auto* bottom = new QWidget(vs);
+  auto* bl = new QVBoxLayout(bottom);
+  bl->setContentsMargins(0, 0, 0, 0);
+  summary_ = new QLabel(bottom);
+  summary_->setWordWrap(true);
+  table_ = new QTableWidget(0, 10, bottom);
+  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Promoted A", "Promoted B",
+                                     "Rolled back A", "Rolled back B", "Decision p50 A",
+                                     "Decision p50 B", "Excess errors A", "Excess errors B"});
+  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+  table_->horizontalHeader()->setStretchLastSection(true);
+  table_->verticalHeader()->hide();
+  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  auto* legend = new QLabel(
+      "<span style='background:#ffec99'>&nbsp;differs&nbsp;</span> "
+      "<span style='background:#ffaa64'><b>&nbsp;95% intervals apart&nbsp;</b></span>",
+      bottom);
+  bl->addWidget(summary_);
+  bl->addWidget(table_, 1);
+  bl->addWidget(legend);
+  vs->addWidget(hs);
+  vs->addWidget(bottom);
+  vs->setStretchFactor(0, 3);
+  vs->setStretchFactor(1, 2);
+  layout->addWidget(vs, 1);
+
+  connect(pin_, &QPushButton::clicked, this, [this]() { wb_.pinVariantA(); });
+  connect(unpin_, &QPushButton::clicked, this, [this]() { wb_.resetVariantA(); });
+  connect(run_, &QPushButton::clicked, this, &CompareView::startBatch);
+  connect(cancel_, &QPushButton::clicked, this, &CompareView::cancelBatch);
+  connect(runner_, &BatchRunner::progress, this, [this](qint64 done, qint64 total) {
+    progress_->setValue(total > 0 ? static_cast<int>(1000 * done / total) : 0);
+  });
+  connect(runner_, &BatchRunner::finished, this, &CompareView::onFinished);
+  auto changed = [this]() {
+    dirty_ = true;
+    if (isVisible()) refresh();
+  };
+  connect(&wb_, &Workbench::timelineChanged, this, changed);
+  connect(&wb_, &Workbench::variantAChanged, this, changed);
+  connect(&wb_, &Workbench::currentSpecChanged, this, [this]() {
+    outcome_.reset();
+    fillTable();
+  });
+}
+
+int CompareView::runs() const { return runs_->value(); }
+void CompareView::setRuns(int r) { runs_->setValue(r); }
+
+void CompareView::showEvent(QShowEvent* event) {
+  QWidget::showEvent(event);
+  if (dirty_) refresh();
+}
+
+void CompareView::refresh() {
+  dirty_ = false;
+  const SpecDocument* b = wb_.currentSpec();
+  const auto a = wb_.variantA();
+  const bool pinned = wb_.variantAPinned();
+  which_->setText(pinned ? "A: pinned edit" : "A: as loaded");
+  a_->setCaption(pinned ? "A (pinned edit)" : "A (as loaded from the file)");
+  b_->setTimeline(wb_.timeline());
+  changes_.clear();
+  if (b == nullptr || a == nullptr || wb_.currentScenario() == nullptr) {
+    Timeline none;
+    none.error = wb_.timeline().error.empty() ? "Nothing to compare." : wb_.timeline().error;
+    a_->setTimeline(none);
+    changesLabel_->clear();
+    return;
+  }
+  if (a->valid()) {
+    QElapsedTimer timer;
+    timer.start();
+    Timeline ta = a->simulate(*wb_.currentScenario(), wb_.seed(), wb_.meshProvider());
+    ta.simulateMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+    a_->setTimeline(ta);
+  } else {
+    Timeline bad;
+    bad.error = "Variant A has errors.";
+    a_->setTimeline(bad);
+  }
+  // What the form shows differently.
+  std::map<std::string, SpecField> fa;
+  for (const auto& f : a->fields()) fa[f.id] = f;
+  for (const auto& f : b->fields()) {
+    const auto it = fa.find(f.id);
+    const std::string av = it == fa.end() ? "" : it->second.value;
+    if (av != f.value) {
+      changes_ << QString("%1 %2: %3 \u2192 %4")
+                      .arg(q(f.group), q(f.label), av.empty() ? "(unset)" : q(av),
+                           f.value.empty() ? "(unset)" : q(f.value));
+    }
+  }
+  const bool sameOutcome = a_->timeline().outcome == wb_.timeline().outcome;
+  b_->setCaption(sameOutcome ? "B (current)"
+                             : "B (current) \u2014 a different outcome on this seed");
+  if (changes_.isEmpty()) {
+    changesLabel_->setText("B is the same as A. Edit the spec (or pin an edit as A) to compare.");
+    changesLabel_->setStyleSheet("color: #555;");
+  } else {
+    changesLabel_->setText("Changed in B: " + changes_.join("; "));
+    changesLabel_->setStyleSheet("background: #fff5cc; padding: 3px;");
+  }
+}
+
+void CompareView::startBatch() {
+  if (runner_->running()) return;
+  const SpecDocument* b = wb_.currentSpec();
+  const auto a = wb_.variantA();
+  if (b == nullptr || a == nullptr || wb_.scenarios().empty()) {
+    summary_->setText("Nothing to run: open a spec and a scenario library first.");
+    return;
+  }
+  if (!a->valid() || !b->valid()) {
+    summary_->setText("Both variants must be free of errors to run them.");
+    return;
+  }
+  app::BatchOptions o;
+  o.runs = runs_->value();
+  o.seed = wb_.seed();
+  std::vector<BatchJob> jobs{{"A", a->batchWorkspace()}, {"B", b->batchWorkspace()}};
+  runner_->start(std::move(jobs), wb_.scenarios(), o, wb_.meshProvider());
+  progress_->setValue(0);
+  run_->setEnabled(false);
+  cancel_->setEnabled(true);
+  summary_->setText(QString("Running A and B, %1 runs per scenario on the same seeds (seed %2)…")
+                        .arg(o.runs)
+                        .arg(o.seed));
+}
+
+void CompareView::cancelBatch() {
+  runner_->cancel();
+  cancel_->setEnabled(false);
+}
+
+void CompareView::onFinished(std::shared_ptr<const BatchOutcome> outcome) {
+  outcome_ = std::move(outcome);
+  run_->setEnabled(true);
+  cancel_->setEnabled(false);
+  progress_->setValue(outcome_->cancelled || !outcome_->error.empty() ? 0 : 1000);
+  fillTable();
+  emit batchFinished();
+}
+
+void CompareView::fillTable() {
+  table_->setRowCount(0);
+  if (!outcome_) {
+    summary_->clear();
+    return;
+  }
+  if (!outcome_->error.empty()) {
+    summary_->setText("The batch could not run: " + q(outcome_->error));
+    return;
+  }
+  if (outcome_->results.size() < 2) {
+    summary_->setText("Cancelled before both variants ran.");
+    return;
+  }
+  const auto ra = ocRows(outcome_->results[0]);
+  const auto rb = ocRows(outcome_->results[1]);
+  const int n = static_cast<int>(std::min(ra.size(), rb.size()));
+  table_->setRowCount(n);
+  for (int i = 0; i < n; ++i) {
+    const OcRow& a = ra[static_cast<std::size_t>(i)];
+    const OcRow& b = rb[static_cast<std::size_t>(i)];
+    auto* name = cell(q(a.scenario));
+    name->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    table_->setItem(i, 0, name);
+    auto* rel = cell(a.badRelease ? "bad" : "good");
+    rel->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    table_->setItem(i, 1, rel);
+    table_->setItem(i, 2, cell(q(a.promoted.text())));
+    table_->setItem(i, 3, cell(q(b.promoted.text()), compareProportion(a.promoted, b.promoted)));
+    table_->setItem(i, 4, cell(q(a.rolledBack.text())));
+    table_->setItem(i, 5,
+                    cell(q(b.rolledBack.text()), compareProportion(a.rolledBack, b.rolledBack)));
+    table_->setItem(i, 6, cell(secs(a.decisionP50)));
+    table_->setItem(i, 7, cell(secs(b.decisionP50), compareValue(a.decisionP50, b.decisionP50)));
+    table_->setItem(i, 8, cell(num(a.excessMean)));
+    table_->setItem(i, 9, cell(num(b.excessMean), compareValue(a.excessMean, b.excessMean)));
+  }
+  const OcSummary sa = ocSummary(outcome_->results[0]);
+  const OcSummary sb = ocSummary(outcome_->results[1]);
+  summary_->setText(
+      QString(
+          "False rollbacks of good releases: A %1, B %2 · escapes of bad releases: A %3, B %4 · "
+          "mean excess errors per bad release: A %5, B %6%7")
+          .arg(q(sa.falseRollbacks.text()), q(sb.falseRollbacks.text()), q(sa.escapes.text()),
+               q(sb.escapes.text()), num(sa.meanExcessBad), num(sb.meanExcessBad),
+               outcome_->cancelled ? " (cancelled: partial)" : ""));
+}
+
+int CompareView::highlight(int row, int column) const {
+  const QTableWidgetItem* it = table_->item(row, column);
+  return it == nullptr ? 0 : it->data(kHighlightRole).toInt();
+}
+
+}  // namespace rolloutlab::gui

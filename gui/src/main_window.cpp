@@ -1,0 +1,461 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QActionGroup>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDragEnterEvent>
+#include <QDropEvent>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QListWidget>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QSettings>
+#include <QSpinBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QToolButton>
+#include <climits>
+
+#include "batch_view.h"
+#include "compare_view.h"
+#include "rolloutlab/core/version.h"
+#include "rolloutlab/scenarios/mesh.h"
+#include "spec_panel.h"
+#include "timeline_view.h"
+#include "workbench.h"
+#include "workspace_tree.h"
+
+namespace rolloutlab::gui {
+
+namespace {
+
+QString q(const std::string& s) { return QString::fromStdString(s); }
+constexpr int kMaxRecent = 10;
+
+}  // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench(this)) {
+  setObjectName("MainWindow");
+  setWindowTitle("rolloutlab");
+  setAcceptDrops(true);
+  setDockNestingEnabled(true);
+
+  tabs_ = new QTabWidget(this);
+  timeline_ = new TimelineView(tabs_);
+  batch_ = new BatchView(*wb_, tabs_);
+  compare_ = new CompareView(*wb_, tabs_);
+  tabs_->addTab(timeline_, "Timeline");
+  tabs_->addTab(batch_, "Batch");
+  tabs_->addTab(compare_, "Compare");
+  setCentralWidget(tabs_);
+
+  buildDocks();
+  buildActions();
+
+  statusOutcome_ = new QLabel(this);
+  statusTime_ = new QLabel(this);
+  statusBar()->addWidget(statusOutcome_, 1);
+  statusBar()->addPermanentWidget(statusTime_);
+
+  connect(wb_, &Workbench::timelineChanged, this, &MainWindow::onTimeline);
+  connect(wb_, &Workbench::scenariosChanged, this, &MainWindow::refreshScenarios);
+  connect(wb_, &Workbench::currentScenarioChanged, this, [this]() {
+    if (scenarioBox_->currentIndex() != wb_->currentScenarioIndex()) {
+      scenarioBox_->setCurrentIndex(wb_->currentScenarioIndex());
+    }
+  });
+  connect(wb_, &Workbench::seedChanged, this, [this](quint64 s) {
+    if (static_cast<quint64>(seedBox_->value()) != s) seedBox_->setValue(static_cast<int>(s));
+  });
+  connect(wb_, &Workbench::workspaceChanged, this, [this]() {
+    refreshProblems();
+    const QStringList p = wb_->paths();
+    setWindowTitle(p.isEmpty() ? "rolloutlab" : "rolloutlab \u2014 " + p.join(", "));
+  });
+  connect(wb_, &Workbench::specEdited, this, &MainWindow::refreshProblems);
+  connect(wb_, &Workbench::editFailed, this,
+          [this](const QString& m) { statusBar()->showMessage("Edit refused: " + m, 10000); });
+  connect(tree_, &WorkspaceTree::locationActivated, this, &MainWindow::showLocation);
+
+  defaultState_ = saveState();
+  QStringList lib = Workbench::defaultScenarioLibrary();
+  const QSettings settings;
+  const QStringList stored = settings.value("scenarioLibrary").toStringList();
+  bool storedOk = !stored.isEmpty();
+  for (const auto& s : stored) storedOk = storedOk && QFileInfo::exists(s);
+  if (storedOk) lib = stored;
+  wb_->setScenarioLibrary(lib);
+  restoreSettings();
+  onTimeline();
+}
+
+MainWindow::~MainWindow() {
+  if (!settingsSaved_) saveSettings();
+}
+
+void MainWindow::buildDocks() {
+  tree_ = new WorkspaceTree(*wb_, this);
+  treeDock_ = new QDockWidget("Workspace", this);
+  treeDock_->setObjectName("WorkspaceDock");
+  treeDock_->setWidget(tree_);
+  addDockWidget(Qt::LeftDockWidgetArea, treeDock_);
+
+  spec_ = new SpecPanel(*wb_, this);
+  specDock_ = new QDockWidget("Spec", this);
+  specDock_->setObjectName("SpecDock");
+  specDock_->setWidget(spec_);
+  addDockWidget(Qt::RightDockWidgetArea, specDock_);
+
+  problems_ = new QListWidget(this);
+  problems_->setWordWrap(true);
+  problemsDock_ = new QDockWidget("Problems", this);
+  problemsDock_->setObjectName("ProblemsDock");
+  problemsDock_->setWidget(problems_);
+  addDockWidget(Qt::BottomDockWidgetArea, problemsDock_);
+  connect(problems_, &QListWidget::itemActivated, this, [this](QListWidgetItem* it) {
+    showLocation(it->data(Qt::UserRole).toString(), it->data(Qt::UserRole + 1).toInt());
+  });
+  connect(problems_, &QListWidget::itemClicked, this, [this](QListWidgetItem* it) {
+    showLocation(it->data(Qt::UserRole).toString(), it->data(Qt::UserRole + 1).toInt());
+  });
+  resizeDocks({treeDock_, specDock_}, {290, 700}, Qt::Horizontal);
+  resizeDocks({problemsDock_}, {70}, Qt::Vertical);
+}
+
+void MainWindow::buildActions() {
+  auto* file = menuBar()->addMenu("&File");
+  auto* openDir = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), "Open &Folder…");
+  openDir->setShortcut(QKeySequence("Ctrl+O"));
+  openDir->setToolTip("Open a GitOps repo folder (Ctrl+O)");
+  auto* openFiles = file->addAction(style()->standardIcon(QStyle::SP_FileIcon), "Open &Files…");
+  openFiles->setShortcut(QKeySequence("Ctrl+Shift+O"));
+  recentMenu_ = file->addMenu("Open &Recent");
+  auto* close = file->addAction("&Close Workspace");
+  file->addSeparator();
+  auto* library = file->addAction("Scenario &Library…");
+  library->setToolTip("Choose the folder of scenarios the specs run against");
+  file->addSeparator();
+  auto* png = file->addAction("Export Timeline as &PNG…");
+  png->setShortcut(QKeySequence("Ctrl+E"));
+  auto* svg = file->addAction("Export Timeline as &SVG…");
+  file->addSeparator();
+  auto* quit = file->addAction("&Quit");
+  quit->setShortcut(QKeySequence::Quit);
+
+  auto* view = menuBar()->addMenu("&View");
+  auto* fit = view->addAction("&Fit Whole Run");
+  fit->setShortcut(QKeySequence("Ctrl+0"));
+  view->addSeparator();
+  for (int i = 0; i < 3; ++i) {
+    auto* a = view->addAction(tabs_->tabText(i));
+    a->setShortcut(QKeySequence(QString("Ctrl+%1").arg(i + 1)));
+    connect(a, &QAction::triggered, this, [this, i]() { tabs_->setCurrentIndex(i); });
+  }
+  view->addSeparator();
+  view->addAction(treeDock_->toggleViewAction());
+  view->addAction(specDock_->toggleViewAction());
+  view->addAction(problemsDock_->toggleViewAction());
+  auto* resetLayout = view->addAction("&Reset Layout");
+
+  auto* run = menuBar()->addMenu("&Run");
+  auto* reseed = run->addAction("&Reseed");
+  reseed->setShortcut(QKeySequence("Ctrl+R"));
+  reseed->setToolTip("Run again with a new seed (Ctrl+R)");
+  auto* batch = run->addAction("Run &Batch");
+  batch->setShortcut(QKeySequence("Ctrl+B"));
+  auto* cancel = run->addAction("&Cancel Batch");
+  cancel->setShortcut(QKeySequence("Ctrl+."));
+  auto* compareBatch = run->addAction("Run Batch for &Both Variants");
+  auto* pin = run->addAction("&Pin Current Spec as Variant A");
+
+  auto* help = menuBar()->addMenu("&Help");
+  auto* about = help->addAction("&About rolloutlab");
+  auto* keys = help->addAction("&Mouse and Keys");
+
+  auto* tb = addToolBar("Main");
+  tb->setObjectName("MainToolBar");
+  tb->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  tb->addAction(openDir);
+  tb->addSeparator();
+  tb->addWidget(new QLabel(" Scenario ", tb));
+  scenarioBox_ = new QComboBox(tb);
+  scenarioBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+  scenarioBox_->setToolTip("The scenario the timeline runs");
+  tb->addWidget(scenarioBox_);
+  tb->addWidget(new QLabel(" Seed ", tb));
+  seedBox_ = new QSpinBox(tb);
+  seedBox_->setRange(0, INT_MAX);
+  seedBox_->setValue(static_cast<int>(wb_->seed()));
+  seedBox_->setToolTip("The run's seed: same spec, scenario and seed give the same run");
+  tb->addWidget(seedBox_);
+  reseed->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
+  tb->addAction(reseed);
+  tb->addSeparator();
+  tb->addWidget(new QLabel(" Mesh ", tb));
+  meshBox_ = new QComboBox(tb);
+  for (const auto& p : scenarios::synthesizedProviders()) meshBox_->addItem(q(p));
+  meshBox_->setToolTip("Flagger's -mesh-provider: the provider of Canaries that name none");
+  tb->addWidget(meshBox_);
+  tb->addSeparator();
+  fit->setIcon(style()->standardIcon(QStyle::SP_TitleBarMaxButton));
+  tb->addAction(fit);
+  png->setIcon(style()->standardIcon(QStyle::SP_DialogSaveButton));
+  png->setIconText("PNG");
+  tb->addAction(png);
+  svg->setIconText("SVG");
+  tb->addAction(svg);
+  tb->addSeparator();
+  batch->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+  tb->addAction(batch);
+  cancel->setIcon(style()->standardIcon(QStyle::SP_MediaStop));
+  cancel->setEnabled(false);
+  tb->addAction(cancel);
+
+  connect(openDir, &QAction::triggered, this, [this]() {
+    const QString dir = QFileDialog::getExistingDirectory(this, "Open a GitOps repo folder",
+                                                          QSettings().value("lastDir").toString());
+    if (!dir.isEmpty()) openPaths({dir});
+  });
+  connect(openFiles, &QAction::triggered, this, [this]() {
+    const QStringList files = QFileDialog::getOpenFileNames(
+        this, "Open spec files", QSettings().value("lastDir").toString(),
+        "YAML and JSON (*.yaml *.yml *.json);;All files (*)");
+    if (!files.isEmpty()) openPaths(files);
+  });
+  connect(close, &QAction::triggered, this, [this]() { wb_->close(); });
+  connect(library, &QAction::triggered, this, [this]() {
+    const QString dir = QFileDialog::getExistingDirectory(
+        this, "Scenario library folder",
+        wb_->scenarioLibrary().value(0, QSettings().value("lastDir").toString()));
+    if (!dir.isEmpty()) wb_->setScenarioLibrary({dir});
+  });
+  connect(png, &QAction::triggered, this, [this]() { exportChart("png"); });
+  connect(svg, &QAction::triggered, this, [this]() { exportChart("svg"); });
+  connect(quit, &QAction::triggered, this, &QWidget::close);
+  connect(fit, &QAction::triggered, timeline_, &TimelineView::fit);
+  connect(resetLayout, &QAction::triggered, this, [this]() { restoreState(defaultState_); });
+  connect(reseed, &QAction::triggered, wb_, &Workbench::reseed);
+  connect(batch, &QAction::triggered, this, [this]() {
+    tabs_->setCurrentWidget(batch_);
+    batch_->start();
+  });
+  connect(cancel, &QAction::triggered, this, [this]() {
+    batch_->cancel();
+    compare_->cancelBatch();
+  });
+  connect(batch_, &BatchView::runningChanged, this, [batch, cancel](bool running) {
+    batch->setEnabled(!running);
+    cancel->setEnabled(running);
+  });
+  connect(compareBatch, &QAction::triggered, this, [this]() {
+    tabs_->setCurrentWidget(compare_);
+    compare_->startBatch();
+  });
+  connect(pin, &QAction::triggered, wb_, &Workbench::pinVariantA);
+  connect(about, &QAction::triggered, this, [this]() {
+    QMessageBox::about(
+        this, "About rolloutlab",
+        QString("<b>rolloutlab %1</b><p>A workbench for progressive delivery: Flagger and Argo "
+                "Rollouts specs run against scenarios, with the decisions the controllers "
+                "take.</p>")
+            .arg(q(core::version())));
+  });
+  connect(keys, &QAction::triggered, this, [this]() {
+    QMessageBox::information(
+        this, "Mouse and keys",
+        "Charts: wheel zooms time around the cursor; drag to zoom to a span; right or middle "
+        "drag pans; double click or Home fits the whole run; +/- and arrows zoom and pan.\n"
+        "Hover a marker for the check, gate or decision and the rule that fired.\n"
+        "Form: Enter commits a field; with the field focused, the wheel or Up/Down steps a "
+        "number and re-runs at once.\n"
+        "Ctrl+R reseeds, Ctrl+B runs the batch, Ctrl+. cancels it, Ctrl+1/2/3 switch views.");
+  });
+  connect(scenarioBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
+    if (i >= 0) wb_->selectScenario(i);
+  });
+  connect(seedBox_, &QSpinBox::valueChanged, this,
+          [this](int v) { wb_->setSeed(static_cast<std::uint64_t>(std::max(0, v))); });
+  connect(meshBox_, &QComboBox::currentTextChanged, this,
+          [this](const QString& p) { wb_->setMeshProvider(p.toStdString()); });
+  updateRecentMenu();
+}
+
+void MainWindow::refreshScenarios() {
+  const QSignalBlocker block(scenarioBox_);
+  scenarioBox_->clear();
+  for (const auto& s : wb_->scenarios()) {
+    scenarioBox_->addItem(q(s.name) +
+                          (s.release == scenarios::Release::kBad ? "  (bad)" : "  (good)"));
+  }
+  scenarioBox_->setCurrentIndex(wb_->currentScenarioIndex());
+}
+
+void MainWindow::refreshProblems() {
+  problems_->clear();
+  auto add = [this](const core::Diagnostic& d) {
+    auto* it = new QListWidgetItem(QString("%1: %2").arg(
+        d.severity == core::Severity::kError ? "error" : "warning", q(d.toString())));
+    it->setForeground(d.severity == core::Severity::kError ? QColor(178, 31, 31)
+                                                           : QColor(160, 100, 0));
+    it->setData(Qt::UserRole, q(d.file));
+    it->setData(Qt::UserRole + 1, d.line);
+    problems_->addItem(it);
+  };
+  for (const auto& d : wb_->workspace().diagnostics.items) add(d);
+  // Problems an edit introduced (the workspace's list is as loaded).
+  for (int i = 0; i < wb_->specCount(); ++i) {
+    const SpecDocument* s = wb_->spec(i);
+    if (!s->edited()) continue;
+    for (const auto& d : s->diagnostics().items) add(d);
+  }
+  for (const auto& d : wb_->library().diagnostics.items) add(d);
+  problemsDock_->setWindowTitle(
+      problems_->count() ? QString("Problems (%1)").arg(problems_->count()) : "Problems");
+}
+
+void MainWindow::onTimeline() {
+  const Timeline& tl = wb_->timeline();
+  timeline_->setTimeline(tl);
+  if (!tl.error.empty()) {
+    statusOutcome_->setText(q(tl.error).section('\n', 0, 0));
+    statusTime_->clear();
+    return;
+  }
+  statusOutcome_->setText(q(tl.title + ": " + tl.outcome));
+  statusTime_->setText(QString("run simulated in %1 ms").arg(tl.simulateMs, 0, 'f', 2));
+}
+
+QString MainWindow::statusText() const { return statusOutcome_->text(); }
+
+void MainWindow::openPaths(const QStringList& paths, bool add) {
+  if (paths.isEmpty()) return;
+  wb_->open(paths, add);
+  for (const auto& p : paths) {
+    const QString abs = QFileInfo(p).absoluteFilePath();
+    recent_.removeAll(abs);
+    recent_.prepend(abs);
+  }
+  while (recent_.size() > kMaxRecent) recent_.removeLast();
+  QSettings().setValue("lastDir", QFileInfo(paths.front()).absolutePath());
+  updateRecentMenu();
+}
+
+void MainWindow::updateRecentMenu() {
+  recentMenu_->clear();
+  for (const auto& r : recent_) {
+    auto* a = recentMenu_->addAction(r);
+    connect(a, &QAction::triggered, this, [this, r]() { openPaths({r}); });
+  }
+  recentMenu_->setEnabled(!recent_.isEmpty());
+}
+
+void MainWindow::exportChart(const QString& format) {
+  const QString path = QFileDialog::getSaveFileName(
+      this, "Export the timeline", QSettings().value("lastDir").toString() + "/timeline." + format,
+      format == "png" ? "PNG image (*.png)" : "SVG drawing (*.svg)");
+  if (path.isEmpty()) return;
+  QString error;
+  const bool ok =
+      format == "png" ? timeline_->exportPng(path, &error) : timeline_->exportSvg(path, &error);
+  if (!ok) {
+    QMessageBox::warning(this, "Export", error);
+  } else {
+    statusBar()->showMessage("Wrote " + path, 5000);
+  }
+}
+
+void MainWindow::showLocation(const QString& file, int line) {
+  const int spec = wb_->specAt(file.toStdString(), line);
+  if (spec < 0) return;
+  wb_->selectSpec(spec);
+  specDock_->show();
+  specDock_->raise();
+  spec_->showLine(line);
+}
+
+void MainWindow::restoreSettings() {
+  QSettings s;
+  if (s.contains("window/geometry")) {
+    restoreGeometry(s.value("window/geometry").toByteArray());
+  } else {
+    resize(1600, 980);
+  }
+  if (s.contains("window/state")) restoreState(s.value("window/state").toByteArray());
+  recent_ = s.value("recent").toStringList();
+  updateRecentMenu();
+  const QString mesh = s.value("meshProvider", "istio").toString();
+  const int mi = meshBox_->findText(mesh);
+  if (mi >= 0) meshBox_->setCurrentIndex(mi);
+  wb_->setSeed(s.value("seed", 1).toULongLong());
+  seedBox_->setValue(static_cast<int>(wb_->seed()));
+  const QString scen = s.value("scenario").toString();
+  if (!scen.isEmpty()) wb_->selectScenario(scen.toStdString());
+  batch_->setRuns(s.value("batch/runs", batch_->runs()).toInt());
+  batch_->setThreads(s.value("batch/threads", batch_->threads()).toInt());
+  compare_->setRuns(s.value("compare/runs", compare_->runs()).toInt());
+  tabs_->setCurrentIndex(s.value("tab", 0).toInt());
+  if (s.contains("spec/splitter"))
+    spec_->splitter()->restoreState(s.value("spec/splitter").toByteArray());
+}
+
+void MainWindow::saveSettings() {
+  QSettings s;
+  s.setValue("window/geometry", saveGeometry());
+  s.setValue("window/state", saveState());
+  s.setValue("recent", recent_);
+  s.setValue("meshProvider", meshBox_->currentText());
+  s.setValue("seed", static_cast<qulonglong>(wb_->seed()));
+  if (const auto* sc = wb_->currentScenario()) s.setValue("scenario", q(sc->name));
+  s.setValue("batch/runs", batch_->runs());
+  s.setValue("batch/threads", batch_->threads());
+  s.setValue("compare/runs", compare_->runs());
+  s.setValue("tab", tabs_->currentIndex());
+  s.setValue("spec/splitter", spec_->splitter()->saveState());
+  if (wb_->scenarioLibrary() != Workbench::defaultScenarioLibrary()) {
+    s.setValue("scenarioLibrary", wb_->scenarioLibrary());
+  } else {
+    s.remove("scenarioLibrary");
+  }
+  s.sync();
+  settingsSaved_ = true;
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  batch_->cancel();
+  compare_->cancelBatch();
+  saveSettings();
+  QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+  if (event->mimeData()->hasUrls()) {
+    for (const auto& u : event->mimeData()->urls()) {
+      if (u.isLocalFile()) {
+        event->acceptProposedAction();
+        return;
+      }
+    }
+  }
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+  QStringList paths;
+  for (const auto& u : event->mimeData()->urls()) {
+    if (u.isLocalFile()) paths << u.toLocalFile();
+  }
+  if (paths.isEmpty()) return;
+  // Dropped files join what is open (Shift replaces it).
+  const bool replace = event->modifiers().testFlag(Qt::ShiftModifier);
+  openPaths(paths, !replace);
+  event->acceptProposedAction();
+}
+
+}  // namespace rolloutlab::gui

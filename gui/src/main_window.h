@@ -1,0 +1,87 @@
+#pragma once
+/// The main window: the workspace tree (left), the spec panel (right), the problems list
+/// (bottom) and the timeline, batch and compare views in the middle. Opens folders and files
+/// from the menu, the recent list and by drag and drop; keeps settings and the window layout
+/// (QSettings).
+
+#include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QDockWidget;
+class QLabel;
+class QListWidget;
+class QMenu;
+class QSpinBox;
+class QTabWidget;
+
+namespace rolloutlab::gui {
+
+class BatchView;
+class CompareView;
+class SpecPanel;
+class TimelineView;
+class Workbench;
+class WorkspaceTree;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /// Opens files and folders (replacing what was open) and records them as recent.
+  void openPaths(const QStringList& paths, bool add = false);
+  /// Writes settings and layout now (also done on close).
+  void saveSettings();
+
+  Workbench& workbench() const { return *wb_; }
+  WorkspaceTree* workspaceTree() const { return tree_; }
+  SpecPanel* specPanel() const { return spec_; }
+  TimelineView* timelineView() const { return timeline_; }
+  BatchView* batchView() const { return batch_; }
+  CompareView* compareView() const { return compare_; }
+  QTabWidget* tabs() const { return tabs_; }
+  QStringList recentPaths() const { return recent_; }
+  QString statusText() const;
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildActions();
+  void buildDocks();
+  void restoreSettings();
+  void updateRecentMenu();
+  void refreshScenarios();
+  void refreshProblems();
+  void onTimeline();
+  void exportChart(const QString& format);
+  void showLocation(const QString& file, int line);
+
+  Workbench* wb_;
+  WorkspaceTree* tree_;
+  SpecPanel* spec_;
+  TimelineView* timeline_;
+  BatchView* batch_;
+  CompareView* compare_;
+  QTabWidget* tabs_;
+  QListWidget* problems_;
+  QDockWidget* treeDock_;
+  QDockWidget* specDock_;
+  QDockWidget* problemsDock_;
+  QComboBox* scenarioBox_;
+  QSpinBox* seedBox_;
+  QComboBox* meshBox_;
+  QLabel* statusOutcome_;
+  QLabel* statusTime_;
+  QMenu* recentMenu_;
+  QStringList recent_;
+  QByteArray defaultState_;
+  bool settingsSaved_ = false;
+};
+
+}  // namespace rolloutlab::gui

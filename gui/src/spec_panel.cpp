@@ -1,0 +1,361 @@
+#include "spec_panel.h"
+
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QListWidget>
+#include <QPlainTextEdit>
+#include <QPushButton>
+#include <QRegularExpression>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSplitter>
+#include <QSyntaxHighlighter>
+#include <QTextBlock>
+#include <QTimer>
+#include <QVBoxLayout>
+#include <QWheelEvent>
+#include <cmath>
+
+#include "workbench.h"
+
+namespace rolloutlab::gui {
+
+namespace {
+QString q(const std::string& s) { return QString::fromStdString(s); }
+}  // namespace
+
+/// Comments, keys, numbers and quoted strings of YAML.
+class YamlHighlighter : public QSyntaxHighlighter {
+ public:
+  explicit YamlHighlighter(QTextDocument* doc) : QSyntaxHighlighter(doc) {
+    key_.setForeground(QColor(0, 70, 140));
+    number_.setForeground(QColor(150, 60, 0));
+    string_.setForeground(QColor(30, 120, 30));
+    comment_.setForeground(QColor(130, 130, 130));
+    comment_.setFontItalic(true);
+    marker_.setForeground(QColor(120, 0, 120));
+    marker_.setFontWeight(QFont::Bold);
+  }
+
+ protected:
+  void highlightBlock(const QString& text) override {
+    static const QRegularExpression keyRe(R"(^(\s*(?:-\s+)?)([^\s#:][^#:]*?)(:)(?=\s|$))");
+    static const QRegularExpression flowKeyRe(R"([{,]\s*([A-Za-z_][\w.-]*)(:)(?=\s))");
+    static const QRegularExpression numberRe(
+        R"((?<=[:\[,\-\s])(-?\d+(\.\d+)?([eE][-+]?\d+)?)(?=\s*($|[,\]}#])))");
+    static const QRegularExpression stringRe(R"("([^"\\]|\\.)*"|'([^']|'')*')");
+    static const QRegularExpression commentRe(R"((^|\s)#.*$)");
+    if (text.startsWith("---") || text.startsWith("...")) {
+      setFormat(0, static_cast<int>(text.size()), marker_);
+      return;
+    }
+    auto m = keyRe.match(text);
+    if (m.hasMatch())
+      setFormat(static_cast<int>(m.capturedStart(2)), static_cast<int>(m.capturedLength(2)), key_);
+    for (auto it = flowKeyRe.globalMatch(text); it.hasNext();) {
+      auto fm = it.next();
+      setFormat(static_cast<int>(fm.capturedStart(1)), static_cast<int>(fm.capturedLength(1)),
+                key_);
+    }
+    for (auto it = numberRe.globalMatch(text); it.hasNext();) {
+      auto nm = it.next();
+      setFormat(static_cast<int>(nm.capturedStart(1)), static_cast<int>(nm.capturedLength(1)),
+                number_);
+    }
+    for (auto it = stringRe.globalMatch(text); it.hasNext();) {
+      auto sm = it.next();
+      setFormat(static_cast<int>(sm.capturedStart()), static_cast<int>(sm.capturedLength()),
+                string_);
+    }
+    auto c = commentRe.match(text);
+    if (c.hasMatch())
+      setFormat(static_cast<int>(c.capturedStart()), static_cast<int>(c.capturedLength()),
+                comment_);
+  }
+
+ private:
+  QTextCharFormat key_, number_, string_, comment_, marker_;
+};
+
+// ---- FieldEdit --------------------------------------------------------------------------------
+
+FieldEdit::FieldEdit(std::string id, bool numeric, bool integer, QWidget* parent)
+    : QLineEdit(parent), id_(std::move(id)), numeric_(numeric), integer_(integer) {
+  setClearButtonEnabled(true);
+  connect(this, &QLineEdit::editingFinished, this, &FieldEdit::commit);
+}
+
+void FieldEdit::setValue(const QString& v) {
+  last_ = v;
+  if (text() != v) setText(v);
+}
+
+void FieldEdit::commit() {
+  if (text() == last_) return;
+  last_ = text();
+  emit committed(id_, text());
+}
+
+void FieldEdit::step(int steps) {
+  bool ok = false;
+  double v = text().trimmed().toDouble(&ok);  // QString::toDouble is locale-independent
+  if (!ok) v = 0;
+  double inc = 1;
+  if (!integer_) {
+    const double mag = std::fabs(v) > 0 ? std::floor(std::log10(std::fabs(v))) : 0;
+    inc = std::pow(10.0, mag - 1);
+  }
+  v += steps * inc;
+  if (integer_) v = std::round(v);
+  setText(q(formatNumber(v, 10)));
+  commit();
+}
+
+void FieldEdit::wheelEvent(QWheelEvent* event) {
+  if (!numeric_ || !hasFocus()) return QLineEdit::wheelEvent(event);
+  const int steps = event->angleDelta().y() / 120;
+  if (steps != 0) step(steps);
+  event->accept();
+}
+
+void FieldEdit::keyPressEvent(QKeyEvent* event) {
+  if (numeric_ && (event->key() == Qt::Key_Up || event->key() == Qt::Key_Down)) {
+    step(event->key() == Qt::Key_Up ? 1 : -1);
+    event->accept();
+    return;
+  }
+  QLineEdit::keyPressEvent(event);
+}
+
+// ---- SpecPanel --------------------------------------------------------------------------------
+
+SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) {
+  auto* layout = new QVBoxLayout(this);
+  layout->setContentsMargins(4, 4, 4, 4);
+  auto* top = new QHBoxLayout;
+  header_ = new QLabel(this);
+  header_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+  header_->setWordWrap(true);
+  revert_ = new QPushButton("Revert", this);
+  revert_->setToolTip("Back to the text as loaded from the file");
+  top->addWidget(header_, 1);
+  top->addWidget(revert_);
+  layout->addLayout(top);
+
+  auto* vsplit = new QSplitter(Qt::Vertical, this);
+  split_ = new QSplitter(Qt::Horizontal, vsplit);
+  auto* scroll = new QScrollArea(split_);
+  scroll->setWidgetResizable(true);
+  form_ = new QWidget(scroll);
+  formLayout_ = new QVBoxLayout(form_);
+  formLayout_->setContentsMargins(2, 2, 2, 2);
+  scroll->setWidget(form_);
+  yaml_ = new QPlainTextEdit(split_);
+  QFont mono("DejaVu Sans Mono");
+  mono.setStyleHint(QFont::Monospace);
+  mono.setPointSizeF(std::max(7.0, font().pointSizeF() * 0.95));
+  yaml_->setFont(mono);
+  yaml_->setLineWrapMode(QPlainTextEdit::NoWrap);
+  yaml_->setTabChangesFocus(true);
+  highlighter_ = new YamlHighlighter(yaml_->document());
+  split_->addWidget(scroll);
+  split_->addWidget(yaml_);
+  scroll->setMinimumWidth(230);
+  split_->setStretchFactor(0, 2);
+  split_->setStretchFactor(1, 3);
+  split_->setSizes({270, 400});
+  problems_ = new QListWidget(vsplit);
+  problems_->setWordWrap(true);
+  problems_->setMaximumHeight(110);
+  vsplit->addWidget(split_);
+  vsplit->addWidget(problems_);
+  vsplit->setStretchFactor(0, 5);
+  vsplit->setStretchFactor(1, 1);
+  layout->addWidget(vsplit, 1);
+
+  typing_ = new QTimer(this);
+  typing_->setSingleShot(true);
+  typing_->setInterval(400);
+  connect(typing_, &QTimer::timeout, this,
+          [this]() { wb_.setText(yaml_->toPlainText().toStdString()); });
+  connect(yaml_, &QPlainTextEdit::textChanged, this, [this]() {
+    if (!updating_) typing_->start();
+  });
+  connect(revert_, &QPushButton::clicked, this, [this]() { wb_.revert(); });
+  connect(problems_, &QListWidget::itemActivated, this,
+          [this](QListWidgetItem* it) { showLine(it->data(Qt::UserRole).toInt()); });
+  connect(problems_, &QListWidget::itemClicked, this,
+          [this](QListWidgetItem* it) { showLine(it->data(Qt::UserRole).toInt()); });
+  connect(&wb_, &Workbench::currentSpecChanged, this, [this]() {
+    rebuild();
+    refresh();
+  });
+  connect(&wb_, &Workbench::workspaceChanged, this, [this]() {
+    rebuild();
+    refresh();
+  });
+  connect(&wb_, &Workbench::specEdited, this, [this]() {
+    const SpecDocument* s = wb_.currentSpec();
+    bool same = s != nullptr;
+    if (s != nullptr) {
+      const auto fs = s->fields();
+      same = fs.size() == fields_.size();
+      for (const auto& f : fs) same = same && fields_.count(f.id) > 0;
+    }
+    if (!same) rebuild();
+    refresh();
+  });
+  rebuild();
+  refresh();
+}
+
+void SpecPanel::rebuild() {
+  while (QLayoutItem* it = formLayout_->takeAt(0)) {
+    delete it->widget();
+    delete it;
+  }
+  fields_.clear();
+  const SpecDocument* s = wb_.currentSpec();
+  shownKey_ = s ? s->key() : std::string();
+  if (s == nullptr) {
+    formLayout_->addStretch(1);
+    return;
+  }
+  QGroupBox* box = nullptr;
+  QFormLayout* fl = nullptr;
+  std::string group;
+  for (const auto& f : s->fields()) {
+    if (box == nullptr || f.group != group) {
+      group = f.group;
+      box = new QGroupBox(q(group), form_);
+      fl = new QFormLayout(box);
+      fl->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+      fl->setContentsMargins(6, 4, 6, 4);
+      formLayout_->addWidget(box);
+    }
+    const bool numeric = f.type == SpecField::Type::kInt || f.type == SpecField::Type::kNumber;
+    auto* e = new FieldEdit(f.id, numeric, f.type == SpecField::Type::kInt, box);
+    e->setPlaceholderText(q(f.placeholder));
+    e->setToolTip(q(f.help) + (numeric ? "\nWheel or Up/Down (with focus) steps the value." : ""));
+    e->setValue(q(f.value));
+    connect(e, &FieldEdit::committed, this,
+            [this](const std::string& id, const QString& v) { wb_.setField(id, v.toStdString()); });
+    auto* label = new QLabel(q(f.label), box);
+    label->setToolTip(q(f.help));
+    fl->addRow(label, e);
+    fields_[f.id] = e;
+  }
+  formLayout_->addStretch(1);
+}
+
+void SpecPanel::refresh() {
+  const SpecDocument* s = wb_.currentSpec();
+  revert_->setEnabled(s != nullptr && s->edited());
+  if (s == nullptr) {
+    header_->setText("<i>No spec selected.</i>");
+    updating_ = true;
+    yaml_->clear();
+    updating_ = false;
+    problems_->clear();
+    return;
+  }
+  header_->setText(
+      QString("<b>%1 %2</b> &nbsp; <span style='color:#555'>%3:%4</span>%5")
+          .arg(q(s->kind()), q(s->name()).toHtmlEscaped(), q(s->file()).toHtmlEscaped())
+          .arg(s->line())
+          .arg(s->edited() ? " &nbsp;<span style='color:#b26b00'><b>edited</b></span>" : ""));
+  for (const auto& f : s->fields()) {
+    // A field being typed in keeps what is typed.
+    auto it = fields_.find(f.id);
+    if (it != fields_.end() && (!it->second->hasFocus() || it->second->text() == q(f.value))) {
+      it->second->setValue(q(f.value));
+    }
+  }
+  const QString text = q(s->text());
+  if (yaml_->toPlainText() != text && !typing_->isActive() && !yaml_->hasFocus()) {
+    updating_ = true;
+    const int scroll = yaml_->verticalScrollBar()->value();
+    yaml_->setPlainText(text);
+    yaml_->verticalScrollBar()->setValue(scroll);
+    updating_ = false;
+  }
+  problems_->clear();
+  for (const auto& d : s->diagnostics().items) {
+    auto* it = new QListWidgetItem(QString("%1: %2").arg(
+        d.severity == core::Severity::kError ? "error" : "warning", q(d.toString())));
+    it->setForeground(d.severity == core::Severity::kError ? QColor(178, 31, 31)
+                                                           : QColor(160, 100, 0));
+    it->setData(Qt::UserRole, d.line);
+    problems_->addItem(it);
+  }
+  if (s->diagnostics().items.empty()) {
+    auto* it = new QListWidgetItem("No problems: upstream would accept this spec.");
+    it->setForeground(QColor(30, 123, 30));
+    it->setData(Qt::UserRole, 0);
+    problems_->addItem(it);
+  }
+  markLines();
+}
+
+void SpecPanel::markLines() {
+  const SpecDocument* s = wb_.currentSpec();
+  QList<QTextEdit::ExtraSelection> sel;
+  if (s == nullptr) {
+    yaml_->setExtraSelections(sel);
+    return;
+  }
+  auto mark = [&](int line, const QColor& color) {
+    const QTextBlock b = yaml_->document()->findBlockByNumber(line - 1);
+    if (!b.isValid()) return;
+    QTextEdit::ExtraSelection e;
+    e.cursor = QTextCursor(b);
+    e.format.setBackground(color);
+    e.format.setProperty(QTextFormat::FullWidthSelection, true);
+    sel.append(e);
+  };
+  // Lines that differ from the text as loaded: between the common head and the common tail.
+  const QStringList now = q(s->text()).split('\n');
+  const QStringList was = q(s->originalText()).split('\n');
+  int head = 0;
+  while (head < now.size() && head < was.size() && now[head] == was[head]) ++head;
+  int tail = 0;
+  while (tail < now.size() - head && tail < was.size() - head &&
+         now[now.size() - 1 - tail] == was[was.size() - 1 - tail]) {
+    ++tail;
+  }
+  for (int i = head; i < now.size() - tail; ++i) mark(i + 1, QColor(255, 240, 170));
+  for (const auto& d : s->diagnostics().items) {
+    if (d.line > 0)
+      mark(d.line,
+           d.severity == core::Severity::kError ? QColor(250, 205, 205) : QColor(255, 225, 180));
+  }
+  yaml_->setExtraSelections(sel);
+}
+
+void SpecPanel::showLine(int line) {
+  if (line <= 0) return;
+  const QTextBlock b = yaml_->document()->findBlockByNumber(line - 1);
+  if (!b.isValid()) return;
+  QTextCursor c(b);
+  c.select(QTextCursor::LineUnderCursor);
+  yaml_->setTextCursor(c);
+  yaml_->centerCursor();
+}
+
+FieldEdit* SpecPanel::field(const std::string& id) const {
+  const auto it = fields_.find(id);
+  return it == fields_.end() ? nullptr : it->second;
+}
+
+QString SpecPanel::yamlText() const { return yaml_->toPlainText(); }
+
+QStringList SpecPanel::problems() const {
+  QStringList out;
+  for (int i = 0; i < problems_->count(); ++i) out << problems_->item(i)->text();
+  return out;
+}
+
+}  // namespace rolloutlab::gui

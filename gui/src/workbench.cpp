@@ -1,0 +1,278 @@
+#include "workbench.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+
+#include "rolloutlab/core/rng.h"
+
+namespace rolloutlab::gui {
+
+namespace {
+
+std::vector<std::string> toStd(const QStringList& l) {
+  std::vector<std::string> out;
+  for (const auto& s : l) out.push_back(s.toStdString());
+  return out;
+}
+
+app::Workspace load(const QStringList& paths) {
+  if (paths.isEmpty()) return {};
+  try {
+    return app::loadWorkspace(toStd(paths));
+  } catch (const core::InputError& e) {
+    app::Workspace ws;
+    ws.diagnostics.add(e.diagnostic());
+    return ws;
+  } catch (const std::exception& e) {
+    app::Workspace ws;
+    ws.diagnostics.add({core::Severity::kError, "", 0, 0, "", "", e.what()});
+    return ws;
+  }
+}
+
+}  // namespace
+
+Workbench::Workbench(QObject* parent) : QObject(parent) {}
+
+Workbench::~Workbench() = default;
+
+QStringList Workbench::defaultScenarioLibrary() {
+  QStringList candidates;
+  if (QCoreApplication::instance() != nullptr) {
+    const QString bin = QCoreApplication::applicationDirPath();
+    candidates << bin + "/../share/rolloutlab/scenarios";
+  }
+#ifdef ROLLOUTLAB_SCENARIO_LIBRARY_DIR
+  candidates << QStringLiteral(ROLLOUTLAB_SCENARIO_LIBRARY_DIR);
+#endif
+  for (const auto& c : candidates) {
+    if (QFileInfo(c).isDir()) return {QDir::cleanPath(c)};
+  }
+  return {};
+}
+
+void Workbench::open(const QStringList& paths, bool add) {
+  const std::string keepSpec = currentSpec() ? currentSpec()->key() : std::string();
+  QStringList next = add ? paths_ : QStringList();
+  for (const auto& p : paths) {
+    const QString clean = QDir::cleanPath(p);
+    if (!next.contains(clean)) next << clean;
+  }
+  paths_ = next;
+  ws_ = load(paths_);
+  specs_ = makeSpecDocuments(ws_);
+  current_ = specs_.empty() ? -1 : 0;
+  for (int i = 0; i < specCount(); ++i) {
+    if (specs_[static_cast<std::size_t>(i)]->key() == keepSpec) current_ = i;
+  }
+  rebuildScenarios();
+  emit workspaceChanged();
+  emit currentSpecChanged();
+  resimulate();
+}
+
+void Workbench::close() {
+  paths_.clear();
+  ws_ = {};
+  specs_.clear();
+  pinned_.clear();
+  current_ = -1;
+  rebuildScenarios();
+  emit workspaceChanged();
+  emit currentSpecChanged();
+  resimulate();
+}
+
+void Workbench::setScenarioLibrary(const QStringList& paths) {
+  libraryPaths_ = paths;
+  lib_ = load(paths);
+  rebuildScenarios();
+  emit workspaceChanged();
+  resimulate();
+}
+
+void Workbench::rebuildScenarios() {
+  const std::string keep = currentScenario() ? currentScenario()->name : std::string();
+  scenarios_ = ws_.scenarios;
+  scenarios_.insert(scenarios_.end(), lib_.scenarios.begin(), lib_.scenarios.end());
+  scenario_ = scenarios_.empty() ? -1 : 0;
+  for (int i = 0; i < static_cast<int>(scenarios_.size()); ++i) {
+    if (scenarios_[static_cast<std::size_t>(i)].name == keep) {
+      scenario_ = i;
+      break;
+    }
+  }
+  emit scenariosChanged();
+  emit currentScenarioChanged();
+}
+
+SpecDocument* Workbench::spec(int i) const {
+  if (i < 0 || i >= specCount()) return nullptr;
+  return specs_[static_cast<std::size_t>(i)].get();
+}
+
+void Workbench::selectSpec(int i) {
+  if (i == current_ || spec(i) == nullptr) return;
+  current_ = i;
+  emit currentSpecChanged();
+  emit variantAChanged();
+  resimulate();
+}
+
+bool Workbench::selectSpec(const std::string& name) {
+  for (int i = 0; i < specCount(); ++i) {
+    const SpecDocument* s = spec(i);
+    const std::string& full = s->name();
+    const std::string bare =
+        full.substr(full.find('/') == std::string::npos ? 0 : full.find('/') + 1);
+    if (full == name || bare == name) {
+      selectSpec(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+int Workbench::specAt(const std::string& file, int line) const {
+  int best = -1;
+  for (int i = 0; i < specCount(); ++i) {
+    const auto* s = specs_[static_cast<std::size_t>(i)].get();
+    if (s->file() != file) continue;
+    if (best < 0) best = i;
+    if (s->line() <= line && s->line() >= spec(best)->line()) best = i;
+  }
+  return best;
+}
+
+const scenarios::Scenario* Workbench::currentScenario() const {
+  if (scenario_ < 0 || scenario_ >= static_cast<int>(scenarios_.size())) return nullptr;
+  return &scenarios_[static_cast<std::size_t>(scenario_)];
+}
+
+void Workbench::selectScenario(int i) {
+  if (i == scenario_ || i < 0 || i >= static_cast<int>(scenarios_.size())) return;
+  scenario_ = i;
+  emit currentScenarioChanged();
+  resimulate();
+}
+
+bool Workbench::selectScenario(const std::string& name) {
+  for (int i = 0; i < static_cast<int>(scenarios_.size()); ++i) {
+    if (scenarios_[static_cast<std::size_t>(i)].name == name) {
+      selectScenario(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+void Workbench::setSeed(std::uint64_t seed) {
+  if (seed == seed_) return;
+  seed_ = seed;
+  emit seedChanged(static_cast<quint64>(seed_));
+  resimulate();
+}
+
+void Workbench::reseed() {
+  // Small numbers are easier to read back and type in: stay below 10^6.
+  std::uint64_t next = core::deriveSeed(seed_, core::stableHash("reseed")) % 1000000;
+  if (next == seed_) next = (next + 1) % 1000000;
+  setSeed(next);
+}
+
+void Workbench::setMeshProvider(const std::string& provider) {
+  if (provider == meshProvider_) return;
+  meshProvider_ = provider;
+  resimulate();
+}
+
+void Workbench::setField(const std::string& id, const std::string& value) {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr) return;
+  try {
+    s->setField(id, value);
+  } catch (const core::InputError& e) {
+    emit editFailed(QString::fromStdString(e.diagnostic().toString()));
+    return;
+  }
+  emit specEdited();
+  resimulate();
+}
+
+void Workbench::setText(const std::string& text) {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr || text == s->text()) return;
+  s->setText(text);
+  emit specEdited();
+  resimulate();
+}
+
+void Workbench::revert() {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr || !s->edited()) return;
+  s->setText(s->originalText());
+  emit specEdited();
+  resimulate();
+}
+
+void Workbench::resimulate() {
+  timeline_ = Timeline{};
+  const SpecDocument* s = currentSpec();
+  const scenarios::Scenario* sc = currentScenario();
+  if (s == nullptr) {
+    timeline_.error = specs_.empty()
+                          ? "Open a GitOps repo or spec files (File > Open) to see a run."
+                          : "Select a spec in the workspace.";
+  } else if (sc == nullptr) {
+    timeline_.title = s->kind() + " " + s->name();
+    timeline_.error = "No scenario is loaded: set the scenario library (File > Scenario Library).";
+  } else if (!s->valid()) {
+    timeline_.title = s->kind() + " " + s->name();
+    std::string first;
+    for (const auto& d : s->diagnostics().items) {
+      if (d.severity == core::Severity::kError) {
+        first = d.toString();
+        break;
+      }
+    }
+    timeline_.error = "The spec has errors; fix them to run it.\n" + first;
+  } else {
+    QElapsedTimer timer;
+    timer.start();
+    timeline_ = s->simulate(*sc, seed_, meshProvider_);
+    timeline_.simulateMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+  }
+  emit timelineChanged();
+}
+
+std::unique_ptr<SpecDocument> Workbench::variantA() const {
+  const SpecDocument* s = currentSpec();
+  if (s == nullptr) return nullptr;
+  auto a = s->clone();
+  const auto it = pinned_.find(s->key());
+  a->setText(it == pinned_.end() ? s->originalText() : it->second);
+  return a;
+}
+
+bool Workbench::variantAPinned() const {
+  const SpecDocument* s = currentSpec();
+  return s != nullptr && pinned_.count(s->key()) > 0;
+}
+
+void Workbench::pinVariantA() {
+  const SpecDocument* s = currentSpec();
+  if (s == nullptr) return;
+  pinned_[s->key()] = s->text();
+  emit variantAChanged();
+}
+
+void Workbench::resetVariantA() {
+  const SpecDocument* s = currentSpec();
+  if (s == nullptr) return;
+  pinned_.erase(s->key());
+  emit variantAChanged();
+}
+
+}  // namespace rolloutlab::gui
