@@ -1,5 +1,7 @@
 #include "rolloutlab/io/decode.h"
 
+#include "rolloutlab/core/flagger/spec.h"
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -242,6 +244,25 @@ std::optional<bool> Decoder::boolean(const YAML::Node& map, const char* key,
     return std::nullopt;
   }
   return boolValue(n.Scalar());
+}
+
+std::optional<double> Decoder::durationValue(const YAML::Node& n, const std::string& path) {
+  if (n.IsScalar()) {
+    const auto k = scalarKind(n);
+    if (k == ScalarKind::kInt || k == ScalarKind::kFloat) {
+      if (auto v = parseNumber(n.Scalar()); v && std::isfinite(*v) && *v >= 0) return *v;
+    } else if (k == ScalarKind::kString) {
+      if (auto v = core::flagger::parseGoDuration(n.Scalar()); v && *v >= 0) return *v;
+    }
+  }
+  error(n, path, shown(n), "must be a duration (e.g. 30s, 1h30m) or seconds >= 0");
+  return std::nullopt;
+}
+
+std::optional<double> Decoder::duration(const YAML::Node& map, const char* key, const std::string& path) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  return durationValue(n, path);
 }
 
 YAML::Node Decoder::object(const YAML::Node& map, const char* key, const std::string& path) {

@@ -103,19 +103,6 @@ void observation(Decoder& d, const YAML::Node& map, const std::string& path,
   }
 }
 
-// A time: seconds or a Go duration ("90s", "1m30s").
-std::optional<double> timeValue(Decoder& d, const YAML::Node& n, const std::string& path) {
-  if (n.IsScalar()) {
-    const auto k = scalarKind(n);
-    if (k == ScalarKind::kInt || k == ScalarKind::kFloat) {
-      if (auto v = parseNumber(n.Scalar()); v && std::isfinite(*v) && *v >= 0) return *v;
-    } else if (k == ScalarKind::kString) {
-      if (auto v = fl::parseGoDuration(n.Scalar()); v && *v >= 0) return *v;
-    }
-  }
-  d.error(n, path, Decoder::shown(n), "must be a duration (e.g. 30s, 2m) or seconds >= 0");
-  return std::nullopt;
-}
 
 std::optional<double> specialNumber(const std::string& s) {
   if (s == "NaN" || s == "nan" || s == ".nan" || s == ".NaN" || s == ".NAN") {
@@ -193,9 +180,9 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
     }
   }
   const YAML::Node ps = Decoder::child(spec, "podStartup");
-  if (ps.IsDefined() && !ps.IsNull()) s.podStartup = timeValue(d, ps, "spec.podStartup");
+  if (ps.IsDefined() && !ps.IsNull()) s.podStartup = d.durationValue(ps, "spec.podStartup");
   const YAML::Node un = Decoder::child(spec, "until");
-  if (un.IsDefined() && !un.IsNull()) s.until = timeValue(d, un, "spec.until");
+  if (un.IsDefined() && !un.IsNull()) s.until = d.durationValue(un, "spec.until");
   const YAML::Node acts = d.array(spec, "actions", "spec.actions");
   if (acts.IsDefined()) {
     double last = 0;
@@ -206,7 +193,7 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
       core::ScriptAction a;
       a.line = d.line(acts[i]);
       if (d.require(acts[i], "at", pathJoin(p, "at"))) {
-        if (auto v = timeValue(d, Decoder::child(acts[i], "at"), pathJoin(p, "at"))) a.at = *v;
+        if (auto v = d.durationValue(Decoder::child(acts[i], "at"), pathJoin(p, "at"))) a.at = *v;
       }
       if (d.require(acts[i], "action", pathJoin(p, "action"))) {
         if (auto v = d.str(acts[i], "action", pathJoin(p, "action"))) {

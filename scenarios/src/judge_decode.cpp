@@ -14,20 +14,6 @@ namespace jd = core::judge;
 
 namespace {
 
-std::optional<double> seconds(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
-  const YAML::Node n = Decoder::child(map, key);
-  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
-  if (n.IsScalar()) {
-    const auto k = io::scalarKind(n);
-    if (k == io::ScalarKind::kInt || k == io::ScalarKind::kFloat) {
-      if (auto v = io::parseNumber(n.Scalar()); v && *v >= 0 && std::isfinite(*v)) return *v;
-    } else if (k == io::ScalarKind::kString) {
-      if (auto v = core::flagger::parseGoDuration(n.Scalar()); v && *v >= 0) return *v;
-    }
-  }
-  d.error(n, path, Decoder::shown(n), "must be a duration (e.g. 10m) or seconds >= 0");
-  return std::nullopt;
-}
 
 std::optional<ShadowSource> source(Decoder& d, const YAML::Node& m, const std::string& path, bool kayenta) {
   if (!d.require(m, "source", path)) return std::nullopt;
@@ -51,10 +37,10 @@ void validated(Decoder& d, const YAML::Node& at, const std::string& path, const 
 
 void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, JudgeSpec& j) {
   d.checkFields(n, path, {"lifetime", "interval", "warmup", "lookback", "scoreThresholds", "groupWeights", "metrics"});
-  if (auto v = seconds(d, n, "lifetime", pathJoin(path, "lifetime"))) j.stage.lifetimeSeconds = static_cast<std::int64_t>(*v);
-  if (auto v = seconds(d, n, "interval", pathJoin(path, "interval"))) j.stage.intervalSeconds = static_cast<std::int64_t>(*v);
-  if (auto v = seconds(d, n, "warmup", pathJoin(path, "warmup"))) j.stage.warmupSeconds = static_cast<std::int64_t>(*v);
-  if (auto v = seconds(d, n, "lookback", pathJoin(path, "lookback"))) j.stage.lookbackSeconds = static_cast<std::int64_t>(*v);
+  if (auto v = d.duration(n, "lifetime", pathJoin(path, "lifetime"))) j.stage.lifetimeSeconds = static_cast<std::int64_t>(*v);
+  if (auto v = d.duration(n, "interval", pathJoin(path, "interval"))) j.stage.intervalSeconds = static_cast<std::int64_t>(*v);
+  if (auto v = d.duration(n, "warmup", pathJoin(path, "warmup"))) j.stage.warmupSeconds = static_cast<std::int64_t>(*v);
+  if (auto v = d.duration(n, "lookback", pathJoin(path, "lookback"))) j.stage.lookbackSeconds = static_cast<std::int64_t>(*v);
   const YAML::Node st = d.object(n, "scoreThresholds", pathJoin(path, "scoreThresholds"));
   if (st.IsDefined()) {
     d.checkFields(st, pathJoin(path, "scoreThresholds"), {"pass", "marginal"});

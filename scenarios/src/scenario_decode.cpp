@@ -26,23 +26,6 @@ std::string num(double v) {
   return b;
 }
 
-// A time: a number of seconds or a Go duration string ("90s", "1h30m").
-std::optional<double> seconds(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
-  const YAML::Node n = Decoder::child(map, key);
-  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
-  if (n.IsScalar()) {
-    const auto k = io::scalarKind(n);
-    if (k == ScalarKind::kInt || k == ScalarKind::kFloat) {
-      const auto v = io::parseNumber(n.Scalar());
-      if (v && std::isfinite(*v) && *v >= 0) return *v;
-    } else if (k == ScalarKind::kString) {
-      const auto v = core::flagger::parseGoDuration(n.Scalar());
-      if (v && *v >= 0) return *v;
-    }
-  }
-  d.error(n, path, Decoder::shown(n), "must be a duration (e.g. 90s, 1h30m) or seconds >= 0");
-  return std::nullopt;
-}
 
 std::optional<double> ranged(Decoder& d, const YAML::Node& map, const char* key, const std::string& path,
                              double lo, double hi, bool loOpen = false) {
@@ -151,7 +134,7 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
       d.checkFields(st[i], p, {"at", "rps"});
       d.require(st[i], "at", pathJoin(p, "at"));
       d.require(st[i], "rps", pathJoin(p, "rps"));
-      auto at = seconds(d, st[i], "at", pathJoin(p, "at"));
+      auto at = d.duration(st[i], "at", pathJoin(p, "at"));
       auto r = ranged(d, st[i], "rps", pathJoin(p, "rps"), 0, 1e9);
       if (at && r) {
         if (*at <= last) d.error(st[i], pathJoin(p, "at"), Decoder::shown(Decoder::child(st[i], "at")), "steps must be in increasing time order");
@@ -181,9 +164,9 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
       if (!d.expectMap(bu[i], p)) continue;
       d.checkFields(bu[i], p, {"at", "duration", "factor"});
       TrafficSpec::Burst b;
-      if (auto v = seconds(d, bu[i], "at", pathJoin(p, "at"))) b.at = *v;
+      if (auto v = d.duration(bu[i], "at", pathJoin(p, "at"))) b.at = *v;
       if (d.require(bu[i], "duration", pathJoin(p, "duration"))) {
-        if (auto v = seconds(d, bu[i], "duration", pathJoin(p, "duration"))) b.duration = *v;
+        if (auto v = d.duration(bu[i], "duration", pathJoin(p, "duration"))) b.duration = *v;
       }
       if (d.require(bu[i], "factor", pathJoin(p, "factor"))) {
         if (auto v = ranged(d, bu[i], "factor", pathJoin(p, "factor"), 0, 1e6)) b.factor = *v;
@@ -215,10 +198,10 @@ void decodeEffect(Decoder& d, const YAML::Node& n, const std::string& path, Effe
       }
     }
   }
-  if (auto v = seconds(d, n, "at", pathJoin(path, "at"))) e.at = *v;
-  if (auto v = seconds(d, n, "until", pathJoin(path, "until"))) e.until = *v;
-  if (auto v = seconds(d, n, "every", pathJoin(path, "every"))) e.every = *v;
-  if (auto v = seconds(d, n, "duration", pathJoin(path, "duration"))) e.duration = *v;
+  if (auto v = d.duration(n, "at", pathJoin(path, "at"))) e.at = *v;
+  if (auto v = d.duration(n, "until", pathJoin(path, "until"))) e.until = *v;
+  if (auto v = d.duration(n, "every", pathJoin(path, "every"))) e.every = *v;
+  if (auto v = d.duration(n, "duration", pathJoin(path, "duration"))) e.duration = *v;
   if (auto v = ranged(d, n, "fraction", pathJoin(path, "fraction"), 0, 1, true)) e.fraction = *v;
   if (auto v = ranged(d, n, "errorRateAdd", pathJoin(path, "errorRateAdd"), -1, 1)) e.errorRateAdd = *v;
   if (auto v = ranged(d, n, "latencyFactor", pathJoin(path, "latencyFactor"), 0, 1e6, true)) e.latencyFactor = *v;
@@ -246,7 +229,7 @@ void decodeGate(Decoder& d, const YAML::Node& n, const std::string& path, GateSp
     }
     if (after) {
       g.kind = GateSpec::Kind::kPassAfter;
-      if (auto v = seconds(d, n, "passAfter", pathJoin(path, "passAfter"))) g.after = *v;
+      if (auto v = d.duration(n, "passAfter", pathJoin(path, "passAfter"))) g.after = *v;
     } else {
       g.kind = GateSpec::Kind::kFlaky;
       if (auto v = ranged(d, n, "failProbability", pathJoin(path, "failProbability"), 0, 1)) g.failProbability = *v;
@@ -260,7 +243,7 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
   if (!d.expectMap(n, path)) return;
   d.checkFields(n, path, {"mesh", "scrapeInterval", "buckets", "queryErrorRate", "outages", "models"});
   if (auto v = d.str(n, "mesh", pathJoin(path, "mesh"))) m.mesh = *v;
-  if (auto v = seconds(d, n, "scrapeInterval", pathJoin(path, "scrapeInterval"))) {
+  if (auto v = d.duration(n, "scrapeInterval", pathJoin(path, "scrapeInterval"))) {
     if (*v < 1) {
       d.error(Decoder::child(n, "scrapeInterval"), pathJoin(path, "scrapeInterval"), num(*v), "must be at least 1s");
     } else {
@@ -291,8 +274,8 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       MetricsSpec::Outage out;
       d.require(o[i], "from", pathJoin(p, "from"));
       d.require(o[i], "to", pathJoin(p, "to"));
-      if (auto v = seconds(d, o[i], "from", pathJoin(p, "from"))) out.from = *v;
-      if (auto v = seconds(d, o[i], "to", pathJoin(p, "to"))) out.to = *v;
+      if (auto v = d.duration(o[i], "from", pathJoin(p, "from"))) out.from = *v;
+      if (auto v = d.duration(o[i], "to", pathJoin(p, "to"))) out.to = *v;
       if (out.to <= out.from) d.error(o[i], pathJoin(p, "to"), num(out.to), "must be after from");
       m.outages.push_back(out);
     }
@@ -339,7 +322,7 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       if (auto v = ranged(d, mn, "badFailProbability", pathJoin(p, "badFailProbability"), 0, 1)) {
         ms.badFailProbability = *v;
       }
-      if (auto v = seconds(d, mn, "duration", pathJoin(p, "duration"))) ms.duration = *v;
+      if (auto v = d.duration(mn, "duration", pathJoin(p, "duration"))) ms.duration = *v;
       m.models[name] = ms;
     }
   }
@@ -443,7 +426,7 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
       }
     }
   }
-  if (auto v = seconds(d, spec, "duration", "spec.duration")) {
+  if (auto v = d.duration(spec, "duration", "spec.duration")) {
     if (*v <= 0 || *v > 30 * 86400.0) {
       d.error(Decoder::child(spec, "duration"), "spec.duration", num(*v), "must be > 0 and at most 30 days");
     } else {
@@ -472,9 +455,9 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
   const YAML::Node cl = d.object(spec, "cluster", "spec.cluster");
   if (cl.IsDefined()) {
     d.checkFields(cl, "spec.cluster", {"canaryStartup", "canaryNeverReady", "primaryRollout", "primaryFailsPromotion"});
-    if (auto v = seconds(d, cl, "canaryStartup", "spec.cluster.canaryStartup")) s.cluster.canaryStartup = *v;
+    if (auto v = d.duration(cl, "canaryStartup", "spec.cluster.canaryStartup")) s.cluster.canaryStartup = *v;
     if (auto v = d.boolean(cl, "canaryNeverReady", "spec.cluster.canaryNeverReady")) s.cluster.canaryNeverReady = *v;
-    if (auto v = seconds(d, cl, "primaryRollout", "spec.cluster.primaryRollout")) s.cluster.primaryRollout = *v;
+    if (auto v = d.duration(cl, "primaryRollout", "spec.cluster.primaryRollout")) s.cluster.primaryRollout = *v;
     if (auto v = d.boolean(cl, "primaryFailsPromotion", "spec.cluster.primaryFailsPromotion")) s.cluster.primaryFailsPromotion = *v;
   }
   const YAML::Node me = Decoder::child(spec, "metrics");

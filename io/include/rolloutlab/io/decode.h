@@ -52,6 +52,10 @@ class Decoder {
   std::optional<long long> goInt(const YAML::Node& map, const char* key, const std::string& path);
   std::optional<double> number(const YAML::Node& map, const char* key, const std::string& path);
   std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& path);
+  /// A time span: a number of seconds or a Go duration string ("90s", "1m30s"), >= 0.
+  /// `durationValue` reads a node; `duration` reads `map[key]` (absent or null: nullopt).
+  std::optional<double> durationValue(const YAML::Node& n, const std::string& path);
+  std::optional<double> duration(const YAML::Node& map, const char* key, const std::string& path);
   /// The child if it is a map (else error unless absent); undefined node otherwise.
   YAML::Node object(const YAML::Node& map, const char* key, const std::string& path);
   /// The child if it is a sequence (else error unless absent); undefined node otherwise.
