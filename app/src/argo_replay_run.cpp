@@ -36,8 +36,24 @@ io::Json argoSummaryJson(const scenarios::RunSummary& s, bool counts) {
   return j;
 }
 
+// The run as event lines name it: step<index>, bg, pre, post.
+std::string runLabel(const rp::ArgoMeasurement& m) {
+  if (m.run.empty()) return "";
+  switch (m.runKind) {
+    case ar::RunKind::kStep:
+      return "step" + std::to_string(m.stepIndex) + " ";
+    case ar::RunKind::kBackground:
+      return "bg ";
+    case ar::RunKind::kPrePromotion:
+      return "pre ";
+    case ar::RunKind::kPostPromotion:
+      return "post ";
+  }
+  return "";
+}
+
 std::string measurementText(const rp::ArgoMeasurement& m) {
-  std::string s = m.metric + " = " + (m.value.empty() ? std::string("-") : m.value) + " " +
+  std::string s = runLabel(m) + m.metric + " = " + (m.value.empty() ? std::string("-") : m.value) + " " +
                   ar::toString(m.phase);
   if (!m.message.empty()) s += ": " + m.message;
   return s;
@@ -69,6 +85,10 @@ io::Json argoReplayRunJson(const scenarios::ArgoSimulation& sim,
     j["t"] = io::jnum(m.t);
     j["time"] = rp::formatTime(spec.from + m.t);
     j["run"] = m.run.empty() ? io::Json(nullptr) : io::Json(m.run);
+    if (!m.run.empty()) {
+      j["runKind"] = ar::toString(m.runKind);
+      if (m.runKind == ar::RunKind::kStep) j["stepIndex"] = m.stepIndex;
+    }
     j["metric"] = m.metric;
     j["provider"] = ar::toString(m.provider);
     j["source"] = rp::toString(m.source);

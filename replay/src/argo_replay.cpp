@@ -260,6 +260,8 @@ ar::ProviderAnswer ArgoReplayWorld::measure(const ar::MeasureRequest& r) {
     ArgoMeasurement x;
     x.t = r.t;
     x.run = r.runName ? *r.runName : std::string();
+    x.runKind = r.runKind;
+    x.stepIndex = r.stepIndex;
     x.metric = m.name;
     x.provider = m.provider;
     x.source = a.source;
@@ -290,6 +292,8 @@ ar::JobAnswer ArgoReplayWorld::job(const ar::MeasureRequest& r) {
     ArgoMeasurement x;
     x.t = r.t;
     x.run = r.runName ? *r.runName : std::string();
+    x.runKind = r.runKind;
+    x.stepIndex = r.stepIndex;
     x.metric = r.metric->name;
     x.provider = r.metric->provider;
     x.source = a.source;

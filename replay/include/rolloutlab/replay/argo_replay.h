@@ -85,7 +85,9 @@ class ArgoReplayPlan {
 /// One measurement a replay took, for traces.
 struct ArgoMeasurement {
   double t = 0;     ///< seconds since `from` (Kayenta: when the score was read)
-  std::string run;  ///< the AnalysisRun's name
+  std::string run;  ///< the AnalysisRun's name (empty for Kayenta scores)
+  core::argo::RunKind runKind = core::argo::RunKind::kStep;
+  int stepIndex = -1;  ///< step runs: the step's index
   std::string metric;
   core::argo::ProviderKind provider = core::argo::ProviderKind::kPrometheus;
   ArgoReplayAnswer::Source source = ArgoReplayAnswer::Source::kQuery;
