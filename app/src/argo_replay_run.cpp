@@ -53,8 +53,8 @@ std::string runLabel(const rp::ArgoMeasurement& m) {
 }
 
 std::string measurementText(const rp::ArgoMeasurement& m) {
-  std::string s = runLabel(m) + m.metric + " = " + (m.value.empty() ? std::string("-") : m.value) + " " +
-                  ar::toString(m.phase);
+  std::string s = runLabel(m) + m.metric + " = " + (m.value.empty() ? std::string("-") : m.value) +
+                  " " + ar::toString(m.phase);
   if (!m.message.empty()) s += ": " + m.message;
   return s;
 }
@@ -132,10 +132,8 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
       (rollout->namespace_.empty() ? "" : rollout->namespace_ + "/") + rollout->name;
   std::ostream& out = io.out;
   out << "Rollout " << qualified << " replayed over " << rp::formatTime(spec.from) << " .. "
-      << rp::formatTime(spec.to) << " from " << recording->describe()
-      << " (new revision at t=0";
-  if (replicate)
-    out << ", bootstrap replicate " << *replicate << " of seed " << seed;
+      << rp::formatTime(spec.to) << " from " << recording->describe() << " (new revision at t=0";
+  if (replicate) out << ", bootstrap replicate " << *replicate << " of seed " << seed;
   out << ")\n";
   out << "time                  t step weight phase [pauses] rs stable new | runs (metric=phase "
          "count/successful/failed/inconclusive/error/consecutiveError)\n";
@@ -157,8 +155,8 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
   }
   printMeasurementsUpTo(sim.run.end);
   const auto& o = sim.run.outcome;
-  out << "outcome: " << ar::toString(o.result) << " (" << ar::toString(o.phase) << ") at t="
-      << fmtT(o.t) << "s (" << rp::formatTime(spec.from + o.t) << ")\n";
+  out << "outcome: " << ar::toString(o.result) << " (" << ar::toString(o.phase)
+      << ") at t=" << fmtT(o.t) << "s (" << rp::formatTime(spec.from + o.t) << ")\n";
   const auto& s = sim.summary;
   out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
       << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");

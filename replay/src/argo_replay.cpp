@@ -117,13 +117,12 @@ ArgoReplayPlan::ArgoReplayPlan(const ar::RolloutSpec& rollout, const ar::Templat
     const std::string k = key(*m);
     if (answers_.count(k)) continue;
     auto fail = [&](const std::string& value, const std::string& rule) {
-      return core::InputError({core::Severity::kError, m->loc.file, m->loc.line, 0,
-                               "metric " + m->name, value, rule});
+      return core::InputError(
+          {core::Severity::kError, m->loc.file, m->loc.line, 0, "metric " + m->name, value, rule});
     };
-    const std::string recordIt = "record its values under the metric's name (--query-range " +
-                                 m->name + "=FILE or a CSV)";
-    const std::string modelIt =
-        "model it under spec.metrics.models." + m->name + " in " + how;
+    const std::string recordIt =
+        "record its values under the metric's name (--query-range " + m->name + "=FILE or a CSV)";
+    const std::string modelIt = "model it under spec.metrics.models." + m->name + " in " + how;
     const sc::MetricModelSpec* model = nullptr;
     if (spec.scenario) {
       const auto it = spec.scenario->metrics.models.find(m->name);
@@ -163,9 +162,10 @@ ArgoReplayPlan::ArgoReplayPlan(const ar::RolloutSpec& rollout, const ar::Templat
                  "the query uses PromQL outside rolloutlab's subset (" + unevaluable + "); " +
                      recordIt + ", replay against --prometheus, or " + modelIt);
     } else if (m->provider == ar::ProviderKind::kJob) {
-      throw fail("", "is a Job metric, and a replay runs no Jobs: model it with kind: job under "
-                     "spec.metrics.models." +
-                         m->name + " in " + how);
+      throw fail("",
+                 "is a Job metric, and a replay runs no Jobs: model it with kind: job under "
+                 "spec.metrics.models." +
+                     m->name + " in " + how);
     } else {
       throw fail("", std::string("uses the ") + ar::toString(m->provider) +
                          " provider, which a replay cannot query: " + recordIt + ", or " + modelIt);

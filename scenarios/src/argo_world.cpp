@@ -85,8 +85,8 @@ void checkArgoModel(const Scenario& sc, const ar::Metric& m, const MetricModelSp
   }
 }
 
-RunSummary argoRunSummary(const ar::ArgoEngine& engine, const ar::ArgoState& state, ar::ArgoRun& run,
-                          double end, double peak) {
+RunSummary argoRunSummary(const ar::ArgoEngine& engine, const ar::ArgoState& state,
+                          ar::ArgoRun& run, double end, double peak) {
   RunSummary sum;
   sum.engine = "argo";
   run.end = end;

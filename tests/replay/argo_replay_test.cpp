@@ -349,8 +349,9 @@ TEST_F(ArgoPrometheusReplay, BatchOverASavedAnswerIsDeterministic) {
   };
   const auto one = run(60, 1, 0, 1);
   EXPECT_EQ(strip(app::batchJson(one)), strip(app::batchJson(run(60, 3, 0, 1))));
-  EXPECT_EQ(strip(app::batchJson(one)),
-            strip(app::batchJson(app::mergeBatches({run(60, 2, 0, 2), run(60, 2, 1, 2)}, {"a", "b"}))));
+  EXPECT_EQ(
+      strip(app::batchJson(one)),
+      strip(app::batchJson(app::mergeBatches({run(60, 2, 0, 2), run(60, 2, 1, 2)}, {"a", "b"}))));
   ASSERT_EQ(one.pairs.size(), 2u);
   for (const auto& p : one.pairs) {
     EXPECT_EQ(p.engine, "argo");
@@ -368,11 +369,11 @@ TEST_F(ArgoPrometheusReplay, BatchOverASavedAnswerIsDeterministic) {
     std::istringstream in;
     std::ostringstream out, err;
     app::Streams io{in, out, err};
-    ASSERT_EQ(app::runMain({"simulate", "--spec", dir.file("rollout.yaml"), "--scenario",
-                            dir.file(p.scenario == "regression" ? "replays/bad.yaml"
-                                                                : "replays/good.yaml"),
-                            "--seed", std::to_string(p.seed), "--replicate", "0", "-o", "json"},
-                           io),
+    ASSERT_EQ(app::runMain(
+                  {"simulate", "--spec", dir.file("rollout.yaml"), "--scenario",
+                   dir.file(p.scenario == "regression" ? "replays/bad.yaml" : "replays/good.yaml"),
+                   "--seed", std::to_string(p.seed), "--replicate", "0", "-o", "json"},
+                  io),
               0)
         << err.str();
     const auto j = nlohmann::json::parse(out.str());
@@ -400,9 +401,15 @@ TEST_F(ArgoPrometheusReplay, CommandLine) {
     if (errOut) *errOut = err.str();
     return out.str();
   };
-  const std::vector<std::string> base = {"replay",      "--spec", dir.file("specs"), "--prometheus",
-                                         prom_->url(),  "--from", "2024-01-01T01:10:00Z",
-                                         "--to",        "2024-01-01T02:30:00Z"};
+  const std::vector<std::string> base = {"replay",
+                                         "--spec",
+                                         dir.file("specs"),
+                                         "--prometheus",
+                                         prom_->url(),
+                                         "--from",
+                                         "2024-01-01T01:10:00Z",
+                                         "--to",
+                                         "2024-01-01T02:30:00Z"};
   auto with = [&](std::vector<std::string> extra) {
     auto a = base;
     a.insert(a.end(), extra.begin(), extra.end());
@@ -435,9 +442,9 @@ TEST_F(ArgoPrometheusReplay, CommandLine) {
             "spec:\n  from: 2024-01-01T01:10:00Z\n  to: 2024-01-01T02:30:00Z\n"
             "  prometheus: {url: \"" +
                 prom_->url() + "\"}\n");
-  const std::string viaReplay = cli({"replay", "--spec", dir.file("specs"), "--target",
-                                     "podinfo-rollout", "--replay", dir.file("replay.yaml"), "-o",
-                                     "table"});
+  const std::string viaReplay =
+      cli({"replay", "--spec", dir.file("specs"), "--target", "podinfo-rollout", "--replay",
+           dir.file("replay.yaml"), "-o", "table"});
   const std::string viaSimulate =
       cli({"simulate", "--spec", dir.file("specs"), "--target", "podinfo-rollout", "--scenario",
            dir.file("replay.yaml"), "-o", "table"});
@@ -454,8 +461,8 @@ TEST_F(ArgoPrometheusReplay, CommandLine) {
 std::string minuteCsv(int minutes, int badFrom) {
   std::string csv = "time,variant,metric,value\n";
   for (int m = 0; m <= minutes; ++m) {
-    csv += rp::formatNumber(kT0 + m * 60) + ",canary,success-rate," + (m >= badFrom ? "0.5" : "0.99") +
-           "\n";
+    csv += rp::formatNumber(kT0 + m * 60) + ",canary,success-rate," +
+           (m >= badFrom ? "0.5" : "0.99") + "\n";
   }
   return csv;
 }
@@ -657,7 +664,8 @@ TEST(ArgoReplayLogs, CounterfactualTrafficFollowsTheRolloutWeights) {
   EXPECT_EQ(bad.sim.summary.timeToDecision, 120);
   EXPECT_GT(bad.sim.summary.totals.excessErrors, 0);
   // Same recording and seed, same run.
-  const auto again = replayRollout(ws, spec("    - {kind: step, at: 0, errorRateAdd: 0.2}\n"), "", 3);
+  const auto again =
+      replayRollout(ws, spec("    - {kind: step, at: 0, errorRateAdd: 0.2}\n"), "", 3);
   EXPECT_EQ(again.sim.summary.totals.canaryRequests, bad.sim.summary.totals.canaryRequests);
 }
 
