@@ -429,7 +429,17 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     spec = extra.replays.front();
     if (sc) spec.scenario = sc;
   }
-  return runReplayTrace(ws, spec, args.getOr("--target", ""), mesh, format, seed, replicate, io);
+  const std::string target = args.getOr("--target", "");
+  if (ws.targetsRollout(target)) {
+    for (const char* f : {"--step", "--mesh-provider"}) {
+      if (args.has(f)) {
+        io.err << "note: " << f
+               << " does not apply to a Rollout (measurements run at their own times; the "
+                  "router names the mesh)\n";
+      }
+    }
+  }
+  return runReplayTrace(ws, spec, target, mesh, format, seed, replicate, io);
 }
 
 }  // namespace rolloutlab::app

@@ -417,6 +417,10 @@ TEST_F(ArgoPrometheusReplay, CommandLine) {
   };
   const std::string a = cli(with({"--target", "podinfo-rollout", "-o", "json"}));
   EXPECT_EQ(a, cli(with({"--target", "test/podinfo-rollout", "-o", "json"})));
+  // --step is a Canary's tick: a Rollout measures at its own times, and says so.
+  std::string err;
+  EXPECT_EQ(a, cli(with({"--target", "podinfo-rollout", "-o", "json", "--step", "5m"}), &err));
+  EXPECT_NE(err.find("note: --step does not apply to a Rollout"), std::string::npos) << err;
   const auto j = nlohmann::json::parse(a);
   EXPECT_EQ(j["engine"], "argo");
   EXPECT_EQ(j["target"], "podinfo-rollout");
