@@ -15,6 +15,7 @@
 #include "rolloutlab/core/stats/proportion.h"
 #include "rolloutlab/core/version.h"
 #include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/replay/argo_replay.h"
 #include "rolloutlab/scenarios/argo_world.h"
 
 namespace rolloutlab::app {
@@ -109,26 +110,58 @@ class FlaggerReplayWorker final : public PairWorker {
   std::unique_ptr<replay::ReplaySource> source_;
 };
 
+// A recording a batch can resample (not a live Prometheus or raw series), opened for a target.
+std::shared_ptr<const replay::Recording> openForBatch(const replay::ReplaySpec& r,
+                                                      const replay::ReplayTarget& target) {
+  auto rec = replay::Recording::open(r, target);
+  if (!rec->resamplable()) {
+    throw core::InputError({core::Severity::kError, r.file, r.line, 0, r.file.empty() ? "source" : "spec",
+                            core::quoted(r.name),
+                            "a batch resamples the recording, which needs query_range files, CSV or request "
+                            "logs (not a live Prometheus or raw series)"});
+  }
+  return rec;
+}
+
 class FlaggerReplayPairPlan final : public PairPlan {
  public:
   FlaggerReplayPairPlan(const fl::CanarySpec& c, std::vector<const fl::MetricTemplateSpec*> t,
                         const replay::ReplaySpec& r, const std::string& mesh)
-      : plan_(c, t, mesh, open(c, r, mesh)) {}
+      : plan_(c, t, mesh, openForBatch(r, replay::targetOf(c, mesh))) {}
   std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<FlaggerReplayWorker>(plan_); }
 
  private:
-  static std::shared_ptr<const replay::Recording> open(const fl::CanarySpec& c, const replay::ReplaySpec& r,
-                                                       const std::string& mesh) {
-    auto rec = replay::Recording::open(r, replay::targetOf(c, mesh));
-    if (!rec->resamplable()) {
-      throw core::InputError({core::Severity::kError, r.file, r.line, 0, r.file.empty() ? "source" : "spec",
-                              core::quoted(r.name),
-                              "a batch resamples the recording, which needs query_range files, CSV or request "
-                              "logs (not a live Prometheus or raw series)"});
-    }
-    return rec;
-  }
   replay::FlaggerReplayPlan plan_;
+};
+
+class ArgoReplayWorker final : public PairWorker {
+ public:
+  explicit ArgoReplayWorker(const replay::ArgoReplayPlan& plan)
+      : plan_(plan), source_(plan.recording().makeSource()) {}
+  // As for Canaries: shadow judges read synthesized series, which a replay does not have.
+  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>&) override {
+    replay::ReplayRunOptions o;
+    o.seed = seed;
+    o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed
+    o.measureAll = false;
+    o.checkOnline = false;
+    return replay::runReplayArgo(plan_, *source_, o);
+  }
+
+ private:
+  const replay::ArgoReplayPlan& plan_;
+  std::unique_ptr<replay::ReplaySource> source_;
+};
+
+class ArgoReplayPairPlan final : public PairPlan {
+ public:
+  ArgoReplayPairPlan(const core::argo::RolloutSpec& rollout, const core::argo::TemplateCatalog& catalog,
+                     const replay::ReplaySpec& r)
+      : plan_(rollout, catalog, openForBatch(r, replay::targetOf(rollout))) {}
+  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ArgoReplayWorker>(plan_); }
+
+ private:
+  replay::ArgoReplayPlan plan_;
 };
 
 core::RunRecord record(const scenarios::RunSummary& s) {
@@ -184,6 +217,9 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
     const std::vector<scenarios::JudgeSpec>* judges = &ws.judges;
     s.compile = [rp, catalog, judges](const scenarios::CompiledScenario& sc) {
       return std::unique_ptr<PairPlan>(std::make_unique<ArgoPairPlan>(*rp, *catalog, sc, *judges));
+    };
+    s.compileReplay = [rp, catalog](const replay::ReplaySpec& replaySpec) {
+      return std::unique_ptr<PairPlan>(std::make_unique<ArgoReplayPairPlan>(*rp, *catalog, replaySpec));
     };
     out.push_back(std::move(s));
   }

@@ -22,9 +22,14 @@ const char* kReplayUsage =
     "usage: rolloutlab replay --spec PATH... [--target NAME] [--mesh-provider P] [-o json|table]\n"
     "                         (--replay FILE | --from T --to T [--step INTERVAL] SOURCE...)\n"
     "                         [--scenario FILE] [--seed N] [--replicate R]\n"
-    "  Runs the target Canary over a recorded window, querying its own metrics at each tick's\n"
-    "  time exactly as the controller would have, and prints the trace. T is RFC 3339 or Unix\n"
-    "  seconds; the trace's t counts from --from; INTERVAL defaults to the analysis interval.\n"
+    "  Runs the target Canary or Argo Rollout (the first in file order unless --target names\n"
+    "  one) over a recorded window, querying its own metrics exactly as the controller would\n"
+    "  have, and prints the trace. T is RFC 3339 or Unix seconds; the trace's t counts from\n"
+    "  --from.\n"
+    "  Canary: tick i runs at --from + (i-1) x INTERVAL (default: the analysis interval).\n"
+    "  Rollout: the new revision is applied at --from and every measurement queries at its own\n"
+    "  time, until the rollout is promoted or aborted or --to (--step and --mesh-provider do\n"
+    "  not apply: the router names the mesh).\n"
     "  Sources (at least one):\n"
     "    --prometheus URL            a live Prometheus (only this URL is ever contacted)\n"
     "        [--timeout 10s] [--retries 2] [--ca-file FILE] [--server-errors abort|trace]\n"
@@ -36,7 +41,8 @@ const char* kReplayUsage =
     "    --access-log FILE...        Envoy/Istio JSON or nginx logs (gzip allowed)\n"
     "        [--log-format auto|envoy-json|nginx] [--scrape-interval 15s] [--variant-field KEY]\n"
     "        [--canary-match TEXT] [--primary-match TEXT] [--counterfactual none|model|recorded]\n"
-    "  --scenario FILE   readiness, webhooks and (counterfactual model) the canary's effects\n"
+    "  --scenario FILE   readiness, webhooks, (Rollouts) models of metrics no source answers\n"
+    "                    (web, job, kayenta) and (counterfactual model) the canary's effects\n"
     "  --replicate R     bootstrap replicate R of the recording (moving blocks), seeded by --seed\n"
     "  Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.\n";
 
@@ -155,22 +161,18 @@ double intervalFlag(const Args& args, const std::string& flag, double fallback) 
 
 }  // namespace
 
-io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::FlaggerReplayPlan& plan,
-                       std::uint64_t seed, std::optional<std::uint64_t> replicate) {
-  const rp::ReplaySpec& spec = plan.recording().spec();
-  io::Json out;
-  out["engine"] = "flagger";
-  out["target"] = plan.canary().name;
+io::Json replayBlockJson(const rp::Recording& recording, std::optional<double> step) {
+  const rp::ReplaySpec& spec = recording.spec();
   io::Json r;
   r["name"] = spec.name;
-  r["source"] = plan.recording().describe();
+  r["source"] = recording.describe();
   r["from"] = rp::formatTime(spec.from);
   r["to"] = rp::formatTime(spec.to);
-  r["step"] = io::jnum(plan.stepSeconds());
+  r["step"] = step ? io::jnum(*step) : io::Json(nullptr);
   r["release"] = scenarios::toString(spec.release);
   if (spec.counterfactual != rp::Counterfactual::kNone)
     r["counterfactual"] = rp::toString(spec.counterfactual);
-  if (const rp::IngestStats* st = plan.recording().ingest()) {
+  if (const rp::IngestStats* st = recording.ingest()) {
     io::Json a;
     a["lines"] = st->lines;
     a["requests"] = st->requests;
@@ -180,7 +182,28 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
     a["malformed"] = st->malformed;
     r["accessLogs"] = std::move(a);
   }
-  out["replay"] = std::move(r);
+  return r;
+}
+
+void warnUnreadLogLines(const rp::Recording& recording, Streams& io) {
+  const rp::IngestStats* st = recording.ingest();
+  if (st == nullptr || st->malformed == 0) return;
+  io.err << "warning: " << st->malformed << " of " << st->lines << " log lines could not be read";
+  if (!st->warnings.empty()) {
+    const auto& w = st->warnings.front();
+    io.err << " (first: " << w.file << ":" << w.line << ": column " << w.column << ": " << w.detail
+           << ")";
+  }
+  io.err << "\n";
+}
+
+io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::FlaggerReplayPlan& plan,
+                       std::uint64_t seed, std::optional<std::uint64_t> replicate) {
+  const rp::ReplaySpec& spec = plan.recording().spec();
+  io::Json out;
+  out["engine"] = "flagger";
+  out["target"] = plan.canary().name;
+  out["replay"] = replayBlockJson(plan.recording(), plan.stepSeconds());
   out["seed"] = seed;
   out["replicate"] = replicate ? io::Json(*replicate) : io::Json(nullptr);
   io::Json ticks = io::Json::array();
@@ -223,6 +246,8 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
 int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std::string& target,
                    const std::string& meshProvider, const std::string& format, std::uint64_t seed,
                    std::optional<std::uint64_t> replicate, Streams& io) {
+  if (specs.targetsRollout(target))
+    return runArgoReplayTrace(specs, spec, target, format, seed, replicate, io);
   const fl::CanarySpec& canary = specs.canary(target);
   auto recording = rp::Recording::open(spec, rp::targetOf(canary, meshProvider));
   const rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, specs.metricTemplates),
@@ -234,15 +259,7 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
   opt.seed = replicate ? replicateSeed(seed, *replicate) : seed;
   if (replicate) opt.replicate = 0;
   const auto res = rp::replayFlagger(plan, *source, opt);
-  if (const rp::IngestStats* st = recording->ingest(); st != nullptr && st->malformed > 0) {
-    io.err << "warning: " << st->malformed << " of " << st->lines << " log lines could not be read";
-    if (!st->warnings.empty()) {
-      const auto& w = st->warnings.front();
-      io.err << " (first: " << w.file << ":" << w.line << ": column " << w.column << ": "
-             << w.detail << ")";
-    }
-    io.err << "\n";
-  }
+  warnUnreadLogLines(*recording, io);
   if (format == "json") {
     io.out << io::dumpJson(replayRunJson(res, plan, seed, replicate));
     return 0;
@@ -412,7 +429,17 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     spec = extra.replays.front();
     if (sc) spec.scenario = sc;
   }
-  return runReplayTrace(ws, spec, args.getOr("--target", ""), mesh, format, seed, replicate, io);
+  const std::string target = args.getOr("--target", "");
+  if (ws.targetsRollout(target)) {
+    for (const char* f : {"--step", "--mesh-provider"}) {
+      if (args.has(f)) {
+        io.err << "note: " << f
+               << " does not apply to a Rollout (measurements run at their own times; the "
+                  "router names the mesh)\n";
+      }
+    }
+  }
+  return runReplayTrace(ws, spec, target, mesh, format, seed, replicate, io);
 }
 
 }  // namespace rolloutlab::app

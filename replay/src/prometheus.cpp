@@ -334,8 +334,31 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
       a.scalar = number(result);
       return a;
     }
-    if (rt == "matrix") return InstantAnswer::failure("multiple values returned (a range vector)");
-    if (rt == "string") return InstantAnswer::failure("error unmarshaling result: a string result");
+    if (rt == "matrix") {
+      // Flagger cannot read it (InstantAnswer::asQueryResult); Argo flattens it.
+      if (!result.is_array()) throw malformed("result is not a list");
+      a.kind = InstantAnswer::Kind::kMatrix;
+      for (const auto& e : result) {
+        if (!e.is_object() || !e.contains("values") || !e["values"].is_array())
+          throw malformed("a matrix element has no values");
+        std::vector<core::promql::Label> labels;
+        if (e.contains("metric") && e["metric"].is_object()) {
+          for (const auto& [k, v] : e["metric"].items()) {
+            if (v.is_string()) labels.push_back({k, v.get<std::string>()});
+          }
+        }
+        const core::promql::Labels ls(std::move(labels));
+        for (const auto& p : e["values"]) {
+          a.values.push_back(number(p));
+          a.labels.push_back(ls);
+        }
+      }
+      return a;
+    }
+    if (rt == "string") {
+      a.kind = InstantAnswer::Kind::kString;
+      return a;
+    }
     throw malformed("resultType " + excerpt(rt));
   }
   throw core::EnvironmentError(where + " " + lastFailure + when + "; gave up after " +

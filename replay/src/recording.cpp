@@ -43,6 +43,14 @@ pq::QueryResult InstantAnswer::asQueryResult() const {
       r.kind = pq::ResultKind::kError;
       r.error = error;
       break;
+    case Kind::kMatrix:
+      r.kind = pq::ResultKind::kError;
+      r.error = "multiple values returned (a range vector)";
+      break;
+    case Kind::kString:
+      r.kind = pq::ResultKind::kError;
+      r.error = "error unmarshaling result: a string result";
+      break;
   }
   return r;
 }

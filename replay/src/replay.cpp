@@ -131,7 +131,9 @@ std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec,
       scenarios::meshLayout(target.layout.provider);
     }
     AccessLogOptions lo = spec.logOptions;
-    if (lo.canaryMatch.empty()) lo.canaryMatch = target.workload.service + "-canary";
+    if (lo.canaryMatch.empty())
+      lo.canaryMatch =
+          target.canaryMatch.empty() ? target.workload.service + "-canary" : target.canaryMatch;
     r->traffic_ = std::make_unique<TrafficRecording>(target.layout, spec.scrapeInterval,
                                                      spec.counterfactual == Counterfactual::kModel);
     r->ingest_ = ingestAccessLogs(spec.accessLogs, lo, *r->traffic_);
@@ -358,6 +360,19 @@ class RecordingSource final : public ReplaySource {
       it = picks_.emplace(std::make_pair(r, static_cast<int>(v)), pickSeries(*r, rec_.target(), v))
                .first;
     return NamedRecordings::valueAt(*r, it->second, resample_.sourceTime(epochSeconds));
+  }
+
+  std::vector<double> namedVector(std::string_view metric, Variant v,
+                                  double epochSeconds) override {
+    std::vector<double> out;
+    const MetricRecording* r = rec_.named().find(metric, v);
+    if (r == nullptr) return out;
+    const double at = resample_.sourceTime(epochSeconds);
+    for (std::size_t i = 0; i < r->series.size(); ++i) {
+      const NamedAnswer a = NamedRecordings::valueAt(*r, SeriesPick{static_cast<int>(i)}, at);
+      if (a.kind == NamedAnswer::Kind::kValue) out.push_back(a.value);
+    }
+    return out;
   }
 
   void checkOnline(double epochSeconds) override {

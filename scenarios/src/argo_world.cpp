@@ -15,8 +15,11 @@ namespace {
 
 std::string key(const ar::Metric& m) { return m.name + "\n" + m.prometheusQuery; }
 
-// The mesh whose series an Argo router reads.
-std::string meshFor(const ar::RolloutSpec& r) {
+}  // namespace
+
+// ---- shared with replays ----------------------------------------------------------------------
+
+std::string argoMeshProvider(const ar::RolloutSpec& r) {
   if (!r.canary || !r.canary->trafficRouting) return "istio";
   const std::string& router = r.canary->router;
   if (router.find("istio") != std::string::npos) return "istio";
@@ -29,26 +32,12 @@ std::string meshFor(const ar::RolloutSpec& r) {
   return "istio";
 }
 
-}  // namespace
-
-// ---- ArgoPlan ---------------------------------------------------------------------------------
-
-ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& catalog,
-                   const CompiledScenario& scenario, const std::vector<JudgeSpec>& judges)
-    : engine_(std::make_unique<ar::ArgoEngine>(rollout, catalog)), judges_(judges) {
-  const Scenario& sc = scenario.spec();
-  layout_ = meshLayout(sc.metrics.mesh.empty() ? meshFor(rollout) : sc.metrics.mesh);
-  if (!sc.metrics.buckets.empty()) {
-    if (sc.metrics.buckets.size() > 31) {
-      throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.buckets",
-                              "", "at most 31 bucket bounds"});
-    }
-    layout_.buckets = sc.metrics.buckets;
-  }
-  workload_.ns = rollout.namespace_.empty() ? "default" : rollout.namespace_;
-  workload_.target = rollout.name;
-  workload_.canaryName = rollout.name + "-" + ar::kNewPodHash;
-  workload_.primaryName = rollout.name + "-" + ar::kStablePodHash;
+Workload argoWorkload(const ar::RolloutSpec& rollout, const std::string& provider) {
+  Workload w;
+  w.ns = rollout.namespace_.empty() ? "default" : rollout.namespace_;
+  w.target = rollout.name;
+  w.canaryName = rollout.name + "-" + ar::kNewPodHash;
+  w.primaryName = rollout.name + "-" + ar::kStablePodHash;
   std::string canarySvc, stableSvc;
   if (rollout.canary) {
     canarySvc = rollout.canary->canaryService;
@@ -57,20 +46,100 @@ ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& ca
     canarySvc = rollout.blueGreen->previewService;
     stableSvc = rollout.blueGreen->activeService;
   }
-  workload_.service = stableSvc.empty() ? rollout.name : stableSvc;
-  workload_.ingress = rollout.name;
-  workload_.route = rollout.name;
-  workload_.canaryExtra = {{"rollouts_pod_template_hash", ar::kNewPodHash}};
-  workload_.primaryExtra = {{"rollouts_pod_template_hash", ar::kStablePodHash}};
-  if (layout_.provider == "istio") {
+  w.service = stableSvc.empty() ? rollout.name : stableSvc;
+  w.ingress = rollout.name;
+  w.route = rollout.name;
+  w.canaryExtra = {{"rollouts_pod_template_hash", ar::kNewPodHash}};
+  w.primaryExtra = {{"rollouts_pod_template_hash", ar::kStablePodHash}};
+  if (provider == "istio") {
     auto svc = [&](std::vector<std::pair<std::string, std::string>>& out, const std::string& name) {
       if (name.empty()) return;
       out.emplace_back("destination_service_name", name);
-      out.emplace_back("destination_service", name + "." + workload_.ns + ".svc.cluster.local");
+      out.emplace_back("destination_service", name + "." + w.ns + ".svc.cluster.local");
     };
-    svc(workload_.canaryExtra, canarySvc);
-    svc(workload_.primaryExtra, stableSvc);
+    svc(w.canaryExtra, canarySvc);
+    svc(w.primaryExtra, stableSvc);
   }
+  return w;
+}
+
+ar::ProviderAnswer argoPrometheusAnswer(const pq::QueryResult& res) {
+  // metricproviders/prometheus/prometheus.go processResponse
+  if (res.kind == pq::ResultKind::kError) return ar::ProviderAnswer::fail(res.error);
+  if (res.kind == pq::ResultKind::kScalar)
+    return ar::ProviderAnswer::of(ar::Value::number(res.scalar));
+  std::vector<double> v;
+  v.reserve(res.vector.size());
+  for (const auto& e : res.vector) v.push_back(e.value);
+  return ar::ProviderAnswer::of(ar::Value::floats(std::move(v)));
+}
+
+void checkArgoModel(const Scenario& sc, const ar::Metric& m, const MetricModelSpec& model) {
+  const bool jobModel = model.kind == MetricModelSpec::Kind::kJob;
+  if (jobModel != (m.provider == ar::ProviderKind::kJob)) {
+    throw core::InputError(
+        {core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.models." + m.name, "",
+         jobModel ? "a job model answers Job metrics only; metric \"" + m.name + "\" uses the " +
+                        ar::toString(m.provider) + " provider"
+                  : "metric \"" + m.name + "\" is a Job metric: model it with kind: job"});
+  }
+}
+
+RunSummary argoRunSummary(const ar::ArgoEngine& engine, const ar::ArgoState& state,
+                          ar::ArgoRun& run, double end, double peak) {
+  RunSummary sum;
+  sum.engine = "argo";
+  run.end = end;
+  run.outcome = ar::argoOutcomeOf(run.events);
+  const ar::ArgoOutcome& o = run.outcome;
+  sum.result = ar::toString(o.result);
+  sum.outcome.t = o.t;
+  switch (o.result) {
+    case ar::ArgoOutcome::Result::kPromoted:
+      sum.outcome.result = core::flagger::Outcome::Result::kPromoted;
+      sum.outcome.phase = core::flagger::Phase::kSucceeded;
+      sum.timeToDecision = o.t;
+      sum.timeToPromotion = o.t;
+      break;
+    case ar::ArgoOutcome::Result::kAborted:
+      sum.outcome.result = core::flagger::Outcome::Result::kRolledBack;
+      sum.outcome.phase = core::flagger::Phase::kFailed;
+      sum.timeToDecision = o.t;
+      break;
+    default:
+      sum.outcome.result = core::flagger::Outcome::Result::kInProgress;
+      sum.outcome.phase = core::flagger::Phase::kProgressing;
+      sum.outcome.t = end;
+      break;
+  }
+  sum.ticks = state.reconciles;
+  sum.peakCanaryWeight = static_cast<int>(std::lround(peak));
+  // The measurements the analyses took: every completed one is a check; Failed, Inconclusive
+  // and Error ones failed.
+  for (const auto& rv : engine.snapshot(state, end).runs) {
+    for (const auto& mv : rv.metrics) {
+      sum.metricChecks += mv.count + mv.error;
+      sum.failedMetricChecks += mv.failed + mv.inconclusive + mv.error;
+    }
+  }
+  return sum;
+}
+
+// ---- ArgoPlan ---------------------------------------------------------------------------------
+
+ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& catalog,
+                   const CompiledScenario& scenario, const std::vector<JudgeSpec>& judges)
+    : engine_(std::make_unique<ar::ArgoEngine>(rollout, catalog)), judges_(judges) {
+  const Scenario& sc = scenario.spec();
+  layout_ = meshLayout(sc.metrics.mesh.empty() ? argoMeshProvider(rollout) : sc.metrics.mesh);
+  if (!sc.metrics.buckets.empty()) {
+    if (sc.metrics.buckets.size() > 31) {
+      throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.buckets",
+                              "", "at most 31 bucket bounds"});
+    }
+    layout_.buckets = sc.metrics.buckets;
+  }
+  workload_ = argoWorkload(rollout, layout_.provider);
   // Every metric of every analysis.
   std::vector<const ar::Metric*> metrics;
   for (const auto& [i, p] : engine_->stepAnalyses()) {
@@ -91,14 +160,7 @@ ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& ca
       a.source = Answer::Source::kModel;
       a.model = &mit->second;
       a.windowSeconds = m->intervalSeconds().value_or(60);
-      const bool jobModel = mit->second.kind == MetricModelSpec::Kind::kJob;
-      if (jobModel != (m->provider == ar::ProviderKind::kJob)) {
-        throw core::InputError(
-            {core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.models." + m->name, "",
-             jobModel ? "a job model answers Job metrics only; metric \"" + m->name +
-                            "\" uses the " + ar::toString(m->provider) + " provider"
-                      : "metric \"" + m->name + "\" is a Job metric: model it with kind: job"});
-      }
+      checkArgoModel(sc, *m, mit->second);
     } else if (m->provider == ar::ProviderKind::kKayenta &&
                std::any_of(judges_.begin(), judges_.end(), [&](const JudgeSpec& j) {
                  return j.mode == JudgeSpec::Mode::kKayenta && j.name == m->kayenta.canaryConfigName;
@@ -235,15 +297,7 @@ ar::ProviderAnswer ArgoSyntheticWorld::measure(const ar::MeasureRequest& r) {
       return ar::ProviderAnswer::fail(a.error);
     case ArgoPlan::Answer::Source::kQuery: {
       pq::PreparedQuery& q = *queries_.at(key(*r.metric));
-      const pq::QueryResult& res = q.evaluate(series_, MeshSeries::epochSeconds(r.t));
-      // metricproviders/prometheus/prometheus.go processResponse
-      if (res.kind == pq::ResultKind::kError) return ar::ProviderAnswer::fail(res.error);
-      if (res.kind == pq::ResultKind::kScalar)
-        return ar::ProviderAnswer::of(ar::Value::number(res.scalar));
-      std::vector<double> v;
-      v.reserve(res.vector.size());
-      for (const auto& e : res.vector) v.push_back(e.value);
-      return ar::ProviderAnswer::of(ar::Value::floats(std::move(v)));
+      return argoPrometheusAnswer(q.evaluate(series_, MeshSeries::epochSeconds(r.t)));
     }
     case ArgoPlan::Answer::Source::kModel: {
       std::string noData;
@@ -339,8 +393,6 @@ RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticW
   engine.applyNewRevision(state, 0.0, world, run.events);
   world.afterInstant(0.0, state);
   const double duration = sc.spec().duration;
-  RunSummary sum;
-  sum.engine = "argo";
   double t = 0;
   double peak = 0;
   for (const auto& e : run.events) peak = std::max(peak, e.state.canaryWeight);
@@ -365,42 +417,10 @@ RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticW
           run.events.begin() + static_cast<std::ptrdiff_t>(ar::finalStretchStart(run.events)));
     }
   }
-  run.end = t;
-  run.outcome = ar::argoOutcomeOf(run.events);
-  const ar::ArgoOutcome& o = run.outcome;
-  sum.result = ar::toString(o.result);
-  sum.outcome.t = o.t;
-  switch (o.result) {
-    case ar::ArgoOutcome::Result::kPromoted:
-      sum.outcome.result = core::flagger::Outcome::Result::kPromoted;
-      sum.outcome.phase = core::flagger::Phase::kSucceeded;
-      sum.timeToDecision = o.t;
-      sum.timeToPromotion = o.t;
-      break;
-    case ar::ArgoOutcome::Result::kAborted:
-      sum.outcome.result = core::flagger::Outcome::Result::kRolledBack;
-      sum.outcome.phase = core::flagger::Phase::kFailed;
-      sum.timeToDecision = o.t;
-      break;
-    default:
-      sum.outcome.result = core::flagger::Outcome::Result::kInProgress;
-      sum.outcome.phase = core::flagger::Phase::kProgressing;
-      sum.outcome.t = t;
-      break;
-  }
-  sum.ticks = state.reconciles;
-  sum.peakCanaryWeight = static_cast<int>(std::lround(peak));
+  RunSummary sum = argoRunSummary(engine, state, run, t, peak);
   sum.totals = world.totals(sum.outcome.t);
   lookUpTo(sum.outcome.t);
   for (const auto& j : judges) sum.judges.push_back(j->verdict());
-  // The measurements the analyses took: every completed one is a check; Failed, Inconclusive
-  // and Error ones failed.
-  for (const auto& rv : engine.snapshot(state, t).runs) {
-    for (const auto& mv : rv.metrics) {
-      sum.metricChecks += mv.count + mv.error;
-      sum.failedMetricChecks += mv.failed + mv.inconclusive + mv.error;
-    }
-  }
   return sum;
 }
 

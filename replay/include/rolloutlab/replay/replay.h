@@ -76,6 +76,9 @@ struct ReplaySpec {
 struct ReplayTarget {
   scenarios::MeshLayout layout;
   scenarios::Workload workload;
+  /// What marks a canary request in request logs when the replay does not say (empty:
+  /// `<service>-canary`, Flagger's canary service).
+  std::string canaryMatch;
 };
 /// The target of a Canary under a mesh provider (`--mesh-provider`).
 ReplayTarget targetOf(const core::flagger::CanarySpec& canary, const std::string& meshProvider);

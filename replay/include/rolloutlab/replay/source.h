@@ -5,8 +5,8 @@
 /// it to Prometheus) and "this metric, by name, for this variant at time t" (a series the user
 /// recorded under the metric's name). It is told the routes the engine programs, so a source
 /// that re-routes recorded traffic (counterfactual access-log replays) closes the loop, as a
-/// synthetic world does. Engine adapters (`FlaggerReplayWorld`; an Argo adapter would be a
-/// second one) turn its answers into the engine's MetricAnswer.
+/// synthetic world does. Engine adapters (`FlaggerReplayWorld`, `ArgoReplayWorld`) turn its
+/// answers into what their engine reads.
 ///
 /// Times are seconds since the Unix epoch (fractions allowed).
 
@@ -36,10 +36,12 @@ struct InstantAnswer {
     kVector,  ///< an instant vector (possibly empty)
     kScalar,  ///< a scalar (Flagger cannot decode it: a failed check)
     kError,   ///< the server or evaluator rejected the query (HTTP 400/422 or an execution error)
+    kMatrix,  ///< a range vector (`foo[5m]`): `values` holds every sample, series after series
+    kString,  ///< a string result (`"text"`)
   };
   Kind kind = Kind::kVector;
-  std::vector<core::promql::Labels> labels;  ///< kVector: one per element
-  std::vector<double> values;                ///< kVector: one per element
+  std::vector<core::promql::Labels> labels;  ///< kVector, kMatrix: one per element
+  std::vector<double> values;                ///< kVector, kMatrix: one per element
   double scalar = 0;                         ///< kScalar
   std::string error;  ///< kError: `errorType: message`, as the server said it
 
@@ -50,7 +52,8 @@ struct InstantAnswer {
     return a;
   }
   /// The same answer as the evaluator's result type (labels point into this answer), for
-  /// `core::flagger::readPrometheusAnswer`.
+  /// `core::flagger::readPrometheusAnswer`. A matrix or a string is an error there, in the words
+  /// Flagger's provider uses.
   core::promql::QueryResult asQueryResult() const;
 };
 
@@ -98,6 +101,14 @@ class ReplaySource {
   /// The named value at `epochSeconds` (the latest sample at or before it, no older than the
   /// recording's step).
   virtual NamedAnswer named(std::string_view metric, Variant v, double epochSeconds) = 0;
+  /// Every series of the named recording that has a value at `epochSeconds`, in recorded order
+  /// (what the recorded query answered then, read as a vector); empty when none has. The
+  /// default is `named`'s one value.
+  virtual std::vector<double> namedVector(std::string_view metric, Variant v, double epochSeconds) {
+    const NamedAnswer a = named(metric, v, epochSeconds);
+    if (a.kind == NamedAnswer::Kind::kValue) return {a.value};
+    return {};
+  }
 
   /// Checks that a live backend answers (Flagger's `IsOnline`: `vector(1)` must give 1) before
   /// a replay starts; throws EnvironmentError. Recordings have nothing to check.

@@ -31,6 +31,32 @@
 
 namespace rolloutlab::scenarios {
 
+/// The mesh whose series a Rollout's router reads (`istio` without traffic routing).
+std::string argoMeshProvider(const core::argo::RolloutSpec& rollout);
+
+/// How the series of a Rollout's variants are labelled under `provider`: the canary variant is
+/// the new ReplicaSet (`<rollout>-<hash>`), the primary the stable one; every series carries
+/// `rollouts_pod_template_hash`, and Istio series also the canary and stable services'
+/// `destination_service_name` / `destination_service`.
+Workload argoWorkload(const core::argo::RolloutSpec& rollout, const std::string& provider);
+
+/// A Prometheus answer as Argo's provider reads it (metricproviders/prometheus/prometheus.go
+/// `processResponse`): a scalar is a float64, a vector a []float64 in series order (empty, not
+/// nil, without series), an error a provider error with the server's text.
+core::argo::ProviderAnswer argoPrometheusAnswer(const core::promql::QueryResult& result);
+
+/// Checks that a metric model fits its metric (a `job` model answers Job metrics, and only
+/// them); throws InputError naming the scenario's field.
+void checkArgoModel(const Scenario& scenario, const core::argo::Metric& metric,
+                    const MetricModelSpec& model);
+
+/// The summary of a finished Argo run: sets `run.end` (the last instant simulated) and
+/// `run.outcome`, and maps the outcome (promoted -> Succeeded, aborted -> Failed, the rest in
+/// progress at `end`), counts reconciles and the measurements the analyses took. Totals and
+/// judges are the caller's.
+RunSummary argoRunSummary(const core::argo::ArgoEngine& engine, const core::argo::ArgoState& state,
+                          core::argo::ArgoRun& run, double end, double peakCanaryWeight);
+
 /// A Rollout compiled against a scenario: the engine, the mesh layout and how every metric is
 /// answered. Throws InputError before any run when a metric can be neither evaluated nor
 /// modelled, or when the rollout cannot be simulated (experiment steps, invalid spec).
