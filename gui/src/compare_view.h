@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "batch_runner.h"
+#include "spec_document.h"
 
 class QLabel;
 class QProgressBar;
@@ -70,6 +71,7 @@ class CompareView : public QWidget {
   QTableWidget* table_;
   QStringList changes_;
   std::shared_ptr<const BatchOutcome> outcome_;
+  SpecDocument::OutcomeWords words_;
   bool dirty_ = true;
 };
 

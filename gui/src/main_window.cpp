@@ -373,12 +373,23 @@ void MainWindow::exportChart(const QString& format) {
 }
 
 void MainWindow::showLocation(const QString& file, int line) {
-  const int spec = wb_->specAt(file.toStdString(), line);
+  int spec = wb_->specAt(file.toStdString(), line);
+  if (spec < 0) {
+    // A file that is no spec's own: a template file of the current spec, else of another.
+    const SpecDocument* cur = wb_->currentSpec();
+    if (cur != nullptr && cur->textOf(file.toStdString()) != nullptr) {
+      spec = wb_->currentSpecIndex();
+    } else {
+      for (int i = 0; i < wb_->specCount() && spec < 0; ++i) {
+        if (wb_->spec(i)->textOf(file.toStdString()) != nullptr) spec = i;
+      }
+    }
+  }
   if (spec < 0) return;
   wb_->selectSpec(spec);
   specDock_->show();
   specDock_->raise();
-  spec_->showLine(line);
+  if (!spec_->showLocation(file, line)) spec_->showLine(line);
 }
 
 void MainWindow::restoreSettings() {
