@@ -296,6 +296,8 @@ void CompareView::fillTable() {
                outcome_->cancelled ? " (cancelled: partial)" : "", q(words_.rollbacks)));
 }
 
+QString CompareView::summaryText() const { return summary_->text(); }
+
 int CompareView::highlight(int row, int column) const {
   const QTableWidgetItem* it = table_->item(row, column);
   return it == nullptr ? 0 : it->data(kHighlightRole).toInt();

@@ -42,6 +42,8 @@ class CompareView : public QWidget {
   /// "field: A → B" for every form field that differs.
   QStringList changes() const { return changes_; }
   const BatchOutcome* lastOutcome() const { return outcome_.get(); }
+  /// The line above the table (false rollbacks, escapes, excess errors of A and B).
+  QString summaryText() const;
   /// The highlight of a table cell: 0 none, 1 differs, 2 intervals apart.
   int highlight(int row, int column) const;
 

@@ -44,7 +44,8 @@ YAML::Node at(const YAML::Node& root, const io::YamlPath& path) {
     } else {
       return YAML::Node(YAML::NodeType::Undefined);
     }
-    if (!chain.back().IsDefined()) return chain.back();
+    // A missing key gives an invalid node, which throws on most calls: undefined instead.
+    if (!chain.back().IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
   }
   return chain.back();
 }
@@ -450,9 +451,9 @@ std::vector<SpecField> RolloutSpecDocument::fields() const {
           const YAML::Node v = it->second;
           if (k == "analysis") {
             std::string names;
-            const YAML::Node ts = v.IsMap() ? v["templates"] : YAML::Node();
+            const YAML::Node ts = at(v, {"templates"});
             for (std::size_t j = 0; ts.IsSequence() && j < ts.size(); ++j) {
-              const YAML::Node n = ts[j].IsMap() ? ts[j]["templateName"] : YAML::Node();
+              const YAML::Node n = at(ts[j], {"templateName"});
               names += (names.empty() ? "" : ", ") + (n.IsScalar() ? n.Scalar() : "?");
             }
             f.value = "templates: " + names;
@@ -498,12 +499,12 @@ std::vector<SpecField> RolloutSpecDocument::fields() const {
     const std::string file = o.file == file_ ? std::string() : o.file;
     for (std::size_t i = 0; i < metrics.size(); ++i) {
       const std::string idx = std::to_string(i);
-      const YAML::Node nameNode = metrics[i].IsMap() ? metrics[i]["name"] : YAML::Node();
+      const YAML::Node nameNode = at(metrics[i], {"name"});
       const std::string name = nameNode.IsScalar() ? nameNode.Scalar() : "metric " + idx;
       const std::string group = std::string(o.cluster ? "ClusterAnalysisTemplate " : "Template ") +
                                 o.name + ": " + name;
-      const bool hasInterval = metrics[i].IsMap() && metrics[i]["interval"].IsDefined() &&
-                               !metrics[i]["interval"].IsNull();
+      const bool hasInterval = at(metrics[i], {"interval"}).IsDefined() &&
+                               !at(metrics[i], {"interval"}).IsNull();
       for (const auto& d : kMetricFields) {
         field(*troot, "templates." + std::to_string(k) + ".metrics." + idx + "." + d.key, group,
               d.key, d.type, {"spec", "metrics", idx, d.key}, placeholderOf(d.key, hasInterval),
@@ -619,7 +620,7 @@ void RolloutSpecDocument::runAction(const std::string& id) {
     if (id == "steps.add.setWeight") {
       int last = 0;
       for (std::size_t i = 0; i < n; ++i) {
-        const YAML::Node w = steps[i].IsMap() ? steps[i]["setWeight"] : YAML::Node();
+        const YAML::Node w = at(steps[i], {"setWeight"});
         if (w.IsScalar()) last = std::atoi(w.Scalar().c_str());
       }
       next = io::insertYamlSequenceItem(text_, documentIndex_, path, n,
