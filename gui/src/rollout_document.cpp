@@ -848,8 +848,6 @@ Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std:
         break;
       case ar::ArgoOutcome::Result::kAborted:
         tl.outcome = "aborted" + when;
-        if (!events.empty() && !events.back().state.message.empty())
-          tl.outcome += ": " + events.back().state.message;
         tl.rolledBack = true;
         break;
       case ar::ArgoOutcome::Result::kPaused:
@@ -865,6 +863,11 @@ Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std:
                  " requests, " + formatNumber(std::round(tot.canaryErrors), 12) +
                  " errors; excess errors " + formatNumber(tot.excessErrors, 4) +
                  "; peak canary weight " + std::to_string(sim.summary.peakCanaryWeight) + "%";
+    // Why it was aborted, in the controller's words (status.message).
+    if (o.result == ar::ArgoOutcome::Result::kAborted && !events.empty() &&
+        !events.back().state.message.empty()) {
+      tl.summary = events.back().state.message + "\n" + tl.summary;
+    }
   } catch (const core::InputError& e) {
     tl = Timeline{};
     tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name;

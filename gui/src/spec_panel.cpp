@@ -14,6 +14,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSplitter>
+#include <QStyle>
 #include <QSyntaxHighlighter>
 #include <QTextBlock>
 #include <QTimer>
@@ -92,7 +93,11 @@ FieldEdit::FieldEdit(std::string id, bool numeric, bool integer, QWidget* parent
 
 void FieldEdit::setValue(const QString& v) {
   last_ = v;
-  if (text() != v) setText(v);
+  if (text() != v) {
+    setText(v);
+    // The beginning of a long value (a condition) is the telling part.
+    if (!hasFocus()) setCursorPosition(0);
+  }
 }
 
 void FieldEdit::commit() {
@@ -243,9 +248,20 @@ void SpecPanel::rebuild() {
   fieldFiles_.clear();
   const SpecDocument* s = wb_.currentSpec();
   const std::string key = s ? s->key() : std::string();
-  if (key != shownKey_ || s == nullptr || s->textOf(shownFile_) == nullptr)
+  const bool newSpec = key != shownKey_;
+  if (newSpec || s == nullptr || s->textOf(shownFile_) == nullptr)
     shownFile_ = s ? s->file() : std::string();
   shownKey_ = key;
+  if (newSpec) {
+    // Once laid out: widen the form to what it needs when the text keeps enough room.
+    QTimer::singleShot(0, this, [this]() {
+      const QList<int> sizes = split_->sizes();
+      if (sizes.size() != 2) return;
+      const int need = form_->sizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 4;
+      const int total = sizes[0] + sizes[1];
+      if (sizes[0] < need && total - need >= 220) split_->setSizes({need, total - need});
+    });
+  }
   if (s == nullptr) {
     formLayout_->addStretch(1);
     return;
@@ -284,6 +300,7 @@ void SpecPanel::rebuild() {
     e->setPlaceholderText(q(f.placeholder));
     e->setToolTip(q(f.help) + (numeric ? "\nWheel or Up/Down (with focus) steps the value." : ""));
     e->setValue(q(f.value));
+    e->setMinimumWidth(70);
     if (f.readOnly) {
       e->setReadOnly(true);
       e->setClearButtonEnabled(false);
@@ -328,12 +345,13 @@ void SpecPanel::rebuild() {
       auto* w = new QWidget(layout->parentWidget());
       auto* h = new QHBoxLayout(w);
       h->setContentsMargins(0, 0, 0, 0);
-      h->addStretch(1);
+      h->setSpacing(4);
       layout->addRow(w);
       it = rows.emplace(a.group, h).first;
     }
     it->second->addWidget(button(a, it->second->parentWidget()));
   }
+  for (auto& [g, h] : rows) h->addStretch(1);
   formLayout_->addStretch(1);
 }
 

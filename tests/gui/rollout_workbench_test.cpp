@@ -165,10 +165,13 @@ TEST(RolloutWorkbench, TheTimelineIsTheLibrarysRun) {
   }
   ASSERT_EQ(sim.run.outcome.result, rolloutlab::core::argo::ArgoOutcome::Result::kAborted);
   EXPECT_TRUE(tl.rolledBack);
-  EXPECT_EQ(tl.outcome.find("aborted at " + rolloutlab::gui::formatDuration(sim.run.outcome.t) +
-                            " (Degraded): RolloutAborted"),
+  EXPECT_EQ(tl.outcome,
+            "aborted at " + rolloutlab::gui::formatDuration(sim.run.outcome.t) + " (Degraded)");
+  EXPECT_EQ(tl.summary.find("RolloutAborted: Rollout aborted update to revision 2: Step-based "
+                            "analysis phase error/failed: Metric \"success-rate\" assessed Failed "
+                            "due to failed (2) > failureLimit (1)\ncanary served "),
             0u)
-      << tl.outcome;
+      << tl.summary;
 
   // The 5-point regression fails the step analysis at 20 %: the metric fails at its second
   // failed measurement (failed 2 > failureLimit 1), the run goes Failed and the rollout aborts.
@@ -274,7 +277,11 @@ TEST(RolloutWorkbench, EditsChangeOnlyTheirValueInTheirFileAndRerun) {
   double peak = 0;
   for (const auto& [t, w] : tl.canaryWeight) peak = std::max(peak, w);
   EXPECT_EQ(peak, 50.0);
-  EXPECT_NE(tl.outcome.find("background-success-rate"), std::string::npos) << tl.outcome;
+  EXPECT_NE(tl.summary.find("Background analysis phase error/failed: Metric "
+                            "\"background-success-rate\" assessed Failed due to failed (3) > "
+                            "failureLimit (2)"),
+            std::string::npos)
+      << tl.summary;
   EXPECT_EQ(count(lane(tl, "background-success-rate")->checks, TimelineMarker::Kind::kFail), 3);
 
   // The same texts written to disk run the same in the library.
