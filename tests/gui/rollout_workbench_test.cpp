@@ -551,3 +551,53 @@ TEST(ConditionRange, ReadsOneComparisonWithANumber) {
   EXPECT_FALSE(conditionRange("asInt(result) == 1", true));
   EXPECT_FALSE(conditionRange("", true));
 }
+
+TEST(RolloutWorkbench, ATemplateInTheRolloutsOwnFileIsPatchedThere) {
+  // One file: the Rollout, then a ClusterAnalysisTemplate its step analysis uses.
+  QTemporaryDir dir;
+  const std::string path = dir.filePath("all.yaml").toStdString();
+  const std::string text =
+      canaryRollout("        - setWeight: 30\n"
+                    "        - analysis:\n"
+                    "            templates: [{templateName: always-one, clusterScope: true}]\n") +
+      "apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\n"
+      "metadata: {name: always-one}\nspec:\n  metrics:\n    - name: one\n      interval: 30s\n"
+      "      count: 2\n      successCondition: result[0] >= 1\n"
+      "      provider:\n        prometheus: {address: \"http://prometheus:9090\", query: "
+      "\"vector(1)\"}\n";
+  std::ofstream(path) << text;
+  Workbench wb;
+  WorkspaceTree tree(wb);
+  wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
+  wb.open({dir.path()});
+  ASSERT_EQ(wb.specCount(), 1);
+  SpecDocument* s = wb.currentSpec();
+  EXPECT_TRUE(s->linkedTexts().empty());
+  EXPECT_TRUE(tree.outline().join("\n").contains(
+      "    ClusterAnalysisTemplate always-one | used by step 1; metrics one; "))
+      << tree.outline().join("\n").toStdString();
+  bool grouped = false;
+  for (const auto& f : s->fields()) {
+    if (f.id == "templates.0.metrics.0.count") {
+      grouped = f.group == "ClusterAnalysisTemplate always-one: one" && f.value == "2" &&
+                f.file.empty();
+    }
+  }
+  EXPECT_TRUE(grouped);
+  ASSERT_TRUE(wb.timeline().promoted) << wb.timeline().outcome << wb.timeline().error;
+  const auto* one = lane(wb.timeline(), "one");
+  ASSERT_NE(one, nullptr);
+  EXPECT_EQ(count(one->checks, TimelineMarker::Kind::kPass), 2);
+  EXPECT_EQ(one->min, 1.0);
+  wb.setField("templates.0.metrics.0.count", "4");
+  EXPECT_EQ(s->text(), replaced(text, "      count: 2\n", "      count: 4\n"));
+  EXPECT_EQ(count(lane(wb.timeline(), "one")->checks, TimelineMarker::Kind::kPass), 4);
+  // The document stays the kind it was.
+  wb.setText(replaced(s->text(), "kind: ClusterAnalysisTemplate", "kind: AnalysisTemplate"));
+  EXPECT_FALSE(s->valid());
+  EXPECT_NE(s->diagnostics().items.front().toString().find(
+                "kind = \"AnalysisTemplate\": this document must stay an argoproj.io "
+                "ClusterAnalysisTemplate"),
+            std::string::npos)
+      << s->diagnostics().items.front().toString();
+}
