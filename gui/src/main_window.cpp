@@ -72,6 +72,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
       scenarioBox_->setCurrentIndex(wb_->currentScenarioIndex());
     }
   });
+  // Flagger's mesh provider means nothing to a Rollout: its trafficRouting names the router.
+  connect(wb_, &Workbench::currentSpecChanged, this, [this]() {
+    const SpecDocument* s = wb_->currentSpec();
+    meshBox_->setEnabled(s == nullptr || s->kind() == "Canary");
+  });
   connect(wb_, &Workbench::seedChanged, this, [this](quint64 s) {
     if (static_cast<quint64>(seedBox_->value()) != s) seedBox_->setValue(static_cast<int>(s));
   });

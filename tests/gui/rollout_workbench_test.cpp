@@ -7,6 +7,7 @@
 // count-limited metric that stays within its limits completes Successful).
 
 #include <QComboBox>
+#include <QListWidget>
 #include <QProgressBar>
 #include <QTextBlock>
 #include <QPlainTextEdit>
@@ -446,6 +447,15 @@ TEST(RolloutWorkbench, ThePanelShowsTheFileAnEditChanged) {
   ASSERT_FALSE(wb.currentSpec()->valid());
   EXPECT_TRUE(panel.problems().join("\n").contains("analysis-templates.yaml:12: spec.metrics[0]: invalid interval"))
       << panel.problems().join("\n").toStdString();
+  panel.showLocation(QString::fromStdString(rolloutFile), 1);
+  QListWidget* list = nullptr;
+  for (auto* l : panel.findChildren<QListWidget*>()) {
+    if (l->count() > 0 && l->item(0)->text().startsWith("error: ")) list = l;
+  }
+  ASSERT_NE(list, nullptr);
+  emit list->itemClicked(list->item(0));
+  EXPECT_EQ(panel.shownFile().toStdString(), templateFile);
+  EXPECT_EQ(panel.yamlEditor()->textCursor().block().blockNumber() + 1, 12);
 }
 
 TEST(RolloutWorkbench, BatchRunsOverTheScenariosAndCancels) {
