@@ -288,9 +288,8 @@ void CompareView::fillTable() {
   const OcSummary sa = ocSummary(outcome_->results[0]);
   const OcSummary sb = ocSummary(outcome_->results[1]);
   summary_->setText(
-      QString(
-          "False %8 of good releases: A %1, B %2 · escapes of bad releases: A %3, B %4 · "
-          "mean excess errors per bad release: A %5, B %6%7")
+      QString("False %8 of good releases: A %1, B %2 · escapes of bad releases: A %3, B %4 · "
+              "mean excess errors per bad release: A %5, B %6%7")
           .arg(q(sa.falseRollbacks.text()), q(sb.falseRollbacks.text()), q(sa.escapes.text()),
                q(sb.escapes.text()), num(sa.meanExcessBad), num(sb.meanExcessBad),
                outcome_->cancelled ? " (cancelled: partial)" : "", q(words_.rollbacks)));

@@ -424,8 +424,8 @@ std::vector<SpecField> RolloutSpecDocument::fields() const {
       const YAML::Node step = steps[i];
       const io::YamlPath sp = join(kCanary, {"steps", idx});
       if (!step.IsMap()) {
-        SpecField& f = field(*root, "steps." + idx + ".invalid", "Canary steps",
-                             "step " + idx, SpecField::Type::kText, sp, "", "", "");
+        SpecField& f = field(*root, "steps." + idx + ".invalid", "Canary steps", "step " + idx,
+                             SpecField::Type::kText, sp, "", "", "");
         f.readOnly = true;
         continue;
       }
@@ -433,14 +433,12 @@ std::vector<SpecField> RolloutSpecDocument::fields() const {
         const std::string k = it->first.IsScalar() ? it->first.Scalar() : "?";
         const std::string label = "step " + idx + ": " + k;
         if (k == "setWeight") {
-          field(*root, "steps." + idx + ".setWeight", "Canary steps", label,
-                SpecField::Type::kInt, join(sp, {"setWeight"}), "percent",
-                "Share of traffic (percent of maxTrafficWeight) the canary gets at this step.",
-                "");
+          field(*root, "steps." + idx + ".setWeight", "Canary steps", label, SpecField::Type::kInt,
+                join(sp, {"setWeight"}), "percent",
+                "Share of traffic (percent of maxTrafficWeight) the canary gets at this step.", "");
         } else if (k == "pause") {
-          field(*root, "steps." + idx + ".pause", "Canary steps", label,
-                SpecField::Type::kDuration, join(sp, {"pause", "duration"}),
-                "none: until promoted",
+          field(*root, "steps." + idx + ".pause", "Canary steps", label, SpecField::Type::kDuration,
+                join(sp, {"pause", "duration"}), "none: until promoted",
                 "How long the rollout waits here (Go duration or seconds). Empty: it waits for "
                 "a manual promotion.",
                 "");
@@ -457,8 +455,9 @@ std::vector<SpecField> RolloutSpecDocument::fields() const {
               names += (names.empty() ? "" : ", ") + (n.IsScalar() ? n.Scalar() : "?");
             }
             f.value = "templates: " + names;
-            f.help = "An analysis step: the rollout waits for its AnalysisRun to complete. Its "
-                     "templates' metrics are edited below.";
+            f.help =
+                "An analysis step: the rollout waits for its AnalysisRun to complete. Its "
+                "templates' metrics are edited below.";
           } else {
             f.value = v.IsScalar() ? v.Scalar() : "(see the text)";
             f.help = "Edited in the text.";
@@ -501,10 +500,10 @@ std::vector<SpecField> RolloutSpecDocument::fields() const {
       const std::string idx = std::to_string(i);
       const YAML::Node nameNode = at(metrics[i], {"name"});
       const std::string name = nameNode.IsScalar() ? nameNode.Scalar() : "metric " + idx;
-      const std::string group = std::string(o.cluster ? "ClusterAnalysisTemplate " : "Template ") +
-                                o.name + ": " + name;
-      const bool hasInterval = at(metrics[i], {"interval"}).IsDefined() &&
-                               !at(metrics[i], {"interval"}).IsNull();
+      const std::string group =
+          std::string(o.cluster ? "ClusterAnalysisTemplate " : "Template ") + o.name + ": " + name;
+      const bool hasInterval =
+          at(metrics[i], {"interval"}).IsDefined() && !at(metrics[i], {"interval"}).IsNull();
       for (const auto& d : kMetricFields) {
         field(*troot, "templates." + std::to_string(k) + ".metrics." + idx + "." + d.key, group,
               d.key, d.type, {"spec", "metrics", idx, d.key}, placeholderOf(d.key, hasInterval),
@@ -536,8 +535,8 @@ void RolloutSpecDocument::setField(const std::string& id, const std::string& val
       (parts[2] == "setWeight" || parts[2] == "pause")) {
     if (parts[2] == "setWeight") {
       if (v.empty()) {
-        throw core::InputError({core::Severity::kError, file_, 0, 0, id, "",
-                                "a setWeight step needs a weight"});
+        throw core::InputError(
+            {core::Severity::kError, file_, 0, 0, id, "", "a setWeight step needs a weight"});
       }
       path = join(kCanary, {"steps", parts[1], "setWeight"});
     } else {
@@ -609,8 +608,8 @@ std::vector<SpecDocument::Action> RolloutSpecDocument::actions() const {
 void RolloutSpecDocument::runAction(const std::string& id) {
   const auto root = loadDocument(text_, documentIndex_);
   if (!root) {
-    throw core::InputError({core::Severity::kError, file_, 0, 0, id, "",
-                            "the text is not valid YAML: fix it first"});
+    throw core::InputError(
+        {core::Severity::kError, file_, 0, 0, id, "", "the text is not valid YAML: fix it first"});
   }
   const io::YamlPath path = join(kCanary, {"steps"});
   const YAML::Node steps = at(*root, path);
@@ -733,13 +732,13 @@ Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std:
           break;
         }
       } else {
-        tl.events.push_back({TimelineMarker::Kind::kTick, e.t, s.canaryWeight,
-                             formatDuration(e.t) + ":\n" + what + "\nstatus: " +
-                                 stateLine(s, stepCount)});
+        tl.events.push_back(
+            {TimelineMarker::Kind::kTick, e.t, s.canaryWeight,
+             formatDuration(e.t) + ":\n" + what + "\nstatus: " + stateLine(s, stepCount)});
       }
       if (!e.action.empty()) {
-        tl.events.push_back({TimelineMarker::Kind::kGateOpen, e.t, 0,
-                             "user action " + e.action + when + rule});
+        tl.events.push_back(
+            {TimelineMarker::Kind::kGateOpen, e.t, 0, "user action " + e.action + when + rule});
       }
       // Step completions.
       if (s.currentStepIndex && step && *s.currentStepIndex > *step) {
@@ -805,8 +804,8 @@ Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std:
           const auto v = phase == ar::Phase::kError ? std::nullopt : firstNumber(m.lastValue);
           mk.value = v ? *v : NAN;
           if (v) lm.canary.emplace_back(e.t, *v);
-          mk.text = m.name + when + " (" + runLabel(r) + "): " +
-                    (m.lastValue.empty() ? "no value" : m.lastValue) + " -> " +
+          mk.text = m.name + when + " (" + runLabel(r) +
+                    "): " + (m.lastValue.empty() ? "no value" : m.lastValue) + " -> " +
                     ar::toString(phase) + (m.dryRun ? " (dry run)" : "");
           if (!lm.condition.empty()) mk.text += "\n" + lm.condition;
           if (!m.lastMessage.empty()) mk.text += "\n" + m.lastMessage;
@@ -854,8 +853,8 @@ Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std:
         tl.outcome = "paused" + when + ", waiting for a promotion";
         break;
       case ar::ArgoOutcome::Result::kInProgress:
-        tl.outcome = "no decision after " + formatDuration(sim.run.end) + " (" +
-                     ar::toString(o.phase) + ")";
+        tl.outcome =
+            "no decision after " + formatDuration(sim.run.end) + " (" + ar::toString(o.phase) + ")";
         break;
     }
     const auto& tot = sim.summary.totals;

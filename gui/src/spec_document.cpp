@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "flagger_document.h"
-#include "rolloutlab/io/documents.h"
 #include "rollout_document.h"
+#include "rolloutlab/io/documents.h"
 
 namespace rolloutlab::gui {
 
@@ -18,7 +18,8 @@ void SpecDocument::setText(const std::string& text) {
 }
 
 void SpecDocument::runAction(const std::string& id) {
-  throw core::InputError({core::Severity::kError, file_, 0, 0, id, "", "not an action of this spec"});
+  throw core::InputError(
+      {core::Severity::kError, file_, 0, 0, id, "", "not an action of this spec"});
 }
 
 bool SpecDocument::edited() const {
@@ -115,8 +116,10 @@ std::vector<std::unique_ptr<SpecDocument>> makeSpecDocuments(const app::Workspac
     return ws.files.size();
   };
   std::vector<Entry> entries;
-  for (const auto& c : ws.canaries) entries.push_back({fileIndex(c.loc.file), c.loc.line, &c, nullptr});
-  for (const auto& r : ws.rollouts) entries.push_back({fileIndex(r.loc.file), r.loc.line, nullptr, &r});
+  for (const auto& c : ws.canaries)
+    entries.push_back({fileIndex(c.loc.file), c.loc.line, &c, nullptr});
+  for (const auto& r : ws.rollouts)
+    entries.push_back({fileIndex(r.loc.file), r.loc.line, nullptr, &r});
   std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
     return a.file != b.file ? a.file < b.file : a.line < b.line;
   });

@@ -257,7 +257,8 @@ void SpecPanel::rebuild() {
     QTimer::singleShot(0, this, [this]() {
       const QList<int> sizes = split_->sizes();
       if (sizes.size() != 2) return;
-      const int need = form_->sizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 4;
+      const int need =
+          form_->sizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 4;
       const int total = sizes[0] + sizes[1];
       if (sizes[0] < need && total - need >= 220) split_->setSizes({need, total - need});
     });
@@ -294,8 +295,8 @@ void SpecPanel::rebuild() {
   for (const auto& f : s->fields()) {
     QFormLayout* layout = groupLayout(f.group);
     QWidget* box = layout->parentWidget();
-    const bool numeric = !f.readOnly && (f.type == SpecField::Type::kInt ||
-                                         f.type == SpecField::Type::kNumber);
+    const bool numeric =
+        !f.readOnly && (f.type == SpecField::Type::kInt || f.type == SpecField::Type::kNumber);
     auto* e = new FieldEdit(f.id, numeric, f.type == SpecField::Type::kInt, box);
     e->setPlaceholderText(q(f.placeholder));
     e->setToolTip(q(f.help) + (numeric ? "\nWheel or Up/Down (with focus) steps the value." : ""));
@@ -386,8 +387,7 @@ void SpecPanel::refresh() {
   if (shown != files) {
     fileBox_->clear();
     for (int i = 0; i < files.size(); ++i) {
-      fileBox_->addItem(QFileInfo(files[i]).fileName() + (i == 0 ? "" : "  (template)"),
-                        files[i]);
+      fileBox_->addItem(QFileInfo(files[i]).fileName() + (i == 0 ? "" : "  (template)"), files[i]);
       fileBox_->setItemData(i, files[i], Qt::ToolTipRole);
     }
   }

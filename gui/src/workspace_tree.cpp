@@ -8,8 +8,8 @@
 #include <functional>
 #include <map>
 
-#include "rolloutlab/io/flagger_decode.h"
 #include "rollout_document.h"
+#include "rolloutlab/io/flagger_decode.h"
 #include "workbench.h"
 
 namespace rolloutlab::gui {
@@ -157,17 +157,18 @@ void WorkspaceTree::rebuild() {
           std::string detail = "used by " + used;
           if (use.spec != nullptr) {
             std::string metrics;
-            for (const auto& m : use.spec->metrics) metrics += (metrics.empty() ? "" : ", ") + m.name;
-            detail += "; metrics " + metrics + "; " + display(use.spec->loc.file, roots).toStdString() +
-                      ":" + std::to_string(use.spec->loc.line);
+            for (const auto& m : use.spec->metrics)
+              metrics += (metrics.empty() ? "" : ", ") + m.name;
+            detail += "; metrics " + metrics + "; " +
+                      display(use.spec->loc.file, roots).toStdString() + ":" +
+                      std::to_string(use.spec->loc.line);
           } else {
             detail += ": not loaded";
           }
           const std::string kind = use.cluster ? "ClusterAnalysisTemplate " : "AnalysisTemplate ";
-          const std::string ns =
-              use.cluster || use.spec == nullptr || use.spec->namespace_.empty()
-                  ? std::string()
-                  : use.spec->namespace_ + "/";
+          const std::string ns = use.cluster || use.spec == nullptr || use.spec->namespace_.empty()
+                                     ? std::string()
+                                     : use.spec->namespace_ + "/";
           auto* ti = new QTreeWidgetItem(item, {q(kind + ns + use.name), q(detail)});
           ti->setToolTip(1, q(detail));
           ti->setIcon(0, dot(use.spec ? QColor(120, 90, 170) : kWarningColor));

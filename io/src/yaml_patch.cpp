@@ -577,8 +577,8 @@ YAML::Node checkOneLine(const std::string& flowYaml, const YamlPath& path) {
 /// The position of the `-` that introduces a block sequence item starting at `itemPos`.
 Pos dashBefore(const Text& t, Pos itemPos, int line, const YamlPath& path) {
   Pos p = itemPos;
-  while (p > 0 && (t.s[p - 1] == ' ' || t.s[p - 1] == '\t' || t.s[p - 1] == '\n' ||
-                   t.s[p - 1] == '\r')) {
+  while (p > 0 &&
+         (t.s[p - 1] == ' ' || t.s[p - 1] == '\t' || t.s[p - 1] == '\n' || t.s[p - 1] == '\r')) {
     --p;
   }
   if (p == 0 || t.s[p - 1] != '-') fail(line, path, "cannot find the item's '-'");
@@ -612,8 +612,8 @@ std::string patchYamlFlow(const std::string& text, int documentIndex, const Yaml
   if (target.flow) return text.substr(0, start) + flowYaml + text.substr(t.flowEnd(start));
   // A block collection: its lines go; the new value follows the key (or the item's dash).
   const int col = target.node.Mark().column;
-  const Pos end = target.node.IsMap() ? t.blockEnd(start, col - 1, false)
-                                      : t.blockEnd(start, col, true);
+  const Pos end =
+      target.node.IsMap() ? t.blockEnd(start, col - 1, false) : t.blockEnd(start, col, true);
   if (target.hasKey) {
     const Pos colon = colonAfterKey(t, target.key, parent.flow);
     if (colon >= text.size() || text[colon] != ':')
@@ -623,9 +623,8 @@ std::string patchYamlFlow(const std::string& text, int documentIndex, const Yaml
   return text.substr(0, start) + flowYaml + text.substr(end);
 }
 
-std::string insertYamlSequenceItem(const std::string& text, int documentIndex,
-                                   const YamlPath& path, std::size_t index,
-                                   const std::string& itemYaml) {
+std::string insertYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index, const std::string& itemYaml) {
   if (path.empty()) fail(0, path, "an empty path names the whole document");
   const YAML::Node item = checkOneLine(itemYaml, path);
   // In flow style a `key: value` item needs its braces.
@@ -674,8 +673,8 @@ std::string insertYamlSequenceItem(const std::string& text, int documentIndex,
   return text.substr(0, end) + t.nl + spaces(col) + "- " + itemYaml + text.substr(end);
 }
 
-std::string removeYamlSequenceItem(const std::string& text, int documentIndex,
-                                   const YamlPath& path, std::size_t index) {
+std::string removeYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index) {
   if (path.empty()) fail(0, path, "an empty path names the whole document");
   const Text t(text);
   const Resolved r = resolve(text, documentIndex, path);

@@ -8,18 +8,18 @@
 
 #include <QComboBox>
 #include <QListWidget>
-#include <QProgressBar>
-#include <QTextBlock>
 #include <QPlainTextEdit>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QTextBlock>
 #include <fstream>
 
+#include "argo_fixtures.h"
 #include "batch_view.h"
 #include "compare_view.h"
-#include "argo_fixtures.h"
 #include "gui_fixture.h"
 #include "rollout_document.h"
 #include "rolloutlab/app/workspace.h"
@@ -32,8 +32,8 @@ using rolloutlab::gui::BatchView;
 using rolloutlab::gui::CompareView;
 using rolloutlab::gui::SpecDocument;
 using rolloutlab::gui::SpecPanel;
-using rolloutlab::gui::TimelineMarker;
 using rolloutlab::gui::Timeline;
+using rolloutlab::gui::TimelineMarker;
 using rolloutlab::gui::Workbench;
 using rolloutlab::gui::WorkspaceTree;
 using namespace rolloutlab::test;
@@ -107,9 +107,7 @@ TEST(RolloutWorkbench, TheStorefrontRolloutAppearsWithItsTemplates) {
 
   // The tree: the Rollout with the two templates it uses, where and for what.
   const QString outline = tree.outline().join("\n");
-  EXPECT_TRUE(outline.contains(
-      "  Rollout shop/storefront | canary"))
-      << outline.toStdString();
+  EXPECT_TRUE(outline.contains("  Rollout shop/storefront | canary")) << outline.toStdString();
   EXPECT_TRUE(outline.contains(
       "    AnalysisTemplate shop/success-rate-check | used by step 1; metrics success-rate; "
       "examples/apps/storefront/analysis-templates.yaml:3"))
@@ -192,7 +190,8 @@ TEST(RolloutWorkbench, TheTimelineIsTheLibrarysRun) {
     EXPECT_NE(c.text.find("limits: failureLimit 1"), std::string::npos) << c.text;
     EXPECT_NE(c.text.find("rule: AnalysisRun storefront-"), std::string::npos) << c.text;
   }
-  EXPECT_EQ(sr->checks.back().text.find("\nmetric Failed"), sr->checks.back().text.rfind("\nmetric "));
+  EXPECT_EQ(sr->checks.back().text.find("\nmetric Failed"),
+            sr->checks.back().text.rfind("\nmetric "));
   EXPECT_EQ(count(tl.events, TimelineMarker::Kind::kAnalysisFailed), 1);
   EXPECT_EQ(count(tl.events, TimelineMarker::Kind::kRollback), 1);
   EXPECT_EQ(count(tl.events, TimelineMarker::Kind::kPromotion), 0);
@@ -311,10 +310,9 @@ TEST(RolloutWorkbench, StepsCanBeAddedRemovedAndPausedIndefinitely) {
   EXPECT_EQ(s->text(), replaced(original, "        - pause: {duration: 5m}\n",
                                 "        - pause: {duration: 5m}\n        - setWeight: 60\n"));
   wb.runAction("steps.add.pause");
-  EXPECT_EQ(s->text(),
-            replaced(original, "        - pause: {duration: 5m}\n",
-                     "        - pause: {duration: 5m}\n        - setWeight: 60\n"
-                     "        - pause: {duration: 1m}\n"));
+  EXPECT_EQ(s->text(), replaced(original, "        - pause: {duration: 5m}\n",
+                                "        - pause: {duration: 5m}\n        - setWeight: 60\n"
+                                "        - pause: {duration: 1m}\n"));
   EXPECT_TRUE(s->valid());
   ASSERT_TRUE(wb.timeline().promoted) << wb.timeline().outcome;
   EXPECT_EQ(count(wb.timeline().events, TimelineMarker::Kind::kStep), 6);
@@ -400,9 +398,9 @@ TEST(RolloutWorkbench, BlueGreenFieldsDriveThePromotion) {
   SpecDocument* s = wb.currentSpec();
   std::vector<std::string> got;
   for (const auto& f : s->fields()) got.push_back(f.id + " = " + f.value);
-  EXPECT_EQ(got, (std::vector<std::string>{"blueGreen.autoPromotionEnabled = ",
-                                           "blueGreen.autoPromotionSeconds = 60",
-                                           "blueGreen.scaleDownDelaySeconds = "}));
+  EXPECT_EQ(got, (std::vector<std::string>{
+                     "blueGreen.autoPromotionEnabled = ", "blueGreen.autoPromotionSeconds = 60",
+                     "blueGreen.scaleDownDelaySeconds = "}));
   EXPECT_TRUE(s->actions().empty());
   ASSERT_TRUE(wb.timeline().promoted) << wb.timeline().outcome << wb.timeline().error;
   const double promotedAt = wb.timeline().canaryWeight.back().first;
@@ -445,7 +443,8 @@ TEST(RolloutWorkbench, ThePanelShowsTheFileAnEditChanged) {
   panel.showLocation(QString::fromStdString(rolloutFile), 1);
   wb.setField("templates.0.metrics.0.interval", "soon");
   ASSERT_FALSE(wb.currentSpec()->valid());
-  EXPECT_TRUE(panel.problems().join("\n").contains("analysis-templates.yaml:12: spec.metrics[0]: invalid interval"))
+  EXPECT_TRUE(panel.problems().join("\n").contains(
+      "analysis-templates.yaml:12: spec.metrics[0]: invalid interval"))
       << panel.problems().join("\n").toStdString();
   panel.showLocation(QString::fromStdString(rolloutFile), 1);
   QListWidget* list = nullptr;
@@ -567,9 +566,10 @@ TEST(RolloutWorkbench, ATemplateInTheRolloutsOwnFileIsPatchedThere) {
   QTemporaryDir dir;
   const std::string path = dir.filePath("all.yaml").toStdString();
   const std::string text =
-      canaryRollout("        - setWeight: 30\n"
-                    "        - analysis:\n"
-                    "            templates: [{templateName: always-one, clusterScope: true}]\n") +
+      canaryRollout(
+          "        - setWeight: 30\n"
+          "        - analysis:\n"
+          "            templates: [{templateName: always-one, clusterScope: true}]\n") +
       "apiVersion: argoproj.io/v1alpha1\nkind: ClusterAnalysisTemplate\n"
       "metadata: {name: always-one}\nspec:\n  metrics:\n    - name: one\n      interval: 30s\n"
       "      count: 2\n      successCondition: result[0] >= 1\n"
@@ -589,8 +589,8 @@ TEST(RolloutWorkbench, ATemplateInTheRolloutsOwnFileIsPatchedThere) {
   bool grouped = false;
   for (const auto& f : s->fields()) {
     if (f.id == "templates.0.metrics.0.count") {
-      grouped = f.group == "ClusterAnalysisTemplate always-one: one" && f.value == "2" &&
-                f.file.empty();
+      grouped =
+          f.group == "ClusterAnalysisTemplate always-one: one" && f.value == "2" && f.file.empty();
     }
   }
   EXPECT_TRUE(grouped);

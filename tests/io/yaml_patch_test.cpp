@@ -260,8 +260,9 @@ TEST(YamlPatch, FlowValuesReplaceScalarsNullsAndBlocks) {
   using rolloutlab::io::patchYamlFlow;
   const YamlPath pause3 = {"spec", "strategy", "canary", "steps", "3", "pause"};
   // A block mapping goes with its lines; the new value follows the key.
-  EXPECT_EQ(patchYamlFlow(kSteps, 0, pause3, "{}"),
-            replaced(kSteps, "        - pause:\n            duration: 1m\n", "        - pause: {}\n"));
+  EXPECT_EQ(
+      patchYamlFlow(kSteps, 0, pause3, "{}"),
+      replaced(kSteps, "        - pause:\n            duration: 1m\n", "        - pause: {}\n"));
   // A flow mapping is replaced between its braces.
   EXPECT_EQ(patchYamlFlow(kSteps, 0, {"spec", "strategy", "canary", "steps", "1", "pause"}, "{}"),
             replaced(kSteps, "pause: {duration: 5m}", "pause: {}"));
@@ -284,10 +285,12 @@ TEST(YamlPatch, InsertsSequenceItemsInBlockAndFlowStyle) {
             replaced(kSteps, "            duration: 1m\n",
                      "            duration: 1m\n        - setWeight: 60\n"));
   // Inserted before an item.
-  EXPECT_EQ(insertYamlSequenceItem(kSteps, 0, steps, 0, "pause: {}"),
-            replaced(kSteps, "        - setWeight: 20", "        - pause: {}\n        - setWeight: 20"));
-  EXPECT_EQ(insertYamlSequenceItem(kSteps, 0, steps, 2, "setWeight: 40"),
-            replaced(kSteps, "        - analysis:", "        - setWeight: 40\n        - analysis:"));
+  EXPECT_EQ(
+      insertYamlSequenceItem(kSteps, 0, steps, 0, "pause: {}"),
+      replaced(kSteps, "        - setWeight: 20", "        - pause: {}\n        - setWeight: 20"));
+  EXPECT_EQ(
+      insertYamlSequenceItem(kSteps, 0, steps, 2, "setWeight: 40"),
+      replaced(kSteps, "        - analysis:", "        - setWeight: 40\n        - analysis:"));
   // Flow sequences get braces around a key: value item.
   EXPECT_EQ(insertYamlSequenceItem("s: [{setWeight: 5}]\n", 0, {"s"}, 1, "pause: {}"),
             "s: [{setWeight: 5}, {pause: {}}]\n");
@@ -313,10 +316,10 @@ TEST(YamlPatch, RemovesSequenceItemsInBlockAndFlowStyle) {
   const YamlPath steps = {"spec", "strategy", "canary", "steps"};
   EXPECT_EQ(removeYamlSequenceItem(kSteps, 0, steps, 0),
             replaced(kSteps, "        - setWeight: 20   # first\n", ""));
-  EXPECT_EQ(removeYamlSequenceItem(kSteps, 0, steps, 2),
-            replaced(kSteps,
-                     "        - analysis:\n            templates: [{templateName: success-rate}]\n",
-                     ""));
+  EXPECT_EQ(
+      removeYamlSequenceItem(kSteps, 0, steps, 2),
+      replaced(kSteps,
+               "        - analysis:\n            templates: [{templateName: success-rate}]\n", ""));
   EXPECT_EQ(removeYamlSequenceItem(kSteps, 0, steps, 3),
             replaced(kSteps, "        - pause:\n            duration: 1m\n", ""));
   EXPECT_EQ(removeYamlSequenceItem("s: [{a: 1}, 2, [3]]\n", 0, {"s"}, 0), "s: [2, [3]]\n");

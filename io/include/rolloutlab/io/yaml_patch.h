@@ -60,13 +60,12 @@ std::string patchYamlFlow(const std::string& text, int documentIndex, const Yaml
 /// `pause: {duration: 1m}`, `{a: 1}`, `5`): a block sequence gets a `- itemYaml` line at the
 /// indentation of its items, a flow sequence an entry (a `key: value` item in braces). A
 /// missing or null sequence becomes a flow sequence of that one item.
-std::string insertYamlSequenceItem(const std::string& text, int documentIndex,
-                                   const YamlPath& path, std::size_t index,
-                                   const std::string& itemYaml);
+std::string insertYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index, const std::string& itemYaml);
 
 /// Returns `text` without item `index` of the sequence at `path`: its lines in block style
 /// (an only item leaves `[]`), the item and one separating comma in flow style.
-std::string removeYamlSequenceItem(const std::string& text, int documentIndex,
-                                   const YamlPath& path, std::size_t index);
+std::string removeYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index);
 
 }  // namespace rolloutlab::io
