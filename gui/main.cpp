@@ -23,7 +23,8 @@ int main(int argc, char** argv) {
 
   QCommandLineParser cli;
   cli.setApplicationDescription(
-      "The rolloutlab desktop workbench: explore Flagger specs against scenarios.\n"
+      "The rolloutlab desktop workbench: explore Flagger and Argo Rollouts specs against "
+      "scenarios.\n"
       "PATH: GitOps repo folders or spec files to open.");
   cli.addHelpOption();
   cli.addVersionOption();

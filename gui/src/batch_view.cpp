@@ -139,6 +139,8 @@ void BatchView::start() {
   o.seed = wb_.seed();
   o.threads = threads_->value();
   specLabel_ = spec->key();
+  words_ = spec->outcomeWords();
+  table_->setHorizontalHeaderItem(4, new QTableWidgetItem(q(words_.rolledBack) + " [95% CI]"));
   std::vector<BatchJob> jobs{{spec->key(), spec->batchWorkspace()}};
   const qint64 total = static_cast<qint64>(wb_.scenarios().size()) * o.runs;
   progress_->setRange(0, 1000);
@@ -225,9 +227,9 @@ void BatchView::fillTable() {
   }
   const OcSummary s = ocSummary(r);
   summary_->setText(
-      QString("%1: false rollbacks of good releases %2 · escapes of bad releases %3 · mean excess "
-              "errors per bad release %4")
-          .arg(q(specLabel_), q(s.falseRollbacks.text()), q(s.escapes.text()),
+      QString("%1: false %2 of good releases %3 · escapes of bad releases %4 · mean excess "
+              "errors per bad release %5")
+          .arg(q(specLabel_), q(words_.rollbacks), q(s.falseRollbacks.text()), q(s.escapes.text()),
                q(std::isnan(s.meanExcessBad) ? "-" : formatNumber(s.meanExcessBad, 4))));
   if (!rows.empty()) table_->setCurrentCell(0, 0);
   showRow(0);

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "batch_runner.h"
+#include "spec_document.h"
 
 class QLabel;
 class QProgressBar;
@@ -67,6 +68,7 @@ class BatchView : public QWidget {
   ChartView* excess_;
   std::shared_ptr<const BatchOutcome> outcome_;
   std::string specLabel_;
+  SpecDocument::OutcomeWords words_;
 };
 
 }  // namespace rolloutlab::gui

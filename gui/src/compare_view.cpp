@@ -221,6 +221,10 @@ void CompareView::startBatch() {
   o.runs = runs_->value();
   o.seed = wb_.seed();
   std::vector<BatchJob> jobs{{"A", a->batchWorkspace()}, {"B", b->batchWorkspace()}};
+  words_ = b->outcomeWords();
+  const QString rolled = q(words_.rolledBack);
+  table_->setHorizontalHeaderItem(4, new QTableWidgetItem(rolled + " A"));
+  table_->setHorizontalHeaderItem(5, new QTableWidgetItem(rolled + " B"));
   runner_->start(std::move(jobs), wb_.scenarios(), o, wb_.meshProvider());
   progress_->setValue(0);
   run_->setEnabled(false);
@@ -284,13 +288,14 @@ void CompareView::fillTable() {
   const OcSummary sa = ocSummary(outcome_->results[0]);
   const OcSummary sb = ocSummary(outcome_->results[1]);
   summary_->setText(
-      QString(
-          "False rollbacks of good releases: A %1, B %2 · escapes of bad releases: A %3, B %4 · "
-          "mean excess errors per bad release: A %5, B %6%7")
+      QString("False %8 of good releases: A %1, B %2 · escapes of bad releases: A %3, B %4 · "
+              "mean excess errors per bad release: A %5, B %6%7")
           .arg(q(sa.falseRollbacks.text()), q(sb.falseRollbacks.text()), q(sa.escapes.text()),
                q(sb.escapes.text()), num(sa.meanExcessBad), num(sb.meanExcessBad),
-               outcome_->cancelled ? " (cancelled: partial)" : ""));
+               outcome_->cancelled ? " (cancelled: partial)" : "", q(words_.rollbacks)));
 }
+
+QString CompareView::summaryText() const { return summary_->text(); }
 
 int CompareView::highlight(int row, int column) const {
   const QTableWidgetItem* it = table_->item(row, column);

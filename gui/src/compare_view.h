@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "batch_runner.h"
+#include "spec_document.h"
 
 class QLabel;
 class QProgressBar;
@@ -41,6 +42,8 @@ class CompareView : public QWidget {
   /// "field: A → B" for every form field that differs.
   QStringList changes() const { return changes_; }
   const BatchOutcome* lastOutcome() const { return outcome_.get(); }
+  /// The line above the table (false rollbacks, escapes, excess errors of A and B).
+  QString summaryText() const;
   /// The highlight of a table cell: 0 none, 1 differs, 2 intervals apart.
   int highlight(int row, int column) const;
 
@@ -70,6 +73,7 @@ class CompareView : public QWidget {
   QTableWidget* table_;
   QStringList changes_;
   std::shared_ptr<const BatchOutcome> outcome_;
+  SpecDocument::OutcomeWords words_;
   bool dirty_ = true;
 };
 

@@ -323,21 +323,8 @@ Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std:
     tl.duration = ticks.empty() ? interval : ticks.back().t + interval;
     const int threshold = canary_.analysisThreshold();
 
-    // Where the release misbehaves: the canary's mix tested between consecutive breakpoints of
-    // the scenario's effects (and on a half-interval grid, for drifts).
-    std::vector<double> edges{0.0, tl.duration};
-    compiled.behaviour(scenarios::Variant::kCanary).breakpoints(0.0, tl.duration, edges);
-    for (double t = interval / 2; t < tl.duration; t += interval / 2) edges.push_back(t);
-    std::sort(edges.begin(), edges.end());
-    edges.erase(std::unique(edges.begin(), edges.end()), edges.end());
-    for (std::size_t i = 0; i + 1 < edges.size(); ++i) {
-      if (!compiled.regressionActive((edges[i] + edges[i + 1]) / 2)) continue;
-      if (!tl.regression.empty() && tl.regression.back().second == edges[i]) {
-        tl.regression.back().second = edges[i + 1];
-      } else {
-        tl.regression.emplace_back(edges[i], edges[i + 1]);
-      }
-    }
+    // Where the release misbehaves (on a half-interval grid, for drifts).
+    tl.regression = regressionSpans(compiled, tl.duration, interval / 2);
 
     std::map<std::pair<std::string, int>, std::size_t> lane;  // (name, kind) -> metrics index
     for (std::size_t i = 0; i < ticks.size(); ++i) {

@@ -72,6 +72,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
       scenarioBox_->setCurrentIndex(wb_->currentScenarioIndex());
     }
   });
+  // Flagger's mesh provider means nothing to a Rollout: its trafficRouting names the router.
+  connect(wb_, &Workbench::currentSpecChanged, this, [this]() {
+    const SpecDocument* s = wb_->currentSpec();
+    meshBox_->setEnabled(s == nullptr || s->kind() == "Canary");
+  });
   connect(wb_, &Workbench::seedChanged, this, [this](quint64 s) {
     if (static_cast<quint64>(seedBox_->value()) != s) seedBox_->setValue(static_cast<int>(s));
   });
@@ -373,12 +378,23 @@ void MainWindow::exportChart(const QString& format) {
 }
 
 void MainWindow::showLocation(const QString& file, int line) {
-  const int spec = wb_->specAt(file.toStdString(), line);
+  int spec = wb_->specAt(file.toStdString(), line);
+  if (spec < 0) {
+    // A file that is no spec's own: a template file of the current spec, else of another.
+    const SpecDocument* cur = wb_->currentSpec();
+    if (cur != nullptr && cur->textOf(file.toStdString()) != nullptr) {
+      spec = wb_->currentSpecIndex();
+    } else {
+      for (int i = 0; i < wb_->specCount() && spec < 0; ++i) {
+        if (wb_->spec(i)->textOf(file.toStdString()) != nullptr) spec = i;
+      }
+    }
+  }
   if (spec < 0) return;
   wb_->selectSpec(spec);
   specDock_->show();
   specDock_->raise();
-  spec_->showLine(line);
+  if (!spec_->showLocation(file, line)) spec_->showLine(line);
 }
 
 void MainWindow::restoreSettings() {

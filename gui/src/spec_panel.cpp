@@ -1,5 +1,7 @@
 #include "spec_panel.h"
 
+#include <QComboBox>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -12,6 +14,7 @@
 #include <QScrollArea>
 #include <QScrollBar>
 #include <QSplitter>
+#include <QStyle>
 #include <QSyntaxHighlighter>
 #include <QTextBlock>
 #include <QTimer>
@@ -90,7 +93,11 @@ FieldEdit::FieldEdit(std::string id, bool numeric, bool integer, QWidget* parent
 
 void FieldEdit::setValue(const QString& v) {
   last_ = v;
-  if (text() != v) setText(v);
+  if (text() != v) {
+    setText(v);
+    // The beginning of a long value (a condition) is the telling part.
+    if (!hasFocus()) setCursorPosition(0);
+  }
 }
 
 void FieldEdit::commit() {
@@ -153,7 +160,16 @@ SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) 
   formLayout_ = new QVBoxLayout(form_);
   formLayout_->setContentsMargins(2, 2, 2, 2);
   scroll->setWidget(form_);
-  yaml_ = new QPlainTextEdit(split_);
+  auto* yamlSide = new QWidget(split_);
+  auto* yl = new QVBoxLayout(yamlSide);
+  yl->setContentsMargins(0, 0, 0, 0);
+  yl->setSpacing(2);
+  fileBox_ = new QComboBox(yamlSide);
+  fileBox_->setToolTip("The file shown: the spec's own, or a template file its form edits");
+  fileBox_->hide();
+  yl->addWidget(fileBox_);
+  yaml_ = new QPlainTextEdit(yamlSide);
+  yl->addWidget(yaml_, 1);
   QFont mono("DejaVu Sans Mono");
   mono.setStyleHint(QFont::Monospace);
   mono.setPointSizeF(std::max(7.0, font().pointSizeF() * 0.95));
@@ -162,7 +178,7 @@ SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) 
   yaml_->setTabChangesFocus(true);
   highlighter_ = new YamlHighlighter(yaml_->document());
   split_->addWidget(scroll);
-  split_->addWidget(yaml_);
+  split_->addWidget(yamlSide);
   scroll->setMinimumWidth(230);
   split_->setStretchFactor(0, 2);
   split_->setStretchFactor(1, 3);
@@ -180,15 +196,21 @@ SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) 
   typing_->setSingleShot(true);
   typing_->setInterval(400);
   connect(typing_, &QTimer::timeout, this,
-          [this]() { wb_.setText(yaml_->toPlainText().toStdString()); });
+          [this]() { wb_.setTextOf(shownFile_, yaml_->toPlainText().toStdString()); });
+  connect(fileBox_, &QComboBox::activated, this, [this](int i) {
+    if (i >= 0) showFile(fileBox_->itemData(i).toString().toStdString());
+  });
   connect(yaml_, &QPlainTextEdit::textChanged, this, [this]() {
     if (!updating_) typing_->start();
   });
   connect(revert_, &QPushButton::clicked, this, [this]() { wb_.revert(); });
-  connect(problems_, &QListWidget::itemActivated, this,
-          [this](QListWidgetItem* it) { showLine(it->data(Qt::UserRole).toInt()); });
-  connect(problems_, &QListWidget::itemClicked, this,
-          [this](QListWidgetItem* it) { showLine(it->data(Qt::UserRole).toInt()); });
+  auto toProblem = [this](QListWidgetItem* it) {
+    const QString file = it->data(Qt::UserRole + 1).toString();
+    const int line = it->data(Qt::UserRole).toInt();
+    if (file.isEmpty() || !showLocation(file, line)) showLine(line);
+  };
+  connect(problems_, &QListWidget::itemActivated, this, toProblem);
+  connect(problems_, &QListWidget::itemClicked, this, toProblem);
   connect(&wb_, &Workbench::currentSpecChanged, this, [this]() {
     rebuild();
     refresh();
@@ -214,40 +236,123 @@ SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) 
 
 void SpecPanel::rebuild() {
   while (QLayoutItem* it = formLayout_->takeAt(0)) {
-    delete it->widget();
+    // Later: the rebuild may come from one of these widgets' own signals (a commit, a button).
+    if (QWidget* w = it->widget()) {
+      w->hide();
+      w->deleteLater();
+    }
     delete it;
   }
   fields_.clear();
+  actions_.clear();
+  fieldFiles_.clear();
   const SpecDocument* s = wb_.currentSpec();
-  shownKey_ = s ? s->key() : std::string();
+  const std::string key = s ? s->key() : std::string();
+  const bool newSpec = key != shownKey_;
+  if (newSpec || s == nullptr || s->textOf(shownFile_) == nullptr)
+    shownFile_ = s ? s->file() : std::string();
+  shownKey_ = key;
+  if (newSpec) {
+    // Once laid out: widen the form to what it needs when the text keeps enough room.
+    QTimer::singleShot(0, this, [this]() {
+      const QList<int> sizes = split_->sizes();
+      if (sizes.size() != 2) return;
+      const int need =
+          form_->sizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 4;
+      const int total = sizes[0] + sizes[1];
+      if (sizes[0] < need && total - need >= 220) split_->setSizes({need, total - need});
+    });
+  }
   if (s == nullptr) {
     formLayout_->addStretch(1);
     return;
   }
-  QGroupBox* box = nullptr;
+  const auto actions = s->actions();
+  auto button = [this](const SpecDocument::Action& a, QWidget* parent) {
+    auto* b = new QPushButton(q(a.label), parent);
+    b->setToolTip(q(a.help));
+    b->setAutoDefault(false);
+    if (!a.fieldId.empty()) b->setFixedWidth(b->fontMetrics().horizontalAdvance(b->text()) + 16);
+    const std::string id = a.id;
+    connect(b, &QPushButton::clicked, this, [this, id]() { triggerAction(id); });
+    actions_[a.id] = b;
+    return b;
+  };
+  std::map<std::string, QFormLayout*> groups;
   QFormLayout* fl = nullptr;
   std::string group;
+  auto groupLayout = [&](const std::string& g) {
+    if (fl != nullptr && g == group) return fl;
+    group = g;
+    auto* box = new QGroupBox(q(g), form_);
+    fl = new QFormLayout(box);
+    fl->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
+    fl->setContentsMargins(6, 4, 6, 4);
+    formLayout_->addWidget(box);
+    groups[g] = fl;
+    return fl;
+  };
   for (const auto& f : s->fields()) {
-    if (box == nullptr || f.group != group) {
-      group = f.group;
-      box = new QGroupBox(q(group), form_);
-      fl = new QFormLayout(box);
-      fl->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-      fl->setContentsMargins(6, 4, 6, 4);
-      formLayout_->addWidget(box);
-    }
-    const bool numeric = f.type == SpecField::Type::kInt || f.type == SpecField::Type::kNumber;
+    QFormLayout* layout = groupLayout(f.group);
+    QWidget* box = layout->parentWidget();
+    const bool numeric =
+        !f.readOnly && (f.type == SpecField::Type::kInt || f.type == SpecField::Type::kNumber);
     auto* e = new FieldEdit(f.id, numeric, f.type == SpecField::Type::kInt, box);
     e->setPlaceholderText(q(f.placeholder));
     e->setToolTip(q(f.help) + (numeric ? "\nWheel or Up/Down (with focus) steps the value." : ""));
     e->setValue(q(f.value));
-    connect(e, &FieldEdit::committed, this,
-            [this](const std::string& id, const QString& v) { wb_.setField(id, v.toStdString()); });
+    e->setMinimumWidth(70);
+    if (f.readOnly) {
+      e->setReadOnly(true);
+      e->setClearButtonEnabled(false);
+      e->setStyleSheet("color: #555; background: #f0f0f0;");
+    }
+    fieldFiles_[f.id] = f.file.empty() ? s->file() : f.file;
+    connect(e, &FieldEdit::committed, this, [this](const std::string& id, const QString& v) {
+      wb_.setField(id, v.toStdString());
+      // Show the edit where it was made, when that is another file than the one shown.
+      const SpecDocument* now = wb_.currentSpec();
+      const auto it = fieldFiles_.find(id);
+      if (now == nullptr || it == fieldFiles_.end() || it->second == shownFile_) return;
+      for (const auto& nf : now->fields()) {
+        if (nf.id == id) showLocation(q(it->second), nf.line);
+      }
+    });
     auto* label = new QLabel(q(f.label), box);
     label->setToolTip(q(f.help));
-    fl->addRow(label, e);
+    QWidget* row = e;
+    for (const auto& a : actions) {
+      if (a.fieldId != f.id) continue;
+      row = new QWidget(box);
+      auto* h = new QHBoxLayout(row);
+      h->setContentsMargins(0, 0, 0, 0);
+      h->setSpacing(2);
+      e->setParent(row);
+      h->addWidget(e, 1);
+      h->addWidget(button(a, row));
+      break;
+    }
+    layout->addRow(label, row);
     fields_[f.id] = e;
   }
+  // Actions of a group rather than of a field: a row of buttons at the end of their group.
+  std::map<std::string, QHBoxLayout*> rows;
+  for (const auto& a : actions) {
+    if (!a.fieldId.empty() && fields_.count(a.fieldId) > 0) continue;
+    auto it = rows.find(a.group);
+    if (it == rows.end()) {
+      auto git = groups.find(a.group);
+      QFormLayout* layout = git != groups.end() ? git->second : groupLayout(a.group);
+      auto* w = new QWidget(layout->parentWidget());
+      auto* h = new QHBoxLayout(w);
+      h->setContentsMargins(0, 0, 0, 0);
+      h->setSpacing(4);
+      layout->addRow(w);
+      it = rows.emplace(a.group, h).first;
+    }
+    it->second->addWidget(button(a, it->second->parentWidget()));
+  }
+  for (auto& [g, h] : rows) h->addStretch(1);
   formLayout_->addStretch(1);
 }
 
@@ -274,7 +379,22 @@ void SpecPanel::refresh() {
       it->second->setValue(q(f.value));
     }
   }
-  const QString text = q(s->text());
+  // The file selector: the spec's own file, then the files of its templates.
+  QStringList files{q(s->file())};
+  for (const auto& l : s->linkedTexts()) files << q(l.file);
+  QStringList shown;
+  for (int i = 0; i < fileBox_->count(); ++i) shown << fileBox_->itemData(i).toString();
+  if (shown != files) {
+    fileBox_->clear();
+    for (int i = 0; i < files.size(); ++i) {
+      fileBox_->addItem(QFileInfo(files[i]).fileName() + (i == 0 ? "" : "  (template)"), files[i]);
+      fileBox_->setItemData(i, files[i], Qt::ToolTipRole);
+    }
+  }
+  fileBox_->setVisible(files.size() > 1);
+  if (s->textOf(shownFile_) == nullptr) shownFile_ = s->file();
+  fileBox_->setCurrentIndex(static_cast<int>(files.indexOf(q(shownFile_))));
+  const QString text = q(*s->textOf(shownFile_));
   if (yaml_->toPlainText() != text && !typing_->isActive() && !yaml_->hasFocus()) {
     updating_ = true;
     const int scroll = yaml_->verticalScrollBar()->value();
@@ -289,6 +409,7 @@ void SpecPanel::refresh() {
     it->setForeground(d.severity == core::Severity::kError ? QColor(178, 31, 31)
                                                            : QColor(160, 100, 0));
     it->setData(Qt::UserRole, d.line);
+    it->setData(Qt::UserRole + 1, q(d.file));
     problems_->addItem(it);
   }
   if (s->diagnostics().items.empty()) {
@@ -317,8 +438,14 @@ void SpecPanel::markLines() {
     sel.append(e);
   };
   // Lines that differ from the text as loaded: between the common head and the common tail.
-  const QStringList now = q(s->text()).split('\n');
-  const QStringList was = q(s->originalText()).split('\n');
+  const std::string* nowText = s->textOf(shownFile_);
+  const std::string* wasText = s->originalTextOf(shownFile_);
+  if (nowText == nullptr || wasText == nullptr) {
+    yaml_->setExtraSelections(sel);
+    return;
+  }
+  const QStringList now = q(*nowText).split('\n');
+  const QStringList was = q(*wasText).split('\n');
   int head = 0;
   while (head < now.size() && head < was.size() && now[head] == was[head]) ++head;
   int tail = 0;
@@ -327,8 +454,10 @@ void SpecPanel::markLines() {
     ++tail;
   }
   for (int i = head; i < now.size() - tail; ++i) mark(i + 1, QColor(255, 240, 170));
+  const bool ownFile = shownFile_ == s->file();
   for (const auto& d : s->diagnostics().items) {
-    if (d.line > 0)
+    const bool here = d.file == shownFile_ || (d.file.empty() && ownFile);
+    if (d.line > 0 && here)
       mark(d.line,
            d.severity == core::Severity::kError ? QColor(250, 205, 205) : QColor(255, 225, 180));
   }
@@ -343,6 +472,50 @@ void SpecPanel::showLine(int line) {
   c.select(QTextCursor::LineUnderCursor);
   yaml_->setTextCursor(c);
   yaml_->centerCursor();
+}
+
+void SpecPanel::showFile(const std::string& file) {
+  const SpecDocument* s = wb_.currentSpec();
+  if (s == nullptr || s->textOf(file) == nullptr) return;
+  if (typing_->isActive()) {
+    // What was typed goes to the file it was typed in first.
+    typing_->stop();
+    wb_.setTextOf(shownFile_, yaml_->toPlainText().toStdString());
+  }
+  shownFile_ = file;
+  const int i = fileBox_->findData(q(file));
+  if (i >= 0) fileBox_->setCurrentIndex(i);
+  updating_ = true;
+  yaml_->setPlainText(q(*s->textOf(file)));
+  updating_ = false;
+  markLines();
+}
+
+bool SpecPanel::showLocation(const QString& file, int line) {
+  const SpecDocument* s = wb_.currentSpec();
+  if (s == nullptr || s->textOf(file.toStdString()) == nullptr) return false;
+  if (file.toStdString() != shownFile_) showFile(file.toStdString());
+  showLine(line);
+  return true;
+}
+
+QString SpecPanel::shownFile() const { return q(shownFile_); }
+
+QStringList SpecPanel::files() const {
+  QStringList out;
+  const SpecDocument* s = wb_.currentSpec();
+  if (s == nullptr) return out;
+  out << q(s->file());
+  for (const auto& l : s->linkedTexts()) out << q(l.file);
+  return out;
+}
+
+void SpecPanel::triggerAction(const std::string& id) { wb_.runAction(id); }
+
+QStringList SpecPanel::actionIds() const {
+  QStringList out;
+  for (const auto& [id, b] : actions_) out << q(id);
+  return out;
 }
 
 FieldEdit* SpecPanel::field(const std::string& id) const {

@@ -2,13 +2,16 @@
 /// The spec panel: the analysis fields in a form beside the manifest's YAML. A form edit
 /// changes only that value in the text (comments and layout stay), the YAML can be edited by
 /// hand too; both re-decode the spec, show its problems in place (the line is marked, the
-/// message names file and line) and re-run the timeline.
+/// message names file and line) and re-run the timeline. A spec whose fields live in several
+/// files (an Argo Rollout and its AnalysisTemplates) shows one file at a time, chosen above the
+/// text; a form edit shows the file it changed.
 
 #include <QLineEdit>
 #include <QWidget>
 #include <map>
 #include <string>
 
+class QComboBox;
 class QFormLayout;
 class QLabel;
 class QListWidget;
@@ -59,6 +62,17 @@ class SpecPanel : public QWidget {
 
   /// Scrolls the YAML to a 1-based line and selects it.
   void showLine(int line);
+  /// Shows one of the current spec's files (its own or a linked one), then the line (if > 0).
+  /// False when the spec has no such file.
+  bool showLocation(const QString& file, int line);
+  /// The file whose text is shown.
+  QString shownFile() const;
+  /// The files the selector offers (the spec's own first).
+  QStringList files() const;
+  /// Runs one of the spec's actions as its button does (tests).
+  void triggerAction(const std::string& id);
+  /// The buttons of the spec's actions, by action id.
+  QStringList actionIds() const;
   /// Inspection and scripted edits (tests): the form's editor of a field, the YAML text, the
   /// problem lines shown.
   FieldEdit* field(const std::string& id) const;
@@ -71,6 +85,7 @@ class SpecPanel : public QWidget {
   void rebuild();
   void refresh();
   void markLines();
+  void showFile(const std::string& file);
 
   Workbench& wb_;
   QLabel* header_;
@@ -78,11 +93,15 @@ class SpecPanel : public QWidget {
   QSplitter* split_;
   QWidget* form_;
   QVBoxLayout* formLayout_;
+  QComboBox* fileBox_;
   QPlainTextEdit* yaml_;
   YamlHighlighter* highlighter_;
   QListWidget* problems_;
   QTimer* typing_;
   std::map<std::string, FieldEdit*> fields_;
+  std::map<std::string, QPushButton*> actions_;
+  std::map<std::string, std::string> fieldFiles_;  // field id -> file its value is in
+  std::string shownFile_;
   std::string shownKey_;
   bool updating_ = false;
 };

@@ -33,9 +33,26 @@ const QColor kGateOpen(23, 190, 207);
 const QColor kGateClosed(188, 100, 0);
 const QColor kRegression(214, 39, 40, 38);
 const QColor kBand(44, 160, 44, 40);
+const QColor kStepDone(20, 70, 130);
+const QColor kPaused(148, 103, 189);
+const QColor kInconclusive(188, 189, 34);
 
-/// Headroom above 100 % where gate and decision markers sit.
+/// Headroom above 100 % where gate and decision markers sit, and above them (Argo) the
+/// AnalysisRuns' verdicts.
 constexpr double kEventLaneY = 106;
+constexpr double kAnalysisLaneY = 114;
+
+bool onWeightLine(TimelineMarker::Kind k) {
+  return k == TimelineMarker::Kind::kTick || k == TimelineMarker::Kind::kStep ||
+         k == TimelineMarker::Kind::kPause;
+}
+
+bool analysisVerdict(TimelineMarker::Kind k) {
+  return k == TimelineMarker::Kind::kAnalysisSuccessful ||
+         k == TimelineMarker::Kind::kAnalysisFailed ||
+         k == TimelineMarker::Kind::kAnalysisInconclusive ||
+         k == TimelineMarker::Kind::kAnalysisError;
+}
 
 QString q(const std::string& s) { return QString::fromStdString(s); }
 
@@ -214,6 +231,19 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
         scatter("promotion", kPass, QScatterSeries::MarkerShapeStar, 18);
     l->markers[TimelineMarker::Kind::kRollback] =
         scatter("rollback", kFail, QScatterSeries::MarkerShapeStar, 18);
+    // Argo Rollouts.
+    l->markers[TimelineMarker::Kind::kStep] =
+        scatter("step completed", kStepDone, QScatterSeries::MarkerShapeRectangle, 9);
+    l->markers[TimelineMarker::Kind::kPause] =
+        scatter("paused", kPaused, QScatterSeries::MarkerShapePentagon, 13);
+    l->markers[TimelineMarker::Kind::kAnalysisSuccessful] =
+        scatter("analysis Successful", kPass, QScatterSeries::MarkerShapeCircle, 11);
+    l->markers[TimelineMarker::Kind::kAnalysisFailed] =
+        scatter("analysis Failed", kFail, QScatterSeries::MarkerShapeCircle, 12);
+    l->markers[TimelineMarker::Kind::kAnalysisInconclusive] =
+        scatter("analysis Inconclusive", kInconclusive, QScatterSeries::MarkerShapeTriangle, 12);
+    l->markers[TimelineMarker::Kind::kAnalysisError] =
+        scatter("analysis Error", kError, QScatterSeries::MarkerShapeTriangle, 12);
     l->y->setRange(0, 112);
     l->y->setTickCount(5);
     l->y->setLabelFormat("%.0f");
@@ -239,6 +269,8 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
         scatter("error", kError, QScatterSeries::MarkerShapeTriangle, 11);
     l->markers[TimelineMarker::Kind::kNoData] =
         scatter("no data", kNoData, QScatterSeries::MarkerShapeRectangle, 9);
+    l->markers[TimelineMarker::Kind::kInconclusive] =
+        scatter("inconclusive", kInconclusive, QScatterSeries::MarkerShapeTriangle, 11);
   }
   for (auto& [kind, s] : l->markers) l->attach(s);
   l->view = new ChartView(l->chart, splitter_);
@@ -360,11 +392,16 @@ void TimelineView::fillWeight(Lane& l) {
   setLegendVisible(l.chart, l.regArea, !tl.regression.empty());
   setLegendVisible(l.chart, l.weightArea, true);
   std::map<TimelineMarker::Kind, std::pair<QList<QPointF>, QStringList>> byKind;
+  bool verdicts = false;
   for (const auto& e : tl.events) {
-    const double y = e.kind == TimelineMarker::Kind::kTick ? e.value : kEventLaneY;
+    const bool verdict = analysisVerdict(e.kind);
+    verdicts = verdicts || verdict;
+    const double y = onWeightLine(e.kind) ? e.value : verdict ? kAnalysisLaneY : kEventLaneY;
     byKind[e.kind].first.append({e.t / 60.0, y});
     byKind[e.kind].second.append(q(e.text));
   }
+  // Room for the AnalysisRuns' verdicts above the decisions when there are any.
+  l.y->setRange(0, verdicts ? 120 : 112);
   for (auto& [kind, s] : l.markers) {
     const auto& data = byKind[kind];
     s->replace(data.first);
@@ -436,7 +473,9 @@ void TimelineView::fillMetric(Lane& l, const TimelineMetric& m) {
   }
   QString title = q(m.name);
   if (!m.unit.empty()) title += " (" + q(m.unit) + ")";
-  if (m.min && m.max) {
+  if (!m.condition.empty()) {
+    title += "   " + q(m.condition);
+  } else if (m.min && m.max) {
     title += QString("   range [%1, %2]").arg(q(formatNumber(*m.min)), q(formatNumber(*m.max)));
   } else if (m.min) {
     title += QString("   min %1").arg(q(formatNumber(*m.min)));

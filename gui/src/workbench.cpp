@@ -201,6 +201,29 @@ void Workbench::setField(const std::string& id, const std::string& value) {
   resimulate();
 }
 
+void Workbench::runAction(const std::string& id) {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr) return;
+  try {
+    s->runAction(id);
+  } catch (const core::InputError& e) {
+    emit editFailed(QString::fromStdString(e.diagnostic().toString()));
+    return;
+  }
+  emit specEdited();
+  resimulate();
+}
+
+void Workbench::setTextOf(const std::string& file, const std::string& text) {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr) return;
+  const std::string* now = s->textOf(file);
+  if (now == nullptr || *now == text) return;
+  s->setTextOf(file, text);
+  emit specEdited();
+  resimulate();
+}
+
 void Workbench::setText(const std::string& text) {
   SpecDocument* s = currentSpec();
   if (s == nullptr || text == s->text()) return;
@@ -212,7 +235,7 @@ void Workbench::setText(const std::string& text) {
 void Workbench::revert() {
   SpecDocument* s = currentSpec();
   if (s == nullptr || !s->edited()) return;
-  s->setText(s->originalText());
+  s->revert();
   emit specEdited();
   resimulate();
 }
@@ -252,7 +275,11 @@ std::unique_ptr<SpecDocument> Workbench::variantA() const {
   if (s == nullptr) return nullptr;
   auto a = s->clone();
   const auto it = pinned_.find(s->key());
-  a->setText(it == pinned_.end() ? s->originalText() : it->second);
+  if (it == pinned_.end()) {
+    a->revert();
+  } else {
+    a->setTexts(it->second);
+  }
   return a;
 }
 
@@ -264,7 +291,7 @@ bool Workbench::variantAPinned() const {
 void Workbench::pinVariantA() {
   const SpecDocument* s = currentSpec();
   if (s == nullptr) return;
-  pinned_[s->key()] = s->text();
+  pinned_[s->key()] = s->texts();
   emit variantAChanged();
 }
 

@@ -70,7 +70,12 @@ class Workbench : public QObject {
   /// Edits of the current spec; each re-runs the timeline. A text that cannot be patched is
   /// reported by editFailed() and left as it was.
   void setField(const std::string& id, const std::string& value);
+  /// A structural edit of the current spec (SpecDocument::actions), like setField.
+  void runAction(const std::string& id);
   void setText(const std::string& text);
+  /// Replaces the text of one of the current spec's files (its own or a linked template file).
+  void setTextOf(const std::string& file, const std::string& text);
+  /// Every text of the current spec back as loaded.
   void revert();
 
   /// The current run (spec x scenario x seed).
@@ -107,7 +112,7 @@ class Workbench : public QObject {
   app::Workspace lib_;
   std::vector<std::unique_ptr<SpecDocument>> specs_;
   std::vector<scenarios::Scenario> scenarios_;
-  std::map<std::string, std::string> pinned_;  // spec key -> text of variant A
+  std::map<std::string, std::map<std::string, std::string>> pinned_;  // spec key -> texts of A
   int current_ = -1;
   int scenario_ = -1;
   std::uint64_t seed_ = 1;

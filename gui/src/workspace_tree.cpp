@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 
+#include "rollout_document.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "workbench.h"
 
@@ -112,7 +113,7 @@ void WorkspaceTree::rebuild() {
     if (!o.valid) {
       item->setIcon(0, dot(kErrorColor));
       item->setForeground(0, kErrorColor);
-    } else if (o.kind == "Canary") {
+    } else if (o.kind == "Canary" || o.kind == "Rollout") {
       item->setIcon(0, dot(QColor(31, 119, 180)));
     } else {
       item->setIcon(0, dot(QColor(160, 160, 160)));
@@ -139,6 +140,41 @@ void WorkspaceTree::rebuild() {
           if (t) {
             ti->setData(0, kFile, q(t->loc.file));
             ti->setData(0, kLine, t->loc.line);
+          }
+        }
+      }
+      item->setExpanded(true);
+    }
+    if (o.kind == "Rollout" && o.valid) {
+      const int spec = wb_.specAt(o.file, o.line);
+      if (spec >= 0 && wb_.spec(spec)->line() == o.line) item->setData(0, kSpecIndex, spec);
+      // The AnalysisTemplates (and ClusterAnalysisTemplates) its analyses use.
+      for (const auto& r : ws.rollouts) {
+        if (r.loc.file != o.file || r.loc.line != o.line) continue;
+        for (const auto& use : rolloutTemplateUses(r, ws.argoTemplates)) {
+          std::string used;
+          for (const auto& u : use.usedBy) used += (used.empty() ? "" : ", ") + u;
+          std::string detail = "used by " + used;
+          if (use.spec != nullptr) {
+            std::string metrics;
+            for (const auto& m : use.spec->metrics)
+              metrics += (metrics.empty() ? "" : ", ") + m.name;
+            detail += "; metrics " + metrics + "; " +
+                      display(use.spec->loc.file, roots).toStdString() + ":" +
+                      std::to_string(use.spec->loc.line);
+          } else {
+            detail += ": not loaded";
+          }
+          const std::string kind = use.cluster ? "ClusterAnalysisTemplate " : "AnalysisTemplate ";
+          const std::string ns = use.cluster || use.spec == nullptr || use.spec->namespace_.empty()
+                                     ? std::string()
+                                     : use.spec->namespace_ + "/";
+          auto* ti = new QTreeWidgetItem(item, {q(kind + ns + use.name), q(detail)});
+          ti->setToolTip(1, q(detail));
+          ti->setIcon(0, dot(use.spec ? QColor(120, 90, 170) : kWarningColor));
+          if (use.spec) {
+            ti->setData(0, kFile, q(use.spec->loc.file));
+            ti->setData(0, kLine, use.spec->loc.line);
           }
         }
       }

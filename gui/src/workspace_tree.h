@@ -1,6 +1,7 @@
 #pragma once
 /// The workspace tree: every file opened, the objects it holds (Canary with the MetricTemplates
-/// it uses, templates, scenarios, scripts, skipped kinds) and every problem in place under the
+/// it uses, Rollout with the AnalysisTemplates and ClusterAnalysisTemplates it uses, templates,
+/// scenarios, scripts, skipped kinds) and every problem in place under the
 /// object (or file) it belongs to, naming file and line. A second branch lists the scenarios.
 
 #include <QTreeWidget>

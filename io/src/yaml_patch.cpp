@@ -561,4 +561,157 @@ std::string removeYamlKey(const std::string& text, int documentIndex, const Yaml
          text.substr(t.skipProperties(static_cast<Pos>(nextKey->Mark().pos)));
 }
 
+namespace {
+
+/// `flowYaml` checked: one line that parses as one YAML node.
+YAML::Node checkOneLine(const std::string& flowYaml, const YamlPath& path) {
+  if (flowYaml.find_first_of("\r\n") != std::string::npos || flowYaml.empty())
+    fail(0, path, "the new value must be one line of YAML");
+  try {
+    return YAML::Load(flowYaml);
+  } catch (const YAML::Exception& e) {
+    fail(0, path, "the new value is not valid YAML: " + e.msg);
+  }
+}
+
+/// The position of the `-` that introduces a block sequence item starting at `itemPos`.
+Pos dashBefore(const Text& t, Pos itemPos, int line, const YamlPath& path) {
+  Pos p = itemPos;
+  while (p > 0 &&
+         (t.s[p - 1] == ' ' || t.s[p - 1] == '\t' || t.s[p - 1] == '\n' || t.s[p - 1] == '\r')) {
+    --p;
+  }
+  if (p == 0 || t.s[p - 1] != '-') fail(line, path, "cannot find the item's '-'");
+  return p - 1;
+}
+
+/// The end of a flow collection's item (a scalar or a nested collection) starting at `start`.
+Pos flowItemEnd(const Text& t, const YAML::Node& item, Pos start, const YamlPath& path) {
+  if (item.IsScalar()) return scalarSpan(t, item, true, path).second;
+  if (item.IsNull()) return start;
+  return t.flowEnd(start);
+}
+
+}  // namespace
+
+std::string patchYamlFlow(const std::string& text, int documentIndex, const YamlPath& path,
+                          const std::string& flowYaml) {
+  if (path.empty()) fail(0, path, "an empty path names the whole document");
+  checkOneLine(flowYaml, path);
+  const Text t(text);
+  const Resolved r = resolve(text, documentIndex, path);
+  if (!r.complete(path)) return insertMissing(t, r, path, flowYaml);
+  const Level& target = r.levels.back();
+  const Level& parent = r.levels[r.levels.size() - 2];
+  if (target.node.IsNull()) return fillNull(t, parent, target, flowYaml, std::string(), path);
+  if (target.node.IsScalar()) {
+    const auto [a, b] = scalarSpan(t, target.node, parent.flow, path);
+    return text.substr(0, a) + flowYaml + text.substr(b);
+  }
+  const Pos start = t.skipProperties(target.node.Mark().pos);
+  if (target.flow) return text.substr(0, start) + flowYaml + text.substr(t.flowEnd(start));
+  // A block collection: its lines go; the new value follows the key (or the item's dash).
+  const int col = target.node.Mark().column;
+  const Pos end =
+      target.node.IsMap() ? t.blockEnd(start, col - 1, false) : t.blockEnd(start, col, true);
+  if (target.hasKey) {
+    const Pos colon = colonAfterKey(t, target.key, parent.flow);
+    if (colon >= text.size() || text[colon] != ':')
+      fail(lineOf(target.key), path, "cannot find the key's ':'");
+    return text.substr(0, colon + 1) + " " + flowYaml + text.substr(end);
+  }
+  return text.substr(0, start) + flowYaml + text.substr(end);
+}
+
+std::string insertYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index, const std::string& itemYaml) {
+  if (path.empty()) fail(0, path, "an empty path names the whole document");
+  const YAML::Node item = checkOneLine(itemYaml, path);
+  // In flow style a `key: value` item needs its braces.
+  const std::string flowItem =
+      item.IsMap() && item.Style() != YAML::EmitterStyle::Flow ? "{" + itemYaml + "}" : itemYaml;
+  const Text t(text);
+  const Resolved r = resolve(text, documentIndex, path);
+  if (!r.complete(path) || r.levels.back().node.IsNull()) {
+    if (index != 0) fail(0, path, "the sequence is empty: the only place for an item is 0");
+    return patchYamlFlow(text, documentIndex, path, "[" + flowItem + "]");
+  }
+  const Level& target = r.levels.back();
+  const YAML::Node& seq = target.node;
+  if (!seq.IsSequence()) fail(lineOf(seq), path, "is not a sequence");
+  if (index > seq.size()) {
+    fail(lineOf(seq), path,
+         "the sequence has " + std::to_string(seq.size()) + " item(s): no place " +
+             std::to_string(index));
+  }
+  const Pos open = t.skipProperties(seq.Mark().pos);
+  if (target.flow) {
+    if (index < seq.size()) {
+      const Pos at = t.skipProperties(seq[index].Mark().pos);
+      return text.substr(0, at) + flowItem + ", " + text.substr(at);
+    }
+    const Pos close = t.flowEnd(open) - 1;
+    Pos q = close;
+    while (q > open + 1 && std::isspace(static_cast<unsigned char>(text[q - 1]))) --q;
+    if (q == open + 1) return text.substr(0, q) + flowItem + text.substr(q);
+    return text.substr(0, q) + ", " + flowItem + text.substr(q);
+  }
+  // Block: the first item's dash gives the items' column.
+  const Pos firstDash = dashBefore(t, t.skipProperties(seq[0].Mark().pos), lineOf(seq[0]), path);
+  const int col = static_cast<int>(firstDash - t.lineStart(firstDash));
+  if (index < seq.size()) {
+    const Pos dash =
+        dashBefore(t, t.skipProperties(seq[index].Mark().pos), lineOf(seq[index]), path);
+    const Pos ls = t.lineStart(dash);
+    if (t.indent(ls) != static_cast<int>(dash - ls))
+      fail(lineOf(seq[index]), path, "the item does not start its line: edit it in the text");
+    return text.substr(0, ls) + spaces(col) + "- " + itemYaml + t.nl + text.substr(ls);
+  }
+  const Pos lastDash = dashBefore(t, t.skipProperties(seq[seq.size() - 1].Mark().pos),
+                                  lineOf(seq[seq.size() - 1]), path);
+  const Pos end = t.blockEnd(lastDash, col, false);
+  return text.substr(0, end) + t.nl + spaces(col) + "- " + itemYaml + text.substr(end);
+}
+
+std::string removeYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index) {
+  if (path.empty()) fail(0, path, "an empty path names the whole document");
+  const Text t(text);
+  const Resolved r = resolve(text, documentIndex, path);
+  if (!r.complete(path)) fail(0, path, "there is no such sequence");
+  const Level& target = r.levels.back();
+  const YAML::Node& seq = target.node;
+  if (!seq.IsSequence()) fail(lineOf(seq), path, "is not a sequence");
+  if (index >= seq.size()) {
+    fail(lineOf(seq), path,
+         "the sequence has " + std::to_string(seq.size()) + " item(s): no item " +
+             std::to_string(index));
+  }
+  const YAML::Node item = seq[index];
+  const Pos start = t.skipProperties(item.Mark().pos);
+  if (target.flow) {
+    const Pos end = flowItemEnd(t, item, start, path);
+    Pos after = end;
+    while (after < text.size() && std::isspace(static_cast<unsigned char>(text[after]))) ++after;
+    if (after < text.size() && text[after] == ',') {
+      ++after;
+      while (after < text.size() && (text[after] == ' ' || text[after] == '\t')) ++after;
+      return text.substr(0, start) + text.substr(after);
+    }
+    Pos before = start;
+    while (before > 0 && std::isspace(static_cast<unsigned char>(text[before - 1]))) --before;
+    if (before > 0 && text[before - 1] == ',') return text.substr(0, before - 1) + text.substr(end);
+    return text.substr(0, start) + text.substr(end);
+  }
+  if (seq.size() == 1) return patchYamlFlow(text, documentIndex, path, "[]");
+  const Pos dash = dashBefore(t, start, lineOf(item), path);
+  const Pos ls = t.lineStart(dash);
+  const int col = static_cast<int>(dash - ls);
+  if (t.indent(ls) != col)
+    fail(lineOf(item), path, "the item does not start its line: edit it in the text");
+  const Pos end = t.blockEnd(dash, col, false);
+  const Pos cut = end < text.size() ? t.nextLine(end) : end;
+  return text.substr(0, ls) + text.substr(cut);
+}
+
 }  // namespace rolloutlab::io

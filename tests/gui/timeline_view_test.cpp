@@ -176,3 +176,66 @@ TEST(TimelineView, ExportsPngAndSvg) {
   EXPECT_TRUE(text.contains("<path") || text.contains("<polyline"));
   EXPECT_FALSE(w->timelineView()->exportPng(dir.filePath("missing/x.png"), &error));
 }
+
+TEST(TimelineView, ShowsARolloutsStepsAnalysesAndMeasurements) {
+  clearSettings();
+  MainWindow w;
+  w.workbench().setScenarioLibrary({libraryFile("error-regression-5pt.yaml")});
+  w.resize(1400, 900);
+  w.openPaths({examplesDir()});
+  ASSERT_TRUE(w.workbench().selectSpec("shop/storefront"));
+  w.workbench().setSeed(3);
+  w.show();
+  ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));
+  TimelineView* tv = w.timelineView();
+  // The 5-point regression: aborted by the step analysis, before the background one starts.
+  ASSERT_EQ(tv->charts().size(), 2);  // weight + success-rate
+  EXPECT_TRUE(tv->outcomeText().startsWith("aborted at 2m30s")) << tv->outcomeText().toStdString();
+  QChart* sr = tv->charts().at(1);
+  EXPECT_TRUE(sr->title().contains("successCondition: len(result) == 0 || result[0] >= 0.99"))
+      << sr->title().toStdString();
+  // The band is read off `result[0] >= 0.99`: from 0.99 up.
+  for (QAbstractSeries* s : sr->series()) {
+    if (s->name() != "passing range") continue;
+    auto* band = qobject_cast<QAreaSeries*>(s);
+    ASSERT_NE(band, nullptr);
+    ASSERT_FALSE(band->lowerSeries()->points().isEmpty());
+    EXPECT_EQ(band->lowerSeries()->points().front().y(), 0.99);
+  }
+  const QStringList fails = tv->markerTexts("success-rate", TimelineMarker::Kind::kFail);
+  ASSERT_EQ(fails.size(), 2);
+  EXPECT_TRUE(fails[1].contains("-> Failed")) << fails[1].toStdString();
+  EXPECT_TRUE(fails[1].contains("count 3, successful 1, failed 2")) << fails[1].toStdString();
+  EXPECT_EQ(tv->markerTexts("weight", TimelineMarker::Kind::kStep).size(), 1);
+  const QStringList failed = tv->markerTexts("weight", TimelineMarker::Kind::kAnalysisFailed);
+  ASSERT_EQ(failed.size(), 1);
+  EXPECT_TRUE(failed[0].contains("assessed Failed due to failed (2) > failureLimit (1)"))
+      << failed[0].toStdString();
+  const QStringList aborted = tv->markerTexts("weight", TimelineMarker::Kind::kRollback);
+  ASSERT_EQ(aborted.size(), 1);
+  EXPECT_TRUE(aborted[0].contains("rule: abort: ")) << aborted[0].toStdString();
+  // The weight steps up to 20 % at 30 s and back to 0 at the abort.
+  const QList<QPointF> pts = weightPoints(tv);
+  double peak = 0;
+  for (const auto& p : pts) peak = std::max(peak, p.y());
+  EXPECT_EQ(peak, 20.0);
+  EXPECT_EQ(pts.back().y(), 0.0);
+  auto* y = qobject_cast<QValueAxis*>(tv->charts().at(0)->axes(Qt::Vertical).front());
+  EXPECT_EQ(y->max(), 120.0);  // room for the AnalysisRun verdicts
+
+  // A looser failureLimit, typed into the form: the step analysis passes, the background
+  // analysis starts at step 2 and its metric gets a lane of its own.
+  auto* field = w.specPanel()->field("templates.0.metrics.0.failureLimit");
+  ASSERT_NE(field, nullptr);
+  QSignalSpy repainted(tv, &TimelineView::repainted);
+  field->setFocus();
+  field->selectAll();
+  QTest::keyClicks(field, "3");
+  QTest::keyClick(field, Qt::Key_Return);
+  EXPECT_TRUE(repainted.wait(5000));
+  ASSERT_EQ(tv->charts().size(), 3);
+  EXPECT_EQ(tv->markerTexts("weight", TimelineMarker::Kind::kAnalysisSuccessful).size(), 1);
+  EXPECT_EQ(tv->markerTexts("background-success-rate", TimelineMarker::Kind::kFail).size(), 3);
+  EXPECT_EQ(w.specPanel()->shownFile().toStdString(),
+            sourceDir() + "/examples/apps/storefront/analysis-templates.yaml");
+}

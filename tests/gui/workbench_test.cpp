@@ -56,9 +56,10 @@ TEST(Workbench, LoadsTheExampleRepoAndTheScenarioLibrary) {
   Workbench wb;
   wb.setScenarioLibrary(Workbench::defaultScenarioLibrary());
   wb.open({examplesDir()});
-  ASSERT_EQ(wb.specCount(), 2);
+  ASSERT_EQ(wb.specCount(), 3);
   EXPECT_GE(specIndex(wb, "Canary/test/podinfo"), 0);
   EXPECT_GE(specIndex(wb, "Canary/shop/checkout"), 0);
+  EXPECT_GE(specIndex(wb, "Rollout/shop/storefront"), 0);
   EXPECT_EQ(wb.workspace().diagnostics.errors(), 0);
   EXPECT_EQ(wb.scenarios().size(), 18u);  // scenarios/library/*.yaml
   EXPECT_NE(wb.currentSpec(), nullptr);

@@ -236,3 +236,99 @@ TEST(YamlPatch, FlowCollectionsInsideFlowCollections) {
   const auto back = YAML::Load(patchYamlScalar(text, 0, {"spec", "metrics", "1", "range", "max"}, "5"));
   EXPECT_EQ(back["spec"]["metrics"][1]["range"]["max"].as<int>(), 5);
 }
+
+// ---- whole values and sequence items (the workbench's Argo step list) ----------------------
+
+namespace {
+
+const char* kSteps = R"(spec:
+  strategy:
+    canary:
+      steps:
+        - setWeight: 20   # first
+        - pause: {duration: 5m}
+        - analysis:
+            templates: [{templateName: success-rate}]
+        - pause:
+            duration: 1m
+      maxSurge: 1
+)";
+
+}  // namespace
+
+TEST(YamlPatch, FlowValuesReplaceScalarsNullsAndBlocks) {
+  using rolloutlab::io::patchYamlFlow;
+  const YamlPath pause3 = {"spec", "strategy", "canary", "steps", "3", "pause"};
+  // A block mapping goes with its lines; the new value follows the key.
+  EXPECT_EQ(
+      patchYamlFlow(kSteps, 0, pause3, "{}"),
+      replaced(kSteps, "        - pause:\n            duration: 1m\n", "        - pause: {}\n"));
+  // A flow mapping is replaced between its braces.
+  EXPECT_EQ(patchYamlFlow(kSteps, 0, {"spec", "strategy", "canary", "steps", "1", "pause"}, "{}"),
+            replaced(kSteps, "pause: {duration: 5m}", "pause: {}"));
+  EXPECT_EQ(patchYamlFlow("a: 1  # x\n", 0, {"a"}, "[1, 2]"), "a: [1, 2]  # x\n");
+  EXPECT_EQ(patchYamlFlow("a:\nb: 2\n", 0, {"a"}, "{}"), "a: {}\nb: 2\n");
+  EXPECT_EQ(patchYamlFlow("a: 1\n", 0, {"c", "d"}, "{}"), "a: 1\nc:\n  d: {}\n");
+  const auto back = doc(patchYamlFlow(kSteps, 0, pause3, "{}"));
+  EXPECT_TRUE(back["spec"]["strategy"]["canary"]["steps"][3]["pause"].IsMap());
+  EXPECT_EQ(back["spec"]["strategy"]["canary"]["steps"][3]["pause"].size(), 0u);
+  EXPECT_EQ(back["spec"]["strategy"]["canary"]["maxSurge"].as<int>(), 1);
+  EXPECT_THROW(patchYamlFlow(kSteps, 0, pause3, "{a: [1"), rolloutlab::core::InputError);
+  EXPECT_THROW(patchYamlFlow(kSteps, 0, pause3, "a:\n b"), rolloutlab::core::InputError);
+}
+
+TEST(YamlPatch, InsertsSequenceItemsInBlockAndFlowStyle) {
+  using rolloutlab::io::insertYamlSequenceItem;
+  const YamlPath steps = {"spec", "strategy", "canary", "steps"};
+  // Appended after the last item's lines, at the items' column.
+  EXPECT_EQ(insertYamlSequenceItem(kSteps, 0, steps, 4, "setWeight: 60"),
+            replaced(kSteps, "            duration: 1m\n",
+                     "            duration: 1m\n        - setWeight: 60\n"));
+  // Inserted before an item.
+  EXPECT_EQ(
+      insertYamlSequenceItem(kSteps, 0, steps, 0, "pause: {}"),
+      replaced(kSteps, "        - setWeight: 20", "        - pause: {}\n        - setWeight: 20"));
+  EXPECT_EQ(
+      insertYamlSequenceItem(kSteps, 0, steps, 2, "setWeight: 40"),
+      replaced(kSteps, "        - analysis:", "        - setWeight: 40\n        - analysis:"));
+  // Flow sequences get braces around a key: value item.
+  EXPECT_EQ(insertYamlSequenceItem("s: [{setWeight: 5}]\n", 0, {"s"}, 1, "pause: {}"),
+            "s: [{setWeight: 5}, {pause: {}}]\n");
+  EXPECT_EQ(insertYamlSequenceItem("s: [{setWeight: 5}]\n", 0, {"s"}, 0, "{pause: {}}"),
+            "s: [{pause: {}}, {setWeight: 5}]\n");
+  EXPECT_EQ(insertYamlSequenceItem("s: []\n", 0, {"s"}, 0, "3"), "s: [3]\n");
+  EXPECT_EQ(insertYamlSequenceItem("a: 1\n", 0, {"s"}, 0, "setWeight: 5"),
+            "a: 1\ns: [{setWeight: 5}]\n");
+  // Indentless block sequences.
+  EXPECT_EQ(insertYamlSequenceItem("s:\n- 1\n- 2\nx: 1\n", 0, {"s"}, 2, "3"),
+            "s:\n- 1\n- 2\n- 3\nx: 1\n");
+  const auto back = doc(insertYamlSequenceItem(kSteps, 0, steps, 4, "setWeight: 60"));
+  EXPECT_EQ(back["spec"]["strategy"]["canary"]["steps"].size(), 5u);
+  EXPECT_EQ(back["spec"]["strategy"]["canary"]["steps"][4]["setWeight"].as<int>(), 60);
+  EXPECT_THROW(insertYamlSequenceItem(kSteps, 0, steps, 6, "setWeight: 1"),
+               rolloutlab::core::InputError);
+  EXPECT_THROW(insertYamlSequenceItem(kSteps, 0, {"spec", "strategy"}, 0, "a: 1"),
+               rolloutlab::core::InputError);
+}
+
+TEST(YamlPatch, RemovesSequenceItemsInBlockAndFlowStyle) {
+  using rolloutlab::io::removeYamlSequenceItem;
+  const YamlPath steps = {"spec", "strategy", "canary", "steps"};
+  EXPECT_EQ(removeYamlSequenceItem(kSteps, 0, steps, 0),
+            replaced(kSteps, "        - setWeight: 20   # first\n", ""));
+  EXPECT_EQ(
+      removeYamlSequenceItem(kSteps, 0, steps, 2),
+      replaced(kSteps,
+               "        - analysis:\n            templates: [{templateName: success-rate}]\n", ""));
+  EXPECT_EQ(removeYamlSequenceItem(kSteps, 0, steps, 3),
+            replaced(kSteps, "        - pause:\n            duration: 1m\n", ""));
+  EXPECT_EQ(removeYamlSequenceItem("s: [{a: 1}, 2, [3]]\n", 0, {"s"}, 0), "s: [2, [3]]\n");
+  EXPECT_EQ(removeYamlSequenceItem("s: [{a: 1}, 2, [3]]\n", 0, {"s"}, 2), "s: [{a: 1}, 2]\n");
+  EXPECT_EQ(removeYamlSequenceItem("s: [1]\n", 0, {"s"}, 0), "s: []\n");
+  // The only item of a block sequence leaves an empty flow sequence.
+  EXPECT_EQ(removeYamlSequenceItem("s:\n  - a: 1\n    b: 2\nx: 1\n", 0, {"s"}, 0), "s: []\nx: 1\n");
+  EXPECT_EQ(removeYamlSequenceItem("s:\n- 1\n- 2\n", 0, {"s"}, 1), "s:\n- 1\n");
+  EXPECT_THROW(removeYamlSequenceItem(kSteps, 0, steps, 4), rolloutlab::core::InputError);
+  EXPECT_THROW(removeYamlSequenceItem(kSteps, 0, {"spec", "nothing"}, 0),
+               rolloutlab::core::InputError);
+}

@@ -48,4 +48,24 @@ std::string patchYamlSequence(const std::string& text, int documentIndex, const 
 /// unchanged when the key is absent.
 std::string removeYamlKey(const std::string& text, int documentIndex, const YamlPath& path);
 
+/// Returns `text` with the value at `path` replaced by `flowYaml`: one line of YAML, usually a
+/// flow collection (`{}`, `{duration: 5m}`, `[5, 10]`). A block collection there is replaced
+/// as a whole (its lines go); a missing key is added as `patchYamlScalar` adds one. Throws when
+/// `flowYaml` is not one line of valid YAML.
+std::string patchYamlFlow(const std::string& text, int documentIndex, const YamlPath& path,
+                          const std::string& flowYaml);
+
+/// Returns `text` with `itemYaml` inserted into the sequence at `path` before its item `index`
+/// (`index` = its size appends). `itemYaml` is one line of YAML (`setWeight: 10`,
+/// `pause: {duration: 1m}`, `{a: 1}`, `5`): a block sequence gets a `- itemYaml` line at the
+/// indentation of its items, a flow sequence an entry (a `key: value` item in braces). A
+/// missing or null sequence becomes a flow sequence of that one item.
+std::string insertYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index, const std::string& itemYaml);
+
+/// Returns `text` without item `index` of the sequence at `path`: its lines in block style
+/// (an only item leaves `[]`), the item and one separating comma in flow style.
+std::string removeYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
+                                   std::size_t index);
+
 }  // namespace rolloutlab::io

@@ -1,0 +1,882 @@
+#include "rollout_document.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <map>
+#include <regex>
+#include <set>
+
+#include "rolloutlab/core/argo/run.h"
+#include "rolloutlab/io/argo_decode.h"
+#include "rolloutlab/io/documents.h"
+#include "rolloutlab/io/yaml_patch.h"
+#include "rolloutlab/scenarios/argo_world.h"
+
+namespace rolloutlab::gui {
+
+namespace ar = core::argo;
+
+namespace {
+
+const io::YamlPath kCanary = {"spec", "strategy", "canary"};
+const io::YamlPath kBlueGreen = {"spec", "strategy", "blueGreen"};
+
+io::YamlPath join(io::YamlPath base, std::initializer_list<std::string> rest) {
+  base.insert(base.end(), rest);
+  return base;
+}
+
+/// The node at a path, or an undefined node (operator[] on a const node never inserts).
+YAML::Node at(const YAML::Node& root, const io::YamlPath& path) {
+  std::vector<YAML::Node> chain{root};
+  for (const auto& k : path) {
+    const YAML::Node& cur = chain.back();
+    if (cur.IsMap()) {
+      chain.push_back(cur[k]);
+    } else if (cur.IsSequence() && !k.empty() && std::isdigit(static_cast<unsigned char>(k[0]))) {
+      const std::size_t i = std::stoul(k);
+      if (i >= cur.size()) return YAML::Node(YAML::NodeType::Undefined);
+      chain.push_back(cur[i]);
+    } else {
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    // A missing key gives an invalid node, which throws on most calls: undefined instead.
+    if (!chain.back().IsDefined()) return YAML::Node(YAML::NodeType::Undefined);
+  }
+  return chain.back();
+}
+
+std::string scalarText(const YAML::Node& n) {
+  if (!n.IsDefined() || n.IsNull()) return {};
+  if (n.IsScalar()) return n.Scalar();
+  return "?";
+}
+
+/// Document `index` of a text, or nullopt when the text does not parse.
+std::optional<YAML::Node> loadDocument(const std::string& text, int index) {
+  try {
+    const auto docs = YAML::LoadAll(text);
+    if (index >= 0 && static_cast<std::size_t>(index) < docs.size())
+      return docs[static_cast<std::size_t>(index)];
+    return YAML::Node();
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
+}
+
+std::string trimmed(std::string v) {
+  while (!v.empty() && std::isspace(static_cast<unsigned char>(v.back()))) v.pop_back();
+  std::size_t b = 0;
+  while (b < v.size() && std::isspace(static_cast<unsigned char>(v[b]))) ++b;
+  return v.substr(b);
+}
+
+[[noreturn]] void notEditable(const std::string& file, const std::string& id) {
+  throw core::InputError({core::Severity::kError, file, 0, 0, id, "", "not an editable field"});
+}
+
+struct MetricFieldDef {
+  const char* key;
+  SpecField::Type type;
+  const char* help;
+};
+
+// Defaults and rules as argo-rollouts applies them: `Metric.EffectiveCount`,
+// `defaults.GetConsecutiveErrorLimitOrDefault` and the strict `>` limits of
+// analysis/analysis.go `assessMetricStatus`; conditions as utils/evaluate `EvaluateResult`.
+const MetricFieldDef kMetricFields[] = {
+    {"interval", SpecField::Type::kDuration,
+     "Time between two measurements (Go duration). Unset: measured once."},
+    {"count", SpecField::Type::kInt,
+     "Measurements to take. Unset with an interval: measured until the run is terminated or a "
+     "limit is crossed."},
+    {"failureLimit", SpecField::Type::kInt,
+     "The metric fails when failed > failureLimit (default 0; -1 never fails it)."},
+    {"inconclusiveLimit", SpecField::Type::kInt,
+     "The metric is Inconclusive when inconclusive > inconclusiveLimit (default 0)."},
+    {"consecutiveErrorLimit", SpecField::Type::kInt,
+     "The metric is Error when consecutiveError > consecutiveErrorLimit (default 4)."},
+    {"successCondition", SpecField::Type::kText,
+     "expr on `result`: true makes a measurement Successful (false: Failed, or Inconclusive "
+     "when a failureCondition is also given)."},
+    {"failureCondition", SpecField::Type::kText,
+     "expr on `result`: true makes a measurement Failed, whatever the successCondition says."},
+};
+
+const char* placeholderOf(const std::string& key, bool hasInterval) {
+  if (key == "interval") return "none: one measurement";
+  if (key == "count") return hasInterval ? "none: until the run ends" : "default 1";
+  if (key == "failureLimit") return "default 0";
+  if (key == "inconclusiveLimit") return "default 0";
+  if (key == "consecutiveErrorLimit") return "default 4";
+  return "none";
+}
+
+struct BlueGreenFieldDef {
+  const char* key;
+  SpecField::Type type;
+  const char* placeholder;
+  const char* help;
+};
+
+// Defaults as argo-rollouts `utils/defaults/defaults.go` and rollout/bluegreen.go apply them.
+const BlueGreenFieldDef kBlueGreenFields[] = {
+    {"autoPromotionEnabled", SpecField::Type::kBool, "default true",
+     "Switch the active service to the new revision once it is ready (false: wait for a manual "
+     "promotion)."},
+    {"autoPromotionSeconds", SpecField::Type::kInt, "none: at once",
+     "Seconds to wait after the preview is ready before the automatic promotion."},
+    {"scaleDownDelaySeconds", SpecField::Type::kInt, "default 30",
+     "Seconds the old ReplicaSet keeps serving after the switch."},
+};
+
+// ---- the timeline ------------------------------------------------------------------------
+
+/// The first number of a measurement's value as Argo records it ("[0.99]", "0.99",
+/// "[0.99,0.98]"); nullopt for an empty list or a value that is not a number.
+std::optional<double> firstNumber(const std::string& value) {
+  std::size_t i = 0;
+  while (i < value.size() && (value[i] == '[' || value[i] == ' ')) ++i;
+  std::size_t j = i;
+  while (j < value.size() && value[j] != ',' && value[j] != ' ' && value[j] != ']') ++j;
+  if (j == i) return std::nullopt;
+  const std::string tok = value.substr(i, j - i);
+  if (tok == "NaN") return std::nullopt;
+  double v = 0;
+  const auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
+  if (r.ec != std::errc() || r.ptr != tok.data() + tok.size()) return std::nullopt;
+  return v;
+}
+
+std::string pct(double w) { return formatNumber(w, 4) + "%"; }
+
+std::string stateLine(const ar::ArgoSnapshot& s, std::size_t steps) {
+  std::string o;
+  if (s.currentStepIndex) {
+    o += "step " + std::to_string(*s.currentStepIndex) + " of " + std::to_string(steps) + ", ";
+  }
+  o += "canary weight " + pct(s.canaryWeight) + ", " + ar::toString(s.phase);
+  if (s.abort) o += " (aborted)";
+  if (!s.pauseConditions.empty()) {
+    o += " [";
+    for (std::size_t i = 0; i < s.pauseConditions.size(); ++i)
+      o += (i ? ", " : "") + s.pauseConditions[i];
+    o += "]";
+  }
+  if (s.specPaused) o += " spec.paused";
+  o += "\npods: stable " + std::to_string(s.stableAvailable) + "/" +
+       std::to_string(s.stableDesired) + ", new " + std::to_string(s.newAvailable) + "/" +
+       std::to_string(s.newDesired);
+  return o;
+}
+
+std::string countersText(const ar::MetricView& m) {
+  return "count " + std::to_string(m.count) + ", successful " + std::to_string(m.successful) +
+         ", failed " + std::to_string(m.failed) + ", inconclusive " +
+         std::to_string(m.inconclusive) + ", error " + std::to_string(m.error) +
+         ", consecutiveError " + std::to_string(m.consecutiveError);
+}
+
+std::string runLabel(const ar::RunView& r) {
+  return "AnalysisRun " + r.name + " (" + ar::toString(r.kind) + ")";
+}
+
+TimelineMarker::Kind runMarker(ar::Phase p) {
+  switch (p) {
+    case ar::Phase::kSuccessful:
+      return TimelineMarker::Kind::kAnalysisSuccessful;
+    case ar::Phase::kFailed:
+      return TimelineMarker::Kind::kAnalysisFailed;
+    case ar::Phase::kInconclusive:
+      return TimelineMarker::Kind::kAnalysisInconclusive;
+    default:
+      return TimelineMarker::Kind::kAnalysisError;
+  }
+}
+
+}  // namespace
+
+// ---- templates and conditions ----------------------------------------------------------------
+
+std::vector<RolloutTemplateUse> rolloutTemplateUses(const ar::RolloutSpec& rollout,
+                                                    const ar::TemplateCatalog& catalog) {
+  std::vector<RolloutTemplateUse> out;
+  auto note = [&out](const std::string& name, bool cluster, const ar::AnalysisTemplateSpec* spec,
+                     const std::string& use) {
+    for (auto& u : out) {
+      if (u.name == name && u.cluster == cluster && u.spec == spec) {
+        if (std::find(u.usedBy.begin(), u.usedBy.end(), use) == u.usedBy.end())
+          u.usedBy.push_back(use);
+        return;
+      }
+    }
+    out.push_back({name, cluster, spec, {use}});
+  };
+  auto add = [&](const ar::RolloutAnalysis& a, const std::string& use) {
+    std::vector<const ar::AnalysisTemplateSpec*> found;
+    if (!ar::collectTemplates(a.templates, rollout.namespace_, catalog, &found)) {
+      for (const auto* t : found) note(t->name, t->clusterScoped, t, use);
+      return;
+    }
+    for (const auto& ref : a.templates) {
+      note(ref.templateName, ref.clusterScope,
+           catalog.find(ref.templateName, rollout.namespace_, ref.clusterScope), use);
+    }
+  };
+  if (rollout.canary) {
+    for (std::size_t i = 0; i < rollout.canary->steps.size(); ++i) {
+      const auto& s = rollout.canary->steps[i];
+      if (s.has(ar::CanaryStep::Kind::kAnalysis)) add(s.analysis, "step " + std::to_string(i));
+    }
+    if (rollout.canary->analysis) add(*rollout.canary->analysis, "background");
+  }
+  if (rollout.blueGreen) {
+    if (rollout.blueGreen->prePromotionAnalysis)
+      add(*rollout.blueGreen->prePromotionAnalysis, "prePromotion");
+    if (rollout.blueGreen->postPromotionAnalysis)
+      add(*rollout.blueGreen->postPromotionAnalysis, "postPromotion");
+  }
+  return out;
+}
+
+std::optional<ConditionRange> conditionRange(const std::string& condition, bool success) {
+  // One comparison of `result` or `result[0]` with a number, either way round, optionally
+  // behind a guard for an empty result.
+  static const std::regex guard(R"(^\s*len\s*\(\s*result\s*\)\s*==\s*0\s*\|\|\s*)");
+  static const std::regex valueFirst(
+      R"(^\s*\(?\s*result\s*(?:\[\s*0\s*\])?\s*(>=|<=|>|<)\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*\)?\s*$)");
+  static const std::regex numberFirst(
+      R"(^\s*\(?\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*(>=|<=|>|<)\s*result\s*(?:\[\s*0\s*\])?\s*\)?\s*$)");
+  std::string c = condition;
+  std::smatch m;
+  if (std::regex_search(c, m, guard)) c = m.suffix();
+  std::string op, num;
+  if (std::regex_match(c, m, valueFirst)) {
+    op = m[1];
+    num = m[2];
+  } else if (std::regex_match(c, m, numberFirst)) {
+    num = m[1];
+    op = m[2];
+    // `X <= result` is `result >= X`.
+    op = op == ">=" ? "<=" : op == "<=" ? ">=" : op == ">" ? "<" : ">";
+  } else {
+    return std::nullopt;
+  }
+  double x = 0;
+  const auto r = std::from_chars(num.data(), num.data() + num.size(), x);
+  if (r.ec != std::errc()) return std::nullopt;
+  // Where the value passes: where a success condition holds, where a failure condition does not.
+  const bool above = (op == ">=" || op == ">") == success;
+  ConditionRange range;
+  (above ? range.min : range.max) = x;
+  return range;
+}
+
+// ---- the document ------------------------------------------------------------------------
+
+RolloutSpecDocument::RolloutSpecDocument(const ar::RolloutSpec& rollout,
+                                         ar::TemplateCatalog catalog,
+                                         std::vector<scenarios::JudgeSpec> judges)
+    : rollout_(rollout),
+      catalog_(catalog),
+      baseCatalog_(std::move(catalog)),
+      judges_(std::move(judges)) {
+  file_ = rollout.loc.file;
+  line_ = rollout.loc.line;
+  name_ = (rollout.namespace_.empty() ? "" : rollout.namespace_ + "/") + rollout.name;
+  key_ = "Rollout/" + (rollout.namespace_.empty() ? std::string("default") : rollout.namespace_) +
+         "/" + rollout.name;
+  originalText_ = text_ = readTextFile(file_);
+  documentIndex_ = documentIndexAt(text_, file_, line_);
+  for (const auto& use : rolloutTemplateUses(rollout_, baseCatalog_)) {
+    if (use.spec == nullptr) continue;
+    const auto& list = use.cluster ? baseCatalog_.clusterTemplates : baseCatalog_.templates;
+    OwnedTemplate o;
+    o.name = use.name;
+    o.cluster = use.cluster;
+    o.file = use.spec->loc.file;
+    o.catalogIndex = static_cast<std::size_t>(use.spec - list.data());
+    o.usedBy = use.usedBy;
+    const std::string* text = textOf(o.file);
+    if (text == nullptr) {
+      linked_.push_back({o.file, readTextFile(o.file), {}});
+      linked_.back().text = linked_.back().originalText;
+      text = &linked_.back().text;
+    }
+    o.documentIndex = documentIndexAt(*text, o.file, use.spec->loc.line);
+    owned_.push_back(std::move(o));
+  }
+  decode();
+}
+
+std::unique_ptr<SpecDocument> RolloutSpecDocument::clone() const {
+  return std::make_unique<RolloutSpecDocument>(*this);
+}
+
+std::string& RolloutSpecDocument::mutableTextOf(const std::string& file) {
+  if (file.empty() || file == file_) return text_;
+  for (auto& l : linked_) {
+    if (l.file == file) return l.text;
+  }
+  return text_;  // not reached: every owned template's file is the own file or a linked one
+}
+
+void RolloutSpecDocument::decode() {
+  diagnostics_ = {};
+  ar::TemplateCatalog cat = baseCatalog_;
+  bool ok = true;
+  // Each file parsed once; its syntax problems listed once.
+  std::map<std::string, io::DocumentSet> parsed;
+  auto docsOf = [&](const std::string& file) -> const io::DocumentSet& {
+    auto it = parsed.find(file);
+    if (it != parsed.end()) return it->second;
+    io::DocumentSet ds = io::readDocumentsFromString(*textOf(file), file);
+    for (const auto& d : ds.diagnostics.items) diagnostics_.add(d);
+    return parsed.emplace(file, std::move(ds)).first->second;
+  };
+  auto documentOf = [&](const std::string& file, int index) -> const io::Document* {
+    const io::DocumentSet& ds = docsOf(file);
+    for (const auto& d : ds.documents) {
+      if (d.index == index) return &d;
+    }
+    if (ds.diagnostics.errors() == 0) {
+      diagnostics_.add({core::Severity::kError, file, 0, 0, "", "",
+                        "document " + std::to_string(index + 1) + " of the file is gone"});
+    }
+    return nullptr;
+  };
+
+  const io::Document* doc = documentOf(file_, documentIndex_);
+  ar::RolloutSpec r;
+  bool decoded = false;
+  if (doc != nullptr) {
+    line_ = doc->line;
+    if (!io::isArgoRollout(*doc)) {
+      diagnostics_.add({core::Severity::kError, file_, doc->line, 0, "kind",
+                        core::quoted(doc->kind), "this document must stay an argoproj.io Rollout"});
+    } else {
+      decoded = io::decodeRollout(*doc, diagnostics_, r);
+    }
+  }
+  ok = decoded;
+  for (const auto& o : owned_) {
+    const io::Document* t = documentOf(o.file, o.documentIndex);
+    if (t == nullptr) {
+      ok = false;
+      continue;
+    }
+    const bool kindOk =
+        o.cluster ? io::isArgoClusterAnalysisTemplate(*t) : io::isArgoAnalysisTemplate(*t);
+    if (!kindOk) {
+      diagnostics_.add({core::Severity::kError, o.file, t->line, 0, "kind", core::quoted(t->kind),
+                        std::string("this document must stay an argoproj.io ") +
+                            (o.cluster ? "ClusterAnalysisTemplate" : "AnalysisTemplate")});
+      ok = false;
+      continue;
+    }
+    ar::AnalysisTemplateSpec spec;
+    if (!io::decodeAnalysisTemplate(*t, diagnostics_, o.cluster, spec)) {
+      ok = false;
+      continue;
+    }
+    (o.cluster ? cat.clusterTemplates : cat.templates).at(o.catalogIndex) = std::move(spec);
+  }
+  if (ok) ok = io::validateRollout(r, cat, diagnostics_);
+  valid_ = ok && diagnostics_.errors() == 0;
+  if (valid_) {
+    rollout_ = std::move(r);
+    catalog_ = std::move(cat);
+  }
+}
+
+std::vector<SpecField> RolloutSpecDocument::fields() const {
+  std::vector<SpecField> out;
+  const auto root = loadDocument(text_, documentIndex_);
+  if (!root) return out;  // the text does not parse: the form waits for it to be fixed
+  auto field = [&out](const YAML::Node& doc, const std::string& id, const std::string& group,
+                      const std::string& label, SpecField::Type type, const io::YamlPath& path,
+                      const std::string& placeholder, const std::string& help,
+                      const std::string& file) -> SpecField& {
+    SpecField f;
+    f.id = id;
+    f.group = group;
+    f.label = label;
+    f.type = type;
+    f.placeholder = placeholder;
+    f.help = help;
+    f.file = file;
+    const YAML::Node n = at(doc, path);
+    f.value = scalarText(n);
+    if (n.IsDefined() && !n.IsNull()) f.line = n.Mark().line + 1;
+    out.push_back(std::move(f));
+    return out.back();
+  };
+
+  // Canary steps, in order, each with its kind.
+  const YAML::Node steps = at(*root, join(kCanary, {"steps"}));
+  if (steps.IsSequence()) {
+    for (std::size_t i = 0; i < steps.size(); ++i) {
+      const std::string idx = std::to_string(i);
+      const YAML::Node step = steps[i];
+      const io::YamlPath sp = join(kCanary, {"steps", idx});
+      if (!step.IsMap()) {
+        SpecField& f = field(*root, "steps." + idx + ".invalid", "Canary steps", "step " + idx,
+                             SpecField::Type::kText, sp, "", "", "");
+        f.readOnly = true;
+        continue;
+      }
+      for (auto it = step.begin(); it != step.end(); ++it) {
+        const std::string k = it->first.IsScalar() ? it->first.Scalar() : "?";
+        const std::string label = "step " + idx + ": " + k;
+        if (k == "setWeight") {
+          field(*root, "steps." + idx + ".setWeight", "Canary steps", label, SpecField::Type::kInt,
+                join(sp, {"setWeight"}), "percent",
+                "Share of traffic (percent of maxTrafficWeight) the canary gets at this step.", "");
+        } else if (k == "pause") {
+          field(*root, "steps." + idx + ".pause", "Canary steps", label, SpecField::Type::kDuration,
+                join(sp, {"pause", "duration"}), "none: until promoted",
+                "How long the rollout waits here (Go duration or seconds). Empty: it waits for "
+                "a manual promotion.",
+                "");
+        } else {
+          SpecField& f = field(*root, "steps." + idx + "." + k, "Canary steps", label,
+                               SpecField::Type::kText, join(sp, {k}), "", "", "");
+          f.readOnly = true;
+          const YAML::Node v = it->second;
+          if (k == "analysis") {
+            std::string names;
+            const YAML::Node ts = at(v, {"templates"});
+            for (std::size_t j = 0; ts.IsSequence() && j < ts.size(); ++j) {
+              const YAML::Node n = at(ts[j], {"templateName"});
+              names += (names.empty() ? "" : ", ") + (n.IsScalar() ? n.Scalar() : "?");
+            }
+            f.value = "templates: " + names;
+            f.help =
+                "An analysis step: the rollout waits for its AnalysisRun to complete. Its "
+                "templates' metrics are edited below.";
+          } else {
+            f.value = v.IsScalar() ? v.Scalar() : "(see the text)";
+            f.help = "Edited in the text.";
+          }
+          f.line = it->first.Mark().line + 1;
+        }
+      }
+    }
+  }
+
+  // The background analysis.
+  const YAML::Node background = at(*root, join(kCanary, {"analysis"}));
+  if (background.IsMap()) {
+    field(*root, "analysis.startingStep", "Background analysis", "startingStep",
+          SpecField::Type::kInt, join(kCanary, {"analysis", "startingStep"}),
+          "default 0: with the update",
+          "Index of the step at which the background analysis starts; it runs until the "
+          "rollout is promoted or aborted.",
+          "");
+  }
+
+  // Blue-green promotion.
+  if (at(*root, kBlueGreen).IsMap()) {
+    for (const auto& d : kBlueGreenFields) {
+      field(*root, std::string("blueGreen.") + d.key, "Blue-green", d.key, d.type,
+            join(kBlueGreen, {d.key}), d.placeholder, d.help, "");
+    }
+  }
+
+  // The metrics of every template used.
+  for (std::size_t k = 0; k < owned_.size(); ++k) {
+    const OwnedTemplate& o = owned_[k];
+    const std::string* text = textOf(o.file);
+    const auto troot = text ? loadDocument(*text, o.documentIndex) : std::nullopt;
+    if (!troot) continue;
+    const YAML::Node metrics = at(*troot, {"spec", "metrics"});
+    if (!metrics.IsSequence()) continue;
+    const std::string file = o.file == file_ ? std::string() : o.file;
+    for (std::size_t i = 0; i < metrics.size(); ++i) {
+      const std::string idx = std::to_string(i);
+      const YAML::Node nameNode = at(metrics[i], {"name"});
+      const std::string name = nameNode.IsScalar() ? nameNode.Scalar() : "metric " + idx;
+      const std::string group =
+          std::string(o.cluster ? "ClusterAnalysisTemplate " : "Template ") + o.name + ": " + name;
+      const bool hasInterval =
+          at(metrics[i], {"interval"}).IsDefined() && !at(metrics[i], {"interval"}).IsNull();
+      for (const auto& d : kMetricFields) {
+        field(*troot, "templates." + std::to_string(k) + ".metrics." + idx + "." + d.key, group,
+              d.key, d.type, {"spec", "metrics", idx, d.key}, placeholderOf(d.key, hasInterval),
+              d.help, file);
+      }
+    }
+  }
+  return out;
+}
+
+void RolloutSpecDocument::setField(const std::string& id, const std::string& value) {
+  const std::string v = trimmed(value);
+  std::vector<std::string> parts;
+  for (std::size_t a = 0;;) {
+    const std::size_t b = id.find('.', a);
+    parts.push_back(id.substr(a, b == std::string::npos ? std::string::npos : b - a));
+    if (b == std::string::npos) break;
+    a = b + 1;
+  }
+  auto isIndex = [](const std::string& s) {
+    return !s.empty() && s.size() < 6 &&
+           std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  std::string file = file_;
+  int doc = documentIndex_;
+  io::YamlPath path;
+  bool emptyPause = false;
+  if (parts.size() == 3 && parts[0] == "steps" && isIndex(parts[1]) &&
+      (parts[2] == "setWeight" || parts[2] == "pause")) {
+    if (parts[2] == "setWeight") {
+      if (v.empty()) {
+        throw core::InputError(
+            {core::Severity::kError, file_, 0, 0, id, "", "a setWeight step needs a weight"});
+      }
+      path = join(kCanary, {"steps", parts[1], "setWeight"});
+    } else {
+      path = join(kCanary, {"steps", parts[1], "pause", "duration"});
+      emptyPause = v.empty();
+    }
+  } else if (id == "analysis.startingStep") {
+    path = join(kCanary, {"analysis", "startingStep"});
+  } else if (parts.size() == 2 && parts[0] == "blueGreen") {
+    bool known = false;
+    for (const auto& d : kBlueGreenFields) known = known || parts[1] == d.key;
+    if (!known) notEditable(file_, id);
+    path = join(kBlueGreen, {parts[1]});
+  } else if (parts.size() == 5 && parts[0] == "templates" && isIndex(parts[1]) &&
+             parts[2] == "metrics" && isIndex(parts[3])) {
+    const std::size_t k = std::stoul(parts[1]);
+    bool known = false;
+    for (const auto& d : kMetricFields) known = known || parts[4] == d.key;
+    if (!known || k >= owned_.size()) notEditable(file_, id);
+    file = owned_[k].file;
+    doc = owned_[k].documentIndex;
+    path = {"spec", "metrics", parts[3], parts[4]};
+  } else {
+    notEditable(file_, id);
+  }
+  std::string& text = mutableTextOf(file);
+  std::string next;
+  try {
+    if (emptyPause) {
+      // No duration: an indefinite pause, written `pause: {}`.
+      path.pop_back();
+      next = io::patchYamlFlow(text, doc, path, "{}");
+    } else if (v.empty()) {
+      next = io::removeYamlKey(text, doc, path);
+    } else {
+      next = io::patchYamlScalar(text, doc, path, v);
+    }
+  } catch (const core::InputError& e) {
+    core::Diagnostic d = e.diagnostic();
+    if (d.file.empty()) d.file = file;
+    throw core::InputError(d);
+  }
+  text = std::move(next);
+  decode();
+}
+
+std::vector<SpecDocument::Action> RolloutSpecDocument::actions() const {
+  std::vector<Action> out;
+  const auto root = loadDocument(text_, documentIndex_);
+  if (!root || !at(*root, kCanary).IsMap()) return out;
+  const YAML::Node steps = at(*root, join(kCanary, {"steps"}));
+  for (std::size_t i = 0; steps.IsSequence() && i < steps.size(); ++i) {
+    const std::string idx = std::to_string(i);
+    std::string first = "invalid";
+    if (steps[i].IsMap() && steps[i].begin() != steps[i].end() &&
+        steps[i].begin()->first.IsScalar()) {
+      first = steps[i].begin()->first.Scalar();
+    }
+    out.push_back({"steps." + idx + ".remove", "Canary steps", "\u00d7",
+                   "Remove step " + idx + " (the later steps move up)",
+                   "steps." + idx + "." + first});
+  }
+  out.push_back({"steps.add.setWeight", "Canary steps", "+ setWeight",
+                 "Append a setWeight step (10 points above the last weight set)", ""});
+  out.push_back({"steps.add.pause", "Canary steps", "+ pause", "Append a pause step of 1m", ""});
+  return out;
+}
+
+void RolloutSpecDocument::runAction(const std::string& id) {
+  const auto root = loadDocument(text_, documentIndex_);
+  if (!root) {
+    throw core::InputError(
+        {core::Severity::kError, file_, 0, 0, id, "", "the text is not valid YAML: fix it first"});
+  }
+  const io::YamlPath path = join(kCanary, {"steps"});
+  const YAML::Node steps = at(*root, path);
+  const std::size_t n = steps.IsSequence() ? steps.size() : 0;
+  std::string next;
+  try {
+    if (id == "steps.add.setWeight") {
+      int last = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        const YAML::Node w = at(steps[i], {"setWeight"});
+        if (w.IsScalar()) last = std::atoi(w.Scalar().c_str());
+      }
+      next = io::insertYamlSequenceItem(text_, documentIndex_, path, n,
+                                        "setWeight: " + std::to_string(std::min(100, last + 10)));
+    } else if (id == "steps.add.pause") {
+      next = io::insertYamlSequenceItem(text_, documentIndex_, path, n, "pause: {duration: 1m}");
+    } else if (id.rfind("steps.", 0) == 0 && id.size() > 13 &&
+               id.compare(id.size() - 7, 7, ".remove") == 0) {
+      const std::string idx = id.substr(6, id.size() - 13);
+      if (idx.empty() || idx.size() > 5 ||
+          !std::all_of(idx.begin(), idx.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+          std::stoul(idx) >= n) {
+        notEditable(file_, id);
+      }
+      next = io::removeYamlSequenceItem(text_, documentIndex_, path, std::stoul(idx));
+    } else {
+      notEditable(file_, id);
+    }
+  } catch (const core::InputError& e) {
+    core::Diagnostic d = e.diagnostic();
+    if (d.file.empty()) d.file = file_;
+    throw core::InputError(d);
+  }
+  text_ = std::move(next);
+  decode();
+}
+
+app::Workspace RolloutSpecDocument::batchWorkspace() const {
+  app::Workspace ws;
+  ws.rollouts.push_back(rollout_);
+  ws.argoTemplates = catalog_;
+  ws.judges = judges_;
+  return ws;
+}
+
+Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
+                                       const std::string& /*meshProvider*/) const {
+  Timeline tl;
+  tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name + ", seed " + std::to_string(seed);
+  try {
+    const scenarios::CompiledScenario compiled(scenario);
+    const scenarios::ArgoPlan plan(rollout_, catalog_, compiled, judges_);
+    const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed, {});
+    const auto& events = sim.run.events;
+    const double last = events.empty() ? 0.0 : events.back().t;
+    const double end = std::max(sim.run.end, last);
+    tl.duration = end + std::max(60.0, end * 0.04);
+    tl.regression = regressionSpans(compiled, tl.duration, 30);
+    const std::size_t stepCount = rollout_.canary ? rollout_.canary->steps.size() : 0;
+
+    // The metrics as the runs hold them (arguments substituted), for their conditions/limits.
+    std::map<std::string, const ar::Metric*> specOf;
+    for (const ar::Metric* m : plan.engine().allMetrics()) specOf.emplace(m->name, m);
+
+    std::map<std::string, std::size_t> lane;  // metric name -> metrics index
+    auto laneOf = [&](const std::string& name) -> TimelineMetric& {
+      auto it = lane.find(name);
+      if (it == lane.end()) {
+        TimelineMetric m;
+        m.name = name;
+        const auto s = specOf.find(name);
+        if (s != specOf.end()) {
+          const ar::Metric& spec = *s->second;
+          if (!spec.successCondition.empty()) {
+            m.condition = "successCondition: " + spec.successCondition;
+            if (const auto r = conditionRange(spec.successCondition, true);
+                r && spec.failureCondition.empty()) {
+              m.min = r->min;
+              m.max = r->max;
+            }
+          }
+          if (!spec.failureCondition.empty()) {
+            m.condition += (m.condition.empty() ? "" : "; ") + std::string("failureCondition: ") +
+                           spec.failureCondition;
+            if (const auto r = conditionRange(spec.failureCondition, false);
+                r && spec.successCondition.empty()) {
+              m.min = r->min;
+              m.max = r->max;
+            }
+          }
+          if (m.condition.empty()) m.condition = "no condition: every measurement is Successful";
+        }
+        it = lane.emplace(name, tl.metrics.size()).first;
+        tl.metrics.push_back(std::move(m));
+      }
+      return tl.metrics[it->second];
+    };
+
+    std::map<std::pair<std::string, std::string>, ar::MetricView> seen;  // (run, metric)
+    std::map<std::string, ar::Phase> runPhase;
+    std::optional<int> step;
+    std::set<std::string> pauses;
+    bool aborted = false, promoted = false;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+      const ar::ArgoEvent& e = events[i];
+      const ar::ArgoSnapshot& s = e.state;
+      const std::string when = " at " + formatDuration(e.t);
+      const std::string rule = e.reason.empty() ? "" : "\nrule: " + e.reason;
+      tl.canaryWeight.emplace_back(e.t, s.canaryWeight);
+
+      // One tick marker per instant, listing every reconcile of it in order.
+      std::string what = e.source + (e.action.empty() ? "" : " (" + e.action + ")") +
+                         (e.reason.empty() ? "" : ": " + e.reason);
+      if (i > 0 && events[i - 1].t == e.t && !tl.events.empty()) {
+        for (auto it = tl.events.rbegin(); it != tl.events.rend(); ++it) {
+          if (it->kind != TimelineMarker::Kind::kTick) continue;
+          const std::size_t cut = it->text.find("\nstatus: ");
+          it->text = it->text.substr(0, cut) + "\n" + what + "\nstatus: " + stateLine(s, stepCount);
+          it->value = s.canaryWeight;
+          break;
+        }
+      } else {
+        tl.events.push_back(
+            {TimelineMarker::Kind::kTick, e.t, s.canaryWeight,
+             formatDuration(e.t) + ":\n" + what + "\nstatus: " + stateLine(s, stepCount)});
+      }
+      if (!e.action.empty()) {
+        tl.events.push_back(
+            {TimelineMarker::Kind::kGateOpen, e.t, 0, "user action " + e.action + when + rule});
+      }
+      // Step completions.
+      if (s.currentStepIndex && step && *s.currentStepIndex > *step) {
+        for (int k = *step; k < *s.currentStepIndex; ++k) {
+          const std::string name =
+              rollout_.canary && k < static_cast<int>(stepCount)
+                  ? rollout_.canary->steps[static_cast<std::size_t>(k)].toString()
+                  : std::string("step");
+          tl.events.push_back({TimelineMarker::Kind::kStep, e.t, s.canaryWeight,
+                               "step " + std::to_string(k) + " (" + name + ") completed" + when +
+                                   "\ncanary weight " + pct(s.canaryWeight) + rule});
+        }
+      }
+      if (s.currentStepIndex) step = s.currentStepIndex;
+      // Pauses.
+      for (const auto& p : s.pauseConditions) {
+        if (pauses.count(p) > 0) continue;
+        std::string at;
+        if (p == "CanaryPauseStep" && s.currentStepIndex && rollout_.canary &&
+            *s.currentStepIndex < static_cast<int>(stepCount)) {
+          at = " at step " + std::to_string(*s.currentStepIndex) + " (" +
+               rollout_.canary->steps[static_cast<std::size_t>(*s.currentStepIndex)].toString() +
+               ")";
+        }
+        tl.events.push_back({TimelineMarker::Kind::kPause, e.t, s.canaryWeight,
+                             "paused (" + p + ")" + at + when + rule});
+      }
+      pauses = std::set<std::string>(s.pauseConditions.begin(), s.pauseConditions.end());
+      // AnalysisRuns: phase changes and measurements.
+      for (const auto& r : s.runs) {
+        ar::Phase& before = runPhase[r.name];
+        if (r.phase != before && ar::completed(r.phase)) {
+          std::string text = runLabel(r) + " " + ar::toString(r.phase) + when;
+          if (!r.message.empty()) text += ": " + r.message;
+          for (const auto& m : r.metrics) {
+            text += "\n" + m.name + " " + ar::toString(m.phase) + ": " + countersText(m);
+          }
+          tl.events.push_back({runMarker(r.phase), e.t, 0, text + rule});
+        }
+        before = r.phase;
+        for (const auto& m : r.metrics) {
+          ar::MetricView& prev = seen[{r.name, m.name}];
+          if (m.count + m.error <= prev.count + prev.error) {
+            prev = m;
+            continue;
+          }
+          TimelineMarker mk;
+          mk.t = e.t;
+          ar::Phase phase = ar::Phase::kSuccessful;
+          if (m.error > prev.error) {
+            mk.kind = TimelineMarker::Kind::kError;
+            phase = ar::Phase::kError;
+          } else if (m.failed > prev.failed) {
+            mk.kind = TimelineMarker::Kind::kFail;
+            phase = ar::Phase::kFailed;
+          } else if (m.inconclusive > prev.inconclusive) {
+            mk.kind = TimelineMarker::Kind::kInconclusive;
+            phase = ar::Phase::kInconclusive;
+          } else {
+            mk.kind = TimelineMarker::Kind::kPass;
+          }
+          TimelineMetric& lm = laneOf(m.name);
+          const auto v = phase == ar::Phase::kError ? std::nullopt : firstNumber(m.lastValue);
+          mk.value = v ? *v : NAN;
+          if (v) lm.canary.emplace_back(e.t, *v);
+          mk.text = m.name + when + " (" + runLabel(r) +
+                    "): " + (m.lastValue.empty() ? "no value" : m.lastValue) + " -> " +
+                    ar::toString(phase) + (m.dryRun ? " (dry run)" : "");
+          if (!lm.condition.empty()) mk.text += "\n" + lm.condition;
+          if (!m.lastMessage.empty()) mk.text += "\n" + m.lastMessage;
+          mk.text += "\n" + countersText(m);
+          const auto sp = specOf.find(m.name);
+          if (sp != specOf.end()) {
+            const ar::Metric& spec = *sp->second;
+            mk.text += "\nlimits: failureLimit " + std::to_string(spec.failureLimitValue()) +
+                       ", inconclusiveLimit " + std::to_string(spec.inconclusiveLimitValue()) +
+                       ", consecutiveErrorLimit " +
+                       std::to_string(spec.consecutiveErrorLimitValue());
+          }
+          mk.text += "\nmetric " + std::string(ar::toString(m.phase)) + rule;
+          lm.checks.push_back(std::move(mk));
+          prev = m;
+        }
+      }
+      // Abort and promotion.
+      if (s.abort && !aborted) {
+        tl.events.push_back({TimelineMarker::Kind::kRollback, e.t, 0,
+                             "aborted" + when + " (" + ar::toString(s.phase) + ")" +
+                                 (s.message.empty() ? "" : "\n" + s.message) + rule});
+      }
+      aborted = s.abort;
+      if (s.promoted && !promoted) {
+        tl.events.push_back({TimelineMarker::Kind::kPromotion, e.t, 0,
+                             "promoted" + when + ": the new revision is stable (" +
+                                 ar::toString(s.phase) + ")" + rule});
+      }
+      promoted = s.promoted;
+    }
+
+    const ar::ArgoOutcome& o = sim.run.outcome;
+    const std::string when = " at " + formatDuration(o.t) + " (" + ar::toString(o.phase) + ")";
+    switch (o.result) {
+      case ar::ArgoOutcome::Result::kPromoted:
+        tl.outcome = "promoted" + when;
+        tl.promoted = true;
+        break;
+      case ar::ArgoOutcome::Result::kAborted:
+        tl.outcome = "aborted" + when;
+        tl.rolledBack = true;
+        break;
+      case ar::ArgoOutcome::Result::kPaused:
+        tl.outcome = "paused" + when + ", waiting for a promotion";
+        break;
+      case ar::ArgoOutcome::Result::kInProgress:
+        tl.outcome =
+            "no decision after " + formatDuration(sim.run.end) + " (" + ar::toString(o.phase) + ")";
+        break;
+    }
+    const auto& tot = sim.summary.totals;
+    tl.summary = "canary served " + formatNumber(std::round(tot.canaryRequests), 12) +
+                 " requests, " + formatNumber(std::round(tot.canaryErrors), 12) +
+                 " errors; excess errors " + formatNumber(tot.excessErrors, 4) +
+                 "; peak canary weight " + std::to_string(sim.summary.peakCanaryWeight) + "%";
+    // Why it was aborted, in the controller's words (status.message).
+    if (o.result == ar::ArgoOutcome::Result::kAborted && !events.empty() &&
+        !events.back().state.message.empty()) {
+      tl.summary = events.back().state.message + "\n" + tl.summary;
+    }
+  } catch (const core::InputError& e) {
+    tl = Timeline{};
+    tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name;
+    tl.error = e.diagnostic().toString();
+  } catch (const std::exception& e) {
+    tl = Timeline{};
+    tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name;
+    tl.error = e.what();
+  }
+  return tl;
+}
+
+}  // namespace rolloutlab::gui
