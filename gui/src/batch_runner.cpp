@@ -17,16 +17,18 @@ void BatchRunner::join() {
 }
 
 bool BatchRunner::start(std::vector<BatchJob> jobs, std::vector<scenarios::Scenario> scenarioList,
-                        app::BatchOptions options, std::string meshProvider) {
+                        app::BatchOptions options, std::string meshProvider,
+                        std::vector<replay::ReplaySpec> replays) {
   if (running_) return false;
   join();
   running_ = true;
   cancel_ = false;
   options.cancel = &cancel_;
-  const qint64 perJob = static_cast<qint64>(scenarioList.size()) * options.runs;
+  const qint64 perJob = static_cast<qint64>(scenarioList.size() + replays.size()) * options.runs;
   const qint64 total = perJob * static_cast<qint64>(jobs.size());
   thread_ = std::thread([this, jobs = std::move(jobs), scenarioList = std::move(scenarioList),
-                         options, meshProvider = std::move(meshProvider), perJob, total]() mutable {
+                         replays = std::move(replays), options,
+                         meshProvider = std::move(meshProvider), perJob, total]() mutable {
     const auto start = std::chrono::steady_clock::now();
     auto outcome = std::make_shared<BatchOutcome>();
     try {
@@ -42,7 +44,7 @@ bool BatchRunner::start(std::vector<BatchJob> jobs, std::vector<scenarios::Scena
         };
         const auto specs = app::batchSpecs(jobs[j].workspace, meshProvider);
         outcome->labels.push_back(jobs[j].label);
-        outcome->results.push_back(app::runBatch(specs, scenarioList, {}, o));
+        outcome->results.push_back(app::runBatch(specs, scenarioList, replays, {}, o));
         if (outcome->results.back().partial) break;
       }
     } catch (const core::InputError& e) {

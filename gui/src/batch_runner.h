@@ -39,9 +39,12 @@ class BatchRunner : public QObject {
   ~BatchRunner() override;
 
   /// Starts the jobs one after the other on a background thread; false when a batch is
-  /// already running. Every job runs with the same options (so with the same seeds).
+  /// already running. Every job runs with the same options (so with the same seeds) over the
+  /// scenarios and the recordings (`replays`: each replicate a bootstrap resample of the
+  /// recording, as `rolloutlab batch` runs them; the recordings are read on that thread).
   bool start(std::vector<BatchJob> jobs, std::vector<scenarios::Scenario> scenarios,
-             app::BatchOptions options, std::string meshProvider);
+             app::BatchOptions options, std::string meshProvider,
+             std::vector<replay::ReplaySpec> replays = {});
   /// Asks the running batch to stop; finished() follows with the runs done so far.
   void cancel();
   bool running() const { return running_; }

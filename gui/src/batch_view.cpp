@@ -1,6 +1,7 @@
 #include "batch_view.h"
 
 #include <QChart>
+#include <QCheckBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
@@ -8,6 +9,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSplitter>
+#include <QStyle>
 #include <QTableWidget>
 #include <QThread>
 #include <QVBoxLayout>
@@ -57,6 +59,11 @@ BatchView::BatchView(Workbench& wb, QWidget* parent)
   threads_->setValue(0);
   threads_->setSpecialValueText("auto");
   threads_->setToolTip("Worker threads (auto: one per core)");
+  recordings_ = new QCheckBox("Recordings", this);
+  recordings_->setToolTip(
+      "Also run over the recordings (Replay documents): each run a moving-block bootstrap "
+      "resample of the recording, as `rolloutlab batch` runs them (a live Prometheus cannot be "
+      "resampled)");
   run_ = new QPushButton("Run batch", this);
   run_->setToolTip("Run the current spec over every scenario (Ctrl+B)");
   cancel_ = new QPushButton("Cancel", this);
@@ -69,6 +76,7 @@ BatchView::BatchView(Workbench& wb, QWidget* parent)
   bar->addWidget(runs_);
   bar->addWidget(new QLabel("Threads", this));
   bar->addWidget(threads_);
+  bar->addWidget(recordings_);
   bar->addWidget(run_);
   bar->addWidget(cancel_);
   bar->addWidget(progress_, 1);
@@ -122,11 +130,15 @@ void BatchView::setRuns(int r) { runs_->setValue(r); }
 int BatchView::threads() const { return threads_->value(); }
 void BatchView::setThreads(int t) { threads_->setValue(t); }
 QString BatchView::statusText() const { return status_->text(); }
+bool BatchView::includeRecordings() const { return recordings_->isChecked(); }
+void BatchView::setIncludeRecordings(bool include) { recordings_->setChecked(include); }
 
 void BatchView::start() {
   const SpecDocument* spec = wb_.currentSpec();
   if (runner_->running()) return;
-  if (spec == nullptr || wb_.scenarios().empty()) {
+  std::vector<replay::ReplaySpec> replays;
+  if (recordings_->isChecked()) replays = wb_.replays();
+  if (spec == nullptr || (wb_.scenarios().empty() && replays.empty())) {
     status_->setText("Nothing to run: open a spec and a scenario library first.");
     return;
   }
@@ -142,14 +154,19 @@ void BatchView::start() {
   words_ = spec->outcomeWords();
   table_->setHorizontalHeaderItem(4, new QTableWidgetItem(q(words_.rolledBack) + " [95% CI]"));
   std::vector<BatchJob> jobs{{spec->key(), spec->batchWorkspace()}};
-  const qint64 total = static_cast<qint64>(wb_.scenarios().size()) * o.runs;
+  const qint64 total = static_cast<qint64>(wb_.scenarios().size() + replays.size()) * o.runs;
   progress_->setRange(0, 1000);
   progress_->setValue(0);
   progress_->setFormat(QString("0 / %1 runs").arg(total));
-  runner_->start(std::move(jobs), wb_.scenarios(), o, wb_.meshProvider());
-  status_->setText(QString("Running %1 × %2 scenarios × %3 runs, seed %4…")
-                       .arg(q(spec->name()))
-                       .arg(wb_.scenarios().size())
+  recordingNames_.clear();
+  for (const auto& r : replays) recordingNames_.insert(r.name);
+  const QString what = replays.empty() ? QString("%1 scenarios").arg(wb_.scenarios().size())
+                                       : QString("(%1 scenarios + %2 recordings)")
+                                             .arg(wb_.scenarios().size())
+                                             .arg(replays.size());
+  runner_->start(std::move(jobs), wb_.scenarios(), o, wb_.meshProvider(), std::move(replays));
+  status_->setText(QString("Running %1 × %2 × %3 runs, seed %4…")
+                       .arg(q(spec->name()), what)
                        .arg(o.runs)
                        .arg(o.seed));
   run_->setEnabled(false);
@@ -206,7 +223,12 @@ void BatchView::fillTable() {
   const auto right = Qt::AlignRight | Qt::AlignVCenter;
   for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
     const OcRow& row = rows[static_cast<std::size_t>(i)];
-    table_->setItem(i, 0, item(q(row.scenario)));
+    auto* name = item(q(row.scenario));
+    if (recordingNames_.count(row.scenario) > 0) {
+      name->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
+      name->setToolTip("recording: each run a bootstrap resample of it");
+    }
+    table_->setItem(i, 0, name);
     auto* rel = item(row.badRelease ? "bad" : "good");
     rel->setForeground(row.badRelease ? QColor(178, 31, 31) : QColor(30, 123, 30));
     table_->setItem(i, 1, rel);

@@ -1,14 +1,19 @@
 #pragma once
-/// The batch view: the current spec over every scenario, N seeded runs each, in the
-/// background (progress bar, Cancel); the operating-characteristics table with 95 % intervals,
-/// and for the selected scenario the distributions of time to decision and of excess errors.
+/// The batch view: the current spec over every scenario (and, when asked, every recording:
+/// each run a bootstrap resample of it, as `rolloutlab batch` runs Replay documents), N seeded
+/// runs each, in the background (progress bar, Cancel); the operating-characteristics table
+/// with 95 % intervals, and for the selected row the distributions of time to decision and of
+/// excess errors.
 
 #include <QWidget>
 #include <memory>
+#include <set>
+#include <string>
 
 #include "batch_runner.h"
 #include "spec_document.h"
 
+class QCheckBox;
 class QLabel;
 class QProgressBar;
 class QPushButton;
@@ -26,7 +31,8 @@ class BatchView : public QWidget {
  public:
   explicit BatchView(Workbench& workbench, QWidget* parent = nullptr);
 
-  /// Runs the current spec (as edited) over the workbench's scenarios, seeded with its seed.
+  /// Runs the current spec (as edited) over the workbench's scenarios (and recordings, when
+  /// included), seeded with its seed.
   void start();
   void cancel();
   bool running() const { return runner_->running(); }
@@ -35,6 +41,10 @@ class BatchView : public QWidget {
   void setRuns(int runs);
   int threads() const;
   void setThreads(int threads);
+  /// Whether batches include the recordings (Replay documents) beside the scenarios (default
+  /// off: resampling a large recording takes time).
+  bool includeRecordings() const;
+  void setIncludeRecordings(bool include);
 
   /// Inspection (tests): the table, the progress bar, the last result, the status line.
   QTableWidget* table() const { return table_; }
@@ -58,6 +68,7 @@ class BatchView : public QWidget {
   BatchRunner* runner_;
   QSpinBox* runs_;
   QSpinBox* threads_;
+  QCheckBox* recordings_;
   QPushButton* run_;
   QPushButton* cancel_;
   QProgressBar* progress_;
@@ -68,6 +79,7 @@ class BatchView : public QWidget {
   ChartView* excess_;
   std::shared_ptr<const BatchOutcome> outcome_;
   std::string specLabel_;
+  std::set<std::string> recordingNames_;  // rows that are recordings
   SpecDocument::OutcomeWords words_;
 };
 

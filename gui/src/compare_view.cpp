@@ -165,7 +165,11 @@ void CompareView::refresh() {
   changes_.clear();
   if (b == nullptr || a == nullptr || wb_.currentScenario() == nullptr) {
     Timeline none;
-    none.error = wb_.timeline().error.empty() ? "Nothing to compare." : wb_.timeline().error;
+    none.error = wb_.currentReplay() != nullptr
+                     ? "Variants are compared in scenarios: choose a scenario (recordings are "
+                       "not compared)."
+                 : wb_.timeline().error.empty() ? "Nothing to compare."
+                                                : wb_.timeline().error;
     a_->setTimeline(none);
     changesLabel_->clear();
     return;

@@ -20,6 +20,9 @@ class FlaggerSpecDocument final : public SpecDocument {
   void setField(const std::string& id, const std::string& value) override;
   Timeline simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                     const std::string& meshProvider) const override;
+  Timeline replay(const replay::ReplaySpec& recording, std::uint64_t seed,
+                  std::optional<std::uint64_t> replicate, const std::string& meshProvider,
+                  RecordingCache& cache) const override;
   app::Workspace batchWorkspace() const override;
 
   /// The Canary as last decoded without errors.

@@ -22,6 +22,7 @@
 #include <QTabWidget>
 #include <QToolBar>
 #include <QToolButton>
+#include <algorithm>
 #include <climits>
 
 #include "batch_view.h"
@@ -80,6 +81,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
   connect(wb_, &Workbench::seedChanged, this, [this](quint64 s) {
     if (static_cast<quint64>(seedBox_->value()) != s) seedBox_->setValue(static_cast<int>(s));
   });
+  // The replicate applies to recordings only: -1 shows the recording as it is.
+  auto syncReplicate = [this]() {
+    const QSignalBlocker block(replicateBox_);
+    const auto r = wb_->replicate();
+    replicateBox_->setValue(r ? static_cast<int>(std::min<std::uint64_t>(*r, INT_MAX)) : -1);
+    replicateBox_->setEnabled(wb_->currentReplay() != nullptr);
+  };
+  connect(wb_, &Workbench::replicateChanged, this, syncReplicate);
+  connect(wb_, &Workbench::currentScenarioChanged, this, syncReplicate);
   connect(wb_, &Workbench::workspaceChanged, this, [this]() {
     refreshProblems();
     const QStringList p = wb_->paths();
@@ -193,7 +203,7 @@ void MainWindow::buildActions() {
   tb->addWidget(new QLabel(" Scenario ", tb));
   scenarioBox_ = new QComboBox(tb);
   scenarioBox_->setSizeAdjustPolicy(QComboBox::AdjustToContents);
-  scenarioBox_->setToolTip("The scenario the timeline runs");
+  scenarioBox_->setToolTip("The scenario or recording (Replay) the timeline runs");
   tb->addWidget(scenarioBox_);
   tb->addWidget(new QLabel(" Seed ", tb));
   seedBox_ = new QSpinBox(tb);
@@ -201,6 +211,17 @@ void MainWindow::buildActions() {
   seedBox_->setValue(static_cast<int>(wb_->seed()));
   seedBox_->setToolTip("The run's seed: same spec, scenario and seed give the same run");
   tb->addWidget(seedBox_);
+  tb->addWidget(new QLabel(" Replicate ", tb));
+  replicateBox_ = new QSpinBox(tb);
+  replicateBox_->setRange(-1, INT_MAX);
+  replicateBox_->setSpecialValueText("as recorded");
+  replicateBox_->setValue(-1);
+  replicateBox_->setEnabled(false);
+  replicateBox_->setToolTip(
+      "Recordings: the recording as it is, or bootstrap replicate R (a moving-block resample "
+      "drawn from the seed, as `rolloutlab simulate --seed S --replicate R` and run R of a "
+      "batch). Reseed steps to the next replicate.");
+  tb->addWidget(replicateBox_);
   reseed->setIcon(style()->standardIcon(QStyle::SP_BrowserReload));
   tb->addAction(reseed);
   tb->addSeparator();
@@ -288,6 +309,10 @@ void MainWindow::buildActions() {
   });
   connect(seedBox_, &QSpinBox::valueChanged, this,
           [this](int v) { wb_->setSeed(static_cast<std::uint64_t>(std::max(0, v))); });
+  connect(replicateBox_, &QSpinBox::valueChanged, this, [this](int v) {
+    wb_->setReplicate(v < 0 ? std::nullopt
+                            : std::optional<std::uint64_t>(static_cast<std::uint64_t>(v)));
+  });
   connect(meshBox_, &QComboBox::currentTextChanged, this,
           [this](const QString& p) { wb_->setMeshProvider(p.toStdString()); });
   updateRecentMenu();
@@ -299,6 +324,15 @@ void MainWindow::refreshScenarios() {
   for (const auto& s : wb_->scenarios()) {
     scenarioBox_->addItem(q(s.name) +
                           (s.release == scenarios::Release::kBad ? "  (bad)" : "  (good)"));
+  }
+  for (const auto& r : wb_->replays()) {
+    scenarioBox_->addItem(q(r.name) + (r.release == scenarios::Release::kBad
+                                           ? "  (recording, bad)"
+                                           : "  (recording, good)"));
+    scenarioBox_->setItemData(scenarioBox_->count() - 1,
+                              q(r.file + ":" + std::to_string(r.line) +
+                                (r.description.empty() ? "" : ": " + r.description)),
+                              Qt::ToolTipRole);
   }
   scenarioBox_->setCurrentIndex(wb_->currentScenarioIndex());
 }
@@ -335,7 +369,9 @@ void MainWindow::onTimeline() {
     return;
   }
   statusOutcome_->setText(q(tl.title + ": " + tl.outcome));
-  statusTime_->setText(QString("run simulated in %1 ms").arg(tl.simulateMs, 0, 'f', 2));
+  statusTime_->setText(QString("run %1 in %2 ms")
+                           .arg(wb_->currentReplay() ? "replayed" : "simulated")
+                           .arg(tl.simulateMs, 0, 'f', 2));
 }
 
 QString MainWindow::statusText() const { return statusOutcome_->text(); }
@@ -416,6 +452,7 @@ void MainWindow::restoreSettings() {
   if (!scen.isEmpty()) wb_->selectScenario(scen.toStdString());
   batch_->setRuns(s.value("batch/runs", batch_->runs()).toInt());
   batch_->setThreads(s.value("batch/threads", batch_->threads()).toInt());
+  batch_->setIncludeRecordings(s.value("batch/recordings", false).toBool());
   compare_->setRuns(s.value("compare/runs", compare_->runs()).toInt());
   tabs_->setCurrentIndex(s.value("tab", 0).toInt());
   if (s.contains("spec/splitter"))
@@ -432,6 +469,7 @@ void MainWindow::saveSettings() {
   if (const auto* sc = wb_->currentScenario()) s.setValue("scenario", q(sc->name));
   s.setValue("batch/runs", batch_->runs());
   s.setValue("batch/threads", batch_->threads());
+  s.setValue("batch/recordings", batch_->includeRecordings());
   s.setValue("compare/runs", compare_->runs());
   s.setValue("tab", tabs_->currentIndex());
   s.setValue("spec/splitter", spec_->splitter()->saveState());

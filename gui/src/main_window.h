@@ -75,6 +75,7 @@ class MainWindow : public QMainWindow {
   QDockWidget* problemsDock_;
   QComboBox* scenarioBox_;
   QSpinBox* seedBox_;
+  QSpinBox* replicateBox_;
   QComboBox* meshBox_;
   QLabel* statusOutcome_;
   QLabel* statusTime_;

@@ -55,6 +55,9 @@ class RolloutSpecDocument final : public SpecDocument {
   /// Rollout's trafficRouting names its router).
   Timeline simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                     const std::string& meshProvider) const override;
+  Timeline replay(const replay::ReplaySpec& recording, std::uint64_t seed,
+                  std::optional<std::uint64_t> replicate, const std::string& meshProvider,
+                  RecordingCache& cache) const override;
   app::Workspace batchWorkspace() const override;
   OutcomeWords outcomeWords() const override { return {"Aborted", "aborts"}; }
   /// Remove a step ("steps.<i>.remove"); append a setWeight or pause step ("steps.add.setWeight",

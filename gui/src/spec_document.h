@@ -15,10 +15,13 @@
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/mesh_series.h"
 #include "rolloutlab/scenarios/scenario.h"
 
 namespace rolloutlab::gui {
+
+class RecordingCache;
 
 /// One editable field of a spec, as the form shows it.
 struct SpecField {
@@ -118,6 +121,14 @@ class SpecDocument {
   /// Runs it in a scenario with a seed (errors are returned in Timeline::error).
   virtual Timeline simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                             const std::string& meshProvider) const = 0;
+  /// Runs it against a recording (a `Replay` document): as recorded, or bootstrap replicate
+  /// `replicate`, with the seed and options `rolloutlab simulate --seed S [--replicate R]` gives
+  /// it (see replayRunOptions). The recording is opened through `cache`. Errors (a file that
+  /// cannot be read, a metric the recording cannot answer, a server that fails) are returned in
+  /// Timeline::error. A live Prometheus is queried: never call it on the GUI thread.
+  virtual Timeline replay(const replay::ReplaySpec& recording, std::uint64_t seed,
+                          std::optional<std::uint64_t> replicate, const std::string& meshProvider,
+                          RecordingCache& cache) const = 0;
   /// A workspace holding just this spec (as edited) and what it refers to, for batches.
   virtual app::Workspace batchWorkspace() const = 0;
   /// How the kind names the unwanted end of an update in tables and summaries.

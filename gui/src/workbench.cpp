@@ -6,6 +6,7 @@
 #include <QFileInfo>
 
 #include "rolloutlab/core/rng.h"
+#include "timeline_worker.h"
 
 namespace rolloutlab::gui {
 
@@ -34,9 +35,14 @@ app::Workspace load(const QStringList& paths) {
 
 }  // namespace
 
-Workbench::Workbench(QObject* parent) : QObject(parent) {}
+Workbench::Workbench(QObject* parent) : QObject(parent), worker_(new TimelineWorker(this)) {
+  connect(worker_, &TimelineWorker::finished, this, &Workbench::onReplayFinished);
+}
 
-Workbench::~Workbench() = default;
+Workbench::~Workbench() {
+  // Waits for a recording's run in progress (it holds its own copies of what it reads).
+  delete worker_;
+}
 
 QStringList Workbench::defaultScenarioLibrary() {
   QStringList candidates;
@@ -61,6 +67,7 @@ void Workbench::open(const QStringList& paths, bool add) {
     if (!next.contains(clean)) next << clean;
   }
   paths_ = next;
+  recordings_->clear();
   ws_ = load(paths_);
   specs_ = makeSpecDocuments(ws_);
   current_ = specs_.empty() ? -1 : 0;
@@ -75,6 +82,7 @@ void Workbench::open(const QStringList& paths, bool add) {
 
 void Workbench::close() {
   paths_.clear();
+  recordings_->clear();
   ws_ = {};
   specs_.clear();
   pinned_.clear();
@@ -87,6 +95,7 @@ void Workbench::close() {
 
 void Workbench::setScenarioLibrary(const QStringList& paths) {
   libraryPaths_ = paths;
+  recordings_->clear();
   lib_ = load(paths);
   rebuildScenarios();
   emit workspaceChanged();
@@ -95,12 +104,21 @@ void Workbench::setScenarioLibrary(const QStringList& paths) {
 
 void Workbench::rebuildScenarios() {
   const std::string keep = currentScenario() ? currentScenario()->name : std::string();
+  const std::string keepReplay = currentReplay() ? currentReplay()->name : std::string();
   scenarios_ = ws_.scenarios;
   scenarios_.insert(scenarios_.end(), lib_.scenarios.begin(), lib_.scenarios.end());
-  scenario_ = scenarios_.empty() ? -1 : 0;
+  replays_ = ws_.replays;
+  replays_.insert(replays_.end(), lib_.replays.begin(), lib_.replays.end());
+  scenario_ = choiceCount() == 0 ? -1 : 0;
   for (int i = 0; i < static_cast<int>(scenarios_.size()); ++i) {
-    if (scenarios_[static_cast<std::size_t>(i)].name == keep) {
+    if (!keep.empty() && scenarios_[static_cast<std::size_t>(i)].name == keep) {
       scenario_ = i;
+      break;
+    }
+  }
+  for (std::size_t j = 0; j < replays_.size(); ++j) {
+    if (!keepReplay.empty() && replays_[j].name == keepReplay) {
+      scenario_ = static_cast<int>(scenarios_.size() + j);
       break;
     }
   }
@@ -151,8 +169,14 @@ const scenarios::Scenario* Workbench::currentScenario() const {
   return &scenarios_[static_cast<std::size_t>(scenario_)];
 }
 
+const replay::ReplaySpec* Workbench::currentReplay() const {
+  const int j = scenario_ - static_cast<int>(scenarios_.size());
+  if (scenario_ < 0 || j < 0 || j >= static_cast<int>(replays_.size())) return nullptr;
+  return &replays_[static_cast<std::size_t>(j)];
+}
+
 void Workbench::selectScenario(int i) {
-  if (i == scenario_ || i < 0 || i >= static_cast<int>(scenarios_.size())) return;
+  if (i == scenario_ || i < 0 || i >= choiceCount()) return;
   scenario_ = i;
   emit currentScenarioChanged();
   resimulate();
@@ -165,7 +189,20 @@ bool Workbench::selectScenario(const std::string& name) {
       return true;
     }
   }
+  for (std::size_t j = 0; j < replays_.size(); ++j) {
+    if (replays_[j].name == name) {
+      selectScenario(static_cast<int>(scenarios_.size() + j));
+      return true;
+    }
+  }
   return false;
+}
+
+void Workbench::setReplicate(std::optional<std::uint64_t> replicate) {
+  if (replicate == replicate_) return;
+  replicate_ = replicate;
+  emit replicateChanged();
+  if (currentReplay() != nullptr) resimulate();
 }
 
 void Workbench::setSeed(std::uint64_t seed) {
@@ -176,6 +213,10 @@ void Workbench::setSeed(std::uint64_t seed) {
 }
 
 void Workbench::reseed() {
+  if (currentReplay() != nullptr) {
+    setReplicate(replicate_ ? *replicate_ + 1 : 0);
+    return;
+  }
   // Small numbers are easier to read back and type in: stay below 10^6.
   std::uint64_t next = core::deriveSeed(seed_, core::stableHash("reseed")) % 1000000;
   if (next == seed_) next = (next + 1) % 1000000;
@@ -242,13 +283,16 @@ void Workbench::revert() {
 
 void Workbench::resimulate() {
   timeline_ = Timeline{};
+  ++ticket_;
+  running_ = false;
   const SpecDocument* s = currentSpec();
   const scenarios::Scenario* sc = currentScenario();
+  const replay::ReplaySpec* rec = currentReplay();
   if (s == nullptr) {
     timeline_.error = specs_.empty()
                           ? "Open a GitOps repo or spec files (File > Open) to see a run."
                           : "Select a spec in the workspace.";
-  } else if (sc == nullptr) {
+  } else if (sc == nullptr && rec == nullptr) {
     timeline_.title = s->kind() + " " + s->name();
     timeline_.error = "No scenario is loaded: set the scenario library (File > Scenario Library).";
   } else if (!s->valid()) {
@@ -261,12 +305,41 @@ void Workbench::resimulate() {
       }
     }
     timeline_.error = "The spec has errors; fix them to run it.\n" + first;
+  } else if (rec != nullptr) {
+    // Off the GUI thread: the run reads the recording (once per target, then cached) and may
+    // query a live server. The run gets its own copy of the spec.
+    timeline_.title = s->kind() + " " + s->name() + " \u00d7 recording " + rec->name;
+    timeline_.error = "Replaying the recording " + rec->name + " (" +
+                      replayRunText(*rec, seed_, replicate_) + ")\u2026";
+    running_ = true;
+    std::shared_ptr<const SpecDocument> doc = s->clone();
+    worker_->submit(ticket_, [doc, spec = *rec, seed = seed_, replicate = replicate_,
+                              mesh = meshProvider_, cache = recordings_]() {
+      QElapsedTimer timer;
+      timer.start();
+      Timeline tl;
+      try {
+        tl = doc->replay(spec, seed, replicate, mesh, *cache);
+      } catch (const std::exception& e) {
+        tl = Timeline{};
+        tl.error = e.what();
+      }
+      tl.simulateMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+      return tl;
+    });
   } else {
     QElapsedTimer timer;
     timer.start();
     timeline_ = s->simulate(*sc, seed_, meshProvider_);
     timeline_.simulateMs = static_cast<double>(timer.nsecsElapsed()) / 1e6;
   }
+  emit timelineChanged();
+}
+
+void Workbench::onReplayFinished(quint64 ticket, std::shared_ptr<const Timeline> timeline) {
+  if (ticket != ticket_ || !running_) return;  // a later run replaced it
+  running_ = false;
+  timeline_ = *timeline;
   emit timelineChanged();
 }
 

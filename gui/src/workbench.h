@@ -9,13 +9,17 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "recordings.h"
 #include "rolloutlab/app/workspace.h"
 #include "spec_document.h"
 
 namespace rolloutlab::gui {
+
+class TimelineWorker;
 
 class Workbench : public QObject {
   Q_OBJECT
@@ -52,15 +56,36 @@ class Workbench : public QObject {
 
   /// Scenarios of the workspace, then those of the library.
   const std::vector<scenarios::Scenario>& scenarios() const { return scenarios_; }
+  /// Recordings (`Replay` documents) of the workspace, then those of the library.
+  const std::vector<replay::ReplaySpec>& replays() const { return replays_; }
+  /// What the timeline runs against, as the chooser lists it: the scenarios, then the
+  /// recordings (choice scenarios().size() + j is replays()[j]).
+  int choiceCount() const { return static_cast<int>(scenarios_.size() + replays_.size()); }
+  /// The current choice (-1 when there is none).
   int currentScenarioIndex() const { return scenario_; }
+  /// The scenario chosen (nullptr when it is a recording, or nothing).
   const scenarios::Scenario* currentScenario() const;
+  /// The recording chosen (nullptr when it is a scenario, or nothing).
+  const replay::ReplaySpec* currentReplay() const;
+  /// Chooses a scenario or a recording by its index in the chooser.
   void selectScenario(int i);
-  /// By name; false when there is none of that name.
+  /// A scenario, else a recording, by name; false when there is none of that name.
   bool selectScenario(const std::string& name);
+
+  /// The run of a recording the timeline shows: nullopt the recording as it is, else that
+  /// bootstrap replicate (`rolloutlab simulate --seed <seed> --replicate R`). Scenarios ignore
+  /// it.
+  std::optional<std::uint64_t> replicate() const { return replicate_; }
+  void setReplicate(std::optional<std::uint64_t> replicate);
+  /// True while a recording's run is under way off the GUI thread (timelineChanged follows).
+  bool timelineRunning() const { return running_; }
+  /// The recordings opened so far, shared by the runs (cleared when files are opened again).
+  const RecordingCache& recordings() const { return *recordings_; }
 
   std::uint64_t seed() const { return seed_; }
   void setSeed(std::uint64_t seed);
-  /// A new seed derived from the current one (deterministic, no clock).
+  /// A new seed derived from the current one (deterministic, no clock); for a recording, the
+  /// next bootstrap replicate instead (the recording as it is, then replicate 0, 1, ...).
   void reseed();
 
   /// Flagger's -mesh-provider: the provider of Canaries that name none.
@@ -78,9 +103,12 @@ class Workbench : public QObject {
   /// Every text of the current spec back as loaded.
   void revert();
 
-  /// The current run (spec x scenario x seed).
+  /// The current run (spec x scenario x seed, or spec x recording x seed x replicate).
   const Timeline& timeline() const { return timeline_; }
-  /// Runs the current spec again (after a change of anything it depends on).
+  /// Runs the current spec again (after a change of anything it depends on). A scenario runs
+  /// at once; a recording runs off the GUI thread (its files are read once, a live Prometheus
+  /// may take seconds): timelineRunning() is then true and timelineChanged() is emitted twice,
+  /// for the placeholder and for the run.
   void resimulate();
 
   /// Variant A of the current spec for comparisons: its pinned text (default: as loaded).
@@ -99,12 +127,14 @@ class Workbench : public QObject {
   /// The current spec's text, fields or diagnostics changed.
   void specEdited();
   void seedChanged(quint64 seed);
+  void replicateChanged();
   void timelineChanged();
   void variantAChanged();
   void editFailed(const QString& message);
 
  private:
   void rebuildScenarios();
+  void onReplayFinished(quint64 ticket, std::shared_ptr<const Timeline> timeline);
 
   QStringList paths_;
   QStringList libraryPaths_;
@@ -112,12 +142,18 @@ class Workbench : public QObject {
   app::Workspace lib_;
   std::vector<std::unique_ptr<SpecDocument>> specs_;
   std::vector<scenarios::Scenario> scenarios_;
+  std::vector<replay::ReplaySpec> replays_;
   std::map<std::string, std::map<std::string, std::string>> pinned_;  // spec key -> texts of A
   int current_ = -1;
   int scenario_ = -1;
   std::uint64_t seed_ = 1;
   std::string meshProvider_ = "istio";
+  std::optional<std::uint64_t> replicate_;
   Timeline timeline_;
+  bool running_ = false;
+  quint64 ticket_ = 0;  // of the latest run; results of earlier ones are dropped
+  std::shared_ptr<RecordingCache> recordings_ = std::make_shared<RecordingCache>();
+  TimelineWorker* worker_;
 };
 
 }  // namespace rolloutlab::gui

@@ -10,6 +10,7 @@
 
 #include "rollout_document.h"
 #include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/replay/time.h"
 #include "workbench.h"
 
 namespace rolloutlab::gui {
@@ -239,6 +240,33 @@ void WorkspaceTree::rebuild() {
   }
   for (const auto& d : wb_.library().diagnostics.items) group->addChild(problemItem(d));
   group->setExpanded(true);
+
+  // Recordings (Replay documents): the workspace's, then the library's, after the scenarios
+  // in the chooser. Their decoding problems are in place under their files above (or, for the
+  // library's, under the scenarios).
+  const auto& recs = wb_.replays();
+  if (!recs.empty()) {
+    auto* rgroup = new QTreeWidgetItem(this, {QString("Recordings (%1)").arg(recs.size()),
+                                              "Replay documents: specs run on recorded data"});
+    rgroup->setIcon(0, style()->standardIcon(QStyle::SP_DirIcon));
+    for (std::size_t j = 0; j < recs.size(); ++j) {
+      const auto& r = recs[j];
+      const bool bad = r.release == scenarios::Release::kBad;
+      const std::string detail = std::string("recording, ") + (bad ? "bad" : "good") +
+                                 " release, " + replay::formatTime(r.from) + " .. " +
+                                 replay::formatTime(r.to) +
+                                 (r.description.empty() ? "" : ": " + r.description);
+      auto* item = new QTreeWidgetItem(rgroup, {q(r.name), q(detail)});
+      item->setIcon(0, style()->standardIcon(QStyle::SP_MediaPlay));
+      item->setForeground(1, bad ? QColor(214, 39, 40) : QColor(44, 160, 44));
+      item->setToolTip(0, q(r.file + ":" + std::to_string(r.line)));
+      item->setToolTip(1, q(detail));
+      item->setData(0, kScenarioIndex, static_cast<int>(scen.size() + j));
+      item->setData(0, kFile, q(r.file));
+      item->setData(0, kLine, r.line);
+    }
+    rgroup->setExpanded(true);
+  }
   building_ = false;
   markCurrent();
 }

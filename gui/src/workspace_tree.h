@@ -2,7 +2,8 @@
 /// The workspace tree: every file opened, the objects it holds (Canary with the MetricTemplates
 /// it uses, Rollout with the AnalysisTemplates and ClusterAnalysisTemplates it uses, templates,
 /// scenarios, scripts, skipped kinds) and every problem in place under the
-/// object (or file) it belongs to, naming file and line. A second branch lists the scenarios.
+/// object (or file) it belongs to, naming file and line. A second branch lists the scenarios,
+/// a third the recordings (`Replay` documents) the specs can be run against.
 
 #include <QTreeWidget>
 
