@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   cli.addVersionOption();
   cli.addPositionalArgument("PATH", "Folders or files to open.", "[PATH...]");
   QCommandLineOption spec("spec", "Select the spec NAME (name or namespace/name).", "NAME");
-  QCommandLineOption scenario("scenario", "Select the scenario NAME.", "NAME");
+  QCommandLineOption scenario("scenario", "Select the scenario or recording (Replay) NAME.",
+                              "NAME");
   QCommandLineOption seed("seed", "Run with seed N.", "N");
   QCommandLineOption tab("tab", "Show the view VIEW: timeline, batch or compare.", "VIEW");
   QCommandLineOption batch("run-batch", "Run the batch at start.");
@@ -100,6 +101,16 @@ int main(int argc, char** argv) {
     if (cli.isSet(batch)) {
       QObject::connect(window.batchView(), &rolloutlab::gui::BatchView::batchFinished, &window,
                        later);
+    } else if (window.workbench().timelineRunning()) {
+      // A recording runs off the GUI thread: draw once its run is in.
+      QObject::connect(&window.workbench(), &rolloutlab::gui::Workbench::timelineChanged, &window,
+                       [&window, later]() {
+                         static bool once = false;
+                         if (!once && !window.workbench().timelineRunning()) {
+                           once = true;
+                           later();
+                         }
+                       });
     } else {
       later();
     }
