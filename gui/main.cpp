@@ -9,14 +9,47 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
 
 #include "batch_view.h"
 #include "main_window.h"
 #include "rolloutlab/core/version.h"
 #include "workbench.h"
 
+namespace {
+
+// --help and --version print text only: they must work without a display.
+bool textOnly(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    for (const char* o : {"-h", "-?", "--help", "--help-all", "-v", "--version"}) {
+      if (std::strcmp(argv[i], o) == 0) return true;
+    }
+  }
+  return false;
+}
+
+bool set(const char* name) {
+  const char* v = std::getenv(name);
+  return v != nullptr && *v != '\0';
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  QApplication app(argc, argv);
+  const bool text = textOnly(argc, argv);
+  if (!text && !set("DISPLAY") && !set("WAYLAND_DISPLAY") && !set("QT_QPA_PLATFORM")) {
+    // Without this, Qt aborts with a multi-line message and a core dump.
+    std::fprintf(stderr,
+                 "rolloutlab-gui: no display: set DISPLAY (or WAYLAND_DISPLAY), or run under "
+                 "xvfb-run, or QT_QPA_PLATFORM=offscreen with --screenshot\n");
+    return 2;
+  }
+  std::unique_ptr<QCoreApplication> appHolder =
+      text ? std::make_unique<QCoreApplication>(argc, argv)
+           : std::make_unique<QApplication>(argc, argv);
+  QCoreApplication& app = *appHolder;
   QCoreApplication::setOrganizationName("rolloutlab");
   QCoreApplication::setApplicationName("rolloutlab-gui");
   QCoreApplication::setApplicationVersion(QString::fromStdString(rolloutlab::core::version()));
