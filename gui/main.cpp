@@ -46,9 +46,9 @@ int main(int argc, char** argv) {
                  "xvfb-run, or QT_QPA_PLATFORM=offscreen with --screenshot\n");
     return 2;
   }
-  std::unique_ptr<QCoreApplication> appHolder =
-      text ? std::make_unique<QCoreApplication>(argc, argv)
-           : std::make_unique<QApplication>(argc, argv);
+  std::unique_ptr<QCoreApplication> appHolder = text
+                                                    ? std::make_unique<QCoreApplication>(argc, argv)
+                                                    : std::make_unique<QApplication>(argc, argv);
   QCoreApplication& app = *appHolder;
   QCoreApplication::setOrganizationName("rolloutlab");
   QCoreApplication::setApplicationName("rolloutlab-gui");
