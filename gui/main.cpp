@@ -89,64 +89,80 @@ int main(int argc, char** argv) {
     const QStringList wh = cli.value(size).split('x');
     if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
   }
-  if (!cli.positionalArguments().isEmpty()) window.openPaths(cli.positionalArguments());
-  if (cli.isSet(spec) && !window.workbench().selectSpec(cli.value(spec).toStdString())) {
-    std::fprintf(stderr, "rolloutlab-gui: no spec named %s\n", qPrintable(cli.value(spec)));
-    return 2;
-  }
-  if (cli.isSet(scenario) &&
-      !window.workbench().selectScenario(cli.value(scenario).toStdString())) {
-    std::fprintf(stderr, "rolloutlab-gui: no scenario named %s\n", qPrintable(cli.value(scenario)));
-    return 2;
-  }
+  const QStringList views{"timeline", "batch", "compare"};
+  // The paths load off the GUI thread; the window shows meanwhile, and what the options select
+  // is chosen once the load is in. Returns an exit code (0: go on).
+  auto afterLoad = [&]() -> int {
+    if (cli.isSet(spec) && !window.workbench().selectSpec(cli.value(spec).toStdString())) {
+      std::fprintf(stderr, "rolloutlab-gui: no spec named %s\n", qPrintable(cli.value(spec)));
+      return 2;
+    }
+    if (cli.isSet(scenario) &&
+        !window.workbench().selectScenario(cli.value(scenario).toStdString())) {
+      std::fprintf(stderr, "rolloutlab-gui: no scenario named %s\n",
+                   qPrintable(cli.value(scenario)));
+      return 2;
+    }
+    if (cli.isSet(seed)) window.workbench().setSeed(cli.value(seed).toULongLong());
+    if (cli.isSet(tab))
+      window.tabs()->setCurrentIndex(static_cast<int>(views.indexOf(cli.value(tab))));
+    if (cli.isSet(batch)) window.batchView()->start();
+
+    if (!shot.isEmpty()) {
+      auto grab = [&window, shot]() {
+        const QPixmap pm = window.grab();
+        if (!pm.save(shot)) {
+          std::fprintf(stderr, "rolloutlab-gui: cannot write %s\n", qPrintable(shot));
+          QCoreApplication::exit(3);
+          return;
+        }
+        QCoreApplication::quit();
+      };
+      auto later = [grab]() { QTimer::singleShot(1200, grab); };
+      if (cli.isSet(batch)) {
+        QObject::connect(window.batchView(), &rolloutlab::gui::BatchView::batchFinished, &window,
+                         later);
+      } else if (window.workbench().timelineRunning()) {
+        // A recording runs off the GUI thread: draw once its run is in.
+        QObject::connect(&window.workbench(), &rolloutlab::gui::Workbench::timelineChanged, &window,
+                         [&window, later]() {
+                           static bool once = false;
+                           if (!once && !window.workbench().timelineRunning()) {
+                             once = true;
+                             later();
+                           }
+                         });
+      } else {
+        later();
+      }
+    }
+    return 0;
+  };
+  // The options check what they can before the load (a bad --seed or --tab fails at once).
   if (cli.isSet(seed)) {
     bool ok = false;
-    const qulonglong s = cli.value(seed).toULongLong(&ok);
+    cli.value(seed).toULongLong(&ok);
     if (!ok) {
       std::fprintf(stderr, "rolloutlab-gui: --seed needs a non-negative integer\n");
       return 2;
     }
-    window.workbench().setSeed(s);
   }
-  if (cli.isSet(tab)) {
-    const QStringList views{"timeline", "batch", "compare"};
-    const int i = static_cast<int>(views.indexOf(cli.value(tab)));
-    if (i < 0) {
-      std::fprintf(stderr, "rolloutlab-gui: --tab is one of timeline, batch, compare\n");
-      return 2;
-    }
-    window.tabs()->setCurrentIndex(i);
+  if (cli.isSet(tab) && !views.contains(cli.value(tab))) {
+    std::fprintf(stderr, "rolloutlab-gui: --tab is one of timeline, batch, compare\n");
+    return 2;
   }
   window.show();
-  if (cli.isSet(batch)) window.batchView()->start();
-
-  if (!shot.isEmpty()) {
-    auto grab = [&window, shot]() {
-      const QPixmap pm = window.grab();
-      if (!pm.save(shot)) {
-        std::fprintf(stderr, "rolloutlab-gui: cannot write %s\n", qPrintable(shot));
-        QCoreApplication::exit(3);
-        return;
-      }
-      QCoreApplication::quit();
-    };
-    auto later = [grab]() { QTimer::singleShot(1200, grab); };
-    if (cli.isSet(batch)) {
-      QObject::connect(window.batchView(), &rolloutlab::gui::BatchView::batchFinished, &window,
-                       later);
-    } else if (window.workbench().timelineRunning()) {
-      // A recording runs off the GUI thread: draw once its run is in.
-      QObject::connect(&window.workbench(), &rolloutlab::gui::Workbench::timelineChanged, &window,
-                       [&window, later]() {
-                         static bool once = false;
-                         if (!once && !window.workbench().timelineRunning()) {
-                           once = true;
-                           later();
-                         }
-                       });
-    } else {
-      later();
-    }
+  if (!cli.positionalArguments().isEmpty()) window.openPaths(cli.positionalArguments());
+  if (window.workbench().loading()) {
+    QObject::connect(&window.workbench(), &rolloutlab::gui::Workbench::loadFinished, &window,
+                     [afterLoad]() {
+                       static bool once = false;
+                       if (once) return;
+                       once = true;
+                       if (const int code = afterLoad(); code != 0) QCoreApplication::exit(code);
+                     });
+  } else if (const int code = afterLoad(); code != 0) {
+    return code;
   }
   return app.exec();
 }

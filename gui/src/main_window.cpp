@@ -15,6 +15,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QProgressBar>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
@@ -41,6 +42,13 @@ namespace {
 QString q(const std::string& s) { return QString::fromStdString(s); }
 constexpr int kMaxRecent = 10;
 
+/// 1234567 as "1,234,567" (the same in every locale).
+QString groupedCount(int n) {
+  QString digits = QString::number(n);
+  for (auto i = digits.size() - 3; i > 0; i -= 3) digits.insert(i, ',');
+  return digits;
+}
+
 }  // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench(this)) {
@@ -65,6 +73,29 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
   statusTime_ = new QLabel(this);
   statusBar()->addWidget(statusOutcome_, 1);
   statusBar()->addPermanentWidget(statusTime_);
+  loadLabel_ = new QLabel(this);
+  loadBar_ = new QProgressBar(this);
+  loadBar_->setRange(0, 0);  // busy: a load reports no fraction done
+  loadBar_->setMaximumWidth(160);
+  loadBar_->setTextVisible(false);
+  statusBar()->addPermanentWidget(loadLabel_);
+  statusBar()->addPermanentWidget(loadBar_);
+  loadLabel_->hide();
+  loadBar_->hide();
+  connect(wb_, &Workbench::loadStarted, this, [this]() {
+    loadLabel_->setText("Loading\u2026");
+    loadLabel_->show();
+    loadBar_->show();
+  });
+  connect(wb_, &Workbench::loadProgress, this, [this](int files) {
+    loadLabel_->setText(
+        QString("Loading %1 file%2\u2026").arg(groupedCount(files), files == 1 ? "" : "s"));
+  });
+  connect(wb_, &Workbench::loadFinished, this, [this]() {
+    loadLabel_->clear();
+    loadLabel_->hide();
+    loadBar_->hide();
+  });
 
   connect(wb_, &Workbench::timelineChanged, this, &MainWindow::onTimeline);
   connect(wb_, &Workbench::scenariosChanged, this, &MainWindow::refreshScenarios);
@@ -375,6 +406,8 @@ void MainWindow::onTimeline() {
 }
 
 QString MainWindow::statusText() const { return statusOutcome_->text(); }
+
+QString MainWindow::loadStatusText() const { return loadLabel_->text(); }
 
 void MainWindow::openPaths(const QStringList& paths, bool add) {
   if (paths.isEmpty()) return;

@@ -12,6 +12,7 @@ class QDockWidget;
 class QLabel;
 class QListWidget;
 class QMenu;
+class QProgressBar;
 class QSpinBox;
 class QTabWidget;
 
@@ -31,7 +32,9 @@ class MainWindow : public QMainWindow {
   explicit MainWindow(QWidget* parent = nullptr);
   ~MainWindow() override;
 
-  /// Opens files and folders (replacing what was open) and records them as recent.
+  /// Opens files and folders (replacing what was open, or beside it) and records them as
+  /// recent. The load runs off the GUI thread (Workbench::open); the status bar shows its
+  /// progress and the window stays usable until it is in.
   void openPaths(const QStringList& paths, bool add = false);
   /// Writes settings and layout now (also done on close).
   void saveSettings();
@@ -45,6 +48,9 @@ class MainWindow : public QMainWindow {
   QTabWidget* tabs() const { return tabs_; }
   QStringList recentPaths() const { return recent_; }
   QString statusText() const;
+  /// The load's progress as the status bar shows it ("Loading 1,234 files…"; empty when no
+  /// load runs).
+  QString loadStatusText() const;
 
  protected:
   void closeEvent(QCloseEvent* event) override;
@@ -79,6 +85,8 @@ class MainWindow : public QMainWindow {
   QComboBox* meshBox_;
   QLabel* statusOutcome_;
   QLabel* statusTime_;
+  QLabel* loadLabel_;
+  QProgressBar* loadBar_;
   QMenu* recentMenu_;
   QStringList recent_;
   QByteArray defaultState_;

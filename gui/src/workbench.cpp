@@ -3,7 +3,12 @@
 #include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
+#include <QEventLoop>
 #include <QFileInfo>
+#include <QMetaObject>
+#include <QThreadPool>
+#include <QTimer>
+#include <filesystem>
 
 #include "rolloutlab/core/rng.h"
 #include "timeline_worker.h"
@@ -33,15 +38,58 @@ app::Workspace load(const QStringList& paths) {
   }
 }
 
+/// The YAML and JSON files a load of `paths` reads, walked as io::readDocuments walks them
+/// (io/src/documents.cpp): files named, and under folders *.yaml, *.yml and *.json outside
+/// hidden folders and Helm charts' templates. For the progress shown only.
+int countDocumentFiles(const QStringList& paths) {
+  namespace fs = std::filesystem;
+  int n = 0;
+  for (const auto& path : paths) {
+    std::error_code ec;
+    const fs::path p(path.toStdString());
+    if (!fs::is_directory(p, ec)) {
+      if (fs::exists(p, ec)) ++n;
+      continue;
+    }
+    fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec);
+    for (; !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+      const auto& e = *it;
+      const std::string leaf = e.path().filename().string();
+      if (e.is_directory(ec)) {
+        if ((!leaf.empty() && leaf[0] == '.') ||
+            (leaf == "templates" && fs::exists(e.path().parent_path() / "Chart.yaml", ec))) {
+          it.disable_recursion_pending();
+        }
+        continue;
+      }
+      const std::string ext = e.path().extension().string();
+      if (e.is_regular_file(ec) && (ext == ".yaml" || ext == ".yml" || ext == ".json")) ++n;
+    }
+  }
+  return n;
+}
+
 }  // namespace
 
-Workbench::Workbench(QObject* parent) : QObject(parent), worker_(new TimelineWorker(this)) {
+/// What a load gives: the workspace and its spec documents (each with its file's text).
+struct Workbench::Loaded {
+  app::Workspace ws;
+  std::vector<std::unique_ptr<SpecDocument>> specs;
+};
+
+Workbench::Workbench(QObject* parent)
+    : QObject(parent), worker_(new TimelineWorker(this)), loadPool_(new QThreadPool(this)) {
   connect(worker_, &TimelineWorker::finished, this, &Workbench::onReplayFinished);
+  // Two threads: a superseded load that is still reading does not hold up the next one.
+  loadPool_->setMaxThreadCount(2);
 }
 
 Workbench::~Workbench() {
   // Waits for a recording's run in progress (it holds its own copies of what it reads).
   delete worker_;
+  // Loads own what they read; a superseded one stops at its next stage.
+  if (loadCancel_) loadCancel_->store(true);
+  loadPool_->waitForDone();
 }
 
 QStringList Workbench::defaultScenarioLibrary() {
@@ -60,16 +108,47 @@ QStringList Workbench::defaultScenarioLibrary() {
 }
 
 void Workbench::open(const QStringList& paths, bool add) {
-  const std::string keepSpec = currentSpec() ? currentSpec()->key() : std::string();
-  QStringList next = add ? paths_ : QStringList();
+  QStringList next = add ? (loading_ ? loadPaths_ : paths_) : QStringList();
   for (const auto& p : paths) {
     const QString clean = QDir::cleanPath(p);
     if (!next.contains(clean)) next << clean;
   }
-  paths_ = next;
+  if (loadCancel_) loadCancel_->store(true);  // the load in progress, if any, is superseded
+  const quint64 ticket = ++loadTicket_;
+  auto cancel = std::make_shared<std::atomic<bool>>(false);
+  loadCancel_ = cancel;
+  loadPaths_ = next;
+  loading_ = true;
+  emit loadStarted(next);
+  // The task owns its copies of the paths; it reports back to the GUI thread through queued
+  // calls, which Qt drops if the workbench is gone by then.
+  loadPool_->start([this, ticket, cancel, next]() {
+    const int files = countDocumentFiles(next);
+    QMetaObject::invokeMethod(
+        this,
+        [this, ticket, files]() {
+          if (ticket == loadTicket_) emit loadProgress(files);
+        },
+        Qt::QueuedConnection);
+    if (cancel->load()) return;
+    auto loaded = std::make_shared<Loaded>();
+    loaded->ws = load(next);
+    if (cancel->load()) return;
+    loaded->specs = makeSpecDocuments(loaded->ws);
+    if (cancel->load()) return;
+    QMetaObject::invokeMethod(
+        this, [this, ticket, loaded]() { onLoaded(ticket, loaded); }, Qt::QueuedConnection);
+  });
+}
+
+void Workbench::onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded) {
+  if (ticket != loadTicket_ || !loading_) return;  // a later open() or close() replaced it
+  const std::string keepSpec = currentSpec() ? currentSpec()->key() : std::string();
+  paths_ = loadPaths_;
+  loading_ = false;
   recordings_->clear();
-  ws_ = load(paths_);
-  specs_ = makeSpecDocuments(ws_);
+  ws_ = std::move(loaded->ws);
+  specs_ = std::move(loaded->specs);
   current_ = specs_.empty() ? -1 : 0;
   for (int i = 0; i < specCount(); ++i) {
     if (specs_[static_cast<std::size_t>(i)]->key() == keepSpec) current_ = i;
@@ -78,9 +157,28 @@ void Workbench::open(const QStringList& paths, bool add) {
   emit workspaceChanged();
   emit currentSpecChanged();
   resimulate();
+  emit loadFinished();
+}
+
+int Workbench::loadThreadsRunning() const { return loadPool_->activeThreadCount(); }
+
+bool Workbench::waitForLoad(int timeoutMs) {
+  if (!loading_) return true;
+  QEventLoop loop;
+  QTimer timer;
+  timer.setSingleShot(true);
+  connect(&timer, &QTimer::timeout, &loop, &QEventLoop::quit);
+  connect(this, &Workbench::loadFinished, &loop, &QEventLoop::quit);
+  timer.start(timeoutMs);
+  loop.exec();
+  return !loading_;
 }
 
 void Workbench::close() {
+  const bool wasLoading = loading_;
+  if (loadCancel_) loadCancel_->store(true);
+  ++loadTicket_;
+  loading_ = false;
   paths_.clear();
   recordings_->clear();
   ws_ = {};
@@ -91,6 +189,7 @@ void Workbench::close() {
   emit workspaceChanged();
   emit currentSpecChanged();
   resimulate();
+  if (wasLoading) emit loadFinished();
 }
 
 void Workbench::setScenarioLibrary(const QStringList& paths) {

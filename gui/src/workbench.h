@@ -6,6 +6,7 @@
 
 #include <QObject>
 #include <QStringList>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -16,6 +17,8 @@
 #include "recordings.h"
 #include "rolloutlab/app/workspace.h"
 #include "spec_document.h"
+
+class QThreadPool;
 
 namespace rolloutlab::gui {
 
@@ -28,10 +31,23 @@ class Workbench : public QObject {
   explicit Workbench(QObject* parent = nullptr);
   ~Workbench() override;
 
-  /// Loads files and folders (a GitOps repo): replaces what was open, or adds to it.
+  /// Loads files and folders (a GitOps repo) off the GUI thread: replaces what was open, or
+  /// adds to it. What is open stays as it is until the load is in; then the workspace, specs and
+  /// scenarios are replaced at once (workspaceChanged, then loadFinished). A later open() or
+  /// close() supersedes a load still running: its result is dropped.
   void open(const QStringList& paths, bool add = false);
-  /// Closes everything that was opened (the scenario library stays).
+  /// True from open() until its load is applied (or dropped by close()).
+  bool loading() const { return loading_; }
+  /// Runs the event loop until no load is in progress, for at most `timeoutMs` milliseconds;
+  /// true when none is left.
+  bool waitForLoad(int timeoutMs = 60000);
+  /// Loads whose threads still run, superseded ones included (they stop at their next stage
+  /// and deliver nothing).
+  int loadThreadsRunning() const;
+  /// Closes everything that was opened (the scenario library stays) and drops a load in
+  /// progress.
   void close();
+  /// The paths open (those of a load in progress once it is in).
   QStringList paths() const { return paths_; }
   /// Folders or files holding the scenarios to run against, beside those found in the
   /// workspace (default: the bundled scenario library).
@@ -131,10 +147,19 @@ class Workbench : public QObject {
   void timelineChanged();
   void variantAChanged();
   void editFailed(const QString& message);
+  /// A load began (open()).
+  void loadStarted(const QStringList& paths);
+  /// The number of YAML and JSON files the load in progress reads (once the folders are walked).
+  void loadProgress(int files);
+  /// The load in progress ended: applied (after workspaceChanged and the rest), or dropped by
+  /// close().
+  void loadFinished();
 
  private:
   void rebuildScenarios();
   void onReplayFinished(quint64 ticket, std::shared_ptr<const Timeline> timeline);
+  struct Loaded;
+  void onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded);
 
   QStringList paths_;
   QStringList libraryPaths_;
@@ -154,6 +179,13 @@ class Workbench : public QObject {
   quint64 ticket_ = 0;  // of the latest run; results of earlier ones are dropped
   std::shared_ptr<RecordingCache> recordings_ = std::make_shared<RecordingCache>();
   TimelineWorker* worker_;
+  // Loads run on their own pool; each has a ticket (results of superseded ones are dropped) and
+  // a flag that asks it to stop between its stages.
+  QThreadPool* loadPool_;
+  quint64 loadTicket_ = 0;
+  std::shared_ptr<std::atomic<bool>> loadCancel_;
+  QStringList loadPaths_;  // what the load in progress opens
+  bool loading_ = false;
 };
 
 }  // namespace rolloutlab::gui

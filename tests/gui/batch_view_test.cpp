@@ -27,6 +27,7 @@ struct Bench {
     wb.setScenarioLibrary(
         {libraryFile("error-regression-2pt.yaml"), libraryFile("good-high-traffic.yaml")});
     wb.open({examplesDir()});
+    EXPECT_TRUE(wb.waitForLoad());
     for (int i = 0; i < wb.specCount(); ++i) {
       if (wb.spec(i)->key() == "Canary/test/podinfo") wb.selectSpec(i);
     }

@@ -23,6 +23,7 @@ struct Bench {
     wb.setScenarioLibrary(
         {libraryFile("good-high-traffic.yaml"), libraryFile("error-regression-1pt.yaml")});
     wb.open({examplesDir()});
+    EXPECT_TRUE(wb.waitForLoad());
     for (int i = 0; i < wb.specCount(); ++i) {
       if (wb.spec(i)->key() == "Canary/test/podinfo") wb.selectSpec(i);
     }

@@ -25,6 +25,7 @@ TEST(MainWindow, OpensDroppedFilesBesideWhatIsOpen) {
   clearSettings();
   MainWindow w;
   w.openPaths({examplesDir() + "/apps/podinfo"});
+  EXPECT_TRUE(w.workbench().waitForLoad());
   ASSERT_EQ(w.workbench().specCount(), 1);
   QMimeData mime;
   mime.setUrls({QUrl::fromLocalFile(examplesDir() + "/apps/checkout/canary.yaml")});
@@ -33,6 +34,8 @@ TEST(MainWindow, OpensDroppedFilesBesideWhatIsOpen) {
   EXPECT_TRUE(enter.isAccepted());
   QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
   QApplication::sendEvent(&w, &drop);
+  EXPECT_TRUE(w.workbench().loading());  // the load runs off the GUI thread
+  EXPECT_TRUE(w.workbench().waitForLoad());
   EXPECT_EQ(w.workbench().specCount(), 2);
   EXPECT_EQ(w.workbench().paths().size(), 2);
   // Recent files, newest first.
@@ -46,6 +49,7 @@ TEST(MainWindow, SettingsAndLayoutPersist) {
   {
     MainWindow w;
     w.openPaths({examplesDir()});
+    EXPECT_TRUE(w.workbench().waitForLoad());
     w.resize(1234, 777);
     w.show();
     ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));
@@ -76,6 +80,7 @@ TEST(MainWindow, ScreenshotIsNotBlank) {
   MainWindow w;
   w.resize(1400, 900);
   w.openPaths({examplesDir()});
+  EXPECT_TRUE(w.workbench().waitForLoad());
   ASSERT_TRUE(w.workbench().selectScenario("error-regression-1pt"));
   w.show();
   ASSERT_TRUE(QTest::qWaitForWindowExposed(&w));

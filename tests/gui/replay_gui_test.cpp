@@ -74,6 +74,7 @@ int count(const std::vector<TimelineMarker>& ms, TimelineMarker::Kind k) {
 void openRecording(Workbench& wb, const std::string& spec, std::uint64_t seed) {
   wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   ASSERT_TRUE(wb.selectSpec(spec));
   wb.setSeed(seed);
   ASSERT_TRUE(wb.selectScenario("podinfo-error-spike"));
@@ -97,6 +98,7 @@ TEST(ReplayGui, RecordingsAreListedInTheTreeAndTheChooser) {
   MainWindow w;
   w.workbench().setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
   w.openPaths({examplesDir()});
+  EXPECT_TRUE(w.workbench().waitForLoad());
   Workbench& wb = w.workbench();
   ASSERT_TRUE(wb.selectSpec("podinfo"));
   ASSERT_EQ(wb.replays().size(), 1u);
@@ -226,6 +228,7 @@ TEST(ReplayGui, BatchIncludesRecordingsAndCancels) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   ASSERT_TRUE(wb.selectSpec("podinfo"));
   wb.setSeed(4);
   BatchView view(wb);
@@ -300,6 +303,7 @@ TEST(ReplayGui, ARecordingThatCannotBeReadIsAOneLineError) {
   MainWindow w;
   w.workbench().setScenarioLibrary({});
   w.openPaths({f.dir.path()});
+  EXPECT_TRUE(w.workbench().waitForLoad());
   Workbench& wb = w.workbench();
   const QString tree = w.workspaceTree()->outline().join("\n");
   EXPECT_NE(tree.indexOf(QString::fromStdString(f.file("bad.yaml") + ":8")), -1)

@@ -58,6 +58,7 @@ void openStorefront(Workbench& wb, std::initializer_list<const char*> scenarios,
   for (const char* s : scenarios) lib << libraryFile(s);
   wb.setScenarioLibrary(lib);
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   ASSERT_TRUE(wb.selectSpec("shop/storefront"));
   wb.setSeed(seed);
 }
@@ -370,6 +371,7 @@ TEST(RolloutWorkbench, ABadRolloutFileShowsItsErrorInTheTree) {
   Workbench wb;
   WorkspaceTree tree(wb);
   wb.open({dir.path()});
+  EXPECT_TRUE(wb.waitForLoad());
   EXPECT_EQ(wb.specCount(), 0);
   const QString joined = tree.outline().join("\n");
   EXPECT_TRUE(joined.contains("Rollout shop/demo")) << joined.toStdString();
@@ -394,6 +396,7 @@ TEST(RolloutWorkbench, BlueGreenFieldsDriveThePromotion) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
   wb.open({dir.path()});
+  EXPECT_TRUE(wb.waitForLoad());
   ASSERT_EQ(wb.specCount(), 1);
   SpecDocument* s = wb.currentSpec();
   std::vector<std::string> got;
@@ -580,6 +583,7 @@ TEST(RolloutWorkbench, ATemplateInTheRolloutsOwnFileIsPatchedThere) {
   WorkspaceTree tree(wb);
   wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
   wb.open({dir.path()});
+  EXPECT_TRUE(wb.waitForLoad());
   ASSERT_EQ(wb.specCount(), 1);
   SpecDocument* s = wb.currentSpec();
   EXPECT_TRUE(s->linkedTexts().empty());

@@ -22,6 +22,7 @@ TEST(TimelinePerformance, EditToRedrawnTimeline) {
   MainWindow w;
   w.resize(1600, 1000);
   w.openPaths({examplesDir()});
+  EXPECT_TRUE(w.workbench().waitForLoad());
   for (int i = 0; i < w.workbench().specCount(); ++i) {
     if (w.workbench().spec(i)->key() == "Canary/test/podinfo") w.workbench().selectSpec(i);
   }

@@ -36,6 +36,7 @@ std::unique_ptr<MainWindow> podinfoWindow(const char* scenario = "error-regressi
   w->workbench().setScenarioLibrary({libraryFile(scenario)});
   w->resize(1400, 900);
   w->openPaths({examplesDir()});
+  EXPECT_TRUE(w->workbench().waitForLoad());
   for (int i = 0; i < w->workbench().specCount(); ++i) {
     if (w->workbench().spec(i)->key() == "Canary/test/podinfo") w->workbench().selectSpec(i);
   }
@@ -183,6 +184,7 @@ TEST(TimelineView, ShowsARolloutsStepsAnalysesAndMeasurements) {
   w.workbench().setScenarioLibrary({libraryFile("error-regression-5pt.yaml")});
   w.resize(1400, 900);
   w.openPaths({examplesDir()});
+  EXPECT_TRUE(w.workbench().waitForLoad());
   ASSERT_TRUE(w.workbench().selectSpec("shop/storefront"));
   w.workbench().setSeed(3);
   w.show();

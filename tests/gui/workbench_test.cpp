@@ -56,6 +56,7 @@ TEST(Workbench, LoadsTheExampleRepoAndTheScenarioLibrary) {
   Workbench wb;
   wb.setScenarioLibrary(Workbench::defaultScenarioLibrary());
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   ASSERT_EQ(wb.specCount(), 3);
   EXPECT_GE(specIndex(wb, "Canary/test/podinfo"), 0);
   EXPECT_GE(specIndex(wb, "Canary/shop/checkout"), 0);
@@ -79,6 +80,7 @@ TEST(Workbench, AnEditChangesOnlyThatValueAndRerunsTheTimeline) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("error-regression-5pt.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   wb.selectSpec(specIndex(wb, "Canary/test/podinfo"));
   wb.setSeed(11);
   const SpecDocument* s = wb.currentSpec();
@@ -129,6 +131,7 @@ TEST(Workbench, AnInvalidEditShowsItsErrorWithFileAndLine) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   wb.selectSpec(specIndex(wb, "Canary/test/podinfo"));
   const SpecDocument* s = wb.currentSpec();
   wb.setField("analysis.interval", "soon");
@@ -172,6 +175,7 @@ TEST(Workbench, BadFilesShowTheErrorInTheTree) {
   Workbench wb;
   rolloutlab::gui::WorkspaceTree tree(wb);
   wb.open({dir.path()});
+  EXPECT_TRUE(wb.waitForLoad());
   EXPECT_GE(wb.workspace().diagnostics.errors(), 2);
   const QStringList outline = tree.outline();
   const QString joined = outline.join("\n");
@@ -190,6 +194,7 @@ TEST(Workbench, SeedsAreReproducibleAndReseedIsDeterministic) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("error-regression-1pt.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   wb.setSeed(5);
   const auto a = wb.timeline().summary;
   wb.setSeed(6);
@@ -210,6 +215,7 @@ TEST(Workbench, MarkersCarryTheRuleThatFired) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("error-regression-5pt.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   wb.selectSpec(specIndex(wb, "Canary/test/podinfo"));
   wb.setSeed(2);
   const auto& tl = wb.timeline();
@@ -242,6 +248,7 @@ TEST(Workbench, VariantAIsTheTextAsLoadedUntilPinned) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   const std::string original = wb.currentSpec()->text();
   wb.setField("analysis.threshold", "2");
   EXPECT_FALSE(wb.variantAPinned());
@@ -258,6 +265,7 @@ TEST(Workbench, TheRegressionSpanFollowsTheScenario) {
   Workbench wb;
   wb.setScenarioLibrary({libraryFile("intermittent-failure.yaml")});
   wb.open({examplesDir()});
+  EXPECT_TRUE(wb.waitForLoad());
   ASSERT_TRUE(wb.selectSpec("podinfo"));
   const auto& tl = wb.timeline();
   ASSERT_FALSE(tl.regression.empty());
