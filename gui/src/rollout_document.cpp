@@ -8,6 +8,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <regex>
 #include <set>
 
@@ -804,22 +805,150 @@ std::vector<SpecDocument::Action> RolloutSpecDocument::actions() const {
   const auto root = loadDocument(text_, documentIndex_);
   if (!root || !at(*root, kCanary).IsMap()) return out;
   const YAML::Node steps = at(*root, join(kCanary, {"steps"}));
-  for (std::size_t i = 0; steps.IsSequence() && i < steps.size(); ++i) {
+  const std::size_t n = steps.IsSequence() ? steps.size() : 0;
+  for (std::size_t i = 0; i < n; ++i) {
     const std::string idx = std::to_string(i);
     std::string first = "invalid";
     if (steps[i].IsMap() && steps[i].begin() != steps[i].end() &&
         steps[i].begin()->first.IsScalar()) {
       first = steps[i].begin()->first.Scalar();
     }
-    out.push_back({"steps." + idx + ".remove", "Canary steps", "\u00d7",
-                   "Remove step " + idx + " (the later steps move up)",
-                   "steps." + idx + "." + first});
+    const std::string row = "steps." + idx + "." + first;
+    const std::string p = "steps." + idx;
+    if (i > 0) {
+      out.push_back({p + ".up", "Canary steps", "\u2191",
+                     "Move step " + idx + " up (before step " + std::to_string(i - 1) + ")", row,
+                     ""});
+    }
+    if (i + 1 < n) {
+      out.push_back({p + ".down", "Canary steps", "\u2193",
+                     "Move step " + idx + " down (after step " + std::to_string(i + 1) + ")", row,
+                     ""});
+    }
+    out.push_back({p + ".remove", "Canary steps", "\u00d7",
+                   "Remove step " + idx + " (the later steps move up)", row, ""});
+    const std::string after = "Insert after step " + idx + ": ";
+    out.push_back({p + ".insert.setWeight", "Canary steps", "setWeight",
+                   after + "a setWeight step (10 points above the weight in effect there)", row,
+                   "+"});
+    out.push_back({p + ".insert.pause=1m", "Canary steps", "pause 1m", after + "a pause step of 1m",
+                   row, "+"});
+    out.push_back({p + ".insert.pause", "Canary steps", "pause until promoted",
+                   after + "a pause step without a duration (the rollout waits for a promotion)",
+                   row, "+"});
   }
   out.push_back({"steps.add.setWeight", "Canary steps", "+ setWeight",
-                 "Append a setWeight step (10 points above the last weight set)", ""});
-  out.push_back({"steps.add.pause", "Canary steps", "+ pause", "Append a pause step of 1m", ""});
+                 "Append a setWeight step (10 points above the last weight set)", "", ""});
+  out.push_back(
+      {"steps.add.pause", "Canary steps", "+ pause", "Append a pause step of 1m", "", ""});
   return out;
 }
+
+namespace {
+
+/// The step index of an action id `steps.<i>.<verb>` (nullopt when `i` is not a step).
+std::optional<std::size_t> stepIndexOf(const std::string& id, std::size_t n) {
+  const std::size_t dot = id.find('.', 6);
+  if (id.rfind("steps.", 0) != 0 || dot == std::string::npos) return std::nullopt;
+  const std::string idx = id.substr(6, dot - 6);
+  if (idx.empty() || idx.size() > 5 ||
+      !std::all_of(idx.begin(), idx.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    return std::nullopt;
+  const std::size_t i = std::stoul(idx);
+  if (i >= n) return std::nullopt;
+  return i;
+}
+
+/// The weight the steps [0, end) last set (0 when none): where a new setWeight step's default
+/// value starts from.
+int weightAfter(const YAML::Node& steps, std::size_t end) {
+  int last = 0;
+  for (std::size_t i = 0; i < end; ++i) {
+    const YAML::Node w = at(steps[i], {"setWeight"});
+    if (w.IsScalar()) last = std::atoi(w.Scalar().c_str());
+  }
+  return last;
+}
+
+std::size_t indentOf(const std::string& line) {
+  std::size_t i = 0;
+  while (i < line.size() && line[i] == ' ') ++i;
+  return i;
+}
+
+bool blankLine(const std::string& line) {
+  return line.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+/// Swaps items `a` and `a + 1` of a block sequence by moving their lines: each item takes the
+/// full-line comments just above its dash (at the dash's indentation) and every line below
+/// indented deeper than its dash, so comments and layout inside both items stay as written.
+std::string swapBlockItems(const std::string& text, const YAML::Node& seq, std::size_t a) {
+  std::vector<std::string> lines;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t nl = text.find('\n', pos);
+    const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    lines.push_back(text.substr(pos, end - pos));
+    pos = end;
+  }
+  auto dashLine = [&](std::size_t k) -> std::size_t {
+    auto l = static_cast<std::size_t>(std::max(0, seq[k].Mark().line));
+    // The item may start on the line after a lone dash.
+    while (l > 0 && l < lines.size() && lines[l].compare(indentOf(lines[l]), 1, "-") != 0) --l;
+    return l;
+  };
+  auto start = [&](std::size_t k) {
+    const std::size_t d = dashLine(k);
+    const std::size_t col = indentOf(lines[d]);
+    std::size_t s = d;
+    while (s > 0 && indentOf(lines[s - 1]) == col && lines[s - 1].compare(col, 1, "#") == 0) {
+      --s;
+    }
+    return s;
+  };
+  auto lastEnd = [&](std::size_t k) {
+    const std::size_t d = dashLine(k);
+    const std::size_t col = indentOf(lines[d]);
+    std::size_t end = d + 1;
+    for (std::size_t j = d + 1; j < lines.size(); ++j) {
+      if (blankLine(lines[j])) continue;
+      if (indentOf(lines[j]) <= col || lines[j].rfind("---", 0) == 0 ||
+          lines[j].rfind("...", 0) == 0)
+        break;
+      end = j + 1;
+    }
+    return end;
+  };
+  const std::size_t sa = start(a);
+  const std::size_t sb = start(a + 1);
+  const std::size_t eb = a + 2 < seq.size() ? start(a + 2) : lastEnd(a + 1);
+  if (!(sa < sb && sb < eb && eb <= lines.size())) return text;
+  std::string first, second;
+  for (std::size_t j = sa; j < sb; ++j) first += lines[j];
+  for (std::size_t j = sb; j < eb; ++j) second += lines[j];
+  // The last line of the text may have no newline: the items trade their ends.
+  if (second.empty() || second.back() != '\n') {
+    second += '\n';
+    if (!first.empty() && first.back() == '\n') first.pop_back();
+  }
+  std::string out;
+  for (std::size_t j = 0; j < sa; ++j) out += lines[j];
+  out += second;
+  out += first;
+  for (std::size_t j = eb; j < lines.size(); ++j) out += lines[j];
+  return out;
+}
+
+/// One item as one line of flow YAML (for items of a flow sequence).
+std::string flowText(const YAML::Node& n) {
+  YAML::Emitter e;
+  e.SetMapFormat(YAML::Flow);
+  e.SetSeqFormat(YAML::Flow);
+  e << n;
+  return e.c_str();
+}
+
+}  // namespace
 
 void RolloutSpecDocument::runAction(const std::string& id) {
   const auto root = loadDocument(text_, documentIndex_);
@@ -830,27 +959,64 @@ void RolloutSpecDocument::runAction(const std::string& id) {
   const io::YamlPath path = join(kCanary, {"steps"});
   const YAML::Node steps = at(*root, path);
   const std::size_t n = steps.IsSequence() ? steps.size() : 0;
+  auto refuse = [&](const std::string& why) {
+    throw core::InputError({core::Severity::kError, file_, 0, 0, id, "", why});
+  };
   std::string next;
   try {
+    const auto i = stepIndexOf(id, n);
+    const std::string verb = i ? id.substr(id.find('.', 6) + 1) : std::string();
     if (id == "steps.add.setWeight") {
-      int last = 0;
-      for (std::size_t i = 0; i < n; ++i) {
-        const YAML::Node w = at(steps[i], {"setWeight"});
-        if (w.IsScalar()) last = std::atoi(w.Scalar().c_str());
-      }
-      next = io::insertYamlSequenceItem(text_, documentIndex_, path, n,
-                                        "setWeight: " + std::to_string(std::min(100, last + 10)));
+      next = io::insertYamlSequenceItem(
+          text_, documentIndex_, path, n,
+          "setWeight: " + std::to_string(std::min(100, weightAfter(steps, n) + 10)));
     } else if (id == "steps.add.pause") {
       next = io::insertYamlSequenceItem(text_, documentIndex_, path, n, "pause: {duration: 1m}");
-    } else if (id.rfind("steps.", 0) == 0 && id.size() > 13 &&
-               id.compare(id.size() - 7, 7, ".remove") == 0) {
-      const std::string idx = id.substr(6, id.size() - 13);
-      if (idx.empty() || idx.size() > 5 ||
-          !std::all_of(idx.begin(), idx.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-          std::stoul(idx) >= n) {
-        notEditable(file_, id);
+    } else if (i && verb == "remove") {
+      next = io::removeYamlSequenceItem(text_, documentIndex_, path, *i);
+    } else if (i && verb.rfind("insert.setWeight", 0) == 0) {
+      // `insert.setWeight` (10 above the weight in effect after step i) or `insert.setWeight=N`.
+      std::string weight = std::to_string(std::min(100, weightAfter(steps, *i + 1) + 10));
+      if (verb.size() > 16) {
+        weight = verb.substr(17);
+        if (verb[16] != '=' || weight.empty() || weight.size() > 9 ||
+            !std::all_of(weight.begin(), weight.end(), [](char c) { return c >= '0' && c <= '9'; }))
+          refuse("a setWeight step takes a whole number of percent");
       }
-      next = io::removeYamlSequenceItem(text_, documentIndex_, path, std::stoul(idx));
+      next =
+          io::insertYamlSequenceItem(text_, documentIndex_, path, *i + 1, "setWeight: " + weight);
+    } else if (i && verb.rfind("insert.pause", 0) == 0) {
+      // `insert.pause` (no duration: until promoted) or `insert.pause=<duration>`.
+      std::string item = "pause: {}";
+      if (verb.size() > 12) {
+        const std::string d = verb.substr(13);
+        if (verb[12] != '=' || d.empty() || !std::all_of(d.begin(), d.end(), [](char c) {
+              return std::isalnum(static_cast<unsigned char>(c)) || c == '.';
+            }))
+          refuse("a pause duration is a number of seconds or a duration such as 1m");
+        item = "pause: {duration: " + d + "}";
+      }
+      next = io::insertYamlSequenceItem(text_, documentIndex_, path, *i + 1, item);
+    } else if (i && (verb == "up" || verb == "down")) {
+      if ((verb == "up" && *i == 0) || (verb == "down" && *i + 1 >= n))
+        refuse(verb == "up" ? "the first step cannot move up" : "the last step cannot move down");
+      const std::size_t a = verb == "up" ? *i - 1 : *i;
+      if (steps.Style() == YAML::EmitterStyle::Flow) {
+        const std::string moved = flowText(steps[a]);
+        next = io::removeYamlSequenceItem(text_, documentIndex_, path, a);
+        next = io::insertYamlSequenceItem(next, documentIndex_, path, a + 1, moved);
+      } else {
+        next = swapBlockItems(text_, steps, a);
+      }
+      // The two steps must have traded places and nothing else changed.
+      const auto after = loadDocument(next, documentIndex_);
+      const YAML::Node moved = after ? at(*after, path) : YAML::Node();
+      bool same = moved.IsSequence() && moved.size() == n;
+      for (std::size_t k = 0; same && k < n; ++k) {
+        const std::size_t from = k == a ? a + 1 : k == a + 1 ? a : k;
+        same = flowText(moved[k]) == flowText(steps[from]);
+      }
+      if (!same) refuse("the steps cannot be moved in this text: move them by hand");
     } else {
       notEditable(file_, id);
     }

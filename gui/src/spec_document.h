@@ -94,8 +94,8 @@ struct Timeline {
   std::string error;    ///< set when the run could not be made (nothing else is then set)
   double duration = 0;  ///< seconds the chart spans
   std::vector<std::pair<double, double>> canaryWeight;  ///< (t, percent) after each tick/event
-  std::vector<TimelineMarker> events;                 ///< ticks, gates, promotion, rollback
-  std::vector<std::pair<double, double>> regression;  ///< [from, to) where the release misbehaves
+  std::vector<TimelineMarker> events;                   ///< ticks, gates, promotion, rollback
+  std::vector<std::pair<double, double>> regression;    ///< [from, to) where the release misbehaves
   std::vector<TimelineMetric> metrics;
   std::string outcome;  ///< e.g. "rolled back at 7m (tick 8)"
   bool promoted = false;
@@ -138,14 +138,17 @@ class SpecDocument {
   };
   virtual OutcomeWords outcomeWords() const { return {}; }
 
-  /// Structural edits the form offers beside its fields (an Argo Rollout: add or remove a
-  /// canary step).
+  /// Structural edits the form offers beside its fields (an Argo Rollout: append, insert after
+  /// a step, move up or down, or remove a canary step).
   struct Action {
     std::string id;       ///< e.g. "steps.2.remove", "steps.add.pause"
     std::string group;    ///< the form section it belongs to
     std::string label;    ///< the button's text
     std::string help;     ///< its tooltip
     std::string fieldId;  ///< shown beside this field's row; empty: at the end of the group
+    /// Empty: a button of its own. Else the text of a drop-down button gathering the actions
+    /// of the same row and menu (e.g. "+" for the steps to insert after a step).
+    std::string menu;
   };
   virtual std::vector<Action> actions() const { return {}; }
   /// Runs an action: the text is patched and decoded again, as setField does. Throws

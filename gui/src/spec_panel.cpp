@@ -8,6 +8,7 @@
 #include <QKeyEvent>
 #include <QLabel>
 #include <QListWidget>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QRegularExpression>
@@ -18,6 +19,7 @@
 #include <QSyntaxHighlighter>
 #include <QTextBlock>
 #include <QTimer>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <cmath>
@@ -245,6 +247,7 @@ void SpecPanel::rebuild() {
   }
   fields_.clear();
   actions_.clear();
+  menuActions_.clear();
   fieldFiles_.clear();
   const SpecDocument* s = wb_.currentSpec();
   const std::string key = s ? s->key() : std::string();
@@ -321,16 +324,37 @@ void SpecPanel::rebuild() {
     auto* label = new QLabel(q(f.label), box);
     label->setToolTip(q(f.help));
     QWidget* row = e;
+    QHBoxLayout* h = nullptr;
+    std::map<std::string, QMenu*> menus;
     for (const auto& a : actions) {
       if (a.fieldId != f.id) continue;
-      row = new QWidget(box);
-      auto* h = new QHBoxLayout(row);
-      h->setContentsMargins(0, 0, 0, 0);
-      h->setSpacing(2);
-      e->setParent(row);
-      h->addWidget(e, 1);
-      h->addWidget(button(a, row));
-      break;
+      if (h == nullptr) {
+        row = new QWidget(box);
+        h = new QHBoxLayout(row);
+        h->setContentsMargins(0, 0, 0, 0);
+        h->setSpacing(2);
+        e->setParent(row);
+        h->addWidget(e, 1);
+      }
+      if (a.menu.empty()) {
+        h->addWidget(button(a, row));
+        continue;
+      }
+      // Actions gathered under one drop-down button (e.g. the steps to insert after this one).
+      QMenu*& m = menus[a.menu];
+      if (m == nullptr) {
+        auto* t = new QToolButton(row);
+        t->setText(q(a.menu));
+        t->setPopupMode(QToolButton::InstantPopup);
+        m = new QMenu(t);
+        t->setMenu(m);
+        h->addWidget(t);
+      }
+      QAction* act = m->addAction(q(a.label));
+      act->setToolTip(q(a.help));
+      const std::string id = a.id;
+      connect(act, &QAction::triggered, this, [this, id]() { triggerAction(id); });
+      menuActions_[a.id] = act;
     }
     layout->addRow(label, row);
     fields_[f.id] = e;
@@ -515,6 +539,7 @@ void SpecPanel::triggerAction(const std::string& id) { wb_.runAction(id); }
 QStringList SpecPanel::actionIds() const {
   QStringList out;
   for (const auto& [id, b] : actions_) out << q(id);
+  for (const auto& [id, a] : menuActions_) out << q(id);
   return out;
 }
 

@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+class QAction;
 class QComboBox;
 class QFormLayout;
 class QLabel;
@@ -100,6 +101,7 @@ class SpecPanel : public QWidget {
   QTimer* typing_;
   std::map<std::string, FieldEdit*> fields_;
   std::map<std::string, QPushButton*> actions_;
+  std::map<std::string, QAction*> menuActions_;    // actions in a drop-down button's menu
   std::map<std::string, std::string> fieldFiles_;  // field id -> file its value is in
   std::string shownFile_;
   std::string shownKey_;

@@ -8,6 +8,7 @@
 
 #include <QComboBox>
 #include <QListWidget>
+#include <QMenu>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -15,6 +16,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextBlock>
+#include <QToolButton>
 #include <fstream>
 
 #include "argo_fixtures.h"
@@ -331,6 +333,176 @@ TEST(RolloutWorkbench, StepsCanBeAddedRemovedAndPausedIndefinitely) {
   QObject::connect(&wb, &Workbench::editFailed, [&refused](const QString& m) { refused = m; });
   wb.setField("steps.0.setWeight", "");
   EXPECT_TRUE(refused.contains("a setWeight step needs a weight")) << refused.toStdString();
+}
+
+TEST(RolloutWorkbench, StepsCanBeInsertedMovedAndRemovedInPlace) {
+  // Each edit patches the manifest's own lines (the expected texts are written out by hand
+  // from the file) and runs the Rollout again.
+  Workbench wb;
+  openStorefront(wb, {"good-high-traffic.yaml"}, 3);
+  SpecDocument* s = wb.currentSpec();
+  const std::string original = s->text();
+  QSignalSpy runs(&wb, &Workbench::timelineChanged);
+  auto weights = [&wb]() {
+    std::vector<double> w;
+    for (const auto& [t, v] : wb.timeline().canaryWeight) {
+      if (w.empty() || w.back() != v) w.push_back(v);
+    }
+    return w;
+  };
+  ASSERT_TRUE(wb.timeline().promoted) << wb.timeline().outcome;
+  EXPECT_EQ(weights(), (std::vector<double>{0, 20, 50, 100}));
+
+  // Insert setWeight 30 after step 0.
+  wb.runAction("steps.0.insert.setWeight=30");
+  const std::string inserted = replaced(original, "        - setWeight: 20\n",
+                                        "        - setWeight: 20\n        - setWeight: 30\n");
+  EXPECT_EQ(s->text(), inserted);
+  EXPECT_EQ(runs.count(), 1);
+  ASSERT_TRUE(s->valid());
+  ASSERT_TRUE(wb.timeline().promoted) << wb.timeline().outcome;
+  EXPECT_EQ(count(wb.timeline().events, TimelineMarker::Kind::kStep), 5);
+  EXPECT_EQ(weights(), (std::vector<double>{0, 20, 30, 50, 100}));
+
+  // Move it down past the analysis step (an item of three lines).
+  wb.runAction("steps.1.down");
+  const std::string movedDown = replaced(original, "        - setWeight: 50\n",
+                                         "        - setWeight: 30\n        - setWeight: 50\n");
+  EXPECT_EQ(s->text(), movedDown);
+  EXPECT_EQ(runs.count(), 2);
+  EXPECT_EQ(weights(), (std::vector<double>{0, 20, 30, 50, 100}));
+  // The last step (its span ends the file) trades places with the one above it, and back.
+  wb.runAction("steps.4.up");
+  EXPECT_EQ(s->text(),
+            replaced(original, "        - setWeight: 50\n        - pause: {duration: 5m}\n",
+                     "        - setWeight: 30\n        - pause: {duration: 5m}\n"
+                     "        - setWeight: 50\n"));
+  EXPECT_EQ(runs.count(), 3);
+  wb.runAction("steps.3.down");
+  EXPECT_EQ(s->text(), movedDown);
+  // And up again, before the analysis step.
+  wb.runAction("steps.2.up");
+  EXPECT_EQ(s->text(), inserted);
+
+  // Remove it: the file as loaded.
+  wb.runAction("steps.1.remove");
+  EXPECT_EQ(s->text(), original);
+  EXPECT_EQ(runs.count(), 6);
+  EXPECT_EQ(weights(), (std::vector<double>{0, 20, 50, 100}));
+
+  // A pause without a duration after the last step: the rollout waits for a promotion there.
+  wb.runAction("steps.3.insert.pause");
+  EXPECT_EQ(s->text(), original + "        - pause: {}\n");
+  EXPECT_EQ(wb.timeline().outcome.find("paused at "), 0u) << wb.timeline().outcome;
+  wb.runAction("steps.4.remove");
+  wb.runAction("steps.2.insert.pause=90s");
+  EXPECT_EQ(s->text(), replaced(original, "        - setWeight: 50\n",
+                                "        - setWeight: 50\n        - pause: {duration: 90s}\n"));
+  wb.runAction("steps.3.remove");
+  EXPECT_EQ(s->text(), original);
+
+  // An invalid step is shown like any invalid edit: the text has it, the error names its line.
+  wb.runAction("steps.0.insert.setWeight=150");
+  EXPECT_FALSE(s->valid());
+  EXPECT_NE(wb.timeline().error.find("steps[1].setWeight = 150"), std::string::npos)
+      << wb.timeline().error;
+  wb.runAction("steps.1.remove");
+  EXPECT_TRUE(s->valid());
+  // Moves that cannot be made are refused with a message; the text stays.
+  QString refused;
+  QObject::connect(&wb, &Workbench::editFailed, [&refused](const QString& m) { refused = m; });
+  wb.runAction("steps.0.up");
+  EXPECT_TRUE(refused.contains("the first step cannot move up")) << refused.toStdString();
+  wb.runAction("steps.3.down");
+  EXPECT_TRUE(refused.contains("the last step cannot move down")) << refused.toStdString();
+  wb.runAction("steps.9.remove");
+  EXPECT_TRUE(refused.contains("not an editable field")) << refused.toStdString();
+  EXPECT_EQ(s->text(), original);
+}
+
+TEST(RolloutWorkbench, MovingAStepKeepsItsCommentsAndAFlowListStaysFlow) {
+  QTemporaryDir dir;
+  const std::string block = canaryRollout(
+      "        # ramp up\n"
+      "        - setWeight: 10  # a tenth\n"
+      "        # hold\n"
+      "        - pause:\n"
+      "            duration: 1m  # a minute\n"
+      "        - setWeight: 40\n");
+  const std::string flow = canaryRollout(
+      "", "      steps: [{setWeight: 10}, {pause: {duration: 1m}}, {setWeight: 40}]\n");
+  {
+    std::ofstream(dir.filePath("block.yaml").toStdString()) << block;
+    std::ofstream(dir.filePath("flow.yaml").toStdString())
+        << replaced(flow, "name: demo,", "name: flowdemo,");
+  }
+  Workbench wb;
+  wb.setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
+  wb.open({dir.path()});
+  ASSERT_TRUE(wb.waitForLoad());
+  ASSERT_TRUE(wb.selectSpec("shop/demo"));
+  SpecDocument* s = wb.currentSpec();
+  wb.runAction("steps.1.up");
+  EXPECT_EQ(s->text(), replaced(block,
+                                "        # ramp up\n"
+                                "        - setWeight: 10  # a tenth\n"
+                                "        # hold\n"
+                                "        - pause:\n"
+                                "            duration: 1m  # a minute\n",
+                                "        # hold\n"
+                                "        - pause:\n"
+                                "            duration: 1m  # a minute\n"
+                                "        # ramp up\n"
+                                "        - setWeight: 10  # a tenth\n"));
+  EXPECT_TRUE(s->valid());
+  wb.runAction("steps.0.down");
+  EXPECT_EQ(s->text(), block);
+
+  ASSERT_TRUE(wb.selectSpec("shop/flowdemo"));
+  s = wb.currentSpec();
+  const std::string flowText = s->text();
+  wb.runAction("steps.2.up");
+  EXPECT_EQ(s->text(),
+            replaced(flowText, "[{setWeight: 10}, {pause: {duration: 1m}}, {setWeight: 40}]",
+                     "[{setWeight: 10}, {setWeight: 40}, {pause: {duration: 1m}}]"));
+  EXPECT_TRUE(s->valid());
+  wb.runAction("steps.0.insert.setWeight=25");
+  EXPECT_EQ(
+      s->text(),
+      replaced(flowText, "[{setWeight: 10}, {pause: {duration: 1m}}, {setWeight: 40}]",
+               "[{setWeight: 10}, {setWeight: 25}, {setWeight: 40}, {pause: {duration: 1m}}]"));
+}
+
+TEST(RolloutWorkbench, TheFormOffersStepMovesAndInsertions) {
+  Workbench wb;
+  openStorefront(wb, {"good-high-traffic.yaml"}, 1);
+  SpecPanel panel(wb);
+  panel.resize(900, 700);
+  panel.show();
+  const QStringList ids = panel.actionIds();
+  for (const char* id : {"steps.0.down", "steps.1.up", "steps.1.down", "steps.3.up",
+                         "steps.0.insert.setWeight", "steps.2.insert.pause=1m",
+                         "steps.3.insert.pause", "steps.3.remove", "steps.add.setWeight"}) {
+    EXPECT_TRUE(ids.contains(id)) << id;
+  }
+  EXPECT_FALSE(ids.contains("steps.0.up"));
+  EXPECT_FALSE(ids.contains("steps.3.down"));
+  // The insertions sit in the "+" menu of their step's row.
+  QToolButton* plus = nullptr;
+  for (auto* b : panel.findChildren<QToolButton*>()) {
+    if (b->text() == "+" && plus == nullptr) plus = b;
+  }
+  ASSERT_NE(plus, nullptr);
+  ASSERT_NE(plus->menu(), nullptr);
+  QStringList entries;
+  for (auto* a : plus->menu()->actions()) entries << a->text();
+  EXPECT_EQ(entries, (QStringList{"setWeight", "pause 1m", "pause until promoted"}));
+  plus->menu()->actions().at(0)->trigger();  // after step 0: 10 above its 20
+  QCoreApplication::processEvents();
+  EXPECT_NE(wb.currentSpec()->text().find("        - setWeight: 20\n        - setWeight: 30\n"),
+            std::string::npos);
+  ASSERT_NE(panel.field("steps.1.setWeight"), nullptr);
+  EXPECT_EQ(panel.field("steps.1.setWeight")->text(), "30");
 }
 
 TEST(RolloutWorkbench, ErrorsShowWithFileAndLine) {

@@ -99,10 +99,11 @@ TEST(WorkspaceLoad, ABigRepoLoadsWhileTheGuiThreadRunsOn) {
   // The first spec is selected and runs as after any open.
   EXPECT_EQ(w.workbench().currentSpecIndex(), 0);
   EXPECT_TRUE(w.workbench().timeline().error.empty()) << w.workbench().timeline().error;
-  std::printf("[ figures ] %d files loaded in %lld ms; %d ticks of the 10 ms timer meanwhile, "
-              "longest gap %lld ms; applying the result took %lld ms on the GUI thread\n",
-              kCanaries, static_cast<long long>(loadMs), ticksWhileLoading,
-              static_cast<long long>(maxGap), static_cast<long long>(applyMs));
+  std::printf(
+      "[ figures ] %d files loaded in %lld ms; %d ticks of the 10 ms timer meanwhile, "
+      "longest gap %lld ms; applying the result took %lld ms on the GUI thread\n",
+      kCanaries, static_cast<long long>(loadMs), ticksWhileLoading, static_cast<long long>(maxGap),
+      static_cast<long long>(applyMs));
 
   // Blocking the GUI thread for the load would leave one gap as long as the load (seconds).
   // The bound leaves room for a busy two-core machine and sanitizer builds, where the loader
