@@ -422,13 +422,16 @@ TEST(RolloutWorkbench, StepsCanBeInsertedMovedAndRemovedInPlace) {
 
 TEST(RolloutWorkbench, MovingAStepKeepsItsCommentsAndAFlowListStaysFlow) {
   QTemporaryDir dir;
-  const std::string block = canaryRollout(
-      "        # ramp up\n"
-      "        - setWeight: 10  # a tenth\n"
-      "        # hold\n"
-      "        - pause:\n"
-      "            duration: 1m  # a minute\n"
-      "        - setWeight: 40\n");
+  // A document before the Rollout's: the lines moved are counted in the whole file.
+  const std::string block =
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: demo-config}\n---\n" +
+      canaryRollout(
+          "        # ramp up\n"
+          "        - setWeight: 10  # a tenth\n"
+          "        # hold\n"
+          "        - pause:\n"
+          "            duration: 1m  # a minute\n"
+          "        - setWeight: 40\n");
   const std::string flow = canaryRollout(
       "", "      steps: [{setWeight: 10}, {pause: {duration: 1m}}, {setWeight: 40}]\n");
   {
