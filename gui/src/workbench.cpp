@@ -134,7 +134,13 @@ void Workbench::open(const QStringList& paths, bool add) {
     auto loaded = std::make_shared<Loaded>();
     loaded->ws = load(next);
     if (cancel->load()) return;
-    loaded->specs = makeSpecDocuments(loaded->ws);
+    try {
+      loaded->specs = makeSpecDocuments(loaded->ws);
+    } catch (const std::exception& e) {
+      // Nothing may escape a pool thread: the problem joins the workspace's.
+      loaded->specs.clear();
+      loaded->ws.diagnostics.add({core::Severity::kError, "", 0, 0, "", "", e.what()});
+    }
     if (cancel->load()) return;
     QMetaObject::invokeMethod(
         this, [this, ticket, loaded]() { onLoaded(ticket, loaded); }, Qt::QueuedConnection);
