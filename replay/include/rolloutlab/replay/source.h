@@ -21,6 +21,10 @@
 #include "rolloutlab/scenarios/mesh.h"
 #include "rolloutlab/scenarios/mesh_series.h"
 
+namespace rolloutlab::scenarios {
+class IntervalTrafficSource;
+}
+
 namespace rolloutlab::replay {
 
 using scenarios::Variant;
@@ -126,6 +130,11 @@ class ReplaySource {
     (void)epochSeconds;
     return std::nullopt;
   }
+
+  /// The per-tick request counts of both variants that shadow judges read (times in seconds
+  /// from the replay's `from`), or nullptr when the source holds no request counters (only
+  /// metric values). Valid until the source is destroyed; reflects `reset`'s replicate.
+  virtual scenarios::IntervalTrafficSource* intervalTraffic() { return nullptr; }
 
   /// A one-line description for reports (`prometheus http://...`, `access logs (2 files)`).
   virtual std::string describe() const = 0;
