@@ -46,8 +46,9 @@ const char* kReplayUsage =
     "  --replicate R     bootstrap replicate R of the recording (moving blocks), seeded by --seed\n"
     "  --judge FILE      attach Judge documents as shadow analyses: per tick they read each\n"
     "                    variant's requests, 5xx and latency histogram off the replay's series\n"
-    "                    (request logs or --series; not CSV or --query-range, which hold only\n"
-    "                    metric values: an error) and report when and how they would decide\n"
+    "                    (request logs, --series or --prometheus; not CSV or --query-range,\n"
+    "                    which hold only metric values: an error) and report when and how\n"
+    "                    they would decide\n"
     "  Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.\n";
 
 std::string fmtT(double t) {

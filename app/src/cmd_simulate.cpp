@@ -28,8 +28,8 @@ const char* kSimulateUsage =
     "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n"
     "  --seed S --replicate R replays run R of a batch pair whose seed is S. --judge attaches\n"
     "  Judge documents as shadow analyses (not to a Script): when and how each would decide. On\n"
-    "  a Replay they read the recording's request counts (request logs or raw series; a recording\n"
-    "  of metric values only, CSV or query_range answers, is an error).\n";
+    "  a Replay they read the recording's request counts (request logs, raw series or a live\n"
+    "  Prometheus; a recording of metric values only, CSV or query_range answers, is an error).\n";
 
 std::string fmtT(double t) {
   char b[32];

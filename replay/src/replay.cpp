@@ -83,14 +83,10 @@ void ReplaySpec::validate() const {
 }
 
 std::string ReplaySpec::judgesUnsupported() const {
-  if (!accessLogs.empty() || !series.empty()) return {};
-  if (prometheus) {
-    return "shadow judges read per-tick request counts, which rolloutlab reads off request logs or "
-           "recorded raw series, not off a live Prometheus yet";
-  }
+  if (!accessLogs.empty() || !series.empty() || prometheus) return {};
   return "the judge needs request counts and latency histograms; the recording holds only metric "
          "values (CSV, query_range answers of the spec's metrics): add request logs "
-         "(accessLogs) or raw series (series)";
+         "(accessLogs), raw series (series) or a Prometheus (prometheus)";
 }
 
 void ReplaySpec::requireJudgeInput() const {
@@ -410,6 +406,13 @@ class RecordingSource final : public ReplaySource {
   std::string describe() const override { return rec_.describe(); }
 
   scenarios::IntervalTrafficSource* intervalTraffic() override {
+    if (live_) {
+      // The server's own series, fetched per interval.
+      if (!live_interval_)
+        live_interval_ =
+            std::make_unique<LiveIntervalTraffic>(*live_, rec_.target(), rec_.spec().from);
+      return live_interval_.get();
+    }
     if (!interval_) {
       // The same series the spec's queries run on: aggregated request logs or recorded series.
       pq::SeriesSource* src =
@@ -430,6 +433,7 @@ class RecordingSource final : public ReplaySource {
   std::map<std::string, std::unique_ptr<pq::PreparedQuery>> prepared_;
   std::map<std::pair<const MetricRecording*, int>, SeriesPick> picks_;
   std::unique_ptr<SeriesIntervalTraffic> interval_;
+  std::unique_ptr<LiveIntervalTraffic> live_interval_;
 };
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -224,6 +225,97 @@ TEST(ReplayShadowJudge, CounterIncreaseHandlesResets) {
   EXPECT_EQ(rp::counterIncrease(store, refs[0], 2000, 3000), 3.0);
   EXPECT_EQ(rp::counterIncrease(store, refs[0], 0, 2000), 14.0);
   EXPECT_EQ(rp::counterIncrease(store, refs[0], 4000, 9000), 0.0);
+}
+
+// The judge's tick counts off raw series, read three ways: the OpenMetrics file parsed here by
+// hand, the file loaded as `--series`, and a real Prometheus 2.42 serving the same file (range
+// selectors over its HTTP API). All three agree on every tick, and the judge fails the
+// generated regression (+10 points of errors at 10 minutes) the same way on both sources.
+TEST(ReplayShadowJudge, RawSeriesAndALivePrometheusGiveTheSameCounts) {
+  Prometheus prom("--duration 30m --step 15 --seed 5 --rps 40 --canary-error-rate 0.005 "
+                  "--canary-error-rate-after 0.1 --change-at 10m");
+  ASSERT_TRUE(prom.start()) << prom.error();
+  TempDir dir;
+  const auto ws = workspaceFrom(dir, "canary.yaml", canaryYaml(30));
+  const auto judges = workspaceFrom(dir, "judge.yaml", kJudgeYaml).judges;
+  // By hand: (workload, code) -> time -> counter value.
+  std::map<std::pair<std::string, std::string>, std::map<double, double>> om;
+  {
+    std::ifstream in(prom.openMetricsFile());
+    for (std::string l; std::getline(in, l);) {
+      if (l.rfind("istio_requests_total{", 0) != 0) continue;
+      auto label = [&](const std::string& name) {
+        const auto a = l.find(name + "=\"") + name.size() + 2;
+        return l.substr(a, l.find('"', a) - a);
+      };
+      std::istringstream rest(l.substr(l.find('}') + 1));
+      double v = 0, t = 0;
+      rest >> v >> t;
+      om[{label("destination_workload"), label("response_code")}][t] = v;
+    }
+  }
+  auto byHand = [&](const std::string& workload, const std::string& code, double from, double to) {
+    const auto& series = om[{workload, code}];
+    auto at = [&](double t) {
+      auto it = series.upper_bound(t);
+      return it == series.begin() ? 0.0 : std::prev(it)->second;
+    };
+    return at(to) - at(from);
+  };
+  auto run = [&](const rp::ReplaySpec& spec) {
+    const auto& canary = ws.canary("");
+    auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));
+    const rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates),
+                                     "istio", rec);
+    auto src = rec->makeSource();
+    rp::ReplayRunOptions o;
+    o.judges = &judges;
+    JudgedRun r;
+    r.res = rp::replayFlagger(plan, *src, o);
+    for (std::size_t i = 1; i < r.res.run.ticks.size(); ++i) {
+      r.traffic.push_back(scenarios::tickTraffic(*src->intervalTraffic(),
+                                                 r.res.run.ticks[i - 1].t, r.res.run.ticks[i].t));
+    }
+    return r;
+  };
+  rp::ReplaySpec series;
+  // From the change on (before it the variants match and the judge passes within minutes).
+  series.from = kT0 + 600;
+  series.to = kT0 + 1500;
+  series.series = {prom.openMetricsFile()};
+  rp::ReplaySpec live = series;
+  live.series.clear();
+  rp::PrometheusOptions po;
+  po.url = prom.url();
+  po.timeoutSeconds = 5;
+  live.prometheus = po;
+  const JudgedRun a = run(series);
+  const JudgedRun b = run(live);
+  ASSERT_EQ(a.traffic.size(), b.traffic.size());
+  ASSERT_GE(a.traffic.size(), 10u);
+  for (std::size_t i = 0; i < a.traffic.size(); ++i) {
+    const auto& x = a.traffic[i];
+    const auto& y = b.traffic[i];
+    const double from = series.from + x.from;
+    const double to = series.from + x.to;
+    EXPECT_EQ(x.canary.err, byHand("podinfo", "500", from, to)) << i;
+    EXPECT_EQ(x.canary.ok, byHand("podinfo", "200", from, to)) << i;
+    EXPECT_EQ(x.primary.err, byHand("podinfo-primary", "500", from, to)) << i;
+    EXPECT_EQ(x.primary.ok, byHand("podinfo-primary", "200", from, to)) << i;
+    EXPECT_EQ(x.canary.ok, y.canary.ok) << i;
+    EXPECT_EQ(x.canary.err, y.canary.err) << i;
+    EXPECT_EQ(x.primary.ok, y.primary.ok) << i;
+    EXPECT_EQ(x.primary.err, y.primary.err) << i;
+    EXPECT_EQ(x.canary.buckets, y.canary.buckets) << i;
+    EXPECT_EQ(x.primary.buckets, y.primary.buckets) << i;
+    EXPECT_EQ(x.boundsMs, y.boundsMs) << i;
+  }
+  ASSERT_EQ(a.res.summary.judges.size(), 1u);
+  ASSERT_EQ(b.res.summary.judges.size(), 1u);
+  EXPECT_EQ(a.res.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail);
+  EXPECT_EQ(b.res.summary.judges[0].kind, a.res.summary.judges[0].kind);
+  EXPECT_EQ(b.res.summary.judges[0].tick, a.res.summary.judges[0].tick);
+  EXPECT_EQ(b.res.summary.judges[0].reason, a.res.summary.judges[0].reason);
 }
 
 struct Cli {

@@ -9,10 +9,12 @@
 /// select it by (`scenarios::MeshLayout::labels`), summed over every other label (pods, codes).
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/series_source.h"
 #include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/shadow_judge.h"
@@ -55,5 +57,33 @@ class SeriesIntervalTraffic final : public scenarios::IntervalTrafficSource {
   Picked variants_[2];
   std::vector<double> boundsMs_;
 };
+
+/// A live Prometheus as a shadow judge's traffic source: for each interval (from, to] it fetches
+/// the raw samples of the variants' request counters and latency buckets over [from - 5m, to]
+/// (range selectors, `GET /api/v1/query` at `to`) and counts them as `SeriesIntervalTraffic`
+/// counts recorded series. Times are seconds from `originEpoch`. A server that cannot answer
+/// throws EnvironmentError.
+class LiveIntervalTraffic final : public scenarios::IntervalTrafficSource {
+ public:
+  /// `server` (a source whose `query` reaches the server) must outlive this object.
+  LiveIntervalTraffic(ReplaySource& server, const ReplayTarget& target, double originEpoch);
+  ~LiveIntervalTraffic() override;
+
+  scenarios::MeshSeries::WindowCounts window(Variant v, double from, double to) override;
+  std::vector<double> boundsMs() override;
+
+ private:
+  void fetch(double from, double to);
+
+  ReplaySource& server_;
+  ReplayTarget target_;
+  double origin_;
+  std::optional<std::pair<double, double>> fetched_;
+  std::unique_ptr<core::promql::MemorySeriesStore> store_;
+  std::unique_ptr<SeriesIntervalTraffic> counts_;
+};
+
+/// `name{label="value",...}` selecting a variant's series of `name` as the builtin queries do.
+std::string variantSelector(const std::string& name, const ReplayTarget& target, Variant v);
 
 }  // namespace rolloutlab::replay

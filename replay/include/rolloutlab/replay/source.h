@@ -46,6 +46,7 @@ struct InstantAnswer {
   Kind kind = Kind::kVector;
   std::vector<core::promql::Labels> labels;  ///< kVector, kMatrix: one per element
   std::vector<double> values;                ///< kVector, kMatrix: one per element
+  std::vector<double> times;  ///< kMatrix: the time of each value (seconds since the epoch)
   double scalar = 0;                         ///< kScalar
   std::string error;  ///< kError: `errorType: message`, as the server said it
 
