@@ -96,7 +96,8 @@ class FlaggerReplayWorker final : public PairWorker {
   explicit FlaggerReplayWorker(const replay::FlaggerReplayPlan& plan)
       : plan_(plan), source_(plan.recording().makeSource()) {}
   // Shadow judges read the replicate's request counts, as they read a scenario's series.
-  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
+  scenarios::RunSummary run(std::uint64_t seed,
+                            const std::vector<scenarios::JudgeSpec>& judges) override {
     replay::ReplayRunOptions o;
     o.seed = seed;
     o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed
@@ -140,7 +141,8 @@ class ArgoReplayWorker final : public PairWorker {
   explicit ArgoReplayWorker(const replay::ArgoReplayPlan& plan)
       : plan_(plan), source_(plan.recording().makeSource()) {}
   // As for Canaries: shadow judges read the replicate's request counts.
-  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
+  scenarios::RunSummary run(std::uint64_t seed,
+                            const std::vector<scenarios::JudgeSpec>& judges) override {
     replay::ReplayRunOptions o;
     o.seed = seed;
     o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed

@@ -197,8 +197,8 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       }
       judges = jw.judges;
     }
-    return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider, format,
-                          args.unsignedInt("--seed").value_or(0), rep, io, judges);
+    return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider,
+                          format, args.unsignedInt("--seed").value_or(0), rep, io, judges);
   }
   if (sc.scripts.empty() && sc.scenarios.empty()) {
     throw core::InputError({core::Severity::kError, *scenario, 0, 0, "kind", "",

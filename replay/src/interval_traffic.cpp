@@ -82,7 +82,8 @@ void SeriesIntervalTraffic::pick() {
     }
     if (L.histogram.empty()) continue;
     std::vector<pq::Matcher> buckets = ms;
-    buckets.push_back(pq::Matcher::make(pq::MatchType::kEqual, "__name__", L.histogram + "_bucket"));
+    buckets.push_back(
+        pq::Matcher::make(pq::MatchType::kEqual, "__name__", L.histogram + "_bucket"));
     source_.select(buckets, refs);
     std::sort(refs.begin(), refs.end());
     for (const pq::SeriesRef s : refs) {
@@ -121,11 +122,11 @@ scenarios::MeshSeries::WindowCounts SeriesIntervalTraffic::window(Variant v, dou
   std::vector<double> cumulative(nb + 1, 0.0);
   std::vector<bool> seen(nb + 1, false);
   for (std::size_t i = 0; i < p.buckets.size(); ++i) {
-    const std::size_t k =
-        std::isinf(p.le[i])
-            ? nb
-            : static_cast<std::size_t>(std::lower_bound(boundsMs_.begin(), boundsMs_.end(), p.le[i]) -
-                                       boundsMs_.begin());
+    const std::size_t k = std::isinf(p.le[i])
+                              ? nb
+                              : static_cast<std::size_t>(
+                                    std::lower_bound(boundsMs_.begin(), boundsMs_.end(), p.le[i]) -
+                                    boundsMs_.begin());
     cumulative[k] += counterIncrease(source_, p.buckets[i], a, b);
     seen[k] = true;
   }

@@ -418,8 +418,7 @@ class RecordingSource final : public ReplaySource {
       pq::SeriesSource* src =
           traffic_ ? static_cast<pq::SeriesSource*>(traffic_.get()) : store_.get();
       if (src == nullptr) return nullptr;
-      interval_ =
-          std::make_unique<SeriesIntervalTraffic>(*src, rec_.target(), rec_.spec().from);
+      interval_ = std::make_unique<SeriesIntervalTraffic>(*src, rec_.target(), rec_.spec().from);
     }
     return interval_.get();
   }

@@ -232,8 +232,9 @@ TEST(ReplayShadowJudge, CounterIncreaseHandlesResets) {
 // selectors over its HTTP API). All three agree on every tick, and the judge fails the
 // generated regression (+10 points of errors at 10 minutes) the same way on both sources.
 TEST(ReplayShadowJudge, RawSeriesAndALivePrometheusGiveTheSameCounts) {
-  Prometheus prom("--duration 30m --step 15 --seed 5 --rps 40 --canary-error-rate 0.005 "
-                  "--canary-error-rate-after 0.1 --change-at 10m");
+  Prometheus prom(
+      "--duration 30m --step 15 --seed 5 --rps 40 --canary-error-rate 0.005 "
+      "--canary-error-rate-after 0.1 --change-at 10m");
   ASSERT_TRUE(prom.start()) << prom.error();
   TempDir dir;
   const auto ws = workspaceFrom(dir, "canary.yaml", canaryYaml(30));
@@ -273,8 +274,8 @@ TEST(ReplayShadowJudge, RawSeriesAndALivePrometheusGiveTheSameCounts) {
     JudgedRun r;
     r.res = rp::replayFlagger(plan, *src, o);
     for (std::size_t i = 1; i < r.res.run.ticks.size(); ++i) {
-      r.traffic.push_back(scenarios::tickTraffic(*src->intervalTraffic(),
-                                                 r.res.run.ticks[i - 1].t, r.res.run.ticks[i].t));
+      r.traffic.push_back(scenarios::tickTraffic(*src->intervalTraffic(), r.res.run.ticks[i - 1].t,
+                                                 r.res.run.ticks[i].t));
     }
     return r;
   };
@@ -361,8 +362,8 @@ TEST(ReplayShadowJudge, RecordingOfMetricValuesIsAOneLineError) {
         << r.err;
   }
   // The same from flags names --judge.
-  const Cli r = cli({"replay", "--spec", canary, "--csv", dir.file("v.csv"), "--from",
-                     "1704067200", "--to", "1704067800", "--judge", judge});
+  const Cli r = cli({"replay", "--spec", canary, "--csv", dir.file("v.csv"), "--from", "1704067200",
+                     "--to", "1704067800", "--judge", judge});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err.rfind("error: --judge", 0), 0u) << r.err;
 }
@@ -389,7 +390,8 @@ TEST(ReplayShadowJudge, ReplaySimulateAndBatchReportTheJudges) {
   const Cli s = cli({"simulate", "--spec", canary, "--scenario", replay, "--judge", judge});
   ASSERT_EQ(s.code, 0) << s.err;
   EXPECT_EQ(s.out, r.out);
-  const Cli t = cli({"replay", "--spec", canary, "--replay", replay, "--judge", judge, "-o", "table"});
+  const Cli t =
+      cli({"replay", "--spec", canary, "--replay", replay, "--judge", judge, "-o", "table"});
   ASSERT_EQ(t.code, 0) << t.err;
   EXPECT_NE(t.out.find("shadow judge seq: fail at tick "), std::string::npos) << t.out;
 
@@ -409,8 +411,8 @@ TEST(ReplayShadowJudge, ReplaySimulateAndBatchReportTheJudges) {
   EXPECT_EQ(bj["judges"][0]["name"], "seq");
   // Every replicate of a 10% regression is failed by the judge.
   EXPECT_NE(one.find("\"judges\""), std::string::npos);
-  const Cli tb = cli({"batch", "--spec", canary, "--scenarios", replay, "--judge", judge,
-                      "--runs", "6", "--seed", "3", "--threads", "2", "-o", "table"});
+  const Cli tb = cli({"batch", "--spec", canary, "--scenarios", replay, "--judge", judge, "--runs",
+                      "6", "--seed", "3", "--threads", "2", "-o", "table"});
   ASSERT_EQ(tb.code, 0) << tb.err;
   EXPECT_NE(tb.out.find("shadow judge seq"), std::string::npos) << tb.out;
 }
