@@ -108,7 +108,9 @@ io::Json argoReplayRunJson(const scenarios::ArgoSimulation& sim,
 
 int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
                        const std::string& target, const std::string& format, std::uint64_t seed,
-                       std::optional<std::uint64_t> replicate, Streams& io) {
+                       std::optional<std::uint64_t> replicate, Streams& io,
+                       const std::vector<scenarios::JudgeSpec>& judges) {
+  if (!judges.empty()) spec.requireJudgeInput();
   const ar::RolloutSpec* rollout = specs.rollout(target);
   if (rollout == nullptr) {
     throw core::InputError({core::Severity::kError, "", 0, 0, "--target", core::quoted(target),
@@ -121,11 +123,15 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
   // Replicate r of seed s is run r of a batch pair whose seed is s (as for Canaries).
   opt.seed = replicate ? replicateSeed(seed, *replicate) : seed;
   if (replicate) opt.replicate = 0;
+  opt.judges = &judges;
   std::vector<rp::ArgoMeasurement> measurements;
   const scenarios::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
   warnUnreadLogLines(*recording, io);
   if (format == "json") {
-    io.out << io::dumpJson(argoReplayRunJson(sim, measurements, plan, seed, replicate));
+    io::Json j = argoReplayRunJson(sim, measurements, plan, seed, replicate);
+    // As `simulate` on a Scenario (app/src/argo_simulate.cpp).
+    if (!judges.empty()) j["judges"] = shadowJudgesJson(judges, sim.summary, false);
+    io.out << io::dumpJson(j);
     return 0;
   }
   const std::string qualified =
@@ -166,6 +172,7 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
         << s.totals.excessErrors;
   }
   out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  printShadowJudges(out, judges, s, false);
   return 0;
 }
 

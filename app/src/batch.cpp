@@ -95,13 +95,15 @@ class FlaggerReplayWorker final : public PairWorker {
  public:
   explicit FlaggerReplayWorker(const replay::FlaggerReplayPlan& plan)
       : plan_(plan), source_(plan.recording().makeSource()) {}
-  // Shadow judges read synthesized series; a replay has none, so they are not attached.
-  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>&) override {
+  // Shadow judges read the replicate's request counts, as they read a scenario's series.
+  scenarios::RunSummary run(std::uint64_t seed,
+                            const std::vector<scenarios::JudgeSpec>& judges) override {
     replay::ReplayRunOptions o;
     o.seed = seed;
     o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed
     o.measureAll = false;
     o.checkOnline = false;
+    o.judges = &judges;
     return replay::runReplayFlagger(plan_, *source_, o);
   }
 
@@ -138,13 +140,15 @@ class ArgoReplayWorker final : public PairWorker {
  public:
   explicit ArgoReplayWorker(const replay::ArgoReplayPlan& plan)
       : plan_(plan), source_(plan.recording().makeSource()) {}
-  // As for Canaries: shadow judges read synthesized series, which a replay does not have.
-  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>&) override {
+  // As for Canaries: shadow judges read the replicate's request counts.
+  scenarios::RunSummary run(std::uint64_t seed,
+                            const std::vector<scenarios::JudgeSpec>& judges) override {
     replay::ReplayRunOptions o;
     o.seed = seed;
     o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed
     o.measureAll = false;
     o.checkOnline = false;
+    o.judges = &judges;
     return replay::runReplayArgo(plan_, *source_, o);
   }
 
@@ -251,6 +255,11 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
   }
   if (scenarioList.empty() && replays.empty()) {
     throw core::InputError({core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario or Replay found"});
+  }
+  // Shadow judges read request counts: a recording of metric values only is an error before
+  // anything is read.
+  if (!opt.judges.empty()) {
+    for (const auto& r : replays) r.requireJudgeInput();
   }
   // Compile every pair before any run: a spec a scenario cannot evaluate is an error now.
   std::vector<std::unique_ptr<scenarios::CompiledScenario>> compiled;

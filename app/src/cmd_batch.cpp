@@ -29,7 +29,8 @@ const char* kBatchUsage =
     "  attaches Judge documents as shadow analyses: their false-fail rate, detection rate and\n"
     "  detection time are reported beside the spec's own. A Replay document among the\n"
     "  --scenarios runs the spec on recorded data: each replicate is a moving-block bootstrap\n"
-    "  resample of the recording.\n";
+    "  resample of the recording; judges read the replicate's request counts (request logs; a\n"
+    "  recording of metric values only, CSV or query_range answers, is an error).\n";
 
 const char* kMergeUsage =
     "usage: rolloutlab merge SHARD.json... [-o json|csv|table] [--out FILE]\n"

@@ -21,7 +21,7 @@ namespace {
 const char* kReplayUsage =
     "usage: rolloutlab replay --spec PATH... [--target NAME] [--mesh-provider P] [-o json|table]\n"
     "                         (--replay FILE | --from T --to T [--step INTERVAL] SOURCE...)\n"
-    "                         [--scenario FILE] [--seed N] [--replicate R]\n"
+    "                         [--scenario FILE] [--seed N] [--replicate R] [--judge FILE...]\n"
     "  Runs the target Canary or Argo Rollout (the first in file order unless --target names\n"
     "  one) over a recorded window, querying its own metrics exactly as the controller would\n"
     "  have, and prints the trace. T is RFC 3339 or Unix seconds; the trace's t counts from\n"
@@ -44,6 +44,11 @@ const char* kReplayUsage =
     "  --scenario FILE   readiness, webhooks, (Rollouts) models of metrics no source answers\n"
     "                    (web, job, kayenta) and (counterfactual model) the canary's effects\n"
     "  --replicate R     bootstrap replicate R of the recording (moving blocks), seeded by --seed\n"
+    "  --judge FILE      attach Judge documents as shadow analyses: per tick they read each\n"
+    "                    variant's requests, 5xx and latency histogram off the replay's series\n"
+    "                    (request logs, --series or --prometheus; not CSV or --query-range,\n"
+    "                    which hold only metric values: an error) and report when and how\n"
+    "                    they would decide\n"
     "  Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.\n";
 
 std::string fmtT(double t) {
@@ -243,11 +248,46 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
   return out;
 }
 
+io::Json shadowJudgesJson(const std::vector<scenarios::JudgeSpec>& judges,
+                          const scenarios::RunSummary& summary, bool withTick) {
+  io::Json js = io::Json::array();
+  for (std::size_t k = 0; k < judges.size(); ++k) {
+    const auto& v = summary.judges.at(k);
+    io::Json y;
+    y["name"] = judges[k].name;
+    y["mode"] = judges[k].mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential";
+    y["verdict"] = scenarios::toString(v.kind);
+    if (withTick) y["tick"] = v.tick;
+    y["t"] = v.t >= 0 ? io::jnum(v.t) : io::Json(nullptr);
+    y["reason"] = v.reason;
+    js.push_back(std::move(y));
+  }
+  return js;
+}
+
+void printShadowJudges(std::ostream& out, const std::vector<scenarios::JudgeSpec>& judges,
+                       const scenarios::RunSummary& summary, bool withTick) {
+  for (std::size_t k = 0; k < judges.size(); ++k) {
+    const auto& v = summary.judges.at(k);
+    out << "shadow judge " << judges[k].name << ": " << scenarios::toString(v.kind);
+    if (v.t >= 0) {
+      out << " at ";
+      if (withTick) out << "tick " << v.tick << ", ";
+      out << "t=" << fmtT(v.t) << "s";
+    }
+    if (!v.reason.empty()) out << " (" << v.reason << ")";
+    out << "\n";
+  }
+}
+
 int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std::string& target,
                    const std::string& meshProvider, const std::string& format, std::uint64_t seed,
-                   std::optional<std::uint64_t> replicate, Streams& io) {
+                   std::optional<std::uint64_t> replicate, Streams& io,
+                   const std::vector<scenarios::JudgeSpec>& judges) {
+  // Before reading anything: a recording of metric values cannot feed a judge.
+  if (!judges.empty()) spec.requireJudgeInput();
   if (specs.targetsRollout(target))
-    return runArgoReplayTrace(specs, spec, target, format, seed, replicate, io);
+    return runArgoReplayTrace(specs, spec, target, format, seed, replicate, io, judges);
   const fl::CanarySpec& canary = specs.canary(target);
   auto recording = rp::Recording::open(spec, rp::targetOf(canary, meshProvider));
   const rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, specs.metricTemplates),
@@ -258,10 +298,23 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
   // --replicate`).
   opt.seed = replicate ? replicateSeed(seed, *replicate) : seed;
   if (replicate) opt.replicate = 0;
+  opt.judges = &judges;
   const auto res = rp::replayFlagger(plan, *source, opt);
   warnUnreadLogLines(*recording, io);
   if (format == "json") {
-    io.out << io::dumpJson(replayRunJson(res, plan, seed, replicate));
+    io::Json j = replayRunJson(res, plan, seed, replicate);
+    if (!judges.empty()) {
+      // As `simulate` on a Scenario: the verdicts, and each tick's verdicts so far.
+      j["judges"] = shadowJudgesJson(judges, res.summary, true);
+      auto& ticks = j["ticks"];
+      for (std::size_t i = 0; i < ticks.size() && i < res.judgeTicks.size(); ++i) {
+        io::Json row = io::Json::object();
+        for (std::size_t k = 0; k < judges.size(); ++k)
+          row[judges[k].name] = scenarios::toString(res.judgeTicks[i][k]);
+        ticks[i]["judges"] = std::move(row);
+      }
+    }
+    io.out << io::dumpJson(j);
     return 0;
   }
   std::string header = "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
@@ -273,6 +326,7 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
         ", bootstrap replicate " + std::to_string(*replicate) + " of seed " + std::to_string(seed);
   header += ")";
   printReplayTable(io.out, res, header, spec.from, recording->traffic() != nullptr);
+  printShadowJudges(io.out, judges, res.summary, true);
   return 0;
 }
 
@@ -304,7 +358,8 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
              "--primary-match",
              "--counterfactual",
              "--block-steps"},
-            {"--help", "-h"}, {"--spec", "--query-range", "--csv", "--series", "--access-log"});
+            {"--help", "-h"},
+            {"--spec", "--query-range", "--csv", "--series", "--access-log", "--judge"});
   if (args.has("--help") || args.has("-h")) {
     io.out << kReplayUsage;
     return 0;
@@ -429,6 +484,22 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     spec = extra.replays.front();
     if (sc) spec.scenario = sc;
   }
+  std::vector<scenarios::JudgeSpec> judges;
+  if (auto jp = args.all("--judge"); !jp.empty()) {
+    Workspace jw = loadWorkspace(jp);
+    for (const auto& d : jw.diagnostics.items) {
+      if (d.severity == core::Severity::kError) {
+        io.err << "error: " << d.toString() << "\n";
+        errors = true;
+      }
+    }
+    if (errors) return 1;
+    judges = jw.judges;
+    if (judges.empty()) {
+      throw core::InputError(
+          {core::Severity::kError, jp.front(), 0, 0, "kind", "", "holds no Judge document"});
+    }
+  }
   const std::string target = args.getOr("--target", "");
   if (ws.targetsRollout(target)) {
     for (const char* f : {"--step", "--mesh-provider"}) {
@@ -439,7 +510,7 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       }
     }
   }
-  return runReplayTrace(ws, spec, target, mesh, format, seed, replicate, io);
+  return runReplayTrace(ws, spec, target, mesh, format, seed, replicate, io, judges);
 }
 
 }  // namespace rolloutlab::app

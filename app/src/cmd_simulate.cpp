@@ -27,7 +27,9 @@ const char* kSimulateUsage =
     "  Replay (recorded data; --replicate R then runs bootstrap replicate R)\n"
     "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n"
     "  --seed S --replicate R replays run R of a batch pair whose seed is S. --judge attaches\n"
-    "  Judge documents as shadow analyses (a Scenario only): when and how each would decide.\n";
+    "  Judge documents as shadow analyses (not to a Script): when and how each would decide. On\n"
+    "  a Replay they read the recording's request counts (request logs, raw series or a live\n"
+    "  Prometheus; a recording of metric values only, CSV or query_range answers, is an error).\n";
 
 std::string fmtT(double t) {
   char b[32];
@@ -184,8 +186,19 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     // A Replay document: the recording stands where a scenario would.
     std::optional<std::uint64_t> rep;
     if (auto r = args.unsignedInt("--replicate")) rep = *r;
-    return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider, format,
-                          args.unsignedInt("--seed").value_or(0), rep, io);
+    std::vector<scenarios::JudgeSpec> judges;
+    if (auto jp = args.all("--judge"); !jp.empty()) {
+      Workspace jw = loadWorkspace(jp);
+      if (jw.diagnostics.errors() > 0) {
+        for (const auto& d : jw.diagnostics.items) {
+          if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
+        }
+        return 1;
+      }
+      judges = jw.judges;
+    }
+    return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider,
+                          format, args.unsignedInt("--seed").value_or(0), rep, io, judges);
   }
   if (sc.scripts.empty() && sc.scenarios.empty()) {
     throw core::InputError({core::Severity::kError, *scenario, 0, 0, "kind", "",

@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <optional>
+#include <ostream>
 #include <string>
+#include <vector>
 
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/workspace.h"
@@ -17,10 +19,13 @@ namespace rolloutlab::app {
 /// Runs the Canary or Rollout `target` (empty: the first in file order) of `specs` against
 /// `replay` and prints the trace as `format` (json | table). `replicate` set: a bootstrap
 /// replicate of the recording. `meshProvider` applies to Canaries only.
+/// `judges` are attached as shadow analyses and reported as `simulate` reports them on a
+/// Scenario; a recording without request counters is an InputError before the run.
 int runReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,
                    const std::string& target, const std::string& meshProvider,
                    const std::string& format, std::uint64_t seed,
-                   std::optional<std::uint64_t> replicate, Streams& io);
+                   std::optional<std::uint64_t> replicate, Streams& io,
+                   const std::vector<scenarios::JudgeSpec>& judges = {});
 
 /// The trace of a replay as JSON: engine, target, replay (name, source, window, step), seed,
 /// ticks (with `time` and every check's `measured` value), outcome and summary.
@@ -31,7 +36,16 @@ io::Json replayRunJson(const scenarios::SimulationResult& res,
 /// The same for an Argo Rollout (`runReplayTrace` picks it when `target` names a Rollout).
 int runArgoReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,
                        const std::string& target, const std::string& format, std::uint64_t seed,
-                       std::optional<std::uint64_t> replicate, Streams& io);
+                       std::optional<std::uint64_t> replicate, Streams& io,
+                       const std::vector<scenarios::JudgeSpec>& judges = {});
+
+/// The `judges` block of a trace: per judge its name, mode, verdict, (Canaries: `tick`,) t and
+/// reason, as `simulate` prints it for a Scenario.
+io::Json shadowJudgesJson(const std::vector<scenarios::JudgeSpec>& judges,
+                          const scenarios::RunSummary& summary, bool withTick);
+/// One `shadow judge NAME: verdict [at tick N,] t=...s (reason)` line per judge.
+void printShadowJudges(std::ostream& out, const std::vector<scenarios::JudgeSpec>& judges,
+                       const scenarios::RunSummary& summary, bool withTick);
 
 /// The trace of an Argo replay as JSON: engine, target, replay (name, source, window; `step` is
 /// null: measurements run at the analyses' own times), seed, replicate, events (each with its

@@ -351,6 +351,19 @@ sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const Repl
   world.reset(opt.seed);
   const ReplaySpec& spec = plan.recording().spec();
   if (opt.checkOnline && spec.prometheus) source.checkOnline(spec.from);
+  // Shadow judges look every minute, as on synthetic runs (scenarios/src/argo_world.cpp).
+  ShadowJudges judges(spec, source, opt);
+  constexpr double kCadence = 60.0;
+  double lastLook = 0;
+  int looks = 0;
+  auto lookUpTo = [&](double until) {
+    if (judges.empty()) return;
+    while (lastLook + kCadence <= until + 1e-9) {
+      const double c = lastLook + kCadence;
+      judges.observe(++looks, lastLook, c);
+      lastLook = c;
+    }
+  };
   const ar::ArgoEngine& engine = plan.engine();
   ar::ArgoRun local;
   ar::ArgoRun& run = keep ? *keep : local;
@@ -377,6 +390,7 @@ sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const Repl
     if ((snap.promoted && snap.phase == ar::RolloutPhase::kHealthy) || snap.abort) break;
     const double next = engine.nextWakeUp(state, t);
     if (!std::isfinite(next) || next > duration) break;
+    lookUpTo(next);
     t = next;
     const std::size_t before = run.events.size();
     try {
@@ -396,6 +410,8 @@ sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const Repl
   }
   sc::RunSummary sum = sc::argoRunSummary(engine, state, run, t, peak);
   if (auto tot = source.totals(spec.from + sum.outcome.t)) sum.totals = *tot;
+  lookUpTo(sum.outcome.t);
+  sum.judges = judges.verdicts();
   return sum;
 }
 

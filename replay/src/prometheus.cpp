@@ -350,6 +350,8 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
         const core::promql::Labels ls(std::move(labels));
         for (const auto& p : e["values"]) {
           a.values.push_back(number(p));
+          if (!p[0].is_number()) throw malformed("a sample time is not a number");
+          a.times.push_back(p[0].get<double>());
           a.labels.push_back(ls);
         }
       }

@@ -10,6 +10,7 @@
 #include "rolloutlab/core/flagger_queries.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
+#include "rolloutlab/replay/interval_traffic.h"
 #include "rolloutlab/replay/time.h"
 #include "rolloutlab/scenarios/flagger_checks.h"
 
@@ -79,6 +80,19 @@ void ReplaySpec::validate() const {
     std::string why;
     if (!prometheus->isValid(&why)) bad(*this, doc ? "spec.prometheus" : "--prometheus", "", why);
   }
+}
+
+std::string ReplaySpec::judgesUnsupported() const {
+  if (!accessLogs.empty() || !series.empty() || prometheus) return {};
+  return "the judge needs request counts and latency histograms; the recording holds only metric "
+         "values (CSV, query_range answers of the spec's metrics): add request logs "
+         "(accessLogs), raw series (series) or a Prometheus (prometheus)";
+}
+
+void ReplaySpec::requireJudgeInput() const {
+  const std::string why = judgesUnsupported();
+  if (why.empty()) return;
+  bad(*this, file.empty() ? "--judge" : "spec.source", core::quoted(name), why);
 }
 
 ReplayTarget targetOf(const fl::CanarySpec& canary, const std::string& meshProvider) {
@@ -391,6 +405,24 @@ class RecordingSource final : public ReplaySource {
   }
   std::string describe() const override { return rec_.describe(); }
 
+  scenarios::IntervalTrafficSource* intervalTraffic() override {
+    if (live_) {
+      // The server's own series, fetched per interval.
+      if (!live_interval_)
+        live_interval_ =
+            std::make_unique<LiveIntervalTraffic>(*live_, rec_.target(), rec_.spec().from);
+      return live_interval_.get();
+    }
+    if (!interval_) {
+      // The same series the spec's queries run on: aggregated request logs or recorded series.
+      pq::SeriesSource* src =
+          traffic_ ? static_cast<pq::SeriesSource*>(traffic_.get()) : store_.get();
+      if (src == nullptr) return nullptr;
+      interval_ = std::make_unique<SeriesIntervalTraffic>(*src, rec_.target(), rec_.spec().from);
+    }
+    return interval_.get();
+  }
+
  private:
   const Recording& rec_;
   std::unique_ptr<PrometheusSource> live_;
@@ -399,6 +431,8 @@ class RecordingSource final : public ReplaySource {
   BlockResample resample_;
   std::map<std::string, std::unique_ptr<pq::PreparedQuery>> prepared_;
   std::map<std::pair<const MetricRecording*, int>, SeriesPick> picks_;
+  std::unique_ptr<SeriesIntervalTraffic> interval_;
+  std::unique_ptr<LiveIntervalTraffic> live_interval_;
 };
 
 }  // namespace
@@ -641,6 +675,43 @@ fl::MetricAnswer FlaggerReplayWorld::peek(double t, int metricIndex, fl::CheckKi
   return metric(t, m, metricIndex, kind);
 }
 
+// ---- shadow judges ------------------------------------------------------------------------------
+
+ShadowJudges::ShadowJudges(const ReplaySpec& spec, ReplaySource& source,
+                           const ReplayRunOptions& options) {
+  if (options.judges == nullptr || options.judges->empty()) return;
+  traffic_ = source.intervalTraffic();
+  if (traffic_ == nullptr) {
+    spec.requireJudgeInput();
+    throw core::InputError({core::Severity::kError, spec.file, spec.line, 0,
+                            spec.file.empty() ? "--judge" : "spec.source", core::quoted(spec.name),
+                            "this source holds no request counters for shadow judges"});
+  }
+  // Seeds as on synthetic runs (scenarios/src/flagger_world.cpp).
+  for (std::size_t i = 0; i < options.judges->size(); ++i) {
+    judges_.push_back(
+        scenarios::makeShadowJudge((*options.judges)[i], core::deriveSeed(options.seed, 100 + i)));
+  }
+}
+
+void ShadowJudges::observe(int look, double from, double to) {
+  if (judges_.empty()) return;
+  const scenarios::TickTraffic tr = scenarios::tickTraffic(*traffic_, from, to);
+  for (auto& j : judges_) j->observe(look, tr);
+}
+
+std::vector<scenarios::ShadowVerdict::Kind> ShadowJudges::kinds() const {
+  std::vector<scenarios::ShadowVerdict::Kind> out;
+  for (const auto& j : judges_) out.push_back(j->verdict().kind);
+  return out;
+}
+
+std::vector<scenarios::ShadowVerdict> ShadowJudges::verdicts() const {
+  std::vector<scenarios::ShadowVerdict> out;
+  for (const auto& j : judges_) out.push_back(j->verdict());
+  return out;
+}
+
 // ---- runs ---------------------------------------------------------------------------------------
 
 namespace {
@@ -648,10 +719,12 @@ namespace {
 template <class OnTick>
 scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
                            const ReplayRunOptions& opt, FlaggerReplayWorld& world, OnTick onTick,
-                           std::vector<fl::TickRecord>* keep) {
+                           std::vector<fl::TickRecord>* keep,
+                           std::vector<std::vector<scenarios::ShadowVerdict::Kind>>* judgeTicks) {
   source.reset(opt.seed, opt.replicate);
   world.reset(opt.seed);
   const ReplaySpec& spec = plan.recording().spec();
+  ShadowJudges judges(spec, source, opt);
   if (opt.checkOnline && spec.prometheus) {
     // scheduler_metrics.go checkMetricProviderAvailability: the provider must answer vector(1).
     source.checkOnline(spec.from);
@@ -662,6 +735,7 @@ scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
   scenarios::RunSummary sum;
   fl::Outcome outcome;
   int n = 0;
+  double prevT = 0;
   for (double t = 0; t <= duration + 1e-9; t = n * interval) {
     ++n;
     if (n == 1) state.targetRevision = 1;  // the new release, noticed on the first tick
@@ -670,6 +744,10 @@ scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
       rec = plan.engine().tick(state, t, world);
       rec.tick = n;
       world.afterTick(t, rec);
+      // As the synthetic loop (scenarios/src/flagger_world.cpp): from the second tick, the
+      // interval since the previous tick.
+      if (n > 1) judges.observe(n, prevT, t);
+      if (judgeTicks != nullptr) judgeTicks->push_back(judges.kinds());
       onTick(rec);
     } catch (const core::EnvironmentError& e) {
       throw core::EnvironmentError(std::string(e.what()) + "; the replay stopped at tick " +
@@ -701,12 +779,14 @@ scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
     }
     if (keep) keep->push_back(std::move(rec));
     if (final) break;
+    prevT = t;
   }
   sum.outcome = outcome;
   sum.ticks = n;
   if (outcome.result != fl::Outcome::Result::kInProgress) sum.timeToDecision = outcome.t;
   if (outcome.result == fl::Outcome::Result::kPromoted) sum.timeToPromotion = outcome.t;
   if (auto tot = source.totals(spec.from + outcome.t)) sum.totals = *tot;
+  sum.judges = judges.verdicts();
   if (plan.engine().provider() == "kubernetes") sum.peakCanaryWeight = 0;
   return sum;
 }
@@ -754,7 +834,7 @@ scenarios::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplayS
         }
         res.measured.push_back(std::move(row));
       },
-      &res.run.ticks);
+      &res.run.ticks, &res.judgeTicks);
   res.run.outcome = res.summary.outcome;
   return res;
 }
@@ -763,7 +843,7 @@ scenarios::RunSummary runReplayFlagger(const FlaggerReplayPlan& plan, ReplaySour
                                        const ReplayRunOptions& options) {
   FlaggerReplayWorld world(plan, source);
   return loop(
-      plan, source, options, world, [](const fl::TickRecord&) {}, nullptr);
+      plan, source, options, world, [](const fl::TickRecord&) {}, nullptr, nullptr);
 }
 
 }  // namespace rolloutlab::replay

@@ -26,15 +26,41 @@ const char* toString(ShadowVerdict::Kind k) {
   return "?";
 }
 
-TickTraffic tickTraffic(MeshSeries& series, double from, double to) {
+TickTraffic tickTraffic(IntervalTrafficSource& source, double from, double to) {
   TickTraffic t;
   t.from = from;
   t.to = to;
-  t.canary = series.window(Variant::kCanary, from, to);
-  t.primary = series.window(Variant::kPrimary, from, to);
-  const auto& L = series.layout();
-  for (double b : L.buckets) t.boundsMs.push_back(b / L.unitPerMs);
+  t.canary = source.window(Variant::kCanary, from, to);
+  t.primary = source.window(Variant::kPrimary, from, to);
+  t.boundsMs = source.boundsMs();
   return t;
+}
+
+namespace {
+
+// The synthesized series as a traffic source.
+class MeshIntervalTraffic final : public IntervalTrafficSource {
+ public:
+  explicit MeshIntervalTraffic(MeshSeries& series) : series_(series) {}
+  MeshSeries::WindowCounts window(Variant v, double from, double to) override {
+    return series_.window(v, from, to);
+  }
+  std::vector<double> boundsMs() override {
+    const auto& L = series_.layout();
+    std::vector<double> out;
+    for (double b : L.buckets) out.push_back(b / L.unitPerMs);
+    return out;
+  }
+
+ private:
+  MeshSeries& series_;
+};
+
+}  // namespace
+
+TickTraffic tickTraffic(MeshSeries& series, double from, double to) {
+  MeshIntervalTraffic source(series);
+  return tickTraffic(source, from, to);
 }
 
 namespace {

@@ -139,7 +139,8 @@ struct Replayed {
 };
 
 Replayed replayRollout(const app::Workspace& ws, const rp::ReplaySpec& spec,
-                       const std::string& target = "", std::uint64_t seed = 0) {
+                       const std::string& target = "", std::uint64_t seed = 0,
+                       const std::vector<scenarios::JudgeSpec>* judges = nullptr) {
   const ar::RolloutSpec* rollout = ws.rollout(target);
   EXPECT_NE(rollout, nullptr);
   auto rec = rp::Recording::open(spec, rp::targetOf(*rollout));
@@ -148,6 +149,7 @@ Replayed replayRollout(const app::Workspace& ws, const rp::ReplaySpec& spec,
   Replayed r;
   rp::ReplayRunOptions o;
   o.seed = seed;
+  o.judges = judges;
   r.sim = rp::replayArgo(plan, *source, o, &r.measurements);
   return r;
 }
@@ -671,6 +673,30 @@ TEST(ArgoReplayLogs, CounterfactualTrafficFollowsTheRolloutWeights) {
   const auto again =
       replayRollout(ws, spec("    - {kind: step, at: 0, errorRateAdd: 0.2}\n"), "", 3);
   EXPECT_EQ(again.sim.summary.totals.canaryRequests, bad.sim.summary.totals.canaryRequests);
+
+  // A shadow sequential judge reads the re-routed requests every minute, as on synthetic
+  // Rollout runs (scenarios/src/argo_world.cpp), and never changes the run.
+  const auto judges =
+      workspaceFrom(dir, "judge.yaml",
+                    "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata:\n  name: seq\n"
+                    "spec:\n  sequential:\n    alpha: 0.05\n    metrics:\n"
+                    "      - {name: errors, source: errorRate, allowedChange: 0.0, "
+                    "meaningfulChange: 1.0}\n")
+          .judges;
+  const auto judgedBad =
+      replayRollout(ws, spec("    - {kind: step, at: 0, errorRateAdd: 0.2}\n"), "", 3, &judges);
+  EXPECT_EQ(judgedBad.sim.summary.result, "aborted");
+  EXPECT_EQ(judgedBad.sim.summary.totals.canaryRequests, bad.sim.summary.totals.canaryRequests);
+  ASSERT_EQ(judgedBad.sim.summary.judges.size(), 1u);
+  EXPECT_EQ(judgedBad.sim.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail);
+  // Looks at 60 and 120 s: +20 points of errors on ~240 canary requests a minute fail at once.
+  EXPECT_EQ(judgedBad.sim.summary.judges[0].t, 60);
+  const auto judgedAa = replayRollout(ws, spec(""), "", 3, &judges);
+  EXPECT_EQ(judgedAa.sim.summary.timeToPromotion, aa.sim.summary.timeToPromotion);
+  EXPECT_EQ(judgedAa.sim.summary.totals.canaryRequests, aa.sim.summary.totals.canaryRequests);
+  ASSERT_EQ(judgedAa.sim.summary.judges.size(), 1u);
+  EXPECT_NE(judgedAa.sim.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail)
+      << judgedAa.sim.summary.judges[0].reason;
 }
 
 }  // namespace

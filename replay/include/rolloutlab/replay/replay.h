@@ -32,6 +32,7 @@
 #include "rolloutlab/scenarios/flagger_world.h"
 #include "rolloutlab/scenarios/mesh.h"
 #include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/scenarios/shadow_judge.h"
 
 namespace rolloutlab::replay {
 
@@ -69,6 +70,14 @@ struct ReplaySpec {
   /// Checks the spec's own consistency (times, a source given, options that need each other);
   /// throws InputError naming the flag or field.
   void validate() const;
+
+  /// Why shadow judges cannot run on this recording ("" when they can). They read per-tick
+  /// request counts and latency histograms, which request logs and recorded raw series hold;
+  /// CSV and saved query_range answers hold only the values of the spec's metrics.
+  std::string judgesUnsupported() const;
+  /// Throws InputError naming the document's file and line (or `--judge` for flags) when
+  /// `judgesUnsupported()` says why.
+  void requireJudgeInput() const;
 };
 
 /// The names a recording's variants go by: the mesh's series layout and the workload names
@@ -190,6 +199,28 @@ struct ReplayRunOptions {
   std::optional<std::uint64_t> replicate;
   bool measureAll = true;   ///< trace the value of every check on every tick
   bool checkOnline = true;  ///< ask a live server `vector(1)` before the first tick
+  /// Shadow judges (nullptr or empty: none), as on synthetic runs: each reads the variants'
+  /// request counts per tick interval (Canaries) or per minute (Rollouts) and records when and
+  /// how it would have decided, without changing the run. The recording must hold request
+  /// counters (`ReplaySpec::requireJudgeInput`). Must outlive the run.
+  const std::vector<scenarios::JudgeSpec>* judges = nullptr;
+};
+
+/// The shadow judges of one replay run (`ReplayRunOptions::judges`), reading the source's
+/// interval traffic. Throws InputError when judges are given and the source holds no request
+/// counters.
+class ShadowJudges {
+ public:
+  ShadowJudges(const ReplaySpec& spec, ReplaySource& source, const ReplayRunOptions& options);
+  bool empty() const { return judges_.empty(); }
+  /// Every judge observes the interval (from, to] (seconds from the replay's `from`).
+  void observe(int look, double from, double to);
+  std::vector<scenarios::ShadowVerdict::Kind> kinds() const;
+  std::vector<scenarios::ShadowVerdict> verdicts() const;
+
+ private:
+  scenarios::IntervalTrafficSource* traffic_ = nullptr;
+  std::vector<std::unique_ptr<scenarios::ShadowJudge>> judges_;
 };
 
 /// Runs the replay and returns the trace as `simulate` does. A live server that fails in a way

@@ -21,6 +21,10 @@
 #include "rolloutlab/scenarios/mesh.h"
 #include "rolloutlab/scenarios/mesh_series.h"
 
+namespace rolloutlab::scenarios {
+class IntervalTrafficSource;
+}
+
 namespace rolloutlab::replay {
 
 using scenarios::Variant;
@@ -42,6 +46,7 @@ struct InstantAnswer {
   Kind kind = Kind::kVector;
   std::vector<core::promql::Labels> labels;  ///< kVector, kMatrix: one per element
   std::vector<double> values;                ///< kVector, kMatrix: one per element
+  std::vector<double> times;  ///< kMatrix: the time of each value (seconds since the epoch)
   double scalar = 0;                         ///< kScalar
   std::string error;  ///< kError: `errorType: message`, as the server said it
 
@@ -126,6 +131,11 @@ class ReplaySource {
     (void)epochSeconds;
     return std::nullopt;
   }
+
+  /// The per-tick request counts of both variants that shadow judges read (times in seconds
+  /// from the replay's `from`), or nullptr when the source holds no request counters (only
+  /// metric values). Valid until the source is destroyed; reflects `reset`'s replicate.
+  virtual scenarios::IntervalTrafficSource* intervalTraffic() { return nullptr; }
 
   /// A one-line description for reports (`prometheus http://...`, `access logs (2 files)`).
   virtual std::string describe() const = 0;

@@ -37,6 +37,20 @@ struct JudgeSpec {
   std::vector<ShadowSource> sources;  ///< per metric, in the mode's metric order
 };
 
+/// Where a shadow judge reads its traffic: per variant, the requests, 5xx and per-bucket
+/// requests of an interval, as the increase of the mesh's counters between the scrapes at or
+/// before `from` and `to` (seconds on the run's clock). Implemented over the synthesized series
+/// (`tickTraffic(MeshSeries&, ...)`) and over a replay's recorded series.
+class IntervalTrafficSource {
+ public:
+  virtual ~IntervalTrafficSource() = default;
+  /// The interval's counts of one variant; `buckets` holds per-bucket (not cumulative) counts,
+  /// one per bound of `boundsMs()` and a last one for +Inf (empty without a latency histogram).
+  virtual MeshSeries::WindowCounts window(Variant v, double from, double to) = 0;
+  /// Finite upper bounds of the latency histogram in milliseconds, ascending.
+  virtual std::vector<double> boundsMs() = 0;
+};
+
 /// The canary's and the primary's traffic in one tick interval.
 struct TickTraffic {
   double from = 0, to = 0;
@@ -81,7 +95,10 @@ core::judge::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& j
                                           double experimentEnd, double controlStart, double controlEnd,
                                           double step, core::Rng& rng);
 
-/// Reads the tick interval (from, to] off the series (both variants; scrapes at or before).
+/// Reads the tick interval (from, to] off a traffic source (both variants).
+TickTraffic tickTraffic(IntervalTrafficSource& source, double from, double to);
+/// Reads the tick interval (from, to] off the synthesized series (both variants; scrapes at or
+/// before).
 TickTraffic tickTraffic(MeshSeries& series, double from, double to);
 
 }  // namespace rolloutlab::scenarios
