@@ -22,6 +22,7 @@
 #include <QToolButton>
 #include <QVBoxLayout>
 #include <QWheelEvent>
+#include <algorithm>
 #include <cmath>
 
 #include "workbench.h"
@@ -260,10 +261,13 @@ void SpecPanel::rebuild() {
     QTimer::singleShot(0, this, [this]() {
       const QList<int> sizes = split_->sizes();
       if (sizes.size() != 2) return;
-      const int need =
-          form_->sizeHint().width() + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 4;
+      // The widest group box: the form widget's own hint is not final until it is shown.
+      int widest = form_->sizeHint().width();
+      for (const auto* box : form_->findChildren<QGroupBox*>(Qt::FindDirectChildrenOnly))
+        widest = std::max(widest, box->sizeHint().width());
+      const int need = widest + style()->pixelMetric(QStyle::PM_ScrollBarExtent) + 16;
       const int total = sizes[0] + sizes[1];
-      if (sizes[0] < need && total - need >= 220) split_->setSizes({need, total - need});
+      if (sizes[0] < need && total - need >= 180) split_->setSizes({need, total - need});
     });
   }
   if (s == nullptr) {
