@@ -8,6 +8,7 @@
 #include <cstring>
 #include <unistd.h>
 
+#include "judge_files.h"
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
@@ -121,15 +122,11 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
 
   Workspace specs = loadWorkspace(specPaths);
   Workspace scen = loadWorkspace(scenarioPaths);
-  const auto judgePaths = args.all("--judge");
-  Workspace judges = judgePaths.empty() ? Workspace{} : loadWorkspace(judgePaths);
   const bool e1 = printErrors(specs, io);
   const bool e2 = printErrors(scen, io);
-  const bool e3 = printErrors(judges, io);
-  if (e1 || e2 || e3) return 1;
-  if (!judgePaths.empty() && judges.judges.empty()) {
-    throw core::InputError({core::Severity::kError, judgePaths.front(), 0, 0, "kind", "", "holds no Judge document"});
-  }
+  const std::optional<Workspace> loadedJudges = loadJudgeFiles(args.all("--judge"), io);
+  if (e1 || e2 || !loadedJudges) return 1;
+  const Workspace& judges = *loadedJudges;
   opt.judges = judges.judges;
   std::vector<io::FileIdentity> inputs = specs.files;
   inputs.insert(inputs.end(), scen.files.begin(), scen.files.end());

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "judge_files.h"
 #include "replay_run.h"
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
@@ -484,22 +485,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     spec = extra.replays.front();
     if (sc) spec.scenario = sc;
   }
-  std::vector<scenarios::JudgeSpec> judges;
-  if (auto jp = args.all("--judge"); !jp.empty()) {
-    Workspace jw = loadWorkspace(jp);
-    for (const auto& d : jw.diagnostics.items) {
-      if (d.severity == core::Severity::kError) {
-        io.err << "error: " << d.toString() << "\n";
-        errors = true;
-      }
-    }
-    if (errors) return 1;
-    judges = jw.judges;
-    if (judges.empty()) {
-      throw core::InputError(
-          {core::Severity::kError, jp.front(), 0, 0, "kind", "", "holds no Judge document"});
-    }
-  }
+  const auto loadedJudges = loadJudgeFiles(args.all("--judge"), io);
+  if (!loadedJudges) return 1;
+  const std::vector<scenarios::JudgeSpec>& judges = loadedJudges->judges;
   const std::string target = args.getOr("--target", "");
   if (ws.targetsRollout(target)) {
     for (const char* f : {"--step", "--mesh-provider"}) {

@@ -7,6 +7,7 @@
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "argo_simulate.h"
+#include "judge_files.h"
 #include "replay_run.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
@@ -186,17 +187,9 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     // A Replay document: the recording stands where a scenario would.
     std::optional<std::uint64_t> rep;
     if (auto r = args.unsignedInt("--replicate")) rep = *r;
-    std::vector<scenarios::JudgeSpec> judges;
-    if (auto jp = args.all("--judge"); !jp.empty()) {
-      Workspace jw = loadWorkspace(jp);
-      if (jw.diagnostics.errors() > 0) {
-        for (const auto& d : jw.diagnostics.items) {
-          if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
-        }
-        return 1;
-      }
-      judges = jw.judges;
-    }
+    const auto jw = loadJudgeFiles(args.all("--judge"), io);
+    if (!jw) return 1;
+    const std::vector<scenarios::JudgeSpec>& judges = jw->judges;
     return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider,
                           format, args.unsignedInt("--seed").value_or(0), rep, io, judges);
   }
@@ -210,18 +203,9 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     const std::string argoTarget =
         args.getOr("--target", sc.scripts.empty() ? std::string() : sc.scripts.front().target);
     if (ws.targetsRollout(argoTarget)) {
-      std::vector<scenarios::JudgeSpec> shadows;
-      if (auto jp = args.all("--judge"); !jp.empty()) {
-        Workspace jw = loadWorkspace(jp);
-        if (jw.diagnostics.errors() > 0) {
-          for (const auto& d : jw.diagnostics.items) {
-            if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
-          }
-          return 1;
-        }
-        shadows = jw.judges;
-      }
-      return simulateArgo(ws, sc, argoTarget, format, seed, io, shadows);
+      const auto jw = loadJudgeFiles(args.all("--judge"), io);
+      if (!jw) return 1;
+      return simulateArgo(ws, sc, argoTarget, format, seed, io, jw->judges);
     }
   }
   if (sc.scripts.empty()) {
@@ -230,17 +214,9 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     const scenarios::CompiledScenario compiled(scen);
     const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), compiled,
                                       options.meshProvider);
-    std::vector<scenarios::JudgeSpec> judgeSpecs;
-    if (auto jp = args.all("--judge"); !jp.empty()) {
-      Workspace jw = loadWorkspace(jp);
-      if (jw.diagnostics.errors() > 0) {
-        for (const auto& d : jw.diagnostics.items) {
-          if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
-        }
-        return 1;
-      }
-      judgeSpecs = jw.judges;
-    }
+    const auto jw = loadJudgeFiles(args.all("--judge"), io);
+    if (!jw) return 1;
+    const std::vector<scenarios::JudgeSpec>& judgeSpecs = jw->judges;
     const auto res = scenarios::simulateFlagger(plan, compiled, seed, true, false, judgeSpecs);
     if (format == "json") {
       io::Json j = scenarioRunJson(res, canary.name, scen, seed);

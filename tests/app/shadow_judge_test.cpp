@@ -1,12 +1,14 @@
 // Shadow judges in simulations: they observe the same series at the same ticks and never
 // change the rollout; their error rates are what their guarantees say.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
+#include <sstream>
 
 #include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/commands.h"
 #include "rolloutlab/core/stats/proportion.h"
 #include "test_support.h"
 
@@ -14,10 +16,12 @@ using namespace rolloutlab;
 namespace fs = std::filesystem;
 
 namespace {
-app::BatchResult run(const std::vector<std::string>& scenarioFiles, bool judges, std::int64_t runs) {
+app::BatchResult run(const std::vector<std::string>& scenarioFiles, bool judges,
+                     std::int64_t runs) {
   auto specs = app::loadWorkspace({test::sourceDir() + "/examples/apps/podinfo"});
   std::vector<std::string> paths;
-  for (const auto& f : scenarioFiles) paths.push_back(test::sourceDir() + "/scenarios/library/" + f);
+  for (const auto& f : scenarioFiles)
+    paths.push_back(test::sourceDir() + "/scenarios/library/" + f);
   auto scen = app::loadWorkspace(paths);
   app::BatchOptions o;
   o.runs = runs;
@@ -78,13 +82,49 @@ TEST(ShadowJudge, KayentaJudgesAtTheStageSchedule) {
 TEST(ShadowJudge, JudgeDocumentsAreStrict) {
   const auto dir = fs::temp_directory_path() / ("rolloutlab-judge-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "j.yaml") << "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata: {name: x}\nspec:\n"
-                                   "  sequential:\n    alpha: 0.05\n    metrics:\n      - {name: e, source: latencyP99}\n";
+  std::ofstream(dir / "j.yaml")
+      << "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata: {name: x}\nspec:\n"
+         "  sequential:\n    alpha: 0.05\n    metrics:\n      - {name: e, source: latencyP99}\n";
   auto ws = app::loadWorkspace({(dir / "j.yaml").string()});
   fs::remove_all(dir);
   ASSERT_GE(ws.diagnostics.errors(), 1);
-  EXPECT_NE(ws.diagnostics.items[0].toString().find(
-                "spec.sequential.metrics[0].source = \"latencyP99\": must be errorRate or latencyMean"),
-            std::string::npos)
+  EXPECT_NE(
+      ws.diagnostics.items[0].toString().find(
+          "spec.sequential.metrics[0].source = \"latencyP99\": must be errorRate or latencyMean"),
+      std::string::npos)
       << ws.diagnostics.items[0].toString();
+}
+
+// --judge takes Judge documents: simulate, batch and replay refuse, with one line and exit 1,
+// a file that holds none (here a Canary) and a Judge that does not decode, before any run.
+TEST(ShadowJudge, EveryCommandRefusesAJudgeFileWithoutAJudge) {
+  const std::string src = test::sourceDir();
+  const std::string canary = src + "/examples/apps/podinfo/canary.yaml";
+  const std::string scenario = src + "/scenarios/library/good-high-traffic.yaml";
+  const std::string replay = src + "/examples/replays/podinfo-error-spike.yaml";
+  const auto dir = fs::temp_directory_path() / ("rolloutlab-nojudge-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string bad = (dir / "bad.yaml").string();
+  std::ofstream(bad)
+      << "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata: {name: x}\nspec:\n"
+         "  sequential:\n    alpha: 2\n    metrics:\n      - {name: e, source: errorRate}\n";
+  for (const auto& [judgeFile, want] : std::vector<std::pair<std::string, std::string>>{
+           {canary, canary + ": kind: holds no Judge document"}, {bad, bad + ":6:"}}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"simulate", "--spec", canary, "--scenario", scenario, "--judge", judgeFile},
+             {"simulate", "--spec", canary, "--scenario", replay, "--judge", judgeFile},
+             {"batch", "--spec", canary, "--scenarios", scenario, "--runs", "2", "--judge",
+              judgeFile},
+             {"replay", "--spec", canary, "--replay", replay, "--judge", judgeFile}}) {
+      std::istringstream in;
+      std::ostringstream out, err;
+      app::Streams io{in, out, err};
+      EXPECT_EQ(app::runMain(args, io), 1) << args[0] << " " << args[4] << ": " << err.str();
+      EXPECT_EQ(out.str(), "") << args[0];
+      const std::string e = err.str();
+      EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+      EXPECT_NE(e.find(want), std::string::npos) << args[0] << " " << args[4] << ": " << e;
+    }
+  }
+  fs::remove_all(dir);
 }

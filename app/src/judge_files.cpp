@@ -1,0 +1,25 @@
+#include "judge_files.h"
+
+#include <ostream>
+
+#include "rolloutlab/core/diagnostics.h"
+
+namespace rolloutlab::app {
+
+std::optional<Workspace> loadJudgeFiles(const std::vector<std::string>& paths, Streams& io) {
+  if (paths.empty()) return Workspace{};
+  Workspace jw = loadWorkspace(paths);
+  if (jw.diagnostics.errors() > 0) {
+    for (const auto& d : jw.diagnostics.items) {
+      if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
+    }
+    return std::nullopt;
+  }
+  if (jw.judges.empty()) {
+    throw core::InputError(
+        {core::Severity::kError, paths.front(), 0, 0, "kind", "", "holds no Judge document"});
+  }
+  return jw;
+}
+
+}  // namespace rolloutlab::app
