@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "replay_run.h"
+#include "trace_format.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/io/argo_report.h"
 #include "rolloutlab/replay/time.h"
@@ -16,12 +17,6 @@ namespace ar = core::argo;
 namespace rp = replay;
 
 namespace {
-
-std::string fmtT(double t) {
-  char b[32];
-  std::snprintf(b, sizeof b, t == static_cast<long long>(t) ? "%.0f" : "%.3f", t);
-  return b;
-}
 
 io::Json argoSummaryJson(const scenarios::RunSummary& s, bool counts) {
   io::Json j;

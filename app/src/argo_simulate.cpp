@@ -7,18 +7,13 @@
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/io/argo_report.h"
 #include "rolloutlab/scenarios/argo_world.h"
+#include "trace_format.h"
 
 namespace rolloutlab::app {
 
 namespace ar = core::argo;
 
 namespace {
-
-std::string fmtT(double t) {
-  char b[32];
-  std::snprintf(b, sizeof b, t == static_cast<long long>(t) ? "%.0f" : "%.3f", t);
-  return b;
-}
 
 void printEvents(std::ostream& out, const std::vector<ar::ArgoEvent>& events,
                  const ar::ArgoOutcome& o, const std::string& header) {
@@ -92,20 +87,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     sj["excessErrors"] = io::jnum(s.totals.excessErrors);
     sj["peakCanaryWeight"] = s.peakCanaryWeight;
     out["summary"] = std::move(sj);
-    if (!shadows.empty()) {
-      io::Json js = io::Json::array();
-      for (std::size_t k = 0; k < shadows.size(); ++k) {
-        const auto& v = s.judges.at(k);
-        io::Json y;
-        y["name"] = shadows[k].name;
-        y["mode"] = shadows[k].mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential";
-        y["verdict"] = scenarios::toString(v.kind);
-        y["t"] = v.t >= 0 ? io::jnum(v.t) : io::Json(nullptr);
-        y["reason"] = v.reason;
-        js.push_back(std::move(y));
-      }
-      out["judges"] = std::move(js);
-    }
+    if (!shadows.empty()) out["judges"] = shadowJudgesJson(shadows, s, false);
     io.out << io::dumpJson(out);
     return 0;
   }
@@ -118,13 +100,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
          << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
          << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
          << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
-  for (std::size_t k = 0; k < shadows.size(); ++k) {
-    const auto& v = s.judges.at(k);
-    io.out << "shadow judge " << shadows[k].name << ": " << scenarios::toString(v.kind);
-    if (v.t >= 0) io.out << " at t=" << fmtT(v.t) << "s";
-    if (!v.reason.empty()) io.out << " (" << v.reason << ")";
-    io.out << "\n";
-  }
+  printShadowJudges(io.out, shadows, s, false);
   return 0;
 }
 

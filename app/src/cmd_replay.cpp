@@ -6,6 +6,7 @@
 
 #include "judge_files.h"
 #include "replay_run.h"
+#include "trace_format.h"
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/io/flagger_decode.h"
@@ -51,33 +52,6 @@ const char* kReplayUsage =
     "                    which hold only metric values: an error) and report when and how\n"
     "                    they would decide\n"
     "  Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.\n";
-
-std::string fmtT(double t) {
-  char b[32];
-  std::snprintf(b, sizeof b, t == static_cast<long long>(t) ? "%.0f" : "%.3f", t);
-  return b;
-}
-
-std::string answerText(const fl::MetricAnswer& a) {
-  if (a.kind == fl::MetricAnswer::Kind::kNoData) return "no data";
-  if (a.kind == fl::MetricAnswer::Kind::kError) return "error";
-  std::ostringstream v;
-  v.imbue(std::locale::classic());
-  v << std::setprecision(6) << a.value;
-  return v.str();
-}
-
-io::Json summaryJson(const scenarios::RunSummary& s) {
-  io::Json j;
-  j["outcome"] = io::outcomeJson(s.outcome);
-  j["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
-  j["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
-  j["canaryRequests"] = io::jnum(s.totals.canaryRequests);
-  j["canaryErrors"] = io::jnum(s.totals.canaryErrors);
-  j["excessErrors"] = io::jnum(s.totals.excessErrors);
-  j["peakCanaryWeight"] = s.peakCanaryWeight;
-  return j;
-}
 
 void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res,
                       const std::string& header, double from, bool counts) {
@@ -240,45 +214,13 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
   }
   out["ticks"] = std::move(ticks);
   out["outcome"] = io::outcomeJson(res.summary.outcome);
-  out["summary"] = summaryJson(res.summary);
+  out["summary"] = runSummaryJson(res.summary);
   if (plan.recording().traffic() == nullptr) {
     // Only request logs count requests: other recordings say nothing of them.
     for (const char* k : {"canaryRequests", "canaryErrors", "excessErrors"})
       out["summary"][k] = nullptr;
   }
   return out;
-}
-
-io::Json shadowJudgesJson(const std::vector<scenarios::JudgeSpec>& judges,
-                          const scenarios::RunSummary& summary, bool withTick) {
-  io::Json js = io::Json::array();
-  for (std::size_t k = 0; k < judges.size(); ++k) {
-    const auto& v = summary.judges.at(k);
-    io::Json y;
-    y["name"] = judges[k].name;
-    y["mode"] = judges[k].mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential";
-    y["verdict"] = scenarios::toString(v.kind);
-    if (withTick) y["tick"] = v.tick;
-    y["t"] = v.t >= 0 ? io::jnum(v.t) : io::Json(nullptr);
-    y["reason"] = v.reason;
-    js.push_back(std::move(y));
-  }
-  return js;
-}
-
-void printShadowJudges(std::ostream& out, const std::vector<scenarios::JudgeSpec>& judges,
-                       const scenarios::RunSummary& summary, bool withTick) {
-  for (std::size_t k = 0; k < judges.size(); ++k) {
-    const auto& v = summary.judges.at(k);
-    out << "shadow judge " << judges[k].name << ": " << scenarios::toString(v.kind);
-    if (v.t >= 0) {
-      out << " at ";
-      if (withTick) out << "tick " << v.tick << ", ";
-      out << "t=" << fmtT(v.t) << "s";
-    }
-    if (!v.reason.empty()) out << " (" << v.reason << ")";
-    out << "\n";
-  }
 }
 
 int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std::string& target,
@@ -307,13 +249,7 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
     if (!judges.empty()) {
       // As `simulate` on a Scenario: the verdicts, and each tick's verdicts so far.
       j["judges"] = shadowJudgesJson(judges, res.summary, true);
-      auto& ticks = j["ticks"];
-      for (std::size_t i = 0; i < ticks.size() && i < res.judgeTicks.size(); ++i) {
-        io::Json row = io::Json::object();
-        for (std::size_t k = 0; k < judges.size(); ++k)
-          row[judges[k].name] = scenarios::toString(res.judgeTicks[i][k]);
-        ticks[i]["judges"] = std::move(row);
-      }
+      addJudgeTicks(j["ticks"], judges, res.judgeTicks);
     }
     io.out << io::dumpJson(j);
     return 0;

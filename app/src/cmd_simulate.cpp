@@ -9,6 +9,7 @@
 #include "argo_simulate.h"
 #include "judge_files.h"
 #include "replay_run.h"
+#include "trace_format.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
@@ -31,20 +32,6 @@ const char* kSimulateUsage =
     "  Judge documents as shadow analyses (not to a Script): when and how each would decide. On\n"
     "  a Replay they read the recording's request counts (request logs, raw series or a live\n"
     "  Prometheus; a recording of metric values only, CSV or query_range answers, is an error).\n";
-
-std::string fmtT(double t) {
-  char b[32];
-  std::snprintf(b, sizeof b, t == static_cast<long long>(t) ? "%.0f" : "%.3f", t);
-  return b;
-}
-
-std::string answerText(const fl::MetricAnswer& a) {
-  if (a.kind == fl::MetricAnswer::Kind::kNoData) return "no data";
-  if (a.kind == fl::MetricAnswer::Kind::kError) return "error";
-  std::ostringstream v;
-  v << std::setprecision(6) << a.value;
-  return v.str();
-}
 
 void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string& header,
                 const std::vector<std::vector<scenarios::MeasuredValue>>* measured = nullptr) {
@@ -103,18 +90,6 @@ void printSummary(std::ostream& out, const scenarios::RunSummary& s) {
       << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
 }
 
-io::Json summaryJson(const scenarios::RunSummary& s) {
-  io::Json j;
-  j["outcome"] = io::outcomeJson(s.outcome);
-  j["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
-  j["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
-  j["canaryRequests"] = io::jnum(s.totals.canaryRequests);
-  j["canaryErrors"] = io::jnum(s.totals.canaryErrors);
-  j["excessErrors"] = io::jnum(s.totals.excessErrors);
-  j["peakCanaryWeight"] = s.peakCanaryWeight;
-  return j;
-}
-
 io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::string& target,
                          const scenarios::Scenario& scen, std::uint64_t seed) {
   io::Json j = io::flaggerRunJson(res.run, target, seed);
@@ -147,7 +122,7 @@ io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::stri
   }
   out["ticks"] = std::move(ticks);
   out["outcome"] = io::outcomeJson(res.summary.outcome);
-  out["summary"] = summaryJson(res.summary);
+  out["summary"] = runSummaryJson(res.summary);
   return out;
 }
 
@@ -221,25 +196,8 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     if (format == "json") {
       io::Json j = scenarioRunJson(res, canary.name, scen, seed);
       if (!judgeSpecs.empty()) {
-        io::Json js = io::Json::array();
-        for (std::size_t k = 0; k < judgeSpecs.size(); ++k) {
-          const auto& v = res.summary.judges.at(k);
-          io::Json y;
-          y["name"] = judgeSpecs[k].name;
-          y["mode"] = judgeSpecs[k].mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential";
-          y["verdict"] = scenarios::toString(v.kind);
-          y["tick"] = v.tick;
-          y["t"] = v.t >= 0 ? io::jnum(v.t) : io::Json(nullptr);
-          y["reason"] = v.reason;
-          js.push_back(std::move(y));
-        }
-        j["judges"] = std::move(js);
-        auto& ticks = j["ticks"];
-        for (std::size_t i = 0; i < ticks.size() && i < res.judgeTicks.size(); ++i) {
-          io::Json row = io::Json::object();
-          for (std::size_t k = 0; k < judgeSpecs.size(); ++k) row[judgeSpecs[k].name] = scenarios::toString(res.judgeTicks[i][k]);
-          ticks[i]["judges"] = std::move(row);
-        }
+        j["judges"] = shadowJudgesJson(judgeSpecs, res.summary, true);
+        addJudgeTicks(j["ticks"], judgeSpecs, res.judgeTicks);
       }
       io.out << io::dumpJson(j);
     } else {
@@ -249,13 +207,7 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
                      std::to_string(seed) + ")",
                  &res.measured);
       printSummary(io.out, res.summary);
-      for (std::size_t k = 0; k < judgeSpecs.size(); ++k) {
-        const auto& v = res.summary.judges.at(k);
-        io.out << "shadow judge " << judgeSpecs[k].name << ": " << scenarios::toString(v.kind);
-        if (v.t >= 0) io.out << " at tick " << v.tick << ", t=" << fmtT(v.t) << "s";
-        if (!v.reason.empty()) io.out << " (" << v.reason << ")";
-        io.out << "\n";
-      }
+      printShadowJudges(io.out, judgeSpecs, res.summary, true);
     }
     return 0;
   }

@@ -39,14 +39,6 @@ int runArgoReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,
                        std::optional<std::uint64_t> replicate, Streams& io,
                        const std::vector<scenarios::JudgeSpec>& judges = {});
 
-/// The `judges` block of a trace: per judge its name, mode, verdict, (Canaries: `tick`,) t and
-/// reason, as `simulate` prints it for a Scenario.
-io::Json shadowJudgesJson(const std::vector<scenarios::JudgeSpec>& judges,
-                          const scenarios::RunSummary& summary, bool withTick);
-/// One `shadow judge NAME: verdict [at tick N,] t=...s (reason)` line per judge.
-void printShadowJudges(std::ostream& out, const std::vector<scenarios::JudgeSpec>& judges,
-                       const scenarios::RunSummary& summary, bool withTick);
-
 /// The trace of an Argo replay as JSON: engine, target, replay (name, source, window; `step` is
 /// null: measurements run at the analyses' own times), seed, replicate, events (each with its
 /// `time`), measurements (every measurement with its time, run, metric, query, value and

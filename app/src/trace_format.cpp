@@ -1,0 +1,82 @@
+#include "trace_format.h"
+
+#include <cstdio>
+#include <iomanip>
+#include <locale>
+#include <sstream>
+
+#include "rolloutlab/io/flagger_report.h"
+
+namespace rolloutlab::app {
+
+std::string fmtT(double t) {
+  char b[32];
+  std::snprintf(b, sizeof b, t == static_cast<long long>(t) ? "%.0f" : "%.3f", t);
+  return b;
+}
+
+std::string answerText(const core::flagger::MetricAnswer& a) {
+  using Kind = core::flagger::MetricAnswer::Kind;
+  if (a.kind == Kind::kNoData) return "no data";
+  if (a.kind == Kind::kError) return "error";
+  std::ostringstream v;
+  v.imbue(std::locale::classic());
+  v << std::setprecision(6) << a.value;
+  return v.str();
+}
+
+io::Json runSummaryJson(const scenarios::RunSummary& s) {
+  io::Json j;
+  j["outcome"] = io::outcomeJson(s.outcome);
+  j["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
+  j["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
+  j["canaryRequests"] = io::jnum(s.totals.canaryRequests);
+  j["canaryErrors"] = io::jnum(s.totals.canaryErrors);
+  j["excessErrors"] = io::jnum(s.totals.excessErrors);
+  j["peakCanaryWeight"] = s.peakCanaryWeight;
+  return j;
+}
+
+io::Json shadowJudgesJson(const std::vector<scenarios::JudgeSpec>& judges,
+                          const scenarios::RunSummary& summary, bool withTick) {
+  io::Json js = io::Json::array();
+  for (std::size_t k = 0; k < judges.size(); ++k) {
+    const auto& v = summary.judges.at(k);
+    io::Json y;
+    y["name"] = judges[k].name;
+    y["mode"] = judges[k].mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential";
+    y["verdict"] = scenarios::toString(v.kind);
+    if (withTick) y["tick"] = v.tick;
+    y["t"] = v.t >= 0 ? io::jnum(v.t) : io::Json(nullptr);
+    y["reason"] = v.reason;
+    js.push_back(std::move(y));
+  }
+  return js;
+}
+
+void addJudgeTicks(io::Json& ticks, const std::vector<scenarios::JudgeSpec>& judges,
+                   const std::vector<std::vector<scenarios::ShadowVerdict::Kind>>& judgeTicks) {
+  for (std::size_t i = 0; i < ticks.size() && i < judgeTicks.size(); ++i) {
+    io::Json row = io::Json::object();
+    for (std::size_t k = 0; k < judges.size(); ++k)
+      row[judges[k].name] = scenarios::toString(judgeTicks[i][k]);
+    ticks[i]["judges"] = std::move(row);
+  }
+}
+
+void printShadowJudges(std::ostream& out, const std::vector<scenarios::JudgeSpec>& judges,
+                       const scenarios::RunSummary& summary, bool withTick) {
+  for (std::size_t k = 0; k < judges.size(); ++k) {
+    const auto& v = summary.judges.at(k);
+    out << "shadow judge " << judges[k].name << ": " << scenarios::toString(v.kind);
+    if (v.t >= 0) {
+      out << " at ";
+      if (withTick) out << "tick " << v.tick << ", ";
+      out << "t=" << fmtT(v.t) << "s";
+    }
+    if (!v.reason.empty()) out << " (" << v.reason << ")";
+    out << "\n";
+  }
+}
+
+}  // namespace rolloutlab::app

@@ -1,0 +1,40 @@
+#pragma once
+/// How the commands print a run: times, check answers, the Canary run summary and shadow
+/// judges, shared by `simulate` and `replay` (Canaries and Rollouts).
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "rolloutlab/core/flagger/engine.h"
+#include "rolloutlab/io/json_util.h"
+#include "rolloutlab/scenarios/flagger_world.h"
+#include "rolloutlab/scenarios/shadow_judge.h"
+
+namespace rolloutlab::app {
+
+/// Seconds as a whole number when they are one, else with three decimals ("60", "0.250").
+std::string fmtT(double t);
+
+/// A check's answer for a table: "no data", "error", or the value to 6 significant digits
+/// (locale-independent).
+std::string answerText(const core::flagger::MetricAnswer& a);
+
+/// The `summary` block of a Canary run: outcome, timeToDecision, timeToPromotion (null when
+/// none), canaryRequests, canaryErrors, excessErrors, peakCanaryWeight.
+io::Json runSummaryJson(const scenarios::RunSummary& s);
+
+/// The `judges` block of a trace: per judge its name, mode, verdict, (Canaries: `tick`,) t and
+/// reason.
+io::Json shadowJudgesJson(const std::vector<scenarios::JudgeSpec>& judges,
+                          const scenarios::RunSummary& summary, bool withTick);
+
+/// Adds to each tick of a Canary trace its `judges` object: each judge's verdict so far.
+void addJudgeTicks(io::Json& ticks, const std::vector<scenarios::JudgeSpec>& judges,
+                   const std::vector<std::vector<scenarios::ShadowVerdict::Kind>>& judgeTicks);
+
+/// One `shadow judge NAME: verdict [at [tick N, ]t=...s] (reason)` line per judge.
+void printShadowJudges(std::ostream& out, const std::vector<scenarios::JudgeSpec>& judges,
+                       const scenarios::RunSummary& summary, bool withTick);
+
+}  // namespace rolloutlab::app
