@@ -91,11 +91,21 @@ class ArgoPairPlan final : public PairPlan {
   scenarios::ArgoPlan plan_;
 };
 
-class FlaggerReplayWorker final : public PairWorker {
+scenarios::RunSummary runReplayOn(const replay::FlaggerReplayPlan& plan, replay::ReplaySource& source,
+                                  const replay::ReplayRunOptions& o) {
+  return replay::runReplayFlagger(plan, source, o);
+}
+scenarios::RunSummary runReplayOn(const replay::ArgoReplayPlan& plan, replay::ReplaySource& source,
+                                  const replay::ReplayRunOptions& o) {
+  return replay::runReplayArgo(plan, source, o);
+}
+
+// One replicate of a recording for a Canary or a Rollout plan. Shadow judges read the
+// replicate's request counts, as they read a scenario's series.
+template <class Plan>
+class ReplayWorker final : public PairWorker {
  public:
-  explicit FlaggerReplayWorker(const replay::FlaggerReplayPlan& plan)
-      : plan_(plan), source_(plan.recording().makeSource()) {}
-  // Shadow judges read the replicate's request counts, as they read a scenario's series.
+  explicit ReplayWorker(const Plan& plan) : plan_(plan), source_(plan.recording().makeSource()) {}
   scenarios::RunSummary run(std::uint64_t seed,
                             const std::vector<scenarios::JudgeSpec>& judges) override {
     replay::ReplayRunOptions o;
@@ -104,11 +114,11 @@ class FlaggerReplayWorker final : public PairWorker {
     o.measureAll = false;
     o.checkOnline = false;
     o.judges = &judges;
-    return replay::runReplayFlagger(plan_, *source_, o);
+    return runReplayOn(plan_, *source_, o);
   }
 
  private:
-  const replay::FlaggerReplayPlan& plan_;
+  const Plan& plan_;
   std::unique_ptr<replay::ReplaySource> source_;
 };
 
@@ -130,31 +140,10 @@ class FlaggerReplayPairPlan final : public PairPlan {
   FlaggerReplayPairPlan(const fl::CanarySpec& c, std::vector<const fl::MetricTemplateSpec*> t,
                         const replay::ReplaySpec& r, const std::string& mesh)
       : plan_(c, t, mesh, openForBatch(r, replay::targetOf(c, mesh))) {}
-  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<FlaggerReplayWorker>(plan_); }
+  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ReplayWorker<replay::FlaggerReplayPlan>>(plan_); }
 
  private:
   replay::FlaggerReplayPlan plan_;
-};
-
-class ArgoReplayWorker final : public PairWorker {
- public:
-  explicit ArgoReplayWorker(const replay::ArgoReplayPlan& plan)
-      : plan_(plan), source_(plan.recording().makeSource()) {}
-  // As for Canaries: shadow judges read the replicate's request counts.
-  scenarios::RunSummary run(std::uint64_t seed,
-                            const std::vector<scenarios::JudgeSpec>& judges) override {
-    replay::ReplayRunOptions o;
-    o.seed = seed;
-    o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed
-    o.measureAll = false;
-    o.checkOnline = false;
-    o.judges = &judges;
-    return replay::runReplayArgo(plan_, *source_, o);
-  }
-
- private:
-  const replay::ArgoReplayPlan& plan_;
-  std::unique_ptr<replay::ReplaySource> source_;
 };
 
 class ArgoReplayPairPlan final : public PairPlan {
@@ -162,7 +151,7 @@ class ArgoReplayPairPlan final : public PairPlan {
   ArgoReplayPairPlan(const core::argo::RolloutSpec& rollout, const core::argo::TemplateCatalog& catalog,
                      const replay::ReplaySpec& r)
       : plan_(rollout, catalog, openForBatch(r, replay::targetOf(rollout))) {}
-  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ArgoReplayWorker>(plan_); }
+  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ReplayWorker<replay::ArgoReplayPlan>>(plan_); }
 
  private:
   replay::ArgoReplayPlan plan_;
