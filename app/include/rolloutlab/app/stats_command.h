@@ -13,7 +13,7 @@
 ///   rolloutlab stats quantile --x FILE [--probs P1,P2,..]
 ///   rolloutlab stats gsd      --looks K [--alpha A] [--type OF|P|asOF|asP] [--sided 1|2]
 ///                             [--info-rates F1,..]
-///   every command: [-o json|table] [--help]
+///   every command: [-o json|yaml|table] [--help]
 ///
 /// A sample FILE holds numbers one per line (blank lines and `#` comments skipped) or a JSON
 /// array; `-` reads the input stream. Options mean what R's options of the same name mean, with
