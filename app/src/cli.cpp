@@ -74,6 +74,8 @@ void Parser::positionals(const std::string& name, std::vector<std::string>* out,
 }
 
 void Parser::output(std::optional<std::string>* out, const std::vector<std::string>& formats) {
+  output_ = out;
+  formats_ = formats;
   std::string list;
   for (const auto& f : formats) list += (list.empty() ? "" : "|") + f;
   value("-o,--output", out, list,
@@ -108,6 +110,7 @@ bool Parser::parse(const std::vector<std::string>& args, Streams& io) {
     }
     throw UsageError("unexpected argument \"" + a + "\"");
   }
+  if (output_ != nullptr) (void)choice(*output_, "-o", formats_, "");
   return true;
 }
 

@@ -50,6 +50,8 @@ class Parser {
  private:
   std::string command_;
   std::unique_ptr<CLI::App> app_;
+  std::optional<std::string>* output_ = nullptr;
+  std::vector<std::string> formats_;
 };
 
 /// The output format: `given` when set (checked against `formats`), else the one default rule
