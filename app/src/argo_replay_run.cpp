@@ -6,11 +6,11 @@
 #include <iostream>
 
 #include "replay_run.h"
-#include "rolloutlab/app/output.h"
-#include "trace_format.h"
 #include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/io/argo_report.h"
 #include "rolloutlab/replay/time.h"
+#include "trace_format.h"
 
 namespace rolloutlab::app {
 

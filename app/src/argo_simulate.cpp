@@ -4,10 +4,10 @@
 #include <iomanip>
 #include <iostream>
 
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/io/argo_report.h"
 #include "rolloutlab/scenarios/argo_world.h"
-#include "rolloutlab/app/output.h"
 #include "trace_format.h"
 
 namespace rolloutlab::app {
@@ -53,7 +53,8 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     const core::Script& script = input.scripts.front();
     const ar::ArgoRun run = ar::runArgoScript(engine, script);
     if (format != "table") {
-      io.out << render(document("SimulationTrace", io::argoRunJson(run, rollout->name, seed)), format);
+      io.out << render(document("SimulationTrace", io::argoRunJson(run, rollout->name, seed)),
+                       format);
     } else {
       printEvents(io.out, run.events, run.outcome,
                   "Rollout " + qualified + " driven by Script " + script.name + " (seed " +

@@ -1,5 +1,4 @@
 #include "rolloutlab/app/batch.h"
-#include "rolloutlab/app/output.h"
 
 #include <algorithm>
 #include <chrono>
@@ -12,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/core/stats/proportion.h"
 #include "rolloutlab/core/version.h"
@@ -647,7 +647,8 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
   // Reports written before the envelope have no apiVersion and kind; others must be a BatchReport.
   if (j.contains("apiVersion") && j["apiVersion"] != kApiVersion)
     bad(file, "apiVersion", std::string("must be ") + kApiVersion);
-  if (j.contains("kind") && j["kind"] != "BatchReport") bad(file, "kind", "must be BatchReport (a batch report)");
+  if (j.contains("kind") && j["kind"] != "BatchReport")
+    bad(file, "kind", "must be BatchReport (a batch report)");
   r.version = get<std::string>(j, "version", file, "");
   r.seed = get<std::uint64_t>(j, "seed", file, "");
   r.runs = get<std::int64_t>(j, "runs", file, "");

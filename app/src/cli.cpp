@@ -42,8 +42,10 @@ std::string wrap(const std::string& text) {
 
 }  // namespace
 
-Parser::Parser(const std::string& command, const std::string& description, const std::string& footer)
-    : command_(command), app_(std::make_unique<CLI::App>(wrap(description), "rolloutlab " + command)) {
+Parser::Parser(const std::string& command, const std::string& description,
+               const std::string& footer)
+    : command_(command),
+      app_(std::make_unique<CLI::App>(wrap(description), "rolloutlab " + command)) {
   app_->formatter(formatter());
   app_->set_help_flag("-h,--help", "print this help and exit");
   app_->allow_extras(true);  // reported by parse() as one line naming the argument
@@ -51,16 +53,19 @@ Parser::Parser(const std::string& command, const std::string& description, const
   if (!footer.empty()) app_->footer(wrap(footer));
 }
 
-void Parser::value(const std::string& names, std::optional<std::string>* out, const std::string& typeName,
-                   const std::string& help) {
-  app_->add_option_function<std::string>(names, [out](const std::string& v) { *out = v; }, help)
+void Parser::value(const std::string& names, std::optional<std::string>* out,
+                   const std::string& typeName, const std::string& help) {
+  app_->add_option_function<std::string>(
+          names, [out](const std::string& v) { *out = v; }, help)
       ->type_name(typeName)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
 }
 
-void Parser::list(const std::string& names, std::vector<std::string>* out, const std::string& typeName,
-                  const std::string& help) {
-  app_->add_option(names, *out, help)->type_name(typeName)->expected(1, CLI::detail::expected_max_vector_size)
+void Parser::list(const std::string& names, std::vector<std::string>* out,
+                  const std::string& typeName, const std::string& help) {
+  app_->add_option(names, *out, help)
+      ->type_name(typeName)
+      ->expected(1, CLI::detail::expected_max_vector_size)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(true);
 }
@@ -69,7 +74,8 @@ void Parser::flag(const std::string& names, bool* out, const std::string& help) 
   app_->add_flag(names, *out, help);
 }
 
-void Parser::positionals(const std::string& name, std::vector<std::string>* out, const std::string& help) {
+void Parser::positionals(const std::string& name, std::vector<std::string>* out,
+                         const std::string& help) {
   app_->add_option(name, *out, help)->type_name("");
 }
 
@@ -79,7 +85,8 @@ void Parser::output(std::optional<std::string>* out, const std::vector<std::stri
   std::string list;
   for (const auto& f : formats) list += (list.empty() ? "" : "|") + f;
   value("-o,--output", out, list,
-        "output format; default: the human one (" + std::string(formats.back() == "text" ? "text" : "table") +
+        "output format; default: the human one (" +
+            std::string(formats.back() == "text" ? "text" : "table") +
             ") on a terminal, json otherwise (a pipe, a file, --out)");
 }
 
@@ -122,8 +129,8 @@ std::string format(const std::optional<std::string>& given, const std::vector<st
   return toTerminal ? human : "json";
 }
 
-long long integer(const std::optional<std::string>& v, const std::string& flag, long long min, long long max,
-                  long long fallback) {
+long long integer(const std::optional<std::string>& v, const std::string& flag, long long min,
+                  long long max, long long fallback) {
   if (!v) return fallback;
   long long x = 0;
   const char* b = v->data() + (!v->empty() && (*v)[0] == '+' ? 1 : 0);
@@ -132,12 +139,14 @@ long long integer(const std::optional<std::string>& v, const std::string& flag, 
     throw UsageError(flag + " = \"" + *v + "\": must be an integer");
   }
   if (x < min || x > max) {
-    throw UsageError(flag + " = " + *v + ": must be between " + std::to_string(min) + " and " + std::to_string(max));
+    throw UsageError(flag + " = " + *v + ": must be between " + std::to_string(min) + " and " +
+                     std::to_string(max));
   }
   return x;
 }
 
-std::optional<std::uint64_t> unsignedInt(const std::optional<std::string>& v, const std::string& flag) {
+std::optional<std::uint64_t> unsignedInt(const std::optional<std::string>& v,
+                                         const std::string& flag) {
   if (!v) return std::nullopt;
   std::uint64_t x = 0;
   auto r = std::from_chars(v->data(), v->data() + v->size(), x);
@@ -147,7 +156,8 @@ std::optional<std::uint64_t> unsignedInt(const std::optional<std::string>& v, co
   return x;
 }
 
-std::uint64_t unsignedInt(const std::optional<std::string>& v, const std::string& flag, std::uint64_t fallback) {
+std::uint64_t unsignedInt(const std::optional<std::string>& v, const std::string& flag,
+                          std::uint64_t fallback) {
   return unsignedInt(v, flag).value_or(fallback);
 }
 
@@ -207,7 +217,8 @@ void requireTarget(const Workspace& specs, const std::string& target, const std:
   if (!target.empty() || specs.canaries.size() + specs.rollouts.size() < 2) return;
   std::string loaded;
   for (const auto& o : specs.objects) {
-    if (o.valid && (o.kind == "Canary" || o.kind == "Rollout")) loaded += (loaded.empty() ? "" : ", ") + o.kind + " " + o.name;
+    if (o.valid && (o.kind == "Canary" || o.kind == "Rollout"))
+      loaded += (loaded.empty() ? "" : ", ") + o.kind + " " + o.name;
   }
   throw core::InputError({core::Severity::kError, file, 0, 0, "--target", "",
                           "several specs are loaded (" + loaded +

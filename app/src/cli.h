@@ -5,7 +5,6 @@
 // naming the flag, and `--help` prints every flag with its meaning.
 
 #include <CLI/CLI.hpp>
-
 #include <cstdint>
 #include <iosfwd>
 #include <memory>
@@ -24,7 +23,8 @@ class Parser {
  public:
   /// `command` as typed ("simulate", "stats ranksum"); `description` opens the help; `footer`
   /// closes it (exit codes, notes).
-  Parser(const std::string& command, const std::string& description, const std::string& footer = "");
+  Parser(const std::string& command, const std::string& description,
+         const std::string& footer = "");
 
   /// A flag with one value (`--seed N`); given twice, the last one counts. `names` is CLI11's
   /// ("-o,--output"), `typeName` the placeholder shown in the help ("N", "FILE").
@@ -61,10 +61,12 @@ std::string format(const std::optional<std::string>& given, const std::vector<st
                    const std::string& human, bool toTerminal);
 
 /// Value checks: each throws UsageError naming the flag, its value and the rule.
-long long integer(const std::optional<std::string>& v, const std::string& flag, long long min, long long max,
-                  long long fallback);
-std::uint64_t unsignedInt(const std::optional<std::string>& v, const std::string& flag, std::uint64_t fallback);
-std::optional<std::uint64_t> unsignedInt(const std::optional<std::string>& v, const std::string& flag);
+long long integer(const std::optional<std::string>& v, const std::string& flag, long long min,
+                  long long max, long long fallback);
+std::uint64_t unsignedInt(const std::optional<std::string>& v, const std::string& flag,
+                          std::uint64_t fallback);
+std::optional<std::uint64_t> unsignedInt(const std::optional<std::string>& v,
+                                         const std::string& flag);
 double number(const std::optional<std::string>& v, const std::string& flag, double fallback);
 std::string choice(const std::optional<std::string>& v, const std::string& flag,
                    const std::vector<std::string>& allowed, const std::string& fallback);

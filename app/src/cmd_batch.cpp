@@ -1,18 +1,19 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <cstring>
-#include <unistd.h>
 
-#include "judge_files.h"
 #include "cli.h"
-#include "rolloutlab/app/output.h"
+#include "judge_files.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/app/workspace.h"
 
 namespace rolloutlab::app {
@@ -20,23 +21,34 @@ namespace rolloutlab::app {
 namespace {
 
 const char* kBatchDescription =
-    "Runs N replicates of every (spec, scenario) pair and reports operating characteristics: promotion and "
-    "rollback probabilities with 95% intervals, decision times, canary requests, errors and excess errors, and "
+    "Runs N replicates of every (spec, scenario) pair and reports operating characteristics: "
+    "promotion and "
+    "rollback probabilities with 95% intervals, decision times, canary requests, errors and excess "
+    "errors, and "
     "per spec the false-rollback and escape rates.";
 const char* kBatchFooter =
-    "Run r of a pair uses seed derive(pair seed, r) (see `simulate --replicate`). --shard K/N (0 <= K < N) runs "
-    "the K-th of N disjoint slices; `rolloutlab merge` combines them exactly. --judge attaches Judge documents "
-    "as shadow analyses: their false-fail rate, detection rate and detection time are reported beside the "
-    "spec's own. A Replay document among the --scenarios runs the spec on recorded data: each replicate is a "
-    "moving-block bootstrap resample of the recording; judges read the replicate's request counts (request "
-    "logs; a recording of metric values only, CSV or query_range answers, is an error). A path - reads a "
-    "multi-document stream from standard input (once), e.g. `helm template ./chart | rolloutlab batch --spec - "
+    "Run r of a pair uses seed derive(pair seed, r) (see `simulate --replicate`). --shard K/N (0 "
+    "<= K < N) runs "
+    "the K-th of N disjoint slices; `rolloutlab merge` combines them exactly. --judge attaches "
+    "Judge documents "
+    "as shadow analyses: their false-fail rate, detection rate and detection time are reported "
+    "beside the "
+    "spec's own. A Replay document among the --scenarios runs the spec on recorded data: each "
+    "replicate is a "
+    "moving-block bootstrap resample of the recording; judges read the replicate's request counts "
+    "(request "
+    "logs; a recording of metric values only, CSV or query_range answers, is an error). A path - "
+    "reads a "
+    "multi-document stream from standard input (once), e.g. `helm template ./chart | rolloutlab "
+    "batch --spec - "
     "...`.\n"
-    "Exit codes: 0 done, 1 bad input or interrupted (the finished runs are written, marked partial), 2 a wrong "
+    "Exit codes: 0 done, 1 bad input or interrupted (the finished runs are written, marked "
+    "partial), 2 a wrong "
     "command line, 3 the report cannot be written.";
 
 const char* kMergeDescription =
-    "Combines the reports (JSON or YAML) of the N shards of one batch into the report the unsharded batch "
+    "Combines the reports (JSON or YAML) of the N shards of one batch into the report the "
+    "unsharded batch "
     "gives (every field but elapsedSeconds identical).";
 
 }  // namespace
@@ -74,7 +86,8 @@ std::string renderBatch(const BatchResult& r, const std::string& format) {
   return render(batchJson(r), format);
 }
 
-void emit(const BatchResult& r, const std::string& format, const std::optional<std::string>& outFile, Streams& io) {
+void emit(const BatchResult& r, const std::string& format,
+          const std::optional<std::string>& outFile, Streams& io) {
   const std::string text = renderBatch(r, format);
   if (outFile) {
     writeAtomically(*outFile, text);
@@ -97,20 +110,25 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   std::vector<std::string> specPaths, scenarioPaths, judgeFiles;
   std::optional<std::string> runsFlag, seedFlag, threadsFlag, shardFlag, output, outFile, meshFlag;
   cli::Parser p("batch", kBatchDescription, kBatchFooter);
-  p.list("--spec", &specPaths, "PATH", "spec files or folders (every Canary and Rollout found is run)");
+  p.list("--spec", &specPaths, "PATH",
+         "spec files or folders (every Canary and Rollout found is run)");
   p.list("--scenarios", &scenarioPaths, "PATH", "Scenario and Replay documents, files or folders");
   p.value("--runs", &runsFlag, "N", "replicates per (spec, scenario) pair (default 1000)");
   p.value("--seed", &seedFlag, "S", "master seed (default 0)");
-  p.value("--threads", &threadsFlag, "T", "worker threads (default: all cores); never changes the result");
+  p.value("--threads", &threadsFlag, "T",
+          "worker threads (default: all cores); never changes the result");
   p.value("--shard", &shardFlag, "K/N", "run the K-th of N disjoint slices of the runs");
   p.list("--judge", &judgeFiles, "FILE", "Judge documents attached as shadow analyses");
-  p.value("--mesh-provider", &meshFlag, "P", "the mesh whose series the scenarios synthesize (default istio)");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh whose series the scenarios synthesize (default istio)");
   p.output(&output, kBatchFormats);
-  p.value("--out", &outFile, "FILE", "write the report to FILE (atomically) instead of standard output");
+  p.value("--out", &outFile, "FILE",
+          "write the report to FILE (atomically) instead of standard output");
   if (!p.parse(argv, io)) return 0;
   if (specPaths.empty()) throw UsageError("--spec is required");
   if (scenarioPaths.empty()) throw UsageError("--scenarios is required");
-  cli::checkStdinOnce({{"--spec", specPaths}, {"--scenarios", scenarioPaths}, {"--judge", judgeFiles}});
+  cli::checkStdinOnce(
+      {{"--spec", specPaths}, {"--scenarios", scenarioPaths}, {"--judge", judgeFiles}});
   BatchOptions opt;
   opt.runs = cli::integer(runsFlag, "--runs", 1, 1'000'000'000, 1000);
   opt.seed = cli::unsignedInt(seedFlag, "--seed", 0);
@@ -118,13 +136,15 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   if (shardFlag) {
     int k = -1, n = -1;
     char tail = 0;
-    if (std::sscanf(shardFlag->c_str(), "%d/%d%c", &k, &n, &tail) != 2 || n < 1 || k < 0 || k >= n) {
+    if (std::sscanf(shardFlag->c_str(), "%d/%d%c", &k, &n, &tail) != 2 || n < 1 || k < 0 ||
+        k >= n) {
       throw UsageError("--shard = \"" + *shardFlag + "\": must be K/N with 0 <= K < N");
     }
     opt.shardIndex = k;
     opt.shardCount = n;
   }
-  const std::string format = cli::format(output, kBatchFormats, "table", io.outIsTerminal && !outFile);
+  const std::string format =
+      cli::format(output, kBatchFormats, "table", io.outIsTerminal && !outFile);
   const std::string mesh = meshFlag.value_or("istio");
 
   Workspace specs = cli::load(specPaths, io);
@@ -166,15 +186,18 @@ int runMerge(const std::vector<std::string>& argv, Streams& io) {
   std::optional<std::string> output, outFile;
   cli::Parser p("merge", kMergeDescription,
                 "A SHARD - reads one report from standard input.\n"
-                "Exit codes: 0 done, 1 bad input (shards of different batches, a shard missing or given twice), "
+                "Exit codes: 0 done, 1 bad input (shards of different batches, a shard missing or "
+                "given twice), "
                 "2 a wrong command line, 3 the report cannot be written.");
   p.positionals("SHARD", &files, "shard reports of one batch (batch --shard K/N -o json|yaml)");
   p.output(&output, kBatchFormats);
-  p.value("--out", &outFile, "FILE", "write the report to FILE (atomically) instead of standard output");
+  p.value("--out", &outFile, "FILE",
+          "write the report to FILE (atomically) instead of standard output");
   if (!p.parse(argv, io)) return 0;
   if (files.empty()) throw UsageError("merge needs at least one SHARD report");
   cli::checkStdinOnce({{"SHARD", files}});
-  const std::string format = cli::format(output, kBatchFormats, "table", io.outIsTerminal && !outFile);
+  const std::string format =
+      cli::format(output, kBatchFormats, "table", io.outIsTerminal && !outFile);
   std::vector<BatchResult> shards;
   std::vector<std::string> names;
   for (const auto& f : files) {
@@ -193,13 +216,15 @@ int runMerge(const std::vector<std::string>& argv, Streams& io) {
       try {
         j = io::Json::parse(text);
       } catch (const io::Json::parse_error& e) {
-        throw core::InputError({core::Severity::kError, name, 0, 0, "", "", std::string("not JSON: ") + e.what()});
+        throw core::InputError(
+            {core::Severity::kError, name, 0, 0, "", "", std::string("not JSON: ") + e.what()});
       }
     } else {
       try {
         j = yamlToJson(YAML::Load(text));
       } catch (const YAML::Exception& e) {
-        throw core::InputError({core::Severity::kError, name, e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "", "",
+        throw core::InputError({core::Severity::kError, name,
+                                e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "", "",
                                 "neither JSON nor YAML: " + e.msg});
       }
     }

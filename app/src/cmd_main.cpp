@@ -13,7 +13,6 @@ namespace {
 
 using Command = int (*)(const std::vector<std::string>&, Streams&);
 
-
 struct Entry {
   Command fn;
   const char* help;
@@ -22,12 +21,19 @@ struct Entry {
 const std::map<std::string, Entry>& commands() {
   static const std::map<std::string, Entry> m = {
       {"validate", {runValidate, "check specs, scripts and scenarios; list what was found"}},
-      {"batch", {runBatchCommand, "Monte Carlo operating characteristics of specs over a scenario suite"}},
+      {"batch",
+       {runBatchCommand, "Monte Carlo operating characteristics of specs over a scenario suite"}},
       {"merge", {runMerge, "combine the shard reports of one batch"}},
-      {"judge", {runJudge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
-      {"stats", {runStats, "one statistical test, as R computes it (ranksum, fisher, binom, prop, welch, quantile, gsd)"}},
-      {"simulate", {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
-      {"replay", {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
+      {"judge",
+       {runJudge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
+      {"stats",
+       {runStats,
+        "one statistical test, as R computes it (ranksum, fisher, binom, prop, welch, quantile, "
+        "gsd)"}},
+      {"simulate",
+       {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
+      {"replay",
+       {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
   };
   return m;
 }
@@ -66,7 +72,8 @@ int runMain(const std::vector<std::string>& argv, Streams& io) {
   return runGuarded(cmd, it->second.fn, rest, io);
 }
 
-int runGuarded(const std::string& cmd, Command fn, const std::vector<std::string>& args, Streams& io) {
+int runGuarded(const std::string& cmd, Command fn, const std::vector<std::string>& args,
+               Streams& io) {
   try {
     return fn(args, io);
   } catch (const UsageError& e) {

@@ -4,15 +4,15 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli.h"
 #include "judge_files.h"
 #include "replay_run.h"
-#include "trace_format.h"
-#include "cli.h"
-#include "rolloutlab/app/output.h"
 #include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/flagger_report.h"
 #include "rolloutlab/replay/time.h"
+#include "trace_format.h"
 
 namespace rolloutlab::app {
 
@@ -235,30 +235,41 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
 
 int runReplay(const std::vector<std::string>& argv, Streams& io) {
   std::vector<std::string> specPaths, queryRange, csv, series, accessLogs, judgeFiles;
-  std::optional<std::string> target, meshFlag, output, replayFile, from, to, step, scenarioFile, seedFlag,
-      replicateFlag, prometheus, timeout, retries, caFile, serverErrors, bearerTokenFile, bearerTokenEnv,
-      basicAuthEnv, logFormat, scrapeInterval, variantField, canaryMatch, primaryMatch, counterfactual, blockSteps;
-  cli::Parser p(
-      "replay",
-      "Runs the target Canary or Argo Rollout over a recorded window, querying its own metrics exactly as "
-      "the controller would have, and prints the trace. T is RFC 3339 or Unix seconds; the trace's t counts "
-      "from --from. Canary: tick i runs at --from + (i-1) x INTERVAL (default: the analysis interval). "
-      "Rollout: the new revision is applied at --from and every measurement queries at its own time, until "
-      "the rollout is promoted or aborted or --to (--step and --mesh-provider do not apply: the router names "
-      "the mesh).",
-      "Sources: at least one of --prometheus, --query-range, --csv, --series, --access-log, or a Replay "
-      "document (--replay FILE) that holds them. When several Canaries and Rollouts are loaded, --target "
-      "names the one to run. A file argument - (--spec, --replay, --scenario, --judge) reads standard input "
-      "(once).\n"
-      "Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.");
-  p.list("--spec", &specPaths, "PATH", "spec files or folders (Canary, MetricTemplate, Rollout, templates)");
+  std::optional<std::string> target, meshFlag, output, replayFile, from, to, step, scenarioFile,
+      seedFlag, replicateFlag, prometheus, timeout, retries, caFile, serverErrors, bearerTokenFile,
+      bearerTokenEnv, basicAuthEnv, logFormat, scrapeInterval, variantField, canaryMatch,
+      primaryMatch, counterfactual, blockSteps;
+  cli::Parser p("replay",
+                "Runs the target Canary or Argo Rollout over a recorded window, querying its own "
+                "metrics exactly as "
+                "the controller would have, and prints the trace. T is RFC 3339 or Unix seconds; "
+                "the trace's t counts "
+                "from --from. Canary: tick i runs at --from + (i-1) x INTERVAL (default: the "
+                "analysis interval). "
+                "Rollout: the new revision is applied at --from and every measurement queries at "
+                "its own time, until "
+                "the rollout is promoted or aborted or --to (--step and --mesh-provider do not "
+                "apply: the router names "
+                "the mesh).",
+                "Sources: at least one of --prometheus, --query-range, --csv, --series, "
+                "--access-log, or a Replay "
+                "document (--replay FILE) that holds them. When several Canaries and Rollouts are "
+                "loaded, --target "
+                "names the one to run. A file argument - (--spec, --replay, --scenario, --judge) "
+                "reads standard input "
+                "(once).\n"
+                "Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.");
+  p.list("--spec", &specPaths, "PATH",
+         "spec files or folders (Canary, MetricTemplate, Rollout, templates)");
   p.value("--target", &target, "NAME", "the Canary or Rollout to run (name or namespace/name)");
-  p.value("--mesh-provider", &meshFlag, "P", "the mesh of a Canary's builtin queries (default istio)");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh of a Canary's builtin queries (default istio)");
   p.value("--replay", &replayFile, "FILE", "a Replay document holding the window and its sources");
   p.value("--from", &from, "T", "start of the window (RFC 3339 or Unix seconds)");
   p.value("--to", &to, "T", "end of the window");
   p.value("--step", &step, "INTERVAL", "Canary tick interval (default: the analysis interval)");
-  p.value("--prometheus", &prometheus, "URL", "a live Prometheus (only this URL is ever contacted)");
+  p.value("--prometheus", &prometheus, "URL",
+          "a live Prometheus (only this URL is ever contacted)");
   p.value("--timeout", &timeout, "DURATION", "per query, with --prometheus (default 10s)");
   p.value("--retries", &retries, "N", "retries of a failed query, with --prometheus (default 2)");
   p.value("--ca-file", &caFile, "FILE", "CA bundle for an https --prometheus");
@@ -267,27 +278,37 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
   p.value("--bearer-token-file", &bearerTokenFile, "FILE", "bearer token read from FILE");
   p.value("--bearer-token-env", &bearerTokenEnv, "VAR", "bearer token read from the environment");
   p.value("--basic-auth-env", &basicAuthEnv, "VAR", "user:pass read from the environment");
-  p.list("--query-range", &queryRange, "METRIC[@canary|@primary]=FILE", "saved /api/v1/query_range answers");
+  p.list("--query-range", &queryRange, "METRIC[@canary|@primary]=FILE",
+         "saved /api/v1/query_range answers");
   p.list("--csv", &csv, "FILE", "CSV rows time,variant,metric,value");
   p.list("--series", &series, "FILE", "raw series (OpenMetrics text or query_range JSON)");
-  p.list("--access-log", &accessLogs, "FILE", "Envoy/Istio JSON or nginx request logs (gzip allowed)");
+  p.list("--access-log", &accessLogs, "FILE",
+         "Envoy/Istio JSON or nginx request logs (gzip allowed)");
   p.value("--log-format", &logFormat, "auto|envoy-json|nginx", "request log format (default auto)");
-  p.value("--scrape-interval", &scrapeInterval, "DURATION", "aggregation step of request logs (default 15s)");
+  p.value("--scrape-interval", &scrapeInterval, "DURATION",
+          "aggregation step of request logs (default 15s)");
   p.value("--variant-field", &variantField, "KEY", "log field that tells canary from primary");
-  p.value("--canary-match", &canaryMatch, "TEXT", "value of that field for the canary (default <service>-canary)");
+  p.value("--canary-match", &canaryMatch, "TEXT",
+          "value of that field for the canary (default <service>-canary)");
   p.value("--primary-match", &primaryMatch, "TEXT", "value of that field for the primary");
   p.value("--counterfactual", &counterfactual, "none|model|recorded",
-          "model: stable traffic re-routed under the engine's weights, the canary behaving as --scenario's "
+          "model: stable traffic re-routed under the engine's weights, the canary behaving as "
+          "--scenario's "
           "effects");
-  p.value("--block-steps", &blockSteps, "N", "bootstrap block length in steps (default: cube root of the steps)");
+  p.value("--block-steps", &blockSteps, "N",
+          "bootstrap block length in steps (default: cube root of the steps)");
   p.value("--scenario", &scenarioFile, "FILE",
-          "readiness, webhooks, (Rollouts) models of metrics no source answers and (counterfactual model) the "
+          "readiness, webhooks, (Rollouts) models of metrics no source answers and (counterfactual "
+          "model) the "
           "canary's effects");
   p.value("--seed", &seedFlag, "N", "seed of a bootstrap replicate (default 0)");
-  p.value("--replicate", &replicateFlag, "R", "bootstrap replicate R of the recording (moving blocks)");
+  p.value("--replicate", &replicateFlag, "R",
+          "bootstrap replicate R of the recording (moving blocks)");
   p.list("--judge", &judgeFiles, "FILE",
-         "Judge documents attached as shadow analyses: per tick they read each variant's requests, 5xx and "
-         "latency histogram off the replay's series (request logs, --series or --prometheus; not CSV or "
+         "Judge documents attached as shadow analyses: per tick they read each variant's requests, "
+         "5xx and "
+         "latency histogram off the replay's series (request logs, --series or --prometheus; not "
+         "CSV or "
          "--query-range, which hold only metric values: an error)");
   p.output(&output, {"json", "yaml", "table"});
   if (!p.parse(argv, io)) return 0;
@@ -299,16 +320,21 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
                        {"--replay", one(replayFile)},
                        {"--scenario", one(scenarioFile)},
                        {"--judge", judgeFiles}});
-  const std::string format = cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
   const std::uint64_t seed = cli::unsignedInt(seedFlag, "--seed", 0);
   const std::optional<std::uint64_t> replicate = cli::unsignedInt(replicateFlag, "--replicate");
   const std::string mesh = meshFlag.value_or("istio");
 
   const std::vector<std::pair<const char*, bool>> sourceFlags = {
-      {"--from", from.has_value()},          {"--to", to.has_value()},
-      {"--step", step.has_value()},          {"--prometheus", prometheus.has_value()},
-      {"--query-range", !queryRange.empty()}, {"--csv", !csv.empty()},
-      {"--series", !series.empty()},         {"--access-log", !accessLogs.empty()},
+      {"--from", from.has_value()},
+      {"--to", to.has_value()},
+      {"--step", step.has_value()},
+      {"--prometheus", prometheus.has_value()},
+      {"--query-range", !queryRange.empty()},
+      {"--csv", !csv.empty()},
+      {"--series", !series.empty()},
+      {"--access-log", !accessLogs.empty()},
       {"--counterfactual", counterfactual.has_value()}};
   rp::ReplaySpec spec;
   Workspace ws = cli::load(specPaths, io);
@@ -319,8 +345,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     }
     extra = cli::load({*replayFile}, io);
     if (extra.diagnostics.errors() == 0 && extra.replays.empty()) {
-      throw core::InputError({core::Severity::kError, *replayFile == "-" ? cli::kStdinName : *replayFile, 0, 0,
-                              "kind", "", "holds no Replay document"});
+      throw core::InputError({core::Severity::kError,
+                              *replayFile == "-" ? cli::kStdinName : *replayFile, 0, 0, "kind", "",
+                              "holds no Replay document"});
     }
   } else {
     if (!prometheus && queryRange.empty() && csv.empty() && series.empty() && accessLogs.empty()) {
@@ -337,9 +364,10 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       o.timeoutSeconds = intervalFlag(timeout, "--timeout", 10);
       o.retries = static_cast<int>(cli::integer(retries, "--retries", 0, 20, 2));
       o.caFile = caFile.value_or("");
-      o.serverErrors = cli::choice(serverErrors, "--server-errors", {"abort", "trace"}, "abort") == "trace"
-                           ? rp::ServerErrors::kTrace
-                           : rp::ServerErrors::kAbort;
+      o.serverErrors =
+          cli::choice(serverErrors, "--server-errors", {"abort", "trace"}, "abort") == "trace"
+              ? rp::ServerErrors::kTrace
+              : rp::ServerErrors::kAbort;
       int auths = 0;
       if (bearerTokenFile) {
         o.auth = rp::AuthKind::kBearerTokenFile;
@@ -357,17 +385,18 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
         ++auths;
       }
       if (auths > 1)
-        throw UsageError("give one of --bearer-token-file, --bearer-token-env and --basic-auth-env");
+        throw UsageError(
+            "give one of --bearer-token-file, --bearer-token-env and --basic-auth-env");
       spec.prometheus = o;
     } else {
-      for (const auto& [f, given] :
-           std::vector<std::pair<const char*, bool>>{{"--timeout", timeout.has_value()},
-                                                     {"--retries", retries.has_value()},
-                                                     {"--ca-file", caFile.has_value()},
-                                                     {"--server-errors", serverErrors.has_value()},
-                                                     {"--bearer-token-file", bearerTokenFile.has_value()},
-                                                     {"--bearer-token-env", bearerTokenEnv.has_value()},
-                                                     {"--basic-auth-env", basicAuthEnv.has_value()}}) {
+      for (const auto& [f, given] : std::vector<std::pair<const char*, bool>>{
+               {"--timeout", timeout.has_value()},
+               {"--retries", retries.has_value()},
+               {"--ca-file", caFile.has_value()},
+               {"--server-errors", serverErrors.has_value()},
+               {"--bearer-token-file", bearerTokenFile.has_value()},
+               {"--bearer-token-env", bearerTokenEnv.has_value()},
+               {"--basic-auth-env", basicAuthEnv.has_value()}}) {
         if (given) throw UsageError(std::string(f) + " needs --prometheus");
       }
     }
@@ -377,7 +406,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     spec.accessLogs = accessLogs;
     if (logFormat) {
       const auto lf = rp::logFormatFromString(*logFormat);
-      if (!lf) throw UsageError("--log-format = \"" + *logFormat + "\": must be auto, envoy-json or nginx");
+      if (!lf)
+        throw UsageError("--log-format = \"" + *logFormat +
+                         "\": must be auto, envoy-json or nginx");
       spec.logOptions.format = *lf;
     }
     spec.scrapeInterval = intervalFlag(scrapeInterval, "--scrape-interval", 15);
@@ -386,7 +417,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     if (primaryMatch) spec.logOptions.primaryMatch = *primaryMatch;
     if (counterfactual) {
       const auto c = rp::counterfactualFromString(*counterfactual);
-      if (!c) throw UsageError("--counterfactual = \"" + *counterfactual + "\": must be none, model or recorded");
+      if (!c)
+        throw UsageError("--counterfactual = \"" + *counterfactual +
+                         "\": must be none, model or recorded");
       spec.counterfactual = *c;
     }
     spec.blockSteps = cli::integer(blockSteps, "--block-steps", 0, 1'000'000, 0);
@@ -398,8 +431,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     }
     if (sw.diagnostics.errors() == 0) {
       if (sw.scenarios.empty()) {
-        throw core::InputError({core::Severity::kError, *scenarioFile == "-" ? cli::kStdinName : *scenarioFile, 0,
-                                0, "kind", "", "holds no Scenario document"});
+        throw core::InputError({core::Severity::kError,
+                                *scenarioFile == "-" ? cli::kStdinName : *scenarioFile, 0, 0,
+                                "kind", "", "holds no Scenario document"});
       }
       spec.scenario = sw.scenarios.front();
     }
@@ -425,8 +459,8 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
   if (!loadedJudges) return 1;
   const std::vector<scenarios::JudgeSpec>& judges = loadedJudges->judges;
   if (ws.targetsRollout(targetName)) {
-    for (const auto& [f, given] :
-         std::vector<std::pair<const char*, bool>>{{"--step", step.has_value()}, {"--mesh-provider", meshFlag.has_value()}}) {
+    for (const auto& [f, given] : std::vector<std::pair<const char*, bool>>{
+             {"--step", step.has_value()}, {"--mesh-provider", meshFlag.has_value()}}) {
       if (given) {
         io.err << "note: " << f
                << " does not apply to a Rollout (measurements run at their own times; the "

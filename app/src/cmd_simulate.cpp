@@ -3,19 +3,19 @@
 #include <iostream>
 #include <sstream>
 
-#include "cli.h"
-#include "rolloutlab/app/output.h"
-#include "rolloutlab/app/batch.h"
-#include "rolloutlab/app/commands.h"
 #include "argo_simulate.h"
+#include "cli.h"
 #include "judge_files.h"
 #include "replay_run.h"
-#include "trace_format.h"
+#include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/flagger_report.h"
 #include "rolloutlab/scenarios/flagger_world.h"
+#include "trace_format.h"
 
 namespace rolloutlab::app {
 
@@ -121,30 +121,41 @@ io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::stri
 int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   std::vector<std::string> specs, judges;
   std::optional<std::string> scenario, seedFlag, replicateFlag, targetFlag, output, meshFlag;
-  cli::Parser p("simulate",
-                "Runs one rollout of the target Canary (or Argo Rollout) driven by a Script, a Scenario or a "
-                "Replay (recorded data) and prints its trace. Same inputs and seed give the same output, byte "
-                "for byte.",
-                "--seed S --replicate R replays run R of a batch pair whose seed is S (on a Replay: bootstrap "
-                "replicate R of the recording). --judge attaches Judge documents as shadow analyses (not to a "
-                "Script): when and how each would decide; on a Replay they read the recording's request counts "
-                "(request logs, raw series or a live Prometheus; a recording of metric values only, CSV or "
-                "query_range answers, is an error). When several Canaries and Rollouts are loaded, --target (or "
-                "the Script's spec.target) names the one to run. A file argument - reads standard input (once).\n"
-                "Exit codes: 0 done, 1 bad input, 2 a wrong command line, 3 an environment failure.");
-  p.list("--spec", &specs, "PATH", "spec files or folders (Canary, MetricTemplate, Rollout, AnalysisTemplate)");
-  p.value("--scenario", &scenario, "FILE", "the Script, Scenario or Replay document that drives the run");
+  cli::Parser p(
+      "simulate",
+      "Runs one rollout of the target Canary (or Argo Rollout) driven by a Script, a Scenario or a "
+      "Replay (recorded data) and prints its trace. Same inputs and seed give the same output, "
+      "byte "
+      "for byte.",
+      "--seed S --replicate R replays run R of a batch pair whose seed is S (on a Replay: "
+      "bootstrap "
+      "replicate R of the recording). --judge attaches Judge documents as shadow analyses (not to "
+      "a "
+      "Script): when and how each would decide; on a Replay they read the recording's request "
+      "counts "
+      "(request logs, raw series or a live Prometheus; a recording of metric values only, CSV or "
+      "query_range answers, is an error). When several Canaries and Rollouts are loaded, --target "
+      "(or "
+      "the Script's spec.target) names the one to run. A file argument - reads standard input "
+      "(once).\n"
+      "Exit codes: 0 done, 1 bad input, 2 a wrong command line, 3 an environment failure.");
+  p.list("--spec", &specs, "PATH",
+         "spec files or folders (Canary, MetricTemplate, Rollout, AnalysisTemplate)");
+  p.value("--scenario", &scenario, "FILE",
+          "the Script, Scenario or Replay document that drives the run");
   p.value("--seed", &seedFlag, "N", "the seed (default 0)");
   p.value("--replicate", &replicateFlag, "R", "run R of a batch pair whose seed is --seed");
   p.value("--target", &targetFlag, "NAME", "the Canary or Rollout to run (name or namespace/name)");
   p.list("--judge", &judges, "FILE", "Judge documents attached as shadow analyses");
-  p.value("--mesh-provider", &meshFlag, "P", "the mesh whose series a Scenario synthesizes (default istio)");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh whose series a Scenario synthesizes (default istio)");
   p.output(&output, {"json", "yaml", "table"});
   if (!p.parse(argv, io)) return 0;
   if (specs.empty()) throw UsageError("--spec is required");
   if (!scenario) throw UsageError("--scenario is required");
   cli::checkStdinOnce({{"--spec", specs}, {"--scenario", {*scenario}}, {"--judge", judges}});
-  const std::string format = cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
   std::uint64_t seed = cli::unsignedInt(seedFlag, "--seed", 0);
   const auto rep = cli::unsignedInt(replicateFlag, "--replicate");
   // Run r of a batch pair: `--seed <the pair's seed> --replicate r`.
@@ -172,14 +183,15 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
                           cli::unsignedInt(seedFlag, "--seed", 0), rep, io, jw->judges);
   }
   if (sc.scripts.empty() && sc.scenarios.empty()) {
-    throw core::InputError({core::Severity::kError, *scenario == "-" ? cli::kStdinName : *scenario, 0, 0, "kind", "",
-                            "holds no Script, Scenario or Replay document"});
+    throw core::InputError({core::Severity::kError, *scenario == "-" ? cli::kStdinName : *scenario,
+                            0, 0, "kind", "", "holds no Script, Scenario or Replay document"});
   }
   // The target: --target, else the Script's spec.target, else the only spec loaded.
   const std::string target =
       targetFlag.value_or(sc.scripts.empty() ? std::string() : sc.scripts.front().target);
-  cli::requireTarget(ws, target, sc.scripts.empty() ? (*scenario == "-" ? cli::kStdinName : *scenario)
-                                                    : sc.scripts.front().file);
+  cli::requireTarget(ws, target,
+                     sc.scripts.empty() ? (*scenario == "-" ? cli::kStdinName : *scenario)
+                                        : sc.scripts.front().file);
   if (ws.targetsRollout(target)) {
     const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;
@@ -218,7 +230,8 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   fl::FlaggerEngine engine(canary, io::resolveTemplates(canary, ws.metricTemplates), options);
   const fl::FlaggerRun run = fl::runScript(engine, script);
   if (format != "table") {
-    io.out << render(document("SimulationTrace", io::flaggerRunJson(run, canary.name, seed)), format);
+    io.out << render(document("SimulationTrace", io::flaggerRunJson(run, canary.name, seed)),
+                     format);
   } else {
     printTable(io.out, run,
                "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +

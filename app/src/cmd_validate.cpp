@@ -57,9 +57,11 @@ io::Json validationJson(const Workspace& ws, int errors) {
 void printTable(std::ostream& out, const Workspace& ws) {
   std::vector<std::vector<std::string>> rows = {{"KIND", "NAME", "STATUS", "WHERE", "SUMMARY"}};
   for (const auto& o : ws.objects)
-    rows.push_back({o.kind, o.name, o.valid ? "valid" : "invalid", o.file + ":" + std::to_string(o.line), o.summary});
+    rows.push_back({o.kind, o.name, o.valid ? "valid" : "invalid",
+                    o.file + ":" + std::to_string(o.line), o.summary});
   for (const auto& s : ws.skipped)
-    rows.push_back({s.kind, s.name, "skipped", s.file + ":" + std::to_string(s.line), s.apiVersion});
+    rows.push_back(
+        {s.kind, s.name, "skipped", s.file + ":" + std::to_string(s.line), s.apiVersion});
   std::vector<std::size_t> w(5, 0);
   for (const auto& r : rows)
     for (std::size_t c = 0; c < r.size(); ++c) w[c] = std::max(w[c], r[c].size());
@@ -77,19 +79,23 @@ int runValidate(const std::vector<std::string>& argv, Streams& io) {
   std::vector<std::string> paths;
   bool strict = false;
   std::optional<std::string> output;
-  cli::Parser p("validate",
-                "Lists every Flagger, Argo Rollouts and rolloutlab object under PATH (files or folders; - reads "
-                "a multi-document stream from standard input, e.g. `kustomize build overlays/prod | rolloutlab "
-                "validate -`), with errors (what upstream would reject) and warnings (what cannot work as "
-                "meant).",
-                "Exit codes: 0 no error, 1 errors (or warnings with --strict), 2 a wrong command line.");
+  cli::Parser p(
+      "validate",
+      "Lists every Flagger, Argo Rollouts and rolloutlab object under PATH (files or folders; - "
+      "reads "
+      "a multi-document stream from standard input, e.g. `kustomize build overlays/prod | "
+      "rolloutlab "
+      "validate -`), with errors (what upstream would reject) and warnings (what cannot work as "
+      "meant).",
+      "Exit codes: 0 no error, 1 errors (or warnings with --strict), 2 a wrong command line.");
   p.positionals("PATH", &paths, "files or folders to read (- reads standard input)");
   p.flag("--strict", &strict, "turn warnings into errors");
   p.output(&output, {"json", "yaml", "table", "text"});
   if (!p.parse(argv, io)) return 0;
   if (paths.empty()) throw UsageError("validate needs at least one PATH");
   cli::checkStdinOnce({{"PATH", paths}});
-  const std::string format = cli::format(output, {"json", "yaml", "table", "text"}, "text", io.outIsTerminal);
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table", "text"}, "text", io.outIsTerminal);
   Workspace ws = cli::load(paths, io);
   if (strict) makeWarningsErrors(ws.diagnostics);
   const int errors = ws.diagnostics.errors();
@@ -101,17 +107,19 @@ int runValidate(const std::vector<std::string>& argv, Streams& io) {
     printTable(io.out, ws);
   } else {
     for (const auto& o : ws.objects) {
-      io.out << o.file << ":" << o.line << ": " << o.kind << " " << o.name << ": " << o.summary << "\n";
+      io.out << o.file << ":" << o.line << ": " << o.kind << " " << o.name << ": " << o.summary
+             << "\n";
     }
     for (const auto& s : ws.skipped) {
-      io.out << s.file << ":" << s.line << ": skipped " << s.kind << " " << s.name << " (" << s.apiVersion << ")\n";
+      io.out << s.file << ":" << s.line << ": skipped " << s.kind << " " << s.name << " ("
+             << s.apiVersion << ")\n";
     }
   }
   for (const auto& d : ws.diagnostics.items) {
     io.out << core::toString(d.severity) << ": " << d.toString() << "\n";
   }
-  io.out << ws.objects.size() << " object(s), " << ws.skipped.size() << " skipped, " << errors << " error(s), "
-         << ws.diagnostics.warnings() << " warning(s)\n";
+  io.out << ws.objects.size() << " object(s), " << ws.skipped.size() << " skipped, " << errors
+         << " error(s), " << ws.diagnostics.warnings() << " warning(s)\n";
   return errors > 0 ? 1 : 0;
 }
 

@@ -158,12 +158,14 @@ SampleSet parseCsv(const std::string& file, const std::string& text) {
                  "must have " + std::to_string(columns) + " column" + (columns > 1 ? "s" : ""));
     const std::string& valueText = cells.back();
     const auto v = valueText.empty() ? std::optional<double>(kNaN) : parseNumber(valueText);
-    if (!v) inputError(file, lineNo, "value", core::quoted(valueText), "must be a number (or empty/NaN)");
+    if (!v)
+      inputError(file, lineNo, "value", core::quoted(valueText), "must be a number (or empty/NaN)");
     double time = static_cast<double>(lineNo);
     if (columns == 3) {
       const auto t = parseNumber(cells[0]);
       if (!t || !std::isfinite(*t))
-        inputError(file, lineNo, "time", core::quoted(cells[0]), "must be a finite number (seconds)");
+        inputError(file, lineNo, "time", core::quoted(cells[0]),
+                   "must be a finite number (seconds)");
       time = *t;
     }
     const std::string metric = columns == 1 ? single : cells[columns - 2];
@@ -486,7 +488,8 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
     if (!regressionSet && k.direction == j::KayentaDirection::kDecrease)
       s.regression = j::SequentialRegression::kDecrease;
     if (c.kayenta.findMetric(k.name))
-      inputError(name, lineOf(m["name"]), at + ".name", core::quoted(k.name), "duplicate metric name");
+      inputError(name, lineOf(m["name"]), at + ".name", core::quoted(k.name),
+                 "duplicate metric name");
     c.kayenta.metrics.push_back(k);
     c.sequential.metrics.push_back(s);
     c.extras.push_back(ex);
@@ -601,7 +604,8 @@ int judgeKayentaMode(const SampleSet& baseline, const SampleSet& canary, LoadedC
       x["muted"] = m.muted;
       x["groups"] = m.groups;
       if (m.interval) {
-        x["interval"] = {{"lower", io::jnum(m.interval->lower)}, {"upper", io::jnum(m.interval->upper)}};
+        x["interval"] = {{"lower", io::jnum(m.interval->lower)},
+                         {"upper", io::jnum(m.interval->upper)}};
         x["estimate"] = io::jnum(m.interval->estimate);
         x["tolerance"] = {{"lower", io::jnum(m.lowerBound)}, {"upper", io::jnum(m.upperBound)}};
       } else {
@@ -753,7 +757,8 @@ int judgeSequentialMode(const SampleSet& baseline, const SampleSet& canary, Load
       x["classification"] = j::toString(st.verdict);
       x["reason"] = st.reason;
       x["alpha"] = io::jnum(st.alpha);
-      x["interval"] = {{"lower", io::jnum(st.interval.lower)}, {"upper", io::jnum(st.interval.upper)}};
+      x["interval"] = {{"lower", io::jnum(st.interval.lower)},
+                       {"upper", io::jnum(st.interval.upper)}};
       x["estimate"] = io::jnum(st.estimate);
       x["ratio"] = io::jnum(st.estimate);
       x["pValue"] = io::jnum(st.pValue);
@@ -790,19 +795,23 @@ int runJudge(const std::vector<std::string>& argsIn, Streams& io) {
   std::vector<std::string> args = argsIn;
   if (!args.empty() && args[0] == "judge") args.erase(args.begin());
   std::optional<std::string> baselinePath, canaryPath, configPath, modeFlag, output, seedFlag;
-  cli::Parser p("judge",
-                "Judges a recorded baseline sample against a recorded canary sample offline, like Kayenta's "
-                "standalone analysis: with Kayenta's NetflixACAJudge rules (--mode kayenta) or rolloutlab's "
-                "sequential judge (--mode sequential).",
-                "Sample files: CSV with a header metric,value or time,metric,value, or a single column of "
-                "numbers (one metric); or JSON {\"metric\": [numbers or null, ...]}. The config (YAML or JSON) is "
-                "a Kayenta canary config subset, decoded strictly (docs/statistics-sequential.md). One of the "
-                "files may be - (standard input).\n"
-                "Exit codes: 0 the canary passes, 1 it fails or is marginal, or the input is bad, 2 a wrong "
-                "command line.");
+  cli::Parser p(
+      "judge",
+      "Judges a recorded baseline sample against a recorded canary sample offline, like Kayenta's "
+      "standalone analysis: with Kayenta's NetflixACAJudge rules (--mode kayenta) or rolloutlab's "
+      "sequential judge (--mode sequential).",
+      "Sample files: CSV with a header metric,value or time,metric,value, or a single column of "
+      "numbers (one metric); or JSON {\"metric\": [numbers or null, ...]}. The config (YAML or "
+      "JSON) is "
+      "a Kayenta canary config subset, decoded strictly (docs/statistics-sequential.md). One of "
+      "the "
+      "files may be - (standard input).\n"
+      "Exit codes: 0 the canary passes, 1 it fails or is marginal, or the input is bad, 2 a wrong "
+      "command line.");
   p.value("--baseline", &baselinePath, "FILE", "the baseline's samples (required)");
   p.value("--canary", &canaryPath, "FILE", "the canary's samples (required)");
-  p.value("--config", &configPath, "FILE", "Kayenta canary config (default: every metric, default settings)");
+  p.value("--config", &configPath, "FILE",
+          "Kayenta canary config (default: every metric, default settings)");
   p.value("--mode", &modeFlag, "kayenta|sequential", "the judge (default kayenta)");
   p.value("--seed", &seedFlag, "N", "seed of Kayenta's tie-breaking noise (default 0)");
   p.output(&output, {"json", "yaml", "table"});
@@ -810,18 +819,21 @@ int runJudge(const std::vector<std::string>& argsIn, Streams& io) {
   if (!baselinePath) throw UsageError("--baseline is required");
   if (!canaryPath) throw UsageError("--canary is required");
   const std::string mode = cli::choice(modeFlag, "--mode", {"kayenta", "sequential"}, "kayenta");
-  const std::string format = cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
   const std::uint64_t seed = cli::unsignedInt(seedFlag, "--seed", 0);
   cli::checkStdinOnce({{"--baseline", {*baselinePath}},
                        {"--canary", {*canaryPath}},
-                       {"--config", configPath ? std::vector<std::string>{*configPath} : std::vector<std::string>{}}});
+                       {"--config", configPath ? std::vector<std::string>{*configPath}
+                                               : std::vector<std::string>{}}});
   LoadedConfig cfg;
   if (configPath) cfg = loadConfig(*configPath, io.in);
   SampleSet baseline = loadSamples(*baselinePath, io.in);
   SampleSet canary = loadSamples(*canaryPath, io.in);
   nameSingleColumn(baseline, cfg);
   nameSingleColumn(canary, cfg);
-  if (mode == "kayenta") return judgeKayentaMode(baseline, canary, std::move(cfg), format, seed, io.out);
+  if (mode == "kayenta")
+    return judgeKayentaMode(baseline, canary, std::move(cfg), format, seed, io.out);
   return judgeSequentialMode(baseline, canary, std::move(cfg), format, io.out);
 }
 

@@ -17,9 +17,9 @@ std::optional<Workspace> loadJudgeFiles(const std::vector<std::string>& paths, S
     return std::nullopt;
   }
   if (jw.judges.empty()) {
-    throw core::InputError(
-        {core::Severity::kError, paths.front() == "-" ? cli::kStdinName : paths.front(), 0, 0, "kind", "",
-         "holds no Judge document"});
+    throw core::InputError({core::Severity::kError,
+                            paths.front() == "-" ? cli::kStdinName : paths.front(), 0, 0, "kind",
+                            "", "holds no Judge document"});
   }
   return jw;
 }

@@ -18,7 +18,8 @@ using Json = io::Json;
 bool reservedWord(const std::string& s) {
   std::string l;
   for (char c : s) l += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  static const char* kWords[] = {"true", "false", "yes", "no", "on", "off", "y", "n", "null", "nan", "inf"};
+  static const char* kWords[] = {"true", "false", "yes",  "no",  "on", "off",
+                                 "y",    "n",     "null", "nan", "inf"};
   for (const char* w : kWords) {
     if (l == w) return true;
   }
@@ -34,8 +35,8 @@ bool plainSafe(const std::string& s) {
   if (s.back() == ' ') return false;
   for (std::size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (std::isalnum(c) || c == '_' || c == '.' || c == '/' || c == '-' || c == '(' || c == ')' || c == '%' ||
-        c == '+')
+    if (std::isalnum(c) || c == '_' || c == '.' || c == '/' || c == '-' || c == '(' || c == ')' ||
+        c == '%' || c == '+')
       continue;
     if (c == ' ' && i + 1 < s.size() && s[i + 1] != ' ') continue;
     return false;
@@ -171,8 +172,9 @@ Json resolvePlain(const std::string& s) {
     std::from_chars(b, s.data() + s.size(), d);
     return Json(d);
   }
-  if (std::regex_match(s, kInf)) return Json(s[0] == '-' ? -std::numeric_limits<double>::infinity()
-                                                          : std::numeric_limits<double>::infinity());
+  if (std::regex_match(s, kInf))
+    return Json(s[0] == '-' ? -std::numeric_limits<double>::infinity()
+                            : std::numeric_limits<double>::infinity());
   if (std::regex_match(s, kNan)) return Json(std::numeric_limits<double>::quiet_NaN());
   return Json(s);
 }
@@ -206,7 +208,8 @@ Json yamlToJson(const YAML::Node& node) {
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       Json j = Json::object();
-      for (auto it = node.begin(); it != node.end(); ++it) j[it->first.Scalar()] = yamlToJson(it->second);
+      for (auto it = node.begin(); it != node.end(); ++it)
+        j[it->first.Scalar()] = yamlToJson(it->second);
       return j;
     }
     case YAML::NodeType::Sequence: {

@@ -97,7 +97,8 @@ std::string overallUsage() {
   text +=
       "A FILE holds one number per line or a JSON array; '-' reads standard input.\n"
       "Options mean what R's options of the same name mean, with R's defaults (rpact's for gsd).\n"
-      "rolloutlab stats <test> --help describes each option. Output: -o json|yaml|table (default: table on a\n"
+      "rolloutlab stats <test> --help describes each option. Output: -o json|yaml|table (default: "
+      "table on a\n"
       "terminal, json otherwise). Exit codes: 0 success, 1 bad input, 2 a wrong command line.\n";
   return text;
 }
@@ -450,8 +451,8 @@ void printTest(std::ostream& out, const st::TestResult& r, const std::string& da
   out << "\n";
 }
 
-void emitTest(std::ostream& out, const std::string& format, std::string_view test, const st::TestResult& r,
-              const std::string& data) {
+void emitTest(std::ostream& out, const std::string& format, std::string_view test,
+              const st::TestResult& r, const std::string& data) {
   if (format == "table") {
     printTest(out, r, data);
   } else {
@@ -606,7 +607,6 @@ int runCommand(const CommandSpec& spec, const Flags& f, const std::string& forma
   return 0;
 }
 
-
 // What each flag means, for --help.
 struct FlagHelp {
   const char* type;
@@ -614,17 +614,23 @@ struct FlagHelp {
 };
 const std::map<std::string_view, FlagHelp>& flagHelp() {
   static const std::map<std::string_view, FlagHelp> kHelp = {
-      {"x", {"FILE|K|X1,X2", "ranksum, welch, quantile: the x sample (FILE, - for standard input); binom: the "
-                             "number of successes; prop: successes per group"}},
+      {"x",
+       {"FILE|K|X1,X2",
+        "ranksum, welch, quantile: the x sample (FILE, - for standard input); binom: the "
+        "number of successes; prop: successes per group"}},
       {"y", {"FILE", "the y sample (FILE, - for standard input)"}},
       {"n", {"N|N1,N2", "binom: the number of trials; prop: trials per group"}},
-      {"p", {"P|P1,P2", "hypothesized probability of success (binom default 0.5; prop: one per group)"}},
+      {"p",
+       {"P|P1,P2", "hypothesized probability of success (binom default 0.5; prop: one per group)"}},
       {"alternative", {"two.sided|less|greater", "the alternative hypothesis (default two.sided)"}},
-      {"mu", {"M", "the location shift (ranksum) or difference in means (welch) under the null (default 0)"}},
+      {"mu",
+       {"M",
+        "the location shift (ranksum) or difference in means (welch) under the null (default 0)"}},
       {"exact", {"auto|true|false", "exact p-value (default auto: R's exact = NULL)"}},
       {"correct", {"true|false", "continuity correction (default true)"}},
       {"conf-level", {"C", "confidence level of the interval (default 0.95)"}},
-      {"conf-int", {"true|false", "compute the Hodges-Lehmann estimate and interval (default true)"}},
+      {"conf-int",
+       {"true|false", "compute the Hodges-Lehmann estimate and interval (default true)"}},
       {"table", {"a,b,c,d", "the 2x2 table of counts, by rows"}},
       {"or", {"R", "the odds ratio under the null (default 1)"}},
       {"probs", {"P1,P2,...", "probabilities (default 0,0.25,0.5,0.75,1)"}},
@@ -638,8 +644,10 @@ const std::map<std::string_view, FlagHelp>& flagHelp() {
 }
 
 const char* kStatsFooter =
-    "Options mean what R's options of the same name mean, with R's defaults (rpact's for gsd). A sample FILE "
-    "holds one number per line (blank lines and # comments skipped) or a JSON array; - reads standard input "
+    "Options mean what R's options of the same name mean, with R's defaults (rpact's for gsd). A "
+    "sample FILE "
+    "holds one number per line (blank lines and # comments skipped) or a JSON array; - reads "
+    "standard input "
     "(for one sample). JSON has no infinity: an unbounded interval end or boundary is null.\n"
     "Exit codes: 0 success, 1 bad input, 2 a wrong command line.";
 
@@ -658,7 +666,8 @@ int runTest(const CommandSpec& spec, const std::vector<std::string>& args, Strea
   for (const auto& name : spec.flags) {
     if (name == "o") continue;
     const auto& h = flagHelp().at(name);
-    const bool required = std::find(spec.required.begin(), spec.required.end(), name) != spec.required.end();
+    const bool required =
+        std::find(spec.required.begin(), spec.required.end(), name) != spec.required.end();
     p.value("--" + std::string(name), &values[std::string(name)], h.type,
             std::string(h.meaning) + (required ? " (required)" : ""));
   }
@@ -672,7 +681,8 @@ int runTest(const CommandSpec& spec, const std::vector<std::string>& args, Strea
   for (const auto& r : spec.required) {
     if (!flags.values.count(r)) throw UsageError("--" + std::string(r) + " is required");
   }
-  const std::string format = cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
   return runCommand(spec, flags, format, io.in, io.out);
 }
 
@@ -688,12 +698,13 @@ int runStats(const std::vector<std::string>& args, Streams& io) {
   for (const auto& c : commands()) {
     if (c.name == args[0]) spec = &c;
   }
-  if (spec == nullptr) throw UsageError("unknown test \"" + args[0] + "\" (tests: " + testList() + ")");
+  if (spec == nullptr)
+    throw UsageError("unknown test \"" + args[0] + "\" (tests: " + testList() + ")");
   try {
     return runTest(*spec, args, io);
   } catch (const UsageError& e) {
-    io.err << "rolloutlab stats " << spec->name << ": " << e.what() << " (rolloutlab stats " << spec->name
-           << " --help)\n";
+    io.err << "rolloutlab stats " << spec->name << ": " << e.what() << " (rolloutlab stats "
+           << spec->name << " --help)\n";
     return 2;
   } catch (const core::InputError& e) {
     io.err << "error: " << e.diagnostic().toString() << "\n";

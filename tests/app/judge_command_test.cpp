@@ -175,8 +175,7 @@ TEST_F(JudgeCommand, BadSampleNamesFileAndLine) {
   const auto base = write("b.csv", "metric,value\nlatency,1\nlatency,fast\n");
   const auto r = run({"--baseline", base, "--canary", base});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "error: " + base +
-                       ":3: value = \"fast\": must be a number (or empty/NaN)\n");
+  EXPECT_EQ(r.err, "error: " + base + ":3: value = \"fast\": must be a number (or empty/NaN)\n");
   const auto hdr = write("h.csv", "name,val\nx,1\n");
   EXPECT_NE(run({"--baseline", hdr, "--canary", hdr}).err.find(":1: header = \"name,val\""),
             std::string::npos);
@@ -214,12 +213,14 @@ TEST_F(JudgeCommand, TakesFlagEqualsValueLikeEveryCommand) {
   const auto fromStdin = run({"--baseline", "-", "--canary", can, "-o", "json"},
                              "metric,value\n" + series("latency", 10));
   EXPECT_EQ(fromStdin.code, 1) << fromStdin.err;
-  EXPECT_EQ(nlohmann::json::parse(fromStdin.out)["metrics"], nlohmann::json::parse(spaced.out)["metrics"]);
+  EXPECT_EQ(nlohmann::json::parse(fromStdin.out)["metrics"],
+            nlohmann::json::parse(spaced.out)["metrics"]);
   const auto twice = run({"--baseline", "-", "--canary", "-"});
   EXPECT_EQ(twice.code, 2);
-  EXPECT_EQ(twice.err,
-            "rolloutlab judge: --canary = \"-\": standard input is already read by --baseline (it can be "
-            "read once) (rolloutlab judge --help)\n");
+  EXPECT_EQ(
+      twice.err,
+      "rolloutlab judge: --canary = \"-\": standard input is already read by --baseline (it can be "
+      "read once) (rolloutlab judge --help)\n");
 }
 
 TEST_F(JudgeCommand, SequentialModeComparesErrorsPerRequest) {
@@ -260,9 +261,8 @@ TEST_F(JudgeCommand, SequentialModeWithoutRegressionPassesAtTheEnd) {
       c += std::to_string(t) + ",latency," + std::to_string(v + 0.5) + "\n";
     }
   }
-  const auto r =
-      run({"--baseline", write("b.csv", b), "--canary", write("c.csv", c), "--mode", "sequential",
-           "-o", "table"});
+  const auto r = run({"--baseline", write("b.csv", b), "--canary", write("c.csv", c), "--mode",
+                      "sequential", "-o", "table"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("decision after 20 looks"), std::string::npos) << r.out;
 }

@@ -183,11 +183,14 @@ TEST_F(StatsCommand, QuantileJsonIsByteStable) {
   ASSERT_EQ(r.code, 0) << r.err;
   // Integral values are written without ".0": the shortest text that reads back the same.
   // The one writer of every rolloutlab document: the envelope, then the result, 2-space indent.
-  EXPECT_EQ(r.out, std::string("{\n  \"apiVersion\": \"rolloutlab.io/v1alpha1\",\n  \"kind\": \"StatsResult\",\n") +
-                       "  \"version\": \"" + r.json()["version"].get<std::string>() +
-                       "\",\n  \"test\": \"quantile\",\n  \"type\": 7,\n  \"n\": 10,\n"
-                       "  \"probs\": [\n    0,\n    0.25,\n    0.5,\n    0.9\n  ],\n"
-                       "  \"quantiles\": [\n    1,\n    3.25,\n    5.5,\n    9.1\n  ]\n}\n");
+  EXPECT_EQ(
+      r.out,
+      std::string(
+          "{\n  \"apiVersion\": \"rolloutlab.io/v1alpha1\",\n  \"kind\": \"StatsResult\",\n") +
+          "  \"version\": \"" + r.json()["version"].get<std::string>() +
+          "\",\n  \"test\": \"quantile\",\n  \"type\": 7,\n  \"n\": 10,\n"
+          "  \"probs\": [\n    0,\n    0.25,\n    0.5,\n    0.9\n  ],\n"
+          "  \"quantiles\": [\n    1,\n    3.25,\n    5.5,\n    9.1\n  ]\n}\n");
 }
 
 TEST_F(StatsCommand, GsdMatchesRpact) {
@@ -204,9 +207,9 @@ TEST_F(StatsCommand, GsdMatchesRpact) {
     keys.push_back(key);
     ++at;
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"apiVersion", "kind", "version", "test", "type", "looks", "alpha", "sided",
-                                            "information_rates", "boundaries", "alpha_spent",
-                                            "stage_levels"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"apiVersion", "kind", "version", "test", "type",
+                                            "looks", "alpha", "sided", "information_rates",
+                                            "boundaries", "alpha_spent", "stage_levels"}));
   const double rpact[] = {4.876884949, 3.357011922, 2.680280067, 2.289816774, 2.031032063};
   for (int k = 0; k < 5; ++k) EXPECT_NEAR(j.at("boundaries").at(k).get<double>(), rpact[k], 5e-7);
   EXPECT_NEAR(j.at("alpha_spent").at(4).get<double>(), 0.025, 1e-12);
@@ -250,13 +253,15 @@ TEST_F(StatsCommand, LibraryErrorsPointAtTheFile) {
   EXPECT_EQ(r.err, "error: " + one + ": x = 1 values: needs at least 2 observations\n");
   const Outcome missing = runStats({"welch", "--x", (dir_ / "nope.txt").string(), "--y", y});
   EXPECT_EQ(missing.code, 1);
-  EXPECT_EQ(missing.err, "error: " + (dir_ / "nope.txt").string() + ": --x: cannot read the file\n");
+  EXPECT_EQ(missing.err,
+            "error: " + (dir_ / "nope.txt").string() + ": --x: cannot read the file\n");
   const Outcome level = runStats({"binom", "--x", "3", "--n", "10", "--conf-level", "1.5"});
   EXPECT_EQ(level.code, 1);
   EXPECT_EQ(level.err, "error: conf_level = 1.5: must be a number strictly between 0 and 1\n");
   const Outcome rates = runStats({"gsd", "--looks", "3", "--info-rates", "0.5,0.4,1", "--sided", "1"});
   EXPECT_EQ(rates.code, 1);
-  EXPECT_EQ(rates.err, "error: information_rates[1] = 0.4: must be strictly increasing (previous 0.5)\n");
+  EXPECT_EQ(rates.err,
+            "error: information_rates[1] = 0.4: must be strictly increasing (previous 0.5)\n");
   const Outcome counts = runStats({"fisher", "--table", "1,-2,3,4"});
   EXPECT_EQ(counts.code, 1);
   EXPECT_EQ(counts.err, "error: table[b] = -2: counts must be non-negative\n");
@@ -270,7 +275,8 @@ TEST_F(StatsCommand, WrongCommandLinesExitTwoWithUsage) {
   const Outcome flag = runStats({"binom", "--x", "3", "--n", "10", "--bogus", "1"});
   EXPECT_EQ(flag.code, 2);
   // One line naming the flag, as every command says it (issue 16).
-  EXPECT_EQ(flag.err, "rolloutlab stats binom: unknown option --bogus (rolloutlab stats binom --help)\n");
+  EXPECT_EQ(flag.err,
+            "rolloutlab stats binom: unknown option --bogus (rolloutlab stats binom --help)\n");
   EXPECT_EQ(runStats({"binom", "--x", "3"}).code, 2);                   // missing --n
   EXPECT_EQ(runStats({"binom", "--x", "3", "--n"}).code, 2);            // no value
   EXPECT_EQ(runStats({"binom", "--x", "three", "--n", "10"}).code, 2);  // not an integer

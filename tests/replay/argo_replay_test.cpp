@@ -441,7 +441,8 @@ TEST_F(ArgoPrometheusReplay, CommandLine) {
     app::Streams io{in, out, err2};
     EXPECT_EQ(app::runMain(with({"-o", "json"}), io), 1);
     EXPECT_EQ(out.str(), "");
-    EXPECT_NE(err2.str().find("several specs are loaded (Canary test/podinfo, Rollout test/podinfo-rollout)"),
+    EXPECT_NE(err2.str().find(
+                  "several specs are loaded (Canary test/podinfo, Rollout test/podinfo-rollout)"),
               std::string::npos)
         << err2.str();
   }

@@ -29,8 +29,8 @@ int runSimulate(const std::vector<std::string>& args, Streams& io);
 int runBatchCommand(const std::vector<std::string>& args, Streams& io);
 int runMerge(const std::vector<std::string>& args, Streams& io);
 int runReplay(const std::vector<std::string>& args, Streams& io);
-int runJudge(const std::vector<std::string>& args, Streams& io);   ///< see judge_command.h
-int runStats(const std::vector<std::string>& args, Streams& io);   ///< see stats_command.h
+int runJudge(const std::vector<std::string>& args, Streams& io);  ///< see judge_command.h
+int runStats(const std::vector<std::string>& args, Streams& io);  ///< see stats_command.h
 
 /// Writes `text` to `path` atomically (temporary file + rename); throws EnvironmentError.
 void writeAtomically(const std::string& path, const std::string& text);
