@@ -6,7 +6,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test test-normal test-asan bench clean
+.PHONY: all deps configure build demo test test-normal test-asan bench package clean
 
 all: build
 
@@ -44,6 +44,10 @@ test: test-normal test-asan
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# The Debian package (CPack; Depends computed by dpkg-shlibdeps): $(BUILD)/rolloutlab_<version>_<arch>.deb
+package: build
+	cmake --build $(BUILD) --target package
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

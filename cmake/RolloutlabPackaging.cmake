@@ -74,12 +74,11 @@ set(CPACK_PACKAGE_CONTACT "${ROLLOUTLAB_PACKAGE_CONTACT}")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY
     "workbench for Flagger and Argo Rollouts canary specs")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION
-    "workbench for Flagger and Argo Rollouts canary specs
- rolloutlab loads the Canary and Rollout specs of a GitOps repo and drives them,
- through engines that decide as the controllers do, with scripted, synthesized or
- recorded traffic and metrics. It measures what each spec does to users (false
- rollbacks, missed regressions, time to promote), runs canary statistics, and
- ships a CLI (rolloutlab) and a Qt desktop workbench (rolloutlab-gui).")
+    "rolloutlab loads the Canary and Rollout specs of a GitOps repo and drives them,
+through engines that decide as the Flagger and Argo Rollouts controllers do, with
+scripted, synthesized or recorded traffic and metrics. It measures what each spec
+does to users (false rollbacks, missed regressions, time to promote) and runs
+canary statistics. A CLI (rolloutlab) and a Qt desktop workbench (rolloutlab-gui).")
 set(CPACK_DEBIAN_PACKAGE_SECTION devel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_COMPRESSION_TYPE xz)
