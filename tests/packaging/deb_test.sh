@@ -31,8 +31,8 @@ case $case_ in
     [ -f "${debs[0]}" ] || fail "cpack wrote no rolloutlab_*.deb: $(ls "$work/pkg")"
     dpkg -x "${debs[0]}" "$root" || fail "dpkg -x ${debs[0]}"
     ln -s "${debs[0]}" "$work/rolloutlab.deb"
-    printf 'built %s (%s bytes) in %.1f s\n' "${debs[0]##*/}" "$(stat -c %s "${debs[0]}")" \
-      "$(echo "$(date +%s.%N) - $start" | bc)"
+    printf 'built %s (%s bytes) in %s s\n' "${debs[0]##*/}" "$(stat -c %s "${debs[0]}")" \
+      "$(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN {printf "%.1f", b - a}')"
     dpkg-deb -f "${debs[0]}" Package Version Architecture Depends
     ;;
   depends)
