@@ -87,6 +87,11 @@ set(CPACK_STRIP_FILES ON)
 # Always on: without dpkg-shlibdeps `make package` fails rather than write a package with
 # no Depends.
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+# What dpkg-shlibdeps cannot see: the GUI loads Qt's platform plugins (xcb, offscreen) at run
+# time, and libqt6gui6 only recommends them.
+if(TARGET rolloutlab-gui)
+  set(CPACK_DEBIAN_PACKAGE_DEPENDS "qt6-qpa-plugins")
+endif()
 if(NOT ROLLOUTLAB_DPKG_SHLIBDEPS_EXECUTABLE OR NOT ROLLOUTLAB_FILE_EXECUTABLE)
   message(STATUS "dpkg-shlibdeps or file not found: `make package` will fail "
                  "(Debian packages dpkg-dev, file)")

@@ -38,6 +38,7 @@ def run_help(argv):
 
 
 NAME = r"[a-z][a-z0-9-]*"
+KNOWN_COMMANDS = ["validate", "simulate", "batch", "merge", "replay", "judge", "stats"]
 
 
 def listed_words(text):
@@ -98,7 +99,10 @@ def discover(cli):
     if rc != 0:
         sys.exit(f"gen-cli-docs: {cli} --help: exit {rc}")
     commands = []
-    for word, desc in listed_words(top):
+    # The listed words, then the commands rolloutlab has had so far (in case a new help
+    # layout lists them in a way listed_words misses): each kept only if its --help works.
+    candidates = listed_words(top) + [(w, "") for w in KNOWN_COMMANDS]
+    for word, desc in candidates:
         rc, text = run_help([cli, word])
         if rc == 0 and word not in [c.name for c in commands]:
             subs = [w for w, _ in listed_words(text)]
@@ -107,6 +111,8 @@ def discover(cli):
             if m:
                 subs += [s.strip() for s in m.group(1).split(",")]
             subs = sorted(set(s for s in subs if s not in ("help",)))
+            desc = desc or next((l.strip() for l in text.splitlines()
+                                 if l.strip() and not l.lower().startswith("usage")), word)
             commands.append(Program(word, [cli, word], desc, text, subcommands=subs))
     if not commands:
         sys.exit(f"gen-cli-docs: no command found in `{cli} --help`")
