@@ -337,7 +337,7 @@ def main():
 
     probes = 0
     for key, (typ, value) in cache.items():
-        if key.endswith("_DIR") and typ == "PATH" and os.path.isdir(value):
+        if key.endswith("_DIR") and typ == "PATH" and value.startswith("/") and os.path.isdir(value):
             cfg = config_file(key, value)
             if cfg:
                 need(cfg, f"{key} in CMakeCache.txt")
