@@ -10,7 +10,8 @@
 #   demo         from an unrelated directory, the installed rolloutlab validates the installed
 #                examples and runs the demo batch with no --scenarios: it takes the installed
 #                scenario library and prints what the build tree prints for the source tree's;
-#                the installed rolloutlab-gui starts (--help); nothing needs LD_LIBRARY_PATH
+#                the installed rolloutlab-gui prints --help without a display and draws the
+#                podinfo Canary in a scenario of the installed library; nothing needs LD_LIBRARY_PATH
 #   files        man pages (one per executable and per command the CLI has had since 0.1),
 #                bash and zsh completion, docs
 #   completion   the installed bash completion completes commands, flags and choices
@@ -99,8 +100,14 @@ case $case_ in
       gui=$(env -u DISPLAY -u WAYLAND_DISPLAY -u QT_QPA_PLATFORM "$root/usr/bin/rolloutlab-gui" --help 2>&1) ||
         fail "installed rolloutlab-gui --help: $gui"
       grep -q -- '--scenario' <<<"$gui" || fail "rolloutlab-gui --help: $gui"
+      # The installed GUI opens the installed examples with a scenario of the installed library
+      # (the same lookup as batch's) and draws its window.
+      QT_QPA_PLATFORM=offscreen "$root/usr/bin/rolloutlab-gui" --screenshot gui.png --size 800x600 \
+        --spec podinfo --scenario error-regression-1pt --seed 3 "$root/usr/share/rolloutlab/examples" \
+        >gui.log 2>&1 || fail "installed rolloutlab-gui --screenshot: $(cat gui.log)"
+      [ -s gui.png ] || fail "installed rolloutlab-gui drew no gui.png: $(cat gui.log)"
     fi
-    echo "validate, batch (bundled library, $(wc -l <installed.txt) lines, identical to the build tree's) and rolloutlab-gui --help ran from $elsewhere"
+    echo "validate, batch (bundled library, $(wc -l <installed.txt) lines, identical to the build tree's) and rolloutlab-gui ran from $elsewhere"
     ;;
   files)
     need_root
