@@ -107,7 +107,9 @@ void decodeBehaviour(Decoder& d, const YAML::Node& n, const std::string& path, B
 void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, TrafficSpec& t,
                    const std::string& scenarioFile, core::Diagnostics& diags) {
   if (!d.expectMap(n, path)) return;
-  d.checkFields(n, path, {"rps", "diurnal", "steps", "csv", "bursts", "dispersion", "matchFraction", "mirrorMatchFraction", "routeMatch", "loadTestRps"});
+  d.checkFields(n, path,
+                {"rps", "diurnal", "steps", "csv", "bursts", "dispersion", "matchFraction",
+                 "mirrorMatchFraction", "routeMatch", "loadTestRps"});
   int shapes = Decoder::child(n, "rps").IsDefined() ? 1 : 0;
   if (auto v = ranged(d, n, "rps", pathJoin(path, "rps"), 0, 1e9)) t.rps = *v;
   const YAML::Node di = d.object(n, "diurnal", pathJoin(path, "diurnal"));

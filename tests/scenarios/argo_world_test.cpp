@@ -322,11 +322,11 @@ TEST(ArgoWorld, MirroredRequestsReachTheCanarysMetricsButNotUsers) {
   // analysis sees them in the mirrored copies (500 rps x 60 s per window) and aborts at its first
   // full window (pod ready at 20 s, measurements at 20 s and 80 s), while no user request ever
   // reached the canary: nothing served, no excess errors.
-  auto f = loadArgo(routedSpecs(
-      "        - setCanaryScale: {replicas: 1}\n"
-      "        - setMirrorRoute: {name: shadow, match: [{path: {prefix: /}}]}\n"
-      "        - analysis:\n            templates: [{templateName: success-rate}]\n"
-      "            args: [{name: service, value: checkout-canary}]\n"));
+  auto f = loadArgo(
+      routedSpecs("        - setCanaryScale: {replicas: 1}\n"
+                  "        - setMirrorRoute: {name: shadow, match: [{path: {prefix: /}}]}\n"
+                  "        - analysis:\n            templates: [{templateName: success-rate}]\n"
+                  "            args: [{name: service, value: checkout-canary}]\n"));
   ASSERT_EQ(f.diagnostics.errors(), 0)
       << (f.diagnostics.items.empty() ? "" : f.diagnostics.items[0].toString());
   const sc::CompiledScenario bad(scenario(routeScenario("bad", 0.05, "")));

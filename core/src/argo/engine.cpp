@@ -109,8 +109,7 @@ ArgoTrafficSplit argoTrafficSplit(const ArgoSnapshot& snap,
       if (!canaryServiceOnStable) out.canary += taken;
     } else {
       out.canary += taken * w;
-      if (!canaryServiceOnStable)
-        out.mirrored += taken * std::clamp(r.percentage, 0, 100) / 100.0;
+      if (!canaryServiceOnStable) out.mirrored += taken * std::clamp(r.percentage, 0, 100) / 100.0;
     }
     rest -= taken;
   }
@@ -1450,8 +1449,9 @@ void setManagedRoute(Ctx& c, const CanaryStep& st, ManagedRoute::Kind kind) {
     auto rank = [&](const ManagedRoute& x) {
       return std::find(managed.begin(), managed.end(), x.name) - managed.begin();
     };
-    std::stable_sort(routes.begin(), routes.end(),
-                     [&](const ManagedRoute& a, const ManagedRoute& b) { return rank(a) < rank(b); });
+    std::stable_sort(
+        routes.begin(), routes.end(),
+        [&](const ManagedRoute& a, const ManagedRoute& b) { return rank(a) < rank(b); });
   }
   if (routes != before) {
     c.note(std::string(toString(kind)) + " route " + st.routeName +

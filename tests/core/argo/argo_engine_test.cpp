@@ -784,7 +784,8 @@ std::string routedRollout(const std::string& managed, const std::string& steps, 
          "shop}\nspec:\n  replicas: " +
          std::to_string(replicas) +
          "\n  selector: {matchLabels: {app: demo}}\n"
-         "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: a, image: b}]}}\n"
+         "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: a, image: "
+         "b}]}}\n"
          "  strategy:\n    canary:\n      canaryService: c\n      stableService: s\n"
          "      trafficRouting:\n        managedRoutes: " +
          managed + "\n        istio: {virtualService: {name: demo}}\n      steps:\n" + steps +
@@ -816,10 +817,9 @@ TEST(ArgoRoutes, HeaderRouteNeedsAnAvailableCanaryPod) {
 TEST(ArgoRoutes, HeaderRouteAtWeightZeroWithCanaryScaleStays) {
   // setCanaryScale gives the canary pods without a weight (UseSetCanaryScale); the header route
   // then stays while the pause runs, at weight 0.
-  auto b = build(routedRollout("[{name: beta}]",
-                               "        - setCanaryScale: {replicas: 1}\n" + kHeaderBeta +
-                                   "        - pause: {}\n",
-                               4));
+  auto b = build(routedRollout(
+      "[{name: beta}]",
+      "        - setCanaryScale: {replicas: 1}\n" + kHeaderBeta + "        - pause: {}\n", 4));
   FakeArgoWorld w;
   w.startup = 5;
   auto d = drive(*b.engine, w, 100);
@@ -859,11 +859,12 @@ TEST(ArgoRoutes, AbortedRolloutBackAtAHeaderRouteStepSetsItAgain) {
   // RemoveManagedRoutes and then SetHeaderRoute for the current step (index 0), so a step-0
   // header route is back in the VirtualService while aborted. trafficrouting.go also points the
   // canary service at the stable pods then (ensureSVCTargets), so the route serves the stable.
-  auto b = build(promTemplate("t", "m", "      successCondition: result[0] > 0.5\n") +
-                 routedRollout("[{name: beta}]",
-                               kHeaderBeta + "        - setWeight: 50\n"
-                                             "        - analysis: {templates: [{templateName: t}]}\n",
-                               2));
+  auto b =
+      build(promTemplate("t", "m", "      successCondition: result[0] > 0.5\n") +
+            routedRollout("[{name: beta}]",
+                          kHeaderBeta + "        - setWeight: 50\n"
+                                        "        - analysis: {templates: [{templateName: t}]}\n",
+                          2));
   FakeArgoWorld w;
   w.onMeasure = seq({vec(0.1)});
   auto d = drive(*b.engine, w, 10);
