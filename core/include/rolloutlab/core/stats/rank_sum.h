@@ -49,6 +49,11 @@ struct RankSumOptions {
   bool correct = true;  ///< continuity correction on the normal path
   bool confInt = true;  ///< compute the Hodges-Lehmann estimate and interval
   double confLevel = 0.95;
+  /// Normal path only: kR finds the interval ends and the estimate as R does (uniroot at
+  /// tolRoot), kExact computes the exact roots (see the file comment). The exact path is the
+  /// same either way.
+  Computation computation = Computation::kR;
+  double tolRoot = 1e-4;  ///< R's tol.root: uniroot's absolute tolerance in data units (kR)
 };
 
 /// The two-sample Wilcoxon rank-sum test of x against y (statistic W, see the file comment).
