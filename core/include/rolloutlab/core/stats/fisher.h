@@ -36,6 +36,9 @@ struct FisherOptions {
   double oddsRatio = 1.0;  ///< the hypothesised odds ratio (R's `or`), 0 <= or <= infinity
   bool confInt = true;
   double confLevel = 0.95;
+  /// kR: the estimate and interval ends found as R finds them (uniroot at its default
+  /// tolerance), R's numbers bit for bit; kExact: the exact roots of the same equations.
+  Computation computation = Computation::kR;
 };
 
 /// Largest support (number of possible values of a given the margins) accepted.
