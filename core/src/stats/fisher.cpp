@@ -306,8 +306,8 @@ TestResult fisherExactTest(const std::array<std::int64_t, 4>& table, const Fishe
           return rUniroot([&](double t) { return rLaw.pnhyper(dx, t, true) - alpha; }, 0.0, 1.0);
         }
         if (p < alpha) {
-          return 1 / rUniroot([&](double t) { return rLaw.pnhyper(dx, 1 / t, true) - alpha; },
-                              kEps, 1.0);
+          return 1 / rUniroot([&](double t) { return rLaw.pnhyper(dx, 1 / t, true) - alpha; }, kEps,
+                              1.0);
         }
         return 1.0;
       };

@@ -617,8 +617,7 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
       // R then sets correct <- FALSE and calls uniroot(wdiff, c(mumin, mumax), tol = tol.root,
       // zq = 0) without bracket values: uniroot evaluates both ends itself.
       const auto f0 = [&](double d) { return wdiff(d, 0.0, false); };
-      r.estimate = {
-          detail::rZeroin2(muMin, muMax, f0(muMin), f0(muMax), f0, options.tolRoot).root};
+      r.estimate = {detail::rZeroin2(muMin, muMax, f0(muMin), f0(muMax), f0, options.tolRoot).root};
     } else {
       const auto root = [&](double zq) {
         return rankSumShiftRoot(xs, ys, zq, options.correct, options.alternative).mid();

@@ -105,9 +105,12 @@ TEST(FisherExactTest, ExactComputationSolvesItsDefiningEquations) {
   // estimate the psi where E[A] = a: checked on an independent evaluation of the law.
   FisherOptions o;
   o.computation = Computation::kExact;
-  for (const std::array<std::int64_t, 4>& t :
-       {std::array<std::int64_t, 4>{3, 1, 1, 3}, {10, 2, 3, 15}, {2, 7, 8, 2}, {50, 45, 40, 60},
-        {120, 30, 95, 70}, {1, 10, 10, 1}}) {
+  for (const std::array<std::int64_t, 4>& t : {std::array<std::int64_t, 4>{3, 1, 1, 3},
+                                               {10, 2, 3, 15},
+                                               {2, 7, 8, 2},
+                                               {50, 45, 40, 60},
+                                               {120, 30, 95, 70},
+                                               {1, 10, 10, 1}}) {
     SCOPED_TRACE(std::to_string(t[0]) + "," + std::to_string(t[1]) + "," + std::to_string(t[2]) +
                  "," + std::to_string(t[3]));
     const TestResult r = fisherExactTest(t, o);

@@ -270,8 +270,8 @@ TEST(RankSumTest, ExactComputationIsTheMedianAndOrderStatisticsOfTheDifferences)
   // force), and each interval end is a difference at which the standardized statistic, computed
   // here from the brute-force counts, crosses the normal quantile.
   Rng rng(23);
-  for (auto [n, m, ties] : {std::tuple{7, 9, false}, {12, 12, true}, {30, 17, false},
-                            {25, 40, true}, {60, 3, false}}) {
+  for (auto [n, m, ties] :
+       {std::tuple{7, 9, false}, {12, 12, true}, {30, 17, false}, {25, 40, true}, {60, 3, false}}) {
     SCOPED_TRACE(std::to_string(n) + "x" + std::to_string(m) + (ties ? " ties" : ""));
     const auto x = sortedSample(rng, n, ties);
     const auto y = sortedSample(rng, m, ties);
