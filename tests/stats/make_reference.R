@@ -200,6 +200,16 @@ for (i in 1:8) {
   tab <- rpois(4, lambda = sample(c(2, 6, 20, 80), 1))
   add_fi(tab, alternative = alts[(i - 1) %% 3 + 1], conf.level = levels3[i %% 3 + 1])
 }
+# More random tables for the bit-for-bit check of R's root finding (own seed; the stream of the
+# sections below is left as it was).
+saved_seed <- .Random.seed
+set.seed(20261206)
+for (i in 1:40) {
+  tab <- rpois(4, lambda = sample(c(1, 3, 8, 30, 200, 1500), 1))
+  add_fi(tab, alternative = alts[(i - 1) %% 3 + 1], conf.level = levels3[i %% 3 + 1],
+         or = if (i %% 7 == 0) 1.5 else 1)
+}
+.Random.seed <- saved_seed
 write_cases("fisher.json", "stats::fisher.test(matrix(table, 2, 2, byrow = TRUE), alternative, conf.level, or)", fi_cases)
 
 # ---- exact binomial test ------------------------------------------------------------------------
