@@ -20,7 +20,7 @@ packages=(
   help2man dpkg-dev file
 )
 if [[ "${ROLLOUTLAB_DEPS_EXTRA:-}" == *bench* ]]; then
-  packages+=(r-base-core r-cran-rpact python3-scipy hyperfine bc)
+  packages+=(r-base-core r-cran-rpact r-cran-mvtnorm python3-scipy hyperfine bc)
 fi
 if [[ "${1:-}" == --list ]]; then
   printf '%s\n' "${packages[@]}"
