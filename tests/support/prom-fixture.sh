@@ -14,7 +14,9 @@
 #       seconds) and removes WORKDIR.
 #
 # Environment: PROM_FIXTURE_READY_TIMEOUT (seconds, default 60), PROM_FIXTURE_STOP_TIMEOUT
-# (default 10), PROM_FIXTURE_ARGS (extra prometheus flags, split on spaces).
+# (default 10), PROM_FIXTURE_ARGS (extra prometheus flags, split on spaces),
+# PROM_FIXTURE_OWNER (a PID: when that process ends without calling `stop`, say a test killed at
+# its timeout, the server is stopped and WORKDIR removed within about a second).
 #
 # Needs prometheus, promtool and curl (scripts/install-deps.sh installs them). Exit status: 0
 # done, 1 failure (the reason on stderr), 2 wrong usage.
@@ -87,6 +89,26 @@ backfill() {
   [ "$got" = "$want" ] || die "$om has $want samples but the blocks hold $got (promtool dropped some)"
 }
 
+# With PROM_FIXTURE_OWNER set: a watcher in the background, detached from our output, that
+# stops the server once the owner is gone (and ends by itself once the server is).
+watch_owner() {
+  local pid=$1 wd=$2 owner=${PROM_FIXTURE_OWNER:-}
+  [[ "$owner" =~ ^[0-9]+$ ]] || return 0
+  (
+    while is_ours "$pid" "$wd"; do
+      if ! kill -0 "$owner" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        sleep 2
+        kill -KILL "$pid" 2>/dev/null || true
+        rm -rf -- "$wd"
+        exit 0
+      fi
+      sleep 1
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  disown
+}
+
 cmd_start() {
   [ $# -eq 2 ] || usage
   local om=$1 wd=$2 port pid attempt deadline
@@ -112,6 +134,7 @@ cmd_start() {
       if curl -fs --max-time 2 "http://127.0.0.1:$port/-/ready" >/dev/null 2>&1 &&
         curl -fs --max-time 2 "http://127.0.0.1:$port/api/v1/status/flags" 2>/dev/null |
         grep -qF "\"storage.tsdb.path\":\"$wd/data\""; then
+        watch_owner "$pid" "$wd"
         echo "$port $pid"
         return 0
       fi

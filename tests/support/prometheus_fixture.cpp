@@ -1,5 +1,7 @@
 #include "prometheus_fixture.h"
 
+#include <unistd.h>
+
 #include <sstream>
 
 #include "test_support.h"
@@ -24,8 +26,10 @@ bool PrometheusServer::start(const std::string& openMetrics, const std::string& 
   workdir_ = workdir;
   // stderr goes to a file: the script's last stdout line is "PORT PID".
   const std::string log = workdir + ".log";
+  // The server goes with this process even if it dies without stop() (a test's timeout).
   const auto s =
-      runCommand(shellQuote(supportDir() + "/prom-fixture.sh") + " start " +
+      runCommand("PROM_FIXTURE_OWNER=" + std::to_string(getpid()) + " " +
+                 shellQuote(supportDir() + "/prom-fixture.sh") + " start " +
                  shellQuote(openMetrics) + " " + shellQuote(workdir) + " 2>" + shellQuote(log));
   std::string last;
   std::istringstream lines(s.out);
