@@ -319,7 +319,9 @@ TEST_F(PrometheusReplay, PromtoolOutputReplaysAsTheApiAnswer) {
     ASSERT_EQ(series.run.ticks[i].metrics.size(), live.run.ticks[i].metrics.size());
     for (std::size_t m = 0; m < live.run.ticks[i].metrics.size(); ++m) {
       const double v = live.run.ticks[i].metrics[m].value;
-      if (!std::isnan(v)) EXPECT_NEAR(series.run.ticks[i].metrics[m].value, v, 1e-9 * std::fabs(v));
+      if (!std::isnan(v)) {
+        EXPECT_NEAR(series.run.ticks[i].metrics[m].value, v, 1e-9 * std::fabs(v));
+      }
     }
   }
   EXPECT_EQ(series.run.outcome.tick, live.run.outcome.tick);
@@ -334,7 +336,9 @@ TEST_F(PrometheusReplay, PromtoolOutputReplaysAsTheApiAnswer) {
       for (std::size_t m = 0; m < a.metrics.size(); ++m) {
         EXPECT_EQ(a.metrics[m].result, b.metrics[m].result) << "tick " << a.tick;
         // The very strings the server sent, read the same way.
-        if (!std::isnan(a.metrics[m].value)) EXPECT_EQ(a.metrics[m].value, b.metrics[m].value);
+        if (!std::isnan(a.metrics[m].value)) {
+          EXPECT_EQ(a.metrics[m].value, b.metrics[m].value);
+        }
       }
     }
     EXPECT_EQ(r->run.outcome.tick, live.run.outcome.tick);
@@ -725,7 +729,7 @@ TEST(PrometheusReplayFaults, MalformedHeadersAreRefusedWithoutTheirValue) {
       app::runMain(
           {"replay", "--spec", dir.file("canary.yaml"), "--replay", dir.file("replay.yaml")}, io),
       1);
-  EXPECT_NE(err.str().find("replay.yaml:8: spec.prometheus.headers.Authorization: --header "
+  EXPECT_NE(err.str().find("replay.yaml:10: spec.prometheus.headers.Authorization: --header "
                            "Authorization: give credentials with"),
             std::string::npos)
       << err.str();

@@ -167,7 +167,7 @@ TEST(QueryRangeFile, ReadsPromtoolOutput) {
             }),
             "i.json:2: [1].metric: column 11: the same label set as [0]");
   EXPECT_EQ(errorOf([] { rp::parseQueryRange("42", "j.json", "m", std::nullopt); }),
-            "j.json:1: = 42: column 1: must be a query_range answer: the HTTP API's JSON object "
+            "j.json:1: 42: column 1: must be a query_range answer: the HTTP API's JSON object "
             "or the array `promtool query range -o json` prints");
 }
 
