@@ -377,9 +377,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       }
       spec.prometheus = o;
     } else {
-      for (const char* f : {"--timeout", "--retries", "--ca-file", "--server-errors",
-                            "--bearer-token-file", "--bearer-token-env", "--basic-auth-env",
-                            "--header"}) {
+      for (const char* f :
+           {"--timeout", "--retries", "--ca-file", "--server-errors", "--bearer-token-file",
+            "--bearer-token-env", "--basic-auth-env", "--header"}) {
         if (args.has(f)) throw UsageError(std::string(f) + " needs --prometheus");
       }
     }

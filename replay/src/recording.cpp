@@ -118,7 +118,8 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
              "`promtool query range -o json` prints");
     }
     const JsonValue* status = root.find("status");
-    if (status == nullptr) failAt(file, root, "status", "missing: expected a Prometheus API answer");
+    if (status == nullptr)
+      failAt(file, root, "status", "missing: expected a Prometheus API answer");
     if (status->type != JsonValue::Type::kString)
       failAt(file, *status, "status", "must be a string");
     if (status->text == "error") {

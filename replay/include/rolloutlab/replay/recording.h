@@ -107,7 +107,8 @@ MetricRecording parseQueryRange(std::string_view text, const std::string& file,
 
 /// Loads the raw series of a saved `query_range` answer (e.g. of `istio_requests_total{...}`;
 /// either form readQueryRangeFile reads) into a store, so that the spec's own queries can be
-/// evaluated on them. Times become milliseconds as the HTTP API rounds them. Returns the number of samples.
+/// evaluated on them. Times become milliseconds as the HTTP API rounds them. Returns the number of
+/// samples.
 std::size_t loadQueryRangeSeries(const std::string& path, core::promql::MemorySeriesStore& store);
 
 /// Reads a CSV of metric values: a header naming the columns `time`, `variant`, `metric` and
