@@ -13,7 +13,7 @@ packages=(
   libeigen3-dev libboost-math-dev libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libgit2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev zlib1g-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libgl-dev
   xvfb xauth
   prometheus

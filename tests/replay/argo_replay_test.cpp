@@ -1,6 +1,6 @@
 // Replays of Argo Rollouts: against a real Prometheus 2.42 on loopback (started by the tests
-// through ../shared/tools/prom-fixture.sh, backfilled with Istio history from
-// ../shared/tools/gen-istio-openmetrics.py), against the same history recorded in files, in
+// through tests/support/prom-fixture.sh, backfilled with Istio history from
+// tests/support/istio-history.py), against the same history recorded in files, in
 // batches over bootstrap resamples, with web and Job metrics answered by the Replay's models,
 // and with request logs re-routed under the Rollout's weights.
 //
