@@ -23,9 +23,11 @@ std::optional<ShadowSource> source(Decoder& d, const YAML::Node& m, const std::s
   if (*s == "successRate" && kayenta) return ShadowSource::kSuccessRate;
   if (*s == "latencyP99" && kayenta) return ShadowSource::kLatencyP99;
   if (*s == "latencyMean") return ShadowSource::kLatencyMean;
+  if (*s == "latencyDistribution" && !kayenta) return ShadowSource::kLatencyDistribution;
   d.error(Decoder::child(m, "source"), path, core::quoted(*s),
           kayenta ? "must be one of errorRate, successRate, latencyP99, latencyMean"
-                  : "must be errorRate or latencyMean (the sequential judge tests counts or means)");
+                  : "must be errorRate, latencyMean or latencyDistribution (the sequential judge "
+                    "tests counts, means or histogram buckets)");
   return std::nullopt;
 }
 
@@ -133,11 +135,13 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
     const std::string p = pathIndex(pathJoin(path, "metrics"), i);
     if (!d.expectMap(ms[i], p)) continue;
     d.checkFields(ms[i], p, {"name", "source", "regression", "allowedChange", "meaningfulChange", "weight",
-                             "concentration", "tau", "minSamplesPerArm"});
+                             "concentration", "tau", "minSamplesPerArm", "quantile"});
     jd::SequentialMetricConfig m;
     if (d.require(ms[i], "name", pathJoin(p, "name"))) m.name = d.str(ms[i], "name", pathJoin(p, "name")).value_or("");
     const auto src = source(d, ms[i], pathJoin(p, "source"), false);
-    m.kind = src == ShadowSource::kLatencyMean ? jd::SequentialMetricKind::kLatencyMean : jd::SequentialMetricKind::kErrorRate;
+    m.kind = src == ShadowSource::kLatencyMean           ? jd::SequentialMetricKind::kLatencyMean
+             : src == ShadowSource::kLatencyDistribution ? jd::SequentialMetricKind::kLatencyDistribution
+                                                         : jd::SequentialMetricKind::kErrorRate;
     if (auto v = d.str(ms[i], "regression", pathJoin(p, "regression"))) {
       if (*v != "increase" && *v != "decrease") d.error(Decoder::child(ms[i], "regression"), pathJoin(p, "regression"), core::quoted(*v), "must be increase or decrease");
       m.regression = *v == "decrease" ? jd::SequentialRegression::kDecrease : jd::SequentialRegression::kIncrease;
@@ -148,6 +152,7 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
     if (auto v = d.number(ms[i], "concentration", pathJoin(p, "concentration"))) m.concentration = *v;
     if (auto v = d.number(ms[i], "tau", pathJoin(p, "tau"))) m.tau = *v;
     if (auto v = d.integer(ms[i], "minSamplesPerArm", pathJoin(p, "minSamplesPerArm"))) m.minSamplesPerArm = *v;
+    if (auto v = d.number(ms[i], "quantile", pathJoin(p, "quantile"))) m.quantile = *v;
     validated(d, ms[i], p, m);
     j.sequential.metrics.push_back(m);
     j.sources.push_back(src.value_or(ShadowSource::kErrorRate));
