@@ -32,9 +32,11 @@ std::optional<ShadowSource> source(Decoder& d, const YAML::Node& m, const std::s
 }
 
 template <class T>
-void validated(Decoder& d, const YAML::Node& at, const std::string& path, const T& cfg) {
+bool validated(Decoder& d, const YAML::Node& at, const std::string& path, const T& cfg) {
   std::string why;
-  if (!cfg.isValid(&why)) d.error(at, path, "", why);
+  if (cfg.isValid(&why)) return true;
+  d.error(at, path, "", why);
+  return false;
 }
 
 void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, JudgeSpec& j) {
@@ -131,6 +133,7 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
     d.error(n, pathJoin(path, "metrics"), "", "needs at least one metric");
     return;
   }
+  bool metricsValid = true;
   for (std::size_t i = 0; i < ms.size(); ++i) {
     const std::string p = pathIndex(pathJoin(path, "metrics"), i);
     if (!d.expectMap(ms[i], p)) continue;
@@ -153,11 +156,12 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
     if (auto v = d.number(ms[i], "tau", pathJoin(p, "tau"))) m.tau = *v;
     if (auto v = d.integer(ms[i], "minSamplesPerArm", pathJoin(p, "minSamplesPerArm"))) m.minSamplesPerArm = *v;
     if (auto v = d.number(ms[i], "quantile", pathJoin(p, "quantile"))) m.quantile = *v;
-    validated(d, ms[i], p, m);
+    metricsValid = validated(d, ms[i], p, m) && metricsValid;
     j.sequential.metrics.push_back(m);
     j.sources.push_back(src.value_or(ShadowSource::kErrorRate));
   }
-  validated(d, n, path, j.sequential);
+  // The whole config re-checks every metric: only once each metric's own error is reported.
+  if (metricsValid) validated(d, n, path, j.sequential);
 }
 
 }  // namespace

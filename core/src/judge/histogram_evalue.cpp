@@ -65,13 +65,13 @@ BucketDistributionTest::BucketDistributionTest(double concentration)
                                 detail::formatDouble(concentration) + ": must be positive");
 }
 
-std::vector<double> BucketDistributionTest::tilt() const {
+std::vector<double> BucketDistributionTest::tilt(double canaryShare) const {
   std::vector<double> theta(canaryTotals_.size(), 0.0);
-  tiltInto(theta);
+  tiltInto(canaryShare, theta);
   return theta;
 }
 
-void BucketDistributionTest::tiltInto(std::span<double> theta) const {
+void BucketDistributionTest::tiltInto(double share, std::span<double> theta) const {
   const std::size_t k = canaryTotals_.size();
   std::int64_t x = 0, y = 0;
   for (std::size_t j = 0; j < k; ++j) {
@@ -84,13 +84,13 @@ void BucketDistributionTest::tiltInto(std::span<double> theta) const {
   }
   const double kd = static_cast<double>(k);
   for (std::size_t j = 0; j < k; ++j) {
-    // The baseline's smoothed shares, and the canary's posterior mean under a Dirichlet prior
-    // of m pseudo-requests centred on them.
+    // The baseline's smoothed shares, the canary's posterior mean under a Dirichlet prior of
+    // m pseudo-requests centred on them, and the pooled shares they imply at this split.
     const double p = (static_cast<double>(baselineTotals_[j]) + 0.5) /
                      (static_cast<double>(y) + 0.5 * kd);
     const double q = (static_cast<double>(canaryTotals_[j]) + concentration_ * p) /
                      (static_cast<double>(x) + concentration_);
-    theta[j] = std::log(q / p);
+    theta[j] = std::log(q / ((1.0 - share) * p + share * q));
   }
 }
 
@@ -102,17 +102,24 @@ void BucketDistributionTest::update(std::span<const std::int64_t> canary,
     throw std::invalid_argument("bucket test: " + std::to_string(canary.size()) +
                                 " buckets after " + std::to_string(canaryTotals_.size()));
   const std::size_t k = canary.size();
-  for (std::size_t j = 0; j < k; ++j)
+  std::int64_t nc = 0, n = 0;
+  for (std::size_t j = 0; j < k; ++j) {
     if (canary[j] < 0 || baseline[j] < 0) throw std::invalid_argument("bucket test: negative count");
+    nc += canary[j];
+    n += canary[j] + baseline[j];
+  }
   ++looks_;
   if (canaryTotals_.empty()) {
     canaryTotals_.assign(k, 0);
     baselineTotals_.assign(k, 0);
   }
-  // The tilt comes from the previous looks only (predictable).
-  theta_.resize(k);
-  tiltInto(theta_);
-  logE_ += bucketIntervalLogEValue(theta_, canary, baseline);
+  // The tilt comes from the previous looks and this interval's margins only (predictable given
+  // what the test conditions on).
+  if (nc > 0 && nc < n) {
+    theta_.resize(k);
+    tiltInto(static_cast<double>(nc) / static_cast<double>(n), theta_);
+    logE_ += bucketIntervalLogEValue(theta_, canary, baseline);
+  }
   for (std::size_t j = 0; j < k; ++j) {
     canaryTotals_[j] += canary[j];
     baselineTotals_[j] += baseline[j];

@@ -82,24 +82,28 @@ TEST(HistogramEValue, HandWorkedSmallTables) {
 TEST(HistogramEValue, SequentialUpdateTiltsByThePreviousLooks) {
   // m = 1, two buckets. Interval 1: canary (1, 0), baseline (0, 1): no previous look, theta =
   // 0, e1 = 1. Then p = ((0 + 1/2)/2, (1 + 1/2)/2) = (1/4, 3/4), q = ((1 + 1/4)/2,
-  // (0 + 3/4)/2) = (5/8, 3/8), theta = (log 5/2, log 1/2). Interval 2, the same table: Z =
-  // (5/2)/2 + (1/2)/2 = 3/2, e2 = (5/2) / (3/2) = 5/3.
+  // (0 + 3/4)/2) = (5/8, 3/8). Interval 2, the same table, canary share s = 1/2: pooled
+  // (p + q)/2 = (7/16, 9/16), theta = (log 10/7, log 2/3); Z = (10/7)/2 + (2/3)/2 = 22/21,
+  // e2 = (10/7) / (22/21) = 15/11.
   BucketDistributionTest t(1.0);
   t.update(Counts{1, 0}, Counts{0, 1});
   EXPECT_NEAR(t.logEValue(), 0.0, 1e-14);
-  const auto th = t.tilt();
+  const auto th = t.tilt(0.5);
   ASSERT_EQ(th.size(), 2u);
-  EXPECT_NEAR(th[0], std::log(2.5), 1e-14);
-  EXPECT_NEAR(th[1], std::log(0.5), 1e-14);
+  EXPECT_NEAR(th[0], std::log(10.0 / 7.0), 1e-14);
+  EXPECT_NEAR(th[1], std::log(2.0 / 3.0), 1e-14);
+  // At share 0 the tilt is log(q / p): (log 5/2, log 1/2).
+  EXPECT_NEAR(t.tilt(0.0)[0], std::log(2.5), 1e-14);
+  EXPECT_NEAR(t.tilt(0.0)[1], std::log(0.5), 1e-14);
   t.update(Counts{1, 0}, Counts{0, 1});
-  EXPECT_NEAR(t.logEValue(), std::log(5.0 / 3.0), 1e-14);
-  EXPECT_NEAR(t.pValue(), 0.6, 1e-14);
+  EXPECT_NEAR(t.logEValue(), std::log(15.0 / 11.0), 1e-14);
+  EXPECT_NEAR(t.pValue(), 11.0 / 15.0, 1e-14);
   EXPECT_EQ(t.looks(), 2);
   EXPECT_EQ(t.canaryTotals(), (Counts{2, 0}));
   EXPECT_EQ(t.baselineTotals(), (Counts{0, 2}));
   // An interval without canary requests is a look that leaves the e-value alone.
   t.update(Counts{0, 0}, Counts{4, 4});
-  EXPECT_NEAR(t.logEValue(), std::log(5.0 / 3.0), 1e-14);
+  EXPECT_NEAR(t.logEValue(), std::log(15.0 / 11.0), 1e-14);
   EXPECT_EQ(t.looks(), 3);
   EXPECT_THROW(t.update(Counts{1, 0, 0}, Counts{0, 1, 0}), std::invalid_argument);
   EXPECT_THROW(t.update(Counts{-1, 0}, Counts{0, 1}), std::invalid_argument);

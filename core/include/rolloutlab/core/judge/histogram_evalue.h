@@ -18,14 +18,15 @@
 /// E[e_t | past, margins] <= 1 and E_T = prod_t e_t is a test supermartingale:
 /// P(E_T >= 1/alpha for some T) <= alpha (Ville). No traffic weight enters.
 ///
-/// theta_j = log(q_j / p_j): the log ratio of the canary's bucket probabilities to the
-/// baseline's, estimated from the previous looks. p_j = (Y_j + 1/2) / (Y + k/2) from the
-/// baseline's counts, and q_j = (X_j + m p_j) / (X + m) is the posterior mean of the canary's
-/// probabilities under a Dirichlet prior centred on p with m = concentration pseudo-requests
-/// (Lindon and Malek's null-centred prior). Under the alternative theta is the log odds of a
-/// request in bucket j being the canary's, up to a constant that the split sets and e_t
-/// cancels: it stays put when the split changes. docs/statistics-sequential.md has the
-/// derivation and the choice against a mixture and against quantile confidence sequences.
+/// theta_j = log(q_j / (s_t q_j + (1 - s_t) p_j)): the canary's bucket probabilities over the
+/// pooled ones they imply at the interval's canary share s_t = N_c / N (a margin, so allowed),
+/// with p and q estimated from the previous looks only. p_j = (Y_j + 1/2) / (Y + k/2) from the
+/// baseline's counts so far, and q_j = (X_j + m p_j) / (X + m) is the posterior mean of the
+/// canary's probabilities under a Dirichlet prior centred on p with m = concentration
+/// pseudo-requests (Lindon and Malek's null-centred prior). When the canary's and the
+/// baseline's distributions are estimated right, the tilted law is the canary's; the split may
+/// change between intervals. docs/statistics-sequential.md has the derivation and the choices
+/// against a Dirichlet mixture and against quantile confidence sequences.
 
 #include <cstdint>
 #include <span>
@@ -63,9 +64,9 @@ class BucketDistributionTest {
   double pValue() const { return pValue_; }
   const std::vector<std::int64_t>& canaryTotals() const { return canaryTotals_; }
   const std::vector<std::int64_t>& baselineTotals() const { return baselineTotals_; }
-  /// The tilt theta for the next interval (all 0 before the baseline has requests; empty
-  /// before the first look).
-  std::vector<double> tilt() const;
+  /// The tilt theta for a next interval with the given canary share of its requests (all 0
+  /// before the baseline has requests; empty before the first look).
+  std::vector<double> tilt(double canaryShare) const;
 
  private:
   double concentration_;
@@ -76,7 +77,7 @@ class BucketDistributionTest {
   std::vector<std::int64_t> baselineTotals_;
   std::vector<double> theta_;  // scratch: the tilt of the current look
 
-  void tiltInto(std::span<double> theta) const;
+  void tiltInto(double canaryShare, std::span<double> theta) const;
 };
 
 }  // namespace rolloutlab::core::judge
