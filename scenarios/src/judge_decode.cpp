@@ -137,14 +137,16 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
   for (std::size_t i = 0; i < ms.size(); ++i) {
     const std::string p = pathIndex(pathJoin(path, "metrics"), i);
     if (!d.expectMap(ms[i], p)) continue;
-    d.checkFields(ms[i], p, {"name", "source", "regression", "allowedChange", "meaningfulChange", "weight",
-                             "concentration", "tau", "minSamplesPerArm", "quantile"});
+    d.checkFields(ms[i], p,
+                  {"name", "source", "regression", "allowedChange", "meaningfulChange", "weight",
+                   "concentration", "tau", "minSamplesPerArm", "quantile"});
     jd::SequentialMetricConfig m;
     if (d.require(ms[i], "name", pathJoin(p, "name"))) m.name = d.str(ms[i], "name", pathJoin(p, "name")).value_or("");
     const auto src = source(d, ms[i], pathJoin(p, "source"), false);
-    m.kind = src == ShadowSource::kLatencyMean           ? jd::SequentialMetricKind::kLatencyMean
-             : src == ShadowSource::kLatencyDistribution ? jd::SequentialMetricKind::kLatencyDistribution
-                                                         : jd::SequentialMetricKind::kErrorRate;
+    m.kind = src == ShadowSource::kLatencyMean ? jd::SequentialMetricKind::kLatencyMean
+             : src == ShadowSource::kLatencyDistribution
+                 ? jd::SequentialMetricKind::kLatencyDistribution
+                 : jd::SequentialMetricKind::kErrorRate;
     if (auto v = d.str(ms[i], "regression", pathJoin(p, "regression"))) {
       if (*v != "increase" && *v != "decrease") d.error(Decoder::child(ms[i], "regression"), pathJoin(p, "regression"), core::quoted(*v), "must be increase or decrease");
       m.regression = *v == "decrease" ? jd::SequentialRegression::kDecrease : jd::SequentialRegression::kIncrease;

@@ -13,10 +13,12 @@ double bucketIntervalLogEValue(std::span<const double> theta, std::span<const st
                                std::span<const std::int64_t> baseline) {
   const std::size_t k = theta.size();
   if (canary.size() != k || baseline.size() != k)
-    throw std::invalid_argument("bucket test: theta, canary and baseline need one entry per bucket");
+    throw std::invalid_argument(
+        "bucket test: theta, canary and baseline need one entry per bucket");
   std::int64_t nc = 0, n = 0;
   for (std::size_t j = 0; j < k; ++j) {
-    if (canary[j] < 0 || baseline[j] < 0) throw std::invalid_argument("bucket test: negative count");
+    if (canary[j] < 0 || baseline[j] < 0)
+      throw std::invalid_argument("bucket test: negative count");
     nc += canary[j];
     n += canary[j] + baseline[j];
   }
@@ -32,8 +34,7 @@ double bucketIntervalLogEValue(std::span<const double> theta, std::span<const st
     z += static_cast<long double>(nj) * std::exp(theta[j] - top);
     gain += static_cast<long double>(canary[j]) * theta[j];
   }
-  const double logZ =
-      top + std::log(static_cast<double>(z)) - std::log(static_cast<double>(n));
+  const double logZ = top + std::log(static_cast<double>(z)) - std::log(static_cast<double>(n));
   return static_cast<double>(gain) - static_cast<double>(nc) * logZ;
 }
 
@@ -86,8 +87,8 @@ void BucketDistributionTest::tiltInto(double share, std::span<double> theta) con
   for (std::size_t j = 0; j < k; ++j) {
     // The baseline's smoothed shares, the canary's posterior mean under a Dirichlet prior of
     // m pseudo-requests centred on them, and the pooled shares they imply at this split.
-    const double p = (static_cast<double>(baselineTotals_[j]) + 0.5) /
-                     (static_cast<double>(y) + 0.5 * kd);
+    const double p =
+        (static_cast<double>(baselineTotals_[j]) + 0.5) / (static_cast<double>(y) + 0.5 * kd);
     const double q = (static_cast<double>(canaryTotals_[j]) + concentration_ * p) /
                      (static_cast<double>(x) + concentration_);
     theta[j] = std::log(q / ((1.0 - share) * p + share * q));
@@ -104,7 +105,8 @@ void BucketDistributionTest::update(std::span<const std::int64_t> canary,
   const std::size_t k = canary.size();
   std::int64_t nc = 0, n = 0;
   for (std::size_t j = 0; j < k; ++j) {
-    if (canary[j] < 0 || baseline[j] < 0) throw std::invalid_argument("bucket test: negative count");
+    if (canary[j] < 0 || baseline[j] < 0)
+      throw std::invalid_argument("bucket test: negative count");
     nc += canary[j];
     n += canary[j] + baseline[j];
   }

@@ -354,8 +354,8 @@ void SequentialJudge::evaluate(std::size_t i) {
                 percent(cfg.meaningfulChange) + " is excluded (confidence sequence " +
                 formatInterval(st.interval) + ", alpha " + formatDouble(st.alpha) + ")";
   } else if (s.distribution) {
-    st.reason = cfg.name + ": undecided, " + what + " " + formatDouble(st.estimate) +
-                ", e-value " + formatDouble(std::exp(s.distribution->logEValue()));
+    st.reason = cfg.name + ": undecided, " + what + " " + formatDouble(st.estimate) + ", e-value " +
+                formatDouble(std::exp(s.distribution->logEValue()));
   } else {
     st.reason = cfg.name + ": undecided, " + what + " " + formatDouble(st.estimate) + " in " +
                 formatInterval(st.interval);

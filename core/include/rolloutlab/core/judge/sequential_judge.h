@@ -37,8 +37,8 @@ namespace rolloutlab::core::judge {
 
 /// What a metric measures.
 enum class SequentialMetricKind {
-  kErrorRate,    ///< errors per request, from request and error counts
-  kLatencyMean,  ///< mean of per-request values (latency), from per-tick sample moments
+  kErrorRate,            ///< errors per request, from request and error counts
+  kLatencyMean,          ///< mean of per-request values (latency), from per-tick sample moments
   kLatencyDistribution,  ///< latency distribution, from per-tick histogram bucket counts
 };
 /// Which change of the canary is a regression.
