@@ -1,8 +1,10 @@
 #pragma once
 /// Anytime-valid two-sample test of a latency distribution from histogram bucket counts: is
-/// the canary's latency distribution the primary's? Built from Lindon and Malek's
-/// Dirichlet-multinomial construction ("Anytime-Valid Inference for Multinomial Count Data",
-/// NeurIPS 2022), adapted to two samples by conditioning on each interval's margins.
+/// the canary's latency distribution the primary's? Built on Lindon and Malek's multinomial
+/// likelihood ratio against a null allocation and their null-centred Dirichlet prior
+/// ("Anytime-Valid Inference for Multinomial Count Data", NeurIPS 2022), adapted to two
+/// samples by conditioning on each interval's margins, with a predictable plug-in tilt in
+/// place of their mixture.
 ///
 /// Null: within each interval the canary's requests are a uniformly random subset of the
 /// interval's requests as far as latency goes (same latency distribution in both arms; any
