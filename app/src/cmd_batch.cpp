@@ -14,6 +14,7 @@
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/output.h"
+#include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/app/workspace.h"
 
 namespace rolloutlab::app {
@@ -112,7 +113,7 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   cli::Parser p("batch", kBatchDescription, kBatchFooter);
   p.list("--spec", &specPaths, "PATH",
          "spec files or folders (every Canary and Rollout found is run)");
-  p.list("--scenarios", &scenarioPaths, "PATH", "Scenario and Replay documents, files or folders");
+  p.list("--scenarios", &scenarioPaths, "PATH", "Scenario and Replay documents, files or folders (default: the bundled scenario library)");
   p.value("--runs", &runsFlag, "N", "replicates per (spec, scenario) pair (default 1000)");
   p.value("--seed", &seedFlag, "S", "master seed (default 0)");
   p.value("--threads", &threadsFlag, "T",
@@ -126,7 +127,8 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
           "write the report to FILE (atomically) instead of standard output");
   if (!p.parse(argv, io)) return 0;
   if (specPaths.empty()) throw UsageError("--spec is required");
-  if (scenarioPaths.empty()) throw UsageError("--scenarios is required");
+  if (scenarioPaths.empty()) scenarioPaths = defaultScenarioPaths("batch", io.err);
+  if (scenarioPaths.empty()) throw UsageError("--scenarios is required (no bundled scenario library was found)");
   cli::checkStdinOnce(
       {{"--spec", specPaths}, {"--scenarios", scenarioPaths}, {"--judge", judgeFiles}});
   BatchOptions opt;

@@ -234,7 +234,7 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
 }
 
 int runReplay(const std::vector<std::string>& argv, Streams& io) {
-  std::vector<std::string> specPaths, queryRange, csv, series, accessLogs, judgeFiles;
+  std::vector<std::string> specPaths, queryRange, csv, series, accessLogs, judgeFiles, headers;
   std::optional<std::string> target, meshFlag, output, replayFile, from, to, step, scenarioFile,
       seedFlag, replicateFlag, prometheus, timeout, retries, caFile, serverErrors, bearerTokenFile,
       bearerTokenEnv, basicAuthEnv, logFormat, scrapeInterval, variantField, canaryMatch,
@@ -278,8 +278,11 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
   p.value("--bearer-token-file", &bearerTokenFile, "FILE", "bearer token read from FILE");
   p.value("--bearer-token-env", &bearerTokenEnv, "VAR", "bearer token read from the environment");
   p.value("--basic-auth-env", &basicAuthEnv, "VAR", "user:pass read from the environment");
+  p.list("--header", &headers, "NAME=VALUE",
+         "HTTP header sent with every query to --prometheus, never shown (repeatable; "
+         "X-Scope-OrgID=T for a Mimir, Cortex or Thanos tenant)");
   p.list("--query-range", &queryRange, "METRIC[@canary|@primary]=FILE",
-         "saved /api/v1/query_range answers");
+         "saved /api/v1/query_range answers (or `promtool query range -o json` output)");
   p.list("--csv", &csv, "FILE", "CSV rows time,variant,metric,value");
   p.list("--series", &series, "FILE", "raw series (OpenMetrics text or query_range JSON)");
   p.list("--access-log", &accessLogs, "FILE",
@@ -387,6 +390,12 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       if (auths > 1)
         throw UsageError(
             "give one of --bearer-token-file, --bearer-token-env and --basic-auth-env");
+      for (const auto& h : headers) {
+        std::string why;
+        const auto header = rp::HttpHeader::parse(h, &why);
+        if (!header) throw UsageError(why);
+        o.headers.push_back(*header);
+      }
       spec.prometheus = o;
     } else {
       for (const auto& [f, given] : std::vector<std::pair<const char*, bool>>{
@@ -396,7 +405,8 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
                {"--server-errors", serverErrors.has_value()},
                {"--bearer-token-file", bearerTokenFile.has_value()},
                {"--bearer-token-env", bearerTokenEnv.has_value()},
-               {"--basic-auth-env", basicAuthEnv.has_value()}}) {
+               {"--basic-auth-env", basicAuthEnv.has_value()},
+               {"--header", !headers.empty()}}) {
         if (given) throw UsageError(std::string(f) + " needs --prometheus");
       }
     }

@@ -23,16 +23,20 @@ std::optional<ShadowSource> source(Decoder& d, const YAML::Node& m, const std::s
   if (*s == "successRate" && kayenta) return ShadowSource::kSuccessRate;
   if (*s == "latencyP99" && kayenta) return ShadowSource::kLatencyP99;
   if (*s == "latencyMean") return ShadowSource::kLatencyMean;
+  if (*s == "latencyDistribution" && !kayenta) return ShadowSource::kLatencyDistribution;
   d.error(Decoder::child(m, "source"), path, core::quoted(*s),
           kayenta ? "must be one of errorRate, successRate, latencyP99, latencyMean"
-                  : "must be errorRate or latencyMean (the sequential judge tests counts or means)");
+                  : "must be errorRate, latencyMean or latencyDistribution (the sequential judge "
+                    "tests counts, means or histogram buckets)");
   return std::nullopt;
 }
 
 template <class T>
-void validated(Decoder& d, const YAML::Node& at, const std::string& path, const T& cfg) {
+bool validated(Decoder& d, const YAML::Node& at, const std::string& path, const T& cfg) {
   std::string why;
-  if (!cfg.isValid(&why)) d.error(at, path, "", why);
+  if (cfg.isValid(&why)) return true;
+  d.error(at, path, "", why);
+  return false;
 }
 
 void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, JudgeSpec& j) {
@@ -129,15 +133,20 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
     d.error(n, pathJoin(path, "metrics"), "", "needs at least one metric");
     return;
   }
+  bool metricsValid = true;
   for (std::size_t i = 0; i < ms.size(); ++i) {
     const std::string p = pathIndex(pathJoin(path, "metrics"), i);
     if (!d.expectMap(ms[i], p)) continue;
-    d.checkFields(ms[i], p, {"name", "source", "regression", "allowedChange", "meaningfulChange", "weight",
-                             "concentration", "tau", "minSamplesPerArm"});
+    d.checkFields(ms[i], p,
+                  {"name", "source", "regression", "allowedChange", "meaningfulChange", "weight",
+                   "concentration", "tau", "minSamplesPerArm", "quantile"});
     jd::SequentialMetricConfig m;
     if (d.require(ms[i], "name", pathJoin(p, "name"))) m.name = d.str(ms[i], "name", pathJoin(p, "name")).value_or("");
     const auto src = source(d, ms[i], pathJoin(p, "source"), false);
-    m.kind = src == ShadowSource::kLatencyMean ? jd::SequentialMetricKind::kLatencyMean : jd::SequentialMetricKind::kErrorRate;
+    m.kind = src == ShadowSource::kLatencyMean ? jd::SequentialMetricKind::kLatencyMean
+             : src == ShadowSource::kLatencyDistribution
+                 ? jd::SequentialMetricKind::kLatencyDistribution
+                 : jd::SequentialMetricKind::kErrorRate;
     if (auto v = d.str(ms[i], "regression", pathJoin(p, "regression"))) {
       if (*v != "increase" && *v != "decrease") d.error(Decoder::child(ms[i], "regression"), pathJoin(p, "regression"), core::quoted(*v), "must be increase or decrease");
       m.regression = *v == "decrease" ? jd::SequentialRegression::kDecrease : jd::SequentialRegression::kIncrease;
@@ -148,11 +157,13 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
     if (auto v = d.number(ms[i], "concentration", pathJoin(p, "concentration"))) m.concentration = *v;
     if (auto v = d.number(ms[i], "tau", pathJoin(p, "tau"))) m.tau = *v;
     if (auto v = d.integer(ms[i], "minSamplesPerArm", pathJoin(p, "minSamplesPerArm"))) m.minSamplesPerArm = *v;
-    validated(d, ms[i], p, m);
+    if (auto v = d.number(ms[i], "quantile", pathJoin(p, "quantile"))) m.quantile = *v;
+    metricsValid = validated(d, ms[i], p, m) && metricsValid;
     j.sequential.metrics.push_back(m);
     j.sources.push_back(src.value_or(ShadowSource::kErrorRate));
   }
-  validated(d, n, path, j.sequential);
+  // The whole config re-checks every metric: only once each metric's own error is reported.
+  if (metricsValid) validated(d, n, path, j.sequential);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@ const char* toString(ShadowSource s) {
     case ShadowSource::kSuccessRate: return "successRate";
     case ShadowSource::kLatencyP99: return "latencyP99";
     case ShadowSource::kLatencyMean: return "latencyMean";
+    case ShadowSource::kLatencyDistribution: return "latencyDistribution";
   }
   return "?";
 }
@@ -99,7 +100,8 @@ double shadowValue(ShadowSource s, const MeshSeries::WindowCounts& w, const std:
   switch (s) {
     case ShadowSource::kErrorRate: return n > 0 ? 100.0 * w.err / n : std::numeric_limits<double>::quiet_NaN();
     case ShadowSource::kSuccessRate: return n > 0 ? 100.0 * w.ok / n : std::numeric_limits<double>::quiet_NaN();
-    case ShadowSource::kLatencyP99: return histogramQuantile(w.buckets, bounds, 0.99);
+    case ShadowSource::kLatencyP99:
+    case ShadowSource::kLatencyDistribution: return histogramQuantile(w.buckets, bounds, 0.99);
     case ShadowSource::kLatencyMean: {
       std::vector<double> b = bounds;
       b.push_back(std::numeric_limits<double>::infinity());
@@ -150,6 +152,18 @@ class SequentialShadow final : public ShadowJudge {
                              static_cast<std::int64_t>(success ? tr.primary.ok : tr.primary.err)};
         mt.canaryCounts = {static_cast<std::int64_t>(tr.canary.ok + tr.canary.err),
                            static_cast<std::int64_t>(success ? tr.canary.ok : tr.canary.err)};
+      } else if (m.kind == jd::SequentialMetricKind::kLatencyDistribution) {
+        // Per-bucket request counts (recorded increases may be fractional: rounded).
+        auto counts = [](const std::vector<double>& buckets) {
+          std::vector<std::int64_t> c;
+          c.reserve(buckets.size());
+          for (double x : buckets) c.push_back(x > 0 ? std::llround(x) : 0);
+          return c;
+        };
+        if (tr.canary.buckets.empty() || tr.primary.buckets.empty()) continue;  // no histogram
+        mt.canaryBuckets = counts(tr.canary.buckets);
+        mt.baselineBuckets = counts(tr.primary.buckets);
+        mt.bucketUpperBounds = tr.boundsMs;
       } else {
         std::vector<double> b = tr.boundsMs;
         b.push_back(std::numeric_limits<double>::infinity());

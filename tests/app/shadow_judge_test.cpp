@@ -43,7 +43,7 @@ TEST(ShadowJudge, NeverChangesTheRollout) {
     EXPECT_EQ(a.pairs[i].agg.canaryRequests.sumMicro(), b.pairs[i].agg.canaryRequests.sumMicro());
     EXPECT_EQ(a.pairs[i].agg.timeToDecisionMs.bins(), b.pairs[i].agg.timeToDecisionMs.bins());
   }
-  ASSERT_EQ(b.judges.size(), 2u);
+  ASSERT_EQ(b.judges.size(), 3u);
 }
 
 TEST(ShadowJudge, SequentialJudgeKeepsItsFalseFailRate) {
@@ -90,7 +90,8 @@ TEST(ShadowJudge, JudgeDocumentsAreStrict) {
   ASSERT_GE(ws.diagnostics.errors(), 1);
   EXPECT_NE(
       ws.diagnostics.items[0].toString().find(
-          "spec.sequential.metrics[0].source = \"latencyP99\": must be errorRate or latencyMean"),
+          "spec.sequential.metrics[0].source = \"latencyP99\": must be errorRate, latencyMean or "
+          "latencyDistribution"),
       std::string::npos)
       << ws.diagnostics.items[0].toString();
 }

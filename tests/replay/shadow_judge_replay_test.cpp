@@ -5,6 +5,7 @@
 // a recording of metric values only is a one-line error.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <iterator>
@@ -37,6 +38,12 @@ const char* kJudgeYaml =
     "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata:\n  name: seq\nspec:\n"
     "  sequential:\n    alpha: 0.05\n    metrics:\n"
     "      - {name: errors, source: errorRate, allowedChange: 0.0, meaningfulChange: 1.0}\n";
+
+// The bundled tail judge's latency metric alone.
+const char* kTailJudgeYaml =
+    "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata:\n  name: tail\nspec:\n"
+    "  sequential:\n    alpha: 0.05\n    metrics:\n"
+    "      - {name: tail, source: latencyDistribution, quantile: 0.99, allowedChange: 0.0}\n";
 
 struct Request {
   bool canary;
@@ -89,7 +96,9 @@ struct Fixture {
   std::vector<scenarios::JudgeSpec> judges;
 
   // 40 rps, a fifth on the canary; from `changeAt` seconds on the canary fails 10% of requests.
-  explicit Fixture(double canaryErrorsAfter, double changeAt = 600) {
+  // From `changeAt` on, the canary's P99 is `canaryP99After` ms (P50 40 ms, P99 200 before).
+  explicit Fixture(double canaryErrorsAfter, double changeAt = 600, double canaryP99After = 200,
+                   const char* judgeYaml = kJudgeYaml) {
     ws = workspaceFrom(dir, "canary.yaml", canaryYaml(30));
     rp::SyntheticLogOptions o;
     o.duration = 1800;
@@ -99,10 +108,11 @@ struct Fixture {
     o.primaryErrorRate = 0.001;
     o.canaryErrorRateAfter = canaryErrorsAfter;
     o.changeAt = changeAt;
+    o.canaryP99MsAfter = canaryP99After;
     o.seed = 17;
     log = dir.file("access.log");
     rp::writeSyntheticEnvoyLog(log, o);
-    judges = workspaceFrom(dir, "judge.yaml", kJudgeYaml).judges;
+    judges = workspaceFrom(dir, "judge.yaml", judgeYaml).judges;
   }
   rp::ReplaySpec spec() const {
     rp::ReplaySpec s;
@@ -203,6 +213,57 @@ TEST(ReplayShadowJudge, SequentialJudgeFailsARegressionOnItsExactTickCounts) {
 
 TEST(ReplayShadowJudge, GoodReleaseIsNotFailed) {
   Fixture f(0.001);
+  const JudgedRun r = replayWithJudges(f, f.spec());
+  ASSERT_EQ(r.res.summary.judges.size(), 1u);
+  EXPECT_NE(r.res.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail)
+      << r.res.summary.judges[0].reason;
+}
+
+TEST(ReplayShadowJudge, TailJudgeFailsAHeavierTailOnTheLogsBuckets) {
+  // A release whose P99 is 330 ms against the primary's 200 ms, its median unchanged, from
+  // its first request. The latency-distribution judge fails it, at the tick the core judge
+  // fails on the log's own per-bucket counts (read here by brute force, not by the replay's
+  // aggregation).
+  Fixture f(0.001, 0, 330, kTailJudgeYaml);
+  const JudgedRun r = replayWithJudges(f, f.spec());
+  const auto reqs = bruteForce(f.log);
+  ASSERT_EQ(r.res.summary.judges.size(), 1u);
+  const scenarios::ShadowVerdict& v = r.res.summary.judges[0];
+  EXPECT_EQ(v.kind, scenarios::ShadowVerdict::Kind::kFail) << v.reason;
+  EXPECT_LE(v.t, 600);
+
+  jd::SequentialJudge expected(f.judges[0].sequential);
+  int expectedTick = 0;
+  for (std::size_t i = 0; i < r.traffic.size() && expectedTick == 0; ++i) {
+    const auto& tr = r.traffic[i];
+    const double a = std::floor((kT0 + tr.from) / kScrape) * kScrape;
+    const double b = std::floor((kT0 + tr.to) / kScrape) * kScrape;
+    jd::MetricTick m;
+    m.name = "tail";
+    m.bucketUpperBounds = tr.boundsMs;
+    m.canaryBuckets.assign(tr.boundsMs.size() + 1, 0);
+    m.baselineBuckets.assign(tr.boundsMs.size() + 1, 0);
+    std::int64_t canaryRequests = 0;
+    for (const auto& q : reqs) {
+      if (q.end < a || q.end >= b) continue;
+      const auto k = static_cast<std::size_t>(
+          std::lower_bound(tr.boundsMs.begin(), tr.boundsMs.end(), q.latencyMs) -
+          tr.boundsMs.begin());
+      ++(q.canary ? m.canaryBuckets : m.baselineBuckets)[k];
+      canaryRequests += q.canary;
+    }
+    if (canaryRequests == 0) continue;
+    jd::TickData d;
+    d.timeSeconds = tr.to;
+    d.metrics.push_back(m);
+    expected.observe(d);
+    if (expected.decision() == jd::SequentialVerdict::kFail) expectedTick = static_cast<int>(i) + 2;
+  }
+  EXPECT_EQ(v.tick, expectedTick) << v.reason;
+}
+
+TEST(ReplayShadowJudge, TailJudgeDoesNotFailAGoodRelease) {
+  Fixture f(0.001, 600, 200, kTailJudgeYaml);
   const JudgedRun r = replayWithJudges(f, f.spec());
   ASSERT_EQ(r.res.summary.judges.size(), 1u);
   EXPECT_NE(r.res.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail)

@@ -34,7 +34,15 @@ std::string formatInterval(const Interval& iv) {
 }  // namespace
 
 const char* toString(SequentialMetricKind k) {
-  return k == SequentialMetricKind::kLatencyMean ? "latencyMean" : "errorRate";
+  switch (k) {
+    case SequentialMetricKind::kErrorRate:
+      return "errorRate";
+    case SequentialMetricKind::kLatencyMean:
+      return "latencyMean";
+    case SequentialMetricKind::kLatencyDistribution:
+      return "latencyDistribution";
+  }
+  return "errorRate";
 }
 const char* toString(SequentialRegression r) {
   return r == SequentialRegression::kDecrease ? "decrease" : "increase";
@@ -57,17 +65,21 @@ bool SequentialMetricConfig::isValid(std::string* error) const {
   if (name.empty()) return detail::fail(error, "metrics[].name", "\"\"", "must not be empty");
   if (!(allowedChange >= 0.0) || !std::isfinite(allowedChange))
     return failDouble(error, at + "allowedChange", allowedChange, "must be a finite number >= 0");
-  if (!(meaningfulChange > allowedChange) || !std::isfinite(meaningfulChange))
+  // A latency distribution metric never passes: its meaningfulChange is not used.
+  const bool passes = kind != SequentialMetricKind::kLatencyDistribution;
+  if (passes && (!(meaningfulChange > allowedChange) || !std::isfinite(meaningfulChange)))
     return failDouble(error, at + "meaningfulChange", meaningfulChange,
                       "must be finite and greater than allowedChange");
-  if (regression == SequentialRegression::kDecrease && !(meaningfulChange < 1.0))
+  if (passes && regression == SequentialRegression::kDecrease && !(meaningfulChange < 1.0))
     return failDouble(error, at + "meaningfulChange", meaningfulChange,
                       "must be below 1 when a decrease is the regression");
   if (!(weight > 0.0) || !std::isfinite(weight))
     return failDouble(error, at + "weight", weight, "must be positive and finite");
-  if (kind == SequentialMetricKind::kErrorRate) {
+  if (kind != SequentialMetricKind::kLatencyMean) {
     if (!(concentration > 0.0) || !std::isfinite(concentration))
       return failDouble(error, at + "concentration", concentration, "must be positive and finite");
+    if (kind == SequentialMetricKind::kLatencyDistribution && !(quantile > 0.0 && quantile < 1.0))
+      return failDouble(error, at + "quantile", quantile, "must be in (0, 1)");
   } else {
     if (!(tau > 0.0) || !std::isfinite(tau))
       return failDouble(error, at + "tau", tau,
@@ -142,6 +154,8 @@ SequentialJudge::SequentialJudge(SequentialJudgeConfig config) : config_(std::mo
     s.ratioSequence = {0.0, kInf};
     if (m.kind == SequentialMetricKind::kErrorRate) {
       s.counts.emplace(CountTestOptions{alphaI, m.concentration});
+    } else if (m.kind == SequentialMetricKind::kLatencyDistribution) {
+      s.distribution.emplace(m.concentration);
     } else {
       const double sign = m.regression == SequentialRegression::kIncrease ? 1.0 : -1.0;
       MsprtOptions o;
@@ -194,6 +208,22 @@ void SequentialJudge::observe(const TickData& tick) {
                      "errors need both arms' requests, or a canary share in (0, 1)");
         s.counts->update(a.errors, b.errors, rho);
       }
+    } else if (s.distribution) {
+      const std::size_t k = mt.bucketUpperBounds.size() + 1;
+      if (mt.canaryBuckets.size() != k || mt.baselineBuckets.size() != k)
+        throwInput("tick." + mt.name + ".buckets",
+                   std::to_string(mt.canaryBuckets.size()) + " and " +
+                       std::to_string(mt.baselineBuckets.size()) + " counts",
+                   "need one count per bucket bound and one for +Inf (" + std::to_string(k) + ")");
+      if (s.distribution->looks() == 0) s.bounds = mt.bucketUpperBounds;
+      if (mt.bucketUpperBounds != s.bounds)
+        throwInput("tick." + mt.name + ".bucketUpperBounds",
+                   std::to_string(mt.bucketUpperBounds.size()) + " bounds",
+                   "the histogram's buckets must not change between looks");
+      for (std::size_t j = 0; j < k; ++j)
+        if (mt.canaryBuckets[j] < 0 || mt.baselineBuckets[j] < 0)
+          throwInput("tick." + mt.name + ".buckets", "negative count", "counts must be >= 0");
+      s.distribution->update(mt.canaryBuckets, mt.baselineBuckets);
     } else {
       s.failTest->update(mt.baselineSamples, mt.canarySamples);
       s.passTest->update(mt.baselineSamples, mt.canarySamples);
@@ -231,6 +261,23 @@ void SequentialJudge::evaluate(std::size_t i) {
     st.pValue = t.pValue();
     fail = increase ? st.interval.lower > failAt : st.interval.upper < failAt;
     pass = increase ? st.interval.upper < passAt : st.interval.lower > passAt;
+  } else if (s.distribution) {
+    // Evidence of a different distribution (always valid), in the regression's direction at
+    // the configured quantile (a point estimate: it only narrows the rejections).
+    const auto& t = *s.distribution;
+    const auto& cb = t.canaryTotals();
+    const auto& bb = t.baselineTotals();
+    st.baselineN = 0;
+    st.canaryN = 0;
+    for (auto c : bb) st.baselineN += c;
+    for (auto c : cb) st.canaryN += c;
+    const double qc = bucketQuantile(cb, s.bounds, cfg.quantile);
+    const double qb = bucketQuantile(bb, s.bounds, cfg.quantile);
+    st.estimate = qb > 0.0 ? qc / qb : kNaN;
+    st.interval = {0.0, kInf};
+    st.pValue = t.pValue();
+    const bool evidence = t.logEValue() >= std::log(1.0 / st.alpha);
+    fail = evidence && (increase ? st.estimate > failAt : st.estimate < failAt);
   } else {
     const auto& f = *s.failTest;
     const auto& p = *s.passTest;
@@ -281,9 +328,19 @@ void SequentialJudge::evaluate(std::size_t i) {
     }
   }
   if (st.verdict != SequentialVerdict::kContinue) return;  // verdicts are final
-  const std::string what =
-      cfg.kind == SequentialMetricKind::kErrorRate ? "rate ratio" : "mean ratio";
-  if (fail) {
+  const std::string what = cfg.kind == SequentialMetricKind::kErrorRate ? "rate ratio"
+                           : cfg.kind == SequentialMetricKind::kLatencyMean
+                               ? "mean ratio"
+                               : "q" + formatDouble(cfg.quantile) + " ratio";
+  if (fail && s.distribution) {
+    st.verdict = SequentialVerdict::kFail;
+    st.decidedAtLook = st.looks;
+    st.reason = cfg.name + ": the latency distribution differs (e-value " +
+                formatDouble(std::exp(s.distribution->logEValue())) + " >= 1/alpha, alpha " +
+                formatDouble(st.alpha) + ") and its " + what + " " + formatDouble(st.estimate) +
+                " is beyond the allowed " + toString(cfg.regression) + " of " +
+                percent(cfg.allowedChange);
+  } else if (fail) {
     st.verdict = SequentialVerdict::kFail;
     st.decidedAtLook = st.looks;
     st.reason = cfg.name + ": " + what + " is beyond the allowed " + toString(cfg.regression) +
@@ -296,6 +353,9 @@ void SequentialJudge::evaluate(std::size_t i) {
     st.reason = cfg.name + ": a " + toString(cfg.regression) + " of " +
                 percent(cfg.meaningfulChange) + " is excluded (confidence sequence " +
                 formatInterval(st.interval) + ", alpha " + formatDouble(st.alpha) + ")";
+  } else if (s.distribution) {
+    st.reason = cfg.name + ": undecided, " + what + " " + formatDouble(st.estimate) + ", e-value " +
+                formatDouble(std::exp(s.distribution->logEValue()));
   } else {
     st.reason = cfg.name + ": undecided, " + what + " " + formatDouble(st.estimate) + " in " +
                 formatInterval(st.interval);

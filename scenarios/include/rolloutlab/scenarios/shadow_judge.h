@@ -22,6 +22,7 @@ enum class ShadowSource {
   kSuccessRate,  ///< percent of non-5xx per tick (Kayenta only)
   kLatencyP99,   ///< P99 of the tick's latency histogram, interpolated in the bucket (ms)
   kLatencyMean,  ///< mean latency from the histogram (ms; sequential: moments)
+  kLatencyDistribution,  ///< the histogram's per-bucket counts (sequential only)
 };
 const char* toString(ShadowSource s);
 

@@ -11,7 +11,12 @@
 ///    allocation = the canary's share of requests in the tick; its confidence sequence for
 ///    the rate ratio r (errors per request, canary / baseline) decides;
 ///  - mean latency: two mSPRTs (msprt.h) on theta_c = mu_canary - c mu_baseline, one at
-///    c = 1 + allowed (fail test) and one at c = 1 + meaningful (pass test).
+///    c = 1 + allowed (fail test) and one at c = 1 + meaningful (pass test);
+///  - latency distribution: the two-sample bucket test (histogram_evalue.h) on the per-bucket
+///    counts of the latency histogram; it fails once its e-value reaches 1/alpha_i while the
+///    canary's `quantile` (interpolated in its bucket) exceeds the baseline's by more than
+///    allowedChange. A test of "same distribution" cannot confirm sameness: it never passes,
+///    so a judge with such a metric passes only at the end (inconclusiveAtEnd).
 /// A metric fails when the evidence excludes every change up to `allowedChange` (the canary
 /// is worse than allowed), passes when it excludes a `meaningfulChange` regression, and
 /// continues otherwise. The canary fails when any metric fails and passes when all pass.
@@ -25,14 +30,16 @@
 #include <vector>
 
 #include "rolloutlab/core/judge/count_test.h"
+#include "rolloutlab/core/judge/histogram_evalue.h"
 #include "rolloutlab/core/judge/msprt.h"
 
 namespace rolloutlab::core::judge {
 
 /// What a metric measures.
 enum class SequentialMetricKind {
-  kErrorRate,    ///< errors per request, from request and error counts
-  kLatencyMean,  ///< mean of per-request values (latency), from per-tick sample moments
+  kErrorRate,            ///< errors per request, from request and error counts
+  kLatencyMean,          ///< mean of per-request values (latency), from per-tick sample moments
+  kLatencyDistribution,  ///< latency distribution, from per-tick histogram bucket counts
 };
 /// Which change of the canary is a regression.
 enum class SequentialRegression {
@@ -64,6 +71,8 @@ struct SequentialMetricConfig {
   double tau = std::numeric_limits<double>::quiet_NaN();
   /// Latency: looks start once each arm has this many samples (plug-in variances), >= 2.
   std::int64_t minSamplesPerArm = 100;
+  /// Latency distribution: the quantile whose change is compared with allowedChange, in (0, 1).
+  double quantile = 0.99;
   bool isValid(std::string* error) const;
 };
 
@@ -92,6 +101,11 @@ struct MetricTick {
   double canaryShare = std::numeric_limits<double>::quiet_NaN();
   Moments baselineSamples;  ///< kLatencyMean: per-request values of the interval
   Moments canarySamples;    ///< kLatencyMean
+  /// kLatencyDistribution: per-bucket (not cumulative) request counts of the interval, one per
+  /// finite bound of bucketUpperBounds and a last one for +Inf (the same layout at every look).
+  std::vector<std::int64_t> baselineBuckets;
+  std::vector<std::int64_t> canaryBuckets;
+  std::vector<double> bucketUpperBounds;  ///< finite upper bounds, ascending (e.g. ms)
 };
 
 /// Everything observed since the last look. Metrics may be missing (no data this tick).
@@ -113,11 +127,12 @@ struct SequentialMetricStatus {
   SequentialVerdict verdict = SequentialVerdict::kContinue;
   std::string reason;
   double alpha = 0.0;  ///< this metric's share of alpha
-  /// canary / baseline: rate ratio (errors) or ratio of means (latency); NaN before data.
+  /// canary / baseline: rate ratio (errors), ratio of means (latency mean) or ratio of the
+  /// configured quantiles (latency distribution); NaN before data.
   double estimate = std::numeric_limits<double>::quiet_NaN();
   /// On the same ratio scale, a confidence sequence (running intersection over looks): for
   /// errors the rate ratio's, for latency the set of ratios c with 0 in the interval of
-  /// theta_c = mu_canary - c mu_baseline.
+  /// theta_c = mu_canary - c mu_baseline; [0, inf] for the latency distribution.
   Interval interval;
   double pValue = 1.0;  ///< always-valid p-value of "no difference"
   std::int64_t looks = 0;
@@ -149,6 +164,8 @@ class SequentialJudge {
     std::optional<RateRatioTest> counts;
     std::optional<MeanContrastMsprt> failTest;
     std::optional<MeanContrastMsprt> passTest;
+    std::optional<BucketDistributionTest> distribution;
+    std::vector<double> bounds;  // latency distribution: the bucket bounds of the first look
     Interval ratioSequence;  // latency: running intersection of the per-look ratio sets
   };
   void evaluate(std::size_t i);
