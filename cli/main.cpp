@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   ::signal(SIGINT, onInterrupt);
   ::signal(SIGPIPE, SIG_IGN);
   std::vector<std::string> args(argv + 1, argv + argc);
-  rolloutlab::app::Streams io{std::cin, std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1};
+  rolloutlab::app::Streams io{std::cin, std::cout, std::cerr, ::isatty(STDERR_FILENO) == 1,
+                              ::isatty(STDOUT_FILENO) == 1};
   const int rc = rolloutlab::app::runMain(args, io);
   std::cout.flush();
   if (!std::cout) {

@@ -4,6 +4,6 @@
 set -euo pipefail
 bin=${1:-build/bin/rolloutlab}
 cd "$(dirname "$0")/.."
-"$bin" validate examples
+"$bin" validate -o text examples
 echo
 "$bin" batch --spec examples --scenarios scenarios/library --runs 2000 --seed 1 -o table

@@ -6,10 +6,11 @@
 #include <iostream>
 
 #include "replay_run.h"
-#include "trace_format.h"
 #include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/io/argo_report.h"
 #include "rolloutlab/replay/time.h"
+#include "trace_format.h"
 
 namespace rolloutlab::app {
 
@@ -122,11 +123,11 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
   std::vector<rp::ArgoMeasurement> measurements;
   const scenarios::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
   warnUnreadLogLines(*recording, io);
-  if (format == "json") {
+  if (format != "table") {
     io::Json j = argoReplayRunJson(sim, measurements, plan, seed, replicate);
     // As `simulate` on a Scenario (app/src/argo_simulate.cpp).
     if (!judges.empty()) j["judges"] = shadowJudgesJson(judges, sim.summary, false);
-    io.out << io::dumpJson(j);
+    io.out << render(document("ReplayTrace", j), format);
     return 0;
   }
   const std::string qualified =

@@ -4,6 +4,7 @@
 #include <iomanip>
 #include <iostream>
 
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/io/argo_report.h"
 #include "rolloutlab/scenarios/argo_world.h"
@@ -51,8 +52,9 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
   if (!input.scripts.empty()) {
     const core::Script& script = input.scripts.front();
     const ar::ArgoRun run = ar::runArgoScript(engine, script);
-    if (format == "json") {
-      io.out << io::dumpJson(io::argoRunJson(run, rollout->name, seed));
+    if (format != "table") {
+      io.out << render(document("SimulationTrace", io::argoRunJson(run, rollout->name, seed)),
+                       format);
     } else {
       printEvents(io.out, run.events, run.outcome,
                   "Rollout " + qualified + " driven by Script " + script.name + " (seed " +
@@ -67,7 +69,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
   const scenarios::ArgoPlan plan(*rollout, specs.argoTemplates, compiled, kayentaJudges);
   const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed, shadows);
   const auto& s = sim.summary;
-  if (format == "json") {
+  if (format != "table") {
     io::Json j = io::argoRunJson(sim.run, rollout->name, seed);
     io::Json out;
     out["engine"] = "argo";
@@ -88,7 +90,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     sj["peakCanaryWeight"] = s.peakCanaryWeight;
     out["summary"] = std::move(sj);
     if (!shadows.empty()) out["judges"] = shadowJudgesJson(shadows, s, false);
-    io.out << io::dumpJson(out);
+    io.out << render(document("SimulationTrace", out), format);
     return 0;
   }
   printEvents(io.out, sim.run.events, sim.run.outcome,

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <thread>
 
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/core/stats/proportion.h"
 #include "rolloutlab/core/version.h"
@@ -466,6 +467,8 @@ std::map<std::string, SpecRollup> rollup(const BatchResult& r, std::vector<std::
 
 Json batchJson(const BatchResult& r) {
   Json j;
+  j["apiVersion"] = kApiVersion;
+  j["kind"] = "BatchReport";
   j["version"] = r.version;
   j["seed"] = r.seed;
   j["runs"] = r.runs;
@@ -641,6 +644,11 @@ void readLog(const Json& j, core::LogHistogram& h, const std::string& file, cons
 BatchResult batchFromJson(const Json& j, const std::string& file) {
   BatchResult r;
   if (!j.is_object()) bad(file, "", "not a rolloutlab batch report (a JSON object)");
+  // Reports written before the envelope have no apiVersion and kind; others must be a BatchReport.
+  if (j.contains("apiVersion") && j["apiVersion"] != kApiVersion)
+    bad(file, "apiVersion", std::string("must be ") + kApiVersion);
+  if (j.contains("kind") && j["kind"] != "BatchReport")
+    bad(file, "kind", "must be BatchReport (a batch report)");
   r.version = get<std::string>(j, "version", file, "");
   r.seed = get<std::uint64_t>(j, "seed", file, "");
   r.runs = get<std::int64_t>(j, "runs", file, "");

@@ -1,17 +1,19 @@
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
-#include <cstring>
-#include <unistd.h>
 
+#include "cli.h"
 #include "judge_files.h"
-#include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/app/workspace.h"
 
@@ -19,25 +21,36 @@ namespace rolloutlab::app {
 
 namespace {
 
-const char* kBatchUsage =
-    "usage: rolloutlab batch --spec PATH... --scenarios PATH... [--runs N] [--seed S] [--threads T]\n"
-    "                        [--shard K/N] [--judge FILE...] [--mesh-provider P] [-o json|csv|table]\n"
-    "                        [--out FILE]\n"
-    "  Runs N replicates of every (spec, scenario) pair and reports operating characteristics:\n"
-    "  promotion and rollback probabilities with 95% intervals, decision times, canary requests,\n"
-    "  errors and excess errors, and per spec the false-rollback and escape rates. Run r of a\n"
-    "  pair uses seed derive(pair seed, r) (see `simulate --replicate`). --shard K/N (0 <= K < N)\n"
-    "  runs the K-th of N disjoint slices; `rolloutlab merge` combines them exactly. --judge\n"
-    "  attaches Judge documents as shadow analyses: their false-fail rate, detection rate and\n"
-    "  detection time are reported beside the spec's own. A Replay document among the\n"
-    "  --scenarios runs the spec on recorded data: each replicate is a moving-block bootstrap\n"
-    "  resample of the recording; judges read the replicate's request counts (request logs; a\n"
-    "  recording of metric values only, CSV or query_range answers, is an error).\n";
+const char* kBatchDescription =
+    "Runs N replicates of every (spec, scenario) pair and reports operating characteristics: "
+    "promotion and "
+    "rollback probabilities with 95% intervals, decision times, canary requests, errors and excess "
+    "errors, and "
+    "per spec the false-rollback and escape rates.";
+const char* kBatchFooter =
+    "Run r of a pair uses seed derive(pair seed, r) (see `simulate --replicate`). --shard K/N (0 "
+    "<= K < N) runs "
+    "the K-th of N disjoint slices; `rolloutlab merge` combines them exactly. --judge attaches "
+    "Judge documents "
+    "as shadow analyses: their false-fail rate, detection rate and detection time are reported "
+    "beside the "
+    "spec's own. A Replay document among the --scenarios runs the spec on recorded data: each "
+    "replicate is a "
+    "moving-block bootstrap resample of the recording; judges read the replicate's request counts "
+    "(request "
+    "logs; a recording of metric values only, CSV or query_range answers, is an error). A path - "
+    "reads a "
+    "multi-document stream from standard input (once), e.g. `helm template ./chart | rolloutlab "
+    "batch --spec - "
+    "...`.\n"
+    "Exit codes: 0 done, 1 bad input or interrupted (the finished runs are written, marked "
+    "partial), 2 a wrong "
+    "command line, 3 the report cannot be written.";
 
-const char* kMergeUsage =
-    "usage: rolloutlab merge SHARD.json... [-o json|csv|table] [--out FILE]\n"
-    "  Combines the JSON reports of the N shards of one batch into the report the unsharded\n"
-    "  batch gives (every field but elapsedSeconds identical).\n";
+const char* kMergeDescription =
+    "Combines the reports (JSON or YAML) of the N shards of one batch into the report the "
+    "unsharded batch "
+    "gives (every field but elapsedSeconds identical).";
 
 }  // namespace
 
@@ -66,18 +79,19 @@ void writeAtomically(const std::string& path, const std::string& text) {
 
 namespace {
 
-std::string render(const BatchResult& r, const std::string& format) {
+const std::vector<std::string> kBatchFormats = {"json", "yaml", "csv", "table"};
+
+std::string renderBatch(const BatchResult& r, const std::string& format) {
   if (format == "csv") return batchCsv(r);
   if (format == "table") return batchTable(r);
-  return io::dumpJson(batchJson(r));
+  return render(batchJson(r), format);
 }
 
-void emit(const BatchResult& r, const Args& args, Streams& io) {
-  const std::string format = args.has("-o") ? args.choice("-o", {"json", "csv", "table"}, "json")
-                                            : args.choice("--output", {"json", "csv", "table"}, "json");
-  const std::string text = render(r, format);
-  if (auto out = args.get("--out")) {
-    writeAtomically(*out, text);
+void emit(const BatchResult& r, const std::string& format,
+          const std::optional<std::string>& outFile, Streams& io) {
+  const std::string text = renderBatch(r, format);
+  if (outFile) {
+    writeAtomically(*outFile, text);
   } else {
     io.out << text;
   }
@@ -94,39 +108,52 @@ bool printErrors(const Workspace& ws, Streams& io) {
 }  // namespace
 
 int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
-  Args args(argv, {"--runs", "--seed", "--threads", "--shard", "-o", "--output", "--out", "--mesh-provider"},
-            {"--help", "-h"}, {"--spec", "--scenarios", "--judge"});
-  if (args.has("--help") || args.has("-h")) {
-    io.out << kBatchUsage;
-    return 0;
-  }
-  const auto specPaths = args.all("--spec");
-  auto scenarioPaths = args.all("--scenarios");
-  if (specPaths.empty()) throw UsageError("batch needs --spec PATH");
+  std::vector<std::string> specPaths, scenarioPaths, judgeFiles;
+  std::optional<std::string> runsFlag, seedFlag, threadsFlag, shardFlag, output, outFile, meshFlag;
+  cli::Parser p("batch", kBatchDescription, kBatchFooter);
+  p.list("--spec", &specPaths, "PATH",
+         "spec files or folders (every Canary and Rollout found is run)");
+  p.list("--scenarios", &scenarioPaths, "PATH", "Scenario and Replay documents, files or folders (default: the bundled scenario library)");
+  p.value("--runs", &runsFlag, "N", "replicates per (spec, scenario) pair (default 1000)");
+  p.value("--seed", &seedFlag, "S", "master seed (default 0)");
+  p.value("--threads", &threadsFlag, "T",
+          "worker threads (default: all cores); never changes the result");
+  p.value("--shard", &shardFlag, "K/N", "run the K-th of N disjoint slices of the runs");
+  p.list("--judge", &judgeFiles, "FILE", "Judge documents attached as shadow analyses");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh whose series the scenarios synthesize (default istio)");
+  p.output(&output, kBatchFormats);
+  p.value("--out", &outFile, "FILE",
+          "write the report to FILE (atomically) instead of standard output");
+  if (!p.parse(argv, io)) return 0;
+  if (specPaths.empty()) throw UsageError("--spec is required");
   if (scenarioPaths.empty()) scenarioPaths = defaultScenarioPaths("batch", io.err);
-  if (scenarioPaths.empty()) throw UsageError("batch needs --scenarios PATH");
-  if (!args.positional().empty()) throw UsageError("unexpected argument " + args.positional()[0]);
+  if (scenarioPaths.empty()) throw UsageError("--scenarios is required (no bundled scenario library was found)");
+  cli::checkStdinOnce(
+      {{"--spec", specPaths}, {"--scenarios", scenarioPaths}, {"--judge", judgeFiles}});
   BatchOptions opt;
-  opt.runs = args.integer("--runs", 1, 1'000'000'000).value_or(1000);
-  opt.seed = args.unsignedInt("--seed").value_or(0);
-  opt.threads = static_cast<int>(args.integer("--threads", 1, 1024).value_or(0));
-  if (auto sh = args.get("--shard")) {
+  opt.runs = cli::integer(runsFlag, "--runs", 1, 1'000'000'000, 1000);
+  opt.seed = cli::unsignedInt(seedFlag, "--seed", 0);
+  opt.threads = static_cast<int>(cli::integer(threadsFlag, "--threads", 1, 1024, 0));
+  if (shardFlag) {
     int k = -1, n = -1;
     char tail = 0;
-    if (std::sscanf(sh->c_str(), "%d/%d%c", &k, &n, &tail) != 2 || n < 1 || k < 0 || k >= n) {
-      throw UsageError("--shard = \"" + *sh + "\": must be K/N with 0 <= K < N");
+    if (std::sscanf(shardFlag->c_str(), "%d/%d%c", &k, &n, &tail) != 2 || n < 1 || k < 0 ||
+        k >= n) {
+      throw UsageError("--shard = \"" + *shardFlag + "\": must be K/N with 0 <= K < N");
     }
     opt.shardIndex = k;
     opt.shardCount = n;
   }
-  (void)args.choice("-o", {"json", "csv", "table"}, "json");
-  const std::string mesh = args.getOr("--mesh-provider", "istio");
+  const std::string format =
+      cli::format(output, kBatchFormats, "table", io.outIsTerminal && !outFile);
+  const std::string mesh = meshFlag.value_or("istio");
 
-  Workspace specs = loadWorkspace(specPaths);
-  Workspace scen = loadWorkspace(scenarioPaths);
+  Workspace specs = cli::load(specPaths, io);
+  Workspace scen = cli::load(scenarioPaths, io);
   const bool e1 = printErrors(specs, io);
   const bool e2 = printErrors(scen, io);
-  const std::optional<Workspace> loadedJudges = loadJudgeFiles(args.all("--judge"), io);
+  const std::optional<Workspace> loadedJudges = loadJudgeFiles(judgeFiles, io);
   if (e1 || e2 || !loadedJudges) return 1;
   const Workspace& judges = *loadedJudges;
   opt.judges = judges.judges;
@@ -152,31 +179,61 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   BatchResult r = runBatch(batchSpecs(specs, mesh), scen.scenarios, scen.replays, inputs, opt);
   if (io.errIsTerminal) io.err << "\n";
   if (r.partial) io.err << "batch interrupted: writing the " << "runs that finished, marked partial\n";
-  emit(r, args, io);
+  emit(r, format, outFile, io);
   return r.partial ? 1 : 0;
 }
 
 int runMerge(const std::vector<std::string>& argv, Streams& io) {
-  Args args(argv, {"-o", "--output", "--out"}, {"--help", "-h"});
-  if (args.has("--help") || args.has("-h")) {
-    io.out << kMergeUsage;
-    return 0;
-  }
-  if (args.positional().empty()) throw UsageError("merge needs at least one SHARD.json");
-  (void)args.choice("-o", {"json", "csv", "table"}, "json");
+  std::vector<std::string> files;
+  std::optional<std::string> output, outFile;
+  cli::Parser p("merge", kMergeDescription,
+                "A SHARD - reads one report from standard input.\n"
+                "Exit codes: 0 done, 1 bad input (shards of different batches, a shard missing or "
+                "given twice), "
+                "2 a wrong command line, 3 the report cannot be written.");
+  p.positionals("SHARD", &files, "shard reports of one batch (batch --shard K/N -o json|yaml)");
+  p.output(&output, kBatchFormats);
+  p.value("--out", &outFile, "FILE",
+          "write the report to FILE (atomically) instead of standard output");
+  if (!p.parse(argv, io)) return 0;
+  if (files.empty()) throw UsageError("merge needs at least one SHARD report");
+  cli::checkStdinOnce({{"SHARD", files}});
+  const std::string format =
+      cli::format(output, kBatchFormats, "table", io.outIsTerminal && !outFile);
   std::vector<BatchResult> shards;
-  for (const auto& f : args.positional()) {
-    std::ifstream in(f, std::ios::binary);
-    if (!in) throw core::InputError({core::Severity::kError, f, 0, 0, "", "", "cannot read"});
-    io::Json j;
-    try {
-      j = io::Json::parse(in);
-    } catch (const io::Json::parse_error& e) {
-      throw core::InputError({core::Severity::kError, f, 0, 0, "", "", std::string("not JSON: ") + e.what()});
+  std::vector<std::string> names;
+  for (const auto& f : files) {
+    const std::string name = f == "-" ? cli::kStdinName : f;
+    std::string text;
+    if (f == "-") {
+      text = cli::readAll(io.in);
+    } else {
+      std::ifstream in(f, std::ios::binary);
+      if (!in) throw core::InputError({core::Severity::kError, f, 0, 0, "", "", "cannot read"});
+      text = cli::readAll(in);
     }
-    shards.push_back(batchFromJson(j, f));
+    io::Json j;
+    const auto first = text.find_first_not_of(" \t\r\n");
+    if (first != std::string::npos && text[first] == '{') {
+      try {
+        j = io::Json::parse(text);
+      } catch (const io::Json::parse_error& e) {
+        throw core::InputError(
+            {core::Severity::kError, name, 0, 0, "", "", std::string("not JSON: ") + e.what()});
+      }
+    } else {
+      try {
+        j = yamlToJson(YAML::Load(text));
+      } catch (const YAML::Exception& e) {
+        throw core::InputError({core::Severity::kError, name,
+                                e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "", "",
+                                "neither JSON nor YAML: " + e.msg});
+      }
+    }
+    shards.push_back(batchFromJson(j, name));
+    names.push_back(name);
   }
-  emit(mergeBatches(shards, args.positional()), args, io);
+  emit(mergeBatches(shards, names), format, outFile, io);
   return 0;
 }
 

@@ -1,7 +1,6 @@
 #include <iostream>
 #include <map>
 
-#include "rolloutlab/app/args.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/judge_command.h"
 #include "rolloutlab/app/stats_command.h"
@@ -14,14 +13,6 @@ namespace {
 
 using Command = int (*)(const std::vector<std::string>&, Streams&);
 
-int stats(const std::vector<std::string>& args, Streams& io) {
-  return runStatsCommand(args, io.in, io.out, io.err);
-}
-
-int judge(const std::vector<std::string>& args, Streams& io) {
-  return runJudgeCommand(args, io.in, io.out, io.err);
-}
-
 struct Entry {
   Command fn;
   const char* help;
@@ -30,12 +21,19 @@ struct Entry {
 const std::map<std::string, Entry>& commands() {
   static const std::map<std::string, Entry> m = {
       {"validate", {runValidate, "check specs, scripts and scenarios; list what was found"}},
-      {"batch", {runBatchCommand, "Monte Carlo operating characteristics of specs over a scenario suite"}},
+      {"batch",
+       {runBatchCommand, "Monte Carlo operating characteristics of specs over a scenario suite"}},
       {"merge", {runMerge, "combine the shard reports of one batch"}},
-      {"judge", {judge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
-      {"stats", {stats, "one statistical test, as R computes it (ranksum, fisher, binom, prop, welch, quantile, gsd)"}},
-      {"simulate", {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
-      {"replay", {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
+      {"judge",
+       {runJudge, "judge two recorded samples offline (Kayenta-compatible or sequential)"}},
+      {"stats",
+       {runStats,
+        "one statistical test, as R computes it (ranksum, fisher, binom, prop, welch, quantile, "
+        "gsd)"}},
+      {"simulate",
+       {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
+      {"replay",
+       {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
   };
   return m;
 }
@@ -71,8 +69,13 @@ int runMain(const std::vector<std::string>& argv, Streams& io) {
     return 2;
   }
   const std::vector<std::string> rest(argv.begin() + 1, argv.end());
+  return runGuarded(cmd, it->second.fn, rest, io);
+}
+
+int runGuarded(const std::string& cmd, Command fn, const std::vector<std::string>& args,
+               Streams& io) {
   try {
-    return it->second.fn(rest, io);
+    return fn(args, io);
   } catch (const UsageError& e) {
     io.err << "rolloutlab " << cmd << ": " << e.what() << " (rolloutlab " << cmd << " --help)\n";
     return 2;

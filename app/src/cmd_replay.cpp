@@ -4,14 +4,15 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli.h"
 #include "judge_files.h"
 #include "replay_run.h"
-#include "trace_format.h"
-#include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/flagger_report.h"
 #include "rolloutlab/replay/time.h"
+#include "trace_format.h"
 
 namespace rolloutlab::app {
 
@@ -19,42 +20,6 @@ namespace fl = core::flagger;
 namespace rp = replay;
 
 namespace {
-
-const char* kReplayUsage =
-    "usage: rolloutlab replay --spec PATH... [--target NAME] [--mesh-provider P] [-o json|table]\n"
-    "                         (--replay FILE | --from T --to T [--step INTERVAL] SOURCE...)\n"
-    "                         [--scenario FILE] [--seed N] [--replicate R] [--judge FILE...]\n"
-    "  Runs the target Canary or Argo Rollout (the first in file order unless --target names\n"
-    "  one) over a recorded window, querying its own metrics exactly as the controller would\n"
-    "  have, and prints the trace. T is RFC 3339 or Unix seconds; the trace's t counts from\n"
-    "  --from.\n"
-    "  Canary: tick i runs at --from + (i-1) x INTERVAL (default: the analysis interval).\n"
-    "  Rollout: the new revision is applied at --from and every measurement queries at its own\n"
-    "  time, until the rollout is promoted or aborted or --to (--step and --mesh-provider do\n"
-    "  not apply: the router names the mesh).\n"
-    "  Sources (at least one):\n"
-    "    --prometheus URL            a live Prometheus (only this URL is ever contacted)\n"
-    "        [--timeout 10s] [--retries 2] [--ca-file FILE] [--server-errors abort|trace]\n"
-    "        [--bearer-token-file FILE | --bearer-token-env VAR | --basic-auth-env VAR "
-    "(user:pass)]\n"
-    "        [--header NAME=VALUE]...  sent with every request, never shown (X-Scope-OrgID=T\n"
-    "                                  for a Mimir, Cortex or Thanos tenant)\n"
-    "    --query-range METRIC[@canary|@primary]=FILE...  saved /api/v1/query_range answers\n"
-    "                                (or `promtool query range -o json` output)\n"
-    "    --csv FILE...               CSV rows time,variant,metric,value\n"
-    "    --series FILE...            raw series (OpenMetrics text or query_range JSON)\n"
-    "    --access-log FILE...        Envoy/Istio JSON or nginx logs (gzip allowed)\n"
-    "        [--log-format auto|envoy-json|nginx] [--scrape-interval 15s] [--variant-field KEY]\n"
-    "        [--canary-match TEXT] [--primary-match TEXT] [--counterfactual none|model|recorded]\n"
-    "  --scenario FILE   readiness, webhooks, (Rollouts) models of metrics no source answers\n"
-    "                    (web, job, kayenta) and (counterfactual model) the canary's effects\n"
-    "  --replicate R     bootstrap replicate R of the recording (moving blocks), seeded by --seed\n"
-    "  --judge FILE      attach Judge documents as shadow analyses: per tick they read each\n"
-    "                    variant's requests, 5xx and latency histogram off the replay's series\n"
-    "                    (request logs, --series or --prometheus; not CSV or --query-range,\n"
-    "                    which hold only metric values: an error) and report when and how\n"
-    "                    they would decide\n"
-    "  Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.\n";
 
 void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res,
                       const std::string& header, double from, bool counts) {
@@ -123,8 +88,7 @@ rp::ReplaySpec::NamedFile namedFile(const std::string& arg) {
   return f;
 }
 
-double timeFlag(const Args& args, const std::string& flag) {
-  const auto v = args.get(flag);
+double timeFlag(const std::optional<std::string>& v, const std::string& flag) {
   if (!v)
     throw UsageError("replay needs " + flag + " T (RFC 3339 or Unix seconds), or --replay FILE");
   const auto t = rp::parseTime(*v);
@@ -134,8 +98,7 @@ double timeFlag(const Args& args, const std::string& flag) {
   return *t;
 }
 
-double intervalFlag(const Args& args, const std::string& flag, double fallback) {
-  const auto v = args.get(flag);
+double intervalFlag(const std::optional<std::string>& v, const std::string& flag, double fallback) {
   if (!v) return fallback;
   const auto s = rp::parseInterval(*v);
   if (!s) throw UsageError(flag + " = \"" + *v + "\": must be a duration > 0 (15s, 1m) or seconds");
@@ -247,14 +210,14 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
   opt.judges = &judges;
   const auto res = rp::replayFlagger(plan, *source, opt);
   warnUnreadLogLines(*recording, io);
-  if (format == "json") {
+  if (format != "table") {
     io::Json j = replayRunJson(res, plan, seed, replicate);
     if (!judges.empty()) {
       // As `simulate` on a Scenario: the verdicts, and each tick's verdicts so far.
       j["judges"] = shadowJudgesJson(judges, res.summary, true);
       addJudgeTicks(j["ticks"], judges, res.judgeTicks);
     }
-    io.out << io::dumpJson(j);
+    io.out << render(document("ReplayTrace", j), format);
     return 0;
   }
   std::string header = "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
@@ -271,105 +234,163 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
 }
 
 int runReplay(const std::vector<std::string>& argv, Streams& io) {
-  Args args(argv,
-            {"--target",
-             "--mesh-provider",
-             "-o",
-             "--output",
-             "--replay",
-             "--from",
-             "--to",
-             "--step",
-             "--scenario",
-             "--seed",
-             "--replicate",
-             "--prometheus",
-             "--timeout",
-             "--retries",
-             "--ca-file",
-             "--server-errors",
-             "--bearer-token-file",
-             "--bearer-token-env",
-             "--basic-auth-env",
-             "--header",
-             "--log-format",
-             "--scrape-interval",
-             "--variant-field",
-             "--canary-match",
-             "--primary-match",
-             "--counterfactual",
-             "--block-steps"},
-            {"--help", "-h"},
-            {"--spec", "--query-range", "--csv", "--series", "--access-log", "--judge"});
-  if (args.has("--help") || args.has("-h")) {
-    io.out << kReplayUsage;
-    return 0;
-  }
-  const auto specPaths = args.all("--spec");
-  if (specPaths.empty()) throw UsageError("replay needs --spec PATH");
-  if (!args.positional().empty()) throw UsageError("unexpected argument " + args.positional()[0]);
-  const std::string format = args.has("-o") ? args.choice("-o", {"json", "table"}, "json")
-                                            : args.choice("--output", {"json", "table"}, "json");
-  const std::uint64_t seed = args.unsignedInt("--seed").value_or(0);
-  std::optional<std::uint64_t> replicate;
-  if (auto r = args.unsignedInt("--replicate")) replicate = *r;
-  const std::string mesh = args.getOr("--mesh-provider", "istio");
+  std::vector<std::string> specPaths, queryRange, csv, series, accessLogs, judgeFiles, headers;
+  std::optional<std::string> target, meshFlag, output, replayFile, from, to, step, scenarioFile,
+      seedFlag, replicateFlag, prometheus, timeout, retries, caFile, serverErrors, bearerTokenFile,
+      bearerTokenEnv, basicAuthEnv, logFormat, scrapeInterval, variantField, canaryMatch,
+      primaryMatch, counterfactual, blockSteps;
+  cli::Parser p("replay",
+                "Runs the target Canary or Argo Rollout over a recorded window, querying its own "
+                "metrics exactly as "
+                "the controller would have, and prints the trace. T is RFC 3339 or Unix seconds; "
+                "the trace's t counts "
+                "from --from. Canary: tick i runs at --from + (i-1) x INTERVAL (default: the "
+                "analysis interval). "
+                "Rollout: the new revision is applied at --from and every measurement queries at "
+                "its own time, until "
+                "the rollout is promoted or aborted or --to (--step and --mesh-provider do not "
+                "apply: the router names "
+                "the mesh).",
+                "Sources: at least one of --prometheus, --query-range, --csv, --series, "
+                "--access-log, or a Replay "
+                "document (--replay FILE) that holds them. When several Canaries and Rollouts are "
+                "loaded, --target "
+                "names the one to run. A file argument - (--spec, --replay, --scenario, --judge) "
+                "reads standard input "
+                "(once).\n"
+                "Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.");
+  p.list("--spec", &specPaths, "PATH",
+         "spec files or folders (Canary, MetricTemplate, Rollout, templates)");
+  p.value("--target", &target, "NAME", "the Canary or Rollout to run (name or namespace/name)");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh of a Canary's builtin queries (default istio)");
+  p.value("--replay", &replayFile, "FILE", "a Replay document holding the window and its sources");
+  p.value("--from", &from, "T", "start of the window (RFC 3339 or Unix seconds)");
+  p.value("--to", &to, "T", "end of the window");
+  p.value("--step", &step, "INTERVAL", "Canary tick interval (default: the analysis interval)");
+  p.value("--prometheus", &prometheus, "URL",
+          "a live Prometheus (only this URL is ever contacted)");
+  p.value("--timeout", &timeout, "DURATION", "per query, with --prometheus (default 10s)");
+  p.value("--retries", &retries, "N", "retries of a failed query, with --prometheus (default 2)");
+  p.value("--ca-file", &caFile, "FILE", "CA bundle for an https --prometheus");
+  p.value("--server-errors", &serverErrors, "abort|trace",
+          "a server error aborts the replay (default) or is traced as the check's error");
+  p.value("--bearer-token-file", &bearerTokenFile, "FILE", "bearer token read from FILE");
+  p.value("--bearer-token-env", &bearerTokenEnv, "VAR", "bearer token read from the environment");
+  p.value("--basic-auth-env", &basicAuthEnv, "VAR", "user:pass read from the environment");
+  p.list("--header", &headers, "NAME=VALUE",
+         "HTTP header sent with every query to --prometheus, never shown (repeatable; "
+         "X-Scope-OrgID=T for a Mimir, Cortex or Thanos tenant)");
+  p.list("--query-range", &queryRange, "METRIC[@canary|@primary]=FILE",
+         "saved /api/v1/query_range answers (or `promtool query range -o json` output)");
+  p.list("--csv", &csv, "FILE", "CSV rows time,variant,metric,value");
+  p.list("--series", &series, "FILE", "raw series (OpenMetrics text or query_range JSON)");
+  p.list("--access-log", &accessLogs, "FILE",
+         "Envoy/Istio JSON or nginx request logs (gzip allowed)");
+  p.value("--log-format", &logFormat, "auto|envoy-json|nginx", "request log format (default auto)");
+  p.value("--scrape-interval", &scrapeInterval, "DURATION",
+          "aggregation step of request logs (default 15s)");
+  p.value("--variant-field", &variantField, "KEY", "log field that tells canary from primary");
+  p.value("--canary-match", &canaryMatch, "TEXT",
+          "value of that field for the canary (default <service>-canary)");
+  p.value("--primary-match", &primaryMatch, "TEXT", "value of that field for the primary");
+  p.value("--counterfactual", &counterfactual, "none|model|recorded",
+          "model: stable traffic re-routed under the engine's weights, the canary behaving as "
+          "--scenario's "
+          "effects");
+  p.value("--block-steps", &blockSteps, "N",
+          "bootstrap block length in steps (default: cube root of the steps)");
+  p.value("--scenario", &scenarioFile, "FILE",
+          "readiness, webhooks, (Rollouts) models of metrics no source answers and (counterfactual "
+          "model) the "
+          "canary's effects");
+  p.value("--seed", &seedFlag, "N", "seed of a bootstrap replicate (default 0)");
+  p.value("--replicate", &replicateFlag, "R",
+          "bootstrap replicate R of the recording (moving blocks)");
+  p.list("--judge", &judgeFiles, "FILE",
+         "Judge documents attached as shadow analyses: per tick they read each variant's requests, "
+         "5xx and "
+         "latency histogram off the replay's series (request logs, --series or --prometheus; not "
+         "CSV or "
+         "--query-range, which hold only metric values: an error)");
+  p.output(&output, {"json", "yaml", "table"});
+  if (!p.parse(argv, io)) return 0;
+  if (specPaths.empty()) throw UsageError("--spec is required");
+  const auto one = [](const std::optional<std::string>& v) {
+    return v ? std::vector<std::string>{*v} : std::vector<std::string>{};
+  };
+  cli::checkStdinOnce({{"--spec", specPaths},
+                       {"--replay", one(replayFile)},
+                       {"--scenario", one(scenarioFile)},
+                       {"--judge", judgeFiles}});
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  const std::uint64_t seed = cli::unsignedInt(seedFlag, "--seed", 0);
+  const std::optional<std::uint64_t> replicate = cli::unsignedInt(replicateFlag, "--replicate");
+  const std::string mesh = meshFlag.value_or("istio");
 
-  static const char* kSourceFlags[] = {"--from",       "--to",          "--step",
-                                       "--prometheus", "--query-range", "--csv",
-                                       "--series",     "--access-log",  "--counterfactual"};
+  const std::vector<std::pair<const char*, bool>> sourceFlags = {
+      {"--from", from.has_value()},
+      {"--to", to.has_value()},
+      {"--step", step.has_value()},
+      {"--prometheus", prometheus.has_value()},
+      {"--query-range", !queryRange.empty()},
+      {"--csv", !csv.empty()},
+      {"--series", !series.empty()},
+      {"--access-log", !accessLogs.empty()},
+      {"--counterfactual", counterfactual.has_value()}};
   rp::ReplaySpec spec;
-  std::optional<std::string> scenarioFile = args.get("--scenario");
-  Workspace ws = loadWorkspace(specPaths);
+  Workspace ws = cli::load(specPaths, io);
   Workspace extra;
-  if (auto file = args.get("--replay")) {
-    for (const char* f : kSourceFlags) {
-      if (args.has(f)) throw UsageError(std::string(f) + " and --replay exclude each other");
+  if (replayFile) {
+    for (const auto& [f, given] : sourceFlags) {
+      if (given) throw UsageError(std::string(f) + " and --replay exclude each other");
     }
-    extra = loadWorkspace({*file});
+    extra = cli::load({*replayFile}, io);
     if (extra.diagnostics.errors() == 0 && extra.replays.empty()) {
-      throw core::InputError(
-          {core::Severity::kError, *file, 0, 0, "kind", "", "holds no Replay document"});
+      throw core::InputError({core::Severity::kError,
+                              *replayFile == "-" ? cli::kStdinName : *replayFile, 0, 0, "kind", "",
+                              "holds no Replay document"});
     }
   } else {
-    if (!args.has("--prometheus") && !args.has("--query-range") && !args.has("--csv") &&
-        !args.has("--series") && !args.has("--access-log")) {
+    if (!prometheus && queryRange.empty() && csv.empty() && series.empty() && accessLogs.empty()) {
       throw UsageError(
           "replay needs a source: --prometheus, --query-range, --csv, --series, --access-log or "
           "--replay");
     }
-    spec.from = timeFlag(args, "--from");
-    spec.to = timeFlag(args, "--to");
-    if (args.has("--step")) spec.step = intervalFlag(args, "--step", 60);
-    if (auto url = args.get("--prometheus")) {
+    spec.from = timeFlag(from, "--from");
+    spec.to = timeFlag(to, "--to");
+    if (step) spec.step = intervalFlag(step, "--step", 60);
+    if (prometheus) {
       rp::PrometheusOptions o;
-      o.url = *url;
-      o.timeoutSeconds = intervalFlag(args, "--timeout", 10);
-      o.retries = static_cast<int>(args.integer("--retries", 0, 20).value_or(2));
-      o.caFile = args.getOr("--ca-file", "");
-      o.serverErrors = args.choice("--server-errors", {"abort", "trace"}, "abort") == "trace"
-                           ? rp::ServerErrors::kTrace
-                           : rp::ServerErrors::kAbort;
+      o.url = *prometheus;
+      o.timeoutSeconds = intervalFlag(timeout, "--timeout", 10);
+      o.retries = static_cast<int>(cli::integer(retries, "--retries", 0, 20, 2));
+      o.caFile = caFile.value_or("");
+      o.serverErrors =
+          cli::choice(serverErrors, "--server-errors", {"abort", "trace"}, "abort") == "trace"
+              ? rp::ServerErrors::kTrace
+              : rp::ServerErrors::kAbort;
       int auths = 0;
-      if (auto v = args.get("--bearer-token-file")) {
+      if (bearerTokenFile) {
         o.auth = rp::AuthKind::kBearerTokenFile;
-        o.authSource = *v;
+        o.authSource = *bearerTokenFile;
         ++auths;
       }
-      if (auto v = args.get("--bearer-token-env")) {
+      if (bearerTokenEnv) {
         o.auth = rp::AuthKind::kBearerTokenEnv;
-        o.authSource = *v;
+        o.authSource = *bearerTokenEnv;
         ++auths;
       }
-      if (auto v = args.get("--basic-auth-env")) {
+      if (basicAuthEnv) {
         o.auth = rp::AuthKind::kBasicAuthEnv;
-        o.authSource = *v;
+        o.authSource = *basicAuthEnv;
         ++auths;
       }
       if (auths > 1)
         throw UsageError(
             "give one of --bearer-token-file, --bearer-token-env and --basic-auth-env");
-      for (const auto& h : args.all("--header")) {
+      for (const auto& h : headers) {
         std::string why;
         const auto header = rp::HttpHeader::parse(h, &why);
         if (!header) throw UsageError(why);
@@ -377,42 +398,52 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       }
       spec.prometheus = o;
     } else {
-      for (const char* f :
-           {"--timeout", "--retries", "--ca-file", "--server-errors", "--bearer-token-file",
-            "--bearer-token-env", "--basic-auth-env", "--header"}) {
-        if (args.has(f)) throw UsageError(std::string(f) + " needs --prometheus");
+      for (const auto& [f, given] : std::vector<std::pair<const char*, bool>>{
+               {"--timeout", timeout.has_value()},
+               {"--retries", retries.has_value()},
+               {"--ca-file", caFile.has_value()},
+               {"--server-errors", serverErrors.has_value()},
+               {"--bearer-token-file", bearerTokenFile.has_value()},
+               {"--bearer-token-env", bearerTokenEnv.has_value()},
+               {"--basic-auth-env", basicAuthEnv.has_value()},
+               {"--header", !headers.empty()}}) {
+        if (given) throw UsageError(std::string(f) + " needs --prometheus");
       }
     }
-    for (const auto& q : args.all("--query-range")) spec.queryRange.push_back(namedFile(q));
-    spec.csv = args.all("--csv");
-    spec.series = args.all("--series");
-    spec.accessLogs = args.all("--access-log");
-    if (auto f = args.get("--log-format")) {
-      const auto lf = rp::logFormatFromString(*f);
-      if (!lf) throw UsageError("--log-format = \"" + *f + "\": must be auto, envoy-json or nginx");
+    for (const auto& q : queryRange) spec.queryRange.push_back(namedFile(q));
+    spec.csv = csv;
+    spec.series = series;
+    spec.accessLogs = accessLogs;
+    if (logFormat) {
+      const auto lf = rp::logFormatFromString(*logFormat);
+      if (!lf)
+        throw UsageError("--log-format = \"" + *logFormat +
+                         "\": must be auto, envoy-json or nginx");
       spec.logOptions.format = *lf;
     }
-    spec.scrapeInterval = intervalFlag(args, "--scrape-interval", 15);
-    if (auto v = args.get("--variant-field")) spec.logOptions.variantField = *v;
-    if (auto v = args.get("--canary-match")) spec.logOptions.canaryMatch = *v;
-    if (auto v = args.get("--primary-match")) spec.logOptions.primaryMatch = *v;
-    if (auto v = args.get("--counterfactual")) {
-      const auto c = rp::counterfactualFromString(*v);
+    spec.scrapeInterval = intervalFlag(scrapeInterval, "--scrape-interval", 15);
+    if (variantField) spec.logOptions.variantField = *variantField;
+    if (canaryMatch) spec.logOptions.canaryMatch = *canaryMatch;
+    if (primaryMatch) spec.logOptions.primaryMatch = *primaryMatch;
+    if (counterfactual) {
+      const auto c = rp::counterfactualFromString(*counterfactual);
       if (!c)
-        throw UsageError("--counterfactual = \"" + *v + "\": must be none, model or recorded");
+        throw UsageError("--counterfactual = \"" + *counterfactual +
+                         "\": must be none, model or recorded");
       spec.counterfactual = *c;
     }
-    spec.blockSteps = args.integer("--block-steps", 0, 1'000'000).value_or(0);
+    spec.blockSteps = cli::integer(blockSteps, "--block-steps", 0, 1'000'000, 0);
   }
   if (scenarioFile) {
-    Workspace sw = loadWorkspace({*scenarioFile});
+    Workspace sw = cli::load({*scenarioFile}, io);
     for (const auto& d : sw.diagnostics.items) {
       if (d.severity == core::Severity::kError) ws.diagnostics.add(d);
     }
     if (sw.diagnostics.errors() == 0) {
       if (sw.scenarios.empty()) {
-        throw core::InputError({core::Severity::kError, *scenarioFile, 0, 0, "kind", "",
-                                "holds no Scenario document"});
+        throw core::InputError({core::Severity::kError,
+                                *scenarioFile == "-" ? cli::kStdinName : *scenarioFile, 0, 0,
+                                "kind", "", "holds no Scenario document"});
       }
       spec.scenario = sw.scenarios.front();
     }
@@ -432,20 +463,22 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     spec = extra.replays.front();
     if (sc) spec.scenario = sc;
   }
-  const auto loadedJudges = loadJudgeFiles(args.all("--judge"), io);
+  const std::string targetName = target.value_or("");
+  cli::requireTarget(ws, targetName, replayFile ? spec.file : "");
+  const auto loadedJudges = loadJudgeFiles(judgeFiles, io);
   if (!loadedJudges) return 1;
   const std::vector<scenarios::JudgeSpec>& judges = loadedJudges->judges;
-  const std::string target = args.getOr("--target", "");
-  if (ws.targetsRollout(target)) {
-    for (const char* f : {"--step", "--mesh-provider"}) {
-      if (args.has(f)) {
+  if (ws.targetsRollout(targetName)) {
+    for (const auto& [f, given] : std::vector<std::pair<const char*, bool>>{
+             {"--step", step.has_value()}, {"--mesh-provider", meshFlag.has_value()}}) {
+      if (given) {
         io.err << "note: " << f
                << " does not apply to a Rollout (measurements run at their own times; the "
                   "router names the mesh)\n";
       }
     }
   }
-  return runReplayTrace(ws, spec, target, mesh, format, seed, replicate, io, judges);
+  return runReplayTrace(ws, spec, targetName, mesh, format, seed, replicate, io, judges);
 }
 
 }  // namespace rolloutlab::app

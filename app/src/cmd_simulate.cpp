@@ -3,35 +3,25 @@
 #include <iostream>
 #include <sstream>
 
-#include "rolloutlab/app/args.h"
-#include "rolloutlab/app/batch.h"
-#include "rolloutlab/app/commands.h"
 #include "argo_simulate.h"
+#include "cli.h"
 #include "judge_files.h"
 #include "replay_run.h"
-#include "trace_format.h"
+#include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/flagger_report.h"
 #include "rolloutlab/scenarios/flagger_world.h"
+#include "trace_format.h"
 
 namespace rolloutlab::app {
 
 namespace fl = core::flagger;
 
 namespace {
-
-const char* kSimulateUsage =
-    "usage: rolloutlab simulate --spec PATH... --scenario FILE [--seed N [--replicate R]]\n"
-    "                           [--target NAME] [--judge FILE...] [--mesh-provider P] [-o json|table]\n"
-    "  Runs one rollout of the target Canary (or Rollout) driven by a Script, a Scenario or a\n"
-    "  Replay (recorded data; --replicate R then runs bootstrap replicate R)\n"
-    "  and prints its trace. Same inputs and seed give the same output, byte for byte.\n"
-    "  --seed S --replicate R replays run R of a batch pair whose seed is S. --judge attaches\n"
-    "  Judge documents as shadow analyses (not to a Script): when and how each would decide. On\n"
-    "  a Replay they read the recording's request counts (request logs, raw series or a live\n"
-    "  Prometheus; a recording of metric values only, CSV or query_range answers, is an error).\n";
 
 void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string& header,
                 const std::vector<std::vector<scenarios::MeasuredValue>>* measured = nullptr) {
@@ -129,27 +119,53 @@ io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::stri
 }  // namespace
 
 int runSimulate(const std::vector<std::string>& argv, Streams& io) {
-  Args args(argv, {"--scenario", "--seed", "--replicate", "--target", "-o", "--output", "--mesh-provider"},
-            {"--help", "-h"}, {"--spec", "--judge"});
-  if (args.has("--help") || args.has("-h")) {
-    io.out << kSimulateUsage;
-    return 0;
-  }
-  const auto specs = args.all("--spec");
-  if (specs.empty()) throw UsageError("simulate needs --spec PATH");
-  const auto scenario = args.get("--scenario");
-  if (!scenario) throw UsageError("simulate needs --scenario FILE");
-  if (!args.positional().empty()) throw UsageError("unexpected argument " + args.positional()[0]);
-  const std::string format = args.has("-o") ? args.choice("-o", {"json", "table"}, "json")
-                                            : args.choice("--output", {"json", "table"}, "json");
-  std::uint64_t seed = args.unsignedInt("--seed").value_or(0);
+  std::vector<std::string> specs, judges;
+  std::optional<std::string> scenario, seedFlag, replicateFlag, targetFlag, output, meshFlag;
+  cli::Parser p(
+      "simulate",
+      "Runs one rollout of the target Canary (or Argo Rollout) driven by a Script, a Scenario or a "
+      "Replay (recorded data) and prints its trace. Same inputs and seed give the same output, "
+      "byte "
+      "for byte.",
+      "--seed S --replicate R replays run R of a batch pair whose seed is S (on a Replay: "
+      "bootstrap "
+      "replicate R of the recording). --judge attaches Judge documents as shadow analyses (not to "
+      "a "
+      "Script): when and how each would decide; on a Replay they read the recording's request "
+      "counts "
+      "(request logs, raw series or a live Prometheus; a recording of metric values only, CSV or "
+      "query_range answers, is an error). When several Canaries and Rollouts are loaded, --target "
+      "(or "
+      "the Script's spec.target) names the one to run. A file argument - reads standard input "
+      "(once).\n"
+      "Exit codes: 0 done, 1 bad input, 2 a wrong command line, 3 an environment failure.");
+  p.list("--spec", &specs, "PATH",
+         "spec files or folders (Canary, MetricTemplate, Rollout, AnalysisTemplate)");
+  p.value("--scenario", &scenario, "FILE",
+          "the Script, Scenario or Replay document that drives the run");
+  p.value("--seed", &seedFlag, "N", "the seed (default 0)");
+  p.value("--replicate", &replicateFlag, "R", "run R of a batch pair whose seed is --seed");
+  p.value("--target", &targetFlag, "NAME", "the Canary or Rollout to run (name or namespace/name)");
+  p.list("--judge", &judges, "FILE", "Judge documents attached as shadow analyses");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh whose series a Scenario synthesizes (default istio)");
+  p.output(&output, {"json", "yaml", "table"});
+  if (!p.parse(argv, io)) return 0;
+  if (specs.empty()) throw UsageError("--spec is required");
+  if (!scenario) throw UsageError("--scenario is required");
+  cli::checkStdinOnce({{"--spec", specs}, {"--scenario", {*scenario}}, {"--judge", judges}});
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  std::uint64_t seed = cli::unsignedInt(seedFlag, "--seed", 0);
+  const auto rep = cli::unsignedInt(replicateFlag, "--replicate");
   // Run r of a batch pair: `--seed <the pair's seed> --replicate r`.
-  if (auto rep = args.unsignedInt("--replicate")) seed = replicateSeed(seed, *rep);
+  if (rep) seed = replicateSeed(seed, *rep);
   fl::FlaggerEngineOptions options;
-  options.meshProvider = args.getOr("--mesh-provider", "istio");
+  options.meshProvider = meshFlag.value_or("istio");
+  const std::string targetName = targetFlag.value_or("");
 
-  Workspace ws = loadWorkspace(specs);
-  Workspace sc = loadWorkspace({*scenario});
+  Workspace ws = cli::load(specs, io);
+  Workspace sc = cli::load({*scenario}, io);
   for (const auto* w : {&ws, &sc}) {
     if (w->diagnostics.errors() > 0) {
       for (const auto& d : w->diagnostics.items) {
@@ -160,46 +176,44 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   }
   if (sc.scripts.empty() && sc.scenarios.empty() && !sc.replays.empty()) {
     // A Replay document: the recording stands where a scenario would.
-    std::optional<std::uint64_t> rep;
-    if (auto r = args.unsignedInt("--replicate")) rep = *r;
-    const auto jw = loadJudgeFiles(args.all("--judge"), io);
+    cli::requireTarget(ws, targetName, sc.replays.front().file);
+    const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;
-    const std::vector<scenarios::JudgeSpec>& judges = jw->judges;
-    return runReplayTrace(ws, sc.replays.front(), args.getOr("--target", ""), options.meshProvider,
-                          format, args.unsignedInt("--seed").value_or(0), rep, io, judges);
+    return runReplayTrace(ws, sc.replays.front(), targetName, options.meshProvider, format,
+                          cli::unsignedInt(seedFlag, "--seed", 0), rep, io, jw->judges);
   }
   if (sc.scripts.empty() && sc.scenarios.empty()) {
-    throw core::InputError({core::Severity::kError, *scenario, 0, 0, "kind", "",
-                            "holds no Script, Scenario or Replay document"});
+    throw core::InputError({core::Severity::kError, *scenario == "-" ? cli::kStdinName : *scenario,
+                            0, 0, "kind", "", "holds no Script, Scenario or Replay document"});
   }
-  {
-    // An Argo Rollout when --target (or the Script's target) names one, or when the first
-    // Canary or Rollout of the --spec paths is a Rollout.
-    const std::string argoTarget =
-        args.getOr("--target", sc.scripts.empty() ? std::string() : sc.scripts.front().target);
-    if (ws.targetsRollout(argoTarget)) {
-      const auto jw = loadJudgeFiles(args.all("--judge"), io);
-      if (!jw) return 1;
-      return simulateArgo(ws, sc, argoTarget, format, seed, io, jw->judges);
-    }
+  // The target: --target, else the Script's spec.target, else the only spec loaded.
+  const std::string target =
+      targetFlag.value_or(sc.scripts.empty() ? std::string() : sc.scripts.front().target);
+  cli::requireTarget(ws, target,
+                     sc.scripts.empty() ? (*scenario == "-" ? cli::kStdinName : *scenario)
+                                        : sc.scripts.front().file);
+  if (ws.targetsRollout(target)) {
+    const auto jw = loadJudgeFiles(judges, io);
+    if (!jw) return 1;
+    return simulateArgo(ws, sc, target, format, seed, io, jw->judges);
   }
   if (sc.scripts.empty()) {
     const scenarios::Scenario& scen = sc.scenarios.front();
-    const fl::CanarySpec& canary = ws.canary(args.getOr("--target", ""));
+    const fl::CanarySpec& canary = ws.canary(target);
     const scenarios::CompiledScenario compiled(scen);
     const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), compiled,
                                       options.meshProvider);
-    const auto jw = loadJudgeFiles(args.all("--judge"), io);
+    const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;
     const std::vector<scenarios::JudgeSpec>& judgeSpecs = jw->judges;
     const auto res = scenarios::simulateFlagger(plan, compiled, seed, true, false, judgeSpecs);
-    if (format == "json") {
+    if (format != "table") {
       io::Json j = scenarioRunJson(res, canary.name, scen, seed);
       if (!judgeSpecs.empty()) {
         j["judges"] = shadowJudgesJson(judgeSpecs, res.summary, true);
         addJudgeTicks(j["ticks"], judgeSpecs, res.judgeTicks);
       }
-      io.out << io::dumpJson(j);
+      io.out << render(document("SimulationTrace", j), format);
     } else {
       printTable(io.out, res.run,
                  "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +
@@ -212,12 +226,12 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     return 0;
   }
   const core::Script& script = sc.scripts.front();
-  std::string target = args.getOr("--target", script.target);
   const fl::CanarySpec& canary = ws.canary(target);
   fl::FlaggerEngine engine(canary, io::resolveTemplates(canary, ws.metricTemplates), options);
   const fl::FlaggerRun run = fl::runScript(engine, script);
-  if (format == "json") {
-    io.out << io::dumpJson(io::flaggerRunJson(run, canary.name, seed));
+  if (format != "table") {
+    io.out << render(document("SimulationTrace", io::flaggerRunJson(run, canary.name, seed)),
+                     format);
   } else {
     printTable(io.out, run,
                "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +

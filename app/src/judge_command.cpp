@@ -13,6 +13,9 @@
 #include <set>
 #include <sstream>
 
+#include "cli.h"
+#include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/judge/kayenta_judge.h"
 #include "rolloutlab/core/judge/sequential_judge.h"
@@ -25,13 +28,8 @@ namespace {
 namespace j = core::judge;
 using core::Diagnostic;
 using core::InputError;
-using core::quoted;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-const char* const kUsage =
-    "usage: rolloutlab judge --baseline FILE --canary FILE [--config FILE]\n"
-    "                        [--mode kayenta|sequential] [-o json|table] [--seed N]\n";
 
 // --- errors -----------------------------------------------------------------------------------
 
@@ -45,10 +43,6 @@ const char* const kUsage =
   d.rule = rule;
   throw InputError(d);
 }
-
-struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 // --- numbers ------------------------------------------------------------------------------------
 
@@ -155,21 +149,23 @@ SampleSet parseCsv(const std::string& file, const std::string& text) {
         s.hasTime = true;
         continue;
       } else {
-        inputError(file, lineNo, "header", quoted(line),
+        inputError(file, lineNo, "header", core::quoted(line),
                    "must be `metric,value`, `time,metric,value` or a single column of numbers");
       }
     }
     if (static_cast<int>(cells.size()) != columns)
-      inputError(file, lineNo, "row", quoted(line),
+      inputError(file, lineNo, "row", core::quoted(line),
                  "must have " + std::to_string(columns) + " column" + (columns > 1 ? "s" : ""));
     const std::string& valueText = cells.back();
     const auto v = valueText.empty() ? std::optional<double>(kNaN) : parseNumber(valueText);
-    if (!v) inputError(file, lineNo, "value", quoted(valueText), "must be a number (or empty/NaN)");
+    if (!v)
+      inputError(file, lineNo, "value", core::quoted(valueText), "must be a number (or empty/NaN)");
     double time = static_cast<double>(lineNo);
     if (columns == 3) {
       const auto t = parseNumber(cells[0]);
       if (!t || !std::isfinite(*t))
-        inputError(file, lineNo, "time", quoted(cells[0]), "must be a finite number (seconds)");
+        inputError(file, lineNo, "time", core::quoted(cells[0]),
+                   "must be a finite number (seconds)");
       time = *t;
     }
     const std::string metric = columns == 1 ? single : cells[columns - 2];
@@ -208,7 +204,7 @@ SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
       } else if (v.IsScalar()) {
         const auto x = parseNumber(v.Scalar());
         if (!x || v.Tag() == "!")
-          inputError(file, lineOf(v), field, quoted(v.Scalar()), "must be a number or null");
+          inputError(file, lineOf(v), field, core::quoted(v.Scalar()), "must be a number or null");
         s.series[name].push_back({static_cast<double>(index), *x});
       } else {
         inputError(file, lineOf(v), field, "", "must be a number or null");
@@ -264,7 +260,7 @@ struct Decoder {
 
   [[noreturn]] void fail(const YAML::Node& n, const std::string& field,
                          const std::string& rule) const {
-    inputError(file, lineOf(n), field, n.IsScalar() ? quoted(n.Scalar()) : "", rule);
+    inputError(file, lineOf(n), field, n.IsScalar() ? core::quoted(n.Scalar()) : "", rule);
   }
 
   void keys(const YAML::Node& map, const std::string& path,
@@ -492,7 +488,8 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
     if (!regressionSet && k.direction == j::KayentaDirection::kDecrease)
       s.regression = j::SequentialRegression::kDecrease;
     if (c.kayenta.findMetric(k.name))
-      inputError(name, lineOf(m["name"]), at + ".name", quoted(k.name), "duplicate metric name");
+      inputError(name, lineOf(m["name"]), at + ".name", core::quoted(k.name),
+                 "duplicate metric name");
     c.kayenta.metrics.push_back(k);
     c.sequential.metrics.push_back(s);
     c.extras.push_back(ex);
@@ -504,120 +501,6 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
 
 // --- output
 // ---------------------------------------------------------------------------------------
-
-/// A small JSON writer: keys in the order written, shortest round-trip numbers, null for
-/// NaN and infinities.
-class JsonWriter {
- public:
-  explicit JsonWriter(std::ostream& out) : out_(out) {}
-  void beginObject() { open('{'); }
-  void endObject() { close('}'); }
-  void beginArray() { open('['); }
-  void endArray() { close(']'); }
-  void key(const std::string& k) {
-    comma();
-    indent();
-    string(k);
-    out_ << ": ";
-    afterKey_ = true;
-  }
-  void value(double x) {
-    prefix();
-    if (!std::isfinite(x)) {
-      out_ << "null";
-      return;
-    }
-    char buf[64];
-    auto r = std::to_chars(buf, buf + sizeof buf, x);
-    out_.write(buf, r.ptr - buf);
-  }
-  void value(std::int64_t x) {
-    prefix();
-    out_ << x;
-  }
-  void value(bool b) {
-    prefix();
-    out_ << (b ? "true" : "false");
-  }
-  void value(const std::string& s) {
-    prefix();
-    string(s);
-  }
-  void value(const char* s) { value(std::string(s)); }
-  void null() {
-    prefix();
-    out_ << "null";
-  }
-  void finish() { out_ << "\n"; }
-
- private:
-  void prefix() {
-    if (afterKey_) {
-      afterKey_ = false;
-      return;
-    }
-    comma();
-    indent();
-  }
-  void comma() {
-    if (!first_.empty()) {
-      if (!first_.back()) out_ << ",";
-      first_.back() = false;
-      out_ << "\n";
-    }
-  }
-  void indent() {
-    for (std::size_t i = 0; i < first_.size(); ++i) out_ << "  ";
-  }
-  void open(char c) {
-    prefix();
-    out_ << c;
-    first_.push_back(true);
-  }
-  void close(char c) {
-    const bool empty = first_.back();
-    first_.pop_back();
-    if (!empty) {
-      out_ << "\n";
-      indent();
-    }
-    out_ << c;
-  }
-  void string(const std::string& s) {
-    out_ << '"';
-    for (unsigned char ch : s) {
-      switch (ch) {
-        case '"':
-          out_ << "\\\"";
-          break;
-        case '\\':
-          out_ << "\\\\";
-          break;
-        case '\n':
-          out_ << "\\n";
-          break;
-        case '\r':
-          out_ << "\\r";
-          break;
-        case '\t':
-          out_ << "\\t";
-          break;
-        default:
-          if (ch < 0x20) {
-            char buf[8];
-            std::snprintf(buf, sizeof buf, "\\u%04x", ch);
-            out_ << buf;
-          } else {
-            out_ << ch;
-          }
-      }
-    }
-    out_ << '"';
-  }
-  std::ostream& out_;
-  std::vector<bool> first_;
-  bool afterKey_ = false;
-};
 
 std::string pad(const std::string& s, std::size_t w) {
   return s.size() >= w ? s : s + std::string(w - s.size(), ' ');
@@ -686,7 +569,7 @@ std::vector<std::string> metricNames(const SampleSet& baseline, const SampleSet&
 }
 
 int judgeKayentaMode(const SampleSet& baseline, const SampleSet& canary, LoadedConfig cfg,
-                     bool json, std::uint64_t seed, std::ostream& out) {
+                     const std::string& format, std::uint64_t seed, std::ostream& out) {
   std::vector<j::KayentaMetricData> data;
   std::set<std::string> requestMetrics;
   for (const auto& ex : cfg.extras)
@@ -696,7 +579,7 @@ int judgeKayentaMode(const SampleSet& baseline, const SampleSet& canary, LoadedC
       if (cfg.present) {
         if (requestMetrics.count(name)) continue;  // only feeds the sequential error rates
         const auto& file = baseline.series.count(name) ? baseline.file : canary.file;
-        inputError(file, 0, "metric", quoted(name), "has no metric config of this name");
+        inputError(file, 0, "metric", core::quoted(name), "has no metric config of this name");
       }
       j::KayentaMetricConfig m;
       m.name = name;
@@ -707,107 +590,50 @@ int judgeKayentaMode(const SampleSet& baseline, const SampleSet& canary, LoadedC
   }
   core::Rng rng(seed);
   const auto result = j::judgeKayenta(cfg.kayenta, data, rng);
-  if (json) {
-    JsonWriter w(out);
-    w.beginObject();
-    w.key("mode");
-    w.value("kayenta");
-    w.key("judge");
-    w.value("NetflixACAJudge-v1.0");
-    w.key("metrics");
-    w.beginArray();
+  if (format != "table") {
+    io::Json doc;
+    doc["mode"] = "kayenta";
+    doc["judge"] = "NetflixACAJudge-v1.0";
+    io::Json ms = io::Json::array();
     for (const auto& m : result.metrics) {
-      w.beginObject();
-      w.key("name");
-      w.value(m.name);
-      w.key("classification");
-      w.value(j::toString(m.label));
-      w.key("reason");
-      w.value(m.reason);
-      w.key("critical");
-      w.value(m.critical);
-      w.key("muted");
-      w.value(m.muted);
-      w.key("groups");
-      w.beginArray();
-      for (const auto& g : m.groups) w.value(g);
-      w.endArray();
-      w.key("interval");
+      io::Json x;
+      x["name"] = m.name;
+      x["classification"] = j::toString(m.label);
+      x["reason"] = m.reason;
+      x["critical"] = m.critical;
+      x["muted"] = m.muted;
+      x["groups"] = m.groups;
       if (m.interval) {
-        w.beginObject();
-        w.key("lower");
-        w.value(m.interval->lower);
-        w.key("upper");
-        w.value(m.interval->upper);
-        w.endObject();
+        x["interval"] = {{"lower", io::jnum(m.interval->lower)},
+                         {"upper", io::jnum(m.interval->upper)}};
+        x["estimate"] = io::jnum(m.interval->estimate);
+        x["tolerance"] = {{"lower", io::jnum(m.lowerBound)}, {"upper", io::jnum(m.upperBound)}};
       } else {
-        w.null();
+        x["interval"] = nullptr;
+        x["estimate"] = nullptr;
+        x["tolerance"] = nullptr;
       }
-      w.key("estimate");
-      if (m.interval) {
-        w.value(m.interval->estimate);
-      } else {
-        w.null();
-      }
-      w.key("tolerance");
-      if (m.interval) {
-        w.beginObject();
-        w.key("lower");
-        w.value(m.lowerBound);
-        w.key("upper");
-        w.value(m.upperBound);
-        w.endObject();
-      } else {
-        w.null();
-      }
-      w.key("ratio");
-      w.value(m.ratio);
-      w.key("effectSize");
-      if (m.interval) {
-        w.value(m.effectSize);
-      } else {
-        w.null();
-      }
+      x["ratio"] = io::jnum(m.ratio);
+      x["effectSize"] = m.interval ? io::jnum(m.effectSize) : io::Json(nullptr);
       for (const auto& [label, st] :
            {std::pair{"canary", &m.experimentStats}, std::pair{"baseline", &m.controlStats}}) {
-        w.key(label);
-        w.beginObject();
-        w.key("count");
-        w.value(st->count);
-        w.key("mean");
-        w.value(st->mean);
-        w.key("std");
-        w.value(st->std);
-        w.key("min");
-        w.value(st->min);
-        w.key("max");
-        w.value(st->max);
-        w.endObject();
+        x[label] = {{"count", st->count},
+                    {"mean", io::jnum(st->mean)},
+                    {"std", io::jnum(st->std)},
+                    {"min", io::jnum(st->min)},
+                    {"max", io::jnum(st->max)}};
       }
-      w.endObject();
+      ms.push_back(std::move(x));
     }
-    w.endArray();
-    w.key("groups");
-    w.beginArray();
-    for (const auto& g : result.groups) {
-      w.beginObject();
-      w.key("name");
-      w.value(g.name);
-      w.key("score");
-      w.value(g.score);
-      w.key("noData");
-      w.value(g.noData);
-      w.endObject();
-    }
-    w.endArray();
-    w.key("score");
-    w.value(result.score);
-    w.key("classification");
-    w.value(j::toString(result.classification));
-    w.key("reason");
-    w.value(result.reason);
-    w.endObject();
-    w.finish();
+    doc["metrics"] = std::move(ms);
+    io::Json gs = io::Json::array();
+    for (const auto& g : result.groups)
+      gs.push_back({{"name", g.name}, {"score", io::jnum(g.score)}, {"noData", g.noData}});
+    doc["groups"] = std::move(gs);
+    doc["score"] = io::jnum(result.score);
+    doc["classification"] = j::toString(result.classification);
+    doc["reason"] = result.reason;
+    out << render(document("JudgeReport", doc), format);
   } else {
     std::vector<std::vector<std::string>> rows = {
         {"METRIC", "CLASSIFICATION", "INTERVAL", "ESTIMATE", "RATIO", "REASON"}};
@@ -827,7 +653,7 @@ int judgeKayentaMode(const SampleSet& baseline, const SampleSet& canary, LoadedC
 }
 
 int judgeSequentialMode(const SampleSet& baseline, const SampleSet& canary, LoadedConfig cfg,
-                        bool json, std::ostream& out) {
+                        const std::string& format, std::ostream& out) {
   // Metrics: the config's, or every metric of the files as a mean with default settings.
   std::set<std::string> requestMetrics;
   for (const auto& ex : cfg.extras)
@@ -838,7 +664,7 @@ int judgeSequentialMode(const SampleSet& baseline, const SampleSet& canary, Load
     if (known || requestMetrics.count(name)) continue;
     if (cfg.present) {
       const auto& file = baseline.series.count(name) ? baseline.file : canary.file;
-      inputError(file, 0, "metric", quoted(name), "has no metric config of this name");
+      inputError(file, 0, "metric", core::quoted(name), "has no metric config of this name");
     }
     j::SequentialMetricConfig s;
     s.name = name;
@@ -917,60 +743,35 @@ int judgeSequentialMode(const SampleSet& baseline, const SampleSet& canary, Load
     judge.observe(tick);
   }
   const auto final = judge.finalDecision();
-  if (json) {
-    JsonWriter w(out);
-    w.beginObject();
-    w.key("mode");
-    w.value("sequential");
-    w.key("alpha");
-    w.value(cfg.sequential.alpha);
-    w.key("looks");
-    w.value(judge.looks());
-    w.key("metrics");
-    w.beginArray();
+  if (format != "table") {
+    io::Json doc;
+    doc["mode"] = "sequential";
+    doc["alpha"] = io::jnum(cfg.sequential.alpha);
+    doc["looks"] = judge.looks();
+    io::Json ms = io::Json::array();
     for (std::size_t i = 0; i < judge.metrics().size(); ++i) {
       const auto& st = judge.metrics()[i];
-      w.beginObject();
-      w.key("name");
-      w.value(st.name);
-      w.key("kind");
-      w.value(j::toString(st.kind));
-      w.key("classification");
-      w.value(j::toString(st.verdict));
-      w.key("reason");
-      w.value(st.reason);
-      w.key("alpha");
-      w.value(st.alpha);
-      w.key("interval");
-      w.beginObject();
-      w.key("lower");
-      w.value(st.interval.lower);
-      w.key("upper");
-      w.value(st.interval.upper);
-      w.endObject();
-      w.key("estimate");
-      w.value(st.estimate);
-      w.key("ratio");
-      w.value(st.estimate);
-      w.key("pValue");
-      w.value(st.pValue);
-      w.key("decidedAtLook");
-      w.value(st.decidedAtLook);
-      w.key("baselineN");
-      w.value(st.baselineN);
-      w.key("canaryN");
-      w.value(st.canaryN);
-      w.endObject();
+      io::Json x;
+      x["name"] = st.name;
+      x["kind"] = j::toString(st.kind);
+      x["classification"] = j::toString(st.verdict);
+      x["reason"] = st.reason;
+      x["alpha"] = io::jnum(st.alpha);
+      x["interval"] = {{"lower", io::jnum(st.interval.lower)},
+                       {"upper", io::jnum(st.interval.upper)}};
+      x["estimate"] = io::jnum(st.estimate);
+      x["ratio"] = io::jnum(st.estimate);
+      x["pValue"] = io::jnum(st.pValue);
+      x["decidedAtLook"] = st.decidedAtLook;
+      x["baselineN"] = st.baselineN;
+      x["canaryN"] = st.canaryN;
+      ms.push_back(std::move(x));
     }
-    w.endArray();
-    w.key("decision");
-    w.value(j::toString(judge.decision()));
-    w.key("classification");
-    w.value(j::toString(final));
-    w.key("reason");
-    w.value(judge.reason());
-    w.endObject();
-    w.finish();
+    doc["metrics"] = std::move(ms);
+    doc["decision"] = j::toString(judge.decision());
+    doc["classification"] = j::toString(final);
+    doc["reason"] = judge.reason();
+    out << render(document("JudgeReport", doc), format);
   } else {
     std::vector<std::vector<std::string>> rows = {
         {"METRIC", "CLASSIFICATION", "INTERVAL", "RATIO", "P-VALUE", "REASON"}};
@@ -990,75 +791,56 @@ int judgeSequentialMode(const SampleSet& baseline, const SampleSet& canary, Load
 
 }  // namespace
 
-int runJudgeCommand(const std::vector<std::string>& argsIn, std::istream& in, std::ostream& out,
-                    std::ostream& err) {
+int runJudge(const std::vector<std::string>& argsIn, Streams& io) {
   std::vector<std::string> args = argsIn;
   if (!args.empty() && args[0] == "judge") args.erase(args.begin());
-  std::string baselinePath, canaryPath, configPath, mode = "kayenta", format = "table";
-  std::uint64_t seed = 0;
-  try {
-    for (std::size_t i = 0; i < args.size(); ++i) {
-      const std::string& a = args[i];
-      if (a == "-h" || a == "--help") {
-        out << kUsage;
-        return 0;
-      }
-      auto next = [&]() -> std::string {
-        if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
-        return args[++i];
-      };
-      if (a == "--baseline") {
-        baselinePath = next();
-      } else if (a == "--canary") {
-        canaryPath = next();
-      } else if (a == "--config") {
-        configPath = next();
-      } else if (a == "--mode") {
-        mode = next();
-        if (mode != "kayenta" && mode != "sequential")
-          throw UsageError("--mode " + mode + ": must be kayenta or sequential");
-      } else if (a == "-o" || a == "--output") {
-        format = next();
-        if (format != "json" && format != "table")
-          throw UsageError(a + " " + format + ": must be json or table");
-      } else if (a == "--seed") {
-        const std::string v = next();
-        auto r = std::from_chars(v.data(), v.data() + v.size(), seed);
-        if (r.ec != std::errc() || r.ptr != v.data() + v.size())
-          throw UsageError("--seed " + v + ": must be a whole number >= 0");
-      } else {
-        throw UsageError("unknown argument " + quoted(a));
-      }
-    }
-    if (baselinePath.empty()) throw UsageError("--baseline FILE is required");
-    if (canaryPath.empty()) throw UsageError("--canary FILE is required");
-    const int stdinUses = (baselinePath == "-") + (canaryPath == "-") + (configPath == "-");
-    if (stdinUses > 1) throw UsageError("only one of the files can be - (standard input)");
-  } catch (const UsageError& e) {
-    err << "rolloutlab judge: " << e.what() << "\n" << kUsage;
-    return 2;
-  }
-  try {
-    LoadedConfig cfg;
-    if (!configPath.empty()) cfg = loadConfig(configPath, in);
-    SampleSet baseline = loadSamples(baselinePath, in);
-    SampleSet canary = loadSamples(canaryPath, in);
-    nameSingleColumn(baseline, cfg);
-    nameSingleColumn(canary, cfg);
-    const bool json = format == "json";
-    if (mode == "kayenta")
-      return judgeKayentaMode(baseline, canary, std::move(cfg), json, seed, out);
-    return judgeSequentialMode(baseline, canary, std::move(cfg), json, out);
-  } catch (const InputError& e) {
-    err << "rolloutlab judge: " << e.what() << "\n";
-    return 1;
-  } catch (const YAML::Exception& e) {
-    err << "rolloutlab judge: " << e.what() << "\n";
-    return 1;
-  } catch (const std::invalid_argument& e) {
-    err << "rolloutlab judge: " << e.what() << "\n";
-    return 1;
-  }
+  std::optional<std::string> baselinePath, canaryPath, configPath, modeFlag, output, seedFlag;
+  cli::Parser p(
+      "judge",
+      "Judges a recorded baseline sample against a recorded canary sample offline, like Kayenta's "
+      "standalone analysis: with Kayenta's NetflixACAJudge rules (--mode kayenta) or rolloutlab's "
+      "sequential judge (--mode sequential).",
+      "Sample files: CSV with a header metric,value or time,metric,value, or a single column of "
+      "numbers (one metric); or JSON {\"metric\": [numbers or null, ...]}. The config (YAML or "
+      "JSON) is "
+      "a Kayenta canary config subset, decoded strictly (docs/statistics-sequential.md). One of "
+      "the "
+      "files may be - (standard input).\n"
+      "Exit codes: 0 the canary passes, 1 it fails or is marginal, or the input is bad, 2 a wrong "
+      "command line.");
+  p.value("--baseline", &baselinePath, "FILE", "the baseline's samples (required)");
+  p.value("--canary", &canaryPath, "FILE", "the canary's samples (required)");
+  p.value("--config", &configPath, "FILE",
+          "Kayenta canary config (default: every metric, default settings)");
+  p.value("--mode", &modeFlag, "kayenta|sequential", "the judge (default kayenta)");
+  p.value("--seed", &seedFlag, "N", "seed of Kayenta's tie-breaking noise (default 0)");
+  p.output(&output, {"json", "yaml", "table"});
+  if (!p.parse(args, io)) return 0;
+  if (!baselinePath) throw UsageError("--baseline is required");
+  if (!canaryPath) throw UsageError("--canary is required");
+  const std::string mode = cli::choice(modeFlag, "--mode", {"kayenta", "sequential"}, "kayenta");
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  const std::uint64_t seed = cli::unsignedInt(seedFlag, "--seed", 0);
+  cli::checkStdinOnce({{"--baseline", {*baselinePath}},
+                       {"--canary", {*canaryPath}},
+                       {"--config", configPath ? std::vector<std::string>{*configPath}
+                                               : std::vector<std::string>{}}});
+  LoadedConfig cfg;
+  if (configPath) cfg = loadConfig(*configPath, io.in);
+  SampleSet baseline = loadSamples(*baselinePath, io.in);
+  SampleSet canary = loadSamples(*canaryPath, io.in);
+  nameSingleColumn(baseline, cfg);
+  nameSingleColumn(canary, cfg);
+  if (mode == "kayenta")
+    return judgeKayentaMode(baseline, canary, std::move(cfg), format, seed, io.out);
+  return judgeSequentialMode(baseline, canary, std::move(cfg), format, io.out);
+}
+
+int runJudgeCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err) {
+  Streams io{in, out, err};
+  return runGuarded("judge", runJudge, args, io);
 }
 
 }  // namespace rolloutlab::app

@@ -2,13 +2,14 @@
 
 #include <ostream>
 
+#include "cli.h"
 #include "rolloutlab/core/diagnostics.h"
 
 namespace rolloutlab::app {
 
 std::optional<Workspace> loadJudgeFiles(const std::vector<std::string>& paths, Streams& io) {
   if (paths.empty()) return Workspace{};
-  Workspace jw = loadWorkspace(paths);
+  Workspace jw = cli::load(paths, io);
   if (jw.diagnostics.errors() > 0) {
     for (const auto& d : jw.diagnostics.items) {
       if (d.severity == core::Severity::kError) io.err << "error: " << d.toString() << "\n";
@@ -16,8 +17,9 @@ std::optional<Workspace> loadJudgeFiles(const std::vector<std::string>& paths, S
     return std::nullopt;
   }
   if (jw.judges.empty()) {
-    throw core::InputError(
-        {core::Severity::kError, paths.front(), 0, 0, "kind", "", "holds no Judge document"});
+    throw core::InputError({core::Severity::kError,
+                            paths.front() == "-" ? cli::kStdinName : paths.front(), 0, 0, "kind",
+                            "", "holds no Judge document"});
   }
   return jw;
 }

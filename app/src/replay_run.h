@@ -16,9 +16,10 @@
 
 namespace rolloutlab::app {
 
-/// Runs the Canary or Rollout `target` (empty: the first in file order) of `specs` against
-/// `replay` and prints the trace as `format` (json | table). `replicate` set: a bootstrap
-/// replicate of the recording. `meshProvider` applies to Canaries only.
+/// Runs the Canary or Rollout `target` (empty: the only one loaded; the commands refuse an
+/// empty target among several) of `specs` against `replay` and prints the trace as `format`
+/// (json | yaml | table). `replicate` set: a bootstrap replicate of the recording.
+/// `meshProvider` applies to Canaries only.
 /// `judges` are attached as shadow analyses and reported as `simulate` reports them on a
 /// Scenario; a recording without request counters is an InputError before the run.
 int runReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,

@@ -16,6 +16,9 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "cli.h"
+#include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/stats/fisher.h"
 #include "rolloutlab/core/stats/group_sequential.h"
@@ -33,12 +36,6 @@ using Json = nlohmann::ordered_json;
 
 // ---- command line ------------------------------------------------------------------------------
 
-/// A wrong command line: exit code 2 with the command's usage line.
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 struct CommandSpec {
   std::string_view name;
   std::string_view usage;
@@ -51,37 +48,37 @@ const std::vector<CommandSpec>& commands() {
       {"ranksum",
        "rolloutlab stats ranksum --x FILE --y FILE [--alternative two.sided|less|greater] "
        "[--mu M] [--exact auto|true|false] [--correct true|false] [--conf-level C] "
-       "[--conf-int true|false] [--method r|exact] [-o json|table]",
+       "[--conf-int true|false] [--method r|exact] [-o json|yaml|table]",
        {"x", "y", "alternative", "mu", "exact", "correct", "conf-level", "conf-int", "method", "o"},
        {"x", "y"}},
       {"welch",
        "rolloutlab stats welch --x FILE --y FILE [--alternative two.sided|less|greater] [--mu M] "
-       "[--conf-level C] [-o json|table]",
+       "[--conf-level C] [-o json|yaml|table]",
        {"x", "y", "alternative", "mu", "conf-level", "o"},
        {"x", "y"}},
       {"fisher",
        "rolloutlab stats fisher --table a,b,c,d [--alternative two.sided|less|greater] [--or R] "
-       "[--conf-level C] [--method r|exact] [-o json|table]",
+       "[--conf-level C] [--method r|exact] [-o json|yaml|table]",
        {"table", "alternative", "or", "conf-level", "method", "o"},
        {"table"}},
       {"binom",
        "rolloutlab stats binom --x K --n N [--p P] [--alternative two.sided|less|greater] "
-       "[--conf-level C] [-o json|table]",
+       "[--conf-level C] [-o json|yaml|table]",
        {"x", "n", "p", "alternative", "conf-level", "o"},
        {"x", "n"}},
       {"prop",
        "rolloutlab stats prop --x X1[,X2,...] --n N1[,N2,...] [--p P1[,P2,...]] "
        "[--alternative two.sided|less|greater] [--correct true|false] [--conf-level C] "
-       "[-o json|table]",
+       "[-o json|yaml|table]",
        {"x", "n", "p", "alternative", "correct", "conf-level", "o"},
        {"x", "n"}},
       {"quantile",
-       "rolloutlab stats quantile --x FILE [--probs P1,P2,...] [-o json|table]",
+       "rolloutlab stats quantile --x FILE [--probs P1,P2,...] [-o json|yaml|table]",
        {"x", "probs", "o"},
        {"x"}},
       {"gsd",
        "rolloutlab stats gsd --looks K [--alpha A] [--type OF|P|asOF|asP] [--sided 1|2] "
-       "[--info-rates F1,F2,...] [-o json|table]",
+       "[--info-rates F1,F2,...] [-o json|yaml|table]",
        {"looks", "alpha", "type", "sided", "info-rates", "o"},
        {"looks"}},
   };
@@ -99,7 +96,10 @@ std::string overallUsage() {
   for (const auto& c : commands()) text += "  " + std::string(c.usage) + "\n";
   text +=
       "A FILE holds one number per line or a JSON array; '-' reads standard input.\n"
-      "Options mean what R's options of the same name mean, with R's defaults (rpact's for gsd).\n";
+      "Options mean what R's options of the same name mean, with R's defaults (rpact's for gsd).\n"
+      "rolloutlab stats <test> --help describes each option. Output: -o json|yaml|table (default: "
+      "table on a\n"
+      "terminal, json otherwise). Exit codes: 0 success, 1 bad input, 2 a wrong command line.\n";
   return text;
 }
 
@@ -111,46 +111,6 @@ struct Flags {
     return it->second;
   }
 };
-
-std::string flagName(const std::string& name) { return name == "o" ? "-o" : "--" + name; }
-
-Flags parseFlags(const CommandSpec& spec, const std::vector<std::string>& args) {
-  Flags flags;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& token = args[i];
-    std::string name;
-    std::optional<std::string> value;
-    if (token == "-o") {
-      name = "o";
-    } else if (token.size() > 2 && token.compare(0, 2, "--") == 0) {
-      name = token.substr(2);
-      const auto eq = name.find('=');
-      if (eq != std::string::npos) {
-        value = name.substr(eq + 1);
-        name = name.substr(0, eq);
-      }
-      if (name == "output") name = "o";
-    } else {
-      throw UsageError("unexpected argument \"" + token + "\"");
-    }
-    if (std::find(spec.flags.begin(), spec.flags.end(), name) == spec.flags.end()) {
-      throw UsageError("unknown option " + flagName(name) + " for " + std::string(spec.name));
-    }
-    if (!value) {
-      if (i + 1 >= args.size()) {
-        throw UsageError("option " + flagName(name) + " needs a value");
-      }
-      value = args[++i];
-    }
-    if (!flags.values.emplace(name, *value).second) {
-      throw UsageError("option " + flagName(name) + " is given twice");
-    }
-  }
-  for (const auto& r : spec.required) {
-    if (!flags.values.count(r)) throw UsageError("missing required option --" + std::string(r));
-  }
-  return flags;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -500,12 +460,12 @@ void printTest(std::ostream& out, const st::TestResult& r, const std::string& da
   out << "\n";
 }
 
-void emitTest(std::ostream& out, bool table, std::string_view test, const st::TestResult& r,
-              const std::string& data) {
-  if (table) {
+void emitTest(std::ostream& out, const std::string& format, std::string_view test,
+              const st::TestResult& r, const std::string& data) {
+  if (format == "table") {
     printTest(out, r, data);
   } else {
-    out << testJson(test, r).dump() << "\n";
+    out << render(document("StatsResult", testJson(test, r)), format);
   }
 }
 
@@ -513,12 +473,9 @@ void emitTest(std::ostream& out, bool table, std::string_view test, const st::Te
 
 using Samples = std::vector<std::pair<std::string, const Sample*>>;
 
-int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::ostream& out) {
-  const std::string output = f.get("o").value_or("json");
-  if (output != "json" && output != "table") {
-    throw UsageError("-o must be json or table, not \"" + output + "\"");
-  }
-  const bool table = output == "table";
+int runCommand(const CommandSpec& spec, const Flags& f, const std::string& format, std::istream& in,
+               std::ostream& out) {
+  const bool table = format == "table";
   const std::string_view name = spec.name;
   std::deque<Sample> loaded;  // outlives the try block: errors point back into it
   Samples samples;
@@ -555,13 +512,13 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
         rs.alternative = alternative;
         rs.mu = mu;
         rs.confLevel = confLevel;
-        emitTest(out, table, name, st::rankSumTest(x.values, y.values, rs), data);
+        emitTest(out, format, name, st::rankSumTest(x.values, y.values, rs), data);
       } else {
         st::WelchOptions w;
         w.alternative = alternative;
         w.mu = mu;
         w.confLevel = confLevel;
-        emitTest(out, table, name, st::welchTest(x.values, y.values, w), data);
+        emitTest(out, format, name, st::welchTest(x.values, y.values, w), data);
       }
     } else if (name == "fisher") {
       const std::vector<std::int64_t> cells = intListFlag(f, "table");
@@ -572,7 +529,7 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
       o.confLevel = doubleFlag(f, "conf-level", 0.95);
       o.computation = methodFlag(f);
       const std::array<std::int64_t, 4> t{cells[0], cells[1], cells[2], cells[3]};
-      emitTest(out, table, name, st::fisherExactTest(t, o), "table " + *f.get("table"));
+      emitTest(out, format, name, st::fisherExactTest(t, o), "table " + *f.get("table"));
     } else if (name == "binom") {
       st::BinomOptions o;
       o.p = doubleFlag(f, "p", 0.5);
@@ -580,7 +537,7 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
       o.confLevel = doubleFlag(f, "conf-level", 0.95);
       const std::int64_t x = intFlag(f, "x", 0);
       const std::int64_t n = intFlag(f, "n", 0);
-      emitTest(out, table, name, st::binomTest(x, n, o),
+      emitTest(out, format, name, st::binomTest(x, n, o),
                std::to_string(x) + " successes in " + std::to_string(n) + " trials");
     } else if (name == "prop") {
       const std::vector<std::int64_t> x = intListFlag(f, "x");
@@ -591,7 +548,7 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
       o.alternative = alternativeFlag(f);
       o.correct = boolFlag(f, "correct", true);
       o.confLevel = doubleFlag(f, "conf-level", 0.95);
-      emitTest(out, table, name, st::propTest(x, n, o), *f.get("x") + " out of " + *f.get("n"));
+      emitTest(out, format, name, st::propTest(x, n, o), *f.get("x") + " out of " + *f.get("n"));
     } else if (name == "quantile") {
       std::vector<double> probs = doubleListFlag(f, "probs");
       if (!f.get("probs")) probs = {0, 0.25, 0.5, 0.75, 1};  // R's default seq(0, 1, 0.25)
@@ -610,7 +567,7 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
         j["n"] = x.values.size();
         j["probs"] = numbers(probs);
         j["quantiles"] = numbers(q);
-        out << j.dump() << "\n";
+        out << render(document("StatsResult", j), format);
       }
     } else if (name == "gsd") {
       st::GroupSequentialOptions o;
@@ -652,7 +609,7 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
         j["boundaries"] = numbers(d.criticalValues);
         j["alpha_spent"] = numbers(d.alphaSpent);
         j["stage_levels"] = numbers(d.stageLevels);
-        out << j.dump() << "\n";
+        out << render(document("StatsResult", j), format);
       }
     }
   } catch (const core::InputError& e) {
@@ -661,43 +618,117 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
   return 0;
 }
 
+// What each flag means, for --help.
+struct FlagHelp {
+  const char* type;
+  const char* meaning;
+};
+const std::map<std::string_view, FlagHelp>& flagHelp() {
+  static const std::map<std::string_view, FlagHelp> kHelp = {
+      {"x",
+       {"FILE|K|X1,X2",
+        "ranksum, welch, quantile: the x sample (FILE, - for standard input); binom: the "
+        "number of successes; prop: successes per group"}},
+      {"y", {"FILE", "the y sample (FILE, - for standard input)"}},
+      {"n", {"N|N1,N2", "binom: the number of trials; prop: trials per group"}},
+      {"p",
+       {"P|P1,P2", "hypothesized probability of success (binom default 0.5; prop: one per group)"}},
+      {"alternative", {"two.sided|less|greater", "the alternative hypothesis (default two.sided)"}},
+      {"mu",
+       {"M",
+        "the location shift (ranksum) or difference in means (welch) under the null (default 0)"}},
+      {"exact", {"auto|true|false", "exact p-value (default auto: R's exact = NULL)"}},
+      {"correct", {"true|false", "continuity correction (default true)"}},
+      {"conf-level", {"C", "confidence level of the interval (default 0.95)"}},
+      {"conf-int",
+       {"true|false", "compute the Hodges-Lehmann estimate and interval (default true)"}},
+      {"table", {"a,b,c,d", "the 2x2 table of counts, by rows"}},
+      {"or", {"R", "the odds ratio under the null (default 1)"}},
+      {"probs", {"P1,P2,...", "probabilities (default 0,0.25,0.5,0.75,1)"}},
+      {"looks", {"K", "number of looks, 1 to 20 (required)"}},
+      {"alpha", {"A", "total alpha (default 0.05, spent symmetrically when --sided 2)"}},
+      {"type", {"OF|P|asOF|asP", "boundary type (default OF)"}},
+      {"sided", {"1|2", "one- or two-sided design (default 2)"}},
+      {"info-rates", {"F1,F2,...", "information rates of the looks (default equally spaced)"}},
+      {"method", {"r|exact", "estimates and interval ends R finds with uniroot: as R computes them (r, the "
+                             "default) or solved exactly (exact)"}},
+  };
+  return kHelp;
+}
+
+const char* kStatsFooter =
+    "Options mean what R's options of the same name mean, with R's defaults (rpact's for gsd). A "
+    "sample FILE "
+    "holds one number per line (blank lines and # comments skipped) or a JSON array; - reads "
+    "standard input "
+    "(for one sample). JSON has no infinity: an unbounded interval end or boundary is null.\n"
+    "Exit codes: 0 success, 1 bad input, 2 a wrong command line.";
+
+std::string testList() {
+  std::string list;
+  for (const auto& c : commands()) list += (list.empty() ? "" : ", ") + std::string(c.name);
+  return list;
+}
+
+int runTest(const CommandSpec& spec, const std::vector<std::string>& args, Streams& io) {
+  const std::string command = "stats " + std::string(spec.name);
+  cli::Parser p(command, "usage: " + std::string(spec.usage), kStatsFooter);
+  std::map<std::string, std::optional<std::string>, std::less<>> values;
+  for (const auto& name : spec.flags) values[std::string(name)];
+  std::optional<std::string> output;
+  for (const auto& name : spec.flags) {
+    if (name == "o") continue;
+    const auto& h = flagHelp().at(name);
+    const bool required =
+        std::find(spec.required.begin(), spec.required.end(), name) != spec.required.end();
+    p.value("--" + std::string(name), &values[std::string(name)], h.type,
+            std::string(h.meaning) + (required ? " (required)" : ""));
+  }
+  p.output(&output, {"json", "yaml", "table"});
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  if (!p.parse(rest, io)) return 0;
+  Flags flags;
+  for (const auto& [name, v] : values) {
+    if (v) flags.values.emplace(name, *v);
+  }
+  for (const auto& r : spec.required) {
+    if (!flags.values.count(r)) throw UsageError("--" + std::string(r) + " is required");
+  }
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  return runCommand(spec, flags, format, io.in, io.out);
+}
+
 }  // namespace
 
-int runStatsCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
-                    std::ostream& err) {
-  if (args.empty()) {
-    err << "rolloutlab stats: which test?\n" << overallUsage();
-    return 2;
-  }
+int runStats(const std::vector<std::string>& args, Streams& io) {
+  if (args.empty()) throw UsageError("which test? (" + testList() + ")");
   if (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
-    out << overallUsage();
+    io.out << overallUsage();
     return 0;
   }
   const CommandSpec* spec = nullptr;
   for (const auto& c : commands()) {
     if (c.name == args[0]) spec = &c;
   }
-  if (spec == nullptr) {
-    err << "rolloutlab stats: unknown test \"" << args[0] << "\"\n" << overallUsage();
-    return 2;
-  }
-  for (const auto& a : args) {
-    if (a == "--help" || a == "-h") {
-      out << "usage: " << spec->usage << "\n";
-      return 0;
-    }
-  }
+  if (spec == nullptr)
+    throw UsageError("unknown test \"" + args[0] + "\" (tests: " + testList() + ")");
   try {
-    const Flags flags = parseFlags(*spec, args);
-    return runCommand(*spec, flags, in, out);
+    return runTest(*spec, args, io);
   } catch (const UsageError& e) {
-    err << "rolloutlab stats " << spec->name << ": " << e.what() << "\nusage: " << spec->usage
-        << "\n";
+    io.err << "rolloutlab stats " << spec->name << ": " << e.what() << " (rolloutlab stats "
+           << spec->name << " --help)\n";
     return 2;
   } catch (const core::InputError& e) {
-    err << e.diagnostic().toString() << "\n";
+    io.err << "error: " << e.diagnostic().toString() << "\n";
     return 1;
   }
+}
+
+int runStatsCommand(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                    std::ostream& err) {
+  Streams io{in, out, err};
+  return runGuarded("stats", runStats, args, io);
 }
 
 }  // namespace rolloutlab::app

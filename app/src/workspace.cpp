@@ -75,9 +75,25 @@ bool Workspace::targetsRollout(const std::string& name) const {
   return false;
 }
 
-Workspace loadWorkspace(const std::vector<std::string>& paths) {
+Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string* stdinText) {
   Workspace ws;
-  io::DocumentSet docs = io::readDocuments(paths);
+  io::DocumentSet docs;
+  auto append = [&docs](io::DocumentSet more) {
+    for (auto& d : more.documents) docs.documents.push_back(std::move(d));
+    for (auto& f : more.files) docs.files.push_back(std::move(f));
+    for (auto& d : more.diagnostics.items) docs.diagnostics.add(std::move(d));
+  };
+  std::vector<std::string> files;  // consecutive paths read together, in order
+  for (const auto& p : paths) {
+    if (p == "-" && stdinText != nullptr) {
+      if (!files.empty()) append(io::readDocuments(files));
+      files.clear();
+      append(io::readDocumentsFromString(*stdinText, "<stdin>"));
+    } else {
+      files.push_back(p);
+    }
+  }
+  if (!files.empty()) append(io::readDocuments(files));
   ws.files = docs.files;
   ws.diagnostics = std::move(docs.diagnostics);
   for (const auto& doc : docs.documents) {

@@ -100,7 +100,7 @@ TEST_F(JudgeCommand, KayentaModeFailsARegressionWithExitOne) {
   const auto base = write("base.csv", "metric,value\n" + series("latency", 10) + series("cpu", 1));
   const auto can = write("canary.csv", "metric,value\n" + series("latency", 20) + series("cpu", 1));
   const auto cfg = write("cfg.yaml", kConfig);
-  const auto r = run({"--baseline", base, "--canary", can, "--config", cfg});
+  const auto r = run({"--baseline", base, "--canary", can, "--config", cfg, "-o", "table"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("latency  High"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("score 50: Marginal"), std::string::npos) << r.out;
@@ -144,7 +144,7 @@ TEST_F(JudgeCommand, UnknownConfigFieldNamesFileLineAndNearestField) {
                          "        directon: increase\n");
   const auto r = run({"--baseline", base, "--canary", base, "--config", cfg});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "rolloutlab judge: " + cfg +
+  EXPECT_EQ(r.err, "error: " + cfg +
                        ":5: metrics[0].analysisConfigurations.canary.directon: unknown field (did "
                        "you mean \"direction\"?)\n");
 }
@@ -158,7 +158,7 @@ TEST_F(JudgeCommand, BadConfigValueNamesFieldValueAndRule) {
   const auto r = run({"--baseline", base, "--canary", base, "--config", cfg});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err,
-            "rolloutlab judge: " + cfg +
+            "error: " + cfg +
                 ":4: metrics[0].analysisConfigurations.canary.direction = \"up\": must be one of "
                 "increase, decrease, either\n");
   const auto cfg2 = write("cfg2.yaml",
@@ -166,7 +166,7 @@ TEST_F(JudgeCommand, BadConfigValueNamesFieldValueAndRule) {
                           "      canary:\n        critical: yes\n");
   const auto r2 = run({"--baseline", base, "--canary", base, "--config", cfg2});
   EXPECT_EQ(r2.err,
-            "rolloutlab judge: " + cfg2 +
+            "error: " + cfg2 +
                 ":5: metrics[0].analysisConfigurations.canary.critical = \"yes\": must be true "
                 "or false\n");
 }
@@ -175,8 +175,7 @@ TEST_F(JudgeCommand, BadSampleNamesFileAndLine) {
   const auto base = write("b.csv", "metric,value\nlatency,1\nlatency,fast\n");
   const auto r = run({"--baseline", base, "--canary", base});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "rolloutlab judge: " + base +
-                       ":3: value = \"fast\": must be a number (or empty/NaN)\n");
+  EXPECT_EQ(r.err, "error: " + base + ":3: value = \"fast\": must be a number (or empty/NaN)\n");
   const auto hdr = write("h.csv", "name,val\nx,1\n");
   EXPECT_NE(run({"--baseline", hdr, "--canary", hdr}).err.find(":1: header = \"name,val\""),
             std::string::npos);
@@ -195,8 +194,33 @@ TEST_F(JudgeCommand, WrongCommandLineExitsTwo) {
   EXPECT_EQ(run({"--baseline", "a.csv", "--canary", "b.csv", "-o", "xml"}).code, 2);
   const auto r = run({"--frobnicate"});
   EXPECT_EQ(r.code, 2);
-  EXPECT_EQ(r.err.substr(0, 46), "rolloutlab judge: unknown argument \"--frobnica");
+  EXPECT_EQ(r.err, "rolloutlab judge: unknown option --frobnicate (rolloutlab judge --help)\n");
   EXPECT_EQ(run({"--help"}).code, 0);
+}
+
+// Issue 16: every command parses flags alike: --flag=value as --flag value, the last of a
+// repeated flag counts, and standard input can be named once.
+TEST_F(JudgeCommand, TakesFlagEqualsValueLikeEveryCommand) {
+  const auto base = write("base.csv", "metric,value\n" + series("latency", 10));
+  const auto can = write("canary.csv", "metric,value\n" + series("latency", 20));
+  const auto spaced = run({"--baseline", base, "--canary", can, "-o", "json"});
+  const auto equals = run({"--baseline=" + base, "--canary=" + can, "--output=json"});
+  EXPECT_EQ(spaced.code, 1) << spaced.err;
+  EXPECT_EQ(equals.code, spaced.code) << equals.err;
+  EXPECT_EQ(equals.out, spaced.out);
+  const auto last = run({"--baseline", can, "--baseline", base, "--canary", can, "-o", "json"});
+  EXPECT_EQ(last.out, spaced.out);
+  const auto fromStdin = run({"--baseline", "-", "--canary", can, "-o", "json"},
+                             "metric,value\n" + series("latency", 10));
+  EXPECT_EQ(fromStdin.code, 1) << fromStdin.err;
+  EXPECT_EQ(nlohmann::json::parse(fromStdin.out)["metrics"],
+            nlohmann::json::parse(spaced.out)["metrics"]);
+  const auto twice = run({"--baseline", "-", "--canary", "-"});
+  EXPECT_EQ(twice.code, 2);
+  EXPECT_EQ(
+      twice.err,
+      "rolloutlab judge: --canary = \"-\": standard input is already read by --baseline (it can be "
+      "read once) (rolloutlab judge --help)\n");
 }
 
 TEST_F(JudgeCommand, SequentialModeComparesErrorsPerRequest) {
@@ -237,8 +261,8 @@ TEST_F(JudgeCommand, SequentialModeWithoutRegressionPassesAtTheEnd) {
       c += std::to_string(t) + ",latency," + std::to_string(v + 0.5) + "\n";
     }
   }
-  const auto r =
-      run({"--baseline", write("b.csv", b), "--canary", write("c.csv", c), "--mode", "sequential"});
+  const auto r = run({"--baseline", write("b.csv", b), "--canary", write("c.csv", c), "--mode",
+                      "sequential", "-o", "table"});
   EXPECT_EQ(r.code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("decision after 20 looks"), std::string::npos) << r.out;
 }

@@ -204,9 +204,15 @@ TEST_F(StatsCommand, QuantileJsonIsByteStable) {
   const Outcome r = runStats({"quantile", "--x", x, "--probs", "0,0.25,0.5,0.9"});
   ASSERT_EQ(r.code, 0) << r.err;
   // Integral values are written without ".0": the shortest text that reads back the same.
-  EXPECT_EQ(r.out,
-            "{\"test\":\"quantile\",\"type\":7,\"n\":10,\"probs\":[0,0.25,0.5,0.9],"
-            "\"quantiles\":[1,3.25,5.5,9.1]}\n");
+  // The one writer of every rolloutlab document: the envelope, then the result, 2-space indent.
+  EXPECT_EQ(
+      r.out,
+      std::string(
+          "{\n  \"apiVersion\": \"rolloutlab.io/v1alpha1\",\n  \"kind\": \"StatsResult\",\n") +
+          "  \"version\": \"" + r.json()["version"].get<std::string>() +
+          "\",\n  \"test\": \"quantile\",\n  \"type\": 7,\n  \"n\": 10,\n"
+          "  \"probs\": [\n    0,\n    0.25,\n    0.5,\n    0.9\n  ],\n"
+          "  \"quantiles\": [\n    1,\n    3.25,\n    5.5,\n    9.1\n  ]\n}\n");
 }
 
 TEST_F(StatsCommand, GsdMatchesRpact) {
@@ -223,9 +229,9 @@ TEST_F(StatsCommand, GsdMatchesRpact) {
     keys.push_back(key);
     ++at;
   }
-  EXPECT_EQ(keys, (std::vector<std::string>{"test", "type", "looks", "alpha", "sided",
-                                            "information_rates", "boundaries", "alpha_spent",
-                                            "stage_levels"}));
+  EXPECT_EQ(keys, (std::vector<std::string>{"apiVersion", "kind", "version", "test", "type",
+                                            "looks", "alpha", "sided", "information_rates",
+                                            "boundaries", "alpha_spent", "stage_levels"}));
   const double rpact[] = {4.876884949, 3.357011922, 2.680280067, 2.289816774, 2.031032063};
   for (int k = 0; k < 5; ++k) EXPECT_NEAR(j.at("boundaries").at(k).get<double>(), rpact[k], 5e-7);
   EXPECT_NEAR(j.at("alpha_spent").at(4).get<double>(), 0.025, 1e-12);
@@ -253,12 +259,12 @@ TEST_F(StatsCommand, BadValueNamesFileAndLine) {
   const std::string y = write("y.txt", "1\n2\n3\n");
   const Outcome r = runStats({"ranksum", "--x", x, "--y", y});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, x + ":3: x = \"abc\": not a number\n");
+  EXPECT_EQ(r.err, "error: " + x + ":3: x = \"abc\": not a number\n");
   EXPECT_TRUE(r.out.empty());
   const std::string nan = write("nan.txt", "[1, 2,\n 3,\n NaN]");
   const Outcome r2 = runStats({"welch", "--x", y, "--y", nan});
   EXPECT_EQ(r2.code, 1);
-  EXPECT_EQ(r2.err, nan + ":3: y = \"NaN\": must be a finite number\n");
+  EXPECT_EQ(r2.err, "error: " + nan + ":3: y = \"NaN\": must be a finite number\n");
 }
 
 TEST_F(StatsCommand, LibraryErrorsPointAtTheFile) {
@@ -266,32 +272,33 @@ TEST_F(StatsCommand, LibraryErrorsPointAtTheFile) {
   const std::string y = write("y.txt", "1\n2\n3\n");
   const Outcome r = runStats({"welch", "--x", one, "--y", y});
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, one + ": x = 1 values: needs at least 2 observations\n");
+  EXPECT_EQ(r.err, "error: " + one + ": x = 1 values: needs at least 2 observations\n");
   const Outcome missing = runStats({"welch", "--x", (dir_ / "nope.txt").string(), "--y", y});
   EXPECT_EQ(missing.code, 1);
-  EXPECT_EQ(missing.err, (dir_ / "nope.txt").string() + ": --x: cannot read the file\n");
+  EXPECT_EQ(missing.err,
+            "error: " + (dir_ / "nope.txt").string() + ": --x: cannot read the file\n");
   const Outcome level = runStats({"binom", "--x", "3", "--n", "10", "--conf-level", "1.5"});
   EXPECT_EQ(level.code, 1);
-  EXPECT_EQ(level.err, "conf_level = 1.5: must be a number strictly between 0 and 1\n");
+  EXPECT_EQ(level.err, "error: conf_level = 1.5: must be a number strictly between 0 and 1\n");
   const Outcome rates = runStats({"gsd", "--looks", "3", "--info-rates", "0.5,0.4,1", "--sided", "1"});
   EXPECT_EQ(rates.code, 1);
-  EXPECT_EQ(rates.err, "information_rates[1] = 0.4: must be strictly increasing (previous 0.5)\n");
+  EXPECT_EQ(rates.err,
+            "error: information_rates[1] = 0.4: must be strictly increasing (previous 0.5)\n");
   const Outcome counts = runStats({"fisher", "--table", "1,-2,3,4"});
   EXPECT_EQ(counts.code, 1);
-  EXPECT_EQ(counts.err, "table[b] = -2: counts must be non-negative\n");
+  EXPECT_EQ(counts.err, "error: table[b] = -2: counts must be non-negative\n");
 }
 
 TEST_F(StatsCommand, WrongCommandLinesExitTwoWithUsage) {
   const Outcome unknownTest = runStats({"kruskal"});
   EXPECT_EQ(unknownTest.code, 2);
   EXPECT_NE(unknownTest.err.find("unknown test \"kruskal\""), std::string::npos);
-  EXPECT_NE(unknownTest.err.find("usage: rolloutlab stats <test>"), std::string::npos);
+  EXPECT_NE(unknownTest.err.find("(tests: ranksum, welch, fisher"), std::string::npos);
   const Outcome flag = runStats({"binom", "--x", "3", "--n", "10", "--bogus", "1"});
   EXPECT_EQ(flag.code, 2);
+  // One line naming the flag, as every command says it (issue 16).
   EXPECT_EQ(flag.err,
-            "rolloutlab stats binom: unknown option --bogus for binom\nusage: rolloutlab stats "
-            "binom --x K --n N [--p P] [--alternative two.sided|less|greater] [--conf-level C] "
-            "[-o json|table]\n");
+            "rolloutlab stats binom: unknown option --bogus (rolloutlab stats binom --help)\n");
   EXPECT_EQ(runStats({"binom", "--x", "3"}).code, 2);                   // missing --n
   EXPECT_EQ(runStats({"binom", "--x", "3", "--n"}).code, 2);            // no value
   EXPECT_EQ(runStats({"binom", "--x", "three", "--n", "10"}).code, 2);  // not an integer
@@ -299,6 +306,22 @@ TEST_F(StatsCommand, WrongCommandLinesExitTwoWithUsage) {
   EXPECT_EQ(runStats({"binom", "--x", "3", "--n", "10", "-o", "xml"}).code, 2);
   EXPECT_EQ(runStats({"binom", "--x", "3", "--n", "10", "--alternative", "bigger"}).code, 2);
   EXPECT_EQ(runStats({}).code, 2);
+}
+
+// Issue 16: stats parses flags as every command does: a repeated flag keeps its last value
+// (it used to be refused), --flag=value equals --flag value, and -o yaml is the same document.
+TEST_F(StatsCommand, RepeatedFlagKeepsTheLastValueAsEveryCommand) {
+  const Outcome once = runStats({"binom", "--x", "7", "--n", "20", "-o", "json"});
+  const Outcome twice = runStats({"binom", "--x", "3", "--n", "20", "--x", "7", "-o", "json"});
+  const Outcome equals = runStats({"binom", "--x=7", "--n=20", "--output=json"});
+  ASSERT_EQ(once.code, 0) << once.err;
+  EXPECT_EQ(twice.code, 0) << twice.err;
+  EXPECT_EQ(twice.out, once.out);
+  EXPECT_EQ(equals.out, once.out);
+  EXPECT_EQ(once.json()["statistic"], 7);
+  const Outcome yaml = runStats({"binom", "--x", "7", "--n", "20", "-o", "yaml"});
+  EXPECT_EQ(yaml.code, 0) << yaml.err;
+  EXPECT_NE(yaml.out.find("kind: StatsResult\n"), std::string::npos) << yaml.out;
 }
 
 TEST_F(StatsCommand, HelpPrintsUsage) {

@@ -94,7 +94,7 @@ TEST(ArgoCli, ScriptNamingAnUnknownMetricIsBadInput) {
 }
 
 TEST(ArgoCli, ValidateListsRolloutsAndTemplates) {
-  auto r = run("validate " + src("examples/apps/storefront"));
+  auto r = run("validate -o text " + src("examples/apps/storefront"));
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(
       r.out.find(

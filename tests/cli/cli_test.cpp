@@ -31,7 +31,7 @@ std::string src(const std::string& rel) { return rolloutlab::test::sourceDir() +
 }  // namespace
 
 TEST(Cli, ValidateExampleIsClean) {
-  auto r = run("validate " + src("examples"));
+  auto r = run("validate -o text " + src("examples"));
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_NE(r.out.find("Canary test/podinfo: canary (istio)"), std::string::npos);
   EXPECT_NE(r.out.find("skipped Deployment test/podinfo"), std::string::npos);
@@ -41,8 +41,8 @@ TEST(Cli, ValidateStrictTurnsWarningsIntoErrors) {
   ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("flagger");
   const std::string ref =
       rolloutlab::test::referencePath("flagger/artifacts__examples__kuma-canary.yaml");
-  EXPECT_EQ(run("validate " + ref).code, 0);
-  auto r = run("validate --strict " + ref);
+  EXPECT_EQ(run("validate -o text " + ref).code, 0);
+  auto r = run("validate --strict -o text " + ref);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("error: "), std::string::npos);
 }

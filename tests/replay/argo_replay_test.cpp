@@ -433,8 +433,19 @@ TEST_F(ArgoPrometheusReplay, CommandLine) {
   EXPECT_EQ(j["measurements"][1]["query"], kSentQuery);
   EXPECT_EQ(j["outcome"]["result"], "aborted");
   EXPECT_TRUE(j["summary"]["canaryRequests"].is_null());
-  // Without --target the first in file order (the Canary) runs.
-  EXPECT_EQ(nlohmann::json::parse(cli(with({"-o", "json"})))["engine"], "flagger");
+  // Without --target, with a Canary and a Rollout loaded, nothing runs: the error lists both
+  // (the first in file order used to be taken silently; issue 16).
+  {
+    std::istringstream in;
+    std::ostringstream out, err2;
+    app::Streams io{in, out, err2};
+    EXPECT_EQ(app::runMain(with({"-o", "json"}), io), 1);
+    EXPECT_EQ(out.str(), "");
+    EXPECT_NE(err2.str().find(
+                  "several specs are loaded (Canary test/podinfo, Rollout test/podinfo-rollout)"),
+              std::string::npos)
+        << err2.str();
+  }
 
   const std::string table = cli(with({"--target", "podinfo-rollout", "-o", "table"}));
   EXPECT_NE(table.find("Rollout test/podinfo-rollout replayed over 2024-01-01T01:10:00Z"),

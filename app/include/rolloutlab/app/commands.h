@@ -4,16 +4,24 @@
 /// line, 3 an environment failure.
 
 #include <iosfwd>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace rolloutlab::app {
 
+/// A wrong command line (exit code 2): the message names the flag or argument.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 struct Streams {
-  std::istream& in;
+  std::istream& in;  ///< what a `-` file argument reads (once)
   std::ostream& out;
   std::ostream& err;
   bool errIsTerminal = false;  ///< progress is shown only on a terminal
+  bool outIsTerminal = false;  ///< `-o` defaults to the human format only on a terminal
 };
 
 int runValidate(const std::vector<std::string>& args, Streams& io);
@@ -21,11 +29,19 @@ int runSimulate(const std::vector<std::string>& args, Streams& io);
 int runBatchCommand(const std::vector<std::string>& args, Streams& io);
 int runMerge(const std::vector<std::string>& args, Streams& io);
 int runReplay(const std::vector<std::string>& args, Streams& io);
+int runJudge(const std::vector<std::string>& args, Streams& io);  ///< see judge_command.h
+int runStats(const std::vector<std::string>& args, Streams& io);  ///< see stats_command.h
 
 /// Writes `text` to `path` atomically (temporary file + rename); throws EnvironmentError.
 void writeAtomically(const std::string& path, const std::string& text);
 
 /// Dispatches `rolloutlab <command> ...` (argv without the program name).
 int runMain(const std::vector<std::string>& argv, Streams& io);
+
+/// Runs one command the way runMain does: a UsageError is one line on io.err naming the
+/// command (exit 2), a core::InputError `error: ...` (exit 1), a core::EnvironmentError
+/// `error: ...` (exit 3).
+int runGuarded(const std::string& command, int (*fn)(const std::vector<std::string>&, Streams&),
+               const std::vector<std::string>& args, Streams& io);
 
 }  // namespace rolloutlab::app

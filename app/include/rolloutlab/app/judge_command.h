@@ -4,7 +4,7 @@
 /// (--mode kayenta, the default) or rolloutlab's sequential judge (--mode sequential).
 ///
 ///   rolloutlab judge --baseline FILE --canary FILE [--config FILE]
-///                    [--mode kayenta|sequential] [-o json|table] [--seed N]
+///                    [--mode kayenta|sequential] [-o json|yaml|table] [--seed N]
 ///
 /// Sample files: CSV with a header `metric,value` or `time,metric,value`, or a single column
 /// of numbers (one metric); or JSON `{"metric": [numbers or null, ...]}`. `-` reads standard

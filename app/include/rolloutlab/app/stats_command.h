@@ -13,16 +13,18 @@
 ///   rolloutlab stats quantile --x FILE [--probs P1,P2,..]
 ///   rolloutlab stats gsd      --looks K [--alpha A] [--type OF|P|asOF|asP] [--sided 1|2]
 ///                             [--info-rates F1,..]
-///   every command: [-o json|table] [--help]
+///   every command: [-o json|yaml|table] [--help]
 ///
 /// A sample FILE holds numbers one per line (blank lines and `#` comments skipped) or a JSON
 /// array; `-` reads the input stream. Options mean what R's options of the same name mean, with
-/// R's defaults (rpact's for gsd). JSON output has a stable key order and shortest round-trip
-/// numbers; JSON has no infinity, so an unbounded interval end or boundary is null.
+/// R's defaults (rpact's for gsd). The JSON/YAML output is a StatsResult document
+/// (docs/output-formats.md): stable key order, shortest round-trip numbers, and null for an
+/// unbounded interval end or boundary (JSON has no infinity).
 ///
 /// Exit codes: 0 success; 1 bad input (one line on err naming file:line or the option, the
 /// value and the rule); 2 a wrong command line (unknown command or flag, a missing or
-/// malformed option value; with a usage line).
+/// malformed option value: one line naming it). Errors print as every command prints them
+/// (`error: ...`, or `rolloutlab stats TEST: ... (rolloutlab stats TEST --help)`).
 
 #include <iosfwd>
 #include <string>

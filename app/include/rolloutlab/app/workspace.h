@@ -61,8 +61,10 @@ struct Workspace {
 };
 
 /// Reads and decodes every path. Decoding problems are in `diagnostics`; objects with errors
-/// are listed in `objects` (valid = false) but not in the typed lists.
-Workspace loadWorkspace(const std::vector<std::string>& paths);
+/// are listed in `objects` (valid = false) but not in the typed lists. With `stdinText`, a
+/// path `-` is that text (a multi-document stream), named `<stdin>` in diagnostics.
+Workspace loadWorkspace(const std::vector<std::string>& paths,
+                        const std::string* stdinText = nullptr);
 
 /// Turns warnings into errors (`--strict`).
 void makeWarningsErrors(core::Diagnostics& diags);
