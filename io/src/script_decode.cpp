@@ -234,8 +234,8 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
                 "must be after the new revision (> 0s; t counts from it)");
       } else if (timed && a.at < last) {
         d.error(at, pathJoin(p, "at"), Decoder::shown(at),
-                "before the previous action (" + pathIndex("spec.actions", lastIndex) + ".at = " + lastShown +
-                    "): actions must be in time order");
+                "before the previous action (" + pathIndex("spec.actions", lastIndex) +
+                    ".at = " + lastShown + "): actions must be in time order");
       }
       if (timed && a.at >= last) {
         last = a.at;
@@ -246,8 +246,8 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
     }
     if (s.until && !lastShown.empty() && *s.until < last) {
       d.error(un, "spec.until", Decoder::shown(un),
-              "before the last action (" + pathIndex("spec.actions", lastIndex) + ".at = " + lastShown +
-                  "), which would never happen");
+              "before the last action (" + pathIndex("spec.actions", lastIndex) +
+                  ".at = " + lastShown + "), which would never happen");
     }
   }
 }
@@ -339,8 +339,8 @@ std::string listed(const std::vector<std::string>& names) {
 std::string knownNames(const std::string& word, const std::vector<std::string>& candidates,
                        const std::vector<std::string>& shown, const std::string& what) {
   const std::string near = nearest(word, candidates);
-  return " (" + (near.empty() ? std::string() : "did you mean \"" + near + "\"? ") + "its " + what + ": " +
-         listed(shown) + ")";
+  return " (" + (near.empty() ? std::string() : "did you mean \"" + near + "\"? ") + "its " + what +
+         ": " + listed(shown) + ")";
 }
 
 int fieldLine(const core::Script& s, const std::string& field) {
@@ -349,13 +349,14 @@ int fieldLine(const core::Script& s, const std::string& field) {
 }
 
 void sortByLine(core::Diagnostics& out) {
-  std::stable_sort(out.items.begin(), out.items.end(),
-                   [](const core::Diagnostic& a, const core::Diagnostic& b) { return a.line < b.line; });
+  std::stable_sort(
+      out.items.begin(), out.items.end(),
+      [](const core::Diagnostic& a, const core::Diagnostic& b) { return a.line < b.line; });
 }
 
 /// The other engine's fields a Script holds.
-void foreignFields(const core::Script& s, std::initializer_list<const char*> fields, const std::string& rule,
-                   core::Diagnostics& out) {
+void foreignFields(const core::Script& s, std::initializer_list<const char*> fields,
+                   const std::string& rule, core::Diagnostics& out) {
   for (const char* f : fields) {
     if (!s.fieldLines.count(f)) continue;
     out.add(core::Diagnostic{.severity = core::Severity::kError,
@@ -388,7 +389,8 @@ core::Diagnostics scriptMismatches(const core::Script& s, const core::flagger::C
     hookShown.push_back(h.name + " (" + type + ")");
     if (h.type == fl::WebhookType::kEvent) continue;
     hookKeys.push_back(h.name);
-    if (std::find(hookKeys.begin(), hookKeys.end(), type) == hookKeys.end()) hookKeys.push_back(type);
+    if (std::find(hookKeys.begin(), hookKeys.end(), type) == hookKeys.end())
+      hookKeys.push_back(type);
   }
   const auto observation = [&](const core::ScriptObservation& o, const std::string& path) {
     for (const auto& [name, line] : o.metricLines) {
@@ -404,21 +406,23 @@ core::Diagnostics scriptMismatches(const core::Script& s, const core::flagger::C
     }
     for (const auto& [key, line] : o.webhookLines) {
       if (std::find(hookKeys.begin(), hookKeys.end(), key) != hookKeys.end()) continue;
-      if (key.empty() && std::find(hookKeys.begin(), hookKeys.end(), "rollout") != hookKeys.end()) continue;
+      if (key.empty() && std::find(hookKeys.begin(), hookKeys.end(), "rollout") != hookKeys.end())
+        continue;
       std::string rule;
       const auto type = fl::webhookTypeFromString(key);
-      const bool eventHook = std::any_of(canary.analysis.webhooks.begin(), canary.analysis.webhooks.end(),
-                                         [&](const fl::WebhookSpec& h) {
-                                           return h.type == fl::WebhookType::kEvent &&
-                                                  (h.name == key || key == "event");
-                                         });
+      const bool eventHook = std::any_of(
+          canary.analysis.webhooks.begin(), canary.analysis.webhooks.end(),
+          [&](const fl::WebhookSpec& h) {
+            return h.type == fl::WebhookType::kEvent && (h.name == key || key == "event");
+          });
       if (eventHook) {
         rule = "names an event webhook, which only notifies: its answer changes nothing";
       } else if (type) {
         rule = "the canary has no " + std::string(fl::toString(*type)) + " webhook" +
                knownNames(key, {}, hookShown, "webhooks");
       } else {
-        rule = "the canary has no webhook of that name or type" + knownNames(key, hookKeys, hookShown, "webhooks");
+        rule = "the canary has no webhook of that name or type" +
+               knownNames(key, hookKeys, hookShown, "webhooks");
       }
       out.add(core::Diagnostic{.severity = core::Severity::kError,
                                .file = s.file,
@@ -430,17 +434,19 @@ core::Diagnostics scriptMismatches(const core::Script& s, const core::flagger::C
     }
   };
   observation(s.defaults, "spec.defaults");
-  for (std::size_t i = 0; i < s.ticks.size(); ++i) observation(s.ticks[i].obs, pathIndex("spec.ticks", i));
+  for (std::size_t i = 0; i < s.ticks.size(); ++i)
+    observation(s.ticks[i].obs, pathIndex("spec.ticks", i));
   sortByLine(out);
   return out;
 }
 
 core::Diagnostics scriptMismatches(const core::Script& s, const core::argo::ArgoEngine& rollout) {
   core::Diagnostics out;
-  foreignFields(s, {"ticks", "defaults"},
-                "a Flagger Canary's field, but the target " + core::quoted(rollout.rollout().name) +
-                    " is an Argo Rollout (script it with measurements, podStartup, actions and until)",
-                out);
+  foreignFields(
+      s, {"ticks", "defaults"},
+      "a Flagger Canary's field, but the target " + core::quoted(rollout.rollout().name) +
+          " is an Argo Rollout (script it with measurements, podStartup, actions and until)",
+      out);
   // Every scripted metric must exist in the rollout (a misspelt name would never be used):
   // argo/run.cpp runArgoScript refuses it too, without the nearest name.
   std::vector<std::string> names;
