@@ -14,7 +14,8 @@ std::vector<CheckQuery> flaggerCheckQueries(
     const std::string& meshProvider, const std::string& knativeRevision) {
   const std::string ns = canary.namespace_.empty() ? "default" : canary.namespace_;
   // scheduler_metrics.go runBuiltinMetricChecks: the metrics provider picks the observer.
-  const std::string mp = fl::metricsProvider(meshProvider, canary.provider, canary.targetKind, "");
+  const std::string mp = fl::metricsProvider(meshProvider, canary.provider, canary.targetKind,
+                                             canary.targetApiVersion);
   const fl::Observer observer = fl::observerFor(mp);
   // knative.go selects the canary's revision through {{ route }}: the latest revision of the
   // Knative service, which no Canary field names (the scenario does).

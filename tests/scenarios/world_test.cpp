@@ -296,6 +296,38 @@ TEST(SyntheticWorld, BuiltinQueriesReadEveryMesh) {
   }
 }
 
+TEST(SyntheticWorld, AKnativeServiceTargetReadsItsCanaryRevision) {
+  // A Canary of a Knative Service (targetRef serving.knative.dev/v1 Service) keeps the knative
+  // metrics provider (no ":service" suffix, scheduler_metrics.go), whose queries select the
+  // revision the scenario names; a plain Service target becomes "knative:service", which
+  // observers/factory.go answers with the Istio observer: no Istio series, no values.
+  Scenario s = baseScenario(1000, 0.02);
+  s.metrics.canaryRevision = "podinfo-00007";
+  s.metrics.primaryRevision = "podinfo-00006";
+  CompiledScenario sc(s);
+  for (const std::string api : {"serving.knative.dev/v1", "v1"}) {
+    auto spec = makeCanarySpec();
+    spec.provider = "knative";
+    spec.targetKind = "Service";
+    spec.targetApiVersion = api;
+    FlaggerPlan plan(spec, {nullptr}, sc);
+    EXPECT_EQ(plan.workload().canaryName, "podinfo-00007");
+    FlaggerSyntheticWorld w(plan, sc);
+    w.reset(5);
+    w.afterTick(0, routes(0));
+    w.afterTick(60, routes(50));
+    const auto sr = w.metric(240, spec.analysis.metrics[0], 0, fl::CheckKind::kRequestSuccessRate);
+    if (api == "v1") {
+      EXPECT_EQ(sr.kind, fl::MetricAnswer::Kind::kNoData) << sr.message;
+      continue;
+    }
+    ASSERT_EQ(sr.kind, fl::MetricAnswer::Kind::kValue) << sr.message;
+    EXPECT_NEAR(sr.value, 98.0, 0.3);
+    const auto& L = w.series().labels(0);
+    EXPECT_EQ(std::string(L.get("envoy_cluster_name")), "test/podinfo-00007");
+  }
+}
+
 TEST(SyntheticWorld, NoTrafficMeansNoData) {
   // A canary that serves nothing yields "no values found" (0/0 or an empty vector).
   auto spec = makeCanarySpec();
