@@ -6,7 +6,7 @@ BUILD ?= build
 BUILD_ASAN ?= build-asan
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test test-normal test-asan bench clean
+.PHONY: all deps configure build demo test test-normal test-asan bench package clean
 
 all: build
 
@@ -44,6 +44,13 @@ test: test-normal test-asan
 
 bench: build
 	@scripts/bench.sh $(BUILD)
+
+# The Debian package (CPack; Depends computed by dpkg-shlibdeps): $(BUILD)/rolloutlab_<version>_<arch>.deb.
+# Builds only what the package holds (not the tests and benchmarks, as the `package` target would).
+package: configure
+	cmake --build $(BUILD) -j $(JOBS) --target rolloutlab rolloutlab_cli_docs \
+	  $$(grep -q '^ROLLOUTLAB_BUILD_GUI:BOOL=ON' $(BUILD)/CMakeCache.txt && echo rolloutlab-gui)
+	cpack --config $(BUILD)/CPackConfig.cmake -B $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN)

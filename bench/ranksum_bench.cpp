@@ -1,7 +1,8 @@
-// Wilcoxon rank-sum test with the Hodges-Lehmann estimate and 95% interval (normal path, the
-// interval ends found exactly), at n = m = 10^4 and 10^5, continuous and heavily tied data.
-// The samples are drawn once per size from a fixed seed; the timed part is rankSumTest
-// (sorting, W, p-value, both interval ends and the estimate).
+// Wilcoxon rank-sum test with the Hodges-Lehmann estimate and 95% interval (normal path), at
+// n = m = 10^4 and 10^5, continuous and heavily tied data, with R's computation (the default:
+// uniroot steps on the rank statistic, as wilcox.test) and the exact one (order statistics of
+// the differences). The samples are drawn once per size from a fixed seed; the timed part is
+// rankSumTest (sorting, W, p-value, both interval ends and the estimate).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -28,17 +29,29 @@ Samples draw(std::size_t n, bool tied) {
   return s;
 }
 
-void rankSumWithInterval(benchmark::State& state, bool tied) {
+void rankSumWithInterval(benchmark::State& state, bool tied, st::Computation computation) {
   const Samples s = draw(static_cast<std::size_t>(state.range(0)), tied);
+  st::RankSumOptions options;
+  options.computation = computation;
   for (auto _ : state) {
-    st::TestResult r = st::rankSumTest(s.x, s.y);
+    st::TestResult r = st::rankSumTest(s.x, s.y, options);
     benchmark::DoNotOptimize(r);
   }
   state.SetItemsProcessed(state.iterations() * 2 * state.range(0));
 }
 
-void BM_RankSumContinuous(benchmark::State& state) { rankSumWithInterval(state, false); }
-void BM_RankSumTied(benchmark::State& state) { rankSumWithInterval(state, true); }
+void BM_RankSumContinuous(benchmark::State& state) {
+  rankSumWithInterval(state, false, st::Computation::kR);
+}
+void BM_RankSumTied(benchmark::State& state) {
+  rankSumWithInterval(state, true, st::Computation::kR);
+}
+void BM_RankSumContinuousExact(benchmark::State& state) {
+  rankSumWithInterval(state, false, st::Computation::kExact);
+}
+void BM_RankSumTiedExact(benchmark::State& state) {
+  rankSumWithInterval(state, true, st::Computation::kExact);
+}
 
 // One selection of a pairwise difference (the building block of each interval end).
 void BM_KthPairwiseDifference(benchmark::State& state) {
@@ -55,5 +68,7 @@ void BM_KthPairwiseDifference(benchmark::State& state) {
 
 BENCHMARK(BM_RankSumContinuous)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_RankSumTied)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RankSumContinuousExact)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RankSumTiedExact)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_KthPairwiseDifference)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();

@@ -2,8 +2,9 @@
 // (app::runStatsCommand: reading both files, the test with the Hodges-Lehmann interval, JSON
 // output), without process start-up. Used by bench/ranksum_compare.sh.
 //
-//   ranksum_cli_bench X_FILE Y_FILE [REPEATS]
+//   ranksum_cli_bench X_FILE Y_FILE [REPEATS] [METHOD]
 //
+// METHOD is passed as --method (r, the default, or exact).
 // Prints the command's JSON once, then "seconds <median> <min>" over REPEATS runs (default 5).
 #include <algorithm>
 #include <chrono>
@@ -16,11 +17,15 @@
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::cerr << "usage: ranksum_cli_bench X_FILE Y_FILE [REPEATS]\n";
+    std::cerr << "usage: ranksum_cli_bench X_FILE Y_FILE [REPEATS] [METHOD]\n";
     return 2;
   }
   const int repeats = argc > 3 ? std::max(1, std::stoi(argv[3])) : 5;
-  const std::vector<std::string> args{"ranksum", "--x", argv[1], "--y", argv[2]};
+  std::vector<std::string> args{"ranksum", "--x", argv[1], "--y", argv[2]};
+  if (argc > 4) {
+    args.emplace_back("--method");
+    args.emplace_back(argv[4]);
+  }
   std::vector<double> seconds;
   std::string json;
   for (int i = 0; i < repeats; ++i) {

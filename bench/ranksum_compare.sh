@@ -2,11 +2,16 @@
 # Times the Wilcoxon rank-sum test on the same data files, in the same run:
 #   - rolloutlab: `rolloutlab stats ranksum --x X --y Y` through its implementation
 #     (bench/ranksum_cli_bench: reads both files, test + Hodges-Lehmann estimate and 95% interval,
-#     JSON output; no process start-up);
+#     JSON output; no process start-up), with the default `--method r` (R's algorithm) and
+#     with `--method exact`;
 #   - R: wilcox.test(x, y, conf.int = TRUE) (files read beforehand, not timed);
 #   - SciPy: scipy.stats.mannwhitneyu(x, y, method = "asymptotic") (p-value only: SciPy has no
 #     Hodges-Lehmann interval; files read beforehand, not timed).
-# and prints each time beside rolloutlab's with the ratio, plus the results side by side.
+# and prints each time beside rolloutlab's with the ratio, plus the results side by side, and
+# whether rolloutlab's default output equals R's bit for bit (p, estimate, both interval ends).
+# Data: continuous N(0.01, 1) vs N(0, 1) and heavily tied round(2 N(0.3, 1)) vs round(2 N(0, 1))
+# (NumPy), and issue 17's lognormal response times drawn by R: set.seed(20261122);
+# rlnorm(n, log(100) + 0.005, 0.5) vs rlnorm(n, log(100), 0.5) (at n = 10^5 the issue's data).
 #
 # usage: bench/ranksum_compare.sh [BUILD_DIR] [N ...]      (default: build 1000 10000 100000)
 # needs: BUILD_DIR/bin/ranksum_cli_bench (cmake --build BUILD_DIR --target ranksum_cli_bench),
@@ -43,17 +48,30 @@ for n in sizes:
         np.savetxt(f"{work}/{kind}-{n}-y.txt", y, fmt="%.17g")
 EOF
 
+Rscript - "$work" "${sizes[@]}" <<'EOF'
+args <- commandArgs(trailingOnly = TRUE)
+for (n in as.integer(args[-1])) {
+  set.seed(20261122)
+  x <- rlnorm(n, log(100) + 0.005, 0.5); y <- rlnorm(n, log(100), 0.5)
+  writeLines(sprintf("%.17g", x), file.path(args[1], sprintf("lognormal-%d-x.txt", n)))
+  writeLines(sprintf("%.17g", y), file.path(args[1], sprintf("lognormal-%d-y.txt", n)))
+}
+EOF
+
 repeats() { if (( $1 >= 100000 )); then echo 1; elif (( $1 >= 10000 )); then echo 3; else echo 5; fi; }
 
-printf '\n%-8s %-11s %12s %14s %8s %14s %8s\n' n data rolloutlab "R wilcox.test" ratio "SciPy (p)" ratio
+printf '\n%-8s %-11s %12s %12s %14s %8s %14s %8s\n' n data "rolloutlab r" "(exact)" "R wilcox.test" ratio "SciPy (p)" ratio
 for n in "${sizes[@]}"; do
-  for kind in continuous tied; do
+  for kind in continuous tied lognormal; do
     x="$work/$kind-$n-x.txt"
     y="$work/$kind-$n-y.txt"
     reps=$(repeats "$n")
     ourOut=$("$ours" "$x" "$y" 5)
     ourTime=$(sed -n 's/^seconds \([^ ]*\) .*/\1/p' <<<"$ourOut")
     ourJson=$(head -n 1 <<<"$ourOut")
+    exactOut=$("$ours" "$x" "$y" 5 exact)
+    exactTime=$(sed -n 's/^seconds \([^ ]*\) .*/\1/p' <<<"$exactOut")
+    exactJson=$(head -n 1 <<<"$exactOut")
     rOut=$(Rscript - "$x" "$y" "$reps" <<'EOF'
 args <- commandArgs(trailingOnly = TRUE)
 x <- scan(args[1], quiet = TRUE); y <- scan(args[2], quiet = TRUE)
@@ -80,18 +98,23 @@ EOF
 )
     read -r rTime rP rLo rHi rEst <<<"$rOut"
     read -r pyTime pyP <<<"$pyOut"
-    printf '%-8s %-11s %10.4f s %12.4f s %7.0fx %12.4f s %7.1fx\n' "$n" "$kind" "$ourTime" \
-      "$rTime" "$(bc -l <<<"$rTime / $ourTime")" "$pyTime" "$(bc -l <<<"$pyTime / $ourTime")"
-    "$python" - "$ourJson" "$rP" "$rLo" "$rHi" "$rEst" "$pyP" <<'EOF'
+    printf '%-8s %-11s %10.4f s %10.4f s %12.4f s %7.0fx %12.4f s %7.1fx\n' "$n" "$kind" \
+      "$ourTime" "$exactTime" "$rTime" "$(bc -l <<<"$rTime / $ourTime")" "$pyTime" \
+      "$(bc -l <<<"$pyTime / $ourTime")"
+    "$python" - "$ourJson" "$exactJson" "$rP" "$rLo" "$rHi" "$rEst" "$pyP" <<'EOF'
 import json, sys
-ours = json.loads(sys.argv[1])
-rP, rLo, rHi, rEst, pyP = map(float, sys.argv[2:])
-print(f"{'':20s} p: ours {ours['p_value']:.10g}  R {rP:.10g}  SciPy {pyP:.10g} | "
-      f"95% CI: ours [{ours['conf_int'][0]:.10g}, {ours['conf_int'][1]:.10g}]  "
-      f"R [{rLo:.10g}, {rHi:.10g}] | estimate: ours {ours['estimate']:.10g}  R {rEst:.10g}")
+ours, exact = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+rP, rLo, rHi, rEst, pyP = map(float, sys.argv[3:])
+same = (ours['p_value'], ours['conf_int'][0], ours['conf_int'][1], ours['estimate']) == \
+    (rP, rLo, rHi, rEst)
+print(f"{'':20s} p: ours {ours['p_value']!r}  R {rP!r}  SciPy {pyP:.10g}")
+print(f"{'':20s} 95% CI: ours [{ours['conf_int'][0]!r}, {ours['conf_int'][1]!r}]  "
+      f"R [{rLo!r}, {rHi!r}]  exact [{exact['conf_int'][0]!r}, {exact['conf_int'][1]!r}]")
+print(f"{'':20s} estimate: ours {ours['estimate']!r}  R {rEst!r}  exact {exact['estimate']!r}")
+print(f"{'':20s} default output equals R's bit for bit: {'yes' if same else 'NO'}")
 EOF
   done
 done
 echo
 echo "rolloutlab: median of 5 runs; R: median of 1 (n >= 1e5), 3 (n >= 1e4) or 5 runs; SciPy: median of >= 3."
-echo "R's interval ends are uniroot roots (tol.root = 1e-4); rolloutlab's are the exact data differences."
+echo "ratio: R / rolloutlab with the default --method r; --method exact gives the exact roots (data differences)."

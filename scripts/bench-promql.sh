@@ -3,8 +3,8 @@
 #
 # Usage: scripts/bench-promql.sh [build-dir] [requests]
 #
-# 1. Generates 3 h of Istio history (../shared/tools/gen-istio-openmetrics.py), backfills it into
-#    a Prometheus on loopback (../shared/tools/prom-fixture.sh).
+# 1. Generates 3 h of Istio history (tests/support/istio-history.py), backfills it into a
+#    Prometheus on a free loopback port (tests/support/prom-fixture.sh, the tests' fixture).
 # 2. Sends Flagger's istio request-success-rate and request-duration queries as instant queries
 #    (`/api/v1/query?time=...`, one analysis tick apart), all through one curl process so the
 #    connection stays open, and reports per-request round-trip times and Prometheus' own
@@ -14,22 +14,19 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
 n=${2:-500}
-shared=${ROLLOUTLAB_SHARED_DIR:-../shared}
 bench="$build/bin/promql_bench"
 [ -x "$bench" ] || { echo "build $bench first (cmake --build $build --target promql_bench)" >&2; exit 2; }
 
 work=$(mktemp -d)
-pid=""
 cleanup() {
-  if [ -n "$pid" ]; then "$shared/tools/prom-fixture.sh" stop "$pid" "$work/prom" >/dev/null 2>&1 || true; fi
+  tests/support/prom-fixture.sh stop "$work/prom" >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-python3 "$shared/tools/gen-istio-openmetrics.py" --start 2024-01-01T00:00:00Z --duration 3h \
-  --seed 42 -o "$work/istio.om" 2>/dev/null
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-pid=$("$shared/tools/prom-fixture.sh" start "$work/istio.om" "$port" "$work/prom" 2>/dev/null | tail -n1)
+python3 tests/support/istio-history.py --start 2024-01-01T00:00:00Z --duration 3h --seed 42 \
+  -o "$work/istio.om" 2>/dev/null
+read -r port _ < <(tests/support/prom-fixture.sh start "$work/istio.om" "$work/prom" | tail -n1)
 
 mapfile -t queries < <("$bench" --print-queries)
 names=(request-success-rate request-duration)

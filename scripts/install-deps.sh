@@ -3,7 +3,9 @@
 # Idempotent: only missing packages are installed. Runs as root or through sudo, never asks.
 #
 #   scripts/install-deps.sh            build + tests + demo (+ GUI)
-#   ROLLOUTLAB_DEPS_EXTRA=bench ...    also the benchmark baselines (R, scipy, hyperfine)
+#   ROLLOUTLAB_DEPS_EXTRA=bench ...    also the benchmark baselines (R, scipy, hyperfine; bc for their ratios)
+#   scripts/install-deps.sh --list     print the package names, one a line, and do nothing else
+#                                      (scripts/check-deps-closure.py reads the list this way)
 set -euo pipefail
 
 packages=(
@@ -11,13 +13,18 @@ packages=(
   libeigen3-dev libboost-math-dev libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libgit2-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcurl4-openssl-dev zlib1g-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libgl-dev
   xvfb xauth
   prometheus
+  help2man dpkg-dev file
 )
 if [[ "${ROLLOUTLAB_DEPS_EXTRA:-}" == *bench* ]]; then
-  packages+=(r-base-core r-cran-rpact python3-scipy hyperfine)
+  packages+=(r-base-core r-cran-rpact r-cran-mvtnorm python3-scipy hyperfine bc)
+fi
+if [[ "${1:-}" == --list ]]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
 fi
 
 missing=()

@@ -12,6 +12,7 @@
 #include "rolloutlab/app/args.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/app/workspace.h"
 
 namespace rolloutlab::app {
@@ -100,8 +101,9 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
     return 0;
   }
   const auto specPaths = args.all("--spec");
-  const auto scenarioPaths = args.all("--scenarios");
+  auto scenarioPaths = args.all("--scenarios");
   if (specPaths.empty()) throw UsageError("batch needs --spec PATH");
+  if (scenarioPaths.empty()) scenarioPaths = defaultScenarioPaths("batch", io.err);
   if (scenarioPaths.empty()) throw UsageError("batch needs --scenarios PATH");
   if (!args.positional().empty()) throw UsageError("unexpected argument " + args.positional()[0]);
   BatchOptions opt;

@@ -37,7 +37,10 @@ const char* kReplayUsage =
     "        [--timeout 10s] [--retries 2] [--ca-file FILE] [--server-errors abort|trace]\n"
     "        [--bearer-token-file FILE | --bearer-token-env VAR | --basic-auth-env VAR "
     "(user:pass)]\n"
+    "        [--header NAME=VALUE]...  sent with every request, never shown (X-Scope-OrgID=T\n"
+    "                                  for a Mimir, Cortex or Thanos tenant)\n"
     "    --query-range METRIC[@canary|@primary]=FILE...  saved /api/v1/query_range answers\n"
+    "                                (or `promtool query range -o json` output)\n"
     "    --csv FILE...               CSV rows time,variant,metric,value\n"
     "    --series FILE...            raw series (OpenMetrics text or query_range JSON)\n"
     "    --access-log FILE...        Envoy/Istio JSON or nginx logs (gzip allowed)\n"
@@ -288,6 +291,7 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
              "--bearer-token-file",
              "--bearer-token-env",
              "--basic-auth-env",
+             "--header",
              "--log-format",
              "--scrape-interval",
              "--variant-field",
@@ -365,10 +369,17 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       if (auths > 1)
         throw UsageError(
             "give one of --bearer-token-file, --bearer-token-env and --basic-auth-env");
+      for (const auto& h : args.all("--header")) {
+        std::string why;
+        const auto header = rp::HttpHeader::parse(h, &why);
+        if (!header) throw UsageError(why);
+        o.headers.push_back(*header);
+      }
       spec.prometheus = o;
     } else {
-      for (const char* f : {"--timeout", "--retries", "--ca-file", "--server-errors",
-                            "--bearer-token-file", "--bearer-token-env", "--basic-auth-env"}) {
+      for (const char* f :
+           {"--timeout", "--retries", "--ca-file", "--server-errors", "--bearer-token-file",
+            "--bearer-token-env", "--basic-auth-env", "--header"}) {
         if (args.has(f)) throw UsageError(std::string(f) + " needs --prometheus");
       }
     }

@@ -51,8 +51,8 @@ const std::vector<CommandSpec>& commands() {
       {"ranksum",
        "rolloutlab stats ranksum --x FILE --y FILE [--alternative two.sided|less|greater] "
        "[--mu M] [--exact auto|true|false] [--correct true|false] [--conf-level C] "
-       "[--conf-int true|false] [-o json|table]",
-       {"x", "y", "alternative", "mu", "exact", "correct", "conf-level", "conf-int", "o"},
+       "[--conf-int true|false] [--method r|exact] [-o json|table]",
+       {"x", "y", "alternative", "mu", "exact", "correct", "conf-level", "conf-int", "method", "o"},
        {"x", "y"}},
       {"welch",
        "rolloutlab stats welch --x FILE --y FILE [--alternative two.sided|less|greater] [--mu M] "
@@ -61,8 +61,8 @@ const std::vector<CommandSpec>& commands() {
        {"x", "y"}},
       {"fisher",
        "rolloutlab stats fisher --table a,b,c,d [--alternative two.sided|less|greater] [--or R] "
-       "[--conf-level C] [-o json|table]",
-       {"table", "alternative", "or", "conf-level", "o"},
+       "[--conf-level C] [--method r|exact] [-o json|table]",
+       {"table", "alternative", "or", "conf-level", "method", "o"},
        {"table"}},
       {"binom",
        "rolloutlab stats binom --x K --n N [--p P] [--alternative two.sided|less|greater] "
@@ -245,6 +245,14 @@ st::Alternative alternativeFlag(const Flags& f) {
     throw UsageError("--alternative must be two.sided, less or greater, not \"" + *text + "\"");
   }
   return *a;
+}
+
+// --method: how estimates and interval ends that R finds with uniroot are computed.
+st::Computation methodFlag(const Flags& f) {
+  const std::string text = f.get("method").value_or("r");
+  const auto c = st::computationFromString(text);
+  if (!c) throw UsageError("--method must be r or exact, not \"" + text + "\"");
+  return *c;
 }
 
 // ---- samples
@@ -458,6 +466,7 @@ Json testJson(std::string_view test, const st::TestResult& r) {
     j["null_value_name"] = r.nullValueName;
   }
   j["warnings"] = r.warnings;
+  if (r.computation) j["computation"] = st::toString(*r.computation);
   return j;
 }
 
@@ -535,6 +544,7 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
         }
         rs.correct = boolFlag(f, "correct", true);
         rs.confInt = boolFlag(f, "conf-int", true);
+        rs.computation = methodFlag(f);
       }
       const Sample& x = loaded.emplace_back(readSample(xPath, "x", in));
       samples.emplace_back("x", &x);
@@ -560,6 +570,7 @@ int runCommand(const CommandSpec& spec, const Flags& f, std::istream& in, std::o
       o.alternative = alternativeFlag(f);
       o.oddsRatio = doubleFlag(f, "or", 1.0);
       o.confLevel = doubleFlag(f, "conf-level", 0.95);
+      o.computation = methodFlag(f);
       const std::array<std::int64_t, 4> t{cells[0], cells[1], cells[2], cells[3]};
       emitTest(out, table, name, st::fisherExactTest(t, o), "table " + *f.get("table"));
     } else if (name == "binom") {

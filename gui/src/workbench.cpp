@@ -10,6 +10,7 @@
 #include <QTimer>
 #include <filesystem>
 
+#include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/core/rng.h"
 #include "timeline_worker.h"
 
@@ -93,18 +94,14 @@ Workbench::~Workbench() {
 }
 
 QStringList Workbench::defaultScenarioLibrary() {
-  QStringList candidates;
-  if (QCoreApplication::instance() != nullptr) {
-    const QString bin = QCoreApplication::applicationDirPath();
-    candidates << bin + "/../share/rolloutlab/scenarios";
-  }
-#ifdef ROLLOUTLAB_SCENARIO_LIBRARY_DIR
-  candidates << QStringLiteral(ROLLOUTLAB_SCENARIO_LIBRARY_DIR);
-#endif
-  for (const auto& c : candidates) {
-    if (QFileInfo(c).isDir()) return {QDir::cleanPath(c)};
-  }
-  return {};
+  // The same lookup as the CLI's: the installed library beside the executable, else the
+  // source tree's for a build-tree binary.
+  const std::filesystem::path lib =
+      QCoreApplication::instance() != nullptr
+          ? app::bundledScenarioLibrary(QCoreApplication::applicationDirPath().toStdString())
+          : app::bundledScenarioLibrary();
+  if (lib.empty()) return {};
+  return {QDir::cleanPath(QString::fromStdString(lib.string()))};
 }
 
 void Workbench::open(const QStringList& paths, bool add) {

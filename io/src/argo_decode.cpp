@@ -315,6 +315,11 @@ void decodeStep(Decoder& d, const YAML::Node& n, const std::string& path, ar::Ca
       }
       d.require(r, "name", pathJoin(pathJoin(path, k), "name"));
       s.routeName = d.str(r, "name", pathJoin(pathJoin(path, k), "name")).value_or("");
+      const YAML::Node m = d.array(r, "match", pathJoin(pathJoin(path, k), "match"));
+      if (m.IsDefined()) s.routeMatches = static_cast<int>(m.size());
+      if (std::string(k) == "setMirrorRoute") {
+        s.mirrorPercentage = int32(d, r, "percentage", pathJoin(pathJoin(path, k), "percentage"));
+      }
     }
   }
   if (present("plugin")) {

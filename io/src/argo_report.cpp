@@ -78,6 +78,18 @@ Json argoEventJson(const ar::ArgoEvent& e) {
     runs.push_back(std::move(x));
   }
   j["analysisRuns"] = std::move(runs);
+  if (!s.routes.empty()) {
+    // The router's managed routes (not in the Rollout's status upstream: its VirtualService).
+    Json routes = Json::array();
+    for (const auto& r : s.routes) {
+      Json x;
+      x["name"] = r.name;
+      x["kind"] = ar::toString(r.kind);
+      if (r.kind == ar::ManagedRoute::Kind::kMirror) x["percentage"] = r.percentage;
+      routes.push_back(std::move(x));
+    }
+    j["managedRoutes"] = std::move(routes);
+  }
   return j;
 }
 
@@ -122,6 +134,13 @@ std::string argoEventLine(const ar::ArgoEvent& e) {
     for (const auto& m : r.metrics) {
       o << " " << m.name << "=" << ar::toString(m.phase) << " " << m.count << "/" << m.successful
         << "/" << m.failed << "/" << m.inconclusive << "/" << m.error << "/" << m.consecutiveError;
+    }
+  }
+  if (!s.routes.empty()) {
+    o << " routes";
+    for (const auto& r : s.routes) {
+      o << " " << ar::toString(r.kind) << ":" << r.name;
+      if (r.kind == ar::ManagedRoute::Kind::kMirror) o << ":" << r.percentage << "%";
     }
   }
   return o.str();

@@ -201,9 +201,12 @@ void ArgoReplayWorld::afterInstant(double t, const ar::ArgoState& state) {
     canaryUp_ = false;
   }
   // canaryWeight is the share of production traffic on the new revision in both strategies
-  // (blue-green: 0 until the active service switches, then 100).
-  const double share = plan_.engine().snapshot(state, t).canaryWeight / 100.0;
-  source_.setRoutes(epoch(t), RouteShares{share, 1.0 - share, 0.0});
+  // (blue-green: 0 until the active service switches, then 100); header and mirror routes take
+  // their matching share first (match fractions from the Replay's Scenario, else the defaults).
+  const sc::CompiledScenario* scenario = plan_.scenario();
+  const ar::ArgoTrafficSplit split = sc::argoSplit(
+      plan_.engine().snapshot(state, t), scenario ? scenario->spec().traffic : sc::TrafficSpec{});
+  source_.setRoutes(epoch(t), RouteShares{split.canary, split.stable, split.mirrored});
 }
 
 double ArgoReplayWorld::podStartup(double, bool newRevision) {

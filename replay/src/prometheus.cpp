@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -69,7 +70,75 @@ std::size_t onData(char* data, std::size_t size, std::size_t n, void* user) {
   return bytes;
 }
 
+// RFC 9110 §5.6.2: token characters.
+bool isTokenChar(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+std::string lowercase(std::string s) {
+  for (char& c : s) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return s;
+}
+
+std::string_view trimmed(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
 }  // namespace
+
+// Messages name a header by its name only: the value may be a tenant or a key.
+bool HttpHeader::isValid(std::string* error) const {
+  const HttpHeader& h = *this;
+  auto bad = [&](const std::string& why) {
+    if (error) *error = why;
+    return false;
+  };
+  if (h.name.empty()) return bad("--header needs a name before '=' (NAME=VALUE)");
+  for (unsigned char c : h.name) {
+    if (!isTokenChar(c)) {
+      // The text may hold the value (NAME: VALUE): not shown.
+      return bad(
+          "--header: the name must be letters, digits and !#$%&'*+-.^_`|~ only (NAME=VALUE, "
+          "e.g. X-Scope-OrgID=tenant-1)");
+    }
+  }
+  const std::string lower = lowercase(h.name);
+  if (lower == "authorization" || lower == "proxy-authorization") {
+    return bad("--header " + h.name +
+               ": give credentials with --bearer-token-file, --bearer-token-env or "
+               "--basic-auth-env (they keep the secret off the command line)");
+  }
+  for (const char* own : {"host", "content-length", "content-type", "transfer-encoding",
+                          "connection", "upgrade", "expect", "te"}) {
+    if (lower == own) {
+      return bad("--header " + h.name +
+                 ": set by the HTTP client itself; only extra headers can be added");
+    }
+  }
+  if (h.value.empty()) return bad("--header " + h.name + ": the value is empty");
+  for (unsigned char c : h.value) {
+    if ((c < 0x20 && c != '\t') || c == 0x7f) {
+      return bad("--header " + h.name + ": the value holds a control character or a line break");
+    }
+  }
+  return true;
+}
+
+std::optional<HttpHeader> HttpHeader::parse(std::string_view arg, std::string* error) {
+  const auto eq = arg.find('=');
+  if (eq == std::string_view::npos) {
+    if (error) *error = "--header must be NAME=VALUE (e.g. X-Scope-OrgID=tenant-1)";
+    return std::nullopt;
+  }
+  HttpHeader h{std::string(trimmed(arg.substr(0, eq))), std::string(trimmed(arg.substr(eq + 1)))};
+  if (!h.isValid(error)) return std::nullopt;
+  return h;
+}
 
 bool PrometheusOptions::isValid(std::string* error) const {
   auto bad = [&](const std::string& why) {
@@ -98,6 +167,13 @@ bool PrometheusOptions::isValid(std::string* error) const {
     return bad("the backoff must be >= 0");
   if (auth != AuthKind::kNone && authSource.empty())
     return bad("the credentials' file or variable name is empty");
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    if (!headers[i].isValid(error)) return false;
+    for (std::size_t k = 0; k < i; ++k) {
+      if (lowercase(headers[k].name) == lowercase(headers[i].name))
+        return bad("--header " + headers[i].name + " is given twice");
+    }
+  }
   return true;
 }
 
@@ -106,12 +182,31 @@ struct PrometheusClient::Impl {
   std::string token;
   std::string user;
   std::string password;
+  curl_slist* headers = nullptr;    // "Name: value" lines of the extra headers
+  std::vector<std::string> hidden;  // texts a server may echo that messages must not show
   char errbuf[CURL_ERROR_SIZE] = {};
   ~Impl() {
     if (curl != nullptr) curl_easy_cleanup(curl);
     // Scrub the secrets from memory before it is freed.
     std::fill(token.begin(), token.end(), '\0');
     std::fill(password.begin(), password.end(), '\0');
+    for (curl_slist* h = headers; h != nullptr; h = h->next) {
+      std::fill(h->data, h->data + std::strlen(h->data), '\0');
+    }
+    curl_slist_free_all(headers);
+    for (auto& t : hidden) std::fill(t.begin(), t.end(), '\0');
+  }
+
+  // Text the server sent (a body excerpt, an API error), with every secret and header value in
+  // it replaced: servers echo tenants and keys in their errors. Values shorter than 4
+  // characters are left (they would garble ordinary text and reveal little).
+  std::string redact(std::string text) const {
+    for (const auto& t : hidden) {
+      if (t.size() < 4) continue;
+      for (auto at = text.find(t); at != std::string::npos; at = text.find(t, at + 8))
+        text.replace(at, t.size(), "<hidden>");
+    }
+    return text;
   }
 };
 
@@ -174,6 +269,14 @@ PrometheusClient::PrometheusClient(PrometheusOptions options)
   initCurl();
   impl_->curl = curl_easy_init();
   if (impl_->curl == nullptr) throw core::EnvironmentError("cannot initialise libcurl");
+  for (const auto& h : options_.headers) {
+    curl_slist* more = curl_slist_append(impl_->headers, (h.name + ": " + h.value).c_str());
+    if (more == nullptr) throw core::EnvironmentError("cannot set the headers (out of memory)");
+    impl_->headers = more;
+    impl_->hidden.push_back(h.value);
+  }
+  if (!impl_->token.empty()) impl_->hidden.push_back(impl_->token);
+  if (!impl_->password.empty()) impl_->hidden.push_back(impl_->password);
 }
 
 PrometheusClient::~PrometheusClient() = default;
@@ -216,6 +319,7 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, onData);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
     if (!options_.caFile.empty()) curl_easy_setopt(c, CURLOPT_CAINFO, options_.caFile.c_str());
+    if (impl_->headers != nullptr) curl_easy_setopt(c, CURLOPT_HTTPHEADER, impl_->headers);
     if (!impl_->token.empty()) {
       curl_easy_setopt(c, CURLOPT_HTTPAUTH, CURLAUTH_BEARER);
       curl_easy_setopt(c, CURLOPT_XOAUTH2_BEARER, impl_->token.c_str());
@@ -265,8 +369,8 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
         !j.is_discarded() && j.is_object() && j.contains("status") && j["status"].is_string();
     std::string apiError;
     if (api && j["status"] == "error") {
-      apiError =
-          j.value("errorType", std::string("error")) + ": " + j.value("error", std::string());
+      apiError = impl_->redact(j.value("errorType", std::string("error")) + ": " +
+                               j.value("error", std::string()));
     }
     if (status >= 300 && status < 400) {
       throw core::EnvironmentError(
@@ -283,20 +387,22 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
     }
     if (status == 429 || status >= 500) {
       lastFailure = "answered HTTP " + std::to_string(status) +
-                    (api ? " (" + apiError + ")" : " " + excerpt(body));
+                    (api ? " (" + apiError + ")" : " " + excerpt(impl_->redact(body)));
       continue;
     }
     if (!api) {
       throw core::EnvironmentError(where + " did not answer like the Prometheus HTTP API (HTTP " +
-                                   std::to_string(status) + ", body " + excerpt(body) + ")" + when);
+                                   std::to_string(status) + ", body " +
+                                   excerpt(impl_->redact(body)) + ")" + when);
     }
     if (status >= 400 || j["status"] == "error") {
       // The API rejected the query (bad_data, execution): the controller would see the same.
       return InstantAnswer::failure(apiError);
     }
     if (j["status"] != "success" || !j.contains("data") || !j["data"].is_object()) {
-      throw core::EnvironmentError(where + " answered status " + excerpt(j["status"].dump()) +
-                                   " without data" + when);
+      throw core::EnvironmentError(where + " answered status " +
+                                   excerpt(impl_->redact(j["status"].dump())) + " without data" +
+                                   when);
     }
     const auto& data = j["data"];
     const std::string rt = data.value("resultType", std::string());
@@ -361,7 +467,7 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
       a.kind = InstantAnswer::Kind::kString;
       return a;
     }
-    throw malformed("resultType " + excerpt(rt));
+    throw malformed("resultType " + excerpt(impl_->redact(rt)));
   }
   throw core::EnvironmentError(where + " " + lastFailure + when + "; gave up after " +
                                std::to_string(attempts) +

@@ -94,7 +94,10 @@ double computeStep(const std::vector<RecordedSeries>& series) {
   return step;
 }
 
-// The matrix of a query_range answer, validated.
+// The matrix of a query_range answer, validated: the HTTP API's answer
+// (`{"status":"success","data":{"resultType":"matrix","result":[...]}}`) or what
+// `promtool query range -o json` prints, the bare `result` array (Prometheus 2.42
+// cmd/promtool/main.go, jsonPrinter.printValue: it encodes the model.Matrix alone).
 struct Matrix {
   std::vector<RecordedSeries> series;
 };
@@ -106,37 +109,47 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
   } catch (const detail::JsonSyntaxError& e) {
     fail(file, e.pos.line, e.pos.column, "", "", std::string("not JSON: ") + e.what());
   }
-  if (root.type != JsonValue::Type::kObject)
-    failAt(file, root, "", "must be a JSON object (a query_range answer)");
-  const JsonValue* status = root.find("status");
-  if (status == nullptr) failAt(file, root, "status", "missing: expected a Prometheus API answer");
-  if (status->type != JsonValue::Type::kString) failAt(file, *status, "status", "must be a string");
-  if (status->text == "error") {
-    const JsonValue* err = root.find("error");
-    failAt(file, *status, "status",
-           "the saved answer is an error" +
-               (err && err->type == JsonValue::Type::kString ? ": " + err->text : std::string()));
-  }
-  if (status->text != "success") failAt(file, *status, "status", "must be \"success\"");
-  const JsonValue* data = root.find("data");
-  if (data == nullptr || data->type != JsonValue::Type::kObject)
-    failAt(file, data ? *data : root, "data", "must be an object");
-  const JsonValue* rt = data->find("resultType");
-  if (rt == nullptr || rt->type != JsonValue::Type::kString)
-    failAt(file, rt ? *rt : *data, "data.resultType", "must be a string");
-  if (rt->text != "matrix") {
-    failAt(file, *rt, "data.resultType",
-           "must be \"matrix\" (save the answer of /api/v1/query_range, not of /api/v1/query)");
-  }
-  const JsonValue* result = data->find("result");
-  if (result == nullptr || result->type != JsonValue::Type::kArray) {
-    failAt(file, result ? *result : *data, "data.result", "must be an array");
+  const JsonValue* result = &root;
+  std::string base;  // where `result` sits, for messages: "" in promtool's array
+  if (root.type != JsonValue::Type::kArray) {
+    if (root.type != JsonValue::Type::kObject) {
+      failAt(file, root, "",
+             "must be a query_range answer: the HTTP API's JSON object or the array "
+             "`promtool query range -o json` prints");
+    }
+    const JsonValue* status = root.find("status");
+    if (status == nullptr)
+      failAt(file, root, "status", "missing: expected a Prometheus API answer");
+    if (status->type != JsonValue::Type::kString)
+      failAt(file, *status, "status", "must be a string");
+    if (status->text == "error") {
+      const JsonValue* err = root.find("error");
+      failAt(file, *status, "status",
+             "the saved answer is an error" +
+                 (err && err->type == JsonValue::Type::kString ? ": " + err->text : std::string()));
+    }
+    if (status->text != "success") failAt(file, *status, "status", "must be \"success\"");
+    const JsonValue* data = root.find("data");
+    if (data == nullptr || data->type != JsonValue::Type::kObject)
+      failAt(file, data ? *data : root, "data", "must be an object");
+    const JsonValue* rt = data->find("resultType");
+    if (rt == nullptr || rt->type != JsonValue::Type::kString)
+      failAt(file, rt ? *rt : *data, "data.resultType", "must be a string");
+    if (rt->text != "matrix") {
+      failAt(file, *rt, "data.resultType",
+             "must be \"matrix\" (save the answer of /api/v1/query_range, not of /api/v1/query)");
+    }
+    result = data->find("result");
+    base = "data.result";
+    if (result == nullptr || result->type != JsonValue::Type::kArray) {
+      failAt(file, result ? *result : *data, "data.result", "must be an array");
+    }
   }
   Matrix m;
   std::map<std::string, std::size_t> seen;
   for (std::size_t i = 0; i < result->items.size(); ++i) {
     const JsonValue& s = result->items[i];
-    const std::string path = "data.result[" + std::to_string(i) + "]";
+    const std::string path = base + "[" + std::to_string(i) + "]";
     if (s.type != JsonValue::Type::kObject) failAt(file, s, path, "must be an object");
     const JsonValue* metric = s.find("metric");
     if (metric == nullptr || metric->type != JsonValue::Type::kObject) {
@@ -154,14 +167,14 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
     const std::string key = rs.labels.key();
     if (auto [it, fresh] = seen.emplace(key, i); !fresh) {
       failAt(file, *metric, path + ".metric",
-             "the same label set as data.result[" + std::to_string(it->second) + "]");
+             "the same label set as " + base + "[" + std::to_string(it->second) + "]");
     }
     const JsonValue* values = s.find("values");
     if (values == nullptr) {
       failAt(file, s, path + ".values",
-             s.find("value")
-                 ? "missing: this is an instant query's answer; save /api/v1/query_range"
-                 : "missing");
+             s.find("value") ? "missing: this is an instant query's answer; save "
+                               "/api/v1/query_range (or `promtool query range -o json`)"
+                             : "missing");
     }
     if (values->type != JsonValue::Type::kArray)
       failAt(file, *values, path + ".values", "must be an array");

@@ -15,6 +15,16 @@ using io::pathJoin;
 
 namespace {
 
+// ASCII case-insensitive equality (HTTP header names).
+bool iequals(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const auto lo = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+    if (lo(a[i]) != lo(b[i])) return false;
+  }
+  return true;
+}
+
 std::string resolve(const std::string& docFile, const std::string& path) {
   namespace fs = std::filesystem;
   if (path.empty() || fs::path(path).is_absolute()) return path;
@@ -117,7 +127,7 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
   if (pr.IsDefined()) {
     d.checkFields(pr, "spec.prometheus",
                   {"url", "timeout", "retries", "bearerTokenFile", "bearerTokenEnv", "basicAuthEnv",
-                   "serverErrors", "caFile"});
+                   "serverErrors", "caFile", "headers"});
     PrometheusOptions o;
     if (d.require(pr, "url", "spec.prometheus.url")) {
       if (auto v = d.str(pr, "url", "spec.prometheus.url")) o.url = *v;
@@ -162,6 +172,29 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
       }
     }
     if (auto v = d.str(pr, "caFile", "spec.prometheus.caFile")) o.caFile = resolve(doc.file, *v);
+    // headers: {X-Scope-OrgID: tenant-1}. Messages never show a value.
+    const YAML::Node hs = d.object(pr, "headers", "spec.prometheus.headers");
+    if (hs.IsDefined()) {
+      d.checkDuplicates(hs, "spec.prometheus.headers");
+      for (const auto& kv : hs) {
+        const std::string path = pathJoin("spec.prometheus.headers", kv.first.Scalar());
+        if (!kv.second.IsScalar()) {
+          d.error(kv.second, path, "", "must be a string");
+          continue;
+        }
+        HttpHeader h{kv.first.Scalar(), kv.second.Scalar()};
+        std::string why;
+        bool twice = false;
+        for (const auto& seen : o.headers) twice = twice || iequals(seen.name, h.name);
+        if (!h.isValid(&why)) {
+          d.error(kv.second, path, "", why);
+        } else if (twice) {
+          d.error(kv.first, path, "", "the same header twice (names ignore case)");
+        } else {
+          o.headers.push_back(std::move(h));
+        }
+      }
+    }
     std::string why;
     if (!o.url.empty() && !o.isValid(&why))
       d.error(Decoder::child(pr, "url"), "spec.prometheus.url", core::quoted(o.url), why);

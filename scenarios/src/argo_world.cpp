@@ -63,6 +63,18 @@ Workload argoWorkload(const ar::RolloutSpec& rollout, const std::string& provide
   return w;
 }
 
+double argoRouteMatch(const TrafficSpec& traffic, const ar::ManagedRoute& route) {
+  const auto it = traffic.routeMatch.find(route.name);
+  if (it != traffic.routeMatch.end()) return it->second;
+  return route.kind == ar::ManagedRoute::Kind::kHeader ? traffic.matchFraction
+                                                       : traffic.mirrorMatchFraction;
+}
+
+ar::ArgoTrafficSplit argoSplit(const ar::ArgoSnapshot& snapshot, const TrafficSpec& traffic) {
+  return ar::argoTrafficSplit(
+      snapshot, [&](const ar::ManagedRoute& r) { return argoRouteMatch(traffic, r); });
+}
+
 ar::ProviderAnswer argoPrometheusAnswer(const pq::QueryResult& res) {
   // metricproviders/prometheus/prometheus.go processResponse
   if (res.kind == pq::ResultKind::kError) return ar::ProviderAnswer::fail(res.error);
@@ -227,8 +239,11 @@ void ArgoSyntheticWorld::afterInstant(double t, const ar::ArgoState& state) {
     series_.scaleDown(t);
     canaryUp_ = false;
   }
-  const double share = plan_.engine().snapshot(state, t).canaryWeight / 100.0;
-  series_.setShares(t, share, 1.0 - share, 0.0);
+  // The router's split: the weight, header routes (matching requests to the canary whatever the
+  // weight) and mirror routes (copies to the canary that its series count and users never see).
+  const ar::ArgoTrafficSplit split =
+      argoSplit(plan_.engine().snapshot(state, t), scenario_.spec().traffic);
+  series_.setShares(t, split.canary, split.stable, split.mirrored);
 }
 
 double ArgoSyntheticWorld::podStartup(double, bool newRevision) {

@@ -108,7 +108,9 @@ void decodeBehaviour(Decoder& d, const YAML::Node& n, const std::string& path, B
 void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, TrafficSpec& t,
                    const std::string& scenarioFile, core::Diagnostics& diags) {
   if (!d.expectMap(n, path)) return;
-  d.checkFields(n, path, {"rps", "diurnal", "steps", "csv", "bursts", "dispersion", "matchFraction", "loadTestRps"});
+  d.checkFields(n, path,
+                {"rps", "diurnal", "steps", "csv", "bursts", "dispersion", "matchFraction",
+                 "mirrorMatchFraction", "routeMatch", "loadTestRps"});
   int shapes = Decoder::child(n, "rps").IsDefined() ? 1 : 0;
   if (auto v = ranged(d, n, "rps", pathJoin(path, "rps"), 0, 1e9)) t.rps = *v;
   const YAML::Node di = d.object(n, "diurnal", pathJoin(path, "diurnal"));
@@ -177,6 +179,17 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
   }
   if (auto v = ranged(d, n, "dispersion", pathJoin(path, "dispersion"), 0, 1e12)) t.dispersion = *v;
   if (auto v = ranged(d, n, "matchFraction", pathJoin(path, "matchFraction"), 0, 1)) t.matchFraction = *v;
+  if (auto v = ranged(d, n, "mirrorMatchFraction", pathJoin(path, "mirrorMatchFraction"), 0, 1))
+    t.mirrorMatchFraction = *v;
+  const YAML::Node rm = d.object(n, "routeMatch", pathJoin(path, "routeMatch"));
+  if (rm.IsDefined()) {
+    d.checkDuplicates(rm, pathJoin(path, "routeMatch"));
+    for (auto it = rm.begin(); it != rm.end(); ++it) {
+      const std::string name = it->first.as<std::string>();
+      if (auto v = ranged(d, rm, name.c_str(), pathJoin(pathJoin(path, "routeMatch"), name), 0, 1))
+        t.routeMatch[name] = *v;
+    }
+  }
   if (auto v = ranged(d, n, "loadTestRps", pathJoin(path, "loadTestRps"), 0, 1e9)) t.loadTestRps = *v;
 }
 

@@ -12,6 +12,7 @@
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/io/argo_report.h"
+#include "rolloutlab/scenarios/argo_world.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -55,7 +56,20 @@ TEST_P(ArgoGolden, TraceMatchesHandDerivedExpectation) {
   const ar::ArgoEngine engine(ws.rollouts.front(), ws.argoTemplates);
   const auto run = ar::runArgoScript(engine, ws.scripts.front());
   std::vector<std::string> got;
-  for (const auto& e : run.events) got.push_back(rolloutlab::io::argoEventLine(e));
+  // While the router holds managed routes, the line also gives the split they make with the
+  // Scenario's default match fractions (header routes 0.1, mirror routes 1): the canary's share
+  // of user requests and the share copied to it.
+  const rolloutlab::scenarios::TrafficSpec defaults;
+  for (const auto& e : run.events) {
+    std::ostringstream line;
+    line.imbue(std::locale::classic());
+    line << rolloutlab::io::argoEventLine(e);
+    if (!e.state.routes.empty()) {
+      const auto split = rolloutlab::scenarios::argoSplit(e.state, defaults);
+      line << " split canary=" << split.canary << " mirrored=" << split.mirrored;
+    }
+    got.push_back(line.str());
+  }
   std::ostringstream o;
   o << "outcome " << ar::toString(run.outcome.result) << " " << ar::toString(run.outcome.phase)
     << " " << run.outcome.t;

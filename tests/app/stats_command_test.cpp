@@ -105,12 +105,27 @@ TEST_F(StatsCommand, RanksumNormalPathFromStdinJsonArray) {
   const auto j = r.json();
   const auto& ref = c.at("r");
   EXPECT_EQ(j.at("method"), ref.at("method"));
-  EXPECT_TRUE(closeTo(j.at("p_value").get<double>(), ref.at("p_value").get<double>(), 1e-12));
-  // The interval ends are exact data differences: R's tightened uniroot within 1e-12.
+  EXPECT_EQ(j.at("computation"), "r");
+  // By default R's numbers, bit for bit: R's pnorm, and uniroot's roots at tol.root = 1e-4.
+  EXPECT_EQ(j.at("p_value").get<double>(), ref.at("p_value").get<double>());
+  EXPECT_EQ(j.at("conf_int").at(0).get<double>(), ref.at("conf_int").at(0).get<double>());
+  EXPECT_EQ(j.at("conf_int").at(1).get<double>(), ref.at("conf_int").at(1).get<double>());
+  EXPECT_EQ(j.at("estimate").get<double>(), ref.at("estimate").get<double>());
+
+  // --method exact: the interval ends are exact data differences (R's tightened uniroot within
+  // 1e-12) and the estimate the median of the differences.
+  const Outcome e = runStats({"ranksum", "--x", "-", "--y", y, "--exact", "false", "--correct",
+                              c.at("correct").get<bool>() ? "true" : "false", "--method", "exact"},
+                             c.at("x").dump(2));
+  ASSERT_EQ(e.code, 0) << e.err;
+  const auto je = e.json();
+  EXPECT_EQ(je.at("computation"), "exact");
+  EXPECT_EQ(je.at("p_value").get<double>(), ref.at("p_value").get<double>());
   const auto& tight = c.at("tight").at("conf_int");
-  EXPECT_NEAR(j.at("conf_int").at(0).get<double>(), tight.at(0).get<double>(), 1e-12);
-  EXPECT_NEAR(j.at("conf_int").at(1).get<double>(), tight.at(1).get<double>(), 1e-12);
-  EXPECT_EQ(j.at("estimate").get<double>(), c.at("diffs").at("median").get<double>());
+  EXPECT_NEAR(je.at("conf_int").at(0).get<double>(), tight.at(0).get<double>(), 1e-12);
+  EXPECT_NEAR(je.at("conf_int").at(1).get<double>(), tight.at(1).get<double>(), 1e-12);
+  EXPECT_EQ(je.at("estimate").get<double>(), c.at("diffs").at("median").get<double>());
+  EXPECT_EQ(runStats({"ranksum", "--x", y, "--y", y, "--method", "tight"}).code, 2);
 }
 
 TEST_F(StatsCommand, WelchMatchesR) {
@@ -142,10 +157,17 @@ TEST_F(StatsCommand, FisherBinomPropMatchR) {
     ASSERT_EQ(r.code, 0) << r.err;
     const auto j = r.json();
     EXPECT_FALSE(j.contains("statistic"));
+    EXPECT_EQ(j.at("computation"), "r");
+    EXPECT_EQ(j.at("p_value").get<double>(), c.at("r").at("p_value").get<double>());
+    EXPECT_EQ(j.at("estimate").get<double>(), c.at("r").at("estimate").get<double>());
+    EXPECT_EQ(num(j.at("conf_int").at(1)), num(c.at("r").at("conf_int").at(1)));
+    const Outcome e = runStats({"fisher", "--table", table, "--alternative", c.at("alternative"),
+                                "--conf-level", c.at("conf_level").dump(), "--method", "exact"});
+    ASSERT_EQ(e.code, 0) << e.err;
+    const auto je = e.json();
+    EXPECT_EQ(je.at("computation"), "exact");
     EXPECT_TRUE(
-        closeTo(j.at("p_value").get<double>(), c.at("r").at("p_value").get<double>(), 1e-12));
-    EXPECT_TRUE(
-        closeTo(j.at("estimate").get<double>(), c.at("tight").at("estimate").get<double>(), 1e-9));
+        closeTo(je.at("estimate").get<double>(), c.at("tight").at("estimate").get<double>(), 1e-9));
   }
   {
     const auto c = referenceCase("binom.json", 12);  // 7 of 20, p = 0.3

@@ -39,7 +39,9 @@ TEST(Cli, ValidateExampleIsClean) {
 }
 
 TEST(Cli, ValidateStrictTurnsWarningsIntoErrors) {
-  const std::string ref = rolloutlab::test::sharedDir() + "/reference/flagger/artifacts__examples__kuma-canary.yaml";
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("flagger");
+  const std::string ref =
+      rolloutlab::test::referencePath("flagger/artifacts__examples__kuma-canary.yaml");
   EXPECT_EQ(run("validate " + ref).code, 0);
   auto r = run("validate --strict " + ref);
   EXPECT_EQ(r.code, 1);

@@ -37,11 +37,12 @@ std::string firstError(const std::string& yaml) {
 }  // namespace
 
 TEST(ArgoDecode, EveryReferenceManifestLoads) {
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("argo-rollouts");
   // The whole folder, so that templates in other files resolve. Exactly one document is
   // invalid: the linkerd example's AnalysisTemplate writes `linkerd.io/inject: {{args...}}`
   // unquoted, a YAML map where the CRD requires a string annotation value (see the folder's
   // README); the API server rejects it.
-  const std::string dir = rolloutlab::test::sharedDir() + "/reference/argo-rollouts";
+  const std::string dir = rolloutlab::test::referencePath("argo-rollouts");
   auto ws = rolloutlab::app::loadWorkspace({dir});
   const auto e = errors(ws.diagnostics);
   ASSERT_EQ(e.size(), 1u) << (e.empty() ? "" : e[0]);
@@ -73,7 +74,8 @@ TEST(ArgoDecode, EveryReferenceManifestLoads) {
 }
 
 TEST(ArgoDecode, ReferenceRolloutsThatCanRunBuildAnEngine) {
-  const std::string dir = rolloutlab::test::sharedDir() + "/reference/argo-rollouts";
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("argo-rollouts");
+  const std::string dir = rolloutlab::test::referencePath("argo-rollouts");
   auto ws = rolloutlab::app::loadWorkspace({dir});
   int built = 0, refused = 0;
   for (const auto& r : ws.rollouts) {

@@ -60,10 +60,11 @@ spec:
 }  // namespace
 
 TEST(FlaggerReference, EveryManifestLoads) {
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("flagger");
   // Every Canary and MetricTemplate under shared/reference/flagger decodes. Two documents are
   // genuinely invalid and reported as such: a documentation excerpt that elides targetRef,
   // and a MetricTemplate in flagger.app/v1alpha1, a version the 1.44 CRD does not serve.
-  const std::string dir = rolloutlab::test::sharedDir() + "/reference/flagger";
+  const std::string dir = rolloutlab::test::referencePath("flagger");
   ASSERT_TRUE(fs::is_directory(dir)) << dir;
   auto ws = loadWorkspace({dir});
   std::vector<std::string> errors;
@@ -85,7 +86,9 @@ TEST(FlaggerReference, EveryManifestLoads) {
 }
 
 TEST(FlaggerReference, DefaultsAppliedInOnePlace) {
-  auto ws = loadWorkspace({rolloutlab::test::sharedDir() + "/reference/flagger/artifacts__examples__istio-canary.yaml"});
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("flagger");
+  auto ws = loadWorkspace(
+      {rolloutlab::test::referencePath("flagger/artifacts__examples__istio-canary.yaml")});
   ASSERT_EQ(ws.canaries.size(), 1u);
   const auto& c = ws.canaries[0];
   EXPECT_EQ(c.analysisIntervalSeconds(), 15);

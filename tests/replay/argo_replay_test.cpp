@@ -1,6 +1,6 @@
 // Replays of Argo Rollouts: against a real Prometheus 2.42 on loopback (started by the tests
-// through ../shared/tools/prom-fixture.sh, backfilled with Istio history from
-// ../shared/tools/gen-istio-openmetrics.py), against the same history recorded in files, in
+// through tests/support/prom-fixture.sh, backfilled with Istio history from
+// tests/support/istio-history.py), against the same history recorded in files, in
 // batches over bootstrap resamples, with web and Job metrics answered by the Replay's models,
 // and with request logs re-routed under the Rollout's weights.
 //
@@ -700,3 +700,60 @@ TEST(ArgoReplayLogs, CounterfactualTrafficFollowsTheRolloutWeights) {
 }
 
 }  // namespace
+
+// A header route at weight 0 re-routes recorded stable requests too: the Replay's Scenario says
+// what share matches it (traffic.routeMatch), and that share of the requests goes to the canary
+// while the route is in place (rollout/trafficrouting.go, istio.go createHeaderRoute).
+TEST(ArgoReplayLogs, HeaderRouteSendsTheMatchingShareOfRecordedRequests) {
+  TempDir dir;
+  rp::SyntheticLogOptions o;
+  o.duration = 1800;
+  o.rps = 40;
+  o.primaryErrorRate = 0.002;
+  o.seed = 29;
+  const std::string log = dir.file("stable.log");
+  rp::writeSyntheticEnvoyLog(log, o);
+  const std::string yaml =
+      "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\n"
+      "metadata: {name: podinfo, namespace: test}\n"
+      "spec:\n  replicas: 1\n  selector: {matchLabels: {app: podinfo}}\n"
+      "  template: {metadata: {labels: {app: podinfo}}, spec: {containers: [{name: podinfo, "
+      "image: \"podinfo:6.1\"}]}}\n"
+      "  strategy:\n    canary:\n      canaryService: podinfo-canary\n"
+      "      stableService: podinfo\n"
+      "      trafficRouting:\n        managedRoutes: [{name: beta}]\n"
+      "        istio: {virtualService: {name: podinfo}}\n"
+      "      steps:\n        - setCanaryScale: {replicas: 1}\n"
+      "        - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: "
+      "'1'}}]}\n"
+      "        - pause: {duration: 5m}\n";
+  const auto ws = workspaceFrom(dir, "rollout.yaml", yaml);
+  auto spec = [&](const std::string& traffic) {
+    rp::ReplaySpec s;
+    s.from = kT0 + 300;
+    s.to = kT0 + 1700;
+    s.accessLogs = {log};
+    s.counterfactual = rp::Counterfactual::kModel;
+    const auto sw = app::loadWorkspace(
+        {dir.write("release.yaml",
+                   "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata:\n  name: r\n"
+                   "spec:\n  release: good\n  traffic: {rps: 40" +
+                       traffic + "}\n")});
+    EXPECT_EQ(sw.diagnostics.errors(), 0);
+    if (!sw.scenarios.empty()) s.scenario = sw.scenarios.front();
+    return s;
+  };
+  // The canary pod is ready at 30 s (cluster.canaryStartup): the route from 30 s to the end of
+  // the pause at 330 s, at weight 0; then weight 100 and promotion (one replica, already up).
+  // 40 rps x 0.25 x 300 s = 3,000 canary requests (Poisson sd 55; 6 sd + 2 %).
+  const auto quarter = replayRollout(ws, spec(", routeMatch: {beta: 0.25}"), "", 3);
+  EXPECT_EQ(quarter.sim.summary.result, "promoted");
+  EXPECT_EQ(quarter.sim.summary.timeToPromotion, 330);
+  EXPECT_EQ(quarter.sim.summary.peakCanaryWeight, 100);
+  const double expected = 40 * 0.25 * 300;
+  EXPECT_NEAR(quarter.sim.summary.totals.canaryRequests, expected,
+              6 * std::sqrt(expected) + 0.02 * expected);
+  // The default header match fraction (0.1): 1,200.
+  const auto tenth = replayRollout(ws, spec(""), "", 3);
+  EXPECT_NEAR(tenth.sim.summary.totals.canaryRequests, 1200, 6 * std::sqrt(1200.0) + 24);
+}

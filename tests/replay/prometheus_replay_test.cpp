@@ -1,6 +1,6 @@
 // Replays against a real Prometheus 2.42 on loopback (started by the tests through
-// ../shared/tools/prom-fixture.sh, backfilled with Istio history from
-// ../shared/tools/gen-istio-openmetrics.py), and against tiny servers that misbehave: a server
+// tests/support/prom-fixture.sh, backfilled with Istio history from
+// tests/support/istio-history.py), and against tiny servers that misbehave: a server
 // stopped mid-replay, a port that answers garbage, a slow server against the timeout, auth.
 //
 // If Prometheus cannot be started the tests fail with the reason: CI installs it.
@@ -9,6 +9,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <mutex>
+#include <tuple>
 
 // nlohmann/json trips -Wnull-dereference once inlined (a false positive in its header).
 #pragma GCC diagnostic push
@@ -280,6 +282,69 @@ TEST_F(PrometheusReplay, JsonOutputIsByteStableAcrossRuns) {
   EXPECT_EQ(j["outcome"]["result"], "rolled_back");
 }
 
+// The builtin metrics saved as `promtool query range -o json` prints them (a bare result array)
+// and as the HTTP API answers: both replay to the same trace, and to the live server's; so do
+// the raw series promtool prints, given as --series.
+TEST_F(PrometheusReplay, PromtoolOutputReplaysAsTheApiAnswer) {
+  TempDir dir;
+  const auto ws = workspaceFrom(dir, "canary.yaml", canaryYaml(2));
+  const double from = kT0 + 85 * 60, to = kT0 + 150 * 60;
+  const std::string promtoolSr = prom_->promtoolQueryRange(kSuccessRate, from, to, 15);
+  ASSERT_EQ(promtoolSr.rfind("[{\"metric\":{},\"values\":[[", 0), 0u) << promtoolSr;
+  auto saved = [&](const std::string& sr, const std::string& p99, const std::string& tag) {
+    rp::ReplaySpec spec;
+    spec.from = from;
+    spec.to = to;
+    spec.queryRange = {{"request-success-rate", std::nullopt, dir.write(tag + "-sr.json", sr)},
+                       {"request-duration", std::nullopt, dir.write(tag + "-p99.json", p99)}};
+    return replay(ws, spec);
+  };
+  const auto api = saved(prom_->queryRange(kSuccessRate, from, to, 15),
+                         prom_->queryRange(kDurationP99, from, to, 15), "api");
+  const auto promtool =
+      saved(promtoolSr, prom_->promtoolQueryRange(kDurationP99, from, to, 15), "promtool");
+  // Raw series as promtool prints them, for --series: the spec's queries are evaluated on them.
+  rp::ReplaySpec raw;
+  raw.from = from;
+  raw.to = to;
+  raw.series = {dir.write(
+      "raw.json", prom_->promtoolQueryRange("{__name__=~\"istio_requests_total|istio_request_"
+                                            "duration_milliseconds_bucket\"}",
+                                            from - 300, to, 15))};
+  const auto series = replay(ws, raw);
+  const auto live = replay(ws, liveSpec(prom_->url(), from, to));
+  EXPECT_EQ(live.run.outcome.result, fl::Outcome::Result::kRolledBack);
+  ASSERT_EQ(series.run.ticks.size(), live.run.ticks.size());
+  for (std::size_t i = 0; i < live.run.ticks.size(); ++i) {
+    ASSERT_EQ(series.run.ticks[i].metrics.size(), live.run.ticks[i].metrics.size());
+    for (std::size_t m = 0; m < live.run.ticks[i].metrics.size(); ++m) {
+      const double v = live.run.ticks[i].metrics[m].value;
+      if (!std::isnan(v)) {
+        EXPECT_NEAR(series.run.ticks[i].metrics[m].value, v, 1e-9 * std::fabs(v));
+      }
+    }
+  }
+  EXPECT_EQ(series.run.outcome.tick, live.run.outcome.tick);
+  for (const auto* r : {&api, &promtool}) {
+    ASSERT_EQ(r->run.ticks.size(), live.run.ticks.size());
+    for (std::size_t i = 0; i < live.run.ticks.size(); ++i) {
+      const auto& a = live.run.ticks[i];
+      const auto& b = r->run.ticks[i];
+      EXPECT_EQ(a.status.phase, b.status.phase) << "tick " << a.tick;
+      EXPECT_EQ(a.status.failedChecks, b.status.failedChecks) << "tick " << a.tick;
+      ASSERT_EQ(a.metrics.size(), b.metrics.size()) << "tick " << a.tick;
+      for (std::size_t m = 0; m < a.metrics.size(); ++m) {
+        EXPECT_EQ(a.metrics[m].result, b.metrics[m].result) << "tick " << a.tick;
+        // The very strings the server sent, read the same way.
+        if (!std::isnan(a.metrics[m].value)) {
+          EXPECT_EQ(a.metrics[m].value, b.metrics[m].value);
+        }
+      }
+    }
+    EXPECT_EQ(r->run.outcome.tick, live.run.outcome.tick);
+  }
+}
+
 // ---- faults
 // --------------------------------------------------------------------------------------
 
@@ -489,6 +554,190 @@ TEST(PrometheusReplayFaults, CredentialsAreSentAndNeverEchoed) {
     EXPECT_EQ(std::string(e.what()).find("pw@"), std::string::npos);
   }
   unsetenv("ROLLOUTLAB_TEST_BASIC");
+}
+
+// --header NAME=VALUE (repeatable; Mimir, Cortex and Thanos want X-Scope-OrgID): sent with
+// every request, and the value never shows in the output or a message, even when the server
+// echoes it in its errors.
+TEST(PrometheusReplayFaults, ExtraHeadersAreSentAndNeverShown) {
+  TempDir dir;
+  dir.write("canary.yaml", canaryYaml(2));
+  const std::string tenant = "tenant-s3cr3t-42";
+  const std::string key = "key-v4lue-77";
+  std::mutex mu;
+  std::vector<std::string> heads;
+  // 0: answers 1 to everything; 1: 429 naming the tenant; 2: vector(1), else bad_data naming it.
+  std::atomic<int> mode{0};
+  TcpServer server([&](int fd, const std::atomic<bool>& stopping) {
+    const std::string req = TcpServer::readRequest(fd, stopping);
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      heads.push_back(req);
+    }
+    const std::string one =
+        R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1,"1"]}]}})";
+    if (mode == 1) {
+      TcpServer::send(fd, TcpServer::httpResponse(429, "Too Many Requests", "text/plain",
+                                                  "the tenant " + tenant + " is over its limit"));
+    } else if (mode == 2 && req.find("query=vector%281%29") == std::string::npos) {
+      TcpServer::send(fd, TcpServer::httpResponse(
+                              400, "Bad Request", "application/json",
+                              R"({"status":"error","errorType":"bad_data","error":"no data for )" +
+                                  tenant + R"("})"));
+    } else {
+      TcpServer::send(fd, TcpServer::httpResponse(200, "OK", "application/json", one));
+    }
+  });
+  auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"replay",     "--spec",     dir.file("canary.yaml"),
+                                     "--from",     "1704067200", "--to",
+                                     "1704067800", "--retries",  "0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::istringstream in;
+    std::ostringstream out, err;
+    app::Streams io{in, out, err};
+    const int rc = app::runMain(args, io);
+    return std::make_tuple(rc, out.str(), err.str());
+  };
+  auto shown = [&](const std::string& text) {
+    return text.find("s3cr3t") != std::string::npos || text.find(key) != std::string::npos;
+  };
+  const std::vector<std::string> flags = {"--prometheus", server.url(),
+                                          "--header",     "X-Scope-OrgID=" + tenant,
+                                          "--header",     " X-Api-Key = " + key};
+  for (const char* format : {"json", "table"}) {
+    auto extra = flags;
+    extra.insert(extra.end(), {"-o", format});
+    const auto [rc, out, err] = run(extra);
+    EXPECT_EQ(rc, 0) << err;
+    EXPECT_FALSE(shown(out)) << out;
+    EXPECT_FALSE(shown(err)) << err;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_GT(heads.size(), 6u);
+    for (const auto& h : heads) {
+      EXPECT_NE(h.find("\r\nX-Scope-OrgID: " + tenant + "\r\n"), std::string::npos) << h;
+      EXPECT_NE(h.find("\r\nX-Api-Key: " + key + "\r\n"), std::string::npos) << h;
+    }
+  }
+  // The server echoes the tenant in a refusal: exit 3, one line, the value hidden.
+  mode = 1;
+  {
+    const auto [rc, out, err] = run(flags);
+    EXPECT_EQ(rc, 3) << err;
+    EXPECT_NE(err.find("HTTP 429"), std::string::npos) << err;
+    EXPECT_NE(err.find("the tenant <hidden> is over its limit"), std::string::npos) << err;
+    EXPECT_FALSE(shown(err)) << err;
+    EXPECT_TRUE(out.empty()) << out;
+  }
+  // ... and in the query errors the trace records as failed checks.
+  mode = 2;
+  {
+    auto extra = flags;
+    extra.insert(extra.end(), {"-o", "json"});
+    const auto [rc, out, err] = run(extra);
+    EXPECT_EQ(rc, 0) << err;
+    EXPECT_NE(out.find("bad_data: no data for <hidden>"), std::string::npos) << out;
+    EXPECT_FALSE(shown(out)) << out;
+    EXPECT_FALSE(shown(err)) << err;
+  }
+  mode = 0;
+
+  // A Replay document's spec.prometheus.headers are sent the same way.
+  dir.write("replay.yaml",
+            "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\nmetadata: {name: tenant}\n"
+            "spec:\n  from: 2024-01-01T00:00:00Z\n  to: 2024-01-01T00:10:00Z\n"
+            "  prometheus:\n    url: \"" +
+                server.url() + "\"\n    headers: {X-Scope-OrgID: " + tenant + "}\n");
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    heads.clear();
+  }
+  {
+    std::istringstream in;
+    std::ostringstream out, err;
+    app::Streams io{in, out, err};
+    const int rc = app::runMain(
+        {"replay", "--spec", dir.file("canary.yaml"), "--replay", dir.file("replay.yaml")}, io);
+    EXPECT_EQ(rc, 0) << err.str();
+    EXPECT_FALSE(shown(out.str()));
+    std::lock_guard<std::mutex> lock(mu);
+    ASSERT_FALSE(heads.empty());
+    for (const auto& h : heads)
+      EXPECT_NE(h.find("\r\nX-Scope-OrgID: " + tenant + "\r\n"), std::string::npos) << h;
+  }
+}
+
+// A malformed --header is a usage error (exit 2) that does not repeat the value, and nothing is
+// sent; in a Replay document it is an input error (exit 1) naming the field only.
+TEST(PrometheusReplayFaults, MalformedHeadersAreRefusedWithoutTheirValue) {
+  TempDir dir;
+  dir.write("canary.yaml", canaryYaml(2));
+  TcpServer server([](int fd, const std::atomic<bool>& stopping) {
+    TcpServer::readRequest(fd, stopping);
+    TcpServer::send(fd, TcpServer::httpResponse(500, "No", "text/plain", "no"));
+  });
+  struct Bad {
+    std::string header;
+    std::string message;
+  };
+  const std::vector<Bad> bad = {
+      {"X-Scope-OrgID: s3cr3t-tenant", "--header must be NAME=VALUE"},
+      {"X-Scope OrgID=s3cr3t-tenant", "--header: the name must be letters, digits"},
+      {"=s3cr3t-tenant", "--header needs a name before '='"},
+      {"X-Scope-OrgID=", "--header X-Scope-OrgID: the value is empty"},
+      {"X-Scope-OrgID=s3cr3t\r\nX-Injected: 1",
+       "--header X-Scope-OrgID: the value holds a control"},
+      {"Authorization=Bearer s3cr3t-token", "--header Authorization: give credentials with"},
+      {"host=s3cr3t.example", "--header host: set by the HTTP client itself"},
+  };
+  for (const auto& b : bad) {
+    std::istringstream in;
+    std::ostringstream out, err;
+    app::Streams io{in, out, err};
+    const int rc =
+        app::runMain({"replay", "--spec", dir.file("canary.yaml"), "--prometheus", server.url(),
+                      "--from", "1704067200", "--to", "1704067800", "--header", b.header},
+                     io);
+    EXPECT_EQ(rc, 2) << b.header;
+    EXPECT_NE(err.str().find(b.message), std::string::npos) << err.str();
+    EXPECT_EQ(err.str().find("s3cr3t"), std::string::npos) << err.str();
+    EXPECT_TRUE(out.str().empty());
+  }
+  {
+    std::istringstream in;
+    std::ostringstream out, err;
+    app::Streams io{in, out, err};
+    EXPECT_EQ(app::runMain({"replay", "--spec", dir.file("canary.yaml"), "--csv", "x.csv", "--from",
+                            "1704067200", "--to", "1704067800", "--header", "A=b"},
+                           io),
+              2);
+    EXPECT_NE(err.str().find("--header needs --prometheus"), std::string::npos) << err.str();
+  }
+  dir.write("replay.yaml",
+            "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\nmetadata: {name: tenant}\n"
+            "spec:\n  from: 2024-01-01T00:00:00Z\n  to: 2024-01-01T00:10:00Z\n"
+            "  prometheus:\n    url: \"" +
+                server.url() +
+                "\"\n    headers:\n      Authorization: Bearer s3cr3t-token\n"
+                "      X-Scope-OrgID: s3cr3t-tenant\n      x-scope-orgid: s3cr3t-again\n");
+  std::istringstream in;
+  std::ostringstream out, err;
+  app::Streams io{in, out, err};
+  EXPECT_EQ(
+      app::runMain(
+          {"replay", "--spec", dir.file("canary.yaml"), "--replay", dir.file("replay.yaml")}, io),
+      1);
+  EXPECT_NE(err.str().find("replay.yaml:10: spec.prometheus.headers.Authorization: --header "
+                           "Authorization: give credentials with"),
+            std::string::npos)
+      << err.str();
+  EXPECT_NE(err.str().find("spec.prometheus.headers.x-scope-orgid: the same header twice"),
+            std::string::npos)
+      << err.str();
+  EXPECT_EQ(err.str().find("s3cr3t"), std::string::npos) << err.str();
+  EXPECT_EQ(server.connections(), 0);
 }
 
 // The Canary's metricsServer and the MetricTemplate's address point at a listener: the replay

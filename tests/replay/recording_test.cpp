@@ -123,6 +123,54 @@ TEST(QueryRangeFile, ErrorsNameFileLineAndColumn) {
             "/nonexistent/x.json: cannot read the file");
 }
 
+// What `promtool query range -o json` prints: the bare result array (the form promtool 2.42
+// printed against the tests' Prometheus, empty answers as `[]`). The same series as the API
+// answer above, and errors that point into the array.
+TEST(QueryRangeFile, ReadsPromtoolOutput) {
+  const char* promtool =
+      R"([{"metric":{"destination_workload":"podinfo-primary"},"values":[[1704067200,"99.9"],)"
+      R"([1704067260,"99.8"]]},{"metric":{"destination_workload":"podinfo"},"values":[[1704067200,)"
+      R"("99.5"],[1704067260,"NaN"],[1704067320,"97"]]}])"
+      "\n";
+  const auto a = rp::parseQueryRange(kRange, "api.json", "m", std::nullopt);
+  const auto b = rp::parseQueryRange(promtool, "promtool.json", "m", std::nullopt);
+  ASSERT_EQ(b.series.size(), a.series.size());
+  EXPECT_EQ(b.step, a.step);
+  for (std::size_t i = 0; i < a.series.size(); ++i) {
+    EXPECT_EQ(b.series[i].labels.key(), a.series[i].labels.key());
+    EXPECT_EQ(b.series[i].times, a.series[i].times);
+    ASSERT_EQ(b.series[i].values.size(), a.series[i].values.size());
+    for (std::size_t k = 0; k < a.series[i].values.size(); ++k) {
+      EXPECT_TRUE(b.series[i].values[k] == a.series[i].values[k] ||
+                  (std::isnan(b.series[i].values[k]) && std::isnan(a.series[i].values[k])));
+    }
+  }
+  EXPECT_TRUE(rp::parseQueryRange("[]\n", "empty.json", "m", std::nullopt).series.empty());
+
+  EXPECT_EQ(errorOf([] {
+              rp::parseQueryRange("[{\"metric\":{},\"values\":[[1,\"2\"],\n[2, 3]]}]", "g.json",
+                                  "m", std::nullopt);
+            }),
+            "g.json:2: [0].values[1][1] = 3: column 5: the value must be a string (\"1.5\", "
+            "\"NaN\", \"+Inf\")");
+  // `promtool query instant -o json` prints a vector: not a range.
+  EXPECT_EQ(errorOf([] {
+              rp::parseQueryRange(R"([{"metric":{},"value":[1704067200,"1"]}])", "h.json", "m",
+                                  std::nullopt);
+            }),
+            "h.json:1: [0].values: column 2: missing: this is an instant query's answer; save "
+            "/api/v1/query_range (or `promtool query range -o json`)");
+  EXPECT_EQ(errorOf([] {
+              rp::parseQueryRange(R"([{"metric":{"a":"1"},"values":[]},
+{"metric":{"a":"1"},"values":[]}])",
+                                  "i.json", "m", std::nullopt);
+            }),
+            "i.json:2: [1].metric: column 11: the same label set as [0]");
+  EXPECT_EQ(errorOf([] { rp::parseQueryRange("42", "j.json", "m", std::nullopt); }),
+            "j.json:1: 42: column 1: must be a query_range answer: the HTTP API's JSON object "
+            "or the array `promtool query range -o json` prints");
+}
+
 // ---- CSV
 // -----------------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 #pragma once
 // Fixtures of the replay tests: a real Prometheus on a free loopback port (started by the test
-// itself through ../shared/tools/prom-fixture.sh, backfilled with generated Istio history), tiny
-// TCP servers that misbehave on purpose, temporary folders and specs.
+// itself through tests/support/prom-fixture.sh, backfilled with Istio history from
+// tests/support/istio-history.py), tiny TCP servers that misbehave on purpose, temporary
+// folders and specs.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
@@ -21,38 +22,15 @@
 #include <thread>
 #include <vector>
 
+#include "prometheus_fixture.h"
 #include "rolloutlab/app/workspace.h"
 #include "test_support.h"
 
 namespace rolloutlab::test::replayfx {
 
-struct CommandResult {
-  int status = -1;
-  std::string out;
-};
-
-inline CommandResult run(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[65536];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  r.status = pclose(p);
-  return r;
-}
-
-inline std::string shellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
+using test::CommandResult;
+using test::shellQuote;
+inline CommandResult run(const std::string& cmd) { return test::runCommand(cmd); }
 
 inline int freePort() {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -94,9 +72,10 @@ class TempDir {
   std::string path_;
 };
 
-/// A Prometheus 2.42 on loopback holding generated Istio history (the generator's options are
-/// `genArgs`, after `--start 2024-01-01T00:00:00Z`). `start()` returns false with `error()` set
-/// when it cannot start: the tests then fail with the reason.
+/// A Prometheus 2.42 on loopback holding generated Istio history (tests/support/istio-history.py
+/// with the options `genArgs`, after `--start 2024-01-01T00:00:00Z`), served through
+/// tests/support/prom-fixture.sh. `start()` returns false with `error()` set when it cannot
+/// start: the tests then fail with the reason.
 class Prometheus {
  public:
   explicit Prometheus(std::string genArgs) : genArgs_(std::move(genArgs)) {}
@@ -106,11 +85,8 @@ class Prometheus {
 
   bool start() {
     if (dir_.path().empty()) return fail("mkdtemp failed");
-    const std::string tools = sharedDir() + "/tools";
     om_ = dir_.file("istio.om");
-    auto g = run("python3 " + shellQuote(tools + "/gen-istio-openmetrics.py") +
-                 " --start 2024-01-01T00:00:00Z " + genArgs_ + " -o " + shellQuote(om_) + " 2>&1");
-    if (g.status != 0) return fail("the generator failed: " + g.out);
+    if (auto why = generateIstioHistory(genArgs_, om_); !why.empty()) return fail(why);
     return serve(om_);
   }
 
@@ -118,39 +94,13 @@ class Prometheus {
   bool serve(const std::string& om) {
     if (dir_.path().empty()) return fail("mkdtemp failed");
     om_ = om;
-    const std::string tools = sharedDir() + "/tools";
-    std::string log;
-    for (int attempt = 0; attempt < 3 && pid_.empty(); ++attempt) {
-      port_ = freePort();
-      if (port_ <= 0) return fail("no free port");
-      auto s = run(shellQuote(tools + "/prom-fixture.sh") + " start " + shellQuote(om_) + " " +
-                   std::to_string(port_) + " " + shellQuote(dir_.file("prom")) + " 2>&1");
-      std::string last;
-      std::istringstream lines(s.out);
-      for (std::string l; std::getline(lines, l);) {
-        if (!l.empty()) last = l;
-      }
-      if (s.status == 0 && !last.empty() &&
-          last.find_first_not_of("0123456789") == std::string::npos) {
-        pid_ = last;
-      } else {
-        log += s.out;
-        std::filesystem::remove_all(dir_.file("prom"));
-      }
-    }
-    if (pid_.empty()) return fail("prometheus could not be started (prom-fixture.sh): " + log);
+    if (!server_.start(om_, dir_.file("prom"))) return fail(server_.error());
     return true;
   }
 
-  void stop() {
-    if (!pid_.empty()) {
-      run(shellQuote(sharedDir() + "/tools/prom-fixture.sh") + " stop " + pid_ + " " +
-          shellQuote(dir_.file("prom")) + " 2>&1");
-      pid_.clear();
-    }
-  }
+  void stop() { server_.stop(); }
 
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return server_.url(); }
   const std::string& openMetricsFile() const { return om_; }
   const std::string& error() const { return error_; }
   const TempDir& dir() const { return dir_; }
@@ -165,6 +115,17 @@ class Prometheus {
     return r.out;
   }
 
+  /// What `promtool query range -o json` prints for the same range (a bare result array).
+  std::string promtoolQueryRange(const std::string& query, double start, double end,
+                                 double step) const {
+    auto r = run("promtool query range -o json --start " +
+                 std::to_string(static_cast<long long>(start)) + " --end " +
+                 std::to_string(static_cast<long long>(end)) + " --step " +
+                 std::to_string(static_cast<long long>(step)) + "s " + shellQuote(url()) + " " +
+                 shellQuote(query));
+    return r.out;
+  }
+
  private:
   bool fail(const std::string& why) {
     error_ = why;
@@ -173,8 +134,7 @@ class Prometheus {
   std::string genArgs_;
   TempDir dir_;
   std::string om_;
-  std::string pid_;
-  int port_ = 0;
+  PrometheusServer server_;
   std::string error_;
 };
 

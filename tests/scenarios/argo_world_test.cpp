@@ -251,3 +251,130 @@ TEST(ArgoWorld, KayentaMetricsAreJudgedOnTheSeries) {
   const sc::CompiledScenario s(scenario(scenarioText("good", 0, "")));
   EXPECT_THROW(sc::ArgoPlan(f.rollouts.at(0), f.catalog, s), rolloutlab::core::InputError);
 }
+
+// ---- header and mirror routes (rollout/trafficrouting.go, istio.go) ---------------------------
+
+namespace {
+
+// Steps on a 4-replica Istio canary with managed routes `beta` (header) and `shadow` (mirror).
+std::string routedSpecs(const std::string& steps) {
+  return kSpecs.substr(0, kSpecs.find("---\n") + 4) +
+         "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: checkout, namespace: "
+         "shop}\nspec:\n  replicas: 4\n  selector: {matchLabels: {app: checkout}}\n"
+         "  template: {metadata: {labels: {app: checkout}}, spec: {containers: [{name: app, "
+         "image: checkout:2}]}}\n"
+         "  strategy:\n    canary:\n      canaryService: checkout-canary\n"
+         "      stableService: checkout-stable\n"
+         "      trafficRouting:\n        managedRoutes: [{name: beta}, {name: shadow}]\n"
+         "        istio: {virtualService: {name: checkout}}\n      steps:\n" +
+         steps;
+}
+
+std::string routeScenario(const std::string& release, double errorAdd, const std::string& traffic) {
+  return "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata: {name: s}\nspec:\n"
+         "  release: " +
+         release + "\n  duration: 1h\n  traffic: {rps: 500" + traffic +
+         "}\n  primary: {errorRate: 0.001}\n  cluster: {canaryStartup: 20s}\n" +
+         (errorAdd > 0 ? "  effects:\n    - {kind: step, at: 0s, errorRateAdd: " +
+                             std::to_string(errorAdd) + "}\n"
+                       : "");
+}
+
+}  // namespace
+
+TEST(ArgoWorld, HeaderRouteAtWeightZeroSendsTheMatchingShareToTheCanary) {
+  // setCanaryScale 1 pod (ready at 20 s), header route `beta`, a 10 min pause, then the end:
+  // the canary scales to 4 at 620 s, its pods are ready at 640 s, weight 100 and promotion.
+  // From 20 s to 640 s the weight is 0 and the route sends the matching share (routeMatch 0.2)
+  // to the canary: 500 rps x 0.2 x 620 s = 62,000 user requests per run.
+  // Over 20 runs (a batch of seeds) the mean is 62,000 with a standard error of
+  // sqrt(62,000 / 20) = 56 (Poisson): the tolerance of 0.5 % (310) is more than 5 standard errors.
+  auto f = loadArgo(routedSpecs(
+      "        - setCanaryScale: {replicas: 1}\n"
+      "        - setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: "
+      "'1'}}]}\n"
+      "        - pause: {duration: 10m}\n"));
+  ASSERT_EQ(f.diagnostics.errors(), 0)
+      << (f.diagnostics.items.empty() ? "" : f.diagnostics.items[0].toString());
+  const sc::CompiledScenario s(scenario(routeScenario("good", 0, ", routeMatch: {beta: 0.2}")));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+  sc::ArgoSyntheticWorld world(plan, s);
+  double sum = 0;
+  const int runs = 20;
+  for (int i = 0; i < runs; ++i) {
+    const auto r = sc::runArgo(plan, s, world, 100 + static_cast<std::uint64_t>(i));
+    ASSERT_EQ(r.result, "promoted");
+    ASSERT_EQ(r.timeToPromotion, 640);
+    EXPECT_EQ(r.peakCanaryWeight, 100);
+    sum += r.totals.canaryRequests;
+  }
+  EXPECT_NEAR(sum / runs, 62000, 0.005 * 62000);
+  // Without the route (the scenario's match fraction 0 for it) the canary gets nothing at
+  // weight 0.
+  const sc::CompiledScenario none(scenario(routeScenario("good", 0, ", routeMatch: {beta: 0}")));
+  const sc::ArgoPlan plan0(f.rollouts.at(0), f.catalog, none);
+  EXPECT_EQ(sc::simulateArgo(plan0, none, 7).summary.totals.canaryRequests, 0);
+}
+
+TEST(ArgoWorld, MirroredRequestsReachTheCanarysMetricsButNotUsers) {
+  // setCanaryScale 1 pod, mirror route `shadow` copying every request (100 %), then the
+  // success-rate analysis on the canary service's series. The release adds 5 % errors: the
+  // analysis sees them in the mirrored copies (500 rps x 60 s per window) and aborts at its first
+  // full window (pod ready at 20 s, measurements at 20 s and 80 s), while no user request ever
+  // reached the canary: nothing served, no excess errors.
+  auto f = loadArgo(
+      routedSpecs("        - setCanaryScale: {replicas: 1}\n"
+                  "        - setMirrorRoute: {name: shadow, match: [{path: {prefix: /}}]}\n"
+                  "        - analysis:\n            templates: [{templateName: success-rate}]\n"
+                  "            args: [{name: service, value: checkout-canary}]\n"));
+  ASSERT_EQ(f.diagnostics.errors(), 0)
+      << (f.diagnostics.items.empty() ? "" : f.diagnostics.items[0].toString());
+  const sc::CompiledScenario bad(scenario(routeScenario("bad", 0.05, "")));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, bad);
+  const auto sim = sc::simulateArgo(plan, bad, 5);
+  EXPECT_EQ(sim.summary.result, "aborted");
+  EXPECT_EQ(sim.summary.timeToDecision, 80);
+  EXPECT_EQ(sim.summary.peakCanaryWeight, 0);
+  EXPECT_EQ(sim.summary.totals.canaryRequests, 0);
+  EXPECT_EQ(sim.summary.totals.excessErrors, 0);
+  // The canary's own series hold the copies: between the scrapes at or before 40 s and 80 s
+  // (the scrape phase is random, so the window lies within (25, 80], where the route copies every
+  // request) the canary counts as many requests as the stable, which serves them all. Each count
+  // is at least 500 rps x 15 s: the ratio's sd is at most sqrt(2 / 7,500) = 1.6 %; tolerance 6 %.
+  sc::ArgoSyntheticWorld world(plan, bad);
+  const auto again = sc::runArgo(plan, bad, world, 5);
+  ASSERT_EQ(again.result, "aborted");
+  const auto c = world.series().window(sc::Variant::kCanary, 40, 80);
+  const auto p = world.series().window(sc::Variant::kPrimary, 40, 80);
+  ASSERT_GT(p.ok + p.err, 7000);
+  EXPECT_NEAR((c.ok + c.err) / (p.ok + p.err), 1.0, 0.06);
+  EXPECT_GT(c.err / (c.ok + c.err), 0.03);
+}
+
+TEST(ArgoWorld, MirrorRouteAddsCopiesOnTopOfTheWeight) {
+  // setWeight 25 (1 of 4 pods), then mirror route `shadow` at 40 % of the requests it matches
+  // (mirrorMatchFraction 0.5), a 10 min pause: users reach the canary at the weight only
+  // (0.25 x 500 rps), while its series also count 0.5 x 0.4 x 500 rps of copies: the canary's
+  // series see 0.45 of the requests for the stable's 0.75, a ratio of 0.6. Over the scrapes in
+  // [100, 600] each count is above 80,000 (ratio sd < 0.5 %, tolerance 2 %).
+  auto f = loadArgo(routedSpecs(
+      "        - setWeight: 25\n"
+      "        - setMirrorRoute: {name: shadow, percentage: 40, match: [{method: {exact: GET}}]}\n"
+      "        - pause: {duration: 10m}\n"));
+  ASSERT_EQ(f.diagnostics.errors(), 0)
+      << (f.diagnostics.items.empty() ? "" : f.diagnostics.items[0].toString());
+  const sc::CompiledScenario s(scenario(routeScenario("good", 0, ", mirrorMatchFraction: 0.5")));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+  sc::ArgoSyntheticWorld world(plan, s);
+  const auto r = sc::runArgo(plan, s, world, 9);
+  ASSERT_EQ(r.result, "promoted");
+  // Weight 25 from 20 s (the pod), pause until 620 s, the canary scales to 4 (ready at 640 s),
+  // then weight 100 and promotion: users' canary requests 500 x 0.25 x 620 s = 77,500 (Poisson
+  // sd 278, tolerance 2 %), the copies excluded.
+  ASSERT_EQ(r.timeToPromotion, 640);
+  EXPECT_NEAR(r.totals.canaryRequests, 77500, 0.02 * 77500);
+  const auto c = world.series().window(sc::Variant::kCanary, 100, 600);
+  const auto p = world.series().window(sc::Variant::kPrimary, 100, 600);
+  ASSERT_GT(c.ok + c.err, 80000);
+  EXPECT_NEAR((c.ok + c.err) / (p.ok + p.err), 0.6, 0.02 * 0.6);
+}

@@ -96,6 +96,18 @@ TEST(ScenarioDecode, KnativeRevisionsAreNamedAndDistinct) {
           "s.yaml:8: spec.metrics.revisions.canry: unknown field (did you mean \"canary\"?)"}));
 }
 
+TEST(ScenarioDecode, RouteMatchFractions) {
+  // Argo managed routes: per-route match fractions are shares (0..1), named by route.
+  EXPECT_EQ(errorsOf("  release: good\n  traffic:\n    rps: 10\n    mirrorMatchFraction: 2\n"
+                     "    routeMatch: {beta: 0.2, shadow: -0.1}\n"),
+            (std::vector<std::string>{
+                "s.yaml:8: spec.traffic.mirrorMatchFraction = 2: must be >= 0 and <= 1",
+                "s.yaml:9: spec.traffic.routeMatch.shadow = -0.1: must be >= 0 and <= 1"}));
+  EXPECT_TRUE(errorsOf("  release: good\n  traffic:\n    rps: 10\n    mirrorMatchFraction: 0.5\n"
+                       "    routeMatch: {beta: 0.2}\n")
+                  .empty());
+}
+
 TEST(ScenarioDecode, TrafficCsvErrorsNameLineAndColumn) {
   auto e = errorsOf("  release: good\n  traffic: {csv: t.csv}\n", "t.csv", "time,rps\n0,10\n60,abc\n30,5\n20,5\n");
   EXPECT_EQ(e, (std::vector<std::string>{"t.csv:3: \"abc\": rps must be a number >= 0",

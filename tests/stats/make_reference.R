@@ -11,8 +11,10 @@
 # JSON has no infinity or NaN: they are written as null (an unbounded interval end is null).
 #
 # "tight" values re-run the same R function with its root finder tightened (wilcox.test's
-# tol.root, and uniroot's tol inside fisher.test), so that the library's exact roots can be
-# checked to ~1e-12 instead of R's default 1e-4.
+# tol.root, and uniroot's tol inside fisher.test), so that the library's exact roots
+# (computation "exact") can be checked to ~1e-12 instead of R's default 1e-4; the "r" values are
+# what the default computation must reproduce bit for bit (and, for wilcox.test, the tightened
+# values too, at the same tol.root).
 
 suppressPackageStartupMessages(library(rpact))
 
@@ -153,6 +155,19 @@ x <- c(rep(1, 30), rep(2, 30)); y <- c(rep(1, 20), rep(2, 25), rep(3, 5))
 add_rs(x = x, y = y, label = "three distinct values")
 x <- rep(5, 20); y <- c(4, 5, 5, 6, 6, 6, 7, 4, 5, 6)
 add_rs(x = x, y = y, label = "x constant", alternative = "greater")
+# The cases of issue 17 at a size that keeps the test fast (the n = m = 10^5 originals are
+# compared with R in bench/ranksum_compare.sh): lognormal response times with a 0.5% shift of
+# the median, and the same rounded to whole units (heavy ties). Own seed, and the stream of the
+# sections below is left as it was.
+saved_seed <- .Random.seed
+set.seed(20261122)
+x <- signif(rlnorm(1e4, log(100) + 0.005, 0.5), 10); y <- signif(rlnorm(1e4, log(100), 0.5), 10)
+add_rs(x = x, y = y, exact = FALSE, label = "issue 17 lognormal n=m=1e4")
+x <- round(rlnorm(3000, log(100) + 0.01, 0.5)); y <- round(rlnorm(3000, log(100), 0.5))
+add_rs(x = x, y = y, label = "issue 17 lognormal rounded (ties) n=m=3000")
+add_rs(x = x, y = y, alternative = "greater", conf.level = 0.9,
+       label = "issue 17 lognormal rounded (ties), greater")
+.Random.seed <- saved_seed
 write_cases("ranksum.json", "stats::wilcox.test(x, y, alternative, mu, exact, correct, conf.int = TRUE, conf.level)", rs_cases)
 
 # ---- Fisher's exact test, 2x2 -------------------------------------------------------------------
@@ -185,6 +200,16 @@ for (i in 1:8) {
   tab <- rpois(4, lambda = sample(c(2, 6, 20, 80), 1))
   add_fi(tab, alternative = alts[(i - 1) %% 3 + 1], conf.level = levels3[i %% 3 + 1])
 }
+# More random tables for the bit-for-bit check of R's root finding (own seed; the stream of the
+# sections below is left as it was).
+saved_seed <- .Random.seed
+set.seed(20261206)
+for (i in 1:40) {
+  tab <- rpois(4, lambda = sample(c(1, 3, 8, 30, 200, 1500), 1))
+  add_fi(tab, alternative = alts[(i - 1) %% 3 + 1], conf.level = levels3[i %% 3 + 1],
+         or = if (i %% 7 == 0) 1.5 else 1)
+}
+.Random.seed <- saved_seed
 write_cases("fisher.json", "stats::fisher.test(matrix(table, 2, 2, byrow = TRUE), alternative, conf.level, or)", fi_cases)
 
 # ---- exact binomial test ------------------------------------------------------------------------

@@ -6,6 +6,8 @@
 #include <limits>
 #include <vector>
 
+#include "r_hyper.h"
+#include "r_zeroin.h"
 #include "support.h"
 
 namespace rolloutlab::core::stats {
@@ -121,6 +123,99 @@ double solveLogPsi(F f, bool positiveSide) {
   return bracket.first / 2 + bracket.second / 2;
 }
 
+// fisher.test's own functions of the 2 x 2 branch (R 4.2.2, src/library/stats/R/fisher.test.R),
+// evaluated with R's arithmetic: logdc = dhyper(support, m, n, k, log = TRUE) as R computes it,
+// and sums accumulated in long double as R's sum() does, so that uniroot sees the same function
+// values as in R.
+class RConditionalLaw {
+ public:
+  RConditionalLaw(std::int64_t m, std::int64_t n, std::int64_t k, std::int64_t x)
+      : m_(static_cast<double>(m)),
+        n_(static_cast<double>(n)),
+        k_(static_cast<double>(k)),
+        x_(static_cast<double>(x)),
+        lo_(static_cast<double>(std::max<std::int64_t>(0, k - n))),
+        hi_(static_cast<double>(std::min(k, m))) {
+    for (double s = lo_; s <= hi_; ++s) {
+      support_.push_back(s);
+      logdc_.push_back(detail::rDhyperLog(s, m_, n_, k_));
+    }
+  }
+
+  double lo() const { return lo_; }
+  double hi() const { return hi_; }
+
+  // dnhyper(ncp): d <- logdc + log(ncp) * support; d <- exp(d - max(d)); d / sum(d).
+  std::vector<double> dnhyper(double ncp) const {
+    const double logNcp = std::log(ncp);
+    std::vector<double> d(support_.size());
+    double top = -INFINITY;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      d[i] = logdc_[i] + logNcp * support_[i];
+      top = std::max(top, d[i]);
+    }
+    long double sum = 0.0L;
+    for (double& v : d) {
+      v = std::exp(v - top);
+      sum += v;
+    }
+    const auto total = static_cast<double>(sum);
+    for (double& v : d) v = v / total;
+    return d;
+  }
+
+  // mnhyper(ncp): the mean of the law, lo and hi at ncp = 0 and Inf.
+  double mnhyper(double ncp) const {
+    if (ncp == 0) return lo_;
+    if (std::isinf(ncp)) return hi_;
+    const std::vector<double> d = dnhyper(ncp);
+    long double sum = 0.0L;
+    for (std::size_t i = 0; i < d.size(); ++i) sum += support_[i] * d[i];
+    return static_cast<double>(sum);
+  }
+
+  // pnhyper(q, ncp, upper.tail); at ncp = 1 R calls phyper with the observed x.
+  double pnhyper(double q, double ncp, bool upper) const {
+    if (ncp == 1) {
+      return upper ? detail::rPhyper(x_ - 1, m_, n_, k_, false)
+                   : detail::rPhyper(x_, m_, n_, k_, true);
+    }
+    if (ncp == 0) return upper ? (q <= lo_ ? 1.0 : 0.0) : (q >= lo_ ? 1.0 : 0.0);
+    if (std::isinf(ncp)) return upper ? (q <= hi_ ? 1.0 : 0.0) : (q >= hi_ ? 1.0 : 0.0);
+    const std::vector<double> d = dnhyper(ncp);
+    long double sum = 0.0L;
+    for (std::size_t i = 0; i < d.size(); ++i) {
+      if (upper ? support_[i] >= q : support_[i] <= q) sum += d[i];
+    }
+    return static_cast<double>(sum);
+  }
+
+  // The two-sided p-value: sum(d[d <= d[x - lo + 1] * relErr]) with d = dnhyper(or).
+  double twoSidedP(double orNull) const {
+    if (orNull == 0) return x_ == lo_ ? 1.0 : 0.0;
+    if (std::isinf(orNull)) return x_ == hi_ ? 1.0 : 0.0;
+    constexpr double kRelErr = 1 + 1e-7;
+    const std::vector<double> d = dnhyper(orNull);
+    const double limit = d[static_cast<std::size_t>(x_ - lo_)] * kRelErr;
+    long double sum = 0.0L;
+    for (double v : d) {
+      if (v <= limit) sum += v;
+    }
+    return static_cast<double>(sum);
+  }
+
+ private:
+  double m_, n_, k_, x_, lo_, hi_;
+  std::vector<double> support_;
+  std::vector<double> logdc_;
+};
+
+// uniroot(f, c(lower, upper)) at its default tolerance: uniroot evaluates both ends itself.
+template <typename F>
+double rUniroot(F f, double lower, double upper) {
+  return detail::rZeroin2(lower, upper, f(lower), f(upper), f, detail::kUnirootDefaultTol).root;
+}
+
 }  // namespace
 
 TestResult fisherExactTest(const std::array<std::int64_t, 4>& table, const FisherOptions& options) {
@@ -158,29 +253,78 @@ TestResult fisherExactTest(const std::array<std::int64_t, 4>& table, const Fishe
   r.nullValue = orNull;
   r.nullValueName = "odds ratio";
   r.confLevel = options.confLevel;
+  const RConditionalLaw rLaw(m, n, k, x);
+  const auto dx = static_cast<double>(x);
   switch (options.alternative) {
     case Alternative::kLess:
-      r.pValue = pnhyper(x, orNull, false);
+      r.pValue = rLaw.pnhyper(dx, orNull, false);
       break;
     case Alternative::kGreater:
-      r.pValue = pnhyper(x, orNull, true);
+      r.pValue = rLaw.pnhyper(dx, orNull, true);
       break;
     case Alternative::kTwoSided:
-      if (orNull == 0.0) {
-        r.pValue = x == lo ? 1.0 : 0.0;
-      } else if (std::isinf(orNull)) {
-        r.pValue = x == hi ? 1.0 : 0.0;
-      } else {
-        constexpr double kRelErr = 1 + 1e-7;
-        const std::vector<double> d = law.probabilities(std::log(orNull));
-        const double limit = d[static_cast<std::size_t>(x - lo)] * kRelErr;
-        long double sum = 0.0L;
-        for (double v : d) {
-          if (v <= limit) sum += v;
-        }
-        r.pValue = static_cast<double>(sum);
-      }
+      r.pValue = rLaw.twoSidedP(orNull);
       break;
+  }
+  r.computation = options.computation;
+  if (options.computation == Computation::kR) {
+    // R's mle(x), ncp.U(x, alpha) and ncp.L(x, alpha): uniroot on psi in (0, 1), or on 1/psi
+    // in (eps, 1) when the root is above 1, at uniroot's default tolerance.
+    constexpr double kEps = std::numeric_limits<double>::epsilon();
+    double estimate = 1.0;
+    if (x == lo) {
+      estimate = 0.0;
+    } else if (x == hi) {
+      estimate = INFINITY;
+    } else {
+      const double mu = rLaw.mnhyper(1.0);
+      if (mu > dx) {
+        estimate = rUniroot([&](double t) { return rLaw.mnhyper(t) - dx; }, 0.0, 1.0);
+      } else if (mu < dx) {
+        estimate = 1 / rUniroot([&](double t) { return rLaw.mnhyper(1 / t) - dx; }, kEps, 1.0);
+      }
+    }
+    r.estimate = {estimate};
+    r.estimateNames = {"odds ratio"};
+    if (options.confInt) {
+      const auto ncpU = [&](double alpha) -> double {
+        if (x == hi) return INFINITY;
+        const double p = rLaw.pnhyper(dx, 1.0, false);
+        if (p < alpha) {
+          return rUniroot([&](double t) { return rLaw.pnhyper(dx, t, false) - alpha; }, 0.0, 1.0);
+        }
+        if (p > alpha) {
+          return 1 / rUniroot([&](double t) { return rLaw.pnhyper(dx, 1 / t, false) - alpha; },
+                              kEps, 1.0);
+        }
+        return 1.0;
+      };
+      const auto ncpL = [&](double alpha) -> double {
+        if (x == lo) return 0.0;
+        const double p = rLaw.pnhyper(dx, 1.0, true);
+        if (p > alpha) {
+          return rUniroot([&](double t) { return rLaw.pnhyper(dx, t, true) - alpha; }, 0.0, 1.0);
+        }
+        if (p < alpha) {
+          return 1 / rUniroot([&](double t) { return rLaw.pnhyper(dx, 1 / t, true) - alpha; }, kEps,
+                              1.0);
+        }
+        return 1.0;
+      };
+      const double alpha = 1 - options.confLevel;
+      switch (options.alternative) {
+        case Alternative::kLess:
+          r.confInt = Interval{0.0, ncpU(alpha)};
+          break;
+        case Alternative::kGreater:
+          r.confInt = Interval{ncpL(alpha), INFINITY};
+          break;
+        case Alternative::kTwoSided:
+          r.confInt = Interval{ncpL(alpha / 2), ncpU(alpha / 2)};
+          break;
+      }
+    }
+    return r;
   }
 
   // Conditional MLE: E[A | psi] = x, increasing in psi.

@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "r_arith.h"
+#include "r_zeroin.h"
 #include "support.h"
 
 namespace rolloutlab::core::stats {
@@ -337,6 +338,83 @@ double continuity(double dz, bool correct, Alternative alternative) {
 
 }  // namespace
 
+namespace {
+
+// R's `wdiff(d, zq)` inside wilcox.test (R 4.2.2, src/library/stats/R/wilcox.test.R, the
+// asymptotic two-sample interval), evaluated as R evaluates it: the average ranks of
+// c(x - d, y), each x_i - d rounded to double first (so a shifted x ties with a y, or with
+// another shifted x, exactly when the doubles are equal), the centred rank sum dz, R's
+// continuity correction and the tie-corrected sigma of the shifted sample, minus zq. The rank
+// sums are half-integers and the tie counts integers, so dz and the tie term are exact, as in
+// R; the rest is the same few double operations in R's order. O(n + m) per call on sorted
+// samples (fl(x_i - d) is non-decreasing in x_i).
+class ShiftedRankStatistic {
+ public:
+  ShiftedRankStatistic(std::span<const double> xSorted, std::span<const double> ySorted,
+                       Alternative alternative)
+      : x_(xSorted), y_(ySorted), alternative_(alternative) {}
+
+  double operator()(double d, double zq, bool correct) const {
+    const std::size_t n = x_.size();
+    const std::size_t m = y_.size();
+    std::size_t i = 0;
+    std::size_t j = 0;
+    double ranksBefore = 0.0;
+    double rankSumX = 0.0;
+    double ties = 0.0;
+    while (i < n || j < m) {
+      double v = 0.0;
+      if (i == n) {
+        v = y_[j];
+      } else if (j == m) {
+        v = x_[i] - d;
+      } else {
+        const double xv = x_[i] - d;
+        v = xv <= y_[j] ? xv : y_[j];
+      }
+      std::size_t cx = 0;
+      std::size_t cy = 0;
+      while (i < n && x_[i] - d == v) ++i, ++cx;
+      while (j < m && y_[j] == v) ++j, ++cy;
+      const auto t = static_cast<double>(cx + cy);
+      if (cx > 0) rankSumX += static_cast<double>(cx) * (ranksBefore + (t + 1) / 2);
+      if (t > 1) ties += t * t * t - t;
+      ranksBefore += t;
+    }
+    const auto nx = static_cast<double>(n);
+    const auto ny = static_cast<double>(m);
+    const double dz = rankSumX - nx * (nx + 1) / 2 - nx * ny / 2;
+    double correction = 0.0;
+    if (correct) {
+      switch (alternative_) {
+        case Alternative::kTwoSided:
+          correction = dz > 0 ? 0.5 : (dz < 0 ? -0.5 : 0.0);
+          break;
+        case Alternative::kGreater:
+          correction = 0.5;
+          break;
+        case Alternative::kLess:
+          correction = -0.5;
+          break;
+      }
+    }
+    const double sigma =
+        std::sqrt((nx * ny / 12) * ((nx + ny + 1) - ties / ((nx + ny) * (nx + ny - 1))));
+    if (sigma == 0.0) {
+      fail("x, y", "",
+           "cannot compute confidence interval when all observations are tied (as R stops)");
+    }
+    return (dz - correction) / sigma - zq;
+  }
+
+ private:
+  std::span<const double> x_;
+  std::span<const double> y_;
+  Alternative alternative_;
+};
+
+}  // namespace
+
 ShiftRoot rankSumShiftRoot(std::span<const double> x, std::span<const double> y, double zq,
                            bool correct, Alternative alternative) {
   if (x.empty() || y.empty()) fail("x, y", "", "both samples must be non-empty");
@@ -384,6 +462,9 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
   detail::requireFinite(y, "y");
   if (!std::isfinite(options.mu)) fail("mu", formatNumber(options.mu), "must be a finite number");
   if (options.confInt) detail::requireConfLevel(options.confLevel);
+  if (!(options.tolRoot > 0.0)) {
+    fail("tol_root", formatNumber(options.tolRoot), "must be a positive number");
+  }
 
   const auto nx = static_cast<double>(x.size());
   const auto ny = static_cast<double>(y.size());
@@ -423,6 +504,7 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
   r.alternative = options.alternative;
   r.statistic = statistic;
   r.statisticName = "W";
+  r.computation = options.computation;
   r.nullValue = options.mu;
   r.nullValueName = "location shift";
   r.confLevel = options.confLevel;
@@ -504,23 +586,56 @@ TestResult rankSumTest(std::span<const double> x, std::span<const double> y,
     if (xs.front() == xs.back() && ys.front() == ys.back()) {
       fail("x, y", "", "each sample holds a single distinct value: the interval is undefined");
     }
-    const auto root = [&](double zq) {
-      return rankSumShiftRoot(xs, ys, zq, options.correct, options.alternative).mid();
-    };
     Interval ci{-INFINITY, INFINITY};
-    switch (options.alternative) {
-      case Alternative::kTwoSided:
-        ci = {root(detail::qnormUpper(alpha / 2)), root(detail::qnorm(alpha / 2))};
-        break;
-      case Alternative::kGreater:
-        ci.lo = root(detail::qnormUpper(alpha));
-        break;
-      case Alternative::kLess:
-        ci.hi = root(detail::qnorm(alpha));
-        break;
+    if (options.computation == Computation::kR) {
+      // R: root(zq) returns the search range's end where the statistic does not change sign
+      // inside it, else uniroot(wdiff, c(mumin, mumax), f.lower, f.upper, tol = tol.root).
+      // (uniroot also evaluates f once more at the root for its f.root; the function has no
+      // side effects, so that evaluation is skipped.)
+      const ShiftedRankStatistic wdiff(xs, ys, options.alternative);
+      const double muMin = xs.front() - ys.back();
+      const double muMax = xs.back() - ys.front();
+      const auto root = [&](double zq) {
+        const auto f = [&](double d) { return wdiff(d, zq, options.correct); };
+        const double fLower = f(muMin);
+        const double fUpper = f(muMax);
+        if (fLower <= 0) return muMin;
+        if (fUpper >= 0) return muMax;
+        return detail::rZeroin2(muMin, muMax, fLower, fUpper, f, options.tolRoot).root;
+      };
+      switch (options.alternative) {
+        case Alternative::kTwoSided:
+          ci = {root(detail::qnormUpper(alpha / 2)), root(detail::qnorm(alpha / 2))};
+          break;
+        case Alternative::kGreater:
+          ci.lo = root(detail::qnormUpper(alpha));
+          break;
+        case Alternative::kLess:
+          ci.hi = root(detail::qnorm(alpha));
+          break;
+      }
+      // R then sets correct <- FALSE and calls uniroot(wdiff, c(mumin, mumax), tol = tol.root,
+      // zq = 0) without bracket values: uniroot evaluates both ends itself.
+      const auto f0 = [&](double d) { return wdiff(d, 0.0, false); };
+      r.estimate = {detail::rZeroin2(muMin, muMax, f0(muMin), f0(muMax), f0, options.tolRoot).root};
+    } else {
+      const auto root = [&](double zq) {
+        return rankSumShiftRoot(xs, ys, zq, options.correct, options.alternative).mid();
+      };
+      switch (options.alternative) {
+        case Alternative::kTwoSided:
+          ci = {root(detail::qnormUpper(alpha / 2)), root(detail::qnorm(alpha / 2))};
+          break;
+        case Alternative::kGreater:
+          ci.lo = root(detail::qnormUpper(alpha));
+          break;
+        case Alternative::kLess:
+          ci.hi = root(detail::qnorm(alpha));
+          break;
+      }
+      r.estimate = {rankSumShiftRoot(xs, ys, 0.0, false, options.alternative).mid()};
     }
     r.confInt = ci;
-    r.estimate = {rankSumShiftRoot(xs, ys, 0.0, false, options.alternative).mid()};
     r.estimateNames = {"difference in location"};
   }
   if (exact && anyTie) {

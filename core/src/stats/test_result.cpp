@@ -21,4 +21,12 @@ std::optional<Alternative> alternativeFromString(std::string_view s) {
   return std::nullopt;
 }
 
+const char* toString(Computation c) { return c == Computation::kExact ? "exact" : "r"; }
+
+std::optional<Computation> computationFromString(std::string_view s) {
+  if (s == "r") return Computation::kR;
+  if (s == "exact") return Computation::kExact;
+  return std::nullopt;
+}
+
 }  // namespace rolloutlab::core::stats

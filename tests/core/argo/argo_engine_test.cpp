@@ -769,6 +769,150 @@ TEST(ArgoRollout, HeaderAndMirrorRouteStepsCompleteAtOnce) {
   EXPECT_EQ(*e->state.currentStepIndex, 3);
   EXPECT_EQ(e->state.canaryWeight, 10);
   EXPECT_EQ(e->state.phase, ar::RolloutPhase::kPaused);
+  // The header route is in place; the mirror step has no `match`, which removes a route of that
+  // name (istio.go reconcileVirtualServiceMirrorRoutes) rather than adding one.
+  ASSERT_EQ(e->state.routes.size(), 1u);
+  EXPECT_EQ(e->state.routes[0].name, "beta");
+  EXPECT_EQ(e->state.routes[0].kind, ar::ManagedRoute::Kind::kHeader);
+}
+
+namespace {
+
+// A traffic-routed canary with managed routes (YAML flow list) and these steps.
+std::string routedRollout(const std::string& managed, const std::string& steps, int replicas) {
+  return "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: demo, namespace: "
+         "shop}\nspec:\n  replicas: " +
+         std::to_string(replicas) +
+         "\n  selector: {matchLabels: {app: demo}}\n"
+         "  template: {metadata: {labels: {app: demo}}, spec: {containers: [{name: a, image: "
+         "b}]}}\n"
+         "  strategy:\n    canary:\n      canaryService: c\n      stableService: s\n"
+         "      trafficRouting:\n        managedRoutes: " +
+         managed + "\n        istio: {virtualService: {name: demo}}\n      steps:\n" + steps +
+         "---\n";
+}
+
+const std::string kHeaderBeta =
+    "        - setHeaderRoute: {name: beta, match: [{headerName: x, headerValue: {exact: y}}]}\n";
+
+}  // namespace
+
+TEST(ArgoRoutes, HeaderRouteNeedsAnAvailableCanaryPod) {
+  // trafficrouting.go reconcileTrafficRouting: with no available canary pod the controller calls
+  // RemoveManagedRoutes ("never weight to canary"), then SetHeaderRoute for the current step. At
+  // weight 0 without setCanaryScale the canary has no pod: step 0's route is set by the reconcile
+  // that reads index 0 and removed by the next one (index 1, a pause).
+  auto b = build(routedRollout("[{name: beta}]", kHeaderBeta + "        - pause: {}\n", 2));
+  FakeArgoWorld w;
+  auto d = drive(*b.engine, w, 10);
+  bool seen = false;
+  for (const auto& e : d.events) seen = seen || !e.state.routes.empty();
+  EXPECT_TRUE(seen);
+  const ar::ArgoEvent* e = stateAt(d.events, 10);
+  EXPECT_EQ(e->state.phase, ar::RolloutPhase::kPaused);
+  EXPECT_EQ(e->state.newDesired, 0);
+  EXPECT_TRUE(e->state.routes.empty());
+}
+
+TEST(ArgoRoutes, HeaderRouteAtWeightZeroWithCanaryScaleStays) {
+  // setCanaryScale gives the canary pods without a weight (UseSetCanaryScale); the header route
+  // then stays while the pause runs, at weight 0.
+  auto b = build(routedRollout(
+      "[{name: beta}]",
+      "        - setCanaryScale: {replicas: 1}\n" + kHeaderBeta + "        - pause: {}\n", 4));
+  FakeArgoWorld w;
+  w.startup = 5;
+  auto d = drive(*b.engine, w, 100);
+  const ar::ArgoEvent* e = stateAt(d.events, 100);
+  EXPECT_EQ(e->state.phase, ar::RolloutPhase::kPaused);
+  EXPECT_EQ(e->state.canaryWeight, 0);
+  EXPECT_EQ(e->state.newAvailable, 1);
+  ASSERT_EQ(e->state.routes.size(), 1u);
+  EXPECT_EQ(e->state.routes[0].name, "beta");
+  // Before the canary pod is available (t < 5) no route is held.
+  EXPECT_TRUE(stateAt(d.events, 4)->state.routes.empty());
+}
+
+TEST(ArgoRoutes, RoutesFollowManagedRoutesOrderAndAreReplacedByName) {
+  // istio.go: SetMirrorRoute removes the route of that name before adding the new one
+  // (percentage 30 -> 60), and orderRoutes sorts managed routes as managedRoutes lists them,
+  // whatever order the steps set them in.
+  auto b = build(routedRollout(
+      "[{name: beta}, {name: shadow}]",
+      "        - setWeight: 50\n"
+      "        - setMirrorRoute: {name: shadow, percentage: 30, match: [{path: {prefix: /}}]}\n"
+      "        - setMirrorRoute: {name: shadow, percentage: 60, match: [{path: {prefix: /}}]}\n" +
+          kHeaderBeta + "        - pause: {}\n",
+      2));
+  FakeArgoWorld w;
+  auto d = drive(*b.engine, w, 10);
+  const ar::ArgoEvent* e = stateAt(d.events, 10);
+  ASSERT_EQ(e->state.routes.size(), 2u);
+  EXPECT_EQ(e->state.routes[0].name, "beta");
+  EXPECT_EQ(e->state.routes[1].name, "shadow");
+  EXPECT_EQ(e->state.routes[1].kind, ar::ManagedRoute::Kind::kMirror);
+  EXPECT_EQ(e->state.routes[1].percentage, 60);
+}
+
+TEST(ArgoRoutes, AbortedRolloutBackAtAHeaderRouteStepSetsItAgain) {
+  // Upstream quirk: on abort the index goes to 0; every later reconcile calls
+  // RemoveManagedRoutes and then SetHeaderRoute for the current step (index 0), so a step-0
+  // header route is back in the VirtualService while aborted. trafficrouting.go also points the
+  // canary service at the stable pods then (ensureSVCTargets), so the route serves the stable.
+  auto b =
+      build(promTemplate("t", "m", "      successCondition: result[0] > 0.5\n") +
+            routedRollout("[{name: beta}]",
+                          kHeaderBeta + "        - setWeight: 50\n"
+                                        "        - analysis: {templates: [{templateName: t}]}\n",
+                          2));
+  FakeArgoWorld w;
+  w.onMeasure = seq({vec(0.1)});
+  auto d = drive(*b.engine, w, 10);
+  const ar::ArgoEvent* e = stateAt(d.events, 10);
+  ASSERT_TRUE(e->state.abort);
+  EXPECT_EQ(*e->state.currentStepIndex, 0);
+  EXPECT_EQ(e->state.canaryWeight, 0);
+  ASSERT_EQ(e->state.routes.size(), 1u);
+  EXPECT_EQ(e->state.routes[0].name, "beta");
+  const auto split = ar::argoTrafficSplit(e->state, [](const ar::ManagedRoute&) { return 0.5; });
+  EXPECT_EQ(split.canary, 0.0);
+  EXPECT_EQ(split.stable, 1.0);
+  // While the analysis ran (weight 50) the route was gone: step 1 found no available canary
+  // pod and removed it.
+  bool atFifty = false;
+  for (const auto& ev : d.events) {
+    if (ev.state.canaryWeight == 50 && !ev.state.abort) {
+      atFifty = true;
+      EXPECT_TRUE(ev.state.routes.empty());
+    }
+  }
+  EXPECT_TRUE(atFifty);
+}
+
+TEST(ArgoRoutes, TrafficSplitIsFirstMatchInPrecedenceOrder) {
+  // Hand-worked: weight 30; header route h matching 0.2, then mirror route m (40 %) matching 0.5
+  // of what reaches it. h takes 0.2 (canary); m takes 0.5 x 0.8 = 0.4, served at the weight
+  // (0.12 canary) and mirrored at 40 % (0.16); the remaining 0.4 follows the weight (0.12).
+  ar::ArgoSnapshot snap;
+  snap.canaryWeight = 30;
+  snap.routes = {{"h", ar::ManagedRoute::Kind::kHeader, 100},
+                 {"m", ar::ManagedRoute::Kind::kMirror, 40}};
+  auto match = [](const ar::ManagedRoute& r) { return r.name == "h" ? 0.2 : 0.5; };
+  auto s = ar::argoTrafficSplit(snap, match);
+  EXPECT_NEAR(s.canary, 0.2 + 0.12 + 0.12, 1e-12);
+  EXPECT_NEAR(s.stable, 1 - 0.44, 1e-12);
+  EXPECT_NEAR(s.mirrored, 0.16, 1e-12);
+  // The other order: m takes 0.5 (0.15 canary, 0.2 mirrored), h takes 0.2 x 0.5 = 0.1, the
+  // remaining 0.4 follows the weight (0.12).
+  std::swap(snap.routes[0], snap.routes[1]);
+  s = ar::argoTrafficSplit(snap, match);
+  EXPECT_NEAR(s.canary, 0.15 + 0.1 + 0.12, 1e-12);
+  EXPECT_NEAR(s.mirrored, 0.2, 1e-12);
+  // No routes: the weight alone.
+  snap.routes.clear();
+  s = ar::argoTrafficSplit(snap, match);
+  EXPECT_NEAR(s.canary, 0.3, 1e-12);
+  EXPECT_EQ(s.mirrored, 0.0);
 }
 
 TEST(ArgoRollout, SetCanaryScaleOverridesTheCountNotTheWeight) {

@@ -186,8 +186,9 @@ TEST(ArgoEvaluate, StringResultTypeMismatchIsError) {
 // documents: test/e2e/functional/analysistemplate-web-background-inconclusive.yaml queries
 // dns.google (a JSON object whose Status is 0), matching neither 999 nor -1 → Inconclusive.
 TEST(ArgoEvaluate, ReferenceTemplates) {
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("argo-rollouts");
   namespace fs = std::filesystem;
-  const fs::path dir = fs::path(rolloutlab::test::sharedDir()) / "reference" / "argo-rollouts";
+  const fs::path dir = fs::path(rolloutlab::test::referencePath("argo-rollouts"));
   ASSERT_TRUE(fs::is_directory(dir)) << dir;
   // `  successCondition: <expression>` lines (the CRDs only name the fields).
   auto conditionIn = [](std::string l, std::string* key) -> std::string {

@@ -1,5 +1,5 @@
 // The OpenMetrics / text exposition loader (the format promtool backfills and
-// ../shared/tools/gen-istio-openmetrics.py writes).
+// tests/support/istio-history.py writes).
 #include "rolloutlab/core/promql/exposition.h"
 
 #include <gtest/gtest.h>
@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "prometheus_fixture.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/query.h"
 #include "test_support.h"
@@ -128,10 +129,8 @@ TEST(Exposition, LoadsTheGeneratorsOutput) {
   char tmpl[] = "/tmp/rolloutlab-om-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
   const std::string out = std::string(tmpl) + "/istio.om";
-  const std::string cmd = "python3 " + rolloutlab::test::sharedDir() +
-                          "/tools/gen-istio-openmetrics.py --duration 10m --seed 3 -o " + out +
-                          " 2>/dev/null";
-  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string why = rolloutlab::test::generateIstioHistory("--duration 10m --seed 3", out);
+  ASSERT_TRUE(why.empty()) << why;
   MemorySeriesStore s;
   const auto r = loadExpositionFile(out, s);
   // 41 points × 2 workloads × (2 codes + 20 buckets + count + sum) series.

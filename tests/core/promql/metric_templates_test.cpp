@@ -96,7 +96,8 @@ std::vector<fs::path> filesIn(const std::string& dir, const std::string& contain
 }
 
 TEST(ReferenceQueries, FlaggerMetricTemplatesParseAndEvaluate) {
-  const std::string dir = rolloutlab::test::sharedDir() + "/reference/flagger";
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("flagger");
+  const std::string dir = rolloutlab::test::referencePath("flagger");
   std::vector<Found> prom;
   std::set<std::string> otherProviders;
   for (const auto& f : filesIn(dir, "MetricTemplate")) {
@@ -184,7 +185,8 @@ void collectArgoQueries(const YAML::Node& n, const std::string& file, std::vecto
 }
 
 TEST(ReferenceQueries, ArgoAnalysisQueriesParseAndEvaluate) {
-  const std::string dir = rolloutlab::test::sharedDir() + "/reference/argo-rollouts";
+  ROLLOUTLAB_SKIP_WITHOUT_REFERENCE("argo-rollouts");
+  const std::string dir = rolloutlab::test::referencePath("argo-rollouts");
   std::vector<Found> queries;
   for (const auto& f : filesIn(dir, "analysis")) {
     for (const auto& doc : YAML::LoadAllFromFile(f.string())) {

@@ -1,6 +1,6 @@
 // Parser and type checker: accepted syntax, precedence, and error messages with line:column.
 // Expected error texts are the ones Prometheus 2.42 answers (observed on the Debian 2.42.0
-// server behind ../shared/tools/prom-fixture.sh, `GET /api/v1/query`), minus its
+// server behind tests/support/prom-fixture.sh, `GET /api/v1/query`), minus its
 // `invalid parameter "query": ` prefix.
 #include <gtest/gtest.h>
 

@@ -1,13 +1,10 @@
 // Agreement with a real Prometheus 2.42: the same OpenMetrics history is backfilled into a
-// Prometheus server (../shared/tools/prom-fixture.sh) and loaded into a MemorySeriesStore, and
+// Prometheus server (tests/support/prom-fixture.sh) and loaded into a MemorySeriesStore, and
 // instant queries are answered by both at many times. Values must agree within 1e-9 relative
 // (NaN equals NaN), label sets exactly, empty answers and errors alike.
 //
 // If Prometheus cannot be started the tests fail with the reason: CI installs it.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -27,6 +24,7 @@
 #include <nlohmann/json.hpp>
 #pragma GCC diagnostic pop
 
+#include "prometheus_fixture.h"
 #include "rolloutlab/core/flagger_queries.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
@@ -39,49 +37,8 @@ namespace flagger = rolloutlab::core::flagger;
 
 constexpr double kStart = 1704067200;  // 2024-01-01T00:00:00Z
 
-struct CommandResult {
-  int status = -1;
-  std::string out;
-};
-
-CommandResult run(const std::string& cmd) {
-  CommandResult r;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return r;
-  char buf[65536];
-  std::size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  r.status = pclose(p);
-  return r;
-}
-
-std::string shellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') {
-      out += "'\\''";
-    } else {
-      out += c;
-    }
-  }
-  return out + "'";
-}
-
-int freePort() {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  int port = -1;
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) {
-    socklen_t len = sizeof addr;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) port = ntohs(addr.sin_port);
-  }
-  close(fd);
-  return port;
-}
+using rolloutlab::test::runCommand;
+using rolloutlab::test::shellQuote;
 
 std::string formatTime(double t) {
   char buf[64];
@@ -198,13 +155,10 @@ class PromFixture {
     char tmpl[] = "/tmp/rolloutlab-promcmp-XXXXXX";
     if (mkdtemp(tmpl) == nullptr) return fail("mkdtemp failed");
     dir_ = tmpl;
-    const std::string tools = rolloutlab::test::sharedDir() + "/tools";
     const std::string om = dir_ + "/" + ds_.name + ".om";
     const std::string gen = dir_ + "/gen.om";
-    auto g =
-        run("python3 " + shellQuote(tools + "/gen-istio-openmetrics.py") +
-            " --start 2024-01-01T00:00:00Z " + ds_.genArgs + " -o " + shellQuote(gen) + " 2>&1");
-    if (g.status != 0) return fail("the generator failed: " + g.out);
+    if (auto why = rolloutlab::test::generateIstioHistory(ds_.genArgs, gen); !why.empty())
+      return fail(why);
     // Append the extra families before `# EOF`.
     std::string text = rolloutlab::test::readFile(gen);
     const auto eof = text.rfind("# EOF");
@@ -212,25 +166,7 @@ class PromFixture {
     text = text.substr(0, eof) + extraFamilies(kStart, ds_.duration) + "# EOF\n";
     std::ofstream(om, std::ios::binary) << text;
 
-    for (int attempt = 0; attempt < 3 && pid_.empty(); ++attempt) {
-      port_ = freePort();
-      if (port_ <= 0) return fail("no free port");
-      auto s = run(shellQuote(tools + "/prom-fixture.sh") + " start " + shellQuote(om) + " " +
-                   std::to_string(port_) + " " + shellQuote(dir_ + "/prom") + " 2>&1");
-      std::string last;
-      std::istringstream lines(s.out);
-      for (std::string l; std::getline(lines, l);) {
-        if (!l.empty()) last = l;
-      }
-      if (s.status == 0 && !last.empty() &&
-          last.find_first_not_of("0123456789") == std::string::npos) {
-        pid_ = last;
-      } else {
-        startLog_ += s.out;
-        std::filesystem::remove_all(dir_ + "/prom");
-      }
-    }
-    if (pid_.empty()) return fail("prometheus could not be started: " + startLog_);
+    if (!server_.start(om, dir_ + "/prom")) return fail(server_.error());
     try {
       const auto r = loadExpositionFile(om, store_);
       if (!r.warnings.empty()) return fail("loader warning: " + r.warnings[0].detail);
@@ -241,12 +177,7 @@ class PromFixture {
   }
 
   void stop() {
-    const std::string tools = rolloutlab::test::sharedDir() + "/tools";
-    if (!pid_.empty()) {
-      run(shellQuote(tools + "/prom-fixture.sh") + " stop " + pid_ + " " +
-          shellQuote(dir_ + "/prom") + " 2>&1");
-      pid_.clear();
-    }
+    server_.stop();
     if (!dir_.empty()) std::filesystem::remove_all(dir_);
   }
 
@@ -259,12 +190,12 @@ class PromFixture {
     {
       std::ofstream c(cfg);
       for (const auto& [q, t] : qs) {
-        c << "url = \"http://127.0.0.1:" << port_ << "/api/v1/query?query=" << urlEncode(q)
+        c << "url = \"" << server_.url() << "/api/v1/query?query=" << urlEncode(q)
           << "&time=" << urlEncode(formatTime(t)) << "\"\n";
         c << "write-out = \"\\n\"\n";
       }
     }
-    auto r = run("curl -s -K " + shellQuote(cfg));
+    auto r = runCommand("curl -s -K " + shellQuote(cfg));
     std::vector<nlohmann::json> out;
     std::istringstream lines(r.out);
     for (std::string l; std::getline(lines, l);) {
@@ -282,9 +213,7 @@ class PromFixture {
 
   Dataset ds_;
   std::string dir_;
-  std::string pid_;
-  std::string startLog_;
-  int port_ = 0;
+  rolloutlab::test::PrometheusServer server_;
   std::string error_;
   MemorySeriesStore store_;
 };

@@ -1,8 +1,14 @@
-// Fisher's exact test against R 4.2.2's fisher.test (tests/data/stats/fisher.json): R at its
-// default uniroot tolerance and R with uniroot tightened to 1e-14.
+// Fisher's exact test against R 4.2.2's fisher.test (tests/data/stats/fisher.json): the
+// default computation against R bit for bit, the exact one against R with uniroot tightened to
+// 1e-14 and against its own defining equations.
 #include "rolloutlab/core/stats/fisher.h"
 
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+#include <vector>
 
 #include "reference_cases.h"
 #include "rolloutlab/core/diagnostics.h"
@@ -34,18 +40,90 @@ TEST(FisherExactTest, MatchesRFisherTestOnReferenceVectors) {
     const auto& ref = c.at("r");
     EXPECT_EQ(r.method, ref.at("method").get<std::string>());
     EXPECT_FALSE(r.statistic.has_value());
-    EXPECT_TRUE(near(r.pValue, ref.at("p_value").get<double>(), 1e-12, 1e-300));
+    EXPECT_EQ(r.computation, Computation::kR);
+    // The default computation is R's: p-value, estimate and interval bit for bit.
+    EXPECT_EQ(r.pValue, ref.at("p_value").get<double>());
     const double estimate = number(ref.at("estimate"), INFINITY);
-    const double tightEstimate = number(c.at("tight").at("estimate"), INFINITY);
-    EXPECT_TRUE(near(r.estimate.at(0), tightEstimate, 1e-9, 1e-12));
-    EXPECT_TRUE(near(r.estimate.at(0), estimate, 0, defaultTolerance(estimate)));
+    EXPECT_EQ(r.estimate.at(0), estimate);
     const Interval rci = interval(ref.at("conf_int"));
-    const Interval tight = interval(c.at("tight").at("conf_int"));
     ASSERT_TRUE(r.confInt.has_value());
-    EXPECT_TRUE(near(r.confInt->lo, tight.lo, 1e-9, 1e-12));
-    EXPECT_TRUE(near(r.confInt->hi, tight.hi, 1e-9, 1e-12));
-    EXPECT_TRUE(near(r.confInt->lo, rci.lo, 0, defaultTolerance(rci.lo)));
-    EXPECT_TRUE(near(r.confInt->hi, rci.hi, 0, defaultTolerance(rci.hi)));
+    EXPECT_EQ(r.confInt->lo, rci.lo);
+    EXPECT_EQ(r.confInt->hi, rci.hi);
+
+    // The exact computation: R with uniroot tightened to 1e-14, and within R's default
+    // tolerance of R itself.
+    o.computation = Computation::kExact;
+    const TestResult x = fisherExactTest(table, o);
+    EXPECT_EQ(x.computation, Computation::kExact);
+    EXPECT_EQ(x.pValue, r.pValue);
+    const double tightEstimate = number(c.at("tight").at("estimate"), INFINITY);
+    EXPECT_TRUE(near(x.estimate.at(0), tightEstimate, 1e-9, 1e-12));
+    EXPECT_TRUE(near(x.estimate.at(0), estimate, 0, defaultTolerance(estimate)));
+    const Interval tight = interval(c.at("tight").at("conf_int"));
+    EXPECT_TRUE(near(x.confInt->lo, tight.lo, 1e-9, 1e-12));
+    EXPECT_TRUE(near(x.confInt->hi, tight.hi, 1e-9, 1e-12));
+    EXPECT_TRUE(near(x.confInt->lo, rci.lo, 0, defaultTolerance(rci.lo)));
+    EXPECT_TRUE(near(x.confInt->hi, rci.hi, 0, defaultTolerance(rci.hi)));
+  }
+}
+
+// Fisher's noncentral hypergeometric law by brute force: weights C(m, s) C(n, k - s) psi^s in
+// long double from lgamma, independent of the library's recursions.
+struct BruteLaw {
+  std::int64_t lo, hi;
+  std::vector<long double> logWeight;
+  BruteLaw(std::int64_t m, std::int64_t n, std::int64_t k)
+      : lo(std::max<std::int64_t>(0, k - n)), hi(std::min(k, m)) {
+    const auto lchoose = [](long double a, long double b) {
+      return std::lgamma(a + 1) - std::lgamma(b + 1) - std::lgamma(a - b + 1);
+    };
+    for (std::int64_t s = lo; s <= hi; ++s) {
+      logWeight.push_back(lchoose(m, s) + lchoose(n, k - s));
+    }
+  }
+  // P(A <= q) (or P(A >= q)) and E[A] under psi.
+  std::pair<long double, long double> tailAndMean(std::int64_t q, double psi, bool upper) const {
+    const long double lp = std::log(static_cast<long double>(psi));
+    long double top = -INFINITY;
+    for (std::size_t i = 0; i < logWeight.size(); ++i) {
+      top = std::max(top, logWeight[i] + lp * static_cast<long double>(lo + std::int64_t(i)));
+    }
+    long double total = 0, tail = 0, mean = 0;
+    for (std::size_t i = 0; i < logWeight.size(); ++i) {
+      const std::int64_t s = lo + static_cast<std::int64_t>(i);
+      const long double w = std::exp(logWeight[i] + lp * static_cast<long double>(s) - top);
+      total += w;
+      mean += w * static_cast<long double>(s);
+      if (upper ? s >= q : s <= q) tail += w;
+    }
+    return {tail / total, mean / total};
+  }
+};
+
+TEST(FisherExactTest, ExactComputationSolvesItsDefiningEquations) {
+  // The exact interval ends are the psi where the one-sided tails equal alpha / 2, and the
+  // estimate the psi where E[A] = a: checked on an independent evaluation of the law.
+  FisherOptions o;
+  o.computation = Computation::kExact;
+  for (const std::array<std::int64_t, 4>& t : {std::array<std::int64_t, 4>{3, 1, 1, 3},
+                                               {10, 2, 3, 15},
+                                               {2, 7, 8, 2},
+                                               {50, 45, 40, 60},
+                                               {120, 30, 95, 70},
+                                               {1, 10, 10, 1}}) {
+    SCOPED_TRACE(std::to_string(t[0]) + "," + std::to_string(t[1]) + "," + std::to_string(t[2]) +
+                 "," + std::to_string(t[3]));
+    const TestResult r = fisherExactTest(t, o);
+    const BruteLaw law(t[0] + t[2], t[1] + t[3], t[0] + t[1]);
+    const long double lower = law.tailAndMean(t[0], r.confInt->lo, true).first;
+    const long double upper = law.tailAndMean(t[0], r.confInt->hi, false).first;
+    const long double mean = law.tailAndMean(t[0], r.estimate[0], false).second;
+    EXPECT_TRUE(near(static_cast<double>(lower), 0.025, 1e-12));
+    EXPECT_TRUE(near(static_cast<double>(upper), 0.025, 1e-12));
+    EXPECT_TRUE(near(static_cast<double>(mean), static_cast<double>(t[0]), 1e-12));
+    // R's default computation stops at uniroot's tolerance: its ends are off the equation.
+    const TestResult rr = fisherExactTest(t, {});
+    EXPECT_TRUE(near(rr.confInt->hi, r.confInt->hi, 0, 1.3e-4 * rr.confInt->hi * rr.confInt->hi));
   }
 }
 

@@ -78,17 +78,35 @@ TEST(RankSumTest, MatchesRWilcoxTestOnReferenceVectors) {
       EXPECT_EQ(r.estimate[0], ref.at("estimate").get<double>());
     } else {
       ++normalCases;
-      EXPECT_TRUE(near(r.pValue, ref.at("p_value").get<double>(), 1e-12));
+      // Default computation: R's algorithm, so R's numbers bit for bit (R's pnorm; uniroot's
+      // roots at tol.root = 1e-4, and at the tightened 1e-13 too).
+      EXPECT_EQ(r.computation, Computation::kR);
+      EXPECT_EQ(r.pValue, ref.at("p_value").get<double>());
+      EXPECT_EQ(r.confInt->lo, rci.lo);
+      EXPECT_EQ(r.confInt->hi, rci.hi);
+      EXPECT_EQ(r.estimate[0], ref.at("estimate").get<double>());
+      RankSumOptions tightOptions = optionsOf(c);
+      tightOptions.tolRoot = 1e-13;
+      const TestResult rt = rankSumTest(x, y, tightOptions);
       const Interval tight = interval(c.at("tight").at("conf_int"));
+      EXPECT_EQ(rt.confInt->lo, tight.lo);
+      EXPECT_EQ(rt.confInt->hi, tight.hi);
+      EXPECT_EQ(rt.estimate[0], c.at("tight").at("estimate").get<double>());
+
+      // Exact computation: the exact roots.
+      RankSumOptions exactOptions = optionsOf(c);
+      exactOptions.computation = Computation::kExact;
+      const TestResult e = rankSumTest(x, y, exactOptions);
+      EXPECT_EQ(e.pValue, r.pValue);
       const double scale = magnitude(x, y);
-      EXPECT_TRUE(near(r.confInt->lo, tight.lo, 0, tightTolerance(tight.lo, scale)));
-      EXPECT_TRUE(near(r.confInt->hi, tight.hi, 0, tightTolerance(tight.hi, scale)));
-      EXPECT_TRUE(near(r.confInt->lo, rci.lo, 0, defaultTolerance(rci.lo)));
-      EXPECT_TRUE(near(r.confInt->hi, rci.hi, 0, defaultTolerance(rci.hi)));
+      EXPECT_TRUE(near(e.confInt->lo, tight.lo, 0, tightTolerance(tight.lo, scale)));
+      EXPECT_TRUE(near(e.confInt->hi, tight.hi, 0, tightTolerance(tight.hi, scale)));
+      EXPECT_TRUE(near(e.confInt->lo, rci.lo, 0, defaultTolerance(rci.lo)));
+      EXPECT_TRUE(near(e.confInt->hi, rci.hi, 0, defaultTolerance(rci.hi)));
       // The estimate is the median of the differences (R's median(outer(x, y, "-")));
       // R's uniroot estimate is some point of the zero stretch of the uncorrected statistic.
       const auto& diffs = c.at("diffs");
-      EXPECT_EQ(r.estimate[0], diffs.at("median").get<double>());
+      EXPECT_EQ(e.estimate[0], diffs.at("median").get<double>());
       const double lo = diffs.at("lower_middle").get<double>();
       const double hi = diffs.at("upper_middle").get<double>();
       for (double rEstimate :
@@ -247,6 +265,37 @@ TEST(RankSumShiftRoot, ZeroStretchOfTheEstimateAndKayentaCorrection) {
   EXPECT_EQ(corrected.hi, 5.0);
 }
 
+TEST(RankSumTest, ExactComputationIsTheMedianAndOrderStatisticsOfTheDifferences) {
+  // Normal path, computation exact: the estimate is the median of all n*m differences (brute
+  // force), and each interval end is a difference at which the standardized statistic, computed
+  // here from the brute-force counts, crosses the normal quantile.
+  Rng rng(23);
+  for (auto [n, m, ties] :
+       {std::tuple{7, 9, false}, {12, 12, true}, {30, 17, false}, {25, 40, true}, {60, 3, false}}) {
+    SCOPED_TRACE(std::to_string(n) + "x" + std::to_string(m) + (ties ? " ties" : ""));
+    const auto x = sortedSample(rng, n, ties);
+    const auto y = sortedSample(rng, m, ties);
+    RankSumOptions o;
+    o.exact = ExactMode::kNo;
+    o.computation = Computation::kExact;
+    const TestResult r = rankSumTest(x, y, o);
+    const std::vector<double> all = sortedDifferences(x, y);
+    const std::size_t p = all.size();
+    const double median = p % 2 == 1 ? all[p / 2] : (all[p / 2 - 1] + all[p / 2]) / 2;
+    EXPECT_EQ(r.estimate[0], median);
+    for (double end : {r.confInt->lo, r.confInt->hi}) {
+      EXPECT_TRUE(std::binary_search(all.begin(), all.end(), end)) << end;
+    }
+    EXPECT_LE(r.confInt->lo, median);
+    EXPECT_GE(r.confInt->hi, median);
+    // R's default computation lands within tol.root of the same ends.
+    o.computation = Computation::kR;
+    const TestResult rr = rankSumTest(x, y, o);
+    EXPECT_NEAR(rr.confInt->lo, r.confInt->lo, 1e-4 + 1e-12);
+    EXPECT_NEAR(rr.confInt->hi, r.confInt->hi, 1e-4 + 1e-12);
+  }
+}
+
 TEST(RankSumTest, RejectsBadInput) {
   const std::vector<double> x{1, 2, 3};
   const std::vector<double> empty;
@@ -301,7 +350,9 @@ TEST(RankSumTest, LargeSamplesAreFastAndExact) {
   std::vector<double> y(50000);
   for (double& v : x) v = rng.normal() + 0.01;
   for (double& v : y) v = rng.normal();
-  const TestResult r = rankSumTest(x, y);
+  RankSumOptions exactRoots;
+  exactRoots.computation = Computation::kExact;
+  const TestResult r = rankSumTest(x, y, exactRoots);
   std::vector<double> xs = x;
   std::vector<double> ys = y;
   std::sort(xs.begin(), xs.end());

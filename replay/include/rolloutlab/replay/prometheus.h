@@ -5,12 +5,14 @@
 ///
 /// Only the URL the user names is ever contacted (never a `metricsServer` or a MetricTemplate
 /// address of a spec); redirects are not followed. Secrets come from a file or an environment
-/// variable and never appear in messages, traces or reports.
+/// variable and never appear in messages, traces or reports; nor do the values of extra headers.
 
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "rolloutlab/replay/source.h"
 
@@ -31,6 +33,22 @@ enum class ServerErrors {
   kTrace,  ///< the check fails with a query error in the trace, as Flagger records a failed query
 };
 
+/// An extra HTTP header sent with every request to the server, e.g. `X-Scope-OrgID` (the tenant
+/// of Mimir, Cortex and Thanos). Its value is never shown in messages, traces or reports.
+struct HttpHeader {
+  std::string name;   ///< a token (RFC 9110 §5.1), e.g. X-Scope-OrgID
+  std::string value;  ///< visible ASCII, spaces and tabs; no line breaks
+
+  /// Parses `NAME=VALUE` (the `--header` flag, as `promtool query --header` takes it).
+  /// Whitespace around the name and the value is dropped. nullopt with `error` set (naming at
+  /// most the header's name, never its value) when it is malformed.
+  static std::optional<HttpHeader> parse(std::string_view arg, std::string* error);
+  /// Checks the name (a token, not one the client sets itself nor Authorization: credentials
+  /// have their own options) and the value (not empty, no control characters); false with
+  /// `error` set, naming at most the header's name.
+  bool isValid(std::string* error) const;
+};
+
 struct PrometheusOptions {
   std::string url;              ///< http:// or https:// base URL; a path prefix is kept
   double timeoutSeconds = 10;   ///< per attempt: connecting and the whole answer
@@ -39,9 +57,11 @@ struct PrometheusOptions {
   AuthKind auth = AuthKind::kNone;
   std::string authSource;  ///< the file or the environment variable's name (not the secret)
   ServerErrors serverErrors = ServerErrors::kAbort;
-  std::string caFile;  ///< an extra CA bundle; empty: the system store
+  std::string caFile;               ///< an extra CA bundle; empty: the system store
+  std::vector<HttpHeader> headers;  ///< sent with every request, in this order
 
-  /// Checks the URL and the auth settings; false with `error` set (no secret in it).
+  /// Checks the URL, the auth settings and the headers; false with `error` set (no secret and no
+  /// header value in it).
   bool isValid(std::string* error) const;
 };
 

@@ -96,7 +96,8 @@ class NamedRecordings {
 };
 
 /// Reads a saved `GET /api/v1/query_range` answer (`{"status":"success","data":{"resultType":
-/// "matrix","result":[{"metric":{...},"values":[[t,"v"],...]},...]}}`). Values are strings
+/// "matrix","result":[{"metric":{...},"values":[[t,"v"],...]},...]}}`) or what
+/// `promtool query range -o json` prints (the bare `result` array). Values are strings
 /// (`"NaN"`, `"+Inf"` allowed), times numbers of seconds, increasing within a series.
 MetricRecording readQueryRangeFile(const std::string& path, const std::string& metric,
                                    std::optional<Variant> variant);
@@ -104,9 +105,10 @@ MetricRecording readQueryRangeFile(const std::string& path, const std::string& m
 MetricRecording parseQueryRange(std::string_view text, const std::string& file,
                                 const std::string& metric, std::optional<Variant> variant);
 
-/// Loads the raw series of a saved `query_range` answer (e.g. of `istio_requests_total{...}`)
-/// into a store, so that the spec's own queries can be evaluated on them. Times become
-/// milliseconds as the HTTP API rounds them. Returns the number of samples.
+/// Loads the raw series of a saved `query_range` answer (e.g. of `istio_requests_total{...}`;
+/// either form readQueryRangeFile reads) into a store, so that the spec's own queries can be
+/// evaluated on them. Times become milliseconds as the HTTP API rounds them. Returns the number of
+/// samples.
 std::size_t loadQueryRangeSeries(const std::string& path, core::promql::MemorySeriesStore& store);
 
 /// Reads a CSV of metric values: a header naming the columns `time`, `variant`, `metric` and

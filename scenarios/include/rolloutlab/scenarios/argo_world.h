@@ -40,6 +40,16 @@ std::string argoMeshProvider(const core::argo::RolloutSpec& rollout);
 /// `destination_service_name` / `destination_service`.
 Workload argoWorkload(const core::argo::RolloutSpec& rollout, const std::string& provider);
 
+/// The share of the requests reaching a managed route that match it: `traffic.routeMatch` by
+/// the route's name, else `matchFraction` for a header route and `mirrorMatchFraction` for a
+/// mirror route.
+double argoRouteMatch(const TrafficSpec& traffic, const core::argo::ManagedRoute& route);
+
+/// The traffic split the engine's router makes at t (weight and managed routes,
+/// `core::argo::argoTrafficSplit`) with the scenario's match fractions.
+core::argo::ArgoTrafficSplit argoSplit(const core::argo::ArgoSnapshot& snapshot,
+                                       const TrafficSpec& traffic);
+
 /// A Prometheus answer as Argo's provider reads it (metricproviders/prometheus/prometheus.go
 /// `processResponse`): a scalar is a float64, a vector a []float64 in series order (empty, not
 /// nil, without series), an error a provider error with the server's text.

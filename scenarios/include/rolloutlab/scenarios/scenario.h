@@ -41,8 +41,15 @@ struct TrafficSpec {
   /// Over-dispersion of arrivals: 0 = Poisson; k > 0 = negative binomial with shape k per
   /// scrape interval (variance m + m^2/k).
   double dispersion = 0.0;
-  /// A/B testing: the share of requests that match the canary route (headers/cookies).
+  /// A/B testing: the share of requests that match the canary route (headers/cookies): Flagger's
+  /// A/B `match`, and an Argo `setHeaderRoute` route.
   double matchFraction = 0.1;
+  /// The share of requests that match an Argo `setMirrorRoute` route's `match` (method, path,
+  /// headers); 1 = every request (e.g. `path: {prefix: /}`).
+  double mirrorMatchFraction = 1.0;
+  /// Per managed route name (Argo `trafficRouting.managedRoutes`): the share of the requests
+  /// reaching that route which match it, instead of matchFraction / mirrorMatchFraction.
+  std::map<std::string, double> routeMatch;
   /// Requests per second a load tester sends to the canary service directly while the canary
   /// is scaled up (flagger-loadtester), whatever the routes say.
   double loadTestRps = 0.0;

@@ -15,6 +15,7 @@
 /// times to the second; the engine keeps them exact.
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <map>
 #include <memory>
@@ -222,6 +223,23 @@ struct RolloutStatusState {
   int replicas = 0, updatedReplicas = 0, availableReplicas = 0, readyReplicas = 0;
 };
 
+/// A route the controller manages on the router: an HTTP route named in
+/// `trafficRouting.managedRoutes`, created by a setHeaderRoute or setMirrorRoute step
+/// (rollout/trafficrouting/istio/istio.go createHeaderRoute / createMirrorRoute). Upstream keeps
+/// it in the VirtualService (or the ALB Ingress), not in the Rollout's status.
+struct ManagedRoute {
+  enum class Kind {
+    kHeader,  ///< matching requests go to the canary service, 100 %, whatever the weight
+    kMirror,  ///< matching requests are served at the current weights and `percentage` % of
+              ///< them are also copied to the canary service (the copies' responses are dropped)
+  };
+  std::string name;
+  Kind kind = Kind::kHeader;
+  int percentage = 100;  ///< mirror routes: `mirrorPercentage` (an unset percentage is 100)
+  bool operator==(const ManagedRoute&) const = default;
+};
+const char* toString(ManagedRoute::Kind k);
+
 /// Everything the engine carries between instants.
 struct ArgoState {
   RolloutStatusState status;
@@ -230,6 +248,9 @@ struct ArgoState {
   ReplicaSetState stableRS;
   std::optional<ReplicaSetState> newRS;
   std::vector<AnalysisRunState> runs;
+  /// The managed routes the router holds, in precedence order (the order of
+  /// `trafficRouting.managedRoutes`, above the routes the user wrote: istio.go orderRoutes).
+  std::vector<ManagedRoute> routes;
   int reconciles = 0;
 };
 
@@ -268,8 +289,27 @@ struct ArgoSnapshot {
   bool promoted = false;  ///< stableRS is the new revision
   int stableDesired = 0, stableAvailable = 0, newDesired = 0, newAvailable = 0;
   std::vector<RunView> runs;
+  std::vector<ManagedRoute> routes;  ///< the router's managed routes, in precedence order
   bool operator==(const ArgoSnapshot&) const = default;
 };
+
+/// How production requests reach the revisions under the router's weight and managed routes.
+/// Fractions of the user requests, 0..1.
+struct ArgoTrafficSplit {
+  double canary = 0;    ///< served by the new revision (users see its answers)
+  double stable = 1;    ///< served by the stable revision
+  double mirrored = 0;  ///< copied to the new revision by mirror routes (answers dropped)
+};
+
+/// The split a snapshot's router makes (Envoy's first-match HTTP route semantics): the managed
+/// routes are tried in precedence order, each taking `matchFraction(route)` of the requests that
+/// no route above it took (match conditions are taken as independent of one another); a header
+/// route sends what it takes to the canary, a mirror route serves it at the weight and copies
+/// `percentage` % of it to the canary; the rest follows the weight (`canaryWeight`). Once an
+/// aborted rollout is at weight 0 the canary service selects the stable pods, so routes that
+/// remain send nothing to the new revision.
+ArgoTrafficSplit argoTrafficSplit(const ArgoSnapshot& snapshot,
+                                  const std::function<double(const ManagedRoute&)>& matchFraction);
 
 /// One entry of a trace: a reconcile (or user action) that changed a listed field.
 struct ArgoEvent {

@@ -224,6 +224,12 @@ struct CanaryStep {
   RolloutAnalysis analysis;
   SetCanaryScale setCanaryScale;
   std::string routeName;  ///< setHeaderRoute / setMirrorRoute name
+  /// setHeaderRoute / setMirrorRoute: how many `match` entries are written. None (or an empty
+  /// list) removes the route (istio.go reconcileVirtualServiceHeaderRoutes /
+  /// reconcileVirtualServiceMirrorRoutes: `Match == nil`).
+  int routeMatches = 0;
+  /// setMirrorRoute `percentage` (nullopt: unset, which createMirrorRoute reads as 100).
+  std::optional<int> mirrorPercentage;
   std::string pluginName;
   Loc loc;
 

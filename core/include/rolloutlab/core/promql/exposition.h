@@ -2,7 +2,7 @@
 /// Loads OpenMetrics / Prometheus text exposition (with timestamps) into a MemorySeriesStore.
 ///
 /// The accepted form is what `promtool tsdb create-blocks-from openmetrics` reads and what
-/// ../shared/tools/gen-istio-openmetrics.py writes: `# HELP`, `# TYPE`, `# UNIT` lines, samples
+/// tests/support/istio-history.py writes: `# HELP`, `# TYPE`, `# UNIT` lines, samples
 /// `name{label="value",...} value timestamp`, an optional exemplar after ` # `, and `# EOF`.
 /// Timestamps are seconds (OpenMetrics) and become milliseconds as promtool makes them,
 /// `int64(ts * 1000)` (`model/textparse/openmetricsparse.go`); the Prometheus text format's

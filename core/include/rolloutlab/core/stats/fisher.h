@@ -19,9 +19,10 @@
 /// - interval: the psi at which the one-sided tail probabilities equal alpha (two-sided:
 ///   alpha/2 on each side); 0 or infinity at the support ends.
 /// R finds the estimate and the interval ends with uniroot at its default tolerance (about
-/// 1.2e-4 on psi, or on 1/psi above 1); this library solves the same equations to full double
-/// precision (on log psi), so it agrees with R to that tolerance and with a tightened R to
-/// ~1e-10.
+/// 1.2e-4 on psi, or on 1/psi above 1). Computation kR (default) does the same on R's own
+/// evaluation of the law (dhyper, phyper, long-double sums) and gives R's numbers bit for bit;
+/// kExact solves the same equations to full double precision (on log psi), within R's
+/// tolerance of R and ~1e-10 of a tightened R. The p-value is R's arithmetic under both.
 
 #include <array>
 #include <cstdint>
@@ -36,6 +37,9 @@ struct FisherOptions {
   double oddsRatio = 1.0;  ///< the hypothesised odds ratio (R's `or`), 0 <= or <= infinity
   bool confInt = true;
   double confLevel = 0.95;
+  /// kR: the estimate and interval ends found as R finds them (uniroot at its default
+  /// tolerance), R's numbers bit for bit; kExact: the exact roots of the same equations.
+  Computation computation = Computation::kR;
 };
 
 /// Largest support (number of possible values of a given the margins) accepted.

@@ -13,18 +13,19 @@
 ///   estimate is their median. These agree with R to the last bit.
 /// - Normal path: tie-corrected variance, continuity correction 0.5 (sign of the deviation for
 ///   two.sided) when `correct`. R finds the interval ends with uniroot (tol.root = 1e-4,
-///   absolute, in data units) on the standardized statistic as a function of the shift d. That
-///   statistic is a step function of d that jumps only at the differences x_i - y_j, so the
-///   exact root is one of them: this library computes it exactly (it is the k-th smallest
-///   difference for a k found from the statistic's closed form), where R is only within 1e-4.
-/// - Estimate on the normal path: R sets correct = FALSE and takes uniroot's root of the
-///   uncorrected statistic. When n_x*n_y is even that statistic is exactly zero on a whole
-///   interval [D(P/2), D(P/2+1)] of shifts and R returns whichever point of it Brent's method
-///   lands on; this library returns its midpoint, the Hodges-Lehmann median of the
-///   differences, which is also what the exact path returns.
+///   absolute, in data units) on the standardized statistic as a function of the shift d, and
+///   the estimate with uniroot on the uncorrected statistic (correct = FALSE, zq = 0).
+///   - computation kR (default): the same R_zeroin2 steps on the same statistic, evaluated as R
+///     evaluates it: R's interval and estimate bit for bit (at any tolRoot).
+///   - computation kExact: the statistic is a step function of d that jumps only at the
+///     differences x_i - y_j, so the exact root is one of them: the k-th smallest difference
+///     for a k found from the statistic's closed form. The estimate is the Hodges-Lehmann median
+///     of the differences (the midpoint of the stretch [D(P/2), D(P/2+1)] where the
+///     uncorrected statistic is zero when P = n_x*n_y is even), as on the exact path.
 /// - R drops NA values silently; this library rejects NaN and infinite values (InputError).
 ///
-/// Cost: O((n+m) log(n+m)) for the test and O((n+m) log) per interval end; no n*m arrays.
+/// Cost: O((n+m) log(n+m)) for the test; per interval end O(n+m) per uniroot step (kR) or
+/// O((n+m) log) (kExact); no n*m arrays.
 
 #include <cstdint>
 #include <span>
@@ -49,6 +50,11 @@ struct RankSumOptions {
   bool correct = true;  ///< continuity correction on the normal path
   bool confInt = true;  ///< compute the Hodges-Lehmann estimate and interval
   double confLevel = 0.95;
+  /// Normal path only: kR finds the interval ends and the estimate as R does (uniroot at
+  /// tolRoot), kExact computes the exact roots (see the file comment). The exact path is the
+  /// same either way.
+  Computation computation = Computation::kR;
+  double tolRoot = 1e-4;  ///< R's tol.root: uniroot's absolute tolerance in data units (kR)
 };
 
 /// The two-sample Wilcoxon rank-sum test of x against y (statistic W, see the file comment).

@@ -24,6 +24,18 @@ const char* toString(Alternative a);
 /// Parses R's spelling (exactly); nullopt for anything else.
 std::optional<Alternative> alternativeFromString(std::string_view s);
 
+/// How a test computes the estimates and interval ends that R finds numerically (with
+/// `uniroot`): R's way, to reproduce R's numbers, or exactly. See docs/statistics.md.
+enum class Computation {
+  kR,      ///< "r": R's algorithm (R_zeroin2 at R's tolerance): R's numbers, bit for bit
+  kExact,  ///< "exact": the exact root of the same equation, to full double precision
+};
+
+/// "r" or "exact".
+const char* toString(Computation c);
+/// Parses "r" or "exact"; nullopt for anything else.
+std::optional<Computation> computationFromString(std::string_view s);
+
 /// A confidence interval [lo, hi]; an unbounded end is -infinity / +infinity.
 struct Interval {
   double lo = 0.0;
@@ -46,6 +58,8 @@ struct TestResult {
   std::optional<double> nullValue;    ///< the hypothesised value (mu, p, odds ratio)
   std::string nullValueName;          ///< e.g. "location shift", "probability of success"
   std::vector<std::string> warnings;  ///< warnings R would print for the same call
+  /// The computation used for the estimate and interval, for tests that offer the choice.
+  std::optional<Computation> computation;
 };
 
 }  // namespace rolloutlab::core::stats
