@@ -7,6 +7,7 @@
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/io/argo_report.h"
+#include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/scenarios/argo_world.h"
 #include "trace_format.h"
 
@@ -51,6 +52,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
       (rollout->namespace_.empty() ? "" : rollout->namespace_ + "/") + rollout->name;
   if (!input.scripts.empty()) {
     const core::Script& script = input.scripts.front();
+    io::scriptMismatches(script, engine).throwIfErrors();
     const ar::ArgoRun run = ar::runArgoScript(engine, script);
     if (format != "table") {
       io.out << render(document("SimulationTrace", io::argoRunJson(run, rollout->name, seed)),

@@ -14,6 +14,7 @@
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/flagger_report.h"
+#include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/scenarios/flagger_world.h"
 #include "trace_format.h"
 
@@ -227,6 +228,7 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   }
   const core::Script& script = sc.scripts.front();
   const fl::CanarySpec& canary = ws.canary(target);
+  io::scriptMismatches(script, canary).throwIfErrors();
   fl::FlaggerEngine engine(canary, io::resolveTemplates(canary, ws.metricTemplates), options);
   const fl::FlaggerRun run = fl::runScript(engine, script);
   if (format != "table") {

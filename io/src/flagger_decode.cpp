@@ -454,6 +454,8 @@ bool decodeCanary(const Document& doc, core::Diagnostics& diags, fl::CanarySpec&
   if (d.require(spec, "targetRef", "spec.targetRef")) {
     objectRef(d, spec, "targetRef", "spec.targetRef", {"DaemonSet", "Deployment", "Service"},
               &c.targetKind, c.targetName);
+    const YAML::Node api = Decoder::child(Decoder::child(spec, "targetRef"), "apiVersion");
+    if (api.IsScalar()) c.targetApiVersion = api.Scalar();
   }
   std::string dummy;
   objectRef(d, spec, "autoscalerRef", "spec.autoscalerRef", {"HorizontalPodAutoscaler", "ScaledObject"},

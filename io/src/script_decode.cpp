@@ -82,7 +82,10 @@ void observation(Decoder& d, const YAML::Node& map, const std::string& path,
       d.checkDuplicates(w, p);
       for (auto it = w.begin(); it != w.end(); ++it) {
         const std::string key = it->first.Scalar();
-        if (auto v = passFail(d, it->second, pathJoin(p, key))) o.webhookByKey[key] = *v;
+        if (auto v = passFail(d, it->second, pathJoin(p, key))) {
+          o.webhookByKey[key] = *v;
+          o.webhookLines[key] = d.line(it->first);
+        }
       }
     } else if (auto v = passFail(d, w, p)) {
       o.webhooks = *v;
@@ -95,7 +98,10 @@ void observation(Decoder& d, const YAML::Node& map, const std::string& path,
       d.checkDuplicates(m, p);
       for (auto it = m.begin(); it != m.end(); ++it) {
         const std::string key = it->first.Scalar();
-        if (auto v = metricValue(d, it->second, pathJoin(p, key), true)) o.metricByName[key] = *v;
+        if (auto v = metricValue(d, it->second, pathJoin(p, key), true)) {
+          o.metricByName[key] = *v;
+          o.metricLines[key] = d.line(it->first);
+        }
       }
     } else if (auto v = metricValue(d, m, p, false)) {
       o.metrics = *v;
@@ -182,18 +188,32 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
   const YAML::Node ps = Decoder::child(spec, "podStartup");
   if (ps.IsDefined() && !ps.IsNull()) s.podStartup = d.durationValue(ps, "spec.podStartup");
   const YAML::Node un = Decoder::child(spec, "until");
-  if (un.IsDefined() && !un.IsNull()) s.until = d.durationValue(un, "spec.until");
+  if (un.IsDefined() && !un.IsNull()) {
+    s.until = d.durationValue(un, "spec.until");
+    if (s.until && *s.until <= 0) {
+      // The run would end at the new revision: nothing scripted could happen.
+      d.error(un, "spec.until", Decoder::shown(un), "must be positive (the run ends at this time)");
+      s.until.reset();
+    }
+  }
   const YAML::Node acts = d.array(spec, "actions", "spec.actions");
   if (acts.IsDefined()) {
     double last = 0;
+    std::string lastShown;
+    std::size_t lastIndex = 0;
     for (std::size_t i = 0; i < acts.size(); ++i) {
       const std::string p = pathIndex("spec.actions", i);
       if (!d.expectMap(acts[i], p)) continue;
       d.checkFields(acts[i], p, {"at", "action"});
       core::ScriptAction a;
       a.line = d.line(acts[i]);
+      const YAML::Node at = Decoder::child(acts[i], "at");
+      bool timed = false;
       if (d.require(acts[i], "at", pathJoin(p, "at"))) {
-        if (auto v = d.durationValue(Decoder::child(acts[i], "at"), pathJoin(p, "at"))) a.at = *v;
+        if (auto v = d.durationValue(at, pathJoin(p, "at"))) {
+          a.at = *v;
+          timed = true;
+        }
       }
       if (d.require(acts[i], "action", pathJoin(p, "action"))) {
         if (auto v = d.str(acts[i], "action", pathJoin(p, "action"))) {
@@ -207,11 +227,27 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
           a.action = *v;
         }
       }
-      if (a.at < last) {
-        d.error(acts[i], pathJoin(p, "at"), std::to_string(a.at), "actions must be in time order");
+      if (timed && a.at <= 0) {
+        // A user acts on a Rollout the controller has already picked up: at t = 0 the action
+        // would race the new revision itself.
+        d.error(at, pathJoin(p, "at"), Decoder::shown(at),
+                "must be after the new revision (> 0s; t counts from it)");
+      } else if (timed && a.at < last) {
+        d.error(at, pathJoin(p, "at"), Decoder::shown(at),
+                "before the previous action (" + pathIndex("spec.actions", lastIndex) +
+                    ".at = " + lastShown + "): actions must be in time order");
       }
-      last = std::max(last, a.at);
+      if (timed && a.at >= last) {
+        last = a.at;
+        lastShown = Decoder::shown(at);
+        lastIndex = i;
+      }
       s.actions.push_back(std::move(a));
+    }
+    if (s.until && !lastShown.empty() && *s.until < last) {
+      d.error(un, "spec.until", Decoder::shown(un),
+              "before the last action (" + pathIndex("spec.actions", lastIndex) +
+                  ".at = " + lastShown + "), which would never happen");
     }
   }
 }
@@ -239,6 +275,9 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
     return false;
   }
   d.checkFields(spec, "spec", {"target", "defaults", "ticks", "measurements", "podStartup", "actions", "until"});
+  for (auto it = spec.begin(); it != spec.end(); ++it) {
+    if (it->first.IsScalar()) s.fieldLines[it->first.Scalar()] = d.line(it->first);
+  }
   argoFields(d, spec, s);
   const bool argo = Decoder::child(spec, "measurements").IsDefined() || Decoder::child(spec, "podStartup").IsDefined() ||
                     Decoder::child(spec, "actions").IsDefined() || Decoder::child(spec, "until").IsDefined();
@@ -285,6 +324,147 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
     }
   }
   return diags.errors() == before;
+}
+
+namespace {
+
+std::string listed(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+  return out.empty() ? "none" : out;
+}
+
+/// `(did you mean "x"? its <what>: a, b)`: the nearest known name first, as the strict
+/// decoding of rolloutlab's own kinds suggests it.
+std::string knownNames(const std::string& word, const std::vector<std::string>& candidates,
+                       const std::vector<std::string>& shown, const std::string& what) {
+  const std::string near = nearest(word, candidates);
+  return " (" + (near.empty() ? std::string() : "did you mean \"" + near + "\"? ") + "its " + what +
+         ": " + listed(shown) + ")";
+}
+
+int fieldLine(const core::Script& s, const std::string& field) {
+  const auto it = s.fieldLines.find(field);
+  return it == s.fieldLines.end() ? s.line : it->second;
+}
+
+void sortByLine(core::Diagnostics& out) {
+  std::stable_sort(
+      out.items.begin(), out.items.end(),
+      [](const core::Diagnostic& a, const core::Diagnostic& b) { return a.line < b.line; });
+}
+
+/// The other engine's fields a Script holds.
+void foreignFields(const core::Script& s, std::initializer_list<const char*> fields,
+                   const std::string& rule, core::Diagnostics& out) {
+  for (const char* f : fields) {
+    if (!s.fieldLines.count(f)) continue;
+    out.add(core::Diagnostic{.severity = core::Severity::kError,
+                             .file = s.file,
+                             .line = fieldLine(s, f),
+                             .column = 0,
+                             .field = pathJoin("spec", f),
+                             .value = {},
+                             .rule = rule});
+  }
+}
+
+}  // namespace
+
+core::Diagnostics scriptMismatches(const core::Script& s, const core::flagger::CanarySpec& canary) {
+  core::Diagnostics out;
+  const std::string target = core::quoted(canary.name);
+  foreignFields(s, {"measurements", "podStartup", "actions", "until"},
+                "an Argo Rollout's field, but the target " + target +
+                    " is a Flagger Canary (script it with ticks and defaults)",
+                out);
+
+  std::vector<std::string> metrics;
+  for (const auto& m : canary.analysis.metrics) metrics.push_back(m.name);
+  // Webhooks answer by name or by type (flagger/run.cpp ScriptWorld::webhook); event webhooks
+  // are never asked (they only notify).
+  std::vector<std::string> hookKeys, hookShown;
+  for (const auto& h : canary.analysis.webhooks) {
+    const std::string type = fl::toString(h.type);
+    hookShown.push_back(h.name + " (" + type + ")");
+    if (h.type == fl::WebhookType::kEvent) continue;
+    hookKeys.push_back(h.name);
+    if (std::find(hookKeys.begin(), hookKeys.end(), type) == hookKeys.end())
+      hookKeys.push_back(type);
+  }
+  const auto observation = [&](const core::ScriptObservation& o, const std::string& path) {
+    for (const auto& [name, line] : o.metricLines) {
+      if (std::find(metrics.begin(), metrics.end(), name) != metrics.end()) continue;
+      out.add(core::Diagnostic{.severity = core::Severity::kError,
+                               .file = s.file,
+                               .line = line,
+                               .column = 0,
+                               .field = pathJoin(pathJoin(path, "metrics"), name),
+                               .value = {},
+                               .rule = "the canary has no metric of that name" +
+                                       knownNames(name, metrics, metrics, "metrics")});
+    }
+    for (const auto& [key, line] : o.webhookLines) {
+      if (std::find(hookKeys.begin(), hookKeys.end(), key) != hookKeys.end()) continue;
+      if (key.empty() && std::find(hookKeys.begin(), hookKeys.end(), "rollout") != hookKeys.end())
+        continue;
+      std::string rule;
+      const auto type = fl::webhookTypeFromString(key);
+      const bool eventHook = std::any_of(
+          canary.analysis.webhooks.begin(), canary.analysis.webhooks.end(),
+          [&](const fl::WebhookSpec& h) {
+            return h.type == fl::WebhookType::kEvent && (h.name == key || key == "event");
+          });
+      if (eventHook) {
+        rule = "names an event webhook, which only notifies: its answer changes nothing";
+      } else if (type) {
+        rule = "the canary has no " + std::string(fl::toString(*type)) + " webhook" +
+               knownNames(key, {}, hookShown, "webhooks");
+      } else {
+        rule = "the canary has no webhook of that name or type" +
+               knownNames(key, hookKeys, hookShown, "webhooks");
+      }
+      out.add(core::Diagnostic{.severity = core::Severity::kError,
+                               .file = s.file,
+                               .line = line,
+                               .column = 0,
+                               .field = pathJoin(pathJoin(path, "webhooks"), key),
+                               .value = {},
+                               .rule = rule});
+    }
+  };
+  observation(s.defaults, "spec.defaults");
+  for (std::size_t i = 0; i < s.ticks.size(); ++i)
+    observation(s.ticks[i].obs, pathIndex("spec.ticks", i));
+  sortByLine(out);
+  return out;
+}
+
+core::Diagnostics scriptMismatches(const core::Script& s, const core::argo::ArgoEngine& rollout) {
+  core::Diagnostics out;
+  foreignFields(
+      s, {"ticks", "defaults"},
+      "a Flagger Canary's field, but the target " + core::quoted(rollout.rollout().name) +
+          " is an Argo Rollout (script it with measurements, podStartup, actions and until)",
+      out);
+  // Every scripted metric must exist in the rollout (a misspelt name would never be used):
+  // argo/run.cpp runArgoScript refuses it too, without the nearest name.
+  std::vector<std::string> names;
+  for (const auto* m : rollout.allMetrics()) names.push_back(m->name);
+  for (const auto& [name, list] : s.measurements) {
+    if (std::find(names.begin(), names.end(), name) != names.end()) continue;
+    const auto line = s.measurementLines.find(name);
+    out.add(core::Diagnostic{.severity = core::Severity::kError,
+                             .file = s.file,
+                             .line = line == s.measurementLines.end() ? s.line : line->second,
+                             .column = 0,
+                             .field = "spec.measurements." + name,
+                             .value = {},
+                             .rule = "the rollout has no metric of that name" +
+                                     knownNames(name, names, names, "metrics")});
+  }
+  sortByLine(out);
+  return out;
 }
 
 }  // namespace rolloutlab::io

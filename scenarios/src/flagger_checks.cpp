@@ -11,11 +11,17 @@ namespace fl = core::flagger;
 
 std::vector<CheckQuery> flaggerCheckQueries(
     const fl::CanarySpec& canary, const std::vector<const fl::MetricTemplateSpec*>& templates,
-    const std::string& meshProvider) {
+    const std::string& meshProvider, const std::string& knativeRevision) {
   const std::string ns = canary.namespace_.empty() ? "default" : canary.namespace_;
   // scheduler_metrics.go runBuiltinMetricChecks: the metrics provider picks the observer.
-  const std::string mp = fl::metricsProvider(meshProvider, canary.provider, canary.targetKind, "");
+  const std::string mp = fl::metricsProvider(meshProvider, canary.provider, canary.targetKind,
+                                             canary.targetApiVersion);
   const fl::Observer observer = fl::observerFor(mp);
+  // knative.go selects the canary's revision through {{ route }}: the latest revision of the
+  // Knative service, which no Canary field names (the scenario does).
+  const std::string route = observer == fl::Observer::kKnative && !knativeRevision.empty()
+                                ? knativeRevision
+                                : canary.routeRef;
   const auto& metrics = canary.analysis.metrics;
   std::vector<CheckQuery> out(metrics.size() * 4);
   for (std::size_t i = 0; i < metrics.size(); ++i) {
@@ -23,9 +29,8 @@ std::vector<CheckQuery> flaggerCheckQueries(
     const int mi = static_cast<int>(i);
     // GetMetricInterval: builtin and inline metrics default to 1m.
     const std::string defaulted = m.interval.empty() ? fl::kDefaultMetricInterval : m.interval;
-    const auto model =
-        fl::makeModel(canary.name, ns, canary.targetName, canary.serviceName, canary.ingressRef,
-                      canary.routeRef, defaulted, m.templateVariables);
+    const auto model = fl::makeModel(canary.name, ns, canary.targetName, canary.serviceName,
+                                     canary.ingressRef, route, defaulted, m.templateVariables);
     for (auto [name, kind, bm] :
          {std::tuple{"request-success-rate", fl::CheckKind::kRequestSuccessRate,
                      fl::BuiltinMetric::kRequestSuccessRate},
@@ -66,7 +71,7 @@ std::vector<CheckQuery> flaggerCheckQueries(
       } else {
         const auto tmodel =
             fl::makeModel(canary.name, ns, canary.targetName, canary.serviceName, canary.ingressRef,
-                          canary.routeRef, m.interval, m.templateVariables);
+                          route, m.interval, m.templateVariables);
         try {
           q.text = fl::trimQuery(fl::renderTemplate(t->query, tmodel));
           q.status = CheckQuery::Status::kQuery;

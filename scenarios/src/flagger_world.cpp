@@ -63,9 +63,16 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
   workload_.ingress = canary.ingressRef.empty() ? canary.targetName : canary.ingressRef;
   workload_.route = canary.routeRef.empty() ? canary.targetName : canary.routeRef;
   workload_.port = canary.servicePort > 0 ? canary.servicePort : 80;
+  std::string revision;
+  if (layout_.provider == "knative") {
+    workload_.canaryName = sc.metrics.canaryRevision;
+    workload_.primaryName = sc.metrics.primaryRevision;
+    revision = knativeRevision(Variant::kCanary, workload_);
+  }
 
   const auto& metrics = canary.analysis.metrics;
-  const std::vector<CheckQuery> queries = flaggerCheckQueries(canary, templates, meshProvider);
+  const std::vector<CheckQuery> queries =
+      flaggerCheckQueries(canary, templates, meshProvider, revision);
   checks_.assign(metrics.size() * 4, PreparedCheck{});
   auto where = [&](std::size_t i) {
     return core::Diagnostic{core::Severity::kError, metrics[i].loc.file, metrics[i].loc.line, 0,

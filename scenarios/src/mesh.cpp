@@ -1,7 +1,8 @@
 // Series layouts per provider. Label sets follow what each builtin query of fluxcd/flagger
 // 1.44 selects (pkg/metrics/observers/<provider>.go); bucket bounds are each exporter's
 // defaults (Istio and Envoy: the Istio/Envoy default millisecond buckets; Linkerd: its
-// response_latency_ms buckets; Prometheus client libraries: DefBuckets in seconds).
+// response_latency_ms buckets; Prometheus client libraries, Skipper included: DefBuckets in
+// seconds).
 
 #include "rolloutlab/scenarios/mesh.h"
 
@@ -21,11 +22,24 @@ const std::vector<double> kApisixMs = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000,
 
 bool startsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
+/// Skipper's route-id sanitizer (dataclients/kubernetes routeID: every non-word character
+/// becomes `_`), which Flagger's skipper.go encodeModelForSkipper mirrors.
+std::string skipperWord(const std::string& s) {
+  std::string out = s;
+  for (char& c : out) {
+    const bool word =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!word) c = '_';
+  }
+  return out;
+}
+
 }  // namespace
 
 const std::vector<std::string>& synthesizedProviders() {
-  static const std::vector<std::string> p = {"istio", "linkerd", "appmesh", "contour", "gloo", "nginx",
-                                             "kuma", "traefik", "gatewayapi", "kubernetes", "osm", "apisix"};
+  static const std::vector<std::string> p = {
+      "istio",   "linkerd",    "appmesh",    "contour", "gloo",   "nginx",   "kuma",
+      "traefik", "gatewayapi", "kubernetes", "osm",     "apisix", "skipper", "knative"};
   return p;
 }
 
@@ -89,6 +103,29 @@ MeshLayout meshLayout(const std::string& provider) {
     m.errorCode = "500";
     m.histogram = "osm_request_duration_ms";
     m.buckets = kIstioMs;
+  } else if (provider == "skipper") {
+    // Skipper (metrics/prometheus.go): skipper_response_duration_seconds{code, method, route}
+    // (route response metrics are on by default) and, with -serve-route-metrics, which
+    // Flagger's Skipper guide turns on, skipper_serve_route_duration_seconds with the same
+    // labels; both time every request. skipper.go reads the first's +Inf bucket by code and
+    // the second's _sum/_count.
+    m.codeLabel = "code";
+    m.successCode = "200";
+    m.errorCode = "500";
+    m.histogram = "skipper_response_duration_seconds";
+    m.histogramTwins = {"skipper_serve_route_duration_seconds"};
+    m.histogramByCode = true;
+    m.unitPerMs = 0.001;
+    m.buckets = kPromDefaultSeconds;
+  } else if (provider == "knative") {
+    // knative.go reads the Envoy of the Knative ingress (Kourier): clusters named
+    // "<namespace>/<revision>", the canary's being the latest revision.
+    m.counter = "envoy_cluster_upstream_rq";
+    m.codeLabel = "envoy_response_code";
+    m.successCode = "200";
+    m.errorCode = "503";
+    m.histogram = "envoy_cluster_upstream_rq_time";
+    m.buckets = kIstioMs;
   } else if (provider == "apisix") {
     m.counter = "apisix_http_status";
     m.codeLabel = "code";
@@ -103,6 +140,11 @@ MeshLayout meshLayout(const std::string& provider) {
                             "rolloutlab cannot synthesize this mesh's series (supported: " + list + ")"});
   }
   return m;
+}
+
+std::string knativeRevision(Variant v, const Workload& w) {
+  if (v == Variant::kCanary) return w.canaryName.empty() ? w.target + "-00002" : w.canaryName;
+  return w.primaryName.empty() ? w.target + "-00001" : w.primaryName;
 }
 
 namespace {
@@ -156,6 +198,18 @@ std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m,
   if (provider == "osm") {
     return {{"destination_namespace", w.ns}, {"destination_kind", "Deployment"},
             {"destination_name", c ? canaryName : primaryName}};
+  }
+  if (provider == "skipper") {
+    // Route ids of the canary Ingress Flagger's skipper router makes (`<ingress>-canary`, one
+    // path per backend: `<service>-primary` and `<service>-canary`), as Skipper names them:
+    // kube_<namespace>__<ingress>__<host>__<path>__<backend>, sanitized.
+    return {{"method", "GET"},
+            {"route", "kube_" + skipperWord(w.ns) + "__" + skipperWord(w.ingress) +
+                          "_canary__app_example_com_____" + skipperWord(w.service) +
+                          (c ? "_canary" : "_primary")}};
+  }
+  if (provider == "knative") {
+    return {{"envoy_cluster_name", w.ns + "/" + knativeRevision(v, w)}};
   }
   if (provider == "apisix") {
     return {{"route", w.ns + "_" + w.route + "-" + w.target + (c ? "-canary_" : "-primary_") + port},

@@ -271,7 +271,10 @@ MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScena
       addSeries(v, L.counter, {{L.codeLabel, L.successCode}}, SeriesInfo::Kind::kOk, 0, 0);
       addSeries(v, L.counter, {{L.codeLabel, L.errorCode}}, SeriesInfo::Kind::kErr, 1, 0);
     }
-    if (!L.histogram.empty()) {
+    std::vector<std::string> histograms;
+    if (!L.histogram.empty()) histograms.push_back(L.histogram);
+    histograms.insert(histograms.end(), L.histogramTwins.begin(), L.histogramTwins.end());
+    for (const std::string& histogram : histograms) {
       const std::vector<int> codes = L.histogramByCode ? std::vector<int>{0, 1} : std::vector<int>{-1};
       for (int code : codes) {
         std::vector<std::pair<std::string, std::string>> codeLbl;
@@ -280,11 +283,12 @@ MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScena
           for (std::size_t i = 0; i <= nb; ++i) {
             auto e = codeLbl;
             e.emplace_back("le", i < nb ? fmtLe(L.buckets[i]) : "+Inf");
-            addSeries(v, L.histogram + "_bucket", e, SeriesInfo::Kind::kBucket, code, static_cast<int>(i));
+            addSeries(v, histogram + "_bucket", e, SeriesInfo::Kind::kBucket, code,
+                      static_cast<int>(i));
           }
         }
-        addSeries(v, L.histogram + "_count", codeLbl, SeriesInfo::Kind::kCount, code, 0);
-        addSeries(v, L.histogram + "_sum", codeLbl, SeriesInfo::Kind::kSum, code, 0);
+        addSeries(v, histogram + "_count", codeLbl, SeriesInfo::Kind::kCount, code, 0);
+        addSeries(v, histogram + "_sum", codeLbl, SeriesInfo::Kind::kSum, code, 0);
       }
     }
   }

@@ -8,6 +8,7 @@
 
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/io/decode.h"
+#include "rolloutlab/scenarios/mesh.h"
 
 namespace rolloutlab::scenarios {
 
@@ -254,8 +255,31 @@ void decodeGate(Decoder& d, const YAML::Node& n, const std::string& path, GateSp
 
 void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, MetricsSpec& m) {
   if (!d.expectMap(n, path)) return;
-  d.checkFields(n, path, {"mesh", "scrapeInterval", "buckets", "queryErrorRate", "outages", "models"});
-  if (auto v = d.str(n, "mesh", pathJoin(path, "mesh"))) m.mesh = *v;
+  d.checkFields(
+      n, path,
+      {"mesh", "revisions", "scrapeInterval", "buckets", "queryErrorRate", "outages", "models"});
+  if (auto v = d.str(n, "mesh", pathJoin(path, "mesh"))) {
+    m.mesh = *v;
+    try {
+      meshLayout(*v);
+    } catch (const core::InputError& e) {
+      std::string rule = e.diagnostic().rule;
+      const std::string near = io::nearest(*v, synthesizedProviders());
+      if (!near.empty()) rule += " (did you mean \"" + near + "\"?)";
+      d.error(Decoder::child(n, "mesh"), pathJoin(path, "mesh"), core::quoted(*v), rule);
+    }
+  }
+  const YAML::Node rev = d.object(n, "revisions", pathJoin(path, "revisions"));
+  if (rev.IsDefined()) {
+    const std::string rp = pathJoin(path, "revisions");
+    d.checkFields(rev, rp, {"canary", "primary"});
+    if (auto v = d.str(rev, "canary", pathJoin(rp, "canary"))) m.canaryRevision = *v;
+    if (auto v = d.str(rev, "primary", pathJoin(rp, "primary"))) m.primaryRevision = *v;
+    if (!m.canaryRevision.empty() && m.canaryRevision == m.primaryRevision) {
+      d.error(Decoder::child(rev, "primary"), pathJoin(rp, "primary"),
+              core::quoted(m.primaryRevision), "must differ from the canary's revision");
+    }
+  }
   if (auto v = d.duration(n, "scrapeInterval", pathJoin(path, "scrapeInterval"))) {
     if (*v < 1) {
       d.error(Decoder::child(n, "scrapeInterval"), pathJoin(path, "scrapeInterval"), num(*v), "must be at least 1s");

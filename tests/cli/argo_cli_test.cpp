@@ -3,6 +3,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -88,9 +89,29 @@ TEST(ArgoCli, ScriptNamingAnUnknownMetricIsBadInput) {
   auto r = run("simulate --spec " + src("examples") + " --scenario " + p);
   fs::remove(p);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("spec.measurements.sucess-rate: the rollout has no metric of that name"),
+  EXPECT_NE(
+      r.out.find(
+          ":7: spec.measurements.sucess-rate: the rollout has no metric of that name (did you mean "
+          "\"success-rate\"? its metrics: success-rate, background-success-rate)\n"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(ArgoCli, ScriptWithFlaggerFieldsForARolloutIsOneLine) {
+  const std::string p = temp(
+      "apiVersion: rolloutlab.io/v1alpha1\nkind: Script\nmetadata: {name: x}\nspec:\n  target: "
+      "storefront\n"
+      "  measurements:\n    success-rate: [[0.99]]\n  ticks: [{metrics: fail}]\n");
+  auto r = run("simulate --spec " + src("examples") + " --scenario " + p);
+  fs::remove(p);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find(":8: spec.ticks: a Flagger Canary's field, but the target \"storefront\" is "
+                       "an Argo Rollout "
+                       "(script it with measurements, podStartup, actions and until)\n"),
             std::string::npos)
       << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 }
 
 TEST(ArgoCli, ValidateListsRolloutsAndTemplates) {

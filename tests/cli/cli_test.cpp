@@ -1,13 +1,14 @@
 // The rolloutlab executable end to end: exit codes and one-line errors.
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "test_support.h"
 
@@ -80,6 +81,72 @@ TEST(Cli, BadScriptIsRejectedBeforeAnyWork) {
   fs::remove(p);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find(":5: spec.tiks: unknown field (did you mean \"ticks\"?)"), std::string::npos) << r.out;
+}
+
+namespace {
+/// `rolloutlab simulate` of the examples with a Script whose `spec:` body is `body`.
+Result simulateScript(const std::string& body) {
+  const auto p = fs::temp_directory_path() /
+                 ("rolloutlab-script-check-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(p)
+      << "apiVersion: rolloutlab.io/v1alpha1\nkind: Script\nmetadata: {name: x}\nspec:\n"
+      << body;
+  auto r = run("simulate --spec " + src("examples") + " --scenario " + p.string());
+  fs::remove(p);
+  return r;
+}
+}  // namespace
+
+TEST(Cli, ScriptNamingAMetricTheCanaryLacksIsOneLineWithTheNearestName) {
+  const auto r = simulateScript(
+      "  target: podinfo\n  ticks:\n    - {revision: new}\n"
+      "    - {metrics: {request-sucess-rate: fail}}\n");
+  EXPECT_EQ(r.code, 1);
+  const std::string p = (fs::temp_directory_path() /
+                         ("rolloutlab-script-check-" + std::to_string(::getpid()) + ".yaml"))
+                            .string();
+  EXPECT_EQ(r.out, "error: " + p +
+                       ":8: spec.ticks[1].metrics.request-sucess-rate: the canary has no metric of "
+                       "that name (did "
+                       "you mean \"request-success-rate\"? its metrics: request-success-rate, "
+                       "request-duration)\n");
+}
+
+TEST(Cli, ScriptNamingAWebhookTheCanaryLacksIsOneLine) {
+  const auto r = simulateScript(
+      "  target: podinfo\n  defaults:\n    webhooks: {load-tset: fail}\n  ticks: [{}]\n");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.out.find(":7: spec.defaults.webhooks.load-tset: the canary has no webhook of that "
+                       "name or type (did "
+                       "you mean \"load-test\"? its webhooks: acceptance-test (pre-rollout), "
+                       "load-test (rollout))\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(Cli, ScriptWithArgoFieldsForACanaryIsOneLine) {
+  const auto r =
+      simulateScript("  target: podinfo\n  ticks: [{}]\n  actions: [{at: 1m, action: promote}]\n");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(
+      r.out.find(
+          ":7: spec.actions: an Argo Rollout's field, but the target \"podinfo\" is a Flagger "
+          "Canary (script it with ticks and defaults)\n"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+}
+
+TEST(Cli, ScriptActionAtZeroIsOneLine) {
+  const auto r = simulateScript("  target: storefront\n  actions: [{at: 0, action: abort}]\n");
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(
+      r.out.find(
+          ":6: spec.actions[0].at = 0: must be after the new revision (> 0s; t counts from it)\n"),
+      std::string::npos)
+      << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
 }
 
 TEST(Cli, FourShardProcessesMergeToTheSingleRun) {

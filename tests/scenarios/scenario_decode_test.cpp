@@ -65,6 +65,37 @@ TEST(ScenarioDecode, StrictFieldsAndRanges) {
   EXPECT_EQ(errorsOf("  release: good\n"), (std::vector<std::string>{"s.yaml:5: spec.traffic: required field is missing"}));
 }
 
+TEST(ScenarioDecode, MeshMustBeOneRolloutlabSynthesizes) {
+  EXPECT_EQ(
+      errorsOf("  release: good\n  traffic: {rps: 10}\n  metrics: {mesh: skiper}\n"),
+      (std::vector<std::string>{"s.yaml:7: spec.metrics.mesh = \"skiper\": rolloutlab cannot "
+                                "synthesize this mesh's series "
+                                "(supported: istio, linkerd, appmesh, contour, gloo, nginx, kuma, "
+                                "traefik, gatewayapi, kubernetes, "
+                                "osm, apisix, skipper, knative) (did you mean \"skipper\"?)"}));
+  for (const char* mesh : {"skipper", "knative", "appmesh:v1beta2", "gatewayapi:v1"}) {
+    EXPECT_TRUE(errorsOf("  release: good\n  traffic: {rps: 10}\n  metrics: {mesh: \"" +
+                         std::string(mesh) + "\"}\n")
+                    .empty())
+        << mesh;
+  }
+}
+
+TEST(ScenarioDecode, KnativeRevisionsAreNamedAndDistinct) {
+  EXPECT_TRUE(errorsOf("  release: good\n  traffic: {rps: 10}\n  metrics:\n    mesh: knative\n"
+                       "    revisions: {canary: web-00007, primary: web-00006}\n")
+                  .empty());
+  EXPECT_EQ(errorsOf("  release: good\n  traffic: {rps: 10}\n  metrics:\n    revisions: {canary: "
+                     "a, primary: a}\n"),
+            (std::vector<std::string>{
+                "s.yaml:8: spec.metrics.revisions.primary = \"a\": must differ from the canary's "
+                "revision"}));
+  EXPECT_EQ(
+      errorsOf("  release: good\n  traffic: {rps: 10}\n  metrics:\n    revisions: {canry: a}\n"),
+      (std::vector<std::string>{
+          "s.yaml:8: spec.metrics.revisions.canry: unknown field (did you mean \"canary\"?)"}));
+}
+
 TEST(ScenarioDecode, RouteMatchFractions) {
   // Argo managed routes: per-route match fractions are shares (0..1), named by route.
   EXPECT_EQ(errorsOf("  release: good\n  traffic:\n    rps: 10\n    mirrorMatchFraction: 2\n"

@@ -254,8 +254,9 @@ TEST(SyntheticWorld, BuiltinQueriesReadEveryMesh) {
   // Flagger's builtin queries of every synthesized provider select the canary's series: the
   // success rate is 100 x (1 - p) and the P99 lies within the histogram bucket that holds the
   // true P99 (220 ms), at 1000 rps with 50% on the canary.
-  for (const std::string provider : {"istio", "linkerd", "appmesh", "contour", "gloo", "nginx", "kuma", "traefik",
-                                     "gatewayapi:v1", "kubernetes", "osm", "apisix"}) {
+  for (const std::string provider :
+       {"istio", "linkerd", "appmesh", "contour", "gloo", "nginx", "kuma", "traefik",
+        "gatewayapi:v1", "kubernetes", "osm", "apisix", "skipper", "knative"}) {
     auto spec = makeCanarySpec();
     spec.provider = provider;
     spec.analysis.metrics = {makeMetric("request-success-rate", 99, std::nullopt),
@@ -274,8 +275,8 @@ TEST(SyntheticWorld, BuiltinQueriesReadEveryMesh) {
     EXPECT_NEAR(sr.value, 98.0, 0.3) << provider;
     const auto d = w.metric(240, spec.analysis.metrics[1], 1, fl::CheckKind::kRequestDuration);
     ASSERT_EQ(d.kind, fl::MetricAnswer::Kind::kValue) << provider << ": " << d.message;
-    if (provider == "nginx") {
-      // nginx reports the mean: the lognormal's mean exp(mu + sigma^2 / 2).
+    if (provider == "nginx" || provider == "skipper") {
+      // nginx and skipper report the mean: the lognormal's mean exp(mu + sigma^2 / 2).
       const double sigma = (std::log(220.0) - std::log(45.0)) / 2.3263478740408411;
       EXPECT_NEAR(d.value, 45.0 * std::exp(sigma * sigma / 2), 2.0) << provider;
     } else {
@@ -292,6 +293,38 @@ TEST(SyntheticWorld, BuiltinQueriesReadEveryMesh) {
       EXPECT_GE(d.value, lo * 0.98) << provider;
       EXPECT_LE(d.value, hi * 1.02) << provider;
     }
+  }
+}
+
+TEST(SyntheticWorld, AKnativeServiceTargetReadsItsCanaryRevision) {
+  // A Canary of a Knative Service (targetRef serving.knative.dev/v1 Service) keeps the knative
+  // metrics provider (no ":service" suffix, scheduler_metrics.go), whose queries select the
+  // revision the scenario names; a plain Service target becomes "knative:service", which
+  // observers/factory.go answers with the Istio observer: no Istio series, no values.
+  Scenario s = baseScenario(1000, 0.02);
+  s.metrics.canaryRevision = "podinfo-00007";
+  s.metrics.primaryRevision = "podinfo-00006";
+  CompiledScenario sc(s);
+  for (const std::string api : {"serving.knative.dev/v1", "v1"}) {
+    auto spec = makeCanarySpec();
+    spec.provider = "knative";
+    spec.targetKind = "Service";
+    spec.targetApiVersion = api;
+    FlaggerPlan plan(spec, {nullptr}, sc);
+    EXPECT_EQ(plan.workload().canaryName, "podinfo-00007");
+    FlaggerSyntheticWorld w(plan, sc);
+    w.reset(5);
+    w.afterTick(0, routes(0));
+    w.afterTick(60, routes(50));
+    const auto sr = w.metric(240, spec.analysis.metrics[0], 0, fl::CheckKind::kRequestSuccessRate);
+    if (api == "v1") {
+      EXPECT_EQ(sr.kind, fl::MetricAnswer::Kind::kNoData) << sr.message;
+      continue;
+    }
+    ASSERT_EQ(sr.kind, fl::MetricAnswer::Kind::kValue) << sr.message;
+    EXPECT_NEAR(sr.value, 98.0, 0.3);
+    const auto& L = w.series().labels(0);
+    EXPECT_EQ(std::string(L.get("envoy_cluster_name")), "test/podinfo-00007");
   }
 }
 
@@ -416,8 +449,9 @@ TEST(SyntheticWorld, PrimaryReadsTheSpecQueryOnItsTwinSeries) {
   // Every synthesized mesh: the primary reads 100 x (1 - 1%), the canary 100 x (1 - 5%), at
   // 1000 rps, 40% on the canary, a 1-minute window (sd of the primary's 0.05 points, the
   // canary's 0.14; tolerances are > 5 sd).
-  for (const std::string provider : {"istio", "linkerd", "appmesh", "contour", "gloo", "nginx", "kuma", "traefik",
-                                     "gatewayapi:v1", "osm", "apisix"}) {
+  for (const std::string provider :
+       {"istio", "linkerd", "appmesh", "contour", "gloo", "nginx", "kuma", "traefik",
+        "gatewayapi:v1", "osm", "apisix", "skipper", "knative"}) {
     auto p = makeCanarySpec();
     p.provider = provider;
     FlaggerPlan pp(p, {nullptr}, sc);

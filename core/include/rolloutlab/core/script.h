@@ -33,6 +33,9 @@ struct ScriptObservation {
   std::map<std::string, bool> webhookByKey;    ///< by webhook type or webhook name
   std::optional<ScriptMetricValue> metrics;    ///< shorthand for every metric
   std::map<std::string, ScriptMetricValue> metricByName;
+  /// Where each key of `webhookByKey` and `metricByName` is written (for diagnostics).
+  std::map<std::string, int> webhookLines;
+  std::map<std::string, int> metricLines;
 };
 
 /// `revision` of a tick: `new` is the controller noticing the new release, `changed` another
@@ -87,6 +90,8 @@ struct Script {
   std::optional<double> podStartup;  ///< seconds new pods take to become available (default 0)
   std::vector<ScriptAction> actions;
   std::optional<double> until;  ///< simulated seconds at most (default 3600)
+  /// Where each field of `spec` is written (`ticks`, `measurements`, ...), for diagnostics.
+  std::map<std::string, int> fieldLines;
 };
 
 }  // namespace rolloutlab::core

@@ -40,10 +40,11 @@ inline int checkQueryIndex(int metricIndex, core::flagger::CheckKind kind) {
 /// The queries of every check of `canary`, four entries per metric (one per CheckKind, see
 /// `checkQueryIndex`). `templates[i]` is metric i's resolved MetricTemplate (nullptr when it has
 /// none or it is missing). Builtin metrics use the observer of the metrics provider Flagger
-/// derives from `meshProvider`, `spec.provider` and the target kind.
+/// derives from `meshProvider`, `spec.provider` and the target kind. With the knative observer
+/// the model's `route` is `knativeRevision` (the canary's revision) when it is given.
 std::vector<CheckQuery> flaggerCheckQueries(
     const core::flagger::CanarySpec& canary,
     const std::vector<const core::flagger::MetricTemplateSpec*>& templates,
-    const std::string& meshProvider);
+    const std::string& meshProvider, const std::string& knativeRevision = {});
 
 }  // namespace rolloutlab::scenarios

@@ -119,6 +119,9 @@ struct MetricsSpec {
   std::string mesh;             ///< provider whose series are synthesized; empty = the spec's
   double scrapeInterval = 15;   ///< seconds
   std::vector<double> buckets;  ///< histogram upper bounds in the mesh's unit; empty = default
+  /// knative: the revisions serving the canary and the primary (empty: `<target>-00002` and
+  /// `<target>-00001`); the canary's is what Flagger's knative queries select.
+  std::string canaryRevision, primaryRevision;
   double queryErrorRate = 0;    ///< probability a query fails
   struct Outage {
     double from = 0, to = 0;

@@ -110,6 +110,8 @@ struct CanarySpec {
   std::string metricsServer;
   std::string targetKind = "Deployment";  ///< Deployment | DaemonSet | Service
   std::string targetName;
+  std::string
+      targetApiVersion;     ///< targetRef.apiVersion (serving.knative.dev/v1: a Knative service)
   std::string serviceName;  ///< spec.service.name (empty = targetName)
   int servicePort = 0;
   std::string ingressRef;  ///< spec.ingressRef.name
