@@ -108,6 +108,18 @@ std::optional<double> parseNumber(const std::string& raw) {
   return neg ? -v : v;
 }
 
+std::optional<long long> atoiText(const std::string& s) {
+  // strconv.Atoi: base 10, an optional sign, no underscores, no spaces.
+  if (s.empty()) return std::nullopt;
+  const char* b = s.data() + (s[0] == '+' ? 1 : 0);
+  const char* e = s.data() + s.size();
+  if (b == e || *b == '+') return std::nullopt;
+  long long v = 0;
+  const auto r = std::from_chars(b, e, v);
+  if (r.ec != std::errc() || r.ptr != e) return std::nullopt;
+  return v;
+}
+
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
   std::string best;
   std::size_t bestD = std::numeric_limits<std::size_t>::max();
@@ -244,6 +256,49 @@ std::optional<bool> Decoder::boolean(const YAML::Node& map, const char* key,
     return std::nullopt;
   }
   return boolValue(n.Scalar());
+}
+
+std::optional<IntOrStringValue> Decoder::intOrString(const YAML::Node& map, const char* key,
+                                                     const std::string& path,
+                                                     IntOrStringText text) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  const auto k = n.IsScalar() ? scalarKind(n) : ScalarKind::kString;
+  if (n.IsScalar() && k == ScalarKind::kInt) {
+    const auto v = parseNumber(n.Scalar());
+    if (!v || std::fabs(*v) > 9.0e15) {
+      error(n, path, shown(n), "integer out of range");
+      return std::nullopt;
+    }
+    return IntOrStringValue{true, static_cast<long long>(*v), {}};
+  }
+  if (!n.IsScalar() || k != ScalarKind::kString) {
+    error(n, path, shown(n), std::string("must be an integer or a string, not ") + typeName(n));
+    return std::nullopt;
+  }
+  const std::string& s = n.Scalar();
+  switch (text) {
+    case IntOrStringText::kAny:
+      break;
+    case IntOrStringText::kInteger:
+      // IntOrString.IntValue is strconv.Atoi with the error dropped: any other word reads 0.
+      // A "{{args.x}}" placeholder is resolved before the controller reads it.
+      if (!atoiText(s) && s.find("{{") == std::string::npos) {
+        error(n, path, shown(n), "must be an integer");
+        return std::nullopt;
+      }
+      break;
+    case IntOrStringText::kIntegerOrPercent: {
+      // intstr.GetScaledValueFromIntOrPercent: a string must be "<integer>%".
+      const bool percent = s.size() > 1 && s.back() == '%' && atoiText(s.substr(0, s.size() - 1));
+      if (!percent && !atoiText(s)) {
+        error(n, path, shown(n), "must be an integer or a percentage (e.g. 25%)");
+        return std::nullopt;
+      }
+      break;
+    }
+  }
+  return IntOrStringValue{false, 0, s};
 }
 
 std::optional<double> Decoder::durationValue(const YAML::Node& n, const std::string& path) {

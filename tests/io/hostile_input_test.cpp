@@ -12,6 +12,7 @@
 #include <string>
 
 #include "rolloutlab/app/workspace.h"
+#include "rolloutlab/io/argo_decode.h"
 #include "rolloutlab/io/documents.h"
 #include "test_support.h"
 
@@ -119,4 +120,67 @@ TEST(HostileInput, OrdinaryAliasesStillLoad) {
   const auto set = rolloutlab::io::readDocumentsFromString(text, "shared.yaml");
   EXPECT_EQ(set.diagnostics.errors(), 0);
   ASSERT_EQ(set.documents.size(), 1u);
+}
+
+namespace {
+
+std::vector<std::string> errorsOf(const std::string& path) {
+  std::vector<std::string> out;
+  for (const auto& d : rolloutlab::app::loadWorkspace({path}).diagnostics.items) {
+    if (d.severity == rolloutlab::core::Severity::kError) out.push_back(d.toString());
+  }
+  return out;
+}
+
+}  // namespace
+
+// Issue 22: `failureLimit: one` was read as 0 (IntOrString.IntValue drops strconv.Atoi's
+// error), so a template meant to tolerate one failure failed on the first.
+TEST(HostileInput, WordInAnIntegerFieldIsAnError) {
+  const std::string path = bad("analysistemplate-failurelimit-word.yaml");
+  EXPECT_EQ(errorsOf(path), std::vector<std::string>{
+                                path + ":11: spec.metrics[0].failureLimit = \"one\": must be an "
+                                       "integer"});
+  const std::string surge = bad("rollout-maxsurge-word.yaml");
+  EXPECT_EQ(errorsOf(surge),
+            std::vector<std::string>{surge + ":19: spec.strategy.canary.maxSurge = \"two\": must "
+                                             "be an integer or a percentage (e.g. 25%)"});
+}
+
+// Every integer-valued int-or-string field of a metric goes through the same rule; integers
+// as strings and argument placeholders stay valid.
+TEST(HostileInput, IntegerTextAndPlaceholdersStayValid) {
+  auto templ = [](const std::string& field, const std::string& value) {
+    return "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n  name: t\n"
+           "spec:\n  args:\n  - name: limit\n    value: \"2\"\n  metrics:\n  - name: m\n"
+           "    interval: 1m\n    " +
+           field + ": " + value +
+           "\n    successCondition: result[0] < 1\n"
+           "    provider:\n      prometheus: {address: 'http://p:9090', query: 'vector(0)'}\n";
+  };
+  for (const char* field : {"count", "failureLimit", "inconclusiveLimit", "consecutiveErrorLimit",
+                            "consecutiveSuccessLimit"}) {
+    SCOPED_TRACE(field);
+    for (const char* ok : {"3", "\"3\"", "\"+2\"", "\"{{args.limit}}\""}) {
+      const auto docs = rolloutlab::io::readDocumentsFromString(templ(field, ok), "t.yaml");
+      rolloutlab::core::Diagnostics diags;
+      for (const auto& d : docs.documents) {
+        rolloutlab::core::argo::AnalysisTemplateSpec t;
+        rolloutlab::io::decodeAnalysisTemplate(d, diags, false, t);
+      }
+      EXPECT_EQ(diags.errors(), 0)
+          << ok << ": " << (diags.items.empty() ? "" : diags.items[0].toString());
+    }
+    for (const char* word : {"one", "\"3.5\"", "\"1e3\"", "\" 3\"", "\"\""}) {
+      const auto docs = rolloutlab::io::readDocumentsFromString(templ(field, word), "t.yaml");
+      rolloutlab::core::Diagnostics diags;
+      for (const auto& d : docs.documents) {
+        rolloutlab::core::argo::AnalysisTemplateSpec t;
+        rolloutlab::io::decodeAnalysisTemplate(d, diags, false, t);
+      }
+      ASSERT_EQ(diags.errors(), 1) << word;
+      EXPECT_EQ(diags.items[0].rule, "must be an integer") << word;
+      EXPECT_EQ(diags.items[0].line, 12) << word;
+    }
+  }
 }
