@@ -55,9 +55,7 @@ void metadata(const Document& doc, Decoder& d, std::string& name, std::string& n
     d.error(doc.node, "metadata", "", "required field is missing");
     return;
   }
-  if (d.require(md, "name", "metadata.name")) {
-    if (auto v = d.str(md, "name", "metadata.name")) name = *v;
-  }
+  if (auto v = d.objectName(md)) name = *v;
   if (auto v = d.str(md, "namespace", "metadata.namespace")) ns = *v;
   stringMap(d, md, "labels", "metadata.labels", labels);
   stringMap(d, md, "annotations", "metadata.annotations", annotations);

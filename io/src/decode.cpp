@@ -43,6 +43,41 @@ bool boolValue(const std::string& s) {
   return t.count(s) > 0;
 }
 
+// A value for a message: valid UTF-8 as written, any other byte (and control characters) as
+// \xNN, quoted, at most 80 characters.
+std::string shownBytes(const std::string& s) {
+  std::string out;
+  std::size_t i = 0;
+  auto hex = [&](unsigned char c) {
+    static const char* digits = "0123456789abcdef";
+    out += "\\x";
+    out += digits[c >> 4];
+    out += digits[c & 0xf];
+  };
+  while (i < s.size() && out.size() < 80) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xe  ? 3
+                      : (c >> 3) == 0x1e ? 4
+                                         : 0;
+    bool valid = len > 0 && i + len <= s.size();
+    for (std::size_t k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    if (valid && len == 1 && (c < 0x20 || c == 0x7f)) valid = false;
+    if (!valid) {
+      hex(c);
+      ++i;
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out.append(s, i, len);
+    i += len;
+  }
+  if (i < s.size()) out += "...";
+  return "\"" + out + "\"";
+}
+
 }  // namespace
 
 ScalarKind scalarKind(const YAML::Node& n) {
@@ -256,6 +291,28 @@ std::optional<bool> Decoder::boolean(const YAML::Node& map, const char* key,
     return std::nullopt;
   }
   return boolValue(n.Scalar());
+}
+
+std::optional<std::string> Decoder::objectName(const YAML::Node& md) {
+  if (!require(md, "name", "metadata.name")) return std::nullopt;
+  auto name = str(md, "name", "metadata.name");
+  if (!name) return std::nullopt;
+  // k8s.io/apimachinery pkg/api/validation NameIsDNSSubdomain -> validation.IsDNS1123Subdomain,
+  // which apiextensions-apiserver (customresource/validator.go) applies to every custom
+  // resource: Canary, MetricTemplate, Rollout, AnalysisTemplate, ClusterAnalysisTemplate.
+  static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  const std::string& s = *name;
+  const YAML::Node n = child(md, "name");
+  if (s.size() > 253) {
+    error(n, "metadata.name", shownBytes(s),
+          "must be no more than 253 characters (the API server refuses the object)");
+  } else if (!std::regex_match(s, re)) {
+    error(n, "metadata.name", shownBytes(s),
+          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+          "'-' or '.', and must start and end with an alphanumeric character (the API server "
+          "refuses the object)");
+  }
+  return name;
 }
 
 std::optional<IntOrStringValue> Decoder::intOrString(const YAML::Node& map, const char* key,

@@ -9,6 +9,8 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <fstream>
 #include <string>
 
 #include "rolloutlab/app/workspace.h"
@@ -182,5 +184,102 @@ TEST(HostileInput, IntegerTextAndPlaceholdersStayValid) {
       EXPECT_EQ(diags.items[0].rule, "must be an integer") << word;
       EXPECT_EQ(diags.items[0].line, 12) << word;
     }
+  }
+}
+
+namespace {
+
+std::vector<std::string> warningsOf(const std::string& path) {
+  std::vector<std::string> out;
+  for (const auto& d : rolloutlab::app::loadWorkspace({path}).diagnostics.items) {
+    if (d.severity == rolloutlab::core::Severity::kWarning) out.push_back(d.toString());
+  }
+  return out;
+}
+
+}  // namespace
+
+// Issue 22: an empty MetricTemplate query passed `validate --strict`. The CRD requires the
+// key (so a missing one is an error) but accepts "", and the provider then fails every check.
+TEST(HostileInput, EmptyMetricTemplateQueryIsNamed) {
+  const std::string empty = bad("metrictemplate-empty-query.yaml");
+  EXPECT_TRUE(errorsOf(empty).empty());
+  EXPECT_EQ(warningsOf(empty),
+            std::vector<std::string>{
+                empty + ":10: spec.query = \"\": empty query: the API server accepts it, but the "
+                        "provider fails every query and Flagger counts each check that uses this "
+                        "template as failed"});
+  const std::string missing = bad("metrictemplate-missing-query.yaml");
+  EXPECT_EQ(errorsOf(missing),
+            std::vector<std::string>{missing + ":7: spec.query: required field is missing"});
+}
+
+// Issue 22: a negative progressDeadlineSeconds went unremarked on a Canary (the API server
+// accepts it); a Rollout's is refused by the controller's validation.
+TEST(HostileInput, NonPositiveProgressDeadlineIsNamed) {
+  const std::string canary = bad("canary-negative-progressdeadline.yaml");
+  EXPECT_TRUE(errorsOf(canary).empty());
+  EXPECT_EQ(warningsOf(canary),
+            std::vector<std::string>{
+                canary + ":8: spec.progressDeadlineSeconds = -60: must be > 0: Flagger adds it to "
+                         "the last transition time, so the deadline has always passed and a "
+                         "canary whose pods are not ready yet fails without waiting"});
+  const std::string rollout = bad("rollout-negative-progressdeadline.yaml");
+  EXPECT_EQ(
+      errorsOf(rollout),
+      std::vector<std::string>{rollout + ":2: spec.progressDeadlineSeconds = -60: must be greater "
+                                         "than or equal to 0"});
+}
+
+// Issue 22: validate accepted names the API server refuses (NameIsDNSSubdomain).
+TEST(HostileInput, NameThatIsNotADns1123SubdomainIsAnError) {
+  const std::string rule =
+      ": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' "
+      "or '.', and must start and end with an alphanumeric character (the API server refuses "
+      "the object)";
+  const std::string canary = bad("canary-name-not-dns1123.yaml");
+  EXPECT_EQ(errorsOf(canary), std::vector<std::string>{canary +
+                                                       ":5: metadata.name = "
+                                                       "\"PodInfo_v2\"" +
+                                                       rule});
+  // Invalid UTF-8 is refused and shown escaped, so the message stays valid text.
+  const std::string utf8 = bad("rollout-name-invalid-utf8.yaml");
+  EXPECT_EQ(errorsOf(utf8),
+            std::vector<std::string>{utf8 + ":5: metadata.name = \"caf\\xe9\"" + rule});
+  const std::string longName = bad("analysistemplate-name-too-long.yaml");
+  EXPECT_EQ(errorsOf(longName),
+            std::vector<std::string>{longName + ":5: metadata.name = \"" + std::string(80, 'a') +
+                                     "...\": must be no more than 253 characters (the API "
+                                     "server refuses the object)"});
+  // Every kind the validator reports goes through the same rule; valid names stay valid.
+  auto named = [](const std::string& apiVersion, const std::string& kind, const std::string& name) {
+    return "apiVersion: " + apiVersion + "\nkind: " + kind + "\nmetadata:\n  name: " + name +
+           "\nspec: {}\n";
+  };
+  const std::vector<std::pair<std::string, std::string>> kinds = {
+      {"flagger.app/v1beta1", "Canary"},
+      {"flagger.app/v1beta1", "MetricTemplate"},
+      {"argoproj.io/v1alpha1", "Rollout"},
+      {"argoproj.io/v1alpha1", "AnalysisTemplate"},
+      {"argoproj.io/v1alpha1", "ClusterAnalysisTemplate"}};
+  const std::string tmp =
+      ::testing::TempDir() + "rolloutlab-name-" + std::to_string(::getpid()) + ".yaml";
+  auto nameRefused = [&](const std::string& text) {
+    {
+      std::ofstream out(tmp);
+      out << text;
+    }
+    bool refused = false;
+    for (const auto& x : rolloutlab::app::loadWorkspace({tmp}).diagnostics.items)
+      refused |= x.field == "metadata.name";
+    std::remove(tmp.c_str());
+    return refused;
+  };
+  for (const auto& [api, kind] : kinds) {
+    SCOPED_TRACE(kind);
+    for (const char* name : {"-a", "a-", "a..b", "A", "a_b", "\"\"", "a.", "\"a b\"", "\"\\xe9\""})
+      EXPECT_TRUE(nameRefused(named(api, kind, name))) << name;
+    for (const char* name : {"a", "a.b-c", "0abc", "podinfo-primary.v2"})
+      EXPECT_FALSE(nameRefused(named(api, kind, name))) << name;
   }
 }

@@ -69,6 +69,11 @@ class Decoder {
   std::optional<long long> goInt(const YAML::Node& map, const char* key, const std::string& path);
   std::optional<double> number(const YAML::Node& map, const char* key, const std::string& path);
   std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& path);
+  /// `metadata.name` of a Kubernetes object (`md` is the metadata map): required, a string,
+  /// and a DNS-1123 subdomain as the API server requires of custom resources (lowercase
+  /// alphanumerics, '-' and '.', alphanumeric at both ends, at most 253 bytes). Errors name
+  /// the value with invalid UTF-8 bytes escaped.
+  std::optional<std::string> objectName(const YAML::Node& md);
   /// An int-or-string field: an integer, or a string that `text` allows. A string the
   /// controller would read as 0 (IntOrString.IntValue of "one") is an error naming the value.
   std::optional<IntOrStringValue> intOrString(const YAML::Node& map, const char* key,
