@@ -88,8 +88,11 @@ ScalarKind scalarKind(const YAML::Node& n) {
   if (n.Tag() == "tag:yaml.org,2002:str") return ScalarKind::kString;
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::kNull;
   if (isBoolText(s)) return ScalarKind::kBool;
-  if (isIntText(s)) return ScalarKind::kInt;
-  if (isFloatText(s)) return ScalarKind::kFloat;
+  // go-yaml v2 resolve() only types a plain scalar as a number when strconv parses it once
+  // the underscores are dropped ("0x_" matches the int pattern but stays a string): checking
+  // the parse here means no reader ever falls back to 0 for a "number" it cannot read.
+  if (isIntText(s) && parseNumber(s)) return ScalarKind::kInt;
+  if (isFloatText(s) && parseNumber(s)) return ScalarKind::kFloat;
   return ScalarKind::kString;
 }
 

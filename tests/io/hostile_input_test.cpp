@@ -15,6 +15,7 @@
 
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/io/argo_decode.h"
+#include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
 #include "test_support.h"
 
@@ -282,4 +283,14 @@ TEST(HostileInput, NameThatIsNotADns1123SubdomainIsAnError) {
     for (const char* name : {"a", "a.b-c", "0abc", "podinfo-primary.v2"})
       EXPECT_FALSE(nameRefused(named(api, kind, name))) << name;
   }
+}
+
+// A scalar that matches YAML's int pattern but does not parse ("0x_") is a string, as go-yaml
+// resolves it, so no numeric reader falls back to 0 for it.
+TEST(HostileInput, UnparsableNumberPatternIsAString) {
+  const YAML::Node n = YAML::Load("a: 0x_\nb: 0x1_0\nc: 1_000\nd: .5\n");
+  EXPECT_EQ(rolloutlab::io::scalarKind(n["a"]), rolloutlab::io::ScalarKind::kString);
+  EXPECT_EQ(rolloutlab::io::scalarKind(n["b"]), rolloutlab::io::ScalarKind::kInt);
+  EXPECT_EQ(rolloutlab::io::scalarKind(n["c"]), rolloutlab::io::ScalarKind::kInt);
+  EXPECT_EQ(rolloutlab::io::scalarKind(n["d"]), rolloutlab::io::ScalarKind::kFloat);
 }
