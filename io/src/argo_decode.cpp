@@ -55,30 +55,19 @@ void metadata(const Document& doc, Decoder& d, std::string& name, std::string& n
     d.error(doc.node, "metadata", "", "required field is missing");
     return;
   }
-  if (d.require(md, "name", "metadata.name")) {
-    if (auto v = d.str(md, "name", "metadata.name")) name = *v;
-  }
+  if (auto v = d.objectName(md)) name = *v;
   if (auto v = d.str(md, "namespace", "metadata.namespace")) ns = *v;
   stringMap(d, md, "labels", "metadata.labels", labels);
   stringMap(d, md, "annotations", "metadata.annotations", annotations);
 }
 
-// x-kubernetes-int-or-string
+// x-kubernetes-int-or-string, read through the shared decoder rule for its string form.
 ar::IntOrString intOrString(Decoder& d, const YAML::Node& map, const char* key,
-                            const std::string& path) {
-  const YAML::Node n = Decoder::child(map, key);
-  if (!n.IsDefined() || n.IsNull()) return {};
-  if (n.IsScalar()) {
-    const auto k = scalarKind(n);
-    if (k == ScalarKind::kString) return ar::IntOrString::ofString(n.Scalar());
-    if (k == ScalarKind::kInt) {
-      if (auto v = parseNumber(n.Scalar()))
-        return ar::IntOrString::ofInt(static_cast<long long>(*v));
-    }
-  }
-  d.error(n, path, Decoder::shown(n),
-          std::string("must be an integer or a string, not ") + typeName(n));
-  return {};
+                            const std::string& path,
+                            IntOrStringText text = IntOrStringText::kInteger) {
+  const auto v = d.intOrString(map, key, path, text);
+  if (!v) return {};
+  return v->isInt ? ar::IntOrString::ofInt(v->i) : ar::IntOrString::ofString(v->s);
 }
 
 std::optional<int> int32(Decoder& d, const YAML::Node& map, const char* key,
@@ -261,7 +250,8 @@ void decodeStep(Decoder& d, const YAML::Node& n, const std::string& path, ar::Ca
     const YAML::Node p = d.object(n, "pause", pathJoin(path, "pause"));
     if (p.IsDefined()) {
       d.checkFields(p, pathJoin(path, "pause"), {"duration"});
-      const ar::IntOrString dur = intOrString(d, p, "duration", pathJoin(path, "pause.duration"));
+      const ar::IntOrString dur =
+          intOrString(d, p, "duration", pathJoin(path, "pause.duration"), IntOrStringText::kAny);
       if (dur.isSet()) {
         s.pauseRaw = dur.text();
         // types.go RolloutPause.DurationSeconds
@@ -350,8 +340,10 @@ void decodeCanary(Decoder& d, const YAML::Node& c, ar::RolloutSpec& r) {
       d.boolean(c, "dynamicStableScale", pathJoin(path, "dynamicStableScale")).value_or(false);
   cs.canaryService = d.str(c, "canaryService", pathJoin(path, "canaryService")).value_or("");
   cs.stableService = d.str(c, "stableService", pathJoin(path, "stableService")).value_or("");
-  cs.maxSurge = intOrString(d, c, "maxSurge", pathJoin(path, "maxSurge"));
-  cs.maxUnavailable = intOrString(d, c, "maxUnavailable", pathJoin(path, "maxUnavailable"));
+  cs.maxSurge =
+      intOrString(d, c, "maxSurge", pathJoin(path, "maxSurge"), IntOrStringText::kIntegerOrPercent);
+  cs.maxUnavailable = intOrString(d, c, "maxUnavailable", pathJoin(path, "maxUnavailable"),
+                                  IntOrStringText::kIntegerOrPercent);
   const YAML::Node tr = d.object(c, "trafficRouting", pathJoin(path, "trafficRouting"));
   if (tr.IsDefined()) {
     const std::string tp = pathJoin(path, "trafficRouting");
@@ -427,7 +419,8 @@ void decodeBlueGreen(Decoder& d, const YAML::Node& b, ar::RolloutSpec& r) {
   bg.abortScaleDownDelaySeconds =
       int32(d, b, "abortScaleDownDelaySeconds", pathJoin(path, "abortScaleDownDelaySeconds"));
   int32(d, b, "scaleDownDelayRevisionLimit", pathJoin(path, "scaleDownDelayRevisionLimit"));
-  intOrString(d, b, "maxUnavailable", pathJoin(path, "maxUnavailable"));
+  intOrString(d, b, "maxUnavailable", pathJoin(path, "maxUnavailable"),
+              IntOrStringText::kIntegerOrPercent);
   for (const char* k : {"prePromotionAnalysis", "postPromotionAnalysis"}) {
     const YAML::Node a = d.object(b, k, pathJoin(path, k));
     if (!a.IsDefined()) continue;

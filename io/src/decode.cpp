@@ -43,6 +43,41 @@ bool boolValue(const std::string& s) {
   return t.count(s) > 0;
 }
 
+// A value for a message: valid UTF-8 as written, any other byte (and control characters) as
+// \xNN, quoted, at most 80 characters.
+std::string shownBytes(const std::string& s) {
+  std::string out;
+  std::size_t i = 0;
+  auto hex = [&](unsigned char c) {
+    static const char* digits = "0123456789abcdef";
+    out += "\\x";
+    out += digits[c >> 4];
+    out += digits[c & 0xf];
+  };
+  while (i < s.size() && out.size() < 80) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80           ? 1
+                      : (c >> 5) == 0x6  ? 2
+                      : (c >> 4) == 0xe  ? 3
+                      : (c >> 3) == 0x1e ? 4
+                                         : 0;
+    bool valid = len > 0 && i + len <= s.size();
+    for (std::size_t k = 1; valid && k < len; ++k)
+      valid = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+    if (valid && len == 1 && (c < 0x20 || c == 0x7f)) valid = false;
+    if (!valid) {
+      hex(c);
+      ++i;
+      continue;
+    }
+    if (c == '"' || c == '\\') out += '\\';
+    out.append(s, i, len);
+    i += len;
+  }
+  if (i < s.size()) out += "...";
+  return "\"" + out + "\"";
+}
+
 }  // namespace
 
 ScalarKind scalarKind(const YAML::Node& n) {
@@ -53,8 +88,11 @@ ScalarKind scalarKind(const YAML::Node& n) {
   if (n.Tag() == "tag:yaml.org,2002:str") return ScalarKind::kString;
   if (s.empty() || s == "~" || s == "null" || s == "Null" || s == "NULL") return ScalarKind::kNull;
   if (isBoolText(s)) return ScalarKind::kBool;
-  if (isIntText(s)) return ScalarKind::kInt;
-  if (isFloatText(s)) return ScalarKind::kFloat;
+  // go-yaml v2 resolve() only types a plain scalar as a number when strconv parses it once
+  // the underscores are dropped ("0x_" matches the int pattern but stays a string): checking
+  // the parse here means no reader ever falls back to 0 for a "number" it cannot read.
+  if (isIntText(s) && parseNumber(s)) return ScalarKind::kInt;
+  if (isFloatText(s) && parseNumber(s)) return ScalarKind::kFloat;
   return ScalarKind::kString;
 }
 
@@ -106,6 +144,18 @@ std::optional<double> parseNumber(const std::string& raw) {
   auto r = std::from_chars(b, e, v);
   if (r.ec != std::errc() || r.ptr != e) return std::nullopt;
   return neg ? -v : v;
+}
+
+std::optional<long long> atoiText(const std::string& s) {
+  // strconv.Atoi: base 10, an optional sign, no underscores, no spaces.
+  if (s.empty()) return std::nullopt;
+  const char* b = s.data() + (s[0] == '+' ? 1 : 0);
+  const char* e = s.data() + s.size();
+  if (b == e || *b == '+') return std::nullopt;
+  long long v = 0;
+  const auto r = std::from_chars(b, e, v);
+  if (r.ec != std::errc() || r.ptr != e) return std::nullopt;
+  return v;
 }
 
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates) {
@@ -244,6 +294,71 @@ std::optional<bool> Decoder::boolean(const YAML::Node& map, const char* key,
     return std::nullopt;
   }
   return boolValue(n.Scalar());
+}
+
+std::optional<std::string> Decoder::objectName(const YAML::Node& md) {
+  if (!require(md, "name", "metadata.name")) return std::nullopt;
+  auto name = str(md, "name", "metadata.name");
+  if (!name) return std::nullopt;
+  // k8s.io/apimachinery pkg/api/validation NameIsDNSSubdomain -> validation.IsDNS1123Subdomain,
+  // which apiextensions-apiserver (customresource/validator.go) applies to every custom
+  // resource: Canary, MetricTemplate, Rollout, AnalysisTemplate, ClusterAnalysisTemplate.
+  static const std::regex re("[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*");
+  const std::string& s = *name;
+  const YAML::Node n = child(md, "name");
+  if (s.size() > 253) {
+    error(n, "metadata.name", shownBytes(s),
+          "must be no more than 253 characters (the API server refuses the object)");
+  } else if (!std::regex_match(s, re)) {
+    error(n, "metadata.name", shownBytes(s),
+          "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, "
+          "'-' or '.', and must start and end with an alphanumeric character (the API server "
+          "refuses the object)");
+  }
+  return name;
+}
+
+std::optional<IntOrStringValue> Decoder::intOrString(const YAML::Node& map, const char* key,
+                                                     const std::string& path,
+                                                     IntOrStringText text) {
+  const YAML::Node n = child(map, key);
+  if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+  const auto k = n.IsScalar() ? scalarKind(n) : ScalarKind::kString;
+  if (n.IsScalar() && k == ScalarKind::kInt) {
+    const auto v = parseNumber(n.Scalar());
+    if (!v || std::fabs(*v) > 9.0e15) {
+      error(n, path, shown(n), "integer out of range");
+      return std::nullopt;
+    }
+    return IntOrStringValue{true, static_cast<long long>(*v), {}};
+  }
+  if (!n.IsScalar() || k != ScalarKind::kString) {
+    error(n, path, shown(n), std::string("must be an integer or a string, not ") + typeName(n));
+    return std::nullopt;
+  }
+  const std::string& s = n.Scalar();
+  switch (text) {
+    case IntOrStringText::kAny:
+      break;
+    case IntOrStringText::kInteger:
+      // IntOrString.IntValue is strconv.Atoi with the error dropped: any other word reads 0.
+      // A "{{args.x}}" placeholder is resolved before the controller reads it.
+      if (!atoiText(s) && s.find("{{") == std::string::npos) {
+        error(n, path, shown(n), "must be an integer");
+        return std::nullopt;
+      }
+      break;
+    case IntOrStringText::kIntegerOrPercent: {
+      // intstr.GetScaledValueFromIntOrPercent: a string must be "<integer>%".
+      const bool percent = s.size() > 1 && s.back() == '%' && atoiText(s.substr(0, s.size() - 1));
+      if (!percent && !atoiText(s)) {
+        error(n, path, shown(n), "must be an integer or a percentage (e.g. 25%)");
+        return std::nullopt;
+      }
+      break;
+    }
+  }
+  return IntOrStringValue{false, 0, s};
 }
 
 std::optional<double> Decoder::durationValue(const YAML::Node& n, const std::string& path) {

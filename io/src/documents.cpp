@@ -1,11 +1,16 @@
 #include "rolloutlab/io/documents.h"
 
 #include <openssl/evp.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <optional>
+#include <set>
 #include <sstream>
 
 namespace rolloutlab::io {
@@ -37,10 +42,150 @@ std::string scalarOr(const YAML::Node& n, const char* key) {
   return {};
 }
 
+// yaml-cpp builds an alias as a second reference to the anchored node, so loading a
+// "billion laughs" is cheap but every decoder that walks the tree (flattening, argument
+// substitution, JSON output) walks each copy: a 3 KB file expands to gigabytes. Kubernetes
+// never sees such a file: kubectl and the API server convert YAML with go-yaml (through
+// sigs.k8s.io/yaml), which refuses it while decoding. This pass applies go-yaml's rules to
+// the event stream before any decoder runs (gopkg.in/yaml.v2 decode.go, decoder.unmarshal
+// and allowedAliasRatio; decoder.alias for an anchor that contains itself): every node
+// decoded counts, those decoded through an alias also count as aliased, and a document is
+// refused once more than 100 nodes are aliased, more than 1000 are decoded and the aliased
+// share exceeds the allowed ratio (99% up to 400000 nodes, falling linearly to 10% at
+// 4000000). Counts are kept per document and saturate, so the pass itself never expands.
+class AliasBudget : public YAML::EventHandler {
+ public:
+  struct Refused {
+    int line = 0;
+    std::string rule;
+  };
+
+  void OnDocumentStart(const YAML::Mark&) override {
+    decoded_ = aliased_ = 0;
+    size_.clear();
+    names_.clear();
+    open_.clear();
+    stack_.clear();
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t anchor) override { leaf(anchor); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                const std::string&) override {
+    leaf(anchor);
+  }
+  void OnAnchor(const YAML::Mark&, const std::string& name) override { pendingName_ = name; }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
+    const std::string name = names_.count(anchor) ? names_[anchor] : std::to_string(anchor);
+    if (open_.count(anchor)) {
+      throw Refused{mark.line + 1, "YAML alias *" + name + ": anchor \"" + name +
+                                       "\" value contains itself (go-yaml, which kubectl uses, "
+                                       "refuses it)"};
+    }
+    const auto it = size_.find(anchor);
+    const std::uint64_t target = it == size_.end() ? 1 : it->second;
+    add(1 + target, target, mark, name);
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                       YAML::EmitterStyle::value) override {
+    open(anchor);
+  }
+  void OnSequenceEnd() override { close(); }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t anchor,
+                  YAML::EmitterStyle::value) override {
+    open(anchor);
+  }
+  void OnMapEnd() override { close(); }
+
+ private:
+  static constexpr std::uint64_t kCap = std::uint64_t(1) << 62;
+  static std::uint64_t sum(std::uint64_t a, std::uint64_t b) { return std::min(kCap, a + b); }
+
+  // gopkg.in/yaml.v2 decode.go allowedAliasRatio.
+  static double allowedRatio(std::uint64_t decoded) {
+    if (decoded <= 400000) return 0.99;
+    if (decoded >= 4000000) return 0.10;
+    return 0.99 - 0.89 * (static_cast<double>(decoded - 400000) / 3600000.0);
+  }
+
+  void add(std::uint64_t nodes, std::uint64_t aliased, const YAML::Mark& mark,
+           const std::string& name) {
+    decoded_ = sum(decoded_, nodes);
+    aliased_ = sum(aliased_, aliased);
+    if (!stack_.empty()) stack_.back().size = sum(stack_.back().size, nodes);
+    if (aliased_ > 100 && decoded_ > 1000 &&
+        static_cast<double>(aliased_) / static_cast<double>(decoded_) > allowedRatio(decoded_)) {
+      throw Refused{mark.line + 1,
+                    "YAML alias *" + name +
+                        ": document contains excessive aliasing (it expands to at least " +
+                        std::to_string(decoded_) + " nodes, " + std::to_string(aliased_) +
+                        " of them copies; go-yaml, which kubectl uses, "
+                        "refuses it)"};
+    }
+  }
+  void name(YAML::anchor_t anchor) {
+    if (anchor != YAML::NullAnchor && !pendingName_.empty()) names_[anchor] = pendingName_;
+    pendingName_.clear();
+  }
+  void leaf(YAML::anchor_t anchor) {
+    name(anchor);
+    decoded_ = sum(decoded_, 1);
+    if (!stack_.empty()) stack_.back().size = sum(stack_.back().size, 1);
+    if (anchor != YAML::NullAnchor) size_[anchor] = 1;
+  }
+  void open(YAML::anchor_t anchor) {
+    name(anchor);
+    decoded_ = sum(decoded_, 1);
+    stack_.push_back({anchor, 1});
+    if (anchor != YAML::NullAnchor) open_.insert(anchor);
+  }
+  void close() {
+    if (stack_.empty()) return;
+    const Open o = stack_.back();
+    stack_.pop_back();
+    if (!stack_.empty()) stack_.back().size = sum(stack_.back().size, o.size);
+    if (o.anchor != YAML::NullAnchor) {
+      size_[o.anchor] = o.size;
+      open_.erase(o.anchor);
+    }
+  }
+
+  struct Open {
+    YAML::anchor_t anchor;
+    std::uint64_t size;  // nodes of the subtree, aliases expanded
+  };
+  std::uint64_t decoded_ = 0;
+  std::uint64_t aliased_ = 0;
+  std::map<YAML::anchor_t, std::uint64_t> size_;
+  std::map<YAML::anchor_t, std::string> names_;
+  std::set<YAML::anchor_t> open_;
+  std::vector<Open> stack_;
+  std::string pendingName_;
+};
+
+// Runs AliasBudget over every document of `text`; the refusal, if any. YAML syntax errors are
+// left to the loader, which reports them.
+std::optional<AliasBudget::Refused> refuseAliasBombs(const std::string& text) {
+  std::istringstream in(text);
+  AliasBudget budget;
+  try {
+    YAML::Parser parser(in);
+    while (parser.HandleNextDocument(budget)) {
+    }
+  } catch (const AliasBudget::Refused& r) {
+    return r;
+  } catch (const YAML::Exception&) {
+  }
+  return std::nullopt;
+}
+
 // yaml-cpp reports a YAML syntax error with a 0-based mark; Kubernetes tools print 1-based
 // lines.
 void parseStream(const std::string& text, const std::string& file, DocumentSet& out,
                  bool requireObject) {
+  if (const auto refused = refuseAliasBombs(text)) {
+    out.diagnostics.add(makeError(file, refused->line, refused->rule));
+    return;
+  }
   std::vector<YAML::Node> nodes;
   try {
     nodes = YAML::LoadAll(text);

@@ -34,9 +34,7 @@ void decodeMetadata(const Document& doc, Decoder& d, std::string& name, std::str
     d.error(doc.node, "metadata", "", "required field is missing");
     return;
   }
-  if (d.require(md, "name", "metadata.name")) {
-    if (auto v = d.str(md, "name", "metadata.name")) name = *v;
-  }
+  if (auto v = d.objectName(md)) name = *v;
   if (auto v = d.str(md, "namespace", "metadata.namespace")) ns = *v;
 }
 
@@ -450,6 +448,16 @@ bool decodeCanary(const Document& doc, core::Diagnostics& diags, fl::CanarySpec&
   if (auto v = d.str(spec, "metricsServer", "spec.metricsServer")) c.metricsServer = *v;
   if (auto v = d.goInt(spec, "progressDeadlineSeconds", "spec.progressDeadlineSeconds")) {
     c.progressDeadlineSeconds = static_cast<int>(*v);
+    // The CRD types it as a number with no minimum, so the API server accepts it; the
+    // readiness checks (canary/deployment_ready.go, daemonset_ready.go) add it to the last
+    // transition time, so a deadline <= 0 is already past: the first not-ready check is
+    // non-retriable and the canary fails instead of waiting for its pods.
+    if (*v <= 0) {
+      d.warning(Decoder::child(spec, "progressDeadlineSeconds"), "spec.progressDeadlineSeconds",
+                std::to_string(*v),
+                "must be > 0: Flagger adds it to the last transition time, so the deadline has "
+                "always passed and a canary whose pods are not ready yet fails without waiting");
+    }
   }
   if (d.require(spec, "targetRef", "spec.targetRef")) {
     objectRef(d, spec, "targetRef", "spec.targetRef", {"DaemonSet", "Deployment", "Service"},
@@ -520,7 +528,19 @@ bool decodeMetricTemplate(const Document& doc, core::Diagnostics& diags, fl::Met
     d.boolean(prov, "insecureSkipVerify", "spec.provider.insecureSkipVerify");
   }
   if (d.require(spec, "query", "spec.query")) {
-    if (auto v = d.str(spec, "query", "spec.query")) t.query = *v;
+    if (auto v = d.str(spec, "query", "spec.query")) {
+      t.query = *v;
+      // The CRD requires the key but sets no minLength, so the API server accepts "". The
+      // provider then sends an empty query on every check (pkg/metrics/providers, RunQuery;
+      // Prometheus answers "no expression found in input") and scheduler_metrics.go
+      // runMetricChecks counts each error as a failed check: the canary can only roll back.
+      if (v->find_first_not_of(" \t\r\n") == std::string::npos) {
+        d.warning(Decoder::child(spec, "query"), "spec.query",
+                  Decoder::shown(Decoder::child(spec, "query")),
+                  "empty query: the API server accepts it, but the provider fails every query "
+                  "and Flagger counts each check that uses this template as failed");
+      }
+    }
   }
   return diags.errors() == before;
 }

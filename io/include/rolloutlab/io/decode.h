@@ -22,6 +22,23 @@ const char* typeName(const YAML::Node& n);  ///< "string", "integer", "number", 
 /// Parses a YAML number scalar (ints, floats, .inf, .nan); nullopt when it is not one.
 std::optional<double> parseNumber(const std::string& s);
 
+/// What the string form of an `x-kubernetes-int-or-string` field may hold.
+enum class IntOrStringText {
+  kAny,               ///< any string (a duration, a name)
+  kInteger,           ///< an integer or a `{{args.*}}` placeholder (read with strconv.Atoi)
+  kIntegerOrPercent,  ///< an integer or "N%" (intstr.GetScaledValueFromIntOrPercent)
+};
+
+/// An `x-kubernetes-int-or-string` value as written.
+struct IntOrStringValue {
+  bool isInt = false;
+  long long i = 0;
+  std::string s;
+};
+
+/// Go's strconv.Atoi: an optional sign and decimal digits, within int64.
+std::optional<long long> atoiText(const std::string& s);
+
 /// Levenshtein-nearest of `candidates` to `word` (for "did you mean"); empty if none is close.
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
 
@@ -52,6 +69,15 @@ class Decoder {
   std::optional<long long> goInt(const YAML::Node& map, const char* key, const std::string& path);
   std::optional<double> number(const YAML::Node& map, const char* key, const std::string& path);
   std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& path);
+  /// `metadata.name` of a Kubernetes object (`md` is the metadata map): required, a string,
+  /// and a DNS-1123 subdomain as the API server requires of custom resources (lowercase
+  /// alphanumerics, '-' and '.', alphanumeric at both ends, at most 253 bytes). Errors name
+  /// the value with invalid UTF-8 bytes escaped.
+  std::optional<std::string> objectName(const YAML::Node& md);
+  /// An int-or-string field: an integer, or a string that `text` allows. A string the
+  /// controller would read as 0 (IntOrString.IntValue of "one") is an error naming the value.
+  std::optional<IntOrStringValue> intOrString(const YAML::Node& map, const char* key,
+                                              const std::string& path, IntOrStringText text);
   /// A time span: a number of seconds or a Go duration string ("90s", "1m30s"), >= 0.
   /// `durationValue` reads a node; `duration` reads `map[key]` (absent or null: nullopt).
   std::optional<double> durationValue(const YAML::Node& n, const std::string& path);
