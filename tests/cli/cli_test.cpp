@@ -15,19 +15,8 @@
 namespace fs = std::filesystem;
 
 namespace {
-struct Result {
-  int code;
-  std::string out;
-};
-Result run(const std::string& args) {
-  const std::string cmd = rolloutlab::test::binDir() + "/rolloutlab " + args + " 2>&1";
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (p && std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-  const int status = p ? ::pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
-}
+using Result = rolloutlab::test::CliResult;
+Result run(const std::string& args) { return rolloutlab::test::runCli(args); }
 std::string src(const std::string& rel) { return rolloutlab::test::sourceDir() + "/" + rel; }
 }  // namespace
 

@@ -17,21 +17,10 @@
 namespace fs = std::filesystem;
 
 namespace {
-struct Result {
-  int code;
-  std::string out;
-};
-// `stdinFile` empty: no input. Standard error joins standard output.
+using Result = rolloutlab::test::CliResult;
+// Standard error joins standard output; `stdinFile` feeds standard input.
 Result run(const std::string& args, const std::string& stdinFile = "") {
-  const std::string cmd = (stdinFile.empty() ? "" : "cat '" + stdinFile + "' | ") +
-                          rolloutlab::test::binDir() + "/rolloutlab " + args + " 2>&1" +
-                          (stdinFile.empty() ? " </dev/null" : "");
-  FILE* p = ::popen(cmd.c_str(), "r");
-  std::string out;
-  std::array<char, 4096> buf{};
-  while (p && std::fgets(buf.data(), buf.size(), p)) out += buf.data();
-  const int status = p ? ::pclose(p) : -1;
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  return rolloutlab::test::runCli(args, stdinFile);
 }
 std::string src(const std::string& rel) { return rolloutlab::test::sourceDir() + "/" + rel; }
 }  // namespace

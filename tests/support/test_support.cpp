@@ -1,6 +1,7 @@
 #include "test_support.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -17,6 +18,13 @@ CommandResult runCommand(const std::string& cmd) {
   while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
   r.status = pclose(p);
   return r;
+}
+
+CliResult runCli(const std::string& args, const std::string& stdinFile) {
+  const std::string in = stdinFile.empty() ? "/dev/null" : stdinFile;
+  const CommandResult r =
+      runCommand(shellQuote(binDir() + "/rolloutlab") + " " + args + " 2>&1 <" + shellQuote(in));
+  return {WIFEXITED(r.status) ? WEXITSTATUS(r.status) : -1, r.out};
 }
 
 std::string shellQuote(const std::string& s) {

@@ -30,6 +30,16 @@ struct CommandResult {
 CommandResult runCommand(const std::string& cmd);
 /// `s` in single quotes for /bin/sh.
 std::string shellQuote(const std::string& s);
+
+/// What the rolloutlab executable did: its exit code (-1 when it did not exit normally) and
+/// its standard output with standard error joined to it.
+struct CliResult {
+  int code = -1;
+  std::string out;
+};
+/// Runs `<binDir>/rolloutlab ARGS` (ARGS as a shell word list) with standard input from
+/// `stdinFile`, or from /dev/null when it is empty.
+CliResult runCli(const std::string& args, const std::string& stdinFile = "");
 }  // namespace rolloutlab::test
 
 /// Skips the current test (GTEST_SKIP, with the path it needs) when the upstream reference
