@@ -10,6 +10,7 @@
 
 #include "judge_util.h"
 #include "rolloutlab/core/diagnostics.h"
+#include "stats/r_zeroin.h"
 
 namespace rolloutlab::core::judge {
 
@@ -320,62 +321,11 @@ double kayentaWilcoxonDiff(double mu, double quantile, std::span<const double> x
   return (dz - correction) / sigma - quantile;
 }
 
+// Kayenta's Brent solver: R's zeroin iteration (stats/r_zeroin.h) at tolerance 1e-4 and at
+// most 1000 iterations, a root found exactly when |f| is within one ulp of 0.
 double kayentaBrent(double ax, double bx, double fa, double fb,
                     const std::function<double(double)>& f) {
-  constexpr int kMaxIterations = 1000;
-  constexpr double kTolerance = 1e-4;
-  constexpr double kEpsilon = 2.220446049250313e-16;
-  double a = ax, b = bx, c = a, fc = fa;
-  if (isZeroUlp(fa)) return a;
-  if (isZeroUlp(fb)) return b;
-  for (int iteration = kMaxIterations + 1; iteration-- > 0;) {
-    const double prevStep = b - a;
-    if (std::abs(fc) < std::abs(fb)) {
-      // Make b the best approximation so far.
-      a = b;
-      b = c;
-      c = a;
-      fa = fb;
-      fb = fc;
-      fc = fa;
-    }
-    const double tolAct = 2 * kEpsilon * std::abs(b) + kTolerance / 2;
-    double newStep = (c - b) / 2;
-    if (std::abs(newStep) <= tolAct || isZeroUlp(fb)) return b;
-    if (std::abs(prevStep) >= tolAct && std::abs(fa) > std::abs(fb)) {
-      // Interpolation: secant when only two points are distinct, else inverse quadratic.
-      double p, q;
-      const double cb = c - b;
-      if (a == c) {
-        const double t1 = fb / fa;
-        p = cb * t1;
-        q = 1.0 - t1;
-      } else {
-        const double qa = fa / fc;
-        const double t1 = fb / fc;
-        const double t2 = fb / fa;
-        p = t2 * (cb * qa * (qa - t1) - (b - a) * (t1 - 1.0));
-        q = (qa - 1.0) * (t1 - 1.0) * (t2 - 1.0);
-      }
-      if (p > 0.0) {
-        q = -q;
-      } else {
-        p = -p;
-      }
-      if (p < (0.75 * cb * q - std::abs(tolAct * q) / 2) && p < std::abs(prevStep * q / 2))
-        newStep = p / q;
-    }
-    if (std::abs(newStep) < tolAct) newStep = newStep > 0 ? tolAct : -tolAct;
-    a = b;
-    fa = fb;
-    b += newStep;
-    fb = f(b);
-    if ((fb > 0 && fc > 0) || (fb < 0 && fc < 0)) {
-      c = a;
-      fc = fa;
-    }
-  }
-  return b;
+  return stats::detail::rZeroin2(ax, bx, fa, fb, f, 1e-4, 1000, isZeroUlp).root;
 }
 
 KayentaMannWhitney kayentaMannWhitney(std::span<const double> experiment,

@@ -28,15 +28,22 @@ struct ZeroinResult {
   double precision = 0.0;
 };
 
+/// f(x) == 0, R_zeroin2's test for a root found exactly.
+struct ExactZero {
+  bool operator()(double v) const { return v == 0.0; }
+};
+
 /// R_zeroin2(ax, bx, fa, fb, f, tol, maxit): fa = f(ax), fb = f(bx) given by the caller, of
-/// opposite signs (or one of them zero). f is called once per iteration.
-template <typename F>
+/// opposite signs (or one of them zero). f is called once per iteration. `isZero` is the test
+/// for a root found exactly (R: f == 0; Kayenta's Brent solver, the same iteration otherwise,
+/// takes |f| within one ulp of 0).
+template <typename F, typename IsZero = ExactZero>
 ZeroinResult rZeroin2(double ax, double bx, double fa, double fb, F&& f, double tol,
-                      int maxit = 1000) {
+                      int maxit = 1000, IsZero isZero = {}) {
   constexpr double kEps = std::numeric_limits<double>::epsilon();
   ZeroinResult out;
-  if (fa == 0.0) return {ax, 0, 0.0};
-  if (fb == 0.0) return {bx, 0, 0.0};
+  if (isZero(fa)) return {ax, 0, 0.0};
+  if (isZero(fb)) return {bx, 0, 0.0};
   double a = ax;
   double b = bx;
   double c = a;
@@ -54,7 +61,7 @@ ZeroinResult rZeroin2(double ax, double bx, double fa, double fb, F&& f, double 
     }
     const double tolAct = 2 * kEps * std::fabs(b) + tol / 2;
     double newStep = (c - b) / 2;
-    if (std::fabs(newStep) <= tolAct || fb == 0.0) {
+    if (std::fabs(newStep) <= tolAct || isZero(fb)) {
       out.root = b;
       out.iterations = maxit + 1 - (left + 1);
       out.precision = std::fabs(c - b);
