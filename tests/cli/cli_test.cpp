@@ -116,10 +116,12 @@ TEST(Cli, BatchRejectsBadInputBeforeAnyRun) {
   EXPECT_EQ(run("batch --spec x --scenarios y --runs 0").code, 2);
 }
 
-TEST(Cli, CtrlCWritesTheFinishedRunsMarkedPartial) {
-  // SIGINT during a long batch: the workers stop, the report of the finished runs is written
-  // (atomically) with "partial": true, and the exit code is 1.
-  const auto dir = fs::temp_directory_path() / ("rolloutlab-sigint-" + std::to_string(::getpid()));
+namespace {
+// Starts a batch far too long to finish, stops it with `sig` after 1.5 s and checks that the
+// finished runs are written (atomically) as a complete report with "partial": true, exit 1.
+void checkSignalWritesPartialReport(int sig, const std::string& tag) {
+  const auto dir =
+      fs::temp_directory_path() / ("rolloutlab-" + tag + "-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string out = (dir / "partial.json").string();
   const std::string bin = rolloutlab::test::binDir() + "/rolloutlab";
@@ -133,13 +135,24 @@ TEST(Cli, CtrlCWritesTheFinishedRunsMarkedPartial) {
     ::_exit(127);
   }
   ::usleep(1500 * 1000);
-  ::kill(pid, SIGINT);
+  ::kill(pid, sig);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal";
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 1);
   const std::string text = rolloutlab::test::readFile(out);
   EXPECT_NE(text.find("\"partial\": true"), std::string::npos);
   EXPECT_NE(text.find("\"elapsedSeconds\""), std::string::npos);  // complete JSON
   fs::remove_all(dir);
+}
+}  // namespace
+
+TEST(Cli, CtrlCWritesTheFinishedRunsMarkedPartial) {
+  // SIGINT during a long batch: the workers stop, the report of the finished runs is written.
+  checkSignalWritesPartialReport(SIGINT, "sigint");
+}
+
+TEST(Cli, SigtermWritesTheFinishedRunsMarkedPartial) {
+  // SIGTERM is how Kubernetes stops an evicted pod of the Indexed Job: a shard keeps its work.
+  checkSignalWritesPartialReport(SIGTERM, "sigterm");
 }

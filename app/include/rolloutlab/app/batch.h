@@ -111,7 +111,7 @@ BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vect
 std::string batchCsv(const BatchResult& r);
 std::string batchTable(const BatchResult& r);
 
-/// The process-wide cancel flag the CLI's SIGINT handler sets.
+/// The process-wide cancel flag the CLI's SIGINT and SIGTERM handler sets.
 std::atomic<bool>& cancelRequested();
 
 }  // namespace rolloutlab::app
