@@ -12,10 +12,12 @@
 namespace {
 // Ctrl-C, or SIGTERM (how Kubernetes stops an evicted or deadline-stopped pod of an Indexed
 // Job): ask long work to stop cleanly, so a batch shard writes the runs that finished, marked
-// partial. A second signal of the same kind kills as usual.
+// partial. A second signal of the same kind kills as usual, and so does the first when no
+// command watches the flag.
 void onInterrupt(int sig) {
   rolloutlab::app::cancelRequested().store(true);
   ::signal(sig, SIG_DFL);
+  if (!rolloutlab::app::cancelWatched().load()) ::raise(sig);
 }
 }  // namespace
 
