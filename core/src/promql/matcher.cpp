@@ -25,6 +25,7 @@ namespace {
 
 constexpr char32_t kMaxRune = 0x10FFFF;
 constexpr char32_t kReplacement = 0xFFFD;
+
 // Decodes one UTF-8 code point from s at i; advances i. Returns kReplacement (advancing one
 // byte) for an invalid sequence and sets *bad.
 char32_t decodeOne(std::string_view s, std::size_t& i, bool* bad) {
