@@ -30,6 +30,11 @@ std::atomic<bool>& cancelRequested() {
   return flag;
 }
 
+std::atomic<bool>& cancelWatched() {
+  static std::atomic<bool> flag{false};
+  return flag;
+}
+
 std::uint64_t pairSeed(std::uint64_t master, const std::string& specKey, const std::string& scenarioName) {
   return core::deriveSeed(master, core::stableHash(specKey), core::stableHash(scenarioName));
 }

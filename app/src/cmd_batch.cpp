@@ -176,7 +176,9 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
       io.err << buf << std::flush;
     };
   }
+  cancelWatched().store(true);
   BatchResult r = runBatch(batchSpecs(specs, mesh), scen.scenarios, scen.replays, inputs, opt);
+  cancelWatched().store(false);
   if (io.errIsTerminal) io.err << "\n";
   if (r.partial) io.err << "batch interrupted: writing the " << "runs that finished, marked partial\n";
   emit(r, format, outFile, io);

@@ -1,3 +1,4 @@
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <iomanip>
@@ -234,11 +235,12 @@ int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std
 }
 
 int runReplay(const std::vector<std::string>& argv, Streams& io) {
+  const auto started = std::chrono::steady_clock::now();
   std::vector<std::string> specPaths, queryRange, csv, series, accessLogs, judgeFiles, headers;
   std::optional<std::string> target, meshFlag, output, replayFile, from, to, step, scenarioFile,
       seedFlag, replicateFlag, prometheus, timeout, retries, caFile, serverErrors, bearerTokenFile,
       bearerTokenEnv, basicAuthEnv, logFormat, scrapeInterval, variantField, canaryMatch,
-      primaryMatch, counterfactual, blockSteps;
+      primaryMatch, counterfactual, blockSteps, deadlineFlag;
   cli::Parser p("replay",
                 "Runs the target Canary or Argo Rollout over a recorded window, querying its own "
                 "metrics exactly as "
@@ -258,7 +260,8 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
                 "names the one to run. A file argument - (--spec, --replay, --scenario, --judge) "
                 "reads standard input "
                 "(once).\n"
-                "Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed.");
+                "Exit codes: 0 done, 1 bad input, 2 wrong command line, 3 the server failed or "
+                "--deadline passed.");
   p.list("--spec", &specPaths, "PATH",
          "spec files or folders (Canary, MetricTemplate, Rollout, templates)");
   p.value("--target", &target, "NAME", "the Canary or Rollout to run (name or namespace/name)");
@@ -273,6 +276,9 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
   p.value("--timeout", &timeout, "DURATION", "per query, with --prometheus (default 10s)");
   p.value("--retries", &retries, "N", "retries of a failed query, with --prometheus (default 2)");
   p.value("--ca-file", &caFile, "FILE", "CA bundle for an https --prometheus");
+  p.value("--deadline", &deadlineFlag, "DURATION",
+          "the whole replay's wall time with a live Prometheus (default 10m): when it passes, "
+          "exit 3 naming the tick reached, nothing written");
   p.value("--server-errors", &serverErrors, "abort|trace",
           "a server error aborts the replay (default) or is traced as the check's error");
   p.value("--bearer-token-file", &bearerTokenFile, "FILE", "bearer token read from FILE");
@@ -462,6 +468,15 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
     std::optional<scenarios::Scenario> sc = spec.scenario;
     spec = extra.replays.front();
     if (sc) spec.scenario = sc;
+  }
+  // Bounds a replay against a server that stops answering (with --server-errors trace every
+  // later query would otherwise wait out its timeout and retries).
+  const double deadline = intervalFlag(deadlineFlag, "--deadline", 600);
+  if (spec.prometheus) {
+    spec.prometheus->deadline =
+        started + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(deadline));
+    spec.prometheus->deadlineSeconds = deadline;
   }
   const std::string targetName = target.value_or("");
   cli::requireTarget(ws, targetName, replayFile ? spec.file : "");

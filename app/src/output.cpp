@@ -3,8 +3,8 @@
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <limits>
-#include <regex>
 
 #include "rolloutlab/core/version.h"
 
@@ -143,19 +143,59 @@ void write(std::string& out, const Json& v, int indent) {
   out += pad + scalar(v) + "\n";
 }
 
+// Index just past the decimal digits of s from i.
+std::size_t skipDigits(const std::string& s, std::size_t i) {
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  return i;
+}
+
+std::size_t skipSign(const std::string& s) {
+  return !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+}
+
+// The YAML 1.2 core schema's patterns, matched by hand: std::regex recurses once per character
+// and overflows the stack on a long scalar (100 000 digits).
+bool isYamlInt(const std::string& s) {  // [-+]?[0-9]+
+  const std::size_t b = skipSign(s);
+  const std::size_t e = skipDigits(s, b);
+  return e > b && e == s.size();
+}
+
+bool isYamlFloat(const std::string& s) {  // [-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?
+  std::size_t i = skipSign(s);
+  if (i < s.size() && s[i] == '.') {
+    const std::size_t e = skipDigits(s, i + 1);
+    if (e == i + 1) return false;
+    i = e;
+  } else {
+    const std::size_t e = skipDigits(s, i);
+    if (e == i) return false;
+    i = e;
+    if (i < s.size() && s[i] == '.') i = skipDigits(s, i + 1);
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    const std::size_t e = skipDigits(s, i);
+    if (e == i) return false;
+    i = e;
+  }
+  return i == s.size();
+}
+
+bool isOneOf(const std::string& s, std::initializer_list<const char*> words) {
+  for (const char* w : words) {
+    if (s == w) return true;
+  }
+  return false;
+}
+
 // YAML 1.2 core schema resolution of a plain scalar.
 Json resolvePlain(const std::string& s) {
-  static const std::regex kNull("^(~|null|Null|NULL|)$");
-  static const std::regex kTrue("^(true|True|TRUE)$");
-  static const std::regex kFalse("^(false|False|FALSE)$");
-  static const std::regex kInt("^[-+]?[0-9]+$");
-  static const std::regex kFloat(R"(^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$)");
-  static const std::regex kInf(R"(^[-+]?\.(inf|Inf|INF)$)");
-  static const std::regex kNan(R"(^\.(nan|NaN|NAN)$)");
-  if (std::regex_match(s, kNull)) return Json(nullptr);
-  if (std::regex_match(s, kTrue)) return Json(true);
-  if (std::regex_match(s, kFalse)) return Json(false);
-  if (std::regex_match(s, kInt)) {
+  if (isOneOf(s, {"~", "null", "Null", "NULL", ""})) return Json(nullptr);
+  if (isOneOf(s, {"true", "True", "TRUE"})) return Json(true);
+  if (isOneOf(s, {"false", "False", "FALSE"})) return Json(false);
+  if (isYamlInt(s)) {
     const char* b = s.data() + (s[0] == '+' ? 1 : 0);
     const char* e = s.data() + s.size();
     if (s[0] != '-') {
@@ -166,16 +206,16 @@ Json resolvePlain(const std::string& s) {
       if (std::from_chars(b, e, i).ec == std::errc()) return Json(i);
     }
   }
-  if (std::regex_match(s, kFloat) || std::regex_match(s, kInt)) {
+  if (isYamlFloat(s)) {  // an integer too large for 64 bits included
     double d = 0;
     const char* b = s.data() + (s[0] == '+' ? 1 : 0);
     std::from_chars(b, s.data() + s.size(), d);
     return Json(d);
   }
-  if (std::regex_match(s, kInf))
+  if (isOneOf(s, {".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF"}))
     return Json(s[0] == '-' ? -std::numeric_limits<double>::infinity()
                             : std::numeric_limits<double>::infinity());
-  if (std::regex_match(s, kNan)) return Json(std::numeric_limits<double>::quiet_NaN());
+  if (isOneOf(s, {".nan", ".NaN", ".NAN"})) return Json(std::numeric_limits<double>::quiet_NaN());
   return Json(s);
 }
 

@@ -2,12 +2,13 @@
 
 #include <sstream>
 
+#include "rolloutlab/core/promql/matcher.h"
 #include "rolloutlab/io/argo_decode.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/script_decode.h"
-#include "rolloutlab/scenarios/judge_decode.h"
 #include "rolloutlab/replay/replay_decode.h"
 #include "rolloutlab/replay/time.h"
+#include "rolloutlab/scenarios/judge_decode.h"
 #include "rolloutlab/scenarios/scenario_decode.h"
 
 namespace rolloutlab::app {
@@ -15,6 +16,61 @@ namespace rolloutlab::app {
 namespace fl = core::flagger;
 
 namespace {
+
+// Compiles the regex of every label matcher (`=~` / `!~`) whose string is literal text (no Go
+// template action in it) in a Prometheus query, so that a regex Prometheus would refuse is an
+// error at load time naming the file, the line, the field and RE2's message, rather than a
+// failed check at every tick. The string is read as PromQL reads it (double or single quotes
+// with Go escapes, or backquotes); a string PromQL itself could not read is left to the query.
+void checkMatcherRegexes(const std::string& query, const std::string& file, int line,
+                         const std::string& field, core::Diagnostics& diags) {
+  for (std::size_t i = 0; i + 1 < query.size(); ++i) {
+    if (query[i + 1] != '~' || (query[i] != '=' && query[i] != '!')) continue;
+    std::size_t j = i + 2;
+    while (j < query.size() && (query[j] == ' ' || query[j] == '\t' || query[j] == '\n')) ++j;
+    if (j >= query.size()) return;
+    const char quote = query[j];
+    if (quote != '"' && quote != '\'' && quote != '`') continue;
+    std::string value;
+    bool readable = true;
+    std::size_t k = j + 1;
+    for (; k < query.size() && query[k] != quote; ++k) {
+      char c = query[k];
+      if (c == '\\' && quote != '`') {
+        if (++k >= query.size()) break;
+        switch (query[k]) {
+          case '\\':
+          case '"':
+          case '\'':
+            c = query[k];
+            break;
+          case 'n':
+            c = '\n';
+            break;
+          case 't':
+            c = '\t';
+            break;
+          default:
+            readable = false;  // other escapes: left to the PromQL parser
+            break;
+        }
+      }
+      value += c;
+    }
+    if (k >= query.size()) return;  // unterminated: the query's own error
+    i = k;
+    if (!readable || value.find("{{") != std::string::npos) continue;
+    try {
+      core::promql::LabelRegex re(value);
+    } catch (const core::promql::RegexError& e) {
+      std::string shown = "\"";
+      for (char c : value)
+        shown += (c == '"' || c == '\\') ? std::string("\\") + c : std::string(1, c);
+      shown += "\"";
+      diags.add({core::Severity::kError, file, line, 0, field, shown, e.what()});
+    }
+  }
+}
 
 std::string qualified(const std::string& ns, const std::string& name) {
   return ns.empty() ? name : ns + "/" + name;
@@ -103,13 +159,22 @@ Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string
       fl::CanarySpec c;
       if (io::decodeCanary(doc, ws.diagnostics, c)) {
         e.summary = canarySummary(c);
-        ws.canaries.push_back(std::move(c));
+        const int decoded = ws.diagnostics.errors();
+        for (std::size_t i = 0; i < c.analysis.metrics.size(); ++i) {
+          const auto& m = c.analysis.metrics[i];
+          checkMatcherRegexes(m.query, m.loc.file, m.loc.line,
+                              "spec.analysis.metrics[" + std::to_string(i) + "].query",
+                              ws.diagnostics);
+        }
+        if (ws.diagnostics.errors() == decoded) ws.canaries.push_back(std::move(c));
       }
     } else if (io::isFlaggerMetricTemplate(doc)) {
       fl::MetricTemplateSpec t;
       if (io::decodeMetricTemplate(doc, ws.diagnostics, t)) {
         e.summary = t.providerType;
-        ws.metricTemplates.push_back(std::move(t));
+        const int decoded = ws.diagnostics.errors();
+        checkMatcherRegexes(t.query, t.loc.file, t.loc.line, "spec.query", ws.diagnostics);
+        if (ws.diagnostics.errors() == decoded) ws.metricTemplates.push_back(std::move(t));
       }
     } else if (io::isArgoRollout(doc)) {
       core::argo::RolloutSpec r;
@@ -122,7 +187,17 @@ Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string
       const bool cluster = io::isArgoClusterAnalysisTemplate(doc);
       if (io::decodeAnalysisTemplate(doc, ws.diagnostics, cluster, t)) {
         e.summary = io::templateSummary(t);
-        (cluster ? ws.argoTemplates.clusterTemplates : ws.argoTemplates.templates).push_back(std::move(t));
+        const int decoded = ws.diagnostics.errors();
+        for (std::size_t i = 0; i < t.metrics.size(); ++i) {
+          const auto& m = t.metrics[i];
+          checkMatcherRegexes(m.prometheusQuery, m.loc.file, m.loc.line,
+                              "spec.metrics[" + std::to_string(i) + "].provider.prometheus.query",
+                              ws.diagnostics);
+        }
+        if (ws.diagnostics.errors() == decoded) {
+          (cluster ? ws.argoTemplates.clusterTemplates : ws.argoTemplates.templates)
+              .push_back(std::move(t));
+        }
       }
     } else if (io::isRolloutlabKind(doc, "Script")) {
       core::Script s;

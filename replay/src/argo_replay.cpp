@@ -353,7 +353,13 @@ sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const Repl
   source.reset(opt.seed, opt.replicate);
   world.reset(opt.seed);
   const ReplaySpec& spec = plan.recording().spec();
-  if (opt.checkOnline && spec.prometheus) source.checkOnline(spec.from);
+  if (opt.checkOnline && spec.prometheus) {
+    try {
+      source.checkOnline(spec.from);
+    } catch (const DeadlineExceeded& e) {
+      throw DeadlineExceeded(std::string(e.what()) + "; the replay stopped before its first step");
+    }
+  }
   // Shadow judges look every minute, as on synthetic runs (scenarios/src/argo_world.cpp).
   ShadowJudges judges(spec, source, opt);
   constexpr double kCadence = 60.0;

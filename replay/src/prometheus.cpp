@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <sstream>
 #include <thread>
@@ -293,13 +294,26 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
   const std::string where = "Prometheus at " + options_.url;
   const std::string when = " (query at " + formatTime(epochSeconds) + ")";
 
+  // Seconds left before the replay's deadline (infinite without one); throws once it passed.
+  const auto remaining = [&]() {
+    if (!options_.deadline) return std::numeric_limits<double>::infinity();
+    const double left =
+        std::chrono::duration<double>(*options_.deadline - std::chrono::steady_clock::now())
+            .count();
+    if (left <= 0) {
+      throw DeadlineExceeded(where + ": the replay's deadline of " +
+                             seconds(options_.deadlineSeconds) + " passed" + when);
+    }
+    return left;
+  };
   std::string lastFailure;
   const int attempts = options_.retries + 1;
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) {
       const double wait = std::min(8.0, options_.backoffSeconds * std::pow(2.0, attempt - 1));
-      std::this_thread::sleep_for(std::chrono::duration<double>(wait));
+      std::this_thread::sleep_for(std::chrono::duration<double>(std::min(wait, remaining())));
     }
+    const double attemptSeconds = std::min(options_.timeoutSeconds, remaining());
     std::string body;
     curl_easy_reset(c);
     impl_->errbuf[0] = '\0';
@@ -310,8 +324,7 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 #endif
-    const long timeoutMs =
-        std::max(1L, static_cast<long>(std::llround(options_.timeoutSeconds * 1000.0)));
+    const long timeoutMs = std::max(1L, static_cast<long>(std::llround(attemptSeconds * 1000.0)));
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeoutMs);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeoutMs);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "rolloutlab/" ROLLOUTLAB_VERSION);
@@ -339,6 +352,7 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
           impl_->errbuf[0] != '\0' ? std::string(impl_->errbuf) : curl_easy_strerror(rc);
       switch (rc) {
         case CURLE_OPERATION_TIMEDOUT:
+          remaining();  // throws when the attempt was cut short by the deadline
           lastFailure =
               "did not answer within " + seconds(options_.timeoutSeconds) + " (" + detail + ")";
           continue;
@@ -499,6 +513,8 @@ void PrometheusSource::reset(std::uint64_t, std::optional<std::uint64_t> replica
 InstantAnswer PrometheusSource::query(const std::string& promql, double epochSeconds) {
   try {
     return client_.instantQuery(promql, epochSeconds);
+  } catch (const DeadlineExceeded&) {
+    throw;  // the replay's own limit, not a server failure a controller would have traced
   } catch (const core::EnvironmentError& e) {
     if (client_.options().serverErrors == ServerErrors::kTrace) {
       // Flagger's RunQuery wraps a transport failure as "request failed: ...": a failed check.

@@ -727,7 +727,11 @@ scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
   ShadowJudges judges(spec, source, opt);
   if (opt.checkOnline && spec.prometheus) {
     // scheduler_metrics.go checkMetricProviderAvailability: the provider must answer vector(1).
-    source.checkOnline(spec.from);
+    try {
+      source.checkOnline(spec.from);
+    } catch (const DeadlineExceeded& e) {
+      throw DeadlineExceeded(std::string(e.what()) + "; the replay stopped before its first tick");
+    }
   }
   fl::FlaggerState state;
   const double interval = plan.stepSeconds();

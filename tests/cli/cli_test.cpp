@@ -1,11 +1,14 @@
 // The rolloutlab executable end to end: exit codes and one-line errors.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -172,10 +175,12 @@ TEST(Cli, BatchRejectsBadInputBeforeAnyRun) {
   EXPECT_EQ(run("batch --spec x --scenarios y --runs 0").code, 2);
 }
 
-TEST(Cli, CtrlCWritesTheFinishedRunsMarkedPartial) {
-  // SIGINT during a long batch: the workers stop, the report of the finished runs is written
-  // (atomically) with "partial": true, and the exit code is 1.
-  const auto dir = fs::temp_directory_path() / ("rolloutlab-sigint-" + std::to_string(::getpid()));
+namespace {
+// Starts a batch far too long to finish, stops it with `sig` after 1.5 s and checks that the
+// finished runs are written (atomically) as a complete report with "partial": true, exit 1.
+void checkSignalWritesPartialReport(int sig, const std::string& tag) {
+  const auto dir =
+      fs::temp_directory_path() / ("rolloutlab-" + tag + "-" + std::to_string(::getpid()));
   fs::create_directories(dir);
   const std::string out = (dir / "partial.json").string();
   const std::string bin = rolloutlab::test::binDir() + "/rolloutlab";
@@ -189,13 +194,62 @@ TEST(Cli, CtrlCWritesTheFinishedRunsMarkedPartial) {
     ::_exit(127);
   }
   ::usleep(1500 * 1000);
-  ::kill(pid, SIGINT);
+  ::kill(pid, sig);
   int status = 0;
   ::waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status)) << "killed by a signal";
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
   EXPECT_EQ(WEXITSTATUS(status), 1);
   const std::string text = rolloutlab::test::readFile(out);
   EXPECT_NE(text.find("\"partial\": true"), std::string::npos);
   EXPECT_NE(text.find("\"elapsedSeconds\""), std::string::npos);  // complete JSON
   fs::remove_all(dir);
+}
+}  // namespace
+
+TEST(Cli, CtrlCWritesTheFinishedRunsMarkedPartial) {
+  // SIGINT during a long batch: the workers stop, the report of the finished runs is written.
+  checkSignalWritesPartialReport(SIGINT, "sigint");
+}
+
+TEST(Cli, SigtermWritesTheFinishedRunsMarkedPartial) {
+  // SIGTERM is how Kubernetes stops an evicted pod of the Indexed Job: a shard keeps its work.
+  checkSignalWritesPartialReport(SIGTERM, "sigterm");
+}
+
+TEST(Cli, OtherCommandsStopAtOnceOnSigintAndSigterm) {
+  // Only batch watches the cancel flag; any other command (here a replay waiting on a server
+  // that accepts connections and never answers) takes the signal's default action at once.
+  const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(listener, 16), 0);  // never accepted: every request waits
+  socklen_t len = sizeof addr;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string url = "http://127.0.0.1:" + std::to_string(ntohs(addr.sin_port));
+  const std::string bin = rolloutlab::test::binDir() + "/rolloutlab";
+  const std::string spec = src("examples/apps/podinfo");
+  for (const int sig : {SIGINT, SIGTERM}) {
+    const pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      ::execl(bin.c_str(), bin.c_str(), "replay", "--spec", spec.c_str(), "--prometheus",
+              url.c_str(), "--from", "1704067200", "--to", "1704069000", "--timeout", "30s", "-o",
+              "json", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::usleep(500 * 1000);
+    const auto t0 = std::chrono::steady_clock::now();
+    ::kill(pid, sig);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    const double waited =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(WIFSIGNALED(status)) << "signal " << sig << ": exit " << WEXITSTATUS(status);
+    EXPECT_EQ(WTERMSIG(status), sig);
+    EXPECT_LT(waited, 5.0) << "signal " << sig;
+  }
+  ::close(listener);
 }

@@ -207,6 +207,7 @@ TEST(CliContract, EveryCommandHelpListsEveryFlagWithItsMeaning) {
         "--retries",
         "--ca-file",
         "--server-errors",
+        "--deadline",
         "--bearer-token-file",
         "--bearer-token-env",
         "--basic-auth-env",

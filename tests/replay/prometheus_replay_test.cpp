@@ -458,6 +458,58 @@ TEST(PrometheusReplayFaults, ASlowServerAgainstTheTimeout) {
   EXPECT_GE(elapsed, 0.6);  // two attempts of 0.3 s each
 }
 
+// A server that answers the online check and the first tick, then accepts connections and never
+// answers. With --server-errors trace every later query would wait out its timeout and retries
+// (minutes for the whole window); --deadline stops the replay at its own limit: exit 3, one line
+// naming the deadline and the tick reached, nothing on standard output.
+TEST(PrometheusReplayFaults, DeadlineBoundsAReplayAgainstAServerThatStopsAnswering) {
+  TempDir dir;
+  dir.write("canary.yaml", canaryYaml(100));  // never rolls back on failed checks
+  std::atomic<int> answered{0};
+  TcpServer stalls([&](int fd, const std::atomic<bool>& stopping) {
+    TcpServer::readRequest(fd, stopping);
+    if (answered < 3) {  // vector(1), then tick 1's two checks
+      ++answered;
+      TcpServer::send(
+          fd,
+          TcpServer::httpResponse(
+              200, "OK", "application/json",
+              R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[1704067200,"1"]}]}})"));
+      return;
+    }
+    while (!stopping) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  });
+  std::istringstream in;
+  std::ostringstream out, err;
+  app::Streams io{in, out, err};
+  const auto start = std::chrono::steady_clock::now();
+  const int rc =
+      app::runMain({"replay", "--spec", dir.file("canary.yaml"), "--prometheus", stalls.url(),
+                    "--from", "1704067200", "--to", "1704069000", "--server-errors", "trace",
+                    "--timeout", "1s", "--deadline", "2s", "-o", "json"},
+                   io);
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const std::string e = err.str();
+  EXPECT_EQ(rc, 3) << e;
+  EXPECT_EQ(std::count(e.begin(), e.end(), '\n'), 1) << e;
+  EXPECT_NE(e.find("deadline of 2 s passed"), std::string::npos) << e;
+  EXPECT_NE(e.find("stopped at tick 2"), std::string::npos) << e;
+  EXPECT_EQ(out.str(), "");  // no trace, not even half of one
+  // 2 s and the last attempt's cut-off; without the deadline: 29 ticks x 2 checks x ~4.5 s.
+  EXPECT_GE(elapsed, 1.9);
+  EXPECT_LT(elapsed, 3.5);
+
+  // A bad duration is a command-line error.
+  std::ostringstream out2, err2;
+  app::Streams io2{in, out2, err2};
+  EXPECT_EQ(app::runMain({"replay", "--spec", dir.file("canary.yaml"), "--prometheus", stalls.url(),
+                          "--from", "1704067200", "--to", "1704069000", "--deadline", "soon"},
+                         io2),
+            2);
+  EXPECT_NE(err2.str().find("--deadline = \"soon\""), std::string::npos) << err2.str();
+}
+
 // A server that answers 503 once, then the right answer: retried, and the replay goes on.
 TEST(PrometheusReplayFaults, TransientErrorsAreRetried) {
   std::atomic<int> calls{0};

@@ -111,7 +111,10 @@ BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vect
 std::string batchCsv(const BatchResult& r);
 std::string batchTable(const BatchResult& r);
 
-/// The process-wide cancel flag the CLI's SIGINT handler sets.
+/// The process-wide cancel flag the CLI's SIGINT and SIGTERM handler sets.
 std::atomic<bool>& cancelRequested();
+/// True while a command watches cancelRequested() (batch); otherwise the handler lets the signal
+/// take its default action, so that no other command ignores Ctrl-C or SIGTERM.
+std::atomic<bool>& cancelWatched();
 
 }  // namespace rolloutlab::app

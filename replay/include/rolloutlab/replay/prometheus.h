@@ -7,6 +7,7 @@
 /// address of a spec); redirects are not followed. Secrets come from a file or an environment
 /// variable and never appear in messages, traces or reports; nor do the values of extra headers.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -14,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/replay/source.h"
 
 namespace rolloutlab::replay {
@@ -59,10 +61,22 @@ struct PrometheusOptions {
   ServerErrors serverErrors = ServerErrors::kAbort;
   std::string caFile;               ///< an extra CA bundle; empty: the system store
   std::vector<HttpHeader> headers;  ///< sent with every request, in this order
+  /// The whole replay's wall-time limit (`--deadline`): no attempt outlives it, none starts
+  /// after it, and passing it throws DeadlineExceeded even with ServerErrors::kTrace. Unset:
+  /// no limit beyond the per-attempt timeout and the retries.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  double deadlineSeconds = 0;  ///< the limit as given, for the message
 
   /// Checks the URL, the auth settings and the headers; false with `error` set (no secret and no
   /// header value in it).
   bool isValid(std::string* error) const;
+};
+
+/// The replay's deadline passed while waiting on the server. An EnvironmentError (exit 3), never
+/// recorded as a failed check.
+class DeadlineExceeded : public core::EnvironmentError {
+ public:
+  using core::EnvironmentError::EnvironmentError;
 };
 
 /// One connection to a Prometheus HTTP API (keep-alive, one request at a time).

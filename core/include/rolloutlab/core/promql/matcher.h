@@ -4,11 +4,10 @@
 /// Prometheus compiles a matcher's regex as Go RE2 syntax, fully anchored:
 /// `regexp.Compile("^(?:" + v + ")$")` (`model/labels/regexp.go`, `NewFastRegexMatcher`), and a
 /// label that a series lacks matches as the empty string (`model/labels/matcher.go`). Here the
-/// RE2 pattern is translated into an equivalent ECMAScript pattern for `std::wregex`, matched
-/// against the value decoded from UTF-8 (one element per code point, as Go's matcher walks
-/// runes). Syntax RE2 rejects (look-arounds, back-references) and RE2 features without an
-/// equivalent here (Unicode classes `\pN`, the `m` flag, `\C`) are rejected with an error that
-/// names the construct.
+/// pattern is compiled by RE2 (the C++ library Go's regexp reimplements): the same syntax
+/// (Unicode classes `\pL`, flags `imsU`, no look-arounds or back-references), matched in time
+/// linear in the value. Go's exceptions are kept: `\C` is refused, and an invalid UTF-8 byte of
+/// a value reads as U+FFFD.
 
 #include <memory>
 #include <stdexcept>
@@ -20,27 +19,23 @@ namespace rolloutlab::core::promql {
 /// A compiled, fully anchored RE2-syntax regular expression.
 class LabelRegex {
  public:
-  /// Compiles `pattern`; throws `RegexError` when Go's regexp would reject it or when it uses
-  /// a construct that this translation does not support.
+  /// Compiles `pattern`; throws `RegexError` (with Go's wording) when Go's regexp would reject
+  /// it.
   explicit LabelRegex(std::string_view pattern);
 
   /// True when the whole of `value` matches (Prometheus' `FastRegexMatcher.MatchString`).
   bool matches(std::string_view value) const;
 
   const std::string& pattern() const { return pattern_; }
-  /// The translated ECMAScript pattern (for diagnostics and tests).
-  const std::wstring& translated() const { return translated_; }
 
  private:
   std::string pattern_;
-  std::wstring translated_;
   bool literal_ = false;  ///< the pattern has no metacharacters: plain string equality
-  struct Compiled;        ///< the std::wregex, kept out of this header
+  struct Compiled;        ///< the RE2 object, kept out of this header
   std::shared_ptr<const Compiled> re_;
 };
 
-/// Thrown for a pattern Go's regexp rejects or the translation cannot express. `offset` is the
-/// byte offset inside the pattern.
+/// Thrown for a pattern Go's regexp rejects. `offset` is the byte offset inside the pattern.
 class RegexError : public std::runtime_error {
  public:
   RegexError(const std::string& what, std::size_t offset)
@@ -50,13 +45,6 @@ class RegexError : public std::runtime_error {
  private:
   std::size_t offset_;
 };
-
-/// Translates an RE2 pattern into the ECMAScript pattern used by `LabelRegex` (anchoring is
-/// applied by full matching). Throws `RegexError`.
-std::wstring translateRe2(std::string_view pattern);
-
-/// Decodes UTF-8 into code points; an invalid byte becomes U+FFFD as in Go's range loop.
-std::wstring decodeUtf8(std::string_view s);
 
 enum class MatchType {
   kEqual,     ///< `=`
