@@ -16,17 +16,65 @@ using core::Severity;
 
 namespace {
 
+// The scalar patterns below are matched by hand: std::regex recurses once per character and
+// overflows the stack on a long scalar (a 200 000-digit number).
+bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isHex(char c) { return isDigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool isOctal(char c) { return c >= '0' && c <= '7'; }
+
+/// Index of the first character from `i` on that is neither `pred` nor '_'.
+template <typename Pred>
+std::size_t skipUnderscored(const std::string& s, std::size_t i, Pred pred) {
+  while (i < s.size() && (pred(s[i]) || s[i] == '_')) ++i;
+  return i;
+}
+
+std::size_t signEnd(const std::string& s) {
+  return !s.empty() && (s[0] == '-' || s[0] == '+') ? 1 : 0;
+}
+
 bool isIntText(const std::string& s) {
-  // YAML 1.1 ints as go-yaml v2 resolves them: decimal with sign, 0x hex, 0o/0 octal, '_'
-  static const std::regex re("^[-+]?(0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0o?[0-7_]+)$");
-  return std::regex_match(s, re);
+  // YAML 1.1 ints as go-yaml v2 resolves them: [-+]?(0|[1-9][0-9_]*|0x[0-9a-fA-F_]+|0o?[0-7_]+)
+  const std::size_t i = signEnd(s);
+  const std::size_t n = s.size();
+  if (i >= n) return false;
+  if (s[i] == '0' && i + 1 == n) return true;
+  if (s[i] >= '1' && s[i] <= '9') return skipUnderscored(s, i + 1, isDigit) == n;
+  if (s[i] != '0') return false;
+  if (s[i + 1] == 'x') return i + 2 < n && skipUnderscored(s, i + 2, isHex) == n;
+  const std::size_t j = s[i + 1] == 'o' ? i + 2 : i + 1;
+  return j < n && skipUnderscored(s, j, isOctal) == n;
 }
 
 bool isFloatText(const std::string& s) {
-  static const std::regex re(
-      "^([-+]?([0-9][0-9_]*)?\\.[0-9.]*([eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*([eE][-+]?[0-9]+)|"
-      "[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN))$");
-  return std::regex_match(s, re);
+  // YAML 1.1 floats as go-yaml v2 resolves them:
+  //   [-+]?([0-9][0-9_]*)?\.[0-9.]*([eE][-+][0-9]+)?  |  [-+]?[0-9][0-9_]*([eE][-+]?[0-9]+)
+  //   [-+]?\.(inf|Inf|INF)  |  \.(nan|NaN|NAN)
+  if (s == ".nan" || s == ".NaN" || s == ".NAN") return true;
+  const std::size_t i = signEnd(s);
+  const std::size_t n = s.size();
+  const std::string rest = s.substr(i);
+  if (rest == ".inf" || rest == ".Inf" || rest == ".INF") return true;
+  auto digitsEnd = [&](std::size_t k) {
+    while (k < n && isDigit(s[k])) ++k;
+    return k;
+  };
+  std::size_t j = i < n && isDigit(s[i]) ? skipUnderscored(s, i + 1, isDigit) : i;
+  if (j < n && s[j] == '.') {  // first form: the exponent, if any, has a sign
+    ++j;
+    while (j < n && (isDigit(s[j]) || s[j] == '.')) ++j;
+    if (j == n) return true;
+    if (s[j] != 'e' && s[j] != 'E') return false;
+    if (j + 1 >= n || (s[j + 1] != '-' && s[j + 1] != '+')) return false;
+    const std::size_t e = digitsEnd(j + 2);
+    return e > j + 2 && e == n;
+  }
+  // second form: digits, then a mandatory exponent whose sign is optional
+  if (j == i || j >= n || (s[j] != 'e' && s[j] != 'E')) return false;
+  std::size_t k = j + 1;
+  if (k < n && (s[k] == '-' || s[k] == '+')) ++k;
+  const std::size_t e = digitsEnd(k);
+  return e > k && e == n;
 }
 
 bool isBoolText(const std::string& s) {

@@ -294,3 +294,28 @@ TEST(HostileInput, UnparsableNumberPatternIsAString) {
   EXPECT_EQ(rolloutlab::io::scalarKind(n["c"]), rolloutlab::io::ScalarKind::kInt);
   EXPECT_EQ(rolloutlab::io::scalarKind(n["d"]), rolloutlab::io::ScalarKind::kFloat);
 }
+
+// A number field holding 200 000 digits: the scalar patterns are matched without recursion, so
+// the decoder neither overflows its stack nor reads a number go-yaml would not (the value does
+// not fit a float64, so go-yaml types it as a string and the API server refuses a string).
+TEST(HostileInput, HugeNumberIsAStringNotAStackOverflow) {
+  const std::string digits(200000, '9');
+  const std::string path = ::testing::TempDir() + "rolloutlab-huge-number.yaml";
+  {
+    std::ofstream f(path);
+    f << "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: "
+         "test}\nspec:\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n"
+         "  service: {port: 9898}\n  analysis:\n    interval: 1m\n    threshold: "
+      << digits << "\n    maxWeight: 50\n    stepWeight: 10\n";
+  }
+  const Confined r = decodeConfined(path);
+  EXPECT_TRUE(r.exited) << "the decoder overflowed its stack or ran out of time";
+  EXPECT_EQ(r.firstError.rfind(path + ":9: spec.analysis.threshold = \"999", 0), 0u)
+      << r.firstError;
+  EXPECT_NE(r.firstError.find("must be a number, not string"), std::string::npos)
+      << r.firstError;
+  std::remove(path.c_str());
+  const YAML::Node n = YAML::Load("a: " + digits + "\nb: 1." + digits + "e+5\n");
+  EXPECT_EQ(rolloutlab::io::scalarKind(n["a"]), rolloutlab::io::ScalarKind::kString);
+  EXPECT_EQ(rolloutlab::io::scalarKind(n["b"]), rolloutlab::io::ScalarKind::kFloat);
+}
