@@ -149,10 +149,10 @@ case $case_ in
         "$root/usr/share/bash-completion/completions/rolloutlab" "$@"
     }
     [ "$(comp rolloutlab bat)" = batch ] || fail "rolloutlab bat<TAB>: $(comp rolloutlab bat)"
-    comp rolloutlab batch --sc | grep -qx -- --scenarios || fail "batch --sc<TAB>: $(comp rolloutlab batch --sc)"
-    comp rolloutlab validate -o '' | grep -qx json || fail "validate -o <TAB>: $(comp rolloutlab validate -o '')"
-    comp rolloutlab batch -o j | grep -qx json || fail "batch -o j<TAB>: $(comp rolloutlab batch -o j)"
-    comp rolloutlab stats ran | grep -qx ranksum || fail "stats ran<TAB>: $(comp rolloutlab stats ran)"
+    comp rolloutlab batch --sc | grep -x -- --scenarios >/dev/null || fail "batch --sc<TAB>: $(comp rolloutlab batch --sc)"
+    comp rolloutlab validate -o '' | grep -x json >/dev/null || fail "validate -o <TAB>: $(comp rolloutlab validate -o '')"
+    comp rolloutlab batch -o j | grep -x json >/dev/null || fail "batch -o j<TAB>: $(comp rolloutlab batch -o j)"
+    comp rolloutlab stats ran | grep -x ranksum >/dev/null || fail "stats ran<TAB>: $(comp rolloutlab stats ran)"
     echo "bash completion: commands, flags, -o choices and stats tests complete"
     ;;
   build-tree)
