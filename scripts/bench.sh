@@ -8,8 +8,8 @@
 #                   figures then mean nothing)
 #
 # Baselines that need the optional tools (R, SciPy: ROLLOUTLAB_DEPS_EXTRA=bench
-# scripts/install-deps.sh) or the reference tools beside the checkout (../shared/tools, or
-# ROLLOUTLAB_SHARED_DIR) are skipped with a message saying so. The GUI's figures are tests:
+# scripts/install-deps.sh) are skipped with a message saying so; the Prometheus baseline uses
+# the tests' own fixture (tests/support/prom-fixture.sh). The GUI's figures are tests:
 # `QT_QPA_PLATFORM=offscreen build/bin/gui_tests --gtest_filter='TimelinePerformance.*:WorkspaceLoad.*'`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +19,6 @@ sections=("$@")
 [[ ${#sections[@]} -eq 0 ]] && sections=(simulate batch argo promql ranksum replay)
 quick=${BENCH_QUICK:-0}
 bin="$build/bin"
-shared=${ROLLOUTLAB_SHARED_DIR:-../shared}
 
 say() { printf '\n== %s\n' "$*"; }
 skip() { printf -- '-- skipped: %s\n' "$*"; }
@@ -106,12 +105,11 @@ for s in "${sections[@]}"; do
       ;;
     promql)
       say "PromQL evaluator, beside a real Prometheus (docs/PERFORMANCE.md: PromQL evaluator)"
-      if [[ -x $shared/tools/prom-fixture.sh && -f $shared/tools/gen-istio-openmetrics.py ]] &&
-        command -v prometheus >/dev/null && command -v promtool >/dev/null; then
+      if command -v prometheus >/dev/null && command -v promtool >/dev/null; then
         scripts/bench-promql.sh "$build" "$(runs 1000 20)"
       else
         skip "the Prometheus baseline needs prometheus and promtool (Debian prometheus:" \
-          "scripts/install-deps.sh) and the fixture tools in $shared/tools; the evaluator alone:"
+          "scripts/install-deps.sh); the evaluator alone:"
         gbench promql_bench
       fi
       ;;
