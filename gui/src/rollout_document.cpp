@@ -468,6 +468,9 @@ std::optional<ConditionRange> conditionRange(const std::string& condition, bool 
       R"(^\s*\(?\s*result\s*(?:\[\s*0\s*\])?\s*(>=|<=|>|<)\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*\)?\s*$)");
   static const std::regex numberFirst(
       R"(^\s*\(?\s*(-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?)\s*(>=|<=|>|<)\s*result\s*(?:\[\s*0\s*\])?\s*\)?\s*$)");
+  // std::regex recurses per character: a condition longer than any single comparison with a
+  // guard is not one, and is not handed to it (a hostile template cannot overflow the stack).
+  if (condition.size() > 512) return std::nullopt;
   std::string c = condition;
   std::smatch m;
   if (std::regex_search(c, m, guard)) c = m.suffix();

@@ -739,6 +739,14 @@ TEST(ConditionRange, ReadsOneComparisonWithANumber) {
   EXPECT_FALSE(conditionRange("", true));
 }
 
+// A hostile template's condition (a megabyte of blanks around a comparison) is not a single
+// comparison to draw, and reading it must not recurse once per character.
+TEST(ConditionRange, AHugeConditionIsNotABandAndDoesNotOverflowTheStack) {
+  const std::string blanks(1 << 20, ' ');
+  EXPECT_FALSE(rolloutlab::gui::conditionRange("result[0] >=" + blanks + "0.9", true));
+  EXPECT_FALSE(rolloutlab::gui::conditionRange(blanks + "result[0] >= 0.9", true));
+}
+
 TEST(RolloutWorkbench, ATemplateInTheRolloutsOwnFileIsPatchedThere) {
   // One file: the Rollout, then a ClusterAnalysisTemplate its step analysis uses.
   QTemporaryDir dir;
