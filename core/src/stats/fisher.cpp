@@ -216,6 +216,21 @@ double rUniroot(F f, double lower, double upper) {
   return detail::rZeroin2(lower, upper, f(lower), f(upper), f, detail::kUnirootDefaultTol).root;
 }
 
+// The interval for an alternative from its two one-sided ends, each at level alpha (both at
+// alpha / 2 for a two-sided interval), as fisher.test builds it.
+template <typename Lower, typename Upper>
+Interval oddsRatioInterval(Alternative alternative, double alpha, Lower lower, Upper upper) {
+  switch (alternative) {
+    case Alternative::kLess:
+      return Interval{0.0, upper(alpha)};
+    case Alternative::kGreater:
+      return Interval{lower(alpha), INFINITY};
+    case Alternative::kTwoSided:
+      break;
+  }
+  return Interval{lower(alpha / 2), upper(alpha / 2)};
+}
+
 }  // namespace
 
 TestResult fisherExactTest(const std::array<std::int64_t, 4>& table, const FisherOptions& options) {
@@ -312,17 +327,7 @@ TestResult fisherExactTest(const std::array<std::int64_t, 4>& table, const Fishe
         return 1.0;
       };
       const double alpha = 1 - options.confLevel;
-      switch (options.alternative) {
-        case Alternative::kLess:
-          r.confInt = Interval{0.0, ncpU(alpha)};
-          break;
-        case Alternative::kGreater:
-          r.confInt = Interval{ncpL(alpha), INFINITY};
-          break;
-        case Alternative::kTwoSided:
-          r.confInt = Interval{ncpL(alpha / 2), ncpU(alpha / 2)};
-          break;
-      }
+      r.confInt = oddsRatioInterval(options.alternative, alpha, ncpL, ncpU);
     }
     return r;
   }
@@ -361,17 +366,7 @@ TestResult fisherExactTest(const std::array<std::int64_t, 4>& table, const Fishe
       return std::exp(solveLogPsi(f, p < alpha));
     };
     const double alpha = 1 - options.confLevel;
-    switch (options.alternative) {
-      case Alternative::kLess:
-        r.confInt = Interval{0.0, upperEnd(alpha)};
-        break;
-      case Alternative::kGreater:
-        r.confInt = Interval{lowerEnd(alpha), INFINITY};
-        break;
-      case Alternative::kTwoSided:
-        r.confInt = Interval{lowerEnd(alpha / 2), upperEnd(alpha / 2)};
-        break;
-    }
+    r.confInt = oddsRatioInterval(options.alternative, alpha, lowerEnd, upperEnd);
   }
   return r;
 }
