@@ -1,5 +1,6 @@
 #include "rolloutlab/app/workspace.h"
 
+#include <cstdio>
 #include <sstream>
 
 #include "rolloutlab/core/promql/matcher.h"
@@ -10,6 +11,7 @@
 #include "rolloutlab/replay/time.h"
 #include "rolloutlab/scenarios/judge_decode.h"
 #include "rolloutlab/scenarios/scenario_decode.h"
+#include "rolloutlab/tune/space.h"
 
 namespace rolloutlab::app {
 
@@ -150,6 +152,11 @@ Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string
     }
   }
   if (!files.empty()) append(io::readDocuments(files));
+  return loadWorkspace(std::move(docs));
+}
+
+Workspace loadWorkspace(io::DocumentSet docs) {
+  Workspace ws;
   ws.files = docs.files;
   ws.diagnostics = std::move(docs.diagnostics);
   for (const auto& doc : docs.documents) {
@@ -230,9 +237,18 @@ Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string
                     replay::formatTime(r.to);
         ws.replays.push_back(std::move(r));
       }
+    } else if (io::isRolloutlabKind(doc, "TuningSpace")) {
+      tune::TuningSpace t;
+      if (tune::decodeTuningSpace(doc, ws.diagnostics, t)) {
+        char grid[32];
+        std::snprintf(grid, sizeof grid, "%.0f", t.gridSize());
+        e.summary = std::to_string(t.fields.size()) + " field(s), " + grid + " candidate(s) in the grid, " +
+                    std::to_string(t.constraints.size()) + " constraint(s), " + t.objective.describe();
+        ws.tuningSpaces.push_back(std::move(t));
+      }
     } else if (doc.group() == "rolloutlab.io") {
       ws.diagnostics.add({core::Severity::kError, doc.file, doc.line, 0, "kind", core::quoted(doc.kind),
-                          "unknown rolloutlab.io kind (known: Script, Scenario, Judge, Replay)"});
+                          "unknown rolloutlab.io kind (known: Script, Scenario, Judge, Replay, TuningSpace)"});
     } else {
       ws.skipped.push_back({doc.file, doc.line, doc.apiVersion, doc.kind, qualified(doc.namespace_, doc.name)});
       continue;

@@ -27,6 +27,7 @@ KIND_FILE = {
     "BatchReport": "batch-report",
     "JudgeReport": "judge-report",
     "StatsResult": "stats-result",
+    "TuningReport": "tuning-report",
 }
 failures = []
 checked = {k: 0 for k in KIND_FILE}
@@ -159,6 +160,13 @@ check("StatsResult", ["stats", "quantile", "--x", x, "--probs", "0.1,0.5,0.9"])
 check("StatsResult", ["stats", "gsd", "--looks", "3", "--type", "asOF", "--alpha", "0.025", "--sided", "1"])
 if s:
     rejects("StatsResult", s, lambda d: d.update(p_value=1.5), "a p-value above 1")
+
+tune_args = ["tune", "--spec", src("examples/apps/storefront"), "--space", src("examples/tuning/storefront-space.yaml"),
+             "--scenarios", src("scenarios/library/good-high-traffic.yaml"),
+             src("scenarios/library/error-regression-5pt.yaml"), "--seed", "3", "--threads", "2"]
+tr = check("TuningReport", tune_args, codes=(0, 1))
+if tr:
+    rejects("TuningReport", tr, lambda d: d["candidates"][0].update(status="maybe"), "an unknown candidate status")
 
 for kind, n in checked.items():
     if n == 0:

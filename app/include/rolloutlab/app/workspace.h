@@ -14,6 +14,7 @@
 #include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/scenario.h"
 #include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/tune/space.h"
 
 namespace rolloutlab::app {
 
@@ -46,6 +47,7 @@ struct Workspace {
   std::vector<scenarios::Scenario> scenarios;
   std::vector<scenarios::JudgeSpec> judges;
   std::vector<replay::ReplaySpec> replays;  ///< `Replay` documents: recordings a spec can be run against
+  std::vector<tune::TuningSpace> tuningSpaces;  ///< `TuningSpace` documents (`rolloutlab tune --space`)
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;
   core::Diagnostics diagnostics;
@@ -65,6 +67,8 @@ struct Workspace {
 /// path `-` is that text (a multi-document stream), named `<stdin>` in diagnostics.
 Workspace loadWorkspace(const std::vector<std::string>& paths,
                         const std::string* stdinText = nullptr);
+/// Decodes documents already read (e.g. a manifest patched in memory), as loadWorkspace does.
+Workspace loadWorkspace(io::DocumentSet docs);
 
 /// Turns warnings into errors (`--strict`).
 void makeWarningsErrors(core::Diagnostics& diags);
