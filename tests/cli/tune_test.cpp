@@ -102,7 +102,7 @@ TEST(TuneCli, TheSameSeedGivesTheSameReportWhateverTheThreads) {
 TEST(TuneCli, FindsTheArgoScheduleAndFailureLimitWorkedOutByHand) {
   // By hand: each of the 3 measurements fails result[0] >= 0.985 with q = Phi(-1) = 0.158655
   // on a good release, and the analysis fails when more than failureLimit do:
-  // P(rollback | L) = P(Bin(3, q) > L) = 0.404, 0.0675, 0.0040. With false rollbacks <= 10%,
+  // P(rollback | L) = P(Bin(3, q) > L) = 0.404, 0.0675, 0.0040. With false rollbacks <= 12%,
   // L >= 1. On the bad release (mean 0.9) every measurement fails, so the analysis fails at
   // measurement L + 1 while the canary takes the first setWeight: the excess errors grow with
   // L and with that weight, so the optimum is L = 1 with the schedule [10, 60].

@@ -28,15 +28,15 @@ const char* toString(Status s) {
   return "?";
 }
 
-std::vector<Verdict> judgeAll(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
-                              const std::vector<PairStats>& pairs) {
+std::vector<Estimate> constrainedEstimates(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
+                                           const std::vector<PairStats>& pairs) {
   std::vector<bool> bad;
   for (const auto& s : scenarios) bad.push_back(s.bad);
   const Characteristics suite = characterise(pairs, bad);
-  std::vector<Verdict> out;
+  std::vector<Estimate> out;
   for (const auto& c : space.constraints) {
     if (c.scenario.empty()) {
-      out.push_back(judge(c, pick(suite, c.measure)));
+      out.push_back(pick(suite, c.measure));
       continue;
     }
     std::vector<PairStats> one;
@@ -47,8 +47,16 @@ std::vector<Verdict> judgeAll(const TuningSpace& space, const std::vector<Scenar
         oneBad.push_back(bad[i]);
       }
     }
-    out.push_back(judge(c, pick(characterise(one, oneBad), c.measure)));
+    out.push_back(pick(characterise(one, oneBad), c.measure));
   }
+  return out;
+}
+
+std::vector<Verdict> judgeAll(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
+                              const std::vector<PairStats>& pairs) {
+  const auto est = constrainedEstimates(space, scenarios, pairs);
+  std::vector<Verdict> out;
+  for (std::size_t i = 0; i < est.size(); ++i) out.push_back(judge(space.constraints[i], est[i]));
   return out;
 }
 
@@ -236,7 +244,9 @@ void Search::update(std::size_t i) {
   auto& r = res_.candidates[i];
   r.oc = characterise(r.pairs, bad_);
   r.objective = space_.objective.of(r.oc);
-  r.verdicts = judgeAll(space_, scenarios_, r.pairs);
+  r.constrained = constrainedEstimates(space_, scenarios_, r.pairs);
+  r.verdicts.clear();
+  for (std::size_t c = 0; c < r.constrained.size(); ++c) r.verdicts.push_back(judge(space_.constraints[c], r.constrained[c]));
 }
 
 void Search::note(const std::string& stage) {
@@ -323,11 +333,14 @@ void Search::drop(std::vector<std::size_t>& alive) {
       break;
     }
   }
-  // Dominated: compared with the leader (the feasible candidate with the lowest objective) on
-  // the runs they share, which used the same seeds, the objective is worse on the paired 95%
-  // interval, or no better and within the indifference margin. A candidate whose objective
-  // cannot be estimated (e.g. one that never promotes a good release) is dominated by any
-  // feasible leader.
+  // Dominated, on the runs two candidates share (which used the same seeds):
+  // - by the leader (the feasible candidate with the lowest objective): the objective is worse
+  //   on the paired 95% interval, or no better and within the indifference margin;
+  // - by any candidate not (yet) shown infeasible whose objective is better on the paired 95%
+  //   interval and whose every constrained measure is no worse (point estimates): whatever
+  //   more runs show about its feasibility, they would show about this one's.
+  // A candidate whose objective cannot be estimated (e.g. one that never promotes a good
+  // release) is dominated by a feasible leader.
   long leader = -1;
   for (std::size_t i : alive) {
     const auto& r = res_.candidates[i];
@@ -336,30 +349,67 @@ void Search::drop(std::vector<std::size_t>& alive) {
       leader = static_cast<long>(i);
     }
   }
-  if (leader >= 0) {
-    const auto& b = res_.candidates[static_cast<std::size_t>(leader)];
-    const double margin = space_.search.indifference * std::abs(b.objective.value);
-    for (std::size_t i : alive) {
-      const auto& r = res_.candidates[i];
-      if (!r.alive || static_cast<long>(i) == leader) continue;
-      if (!r.objective.known()) {
-        kill(i, Status::kDominated, "its objective cannot be estimated (no promoted good release)");
+  std::vector<std::size_t> byObjective;
+  for (std::size_t i : alive) {
+    if (res_.candidates[i].alive && res_.candidates[i].objective.known()) byObjective.push_back(i);
+  }
+  std::stable_sort(byObjective.begin(), byObjective.end(), [&](std::size_t x, std::size_t y) {
+    return res_.candidates[x].objective.value < res_.candidates[y].objective.value;
+  });
+  auto noWorse = [&](const CandidateResult& b, const CandidateResult& a) {
+    for (std::size_t c = 0; c < a.constrained.size(); ++c) {
+      const Estimate& eb = b.constrained[c];
+      const Estimate& ea = a.constrained[c];
+      if (!eb.known() || !ea.known()) {
+        if (eb.known() != ea.known()) return false;
         continue;
       }
+      if (eb.value > ea.value) return false;
+    }
+    return true;
+  };
+  std::vector<std::pair<std::size_t, std::string>> drops;
+  for (std::size_t i : alive) {
+    const auto& r = res_.candidates[i];
+    if (!r.alive || static_cast<long>(i) == leader) continue;
+    if (!r.objective.known()) {
+      if (leader >= 0) drops.emplace_back(i, "its objective cannot be estimated (no promoted good release)");
+      continue;
+    }
+    char why[240];
+    if (leader >= 0) {
+      const auto& b = res_.candidates[static_cast<std::size_t>(leader)];
+      const double margin = space_.search.indifference * std::abs(b.objective.value);
       const Estimate d = pairedDifference(space_.objective, bad_, r, b);
-      if (d.n == 0) continue;
-      char why[200];
-      if (d.lo > 0) {
+      if (d.n > 0 && d.lo > 0) {
         std::snprintf(why, sizeof why, "worse than candidate %ld by %.4g [%.4g, %.4g] on %lld paired runs per scenario",
                       leader, d.value, d.lo, d.hi, static_cast<long long>(d.n));
-        kill(i, Status::kDominated, why);
-      } else if (margin > 0 && d.value >= 0 && d.hi < margin) {
+        drops.emplace_back(i, why);
+        continue;
+      }
+      if (d.n > 0 && margin > 0 && d.value >= 0 && d.hi < margin) {
         std::snprintf(why, sizeof why, "no better than candidate %ld: %.4g [%.4g, %.4g], within the indifference margin %.4g",
                       leader, d.value, d.lo, d.hi, margin);
-        kill(i, Status::kDominated, why);
+        drops.emplace_back(i, why);
+        continue;
+      }
+    }
+    for (std::size_t j : byObjective) {
+      const auto& b = res_.candidates[j];
+      if (b.objective.value >= r.objective.value) break;
+      if (j == i || !noWorse(b, r)) continue;
+      const Estimate d = pairedDifference(space_.objective, bad_, r, b);
+      if (d.n > 0 && d.lo > 0) {
+        std::snprintf(why, sizeof why,
+                      "worse than candidate %zu by %.4g [%.4g, %.4g] on %lld paired runs per scenario, with no "
+                      "constrained measure better",
+                      j, d.value, d.lo, d.hi, static_cast<long long>(d.n));
+        drops.emplace_back(i, why);
+        break;
       }
     }
   }
+  for (auto& [i, why] : drops) kill(i, Status::kDominated, why);
   alive.erase(std::remove_if(alive.begin(), alive.end(), [&](std::size_t i) { return !res_.candidates[i].alive; }),
               alive.end());
 }

@@ -71,6 +71,7 @@ struct CandidateResult {
   Characteristics oc;
   Estimate objective;
   std::vector<Verdict> verdicts;   ///< per constraint of the space
+  std::vector<Estimate> constrained;  ///< the estimate each constraint judges
   bool alive = true;
 };
 
@@ -116,5 +117,8 @@ Estimate pairedDifference(const Objective& objective, const std::vector<bool>& b
 /// constraints, in the space's order.
 std::vector<Verdict> judgeAll(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
                               const std::vector<PairStats>& pairs);
+/// The estimate each constraint of the space judges (over the suite or its scenario).
+std::vector<Estimate> constrainedEstimates(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
+                                           const std::vector<PairStats>& pairs);
 
 }  // namespace rolloutlab::tune
