@@ -19,7 +19,6 @@ namespace {
 using Result = rolloutlab::test::CliResult;
 Result run(const std::string& args) { return rolloutlab::test::runCli(args); }
 std::string data(const std::string& rel) { return rolloutlab::test::dataDir() + "/tune/" + rel; }
-std::string src(const std::string& rel) { return rolloutlab::test::sourceDir() + "/" + rel; }
 
 std::vector<std::string> lines(const std::string& text) {
   std::vector<std::string> out;
@@ -66,9 +65,9 @@ TEST(TuneCli, FindsTheFlaggerThresholdTheNegativeBinomialTailGives) {
   ASSERT_EQ(expected, 3);
   const std::string out = tempDir("flaky");
   const auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + data("threshold-space.yaml") +
-                     " --scenarios " + data("flaky-hook.yaml") + " --seed 1 --threads 2 -o json --emit " + out);
-  ASSERT_EQ(r.code, 0) << r.err;
-  const auto j = nlohmann::json::parse(r.out);
+                     " --scenarios " + data("flaky-hook.yaml") + " --seed 1 --threads 2 -o json --emit " + out + " --out " + out + ".json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(rolloutlab::test::readFile(out + ".json"));
   EXPECT_EQ(j["kind"], "TuningReport");
   ASSERT_FALSE(j["recommended"].is_null());
   EXPECT_EQ(j["recommended"]["fields"]["threshold"], expected);
@@ -79,7 +78,9 @@ TEST(TuneCli, FindsTheFlaggerThresholdTheNegativeBinomialTailGives) {
   EXPECT_GE(rm["falseRollbackRate"]["ci95"][1].get<double>(), negBinomTail(3, 5, 0.1));
   // Thresholds 1 and 2 are dropped as infeasible.
   for (const auto& c : j["candidates"]) {
-    if (c["fields"]["threshold"].get<int>() <= 2) EXPECT_EQ(c["status"], "infeasible");
+    if (c["fields"]["threshold"].get<int>() <= 2) {
+      EXPECT_EQ(c["status"], "infeasible");
+    }
   }
   // The emitted manifest is the input with the threshold line changed, comment kept.
   const std::string before = rolloutlab::test::readFile(data("flaky-canary.yaml"));
@@ -87,13 +88,19 @@ TEST(TuneCli, FindsTheFlaggerThresholdTheNegativeBinomialTailGives) {
   EXPECT_EQ(changedLines(before, after), std::vector<std::string>{"    threshold: 3   # tuned"});
   EXPECT_EQ(run("validate --strict -o text " + out + "/flaky-canary.yaml").code, 0);
   fs::remove_all(out);
+  fs::remove(out + ".json");
 }
 
 TEST(TuneCli, TheSameSeedGivesTheSameReportWhateverTheThreads) {
   const std::string args = "tune --spec " + data("flaky-canary.yaml") + " --space " + data("threshold-space.yaml") +
                            " --scenarios " + data("flaky-hook.yaml") + " --seed 4 -o json";
-  auto a = nlohmann::json::parse(run(args + " --threads 1").out);
-  auto b = nlohmann::json::parse(run(args + " --threads 3").out);
+  const std::string fa = tempDir("t1") + ".json", fb = tempDir("t3") + ".json";
+  ASSERT_EQ(run(args + " --threads 1 --out " + fa).code, 0);
+  ASSERT_EQ(run(args + " --threads 3 --out " + fb).code, 0);
+  auto a = nlohmann::json::parse(rolloutlab::test::readFile(fa));
+  auto b = nlohmann::json::parse(rolloutlab::test::readFile(fb));
+  fs::remove(fa);
+  fs::remove(fb);
   a.erase("elapsedSeconds");
   b.erase("elapsedSeconds");
   EXPECT_EQ(a.dump(), b.dump());
@@ -112,9 +119,9 @@ TEST(TuneCli, FindsTheArgoScheduleAndFailureLimitWorkedOutByHand) {
   EXPECT_NEAR(p1, 0.067526, 1e-5);
   const std::string out = tempDir("gate");
   const auto r = run("tune --spec " + data("gate-rollout.yaml") + " --space " + data("gate-space.yaml") +
-                     " --scenarios " + data("gate-scenarios.yaml") + " --seed 2 --threads 2 -o json --emit " + out);
-  ASSERT_EQ(r.code, 0) << r.err;
-  const auto j = nlohmann::json::parse(r.out);
+                     " --scenarios " + data("gate-scenarios.yaml") + " --seed 2 --threads 2 -o json --emit " + out + " --out " + out + ".json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(rolloutlab::test::readFile(out + ".json"));
   ASSERT_FALSE(j["recommended"].is_null());
   EXPECT_EQ(j["recommended"]["fields"]["setWeights"], nlohmann::json::parse("[10, 60]"));
   EXPECT_EQ(j["recommended"]["fields"]["analysis[gate-check].metrics[success-rate].failureLimit"], 1);
@@ -133,6 +140,7 @@ TEST(TuneCli, FindsTheArgoScheduleAndFailureLimitWorkedOutByHand) {
             (std::vector<std::string>{"        - setWeight: 10", "      failureLimit: 1   # tuned"}));
   EXPECT_EQ(run("validate --strict -o text " + out + "/gate-rollout.yaml").code, 0);
   fs::remove_all(out);
+  fs::remove(out + ".json");
 }
 
 TEST(TuneCli, BadInputIsAOneLineErrorBeforeAnyRun) {
@@ -145,7 +153,7 @@ TEST(TuneCli, BadInputIsAOneLineErrorBeforeAnyRun) {
   }
   auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " + data("flaky-hook.yaml"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "error: " + space + ":6: spec.fields[0].field = \"metrics[nope].thresholdRange.min\": "
+  EXPECT_EQ(r.out, "error: " + space + ":6: spec.fields[0].field = \"metrics[nope].thresholdRange.min\": "
                    "Canary/test/flaky has no metric named \"nope\"\n");
   // A value the spec's own rules refuse (Argo fields against a Canary).
   {
@@ -155,8 +163,8 @@ TEST(TuneCli, BadInputIsAOneLineErrorBeforeAnyRun) {
   }
   r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " + data("flaky-hook.yaml"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.err.find("no Rollout in the --spec files to tune"), std::string::npos) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  EXPECT_NE(r.out.find("no Rollout in the --spec files to tune"), std::string::npos) << r.out;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
   // A constraint on a scenario that is not run.
   {
     std::ofstream o(space);
@@ -166,7 +174,7 @@ TEST(TuneCli, BadInputIsAOneLineErrorBeforeAnyRun) {
   }
   r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " + data("flaky-hook.yaml"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.err, "error: " + space + ":10: spec.constraints.scenarios[].name = \"nowhere\": names no scenario of --scenarios\n");
+  EXPECT_EQ(r.out, "error: " + space + ":10: spec.constraints.scenarios[].name = \"nowhere\": names no scenario of --scenarios\n");
   // A threshold of 0 is refused by the space's own rule.
   EXPECT_EQ(run("tune --spec " + data("flaky-canary.yaml")).code, 2);
   fs::remove(space);

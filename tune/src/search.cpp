@@ -612,6 +612,7 @@ void Search::proposeBySurrogate() {
     Candidate c;
   };
   std::vector<Proposal> pool;
+  int unseen = 0;
   for (int i = 0; i < 4000; ++i) {
     Candidate c = incumbent;
     c.origin = "surrogate";
@@ -624,6 +625,7 @@ void Search::proposeBySurrogate() {
       }
     }
     if (keys_.count(c.key())) continue;
+    ++unseen;
     const auto x = scaled(c);
     if (haveFr && mFr.predict(x) > 0.9 * maxFr) continue;
     if (haveEsc && mEsc.predict(x) > 0.9 * maxEsc) continue;
@@ -639,9 +641,9 @@ void Search::proposeBySurrogate() {
     if (add(pr.c)) fresh.push_back(res_.candidates.size() - 1);
   }
   char b[200];
-  std::snprintf(b, sizeof b, "fitted on %zu candidates over %zu numeric field(s); %zu of 4000 sampled points predicted "
-                "feasible; raced the %zu with the lowest predicted objective",
-                obj.size(), numeric.size(), pool.size(), fresh.size());
+  std::snprintf(b, sizeof b, "fitted on %zu candidates over %zu numeric field(s); of 4000 points drawn, %d not yet run, "
+                "%zu of them predicted feasible; raced the %zu with the lowest predicted objective",
+                obj.size(), numeric.size(), unseen, pool.size(), fresh.size());
   res_.surrogateNotes.push_back(b);
   if (fresh.empty()) return;
   note("surrogate: racing " + std::to_string(fresh.size()) + " proposals");
