@@ -387,7 +387,13 @@ void Search::drop(std::vector<std::size_t>& alive) {
         drops.emplace_back(i, why);
         continue;
       }
-      if (d.n > 0 && margin > 0 && d.value >= 0 && d.hi < margin) {
+      // Within the margin, a candidate that is better on excess errors or false rollbacks
+      // is a trade-off the Pareto front shows: it stays.
+      const bool tradeOff = (r.oc.meanExcessErrors.known() && b.oc.meanExcessErrors.known() &&
+                             r.oc.meanExcessErrors.value < b.oc.meanExcessErrors.value) ||
+                            (r.oc.falseRollbackRate.known() && b.oc.falseRollbackRate.known() &&
+                             r.oc.falseRollbackRate.value < b.oc.falseRollbackRate.value);
+      if (d.n > 0 && margin > 0 && d.value >= 0 && d.hi < margin && !tradeOff) {
         std::snprintf(why, sizeof why, "no better than candidate %ld: %.4g [%.4g, %.4g], within the indifference margin %.4g",
                       leader, d.value, d.lo, d.hi, margin);
         drops.emplace_back(i, why);
@@ -432,11 +438,24 @@ void Search::race(std::vector<std::size_t> alive) {
 }
 
 long Search::best() const {
+  // The lowest objective; a tie goes to fewer excess errors, then fewer false rollbacks (so the
+  // recommendation is on the Pareto front), then the earlier candidate.
+  auto v = [](const Estimate& e) { return e.known() ? e.value : 0.0; };
   long b = -1;
   for (std::size_t i = 0; i < res_.candidates.size(); ++i) {
     const auto& r = res_.candidates[i];
     if (!feasible(r) || r.status == Status::kInfeasible) continue;
-    if (b < 0 || r.objective.value < res_.candidates[static_cast<std::size_t>(b)].objective.value) b = static_cast<long>(i);
+    if (b < 0) {
+      b = static_cast<long>(i);
+      continue;
+    }
+    const auto& x = res_.candidates[static_cast<std::size_t>(b)];
+    if (r.objective.value != x.objective.value) {
+      if (r.objective.value < x.objective.value) b = static_cast<long>(i);
+      continue;
+    }
+    const double re = v(r.oc.meanExcessErrors), xe = v(x.oc.meanExcessErrors);
+    if (re < xe || (re == xe && v(r.oc.falseRollbackRate) < v(x.oc.falseRollbackRate))) b = static_cast<long>(i);
   }
   return b;
 }
