@@ -6,6 +6,7 @@
 #include <limits>
 #include <numeric>
 #include <set>
+#include <tuple>
 
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/tune/surrogate.h"
@@ -317,7 +318,7 @@ void Search::drop(std::vector<std::size_t>& alive) {
     r.alive = false;
     r.status = st;
     r.reason = std::move(why);
-    r.outcomes.assign(scenarios_.size(), {});
+    if (st == Status::kInfeasible) r.outcomes.assign(scenarios_.size(), {});
     ev_.release(i);
   };
   // Infeasible: a constraint's interval lies wholly above its bound.
@@ -333,6 +334,18 @@ void Search::drop(std::vector<std::size_t>& alive) {
       break;
     }
   }
+  // Candidates dropped by one that has now turned out infeasible race again.
+  for (std::size_t k = 0; k < res_.candidates.size(); ++k) {
+    auto& r = res_.candidates[k];
+    if (r.alive || r.status != Status::kDominated || r.droppedBy < 0) continue;
+    if (res_.candidates[static_cast<std::size_t>(r.droppedBy)].status != Status::kInfeasible) continue;
+    r.alive = true;
+    r.status = Status::kUndecided;
+    r.reason.clear();
+    r.droppedBy = -1;
+    alive.push_back(k);
+  }
+  std::sort(alive.begin(), alive.end());
   // Dominated, on the runs two candidates share (which used the same seeds):
   // - by the leader (the feasible candidate with the lowest objective): the objective is worse
   //   on the paired 95% interval, or no better and within the indifference margin;
@@ -368,12 +381,19 @@ void Search::drop(std::vector<std::size_t>& alive) {
     }
     return true;
   };
-  std::vector<std::pair<std::size_t, std::string>> drops;
+  // Point estimates within every bound (a candidate that already looks infeasible drops nothing).
+  auto looksFeasible = [&](const CandidateResult& b) {
+    for (std::size_t c = 0; c < b.constrained.size(); ++c) {
+      if (b.constrained[c].known() && b.constrained[c].value > space_.constraints[c].max) return false;
+    }
+    return true;
+  };
+  std::vector<std::tuple<std::size_t, std::string, long>> drops;
   for (std::size_t i : alive) {
     const auto& r = res_.candidates[i];
     if (!r.alive || static_cast<long>(i) == leader) continue;
     if (!r.objective.known()) {
-      if (leader >= 0) drops.emplace_back(i, "its objective cannot be estimated (no promoted good release)");
+      if (leader >= 0) drops.emplace_back(i, "its objective cannot be estimated (no promoted good release)", -1);
       continue;
     }
     char why[240];
@@ -384,7 +404,7 @@ void Search::drop(std::vector<std::size_t>& alive) {
       if (d.n > 0 && d.lo > 0) {
         std::snprintf(why, sizeof why, "worse than candidate %ld by %.4g [%.4g, %.4g] on %lld paired runs per scenario",
                       leader, d.value, d.lo, d.hi, static_cast<long long>(d.n));
-        drops.emplace_back(i, why);
+        drops.emplace_back(i, why, -1);
         continue;
       }
       // Within the margin, a candidate that is better on excess errors or false rollbacks
@@ -396,26 +416,29 @@ void Search::drop(std::vector<std::size_t>& alive) {
       if (d.n > 0 && margin > 0 && d.value >= 0 && d.hi < margin && !tradeOff) {
         std::snprintf(why, sizeof why, "no better than candidate %ld: %.4g [%.4g, %.4g], within the indifference margin %.4g",
                       leader, d.value, d.lo, d.hi, margin);
-        drops.emplace_back(i, why);
+        drops.emplace_back(i, why, -1);
         continue;
       }
     }
     for (std::size_t j : byObjective) {
       const auto& b = res_.candidates[j];
       if (b.objective.value >= r.objective.value) break;
-      if (j == i || !noWorse(b, r)) continue;
+      if (j == i || !noWorse(b, r) || !looksFeasible(b)) continue;
       const Estimate d = pairedDifference(space_.objective, bad_, r, b);
       if (d.n > 0 && d.lo > 0) {
         std::snprintf(why, sizeof why,
                       "worse than candidate %zu by %.4g [%.4g, %.4g] on %lld paired runs per scenario, with no "
                       "constrained measure better",
                       j, d.value, d.lo, d.hi, static_cast<long long>(d.n));
-        drops.emplace_back(i, why);
+        drops.emplace_back(i, why, static_cast<long>(j));
         break;
       }
     }
   }
-  for (auto& [i, why] : drops) kill(i, Status::kDominated, why);
+  for (auto& [i, why, by] : drops) {
+    kill(i, Status::kDominated, why);
+    res_.candidates[i].droppedBy = by;
+  }
   alive.erase(std::remove_if(alive.begin(), alive.end(), [&](std::size_t i) { return !res_.candidates[i].alive; }),
               alive.end());
 }
@@ -431,8 +454,16 @@ void Search::race(std::vector<std::size_t> alive) {
     std::snprintf(b, sizeof b, "round %d: %zu alive at %lld runs per scenario", res_.rounds, alive.size(),
                   static_cast<long long>(n));
     note(b);
-    if (exhausted_ || alive.empty() || n >= space_.search.maxRuns) return;
+    if (exhausted_ || alive.empty()) return;
     if (alive.size() == 1 && feasible(res_.candidates[alive[0]])) return;
+    if (n >= space_.search.maxRuns) {
+      // Done, unless candidates raced again below maxRuns (their dominator turned infeasible).
+      const bool lagging = std::any_of(alive.begin(), alive.end(), [&](std::size_t i) {
+        return res_.candidates[i].runsPerScenario < space_.search.maxRuns;
+      });
+      if (!lagging) return;
+      continue;
+    }
     n = std::min(2 * n, space_.search.maxRuns);
   }
 }

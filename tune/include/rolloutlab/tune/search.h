@@ -73,6 +73,9 @@ struct CandidateResult {
   std::vector<Verdict> verdicts;   ///< per constraint of the space
   std::vector<Estimate> constrained;  ///< the estimate each constraint judges
   bool alive = true;
+  /// The candidate whose runs dominated this one while its own feasibility was open; if that
+  /// one turns out infeasible, this one races again.
+  long droppedBy = -1;
 };
 
 struct SearchOptions {
