@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -141,6 +143,40 @@ TEST(TuneCli, FindsTheArgoScheduleAndFailureLimitWorkedOutByHand) {
   EXPECT_EQ(run("validate --strict -o text " + out + "/gate-rollout.yaml").code, 0);
   fs::remove_all(out);
   fs::remove(out + ".json");
+}
+
+TEST(TuneCli, SigtermWritesTheBestSoFarMarkedPartial) {
+  // A race that cannot finish (up to a million runs per candidate), stopped after 1.5 s: the
+  // report of the rounds that finished is written, marked partial, exit 1.
+  const std::string dir = tempDir("sigterm");
+  fs::create_directories(dir);
+  const std::string space = dir + "/space.yaml", out = dir + "/report.json";
+  {
+    std::ofstream o(space);
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  fields:\n"
+         "    - field: threshold\n      range: {min: 3, max: 6, step: 1}\n  constraints: {falseRollbackRate: 0.0001}\n"
+         "  search: {initialRuns: 64, maxRuns: 1000000}\n";
+  }
+  const std::string bin = rolloutlab::test::binDir() + "/rolloutlab";
+  const std::string spec = data("flaky-canary.yaml"), scen = data("flaky-hook.yaml");
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    ::execl(bin.c_str(), bin.c_str(), "tune", "--spec", spec.c_str(), "--space", space.c_str(), "--scenarios",
+            scen.c_str(), "--threads", "2", "-o", "json", "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::usleep(1500 * 1000);
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const auto j = nlohmann::json::parse(rolloutlab::test::readFile(out));
+  EXPECT_EQ(j["partial"], true);
+  EXPECT_GT(j["runs"].get<long long>(), 0);
+  EXPECT_TRUE(j["recommended"].is_null());  // nothing can be confirmed under 0.01% so soon
+  fs::remove_all(dir);
 }
 
 TEST(TuneCli, BadInputIsAOneLineErrorBeforeAnyRun) {
