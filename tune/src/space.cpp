@@ -599,6 +599,16 @@ bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, Tuning
     if (flagger && argo) {
       d.error(fields, "spec.fields", "", "mixes Flagger fields and Argo fields: a space tunes one Canary or one Rollout");
     }
+    // The Canary CRD's oneOf: stepWeights excludes stepWeight and iterations.
+    bool schedule = false, single = false;
+    for (const auto& f : out.fields) {
+      schedule = schedule || (f.target == FieldTarget::kFlaggerAnalysis && f.key == "stepWeights");
+      single = single || (f.target == FieldTarget::kFlaggerAnalysis && (f.key == "stepWeight" || f.key == "iterations"));
+    }
+    if (schedule && single) {
+      d.error(fields, "spec.fields", "",
+              "tunes stepWeights with stepWeight or iterations: the Canary CRD allows only one of them (oneOf)");
+    }
   }
   const YAML::Node cs = d.object(spec, "constraints", "spec.constraints");
   if (cs.IsDefined()) {
