@@ -178,6 +178,15 @@ void CompareView::layoutCharts() {
   const Qt::Orientation o = width() >= kSideBySideWidth ? Qt::Horizontal : Qt::Vertical;
   if (charts_->orientation() == o) return;
   charts_->setOrientation(o);
+  // Stacked, each timeline keeps charts tall enough to read (the area scrolls when both do
+  // not fit); side by side they share the height.
+  for (TimelineView* t : {a_, b_}) {
+    if (o == Qt::Vertical) {
+      t->setMinimumLaneHeights(200, 150);
+    } else {
+      t->setMinimumLaneHeights(150, 120);
+    }
+  }
   const int half = (o == Qt::Horizontal ? charts_->width() : charts_->height()) / 2;
   charts_->setSizes({half, half});
 }

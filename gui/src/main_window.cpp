@@ -701,6 +701,23 @@ void MainWindow::saveSettings() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  spec_->flushTyping();
+  if (wb_->unsaved()) {
+    QStringList edited;
+    for (int i = 0; i < wb_->specCount(); ++i) {
+      const SpecDocument* s = wb_->spec(i);
+      if (s->edited()) edited << q(s->kind() + " " + s->name());
+    }
+    QMessageBox ask(QMessageBox::Warning, "Unsaved edits",
+                    "Edits of " + edited.join(", ") +
+                        " are not saved. Close and drop them? (File > Save writes them.)",
+                    QMessageBox::Discard | QMessageBox::Cancel, this);
+    ask.setDefaultButton(QMessageBox::Cancel);
+    if (ask.exec() != QMessageBox::Discard) {
+      event->ignore();
+      return;
+    }
+  }
   batch_->cancel();
   compare_->cancelBatch();
   saveSettings();

@@ -111,15 +111,14 @@ double niceStep(double span) {
   return 10 * p;
 }
 
-void setLegendVisible(QChart* chart, QAbstractSeries* s, bool visible) {
-  for (QLegendMarker* m : chart->legend()->markers(s)) m->setVisible(visible);
+/// Whether the legend lists a series (a series with nothing to show is left out).
+void setLegendVisible(QChart*, QAbstractSeries* s, bool visible) {
+  s->setProperty("rolloutlabInLegend", visible);
 }
 
-bool legendVisible(QChart* chart, QAbstractSeries* s) {
-  for (QLegendMarker* m : chart->legend()->markers(s)) {
-    if (m->isVisible()) return true;
-  }
-  return false;
+bool legendVisible(QAbstractSeries* s) {
+  const QVariant v = s->property("rolloutlabInLegend");
+  return !v.isValid() || v.toBool();
 }
 
 /// The symbol of a series in the legend, in its colour (HTML).
@@ -359,7 +358,7 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
   l->legend->setContentsMargins(6, 0, 6, 0);
   l->view = new ChartView(l->chart, l->box);
   l->view->setTimeAxis(l->x);
-  l->view->setMinimumHeight(weight ? 150 : 120);
+  l->view->setMinimumHeight(weight ? minWeightHeight_ : minMetricHeight_);
   bl->addWidget(l->legend);
   bl->addWidget(l->view, 1);
   splitter_->addWidget(l->box);
@@ -592,7 +591,7 @@ void TimelineView::fillMetric(Lane& l, const TimelineMetric& m) {
 void TimelineView::updateLegend(Lane& l) {
   QStringList items;
   for (QAbstractSeries* s : l.chart->series()) {
-    if (s->name().isEmpty() || !legendVisible(l.chart, s)) continue;
+    if (s->name().isEmpty() || !legendVisible(s)) continue;
     items << legendGlyph(s) + "&nbsp;" + s->name().toHtmlEscaped().replace(" ", "&nbsp;");
   }
   l.legend->setText(items.join(" &nbsp; "));
@@ -619,6 +618,12 @@ QScatterSeries* TimelineView::markerSeries(const QString& name, TimelineMarker::
   const auto& map = noData ? l->noData : l->markers;
   const auto it = map.find(kind);
   return it == map.end() ? nullptr : it->second;
+}
+
+void TimelineView::setMinimumLaneHeights(int weight, int metric) {
+  minWeightHeight_ = weight;
+  minMetricHeight_ = metric;
+  for (Lane* l : lanes_) l->view->setMinimumHeight(l->weight ? weight : metric);
 }
 
 void TimelineView::fit() { setTimeRange(0, fullMinutes_); }

@@ -35,6 +35,8 @@ class TimelineView : public QWidget {
   const Timeline& timeline() const { return timeline_; }
   /// Shows the whole run.
   void fit();
+  /// The least height of the weight chart and of each metric chart (default 150 and 120).
+  void setMinimumLaneHeights(int weight, int metric);
   /// A short caption above the charts (e.g. "A: as loaded"), empty for none.
   void setCaption(const QString& caption);
 
@@ -87,6 +89,8 @@ class TimelineView : public QWidget {
   bool zoomed_ = false;
   bool awaitingPaint_ = false;
   double fullMinutes_ = 1;
+  int minWeightHeight_ = 150;
+  int minMetricHeight_ = 120;
 };
 
 }  // namespace rolloutlab::gui

@@ -9,10 +9,12 @@
 #include <QDir>
 #include <QFile>
 #include <QFrame>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QTemporaryDir>
 #include <QTextBlock>
+#include <QTimer>
 #include <QUndoStack>
 
 #include "gui_fixture.h"
@@ -148,18 +150,30 @@ TEST(Editing, SaveIsRefusedWhenTheFileChangedOnDisk) {
   EXPECT_EQ(readAll(e.file), replacedOnce(e.original, "    threshold: 3\n", "    threshold: 7\n"));
 }
 
-TEST(Editing, SaveIsRefusedWhenTheFolderCannotBeWritten) {
+TEST(Editing, AWriteThatFailsChangesNothing) {
   Edited e;
   e.typeField("analysis.threshold", "7");
-  ASSERT_TRUE(QFile::setPermissions(e.dir.path(), QFile::ReadOwner | QFile::ExeOwner));
+  // A folder that does not exist: the temporary file cannot even be made (root included).
+  const QString missing = e.dir.filePath("no-such-folder/canary.yaml");
   QString error;
-  const bool ok = e.w->save(&error);
-  QFile::setPermissions(e.dir.path(),
-                        QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-  if (ok) GTEST_SKIP() << "the folder stays writable (running as root)";
-  EXPECT_TRUE(error.startsWith("cannot write " + e.file)) << error.toStdString();
+  EXPECT_FALSE(e.w->saveAs(missing, &error));
+  EXPECT_TRUE(error.startsWith("cannot write " + missing)) << error.toStdString();
+  EXPECT_FALSE(QFile::exists(missing));
+  const SpecDocument* s = e.wb().currentSpec();
+  EXPECT_EQ(s->file(), e.file.toStdString());  // still the file as loaded
+  EXPECT_TRUE(s->edited());
   EXPECT_EQ(readAll(e.file), e.original);
-  EXPECT_TRUE(e.wb().currentSpec()->edited());
+  EXPECT_TRUE(e.strayFiles().isEmpty()) << e.strayFiles().join(", ").toStdString();
+  // Save As onto a file another spec of the workspace holds is refused too.
+  e.w->openPaths({e.file, examplesDir() + "/apps/podinfo/canary.yaml"});
+  ASSERT_TRUE(e.wb().waitForLoad());
+  ASSERT_TRUE(e.wb().selectSpec("shop/checkout"));
+  e.typeField("analysis.threshold", "7");
+  const std::string podinfo = readFile(sourceDir() + "/examples/apps/podinfo/canary.yaml");
+  EXPECT_FALSE(e.w->saveAs(examplesDir() + "/apps/podinfo/canary.yaml", &error));
+  EXPECT_TRUE(error.contains("is open in the workspace (Canary test/podinfo)"))
+      << error.toStdString();
+  EXPECT_EQ(readFile(sourceDir() + "/examples/apps/podinfo/canary.yaml"), podinfo);
 }
 
 TEST(Editing, SaveAsWritesAnotherFileAndGoesOnWithIt) {
@@ -264,4 +278,57 @@ TEST(Editing, AFileChangedOnDiskIsNoticedAndCanBeReloaded) {
   // It is still watched after the rename: a second change is noticed too.
   writeAll(e.file, e.original);
   ASSERT_TRUE(waitFor([&]() { return !e.w->changedFiles().isEmpty(); }, 5000));
+}
+
+TEST(Editing, SaveWritesTheTemplateFileARolloutsFormEdited) {
+  clearSettings();
+  QTemporaryDir dir;
+  const std::string src = sourceDir() + "/examples/apps/storefront/";
+  const std::string rollout = readFile(src + "rollout.yaml");
+  const std::string templates = readFile(src + "analysis-templates.yaml");
+  writeAll(dir.filePath("rollout.yaml"), rollout);
+  writeAll(dir.filePath("analysis-templates.yaml"), templates);
+  MainWindow w;
+  w.workbench().setScenarioLibrary({libraryFile("good-high-traffic.yaml")});
+  w.openPaths({dir.path()});
+  ASSERT_TRUE(w.workbench().waitForLoad());
+  ASSERT_TRUE(w.workbench().selectSpec("shop/storefront"));
+  w.workbench().setField("templates.0.metrics.0.failureLimit", "3");
+  QString error;
+  QStringList written;
+  ASSERT_TRUE(w.workbench().save(&error, &written)) << error.toStdString();
+  EXPECT_EQ(written, QStringList{dir.filePath("analysis-templates.yaml")});
+  // The first template's failureLimit only (the second keeps its own "failureLimit: 2").
+  EXPECT_EQ(readAll(dir.filePath("analysis-templates.yaml")),
+            replacedOnce(templates, "      failureLimit: 1\n", "      failureLimit: 3\n"));
+  EXPECT_EQ(readAll(dir.filePath("rollout.yaml")), rollout);
+  EXPECT_FALSE(w.workbench().currentSpec()->edited());
+}
+
+TEST(Editing, ClosingWithUnsavedEditsAsksFirst) {
+  Edited e;
+  e.typeField("analysis.threshold", "7");
+  // Cancel keeps the window and the edit.
+  QTimer::singleShot(200, []() {
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    ASSERT_NE(box, nullptr);
+    EXPECT_TRUE(box->text().contains("Canary shop/checkout")) << box->text().toStdString();
+    box->button(QMessageBox::Cancel)->click();
+  });
+  EXPECT_FALSE(e.w->close());
+  EXPECT_TRUE(e.w->isVisible());
+  EXPECT_TRUE(e.wb().currentSpec()->edited());
+  // Discard closes; the file stays as it was.
+  QTimer::singleShot(200, []() {
+    auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget());
+    ASSERT_NE(box, nullptr);
+    box->button(QMessageBox::Discard)->click();
+  });
+  EXPECT_TRUE(e.w->close());
+  EXPECT_EQ(readAll(e.file), e.original);
+  // Saved edits close without a question.
+  Edited f;
+  f.typeField("analysis.threshold", "7");
+  ASSERT_TRUE(f.w->save());
+  EXPECT_TRUE(f.w->close());
 }
