@@ -15,8 +15,8 @@
 
 #include "chart_view.h"
 #include "histogram.h"
-#include "oc_table.h"
 #include "oc_rows.h"
+#include "oc_table.h"
 #include "workbench.h"
 
 namespace rolloutlab::gui {
@@ -235,8 +235,8 @@ void BatchView::fillTable() {
     (row.badRelease ? promoted : rolled).background =
         badness(row.badRelease ? row.promoted.value : row.rolledBack.value);
     cells.push_back(
-        {name, rel, item(QString::number(row.runs), QVariant::fromValue(row.runs), right),
-         promoted, rolled,
+        {name, rel, item(QString::number(row.runs), QVariant::fromValue(row.runs), right), promoted,
+         rolled,
          item(seconds(row.decisionP50) + " / " + seconds(row.decisionP90), key(row.decisionP50),
               right),
          item(q(std::isnan(row.excessMean) ? "-" : formatNumber(row.excessMean, 4)) + " / " +

@@ -6,9 +6,9 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QScrollArea>
 #include <QVBoxLayout>
 #include <map>
 
@@ -119,9 +119,9 @@ CompareView::CompareView(Workbench& wb, QWidget* parent)
   summary_ = new QLabel(bottom);
   summary_->setWordWrap(true);
   table_ = new CellTableView(bottom);
-  table_->cells()->setHeaders({"Scenario", "Release", "Promoted A", "Promoted B",
-                               "Rolled back A", "Rolled back B", "Decision p50 A",
-                               "Decision p50 B", "Excess errors A", "Excess errors B"});
+  table_->cells()->setHeaders({"Scenario", "Release", "Promoted A", "Promoted B", "Rolled back A",
+                               "Rolled back B", "Decision p50 A", "Decision p50 B",
+                               "Excess errors A", "Excess errors B"});
   table_->setMinimumHeight(90);
   table_->setToolTip(
       "Click a header to sort; Ctrl+C or the context menu copies rows as tab-separated text");

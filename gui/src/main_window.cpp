@@ -25,8 +25,8 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QToolBar>
 #include <QTimer>
+#include <QToolBar>
 #include <QToolButton>
 #include <QUndoGroup>
 #include <QUndoStack>
@@ -75,8 +75,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
   // Above the views: the notice that files open here changed on disk.
   notice_ = new QFrame(this);
   notice_->setObjectName("FileChangedNotice");
-  notice_->setStyleSheet(
-      "#FileChangedNotice { background: #fff3cd; border: 1px solid #e0c36a; }");
+  notice_->setStyleSheet("#FileChangedNotice { background: #fff3cd; border: 1px solid #e0c36a; }");
   auto* nl = new QHBoxLayout(notice_);
   nl->setContentsMargins(8, 4, 8, 4);
   noticeText_ = new QLabel(notice_);
@@ -272,12 +271,10 @@ void MainWindow::buildActions() {
   QUndoGroup* group = wb_->undoGroup();
   connect(group, &QUndoGroup::canUndoChanged, undo_, &QAction::setEnabled);
   connect(group, &QUndoGroup::canRedoChanged, redo_, &QAction::setEnabled);
-  connect(group, &QUndoGroup::undoTextChanged, this, [this](const QString& t) {
-    undo_->setText(t.isEmpty() ? "&Undo" : "&Undo " + t);
-  });
-  connect(group, &QUndoGroup::redoTextChanged, this, [this](const QString& t) {
-    redo_->setText(t.isEmpty() ? "&Redo" : "&Redo " + t);
-  });
+  connect(group, &QUndoGroup::undoTextChanged, this,
+          [this](const QString& t) { undo_->setText(t.isEmpty() ? "&Undo" : "&Undo " + t); });
+  connect(group, &QUndoGroup::redoTextChanged, this,
+          [this](const QString& t) { redo_->setText(t.isEmpty() ? "&Redo" : "&Redo " + t); });
   connect(undo_, &QAction::triggered, this, [this]() {
     spec_->flushTyping();
     wb_->undo();
@@ -293,9 +290,9 @@ void MainWindow::buildActions() {
   connect(saveAs, &QAction::triggered, this, [this]() {
     const SpecDocument* s = wb_->currentSpec();
     if (s == nullptr) return;
-    const QString path = QFileDialog::getSaveFileName(
-        this, "Save the spec as", QString::fromStdString(s->file()),
-        "YAML (*.yaml *.yml);;All files (*)");
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Save the spec as", QString::fromStdString(s->file()),
+                                     "YAML (*.yaml *.yml);;All files (*)");
     if (path.isEmpty()) return;
     QString error;
     if (!this->saveAs(path, &error)) QMessageBox::warning(this, "Save As", "Not saved: " + error);

@@ -85,7 +85,9 @@ QVariant CellTableModel::headerData(int section, Qt::Orientation orientation, in
 }
 
 CellTableView::CellTableView(QWidget* parent)
-    : QTableView(parent), model_(new CellTableModel(this)), proxy_(new QSortFilterProxyModel(this)) {
+    : QTableView(parent),
+      model_(new CellTableModel(this)),
+      proxy_(new QSortFilterProxyModel(this)) {
   proxy_->setSourceModel(model_);
   proxy_->setSortRole(CellTableModel::kSortRole);
   proxy_->setSortCaseSensitivity(Qt::CaseInsensitive);

@@ -436,8 +436,7 @@ void SpecPanel::refresh() {
   if (s->textOf(shownFile_) == nullptr) shownFile_ = s->file();
   fileBox_->setCurrentIndex(static_cast<int>(files.indexOf(q(shownFile_))));
   const QString text = q(*s->textOf(shownFile_));
-  if (yaml_->toPlainText() != text &&
-      (restored || (!typing_->isActive() && !yaml_->hasFocus()))) {
+  if (yaml_->toPlainText() != text && (restored || (!typing_->isActive() && !yaml_->hasFocus()))) {
     typing_->stop();
     updating_ = true;
     const QString was = yaml_->toPlainText();

@@ -185,8 +185,8 @@ struct TimelineView::Lane {
   std::map<TimelineMarker::Kind, QScatterSeries*> markers;
   /// Checks decided without a value (an empty result), hollow on the band's edge.
   std::map<TimelineMarker::Kind, QScatterSeries*> noData;
-  QWidget* box = nullptr;     // the legend above the chart view
-  QLabel* legend = nullptr;   // wraps, unlike QLegend, which cuts its names short
+  QWidget* box = nullptr;    // the legend above the chart view
+  QLabel* legend = nullptr;  // wraps, unlike QLegend, which cuts its names short
   bool painted = false;
 
   void attach(QAbstractSeries* s) {
@@ -555,13 +555,14 @@ void TimelineView::fillMetric(Lane& l, const TimelineMetric& m) {
                                                                  : "inconclusive: neither "
                                                                    "condition met";
       noValue[c.kind].first.append({c.t / 60.0, edge});
-      noValue[c.kind].second.append(QString("no data: %1\n").arg(QString::fromLatin1(what)) + q(c.text));
+      noValue[c.kind].second.append(QString("no data: %1\n").arg(QString::fromLatin1(what)) +
+                                    q(c.text));
       continue;
     }
-    const double y = valued && c.kind != TimelineMarker::Kind::kNoData &&
-                             c.kind != TimelineMarker::Kind::kError
-                         ? std::clamp(c.value, lo, hi)
-                         : bottom;
+    const double y =
+        valued && c.kind != TimelineMarker::Kind::kNoData && c.kind != TimelineMarker::Kind::kError
+            ? std::clamp(c.value, lo, hi)
+            : bottom;
     byKind[c.kind].first.append({c.t / 60.0, y});
     byKind[c.kind].second.append(q(c.text));
   }

@@ -481,10 +481,12 @@ void Workbench::record(const SpecDocument& s, std::map<std::string, std::string>
                        const QString& label) {
   auto after = s.texts();
   if (after == before) return;
-  stackFor(s.key())->push(new TextsCommand(this, s.key(), std::move(before), std::move(after), label));
+  stackFor(s.key())->push(
+      new TextsCommand(this, s.key(), std::move(before), std::move(after), label));
 }
 
-void Workbench::applyTexts(const std::string& key, const std::map<std::string, std::string>& texts) {
+void Workbench::applyTexts(const std::string& key,
+                           const std::map<std::string, std::string>& texts) {
   for (int i = 0; i < specCount(); ++i) {
     SpecDocument* s = spec(i);
     if (s->key() != key) continue;
@@ -576,8 +578,9 @@ bool Workbench::save(QString* error, QStringList* written) {
     const QString f = QString::fromStdString(file);
     if (changedOnDisk(f)) {
       if (error)
-        *error = f + " changed on disk since it was loaded: reload it, or save this spec to "
-                     "another file (Save As)";
+        *error = f +
+                 " changed on disk since it was loaded: reload it, or save this spec to "
+                 "another file (Save As)";
       return false;
     }
     for (int i = 0; i < specCount(); ++i) {
@@ -586,9 +589,9 @@ bool Workbench::save(QString* error, QStringList* written) {
       const std::string* ot = o->textOf(file);
       if (ot != nullptr && *ot != *o->originalTextOf(file)) {
         if (error)
-          *error = QString("%1 also holds unsaved edits of %2 %3: save or revert those first")
-                       .arg(f, QString::fromStdString(o->kind()),
-                            QString::fromStdString(o->name()));
+          *error =
+              QString("%1 also holds unsaved edits of %2 %3: save or revert those first")
+                  .arg(f, QString::fromStdString(o->kind()), QString::fromStdString(o->name()));
         return false;
       }
     }
@@ -633,8 +636,9 @@ bool Workbench::saveAs(const QString& path, QString* error) {
   for (const auto& l : s->linkedTexts()) {
     if (l.text != l.originalText) {
       if (error)
-        *error = QString("the edits also change %1, which Save As does not write: Save writes "
-                         "every file the spec changed")
+        *error = QString(
+                     "the edits also change %1, which Save As does not write: Save writes "
+                     "every file the spec changed")
                      .arg(QString::fromStdString(l.file));
       return false;
     }
@@ -645,9 +649,9 @@ bool Workbench::saveAs(const QString& path, QString* error) {
       if (QFileInfo(QString::fromStdString(file)).absoluteFilePath() != target) continue;
       if (o == s && file == own) return save(error);  // its own file: a plain save
       if (error)
-        *error = QString("%1 is open in the workspace (%2 %3): choose another file")
-                     .arg(target, QString::fromStdString(o->kind()),
-                          QString::fromStdString(o->name()));
+        *error =
+            QString("%1 is open in the workspace (%2 %3): choose another file")
+                .arg(target, QString::fromStdString(o->kind()), QString::fromStdString(o->name()));
       return false;
     }
   }

@@ -215,7 +215,7 @@ class Workbench : public QObject {
   std::vector<replay::ReplaySpec> replays_;
   std::map<std::string, std::map<std::string, std::string>> pinned_;  // spec key -> texts of A
   QUndoGroup* undo_;
-  std::map<std::string, QUndoStack*> stacks_;  // spec key -> its edits
+  std::map<std::string, QUndoStack*> stacks_;        // spec key -> its edits
   std::map<std::string, std::string> acknowledged_;  // file -> text on disk the user let be
   std::map<std::string, std::string> renamed_;       // file -> the file Save As made it
   int current_ = -1;

@@ -7,11 +7,11 @@
 #include <QChart>
 #include <QProgressBar>
 #include <QSignalSpy>
-#include "oc_table.h"
 #include <QTimer>
 
 #include "gui_fixture.h"
 #include "oc_rows.h"
+#include "oc_table.h"
 #include "workbench.h"
 
 using rolloutlab::gui::BatchView;
@@ -88,10 +88,8 @@ TEST(BatchView, RunsToCompletionWithoutBlockingTheGuiThread) {
     EXPECT_EQ(p.rolledBack, d.rolledBack);
     EXPECT_EQ(p.excessErrors.sumMicro(), d.excessErrors.sumMicro());
     EXPECT_EQ(t->text(i, 0).toStdString(), rows[static_cast<std::size_t>(i)].scenario);
-    EXPECT_EQ(t->text(i, 3).toStdString(),
-              rows[static_cast<std::size_t>(i)].promoted.text());
-    EXPECT_EQ(t->text(i, 4).toStdString(),
-              rows[static_cast<std::size_t>(i)].rolledBack.text());
+    EXPECT_EQ(t->text(i, 3).toStdString(), rows[static_cast<std::size_t>(i)].promoted.text());
+    EXPECT_EQ(t->text(i, 4).toStdString(), rows[static_cast<std::size_t>(i)].rolledBack.text());
   }
   // A 2-point error regression against a 99 % success-rate floor is always caught.
   EXPECT_EQ(t->text(0, 0), "error-regression-2pt");

@@ -69,8 +69,8 @@ std::vector<double> ticks(const QValueAxis* a) {
   std::vector<double> out;
   EXPECT_EQ(a->tickType(), QValueAxis::TicksDynamic);
   if (a->tickInterval() <= 0) return out;
-  double v = a->tickAnchor() + std::ceil((a->min() - a->tickAnchor()) / a->tickInterval()) *
-                                   a->tickInterval();
+  double v = a->tickAnchor() +
+             std::ceil((a->min() - a->tickAnchor()) / a->tickInterval()) * a->tickInterval();
   for (; v <= a->max() + 1e-9; v += a->tickInterval()) out.push_back(v);
   return out;
 }
@@ -151,8 +151,8 @@ TEST(Charts, LegendsKeepTheirNamesWhole) {
   ASSERT_NE(l, nullptr);
   EXPECT_TRUE(l->wordWrap());
   EXPECT_GT(l->heightForWidth(200), l->heightForWidth(2000));
-  for (const char* name : {"passing range", "canary", "pass, no data", "fail, no data",
-                           "inconclusive, no data"})
+  for (const char* name :
+       {"passing range", "canary", "pass, no data", "fail, no data", "inconclusive, no data"})
     EXPECT_TRUE(v.legendText("success-rate").contains(name)) << name;
 }
 

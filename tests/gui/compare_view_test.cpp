@@ -4,9 +4,9 @@
 #include "compare_view.h"
 
 #include <QSignalSpy>
-#include "oc_table.h"
 
 #include "gui_fixture.h"
+#include "oc_table.h"
 #include "timeline_view.h"
 #include "workbench.h"
 

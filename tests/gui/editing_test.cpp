@@ -94,8 +94,8 @@ struct Edited {
     c.setPosition(at + static_cast<int>(from.size()), QTextCursor::KeepAnchor);
     e->setTextCursor(c);
     QTest::keyClicks(e, to);
-    ASSERT_TRUE(waitFor([&]() { return wb().currentSpec()->text() == e->toPlainText().toStdString(); },
-                        5000));
+    ASSERT_TRUE(waitFor(
+        [&]() { return wb().currentSpec()->text() == e->toPlainText().toStdString(); }, 5000));
   }
   /// Files in the folder other than the spec (a temporary file left behind would show).
   QStringList strayFiles() {
@@ -204,7 +204,8 @@ TEST(Editing, UndoAndRedoGoAcrossFormAndTextEdits) {
   Edited e;
   const SpecDocument* s = e.wb().currentSpec();
   e.typeField("analysis.threshold", "6");
-  const std::string afterForm = replacedOnce(e.original, "    threshold: 3\n", "    threshold: 6\n");
+  const std::string afterForm =
+      replacedOnce(e.original, "    threshold: 3\n", "    threshold: 6\n");
   EXPECT_EQ(s->text(), afterForm);
   e.typeText("stepWeights: [5, 10, 25, 50]", "stepWeights: [20, 50]");
   const std::string afterText =

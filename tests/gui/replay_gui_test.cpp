@@ -6,7 +6,6 @@
 
 #include <QComboBox>
 #include <QSignalSpy>
-#include "oc_table.h"
 #include <QTimer>
 #include <cmath>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "batch_view.h"
 #include "gui_fixture.h"
 #include "main_window.h"
+#include "oc_table.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/io/json_util.h"

@@ -13,7 +13,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
-#include "oc_table.h"
 #include <QTemporaryDir>
 #include <QTextBlock>
 #include <QToolButton>
@@ -23,6 +22,7 @@
 #include "batch_view.h"
 #include "compare_view.h"
 #include "gui_fixture.h"
+#include "oc_table.h"
 #include "rollout_document.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/scenarios/argo_world.h"
