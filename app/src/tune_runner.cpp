@@ -276,8 +276,10 @@ std::vector<SpecPatcher::Edit> SpecPatcher::edits(const tune::Candidate& c) cons
       e.field = f.name;
       e.from = s.original[0];
       out.push_back(std::move(e));
-      // The CRD's oneOf: stepWeights replaces stepWeight (and iterations).
-      for (const char* other : {"stepWeight", "iterations"}) {
+      // The CRD's oneOf: stepWeights replaces stepWeight (and iterations); maxWeight is
+      // ignored beside it (the last weight is the maximum, scheduler.go maxWeight), so it goes
+      // too, as `validate --strict` requires.
+      for (const char* other : {"stepWeight", "iterations", "maxWeight"}) {
         Edit r;
         r.kind = Edit::Kind::kRemove;
         r.file = s.file;

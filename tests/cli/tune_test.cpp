@@ -145,6 +145,37 @@ TEST(TuneCli, FindsTheArgoScheduleAndFailureLimitWorkedOutByHand) {
   fs::remove(out + ".json");
 }
 
+TEST(TuneCli, AStepWeightsScheduleReplacesStepWeightAndMaxWeight) {
+  // The Canary CRD's oneOf: stepWeights replaces stepWeight, and Flagger ignores maxWeight
+  // beside it; the emitted manifest passes validate --strict and keeps every other line.
+  const std::string dir = tempDir("steps");
+  fs::create_directories(dir);
+  const std::string space = dir + "/space.yaml";
+  {
+    std::ofstream o(space);
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  fields:\n"
+         "    - field: stepWeights\n      schedules: {lists: [[10, 50]]}\n  constraints: {falseRollbackRate: 0.5}\n"
+         "  search: {initialRuns: 16, maxRuns: 16}\n";
+  }
+  const auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " +
+                     data("flaky-hook.yaml") + " --emit " + dir + "/out -o json --out " + dir + "/r.json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const std::string emitted = dir + "/out/flaky-canary.yaml";
+  EXPECT_EQ(run("validate --strict -o text " + emitted).code, 0);
+  auto before = lines(rolloutlab::test::readFile(data("flaky-canary.yaml")));
+  auto after = lines(rolloutlab::test::readFile(emitted));
+  before.erase(std::remove_if(before.begin(), before.end(),
+                              [](const std::string& l) {
+                                return l == "    maxWeight: 50" || l == "    stepWeight: 10";
+                              }),
+               before.end());
+  const auto added = std::find(after.begin(), after.end(), "    stepWeights: [10, 50]");
+  ASSERT_NE(added, after.end());
+  after.erase(added);
+  EXPECT_EQ(before, after);
+  fs::remove_all(dir);
+}
+
 TEST(TuneCli, SigtermWritesTheBestSoFarMarkedPartial) {
   // A race that cannot finish (up to a million runs per candidate), stopped after 1.5 s: the
   // report of the rounds that finished is written, marked partial, exit 1.

@@ -143,8 +143,8 @@ INSTANTIATE_TEST_SUITE_P(
             "space.yaml:6: spec.fields: mixes Flagger fields and Argo fields: a space tunes one Canary or one Rollout"},
         Bad{"  fields:\n    - field: stepWeight\n      values: [10]\n    - field: stepWeights\n"
             "      schedules: {lists: [[10, 50]]}\n",
-            "space.yaml:6: spec.fields: tunes stepWeights with stepWeight or iterations: the Canary CRD allows only one "
-            "of them (oneOf)"},
+            "space.yaml:6: spec.fields: tunes stepWeights with stepWeight, iterations or maxWeight: the Canary CRD allows "
+            "only one of the first three (oneOf) and Flagger ignores maxWeight beside stepWeights"},
         Bad{"  fields:\n    - field: threshold\n      values: [2]\n  search: {initialRuns: 64, maxRuns: 8}\n",
             "space.yaml:8: spec.search.maxRuns = 8: must be at least initialRuns (64)"}));
 

@@ -603,11 +603,12 @@ bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, Tuning
     bool schedule = false, single = false;
     for (const auto& f : out.fields) {
       schedule = schedule || (f.target == FieldTarget::kFlaggerAnalysis && f.key == "stepWeights");
-      single = single || (f.target == FieldTarget::kFlaggerAnalysis && (f.key == "stepWeight" || f.key == "iterations"));
+      single = single || (f.target == FieldTarget::kFlaggerAnalysis && (f.key == "stepWeight" || f.key == "iterations" || f.key == "maxWeight"));
     }
     if (schedule && single) {
       d.error(fields, "spec.fields", "",
-              "tunes stepWeights with stepWeight or iterations: the Canary CRD allows only one of them (oneOf)");
+              "tunes stepWeights with stepWeight, iterations or maxWeight: the Canary CRD allows only one of the first "
+              "three (oneOf) and Flagger ignores maxWeight beside stepWeights");
     }
   }
   const YAML::Node cs = d.object(spec, "constraints", "spec.constraints");
