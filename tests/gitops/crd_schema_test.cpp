@@ -164,7 +164,7 @@ TEST(CrdSchema, EveryUpstreamManifestPassesItsUpstreamCrd) {
 }
 
 std::vector<std::string> upstreamErrors(const std::string& text) {
-  const CrdSchemas s = upstream();
+  static const CrdSchemas s = upstream();
   const auto set = io::readDocumentsFromString(text, "m.yaml");
   rolloutlab::core::Diagnostics diags;
   EXPECT_FALSE(s.validate(set.documents.at(0), diags).empty());
@@ -183,7 +183,7 @@ TEST(CrdSchema, UpstreamCrdsCatchBrokenCanariesAndRollouts) {
   const auto typeErr = upstreamErrors(canary + "  analysis: {interval: 1m, threshold: five, stepWeight: 10}\n");
   ASSERT_EQ(typeErr.size(), 1u);
   EXPECT_EQ(typeErr[0], "m.yaml:7: spec.analysis.threshold = \"five\": must be a number, not string (CRD canaries.flagger.app)");
-  const auto enumErr = upstreamErrors(canary + "  provider: nginxx\n");
+  const auto enumErr = upstreamErrors(canary + "  analysis: {interval: 1m, threshold: 5, stepWeight: 10}\n  provider: nginxx\n");
   ASSERT_FALSE(enumErr.empty());
   EXPECT_NE(enumErr[0].find("spec.provider = \"nginxx\": must be one of [apisix, appmesh"), std::string::npos)
       << enumErr[0];
