@@ -211,7 +211,21 @@ struct Evidence {
   std::vector<std::string> tableRows; // Markdown rows for the report
   std::string header;
   std::string seed;
+  std::vector<std::string> inputHashes;  // sha256 of the files the report read
 };
+
+/// Whether the report was computed on the edited spec: its inputs name the edited manifest's
+/// bytes, or the result file's.
+std::string provenance(const Evidence& ev, const ExportPlan& p) {
+  if (ev.inputHashes.empty()) return "the report lists no inputs";
+  const std::string edited = p.inputs.empty() ? "" : p.inputs.front().sha256;
+  const std::string result = io::sha256Hex(p.after);
+  for (const auto& h : ev.inputHashes) {
+    if (h == edited) return "computed on the edited manifest (sha256 match)";
+    if (h == result) return "computed on the resulting file (sha256 match)";
+  }
+  return "WARNING: none of the report's inputs is the edited manifest or the resulting file";
+}
 
 /// The operating characteristics a report carries (a BatchReport's results; of any other
 /// rolloutlab report its kind, seed and version).
@@ -231,6 +245,10 @@ Evidence readEvidence(const std::string& file, const std::string& text) {
   if (j.contains("runs")) ev.header += ", " + fmt(j["runs"]) + " runs per pair";
   if (j.contains("version")) ev.header += ", rolloutlab " + fmt(j["version"]);
   if (j.value("partial", false)) ev.header += ", PARTIAL (interrupted)";
+  if (j.contains("inputs") && j["inputs"].is_array()) {
+    for (const auto& in : j["inputs"])
+      if (in.is_object() && in.contains("sha256") && in["sha256"].is_string()) ev.inputHashes.push_back(in["sha256"]);
+  }
   if (j.contains("results") && j["results"].is_array()) {
     for (const auto& r : j["results"]) {
       if (!r.is_object()) continue;
@@ -243,8 +261,9 @@ Evidence readEvidence(const std::string& file, const std::string& text) {
         return s;
       };
       std::string ttp = "n/a";
-      if (r.contains("timeToPromotion") && r["timeToPromotion"].is_object())
-        ttp = fmt(r["timeToPromotion"].value("mean", nlohmann::ordered_json())) + " s";
+      if (r.contains("timeToPromotion") && r["timeToPromotion"].is_object() &&
+          r["timeToPromotion"].value("mean", nlohmann::ordered_json()).is_number())
+        ttp = fmt(r["timeToPromotion"]["mean"]) + " s";
       const std::string spec = fmt(r.value("spec", nlohmann::ordered_json()));
       const std::string scen = fmt(r.value("scenario", nlohmann::ordered_json()));
       const std::string rel = fmt(r.value("release", nlohmann::ordered_json()));
@@ -261,9 +280,18 @@ Evidence readEvidence(const std::string& file, const std::string& text) {
       if (!s.is_object()) continue;
       std::string line = fmt(s.value("spec", nlohmann::ordered_json())) + " over the suite:";
       for (auto it = s.begin(); it != s.end(); ++it) {
-        if (it.key() == "spec" || it.value().is_object() || it.value().is_array()) continue;
-        line += " " + it.key() + " " + fmt(it.value());
+        if (it.key() == "spec" || it.value().is_array()) continue;
+        if (it.value().is_object()) {  // a rate with its interval
+          const auto& v = it.value();
+          line += " " + it.key() + " " + fmt(v.value("value", nlohmann::ordered_json()));
+          if (v.contains("ci95") && v["ci95"].is_array() && v["ci95"].size() == 2)
+            line += " [" + fmt(v["ci95"][0]) + ", " + fmt(v["ci95"][1]) + "]";
+          line += ";";
+        } else {
+          line += " " + it.key() + " " + fmt(it.value()) + ";";
+        }
       }
+      if (line.back() == ';') line.pop_back();
       ev.lines.push_back(line);
     }
   }
@@ -315,7 +343,7 @@ void compose(ExportPlan& p, const ExportRequest& req, const Evidence* ev, bool c
     m += "New file " + p.path + " from " + req.specFile + ".\n";
   }
   if (ev != nullptr) {
-    m += "\nEvidence (" + ev->header + "):\n";
+    m += "\nEvidence (" + ev->header + "; " + provenance(*ev, p) + "):\n";
     for (const auto& l : ev->lines) m += "  " + l + "\n";
     if (ev->lines.empty()) m += "  (the report has no operating characteristics)\n";
   } else {
@@ -353,7 +381,7 @@ void compose(ExportPlan& p, const ExportRequest& req, const Evidence* ev, bool c
   }
   r += "\n## Evidence\n\n";
   if (ev != nullptr) {
-    r += ev->header + "\n\n";
+    r += ev->header + "; " + provenance(*ev, p) + ".\n\n";
     if (!ev->tableRows.empty()) {
       r += "| spec | scenario | release | runs | P(promote) [95% CI] | P(rollback) [95% CI] | mean time to promotion |\n"
            "| --- | --- | --- | --- | --- | --- | --- |\n";

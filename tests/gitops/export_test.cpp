@@ -297,9 +297,10 @@ TEST_F(TempRepo, CommitAndPushToABareRemoteThroughAFileUrl) {
   q.evidenceFile = "batch.json";
   q.evidenceText =
       R"({"apiVersion":"rolloutlab.io/v1alpha1","kind":"BatchReport","version":"0.1.0","seed":42,"runs":200,)"
+      R"("inputs":[{"path":"tuned.yaml","bytes":1,"sha256":")" + rolloutlab::io::sha256Hex(edited()) + R"("}],)"
       R"("results":[{"spec":"test/podinfo","scenario":"good-release","release":"good","runs":200,)"
       R"("pPromote":{"value":0.995,"ci95":[0.972,0.999]},"pRollback":{"value":0.005,"ci95":[0.001,0.028]},)"
-      R"("timeToPromotion":{"mean":660}}],"specs":[{"spec":"test/podinfo","falseRollbackRate":0.005}]})";
+      R"("timeToPromotion":{"mean":660}}],"specs":[{"spec":"test/podinfo","goodRuns":200,"falseRollbackRate":{"value":0.005,"ci95":[0.001,0.028]}}]})";
   const gitops::ExportPlan p = gitops::planExport(q);
   EXPECT_EQ(p.pushUrl, "file://" + bare.string());
   const gitops::ExportResult r = gitops::commitExport(p);
@@ -325,7 +326,11 @@ TEST_F(TempRepo, CommitAndPushToABareRemoteThroughAFileUrl) {
   git_commit_free(cm);
   git_repository_free(br);
   // The evidence in the message.
-  EXPECT_NE(p.message.find("Evidence (BatchReport batch.json, seed 42, 200 runs per pair, rolloutlab 0.1.0):"),
+  EXPECT_NE(p.message.find("Evidence (BatchReport batch.json, seed 42, 200 runs per pair, rolloutlab 0.1.0; computed "
+                           "on the edited manifest (sha256 match)):"),
+            std::string::npos)
+      << p.message;
+  EXPECT_NE(p.message.find("  test/podinfo over the suite: goodRuns 200; falseRollbackRate 0.005 [0.001, 0.028]\n"),
             std::string::npos);
   EXPECT_NE(p.message.find("test/podinfo on good-release (good release, 200 runs): P(promote) 0.995 [0.972, 0.999], "
                            "P(rollback) 0.005 [0.001, 0.028], time to promotion 660 s"),
