@@ -88,17 +88,18 @@ std::string checkPath(const std::string& root, const std::string& rel) {
   }
   if (parts.empty()) refuse(root, "--path", core::quoted(rel), "names the repository itself, not a file");
   if (parts.front() == ".git") refuse(root, "--path", core::quoted(rel), "is inside .git");
-  std::string norm;
+  std::string norm, prefix;
+  for (std::size_t i = 0; i < parts.size(); ++i) norm += (i ? "/" : "") + parts[i];
   fs::path cur = root;
   for (std::size_t i = 0; i < parts.size(); ++i) {
-    norm += (i ? "/" : "") + parts[i];
+    prefix += (i ? "/" : "") + parts[i];
     cur /= parts[i];
     struct stat sb {};
     if (lstat(cur.c_str(), &sb) != 0) break;  // the rest is new
     if (S_ISLNK(sb.st_mode))
-      refuse(root, "--path", core::quoted(rel), norm + " is a symbolic link: it may lead outside the repository");
+      refuse(root, "--path", core::quoted(rel), prefix + " is a symbolic link: it may lead outside the repository");
     if (i + 1 == parts.size() && !S_ISREG(sb.st_mode)) refuse(root, "--path", core::quoted(rel), "is not a regular file");
-    if (i + 1 < parts.size() && !S_ISDIR(sb.st_mode)) refuse(root, "--path", core::quoted(rel), norm + " is not a folder");
+    if (i + 1 < parts.size() && !S_ISDIR(sb.st_mode)) refuse(root, "--path", core::quoted(rel), prefix + " is not a folder");
   }
   std::error_code ec;
   const fs::path canonRoot = fs::canonical(root, ec);

@@ -369,6 +369,22 @@ TEST_F(TempRepo, AMissingBranchIsCreatedFromHeadAndTheWorkingTreeStays) {
   EXPECT_TRUE(gitops::planExport(q).unchanged());
 }
 
+TEST_F(TempRepo, ANewPathGetsTheEditedTextAsItIs) {
+  std::string other = edited();
+  other.replace(other.find("name: podinfo,"), 14, "name: frontend,");
+  gitops::ExportRequest q = request(other);
+  q.path = "apps/frontend/canary.yaml";
+  const gitops::ExportPlan p = gitops::planExport(q);
+  EXPECT_FALSE(p.fileExists);
+  EXPECT_EQ(p.after, other);
+  EXPECT_EQ(p.message.substr(0, p.message.find('\n')), "rolloutlab: add apps/frontend/canary.yaml");
+  const gitops::ExportResult r = gitops::commitExport(p);
+  EXPECT_EQ(blobIn(work_, r.commit, "apps/frontend/canary.yaml"), other);
+  EXPECT_EQ(slurp(work_ / "apps/frontend/canary.yaml"), other);
+  EXPECT_EQ(statusOf("apps/frontend/canary.yaml"), 0u);
+  EXPECT_EQ(blobIn(work_, r.commit, "apps/podinfo/canary.yaml"), kCanary);
+}
+
 TEST_F(TempRepo, RefusesATargetWithUncommittedChanges) {
   writeFile(work_ / "apps/podinfo/canary.yaml", std::string(kCanary) + "# local edit\n");
   EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("has uncommitted changes (unstaged changes)"),
