@@ -486,9 +486,17 @@ ExportPlan planExport(const ExportRequest& req) {
         if (sameObject(d, *w)) match = &d;
       if (match == nullptr)
         refuse(p.path, "--path", "", "holds no " + w->kind + " " + qualified(*w) + " (on branch " + p.branch + ")");
+      // Only `spec` is exported: metadata differs legitimately between a manifest and what
+      // kustomize or Helm render from it (namespace, labels, annotations), and the object is
+      // matched by its name already.
+      std::vector<std::string> ignore;
+      for (const YAML::Node* n : {&w->node, &match->node}) {
+        for (auto it = n->begin(); it != n->end(); ++it)
+          if (it->first.IsScalar() && it->first.Scalar() != "spec") ignore.push_back(it->first.Scalar());
+      }
       io::YamlSyncResult r;
       try {
-        r = io::syncYamlDocument(text, match->index, w->node);
+        r = io::syncYamlDocument(text, match->index, w->node, ignore);
       } catch (const core::InputError& e) {
         core::Diagnostic d = e.diagnostic();
         d.file = p.path;

@@ -369,6 +369,21 @@ TEST_F(TempRepo, AMissingBranchIsCreatedFromHeadAndTheWorkingTreeStays) {
   EXPECT_TRUE(gitops::planExport(q).unchanged());
 }
 
+TEST_F(TempRepo, OnlyTheSpecIsExported) {
+  // As kustomize renders it: no namespace in the file, a label added, an annotation.
+  std::string rendered = edited("5", "    stepWeightPromotion: 20\n");
+  rendered.replace(rendered.find("metadata: {name: podinfo, namespace: test}"), 42,
+                   "metadata: {name: podinfo, labels: {team: a}, annotations: {x: y}}");
+  const gitops::ExportPlan p = gitops::planExport(request(rendered));
+  ASSERT_EQ(p.documents.size(), 1u);
+  ASSERT_EQ(p.documents[0].changes.size(), 1u);
+  EXPECT_EQ(p.documents[0].changes[0].path, "spec.analysis.stepWeightPromotion");
+  EXPECT_EQ(p.documents[0].changes[0].op, rolloutlab::io::YamlChange::Op::kAdd);
+  std::string expected = kCanary;
+  expected.insert(expected.find("---"), "    stepWeightPromotion: 20\n");  // the end of `analysis`
+  EXPECT_EQ(p.after.substr(0, p.after.find("---")), expected.substr(0, expected.find("---")));
+}
+
 TEST_F(TempRepo, ANewPathGetsTheEditedTextAsItIs) {
   std::string other = edited();
   other.replace(other.find("name: podinfo,"), 14, "name: frontend,");
