@@ -538,7 +538,10 @@ ExportPlan planExport(const ExportRequest& req) {
   result.diagnostics.throwIfErrors();
   core::Diagnostics errors;
   for (const auto& d : result.documents) {
-    const std::string used = schemas.validate(d, errors);
+    std::string used = schemas.validate(d, errors);
+    // A CRD of the repository is named by its path in the repository.
+    if (const std::string prefix = "(" + p.repoRoot + "/"; used.find(prefix) != std::string::npos)
+      used.replace(used.find(prefix), prefix.size(), "(");
     if (!used.empty() && std::find(p.schemas.begin(), p.schemas.end(), used) == p.schemas.end())
       p.schemas.push_back(used);
   }

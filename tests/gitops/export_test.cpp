@@ -508,6 +508,8 @@ spec:
   writeFile(work_ / "crds/flagger.yaml", crd);
   commitAll("crds");
   EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("must be at most 8"), std::string::npos);
+  EXPECT_EQ(gitops::planExport(request(edited("7"))).schemas,
+            std::vector<std::string>{"canaries.flagger.app v1beta1 (crds/flagger.yaml)"});
   // The caller's check (the CLI's validate --strict) refuses too.
   q = request("7");
   q.check = [](const std::string&, const std::string& rel, const std::string&, const std::string&) {
