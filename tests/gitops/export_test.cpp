@@ -601,6 +601,72 @@ TEST_F(TempRepo, FilesChangedSinceARef) {
   EXPECT_THROW(gitops::filesChangedSince((root_ / "nowhere").string(), "HEAD"), EnvironmentError);
 }
 
+// --push over HTTPS-style auth: the credential helper of the repository's config is asked,
+// its answer reaches the server, and the password appears in no message.
+TEST_F(TempRepo, PushAsksTheCredentialHelperAndNeverShowsThePassword) {
+  const fs::path script = root_ / "server.py";
+  writeFile(script, R"(import base64, http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        auth = self.headers.get("Authorization")
+        if not auth:
+            self.send_response(401)
+            self.send_header("WWW-Authenticate", 'Basic realm="git"')
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        with open(sys.argv[2], "a") as f:
+            f.write(base64.b64decode(auth.split()[1]).decode() + "\n")
+        self.send_response(403)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(sys.argv[1], "w") as f:
+    f.write(str(s.server_address[1]))
+s.serve_forever()
+)");
+  const fs::path portFile = root_ / "port", seen = root_ / "seen";
+  const auto started = rolloutlab::test::runCommand(
+      "python3 " + rolloutlab::test::shellQuote(script.string()) + " " + rolloutlab::test::shellQuote(portFile.string()) +
+      " " + rolloutlab::test::shellQuote(seen.string()) + " >/dev/null 2>&1 & echo $!");
+  const std::string pid = started.out.substr(0, started.out.find('\n'));
+  for (int i = 0; i < 100 && (!fs::exists(portFile) || slurp(portFile).empty()); ++i) usleep(50000);
+  const std::string port = slurp(portFile);
+  ASSERT_FALSE(port.empty());
+  git_repository* r = nullptr;
+  git_repository_open(&r, work_.c_str());
+  git_remote* rm = nullptr;
+  git_remote_create(&rm, r, "web", ("http://127.0.0.1:" + port + "/repo.git").c_str());
+  git_remote_free(rm);
+  git_config* cfg = nullptr;
+  git_repository_config(&cfg, r);
+  git_config_set_string(cfg, "credential.helper", "!f() { echo username=ada; echo password=s3cret; }; f");
+  git_config_free(cfg);
+  git_repository_free(r);
+  std::string what;
+  try {
+    gitops::pushBranch(work_.string(), "web", "main");
+  } catch (const EnvironmentError& e) {
+    what = e.what();
+  }
+  rolloutlab::test::runCommand("kill " + pid);
+  EXPECT_NE(what.find("push to web (http://127.0.0.1:" + port + "/repo.git) failed"), std::string::npos) << what;
+  EXPECT_EQ(what.find("s3cret"), std::string::npos);
+  EXPECT_EQ(slurp(seen).substr(0, 11), "ada:s3cret\n");
+  // Credentials in a URL are never shown either.
+  git_repository_open(&r, work_.c_str());
+  git_remote_set_url(r, "web", ("http://ada:s3cret@127.0.0.1:" + port + "/repo.git").c_str());
+  git_repository_free(r);
+  const gitops::ExportPlan p = gitops::planExport([&] {
+    gitops::ExportRequest q = request();
+    q.pushRemote = "web";
+    return q;
+  }());
+  EXPECT_EQ(p.pushUrl, "http://127.0.0.1:" + port + "/repo.git");
+}
+
 TEST(ExportHelpers, UnifiedDiffAndRedaction) {
   EXPECT_EQ(gitops::unifiedDiff("a\nb\n", "a\nb\n", "x", "y"), "");
   EXPECT_EQ(gitops::unifiedDiff("a\nb\nc\n", "a\nB\nc\n", "x", "y"), "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
