@@ -98,6 +98,10 @@ struct MeshSeries::State {
   double tUp = kInf, tDown = kInf;
   std::vector<MixStats> cache[2];
   std::vector<pq::Sample> scratch;
+  // Reused storage of accumulate() and mixStats() (no allocation per call once warm).
+  Mix mix;
+  std::vector<MixtureComponent> mixParts;
+  std::vector<double> cuts, breaks;
 
   TimestampMs tMs(std::int64_t k) const { return phaseMs + k * stepMs; }
   double tSec(std::int64_t k) const { return static_cast<double>(tMs(k)) / 1000.0; }
@@ -116,8 +120,11 @@ namespace {
 using State = MeshSeries::State;
 
 const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v, double t) {
-  Mix mix = sc.behaviour(v).at(t);
   auto& cache = st.cache[static_cast<int>(v)];
+  // Without effects the mix is the baseline at every t: the one cached entry is it.
+  if (sc.behaviour(v).constant() && !cache.empty()) return cache.front();
+  Mix& mix = st.mix;
+  sc.behaviour(v).at(t, mix, st.mixParts);
   for (const auto& c : cache) {
     if (sameMix(c.mix, mix)) return c;
   }
@@ -130,7 +137,7 @@ const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout
   mixMoments(mix, sc.behaviour(v).latency(), mean, var);
   s.mean = mean * layout.unitPerMs;
   s.m2 = (var + mean * mean) * layout.unitPerMs * layout.unitPerMs;
-  s.mix = std::move(mix);
+  s.mix = mix;
   if (cache.size() >= 16) cache.erase(cache.begin());
   cache.push_back(std::move(s));
   return cache.back();
@@ -149,23 +156,17 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
                 Acc& acc) {
   if (b <= a) return;
   const bool canary = v == Variant::kCanary;
-  double cutsBuf[64];
-  std::vector<double> extra;
-  int n = 0;
+  std::vector<double>& cuts = st.cuts;
+  cuts.clear();
   auto add = [&](double x) {
-    if (x > a && x < b) {
-      if (n < 64) {
-        cutsBuf[n++] = x;
-      } else {
-        extra.push_back(x);
-      }
-    }
+    if (x > a && x < b) cuts.push_back(x);
   };
   for (const auto& s : st.segments) add(s.from);
   if (canary) {
     add(st.tUp);
     add(st.tDown);
-    std::vector<double> bp;
+    std::vector<double>& bp = st.breaks;
+    bp.clear();
     sc.behaviour(v).breakpoints(a, b, bp);
     for (double x : bp) add(x);
     if (sc.behaviour(v).rampingIn(a, b)) {
@@ -173,8 +174,6 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
       for (double x = std::floor(a / step) * step + step; x < b; x += step) add(x);
     }
   }
-  std::vector<double> cuts(cutsBuf, cutsBuf + n);
-  cuts.insert(cuts.end(), extra.begin(), extra.end());
   cuts.push_back(a);
   cuts.push_back(b);
   std::sort(cuts.begin(), cuts.end());
@@ -319,12 +318,19 @@ void MeshSeries::reset(std::uint64_t seed) {
 
 namespace {
 
-// The counts of a variant at scrape k, drawing them if needed. Returns a copy (points may move).
-Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v, std::int64_t k) {
+const Counts kNoCounts{};
+
+// The counts of a variant at scrape k, drawing them if needed. The reference is valid until the
+// next call (points may move): copy it to keep it across one.
+const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v, std::int64_t k) {
   auto& vs = st.var[static_cast<int>(v)];
-  if (!vs.active || k <= vs.originK) return Counts{};
+  if (!vs.active || k <= vs.originK) return kNoCounts;
   auto& pts = vs.pts;
-  auto it = std::lower_bound(pts.begin(), pts.end(), k, [](const Point& p, std::int64_t x) { return p.k < x; });
+  // Scrapes are mostly asked for at or after the last realised one: look there first.
+  if (pts.back().k == k) return pts.back().c;
+  auto it = pts.back().k < k ? pts.end()
+                             : std::lower_bound(pts.begin(), pts.end(), k,
+                                                [](const Point& p, std::int64_t x) { return p.k < x; });
   if (it != pts.end() && it->k == k) return it->c;
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
@@ -332,13 +338,14 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
   core::Rng& rng = st.traffic[static_cast<int>(v)];
   if (it == pts.end()) {
     // Forward: a fresh draw of everything between the last realised scrape and k.
-    const Point& last = pts.back();
     Acc acc;
-    accumulate(st, sc, L, v, st.tSec(last.k), st.tSec(k), acc);
-    Point p{k, last.c};
+    accumulate(st, sc, L, v, st.tSec(pts.back().k), st.tSec(k), acc);
+    const std::int64_t lastK = pts.back().k;
+    pts.push_back(Point{k, pts.back().c});
+    Point& p = pts.back();
     if (acc.total > 0) {
       const std::int64_t n = dispersion > 0
-                                 ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - last.k))
+                                 ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - lastK))
                                  : rng.poisson(acc.total);
       const std::int64_t e = rng.binomial(n, acc.err / acc.total);
       const std::int64_t s = n - e;
@@ -362,12 +369,11 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
         p.c.sumOk += drawSum(rng, n, (acc.meanOk + acc.meanErr) / acc.total, (acc.m2Ok + acc.m2Err) / acc.total);
       }
     }
-    pts.push_back(p);
     return p.c;
   }
   // Bridge: split what happened between the realised neighbours, category by category.
-  const Point lo = *(it - 1);
-  const Point hi = *it;
+  const Point& lo = *(it - 1);
+  const Point& hi = *it;
   Acc a, b;
   accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(k), a);
   accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(hi.k), b);
@@ -400,8 +406,7 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
   } else {
     p.c.sumOk += share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
   }
-  pts.insert(it, p);
-  return p.c;
+  return pts.insert(it, p)->c;
 }
 
 double seriesValue(const SeriesInfo& s, const Counts& c) {
@@ -546,7 +551,7 @@ RunTotals MeshSeries::totals(double t) {
   const MeshLayout& L = layout_;
   // Counts up to the last scrape at or before t, plus a draw of what happened after it, up to t.
   const std::int64_t k = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
-  const Counts c = realize(st, scenario_, L, Variant::kCanary, k);
+  const Counts& c = realize(st, scenario_, L, Variant::kCanary, k);
   std::int64_t ok = c.ok, err = c.err;
   Acc tail;
   accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t, tail);
