@@ -102,6 +102,25 @@ struct MeshSeries::State {
   Mix mix;
   std::vector<MixtureComponent> mixParts;
   std::vector<double> cuts, breaks;
+  // Bumped whenever a point is realised: the counts a range summary read stay valid while it
+  // holds, so the series of one selector (a histogram's buckets, a counter's codes) share one
+  // lookup of the scrapes they read.
+  std::uint64_t version = 1;
+  struct RangeMemo {
+    std::uint64_t version = 0;  // 0: empty
+    Variant v = Variant::kCanary;
+    int group = 0;
+    std::int64_t a = 0, b = 0, f = 0;
+    const void* first = nullptr;  // Counts at f, b, b - 1 (pointers into pts or kNoCounts)
+    const void* last = nullptr;
+    const void* previous = nullptr;
+  };
+  std::array<RangeMemo, 4> memo{};
+  std::size_t memoNext = 0;
+  void forgetMemo() {
+    memo.fill(RangeMemo{});
+    ++version;
+  }
 
   TimestampMs tMs(std::int64_t k) const { return phaseMs + k * stepMs; }
   double tSec(std::int64_t k) const { return static_cast<double>(tMs(k)) / 1000.0; }
@@ -306,6 +325,7 @@ void MeshSeries::reset(std::uint64_t seed) {
   core::Rng phase(core::deriveSeed(seed, 5));
   st.phaseMs = static_cast<TimestampMs>(phase.uniform() * static_cast<double>(st.stepMs));
   for (auto& v : st.var) v = State::VariantState{};
+  st.forgetMemo();
   // The primary has been serving for hours: its series exist from 2 h before t = 0.
   auto& p = st.var[static_cast<int>(Variant::kPrimary)];
   p.active = true;
@@ -342,6 +362,7 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
     accumulate(st, sc, L, v, st.tSec(pts.back().k), st.tSec(k), acc);
     const std::int64_t lastK = pts.back().k;
     pts.push_back(Point{k, pts.back().c});
+    ++st.version;
     Point& p = pts.back();
     if (acc.total > 0) {
       const std::int64_t n = dispersion > 0
@@ -406,6 +427,7 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
   } else {
     p.c.sumOk += share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
   }
+  ++st.version;
   return pts.insert(it, p)->c;
 }
 
@@ -509,12 +531,49 @@ pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, Tim
   const std::int64_t a = st.kAtOrAfter(from - kEpochMs);
   const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
   if (a > b) return r;
-  const std::int64_t f = firstExisting(st, scenario_, L, si.v, birthGroup(si), a, b);
-  if (f == kNever || f > b) return r;
+  const int group = birthGroup(si);
+  // The same scrapes of the same variant, unchanged since: reuse the counts found then (the
+  // calls below would draw nothing and find the same points).
+  for (const auto& m : st.memo) {
+    if (m.version == st.version && m.v == si.v && m.group == group && m.a == a && m.b == b) {
+      if (m.f == kNever || m.f > b) return r;
+      r.count = static_cast<std::size_t>(b - m.f + 1);
+      r.first = {kEpochMs + st.tMs(m.f), seriesValue(si, *static_cast<const Counts*>(m.first))};
+      r.last = {kEpochMs + st.tMs(b), seriesValue(si, *static_cast<const Counts*>(m.last))};
+      if (r.count >= 2) {
+        r.previous = {kEpochMs + st.tMs(b - 1), seriesValue(si, *static_cast<const Counts*>(m.previous))};
+      }
+      return r;
+    }
+  }
+  const std::int64_t f = firstExisting(st, scenario_, L, si.v, group, a, b);
+  State::RangeMemo m;
+  m.v = si.v;
+  m.group = group;
+  m.a = a;
+  m.b = b;
+  m.f = f;
+  if (f == kNever || f > b) {
+    m.version = st.version;
+    st.memo[st.memoNext++ % st.memo.size()] = m;
+    return r;
+  }
   r.count = static_cast<std::size_t>(b - f + 1);
-  r.first = {kEpochMs + st.tMs(f), seriesValue(si, realize(st, scenario_, L, si.v, f))};
-  r.last = {kEpochMs + st.tMs(b), seriesValue(si, realize(st, scenario_, L, si.v, b))};
-  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), seriesValue(si, realize(st, scenario_, L, si.v, b - 1))};
+  // Realise all three first (each may move the points), then read them.
+  (void)realize(st, scenario_, L, si.v, f);
+  (void)realize(st, scenario_, L, si.v, b);
+  if (r.count >= 2) (void)realize(st, scenario_, L, si.v, b - 1);
+  const Counts& cf = realize(st, scenario_, L, si.v, f);
+  const Counts& cb = realize(st, scenario_, L, si.v, b);
+  const Counts& cp = r.count >= 2 ? realize(st, scenario_, L, si.v, b - 1) : kNoCounts;
+  r.first = {kEpochMs + st.tMs(f), seriesValue(si, cf)};
+  r.last = {kEpochMs + st.tMs(b), seriesValue(si, cb)};
+  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), seriesValue(si, cp)};
+  m.version = st.version;
+  m.first = &cf;
+  m.last = &cb;
+  m.previous = &cp;
+  st.memo[st.memoNext++ % st.memo.size()] = m;
   return r;
 }
 
@@ -596,6 +655,7 @@ void MeshSeries::scaleUp(double t) {
     c.active = true;
     c.originK = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
     c.pts.assign(1, Point{c.originK, Counts{}});
+    ++st.version;
   }
   st.tUp = t;
   st.tDown = kInf;
@@ -638,7 +698,10 @@ void MeshSeries::touch(Variant v, double t) {
 
 std::shared_ptr<void> MeshSeries::save() const { return std::make_shared<State>(*st_); }
 
-void MeshSeries::restore(const std::shared_ptr<void>& saved) { *st_ = *static_cast<const State*>(saved.get()); }
+void MeshSeries::restore(const std::shared_ptr<void>& saved) {
+  *st_ = *static_cast<const State*>(saved.get());
+  st_->forgetMemo();  // its counts point into the copy's points
+}
 
 MeshSeries::~MeshSeries() = default;
 
