@@ -111,9 +111,10 @@ struct MeshSeries::State {
     Variant v = Variant::kCanary;
     int group = 0;
     std::int64_t a = 0, b = 0, f = 0;
-    const void* first = nullptr;  // Counts at f, b, b - 1 (pointers into pts or kNoCounts)
-    const void* last = nullptr;
-    const void* previous = nullptr;
+    const Counts* at[3] = {nullptr, nullptr, nullptr};  // f, b, b - 1 (into pts, or no counts)
+    bool cumulated = false;  // cumulative bucket counts of at[] below
+    std::int64_t cumOk[3][kMaxBuckets];
+    std::int64_t cumErr[3][kMaxBuckets];
   };
   std::array<RangeMemo, 4> memo{};
   std::size_t memoNext = 0;
@@ -532,48 +533,63 @@ pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, Tim
   const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
   if (a > b) return r;
   const int group = birthGroup(si);
-  // The same scrapes of the same variant, unchanged since: reuse the counts found then (the
-  // calls below would draw nothing and find the same points).
-  for (const auto& m : st.memo) {
-    if (m.version == st.version && m.v == si.v && m.group == group && m.a == a && m.b == b) {
-      if (m.f == kNever || m.f > b) return r;
-      r.count = static_cast<std::size_t>(b - m.f + 1);
-      r.first = {kEpochMs + st.tMs(m.f), seriesValue(si, *static_cast<const Counts*>(m.first))};
-      r.last = {kEpochMs + st.tMs(b), seriesValue(si, *static_cast<const Counts*>(m.last))};
-      if (r.count >= 2) {
-        r.previous = {kEpochMs + st.tMs(b - 1), seriesValue(si, *static_cast<const Counts*>(m.previous))};
-      }
-      return r;
+  // The same scrapes of the same variant, unchanged since (same realisation counter): reuse
+  // the counts found then; the calls below would draw nothing and find the same points.
+  State::RangeMemo* m = nullptr;
+  for (auto& e : st.memo) {
+    if (e.version == st.version && e.v == si.v && e.group == group && e.a == a && e.b == b) {
+      m = &e;
+      break;
     }
   }
-  const std::int64_t f = firstExisting(st, scenario_, L, si.v, group, a, b);
-  State::RangeMemo m;
-  m.v = si.v;
-  m.group = group;
-  m.a = a;
-  m.b = b;
-  m.f = f;
-  if (f == kNever || f > b) {
-    m.version = st.version;
-    st.memo[st.memoNext++ % st.memo.size()] = m;
-    return r;
+  if (m == nullptr) {
+    const std::int64_t f = firstExisting(st, scenario_, L, si.v, group, a, b);
+    m = &st.memo[st.memoNext++ % st.memo.size()];
+    *m = State::RangeMemo{};
+    m->v = si.v;
+    m->group = group;
+    m->a = a;
+    m->b = b;
+    m->f = f;
+    if (f != kNever && f <= b) {
+      // Realise all three first, in the order the summary reads them (each may move the
+      // points), then take the references.
+      (void)realize(st, scenario_, L, si.v, f);
+      (void)realize(st, scenario_, L, si.v, b);
+      if (b > f) (void)realize(st, scenario_, L, si.v, b - 1);
+      m->at[0] = &realize(st, scenario_, L, si.v, f);
+      m->at[1] = &realize(st, scenario_, L, si.v, b);
+      m->at[2] = b > f ? &realize(st, scenario_, L, si.v, b - 1) : &kNoCounts;
+    }
+    m->version = st.version;
   }
-  r.count = static_cast<std::size_t>(b - f + 1);
-  // Realise all three first (each may move the points), then read them.
-  (void)realize(st, scenario_, L, si.v, f);
-  (void)realize(st, scenario_, L, si.v, b);
-  if (r.count >= 2) (void)realize(st, scenario_, L, si.v, b - 1);
-  const Counts& cf = realize(st, scenario_, L, si.v, f);
-  const Counts& cb = realize(st, scenario_, L, si.v, b);
-  const Counts& cp = r.count >= 2 ? realize(st, scenario_, L, si.v, b - 1) : kNoCounts;
-  r.first = {kEpochMs + st.tMs(f), seriesValue(si, cf)};
-  r.last = {kEpochMs + st.tMs(b), seriesValue(si, cb)};
-  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), seriesValue(si, cp)};
-  m.version = st.version;
-  m.first = &cf;
-  m.last = &cb;
-  m.previous = &cp;
-  st.memo[st.memoNext++ % st.memo.size()] = m;
+  if (m->f == kNever || m->f > b) return r;
+  r.count = static_cast<std::size_t>(b - m->f + 1);
+  double v[3];
+  if (si.kind == SeriesInfo::Kind::kBucket) {
+    // A histogram's buckets read the same three scrapes: cumulate their counts once.
+    if (!m->cumulated) {
+      const std::size_t nb = L.buckets.size() + 1;
+      for (int i = 0; i < 3; ++i) {
+        const Counts& c = *m->at[i];
+        std::int64_t ok = 0, err = 0;
+        for (std::size_t j = 0; j < nb; ++j) {
+          ok += c.bOk[j];
+          err += c.bErr[j];
+          m->cumOk[i][j] = ok;
+          m->cumErr[i][j] = err;
+        }
+      }
+      m->cumulated = true;
+    }
+    const auto j = static_cast<std::size_t>(si.bucket);
+    for (int i = 0; i < 3; ++i) v[i] = static_cast<double>(si.code == 1 ? m->cumErr[i][j] : m->cumOk[i][j]);
+  } else {
+    for (int i = 0; i < 3; ++i) v[i] = seriesValue(si, *m->at[i]);
+  }
+  r.first = {kEpochMs + st.tMs(m->f), v[0]};
+  r.last = {kEpochMs + st.tMs(b), v[1]};
+  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), v[2]};
   return r;
 }
 
