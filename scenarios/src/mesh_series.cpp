@@ -545,7 +545,8 @@ pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, Tim
   if (m == nullptr) {
     const std::int64_t f = firstExisting(st, scenario_, L, si.v, group, a, b);
     m = &st.memo[st.memoNext++ % st.memo.size()];
-    *m = State::RangeMemo{};
+    m->at[0] = m->at[1] = m->at[2] = nullptr;
+    m->cumulated = false;
     m->v = si.v;
     m->group = group;
     m->a = a;
