@@ -325,7 +325,13 @@ void MeshSeries::reset(std::uint64_t seed) {
   // Where the scrapes fall relative to the ticks: uniform over one scrape interval.
   core::Rng phase(core::deriveSeed(seed, 5));
   st.phaseMs = static_cast<TimestampMs>(phase.uniform() * static_cast<double>(st.stepMs));
-  for (auto& v : st.var) v = State::VariantState{};
+  for (auto& v : st.var) {
+    // A fresh variant that keeps its points' storage (a run realises dozens of scrapes).
+    std::vector<Point> pts = std::move(v.pts);
+    pts.clear();
+    v = State::VariantState{};
+    v.pts = std::move(pts);
+  }
   st.forgetMemo();
   // The primary has been serving for hours: its series exist from 2 h before t = 0.
   auto& p = st.var[static_cast<int>(Variant::kPrimary)];
