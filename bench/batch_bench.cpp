@@ -66,7 +66,8 @@ const core::DrawLog& recordedDraws(int i) {
     scenarios::FlaggerPlan plan(c, io::resolveTemplates(c, s.specs.metricTemplates), sc);
     scenarios::FlaggerSyntheticWorld world(plan, sc);
     core::DrawLog::current = &logs[i];
-    for (int r = 0; r < kRecorded; ++r) scenarios::runFlagger(plan, sc, world, app::replicateSeed(1, r));
+    for (int r = 0; r < kRecorded; ++r)
+      scenarios::runFlagger(plan, sc, world, app::replicateSeed(1, r));
     core::DrawLog::current = nullptr;
   });
   return logs[i];
@@ -77,11 +78,21 @@ std::int64_t replay(const core::DrawLog& log, std::uint64_t seed) {
   std::int64_t sink = 0;
   for (const auto& d : log.draws) {
     switch (d.kind) {
-      case core::DrawLog::Kind::kPoisson: sink += rng.poisson(d.a); break;
-      case core::DrawLog::Kind::kBinomial: sink += rng.binomial(d.n, d.a); break;
-      case core::DrawLog::Kind::kNormal: sink += static_cast<std::int64_t>(rng.normal()); break;
-      case core::DrawLog::Kind::kGamma: sink += static_cast<std::int64_t>(rng.gamma(d.a)); break;
-      case core::DrawLog::Kind::kUniform: sink += static_cast<std::int64_t>(rng.uniform()); break;
+      case core::DrawLog::Kind::kPoisson:
+        sink += rng.poisson(d.a);
+        break;
+      case core::DrawLog::Kind::kBinomial:
+        sink += rng.binomial(d.n, d.a);
+        break;
+      case core::DrawLog::Kind::kNormal:
+        sink += static_cast<std::int64_t>(rng.normal());
+        break;
+      case core::DrawLog::Kind::kGamma:
+        sink += static_cast<std::int64_t>(rng.gamma(d.a));
+        break;
+      case core::DrawLog::Kind::kUniform:
+        sink += static_cast<std::int64_t>(rng.uniform());
+        break;
     }
   }
   return sink;

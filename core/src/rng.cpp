@@ -13,11 +13,14 @@ struct DrawScope {
   DrawLog* log;
   static thread_local int depth;
   // Inline, with the recording out of line: every draw pays only the test of `current`.
-  [[gnu::always_inline]] DrawScope(DrawLog::Kind k, double a, std::int64_t n) : log(DrawLog::current) {
-    if (log != nullptr) [[unlikely]] enter(k, a, n);
+  [[gnu::always_inline]] DrawScope(DrawLog::Kind k, double a, std::int64_t n)
+      : log(DrawLog::current) {
+    if (log != nullptr) [[unlikely]]
+      enter(k, a, n);
   }
   [[gnu::always_inline]] ~DrawScope() {
-    if (log != nullptr) [[unlikely]] --depth;
+    if (log != nullptr) [[unlikely]]
+      --depth;
   }
   [[gnu::noinline]] void enter(DrawLog::Kind k, double a, std::int64_t n) {
     if (depth++ == 0) log->draws.push_back({k, a, n});

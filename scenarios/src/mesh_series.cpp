@@ -112,7 +112,7 @@ struct MeshSeries::State {
     int group = 0;
     std::int64_t a = 0, b = 0, f = 0;
     const Counts* at[3] = {nullptr, nullptr, nullptr};  // f, b, b - 1 (into pts, or no counts)
-    bool cumulated = false;  // cumulative bucket counts of at[] below
+    bool cumulated = false;                             // cumulative bucket counts of at[] below
     std::int64_t cumOk[3][kMaxBuckets];
     std::int64_t cumErr[3][kMaxBuckets];
   };
@@ -139,7 +139,8 @@ namespace {
 
 using State = MeshSeries::State;
 
-const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v, double t) {
+const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                         double t) {
   auto& cache = st.cache[static_cast<int>(v)];
   // Without effects the mix is the baseline at every t: the one cached entry is it.
   if (sc.behaviour(v).constant() && !cache.empty()) return cache.front();
@@ -349,15 +350,17 @@ const Counts kNoCounts{};
 
 // The counts of a variant at scrape k, drawing them if needed. The reference is valid until the
 // next call (points may move): copy it to keep it across one.
-const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v, std::int64_t k) {
+const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
+                      std::int64_t k) {
   auto& vs = st.var[static_cast<int>(v)];
   if (!vs.active || k <= vs.originK) return kNoCounts;
   auto& pts = vs.pts;
   // Scrapes are mostly asked for at or after the last realised one: look there first.
   if (pts.back().k == k) return pts.back().c;
-  auto it = pts.back().k < k ? pts.end()
-                             : std::lower_bound(pts.begin(), pts.end(), k,
-                                                [](const Point& p, std::int64_t x) { return p.k < x; });
+  auto it = pts.back().k < k
+                ? pts.end()
+                : std::lower_bound(pts.begin(), pts.end(), k,
+                                   [](const Point& p, std::int64_t x) { return p.k < x; });
   if (it != pts.end() && it->k == k) return it->c;
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
@@ -372,9 +375,10 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
     ++st.version;
     Point& p = pts.back();
     if (acc.total > 0) {
-      const std::int64_t n = dispersion > 0
-                                 ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - lastK))
-                                 : rng.poisson(acc.total);
+      const std::int64_t n =
+          dispersion > 0
+              ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - lastK))
+              : rng.poisson(acc.total);
       const std::int64_t e = rng.binomial(n, acc.err / acc.total);
       const std::int64_t s = n - e;
       p.c.ok += s;
@@ -590,7 +594,8 @@ pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, Tim
       m->cumulated = true;
     }
     const auto j = static_cast<std::size_t>(si.bucket);
-    for (int i = 0; i < 3; ++i) v[i] = static_cast<double>(si.code == 1 ? m->cumErr[i][j] : m->cumOk[i][j]);
+    for (int i = 0; i < 3; ++i)
+      v[i] = static_cast<double>(si.code == 1 ? m->cumErr[i][j] : m->cumOk[i][j]);
   } else {
     for (int i = 0; i < 3; ++i) v[i] = seriesValue(si, *m->at[i]);
   }

@@ -207,7 +207,10 @@ double Mix::errorRate() const {
 }
 
 BehaviourModel::BehaviourModel(const BehaviourSpec& base, const std::vector<EffectSpec>& effects)
-    : base_(base), effects_(effects), latency_(base.latency), p99_(latency_.quantile(0.99, 1.0, 1.0)) {}
+    : base_(base),
+      effects_(effects),
+      latency_(base.latency),
+      p99_(latency_.quantile(0.99, 1.0, 1.0)) {}
 
 double BehaviourModel::kappaFor(double p99Factor) const {
   if (p99Factor == 1.0) return 1.0;
