@@ -35,6 +35,8 @@ const std::map<std::string, Entry>& commands() {
       {"tune", {runTune, "search a TuningSpace for the spec that meets a risk budget fastest"}},
       {"replay",
        {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
+      {"export",
+       {runExport, "write an edited spec into its GitOps repo as a commit (minimal patch, CRD check)"}},
   };
   return m;
 }

@@ -376,7 +376,7 @@ Workspace SpecPatcher::decode(const tune::Candidate& c) const {
     for (auto& f : one.files) all.files.push_back(std::move(f));
     for (auto& d : one.diagnostics.items) all.diagnostics.add(std::move(d));
   }
-  return loadWorkspace(std::move(all));
+  return decodeWorkspace(std::move(all));
 }
 
 // ---- the evaluator -----------------------------------------------------------------------------

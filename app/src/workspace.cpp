@@ -134,7 +134,6 @@ bool Workspace::targetsRollout(const std::string& name) const {
 }
 
 Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string* stdinText) {
-  Workspace ws;
   io::DocumentSet docs;
   auto append = [&docs](io::DocumentSet more) {
     for (auto& d : more.documents) docs.documents.push_back(std::move(d));
@@ -152,10 +151,10 @@ Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string
     }
   }
   if (!files.empty()) append(io::readDocuments(files));
-  return loadWorkspace(std::move(docs));
+  return decodeWorkspace(std::move(docs));
 }
 
-Workspace loadWorkspace(io::DocumentSet docs) {
+Workspace decodeWorkspace(io::DocumentSet docs) {
   Workspace ws;
   ws.files = docs.files;
   ws.diagnostics = std::move(docs.diagnostics);

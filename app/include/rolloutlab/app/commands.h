@@ -32,6 +32,7 @@ int runReplay(const std::vector<std::string>& args, Streams& io);
 int runJudge(const std::vector<std::string>& args, Streams& io);  ///< see judge_command.h
 int runStats(const std::vector<std::string>& args, Streams& io);  ///< see stats_command.h
 int runTune(const std::vector<std::string>& args, Streams& io);   ///< see tune_runner.h
+int runExport(const std::vector<std::string>& args, Streams& io);  ///< see docs/export.md
 
 /// Writes `text` to `path` atomically (temporary file + rename); throws EnvironmentError.
 void writeAtomically(const std::string& path, const std::string& text);

@@ -67,8 +67,9 @@ struct Workspace {
 /// path `-` is that text (a multi-document stream), named `<stdin>` in diagnostics.
 Workspace loadWorkspace(const std::vector<std::string>& paths,
                         const std::string* stdinText = nullptr);
-/// Decodes documents already read (e.g. a manifest patched in memory), as loadWorkspace does.
-Workspace loadWorkspace(io::DocumentSet docs);
+
+/// Decodes documents already read (what loadWorkspace does after reading its paths).
+Workspace decodeWorkspace(io::DocumentSet docs);
 
 /// Turns warnings into errors (`--strict`).
 void makeWarningsErrors(core::Diagnostics& diags);
