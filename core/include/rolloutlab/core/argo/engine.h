@@ -374,7 +374,7 @@ class ArgoEngine {
  private:
   bool reconcileRun(ArgoState& s, std::size_t run, double t, ArgoWorld& world,
                     std::string& reason) const;
-  bool reconcileRollout(ArgoState& s, double t, std::string& reason) const;
+  bool reconcileRollout(ArgoState& s, double t, ArgoWorld& world, std::string& reason) const;
 
   RolloutSpec rollout_;
   ArgoEngineOptions options_;
