@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "rolloutlab/core/argo/analysis.h"
-#include "rolloutlab/core/argo/evaluate.h"
+#include "rolloutlab/core/argo/expr/evaluate.h"
 #include "rolloutlab/core/argo/spec.h"
 
 namespace rolloutlab::core::argo {
