@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "rolloutlab/core/argo/evaluate.h"
+#include "rolloutlab/core/argo/expr/evaluate.h"
 
 using rolloutlab::core::argo::compile;
 using rolloutlab::core::argo::MetricConditions;

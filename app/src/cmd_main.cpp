@@ -85,6 +85,10 @@ int runGuarded(const std::string& cmd, Command fn, const std::vector<std::string
   } catch (const core::InputError& e) {
     io.err << "error: " << e.what() << "\n";
     return 1;
+  } catch (const core::InternalError& e) {
+    io.err << "error: " << e.what()
+           << " (an internal error: please report it with the input files)\n";
+    return 3;
   } catch (const core::EnvironmentError& e) {
     io.err << "error: " << e.what() << "\n";
     return 3;

@@ -139,7 +139,8 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       "(or "
       "the Script's spec.target) names the one to run. A file argument - reads standard input "
       "(once).\n"
-      "Exit codes: 0 done, 1 bad input, 2 a wrong command line, 3 an environment failure.");
+      "Exit codes: 0 done, 1 bad input, 2 a wrong command line, 3 an environment failure or an "
+      "internal error.");
   p.list("--spec", &specs, "PATH",
          "spec files or folders (Canary, MetricTemplate, Rollout, AnalysisTemplate)");
   p.value("--scenario", &scenario, "FILE",

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "go_template.h"
+#include "rolloutlab/core/go/template.h"
 #include "rolloutlab/core/diagnostics.h"
 
 namespace rolloutlab::core::flagger {

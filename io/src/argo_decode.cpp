@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <sstream>
 
-#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/argo/expr/expr.h"
 #include "rolloutlab/io/decode.h"
 
 namespace rolloutlab::io {

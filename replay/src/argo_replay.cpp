@@ -273,7 +273,7 @@ ar::ProviderAnswer ArgoReplayWorld::measure(const ar::MeasureRequest& r) {
       x.phase = ar::Phase::kError;
       x.message = pa.message;
     } else {
-      // The engine records the same (core/src/argo/engine.cpp, provider.Run).
+      // The engine records the same (core/src/argo/analysisrun.cpp, provider.Run).
       x.value = pa.value.toString();
       const ar::Verdict v = plan_.engine().conditions(m).evaluate(pa.value);
       x.phase = phaseOf(v.phase);

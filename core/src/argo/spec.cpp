@@ -8,7 +8,7 @@
 #include <climits>
 #include <cmath>
 
-#include "rolloutlab/core/flagger/spec.h"
+#include "rolloutlab/core/go/duration.h"
 
 namespace rolloutlab::core::argo {
 
@@ -241,7 +241,7 @@ int RolloutSpec::maxUnavailableValue() const {
 const char* RolloutSpec::strategyName() const { return blueGreen ? "blueGreen" : "canary"; }
 
 std::optional<double> goDurationSeconds(const std::string& s) {
-  return flagger::parseGoDuration(s);
+  return go::parseDuration(s);
 }
 
 bool substituteArgs(const std::string& text, const std::map<std::string, std::string>& args,

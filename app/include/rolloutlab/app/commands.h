@@ -1,7 +1,7 @@
 #pragma once
 /// The commands of the `rolloutlab` executable. Each takes the arguments after its name and
 /// returns the process exit code: 0 success, 1 bad input or a failed verdict, 2 a wrong command
-/// line, 3 an environment failure.
+/// line, 3 an environment failure or an internal error.
 
 #include <iosfwd>
 #include <stdexcept>
@@ -42,7 +42,8 @@ int runMain(const std::vector<std::string>& argv, Streams& io);
 
 /// Runs one command the way runMain does: a UsageError is one line on io.err naming the
 /// command (exit 2), a core::InputError `error: ...` (exit 1), a core::EnvironmentError
-/// `error: ...` (exit 3).
+/// `error: ...` (exit 3), a core::InternalError `error: ... (an internal error: please report it
+/// with the input files)` (exit 3).
 int runGuarded(const std::string& command, int (*fn)(const std::vector<std::string>&, Streams&),
                const std::vector<std::string>& args, Streams& io);
 

@@ -49,6 +49,14 @@ class EnvironmentError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+/// Thrown when rolloutlab itself is at fault, not its input: an engine that breaks one of its
+/// own invariants (a reconcile loop that does not settle). Exit code 3 in the CLI, with a
+/// request to report it with the input files.
+class InternalError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 /// A list of diagnostics collected while decoding; `errors()` counts the kError ones.
 struct Diagnostics {
   std::vector<Diagnostic> items;

@@ -25,7 +25,7 @@
 #include <vector>
 
 #include "rolloutlab/core/argo/analysis.h"
-#include "rolloutlab/core/argo/evaluate.h"
+#include "rolloutlab/core/argo/expr/evaluate.h"
 #include "rolloutlab/core/argo/spec.h"
 
 namespace rolloutlab::core::argo {
@@ -322,7 +322,8 @@ struct ArgoEvent {
 
 /// Engine configuration beyond the spec.
 struct ArgoEngineOptions {
-  /// Stops a runaway "reconcile until no change" loop (a bug, never upstream behaviour).
+  /// Stops a runaway "reconcile until no change" loop (a bug, never upstream behaviour):
+  /// settle() throws InternalError after this many reconciles at one instant.
   int maxReconcilesPerInstant = 200;
 };
 
@@ -343,7 +344,8 @@ class ArgoEngine {
   void applyAction(ArgoState& state, UserAction action, double t, ArgoWorld& world,
                    std::vector<ArgoEvent>& out) const;
   /// Reconciles everything due at t until nothing changes; appends an event for every reconcile
-  /// that changed a listed field.
+  /// that changed a listed field. Throws InternalError when that takes more than
+  /// `maxReconcilesPerInstant` reconciles.
   void settle(ArgoState& state, double t, ArgoWorld& world, std::vector<ArgoEvent>& out) const;
   /// The next instant after t at which something is due (infinity: nothing).
   double nextWakeUp(const ArgoState& state, double t) const;
@@ -374,7 +376,7 @@ class ArgoEngine {
  private:
   bool reconcileRun(ArgoState& s, std::size_t run, double t, ArgoWorld& world,
                     std::string& reason) const;
-  bool reconcileRollout(ArgoState& s, double t, std::string& reason) const;
+  bool reconcileRollout(ArgoState& s, double t, ArgoWorld& world, std::string& reason) const;
 
   RolloutSpec rollout_;
   ArgoEngineOptions options_;

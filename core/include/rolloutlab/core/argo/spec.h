@@ -313,7 +313,7 @@ struct RolloutSpec {
 /// nullopt when the string is neither.
 std::optional<int> valueFromIntOrPercent(const IntOrString& v, int total, bool roundUp);
 
-/// `time.ParseDuration` in seconds; nullopt when it does not parse.
+/// `time.ParseDuration` in seconds; nullopt when it does not parse (go::parseDuration).
 std::optional<double> goDurationSeconds(const std::string& s);
 
 /// The argo-rollouts `fasttemplate` substitution of `{{args.name}}` tags (whitespace inside the

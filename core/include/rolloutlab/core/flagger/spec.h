@@ -153,7 +153,7 @@ inline constexpr const char* kDefaultMetricInterval = "1m";
 inline constexpr int kTotalWeight = 100;
 
 /// Parses a Go duration (`time.ParseDuration`: "90s", "1m30s", "1.5h", "300ms"); nullopt if it
-/// does not parse.
+/// does not parse. The same as go::parseDuration (rolloutlab/core/go/duration.h).
 std::optional<double> parseGoDuration(const std::string& s);
 /// The CRD pattern for Flagger intervals and timeouts, `^[0-9]+(m|s)` (only the start is
 /// anchored, so "1m30s" matches and "1h" does not).

@@ -1,13 +1,13 @@
 #pragma once
-// Go's formatting and parsing of scalars, as far as expr's and Argo's messages and helpers use
-// them: fmt `%v` of a float64, strconv.Quote, strconv.ParseFloat and strconv.ParseInt (base 10),
-// and the float64 → int64 conversion of Go on amd64.
+/// Go's formatting and parsing of scalars, as far as expr's and Argo's messages and helpers use
+/// them: fmt `%v` of a float64, strconv.Quote, strconv.ParseFloat and strconv.ParseInt (base 10),
+/// and the float64 → int64 conversion of Go on amd64.
 
 #include <cstdint>
 #include <string>
 #include <string_view>
 
-namespace rolloutlab::core::argo::detail {
+namespace rolloutlab::core::go {
 
 // fmt `%v` of a float64, i.e. strconv.FormatFloat(f, 'g', -1, 64): shortest round-trip digits,
 // exponent form when the decimal exponent is < -4 or >= 6: `0.95`, `1e+06`, `1.5e-07`, `+Inf`.
@@ -32,4 +32,4 @@ std::string numError(std::string_view function, std::string_view input, ParseSta
 // Go's int64(f) on amd64: truncation; NaN and out-of-range values give math.MinInt64.
 std::int64_t goFloatToInt(double f);
 
-}  // namespace rolloutlab::core::argo::detail
+}  // namespace rolloutlab::core::go

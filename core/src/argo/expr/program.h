@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/argo/expr/expr.h"
 
 namespace rolloutlab::core::argo::detail {
 

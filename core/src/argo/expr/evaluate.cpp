@@ -1,4 +1,4 @@
-#include "rolloutlab/core/argo/evaluate.h"
+#include "rolloutlab/core/argo/expr/evaluate.h"
 
 namespace rolloutlab::core::argo {
 

@@ -1,4 +1,4 @@
-#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/argo/expr/expr.h"
 
 #include "program.h"
 

@@ -3,7 +3,7 @@
 // checker/checker.go, vm/runtime/*.go, builtin/*.go, optimizer/fold.go; and from argo-rollouts
 // utils/evaluate/evaluate.go and evaluate_test.go. Each test names the rule it mirrors.
 
-#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/argo/expr/expr.h"
 
 #include <gtest/gtest.h>
 

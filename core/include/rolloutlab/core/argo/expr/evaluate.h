@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/argo/expr/expr.h"
 
 namespace rolloutlab::core::argo {
 

@@ -2,7 +2,7 @@
 // as Flagger uses it to render query templates: text, actions with trim markers, comments,
 // niladic functions, field chains on maps (`variables.key`), variables (`$x := ...`, `$x`),
 // pipelines, string/number/bool literals and the builtins printf, print, index and len.
-#include "go_template.h"
+#include "rolloutlab/core/go/template.h"
 
 #include <charconv>
 #include <memory>

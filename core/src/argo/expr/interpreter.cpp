@@ -10,10 +10,18 @@
 #include <string>
 #include <vector>
 
-#include "go_format.h"
 #include "program.h"
+#include "rolloutlab/core/go/format.h"
 
 namespace rolloutlab::core::argo::detail {
+
+using go::goFloat;
+using go::goFloatToInt;
+using go::numError;
+using go::parseGoFloat;
+using go::parseGoInt;
+using go::ParseStatus;
+
 namespace {
 
 using Kind = Value::Kind;

@@ -3,7 +3,7 @@
 // (utils/evaluate/evaluate_test.go) and the documented outcomes in docs/features/analysis.md
 // ("Handling Metric Results": NaN and Infinity, Empty array) and docs/analysis/*.md.
 
-#include "rolloutlab/core/argo/evaluate.h"
+#include "rolloutlab/core/argo/expr/evaluate.h"
 
 #include <gtest/gtest.h>
 

@@ -1,7 +1,7 @@
 #include <cmath>
 
-#include "go_format.h"
-#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/argo/expr/expr.h"
+#include "rolloutlab/core/go/format.h"
 
 namespace rolloutlab::core::argo {
 
@@ -121,14 +121,14 @@ std::string Value::toString() const {
     case Kind::kInt:
       return std::to_string(i_);
     case Kind::kFloat:
-      return detail::goFloat(f_);
+      return go::goFloat(f_);
     case Kind::kString:
       return asString();
     case Kind::kFloatArray: {
       std::string out = "[";
       for (const double f : asFloats()) {
         if (out.size() > 1) out += ' ';
-        out += detail::goFloat(f);
+        out += go::goFloat(f);
       }
       return out + ']';
     }

@@ -1,10 +1,10 @@
-#include "go_format.h"
+#include "rolloutlab/core/go/format.h"
 
 #include <charconv>
 #include <cmath>
 #include <limits>
 
-namespace rolloutlab::core::argo::detail {
+namespace rolloutlab::core::go {
 
 // Go strconv/ftoa.go `%g` with the shortest precision: the decision between %e and %f uses a
 // precision of 6 (`if shortest { eprec = 6 }`), and %e prints at least two exponent digits.
@@ -271,4 +271,4 @@ std::int64_t goFloatToInt(double f) {
   return static_cast<std::int64_t>(f);
 }
 
-}  // namespace rolloutlab::core::argo::detail
+}  // namespace rolloutlab::core::go

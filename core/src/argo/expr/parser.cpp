@@ -10,10 +10,16 @@
 #include <string_view>
 #include <vector>
 
-#include "go_format.h"
 #include "program.h"
+#include "rolloutlab/core/go/format.h"
 
 namespace rolloutlab::core::argo::detail {
+
+using go::goQuote;
+using go::goRune;
+using go::numError;
+using go::parseGoFloat;
+using go::ParseStatus;
 
 ExprError Program::errorAt(std::int32_t pos, std::string message) const {
   // file/error.go `Bind`: line counts newlines, column counts characters since the line start.
