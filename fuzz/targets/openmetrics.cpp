@@ -10,7 +10,7 @@
 
 namespace pq = rolloutlab::core::promql;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int rolloutlab::fuzz::openmetrics(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   pq::ExpositionOptions options;
   options.fileName = "fuzz.om";

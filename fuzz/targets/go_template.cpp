@@ -7,7 +7,7 @@
 
 namespace fl = rolloutlab::core::flagger;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int rolloutlab::fuzz::goTemplate(const std::uint8_t* data, std::size_t size) {
   const auto text = rolloutlab::fuzz::asText(data, size);
   static const auto model = fl::makeModel("podinfo", "test", "podinfo", "", "", "", "1m",
                                           {{"a", "x"}, {"threshold", "0.99"}});

@@ -11,7 +11,7 @@
 
 namespace rp = rolloutlab::replay;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int rolloutlab::fuzz::accessLog(const std::uint8_t* data, std::size_t size) {
   const auto text = rolloutlab::fuzz::asText(data, size);
   rp::AccessLogOptions options;
   options.canaryMatch = "canary";

@@ -23,9 +23,11 @@ pq::MemorySeriesStore& store() {
               std::to_string(100 * i) + t;
       text += "istio_requests_total{destination_workload=\"podinfo-primary\",response_code=\"500\"} " +
               n + t;
+      int cumulative = 0;
       for (const char* le : {"5", "10", "50", "+Inf"}) {
+        cumulative += 2 + i % 3;
         text += std::string("istio_request_duration_milliseconds_bucket{destination_workload=\"podinfo\",le=\"") +
-                le + "\"} " + std::to_string(i * (le[0] == '+' ? 10 : le[0] - '0')) + t;
+                le + "\"} " + std::to_string(i * cumulative) + t;
       }
       text += "g{a=\"x\"} " + std::string(i % 7 == 3 ? "NaN" : i % 7 == 5 ? "+Inf" : n) + t;
     }
@@ -38,7 +40,7 @@ pq::MemorySeriesStore& store() {
 
 }  // namespace
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int rolloutlab::fuzz::promql(const std::uint8_t* data, std::size_t size) {
   const auto text = rolloutlab::fuzz::asText(data, size);
   pq::TimestampMs ms = 0;
   std::string error;

@@ -8,7 +8,7 @@
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/diagnostics.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int rolloutlab::fuzz::yamlWorkspace(const std::uint8_t* data, std::size_t size) {
   const std::string text(rolloutlab::fuzz::asText(data, size));
   try {
     const rolloutlab::app::Workspace ws = rolloutlab::app::loadWorkspace({"-"}, &text);

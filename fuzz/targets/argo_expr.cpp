@@ -9,7 +9,7 @@
 
 namespace ar = rolloutlab::core::argo;
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int rolloutlab::fuzz::argoExpr(const std::uint8_t* data, std::size_t size) {
   const auto text = rolloutlab::fuzz::asText(data, size);
   static const std::vector<ar::Value> results = [] {
     std::vector<ar::Value> r;

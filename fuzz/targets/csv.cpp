@@ -11,7 +11,7 @@
 #include "rolloutlab/replay/recording.h"
 #include "rolloutlab/scenarios/scenario_decode.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+int rolloutlab::fuzz::csv(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   const auto text = rolloutlab::fuzz::asText(data + 1, size - 1);
   std::istringstream in{std::string(text)};
