@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "fuzz_support.h"
+#include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/promql/memory_series_store.h"
+#include "rolloutlab/core/promql/query.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -37,18 +38,13 @@ std::vector<Input> inputsUnder(const fs::path& root) {
   return out;
 }
 
-std::string bytesOf(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
-
 /// Runs every input through its harness; each must return within `limit`.
 void replayAll(const std::vector<Input>& inputs, std::chrono::seconds limit) {
   for (const Input& in : inputs) {
     SCOPED_TRACE(in.path.string());
     const auto fn = rolloutlab::fuzz::harness(in.target);
     ASSERT_NE(fn, nullptr) << "no fuzz target named " << in.target;
-    const std::string data = bytesOf(in.path);
+    const std::string data = rolloutlab::test::readFile(in.path.string());
     const auto start = std::chrono::steady_clock::now();
     EXPECT_EQ(fn(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()), 0);
     EXPECT_LT(std::chrono::steady_clock::now() - start, limit);
@@ -69,4 +65,44 @@ TEST(FuzzRegressions, SeedCorporaRunThroughEveryHarness) {
   for (const Input& in : inputs) targets.insert(in.target);
   EXPECT_GE(targets.size(), 7u);
   replayAll(inputs, std::chrono::seconds(10));
+}
+
+// PromQL nested a few thousand levels deep (parentheses, unary minus, calls, `^`, a long `+`
+// chain) overflowed the stack of the recursive parser, type check or evaluator: `simulate`
+// died with SIGSEGV on such a MetricTemplate. Prometheus has no such limit (Go grows its stack),
+// so rolloutlab refuses past 200 levels with a message, and accepts what real queries nest.
+TEST(FuzzRegressions, DeeplyNestedPromqlIsRefusedWithAMessage) {
+  namespace pq = rolloutlab::core::promql;
+  const auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  for (const int n : {201, 5000}) {
+    for (const std::string& q :
+         {repeat("(", n) + "1" + repeat(")", n), repeat("- ", n) + "m", repeat("abs(", n) + "m" +
+          repeat(")", n), "m" + repeat(" + m", n), "2" + repeat("^2", n)}) {
+      SCOPED_TRACE(q.substr(0, 40));
+      try {
+        (void)pq::parse(q);
+        ADD_FAILURE() << "parsed";
+      } catch (const rolloutlab::core::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("query is nested too deeply (more than 200 levels)"),
+                  std::string::npos)
+            << e.what();
+      }
+    }
+  }
+  // 150 levels still parse and evaluate (-(-(...1)) folds to a number; the chain sums).
+  pq::MemorySeriesStore store;
+  store.append(pq::Labels{{"__name__", "m"}}, 1000, 2);
+  pq::PreparedQuery chain = pq::parse("m" + repeat(" + m", 149));
+  const auto& r = chain.evaluate(store, 1.0);
+  ASSERT_EQ(r.kind, pq::ResultKind::kVector);
+  ASSERT_EQ(r.vector.size(), 1u);
+  EXPECT_EQ(r.vector[0].value, 300);
+  pq::PreparedQuery parens = pq::parse(repeat("(", 150) + "m * 2" + repeat(")", 150));
+  const auto& p = parens.evaluate(store, 1.0);
+  ASSERT_EQ(p.vector.size(), 1u);
+  EXPECT_EQ(p.vector[0].value, 4);
 }
