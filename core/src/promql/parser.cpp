@@ -1128,7 +1128,6 @@ class Parser {
         return 0;
     }
   }
-  static constexpr int kMulPrecedence = 5;
   static constexpr int kPowPrecedence = 6;
 
   static BinOp binOpOf(Tok t) {
