@@ -3,7 +3,8 @@
 
     fuzz/gather-corpus.py OUT_DIR
 
-For each target, OUT_DIR/<target>/ gets the committed seeds of fuzz/corpus/<target>/ plus what
+For each target, OUT_DIR/<target>/ gets the committed seeds of fuzz/corpus/<target>/ and the
+inputs fuzzing found (tests/data/fuzz-regressions/<target>/), plus what
 the repository already holds in that format: the YAML of examples/, scenarios/library/ and
 tests/data/; the queries, conditions and templates written in those YAML files; and the string
 literals the unit tests pass to each parser. Seeds are named by their SHA-1, so running it again
@@ -134,6 +135,10 @@ def main():
 
     committed = ROOT / "fuzz" / "corpus"
     for d in sorted(committed.iterdir()) if committed.is_dir() else []:
+        for p in sorted(d.iterdir()):
+            add(d.name, p.read_bytes())
+    regressions = ROOT / "tests" / "data" / "fuzz-regressions"
+    for d in sorted(regressions.iterdir()) if regressions.is_dir() else []:
         for p in sorted(d.iterdir()):
             add(d.name, p.read_bytes())
     for p in yaml_files():
