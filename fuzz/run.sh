@@ -25,19 +25,24 @@ for t in "${targets[@]}"; do
   [ -x "$bin" ] || { echo "fuzz: no $bin (build the fuzz_targets target)" >&2; exit 3; }
   mkdir -p "$build/fuzz-corpus/$t" "$build/fuzz-artifacts/$t"
   log="$build/fuzz-logs/$t.log"
-  # Readers that are given a path are given a scratch file in /tmp; standard input is empty so
-  # that a spec naming /dev/stdin cannot wait for a terminal.
-  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
-    -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t/" \
-    "$build/fuzz-corpus/$t" </dev/null >"$log" 2>&1
+  # Readers that take a path get a scratch file in $TMPDIR; standard input is empty so that a
+  # spec naming /dev/stdin cannot wait for a terminal.
+  TIMEFORMAT='%U %S'
+  scratch="$build/fuzz-tmp/$t"
+  mkdir -p "$scratch"
+  { time TMPDIR="$scratch" "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
+      -print_final_stats=1 -artifact_prefix="$build/fuzz-artifacts/$t/" \
+      "$build/fuzz-corpus/$t" </dev/null >"$log" 2>&1; } 2>"$log.cpu"
   rc=$?
+  rm -rf "$scratch"
+  cpu=$(awk '{printf "%.0f", $1 + $2}' "$log.cpu")
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  echo "fuzz_$t: ${seconds}s, ${runs:-?} executions, corpus $(ls "$build/fuzz-corpus/$t" | wc -l), exit $rc"
+  echo "fuzz_$t: ${seconds} s wall, ${cpu} s CPU, ${runs:-?} executions, corpus" \
+       "$(ls "$build/fuzz-corpus/$t" | wc -l) inputs, exit $rc"
   if [ $rc -ne 0 ] || ls "$build/fuzz-artifacts/$t" | grep -q .; then
     found+=("$t: $(ls "$build/fuzz-artifacts/$t" | tr '\n' ' ')(log: $log)")
   fi
 done
-rm -f /tmp/rolloutlab-fuzz-*
 if [ ${#found[@]} -gt 0 ]; then
   printf 'fuzz: found %s\n' "${found[@]}" >&2
   exit 1

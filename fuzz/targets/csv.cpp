@@ -29,9 +29,9 @@ int rolloutlab::fuzz::csv(const std::uint8_t* data, std::size_t size) {
       }
       case 2: {
         static const std::string canary = [] {
-          const std::string p = "/tmp/rolloutlab-fuzz-canary-" + std::to_string(::getpid()) + ".csv";
-          std::ofstream(p) << "metric,value\nlatency,12\nlatency,15\nlatency,11\nerrors,0\nerrors,1\n";
-          return p;
+          return std::string(rolloutlab::fuzz::writeScratch(
+              "metric,value\nlatency,12\nlatency,15\nlatency,11\nerrors,0\nerrors,1\n",
+              "-canary.csv"));
         }();
         (void)rolloutlab::app::runJudgeCommand({"--baseline", "-", "--canary", canary, "-o", "json"},
                                                in, out, err);

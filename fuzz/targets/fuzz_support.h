@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <string>
 #include <string_view>
@@ -50,10 +51,13 @@ inline std::string_view asText(const std::uint8_t* data, std::size_t size) {
   return {reinterpret_cast<const char*>(data), size};
 }
 
-/// A scratch file of this process (readers that only take a path); rewritten on every call.
+/// A scratch file of this process (readers that only take a path) in $TMPDIR or /tmp;
+/// rewritten on every call.
 inline const std::string& writeScratch(std::string_view text, const char* suffix) {
   static std::string path;
-  path = "/tmp/rolloutlab-fuzz-" + std::to_string(::getpid()) + suffix;
+  const char* tmp = std::getenv("TMPDIR");
+  path = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/rolloutlab-fuzz-" +
+         std::to_string(::getpid()) + suffix;
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   f.write(text.data(), static_cast<std::streamsize>(text.size()));
   return path;
