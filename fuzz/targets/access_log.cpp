@@ -1,11 +1,12 @@
 // Access logs: every line through the Envoy/Istio JSON and nginx line parsers, then the whole
 // input through the file reader (format detection, gzip by magic number, line limits) into a
 // traffic recording.
+#include "rolloutlab/replay/access_log.h"
+
 #include <string>
 
 #include "fuzz_support.h"
 #include "rolloutlab/core/diagnostics.h"
-#include "rolloutlab/replay/access_log.h"
 #include "rolloutlab/replay/traffic.h"
 #include "rolloutlab/scenarios/mesh.h"
 

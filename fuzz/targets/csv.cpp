@@ -33,12 +33,13 @@ int rolloutlab::fuzz::csv(const std::uint8_t* data, std::size_t size) {
               "metric,value\nlatency,12\nlatency,15\nlatency,11\nerrors,0\nerrors,1\n",
               "-canary.csv"));
         }();
-        (void)rolloutlab::app::runJudgeCommand({"--baseline", "-", "--canary", canary, "-o", "json"},
-                                               in, out, err);
+        (void)rolloutlab::app::runJudgeCommand(
+            {"--baseline", "-", "--canary", canary, "-o", "json"}, in, out, err);
         break;
       }
       default:
-        (void)rolloutlab::app::runStatsCommand({"quantile", "--x", "-", "-o", "json"}, in, out, err);
+        (void)rolloutlab::app::runStatsCommand({"quantile", "--x", "-", "-o", "json"}, in, out,
+                                               err);
         break;
     }
   } catch (const rolloutlab::core::InputError&) {

@@ -36,10 +36,14 @@ inline Harness harness(std::string_view name) {
     Harness fn;
   };
   static constexpr Entry kTargets[] = {
-      {"yaml_workspace", yamlWorkspace}, {"promql", promql},
-      {"argo_expr", argoExpr},           {"go_template", goTemplate},
-      {"prometheus_json", prometheusJson}, {"prometheus_answer", prometheusAnswer},
-      {"openmetrics", openmetrics},      {"csv", csv},
+      {"yaml_workspace", yamlWorkspace},
+      {"promql", promql},
+      {"argo_expr", argoExpr},
+      {"go_template", goTemplate},
+      {"prometheus_json", prometheusJson},
+      {"prometheus_answer", prometheusAnswer},
+      {"openmetrics", openmetrics},
+      {"csv", csv},
       {"access_log", accessLog},
   };
   for (const Entry& e : kTargets)

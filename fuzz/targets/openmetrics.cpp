@@ -22,9 +22,9 @@ int rolloutlab::fuzz::openmetrics(const std::uint8_t* data, std::size_t size) {
   try {
     pq::MemorySeriesStore store;
     pq::loadExposition(text, store, options);
-    static const pq::PreparedQuery query =
-        pq::parse("sum by (response_code) (rate(istio_requests_total[1m])) / ignoring(response_code) "
-                  "group_left sum(rate(istio_requests_total[1m]))");
+    static const pq::PreparedQuery query = pq::parse(
+        "sum by (response_code) (rate(istio_requests_total[1m])) / ignoring(response_code) "
+        "group_left sum(rate(istio_requests_total[1m]))");
     pq::PreparedQuery q = query;
     (void)q.evaluate(store, 1704067260);
   } catch (const rolloutlab::core::InputError&) {

@@ -21,12 +21,15 @@ pq::MemorySeriesStore& store() {
       const std::string n = std::to_string(i);
       text += "istio_requests_total{destination_workload=\"podinfo\",response_code=\"200\"} " +
               std::to_string(100 * i) + t;
-      text += "istio_requests_total{destination_workload=\"podinfo-primary\",response_code=\"500\"} " +
-              n + t;
+      text +=
+          "istio_requests_total{destination_workload=\"podinfo-primary\",response_code=\"500\"} " +
+          n + t;
       int cumulative = 0;
       for (const char* le : {"5", "10", "50", "+Inf"}) {
         cumulative += 2 + i % 3;
-        text += std::string("istio_request_duration_milliseconds_bucket{destination_workload=\"podinfo\",le=\"") +
+        text += std::string(
+                    "istio_request_duration_milliseconds_bucket{destination_workload=\"podinfo\","
+                    "le=\"") +
                 le + "\"} " + std::to_string(i * cumulative) + t;
       }
       text += "g{a=\"x\"} " + std::string(i % 7 == 3 ? "NaN" : i % 7 == 5 ? "+Inf" : n) + t;

@@ -81,7 +81,8 @@ class LoopbackListener {
       ssize_t n = ::poll(&q, 1, 200) > 0 ? ::read(c, buf, sizeof buf) : 0;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        received_ += "[connection] " + std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) + "\n";
+        received_ +=
+            "[connection] " + std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0) + "\n";
       }
       ::close(c);
     }
@@ -104,8 +105,8 @@ bool knock(int port) {
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   a.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool ok = ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 &&
-                  ::write(s, "knock\n", 6) == 6;
+  const bool ok =
+      ::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0 && ::write(s, "knock\n", 6) == 6;
   ::close(s);
   return ok;
 }
@@ -144,8 +145,8 @@ spec:
 )";
   for (const char* type : {"confirm-rollout", "pre-rollout", "rollout", "confirm-traffic-increase",
                            "confirm-promotion", "post-rollout", "rollback", "event"}) {
-    y += std::string("      - name: hook-") + type + "\n        type: " + type + "\n        url: " + h +
-         "/" + type + "\n        timeout: 5s\n";
+    y += std::string("      - name: hook-") + type + "\n        type: " + type +
+         "\n        url: " + h + "/" + type + "\n        timeout: 5s\n";
   }
   y += "      - name: load-test\n        url: " + l + "/\n        metadata: {cmd: \"hey " + h +
        "/\"}\n";
@@ -228,7 +229,8 @@ std::string scenario(const std::string& name, const std::string& release, double
   return "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata: {name: " + name +
          "}\nspec:\n  release: " + release +
          "\n  duration: 1h\n  traffic: {rps: 200}\n  primary:\n    errorRate: 0.002\n"
-         "    latency: {p50: 45ms, p99: 220ms}\n  effects:\n    - {kind: step, at: 0s, errorRateAdd: " +
+         "    latency: {p50: 45ms, p99: 220ms}\n  effects:\n    - {kind: step, at: 0s, "
+         "errorRateAdd: " +
          std::to_string(errorAdd) +
          "}\n  metrics:\n    models:\n      gate: {kind: successRatePercent}\n";
 }
@@ -243,12 +245,17 @@ struct Command {
 // Every command that simulates (none may connect anywhere). Add `tune` and `check` here when
 // they exist.
 const Command kCommands[] = {
-    {"simulate_flagger", "simulate --spec {spec} --target podinfo --scenario {scenario} --seed 3 -o json",
+    {"simulate_flagger",
+     "simulate --spec {spec} --target podinfo --scenario {scenario} --seed 3 -o json",
      {"error-rate", "latency", "hook-pre-rollout"}},
-    {"simulate_argo", "simulate --spec {spec} --target storefront --scenario {scenario} --seed 3 -o json",
+    {"simulate_argo",
+     "simulate --spec {spec} --target storefront --scenario {scenario} --seed 3 -o json",
      {"success-rate", "gate", ""}},
-    {"simulate_script", "simulate --spec {spec} --target podinfo --scenario {script} -o json", {"error-rate", "", ""}},
-    {"batch", "batch --spec {spec} --scenarios {scenarios} --runs 3 --seed 5 --threads 2 -o json",
+    {"simulate_script",
+     "simulate --spec {spec} --target podinfo --scenario {script} -o json",
+     {"error-rate", "", ""}},
+    {"batch",
+     "batch --spec {spec} --scenarios {scenarios} --runs 3 --seed 5 --threads 2 -o json",
      {"Canary/test/podinfo", "Rollout/test/storefront", ""}},
 };
 
@@ -272,8 +279,9 @@ TEST_P(NoNetwork, EveryAddressInTheSpecIsLeftAlone) {
   ASSERT_EQ(listener.connections(), 1);
   listener.reset();
 
-  const fs::path dir = fs::temp_directory_path() /
-                       ("rolloutlab-no-network-" + std::to_string(::getpid()) + "-" + GetParam().name);
+  const fs::path dir =
+      fs::temp_directory_path() /
+      ("rolloutlab-no-network-" + std::to_string(::getpid()) + "-" + GetParam().name);
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string spec = (dir / "specs.yaml").string();
@@ -287,8 +295,9 @@ TEST_P(NoNetwork, EveryAddressInTheSpecIsLeftAlone) {
   args = replaceAll(args, "{scenario}", rolloutlab::test::shellQuote(bad));
   args = replaceAll(args, "{scenarios}",
                     rolloutlab::test::shellQuote(good) + " " + rolloutlab::test::shellQuote(bad));
-  args = replaceAll(args, "{script}",
-                    rolloutlab::test::shellQuote(src + "/examples/scripts/two-failures-then-recover.yaml"));
+  args = replaceAll(
+      args, "{script}",
+      rolloutlab::test::shellQuote(src + "/examples/scripts/two-failures-then-recover.yaml"));
 
   const auto r = rolloutlab::test::runCli(args);
   // The command really ran the specs (so it had every chance to call out).
@@ -305,6 +314,8 @@ TEST_P(NoNetwork, EveryAddressInTheSpecIsLeftAlone) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Commands, NoNetwork, ::testing::ValuesIn(kCommands),
-                         [](const ::testing::TestParamInfo<Command>& i) { return std::string(i.param.name); });
+                         [](const ::testing::TestParamInfo<Command>& i) {
+                           return std::string(i.param.name);
+                         });
 
 }  // namespace

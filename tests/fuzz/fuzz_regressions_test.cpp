@@ -79,9 +79,9 @@ TEST(FuzzRegressions, DeeplyNestedPromqlIsRefusedWithAMessage) {
     return out;
   };
   for (const int n : {201, 5000}) {
-    for (const std::string& q :
-         {repeat("(", n) + "1" + repeat(")", n), repeat("- ", n) + "m", repeat("abs(", n) + "m" +
-          repeat(")", n), "m" + repeat(" + m", n), "2" + repeat("^2", n)}) {
+    for (const std::string& q : {repeat("(", n) + "1" + repeat(")", n), repeat("- ", n) + "m",
+                                 repeat("abs(", n) + "m" + repeat(")", n), "m" + repeat(" + m", n),
+                                 "2" + repeat("^2", n)}) {
       SCOPED_TRACE(q.substr(0, 40));
       try {
         (void)pq::parse(q);

@@ -1086,7 +1086,8 @@ class Parser {
     // PromQL rule: a query 1000 levels deep crashed with a stack overflow). Children come before
     // their parent, so each node's height is known when it is added.
     int height = 1;
-    for (const int c : n.children) height = std::max(height, heights_[static_cast<std::size_t>(c)] + 1);
+    for (const int c : n.children)
+      height = std::max(height, heights_[static_cast<std::size_t>(c)] + 1);
     if (n.param >= 0) height = std::max(height, heights_[static_cast<std::size_t>(n.param)] + 1);
     if (height > kMaxHeight) fail(n.pos, tooDeep());
     heights_.push_back(height);
