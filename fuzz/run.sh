@@ -27,7 +27,7 @@ for t in "${targets[@]}"; do
   log="$build/fuzz-logs/$t.log"
   # Readers that take a path get a scratch file in $TMPDIR; standard input is empty so that a
   # spec naming /dev/stdin cannot wait for a terminal.
-  TIMEFORMAT='%U %S'
+  TIMEFORMAT='%R %U %S'
   scratch="$build/fuzz-tmp/$t"
   mkdir -p "$scratch"
   { time TMPDIR="$scratch" "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 \
@@ -35,9 +35,10 @@ for t in "${targets[@]}"; do
       "$build/fuzz-corpus/$t" </dev/null >"$log" 2>&1; } 2>"$log.cpu"
   rc=$?
   rm -rf "$scratch"
-  cpu=$(awk '{printf "%.0f", $1 + $2}' "$log.cpu")
+  wall=$(awk '{printf "%.0f", $1}' "$log.cpu")
+  cpu=$(awk '{printf "%.0f", $2 + $3}' "$log.cpu")
   runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-  echo "fuzz_$t: ${seconds} s wall, ${cpu} s CPU, ${runs:-?} executions, corpus" \
+  echo "fuzz_$t: ${wall} s wall, ${cpu} s CPU, ${runs:-?} executions, corpus" \
        "$(ls "$build/fuzz-corpus/$t" | wc -l) inputs, exit $rc"
   if [ $rc -ne 0 ] || ls "$build/fuzz-artifacts/$t" | grep -q .; then
     found+=("$t: $(ls "$build/fuzz-artifacts/$t" | tr '\n' ' ')(log: $log)")

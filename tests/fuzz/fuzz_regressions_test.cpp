@@ -12,9 +12,12 @@
 #include <vector>
 
 #include "fuzz_support.h"
+#include "rolloutlab/core/argo/expr.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/query.h"
+#include "rolloutlab/replay/traffic.h"
+#include "rolloutlab/scenarios/mesh.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -105,4 +108,37 @@ TEST(FuzzRegressions, DeeplyNestedPromqlIsRefusedWithAMessage) {
   const auto& p = parens.evaluate(store, 1.0);
   ASSERT_EQ(p.vector.size(), 1u);
   EXPECT_EQ(p.vector[0].value, 4);
+}
+
+// An Argo condition with a byte that is not UTF-8 (`res\x8flt`, e.g. from a mangled YAML file)
+// made the lexer's backup step over the rune before it too, so it emitted empty identifiers
+// forever (hang, then out of memory). Go reads the byte as one U+FFFD rune and refuses it.
+TEST(FuzzRegressions, ArgoConditionWithAnInvalidByteIsRefused) {
+  namespace ar = rolloutlab::core::argo;
+  for (const std::string src : {std::string("res\x8flt[0] >= 0.99"), std::string("a\x80"),
+                                std::string("\xe2\x82x == 1")}) {
+    const auto start = std::chrono::steady_clock::now();
+    const ar::CompiledExpr e = ar::compileLenient(src);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    ASSERT_FALSE(e.ok());
+    EXPECT_NE(e.compileError()->message.find("unrecognized character: U+FFFD"), std::string::npos)
+        << e.compileError()->message;
+  }
+  // Valid multi-byte letters are still identifiers (unknown names here, not lexing errors).
+  const ar::CompiledExpr e = ar::compileLenient("r\xc3\xa9sult > 1");
+  ASSERT_FALSE(e.ok());
+  EXPECT_NE(e.compileError()->message.find("unknown name r\xc3\xa9sult"), std::string::npos)
+      << e.compileError()->message;
+}
+
+// An access-log request dated before 1970 (`"start_time":"1012-01-01T00:00:10Z"`) crashed the
+// recording: its step, packed into a key shifted left, came back as a huge row index.
+TEST(FuzzRegressions, RequestsBefore1970AreRecordedAtTheirStep) {
+  namespace rp = rolloutlab::replay;
+  rp::TrafficRecording r(rolloutlab::scenarios::meshLayout("istio"), 15, true);
+  std::string error;
+  ASSERT_TRUE(r.add(-30.5, rp::Variant::kPrimary, 200, 12, &error)) << error;
+  ASSERT_TRUE(r.add(-1, rp::Variant::kPrimary, 503, 40, &error)) << error;
+  r.finish();
+  EXPECT_EQ(r.requests(rp::Variant::kPrimary), 2u);
 }
