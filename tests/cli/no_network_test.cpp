@@ -1,5 +1,5 @@
 // A simulation never touches the network: every address a spec names (Flagger webhooks and
-// MetricTemplate providers, Argo prometheus/web/kayenta providers) points at a loopback listener
+// MetricTemplate providers, Argo prometheus and web providers) points at a loopback listener
 // this test starts on a free port, and each command that only simulates must leave it without a
 // single connection. Adding a command is one line in kCommands.
 #include <arpa/inet.h>
@@ -112,7 +112,7 @@ bool knock(int port) {
 }
 
 /// Flagger and Argo specs whose every outbound address is the listener: webhooks of every type,
-/// MetricTemplate providers (Prometheus and others), Argo prometheus, web and kayenta providers.
+/// MetricTemplate Prometheus providers, an Argo AnalysisTemplate's prometheus and web providers.
 std::string specs(int port) {
   const std::string h = "http://127.0.0.1:" + std::to_string(port);
   const std::string l = "http://localhost:" + std::to_string(port);
