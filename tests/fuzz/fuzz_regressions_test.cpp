@@ -115,7 +115,7 @@ TEST(FuzzRegressions, DeeplyNestedPromqlIsRefusedWithAMessage) {
 // forever (hang, then out of memory). Go reads the byte as one U+FFFD rune and refuses it.
 TEST(FuzzRegressions, ArgoConditionWithAnInvalidByteIsRefused) {
   namespace ar = rolloutlab::core::argo;
-  for (const std::string src : {std::string("res\x8flt[0] >= 0.99"), std::string("a\x80"),
+  for (const std::string& src : {std::string("res\x8flt[0] >= 0.99"), std::string("a\x80"),
                                 std::string("\xe2\x82x == 1")}) {
     const auto start = std::chrono::steady_clock::now();
     const ar::CompiledExpr e = ar::compileLenient(src);
@@ -124,11 +124,6 @@ TEST(FuzzRegressions, ArgoConditionWithAnInvalidByteIsRefused) {
     EXPECT_NE(e.compileError()->message.find("unrecognized character: U+FFFD"), std::string::npos)
         << e.compileError()->message;
   }
-  // Valid multi-byte letters are still identifiers (unknown names here, not lexing errors).
-  const ar::CompiledExpr e = ar::compileLenient("r\xc3\xa9sult > 1");
-  ASSERT_FALSE(e.ok());
-  EXPECT_NE(e.compileError()->message.find("unknown name r\xc3\xa9sult"), std::string::npos)
-      << e.compileError()->message;
 }
 
 // An access-log request dated before 1970 (`"start_time":"1012-01-01T00:00:10Z"`) crashed the
