@@ -4,9 +4,13 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc)
 BUILD ?= build
 BUILD_ASAN ?= build-asan
+BUILD_TSAN ?= build-tsan
+BUILD_FUZZ ?= build-fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build demo test test-normal test-asan bench package clean
+.PHONY: all deps deps-fuzz configure build demo test test-normal test-asan test-tsan fuzz bench package clean
 
 all: build
 
@@ -39,8 +43,39 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# The whole suite, in the normal build and under AddressSanitizer + UBSan.
-test: test-normal test-asan
+# The threaded parts under ThreadSanitizer: the batch engine's thread pool (app_tests) and the
+# GUI's workers (gui_tests), by test name so CI time stays bounded (docs/fuzzing.md has the
+# figures). A new threaded module adds its test binary and suite names here.
+TSAN_TARGETS ?= app_tests $$(grep -q '^ROLLOUTLAB_BUILD_GUI:BOOL=ON' $(BUILD_TSAN)/CMakeCache.txt && echo gui_tests)
+TSAN_TESTS ?= ^(Batch|OcAggregates|BatchView|CompareView|MainWindow|ReplayGui|RolloutWorkbench|TimelineView|Workbench|WorkspaceLoad)\.
+
+$(BUILD_TSAN)/build.ninja: | deps
+	cmake -S . -B $(BUILD_TSAN) -G Ninja -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS_DEBUG=-g1 -O1" \
+	  -DROLLOUTLAB_TSAN=ON -DROLLOUTLAB_BUILD_BENCH=OFF -DROLLOUTLAB_WERROR=ON $(CMAKE_FLAGS)
+
+test-tsan: deps $(BUILD_TSAN)/build.ninja
+	cmake --build $(BUILD_TSAN) -j $(JOBS) --target $(TSAN_TARGETS)
+	cd $(BUILD_TSAN) && QT_QPA_PLATFORM=offscreen \
+	  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp \
+	  ctest --output-on-failure -j $(JOBS) -R '$(TSAN_TESTS)'
+
+# The whole suite, in the normal build and under AddressSanitizer + UBSan; the threaded parts
+# under ThreadSanitizer.
+test: test-normal test-asan test-tsan
+
+# libFuzzer targets of fuzz/ (clang, ASan + UBSan), each run FUZZ_SECONDS on its seed corpus
+# (FUZZ_TARGETS: a subset, e.g. "promql csv"). docs/fuzzing.md.
+deps-fuzz:
+	@ROLLOUTLAB_DEPS_EXTRA=fuzz scripts/install-deps.sh
+
+$(BUILD_FUZZ)/build.ninja: | deps-fuzz
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD_FUZZ) -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  "-DCMAKE_CXX_FLAGS_DEBUG=-O1 -gline-tables-only" -DROLLOUTLAB_FUZZ=ON -DROLLOUTLAB_BUILD_GUI=OFF \
+	  -DROLLOUTLAB_BUILD_TESTS=OFF -DROLLOUTLAB_BUILD_BENCH=OFF -DROLLOUTLAB_WERROR=ON $(CMAKE_FLAGS)
+
+fuzz: deps-fuzz $(BUILD_FUZZ)/build.ninja
+	cmake --build $(BUILD_FUZZ) -j $(JOBS) --target fuzz_targets
+	fuzz/run.sh $(BUILD_FUZZ) $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
 	@scripts/bench.sh $(BUILD)
@@ -53,4 +88,4 @@ package: configure
 	cpack --config $(BUILD)/CPackConfig.cmake -B $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD_ASAN)
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_TSAN) $(BUILD_FUZZ)

@@ -4,6 +4,7 @@
 #
 #   scripts/install-deps.sh            build + tests + demo (+ GUI)
 #   ROLLOUTLAB_DEPS_EXTRA=bench ...    also the benchmark baselines (R, scipy, hyperfine; bc for their ratios)
+#   ROLLOUTLAB_DEPS_EXTRA=fuzz ...     also clang and its libFuzzer runtime (`make fuzz`)
 #   scripts/install-deps.sh --list     print the package names, one a line, and do nothing else
 #                                      (scripts/check-deps-closure.py reads the list this way)
 set -euo pipefail
@@ -21,6 +22,9 @@ packages=(
 )
 if [[ "${ROLLOUTLAB_DEPS_EXTRA:-}" == *bench* ]]; then
   packages+=(r-base-core r-cran-rpact r-cran-mvtnorm python3-scipy hyperfine bc)
+fi
+if [[ "${ROLLOUTLAB_DEPS_EXTRA:-}" == *fuzz* ]]; then
+  packages+=(clang libclang-rt-14-dev)
 fi
 if [[ "${1:-}" == --list ]]; then
   printf '%s\n' "${packages[@]}"

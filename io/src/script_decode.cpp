@@ -410,10 +410,11 @@ core::Diagnostics scriptMismatches(const core::Script& s, const core::flagger::C
         continue;
       std::string rule;
       const auto type = fl::webhookTypeFromString(key);
+      const std::string& hookKey = key;  // (clang 14 cannot capture a structured binding)
       const bool eventHook = std::any_of(
           canary.analysis.webhooks.begin(), canary.analysis.webhooks.end(),
           [&](const fl::WebhookSpec& h) {
-            return h.type == fl::WebhookType::kEvent && (h.name == key || key == "event");
+            return h.type == fl::WebhookType::kEvent && (h.name == hookKey || hookKey == "event");
           });
       if (eventHook) {
         rule = "names an event webhook, which only notifies: its answer changes nothing";

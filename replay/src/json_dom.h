@@ -16,6 +16,8 @@ struct JsonPos {
   int column = 1;
 };
 
+struct JsonMember;
+
 struct JsonValue {
   enum class Type { kNull, kBool, kNumber, kString, kArray, kObject };
   Type type = Type::kNull;
@@ -24,11 +26,19 @@ struct JsonValue {
   double number = 0;
   std::string text;              // kString: the decoded string; kNumber: the number as written
   std::vector<JsonValue> items;  // kArray
-  std::vector<std::pair<std::string, JsonValue>> members;  // kObject, in order
+  std::vector<JsonMember> members;  // kObject, in order
 
   /// The member named `key`, or nullptr.
   const JsonValue* find(std::string_view key) const;
   const char* typeName() const;
+};
+
+/// A key and its value, in an object. (Not a std::pair: clang 14 with libstdc++ 12 rejects a
+/// std::pair of the still-incomplete JsonValue inside JsonValue in C++20.)
+struct JsonMember {
+  JsonMember(std::string k, JsonValue v) : first(std::move(k)), second(std::move(v)) {}
+  std::string first;
+  JsonValue second;
 };
 
 class JsonSyntaxError : public std::runtime_error {

@@ -73,8 +73,8 @@ std::uint64_t writeSyntheticEnvoyLog(const std::string& path, const SyntheticLog
                                     "-canary." + o.ns + ".svc.cluster.local";
   static const char* kPaths[] = {"/", "/api/info", "/api/echo", "/healthz", "/token", "/env"};
   static const char* kAgents[] = {
-      "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
-      "Safari/537.36",
+      ("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 "
+       "Safari/537.36"),
       "curl/7.88.1", "Go-http-client/1.1", "okhttp/4.12.0"};
   std::uint64_t n = 0;
   double t = 0;

@@ -212,7 +212,9 @@ void TrafficRecording::finish() {
   codeIndex(errCode);
   detail_.assign(rowCount_, {});
   for (const auto& [key, d] : pending_) {
-    const auto step = static_cast<std::int64_t>(key >> 24);
+    // The step was packed shifted left: an arithmetic shift brings back a negative one (a time
+    // before 1970), where `key >> 24` gave a huge row index.
+    const std::int64_t step = static_cast<std::int64_t>(key) >> 24;
     detail_[static_cast<std::size_t>(step - firstStep_)].push_back(d);
   }
   pending_ = {};

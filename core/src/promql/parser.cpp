@@ -1081,8 +1081,22 @@ class Parser {
   }
 
   int addNode(Node n) {
+    // Prometheus' parser is generated (no recursion) and Go grows its stack; this recursive
+    // parser, the type check and the evaluator need a bound on the tree's height instead (not a
+    // PromQL rule: a query 1000 levels deep crashed with a stack overflow). Children come before
+    // their parent, so each node's height is known when it is added.
+    int height = 1;
+    for (const int c : n.children)
+      height = std::max(height, heights_[static_cast<std::size_t>(c)] + 1);
+    if (n.param >= 0) height = std::max(height, heights_[static_cast<std::size_t>(n.param)] + 1);
+    if (height > kMaxHeight) fail(n.pos, tooDeep());
+    heights_.push_back(height);
     ast_.nodes.push_back(std::move(n));
     return static_cast<int>(ast_.nodes.size() - 1);
+  }
+  static constexpr int kMaxHeight = 200;
+  static std::string tooDeep() {
+    return "query is nested too deeply (more than " + std::to_string(kMaxHeight) + " levels)";
   }
   Node& node(int i) { return ast_.nodes[static_cast<std::size_t>(i)]; }
 
@@ -1115,7 +1129,6 @@ class Parser {
         return 0;
     }
   }
-  static constexpr int kMulPrecedence = 5;
   static constexpr int kPowPrecedence = 6;
 
   static BinOp binOpOf(Tok t) {
@@ -1156,6 +1169,12 @@ class Parser {
   }
 
   int parseExpr(int minPrec) {
+    // Every nesting (parentheses, unary operators, arguments, `^`) recurses through here.
+    if (++depth_ > kMaxHeight) fail(peek().pos, tooDeep());
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     int lhs = parseUnary();
     for (;;) {
       const Token& op = peek();
@@ -1754,6 +1773,8 @@ class Parser {
   Ast& ast_;
   std::vector<Token> toks_;
   std::size_t idx_ = 0;
+  std::vector<int> heights_;  // of ast_.nodes, by index
+  int depth_ = 0;             // parseExpr calls in progress
 };
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "rolloutlab/core/flagger/engine.h"
@@ -48,6 +49,8 @@ struct ScriptTick {
   int line = 0;
 };
 
+struct ScriptField;
+
 /// A value written in a script for an Argo metric's provider to return: a number, a string, a
 /// bool, a list or a map (a web metric's JSON), or null. NaN and infinities are numbers.
 struct ScriptDatum {
@@ -57,7 +60,15 @@ struct ScriptDatum {
   std::string text;
   bool boolean = false;
   std::vector<ScriptDatum> items;
-  std::vector<std::pair<std::string, ScriptDatum>> fields;
+  std::vector<ScriptField> fields;
+};
+
+/// A key and its value, in a map. (Not a std::pair: clang 14 with libstdc++ 12 rejects a
+/// std::pair of the still-incomplete ScriptDatum inside ScriptDatum in C++20.)
+struct ScriptField {
+  ScriptField(std::string k, ScriptDatum v) : first(std::move(k)), second(std::move(v)) {}
+  std::string first;
+  ScriptDatum second;
 };
 
 /// One scripted answer of an Argo metric's provider, consumed in order (the last one repeats

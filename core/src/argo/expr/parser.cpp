@@ -162,9 +162,15 @@ class Lexer {
     if (eof_) {
       eof_ = false;
     } else if (endRune_ > 0) {
+      // Back over one rune as `next` decoded it: a lone continuation byte (an invalid sequence
+      // is one RuneError of one byte, as Go's []rune(source) makes it) is not part of the rune
+      // before it. Walking back over every continuation byte looped forever on `res\x8flt`.
       std::size_t b = endByte_ - 1;
-      while (b > 0 && (static_cast<unsigned char>(src_[b]) & 0xC0) == 0x80) --b;
-      endByte_ = b;
+      for (int k = 0; k < 3 && b > 0 && (static_cast<unsigned char>(src_[b]) & 0xC0) == 0x80; ++k)
+        --b;
+      std::size_t size = 1;
+      decode(b, &size);
+      endByte_ = b + size == endByte_ ? b : endByte_ - 1;
       --endRune_;
     }
   }

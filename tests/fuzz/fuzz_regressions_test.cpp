@@ -1,0 +1,139 @@
+// What fuzzing found stays fixed: every input under tests/data/fuzz-regressions/<target>/ (a
+// crash, hang or runaway allocation libFuzzer reported, docs/fuzzing.md) goes through the same
+// harness as fuzz_<target>, as do the committed seeds of fuzz/corpus/<target>/. Each must
+// finish quickly; the sanitizer builds (make test-asan) catch memory errors on the way.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fuzz_support.h"
+#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/promql/memory_series_store.h"
+#include "rolloutlab/core/promql/query.h"
+#include "rolloutlab/replay/traffic.h"
+#include "rolloutlab/scenarios/mesh.h"
+#include "test_support.h"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Input {
+  std::string target;
+  fs::path path;
+};
+
+std::vector<Input> inputsUnder(const fs::path& root) {
+  std::vector<Input> out;
+  if (!fs::is_directory(root)) return out;
+  for (const auto& dir : fs::directory_iterator(root)) {
+    if (!dir.is_directory()) continue;
+    for (const auto& f : fs::directory_iterator(dir.path()))
+      if (f.is_regular_file()) out.push_back({dir.path().filename().string(), f.path()});
+  }
+  std::sort(out.begin(), out.end(), [](const Input& a, const Input& b) { return a.path < b.path; });
+  return out;
+}
+
+/// Runs every input through its harness; each must return within `limit`.
+void replayAll(const std::vector<Input>& inputs, std::chrono::seconds limit) {
+  for (const Input& in : inputs) {
+    SCOPED_TRACE(in.path.string());
+    const auto fn = rolloutlab::fuzz::harness(in.target);
+    ASSERT_NE(fn, nullptr) << "no fuzz target named " << in.target;
+    const std::string data = rolloutlab::test::readFile(in.path.string());
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_EQ(fn(reinterpret_cast<const std::uint8_t*>(data.data()), data.size()), 0);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, limit);
+  }
+}
+
+}  // namespace
+
+TEST(FuzzRegressions, FoundInputsRunThroughTheirParsersQuickly) {
+  const auto inputs = inputsUnder(fs::path(rolloutlab::test::dataDir()) / "fuzz-regressions");
+  ASSERT_FALSE(inputs.empty());
+  replayAll(inputs, std::chrono::seconds(10));
+}
+
+TEST(FuzzRegressions, SeedCorporaRunThroughEveryHarness) {
+  const auto inputs = inputsUnder(fs::path(rolloutlab::test::sourceDir()) / "fuzz" / "corpus");
+  std::set<std::string> targets;
+  for (const Input& in : inputs) targets.insert(in.target);
+  EXPECT_GE(targets.size(), 7u);
+  replayAll(inputs, std::chrono::seconds(10));
+}
+
+// PromQL nested a few thousand levels deep (parentheses, unary minus, calls, `^`, a long `+`
+// chain) overflowed the stack of the recursive parser, type check or evaluator: `simulate`
+// died with SIGSEGV on such a MetricTemplate. Prometheus has no such limit (Go grows its stack),
+// so rolloutlab refuses past 200 levels with a message, and accepts what real queries nest.
+TEST(FuzzRegressions, DeeplyNestedPromqlIsRefusedWithAMessage) {
+  namespace pq = rolloutlab::core::promql;
+  const auto repeat = [](const std::string& s, int n) {
+    std::string out;
+    for (int i = 0; i < n; ++i) out += s;
+    return out;
+  };
+  for (const int n : {201, 5000}) {
+    for (const std::string& q : {repeat("(", n) + "1" + repeat(")", n), repeat("- ", n) + "m",
+                                 repeat("abs(", n) + "m" + repeat(")", n), "m" + repeat(" + m", n),
+                                 "2" + repeat("^2", n)}) {
+      SCOPED_TRACE(q.substr(0, 40));
+      try {
+        (void)pq::parse(q);
+        ADD_FAILURE() << "parsed";
+      } catch (const rolloutlab::core::InputError& e) {
+        EXPECT_NE(std::string(e.what()).find("query is nested too deeply (more than 200 levels)"),
+                  std::string::npos)
+            << e.what();
+      }
+    }
+  }
+  // 150 levels still parse and evaluate (-(-(...1)) folds to a number; the chain sums).
+  pq::MemorySeriesStore store;
+  store.append(pq::Labels{{"__name__", "m"}}, 1000, 2);
+  pq::PreparedQuery chain = pq::parse("m" + repeat(" + m", 149));
+  const auto& r = chain.evaluate(store, 1.0);
+  ASSERT_EQ(r.kind, pq::ResultKind::kVector);
+  ASSERT_EQ(r.vector.size(), 1u);
+  EXPECT_EQ(r.vector[0].value, 300);
+  pq::PreparedQuery parens = pq::parse(repeat("(", 150) + "m * 2" + repeat(")", 150));
+  const auto& p = parens.evaluate(store, 1.0);
+  ASSERT_EQ(p.vector.size(), 1u);
+  EXPECT_EQ(p.vector[0].value, 4);
+}
+
+// An Argo condition with a byte that is not UTF-8 (`res\x8flt`, e.g. from a mangled YAML file)
+// made the lexer's backup step over the rune before it too, so it emitted empty identifiers
+// forever (hang, then out of memory). Go reads the byte as one U+FFFD rune and refuses it.
+TEST(FuzzRegressions, ArgoConditionWithAnInvalidByteIsRefused) {
+  namespace ar = rolloutlab::core::argo;
+  for (const std::string& src : {std::string("res\x8flt[0] >= 0.99"), std::string("a\x80"),
+                                std::string("\xe2\x82x == 1")}) {
+    const auto start = std::chrono::steady_clock::now();
+    const ar::CompiledExpr e = ar::compileLenient(src);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+    ASSERT_FALSE(e.ok());
+    EXPECT_NE(e.compileError()->message.find("unrecognized character: U+FFFD"), std::string::npos)
+        << e.compileError()->message;
+  }
+}
+
+// An access-log request dated before 1970 (`"start_time":"1012-01-01T00:00:10Z"`) crashed the
+// recording: its step, packed into a key shifted left, came back as a huge row index.
+TEST(FuzzRegressions, RequestsBefore1970AreRecordedAtTheirStep) {
+  namespace rp = rolloutlab::replay;
+  rp::TrafficRecording r(rolloutlab::scenarios::meshLayout("istio"), 15, true);
+  std::string error;
+  ASSERT_TRUE(r.add(-30.5, rp::Variant::kPrimary, 200, 12, &error)) << error;
+  ASSERT_TRUE(r.add(-1, rp::Variant::kPrimary, 503, 40, &error)) << error;
+  r.finish();
+  EXPECT_EQ(r.requests(rp::Variant::kPrimary), 2u);
+}
