@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "fuzz_support.h"
-#include "rolloutlab/core/argo/expr.h"
+#include "rolloutlab/core/argo/expr/expr.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/query.h"
