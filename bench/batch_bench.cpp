@@ -44,7 +44,7 @@ const core::DrawLog& recordedDraws() {
   static core::DrawLog log = [] {
     Standard s;
     const auto& c = s.specs.canaries.at(0);
-    scenarios::CompiledScenario sc(s.scen.scenarios.at(0));
+    sim::CompiledScenario sc(s.scen.scenarios.at(0));
     scenarios::FlaggerPlan plan(c, io::resolveTemplates(c, s.specs.metricTemplates), sc);
     scenarios::FlaggerSyntheticWorld world(plan, sc);
     core::DrawLog l;

@@ -19,9 +19,9 @@ namespace rp = replay;
 
 namespace {
 
-io::Json argoSummaryJson(const scenarios::RunSummary& s, bool counts) {
+io::Json argoSummaryJson(const sim::RunSummary& s, bool counts) {
   io::Json j;
-  j["result"] = s.result;
+  j["result"] = s.outcome.result;
   j["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
   j["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
   // Only request logs count requests: other recordings say nothing of them.
@@ -57,7 +57,7 @@ std::string measurementText(const rp::ArgoMeasurement& m) {
 
 }  // namespace
 
-io::Json argoReplayRunJson(const scenarios::ArgoSimulation& sim,
+io::Json argoReplayRunJson(const sim::ArgoSimulation& sim,
                            const std::vector<rp::ArgoMeasurement>& measurements,
                            const rp::ArgoReplayPlan& plan, std::uint64_t seed,
                            std::optional<std::uint64_t> replicate) {
@@ -105,7 +105,7 @@ io::Json argoReplayRunJson(const scenarios::ArgoSimulation& sim,
 int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
                        const std::string& target, const std::string& format, std::uint64_t seed,
                        std::optional<std::uint64_t> replicate, Streams& io,
-                       const std::vector<scenarios::JudgeSpec>& judges) {
+                       const std::vector<sim::JudgeSpec>& judges) {
   if (!judges.empty()) spec.requireJudgeInput();
   const ar::RolloutSpec* rollout = specs.rollout(target);
   if (rollout == nullptr) {
@@ -121,7 +121,7 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
   if (replicate) opt.replicate = 0;
   opt.judges = &judges;
   std::vector<rp::ArgoMeasurement> measurements;
-  const scenarios::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
+  const sim::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
   warnUnreadLogLines(*recording, io);
   if (format != "table") {
     io::Json j = argoReplayRunJson(sim, measurements, plan, seed, replicate);
