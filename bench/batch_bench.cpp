@@ -8,6 +8,7 @@
 
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/scenarios/flagger_world.h"
 
 namespace {
 

@@ -81,16 +81,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     out["seed"] = seed;
     out["events"] = std::move(j["events"]);
     out["outcome"] = std::move(j["outcome"]);
-    io::Json sj;
-    sj["result"] = s.outcome.result;
-    sj["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
-    sj["timeToPromotion"] =
-        s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
-    sj["canaryRequests"] = io::jnum(s.totals.canaryRequests);
-    sj["canaryErrors"] = io::jnum(s.totals.canaryErrors);
-    sj["excessErrors"] = io::jnum(s.totals.excessErrors);
-    sj["peakCanaryWeight"] = s.peakCanaryWeight;
-    out["summary"] = std::move(sj);
+    out["summary"] = runSummaryJson(s);
     if (!shadows.empty()) out["judges"] = shadowJudgesJson(shadows, s, false);
     io.out << render(document("SimulationTrace", out), format);
     return 0;
@@ -99,11 +90,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
               "Rollout " + qualified + " in Scenario " + scen.name + " (" +
                   sim::toString(scen.release) + " release, seed " + std::to_string(seed) +
                   ")");
-  io.out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
-         << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none")
-         << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-         << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-         << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  printRunSummary(io.out, s, true);
   printShadowJudges(io.out, shadows, s, false);
   return 0;
 }

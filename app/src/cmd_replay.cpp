@@ -61,14 +61,7 @@ void printReplayTable(std::ostream& out, const sim::SimulationResult& res,
   out << "outcome: " << fl::toString(o.result) << " (" << fl::toString(o.phase) << ") at tick "
       << o.tick << ", t=" << fmtT(o.t) << "s (" << rp::formatTime(from + o.t) << ")\n";
   const auto& s = res.summary;
-  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
-      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
-  if (counts) {
-    out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-        << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-        << s.totals.excessErrors;
-  }
-  out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  printRunSummary(out, s, counts);
 }
 
 // METRIC[@variant]=FILE
@@ -159,34 +152,14 @@ io::Json replayRunJson(const sim::SimulationResult& res, const rp::FlaggerReplay
     t["time"] = rp::formatTime(spec.from + res.run.ticks[i].t);
     io::Json ms = io::Json::array();
     if (i < res.measured.size()) {
-      for (const auto& mv : res.measured[i]) {
-        io::Json m;
-        m["name"] = mv.name;
-        m["kind"] = fl::toString(mv.kind);
-        m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value)
-                                                                      : io::Json(nullptr);
-        m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue    ? "value"
-                      : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata"
-                                                                          : "error";
-        if (mv.answer.kind == fl::MetricAnswer::Kind::kError && !mv.answer.message.empty())
-          m["message"] = mv.answer.message;
-        m["min"] = io::jopt(mv.min);
-        m["max"] = io::jopt(mv.max);
-        m["checked"] = mv.checkedByEngine;
-        ms.push_back(std::move(m));
-      }
+      for (const auto& mv : res.measured[i]) ms.push_back(measuredJson(mv));
     }
     t["measured"] = std::move(ms);
     ticks.push_back(std::move(t));
   }
   out["ticks"] = std::move(ticks);
   out["outcome"] = io::outcomeJson(res.run.outcome);
-  out["summary"] = runSummaryJson(res.summary);
-  if (plan.recording().traffic() == nullptr) {
-    // Only request logs count requests: other recordings say nothing of them.
-    for (const char* k : {"canaryRequests", "canaryErrors", "excessErrors"})
-      out["summary"][k] = nullptr;
-  }
+  out["summary"] = runSummaryJson(res.summary, plan.recording().traffic() != nullptr);
   return out;
 }
 

@@ -74,14 +74,6 @@ void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string&
       << o.tick << ", t=" << fmtT(o.t) << "s\n";
 }
 
-void printSummary(std::ostream& out, const sim::RunSummary& s) {
-  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
-      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none")
-      << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-      << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-      << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
-}
-
 io::Json scenarioRunJson(const sim::SimulationResult& res, const std::string& target,
                          const sim::Scenario& scen, std::uint64_t seed) {
   io::Json j = io::flaggerRunJson(res.run, target, seed);
@@ -96,18 +88,7 @@ io::Json scenarioRunJson(const sim::SimulationResult& res, const std::string& ta
     io::Json t = io::tickJson(res.run.ticks[i]);
     io::Json ms = io::Json::array();
     if (i < res.measured.size()) {
-      for (const auto& mv : res.measured[i]) {
-        io::Json m;
-        m["name"] = mv.name;
-        m["kind"] = fl::toString(mv.kind);
-        m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value) : io::Json(nullptr);
-        m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? "value"
-                      : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata" : "error";
-        m["min"] = io::jopt(mv.min);
-        m["max"] = io::jopt(mv.max);
-        m["checked"] = mv.checkedByEngine;
-        ms.push_back(std::move(m));
-      }
+      for (const auto& mv : res.measured[i]) ms.push_back(measuredJson(mv));
     }
     t["measured"] = std::move(ms);
     ticks.push_back(std::move(t));
@@ -222,7 +203,7 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
                      " in Scenario " + scen.name + " (" + sim::toString(scen.release) + " release, seed " +
                      std::to_string(seed) + ")",
                  &res.measured);
-      printSummary(io.out, res.summary);
+      printRunSummary(io.out, res.summary, true);
       printShadowJudges(io.out, judgeSpecs, res.summary, true);
     }
     return 0;

@@ -25,6 +25,34 @@ std::string answerText(const core::flagger::MetricAnswer& a) {
   return v.str();
 }
 
+void printRunSummary(std::ostream& out, const sim::RunSummary& s, bool counts) {
+  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
+      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
+  if (counts) {
+    out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
+        << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
+        << s.totals.excessErrors;
+  }
+  out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+}
+
+io::Json measuredJson(const sim::MeasuredValue& mv) {
+  namespace fl = core::flagger;
+  io::Json m;
+  m["name"] = mv.name;
+  m["kind"] = fl::toString(mv.kind);
+  m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value) : io::Json(nullptr);
+  m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue    ? "value"
+                : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata"
+                                                                    : "error";
+  if (mv.answer.kind == fl::MetricAnswer::Kind::kError && !mv.answer.message.empty())
+    m["message"] = mv.answer.message;
+  m["min"] = io::jopt(mv.min);
+  m["max"] = io::jopt(mv.max);
+  m["checked"] = mv.checkedByEngine;
+  return m;
+}
+
 io::Json runOutcomeJson(const sim::RunOutcome& o) {
   io::Json j;
   j["result"] = o.result;
@@ -34,14 +62,21 @@ io::Json runOutcomeJson(const sim::RunOutcome& o) {
   return j;
 }
 
-io::Json runSummaryJson(const sim::RunSummary& s) {
+io::Json runSummaryJson(const sim::RunSummary& s, bool counts) {
   io::Json j;
-  j["outcome"] = runOutcomeJson(s.outcome);
+  // A Canary's summary carries its outcome; a Rollout's the engine's result name (its outcome
+  // is the trace's own `outcome`).
+  if (s.engine == "argo") {
+    j["result"] = s.outcome.result;
+  } else {
+    j["outcome"] = runOutcomeJson(s.outcome);
+  }
   j["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
   j["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
-  j["canaryRequests"] = io::jnum(s.totals.canaryRequests);
-  j["canaryErrors"] = io::jnum(s.totals.canaryErrors);
-  j["excessErrors"] = io::jnum(s.totals.excessErrors);
+  // Only request logs count requests: other recordings say nothing of them.
+  j["canaryRequests"] = counts ? io::jnum(s.totals.canaryRequests) : io::Json(nullptr);
+  j["canaryErrors"] = counts ? io::jnum(s.totals.canaryErrors) : io::Json(nullptr);
+  j["excessErrors"] = counts ? io::jnum(s.totals.excessErrors) : io::Json(nullptr);
   j["peakCanaryWeight"] = s.peakCanaryWeight;
   return j;
 }

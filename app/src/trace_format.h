@@ -20,11 +20,19 @@ std::string fmtT(double t);
 /// (locale-independent).
 std::string answerText(const core::flagger::MetricAnswer& a);
 
+/// The one `summary: decision ...` line of every table (simulate and replay, Canaries and
+/// Rollouts); `counts` false leaves out the request counts (a recording that holds none).
+void printRunSummary(std::ostream& out, const sim::RunSummary& s, bool counts);
+/// One measured check of a trace tick: name, kind, value, answer, min, max, checked, and the
+/// error's message when there is one.
+io::Json measuredJson(const sim::MeasuredValue& mv);
 /// A run's engine-neutral outcome: result and phase in the engine's own names, tick, t.
 io::Json runOutcomeJson(const sim::RunOutcome& o);
-/// The `summary` block of a Canary run: outcome, timeToDecision, timeToPromotion (null when
-/// none), canaryRequests, canaryErrors, excessErrors, peakCanaryWeight.
-io::Json runSummaryJson(const sim::RunSummary& s);
+/// The `summary` block of a run, for both engines: outcome (a Canary's) or result (a Rollout's),
+/// timeToDecision, timeToPromotion (null when none), canaryRequests, canaryErrors,
+/// excessErrors (null when `counts` is false: a recording that holds no request counts),
+/// peakCanaryWeight.
+io::Json runSummaryJson(const sim::RunSummary& s, bool counts = true);
 
 /// The `judges` block of a trace: per judge its name, mode, verdict, (Canaries: `tick`,) t and
 /// reason.
