@@ -17,11 +17,11 @@ const std::string kApp = ROLLOUTLAB_SOURCE "/examples/apps/storefront";
 
 struct Fixture {
   app::Workspace ws;
-  std::unique_ptr<scenarios::CompiledScenario> scenario;
+  std::unique_ptr<sim::CompiledScenario> scenario;
   std::unique_ptr<scenarios::ArgoPlan> plan;
   explicit Fixture(const std::string& scenarioFile) {
     ws = app::loadWorkspace({kApp, scenarioFile});
-    scenario = std::make_unique<scenarios::CompiledScenario>(ws.scenarios.at(0));
+    scenario = std::make_unique<sim::CompiledScenario>(ws.scenarios.at(0));
     plan = std::make_unique<scenarios::ArgoPlan>(ws.rollouts.at(0), ws.argoTemplates, *scenario);
   }
 };

@@ -11,6 +11,7 @@
 
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/scenarios/flagger_world.h"
 
 namespace {
 
@@ -62,7 +63,7 @@ const core::DrawLog& recordedDraws(int i) {
   std::call_once(once[i], [i] {
     const Standard& s = standard(i);
     const auto& c = s.specs.canaries.at(0);
-    scenarios::CompiledScenario sc(s.scen.scenarios.at(0));
+    sim::CompiledScenario sc(s.scen.scenarios.at(0));
     scenarios::FlaggerPlan plan(c, io::resolveTemplates(c, s.specs.metricTemplates), sc);
     scenarios::FlaggerSyntheticWorld world(plan, sc);
     core::DrawLog::current = &logs[i];

@@ -20,7 +20,7 @@
 
 #include "rolloutlab/replay/access_log.h"
 #include "rolloutlab/replay/log_synth.h"
-#include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/sim/mesh.h"
 
 namespace {
 
@@ -52,7 +52,7 @@ struct Ingest {
 };
 
 Ingest ingest(const std::vector<std::string>& files) {
-  const auto layout = scenarios::meshLayout("istio");
+  const auto layout = sim::meshLayout("istio");
   replay::AccessLogOptions o;
   o.canaryMatch = "podinfo-canary";
   resetPeak();

@@ -16,13 +16,13 @@ using namespace rolloutlab;
 
 struct Fixture {
   app::Workspace ws;
-  std::unique_ptr<scenarios::CompiledScenario> scenario;
+  std::unique_ptr<sim::CompiledScenario> scenario;
   std::unique_ptr<scenarios::FlaggerPlan> plan;
   Fixture(const std::string& scenarioFile, double rps = -1) {
     ws = app::loadWorkspace({ROLLOUTLAB_SOURCE "/examples/apps/podinfo/canary.yaml", scenarioFile});
     auto s = ws.scenarios.at(0);
     if (rps >= 0) s.traffic.rps = rps;
-    scenario = std::make_unique<scenarios::CompiledScenario>(s);
+    scenario = std::make_unique<sim::CompiledScenario>(s);
     const auto& c = ws.canaries.at(0);
     plan = std::make_unique<scenarios::FlaggerPlan>(c, io::resolveTemplates(c, ws.metricTemplates), *scenario);
   }

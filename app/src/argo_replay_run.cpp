@@ -19,19 +19,6 @@ namespace rp = replay;
 
 namespace {
 
-io::Json argoSummaryJson(const scenarios::RunSummary& s, bool counts) {
-  io::Json j;
-  j["result"] = s.result;
-  j["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
-  j["timeToPromotion"] = s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
-  // Only request logs count requests: other recordings say nothing of them.
-  j["canaryRequests"] = counts ? io::jnum(s.totals.canaryRequests) : io::Json(nullptr);
-  j["canaryErrors"] = counts ? io::jnum(s.totals.canaryErrors) : io::Json(nullptr);
-  j["excessErrors"] = counts ? io::jnum(s.totals.excessErrors) : io::Json(nullptr);
-  j["peakCanaryWeight"] = s.peakCanaryWeight;
-  return j;
-}
-
 // The run as event lines name it: step<index>, bg, pre, post.
 std::string runLabel(const rp::ArgoMeasurement& m) {
   if (m.run.empty()) return "";
@@ -57,7 +44,7 @@ std::string measurementText(const rp::ArgoMeasurement& m) {
 
 }  // namespace
 
-io::Json argoReplayRunJson(const scenarios::ArgoSimulation& sim,
+io::Json argoReplayRunJson(const sim::ArgoSimulation& sim,
                            const std::vector<rp::ArgoMeasurement>& measurements,
                            const rp::ArgoReplayPlan& plan, std::uint64_t seed,
                            std::optional<std::uint64_t> replicate) {
@@ -98,14 +85,14 @@ io::Json argoReplayRunJson(const scenarios::ArgoSimulation& sim,
   io::Json o = io::argoOutcomeJson(sim.run.outcome);
   o["time"] = rp::formatTime(spec.from + sim.run.outcome.t);
   out["outcome"] = std::move(o);
-  out["summary"] = argoSummaryJson(sim.summary, plan.recording().traffic() != nullptr);
+  out["summary"] = runSummaryJson(sim.summary, plan.recording().traffic() != nullptr);
   return out;
 }
 
 int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
                        const std::string& target, const std::string& format, std::uint64_t seed,
                        std::optional<std::uint64_t> replicate, Streams& io,
-                       const std::vector<scenarios::JudgeSpec>& judges) {
+                       const std::vector<sim::JudgeSpec>& judges) {
   if (!judges.empty()) spec.requireJudgeInput();
   const ar::RolloutSpec* rollout = specs.rollout(target);
   if (rollout == nullptr) {
@@ -121,7 +108,7 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
   if (replicate) opt.replicate = 0;
   opt.judges = &judges;
   std::vector<rp::ArgoMeasurement> measurements;
-  const scenarios::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
+  const sim::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
   warnUnreadLogLines(*recording, io);
   if (format != "table") {
     io::Json j = argoReplayRunJson(sim, measurements, plan, seed, replicate);
@@ -160,14 +147,7 @@ int runArgoReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec,
   out << "outcome: " << ar::toString(o.result) << " (" << ar::toString(o.phase)
       << ") at t=" << fmtT(o.t) << "s (" << rp::formatTime(spec.from + o.t) << ")\n";
   const auto& s = sim.summary;
-  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
-      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
-  if (recording->traffic() != nullptr) {
-    out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-        << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-        << s.totals.excessErrors;
-  }
-  out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  printRunSummary(out, s, recording->traffic() != nullptr);
   printShadowJudges(out, judges, s, false);
   return 0;
 }

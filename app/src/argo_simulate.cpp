@@ -37,7 +37,7 @@ void printEvents(std::ostream& out, const std::vector<ar::ArgoEvent>& events,
 
 int simulateArgo(const Workspace& specs, const Workspace& input, const std::string& target,
                  const std::string& format, std::uint64_t seed, Streams& io,
-                 const std::vector<scenarios::JudgeSpec>& shadows) {
+                 const std::vector<sim::JudgeSpec>& shadows) {
   const ar::RolloutSpec* rollout = specs.rollout(target);
   if (rollout == nullptr) {
     std::string known;
@@ -64,12 +64,12 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     }
     return 0;
   }
-  const scenarios::Scenario& scen = input.scenarios.front();
-  const scenarios::CompiledScenario compiled(scen);
-  std::vector<scenarios::JudgeSpec> kayentaJudges = specs.judges;
+  const sim::Scenario& scen = input.scenarios.front();
+  const sim::CompiledScenario compiled(scen);
+  std::vector<sim::JudgeSpec> kayentaJudges = specs.judges;
   kayentaJudges.insert(kayentaJudges.end(), shadows.begin(), shadows.end());
   const scenarios::ArgoPlan plan(*rollout, specs.argoTemplates, compiled, kayentaJudges);
-  const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed, shadows);
+  const sim::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed, shadows);
   const auto& s = sim.summary;
   if (format != "table") {
     io::Json j = io::argoRunJson(sim.run, rollout->name, seed);
@@ -77,33 +77,20 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
     out["engine"] = "argo";
     out["target"] = rollout->name;
     out["scenario"] = scen.name;
-    out["release"] = scenarios::toString(scen.release);
+    out["release"] = sim::toString(scen.release);
     out["seed"] = seed;
     out["events"] = std::move(j["events"]);
     out["outcome"] = std::move(j["outcome"]);
-    io::Json sj;
-    sj["result"] = s.result;
-    sj["timeToDecision"] = s.timeToDecision >= 0 ? io::jnum(s.timeToDecision) : io::Json(nullptr);
-    sj["timeToPromotion"] =
-        s.timeToPromotion >= 0 ? io::jnum(s.timeToPromotion) : io::Json(nullptr);
-    sj["canaryRequests"] = io::jnum(s.totals.canaryRequests);
-    sj["canaryErrors"] = io::jnum(s.totals.canaryErrors);
-    sj["excessErrors"] = io::jnum(s.totals.excessErrors);
-    sj["peakCanaryWeight"] = s.peakCanaryWeight;
-    out["summary"] = std::move(sj);
+    out["summary"] = runSummaryJson(s);
     if (!shadows.empty()) out["judges"] = shadowJudgesJson(shadows, s, false);
     io.out << render(document("SimulationTrace", out), format);
     return 0;
   }
   printEvents(io.out, sim.run.events, sim.run.outcome,
               "Rollout " + qualified + " in Scenario " + scen.name + " (" +
-                  scenarios::toString(scen.release) + " release, seed " + std::to_string(seed) +
+                  sim::toString(scen.release) + " release, seed " + std::to_string(seed) +
                   ")");
-  io.out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
-         << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none")
-         << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-         << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-         << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  printRunSummary(io.out, s, true);
   printShadowJudges(io.out, shadows, s, false);
   return 0;
 }

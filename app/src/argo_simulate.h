@@ -15,6 +15,6 @@ namespace rolloutlab::app {
 /// Kayenta-compatible Judge named like their canaryConfigName (from the specs or the shadows).
 int simulateArgo(const Workspace& specs, const Workspace& input, const std::string& target,
                  const std::string& format, std::uint64_t seed, Streams& io,
-                 const std::vector<scenarios::JudgeSpec>& shadows = {});
+                 const std::vector<sim::JudgeSpec>& shadows = {});
 
 }  // namespace rolloutlab::app

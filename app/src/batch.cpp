@@ -6,18 +6,16 @@
 #include <cstdio>
 #include <iomanip>
 #include <map>
-#include <mutex>
 #include <set>
 #include <sstream>
-#include <thread>
 
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/core/stats/proportion.h"
 #include "rolloutlab/core/version.h"
 #include "rolloutlab/io/flagger_decode.h"
-#include "rolloutlab/replay/argo_replay.h"
-#include "rolloutlab/scenarios/argo_world.h"
+#include "rolloutlab/replay/pair_plans.h"
+#include "rolloutlab/scenarios/pair_plans.h"
 
 namespace rolloutlab::app {
 
@@ -35,157 +33,6 @@ std::atomic<bool>& cancelWatched() {
   return flag;
 }
 
-std::uint64_t pairSeed(std::uint64_t master, const std::string& specKey, const std::string& scenarioName) {
-  return core::deriveSeed(master, core::stableHash(specKey), core::stableHash(scenarioName));
-}
-
-std::uint64_t replicateSeed(std::uint64_t seed, std::uint64_t replicate) {
-  return core::deriveSeed(seed, replicate);
-}
-
-namespace {
-
-class FlaggerWorker final : public PairWorker {
- public:
-  FlaggerWorker(const scenarios::FlaggerPlan& plan, const scenarios::CompiledScenario& sc)
-      : plan_(plan), sc_(sc), world_(plan, sc) {}
-  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
-    return scenarios::runFlagger(plan_, sc_, world_, seed, judges);
-  }
-
- private:
-  const scenarios::FlaggerPlan& plan_;
-  const scenarios::CompiledScenario& sc_;
-  scenarios::FlaggerSyntheticWorld world_;
-};
-
-class FlaggerPairPlan final : public PairPlan {
- public:
-  FlaggerPairPlan(const fl::CanarySpec& c, std::vector<const fl::MetricTemplateSpec*> t,
-                  const scenarios::CompiledScenario& sc, const std::string& mesh)
-      : sc_(sc), plan_(c, std::move(t), sc, mesh) {}
-  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<FlaggerWorker>(plan_, sc_); }
-
- private:
-  const scenarios::CompiledScenario& sc_;
-  scenarios::FlaggerPlan plan_;
-};
-
-class ArgoWorker final : public PairWorker {
- public:
-  ArgoWorker(const scenarios::ArgoPlan& plan, const scenarios::CompiledScenario& sc)
-      : plan_(plan), sc_(sc), world_(plan, sc) {}
-  scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
-    return scenarios::runArgo(plan_, sc_, world_, seed, judges);
-  }
-
- private:
-  const scenarios::ArgoPlan& plan_;
-  const scenarios::CompiledScenario& sc_;
-  scenarios::ArgoSyntheticWorld world_;
-};
-
-class ArgoPairPlan final : public PairPlan {
- public:
-  ArgoPairPlan(const core::argo::RolloutSpec& r, const core::argo::TemplateCatalog& catalog,
-               const scenarios::CompiledScenario& sc, const std::vector<scenarios::JudgeSpec>& judges)
-      : sc_(sc), plan_(r, catalog, sc, judges) {}
-  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ArgoWorker>(plan_, sc_); }
-
- private:
-  const scenarios::CompiledScenario& sc_;
-  scenarios::ArgoPlan plan_;
-};
-
-scenarios::RunSummary runReplayOn(const replay::FlaggerReplayPlan& plan, replay::ReplaySource& source,
-                                  const replay::ReplayRunOptions& o) {
-  return replay::runReplayFlagger(plan, source, o);
-}
-scenarios::RunSummary runReplayOn(const replay::ArgoReplayPlan& plan, replay::ReplaySource& source,
-                                  const replay::ReplayRunOptions& o) {
-  return replay::runReplayArgo(plan, source, o);
-}
-
-// One replicate of a recording for a Canary or a Rollout plan. Shadow judges read the
-// replicate's request counts, as they read a scenario's series.
-template <class Plan>
-class ReplayWorker final : public PairWorker {
- public:
-  explicit ReplayWorker(const Plan& plan) : plan_(plan), source_(plan.recording().makeSource()) {}
-  scenarios::RunSummary run(std::uint64_t seed,
-                            const std::vector<scenarios::JudgeSpec>& judges) override {
-    replay::ReplayRunOptions o;
-    o.seed = seed;
-    o.replicate = 0;  // the bootstrap resample is drawn from the replicate's own seed
-    o.measureAll = false;
-    o.checkOnline = false;
-    o.judges = &judges;
-    return runReplayOn(plan_, *source_, o);
-  }
-
- private:
-  const Plan& plan_;
-  std::unique_ptr<replay::ReplaySource> source_;
-};
-
-// A recording a batch can resample (not a live Prometheus or raw series), opened for a target.
-std::shared_ptr<const replay::Recording> openForBatch(const replay::ReplaySpec& r,
-                                                      const replay::ReplayTarget& target) {
-  auto rec = replay::Recording::open(r, target);
-  if (!rec->resamplable()) {
-    throw core::InputError({core::Severity::kError, r.file, r.line, 0, r.file.empty() ? "source" : "spec",
-                            core::quoted(r.name),
-                            "a batch resamples the recording, which needs query_range files, CSV or request "
-                            "logs (not a live Prometheus or raw series)"});
-  }
-  return rec;
-}
-
-class FlaggerReplayPairPlan final : public PairPlan {
- public:
-  FlaggerReplayPairPlan(const fl::CanarySpec& c, std::vector<const fl::MetricTemplateSpec*> t,
-                        const replay::ReplaySpec& r, const std::string& mesh)
-      : plan_(c, t, mesh, openForBatch(r, replay::targetOf(c, mesh))) {}
-  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ReplayWorker<replay::FlaggerReplayPlan>>(plan_); }
-
- private:
-  replay::FlaggerReplayPlan plan_;
-};
-
-class ArgoReplayPairPlan final : public PairPlan {
- public:
-  ArgoReplayPairPlan(const core::argo::RolloutSpec& rollout, const core::argo::TemplateCatalog& catalog,
-                     const replay::ReplaySpec& r)
-      : plan_(rollout, catalog, openForBatch(r, replay::targetOf(rollout))) {}
-  std::unique_ptr<PairWorker> makeWorker() const override { return std::make_unique<ReplayWorker<replay::ArgoReplayPlan>>(plan_); }
-
- private:
-  replay::ArgoReplayPlan plan_;
-};
-
-core::RunRecord record(const scenarios::RunSummary& s) {
-  core::RunRecord r;
-  switch (s.outcome.result) {
-    case fl::Outcome::Result::kPromoted: r.result = core::RunRecord::Result::kPromoted; break;
-    case fl::Outcome::Result::kRolledBack: r.result = core::RunRecord::Result::kRolledBack; break;
-    default: r.result = core::RunRecord::Result::kOther; break;
-  }
-  r.timeToDecision = s.timeToDecision;
-  r.timeToPromotion = s.timeToPromotion;
-  r.canaryRequests = s.totals.canaryRequests;
-  r.canaryErrors = s.totals.canaryErrors;
-  r.excessErrors = s.totals.excessErrors;
-  r.metricChecks = s.metricChecks;
-  r.failedMetricChecks = s.failedMetricChecks;
-  for (const auto& v : s.judges) {
-    const int kind = v.kind == scenarios::ShadowVerdict::Kind::kFail ? 2 : v.kind == scenarios::ShadowVerdict::Kind::kPass ? 1 : 0;
-    r.judges.emplace_back(kind, v.t);
-  }
-  return r;
-}
-
-}  // namespace
-
 std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshProvider) {
   std::vector<BatchSpec> out;
   std::map<std::string, int> seen;
@@ -197,11 +44,11 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
     s.engine = "flagger";
     const fl::CanarySpec* cp = &c;
     const auto templates = io::resolveTemplates(c, ws.metricTemplates);
-    s.compile = [cp, templates, meshProvider](const scenarios::CompiledScenario& sc) {
-      return std::unique_ptr<PairPlan>(std::make_unique<FlaggerPairPlan>(*cp, templates, sc, meshProvider));
+    s.compile = [cp, templates, meshProvider](const sim::CompiledScenario& sc) {
+      return scenarios::flaggerPairPlan(*cp, templates, sc, meshProvider);
     };
     s.compileReplay = [cp, templates, meshProvider](const replay::ReplaySpec& r) {
-      return std::unique_ptr<PairPlan>(std::make_unique<FlaggerReplayPairPlan>(*cp, templates, r, meshProvider));
+      return replay::flaggerReplayPairPlan(*cp, templates, r, meshProvider);
     };
     out.push_back(std::move(s));
   }
@@ -213,24 +60,24 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
     s.engine = "argo";
     const core::argo::RolloutSpec* rp = &r;
     const core::argo::TemplateCatalog* catalog = &ws.argoTemplates;
-    const std::vector<scenarios::JudgeSpec>* judges = &ws.judges;
-    s.compile = [rp, catalog, judges](const scenarios::CompiledScenario& sc) {
-      return std::unique_ptr<PairPlan>(std::make_unique<ArgoPairPlan>(*rp, *catalog, sc, *judges));
+    const std::vector<sim::JudgeSpec>* judges = &ws.judges;
+    s.compile = [rp, catalog, judges](const sim::CompiledScenario& sc) {
+      return scenarios::argoPairPlan(*rp, *catalog, sc, *judges);
     };
     s.compileReplay = [rp, catalog](const replay::ReplaySpec& replaySpec) {
-      return std::unique_ptr<PairPlan>(std::make_unique<ArgoReplayPairPlan>(*rp, *catalog, replaySpec));
+      return replay::argoReplayPairPlan(*rp, *catalog, replaySpec);
     };
     out.push_back(std::move(s));
   }
   return out;
 }
 
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarioList,
+BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarioList,
                      std::vector<io::FileIdentity> inputs, const BatchOptions& opt) {
   return runBatch(specs, scenarioList, {}, std::move(inputs), opt);
 }
 
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarioList,
+BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarioList,
                      const std::vector<replay::ReplaySpec>& replays, std::vector<io::FileIdentity> inputs,
                      const BatchOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
@@ -243,7 +90,7 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
   res.inputs = std::move(inputs);
   for (const auto& j : opt.judges) {
     res.judges.push_back(j.name);
-    res.judgeModes.push_back(j.mode == scenarios::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential");
+    res.judgeModes.push_back(j.mode == sim::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential");
   }
   if (specs.empty()) {
     throw core::InputError({core::Severity::kError, "", 0, 0, "--spec", "", "no Canary or Rollout found"});
@@ -257,8 +104,8 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
     for (const auto& r : replays) r.requireJudgeInput();
   }
   // Compile every pair before any run: a spec a scenario cannot evaluate is an error now.
-  std::vector<std::unique_ptr<scenarios::CompiledScenario>> compiled;
-  for (const auto& s : scenarioList) compiled.push_back(std::make_unique<scenarios::CompiledScenario>(s));
+  std::vector<std::unique_ptr<sim::CompiledScenario>> compiled;
+  for (const auto& s : scenarioList) compiled.push_back(std::make_unique<sim::CompiledScenario>(s));
   std::vector<std::unique_ptr<PairPlan>> plans;
   for (const auto& spec : specs) {
     for (std::size_t j = 0; j < scenarioList.size(); ++j) {
@@ -298,77 +145,24 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scen
       res.pairs.push_back(std::move(p));
     }
   }
-  const std::int64_t pairs = static_cast<std::int64_t>(res.pairs.size());
-  const std::int64_t total = pairs * opt.runs;
-  // The runs of this shard, in global order: g = pair * runs + replicate.
-  std::int64_t planned = 0;
-  for (std::int64_t g = opt.shardIndex; g < total; g += opt.shardCount) ++planned;
-
-  const int threads = opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
-  std::atomic<std::int64_t> nextChunk{0};
-  std::atomic<std::int64_t> done{0};
-  std::atomic<bool> stopped{false};
-  constexpr std::int64_t kChunk = 64;  // runs of this shard per work item
-  const std::int64_t chunks = (planned + kChunk - 1) / kChunk;
-  std::vector<std::vector<core::PairAggregate>> local(static_cast<std::size_t>(threads),
-                                                      std::vector<core::PairAggregate>(static_cast<std::size_t>(pairs)));
-  std::mutex errMu;
-  std::string workerError;
-  auto worker = [&](int w) {
-    std::vector<std::unique_ptr<PairWorker>> runners(static_cast<std::size_t>(pairs));
-    try {
-      for (;;) {
-        const std::int64_t c = nextChunk.fetch_add(1);
-        if (c >= chunks) break;
-        for (std::int64_t i = c * kChunk; i < std::min(planned, (c + 1) * kChunk); ++i) {
-          if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) {
-            stopped = true;
-            return;
-          }
-          const std::int64_t g = opt.shardIndex + i * opt.shardCount;
-          const std::int64_t pair = g / opt.runs;
-          const std::int64_t rep = g % opt.runs;
-          auto& runner = runners[static_cast<std::size_t>(pair)];
-          if (!runner) runner = plans[static_cast<std::size_t>(pair)]->makeWorker();
-          const auto s = runner->run(replicateSeed(res.pairs[static_cast<std::size_t>(pair)].seed,
-                                                   static_cast<std::uint64_t>(rep)),
-                                      opt.judges);
-          local[static_cast<std::size_t>(w)][static_cast<std::size_t>(pair)].add(record(s));
-          done.fetch_add(1, std::memory_order_relaxed);
-        }
-      }
-    } catch (const std::exception& e) {
-      std::lock_guard<std::mutex> lock(errMu);
-      if (workerError.empty()) workerError = e.what();
-      stopped = true;
-    }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 0; w < threads; ++w) pool.emplace_back(worker, w);
-  if (opt.progress) {
-    for (;;) {
-      bool all = done.load() >= planned || stopped.load();
-      opt.progress(done.load(), planned);
-      if (all) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-      if (opt.cancel && opt.cancel->load()) {
-        // Let the workers notice; keep reporting until they stop.
-      }
-      if (done.load() >= planned) {
-        opt.progress(done.load(), planned);
-        break;
-      }
-    }
+  // The batch engine (sim/src/batch.cpp): replicate r of pair p seeded replicateSeed(p's seed, r).
+  std::vector<const PairPlan*> planPtrs;
+  std::vector<std::uint64_t> seeds;
+  for (std::size_t p = 0; p < plans.size(); ++p) {
+    planPtrs.push_back(plans[p].get());
+    seeds.push_back(res.pairs[p].seed);
   }
-  for (auto& t : pool) t.join();
-  if (!workerError.empty()) throw std::runtime_error(workerError);
-  for (std::int64_t p = 0; p < pairs; ++p) {
-    res.pairs[static_cast<std::size_t>(p)].agg.judges.resize(opt.judges.size());
-    for (int w = 0; w < threads; ++w) {
-      res.pairs[static_cast<std::size_t>(p)].agg.merge(local[static_cast<std::size_t>(w)][static_cast<std::size_t>(p)]);
-    }
-  }
-  res.partial = done.load() < planned;
+  sim::PairRunOptions ro;
+  ro.runs = opt.runs;
+  ro.threads = opt.threads;
+  ro.shardIndex = opt.shardIndex;
+  ro.shardCount = opt.shardCount;
+  ro.progress = opt.progress;
+  ro.cancel = opt.cancel;
+  ro.judges = opt.judges;
+  sim::PairRuns runs = sim::runPairs(planPtrs, seeds, ro);
+  for (std::size_t p = 0; p < res.pairs.size(); ++p) res.pairs[p].agg = std::move(runs.aggregates[p]);
+  res.partial = runs.partial;
   res.elapsedSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return res;
@@ -451,10 +245,10 @@ std::map<std::string, SpecRollup> rollup(const BatchResult& r, std::vector<std::
   for (const auto& p : r.pairs) {
     if (!m.count(p.spec)) order.push_back(p.spec);
     auto& s = m[p.spec];
-    auto& js = p.release == scenarios::Release::kGood ? s.goodJudges : s.badJudges;
+    auto& js = p.release == sim::Release::kGood ? s.goodJudges : s.badJudges;
     if (js.size() < p.agg.judges.size()) js.resize(p.agg.judges.size());
     for (std::size_t k = 0; k < p.agg.judges.size(); ++k) js[k].merge(p.agg.judges[k]);
-    if (p.release == scenarios::Release::kGood) {
+    if (p.release == sim::Release::kGood) {
       s.goodRuns += p.agg.runs;
       s.goodRolledBack += p.agg.rolledBack;
       s.goodChecks += p.agg.metricChecks;
@@ -506,7 +300,7 @@ Json batchJson(const BatchResult& r) {
     x["spec"] = p.spec;
     x["engine"] = p.engine;
     x["scenario"] = p.scenario;
-    x["release"] = scenarios::toString(p.release);
+    x["release"] = sim::toString(p.release);
     x["seed"] = p.seed;
     x["runs"] = a.runs;
     x["promoted"] = a.promoted;
@@ -680,7 +474,7 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
     pr.scenario = get<std::string>(x, "scenario", file, p);
     const std::string rel = get<std::string>(x, "release", file, p);
     if (rel != "good" && rel != "bad") bad(file, p + "release", "must be good or bad");
-    pr.release = rel == "good" ? scenarios::Release::kGood : scenarios::Release::kBad;
+    pr.release = rel == "good" ? sim::Release::kGood : sim::Release::kBad;
     pr.seed = get<std::uint64_t>(x, "seed", file, p);
     auto& a = pr.agg;
     a.runs = get<std::int64_t>(x, "runs", file, p);

@@ -22,7 +22,7 @@ namespace rp = replay;
 
 namespace {
 
-void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res,
+void printReplayTable(std::ostream& out, const sim::SimulationResult& res,
                       const std::string& header, double from, bool counts) {
   out << header << "\n";
   out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t"
@@ -61,14 +61,7 @@ void printReplayTable(std::ostream& out, const scenarios::SimulationResult& res,
   out << "outcome: " << fl::toString(o.result) << " (" << fl::toString(o.phase) << ") at tick "
       << o.tick << ", t=" << fmtT(o.t) << "s (" << rp::formatTime(from + o.t) << ")\n";
   const auto& s = res.summary;
-  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
-      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
-  if (counts) {
-    out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-        << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-        << s.totals.excessErrors;
-  }
-  out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
+  printRunSummary(out, s, counts);
 }
 
 // METRIC[@variant]=FILE
@@ -116,7 +109,7 @@ io::Json replayBlockJson(const rp::Recording& recording, std::optional<double> s
   r["from"] = rp::formatTime(spec.from);
   r["to"] = rp::formatTime(spec.to);
   r["step"] = step ? io::jnum(*step) : io::Json(nullptr);
-  r["release"] = scenarios::toString(spec.release);
+  r["release"] = sim::toString(spec.release);
   if (spec.counterfactual != rp::Counterfactual::kNone)
     r["counterfactual"] = rp::toString(spec.counterfactual);
   if (const rp::IngestStats* st = recording.ingest()) {
@@ -144,7 +137,7 @@ void warnUnreadLogLines(const rp::Recording& recording, Streams& io) {
   io.err << "\n";
 }
 
-io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::FlaggerReplayPlan& plan,
+io::Json replayRunJson(const sim::SimulationResult& res, const rp::FlaggerReplayPlan& plan,
                        std::uint64_t seed, std::optional<std::uint64_t> replicate) {
   const rp::ReplaySpec& spec = plan.recording().spec();
   io::Json out;
@@ -159,41 +152,21 @@ io::Json replayRunJson(const scenarios::SimulationResult& res, const rp::Flagger
     t["time"] = rp::formatTime(spec.from + res.run.ticks[i].t);
     io::Json ms = io::Json::array();
     if (i < res.measured.size()) {
-      for (const auto& mv : res.measured[i]) {
-        io::Json m;
-        m["name"] = mv.name;
-        m["kind"] = fl::toString(mv.kind);
-        m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value)
-                                                                      : io::Json(nullptr);
-        m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue    ? "value"
-                      : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata"
-                                                                          : "error";
-        if (mv.answer.kind == fl::MetricAnswer::Kind::kError && !mv.answer.message.empty())
-          m["message"] = mv.answer.message;
-        m["min"] = io::jopt(mv.min);
-        m["max"] = io::jopt(mv.max);
-        m["checked"] = mv.checkedByEngine;
-        ms.push_back(std::move(m));
-      }
+      for (const auto& mv : res.measured[i]) ms.push_back(measuredJson(mv));
     }
     t["measured"] = std::move(ms);
     ticks.push_back(std::move(t));
   }
   out["ticks"] = std::move(ticks);
-  out["outcome"] = io::outcomeJson(res.summary.outcome);
-  out["summary"] = runSummaryJson(res.summary);
-  if (plan.recording().traffic() == nullptr) {
-    // Only request logs count requests: other recordings say nothing of them.
-    for (const char* k : {"canaryRequests", "canaryErrors", "excessErrors"})
-      out["summary"][k] = nullptr;
-  }
+  out["outcome"] = io::outcomeJson(res.run.outcome);
+  out["summary"] = runSummaryJson(res.summary, plan.recording().traffic() != nullptr);
   return out;
 }
 
 int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std::string& target,
                    const std::string& meshProvider, const std::string& format, std::uint64_t seed,
                    std::optional<std::uint64_t> replicate, Streams& io,
-                   const std::vector<scenarios::JudgeSpec>& judges) {
+                   const std::vector<sim::JudgeSpec>& judges) {
   // Before reading anything: a recording of metric values cannot feed a judge.
   if (!judges.empty()) spec.requireJudgeInput();
   if (specs.targetsRollout(target))
@@ -465,7 +438,7 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
   }
   if (errors) return 1;
   if (!extra.replays.empty()) {
-    std::optional<scenarios::Scenario> sc = spec.scenario;
+    std::optional<sim::Scenario> sc = spec.scenario;
     spec = extra.replays.front();
     if (sc) spec.scenario = sc;
   }
@@ -482,7 +455,7 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
   cli::requireTarget(ws, targetName, replayFile ? spec.file : "");
   const auto loadedJudges = loadJudgeFiles(judgeFiles, io);
   if (!loadedJudges) return 1;
-  const std::vector<scenarios::JudgeSpec>& judges = loadedJudges->judges;
+  const std::vector<sim::JudgeSpec>& judges = loadedJudges->judges;
   if (ws.targetsRollout(targetName)) {
     for (const auto& [f, given] : std::vector<std::pair<const char*, bool>>{
              {"--step", step.has_value()}, {"--mesh-provider", meshFlag.has_value()}}) {

@@ -16,6 +16,7 @@
 #include "rolloutlab/io/flagger_report.h"
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/scenarios/flagger_world.h"
+#include "rolloutlab/sim/run.h"
 #include "trace_format.h"
 
 namespace rolloutlab::app {
@@ -25,7 +26,7 @@ namespace fl = core::flagger;
 namespace {
 
 void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string& header,
-                const std::vector<std::vector<scenarios::MeasuredValue>>* measured = nullptr) {
+                const std::vector<std::vector<sim::MeasuredValue>>* measured = nullptr) {
   out << header << "\n";
   out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t" << std::setw(8)
       << "primary" << std::setw(7) << "canary" << std::setw(7) << "mirror" << "  " << std::left
@@ -73,46 +74,27 @@ void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string&
       << o.tick << ", t=" << fmtT(o.t) << "s\n";
 }
 
-void printSummary(std::ostream& out, const scenarios::RunSummary& s) {
-  out << "summary: decision " << (s.timeToDecision >= 0 ? fmtT(s.timeToDecision) + "s" : "none")
-      << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none")
-      << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-      << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-      << s.totals.excessErrors << ", peak canary weight " << s.peakCanaryWeight << "%\n";
-}
-
-io::Json scenarioRunJson(const scenarios::SimulationResult& res, const std::string& target,
-                         const scenarios::Scenario& scen, std::uint64_t seed) {
+io::Json scenarioRunJson(const sim::SimulationResult& res, const std::string& target,
+                         const sim::Scenario& scen, std::uint64_t seed) {
   io::Json j = io::flaggerRunJson(res.run, target, seed);
   io::Json out;
   out["engine"] = j["engine"];
   out["target"] = j["target"];
   out["scenario"] = scen.name;
-  out["release"] = scenarios::toString(scen.release);
+  out["release"] = sim::toString(scen.release);
   out["seed"] = seed;
   io::Json ticks = io::Json::array();
   for (std::size_t i = 0; i < res.run.ticks.size(); ++i) {
     io::Json t = io::tickJson(res.run.ticks[i]);
     io::Json ms = io::Json::array();
     if (i < res.measured.size()) {
-      for (const auto& mv : res.measured[i]) {
-        io::Json m;
-        m["name"] = mv.name;
-        m["kind"] = fl::toString(mv.kind);
-        m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value) : io::Json(nullptr);
-        m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? "value"
-                      : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata" : "error";
-        m["min"] = io::jopt(mv.min);
-        m["max"] = io::jopt(mv.max);
-        m["checked"] = mv.checkedByEngine;
-        ms.push_back(std::move(m));
-      }
+      for (const auto& mv : res.measured[i]) ms.push_back(measuredJson(mv));
     }
     t["measured"] = std::move(ms);
     ticks.push_back(std::move(t));
   }
   out["ticks"] = std::move(ticks);
-  out["outcome"] = io::outcomeJson(res.summary.outcome);
+  out["outcome"] = io::outcomeJson(res.run.outcome);
   out["summary"] = runSummaryJson(res.summary);
   return out;
 }
@@ -200,14 +182,14 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     return simulateArgo(ws, sc, target, format, seed, io, jw->judges);
   }
   if (sc.scripts.empty()) {
-    const scenarios::Scenario& scen = sc.scenarios.front();
+    const sim::Scenario& scen = sc.scenarios.front();
     const fl::CanarySpec& canary = ws.canary(target);
-    const scenarios::CompiledScenario compiled(scen);
+    const sim::CompiledScenario compiled(scen);
     const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), compiled,
                                       options.meshProvider);
     const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;
-    const std::vector<scenarios::JudgeSpec>& judgeSpecs = jw->judges;
+    const std::vector<sim::JudgeSpec>& judgeSpecs = jw->judges;
     const auto res = scenarios::simulateFlagger(plan, compiled, seed, true, false, judgeSpecs);
     if (format != "table") {
       io::Json j = scenarioRunJson(res, canary.name, scen, seed);
@@ -219,10 +201,10 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     } else {
       printTable(io.out, res.run,
                  "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +
-                     " in Scenario " + scen.name + " (" + scenarios::toString(scen.release) + " release, seed " +
+                     " in Scenario " + scen.name + " (" + sim::toString(scen.release) + " release, seed " +
                      std::to_string(seed) + ")",
                  &res.measured);
-      printSummary(io.out, res.summary);
+      printRunSummary(io.out, res.summary, true);
       printShadowJudges(io.out, judgeSpecs, res.summary, true);
     }
     return 0;

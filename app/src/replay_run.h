@@ -26,11 +26,11 @@ int runReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,
                    const std::string& target, const std::string& meshProvider,
                    const std::string& format, std::uint64_t seed,
                    std::optional<std::uint64_t> replicate, Streams& io,
-                   const std::vector<scenarios::JudgeSpec>& judges = {});
+                   const std::vector<sim::JudgeSpec>& judges = {});
 
 /// The trace of a replay as JSON: engine, target, replay (name, source, window, step), seed,
 /// ticks (with `time` and every check's `measured` value), outcome and summary.
-io::Json replayRunJson(const scenarios::SimulationResult& res,
+io::Json replayRunJson(const sim::SimulationResult& res,
                        const replay::FlaggerReplayPlan& plan, std::uint64_t seed,
                        std::optional<std::uint64_t> replicate);
 
@@ -38,13 +38,13 @@ io::Json replayRunJson(const scenarios::SimulationResult& res,
 int runArgoReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,
                        const std::string& target, const std::string& format, std::uint64_t seed,
                        std::optional<std::uint64_t> replicate, Streams& io,
-                       const std::vector<scenarios::JudgeSpec>& judges = {});
+                       const std::vector<sim::JudgeSpec>& judges = {});
 
 /// The trace of an Argo replay as JSON: engine, target, replay (name, source, window; `step` is
 /// null: measurements run at the analyses' own times), seed, replicate, events (each with its
 /// `time`), measurements (every measurement with its time, run, metric, query, value and
 /// phase), outcome and summary.
-io::Json argoReplayRunJson(const scenarios::ArgoSimulation& sim,
+io::Json argoReplayRunJson(const sim::ArgoSimulation& sim,
                            const std::vector<replay::ArgoMeasurement>& measurements,
                            const replay::ArgoReplayPlan& plan, std::uint64_t seed,
                            std::optional<std::uint64_t> replicate);

@@ -386,12 +386,12 @@ struct BatchEvaluator::Compiled {
   std::vector<std::unique_ptr<PairPlan>> plans;  // per scenario
 };
 
-BatchEvaluator::BatchEvaluator(const SpecPatcher& patcher, const std::vector<scenarios::Scenario>& scenarios,
+BatchEvaluator::BatchEvaluator(const SpecPatcher& patcher, const std::vector<sim::Scenario>& scenarios,
                                std::uint64_t seed, int threads, std::string meshProvider)
     : patcher_(patcher), scenarioList_(scenarios), seed_(seed), threads_(threads), mesh_(std::move(meshProvider)) {
   for (const auto& s : scenarioList_) {
-    worlds_.push_back(std::make_unique<scenarios::CompiledScenario>(s));
-    info_.push_back({s.name, s.release == scenarios::Release::kBad});
+    worlds_.push_back(std::make_unique<sim::CompiledScenario>(s));
+    info_.push_back({s.name, s.release == sim::Release::kBad});
   }
 }
 
@@ -470,7 +470,7 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates, const s
   std::atomic<bool> stopped{false};
   std::mutex errMu;
   std::exception_ptr error;
-  const std::vector<scenarios::JudgeSpec> noJudges;
+  const std::vector<sim::JudgeSpec> noJudges;
   auto worker = [&]() {
     try {
       for (;;) {

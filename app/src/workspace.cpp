@@ -9,8 +9,8 @@
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/replay/replay_decode.h"
 #include "rolloutlab/replay/time.h"
-#include "rolloutlab/scenarios/judge_decode.h"
-#include "rolloutlab/scenarios/scenario_decode.h"
+#include "rolloutlab/io/judge_decode.h"
+#include "rolloutlab/io/scenario_decode.h"
 #include "rolloutlab/tune/space.h"
 
 namespace rolloutlab::app {
@@ -216,23 +216,23 @@ Workspace decodeWorkspace(io::DocumentSet docs) {
         ws.scripts.push_back(std::move(s));
       }
     } else if (io::isRolloutlabKind(doc, "Scenario")) {
-      scenarios::Scenario s;
-      if (scenarios::decodeScenario(doc, ws.diagnostics, s)) {
-        e.summary = std::string(scenarios::toString(s.release)) + " release" +
+      sim::Scenario s;
+      if (io::decodeScenario(doc, ws.diagnostics, s)) {
+        e.summary = std::string(sim::toString(s.release)) + " release" +
                     (s.description.empty() ? "" : ": " + s.description);
         ws.scenarios.push_back(std::move(s));
       }
     } else if (io::isRolloutlabKind(doc, "Judge")) {
-      scenarios::JudgeSpec j;
-      if (scenarios::decodeJudge(doc, ws.diagnostics, j)) {
-        e.summary = std::string(j.mode == scenarios::JudgeSpec::Mode::kKayenta ? "Kayenta-compatible" : "sequential") +
+      sim::JudgeSpec j;
+      if (io::decodeJudge(doc, ws.diagnostics, j)) {
+        e.summary = std::string(j.mode == sim::JudgeSpec::Mode::kKayenta ? "Kayenta-compatible" : "sequential") +
                     " judge, " + std::to_string(j.sources.size()) + " metric(s)";
         ws.judges.push_back(std::move(j));
       }
     } else if (io::isRolloutlabKind(doc, "Replay")) {
       replay::ReplaySpec r;
       if (replay::decodeReplay(doc, ws.diagnostics, r)) {
-        e.summary = std::string(scenarios::toString(r.release)) + " release, " + replay::formatTime(r.from) + " to " +
+        e.summary = std::string(sim::toString(r.release)) + " release, " + replay::formatTime(r.from) + " to " +
                     replay::formatTime(r.to);
         ws.replays.push_back(std::move(r));
       }

@@ -8,7 +8,7 @@
 #include "fuzz_support.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/replay/traffic.h"
-#include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/sim/mesh.h"
 
 namespace rp = rolloutlab::replay;
 
@@ -29,7 +29,7 @@ int rolloutlab::fuzz::accessLog(const std::uint8_t* data, std::size_t size) {
     start = end + 1;
   }
   try {
-    rp::TrafficRecording recording(rolloutlab::scenarios::meshLayout("istio"), 15, true);
+    rp::TrafficRecording recording(rolloutlab::sim::meshLayout("istio"), 15, true);
     (void)rp::ingestAccessLogs({rolloutlab::fuzz::writeScratch(text, ".log")}, options, recording);
     recording.finish();
   } catch (const rolloutlab::core::InputError&) {

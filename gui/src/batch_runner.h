@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "rolloutlab/app/batch.h"
+#include "rolloutlab/scenarios/mesh_series.h"
 
 namespace rolloutlab::gui {
 

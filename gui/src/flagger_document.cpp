@@ -253,7 +253,7 @@ Timeline flaggerTimeline(
       }
     }
   }
-  const auto& o = res.summary.outcome;
+  const auto& o = res.run.outcome;
   const std::string when = " at " + formatDuration(o.t) + " (tick " + std::to_string(o.tick) + ")";
   switch (o.result) {
     case fl::Outcome::Result::kPromoted:

@@ -37,7 +37,7 @@
 #include "batch_view.h"
 #include "compare_view.h"
 #include "rolloutlab/core/version.h"
-#include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/sim/mesh.h"
 #include "spec_panel.h"
 #include "timeline_view.h"
 #include "workbench.h"

@@ -2,6 +2,7 @@
 
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/replay/time.h"
+#include "rolloutlab/scenarios/mesh_series.h"
 
 namespace rolloutlab::gui {
 

@@ -12,7 +12,7 @@
 
 #include "rolloutlab/core/argo/analysis.h"
 #include "rolloutlab/core/argo/spec.h"
-#include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/sim/shadow_judge.h"
 #include "spec_document.h"
 
 namespace rolloutlab::gui {

@@ -17,7 +17,7 @@
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/mesh_series.h"
-#include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/sim/scenario.h"
 
 namespace rolloutlab::gui {
 

@@ -6,11 +6,14 @@
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/replay/time.h"
+#include "rolloutlab/sim/argo_loop.h"
+#include "rolloutlab/sim/argo_mesh.h"
+#include "rolloutlab/sim/seeds.h"
 
 namespace rolloutlab::replay {
 
 namespace ar = core::argo;
-namespace sc = scenarios;
+namespace sc = sim;
 
 namespace {
 
@@ -186,7 +189,7 @@ ArgoReplayWorld::ArgoReplayWorld(const ArgoReplayPlan& plan, ReplaySource& sourc
     : plan_(plan), source_(source), from_(plan.recording().spec().from) {}
 
 void ArgoReplayWorld::reset(std::uint64_t seed) {
-  models_.reseed(core::deriveSeed(seed, core::stableHash("replay-models")));
+  models_.reseed(sim::streamSeed(seed, sim::SeedStream::kReplayModels));
   canaryUp_ = false;
 }
 
@@ -344,10 +347,16 @@ ar::KayentaAnswer ArgoReplayWorld::kayenta(const ar::KayentaRequest& r) {
   return k;
 }
 
+std::optional<sim::RunTotals> ArgoReplayWorld::runTotals(double t) { return source_.totals(epoch(t)); }
+
+sim::IntervalTrafficSource* ArgoReplayWorld::intervalTraffic() { return source_.intervalTraffic(); }
+
 // ---- runs ---------------------------------------------------------------------------------------
 
 namespace {
 
+// The one reconcile loop (sim/src/argo_loop.cpp) in the recording's world: the source and the
+// world reset, a live server asked before the first step, the judges' input checked.
 sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const ReplayRunOptions& opt,
                     ArgoReplayWorld& world, ar::ArgoRun* keep) {
   source.reset(opt.seed, opt.replicate);
@@ -360,68 +369,15 @@ sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const Repl
       throw DeadlineExceeded(std::string(e.what()) + "; the replay stopped before its first step");
     }
   }
-  // Shadow judges look every minute, as on synthetic runs (scenarios/src/argo_world.cpp).
-  ShadowJudges judges(spec, source, opt);
-  constexpr double kCadence = 60.0;
-  double lastLook = 0;
-  int looks = 0;
-  auto lookUpTo = [&](double until) {
-    if (judges.empty()) return;
-    while (lastLook + kCadence <= until + 1e-9) {
-      const double c = lastLook + kCadence;
-      judges.observe(++looks, lastLook, c);
-      lastLook = c;
-    }
+  requireJudgeTraffic(spec, source, opt);
+  sim::ArgoLoopOptions o;
+  o.duration = spec.to - spec.from;
+  o.seed = opt.seed;
+  o.judges = opt.judges;
+  o.stoppedAt = [&spec](double t) {
+    return "; the replay stopped at t=" + formatNumber(t) + "s (" + formatTime(spec.from + t) + ")";
   };
-  const ar::ArgoEngine& engine = plan.engine();
-  ar::ArgoRun local;
-  ar::ArgoRun& run = keep ? *keep : local;
-  ar::ArgoState state = engine.initialState();
-  const double duration = spec.to - spec.from;
-  double t = 0;
-  auto stopped = [&](const core::EnvironmentError& e) {
-    return core::EnvironmentError(std::string(e.what()) + "; the replay stopped at t=" +
-                                  formatNumber(t) + "s (" + formatTime(spec.from + t) + ")");
-  };
-  try {
-    // The new revision is applied at `from`; the controller notices it at once.
-    engine.applyNewRevision(state, 0.0, world, run.events);
-    world.afterInstant(0.0, state);
-  } catch (const core::EnvironmentError& e) {
-    throw stopped(e);
-  }
-  double peak = 0;
-  for (const auto& e : run.events) peak = std::max(peak, e.state.canaryWeight);
-  for (;;) {
-    // As the synthetic loop (scenarios/src/argo_world.cpp): stop once the update is decided and
-    // nothing but clean-ups remain, when nothing is due, or at the end of the window.
-    const ar::ArgoSnapshot snap = engine.snapshot(state, t);
-    if ((snap.promoted && snap.phase == ar::RolloutPhase::kHealthy) || snap.abort) break;
-    const double next = engine.nextWakeUp(state, t);
-    if (!std::isfinite(next) || next > duration) break;
-    lookUpTo(next);
-    t = next;
-    const std::size_t before = run.events.size();
-    try {
-      engine.settle(state, t, world, run.events);
-      world.afterInstant(t, state);
-    } catch (const core::EnvironmentError& e) {
-      throw stopped(e);
-    }
-    for (std::size_t i = before; i < run.events.size(); ++i)
-      peak = std::max(peak, run.events[i].state.canaryWeight);
-    if (!keep && run.events.size() > 64) {
-      // The batch keeps no trace: only the stretch the outcome is dated from.
-      run.events.erase(
-          run.events.begin(),
-          run.events.begin() + static_cast<std::ptrdiff_t>(ar::finalStretchStart(run.events)));
-    }
-  }
-  sc::RunSummary sum = sc::argoRunSummary(engine, state, run, t, peak);
-  if (auto tot = source.totals(spec.from + sum.outcome.t)) sum.totals = *tot;
-  lookUpTo(sum.outcome.t);
-  sum.judges = judges.verdicts();
-  return sum;
+  return sim::runArgoLoop(plan.engine(), world, o, keep);
 }
 
 }  // namespace

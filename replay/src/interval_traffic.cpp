@@ -34,7 +34,7 @@ std::optional<double> parseLe(std::string_view s) {
 
 // A status value that counts as an error: Flagger's builtin queries count `5.*` codes (and
 // Linkerd's `classification="failure"`) as errors (pkg/metrics/observers/*.go).
-bool errorCode(const scenarios::MeshLayout& L, std::string_view code) {
+bool errorCode(const sim::MeshLayout& L, std::string_view code) {
   if (!L.errorCode.empty() && !std::isdigit(static_cast<unsigned char>(L.errorCode.front())))
     return code == L.errorCode;
   return !code.empty() && code.front() == '5';
@@ -62,7 +62,7 @@ SeriesIntervalTraffic::SeriesIntervalTraffic(pq::SeriesSource& source, const Rep
 
 void SeriesIntervalTraffic::pick() {
   picked_ = true;
-  const scenarios::MeshLayout& L = target_.layout;
+  const sim::MeshLayout& L = target_.layout;
   const bool countersHaveCodes = !L.counter.empty();
   const std::string requestsName = countersHaveCodes ? L.counter : L.histogram + "_count";
   std::vector<double> bounds;
@@ -105,13 +105,13 @@ std::vector<double> SeriesIntervalTraffic::boundsMs() {
   return boundsMs_;
 }
 
-scenarios::MeshSeries::WindowCounts SeriesIntervalTraffic::window(Variant v, double from,
+sim::WindowCounts SeriesIntervalTraffic::window(Variant v, double from,
                                                                   double to) {
   if (!picked_) pick();
   const pq::TimestampMs a = toMs(origin_ + from);
   const pq::TimestampMs b = toMs(origin_ + to);
   const Picked& p = variants_[static_cast<int>(v)];
-  scenarios::MeshSeries::WindowCounts w;
+  sim::WindowCounts w;
   for (std::size_t i = 0; i < p.requests.size(); ++i) {
     const double inc = counterIncrease(source_, p.requests[i], a, b);
     (p.isError[i] ? w.err : w.ok) += inc;
@@ -166,7 +166,7 @@ LiveIntervalTraffic::~LiveIntervalTraffic() = default;
 
 void LiveIntervalTraffic::fetch(double from, double to) {
   if (fetched_ && fetched_->first == from && fetched_->second == to) return;
-  const scenarios::MeshLayout& L = target_.layout;
+  const sim::MeshLayout& L = target_.layout;
   std::vector<std::string> names{L.counter.empty() ? L.histogram + "_count" : L.counter};
   if (!L.histogram.empty()) names.push_back(L.histogram + "_bucket");
   // The samples the interval's counts need: the window and Prometheus' look-back before it.
@@ -190,7 +190,7 @@ void LiveIntervalTraffic::fetch(double from, double to) {
   fetched_ = std::make_pair(from, to);
 }
 
-scenarios::MeshSeries::WindowCounts LiveIntervalTraffic::window(Variant v, double from, double to) {
+sim::WindowCounts LiveIntervalTraffic::window(Variant v, double from, double to) {
   fetch(from, to);
   return counts_->window(v, from, to);
 }

@@ -14,6 +14,7 @@
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/replay/time.h"
+#include "rolloutlab/sim/seeds.h"
 
 namespace rolloutlab::replay {
 
@@ -218,7 +219,7 @@ BlockResample::BlockResample(double origin, double stepSeconds, std::int64_t ste
                : std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(
                                                std::cbrt(static_cast<double>(steps)) - 1e-9)));
   block_ = std::min(block_, steps);
-  core::Rng rng(core::deriveSeed(seed, core::stableHash("block-bootstrap")));
+  core::Rng rng(sim::streamSeed(seed, sim::SeedStream::kBlockBootstrap));
   map_.resize(static_cast<std::size_t>(steps));
   for (std::int64_t j = 0; j < steps; j += block_) {
     const auto start = static_cast<std::int64_t>(rng.uniform() * static_cast<double>(steps));

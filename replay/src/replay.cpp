@@ -12,7 +12,8 @@
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/replay/interval_traffic.h"
 #include "rolloutlab/replay/time.h"
-#include "rolloutlab/scenarios/flagger_checks.h"
+#include "rolloutlab/sim/flagger_checks.h"
+#include "rolloutlab/sim/seeds.h"
 
 namespace rolloutlab::replay {
 
@@ -99,7 +100,7 @@ ReplayTarget targetOf(const fl::CanarySpec& canary, const std::string& meshProvi
   ReplayTarget t;
   const std::string provider = canary.effectiveProvider(meshProvider);
   try {
-    t.layout = scenarios::meshLayout(provider);
+    t.layout = sim::meshLayout(provider);
   } catch (const core::InputError&) {
     t.layout.provider = provider;  // only request logs need the layout; they say so when opened
   }
@@ -142,7 +143,7 @@ std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec,
   if (!spec.accessLogs.empty()) {
     if (target.layout.histogram.empty() && target.layout.counter.empty()) {
       // meshLayout throws the list of supported providers.
-      scenarios::meshLayout(target.layout.provider);
+      sim::meshLayout(target.layout.provider);
     }
     AccessLogOptions lo = spec.logOptions;
     if (lo.canaryMatch.empty())
@@ -310,7 +311,7 @@ class RecordingSource final : public ReplaySource {
                  : "recorded raw series (--series) cannot be resampled; use query_range files, CSV "
                    "or request logs"});
       }
-      const std::uint64_t rs = core::deriveSeed(seed, *replicate, core::stableHash("replicate"));
+      const std::uint64_t rs = sim::replicateResampleSeed(seed, *replicate);
       if (const TrafficRecording* t = rec_.traffic()) {
         resample_ = BlockResample(static_cast<double>(t->firstStep()) * t->stepSeconds(),
                                   t->stepSeconds(), t->rows(), rec_.spec().blockSteps, rs);
@@ -405,7 +406,7 @@ class RecordingSource final : public ReplaySource {
   }
   std::string describe() const override { return rec_.describe(); }
 
-  scenarios::IntervalTrafficSource* intervalTraffic() override {
+  sim::IntervalTrafficSource* intervalTraffic() override {
     if (live_) {
       // The server's own series, fetched per interval.
       if (!live_interval_)
@@ -452,7 +453,7 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary,
     : engine_(canary, templates, fl::FlaggerEngineOptions{meshProvider}),
       recording_(std::move(recording)) {
   const auto& metrics = canary.analysis.metrics;
-  const auto queries = scenarios::flaggerCheckQueries(canary, templates, meshProvider);
+  const auto queries = sim::flaggerCheckQueries(canary, templates, meshProvider);
   checks_.assign(metrics.size() * 4, ReplayCheck{});
   const Recording& rec = *recording_;
   for (std::size_t i = 0; i < metrics.size(); ++i) {
@@ -470,12 +471,12 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary,
     for (int k = 0; k < 4; ++k) {
       const auto kind = static_cast<fl::CheckKind>(k);
       const auto& q =
-          queries[static_cast<std::size_t>(scenarios::checkQueryIndex(static_cast<int>(i), kind))];
-      const bool runs = q.status != scenarios::CheckQuery::Status::kNone ||
+          queries[static_cast<std::size_t>(sim::checkQueryIndex(static_cast<int>(i), kind))];
+      const bool runs = q.status != sim::CheckQuery::Status::kNone ||
                         (kind == fl::CheckKind::kTemplate && m.templateRef.has_value());
       if (!runs) continue;
       ReplayCheck& c =
-          checks_[static_cast<std::size_t>(scenarios::checkQueryIndex(static_cast<int>(i), kind))];
+          checks_[static_cast<std::size_t>(sim::checkQueryIndex(static_cast<int>(i), kind))];
       c.query = q.text;
       c.scale = q.scale;
       if (named != nullptr) {
@@ -485,9 +486,9 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary,
         continue;
       }
       switch (q.status) {
-        case scenarios::CheckQuery::Status::kNone:
+        case sim::CheckQuery::Status::kNone:
           break;  // a missing template: the engine fails it
-        case scenarios::CheckQuery::Status::kUnsupportedProvider: {
+        case sim::CheckQuery::Status::kUnsupportedProvider: {
           auto d = where();
           d.rule = "uses MetricTemplate " + q.templateName + " with provider " + q.providerType +
                    ", which a replay cannot query: record its values under the metric's name "
@@ -495,11 +496,11 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary,
                    m.name + "=FILE or a CSV)";
           throw core::InputError(d);
         }
-        case scenarios::CheckQuery::Status::kRenderError:
+        case sim::CheckQuery::Status::kRenderError:
           c.source = ReplayCheck::Source::kError;
           c.error = q.error;
           break;
-        case scenarios::CheckQuery::Status::kQuery: {
+        case sim::CheckQuery::Status::kQuery: {
           if (!rec.answersQueries()) {
             auto d = where();
             d.rule =
@@ -524,7 +525,7 @@ FlaggerReplayPlan::FlaggerReplayPlan(const fl::CanarySpec& canary,
 }
 
 const ReplayCheck& FlaggerReplayPlan::check(int metricIndex, fl::CheckKind kind) const {
-  return checks_[static_cast<std::size_t>(scenarios::checkQueryIndex(metricIndex, kind))];
+  return checks_[static_cast<std::size_t>(sim::checkQueryIndex(metricIndex, kind))];
 }
 
 double FlaggerReplayPlan::stepSeconds() const {
@@ -541,7 +542,7 @@ FlaggerReplayWorld::FlaggerReplayWorld(const FlaggerReplayPlan& plan, ReplaySour
       from_(plan.recording().spec().from) {}
 
 void FlaggerReplayWorld::reset(std::uint64_t seed) {
-  gates_.reseed(core::deriveSeed(seed, core::stableHash("replay-gates")));
+  gates_.reseed(sim::streamSeed(seed, sim::SeedStream::kReplayGates));
   upSince_ = std::numeric_limits<double>::infinity();
   tPromote_ = std::numeric_limits<double>::infinity();
   lastPhase_ = fl::Phase::kInitialized;
@@ -591,7 +592,7 @@ void FlaggerReplayWorld::afterTick(double t, const fl::TickRecord& rec) {
 
 fl::Readiness FlaggerReplayWorld::canaryReady(double t, fl::Phase) {
   if (scenario_ == nullptr || !std::isfinite(upSince_)) return fl::Readiness::kReady;
-  const scenarios::ClusterSpec& cl = scenario_->cluster;
+  const sim::ClusterSpec& cl = scenario_->cluster;
   const double since = t - upSince_;
   const double deadline = plan_.canary().progressDeadline();
   if (cl.canaryNeverReady || cl.canaryStartup > deadline) {
@@ -605,7 +606,7 @@ fl::Readiness FlaggerReplayWorld::primaryReady(double t, fl::Phase phase) {
       !std::isfinite(tPromote_)) {
     return fl::Readiness::kReady;
   }
-  const scenarios::ClusterSpec& cl = scenario_->cluster;
+  const sim::ClusterSpec& cl = scenario_->cluster;
   const double since = t - tPromote_;
   const double deadline = plan_.canary().progressDeadline();
   if (cl.primaryFailsPromotion || cl.primaryRollout > deadline) {
@@ -622,16 +623,16 @@ bool FlaggerReplayWorld::webhook(double t, const fl::WebhookSpec& hook, int inde
   auto it = gates.find(hook.name);
   if (it == gates.end()) it = gates.find(fl::toString(hook.type));
   if (it == gates.end()) return hook.type != fl::WebhookType::kRollback;
-  const scenarios::GateSpec& g = it->second;
+  const sim::GateSpec& g = it->second;
   const auto fc = firstCall_.emplace(index, t).first;
   switch (g.kind) {
-    case scenarios::GateSpec::Kind::kPass:
+    case sim::GateSpec::Kind::kPass:
       return true;
-    case scenarios::GateSpec::Kind::kFail:
+    case sim::GateSpec::Kind::kFail:
       return false;
-    case scenarios::GateSpec::Kind::kPassAfter:
+    case sim::GateSpec::Kind::kPassAfter:
       return t - fc->second >= g.after;
-    case scenarios::GateSpec::Kind::kFlaky:
+    case sim::GateSpec::Kind::kFlaky:
       return gates_.uniform() >= g.failProbability;
   }
   return true;
@@ -675,56 +676,39 @@ fl::MetricAnswer FlaggerReplayWorld::peek(double t, int metricIndex, fl::CheckKi
   return metric(t, m, metricIndex, kind);
 }
 
+std::optional<sim::RunTotals> FlaggerReplayWorld::runTotals(double t) { return source_.totals(epoch(t)); }
+
+bool FlaggerReplayWorld::answersCheck(int metricIndex, fl::CheckKind kind) const {
+  return plan_.check(metricIndex, kind).source != ReplayCheck::Source::kNone;
+}
+
+sim::IntervalTrafficSource* FlaggerReplayWorld::intervalTraffic() { return source_.intervalTraffic(); }
+
 // ---- shadow judges ------------------------------------------------------------------------------
 
-ShadowJudges::ShadowJudges(const ReplaySpec& spec, ReplaySource& source,
-                           const ReplayRunOptions& options) {
+void requireJudgeTraffic(const ReplaySpec& spec, ReplaySource& source,
+                         const ReplayRunOptions& options) {
   if (options.judges == nullptr || options.judges->empty()) return;
-  traffic_ = source.intervalTraffic();
-  if (traffic_ == nullptr) {
-    spec.requireJudgeInput();
-    throw core::InputError({core::Severity::kError, spec.file, spec.line, 0,
-                            spec.file.empty() ? "--judge" : "spec.source", core::quoted(spec.name),
-                            "this source holds no request counters for shadow judges"});
-  }
-  // Seeds as on synthetic runs (scenarios/src/flagger_world.cpp).
-  for (std::size_t i = 0; i < options.judges->size(); ++i) {
-    judges_.push_back(
-        scenarios::makeShadowJudge((*options.judges)[i], core::deriveSeed(options.seed, 100 + i)));
-  }
-}
-
-void ShadowJudges::observe(int look, double from, double to) {
-  if (judges_.empty()) return;
-  const scenarios::TickTraffic tr = scenarios::tickTraffic(*traffic_, from, to);
-  for (auto& j : judges_) j->observe(look, tr);
-}
-
-std::vector<scenarios::ShadowVerdict::Kind> ShadowJudges::kinds() const {
-  std::vector<scenarios::ShadowVerdict::Kind> out;
-  for (const auto& j : judges_) out.push_back(j->verdict().kind);
-  return out;
-}
-
-std::vector<scenarios::ShadowVerdict> ShadowJudges::verdicts() const {
-  std::vector<scenarios::ShadowVerdict> out;
-  for (const auto& j : judges_) out.push_back(j->verdict());
-  return out;
+  if (source.intervalTraffic() != nullptr) return;
+  spec.requireJudgeInput();
+  throw core::InputError({core::Severity::kError, spec.file, spec.line, 0,
+                          spec.file.empty() ? "--judge" : "spec.source", core::quoted(spec.name),
+                          "this source holds no request counters for shadow judges"});
 }
 
 // ---- runs ---------------------------------------------------------------------------------------
 
 namespace {
 
-template <class OnTick>
-scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
-                           const ReplayRunOptions& opt, FlaggerReplayWorld& world, OnTick onTick,
-                           std::vector<fl::TickRecord>* keep,
-                           std::vector<std::vector<scenarios::ShadowVerdict::Kind>>* judgeTicks) {
+// The one tick loop (sim/src/flagger_loop.cpp) in the recording's world: the source and the
+// world reset, the judges' input checked, a live server asked before the first tick.
+template <class Run>
+void runLoop(const FlaggerReplayPlan& plan, ReplaySource& source, const ReplayRunOptions& opt,
+             FlaggerReplayWorld& world, Run run) {
   source.reset(opt.seed, opt.replicate);
   world.reset(opt.seed);
   const ReplaySpec& spec = plan.recording().spec();
-  ShadowJudges judges(spec, source, opt);
+  requireJudgeTraffic(spec, source, opt);
   if (opt.checkOnline && spec.prometheus) {
     // scheduler_metrics.go checkMetricProviderAvailability: the provider must answer vector(1).
     try {
@@ -733,121 +717,38 @@ scenarios::RunSummary loop(const FlaggerReplayPlan& plan, ReplaySource& source,
       throw DeadlineExceeded(std::string(e.what()) + "; the replay stopped before its first tick");
     }
   }
-  fl::FlaggerState state;
-  const double interval = plan.stepSeconds();
-  const double duration = spec.to - spec.from;
-  scenarios::RunSummary sum;
-  fl::Outcome outcome;
-  int n = 0;
-  double prevT = 0;
-  for (double t = 0; t <= duration + 1e-9; t = n * interval) {
-    ++n;
-    if (n == 1) state.targetRevision = 1;  // the new release, noticed on the first tick
-    fl::TickRecord rec;
-    try {
-      rec = plan.engine().tick(state, t, world);
-      rec.tick = n;
-      world.afterTick(t, rec);
-      // As the synthetic loop (scenarios/src/flagger_world.cpp): from the second tick, the
-      // interval since the previous tick.
-      if (n > 1) judges.observe(n, prevT, t);
-      if (judgeTicks != nullptr) judgeTicks->push_back(judges.kinds());
-      onTick(rec);
-    } catch (const core::EnvironmentError& e) {
-      throw core::EnvironmentError(std::string(e.what()) + "; the replay stopped at tick " +
-                                   std::to_string(n) + " (t=" + formatNumber(t) + "s, " +
-                                   formatTime(spec.from + t) + ")");
-    }
-    sum.peakCanaryWeight = std::max(sum.peakCanaryWeight, rec.routes.canaryWeight);
-    outcome.tick = n;
-    outcome.t = t;
-    outcome.phase = rec.status.phase;
-    const bool final = rec.final != fl::TickRecord::Final::kNone;
-    if (final) {
-      switch (rec.final) {
-        case fl::TickRecord::Final::kPromoted:
-          outcome.result = fl::Outcome::Result::kPromoted;
-          break;
-        case fl::TickRecord::Final::kRolledBack:
-          outcome.result = fl::Outcome::Result::kRolledBack;
-          break;
-        case fl::TickRecord::Final::kPromotionFailed:
-          outcome.result = fl::Outcome::Result::kPromotionFailed;
-          break;
-        case fl::TickRecord::Final::kSkippedAnalysis:
-          outcome.result = fl::Outcome::Result::kSkippedAnalysis;
-          break;
-        case fl::TickRecord::Final::kNone:
-          break;
-      }
-    }
-    if (keep) keep->push_back(std::move(rec));
-    if (final) break;
-    prevT = t;
-  }
-  sum.outcome = outcome;
-  sum.ticks = n;
-  if (outcome.result != fl::Outcome::Result::kInProgress) sum.timeToDecision = outcome.t;
-  if (outcome.result == fl::Outcome::Result::kPromoted) sum.timeToPromotion = outcome.t;
-  if (auto tot = source.totals(spec.from + outcome.t)) sum.totals = *tot;
-  sum.judges = judges.verdicts();
-  if (plan.engine().provider() == "kubernetes") sum.peakCanaryWeight = 0;
-  return sum;
+  sim::FlaggerLoopOptions o;
+  o.interval = plan.stepSeconds();
+  o.duration = spec.to - spec.from;
+  o.seed = opt.seed;
+  o.judges = opt.judges;
+  o.stoppedAt = [&spec](int n, double t) {
+    return "; the replay stopped at tick " + std::to_string(n) + " (t=" + formatNumber(t) + "s, " +
+           formatTime(spec.from + t) + ")";
+  };
+  run(o);
 }
 
 }  // namespace
 
-scenarios::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
-                                          const ReplayRunOptions& options) {
+sim::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
+                                    const ReplayRunOptions& options) {
   FlaggerReplayWorld world(plan, source);
-  scenarios::SimulationResult res;
-  const auto& metrics = plan.canary().analysis.metrics;
-  res.summary = loop(
-      plan, source, options, world,
-      [&](const fl::TickRecord& rec) {
-        std::vector<scenarios::MeasuredValue> row;
-        if (options.measureAll) {
-          for (std::size_t i = 0; i < metrics.size(); ++i) {
-            for (int k = 0; k < 4; ++k) {
-              const auto kind = static_cast<fl::CheckKind>(k);
-              const ReplayCheck& c = plan.check(static_cast<int>(i), kind);
-              if (c.source == ReplayCheck::Source::kNone) continue;
-              scenarios::MeasuredValue mv;
-              mv.name = metrics[i].name;
-              mv.kind = kind;
-              if (metrics[i].thresholdRange) {
-                mv.min = metrics[i].thresholdRange->min;
-                mv.max = metrics[i].thresholdRange->max;
-              }
-              bool found = false;
-              for (const auto& mc : rec.metrics) {
-                if (mc.name == mv.name && mc.kind == kind) {
-                  found = true;
-                  mv.checkedByEngine = true;
-                  mv.answer = mc.result == fl::MetricCheck::Result::kNoData
-                                  ? fl::MetricAnswer::noData(mc.message)
-                              : mc.result == fl::MetricCheck::Result::kError
-                                  ? fl::MetricAnswer::error(mc.message)
-                                  : fl::MetricAnswer::of(mc.value);
-                }
-              }
-              if (!found) mv.answer = world.peek(rec.t, static_cast<int>(i), kind);
-              row.push_back(std::move(mv));
-            }
-          }
-        }
-        res.measured.push_back(std::move(row));
-      },
-      &res.run.ticks, &res.judgeTicks);
-  res.run.outcome = res.summary.outcome;
+  sim::SimulationResult res;
+  runLoop(plan, source, options, world, [&](const sim::FlaggerLoopOptions& o) {
+    sim::runFlaggerTrace(plan.engine(), world, o, options.measureAll, false, res);
+  });
   return res;
 }
 
-scenarios::RunSummary runReplayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
-                                       const ReplayRunOptions& options) {
+sim::RunSummary runReplayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
+                                 const ReplayRunOptions& options) {
   FlaggerReplayWorld world(plan, source);
-  return loop(
-      plan, source, options, world, [](const fl::TickRecord&) {}, nullptr, nullptr);
+  sim::RunSummary sum;
+  runLoop(plan, source, options, world, [&](const sim::FlaggerLoopOptions& o) {
+    sum = sim::runFlaggerLoop(plan.engine(), world, o);
+  });
+  return sum;
 }
 
 }  // namespace rolloutlab::replay

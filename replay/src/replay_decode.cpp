@@ -5,7 +5,7 @@
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/replay/time.h"
-#include "rolloutlab/scenarios/scenario_decode.h"
+#include "rolloutlab/io/scenario_decode.h"
 
 namespace rolloutlab::replay {
 
@@ -107,9 +107,9 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
                  "accessLogs", "counterfactual", "scenario", "bootstrap"});
   if (auto v = d.str(spec, "release", "spec.release")) {
     if (*v == "good") {
-      r.release = scenarios::Release::kGood;
+      r.release = sim::Release::kGood;
     } else if (*v == "bad") {
-      r.release = scenarios::Release::kBad;
+      r.release = sim::Release::kBad;
     } else {
       d.error(Decoder::child(spec, "release"), "spec.release", core::quoted(*v),
               "must be good or bad");
@@ -281,8 +281,8 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
     for (auto& item : set.diagnostics.items) diags.add(item);
     for (const auto& sd : set.documents) {
       if (!io::isRolloutlabKind(sd, "Scenario")) continue;
-      scenarios::Scenario sc;
-      if (scenarios::decodeScenario(sd, diags, sc)) r.scenario = std::move(sc);
+      sim::Scenario sc;
+      if (io::decodeScenario(sd, diags, sc)) r.scenario = std::move(sc);
       break;
     }
     if (!r.scenario && set.diagnostics.errors() == 0) {

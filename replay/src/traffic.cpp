@@ -10,6 +10,7 @@
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/replay/time.h"
+#include "rolloutlab/sim/seeds.h"
 #include "sampling.h"
 
 namespace rolloutlab::replay {
@@ -74,7 +75,7 @@ std::uint64_t TrafficRecording::Cell::errors() const {
   return n;
 }
 
-TrafficRecording::TrafficRecording(scenarios::MeshLayout layout, double stepSeconds,
+TrafficRecording::TrafficRecording(sim::MeshLayout layout, double stepSeconds,
                                    bool keepStableDetail)
     : layout_(std::move(layout)), keepDetail_(keepStableDetail) {
   stepMs_ = std::max<std::int64_t>(1, std::llround(stepSeconds * 1000.0));
@@ -302,8 +303,8 @@ struct TrafficSeries::State {
   double upSince = kInf;
 };
 
-TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workload workload,
-                             Counterfactual mode, const scenarios::Scenario* releaseModel,
+TrafficSeries::TrafficSeries(const TrafficRecording& recording, sim::Workload workload,
+                             Counterfactual mode, const sim::Scenario* releaseModel,
                              double originEpoch)
     : rec_(recording),
       workload_(std::move(workload)),
@@ -315,7 +316,7 @@ TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workl
     if (!rec_.hasDetail())
       throw std::logic_error("TrafficSeries: a model counterfactual needs the stable detail");
     // The release model acts on the recorded stable latency: its p50 and p99 anchor p99Factor.
-    scenarios::BehaviourSpec base;
+    sim::BehaviourSpec base;
     base.errorRate = 0;
     double p50 = rec_.stableLatencyQuantile(0.5);
     double p99 = rec_.stableLatencyQuantile(0.99);
@@ -324,8 +325,8 @@ TrafficSeries::TrafficSeries(const TrafficRecording& recording, scenarios::Workl
     base.latency.p50 = p50;
     base.latency.p99 = p99;
     medianMs_ = p50;
-    model_ = std::make_unique<scenarios::BehaviourModel>(
-        base, releaseModel ? releaseModel->effects : std::vector<scenarios::EffectSpec>{});
+    model_ = std::make_unique<sim::BehaviourModel>(
+        base, releaseModel ? releaseModel->effects : std::vector<sim::EffectSpec>{});
   }
   const bool classLabel = L.provider == "linkerd";
   const std::size_t nb = rec_.buckets();
@@ -377,7 +378,7 @@ TrafficSeries::~TrafficSeries() = default;
 
 void TrafficSeries::reset(std::uint64_t seed, const BlockResample& resample) {
   State& st = *st_;
-  st.rng.reseed(core::deriveSeed(seed, core::stableHash("traffic-routing")));
+  st.rng.reseed(sim::streamSeed(seed, sim::SeedStream::kTrafficRouting));
   st.resample = resample;
   st.realized = 0;
   st.values.clear();
@@ -562,7 +563,7 @@ void TrafficSeries::realize(std::int64_t row) {
       Inc& canary = inc[0];
       Inc& primary = inc[1];
       if (mode_ == Counterfactual::kModel) {
-        const scenarios::Mix mix = model_->at(0.5 * (a + b) - origin_);
+        const sim::Mix mix = model_->at(0.5 * (a + b) - origin_);
         std::vector<double> weights;
         for (const auto& comp : mix.components) weights.push_back(comp.weight);
         std::vector<std::int64_t> parts(weights.size());

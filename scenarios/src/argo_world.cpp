@@ -17,126 +17,6 @@ std::string key(const ar::Metric& m) { return m.name + "\n" + m.prometheusQuery;
 
 }  // namespace
 
-// ---- shared with replays ----------------------------------------------------------------------
-
-std::string argoMeshProvider(const ar::RolloutSpec& r) {
-  if (!r.canary || !r.canary->trafficRouting) return "istio";
-  const std::string& router = r.canary->router;
-  if (router.find("istio") != std::string::npos) return "istio";
-  if (router.find("nginx") != std::string::npos) return "nginx";
-  if (router.find("smi") != std::string::npos) return "linkerd";
-  if (router.find("appMesh") != std::string::npos) return "appmesh";
-  if (router.find("traefik") != std::string::npos) return "traefik";
-  if (router.find("apisix") != std::string::npos) return "apisix";
-  if (router.find("ambassador") != std::string::npos) return "contour";
-  return "istio";
-}
-
-Workload argoWorkload(const ar::RolloutSpec& rollout, const std::string& provider) {
-  Workload w;
-  w.ns = rollout.namespace_.empty() ? "default" : rollout.namespace_;
-  w.target = rollout.name;
-  w.canaryName = rollout.name + "-" + ar::kNewPodHash;
-  w.primaryName = rollout.name + "-" + ar::kStablePodHash;
-  std::string canarySvc, stableSvc;
-  if (rollout.canary) {
-    canarySvc = rollout.canary->canaryService;
-    stableSvc = rollout.canary->stableService;
-  } else if (rollout.blueGreen) {
-    canarySvc = rollout.blueGreen->previewService;
-    stableSvc = rollout.blueGreen->activeService;
-  }
-  w.service = stableSvc.empty() ? rollout.name : stableSvc;
-  w.ingress = rollout.name;
-  w.route = rollout.name;
-  w.canaryExtra = {{"rollouts_pod_template_hash", ar::kNewPodHash}};
-  w.primaryExtra = {{"rollouts_pod_template_hash", ar::kStablePodHash}};
-  if (provider == "istio") {
-    auto svc = [&](std::vector<std::pair<std::string, std::string>>& out, const std::string& name) {
-      if (name.empty()) return;
-      out.emplace_back("destination_service_name", name);
-      out.emplace_back("destination_service", name + "." + w.ns + ".svc.cluster.local");
-    };
-    svc(w.canaryExtra, canarySvc);
-    svc(w.primaryExtra, stableSvc);
-  }
-  return w;
-}
-
-double argoRouteMatch(const TrafficSpec& traffic, const ar::ManagedRoute& route) {
-  const auto it = traffic.routeMatch.find(route.name);
-  if (it != traffic.routeMatch.end()) return it->second;
-  return route.kind == ar::ManagedRoute::Kind::kHeader ? traffic.matchFraction
-                                                       : traffic.mirrorMatchFraction;
-}
-
-ar::ArgoTrafficSplit argoSplit(const ar::ArgoSnapshot& snapshot, const TrafficSpec& traffic) {
-  return ar::argoTrafficSplit(
-      snapshot, [&](const ar::ManagedRoute& r) { return argoRouteMatch(traffic, r); });
-}
-
-ar::ProviderAnswer argoPrometheusAnswer(const pq::QueryResult& res) {
-  // metricproviders/prometheus/prometheus.go processResponse
-  if (res.kind == pq::ResultKind::kError) return ar::ProviderAnswer::fail(res.error);
-  if (res.kind == pq::ResultKind::kScalar)
-    return ar::ProviderAnswer::of(ar::Value::number(res.scalar));
-  std::vector<double> v;
-  v.reserve(res.vector.size());
-  for (const auto& e : res.vector) v.push_back(e.value);
-  return ar::ProviderAnswer::of(ar::Value::floats(std::move(v)));
-}
-
-void checkArgoModel(const Scenario& sc, const ar::Metric& m, const MetricModelSpec& model) {
-  const bool jobModel = model.kind == MetricModelSpec::Kind::kJob;
-  if (jobModel != (m.provider == ar::ProviderKind::kJob)) {
-    throw core::InputError(
-        {core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.models." + m.name, "",
-         jobModel ? "a job model answers Job metrics only; metric \"" + m.name + "\" uses the " +
-                        ar::toString(m.provider) + " provider"
-                  : "metric \"" + m.name + "\" is a Job metric: model it with kind: job"});
-  }
-}
-
-RunSummary argoRunSummary(const ar::ArgoEngine& engine, const ar::ArgoState& state,
-                          ar::ArgoRun& run, double end, double peak) {
-  RunSummary sum;
-  sum.engine = "argo";
-  run.end = end;
-  run.outcome = ar::argoOutcomeOf(run.events);
-  const ar::ArgoOutcome& o = run.outcome;
-  sum.result = ar::toString(o.result);
-  sum.outcome.t = o.t;
-  switch (o.result) {
-    case ar::ArgoOutcome::Result::kPromoted:
-      sum.outcome.result = core::flagger::Outcome::Result::kPromoted;
-      sum.outcome.phase = core::flagger::Phase::kSucceeded;
-      sum.timeToDecision = o.t;
-      sum.timeToPromotion = o.t;
-      break;
-    case ar::ArgoOutcome::Result::kAborted:
-      sum.outcome.result = core::flagger::Outcome::Result::kRolledBack;
-      sum.outcome.phase = core::flagger::Phase::kFailed;
-      sum.timeToDecision = o.t;
-      break;
-    default:
-      sum.outcome.result = core::flagger::Outcome::Result::kInProgress;
-      sum.outcome.phase = core::flagger::Phase::kProgressing;
-      sum.outcome.t = end;
-      break;
-  }
-  sum.ticks = state.reconciles;
-  sum.peakCanaryWeight = static_cast<int>(std::lround(peak));
-  // The measurements the analyses took: every completed one is a check; Failed, Inconclusive
-  // and Error ones failed.
-  for (const auto& rv : engine.snapshot(state, end).runs) {
-    for (const auto& mv : rv.metrics) {
-      sum.metricChecks += mv.count + mv.error;
-      sum.failedMetricChecks += mv.failed + mv.inconclusive + mv.error;
-    }
-  }
-  return sum;
-}
-
 // ---- ArgoPlan ---------------------------------------------------------------------------------
 
 ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& catalog,
@@ -372,85 +252,38 @@ ar::KayentaAnswer ArgoSyntheticWorld::kayenta(const ar::KayentaRequest& r) {
   return k;
 }
 
+std::optional<RunTotals> ArgoSyntheticWorld::runTotals(double t) { return totals(t); }
+
+void ArgoSyntheticWorld::onLook(double t) { series_.touch(Variant::kCanary, t); }
+
 // ---- runs ---------------------------------------------------------------------------------------
 
 namespace {
 
-// Shadow judges and the canary's series are read every minute of simulated time, whether or not
-// judges are attached, so that attaching them never changes the run's draws.
-constexpr double kCadence = 60.0;
-
-RunSummary loop(const ArgoPlan& plan, const CompiledScenario& sc, ArgoSyntheticWorld& world,
-                std::uint64_t seed, ar::ArgoRun* keep, const std::vector<JudgeSpec>& judgeSpecs) {
-  world.reset(seed);
-  std::vector<std::unique_ptr<ShadowJudge>> judges;
-  for (std::size_t i = 0; i < judgeSpecs.size(); ++i) {
-    judges.push_back(makeShadowJudge(judgeSpecs[i], core::deriveSeed(seed, 100 + i)));
-  }
-  double lastLook = 0;
-  int looks = 0;
-  auto lookUpTo = [&](double until) {
-    while (lastLook + kCadence <= until + 1e-9) {
-      const double c = lastLook + kCadence;
-      world.series().touch(Variant::kCanary, c);
-      if (!judges.empty()) {
-        const TickTraffic tr = tickTraffic(world.series(), lastLook, c);
-        ++looks;
-        for (auto& j : judges) j->observe(looks, tr);
-      }
-      lastLook = c;
-    }
-  };
-  const ar::ArgoEngine& engine = plan.engine();
-  ar::ArgoRun local;
-  ar::ArgoRun& run = keep ? *keep : local;
-  ar::ArgoState state = engine.initialState();
-  engine.applyNewRevision(state, 0.0, world, run.events);
-  world.afterInstant(0.0, state);
-  const double duration = sc.spec().duration;
-  double t = 0;
-  double peak = 0;
-  for (const auto& e : run.events) peak = std::max(peak, e.state.canaryWeight);
-  for (;;) {
-    // Stop once the update is decided and nothing but clean-ups remain (a rollout waiting on a
-    // human with nothing scheduled stops below: no wake-up).
-    const ar::ArgoSnapshot snap = engine.snapshot(state, t);
-    if ((snap.promoted && snap.phase == ar::RolloutPhase::kHealthy) || snap.abort) break;
-    const double next = engine.nextWakeUp(state, t);
-    if (!std::isfinite(next) || next > duration) break;
-    lookUpTo(next);
-    t = next;
-    const std::size_t before = run.events.size();
-    engine.settle(state, t, world, run.events);
-    world.afterInstant(t, state);
-    for (std::size_t i = before; i < run.events.size(); ++i)
-      peak = std::max(peak, run.events[i].state.canaryWeight);
-    if (!keep && run.events.size() > 64) {
-      // The batch keeps no trace: only the stretch the outcome is dated from.
-      run.events.erase(
-          run.events.begin(),
-          run.events.begin() + static_cast<std::ptrdiff_t>(ar::finalStretchStart(run.events)));
-    }
-  }
-  RunSummary sum = argoRunSummary(engine, state, run, t, peak);
-  sum.totals = world.totals(sum.outcome.t);
-  lookUpTo(sum.outcome.t);
-  for (const auto& j : judges) sum.judges.push_back(j->verdict());
-  return sum;
+// The one reconcile loop (sim/src/argo_loop.cpp) over the scenario's duration.
+sim::ArgoLoopOptions loopOptions(const CompiledScenario& sc, std::uint64_t seed,
+                                 const std::vector<JudgeSpec>& judges) {
+  sim::ArgoLoopOptions o;
+  o.duration = sc.spec().duration;
+  o.seed = seed;
+  o.judges = &judges;
+  return o;
 }
 
 }  // namespace
 
 RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
                    ArgoSyntheticWorld& world, std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
-  return loop(plan, scenario, world, seed, nullptr, judges);
+  world.reset(seed);
+  return sim::runArgoLoop(plan.engine(), world, loopOptions(scenario, seed, judges));
 }
 
 ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
                             std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
   ArgoSyntheticWorld world(plan, scenario);
+  world.reset(seed);
   ArgoSimulation s;
-  s.summary = loop(plan, scenario, world, seed, &s.run, judges);
+  s.summary = sim::runArgoLoop(plan.engine(), world, loopOptions(scenario, seed, judges), &s.run);
   return s;
 }
 

@@ -7,28 +7,13 @@
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/flagger_queries.h"
-#include "rolloutlab/scenarios/flagger_checks.h"
+#include "rolloutlab/sim/flagger_checks.h"
 
 namespace rolloutlab::scenarios {
 
 namespace fl = core::flagger;
 namespace pq = core::promql;
 using pq::TimestampMs;
-
-// ---- CompiledScenario -----------------------------------------------------------------------
-
-CompiledScenario::CompiledScenario(Scenario s)
-    : spec_(std::move(s)),
-      traffic_(spec_.traffic),
-      primary_(spec_.primary, {}),
-      canary_(spec_.canary, spec_.effects) {}
-
-bool CompiledScenario::regressionActive(double t) const {
-  const Mix m = canary_.at(t);
-  if (m.components.size() != 1) return true;
-  const auto& c = m.components[0];
-  return c.errorRate != spec_.canary.errorRate || c.factor != 1.0 || c.kappa != 1.0;
-}
 
 // ---- FlaggerPlan ----------------------------------------------------------------------------
 
@@ -390,133 +375,43 @@ fl::MetricAnswer FlaggerSyntheticWorld::peekPrimary(double t, int metricIndex, f
   return a;
 }
 
+std::optional<RunTotals> FlaggerSyntheticWorld::runTotals(double t) { return totals(t); }
+
+bool FlaggerSyntheticWorld::answersCheck(int metricIndex, fl::CheckKind kind) const {
+  return plan_.check(metricIndex, kind).source != PreparedCheck::Source::kNone;
+}
+
 // ---- runs ---------------------------------------------------------------------------------------
 
 namespace {
 
-template <class OnTick>
-RunSummary loop(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSyntheticWorld& world,
-                std::uint64_t seed, OnTick onTick, std::vector<fl::TickRecord>* keep,
-                const std::vector<JudgeSpec>& judgeSpecs, std::vector<std::vector<ShadowVerdict::Kind>>* judgeTicks) {
-  world.reset(seed);
-  std::vector<std::unique_ptr<ShadowJudge>> judges;
-  for (std::size_t i = 0; i < judgeSpecs.size(); ++i) {
-    judges.push_back(makeShadowJudge(judgeSpecs[i], core::deriveSeed(seed, 100 + i)));
-  }
-  double prevT = 0;
-  fl::FlaggerState state;
-  const double interval = plan.canary().analysisIntervalSeconds();
-  const double duration = sc.spec().duration;
-  RunSummary sum;
-  std::vector<fl::TickRecord> local;
-  std::vector<fl::TickRecord>& ticks = keep ? *keep : local;
-  fl::TickRecord last;
-  fl::Outcome outcome;
-  int n = 0;
-  for (double t = 0; t <= duration + 1e-9; t += interval) {
-    ++n;
-    if (n == 1) state.targetRevision = 1;  // the new release, noticed on the first tick
-    fl::TickRecord rec = plan.engine().tick(state, t, world);
-    rec.tick = n;
-    world.afterTick(t, rec);
-    for (const auto& m : rec.metrics) {
-      ++sum.metricChecks;
-      if (m.result != fl::MetricCheck::Result::kPass) ++sum.failedMetricChecks;
-    }
-    if (!judges.empty() && n > 1) {
-      const TickTraffic tr = tickTraffic(world.series(), prevT, t);
-      for (auto& j : judges) j->observe(n, tr);
-    }
-    if (judgeTicks != nullptr) {
-      std::vector<ShadowVerdict::Kind> row;
-      for (const auto& j : judges) row.push_back(j->verdict().kind);
-      judgeTicks->push_back(std::move(row));
-    }
-    prevT = t;
-    onTick(rec);
-    sum.peakCanaryWeight = std::max(sum.peakCanaryWeight, rec.routes.canaryWeight);
-    if (rec.final != fl::TickRecord::Final::kNone) {
-      outcome.tick = n;
-      outcome.t = t;
-      outcome.phase = rec.status.phase;
-      switch (rec.final) {
-        case fl::TickRecord::Final::kPromoted: outcome.result = fl::Outcome::Result::kPromoted; break;
-        case fl::TickRecord::Final::kRolledBack: outcome.result = fl::Outcome::Result::kRolledBack; break;
-        case fl::TickRecord::Final::kPromotionFailed: outcome.result = fl::Outcome::Result::kPromotionFailed; break;
-        case fl::TickRecord::Final::kSkippedAnalysis: outcome.result = fl::Outcome::Result::kSkippedAnalysis; break;
-        case fl::TickRecord::Final::kNone: break;
-      }
-      if (keep) ticks.push_back(rec);
-      break;
-    }
-    outcome.tick = n;
-    outcome.t = t;
-    outcome.phase = rec.status.phase;
-    if (keep) ticks.push_back(std::move(rec));
-  }
-  sum.outcome = outcome;
-  sum.result = fl::toString(outcome.result);
-  sum.ticks = n;
-  if (outcome.result != fl::Outcome::Result::kInProgress) sum.timeToDecision = outcome.t;
-  if (outcome.result == fl::Outcome::Result::kPromoted) sum.timeToPromotion = outcome.t;
-  sum.totals = world.totals(outcome.t);
-  for (const auto& j : judges) sum.judges.push_back(j->verdict());
-  if (plan.engine().provider() == "kubernetes") {
-    // The router reports 0/100 during iterations, but live traffic stays on the primary.
-    sum.peakCanaryWeight = 0;
-  }
-  return sum;
+// The one tick loop (sim/src/flagger_loop.cpp) over the scenario's duration, a tick every
+// analysis interval.
+sim::FlaggerLoopOptions loopOptions(const FlaggerPlan& plan, const CompiledScenario& sc,
+                                    std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
+  sim::FlaggerLoopOptions o;
+  o.interval = plan.canary().analysisIntervalSeconds();
+  o.duration = sc.spec().duration;
+  o.seed = seed;
+  o.judges = &judges;
+  return o;
 }
 
 }  // namespace
 
 RunSummary runFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSyntheticWorld& world,
                       std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
-  return loop(plan, sc, world, seed, [](const fl::TickRecord&) {}, nullptr, judges, nullptr);
+  world.reset(seed);
+  return sim::runFlaggerLoop(plan.engine(), world, loopOptions(plan, sc, seed, judges));
 }
 
 SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, std::uint64_t seed,
                                  bool measureAll, bool measurePrimary, const std::vector<JudgeSpec>& judges) {
   FlaggerSyntheticWorld world(plan, sc);
+  world.reset(seed);
   SimulationResult res;
-  const auto& metrics = plan.canary().analysis.metrics;
-  res.summary = loop(
-      plan, sc, world, seed,
-      [&](const fl::TickRecord& rec) {
-        std::vector<MeasuredValue> row;
-        if (measureAll) {
-          for (std::size_t i = 0; i < metrics.size(); ++i) {
-            for (int k = 0; k < 4; ++k) {
-              const auto kind = static_cast<fl::CheckKind>(k);
-              const PreparedCheck& pc = plan.check(static_cast<int>(i), kind);
-              if (pc.source == PreparedCheck::Source::kNone) continue;
-              MeasuredValue mv;
-              mv.name = metrics[i].name;
-              mv.kind = kind;
-              if (metrics[i].thresholdRange) {
-                mv.min = metrics[i].thresholdRange->min;
-                mv.max = metrics[i].thresholdRange->max;
-              }
-              bool found = false;
-              for (const auto& c : rec.metrics) {
-                if (c.name == mv.name && c.kind == kind) {
-                  found = true;
-                  mv.checkedByEngine = true;
-                  mv.answer = c.result == fl::MetricCheck::Result::kNoData ? fl::MetricAnswer::noData(c.message)
-                              : c.result == fl::MetricCheck::Result::kError ? fl::MetricAnswer::error(c.message)
-                                                                           : fl::MetricAnswer::of(c.value);
-                }
-              }
-              if (!found) mv.answer = world.peek(rec.t, static_cast<int>(i), kind);
-              if (measurePrimary) mv.primary = world.peekPrimary(rec.t, static_cast<int>(i), kind);
-              row.push_back(std::move(mv));
-            }
-          }
-        }
-        res.measured.push_back(std::move(row));
-      },
-      &res.run.ticks, judges, &res.judgeTicks);
-  res.run.outcome = res.summary.outcome;
+  sim::runFlaggerTrace(plan.engine(), world, loopOptions(plan, sc, seed, judges), measureAll,
+                       measurePrimary, res);
   return res;
 }
 

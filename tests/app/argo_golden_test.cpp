@@ -59,13 +59,13 @@ TEST_P(ArgoGolden, TraceMatchesHandDerivedExpectation) {
   // While the router holds managed routes, the line also gives the split they make with the
   // Scenario's default match fractions (header routes 0.1, mirror routes 1): the canary's share
   // of user requests and the share copied to it.
-  const rolloutlab::scenarios::TrafficSpec defaults;
+  const rolloutlab::sim::TrafficSpec defaults;
   for (const auto& e : run.events) {
     std::ostringstream line;
     line.imbue(std::locale::classic());
     line << rolloutlab::io::argoEventLine(e);
     if (!e.state.routes.empty()) {
-      const auto split = rolloutlab::scenarios::argoSplit(e.state, defaults);
+      const auto split = rolloutlab::sim::argoSplit(e.state, defaults);
       line << " split canary=" << split.canary << " mirrored=" << split.mirrored;
     }
     got.push_back(line.str());

@@ -11,6 +11,7 @@
 #include "flagger_fixtures.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/scenarios/flagger_world.h"
 #include "rolloutlab/core/stats/proportion.h"
 #include "test_support.h"
 
@@ -88,14 +89,14 @@ TEST(Batch, RunsAreReproducibleWithSimulate) {
   const auto& scenario = s.scen.scenarios.at(0);
   ASSERT_EQ(pair.scenario, scenario.name);
   const auto& canary = s.specs.canaries.at(0);
-  scenarios::CompiledScenario sc(scenario);
+  sim::CompiledScenario sc(scenario);
   scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, s.specs.metricTemplates), sc);
   core::PairAggregate agg;
   for (int rep = 0; rep < 20; ++rep) {
     const auto res = scenarios::simulateFlagger(plan, sc, app::replicateSeed(pair.seed, static_cast<std::uint64_t>(rep)), false);
     core::RunRecord rec;
-    rec.result = res.summary.outcome.result == core::flagger::Outcome::Result::kPromoted ? core::RunRecord::Result::kPromoted
-                 : res.summary.outcome.result == core::flagger::Outcome::Result::kRolledBack
+    rec.result = res.run.outcome.result == core::flagger::Outcome::Result::kPromoted ? core::RunRecord::Result::kPromoted
+                 : res.run.outcome.result == core::flagger::Outcome::Result::kRolledBack
                      ? core::RunRecord::Result::kRolledBack
                      : core::RunRecord::Result::kOther;
     rec.timeToDecision = res.summary.timeToDecision;
@@ -146,11 +147,11 @@ TEST(Batch, OperatingCharacteristicsMatchTheClosedForm) {
   spec.analysis.threshold = 2;
   spec.analysis.metrics = {test::makeMetric("custom", std::nullopt, 1.0)};
   spec.analysis.metrics[0].query = "vector(0)";
-  scenarios::Scenario s;
+  sim::Scenario s;
   s.name = "normal-metric";
   s.traffic.rps = 100;
-  scenarios::MetricModelSpec m;
-  m.kind = scenarios::MetricModelSpec::Kind::kNormal;
+  sim::MetricModelSpec m;
+  m.kind = sim::MetricModelSpec::Kind::kNormal;
   m.mean = 0;
   m.sd = 1;
   m.badMean = 0;
@@ -159,22 +160,22 @@ TEST(Batch, OperatingCharacteristicsMatchTheClosedForm) {
   app::BatchSpec bs;
   bs.key = "Canary/test/podinfo";
   bs.engine = "flagger";
-  bs.compile = [spec](const scenarios::CompiledScenario& sc) {
+  bs.compile = [spec](const sim::CompiledScenario& sc) {
     struct Plan final : app::PairPlan {
-      Plan(const core::flagger::CanarySpec& c, const scenarios::CompiledScenario& sc) : sc_(sc), plan_(c, {nullptr}, sc) {}
+      Plan(const core::flagger::CanarySpec& c, const sim::CompiledScenario& sc) : sc_(sc), plan_(c, {nullptr}, sc) {}
       std::unique_ptr<app::PairWorker> makeWorker() const override {
         struct W final : app::PairWorker {
-          W(const scenarios::FlaggerPlan& p, const scenarios::CompiledScenario& sc) : p_(p), sc_(sc), w_(p, sc) {}
-          scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) override {
+          W(const scenarios::FlaggerPlan& p, const sim::CompiledScenario& sc) : p_(p), sc_(sc), w_(p, sc) {}
+          sim::RunSummary run(std::uint64_t seed, const std::vector<sim::JudgeSpec>& judges) override {
             return scenarios::runFlagger(p_, sc_, w_, seed, judges);
           }
           const scenarios::FlaggerPlan& p_;
-          const scenarios::CompiledScenario& sc_;
+          const sim::CompiledScenario& sc_;
           scenarios::FlaggerSyntheticWorld w_;
         };
         return std::make_unique<W>(plan_, sc_);
       }
-      const scenarios::CompiledScenario& sc_;
+      const sim::CompiledScenario& sc_;
       scenarios::FlaggerPlan plan_;
     };
     return std::unique_ptr<app::PairPlan>(std::make_unique<Plan>(spec, sc));

@@ -17,7 +17,7 @@
 #include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/replay/traffic.h"
-#include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/sim/mesh.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -130,7 +130,7 @@ TEST(FuzzRegressions, ArgoConditionWithAnInvalidByteIsRefused) {
 // recording: its step, packed into a key shifted left, came back as a huge row index.
 TEST(FuzzRegressions, RequestsBefore1970AreRecordedAtTheirStep) {
   namespace rp = rolloutlab::replay;
-  rp::TrafficRecording r(rolloutlab::scenarios::meshLayout("istio"), 15, true);
+  rp::TrafficRecording r(rolloutlab::sim::meshLayout("istio"), 15, true);
   std::string error;
   ASSERT_TRUE(r.add(-30.5, rp::Variant::kPrimary, 200, 12, &error)) << error;
   ASSERT_TRUE(r.add(-1, rp::Variant::kPrimary, 503, 40, &error)) << error;

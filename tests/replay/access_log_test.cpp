@@ -289,7 +289,7 @@ TEST(TrafficRecording, GzipGivesTheSameRecording) {
   const auto n = rp::writeSyntheticEnvoyLog(dir.file("a.log"), o);
   o.gzip = true;
   ASSERT_EQ(rp::writeSyntheticEnvoyLog(dir.file("a.log.gz"), o), n);
-  const auto layout = scenarios::meshLayout("istio");
+  const auto layout = sim::meshLayout("istio");
   rp::TrafficRecording a(layout, 15, true), b(layout, 15, true);
   const auto sa = rp::ingestAccessLogs({dir.file("a.log")}, envoyOptions(), a);
   const auto sb = rp::ingestAccessLogs({dir.file("a.log.gz")}, envoyOptions(), b);
@@ -325,7 +325,7 @@ TEST(TrafficRecording, MalformedLinesAreCountedAndNamed) {
   std::string log = envoyLine(kT0, 200, 3, false) +
                     "{\"start_time\":\"2024-01-01T00:00:01Z\",\"response_code\":\"x\"}\n" + "\n" +
                     envoyLine(kT0 + 2, 200, 3, false) + "garbage\n";
-  const auto layout = scenarios::meshLayout("istio");
+  const auto layout = sim::meshLayout("istio");
   rp::TrafficRecording r(layout, 15, false);
   const auto st = rp::ingestAccessLogs({dir.write("m.log", log)}, envoyOptions(), r);
   EXPECT_EQ(st.lines, 4u);
@@ -352,7 +352,7 @@ TEST(TrafficRecording, MalformedLinesAreCountedAndNamed) {
 // ---------------------------------------------------------------------
 
 struct LogReplay {
-  scenarios::SimulationResult res;
+  sim::SimulationResult res;
   std::shared_ptr<const rp::Recording> rec;
 };
 
@@ -550,7 +550,7 @@ TEST(AccessLogReplay, CounterfactualTransformMatchesTheLog) {
       reqs.emplace_back(j["duration"].get<double>(), j["response_code"].get<int>());
     }
   }
-  const auto layout = scenarios::meshLayout("istio");
+  const auto layout = sim::meshLayout("istio");
   rp::TrafficRecording rec(layout, 15, true);
   rp::ingestAccessLogs({path}, envoyOptions(), rec);
   rec.finish();

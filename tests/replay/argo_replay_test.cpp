@@ -134,13 +134,13 @@ rp::ReplaySpec liveSpec(const std::string& url, double from, double to) {
 }
 
 struct Replayed {
-  scenarios::ArgoSimulation sim;
+  sim::ArgoSimulation sim;
   std::vector<rp::ArgoMeasurement> measurements;
 };
 
 Replayed replayRollout(const app::Workspace& ws, const rp::ReplaySpec& spec,
                        const std::string& target = "", std::uint64_t seed = 0,
-                       const std::vector<scenarios::JudgeSpec>* judges = nullptr) {
+                       const std::vector<sim::JudgeSpec>* judges = nullptr) {
   const ar::RolloutSpec* rollout = ws.rollout(target);
   EXPECT_NE(rollout, nullptr);
   auto rec = rp::Recording::open(spec, rp::targetOf(*rollout));
@@ -205,7 +205,7 @@ TEST_F(ArgoPrometheusReplay, AbortsWhenPrometheusAnswersSay) {
   ASSERT_LT(expected, 1800);
 
   const auto r = replayRollout(ws, liveSpec(prom_->url(), from, to));
-  EXPECT_EQ(r.sim.summary.result, "aborted");
+  EXPECT_EQ(r.sim.summary.outcome.result, "aborted");
   EXPECT_EQ(r.sim.run.outcome.result, ar::ArgoOutcome::Result::kAborted);
   EXPECT_EQ(r.sim.run.outcome.t, expected);
   EXPECT_EQ(r.sim.summary.timeToDecision, expected);
@@ -239,7 +239,7 @@ TEST_F(ArgoPrometheusReplay, AGoodWindowPromotes) {
   const auto sr = rangeValues(prom_->queryRange(kSentQuery, from, to, 60));
   ASSERT_EQ(expectedAbort(sr, from, 1801), -1) << "the history fails before the regression";
   const auto r = replayRollout(ws, liveSpec(prom_->url(), from, to));
-  EXPECT_EQ(r.sim.summary.result, "promoted");
+  EXPECT_EQ(r.sim.summary.outcome.result, "promoted");
   EXPECT_EQ(r.sim.run.outcome.phase, ar::RolloutPhase::kHealthy);
   EXPECT_EQ(r.sim.summary.timeToPromotion, 1800);
   EXPECT_EQ(r.sim.summary.peakCanaryWeight, 100);
@@ -257,7 +257,7 @@ TEST_F(ArgoPrometheusReplay, RecordedFilesGiveTheLiveEvents) {
   const auto ws = workspaceFrom(dir, "rollout.yaml", rolloutYaml());
   const double from = kT0 + 70 * 60, to = kT0 + 150 * 60;
   const auto live = replayRollout(ws, liveSpec(prom_->url(), from, to));
-  ASSERT_EQ(live.sim.summary.result, "aborted");
+  ASSERT_EQ(live.sim.summary.outcome.result, "aborted");
 
   rp::ReplaySpec named;
   named.from = from;
@@ -541,7 +541,7 @@ TEST(ArgoReplayModels, WebAndJobMetricsFromTheScenario) {
   // 45, 105, 165 s (the Job from 45 to 75 s); the run is Successful at 165 s, the weight goes to
   // 50 and step 3's run measures at 165, 225, 285 s: promoted at 285 s.
   const auto good = replayRollout(ws, spec(models, ""));
-  EXPECT_EQ(good.sim.summary.result, "promoted");
+  EXPECT_EQ(good.sim.summary.outcome.result, "promoted");
   EXPECT_EQ(good.sim.summary.timeToPromotion, 285);
   int web = 0, jobs = 0;
   for (const auto& m : good.measurements) {
@@ -567,7 +567,7 @@ TEST(ArgoReplayModels, WebAndJobMetricsFromTheScenario) {
   // Failed with failureLimit 0: the run fails and the rollout aborts then.
   const auto bad = replayRollout(
       ws, spec(models, "  effects:\n    - {kind: step, at: 200s, errorRateAdd: 0.1}\n"));
-  EXPECT_EQ(bad.sim.summary.result, "aborted");
+  EXPECT_EQ(bad.sim.summary.outcome.result, "aborted");
   EXPECT_EQ(bad.sim.summary.timeToDecision, 225);
   for (const auto& m : bad.measurements) {
     if (m.metric == "smoke") {
@@ -658,7 +658,7 @@ TEST(ArgoReplayLogs, CounterfactualTrafficFollowsTheRolloutWeights) {
     return s;
   };
   const auto aa = replayRollout(ws, spec(""), "", 3);
-  EXPECT_EQ(aa.sim.summary.result, "promoted");
+  EXPECT_EQ(aa.sim.summary.outcome.result, "promoted");
   // The canary's pod is ready 30 s after its scale-up (the Scenario's default
   // cluster.canaryStartup): weight 20 from 30 s, 50 from 330 s, promoted at 630 s.
   EXPECT_EQ(aa.sim.summary.timeToPromotion, 630);
@@ -675,7 +675,7 @@ TEST(ArgoReplayLogs, CounterfactualTrafficFollowsTheRolloutWeights) {
   }
 
   const auto bad = replayRollout(ws, spec("    - {kind: step, at: 0, errorRateAdd: 0.2}\n"), "", 3);
-  EXPECT_EQ(bad.sim.summary.result, "aborted");
+  EXPECT_EQ(bad.sim.summary.outcome.result, "aborted");
   // The background run measures from 0 s: no canary traffic yet (an empty vector, Successful);
   // at 60 and 120 s the canary answers ~80 %: the second failure aborts.
   EXPECT_EQ(bad.sim.summary.timeToDecision, 120);
@@ -696,17 +696,17 @@ TEST(ArgoReplayLogs, CounterfactualTrafficFollowsTheRolloutWeights) {
           .judges;
   const auto judgedBad =
       replayRollout(ws, spec("    - {kind: step, at: 0, errorRateAdd: 0.2}\n"), "", 3, &judges);
-  EXPECT_EQ(judgedBad.sim.summary.result, "aborted");
+  EXPECT_EQ(judgedBad.sim.summary.outcome.result, "aborted");
   EXPECT_EQ(judgedBad.sim.summary.totals.canaryRequests, bad.sim.summary.totals.canaryRequests);
   ASSERT_EQ(judgedBad.sim.summary.judges.size(), 1u);
-  EXPECT_EQ(judgedBad.sim.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail);
+  EXPECT_EQ(judgedBad.sim.summary.judges[0].kind, sim::ShadowVerdict::Kind::kFail);
   // Looks at 60 and 120 s: +20 points of errors on ~240 canary requests a minute fail at once.
   EXPECT_EQ(judgedBad.sim.summary.judges[0].t, 60);
   const auto judgedAa = replayRollout(ws, spec(""), "", 3, &judges);
   EXPECT_EQ(judgedAa.sim.summary.timeToPromotion, aa.sim.summary.timeToPromotion);
   EXPECT_EQ(judgedAa.sim.summary.totals.canaryRequests, aa.sim.summary.totals.canaryRequests);
   ASSERT_EQ(judgedAa.sim.summary.judges.size(), 1u);
-  EXPECT_NE(judgedAa.sim.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail)
+  EXPECT_NE(judgedAa.sim.summary.judges[0].kind, sim::ShadowVerdict::Kind::kFail)
       << judgedAa.sim.summary.judges[0].reason;
 }
 
@@ -758,7 +758,7 @@ TEST(ArgoReplayLogs, HeaderRouteSendsTheMatchingShareOfRecordedRequests) {
   // the pause at 330 s, at weight 0; then weight 100 and promotion (one replica, already up).
   // 40 rps x 0.25 x 300 s = 3,000 canary requests (Poisson sd 55; 6 sd + 2 %).
   const auto quarter = replayRollout(ws, spec(", routeMatch: {beta: 0.25}"), "", 3);
-  EXPECT_EQ(quarter.sim.summary.result, "promoted");
+  EXPECT_EQ(quarter.sim.summary.outcome.result, "promoted");
   EXPECT_EQ(quarter.sim.summary.timeToPromotion, 330);
   EXPECT_EQ(quarter.sim.summary.peakCanaryWeight, 100);
   const double expected = 40 * 0.25 * 300;

@@ -74,7 +74,7 @@ std::map<long long, double> rangeValues(const std::string& body) {
 }
 
 struct Run {
-  scenarios::SimulationResult result;
+  sim::SimulationResult result;
   std::string error;
 };
 
@@ -93,7 +93,7 @@ rp::ReplaySpec liveSpec(const std::string& url, double from, double to) {
 
 using Wrapper = std::function<std::unique_ptr<rp::ReplaySource>(std::unique_ptr<rp::ReplaySource>)>;
 
-scenarios::SimulationResult replay(const app::Workspace& ws, const rp::ReplaySpec& spec,
+sim::SimulationResult replay(const app::Workspace& ws, const rp::ReplaySpec& spec,
                                    Wrapper wrapper = nullptr) {
   const auto& canary = ws.canary("");
   auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));

@@ -284,6 +284,41 @@ TEST(NamedReplay, CsvValuesDriveTheEngineAsWorkedOutByHand) {
   EXPECT_EQ(res2.run.ticks[2].metrics[0].result, fl::MetricCheck::Result::kPass);
 }
 
+// Replays run the same tick loop as synthetic worlds (sim/flagger_loop.h): the summary counts
+// the checks the engine ran, with and without a trace, and names the engine's outcome.
+TEST(NamedReplay, TheSummaryCountsTheChecksTheTraceShows) {
+  TempDir dir;
+  const auto ws = workspaceFrom(dir, "canary.yaml", canaryYaml(2));
+  rp::ReplaySpec spec;
+  spec.from = kT0;
+  spec.to = kT0 + 30 * 60;
+  spec.csv = {dir.write("values.csv", perMinuteCsv(kT0, 30, 10))};
+  const auto& canary = ws.canary("");
+  auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));
+  const rp::FlaggerReplayPlan plan(canary, {}, "istio", rec);
+  auto src = rec->makeSource();
+  const auto res = rp::replayFlagger(plan, *src, {});
+  int checks = 0, failed = 0;
+  for (const auto& t : res.run.ticks) {
+    for (const auto& m : t.metrics) {
+      ++checks;
+      if (m.result != fl::MetricCheck::Result::kPass) ++failed;
+    }
+  }
+  EXPECT_GT(checks, 10);
+  EXPECT_EQ(failed, 2);  // ticks 11 and 12 fail (threshold 2: rolled back at tick 13)
+  EXPECT_EQ(res.summary.metricChecks, checks);
+  EXPECT_EQ(res.summary.failedMetricChecks, failed);
+  EXPECT_EQ(res.summary.outcome.result, "rolled_back");
+  EXPECT_EQ(res.summary.outcome.decision, rolloutlab::sim::RunOutcome::Decision::kRolledBack);
+  EXPECT_EQ(res.summary.outcome.tick, 13);
+  EXPECT_EQ(res.summary.timeToDecision, 720);
+  const auto batch = rp::runReplayFlagger(plan, *src, {});
+  EXPECT_EQ(batch.metricChecks, checks);
+  EXPECT_EQ(batch.failedMetricChecks, failed);
+  EXPECT_EQ(batch.outcome.t, 720);
+}
+
 TEST(NamedReplay, AFileWithOneSeriesPerVariantAnswersForTheCanary) {
   TempDir dir;
   const auto ws = workspaceFrom(dir, "canary.yaml", canaryYaml(1));
@@ -389,7 +424,7 @@ TEST(ReplayDocument, DecodesStrictlyWithPathsRelativeToTheFile) {
   ASSERT_EQ(ws.replays.size(), 1u);
   const auto& r = ws.replays[0];
   EXPECT_EQ(r.name, "minute-values");
-  EXPECT_EQ(r.release, scenarios::Release::kBad);
+  EXPECT_EQ(r.release, sim::Release::kBad);
   EXPECT_EQ(r.from, kT0);
   EXPECT_EQ(r.to, kT0 + 1800);
   EXPECT_EQ(r.step, 60.0);

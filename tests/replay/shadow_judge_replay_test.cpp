@@ -93,7 +93,7 @@ struct Fixture {
   TempDir dir;
   app::Workspace ws;
   std::string log;
-  std::vector<scenarios::JudgeSpec> judges;
+  std::vector<sim::JudgeSpec> judges;
 
   // 40 rps, a fifth on the canary; from `changeAt` seconds on the canary fails 10% of requests.
   // From `changeAt` on, the canary's P99 is `canaryP99After` ms (P50 40 ms, P99 200 before).
@@ -124,8 +124,8 @@ struct Fixture {
 };
 
 struct JudgedRun {
-  scenarios::SimulationResult res;
-  std::vector<scenarios::TickTraffic> traffic;  // what the judge read, per tick from the second
+  sim::SimulationResult res;
+  std::vector<sim::TickTraffic> traffic;  // what the judge read, per tick from the second
 };
 
 JudgedRun replayWithJudges(const Fixture& f, const rp::ReplaySpec& spec) {
@@ -139,12 +139,12 @@ JudgedRun replayWithJudges(const Fixture& f, const rp::ReplaySpec& spec) {
   JudgedRun r;
   r.res = rp::replayFlagger(plan, *src, o);
   // The same source, read again over each tick interval after the run.
-  scenarios::IntervalTrafficSource* it = src->intervalTraffic();
+  sim::IntervalTrafficSource* it = src->intervalTraffic();
   EXPECT_NE(it, nullptr);
   if (it == nullptr) return r;
   for (std::size_t i = 1; i < r.res.run.ticks.size(); ++i) {
     r.traffic.push_back(
-        scenarios::tickTraffic(*it, r.res.run.ticks[i - 1].t, r.res.run.ticks[i].t));
+        sim::tickTraffic(*it, r.res.run.ticks[i - 1].t, r.res.run.ticks[i].t));
   }
   return r;
 }
@@ -154,8 +154,8 @@ TEST(ReplayShadowJudge, SequentialJudgeFailsARegressionOnItsExactTickCounts) {
   const JudgedRun r = replayWithJudges(f, f.spec());
   const auto reqs = bruteForce(f.log);
   ASSERT_EQ(r.res.summary.judges.size(), 1u);
-  const scenarios::ShadowVerdict& v = r.res.summary.judges[0];
-  EXPECT_EQ(v.kind, scenarios::ShadowVerdict::Kind::kFail) << v.reason;
+  const sim::ShadowVerdict& v = r.res.summary.judges[0];
+  EXPECT_EQ(v.kind, sim::ShadowVerdict::Kind::kFail) << v.reason;
   // After the regression starts (t = 600 s), and not long after.
   EXPECT_GT(v.t, 600);
   EXPECT_LE(v.t, 1200);
@@ -206,16 +206,16 @@ TEST(ReplayShadowJudge, SequentialJudgeFailsARegressionOnItsExactTickCounts) {
   // The trace's per-tick verdicts turn to fail at that tick.
   ASSERT_EQ(r.res.judgeTicks.size(), r.res.run.ticks.size());
   EXPECT_EQ(r.res.judgeTicks[static_cast<std::size_t>(v.tick - 2)][0],
-            scenarios::ShadowVerdict::Kind::kUndecided);
+            sim::ShadowVerdict::Kind::kUndecided);
   EXPECT_EQ(r.res.judgeTicks[static_cast<std::size_t>(v.tick - 1)][0],
-            scenarios::ShadowVerdict::Kind::kFail);
+            sim::ShadowVerdict::Kind::kFail);
 }
 
 TEST(ReplayShadowJudge, GoodReleaseIsNotFailed) {
   Fixture f(0.001);
   const JudgedRun r = replayWithJudges(f, f.spec());
   ASSERT_EQ(r.res.summary.judges.size(), 1u);
-  EXPECT_NE(r.res.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail)
+  EXPECT_NE(r.res.summary.judges[0].kind, sim::ShadowVerdict::Kind::kFail)
       << r.res.summary.judges[0].reason;
 }
 
@@ -228,8 +228,8 @@ TEST(ReplayShadowJudge, TailJudgeFailsAHeavierTailOnTheLogsBuckets) {
   const JudgedRun r = replayWithJudges(f, f.spec());
   const auto reqs = bruteForce(f.log);
   ASSERT_EQ(r.res.summary.judges.size(), 1u);
-  const scenarios::ShadowVerdict& v = r.res.summary.judges[0];
-  EXPECT_EQ(v.kind, scenarios::ShadowVerdict::Kind::kFail) << v.reason;
+  const sim::ShadowVerdict& v = r.res.summary.judges[0];
+  EXPECT_EQ(v.kind, sim::ShadowVerdict::Kind::kFail) << v.reason;
   EXPECT_LE(v.t, 600);
 
   jd::SequentialJudge expected(f.judges[0].sequential);
@@ -266,7 +266,7 @@ TEST(ReplayShadowJudge, TailJudgeDoesNotFailAGoodRelease) {
   Fixture f(0.001, 600, 200, kTailJudgeYaml);
   const JudgedRun r = replayWithJudges(f, f.spec());
   ASSERT_EQ(r.res.summary.judges.size(), 1u);
-  EXPECT_NE(r.res.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail)
+  EXPECT_NE(r.res.summary.judges[0].kind, sim::ShadowVerdict::Kind::kFail)
       << r.res.summary.judges[0].reason;
 }
 
@@ -335,7 +335,7 @@ TEST(ReplayShadowJudge, RawSeriesAndALivePrometheusGiveTheSameCounts) {
     JudgedRun r;
     r.res = rp::replayFlagger(plan, *src, o);
     for (std::size_t i = 1; i < r.res.run.ticks.size(); ++i) {
-      r.traffic.push_back(scenarios::tickTraffic(*src->intervalTraffic(), r.res.run.ticks[i - 1].t,
+      r.traffic.push_back(sim::tickTraffic(*src->intervalTraffic(), r.res.run.ticks[i - 1].t,
                                                  r.res.run.ticks[i].t));
     }
     return r;
@@ -374,7 +374,7 @@ TEST(ReplayShadowJudge, RawSeriesAndALivePrometheusGiveTheSameCounts) {
   }
   ASSERT_EQ(a.res.summary.judges.size(), 1u);
   ASSERT_EQ(b.res.summary.judges.size(), 1u);
-  EXPECT_EQ(a.res.summary.judges[0].kind, scenarios::ShadowVerdict::Kind::kFail);
+  EXPECT_EQ(a.res.summary.judges[0].kind, sim::ShadowVerdict::Kind::kFail);
   EXPECT_EQ(b.res.summary.judges[0].kind, a.res.summary.judges[0].kind);
   EXPECT_EQ(b.res.summary.judges[0].tick, a.res.summary.judges[0].tick);
   EXPECT_EQ(b.res.summary.judges[0].reason, a.res.summary.judges[0].reason);

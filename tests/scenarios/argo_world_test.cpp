@@ -8,7 +8,7 @@
 
 #include "argo_fixtures.h"
 #include "rolloutlab/io/documents.h"
-#include "rolloutlab/scenarios/scenario_decode.h"
+#include "rolloutlab/io/scenario_decode.h"
 
 namespace ar = rolloutlab::core::argo;
 namespace sc = rolloutlab::scenarios;
@@ -59,7 +59,7 @@ sc::Scenario scenario(const std::string& text) {
   auto docs = rolloutlab::io::readDocumentsFromString(text, "scenario.yaml");
   rolloutlab::core::Diagnostics diags;
   sc::Scenario s;
-  EXPECT_TRUE(sc::decodeScenario(docs.documents.at(0), diags, s))
+  EXPECT_TRUE(rolloutlab::io::decodeScenario(docs.documents.at(0), diags, s))
       << (diags.items.empty() ? "" : diags.items[0].toString());
   return s;
 }
@@ -85,9 +85,9 @@ TEST(ArgoWorld, BadReleaseAborts) {
   const sc::CompiledScenario s(scenario(scenarioText("bad", 0.05)));
   const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
   const auto sim = sc::simulateArgo(plan, s, 1);
-  EXPECT_EQ(sim.summary.result, "aborted");
+  EXPECT_EQ(sim.summary.outcome.result, "aborted");
   EXPECT_EQ(sim.summary.engine, "argo");
-  EXPECT_EQ(sim.summary.outcome.result, rolloutlab::core::flagger::Outcome::Result::kRolledBack);
+  EXPECT_EQ(sim.summary.outcome.decision, rolloutlab::sim::RunOutcome::Decision::kRolledBack);
   // Canary pods at 20 s (weight 25), measurements from 20 s every 60 s: the first with a full
   // minute of canary traffic (t = 80) sees ~5 % errors and fails the metric.
   EXPECT_EQ(sim.summary.timeToDecision, 80);
@@ -100,7 +100,7 @@ TEST(ArgoWorld, GoodReleasePromotesAndWeightsDriveTraffic) {
   const sc::CompiledScenario s(scenario(scenarioText("good", 0)));
   const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
   const auto sim = sc::simulateArgo(plan, s, 3);
-  EXPECT_EQ(sim.summary.result, "promoted");
+  EXPECT_EQ(sim.summary.outcome.result, "promoted");
   EXPECT_EQ(sim.summary.peakCanaryWeight, 100);
   // Timeline: weight 25 from 20 s, analysis at 20/80/140 s, weight 50 from 160 s (pods +20 s),
   // pause 2 min, canary scaled to 4 at 280 s; its pods are ready at 300 s, when the weight
@@ -121,7 +121,7 @@ TEST(ArgoWorld, ReusedWorldGivesTheSameRunsAsFreshOnes) {
   for (std::uint64_t seed : {11u, 12u, 13u}) {
     const auto reused = sc::runArgo(plan, s, world, seed);
     const auto fresh = sc::simulateArgo(plan, s, seed).summary;
-    EXPECT_EQ(reused.result, fresh.result) << seed;
+    EXPECT_EQ(reused.outcome.result, fresh.outcome.result) << seed;
     EXPECT_EQ(reused.timeToDecision, fresh.timeToDecision) << seed;
     EXPECT_EQ(reused.totals.canaryRequests, fresh.totals.canaryRequests) << seed;
   }
@@ -148,7 +148,7 @@ TEST(ArgoWorld, UnmodelledWebMetricIsAnErrorBeforeTheRun) {
   const sc::CompiledScenario m(scenario(scenarioText(
       "good", 0, "  metrics:\n    models:\n      smoke: {kind: normal, mean: 1, sd: 0}\n")));
   const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, m);
-  EXPECT_EQ(sc::simulateArgo(plan, m, 1).summary.result, "promoted");
+  EXPECT_EQ(sc::simulateArgo(plan, m, 1).summary.outcome.result, "promoted");
 }
 
 TEST(ArgoWorld, JobAndKayentaModels) {
@@ -176,14 +176,14 @@ TEST(ArgoWorld, JobAndKayentaModels) {
     const sc::CompiledScenario s(scenario(scenarioText("good", 0, models)));
     const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
     const auto sim = sc::simulateArgo(plan, s, 1);
-    EXPECT_EQ(sim.summary.result, "promoted");
+    EXPECT_EQ(sim.summary.outcome.result, "promoted");
     EXPECT_EQ(sim.summary.timeToPromotion, 20 + 45);  // the Job runs 45 s from the analysis start
   }
   {
     const sc::CompiledScenario s(scenario(scenarioText("bad", 0.01, models)));
     const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
     const auto sim = sc::simulateArgo(plan, s, 1);
-    EXPECT_EQ(sim.summary.result, "aborted");
+    EXPECT_EQ(sim.summary.outcome.result, "aborted");
     EXPECT_EQ(sim.summary.timeToDecision, 20 + 15);  // Kayenta's score (30 < marginal) at +15 s
   }
   {
@@ -204,7 +204,7 @@ TEST(ArgoWorld, JobAndKayentaModels) {
     world.setKayentaJudge(&judge);
     const auto sum = sc::runArgo(plan, s, world, 1);
     EXPECT_EQ(judge.calls, 1);
-    EXPECT_EQ(sum.result, "paused");
+    EXPECT_EQ(sum.outcome.result, "paused");
   }
 }
 
@@ -239,13 +239,13 @@ TEST(ArgoWorld, KayentaMetricsAreJudgedOnTheSeries) {
   {
     const sc::CompiledScenario s(scenario(scenarioText("bad", 0.2, "")));
     const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s, {j});
-    EXPECT_EQ(sc::simulateArgo(plan, s, 1).summary.result, "aborted");
+    EXPECT_EQ(sc::simulateArgo(plan, s, 1).summary.outcome.result, "aborted");
   }
   {
     const sc::CompiledScenario s(scenario(scenarioText("good", 0, "")));
     const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s, {j});
     const auto sim = sc::simulateArgo(plan, s, 1);
-    EXPECT_EQ(sim.summary.result, "promoted");
+    EXPECT_EQ(sim.summary.outcome.result, "promoted");
   }
   // Without the Judge (and without a model) the plan refuses the metric before any run.
   const sc::CompiledScenario s(scenario(scenarioText("good", 0, "")));
@@ -303,7 +303,7 @@ TEST(ArgoWorld, HeaderRouteAtWeightZeroSendsTheMatchingShareToTheCanary) {
   const int runs = 20;
   for (int i = 0; i < runs; ++i) {
     const auto r = sc::runArgo(plan, s, world, 100 + static_cast<std::uint64_t>(i));
-    ASSERT_EQ(r.result, "promoted");
+    ASSERT_EQ(r.outcome.result, "promoted");
     ASSERT_EQ(r.timeToPromotion, 640);
     EXPECT_EQ(r.peakCanaryWeight, 100);
     sum += r.totals.canaryRequests;
@@ -332,7 +332,7 @@ TEST(ArgoWorld, MirroredRequestsReachTheCanarysMetricsButNotUsers) {
   const sc::CompiledScenario bad(scenario(routeScenario("bad", 0.05, "")));
   const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, bad);
   const auto sim = sc::simulateArgo(plan, bad, 5);
-  EXPECT_EQ(sim.summary.result, "aborted");
+  EXPECT_EQ(sim.summary.outcome.result, "aborted");
   EXPECT_EQ(sim.summary.timeToDecision, 80);
   EXPECT_EQ(sim.summary.peakCanaryWeight, 0);
   EXPECT_EQ(sim.summary.totals.canaryRequests, 0);
@@ -343,7 +343,7 @@ TEST(ArgoWorld, MirroredRequestsReachTheCanarysMetricsButNotUsers) {
   // is at least 500 rps x 15 s: the ratio's sd is at most sqrt(2 / 7,500) = 1.6 %; tolerance 6 %.
   sc::ArgoSyntheticWorld world(plan, bad);
   const auto again = sc::runArgo(plan, bad, world, 5);
-  ASSERT_EQ(again.result, "aborted");
+  ASSERT_EQ(again.outcome.result, "aborted");
   const auto c = world.series().window(sc::Variant::kCanary, 40, 80);
   const auto p = world.series().window(sc::Variant::kPrimary, 40, 80);
   ASSERT_GT(p.ok + p.err, 7000);
@@ -367,7 +367,7 @@ TEST(ArgoWorld, MirrorRouteAddsCopiesOnTopOfTheWeight) {
   const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
   sc::ArgoSyntheticWorld world(plan, s);
   const auto r = sc::runArgo(plan, s, world, 9);
-  ASSERT_EQ(r.result, "promoted");
+  ASSERT_EQ(r.outcome.result, "promoted");
   // Weight 25 from 20 s (the pod), pause until 620 s, the canary scales to 4 (ready at 640 s),
   // then weight 100 and promotion: users' canary requests 500 x 0.25 x 620 s = 77,500 (Poisson
   // sd 278, tolerance 2 %), the copies excluded.

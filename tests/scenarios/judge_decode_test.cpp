@@ -1,6 +1,6 @@
 // Judge documents with a latency-distribution metric: the bundled example decodes, and bad
 // values are refused with one line naming file, line, field, value and rule.
-#include "rolloutlab/scenarios/judge_decode.h"
+#include "rolloutlab/io/judge_decode.h"
 
 #include <gtest/gtest.h>
 
@@ -10,7 +10,7 @@
 #include "rolloutlab/io/documents.h"
 #include "test_support.h"
 
-namespace sc = rolloutlab::scenarios;
+namespace sc = rolloutlab::sim;
 namespace jd = rolloutlab::core::judge;
 
 namespace {
@@ -23,7 +23,7 @@ std::vector<std::string> decodeErrors(const std::string& metric, sc::JudgeSpec* 
   auto docs = rolloutlab::io::readDocumentsFromString(text, "judge.yaml");
   rolloutlab::core::Diagnostics diags;
   sc::JudgeSpec j;
-  const bool ok = sc::decodeJudge(docs.documents.at(0), diags, j);
+  const bool ok = rolloutlab::io::decodeJudge(docs.documents.at(0), diags, j);
   std::vector<std::string> errs;
   for (const auto& d : diags.items) errs.push_back(d.toString());
   EXPECT_EQ(ok, errs.empty());
@@ -56,7 +56,7 @@ TEST(JudgeDecode, TheBundledTailJudgeDecodes) {
   ASSERT_EQ(set.documents.size(), 1u);
   rolloutlab::core::Diagnostics diags;
   sc::JudgeSpec j;
-  ASSERT_TRUE(sc::decodeJudge(set.documents[0], diags, j))
+  ASSERT_TRUE(rolloutlab::io::decodeJudge(set.documents[0], diags, j))
       << (diags.items.empty() ? "" : diags.items[0].toString());
   ASSERT_EQ(j.sequential.metrics.size(), 2u);
   EXPECT_EQ(j.sequential.metrics[1].kind, jd::SequentialMetricKind::kLatencyDistribution);
@@ -86,7 +86,7 @@ TEST(JudgeDecode, LatencyDistributionBadValuesNameFileLineFieldAndRule) {
   auto docs = rolloutlab::io::readDocumentsFromString(kayenta, "k.yaml");
   rolloutlab::core::Diagnostics diags;
   sc::JudgeSpec j;
-  EXPECT_FALSE(sc::decodeJudge(docs.documents.at(0), diags, j));
+  EXPECT_FALSE(rolloutlab::io::decodeJudge(docs.documents.at(0), diags, j));
   ASSERT_GE(diags.items.size(), 1u);
   EXPECT_EQ(diags.items[0].toString(),
             "k.yaml:7: spec.kayenta.metrics[0].source = \"latencyDistribution\": must be one of "

@@ -21,7 +21,7 @@
 #include "flagger_fixtures.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
-#include "rolloutlab/scenarios/flagger_checks.h"
+#include "rolloutlab/sim/flagger_checks.h"
 #include "rolloutlab/scenarios/flagger_world.h"
 
 namespace fl = rolloutlab::core::flagger;

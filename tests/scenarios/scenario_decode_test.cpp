@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include "rolloutlab/app/workspace.h"
-#include "rolloutlab/scenarios/model.h"
+#include "rolloutlab/sim/model.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
 using rolloutlab::app::loadWorkspace;
-using namespace rolloutlab::scenarios;
+using namespace rolloutlab::sim;
 
 namespace {
 std::vector<std::string> errorsOf(const std::string& body, const std::string& extraFile = "",

@@ -1,8 +1,9 @@
 #pragma once
-/// Monte Carlo batches: N replicates of every (spec, scenario) pair, on a thread pool,
-/// streamed into mergeable per-pair aggregates. Per-run seeds come from the master seed and
-/// the run's identity (spec, scenario, replicate), so results never depend on the thread count
-/// or on how the runs are split into shards.
+/// Monte Carlo batches over a workspace: N replicates of every (spec, scenario or replay) pair,
+/// run by the batch engine of the run layer (sim/batch.h: thread pool, shards, mergeable
+/// per-pair aggregates), and the reports. Per-run seeds come from the master seed and the
+/// run's identity (spec, scenario, replicate), so results never depend on the thread count or
+/// on how the runs are split into shards.
 
 #include <atomic>
 #include <cstdint>
@@ -15,25 +16,16 @@
 #include "rolloutlab/core/oc.h"
 #include "rolloutlab/io/json_util.h"
 #include "rolloutlab/replay/replay.h"
-#include "rolloutlab/scenarios/flagger_world.h"
+#include "rolloutlab/sim/batch.h"
+#include "rolloutlab/sim/compiled_scenario.h"
+#include "rolloutlab/sim/seeds.h"
 
 namespace rolloutlab::app {
 
-/// One replicate's runner for one pair, owned by one worker thread (it may keep a reusable
-/// world between runs).
-class PairWorker {
- public:
-  virtual ~PairWorker() = default;
-  /// One run; `judges` are attached as shadow analyses.
-  virtual scenarios::RunSummary run(std::uint64_t seed, const std::vector<scenarios::JudgeSpec>& judges) = 0;
-};
-
-/// A (spec, scenario) pair compiled once and shared by the workers.
-class PairPlan {
- public:
-  virtual ~PairPlan() = default;
-  virtual std::unique_ptr<PairWorker> makeWorker() const = 0;
-};
+using sim::PairPlan;
+using sim::PairWorker;
+using sim::pairSeed;
+using sim::replicateSeed;
 
 /// A spec as the batch sees it: a key (kind/namespace/name), its engine, and how to compile
 /// it against a scenario (throws InputError when a metric can neither be evaluated nor is
@@ -41,7 +33,7 @@ class PairPlan {
 struct BatchSpec {
   std::string key;
   std::string engine;  ///< "flagger" or "argo"
-  std::function<std::unique_ptr<PairPlan>(const scenarios::CompiledScenario&)> compile;
+  std::function<std::unique_ptr<PairPlan>(const sim::CompiledScenario&)> compile;
   /// How to compile it against a replay (each replicate a bootstrap resample of the recording);
   /// empty for engines that cannot replay yet.
   std::function<std::unique_ptr<PairPlan>(const replay::ReplaySpec&)> compileReplay;
@@ -49,10 +41,6 @@ struct BatchSpec {
 
 /// The specs of a workspace (every Canary, and every Rollout once the Argo engine registers).
 std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshProvider);
-
-/// The seed of a pair and of one of its replicates.
-std::uint64_t pairSeed(std::uint64_t master, const std::string& specKey, const std::string& scenarioName);
-std::uint64_t replicateSeed(std::uint64_t pairSeed, std::uint64_t replicate);
 
 struct BatchOptions {
   std::int64_t runs = 1000;  ///< replicates per pair
@@ -65,14 +53,14 @@ struct BatchOptions {
   /// Set to stop: finished runs are kept and the result is marked partial.
   const std::atomic<bool>* cancel = nullptr;
   /// Shadow judges attached to every run (`--judge`).
-  std::vector<scenarios::JudgeSpec> judges;
+  std::vector<sim::JudgeSpec> judges;
 };
 
 struct PairResult {
   std::string spec;
   std::string engine;
   std::string scenario;
-  scenarios::Release release = scenarios::Release::kGood;
+  sim::Release release = sim::Release::kGood;
   std::uint64_t seed = 0;  ///< the pair's seed; run r uses replicateSeed(seed, r)
   core::PairAggregate agg;
 };
@@ -92,11 +80,11 @@ struct BatchResult {
 };
 
 /// Runs the batch. Throws InputError when a pair cannot be compiled (before any run).
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarios,
+BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarios,
                      std::vector<io::FileIdentity> inputs, const BatchOptions& options);
 /// The same with replays beside the scenarios: a (spec, replay) pair's replicate r runs on a
 /// moving-block bootstrap resample of the recording drawn from its replicate seed.
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<scenarios::Scenario>& scenarios,
+BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarios,
                      const std::vector<replay::ReplaySpec>& replays, std::vector<io::FileIdentity> inputs,
                      const BatchOptions& options);
 

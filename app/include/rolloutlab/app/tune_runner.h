@@ -77,7 +77,7 @@ class SpecPatcher {
 /// The batch engine as the tuner's evaluator.
 class BatchEvaluator final : public tune::Evaluator {
  public:
-  BatchEvaluator(const SpecPatcher& patcher, const std::vector<scenarios::Scenario>& scenarios, std::uint64_t seed,
+  BatchEvaluator(const SpecPatcher& patcher, const std::vector<sim::Scenario>& scenarios, std::uint64_t seed,
                  int threads, std::string meshProvider);
   ~BatchEvaluator() override;
   const std::vector<tune::ScenarioInfo>& scenarios() const override { return info_; }
@@ -98,8 +98,8 @@ class BatchEvaluator final : public tune::Evaluator {
   Compiled& compiled(std::size_t index, const tune::Candidate& c);
 
   const SpecPatcher& patcher_;
-  const std::vector<scenarios::Scenario>& scenarioList_;
-  std::vector<std::unique_ptr<scenarios::CompiledScenario>> worlds_;
+  const std::vector<sim::Scenario>& scenarioList_;
+  std::vector<std::unique_ptr<sim::CompiledScenario>> worlds_;
   std::vector<tune::ScenarioInfo> info_;
   std::uint64_t seed_;
   int threads_;

@@ -12,8 +12,8 @@
 #include "rolloutlab/core/script.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/replay/replay.h"
-#include "rolloutlab/scenarios/scenario.h"
-#include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/sim/scenario.h"
+#include "rolloutlab/sim/shadow_judge.h"
 #include "rolloutlab/tune/space.h"
 
 namespace rolloutlab::app {
@@ -44,8 +44,8 @@ struct Workspace {
   std::vector<core::argo::RolloutSpec> rollouts;
   core::argo::TemplateCatalog argoTemplates;  ///< AnalysisTemplates and ClusterAnalysisTemplates
   std::vector<core::Script> scripts;
-  std::vector<scenarios::Scenario> scenarios;
-  std::vector<scenarios::JudgeSpec> judges;
+  std::vector<sim::Scenario> scenarios;
+  std::vector<sim::JudgeSpec> judges;
   std::vector<replay::ReplaySpec> replays;  ///< `Replay` documents: recordings a spec can be run against
   std::vector<tune::TuningSpace> tuningSpaces;  ///< `TuningSpace` documents (`rolloutlab tune --space`)
   std::vector<ObjectEntry> objects;

@@ -36,12 +36,14 @@
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/replay/replay.h"
-#include "rolloutlab/scenarios/argo_world.h"
+#include "rolloutlab/sim/argo_loop.h"
+#include "rolloutlab/sim/compiled_scenario.h"
+#include "rolloutlab/sim/run.h"
 
 namespace rolloutlab::replay {
 
 /// The target of a Rollout: the mesh its router reads, its variants' labels as the synthetic
-/// Argo world gives them (scenarios::argoWorkload) and, for request logs, the canary service's
+/// Argo world gives them (sim::argoWorkload) and, for request logs, the canary service's
 /// name as what marks a canary request.
 ReplayTarget targetOf(const core::argo::RolloutSpec& rollout);
 
@@ -53,7 +55,7 @@ struct ArgoReplayAnswer {
     kModel,  ///< a model of the Replay's Scenario
   };
   Source source = Source::kQuery;
-  const scenarios::MetricModelSpec* model = nullptr;  ///< kModel
+  const sim::MetricModelSpec* model = nullptr;  ///< kModel
 };
 /// `named`, `query` or `model`.
 const char* toString(ArgoReplayAnswer::Source s);
@@ -71,14 +73,14 @@ class ArgoReplayPlan {
   const core::argo::RolloutSpec& rollout() const { return engine_->rollout(); }
   const Recording& recording() const { return *recording_; }
   /// The Replay's Scenario compiled (models, readiness); nullptr without one.
-  const scenarios::CompiledScenario* scenario() const { return scenario_.get(); }
+  const sim::CompiledScenario* scenario() const { return scenario_.get(); }
   /// The answer for a metric of one of the rollout's runs (by name and resolved query).
   const ArgoReplayAnswer& answer(const core::argo::Metric& m) const;
 
  private:
   std::unique_ptr<core::argo::ArgoEngine> engine_;
   std::shared_ptr<const Recording> recording_;
-  std::unique_ptr<scenarios::CompiledScenario> scenario_;
+  std::unique_ptr<sim::CompiledScenario> scenario_;
   std::map<std::string, ArgoReplayAnswer> answers_;  // by name + '\n' + query
 };
 
@@ -100,14 +102,14 @@ struct ArgoMeasurement {
 };
 
 /// The Argo face of a replay source. Not thread-safe; one per thread, reusable with `reset`.
-class ArgoReplayWorld final : public core::argo::ArgoWorld {
+class ArgoReplayWorld final : public sim::ArgoRunWorld {
  public:
   ArgoReplayWorld(const ArgoReplayPlan& plan, ReplaySource& source);
   /// Starts a run: model draws from `seed`.
   void reset(std::uint64_t seed);
   /// The controller's decisions at t: routes (the share of production traffic on the new
   /// revision, as `canaryWeight`) and the canary's scale-up / scale-down, passed on to the source.
-  void afterInstant(double t, const core::argo::ArgoState& state);
+  void afterInstant(double t, const core::argo::ArgoState& state) override;
   /// Appends every measurement to `log` (nullptr: none).
   void keepMeasurements(std::vector<ArgoMeasurement>* log) { log_ = log; }
 
@@ -117,9 +119,13 @@ class ArgoReplayWorld final : public core::argo::ArgoWorld {
   core::argo::JobAnswer job(const core::argo::MeasureRequest& request) override;
   core::argo::KayentaAnswer kayenta(const core::argo::KayentaRequest& request) override;
 
+  // sim::ArgoRunWorld
+  std::optional<sim::RunTotals> runTotals(double t) override;
+  sim::IntervalTrafficSource* intervalTraffic() override;
+
  private:
   double epoch(double t) const { return from_ + t; }
-  double modelValue(double t, const scenarios::MetricModelSpec& model);
+  double modelValue(double t, const sim::MetricModelSpec& model);
   void log(ArgoMeasurement m);
 
   const ArgoReplayPlan& plan_;
@@ -134,11 +140,11 @@ class ArgoReplayWorld final : public core::argo::ArgoWorld {
 /// (scenarios::simulateArgo). `measurements` (optional) receives every measurement with the
 /// value it saw. A live server that fails in a way no controller saw throws EnvironmentError
 /// naming the time. `options.measureAll` does not apply.
-scenarios::ArgoSimulation replayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
+sim::ArgoSimulation replayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
                                      const ReplayRunOptions& options,
                                      std::vector<ArgoMeasurement>* measurements = nullptr);
 /// The same without a trace (the batch path).
-scenarios::RunSummary runReplayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
+sim::RunSummary runReplayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
                                     const ReplayRunOptions& options);
 
 }  // namespace rolloutlab::replay

@@ -6,7 +6,7 @@
 /// replay those come from the same series the spec's own queries run on: the series aggregated
 /// from request logs (re-routed in counterfactual mode, resampled in bootstrap replicates) or
 /// recorded raw series. The series of a variant are picked with the labels the builtin queries
-/// select it by (`scenarios::MeshLayout::labels`), summed over every other label (pods, codes).
+/// select it by (`sim::MeshLayout::labels`), summed over every other label (pods, codes).
 
 #include <cstdint>
 #include <memory>
@@ -17,7 +17,7 @@
 #include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/series_source.h"
 #include "rolloutlab/replay/replay.h"
-#include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/sim/shadow_judge.h"
 
 namespace rolloutlab::replay {
 
@@ -32,13 +32,13 @@ double counterIncrease(core::promql::SeriesSource& source, core::promql::SeriesR
 
 /// A replay's series as a shadow judge's traffic source. Times are seconds from `originEpoch`
 /// (the replay's `from`, t = 0 of the trace).
-class SeriesIntervalTraffic final : public scenarios::IntervalTrafficSource {
+class SeriesIntervalTraffic final : public sim::IntervalTrafficSource {
  public:
   /// `source` must outlive this object; its series set must not change.
   SeriesIntervalTraffic(core::promql::SeriesSource& source, const ReplayTarget& target,
                         double originEpoch);
 
-  scenarios::MeshSeries::WindowCounts window(Variant v, double from, double to) override;
+  sim::WindowCounts window(Variant v, double from, double to) override;
   std::vector<double> boundsMs() override;
 
  private:
@@ -63,13 +63,13 @@ class SeriesIntervalTraffic final : public scenarios::IntervalTrafficSource {
 /// (range selectors, `GET /api/v1/query` at `to`) and counts them as `SeriesIntervalTraffic`
 /// counts recorded series. Times are seconds from `originEpoch`. A server that cannot answer
 /// throws EnvironmentError.
-class LiveIntervalTraffic final : public scenarios::IntervalTrafficSource {
+class LiveIntervalTraffic final : public sim::IntervalTrafficSource {
  public:
   /// `server` (a source whose `query` reaches the server) must outlive this object.
   LiveIntervalTraffic(ReplaySource& server, const ReplayTarget& target, double originEpoch);
   ~LiveIntervalTraffic() override;
 
-  scenarios::MeshSeries::WindowCounts window(Variant v, double from, double to) override;
+  sim::WindowCounts window(Variant v, double from, double to) override;
   std::vector<double> boundsMs() override;
 
  private:

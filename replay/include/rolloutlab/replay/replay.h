@@ -29,10 +29,11 @@
 #include "rolloutlab/replay/recording.h"
 #include "rolloutlab/replay/source.h"
 #include "rolloutlab/replay/traffic.h"
-#include "rolloutlab/scenarios/flagger_world.h"
-#include "rolloutlab/scenarios/mesh.h"
-#include "rolloutlab/scenarios/scenario.h"
-#include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/sim/flagger_loop.h"
+#include "rolloutlab/sim/mesh.h"
+#include "rolloutlab/sim/run.h"
+#include "rolloutlab/sim/scenario.h"
+#include "rolloutlab/sim/shadow_judge.h"
 
 namespace rolloutlab::replay {
 
@@ -42,7 +43,7 @@ struct ReplaySpec {
   std::string file;             ///< the document's file (empty for flags)
   int line = 0;
   std::string description;
-  scenarios::Release release = scenarios::Release::kGood;  ///< for batch reports
+  sim::Release release = sim::Release::kGood;  ///< for batch reports
   double from = 0;                                         ///< epoch seconds of the first tick
   double to = 0;               ///< epoch seconds; the last tick is at or before it
   std::optional<double> step;  ///< tick interval, seconds; default the spec's analysis interval
@@ -64,7 +65,7 @@ struct ReplaySpec {
 
   /// Readiness (`cluster`), gates (`webhooks`), the A/B match fraction and, for a model
   /// counterfactual, the canary's `effects` (its times count from `from`).
-  std::optional<scenarios::Scenario> scenario;
+  std::optional<sim::Scenario> scenario;
   std::int64_t blockSteps = 0;  ///< bootstrap block length in steps (0: cube root of the steps)
 
   /// Checks the spec's own consistency (times, a source given, options that need each other);
@@ -83,8 +84,8 @@ struct ReplaySpec {
 /// The names a recording's variants go by: the mesh's series layout and the workload names
 /// of the Canary (as the synthetic worlds label them).
 struct ReplayTarget {
-  scenarios::MeshLayout layout;
-  scenarios::Workload workload;
+  sim::MeshLayout layout;
+  sim::Workload workload;
   /// What marks a canary request in request logs when the replay does not say (empty:
   /// `<service>-canary`, Flagger's canary service).
   std::string canaryMatch;
@@ -164,12 +165,12 @@ class FlaggerReplayPlan {
 
 /// The Flagger face of a replay source: readiness and gates from the ReplaySpec's Scenario (or
 /// ready and passing), metrics from the source.
-class FlaggerReplayWorld final : public core::flagger::FlaggerWorld {
+class FlaggerReplayWorld final : public sim::FlaggerRunWorld {
  public:
   FlaggerReplayWorld(const FlaggerReplayPlan& plan, ReplaySource& source);
   void reset(std::uint64_t seed);
   /// The engine's decision at t: routes and scale changes, passed on to the source.
-  void afterTick(double t, const core::flagger::TickRecord& rec);
+  void afterTick(double t, const core::flagger::TickRecord& rec) override;
   /// The value of a check at t (for traces), as `metric` would answer it.
   core::flagger::MetricAnswer peek(double t, int metricIndex, core::flagger::CheckKind kind);
 
@@ -180,11 +181,20 @@ class FlaggerReplayWorld final : public core::flagger::FlaggerWorld {
   core::flagger::MetricAnswer metric(double t, const core::flagger::MetricSpec& m, int index,
                                      core::flagger::CheckKind kind) override;
 
+  // sim::FlaggerRunWorld
+  std::optional<sim::RunTotals> runTotals(double t) override;
+  bool answersCheck(int metricIndex, core::flagger::CheckKind kind) const override;
+  core::flagger::MetricAnswer peekCheck(double t, int metricIndex,
+                                        core::flagger::CheckKind kind) override {
+    return peek(t, metricIndex, kind);
+  }
+  sim::IntervalTrafficSource* intervalTraffic() override;
+
  private:
   double epoch(double t) const { return from_ + t; }
   const FlaggerReplayPlan& plan_;
   ReplaySource& source_;
-  const scenarios::Scenario* scenario_;
+  const sim::Scenario* scenario_;
   double from_;
   core::Rng gates_{0};
   double upSince_ = 0;
@@ -203,32 +213,20 @@ struct ReplayRunOptions {
   /// request counts per tick interval (Canaries) or per minute (Rollouts) and records when and
   /// how it would have decided, without changing the run. The recording must hold request
   /// counters (`ReplaySpec::requireJudgeInput`). Must outlive the run.
-  const std::vector<scenarios::JudgeSpec>* judges = nullptr;
+  const std::vector<sim::JudgeSpec>* judges = nullptr;
 };
 
-/// The shadow judges of one replay run (`ReplayRunOptions::judges`), reading the source's
-/// interval traffic. Throws InputError when judges are given and the source holds no request
-/// counters.
-class ShadowJudges {
- public:
-  ShadowJudges(const ReplaySpec& spec, ReplaySource& source, const ReplayRunOptions& options);
-  bool empty() const { return judges_.empty(); }
-  /// Every judge observes the interval (from, to] (seconds from the replay's `from`).
-  void observe(int look, double from, double to);
-  std::vector<scenarios::ShadowVerdict::Kind> kinds() const;
-  std::vector<scenarios::ShadowVerdict> verdicts() const;
+/// Throws InputError when `options` attach shadow judges and the source holds no request
+/// counters for them (naming the document's file and line, or `--judge` for flags).
+void requireJudgeTraffic(const ReplaySpec& spec, ReplaySource& source, const ReplayRunOptions& options);
 
- private:
-  scenarios::IntervalTrafficSource* traffic_ = nullptr;
-  std::vector<std::unique_ptr<scenarios::ShadowJudge>> judges_;
-};
-
-/// Runs the replay and returns the trace as `simulate` does. A live server that fails in a way
+/// Runs the replay with the one tick loop (sim/flagger_loop.h) and returns the trace as
+/// `simulate` does. A live server that fails in a way
 /// no controller saw throws EnvironmentError naming the tick.
-scenarios::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
+sim::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
                                           const ReplayRunOptions& options);
 /// The same without a trace (the batch path).
-scenarios::RunSummary runReplayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
+sim::RunSummary runReplayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
                                        const ReplayRunOptions& options);
 
 }  // namespace rolloutlab::replay

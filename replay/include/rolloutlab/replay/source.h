@@ -18,16 +18,13 @@
 
 #include "rolloutlab/core/promql/labels.h"
 #include "rolloutlab/core/promql/query.h"
-#include "rolloutlab/scenarios/mesh.h"
-#include "rolloutlab/scenarios/mesh_series.h"
-
-namespace rolloutlab::scenarios {
-class IntervalTrafficSource;
-}
+#include "rolloutlab/sim/mesh.h"
+#include "rolloutlab/sim/run.h"
+#include "rolloutlab/sim/shadow_judge.h"
 
 namespace rolloutlab::replay {
 
-using scenarios::Variant;
+using sim::Variant;
 
 /// `canary` or `primary`.
 const char* toString(Variant v);
@@ -80,8 +77,8 @@ struct RouteShares {
   double mirror = 0.0;
 };
 
-/// What a run cost users, when the recording can tell (access logs); see scenarios::RunTotals.
-using RunTotals = scenarios::RunTotals;
+/// What a run cost users, when the recording can tell (access logs); see sim::RunTotals.
+using RunTotals = sim::RunTotals;
 
 /// A recording or a live server, as an analysis sees it. One instance serves one run at a time
 /// (not thread-safe); `reset` starts the next run.
@@ -135,7 +132,7 @@ class ReplaySource {
   /// The per-tick request counts of both variants that shadow judges read (times in seconds
   /// from the replay's `from`), or nullptr when the source holds no request counters (only
   /// metric values). Valid until the source is destroyed; reflects `reset`'s replicate.
-  virtual scenarios::IntervalTrafficSource* intervalTraffic() { return nullptr; }
+  virtual sim::IntervalTrafficSource* intervalTraffic() { return nullptr; }
 
   /// A one-line description for reports (`prometheus http://...`, `access logs (2 files)`).
   virtual std::string describe() const = 0;

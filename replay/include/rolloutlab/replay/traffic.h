@@ -4,7 +4,7 @@
 ///
 /// `TrafficRecording` holds, for every scrape step (`stepSeconds`, aligned to the epoch) and
 /// variant, the requests by status code and by latency bucket of the mesh's histogram (the
-/// buckets of `scenarios::meshLayout`), and the latency sums. Memory grows with the number of
+/// buckets of `sim::meshLayout`), and the latency sums. Memory grows with the number of
 /// steps, never with the number of requests. A request ending at time T is counted by the first
 /// scrape after T.
 ///
@@ -27,9 +27,9 @@
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/replay/recording.h"
 #include "rolloutlab/replay/source.h"
-#include "rolloutlab/scenarios/mesh.h"
-#include "rolloutlab/scenarios/model.h"
-#include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/sim/mesh.h"
+#include "rolloutlab/sim/model.h"
+#include "rolloutlab/sim/scenario.h"
 
 namespace rolloutlab::replay {
 
@@ -53,7 +53,7 @@ class TrafficRecording {
  public:
   /// `keepStableDetail`: also keep the joint (status, latency sub-bin) counts of stable
   /// requests that the model counterfactual needs.
-  TrafficRecording(scenarios::MeshLayout layout, double stepSeconds, bool keepStableDetail);
+  TrafficRecording(sim::MeshLayout layout, double stepSeconds, bool keepStableDetail);
 
   /// Adds one request: its end time (seconds since the epoch), variant, HTTP status (0..999) and
   /// latency in milliseconds (NaN when the log does not say). Returns false with `error` set
@@ -62,7 +62,7 @@ class TrafficRecording {
   /// Ends ingestion (sorts the detail tables). No `add` afterwards.
   void finish();
 
-  const scenarios::MeshLayout& layout() const { return layout_; }
+  const sim::MeshLayout& layout() const { return layout_; }
   double stepSeconds() const { return stepMs_ / 1000.0; }
   std::int64_t stepMs() const { return stepMs_; }
   /// Absolute index of row 0: row r holds requests ending in [(first+r) * step, (first+r+1) *
@@ -121,7 +121,7 @@ class TrafficRecording {
   }
   bool ensureRow(std::int64_t step, std::string* error);
 
-  scenarios::MeshLayout layout_;
+  sim::MeshLayout layout_;
   std::int64_t stepMs_ = 15000;
   std::size_t nb_ = 0;
   bool keepDetail_ = false;
@@ -141,8 +141,8 @@ class TrafficSeries final : public core::promql::SeriesSource {
  public:
   /// `workload` names the variants' series. `releaseModel` (kModel) supplies the canary's
   /// `effects`, whose times count from `originEpoch` (the replay's --from).
-  TrafficSeries(const TrafficRecording& recording, scenarios::Workload workload,
-                Counterfactual mode, const scenarios::Scenario* releaseModel, double originEpoch);
+  TrafficSeries(const TrafficRecording& recording, sim::Workload workload,
+                Counterfactual mode, const sim::Scenario* releaseModel, double originEpoch);
   ~TrafficSeries() override;
 
   /// Starts a run with routing draws from `seed` over the rows `resample` maps.
@@ -169,10 +169,10 @@ class TrafficSeries final : public core::promql::SeriesSource {
   void realize(std::int64_t row);
 
   const TrafficRecording& rec_;
-  scenarios::Workload workload_;
+  sim::Workload workload_;
   Counterfactual mode_;
   double origin_;
-  std::unique_ptr<scenarios::BehaviourModel> model_;
+  std::unique_ptr<sim::BehaviourModel> model_;
   double medianMs_ = 0;
   struct SeriesInfo {
     Variant v;

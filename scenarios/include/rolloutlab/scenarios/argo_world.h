@@ -23,49 +23,17 @@
 
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/core/promql/query.h"
-#include "rolloutlab/scenarios/flagger_world.h"
-#include "rolloutlab/scenarios/mesh.h"
 #include "rolloutlab/scenarios/mesh_series.h"
-#include "rolloutlab/scenarios/scenario.h"
-#include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/scenarios/mesh_traffic.h"
+#include "rolloutlab/sim/argo_loop.h"
+#include "rolloutlab/sim/argo_mesh.h"
+#include "rolloutlab/sim/run.h"
+#include "rolloutlab/sim/shadow_judge.h"
 
 namespace rolloutlab::scenarios {
 
-/// The mesh whose series a Rollout's router reads (`istio` without traffic routing).
-std::string argoMeshProvider(const core::argo::RolloutSpec& rollout);
-
-/// How the series of a Rollout's variants are labelled under `provider`: the canary variant is
-/// the new ReplicaSet (`<rollout>-<hash>`), the primary the stable one; every series carries
-/// `rollouts_pod_template_hash`, and Istio series also the canary and stable services'
-/// `destination_service_name` / `destination_service`.
-Workload argoWorkload(const core::argo::RolloutSpec& rollout, const std::string& provider);
-
-/// The share of the requests reaching a managed route that match it: `traffic.routeMatch` by
-/// the route's name, else `matchFraction` for a header route and `mirrorMatchFraction` for a
-/// mirror route.
-double argoRouteMatch(const TrafficSpec& traffic, const core::argo::ManagedRoute& route);
-
-/// The traffic split the engine's router makes at t (weight and managed routes,
-/// `core::argo::argoTrafficSplit`) with the scenario's match fractions.
-core::argo::ArgoTrafficSplit argoSplit(const core::argo::ArgoSnapshot& snapshot,
-                                       const TrafficSpec& traffic);
-
-/// A Prometheus answer as Argo's provider reads it (metricproviders/prometheus/prometheus.go
-/// `processResponse`): a scalar is a float64, a vector a []float64 in series order (empty, not
-/// nil, without series), an error a provider error with the server's text.
-core::argo::ProviderAnswer argoPrometheusAnswer(const core::promql::QueryResult& result);
-
-/// Checks that a metric model fits its metric (a `job` model answers Job metrics, and only
-/// them); throws InputError naming the scenario's field.
-void checkArgoModel(const Scenario& scenario, const core::argo::Metric& metric,
-                    const MetricModelSpec& model);
-
-/// The summary of a finished Argo run: sets `run.end` (the last instant simulated) and
-/// `run.outcome`, and maps the outcome (promoted -> Succeeded, aborted -> Failed, the rest in
-/// progress at `end`), counts reconciles and the measurements the analyses took. Totals and
-/// judges are the caller's.
-RunSummary argoRunSummary(const core::argo::ArgoEngine& engine, const core::argo::ArgoState& state,
-                          core::argo::ArgoRun& run, double end, double peakCanaryWeight);
+// How a Rollout meets the mesh (argoWorkload, argoSplit, argoPrometheusAnswer, ...) and the
+// summary of an Argo run (argoRunSummary) are the run layer's: sim/argo_mesh.h, sim/argo_loop.h.
 
 /// A Rollout compiled against a scenario: the engine, the mesh layout and how every metric is
 /// answered. Throws InputError before any run when a metric can be neither evaluated nor
@@ -106,14 +74,14 @@ class ArgoPlan {
 
 /// The synthetic world of one run. Reusable: `reset(seed)` starts a new run on the same series.
 /// Not thread-safe; one per thread.
-class ArgoSyntheticWorld final : public core::argo::ArgoWorld {
+class ArgoSyntheticWorld final : public sim::ArgoRunWorld {
  public:
   ArgoSyntheticWorld(const ArgoPlan& plan, const CompiledScenario& scenario);
   ~ArgoSyntheticWorld() override;
 
   void reset(std::uint64_t seed);
   /// The controller's decisions at t: new traffic split, canary scale-up / scale-down.
-  void afterInstant(double t, const core::argo::ArgoState& state);
+  void afterInstant(double t, const core::argo::ArgoState& state) override;
   RunTotals totals(double t);
   MeshSeries& series() { return series_; }
   /// A Kayenta-compatible judge to answer Kayenta metrics (else the scenario's model).
@@ -125,22 +93,24 @@ class ArgoSyntheticWorld final : public core::argo::ArgoWorld {
   core::argo::JobAnswer job(const core::argo::MeasureRequest& request) override;
   core::argo::KayentaAnswer kayenta(const core::argo::KayentaRequest& request) override;
 
+  // sim::ArgoRunWorld
+  std::optional<RunTotals> runTotals(double t) override;
+  sim::IntervalTrafficSource* intervalTraffic() override { return &traffic_; }
+  /// Draws the canary's scrape at t every minute, judges or not, so that attaching judges
+  /// never changes the run's draws.
+  void onLook(double t) override;
+
  private:
   std::optional<double> modelValue(double t, const ArgoPlan::Answer& a, std::string* noData);
 
   const ArgoPlan& plan_;
   const CompiledScenario& scenario_;
   MeshSeries series_;
+  MeshIntervalTraffic traffic_{series_};
   std::map<std::string, std::shared_ptr<core::promql::PreparedQuery>>
       queries_;  // this world's copies
   bool canaryUp_ = false;
   core::argo::KayentaJudgeHook* judge_ = nullptr;
-};
-
-/// One closed-loop run of an Argo Rollout.
-struct ArgoSimulation {
-  core::argo::ArgoRun run;
-  RunSummary summary;
 };
 
 /// Runs one update in the world: the new revision at t = 0, then every due instant until the

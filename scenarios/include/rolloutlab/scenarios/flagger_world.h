@@ -23,11 +23,11 @@
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/core/promql/series_source.h"
 #include "rolloutlab/core/rng.h"
-#include "rolloutlab/scenarios/mesh.h"
 #include "rolloutlab/scenarios/mesh_series.h"
-#include "rolloutlab/scenarios/shadow_judge.h"
-#include "rolloutlab/scenarios/model.h"
-#include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/scenarios/mesh_traffic.h"
+#include "rolloutlab/sim/flagger_loop.h"
+#include "rolloutlab/sim/run.h"
+#include "rolloutlab/sim/shadow_judge.h"
 
 namespace rolloutlab::scenarios {
 
@@ -71,7 +71,7 @@ class FlaggerPlan {
 
 /// The synthetic world of one run. Reusable: `reset(seed)` starts a new run on the same
 /// series (so query caches survive across runs). Not thread-safe; one per thread.
-class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld {
+class FlaggerSyntheticWorld final : public sim::FlaggerRunWorld {
  public:
   FlaggerSyntheticWorld(const FlaggerPlan& plan, const CompiledScenario& scenario);
   ~FlaggerSyntheticWorld() override;
@@ -79,7 +79,7 @@ class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld {
   /// Starts a run: seed, scrape phase, empty state.
   void reset(std::uint64_t seed);
   /// The engine's decision at t: new routes and phase changes (scale-up, Promote, scale-down).
-  void afterTick(double t, const core::flagger::TickRecord& rec);
+  void afterTick(double t, const core::flagger::TickRecord& rec) override;
   /// Totals up to t.
   RunTotals totals(double t);
   /// Value of the spec's check at t without disturbing the run (for traces): evaluated on a
@@ -102,10 +102,24 @@ class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld {
   core::flagger::MetricAnswer metric(double t, const core::flagger::MetricSpec& m, int index,
                                      core::flagger::CheckKind kind) override;
 
+  // sim::FlaggerRunWorld
+  std::optional<RunTotals> runTotals(double t) override;
+  bool answersCheck(int metricIndex, core::flagger::CheckKind kind) const override;
+  core::flagger::MetricAnswer peekCheck(double t, int metricIndex,
+                                        core::flagger::CheckKind kind) override {
+    return peek(t, metricIndex, kind);
+  }
+  std::optional<core::flagger::MetricAnswer> peekPrimaryCheck(
+      double t, int metricIndex, core::flagger::CheckKind kind) override {
+    return peekPrimary(t, metricIndex, kind);
+  }
+  sim::IntervalTrafficSource* intervalTraffic() override { return &traffic_; }
+
  private:
   const FlaggerPlan& plan_;
   const CompiledScenario& scenario_;
   MeshSeries series_;
+  MeshIntervalTraffic traffic_{series_};
   std::vector<std::shared_ptr<core::promql::PreparedQuery>> queries_;  // per check, this world's copy
   std::vector<std::shared_ptr<core::promql::PreparedQuery>> primaryQueries_;  // made on first use
   std::unique_ptr<core::promql::SeriesSource> swapped_;  // the series with the variants swapped
@@ -115,45 +129,8 @@ class FlaggerSyntheticWorld final : public core::flagger::FlaggerWorld {
   std::map<int, double> firstCall_;
 };
 
-/// One closed-loop run's result.
-struct RunSummary {
-  core::flagger::Outcome outcome;
-  double timeToDecision = -1;   ///< seconds from detection to the final phase; -1 if none
-  double timeToPromotion = -1;  ///< seconds to Succeeded after an analysis; -1 otherwise
-  RunTotals totals;
-  int peakCanaryWeight = 0;  ///< highest share of live traffic on the canary, percent
-  int ticks = 0;
-  int metricChecks = 0;        ///< metric checks the spec ran
-  int failedMetricChecks = 0;  ///< of which failed (out of range, no data, error)
-  std::vector<ShadowVerdict> judges;  ///< per shadow judge, in the order given
-  std::string engine = "flagger";  ///< "flagger" or "argo"
-  /// The engine's own outcome name: Flagger's (promoted, rolled_back, ...) or Argo's (promoted,
-  /// aborted, paused, in_progress). For Argo, `outcome` maps promoted -> kPromoted (Succeeded),
-  /// aborted -> kRolledBack (Failed), the rest -> kInProgress.
-  std::string result;
-};
-
-/// Per tick, the value of every metric check the spec has, and the range it is held against.
-struct MeasuredValue {
-  std::string name;
-  core::flagger::CheckKind kind = core::flagger::CheckKind::kInlineQuery;
-  core::flagger::MetricAnswer answer;
-  bool checkedByEngine = false;  ///< the engine ran this check on this tick
-  std::optional<double> min, max;
-  /// The primary's value of the same check at the same time (`peekPrimary`), when asked for.
-  std::optional<core::flagger::MetricAnswer> primary;
-};
-
-struct SimulationResult {
-  core::flagger::FlaggerRun run;
-  /// Per tick, each shadow judge's verdict so far.
-  std::vector<std::vector<ShadowVerdict::Kind>> judgeTicks;
-  std::vector<std::vector<MeasuredValue>> measured;  ///< per tick
-  RunSummary summary;
-};
-
-/// Runs one rollout in the world: a new revision at t = 0, a tick every analysis interval,
-/// until a final phase or the scenario's duration. `measureAll` fills `measured` with every
+/// Runs one rollout in the world with the one tick loop (sim/flagger_loop.h): a new revision at
+/// t = 0, a tick every analysis interval, until a final phase or the scenario's duration. `measureAll` fills `measured` with every
 /// check of the spec on every tick (those the engine did not run are peeked); `measurePrimary`
 /// adds the primary's value of each. Neither changes the run: its ticks and summary are the
 /// same with or without them. `judges` are attached as shadow analyses (they observe, they do

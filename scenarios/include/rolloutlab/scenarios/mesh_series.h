@@ -16,35 +16,16 @@
 
 #include "rolloutlab/core/promql/series_source.h"
 #include "rolloutlab/core/rng.h"
-#include "rolloutlab/scenarios/mesh.h"
-#include "rolloutlab/scenarios/model.h"
-#include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/sim/compiled_scenario.h"
+#include "rolloutlab/sim/mesh.h"
+#include "rolloutlab/sim/model.h"
+#include "rolloutlab/sim/run.h"
+#include "rolloutlab/sim/scenario.h"
 
 namespace rolloutlab::scenarios {
 
-/// A scenario ready for simulation: immutable, shared by every run and thread.
-class CompiledScenario {
- public:
-  explicit CompiledScenario(Scenario s);
-  const Scenario& spec() const { return spec_; }
-  const TrafficProfile& traffic() const { return traffic_; }
-  const BehaviourModel& behaviour(Variant v) const { return v == Variant::kCanary ? canary_ : primary_; }
-  /// True when the canary behaves differently from its baseline at t (a regression acts).
-  bool regressionActive(double t) const;
-
- private:
-  Scenario spec_;
-  TrafficProfile traffic_;
-  BehaviourModel primary_;
-  BehaviourModel canary_;
-};
-
-/// What a run cost the users, measured on the world's own draws.
-struct RunTotals {
-  double canaryRequests = 0;  ///< user requests the canary answered (mirrored and load-test excluded)
-  double canaryErrors = 0;    ///< of which 5xx
-  double excessErrors = 0;    ///< expected 5xx the release caused: integral of lambda_user * (p_canary - p_primary)
-};
+// The synthetic worlds speak the run layer's vocabulary (Scenario, Variant, RunTotals, ...).
+using namespace rolloutlab::sim;
 
 class MeshSeries final : public core::promql::SeriesSource {
  public:
@@ -67,10 +48,7 @@ class MeshSeries final : public core::promql::SeriesSource {
 
   /// Requests, 5xx and per-bucket requests of a variant between the scrapes at or before
   /// `from` and `to`.
-  struct WindowCounts {
-    double ok = 0, err = 0;
-    std::vector<double> buckets;
-  };
+  using WindowCounts = sim::WindowCounts;
   WindowCounts window(Variant v, double from, double to);
   /// Draws the variant's counts at the last scrape at or before t (if not drawn yet). The
   /// closed loop does it for the canary after every tick, so that whatever reads the series

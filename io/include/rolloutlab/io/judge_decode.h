@@ -4,10 +4,10 @@
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/io/documents.h"
-#include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/sim/shadow_judge.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::io {
 
-bool decodeJudge(const io::Document& doc, core::Diagnostics& diags, JudgeSpec& out);
+bool decodeJudge(const Document& doc, core::Diagnostics& diags, sim::JudgeSpec& out);
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::io

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 enum class Variant { kCanary = 0, kPrimary = 1 };
 
@@ -60,4 +60,4 @@ std::string knativeRevision(Variant v, const Workload& w);
 /// Providers whose series rolloutlab synthesizes.
 const std::vector<std::string>& synthesizedProviders();
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::sim

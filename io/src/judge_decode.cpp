@@ -1,15 +1,15 @@
-#include "rolloutlab/scenarios/judge_decode.h"
+#include "rolloutlab/io/judge_decode.h"
 
 #include <cmath>
 
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/io/decode.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::io {
 
-using io::Decoder;
-using io::pathIndex;
-using io::pathJoin;
+// Decodes into the run layer's types (sim/scenario.h, sim/shadow_judge.h).
+using namespace rolloutlab::sim;
+
 namespace jd = core::judge;
 
 namespace {
@@ -206,4 +206,4 @@ bool decodeJudge(const io::Document& doc, core::Diagnostics& diags, JudgeSpec& j
   return diags.errors() == before;
 }
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::io

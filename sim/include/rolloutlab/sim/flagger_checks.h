@@ -11,7 +11,7 @@
 #include "rolloutlab/core/flagger/engine.h"
 #include "rolloutlab/core/flagger/spec.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 /// What one (metric, kind) check sends, before any world answers it.
 struct CheckQuery {
@@ -47,4 +47,4 @@ std::vector<CheckQuery> flaggerCheckQueries(
     const std::vector<const core::flagger::MetricTemplateSpec*>& templates,
     const std::string& meshProvider, const std::string& knativeRevision = {});
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::sim

@@ -1,4 +1,4 @@
-#include "rolloutlab/scenarios/scenario_decode.h"
+#include "rolloutlab/io/scenario_decode.h"
 
 #include <cmath>
 #include <cstdio>
@@ -8,16 +8,12 @@
 
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/io/decode.h"
-#include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/sim/mesh.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::io {
 
-using io::Decoder;
-using io::pathIndex;
-using io::pathJoin;
-using io::ScalarKind;
-
-const char* toString(Release r) { return r == Release::kGood ? "good" : "bad"; }
+// Decodes into the run layer's types (sim/scenario.h, sim/shadow_judge.h).
+using namespace rolloutlab::sim;
 
 namespace {
 
@@ -511,4 +507,4 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
   return diags.errors() == before;
 }
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::io

@@ -5,9 +5,9 @@
 #include <array>
 #include <vector>
 
-#include "rolloutlab/scenarios/scenario.h"
+#include "rolloutlab/sim/scenario.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 /// Requests per second over time: base shape x bursts.
 class TrafficProfile {
@@ -96,4 +96,4 @@ void bucketProbabilities(const Mix& mix, const LatencyModel& lat, const std::vec
 /// Mean and variance of a mix's latency (ms).
 void mixMoments(const Mix& mix, const LatencyModel& lat, double& mean, double& variance);
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::sim

@@ -1,11 +1,11 @@
-#include "rolloutlab/scenarios/flagger_checks.h"
+#include "rolloutlab/sim/flagger_checks.h"
 
 #include <tuple>
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/flagger_queries.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 namespace fl = core::flagger;
 
@@ -85,4 +85,4 @@ std::vector<CheckQuery> flaggerCheckQueries(
   return out;
 }
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::sim

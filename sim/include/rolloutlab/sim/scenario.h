@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 enum class Release { kGood, kBad };
 const char* toString(Release r);
@@ -154,4 +154,4 @@ struct Scenario {
   std::map<std::string, GateSpec> webhooks;  ///< by webhook name or type
 };
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::sim

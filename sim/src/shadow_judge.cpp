@@ -1,9 +1,13 @@
-#include "rolloutlab/scenarios/shadow_judge.h"
+#include "rolloutlab/sim/shadow_judge.h"
+
+#include <stdexcept>
+
+#include "rolloutlab/sim/seeds.h"
 
 #include <cmath>
 #include <limits>
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 namespace jd = core::judge;
 
@@ -39,33 +43,6 @@ TickTraffic tickTraffic(IntervalTrafficSource& source, double from, double to) {
 
 namespace {
 
-// The synthesized series as a traffic source.
-class MeshIntervalTraffic final : public IntervalTrafficSource {
- public:
-  explicit MeshIntervalTraffic(MeshSeries& series) : series_(series) {}
-  MeshSeries::WindowCounts window(Variant v, double from, double to) override {
-    return series_.window(v, from, to);
-  }
-  std::vector<double> boundsMs() override {
-    const auto& L = series_.layout();
-    std::vector<double> out;
-    for (double b : L.buckets) out.push_back(b / L.unitPerMs);
-    return out;
-  }
-
- private:
-  MeshSeries& series_;
-};
-
-}  // namespace
-
-TickTraffic tickTraffic(MeshSeries& series, double from, double to) {
-  MeshIntervalTraffic source(series);
-  return tickTraffic(source, from, to);
-}
-
-namespace {
-
 // A quantile of a histogram's counts, interpolated linearly inside its bucket (as
 // histogram_quantile does); NaN without observations.
 double histogramQuantile(const std::vector<double>& counts, const std::vector<double>& bounds, double q) {
@@ -95,7 +72,7 @@ std::vector<double> cumulative(const std::vector<double>& counts) {
 
 }  // namespace
 
-double shadowValue(ShadowSource s, const MeshSeries::WindowCounts& w, const std::vector<double>& bounds) {
+double shadowValue(ShadowSource s, const WindowCounts& w, const std::vector<double>& bounds) {
   const double n = w.ok + w.err;
   switch (s) {
     case ShadowSource::kErrorRate: return n > 0 ? 100.0 * w.err / n : std::numeric_limits<double>::quiet_NaN();
@@ -110,26 +87,6 @@ double shadowValue(ShadowSource s, const MeshSeries::WindowCounts& w, const std:
     }
   }
   return std::numeric_limits<double>::quiet_NaN();
-}
-
-jd::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& judge, double expStart, double expEnd,
-                                 double ctlStart, double ctlEnd, double step, core::Rng& rng) {
-  const auto& L = series.layout();
-  std::vector<double> bounds;
-  for (double b : L.buckets) bounds.push_back(b / L.unitPerMs);
-  std::vector<jd::KayentaMetricData> data;
-  for (std::size_t i = 0; i < judge.kayenta.metrics.size(); ++i) {
-    jd::KayentaMetricData d;
-    d.name = judge.kayenta.metrics[i].name;
-    for (double a = expStart; a + step <= expEnd + 1e-9; a += step) {
-      d.experiment.push_back(shadowValue(judge.sources[i], series.window(Variant::kCanary, a, a + step), bounds));
-    }
-    for (double a = ctlStart; a + step <= ctlEnd + 1e-9; a += step) {
-      d.control.push_back(shadowValue(judge.sources[i], series.window(Variant::kPrimary, a, a + step), bounds));
-    }
-    data.push_back(std::move(d));
-  }
-  return jd::judgeKayenta(judge.kayenta, data, rng);
 }
 
 namespace {
@@ -259,4 +216,32 @@ std::unique_ptr<ShadowJudge> makeShadowJudge(const JudgeSpec& spec, std::uint64_
   return std::make_unique<SequentialShadow>(spec);
 }
 
-}  // namespace rolloutlab::scenarios
+ShadowJudges::ShadowJudges(const std::vector<JudgeSpec>* specs, std::uint64_t runSeed,
+                           IntervalTrafficSource* traffic)
+    : traffic_(traffic) {
+  if (specs == nullptr || specs->empty()) return;
+  if (traffic_ == nullptr) throw std::logic_error("shadow judges without a traffic source");
+  for (std::size_t i = 0; i < specs->size(); ++i) {
+    judges_.push_back(makeShadowJudge((*specs)[i], shadowJudgeSeed(runSeed, i)));
+  }
+}
+
+void ShadowJudges::observe(int look, double from, double to) {
+  if (judges_.empty()) return;
+  const TickTraffic tr = tickTraffic(*traffic_, from, to);
+  for (auto& j : judges_) j->observe(look, tr);
+}
+
+std::vector<ShadowVerdict::Kind> ShadowJudges::kinds() const {
+  std::vector<ShadowVerdict::Kind> out;
+  for (const auto& j : judges_) out.push_back(j->verdict().kind);
+  return out;
+}
+
+std::vector<ShadowVerdict> ShadowJudges::verdicts() const {
+  std::vector<ShadowVerdict> out;
+  for (const auto& j : judges_) out.push_back(j->verdict());
+  return out;
+}
+
+}  // namespace rolloutlab::sim

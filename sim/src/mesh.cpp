@@ -4,11 +4,11 @@
 // response_latency_ms buckets; Prometheus client libraries, Skipper included: DefBuckets in
 // seconds).
 
-#include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/sim/mesh.h"
 
 #include "rolloutlab/core/diagnostics.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 namespace {
 
@@ -220,4 +220,4 @@ std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m,
 
 }  // namespace
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::sim

@@ -12,9 +12,17 @@
 #include "rolloutlab/core/judge/kayenta_judge.h"
 #include "rolloutlab/core/judge/kayenta_stage.h"
 #include "rolloutlab/core/judge/sequential_judge.h"
-#include "rolloutlab/scenarios/mesh_series.h"
+#include "rolloutlab/core/rng.h"
+#include "rolloutlab/sim/mesh.h"
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
+
+/// Requests, 5xx and per-bucket requests of a variant over an interval (between the scrapes at
+/// or before its ends).
+struct WindowCounts {
+  double ok = 0, err = 0;
+  std::vector<double> buckets;
+};
 
 /// What a judge metric reads from the series, per tick interval.
 enum class ShadowSource {
@@ -41,13 +49,13 @@ struct JudgeSpec {
 /// Where a shadow judge reads its traffic: per variant, the requests, 5xx and per-bucket
 /// requests of an interval, as the increase of the mesh's counters between the scrapes at or
 /// before `from` and `to` (seconds on the run's clock). Implemented over the synthesized series
-/// (`tickTraffic(MeshSeries&, ...)`) and over a replay's recorded series.
+/// (scenarios' `MeshIntervalTraffic`) and over a replay's recorded series.
 class IntervalTrafficSource {
  public:
   virtual ~IntervalTrafficSource() = default;
   /// The interval's counts of one variant; `buckets` holds per-bucket (not cumulative) counts,
   /// one per bound of `boundsMs()` and a last one for +Inf (empty without a latency histogram).
-  virtual MeshSeries::WindowCounts window(Variant v, double from, double to) = 0;
+  virtual WindowCounts window(Variant v, double from, double to) = 0;
   /// Finite upper bounds of the latency histogram in milliseconds, ascending.
   virtual std::vector<double> boundsMs() = 0;
 };
@@ -55,7 +63,7 @@ class IntervalTrafficSource {
 /// The canary's and the primary's traffic in one tick interval.
 struct TickTraffic {
   double from = 0, to = 0;
-  MeshSeries::WindowCounts canary, primary;
+  WindowCounts canary, primary;
   std::vector<double> boundsMs;  ///< histogram upper bounds in ms (the last bucket is +Inf)
 };
 
@@ -87,19 +95,26 @@ class ShadowJudge {
 std::unique_ptr<ShadowJudge> makeShadowJudge(const JudgeSpec& spec, std::uint64_t seed);
 
 /// The value a source reads off one interval of one variant (NaN without requests).
-double shadowValue(ShadowSource s, const MeshSeries::WindowCounts& w, const std::vector<double>& boundsMs);
-
-/// Kayenta's judgment of a canary analysis window read off the series: per `step` seconds,
-/// one point per metric for the experiment (canary) and the control (primary), judged with
-/// the Judge's NetflixACAJudge config. Returns the summary score (0-100).
-core::judge::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& judge, double experimentStart,
-                                          double experimentEnd, double controlStart, double controlEnd,
-                                          double step, core::Rng& rng);
+double shadowValue(ShadowSource s, const WindowCounts& w, const std::vector<double>& boundsMs);
 
 /// Reads the tick interval (from, to] off a traffic source (both variants).
 TickTraffic tickTraffic(IntervalTrafficSource& source, double from, double to);
-/// Reads the tick interval (from, to] off the synthesized series (both variants; scrapes at or
-/// before).
-TickTraffic tickTraffic(MeshSeries& series, double from, double to);
 
-}  // namespace rolloutlab::scenarios
+/// The shadow judges of one run, reading one traffic source: each judge is made fresh with its
+/// own seed (`shadowJudgeSeed`) and observes the intervals the loop hands it.
+class ShadowJudges {
+ public:
+  /// `specs` nullptr or empty: no judges. `traffic` must be non-null when there are judges.
+  ShadowJudges(const std::vector<JudgeSpec>* specs, std::uint64_t runSeed, IntervalTrafficSource* traffic);
+  bool empty() const { return judges_.empty(); }
+  /// Every judge observes the interval (from, to] (seconds on the run's clock) as look `look`.
+  void observe(int look, double from, double to);
+  std::vector<ShadowVerdict::Kind> kinds() const;
+  std::vector<ShadowVerdict> verdicts() const;
+
+ private:
+  IntervalTrafficSource* traffic_ = nullptr;
+  std::vector<std::unique_ptr<ShadowJudge>> judges_;
+};
+
+}  // namespace rolloutlab::sim

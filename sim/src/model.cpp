@@ -1,11 +1,11 @@
-#include "rolloutlab/scenarios/model.h"
+#include "rolloutlab/sim/model.h"
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
 #include <boost/math/special_functions/erf.hpp>
 #include <cmath>
 
-namespace rolloutlab::scenarios {
+namespace rolloutlab::sim {
 
 namespace {
 constexpr double kPi = 3.14159265358979323846;
@@ -319,4 +319,4 @@ void mixMoments(const Mix& mix, const LatencyModel& lat, double& mean, double& v
   variance = std::max(0.0, m2 - m1 * m1);
 }
 
-}  // namespace rolloutlab::scenarios
+}  // namespace rolloutlab::sim
