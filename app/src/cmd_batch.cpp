@@ -13,6 +13,7 @@
 #include "judge_files.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/io/documents.h"
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/app/workspace.h"
@@ -225,7 +226,7 @@ int runMerge(const std::vector<std::string>& argv, Streams& io) {
       }
     } else {
       try {
-        j = yamlToJson(YAML::Load(text));
+        j = yamlToJson(io::loadYaml(text));
       } catch (const YAML::Exception& e) {
         throw core::InputError({core::Severity::kError, name,
                                 e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "", "",

@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/io/documents.h"
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/judge/kayenta_judge.h"
@@ -183,7 +184,7 @@ SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
   s.file = file;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = io::loadYaml(text);
   } catch (const YAML::Exception& e) {
     inputError(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "", "not valid JSON: " + e.msg);
   }
@@ -334,7 +335,7 @@ LoadedConfig loadConfig(const std::string& path, std::istream& in) {
   Decoder d{name};
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = io::loadYaml(text);
   } catch (const YAML::Exception& e) {
     inputError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "",
                "not valid YAML/JSON: " + e.msg);

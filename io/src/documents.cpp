@@ -338,6 +338,24 @@ DocumentSet readDocuments(const std::vector<std::string>& paths, const ReadOptio
   return out;
 }
 
+std::vector<YAML::Node> loadYamlAll(const std::string& text) {
+  if (const auto refused = refuseAliasBombs(text)) {
+    YAML::Mark mark;
+    mark.line = refused->line - 1;
+    throw YAML::ParserException(mark, refused->rule);
+  }
+  return YAML::LoadAll(text);
+}
+
+YAML::Node loadYaml(const std::string& text) {
+  if (const auto refused = refuseAliasBombs(text)) {
+    YAML::Mark mark;
+    mark.line = refused->line - 1;
+    throw YAML::ParserException(mark, refused->rule);
+  }
+  return YAML::Load(text);
+}
+
 DocumentSet readDocumentsFromString(const std::string& text, const std::string& name) {
   DocumentSet out;
   out.files.push_back(FileIdentity{name, text.size(), sha256Hex(text)});
