@@ -213,7 +213,7 @@ int runMerge(const std::vector<std::string>& argv, Streams& io) {
     } else {
       std::ifstream in(f, std::ios::binary);
       if (!in) throw core::InputError({core::Severity::kError, f, 0, 0, "", "", "cannot read"});
-      text = cli::readAll(in);
+      text = cli::readAll(in, f);
     }
     io::Json j;
     const auto first = text.find_first_not_of(" \t\r\n");

@@ -77,7 +77,7 @@ std::string readAllBounded(std::istream& in, const std::string& name, std::uint6
 
 std::string readFileBounded(const std::string& path, std::uint64_t limit, const std::string& what) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) refuse(path, 0, std::string("cannot read: ") + std::strerror(errno));
+  if (!in) refuse(path, 0, std::string("cannot read the file: ") + std::strerror(errno));
   return readAllBounded(in, path, limit, what);
 }
 

@@ -117,6 +117,15 @@ ReplayTarget targetOf(const fl::CanarySpec& canary, const std::string& meshProvi
 std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec,
                                                  const ReplayTarget& target) {
   spec.validate();
+  // A model counterfactual plays the recorded stable requests through the release model (the
+  // Scenario's effects, TrafficSeries): with none, the bad release behaves like the stable.
+  if (spec.counterfactual == Counterfactual::kModel && (!spec.scenario || spec.scenario->effects.empty())) {
+    bad(spec, spec.file.empty() ? "--counterfactual" : "spec.counterfactual", "model",
+        spec.scenario ? "the Scenario " + core::quoted(spec.scenario->name) +
+                            " has no effects: the release model would behave like the stable"
+                      : "needs a release model: a Scenario with effects (spec.scenario or "
+                        "--scenario); without one the release behaves like the stable");
+  }
   std::shared_ptr<Recording> r(new Recording());
   r->spec_ = spec;
   r->target_ = target;

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/scenarios/mesh.h"
@@ -369,7 +370,7 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
 
 std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path, core::Diagnostics& diags) {
   std::vector<std::pair<double, double>> out;
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   auto err = [&](int line, int col, const std::string& value, const std::string& rule) {
     diags.add({core::Severity::kError, path, line, col, "", value, rule});
   };
@@ -380,9 +381,15 @@ std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path, c
   std::string line;
   int ln = 0;
   double last = -1;
-  while (std::getline(in, line)) {
-    ++ln;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  core::LineReader lines(in, path, "a traffic CSV file");
+  for (;;) {
+    try {
+      if (!lines.next(line)) break;
+    } catch (const core::InputError& e) {
+      diags.add(e.diagnostic());  // a line past the cap or a NUL byte: the file is not read on
+      return out;
+    }
+    ln = lines.lineNumber();
     if (line.empty() || line[0] == '#') continue;
     const auto comma = line.find(',');
     if (comma == std::string::npos) {
