@@ -60,14 +60,29 @@ void writeAtomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   const fs::path p(path);
   const fs::path tmp = p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()));
+  // errno is read at once (a later call may change it), and a stream that failed without
+  // setting it says which step failed rather than "Success".
+  const auto why = [](int err, const std::string& step) {
+    return step + (err != 0 ? std::string(": ") + std::strerror(err) : std::string(" (no system error code)"));
+  };
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      const int err = errno;
+      throw core::EnvironmentError("cannot write " + path + ": " +
+                                   why(err, "cannot create the temporary file " + tmp.string()));
+    }
     out << text;
     out.flush();
+    out.close();
     if (!out) {
+      const int err = errno;
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw core::EnvironmentError("cannot write " + path + ": " + std::strerror(errno));
+      throw core::EnvironmentError(
+          "cannot write " + path + ": " +
+          why(err, "writing " + std::to_string(text.size()) + " bytes to " + tmp.string() + " failed"));
     }
   }
   std::error_code ec;
@@ -233,7 +248,15 @@ int runMerge(const std::vector<std::string>& argv, Streams& io) {
                                 "neither JSON nor YAML: " + e.msg});
       }
     }
-    shards.push_back(batchFromJson(j, name));
+    try {
+      shards.push_back(batchFromJson(j, name));
+    } catch (const io::Json::exception&) {
+      // A value of the wrong JSON type that batchFromJson does not check itself: the library's
+      // own text names neither the file nor the field, so it is not shown.
+      throw core::InputError({core::Severity::kError, name, 0, 0, "", "",
+                              "not a rolloutlab batch report: a value has the wrong JSON type "
+                              "(compare it with a report `rolloutlab batch` wrote)"});
+    }
     names.push_back(name);
   }
   emit(mergeBatches(shards, names), format, outFile, io);

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <fstream>
+#include <utility>
 
 #include "rolloutlab/core/diagnostics.h"
 
@@ -38,7 +40,26 @@ std::string nulRule() {
   return "a NUL byte: not a text file (a binary file or a device such as /dev/zero?)";
 }
 
+thread_local std::string tReading;
+thread_local std::string tFailed;
+
 }  // namespace
+
+ReadingScope::ReadingScope(std::string what)
+    : previous_(std::exchange(tReading, std::move(what))),
+      exceptions_(std::uncaught_exceptions()) {}
+
+ReadingScope::~ReadingScope() {
+  if (std::uncaught_exceptions() > exceptions_ && tFailed.empty()) {
+    try {
+      tFailed = tReading;
+    } catch (...) {  // no memory left even for the name: the message says less
+    }
+  }
+  tReading.swap(previous_);
+}
+
+std::string readingWhenFailed() { return tFailed; }
 
 std::string formatBytes(std::uint64_t bytes) {
   if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
@@ -49,6 +70,7 @@ std::string formatBytes(std::uint64_t bytes) {
 
 std::string readAllBounded(std::istream& in, const std::string& name, std::uint64_t limit,
                            const std::string& what) {
+  const ReadingScope scope(name + " (" + what + ")");
   std::streambuf* sb = in.rdbuf();
   std::string out;
   if (sb == nullptr) return out;
@@ -82,7 +104,11 @@ std::string readFileBounded(const std::string& path, std::uint64_t limit, const 
 }
 
 LineReader::LineReader(std::istream& in, std::string name, std::string what, std::size_t maxLine)
-    : in_(in), name_(std::move(name)), what_(std::move(what)), maxLine_(maxLine) {}
+    : in_(in),
+      name_(std::move(name)),
+      what_(std::move(what)),
+      maxLine_(maxLine),
+      scope_(name_ + " (" + what_ + ")") {}
 
 bool LineReader::next(std::string& line) {
   line.clear();

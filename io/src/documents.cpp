@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "rolloutlab/core/bounded_input.h"
+
 namespace rolloutlab::io {
 
 namespace fs = std::filesystem;
@@ -274,6 +276,7 @@ bool readWhole(const fs::path& p, std::uint64_t limit, std::string& out, std::st
 
 void readFile(const fs::path& p, const std::string& shown, const ReadOptions& opt,
               DocumentSet& out, bool requireObject) {
+  const core::ReadingScope scope(shown + " (a YAML document)");
   std::string text, why;
   if (!readWhole(p, opt.maxFileBytes, text, why)) {
     out.diagnostics.add(makeError(shown, 0, why));

@@ -18,6 +18,7 @@
 #include <limits>
 #include <memory>
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/replay/time.h"
 
@@ -566,6 +567,7 @@ IngestStats ingestAccessLogs(const std::vector<std::string>& files, const Access
   LogRequest req;
   std::string error;
   for (const auto& file : files) {
+    const core::ReadingScope scope(file + " (an access log)");
     auto onLine = [&](std::string_view line, std::uint64_t lineNo) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty()) return;

@@ -83,15 +83,15 @@ class Parser {
       for (;;) {
         skipSpace();
         if (i_ >= s_.size() || s_[i_] != '"') fail("expected a string key");
-        std::string key = string();
+        std::string name = string();
         skipSpace();
         if (i_ >= s_.size() || s_[i_] != ':') fail("expected ':' after an object key");
         ++i_;
         skipSpace();
-        path_.push_back({key, 0, false});
-        JsonValue member = value(depth + 1, &key);
+        path_.push_back({name, 0, false});
+        JsonValue member = value(depth + 1, &name);
         path_.pop_back();
-        v.members.emplace_back(std::move(key), std::move(member));
+        v.members.emplace_back(std::move(name), std::move(member));
         skipSpace();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;

@@ -359,10 +359,12 @@ MetricRecording parseQueryRange(std::string_view text, const std::string& file,
 
 MetricRecording readQueryRangeFile(const std::string& path, const std::string& metric,
                                    std::optional<Variant> variant) {
+  const core::ReadingScope scope(path + " (a query_range JSON file)");
   return parseQueryRange(readJsonFile(path), path, metric, variant);
 }
 
 std::size_t loadQueryRangeSeries(const std::string& path, pq::MemorySeriesStore& store) {
+  const core::ReadingScope scope(path + " (a query_range JSON file)");
   const Matrix m = readMatrix(readJsonFile(path), path);
   std::size_t n = 0;
   for (const auto& s : m.series) {

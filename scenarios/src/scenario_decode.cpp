@@ -1,7 +1,9 @@
 #include "rolloutlab/scenarios/scenario_decode.h"
 
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -154,7 +156,15 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
     std::filesystem::path p(*csv);
     if (p.is_relative()) p = std::filesystem::path(scenarioFile).parent_path() / p;
     t.csvFile = p.string();
-    t.points = readTrafficCsv(t.csvFile, diags);
+    std::ifstream probe(t.csvFile, std::ios::binary);
+    if (!probe) {
+      // The Scenario's field is the culprit, not the file it names.
+      const int err = errno;
+      d.error(Decoder::child(n, "csv"), pathJoin(path, "csv"), core::quoted(*csv),
+              "cannot read the traffic CSV " + t.csvFile + (err ? std::string(": ") + std::strerror(err) : ""));
+    } else {
+      t.points = readTrafficCsv(t.csvFile, diags);
+    }
   }
   if (shapes > 1) {
     d.error(n, path, "", "give one of rps, diurnal, steps, csv");

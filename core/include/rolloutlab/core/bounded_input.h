@@ -28,6 +28,24 @@ std::string readAllBounded(std::istream& in, const std::string& name, std::uint6
 /// Opens `path` and reads it with readAllBounded ("cannot read: REASON" when it cannot open).
 std::string readFileBounded(const std::string& path, std::uint64_t limit, const std::string& what);
 
+/// Names the input being read on this thread while it lives ("x.json (a query_range JSON
+/// file)"). When an exception leaves the scope (out of memory while reading), the name is
+/// kept, so the top-level message can say what was being read.
+class ReadingScope {
+ public:
+  explicit ReadingScope(std::string what);
+  ~ReadingScope();
+  ReadingScope(const ReadingScope&) = delete;
+  ReadingScope& operator=(const ReadingScope&) = delete;
+
+ private:
+  std::string previous_;
+  int exceptions_;
+};
+
+/// What was being read when an exception last left a ReadingScope on this thread ("" if none).
+std::string readingWhenFailed();
+
 /// Lines of a stream, one at a time, in memory bounded by the longest line. A line longer
 /// than `maxLine` bytes fails (InputError naming file and line) as soon as it passes the limit,
 /// not at the end of input: a pipe or device that sends an endless line costs `maxLine`
@@ -48,6 +66,7 @@ class LineReader {
   std::string name_;
   std::string what_;
   std::size_t maxLine_;
+  ReadingScope scope_;
   int line_ = 0;
   std::unique_ptr<char[]> buf_;
   std::size_t pos_ = 0;
