@@ -200,7 +200,7 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     } catch (const core::InputError& e) {
       core::Diagnostic d = e.diagnostic();
       d.file = sc.scripts.front().file;
-      d.line = sc.scripts.front().targetLine > 0 ? sc.scripts.front().targetLine : sc.scripts.front().line;
+      d.line = sc.scripts.front().line;
       d.field = "spec.target";
       throw core::InputError(d);
     }

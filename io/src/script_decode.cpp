@@ -281,10 +281,7 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
   argoFields(d, spec, s);
   const bool argo = Decoder::child(spec, "measurements").IsDefined() || Decoder::child(spec, "podStartup").IsDefined() ||
                     Decoder::child(spec, "actions").IsDefined() || Decoder::child(spec, "until").IsDefined();
-  if (auto v = d.str(spec, "target", "spec.target")) {
-    s.target = *v;
-    s.targetLine = d.line(Decoder::child(spec, "target"));
-  }
+  if (auto v = d.str(spec, "target", "spec.target")) s.target = *v;
   const YAML::Node defs = d.object(spec, "defaults", "spec.defaults");
   if (defs.IsDefined()) {
     d.checkFields(defs, "spec.defaults", {"primaryReady", "canaryReady", "webhooks", "metrics"});

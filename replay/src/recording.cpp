@@ -4,7 +4,6 @@
 #include <cerrno>
 #include <cmath>
 #include <cstring>
-#include <deque>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -429,9 +428,8 @@ bool splitCsv(std::string_view line, std::vector<std::pair<std::string, int>>& o
 namespace {
 
 // The CSV form, fed one line at a time (a file is streamed, never held whole). Rows keep 24
-// bytes each in chunked storage (no doubling of one big array) until the end, when each
-// (metric, variant) becomes its series and its rows are released: a big recording costs about
-// its own size in memory.
+// bytes each until the end, when each (metric, variant) becomes its series (16 bytes a
+// sample) and its rows are released: a recording costs about its own size in memory.
 class CsvRecordingBuilder {
  public:
   explicit CsvRecordingBuilder(const std::string& file) : file_(file) {}
@@ -500,8 +498,9 @@ class CsvRecordingBuilder {
     }
     std::vector<MetricRecording> out;
     for (const auto& key : order_) {
-      auto node = byKey_.extract(key);
-      std::deque<Row>& rows = node.mapped();
+      const auto found = byKey_.find(key);
+      std::vector<Row> rows = std::move(found->second);
+      byKey_.erase(found);
       if (!std::is_sorted(rows.begin(), rows.end(),
                           [](const Row& a, const Row& b) { return a.t < b.t; })) {
         std::stable_sort(rows.begin(), rows.end(),
@@ -525,7 +524,7 @@ class CsvRecordingBuilder {
         s.times.push_back(rows[i].t);
         s.values.push_back(rows[i].v);
       }
-      std::deque<Row>().swap(rows);
+      std::vector<Row>().swap(rows);
       r.series.push_back(std::move(s));
       r.step = computeStep(r.series);
       out.push_back(std::move(r));
@@ -546,7 +545,7 @@ class CsvRecordingBuilder {
   bool header_ = false;
   int headerLine_ = 0;
   std::vector<std::pair<std::string, int>> fields_;
-  std::map<std::pair<std::string, int>, std::deque<Row>> byKey_;  // (metric, variant)
+  std::map<std::pair<std::string, int>, std::vector<Row>> byKey_;  // (metric, variant)
   std::vector<std::pair<std::string, int>> order_;
 };
 

@@ -80,7 +80,6 @@ struct ScriptAction {
 struct Script {
   std::string name;
   std::string target;  ///< the Canary or Rollout to drive; empty = the only/first one
-  int targetLine = 0;  ///< the line of spec.target (0: not given)
   std::string file;
   int line = 0;
   ScriptObservation defaults;
