@@ -47,9 +47,12 @@ thread_local std::string tFailed;
 
 ReadingScope::ReadingScope(std::string what)
     : previous_(std::exchange(tReading, std::move(what))),
-      exceptions_(std::uncaught_exceptions()) {}
+      exceptions_(std::uncaught_exceptions()) {
+  tFailed.clear();  // a new read: an older failure is no longer news
+}
 
 ReadingScope::~ReadingScope() {
+  // The innermost scope an exception leaves names the input (outer ones find it set).
   if (std::uncaught_exceptions() > exceptions_ && tFailed.empty()) {
     try {
       tFailed = tReading;

@@ -105,7 +105,7 @@ TEST(BoundedInput, AnEndlessAccessLogLineFromAPipeFailsAtTheCapNotAtTheEnd) {
 
 TEST(BoundedInput, AnEndlessLineInALineReaderFailsAtTheCap) {
   std::signal(SIGPIPE, SIG_IGN);
-  FeedingFifo fifo("1.5\n" + std::string(1 << 16, '7'), 64ull << 30);
+  FeedingFifo fifo(std::string(1 << 16, '7'), 64ull << 30);
   std::ifstream in(fifo.path(), std::ios::binary);
   core::LineReader lines(in, fifo.path(), "a sample file", 1u << 20);
   std::string line;
@@ -114,7 +114,7 @@ TEST(BoundedInput, AnEndlessLineInALineReaderFailsAtTheCap) {
               while (lines.next(line)) {
               }
             }),
-            fifo.path() + ":2: a line longer than 1 MiB (the limit for one line of a sample file)");
+            fifo.path() + ":1: a line longer than 1 MiB (the limit for one line of a sample file)");
   EXPECT_LT(secondsSince(start), 10.0);
 }
 
@@ -181,13 +181,22 @@ TEST(BoundedInput, AWholeFileReadStopsAtItsCapNamingFileAndLimit) {
 }
 
 TEST(BoundedInput, OutOfMemoryNamesWhatWasBeingRead) {
-  EXPECT_EQ(core::readingWhenFailed(), "");
   try {
     const core::ReadingScope outer("big.csv (a metric CSV file)");
     throw std::bad_alloc();
   } catch (const std::bad_alloc&) {
   }
   EXPECT_EQ(core::readingWhenFailed(), "big.csv (a metric CSV file)");
+  // The innermost scope names the input; a later read starts afresh.
+  try {
+    const core::ReadingScope outer("spec.yaml (a YAML document)");
+    const core::ReadingScope inner("traffic.csv (a traffic CSV file)");
+    throw std::bad_alloc();
+  } catch (const std::bad_alloc&) {
+  }
+  EXPECT_EQ(core::readingWhenFailed(), "traffic.csv (a traffic CSV file)");
+  { const core::ReadingScope fresh("ok.csv (a metric CSV file)"); }
+  EXPECT_EQ(core::readingWhenFailed(), "");
 }
 
 TEST(BoundedInput, EveryYamlLoadRefusesABillionLaughs) {
