@@ -118,11 +118,15 @@ std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec,
                                                  const ReplayTarget& target) {
   spec.validate();
   // A model counterfactual plays the recorded stable requests through the release model (the
-  // Scenario's effects, TrafficSeries): with none, the bad release behaves like the stable.
-  if (spec.counterfactual == Counterfactual::kModel && (!spec.scenario || spec.scenario->effects.empty())) {
+  // Scenario's effects, TrafficSeries): with none, the canary behaves like the stable. That is
+  // an A/A replay when the Scenario says so (no effects, a good release); without a Scenario,
+  // or with a bad release that has no effect, it is a mistake.
+  if (spec.counterfactual == Counterfactual::kModel &&
+      (!spec.scenario ||
+       (spec.scenario->effects.empty() && spec.release == scenarios::Release::kBad))) {
     bad(spec, spec.file.empty() ? "--counterfactual" : "spec.counterfactual", "model",
         spec.scenario ? "the Scenario " + core::quoted(spec.scenario->name) +
-                            " has no effects: the release model would behave like the stable"
+                            " has no effects: the bad release would behave like the stable"
                       : "needs a release model: a Scenario with effects (spec.scenario or "
                         "--scenario); without one the release behaves like the stable");
   }

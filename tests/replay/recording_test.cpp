@@ -115,10 +115,10 @@ TEST(QueryRangeFile, ErrorsNameFileLineAndColumn) {
             "e.json:1: status = \"error\": column 11: the saved answer is an error: parse error");
   EXPECT_EQ(errorOf([] {
               rp::parseQueryRange(R"({"status":"success","data":{"resultType":"matrix","result":[
-{"metric":{"a":"1"},"values":[]},{"metric":{"a":"1"},"values":[]}]}})",
+{"metric":{"a":"1"},"values":[[1,"1"]]},{"metric":{"a":"1"},"values":[[1,"1"]]}]}})",
                                   "f.json", "m", std::nullopt);
             }),
-            "f.json:2: data.result[1].metric: column 44: the same label set as data.result[0]");
+            "f.json:2: data.result[1].metric: column 51: the same label set as data.result[0]");
   EXPECT_EQ(errorOf([] { rp::readQueryRangeFile("/nonexistent/x.json", "m", std::nullopt); }),
             "/nonexistent/x.json: cannot read the file: No such file or directory");
 }
@@ -154,7 +154,7 @@ TEST(QueryRangeFile, ReadsPromtoolOutput) {
               rp::parseQueryRange(R"({"status":"success","data":{"resultType":"matrix","result":[]}})",
                                   "e2.json", "m", std::nullopt);
             }),
-            "e2.json:1: data.result: column 58: holds no series: the query matched nothing in the "
+            "e2.json:1: data.result: column 60: holds no series: the query matched nothing in the "
             "saved range (an empty recording replays as no data at all)");
   EXPECT_EQ(errorOf([] {
               rp::parseQueryRange(R"([{"metric":{"a":"1"},"values":[]}])", "e3.json", "m",
