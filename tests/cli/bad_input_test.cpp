@@ -44,6 +44,7 @@ constexpr const char* kReplayDoc = "replay --spec {ex}/apps/podinfo --replay {fi
 constexpr const char* kStats = "stats welch --x {file} --y {bad}/fixtures/sample.txt";
 constexpr const char* kJudge = "judge --baseline {file} --canary {bad}/fixtures/judge-samples.csv";
 constexpr const char* kMerge = "merge {file}";
+constexpr const char* kSimulate = "simulate --spec {ex}/apps/podinfo --scenario {file}";
 
 struct BadInput {
   const char* file;     ///< under tests/data/bad/
@@ -280,6 +281,8 @@ const std::vector<BadInput> kCorpus = {
      "spec.ticks[1].metrics.request-success-rate = \"high\": must be a number, pass, fail, error"},
     {"script-ready-word.yaml", kValidate, 1, "14",
      "spec.ticks[1].canaryReady = \"maybe\": must be one of true, waiting, deadline"},
+    {"script-target-unknown.yaml", kSimulate, 1, "3",
+     "spec.target = \"podinfo-typo\": no Canary of that name is loaded"},
     {"script-unknown-field.yaml", kValidate, 1, "14",
      "spec.ticks[1].metricz: unknown field (did you mean \"metrics\"?)"},
     {"script-webhooks-word.yaml", kValidate, 1, "14",
@@ -491,4 +494,28 @@ TEST(BadInputCorpus, ABigSampleFileIsReadInMemoryProportionalToItsValues) {
   std::printf("stats welch on a %.0f MiB sample: %.0f MiB above the base (%.2f x the file)\n",
               bytes / (1 << 20), extra / (1 << 20), extra / bytes);
   EXPECT_LT(extra, 1.5 * bytes);
+}
+
+// Out of memory names what was being read (exit 3): a sample of 30 million values under a
+// 150 MiB address-space cap.
+TEST(BadInputCorpus, OutOfMemoryNamesTheInput) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan reserves terabytes of address space";
+#endif
+  const std::string path =
+      (fs::temp_directory_path() / ("rolloutlab-ones-" + std::to_string(::getpid()) + ".txt")).string();
+  {
+    std::ofstream out(path, std::ios::binary);
+    std::string ones;
+    for (int i = 0; i < (1 << 19); ++i) ones += "1\n";
+    for (int i = 0; i < 57; ++i) out << ones;  // 30 million values
+  }
+  const std::string small = rolloutlab::test::dataDir() + "/bad/fixtures/sample.txt";
+  const Outcome r = runConfined({"stats", "welch", "--x", path, "--y", small}, 150ull << 20, 30);
+  fs::remove(path);
+  ASSERT_TRUE(WIFEXITED(r.status)) << r.out;
+  EXPECT_EQ(WEXITSTATUS(r.status), 3) << r.out;
+  EXPECT_NE(r.out.find("error: out of memory while reading " + path + " (a sample file)"),
+            std::string::npos)
+      << r.out;
 }
