@@ -281,7 +281,7 @@ const std::vector<BadInput> kCorpus = {
      "spec.ticks[1].metrics.request-success-rate = \"high\": must be a number, pass, fail, error"},
     {"script-ready-word.yaml", kValidate, 1, "14",
      "spec.ticks[1].canaryReady = \"maybe\": must be one of true, waiting, deadline"},
-    {"script-target-unknown.yaml", kSimulate, 1, "3",
+    {"script-target-unknown.yaml", kSimulate, 1, "2",
      "spec.target = \"podinfo-typo\": no Canary of that name is loaded"},
     {"script-unknown-field.yaml", kValidate, 1, "14",
      "spec.ticks[1].metricz: unknown field (did you mean \"metrics\"?)"},
