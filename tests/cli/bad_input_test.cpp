@@ -226,7 +226,7 @@ const std::vector<BadInput> kCorpus = {
     {"replay-counterfactual-word.yaml", kValidate, 1, "11",
      "spec.counterfactual = \"maybe\": must be none, model or recorded"},
     {"replay-csv-missing.yaml", kReplayDoc, 1, "10",
-     "spec.csv[0] = \"fixtures/no-such.csv\": cannot read fixtures/no-such.csv: No such file or"},
+     "spec.csv[0] = \"fixtures/no-such.csv\": cannot read "},
     {"replay-no-source.yaml", kValidate, 1, "2",
      "spec.source: name at least one source: --prometheus, --query-range, --csv, --series or"},
     {"replay-step-negative.yaml", kValidate, 1, "11",
