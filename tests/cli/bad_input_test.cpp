@@ -222,7 +222,7 @@ const std::vector<BadInput> kCorpus = {
     {"replay-blocksteps-word.yaml", kValidate, 1, "11",
      "spec.bootstrap.blockSteps = \"some\": must be an integer, not string"},
     {"replay-counterfactual-model-no-scenario.yaml", kReplayDoc, 1, "2",
-     "spec.counterfactual = model: needs a release model: a Scenario with effects"},
+     "spec.counterfactual = model: the release is bad but no release model is given"},
     {"replay-counterfactual-word.yaml", kValidate, 1, "11",
      "spec.counterfactual = \"maybe\": must be none, model or recorded"},
     {"replay-csv-missing.yaml", kReplayDoc, 1, "10",
