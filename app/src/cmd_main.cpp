@@ -35,6 +35,8 @@ const std::map<std::string, Entry>& commands() {
        {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
       {"replay",
        {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
+      {"export",
+       {runExport, "write an edited spec into its GitOps repo as a commit (minimal patch, CRD check)"}},
   };
   return m;
 }

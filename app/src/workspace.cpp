@@ -132,7 +132,6 @@ bool Workspace::targetsRollout(const std::string& name) const {
 }
 
 Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string* stdinText) {
-  Workspace ws;
   io::DocumentSet docs;
   auto append = [&docs](io::DocumentSet more) {
     for (auto& d : more.documents) docs.documents.push_back(std::move(d));
@@ -150,6 +149,11 @@ Workspace loadWorkspace(const std::vector<std::string>& paths, const std::string
     }
   }
   if (!files.empty()) append(io::readDocuments(files));
+  return decodeWorkspace(std::move(docs));
+}
+
+Workspace decodeWorkspace(io::DocumentSet docs) {
+  Workspace ws;
   ws.files = docs.files;
   ws.diagnostics = std::move(docs.diagnostics);
   for (const auto& doc : docs.documents) {

@@ -10,13 +10,13 @@
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStyle>
-#include <QTableWidget>
 #include <QThread>
 #include <QVBoxLayout>
 
 #include "chart_view.h"
 #include "histogram.h"
 #include "oc_rows.h"
+#include "oc_table.h"
 #include "workbench.h"
 
 namespace rolloutlab::gui {
@@ -27,13 +27,17 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 QString seconds(double s) { return std::isnan(s) ? "-" : q(formatDuration(s)); }
 
-QTableWidgetItem* item(const QString& text,
-                       Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter) {
-  auto* it = new QTableWidgetItem(text);
-  it->setTextAlignment(align);
-  it->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-  return it;
+TableCell item(const QString& text, QVariant sortKey = {},
+               Qt::Alignment align = Qt::AlignLeft | Qt::AlignVCenter) {
+  TableCell c;
+  c.text = text;
+  c.sortKey = std::move(sortKey);
+  c.align = align;
+  return c;
 }
+
+/// What a number sorts by: NaN ("-") below every number.
+QVariant key(double v) { return std::isnan(v) ? QVariant(-1e300) : QVariant(v); }
 
 /// Red in proportion to how often the unwanted outcome happened.
 QColor badness(double p) {
@@ -90,16 +94,13 @@ BatchView::BatchView(Workbench& wb, QWidget* parent)
   layout->addWidget(summary_);
 
   auto* split = new QSplitter(Qt::Vertical, this);
-  table_ = new QTableWidget(0, 7, split);
-  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Runs", "Promoted [95% CI]",
-                                     "Rolled back [95% CI]", "Decision p50 / p90",
-                                     "Excess errors mean / p99"});
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->horizontalHeader()->setStretchLastSection(true);
-  table_->verticalHeader()->hide();
-  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  table_->setSelectionMode(QAbstractItemView::SingleSelection);
+  table_ = new CellTableView(split);
+  table_->cells()->setHeaders({"Scenario", "Release", "Runs", "Promoted [95% CI]",
+                               "Rolled back [95% CI]", "Decision p50 / p90",
+                               "Excess errors mean / p99"});
   table_->setAlternatingRowColors(true);
+  table_->setToolTip(
+      "Click a header to sort; Ctrl+C or the context menu copies rows as tab-separated text");
   auto* charts = new QWidget(split);
   auto* cl = new QHBoxLayout(charts);
   cl->setContentsMargins(0, 0, 0, 0);
@@ -121,8 +122,7 @@ BatchView::BatchView(Workbench& wb, QWidget* parent)
   connect(cancel_, &QPushButton::clicked, this, &BatchView::cancel);
   connect(runner_, &BatchRunner::progress, this, &BatchView::onProgress);
   connect(runner_, &BatchRunner::finished, this, &BatchView::onFinished);
-  connect(table_, &QTableWidget::currentCellChanged, this,
-          [this](int row, int, int, int) { showRow(row); });
+  connect(table_, &CellTableView::currentSourceRowChanged, this, &BatchView::showRow);
 }
 
 int BatchView::runs() const { return runs_->value(); }
@@ -152,7 +152,7 @@ void BatchView::start() {
   o.threads = threads_->value();
   specLabel_ = spec->key();
   words_ = spec->outcomeWords();
-  table_->setHorizontalHeaderItem(4, new QTableWidgetItem(q(words_.rolledBack) + " [95% CI]"));
+  table_->cells()->setHeader(4, q(words_.rolledBack) + " [95% CI]");
   std::vector<BatchJob> jobs{{spec->key(), spec->batchWorkspace()}};
   const qint64 total = static_cast<qint64>(wb_.scenarios().size() + replays.size()) * o.runs;
   progress_->setRange(0, 1000);
@@ -214,47 +214,44 @@ void BatchView::onFinished(std::shared_ptr<const BatchOutcome> outcome) {
 }
 
 void BatchView::fillTable() {
-  table_->setRowCount(0);
+  table_->cells()->clear();
   summary_->clear();
   if (!outcome_ || outcome_->results.empty()) return;
   const app::BatchResult& r = outcome_->results[0];
   const auto rows = ocRows(r);
-  table_->setRowCount(static_cast<int>(rows.size()));
   const auto right = Qt::AlignRight | Qt::AlignVCenter;
-  for (int i = 0; i < static_cast<int>(rows.size()); ++i) {
-    const OcRow& row = rows[static_cast<std::size_t>(i)];
-    auto* name = item(q(row.scenario));
+  std::vector<std::vector<TableCell>> cells;
+  for (const OcRow& row : rows) {
+    TableCell name = item(q(row.scenario));
     if (recordingNames_.count(row.scenario) > 0) {
-      name->setIcon(style()->standardIcon(QStyle::SP_MediaPlay));
-      name->setToolTip("recording: each run a bootstrap resample of it");
+      name.icon = style()->standardIcon(QStyle::SP_MediaPlay);
+      name.toolTip = "recording: each run a bootstrap resample of it";
     }
-    table_->setItem(i, 0, name);
-    auto* rel = item(row.badRelease ? "bad" : "good");
-    rel->setForeground(row.badRelease ? QColor(178, 31, 31) : QColor(30, 123, 30));
-    table_->setItem(i, 1, rel);
-    table_->setItem(i, 2, item(QString::number(row.runs), right));
-    auto* promoted = item(q(row.promoted.text()), right);
-    auto* rolled = item(q(row.rolledBack.text()), right);
+    TableCell rel = item(row.badRelease ? "bad" : "good");
+    rel.foreground = row.badRelease ? QColor(178, 31, 31) : QColor(30, 123, 30);
+    TableCell promoted = item(q(row.promoted.text()), key(row.promoted.value), right);
+    TableCell rolled = item(q(row.rolledBack.text()), key(row.rolledBack.value), right);
     // The unwanted outcome: a bad release promoted (escape), a good one rolled back.
-    (row.badRelease ? promoted : rolled)
-        ->setBackground(badness(row.badRelease ? row.promoted.value : row.rolledBack.value));
-    table_->setItem(i, 3, promoted);
-    table_->setItem(i, 4, rolled);
-    table_->setItem(i, 5, item(seconds(row.decisionP50) + " / " + seconds(row.decisionP90), right));
-    table_->setItem(
-        i, 6,
-        item(q(std::isnan(row.excessMean) ? "-" : formatNumber(row.excessMean, 4)) + " / " +
-                 q(std::isnan(row.excessP99) ? "-" : formatNumber(row.excessP99, 4)),
-             right));
+    (row.badRelease ? promoted : rolled).background =
+        badness(row.badRelease ? row.promoted.value : row.rolledBack.value);
+    cells.push_back(
+        {name, rel, item(QString::number(row.runs), QVariant::fromValue(row.runs), right), promoted,
+         rolled,
+         item(seconds(row.decisionP50) + " / " + seconds(row.decisionP90), key(row.decisionP50),
+              right),
+         item(q(std::isnan(row.excessMean) ? "-" : formatNumber(row.excessMean, 4)) + " / " +
+                  q(std::isnan(row.excessP99) ? "-" : formatNumber(row.excessP99, 4)),
+              key(row.excessMean), right)});
   }
+  table_->cells()->setRows(std::move(cells));
   const OcSummary s = ocSummary(r);
   summary_->setText(
       QString("%1: false %2 of good releases %3 · escapes of bad releases %4 · mean excess "
               "errors per bad release %5")
           .arg(q(specLabel_), q(words_.rollbacks), q(s.falseRollbacks.text()), q(s.escapes.text()),
                q(std::isnan(s.meanExcessBad) ? "-" : formatNumber(s.meanExcessBad, 4))));
-  if (!rows.empty()) table_->setCurrentCell(0, 0);
-  showRow(0);
+  if (!rows.empty()) table_->setCurrentIndex(table_->model()->index(0, 0));
+  showRow(table_->sourceRow(0));
 }
 
 void BatchView::showRow(int row) {

@@ -18,10 +18,10 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
-class QTableWidget;
 
 namespace rolloutlab::gui {
 
+class CellTableView;
 class ChartView;
 class Workbench;
 
@@ -47,11 +47,12 @@ class BatchView : public QWidget {
   void setIncludeRecordings(bool include);
 
   /// Inspection (tests): the table, the progress bar, the last result, the status line.
-  QTableWidget* table() const { return table_; }
+  CellTableView* table() const { return table_; }
   QProgressBar* progressBar() const { return progress_; }
   const BatchOutcome* lastOutcome() const { return outcome_.get(); }
   QString statusText() const;
-  /// Shows the distributions of the table's row.
+  /// Shows the distributions of a row of the result (in the report's order, whatever the
+  /// table's sorting).
   void showRow(int row);
   QString histogramTitle(int which) const;
 
@@ -74,7 +75,7 @@ class BatchView : public QWidget {
   QProgressBar* progress_;
   QLabel* status_;
   QLabel* summary_;
-  QTableWidget* table_;
+  CellTableView* table_;
   ChartView* decision_;
   ChartView* excess_;
   std::shared_ptr<const BatchOutcome> outcome_;

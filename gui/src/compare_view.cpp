@@ -6,13 +6,14 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QPushButton>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
-#include <QTableWidget>
 #include <QVBoxLayout>
 #include <map>
 
 #include "oc_rows.h"
+#include "oc_table.h"
 #include "timeline_view.h"
 #include "workbench.h"
 
@@ -24,21 +25,24 @@ QString q(const std::string& s) { return QString::fromStdString(s); }
 
 const QColor kDiffers(255, 236, 153);
 const QColor kApart(255, 170, 100);
-constexpr int kHighlightRole = Qt::UserRole + 1;
+/// Below this width each of two side-by-side timelines is too narrow to read: stack them.
+constexpr int kSideBySideWidth = 1040;
 
-QTableWidgetItem* cell(const QString& text, int highlight = 0) {
-  auto* it = new QTableWidgetItem(text);
-  it->setFlags(Qt::ItemIsSelectable | Qt::ItemIsEnabled);
-  it->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
-  it->setData(kHighlightRole, highlight);
-  if (highlight == 1) it->setBackground(kDiffers);
+/// What a number sorts by: NaN ("-") below every number.
+QVariant key(double v) { return std::isnan(v) ? QVariant(-1e300) : QVariant(v); }
+
+TableCell cell(const QString& text, QVariant sortKey = {}, int highlight = 0) {
+  TableCell c;
+  c.text = text;
+  c.sortKey = std::move(sortKey);
+  c.align = Qt::AlignRight | Qt::AlignVCenter;
+  c.highlight = highlight;
+  if (highlight == 1) c.background = kDiffers;
   if (highlight == 2) {
-    it->setBackground(kApart);
-    QFont f = it->font();
-    f.setBold(true);
-    it->setFont(f);
+    c.background = kApart;
+    c.bold = true;
   }
-  return it;
+  return c;
 }
 
 QString secs(double s) { return std::isnan(s) ? "-" : q(formatDuration(s)); }
@@ -92,27 +96,35 @@ CompareView::CompareView(Workbench& wb, QWidget* parent)
   changesLabel_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   layout->addWidget(changesLabel_);
 
+  // The timelines get the room (side by side when wide enough, else stacked, scrolling when
+  // even that is too little); the table below scrolls.
   auto* vs = new QSplitter(Qt::Vertical, this);
-  auto* hs = new QSplitter(Qt::Horizontal, vs);
-  a_ = new TimelineView(hs);
-  b_ = new TimelineView(hs);
+  vs->setChildrenCollapsible(false);
+  chartScroll_ = new QScrollArea(vs);
+  chartScroll_->setWidgetResizable(true);
+  chartScroll_->setFrameShape(QFrame::NoFrame);
+  chartScroll_->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  charts_ = new QSplitter(Qt::Horizontal);
+  charts_->setChildrenCollapsible(false);
+  a_ = new TimelineView(charts_);
+  b_ = new TimelineView(charts_);
   a_->setCaption("A");
   b_->setCaption("B (current)");
-  hs->addWidget(a_);
-  hs->addWidget(b_);
+  charts_->addWidget(a_);
+  charts_->addWidget(b_);
+  chartScroll_->setWidget(charts_);
   auto* bottom = new QWidget(vs);
   auto* bl = new QVBoxLayout(bottom);
   bl->setContentsMargins(0, 0, 0, 0);
   summary_ = new QLabel(bottom);
   summary_->setWordWrap(true);
-  table_ = new QTableWidget(0, 10, bottom);
-  table_->setHorizontalHeaderLabels({"Scenario", "Release", "Promoted A", "Promoted B",
-                                     "Rolled back A", "Rolled back B", "Decision p50 A",
-                                     "Decision p50 B", "Excess errors A", "Excess errors B"});
-  table_->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-  table_->horizontalHeader()->setStretchLastSection(true);
-  table_->verticalHeader()->hide();
-  table_->setSelectionBehavior(QAbstractItemView::SelectRows);
+  table_ = new CellTableView(bottom);
+  table_->cells()->setHeaders({"Scenario", "Release", "Promoted A", "Promoted B", "Rolled back A",
+                               "Rolled back B", "Decision p50 A", "Decision p50 B",
+                               "Excess errors A", "Excess errors B"});
+  table_->setMinimumHeight(90);
+  table_->setToolTip(
+      "Click a header to sort; Ctrl+C or the context menu copies rows as tab-separated text");
   auto* legend = new QLabel(
       "<span style='background:#ffec99'>&nbsp;differs&nbsp;</span> "
       "<span style='background:#ffaa64'><b>&nbsp;95% intervals apart&nbsp;</b></span>",
@@ -120,10 +132,10 @@ CompareView::CompareView(Workbench& wb, QWidget* parent)
   bl->addWidget(summary_);
   bl->addWidget(table_, 1);
   bl->addWidget(legend);
-  vs->addWidget(hs);
+  vs->addWidget(chartScroll_);
   vs->addWidget(bottom);
-  vs->setStretchFactor(0, 3);
-  vs->setStretchFactor(1, 2);
+  vs->setStretchFactor(0, 4);
+  vs->setStretchFactor(1, 1);
   layout->addWidget(vs, 1);
 
   connect(pin_, &QPushButton::clicked, this, [this]() { wb_.pinVariantA(); });
@@ -151,7 +163,32 @@ void CompareView::setRuns(int r) { runs_->setValue(r); }
 
 void CompareView::showEvent(QShowEvent* event) {
   QWidget::showEvent(event);
+  layoutCharts();
   if (dirty_) refresh();
+}
+
+void CompareView::resizeEvent(QResizeEvent* event) {
+  QWidget::resizeEvent(event);
+  layoutCharts();
+}
+
+Qt::Orientation CompareView::chartsOrientation() const { return charts_->orientation(); }
+
+void CompareView::layoutCharts() {
+  const Qt::Orientation o = width() >= kSideBySideWidth ? Qt::Horizontal : Qt::Vertical;
+  if (charts_->orientation() == o) return;
+  charts_->setOrientation(o);
+  // Stacked, each timeline keeps charts tall enough to read (the area scrolls when both do
+  // not fit); side by side they share the height.
+  for (TimelineView* t : {a_, b_}) {
+    if (o == Qt::Vertical) {
+      t->setMinimumLaneHeights(200, 150);
+    } else {
+      t->setMinimumLaneHeights(150, 120);
+    }
+  }
+  const int half = (o == Qt::Horizontal ? charts_->width() : charts_->height()) / 2;
+  charts_->setSizes({half, half});
 }
 
 void CompareView::refresh() {
@@ -227,8 +264,8 @@ void CompareView::startBatch() {
   std::vector<BatchJob> jobs{{"A", a->batchWorkspace()}, {"B", b->batchWorkspace()}};
   words_ = b->outcomeWords();
   const QString rolled = q(words_.rolledBack);
-  table_->setHorizontalHeaderItem(4, new QTableWidgetItem(rolled + " A"));
-  table_->setHorizontalHeaderItem(5, new QTableWidgetItem(rolled + " B"));
+  table_->cells()->setHeader(4, rolled + " A");
+  table_->cells()->setHeader(5, rolled + " B");
   runner_->start(std::move(jobs), wb_.scenarios(), o, wb_.meshProvider());
   progress_->setValue(0);
   run_->setEnabled(false);
@@ -253,7 +290,7 @@ void CompareView::onFinished(std::shared_ptr<const BatchOutcome> outcome) {
 }
 
 void CompareView::fillTable() {
-  table_->setRowCount(0);
+  table_->cells()->clear();
   if (!outcome_) {
     summary_->clear();
     return;
@@ -268,27 +305,28 @@ void CompareView::fillTable() {
   }
   const auto ra = ocRows(outcome_->results[0]);
   const auto rb = ocRows(outcome_->results[1]);
-  const int n = static_cast<int>(std::min(ra.size(), rb.size()));
-  table_->setRowCount(n);
-  for (int i = 0; i < n; ++i) {
-    const OcRow& a = ra[static_cast<std::size_t>(i)];
-    const OcRow& b = rb[static_cast<std::size_t>(i)];
-    auto* name = cell(q(a.scenario));
-    name->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    table_->setItem(i, 0, name);
-    auto* rel = cell(a.badRelease ? "bad" : "good");
-    rel->setTextAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    table_->setItem(i, 1, rel);
-    table_->setItem(i, 2, cell(q(a.promoted.text())));
-    table_->setItem(i, 3, cell(q(b.promoted.text()), compareProportion(a.promoted, b.promoted)));
-    table_->setItem(i, 4, cell(q(a.rolledBack.text())));
-    table_->setItem(i, 5,
-                    cell(q(b.rolledBack.text()), compareProportion(a.rolledBack, b.rolledBack)));
-    table_->setItem(i, 6, cell(secs(a.decisionP50)));
-    table_->setItem(i, 7, cell(secs(b.decisionP50), compareValue(a.decisionP50, b.decisionP50)));
-    table_->setItem(i, 8, cell(num(a.excessMean)));
-    table_->setItem(i, 9, cell(num(b.excessMean), compareValue(a.excessMean, b.excessMean)));
+  const std::size_t n = std::min(ra.size(), rb.size());
+  std::vector<std::vector<TableCell>> rows;
+  for (std::size_t i = 0; i < n; ++i) {
+    const OcRow& a = ra[i];
+    const OcRow& b = rb[i];
+    TableCell name = cell(q(a.scenario));
+    name.align = Qt::AlignLeft | Qt::AlignVCenter;
+    TableCell rel = cell(a.badRelease ? "bad" : "good");
+    rel.align = Qt::AlignLeft | Qt::AlignVCenter;
+    rows.push_back(
+        {name, rel, cell(q(a.promoted.text()), key(a.promoted.value)),
+         cell(q(b.promoted.text()), key(b.promoted.value),
+              compareProportion(a.promoted, b.promoted)),
+         cell(q(a.rolledBack.text()), key(a.rolledBack.value)),
+         cell(q(b.rolledBack.text()), key(b.rolledBack.value),
+              compareProportion(a.rolledBack, b.rolledBack)),
+         cell(secs(a.decisionP50), key(a.decisionP50)),
+         cell(secs(b.decisionP50), key(b.decisionP50), compareValue(a.decisionP50, b.decisionP50)),
+         cell(num(a.excessMean), key(a.excessMean)),
+         cell(num(b.excessMean), key(b.excessMean), compareValue(a.excessMean, b.excessMean))});
   }
+  table_->cells()->setRows(std::move(rows));
   const OcSummary sa = ocSummary(outcome_->results[0]);
   const OcSummary sb = ocSummary(outcome_->results[1]);
   summary_->setText(
@@ -302,8 +340,7 @@ void CompareView::fillTable() {
 QString CompareView::summaryText() const { return summary_->text(); }
 
 int CompareView::highlight(int row, int column) const {
-  const QTableWidgetItem* it = table_->item(row, column);
-  return it == nullptr ? 0 : it->data(kHighlightRole).toInt();
+  return table_->model()->index(row, column).data(CellTableModel::kHighlightRole).toInt();
 }
 
 }  // namespace rolloutlab::gui

@@ -14,10 +14,12 @@ class QLabel;
 class QProgressBar;
 class QPushButton;
 class QSpinBox;
-class QTableWidget;
+class QScrollArea;
+class QSplitter;
 
 namespace rolloutlab::gui {
 
+class CellTableView;
 class TimelineView;
 class Workbench;
 
@@ -38,13 +40,17 @@ class CompareView : public QWidget {
   /// Inspection (tests).
   TimelineView* timelineA() const { return a_; }
   TimelineView* timelineB() const { return b_; }
-  QTableWidget* table() const { return table_; }
+  CellTableView* table() const { return table_; }
+  /// How A and B are laid out: side by side when the view is wide enough for two readable
+  /// charts, else one above the other (Qt::Vertical).
+  Qt::Orientation chartsOrientation() const;
   /// "field: A → B" for every form field that differs.
   QStringList changes() const { return changes_; }
   const BatchOutcome* lastOutcome() const { return outcome_.get(); }
   /// The line above the table (false rollbacks, escapes, excess errors of A and B).
   QString summaryText() const;
-  /// The highlight of a table cell: 0 none, 1 differs, 2 intervals apart.
+  /// The highlight of a table cell (row in the order shown): 0 none, 1 differs, 2 intervals
+  /// apart.
   int highlight(int row, int column) const;
 
  signals:
@@ -52,10 +58,12 @@ class CompareView : public QWidget {
 
  protected:
   void showEvent(QShowEvent* event) override;
+  void resizeEvent(QResizeEvent* event) override;
 
  private:
   void onFinished(std::shared_ptr<const BatchOutcome> outcome);
   void fillTable();
+  void layoutCharts();
 
   Workbench& wb_;
   BatchRunner* runner_;
@@ -70,7 +78,9 @@ class CompareView : public QWidget {
   QProgressBar* progress_;
   TimelineView* a_;
   TimelineView* b_;
-  QTableWidget* table_;
+  QScrollArea* chartScroll_;
+  QSplitter* charts_;
+  CellTableView* table_;
   QStringList changes_;
   std::shared_ptr<const BatchOutcome> outcome_;
   SpecDocument::OutcomeWords words_;

@@ -10,19 +10,27 @@
 #include <QDropEvent>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QFrame>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QListWidget>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSettings>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QToolBar>
 #include <QToolButton>
+#include <QUndoGroup>
+#include <QUndoStack>
+#include <QVBoxLayout>
 #include <algorithm>
 #include <climits>
 
@@ -64,7 +72,41 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
   tabs_->addTab(timeline_, "Timeline");
   tabs_->addTab(batch_, "Batch");
   tabs_->addTab(compare_, "Compare");
-  setCentralWidget(tabs_);
+  // Above the views: the notice that files open here changed on disk.
+  notice_ = new QFrame(this);
+  notice_->setObjectName("FileChangedNotice");
+  notice_->setStyleSheet("#FileChangedNotice { background: #fff3cd; border: 1px solid #e0c36a; }");
+  auto* nl = new QHBoxLayout(notice_);
+  nl->setContentsMargins(8, 4, 8, 4);
+  noticeText_ = new QLabel(notice_);
+  noticeText_->setWordWrap(true);
+  auto* reload = new QPushButton("Reload", notice_);
+  reload->setToolTip("Open the workspace again with the files as they are on disk");
+  auto* keep = new QPushButton("Keep my version", notice_);
+  keep->setToolTip("Go on with the texts here; a Save overwrites the change on disk");
+  nl->addWidget(noticeText_, 1);
+  nl->addWidget(reload);
+  nl->addWidget(keep);
+  notice_->hide();
+  connect(reload, &QPushButton::clicked, this, &MainWindow::reloadChangedFiles);
+  connect(keep, &QPushButton::clicked, this, &MainWindow::keepEditsOverChangedFiles);
+  auto* central = new QWidget(this);
+  auto* cl = new QVBoxLayout(central);
+  cl->setContentsMargins(0, 0, 0, 0);
+  cl->setSpacing(2);
+  cl->addWidget(notice_);
+  cl->addWidget(tabs_, 1);
+  setCentralWidget(central);
+
+  watcher_ = new QFileSystemWatcher(this);
+  watchDelay_ = new QTimer(this);
+  watchDelay_->setSingleShot(true);
+  watchDelay_->setInterval(250);  // an editor's save is a burst of events: check once it is over
+  connect(watcher_, &QFileSystemWatcher::fileChanged, this, [this](const QString& path) {
+    if (!pendingChecks_.contains(path)) pendingChecks_ << path;
+    watchDelay_->start();
+  });
+  connect(watchDelay_, &QTimer::timeout, this, &MainWindow::checkChangedFiles);
 
   buildDocks();
   buildActions();
@@ -124,9 +166,23 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
   connect(wb_, &Workbench::workspaceChanged, this, [this]() {
     refreshProblems();
     const QStringList p = wb_->paths();
-    setWindowTitle(p.isEmpty() ? "rolloutlab" : "rolloutlab \u2014 " + p.join(", "));
+    setWindowTitle(p.isEmpty() ? "rolloutlab[*]" : "rolloutlab \u2014 " + p.join(", ") + "[*]");
+    setWindowModified(wb_->unsaved());
+    changed_.clear();
+    notice_->hide();
+    watchFiles();
   });
-  connect(wb_, &Workbench::specEdited, this, &MainWindow::refreshProblems);
+  connect(wb_, &Workbench::specEdited, this, [this]() {
+    refreshProblems();
+    setWindowModified(wb_->unsaved());
+  });
+  connect(wb_, &Workbench::saved, this, [this](const QStringList& files) {
+    // A rename over the file ends its watch: watch it again (our own write is no change).
+    watchFiles();
+    for (const auto& f : files) changed_.removeAll(f);
+    if (changed_.isEmpty()) notice_->hide();
+    statusBar()->showMessage("Saved " + files.join(", "), 8000);
+  });
   connect(wb_, &Workbench::editFailed, this,
           [this](const QString& m) { statusBar()->showMessage("Edit refused: " + m, 10000); });
   connect(tree_, &WorkspaceTree::locationActivated, this, &MainWindow::showLocation);
@@ -178,6 +234,7 @@ void MainWindow::buildDocks() {
 
 void MainWindow::buildActions() {
   auto* file = menuBar()->addMenu("&File");
+  fileMenu_ = file;
   auto* openDir = file->addAction(style()->standardIcon(QStyle::SP_DirOpenIcon), "Open &Folder…");
   openDir->setShortcut(QKeySequence("Ctrl+O"));
   openDir->setToolTip("Open a GitOps repo folder (Ctrl+O)");
@@ -186,6 +243,13 @@ void MainWindow::buildActions() {
   recentMenu_ = file->addMenu("Open &Recent");
   auto* close = file->addAction("&Close Workspace");
   file->addSeparator();
+  auto* save = file->addAction(style()->standardIcon(QStyle::SP_DialogSaveButton), "&Save");
+  save->setShortcut(QKeySequence::Save);
+  save->setToolTip("Write the edited spec to its file(s): only the edited values change");
+  auto* saveAs = file->addAction("Save &As\u2026");
+  saveAs->setShortcut(QKeySequence::SaveAs);
+  // File > Export to Git… goes here, before this separator.
+  exportSection_ = file->addSeparator();
   auto* library = file->addAction("Scenario &Library…");
   library->setToolTip("Choose the folder of scenarios the specs run against");
   file->addSeparator();
@@ -195,6 +259,53 @@ void MainWindow::buildActions() {
   file->addSeparator();
   auto* quit = file->addAction("&Quit");
   quit->setShortcut(QKeySequence::Quit);
+
+  auto* edit = menuBar()->addMenu("&Edit");
+  // Form, step and text edits and Revert share one history per spec (Workbench::undoGroup).
+  undo_ = edit->addAction("&Undo");
+  undo_->setShortcut(QKeySequence::Undo);
+  undo_->setEnabled(false);
+  redo_ = edit->addAction("&Redo");
+  redo_->setShortcut(QKeySequence::Redo);
+  redo_->setEnabled(false);
+  QUndoGroup* group = wb_->undoGroup();
+  connect(group, &QUndoGroup::canUndoChanged, undo_, &QAction::setEnabled);
+  connect(group, &QUndoGroup::canRedoChanged, redo_, &QAction::setEnabled);
+  connect(group, &QUndoGroup::undoTextChanged, this,
+          [this](const QString& t) { undo_->setText(t.isEmpty() ? "&Undo" : "&Undo " + t); });
+  connect(group, &QUndoGroup::redoTextChanged, this,
+          [this](const QString& t) { redo_->setText(t.isEmpty() ? "&Redo" : "&Redo " + t); });
+  connect(undo_, &QAction::triggered, this, [this]() {
+    spec_->flushTyping();
+    wb_->undo();
+  });
+  connect(redo_, &QAction::triggered, this, [this]() {
+    spec_->flushTyping();
+    wb_->redo();
+  });
+  connect(save, &QAction::triggered, this, [this]() {
+    QString error;
+    if (!this->save(&error)) QMessageBox::warning(this, "Save", "Not saved: " + error);
+  });
+  connect(saveAs, &QAction::triggered, this, [this]() {
+    const SpecDocument* s = wb_->currentSpec();
+    if (s == nullptr) return;
+    const QString path =
+        QFileDialog::getSaveFileName(this, "Save the spec as", QString::fromStdString(s->file()),
+                                     "YAML (*.yaml *.yml);;All files (*)");
+    if (path.isEmpty()) return;
+    QString error;
+    if (!this->saveAs(path, &error)) QMessageBox::warning(this, "Save As", "Not saved: " + error);
+  });
+  auto syncSave = [this, save, saveAs]() {
+    const SpecDocument* s = wb_->currentSpec();
+    save->setEnabled(s != nullptr && s->edited());
+    saveAs->setEnabled(s != nullptr);
+  };
+  connect(wb_, &Workbench::currentSpecChanged, this, syncSave);
+  connect(wb_, &Workbench::specEdited, this, syncSave);
+  connect(wb_, &Workbench::workspaceChanged, this, syncSave);
+  syncSave();
 
   auto* view = menuBar()->addMenu("&View");
   auto* fit = view->addAction("&Fit Whole Run");
@@ -333,6 +444,8 @@ void MainWindow::buildActions() {
         "Hover a marker for the check, gate or decision and the rule that fired.\n"
         "Form: Enter commits a field; with the field focused, the wheel or Up/Down steps a "
         "number and re-runs at once.\n"
+        "Ctrl+S saves the spec, Ctrl+Z and Ctrl+Shift+Z undo and redo edits (form and text).\n"
+        "Tables: a header click sorts, Ctrl+C copies the selected rows as tab-separated text.\n"
         "Ctrl+R reseeds, Ctrl+B runs the batch, Ctrl+. cancels it, Ctrl+1/2/3 switch views.");
   });
   connect(scenarioBox_, &QComboBox::currentIndexChanged, this, [this](int i) {
@@ -408,6 +521,75 @@ void MainWindow::onTimeline() {
 QString MainWindow::statusText() const { return statusOutcome_->text(); }
 
 QString MainWindow::loadStatusText() const { return loadLabel_->text(); }
+
+bool MainWindow::save(QString* error) {
+  spec_->flushTyping();
+  QString why;
+  const bool ok = wb_->save(&why);
+  if (!ok) {
+    statusBar()->showMessage("Not saved: " + why, 10000);
+    if (error) *error = why;
+  }
+  return ok;
+}
+
+bool MainWindow::saveAs(const QString& path, QString* error) {
+  spec_->flushTyping();
+  QString why;
+  const bool ok = wb_->saveAs(path, &why);
+  if (!ok) {
+    statusBar()->showMessage("Not saved: " + why, 10000);
+    if (error) *error = why;
+  }
+  return ok;
+}
+
+void MainWindow::watchFiles() {
+  const QStringList want = wb_->specFiles();
+  const QStringList have = watcher_->files();
+  QStringList drop;
+  for (const auto& f : have) {
+    if (!want.contains(f)) drop << f;
+  }
+  if (!drop.isEmpty()) watcher_->removePaths(drop);
+  QStringList add;
+  for (const auto& f : want) {
+    if (!have.contains(f) && QFileInfo::exists(f)) add << f;
+  }
+  if (!add.isEmpty()) watcher_->addPaths(add);
+}
+
+void MainWindow::checkChangedFiles() {
+  // Editors (and our own Save) replace a file by a rename, which ends its watch.
+  watchFiles();
+  const QStringList paths = pendingChecks_;
+  pendingChecks_.clear();
+  for (const auto& p : paths) {
+    if (wb_->changedOnDisk(p) && !changed_.contains(p)) changed_ << p;
+  }
+  if (changed_.isEmpty()) return;
+  QStringList names;
+  for (const auto& f : changed_) names << QFileInfo(f).fileName();
+  QString text = QString("<b>%1</b> changed on disk.").arg(names.join(", ").toHtmlEscaped());
+  text += wb_->unsaved() ? " Reload opens the workspace again and drops the unsaved edits; "
+                           "Keep my version goes on with yours (Save overwrites the file)."
+                         : " Reload to see it.";
+  noticeText_->setText(text);
+  noticeText_->setToolTip(changed_.join("\n"));
+  notice_->show();
+}
+
+void MainWindow::reloadChangedFiles() {
+  changed_.clear();
+  notice_->hide();
+  wb_->open(wb_->paths());
+}
+
+void MainWindow::keepEditsOverChangedFiles() {
+  for (const auto& f : changed_) wb_->acknowledgeDiskChange(f);
+  changed_.clear();
+  notice_->hide();
+}
 
 void MainWindow::openPaths(const QStringList& paths, bool add) {
   if (paths.isEmpty()) return;
@@ -516,6 +698,23 @@ void MainWindow::saveSettings() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  spec_->flushTyping();
+  if (wb_->unsaved()) {
+    QStringList edited;
+    for (int i = 0; i < wb_->specCount(); ++i) {
+      const SpecDocument* s = wb_->spec(i);
+      if (s->edited()) edited << q(s->kind() + " " + s->name());
+    }
+    QMessageBox ask(QMessageBox::Warning, "Unsaved edits",
+                    "Edits of " + edited.join(", ") +
+                        " are not saved. Close and drop them? (File > Save writes them.)",
+                    QMessageBox::Discard | QMessageBox::Cancel, this);
+    ask.setDefaultButton(QMessageBox::Cancel);
+    if (ask.exec() != QMessageBox::Discard) {
+      event->ignore();
+      return;
+    }
+  }
   batch_->cancel();
   compare_->cancelBatch();
   saveSettings();

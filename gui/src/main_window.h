@@ -9,12 +9,15 @@
 class QAction;
 class QComboBox;
 class QDockWidget;
+class QFileSystemWatcher;
+class QFrame;
 class QLabel;
 class QListWidget;
 class QMenu;
 class QProgressBar;
 class QSpinBox;
 class QTabWidget;
+class QTimer;
 
 namespace rolloutlab::gui {
 
@@ -52,6 +55,25 @@ class MainWindow : public QMainWindow {
   /// load runs).
   QString loadStatusText() const;
 
+  /// File > Save: writes the current spec's edited files (Workbench::save); false with the
+  /// reason in `error` (the menu shows it in a message box).
+  bool save(QString* error = nullptr);
+  /// File > Save As without its dialog.
+  bool saveAs(const QString& path, QString* error = nullptr);
+  QAction* undoAction() const { return undo_; }
+  QAction* redoAction() const { return redo_; }
+  /// The File menu. File > Export to Git… belongs before exportSection() (after Save As).
+  QMenu* fileMenu() const { return fileMenu_; }
+  QAction* exportSection() const { return exportSection_; }
+
+  /// Files of the open specs that changed on disk (someone else wrote them) and wait for the
+  /// user's answer in the bar above the views: Reload (opens the workspace again) or Keep
+  /// my version (a later Save overwrites the change).
+  QStringList changedFiles() const { return changed_; }
+  QFrame* fileNotice() const { return notice_; }
+  void reloadChangedFiles();
+  void keepEditsOverChangedFiles();
+
  protected:
   void closeEvent(QCloseEvent* event) override;
   void dragEnterEvent(QDragEnterEvent* event) override;
@@ -67,6 +89,8 @@ class MainWindow : public QMainWindow {
   void onTimeline();
   void exportChart(const QString& format);
   void showLocation(const QString& file, int line);
+  void watchFiles();
+  void checkChangedFiles();
 
   Workbench* wb_;
   WorkspaceTree* tree_;
@@ -88,6 +112,16 @@ class MainWindow : public QMainWindow {
   QLabel* loadLabel_;
   QProgressBar* loadBar_;
   QMenu* recentMenu_;
+  QMenu* fileMenu_;
+  QAction* exportSection_;
+  QAction* undo_;
+  QAction* redo_;
+  QFileSystemWatcher* watcher_;
+  QTimer* watchDelay_;
+  QStringList pendingChecks_;  // files the watcher reported, checked once writes settle
+  QStringList changed_;
+  QFrame* notice_;
+  QLabel* noticeText_;
   QStringList recent_;
   QByteArray defaultState_;
   bool settingsSaved_ = false;

@@ -533,6 +533,13 @@ RolloutSpecDocument::RolloutSpecDocument(const ar::RolloutSpec& rollout,
   decode();
 }
 
+void RolloutSpecDocument::renameFile(const std::string& to) {
+  for (auto& o : owned_) {
+    if (o.file == file_) o.file = to;
+  }
+  SpecDocument::renameFile(to);
+}
+
 std::unique_ptr<SpecDocument> RolloutSpecDocument::clone() const {
   return std::make_unique<RolloutSpecDocument>(*this);
 }

@@ -64,6 +64,8 @@ class RolloutSpecDocument final : public SpecDocument {
   /// "steps.add.pause").
   std::vector<Action> actions() const override;
   void runAction(const std::string& id) override;
+  /// Also moves the templates the form edits in the Rollout's own file.
+  void renameFile(const std::string& to) override;
 
   /// A template the form edits: where its document is and where it sits in the catalog.
   struct OwnedTemplate {

@@ -85,6 +85,18 @@ void SpecDocument::revert() {
   decode();
 }
 
+void SpecDocument::markSaved(const std::string& file) {
+  if (file.empty() || file == file_) originalText_ = text_;
+  for (auto& l : linked_) {
+    if (l.file == file) l.originalText = l.text;
+  }
+}
+
+void SpecDocument::renameFile(const std::string& to) {
+  file_ = to;
+  decode();
+}
+
 std::string readTextFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream buf;

@@ -175,6 +175,12 @@ class SpecDocument {
   void setTexts(const std::map<std::string, std::string>& texts);
   /// Every text back as loaded.
   void revert();
+  /// The text of `file` (the spec's own or a linked one) is what the file now holds: it
+  /// becomes the text "as loaded" (after a save).
+  void markSaved(const std::string& file);
+  /// The spec's own file is now `to` (after a Save As): the texts stay, the spec decodes again
+  /// and names the new file.
+  virtual void renameFile(const std::string& to);
 
   /// Replaces the text (edited by hand) and decodes it again.
   void setText(const std::string& text);

@@ -18,6 +18,7 @@
 #include <QStyle>
 #include <QSyntaxHighlighter>
 #include <QTextBlock>
+#include <QTextCursor>
 #include <QTimer>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -179,6 +180,10 @@ SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) 
   yaml_->setFont(mono);
   yaml_->setLineWrapMode(QPlainTextEdit::NoWrap);
   yaml_->setTabChangesFocus(true);
+  // One history for form and text edits: the workbench's undo stack (a form edit replaces the
+  // text, which would otherwise wipe the editor's own history).
+  yaml_->setUndoRedoEnabled(false);
+  yaml_->installEventFilter(this);
   highlighter_ = new YamlHighlighter(yaml_->document());
   split_->addWidget(scroll);
   split_->addWidget(yamlSide);
@@ -206,7 +211,11 @@ SpecPanel::SpecPanel(Workbench& wb, QWidget* parent) : QWidget(parent), wb_(wb) 
   connect(yaml_, &QPlainTextEdit::textChanged, this, [this]() {
     if (!updating_) typing_->start();
   });
-  connect(revert_, &QPushButton::clicked, this, [this]() { wb_.revert(); });
+  connect(revert_, &QPushButton::clicked, this, [this]() {
+    flushTyping();
+    wb_.revert();
+  });
+  connect(&wb_, &Workbench::textsRestored, this, [this]() { restored_ = true; });
   auto toProblem = [this](QListWidgetItem* it) {
     const QString file = it->data(Qt::UserRole + 1).toString();
     const int line = it->data(Qt::UserRole).toInt();
@@ -315,6 +324,7 @@ void SpecPanel::rebuild() {
       e->setStyleSheet("color: #555; background: #f0f0f0;");
     }
     fieldFiles_[f.id] = f.file.empty() ? s->file() : f.file;
+    e->installEventFilter(this);
     connect(e, &FieldEdit::committed, this, [this](const std::string& id, const QString& v) {
       wb_.setField(id, v.toStdString());
       // Show the edit where it was made, when that is another file than the one shown.
@@ -400,10 +410,13 @@ void SpecPanel::refresh() {
           .arg(q(s->kind()), q(s->name()).toHtmlEscaped(), q(s->file()).toHtmlEscaped())
           .arg(s->line())
           .arg(s->edited() ? " &nbsp;<span style='color:#b26b00'><b>edited</b></span>" : ""));
+  const bool restored = restored_;
+  restored_ = false;
   for (const auto& f : s->fields()) {
-    // A field being typed in keeps what is typed.
+    // A field being typed in keeps what is typed (unless an undo changed it).
     auto it = fields_.find(f.id);
-    if (it != fields_.end() && (!it->second->hasFocus() || it->second->text() == q(f.value))) {
+    if (it != fields_.end() &&
+        (restored || !it->second->hasFocus() || it->second->text() == q(f.value))) {
       it->second->setValue(q(f.value));
     }
   }
@@ -423,11 +436,22 @@ void SpecPanel::refresh() {
   if (s->textOf(shownFile_) == nullptr) shownFile_ = s->file();
   fileBox_->setCurrentIndex(static_cast<int>(files.indexOf(q(shownFile_))));
   const QString text = q(*s->textOf(shownFile_));
-  if (yaml_->toPlainText() != text && !typing_->isActive() && !yaml_->hasFocus()) {
+  if (yaml_->toPlainText() != text && (restored || (!typing_->isActive() && !yaml_->hasFocus()))) {
+    typing_->stop();
     updating_ = true;
+    const QString was = yaml_->toPlainText();
     const int scroll = yaml_->verticalScrollBar()->value();
     yaml_->setPlainText(text);
     yaml_->verticalScrollBar()->setValue(scroll);
+    if (restored) {
+      // The cursor goes where the text changed.
+      int at = 0;
+      while (at < was.size() && at < text.size() && was[at] == text[at]) ++at;
+      QTextCursor c(yaml_->document());
+      c.setPosition(at);
+      yaml_->setTextCursor(c);
+      yaml_->ensureCursorVisible();
+    }
     updating_ = false;
   }
   problems_->clear();
@@ -538,7 +562,39 @@ QStringList SpecPanel::files() const {
   return out;
 }
 
-void SpecPanel::triggerAction(const std::string& id) { wb_.runAction(id); }
+void SpecPanel::triggerAction(const std::string& id) {
+  flushTyping();
+  wb_.runAction(id);
+}
+
+void SpecPanel::flushTyping() {
+  if (!typing_->isActive()) return;
+  typing_->stop();
+  wb_.setTextOf(shownFile_, yaml_->toPlainText().toStdString());
+}
+
+bool SpecPanel::eventFilter(QObject* watched, QEvent* event) {
+  if (event->type() != QEvent::ShortcutOverride && event->type() != QEvent::KeyPress)
+    return QWidget::eventFilter(watched, event);
+  auto* key = static_cast<QKeyEvent*>(event);
+  const bool undo = key->matches(QKeySequence::Undo);
+  const bool redo = key->matches(QKeySequence::Redo);
+  if (!undo && !redo) return QWidget::eventFilter(watched, event);
+  // A field with text typed and not committed undoes its own typing first.
+  if (auto* f = qobject_cast<FieldEdit*>(watched); f != nullptr && f->pending())
+    return QWidget::eventFilter(watched, event);
+  if (event->type() == QEvent::ShortcutOverride) {
+    event->accept();  // the key comes to the editor as a key press, handled below
+    return true;
+  }
+  flushTyping();
+  if (undo) {
+    wb_.undo();
+  } else {
+    wb_.redo();
+  }
+  return true;
+}
 
 QStringList SpecPanel::actionIds() const {
   QStringList out;

@@ -37,6 +37,8 @@ class FieldEdit : public QLineEdit {
   const std::string& id() const { return id_; }
   /// Sets the text without committing.
   void setValue(const QString& v);
+  /// True while the text typed differs from the value last set or committed.
+  bool pending() const { return text() != last_; }
 
  signals:
   void committed(const std::string& id, const QString& value);
@@ -81,6 +83,14 @@ class SpecPanel : public QWidget {
   QStringList problems() const;
   QPlainTextEdit* yamlEditor() const { return yaml_; }
   QSplitter* splitter() const { return split_; }
+  /// Hands text typed and not yet applied (the edit waits for a pause in typing) to the
+  /// workbench now, as one undoable edit.
+  void flushTyping();
+
+ protected:
+  /// Undo and Redo keys in the text or in a field (with nothing typed pending) go to the
+  /// workbench's undo stack, which holds form and text edits alike.
+  bool eventFilter(QObject* watched, QEvent* event) override;
 
  private:
   void rebuild();
@@ -106,6 +116,7 @@ class SpecPanel : public QWidget {
   std::string shownFile_;
   std::string shownKey_;
   bool updating_ = false;
+  bool restored_ = false;  // undo/redo replaced the texts: show them even in a focused editor
 };
 
 }  // namespace rolloutlab::gui

@@ -11,6 +11,7 @@
 #include <QScatterSeries>
 #include <QSplitter>
 #include <QSvgGenerator>
+#include <QTextDocument>
 #include <QVBoxLayout>
 #include <QValueAxis>
 #include <algorithm>
@@ -67,6 +68,18 @@ QScatterSeries* scatter(const QString& name, const QColor& color, QScatterSeries
   return s;
 }
 
+/// A marker drawn as an outline only: a check that was decided without a value (an empty
+/// result that a condition such as `len(result) == 0 || ...` passed).
+QScatterSeries* hollow(const QString& name, const QColor& color, QScatterSeries::MarkerShape shape,
+                       double size) {
+  auto* s = scatter(name, color, shape, size);
+  s->setBrush(Qt::NoBrush);
+  QPen pen(color.darker(115));
+  pen.setWidthF(2.0);
+  s->setPen(pen);
+  return s;
+}
+
 QLineSeries* line(const QString& name, const QColor& color, double width,
                   Qt::PenStyle style = Qt::SolidLine) {
   auto* s = new QLineSeries;
@@ -98,8 +111,53 @@ double niceStep(double span) {
   return 10 * p;
 }
 
-void setLegendVisible(QChart* chart, QAbstractSeries* s, bool visible) {
-  for (QLegendMarker* m : chart->legend()->markers(s)) m->setVisible(visible);
+/// Whether the legend lists a series (a series with nothing to show is left out).
+void setLegendVisible(QChart*, QAbstractSeries* s, bool visible) {
+  s->setProperty("rolloutlabInLegend", visible);
+}
+
+bool legendVisible(QAbstractSeries* s) {
+  const QVariant v = s->property("rolloutlabInLegend");
+  return !v.isValid() || v.toBool();
+}
+
+/// The symbol of a series in the legend, in its colour (HTML).
+QString legendGlyph(QAbstractSeries* s) {
+  QString glyph = QString::fromUtf8("\u25a0");
+  QColor color(Qt::black);
+  if (auto* sc = qobject_cast<QScatterSeries*>(s)) {
+    const bool open = sc->brush().style() == Qt::NoBrush;
+    color = open ? sc->pen().color() : sc->color();
+    switch (sc->markerShape()) {
+      case QScatterSeries::MarkerShapeCircle:
+        glyph = open ? "\u25cb" : "\u25cf";
+        break;
+      case QScatterSeries::MarkerShapeRectangle:
+        glyph = open ? "\u25a1" : "\u25a0";
+        break;
+      case QScatterSeries::MarkerShapeRotatedRectangle:
+        glyph = open ? "\u25c7" : "\u25c6";
+        break;
+      case QScatterSeries::MarkerShapeTriangle:
+        glyph = open ? "\u25b3" : "\u25b2";
+        break;
+      case QScatterSeries::MarkerShapeStar:
+        glyph = open ? "\u2606" : "\u2605";
+        break;
+      case QScatterSeries::MarkerShapePentagon:
+        glyph = "\u2b1f";
+        break;
+    }
+  } else if (auto* a = qobject_cast<QAreaSeries*>(s)) {
+    color = a->color();
+    color.setAlpha(std::max(color.alpha(), 110));
+    glyph = "\u2588";
+  } else if (auto* l = qobject_cast<QLineSeries*>(s)) {
+    color = l->pen().color();
+    glyph = l->pen().style() == Qt::SolidLine ? "\u2501\u2501" : "\u2505\u2505";
+  }
+  if (color.alpha() < 110) color.setAlpha(110);
+  return QString("<span style='color:%1'>%2</span>").arg(color.name(QColor::HexRgb), glyph);
 }
 
 }  // namespace
@@ -125,6 +183,10 @@ struct TimelineView::Lane {
   QLineSeries* canary = nullptr;
   QLineSeries* primary = nullptr;
   std::map<TimelineMarker::Kind, QScatterSeries*> markers;
+  /// Checks decided without a value (an empty result), hollow on the band's edge.
+  std::map<TimelineMarker::Kind, QScatterSeries*> noData;
+  QWidget* box = nullptr;    // the legend above the chart view
+  QLabel* legend = nullptr;  // wraps, unlike QLegend, which cuts its names short
   bool painted = false;
 
   void attach(QAbstractSeries* s) {
@@ -186,10 +248,9 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
   l->chart = new QChart;
   l->chart->setMargins(QMargins(2, 2, 2, 2));
   l->chart->setBackgroundRoundness(0);
-  l->chart->legend()->setAlignment(Qt::AlignTop);
-  QFont small = l->chart->legend()->font();
-  small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.85));
-  l->chart->legend()->setFont(small);
+  // The names go in a label above the chart that wraps when the lane is narrow (QLegend
+  // cuts them to "regre..."); the chart's legend only keeps which markers are shown.
+  l->chart->legend()->hide();
   l->x = new QValueAxis;
   l->x->setLabelFormat("%.4g");
   l->x->setTickType(QValueAxis::TicksDynamic);
@@ -244,8 +305,12 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
         scatter("analysis Inconclusive", kInconclusive, QScatterSeries::MarkerShapeTriangle, 12);
     l->markers[TimelineMarker::Kind::kAnalysisError] =
         scatter("analysis Error", kError, QScatterSeries::MarkerShapeTriangle, 12);
+    // Percent on round ticks (0, 25, ..., 100); the headroom above 100 holds the gates and
+    // decisions (and the AnalysisRuns' verdicts), without ticks of its own.
     l->y->setRange(0, 112);
-    l->y->setTickCount(5);
+    l->y->setTickType(QValueAxis::TicksDynamic);
+    l->y->setTickAnchor(0);
+    l->y->setTickInterval(25);
     l->y->setLabelFormat("%.0f");
   } else {
     l->bandUpper = new QLineSeries;
@@ -271,12 +336,32 @@ TimelineView::Lane* TimelineView::makeLane(const QString& name, bool weight) {
         scatter("no data", kNoData, QScatterSeries::MarkerShapeRectangle, 9);
     l->markers[TimelineMarker::Kind::kInconclusive] =
         scatter("inconclusive", kInconclusive, QScatterSeries::MarkerShapeTriangle, 11);
+    l->noData[TimelineMarker::Kind::kPass] =
+        hollow("pass, no data", kPass, QScatterSeries::MarkerShapeCircle, 10);
+    l->noData[TimelineMarker::Kind::kFail] =
+        hollow("fail, no data", kFail, QScatterSeries::MarkerShapeCircle, 11);
+    l->noData[TimelineMarker::Kind::kInconclusive] =
+        hollow("inconclusive, no data", kInconclusive, QScatterSeries::MarkerShapeTriangle, 11);
   }
   for (auto& [kind, s] : l->markers) l->attach(s);
-  l->view = new ChartView(l->chart, splitter_);
+  for (auto& [kind, s] : l->noData) l->attach(s);
+  l->box = new QWidget(splitter_);
+  auto* bl = new QVBoxLayout(l->box);
+  bl->setContentsMargins(0, 0, 0, 0);
+  bl->setSpacing(0);
+  l->legend = new QLabel(l->box);
+  l->legend->setWordWrap(true);
+  l->legend->setTextFormat(Qt::RichText);
+  QFont small = l->legend->font();
+  small.setPointSizeF(std::max(6.0, small.pointSizeF() * 0.9));
+  l->legend->setFont(small);
+  l->legend->setContentsMargins(6, 0, 6, 0);
+  l->view = new ChartView(l->chart, l->box);
   l->view->setTimeAxis(l->x);
-  l->view->setMinimumHeight(weight ? 150 : 120);
-  splitter_->addWidget(l->view);
+  l->view->setMinimumHeight(weight ? minWeightHeight_ : minMetricHeight_);
+  bl->addWidget(l->legend);
+  bl->addWidget(l->view, 1);
+  splitter_->addWidget(l->box);
   connect(l->x, &QValueAxis::rangeChanged, this,
           [this, l](qreal lo, qreal hi) { syncFrom(l, lo, hi); });
   connect(l->view, &ChartView::painted, this, [this, l]() { onPainted(l); });
@@ -343,7 +428,7 @@ void TimelineView::setTimeline(const Timeline& tl) {
     same = lanes_[i + 1]->name == q(tl.metrics[i].name);
   if (!same) {
     for (std::size_t i = 1; i < lanes_.size(); ++i) {
-      delete lanes_[i]->view;  // owns the chart and its series
+      delete lanes_[i]->box;  // owns the view, which owns the chart and its series
       delete lanes_[i];
     }
     lanes_.resize(1);
@@ -353,6 +438,7 @@ void TimelineView::setTimeline(const Timeline& tl) {
   const auto keep = timeRange();
   fillWeight(*lanes_[0]);
   for (std::size_t i = 0; i < tl.metrics.size(); ++i) fillMetric(*lanes_[i + 1], tl.metrics[i]);
+  for (Lane* l : lanes_) updateLegend(*l);
   for (Lane* l : lanes_) l->view->setFullRange(0, fullMinutes_);
   if (zoomed_ && keep.second <= fullMinutes_ + 1e-9 && same) {
     setTimeRange(keep.first, keep.second);
@@ -456,20 +542,38 @@ void TimelineView::fillMetric(Lane& l, const TimelineMetric& m) {
   setLegendVisible(l.chart, l.primary, !m.primary.empty());
 
   const double bottom = lo + (hi - lo) * 0.04;
-  std::map<TimelineMarker::Kind, std::pair<QList<QPointF>, QStringList>> byKind;
+  // A check decided without a value (an Argo measurement of an empty result that a condition
+  // such as `len(result) == 0 || result[0] >= 0.99` passed) has no height of its own: it sits
+  // on the edge of the passing band (the bottom of the chart when there is no band).
+  const double edge = m.min ? *m.min : m.max ? *m.max : bottom;
+  std::map<TimelineMarker::Kind, std::pair<QList<QPointF>, QStringList>> byKind, noValue;
   for (const auto& c : m.checks) {
-    const double y = std::isfinite(c.value) && c.kind != TimelineMarker::Kind::kNoData &&
-                             c.kind != TimelineMarker::Kind::kError
-                         ? std::clamp(c.value, lo, hi)
-                         : bottom;
+    const bool valued = std::isfinite(c.value);
+    if (!valued && l.noData.count(c.kind) > 0) {
+      const char* what = c.kind == TimelineMarker::Kind::kPass   ? "passed by the condition"
+                         : c.kind == TimelineMarker::Kind::kFail ? "failed by the condition"
+                                                                 : "inconclusive: neither "
+                                                                   "condition met";
+      noValue[c.kind].first.append({c.t / 60.0, edge});
+      noValue[c.kind].second.append(QString("no data: %1\n").arg(QString::fromLatin1(what)) +
+                                    q(c.text));
+      continue;
+    }
+    const double y =
+        valued && c.kind != TimelineMarker::Kind::kNoData && c.kind != TimelineMarker::Kind::kError
+            ? std::clamp(c.value, lo, hi)
+            : bottom;
     byKind[c.kind].first.append({c.t / 60.0, y});
     byKind[c.kind].second.append(q(c.text));
   }
-  for (auto& [kind, s] : l.markers) {
-    const auto& data = byKind[kind];
-    s->replace(data.first);
-    l.view->setTooltips(s, data.second);
-    setLegendVisible(l.chart, s, !data.first.isEmpty());
+  for (auto* markers : {&l.markers, &l.noData}) {
+    auto& data = markers == &l.markers ? byKind : noValue;
+    for (auto& [kind, s] : *markers) {
+      const auto& d = data[kind];
+      s->replace(d.first);
+      l.view->setTooltips(s, d.second);
+      setLegendVisible(l.chart, s, !d.first.isEmpty());
+    }
   }
   QString title = q(m.name);
   if (!m.unit.empty()) title += " (" + q(m.unit) + ")";
@@ -483,6 +587,44 @@ void TimelineView::fillMetric(Lane& l, const TimelineMetric& m) {
     title += QString("   max %1").arg(q(formatNumber(*m.max)));
   }
   l.chart->setTitle(title);
+}
+
+void TimelineView::updateLegend(Lane& l) {
+  QStringList items;
+  for (QAbstractSeries* s : l.chart->series()) {
+    if (s->name().isEmpty() || !legendVisible(s)) continue;
+    items << legendGlyph(s) + "&nbsp;" + s->name().toHtmlEscaped().replace(" ", "&nbsp;");
+  }
+  l.legend->setText(items.join(" &nbsp; "));
+  l.legend->setVisible(!items.isEmpty());
+}
+
+QString TimelineView::legendText(const QString& name) const {
+  const Lane* l = lane(name);
+  if (l == nullptr) return {};
+  QTextDocument doc;
+  doc.setHtml(l->legend->text());
+  return doc.toPlainText().replace(QChar(0xa0), ' ');
+}
+
+QLabel* TimelineView::legendLabel(const QString& name) const {
+  const Lane* l = lane(name);
+  return l == nullptr ? nullptr : l->legend;
+}
+
+QScatterSeries* TimelineView::markerSeries(const QString& name, TimelineMarker::Kind kind,
+                                           bool noData) const {
+  const Lane* l = lane(name);
+  if (l == nullptr) return nullptr;
+  const auto& map = noData ? l->noData : l->markers;
+  const auto it = map.find(kind);
+  return it == map.end() ? nullptr : it->second;
+}
+
+void TimelineView::setMinimumLaneHeights(int weight, int metric) {
+  minWeightHeight_ = weight;
+  minMetricHeight_ = metric;
+  for (Lane* l : lanes_) l->view->setMinimumHeight(l->weight ? weight : metric);
 }
 
 void TimelineView::fit() { setTimeRange(0, fullMinutes_); }
@@ -502,11 +644,11 @@ QList<QChart*> TimelineView::charts() const {
   return out;
 }
 
-QStringList TimelineView::markerTexts(const QString& name, TimelineMarker::Kind kind) const {
+QStringList TimelineView::markerTexts(const QString& name, TimelineMarker::Kind kind,
+                                      bool noData) const {
   const Lane* l = lane(name);
-  if (l == nullptr) return {};
-  const auto it = l->markers.find(kind);
-  return it == l->markers.end() ? QStringList() : l->view->tooltips(it->second);
+  QScatterSeries* s = markerSeries(name, kind, noData);
+  return s == nullptr ? QStringList() : l->view->tooltips(s);
 }
 
 QString TimelineView::outcomeText() const { return outcome_->text(); }

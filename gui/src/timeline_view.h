@@ -35,6 +35,8 @@ class TimelineView : public QWidget {
   const Timeline& timeline() const { return timeline_; }
   /// Shows the whole run.
   void fit();
+  /// The least height of the weight chart and of each metric chart (default 150 and 120).
+  void setMinimumLaneHeights(int weight, int metric);
   /// A short caption above the charts (e.g. "A: as loaded"), empty for none.
   void setCaption(const QString& caption);
 
@@ -45,7 +47,14 @@ class TimelineView : public QWidget {
   /// Inspection (tests, the compare view): charts in order (weight first), the tooltips of one
   /// lane's markers of a kind ("weight" or a metric name), the time axis range in minutes.
   QList<QChart*> charts() const;
-  QStringList markerTexts(const QString& lane, TimelineMarker::Kind kind) const;
+  /// `noData`: the checks decided without a value (hollow markers on the band's edge).
+  QStringList markerTexts(const QString& lane, TimelineMarker::Kind kind,
+                          bool noData = false) const;
+  QScatterSeries* markerSeries(const QString& lane, TimelineMarker::Kind kind,
+                               bool noData = false) const;
+  /// A lane's legend as plain text ("canary weight  regression acts  ..."), and its label.
+  QString legendText(const QString& lane) const;
+  QLabel* legendLabel(const QString& lane) const;
   std::pair<double, double> timeRange() const;
   void setTimeRange(double loMinutes, double hiMinutes);
   QString outcomeText() const;
@@ -62,6 +71,7 @@ class TimelineView : public QWidget {
   Lane* makeLane(const QString& name, bool weight);
   void fillWeight(Lane& lane);
   void fillMetric(Lane& lane, const TimelineMetric& m);
+  void updateLegend(Lane& lane);
   void syncFrom(Lane* source, double lo, double hi);
   void onPainted(Lane* lane);
   Lane* lane(const QString& name) const;
@@ -79,6 +89,8 @@ class TimelineView : public QWidget {
   bool zoomed_ = false;
   bool awaitingPaint_ = false;
   double fullMinutes_ = 1;
+  int minWeightHeight_ = 150;
+  int minMetricHeight_ = 120;
 };
 
 }  // namespace rolloutlab::gui

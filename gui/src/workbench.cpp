@@ -4,10 +4,14 @@
 #include <QDir>
 #include <QElapsedTimer>
 #include <QEventLoop>
+#include <QFile>
 #include <QFileInfo>
 #include <QMetaObject>
+#include <QSaveFile>
 #include <QThreadPool>
 #include <QTimer>
+#include <QUndoGroup>
+#include <QUndoStack>
 #include <filesystem>
 
 #include "rolloutlab/app/data_paths.h"
@@ -72,6 +76,33 @@ int countDocumentFiles(const QStringList& paths) {
 
 }  // namespace
 
+/// An edit of a spec as the undo stack keeps it: its texts (every file it edits) before and
+/// after. Pushed after the edit was made, so its first redo() does nothing.
+class TextsCommand : public QUndoCommand {
+ public:
+  TextsCommand(Workbench* wb, std::string key, std::map<std::string, std::string> before,
+               std::map<std::string, std::string> after, const QString& label)
+      : QUndoCommand(label),
+        wb_(wb),
+        key_(std::move(key)),
+        before_(std::move(before)),
+        after_(std::move(after)) {}
+  void undo() override { wb_->applyTexts(key_, before_); }
+  void redo() override {
+    if (first_) {
+      first_ = false;
+      return;
+    }
+    wb_->applyTexts(key_, after_);
+  }
+
+ private:
+  Workbench* wb_;
+  std::string key_;
+  std::map<std::string, std::string> before_, after_;
+  bool first_ = true;
+};
+
 /// What a load gives: the workspace and its spec documents (each with its file's text).
 struct Workbench::Loaded {
   app::Workspace ws;
@@ -79,7 +110,10 @@ struct Workbench::Loaded {
 };
 
 Workbench::Workbench(QObject* parent)
-    : QObject(parent), worker_(new TimelineWorker(this)), loadPool_(new QThreadPool(this)) {
+    : QObject(parent),
+      undo_(new QUndoGroup(this)),
+      worker_(new TimelineWorker(this)),
+      loadPool_(new QThreadPool(this)) {
   connect(worker_, &TimelineWorker::finished, this, &Workbench::onReplayFinished);
   // Two threads: a superseded load that is still reading does not hold up the next one.
   loadPool_->setMaxThreadCount(2);
@@ -150,12 +184,16 @@ void Workbench::onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded) 
   paths_ = loadPaths_;
   loading_ = false;
   recordings_->clear();
+  dropUndoStacks();
+  acknowledged_.clear();
+  renamed_.clear();
   ws_ = std::move(loaded->ws);
   specs_ = std::move(loaded->specs);
   current_ = specs_.empty() ? -1 : 0;
   for (int i = 0; i < specCount(); ++i) {
     if (specs_[static_cast<std::size_t>(i)]->key() == keepSpec) current_ = i;
   }
+  undo_->setActiveStack(undoStack());
   rebuildScenarios();
   emit workspaceChanged();
   emit currentSpecChanged();
@@ -187,6 +225,9 @@ void Workbench::close() {
   ws_ = {};
   specs_.clear();
   pinned_.clear();
+  dropUndoStacks();
+  acknowledged_.clear();
+  renamed_.clear();
   current_ = -1;
   rebuildScenarios();
   emit workspaceChanged();
@@ -236,6 +277,7 @@ SpecDocument* Workbench::spec(int i) const {
 void Workbench::selectSpec(int i) {
   if (i == current_ || spec(i) == nullptr) return;
   current_ = i;
+  undo_->setActiveStack(undoStack());
   emit currentSpecChanged();
   emit variantAChanged();
   resimulate();
@@ -334,12 +376,20 @@ void Workbench::setMeshProvider(const std::string& provider) {
 void Workbench::setField(const std::string& id, const std::string& value) {
   SpecDocument* s = currentSpec();
   if (s == nullptr) return;
+  auto before = s->texts();
+  QString label = QString::fromStdString(id);
+  for (const auto& f : s->fields()) {
+    if (f.id == id) label = QString::fromStdString(f.group + " " + f.label);
+  }
   try {
     s->setField(id, value);
   } catch (const core::InputError& e) {
     emit editFailed(QString::fromStdString(e.diagnostic().toString()));
     return;
   }
+  record(*s, std::move(before),
+         value.empty() ? "Unset " + label
+                       : QString("Set %1 to %2").arg(label, QString::fromStdString(value)));
   emit specEdited();
   resimulate();
 }
@@ -347,12 +397,18 @@ void Workbench::setField(const std::string& id, const std::string& value) {
 void Workbench::runAction(const std::string& id) {
   SpecDocument* s = currentSpec();
   if (s == nullptr) return;
+  auto before = s->texts();
+  QString label = QString::fromStdString(id);
+  for (const auto& a : s->actions()) {
+    if (a.id == id) label = QString::fromStdString(a.group + ": " + a.label);
+  }
   try {
     s->runAction(id);
   } catch (const core::InputError& e) {
     emit editFailed(QString::fromStdString(e.diagnostic().toString()));
     return;
   }
+  record(*s, std::move(before), label);
   emit specEdited();
   resimulate();
 }
@@ -362,7 +418,10 @@ void Workbench::setTextOf(const std::string& file, const std::string& text) {
   if (s == nullptr) return;
   const std::string* now = s->textOf(file);
   if (now == nullptr || *now == text) return;
+  auto before = s->texts();
   s->setTextOf(file, text);
+  record(*s, std::move(before),
+         "Edit " + QFileInfo(QString::fromStdString(file.empty() ? s->file() : file)).fileName());
   emit specEdited();
   resimulate();
 }
@@ -370,7 +429,9 @@ void Workbench::setTextOf(const std::string& file, const std::string& text) {
 void Workbench::setText(const std::string& text) {
   SpecDocument* s = currentSpec();
   if (s == nullptr || text == s->text()) return;
+  auto before = s->texts();
   s->setText(text);
+  record(*s, std::move(before), "Edit " + QFileInfo(QString::fromStdString(s->file())).fileName());
   emit specEdited();
   resimulate();
 }
@@ -378,9 +439,231 @@ void Workbench::setText(const std::string& text) {
 void Workbench::revert() {
   SpecDocument* s = currentSpec();
   if (s == nullptr || !s->edited()) return;
+  auto before = s->texts();
   s->revert();
+  record(*s, std::move(before), "Revert to the file");
   emit specEdited();
   resimulate();
+}
+
+// ---- undo --------------------------------------------------------------------------------
+
+QUndoStack* Workbench::stackFor(const std::string& key) {
+  QUndoStack*& st = stacks_[key];
+  if (st == nullptr) {
+    st = new QUndoStack(undo_);
+    undo_->addStack(st);
+  }
+  return st;
+}
+
+QUndoStack* Workbench::undoStack() const {
+  const SpecDocument* s = currentSpec();
+  if (s == nullptr) return nullptr;
+  return const_cast<Workbench*>(this)->stackFor(s->key());
+}
+
+void Workbench::dropUndoStacks() {
+  undo_->setActiveStack(nullptr);
+  for (auto& [key, st] : stacks_) delete st;
+  stacks_.clear();
+}
+
+void Workbench::undo() {
+  if (QUndoStack* st = undoStack()) st->undo();
+}
+
+void Workbench::redo() {
+  if (QUndoStack* st = undoStack()) st->redo();
+}
+
+void Workbench::record(const SpecDocument& s, std::map<std::string, std::string> before,
+                       const QString& label) {
+  auto after = s.texts();
+  if (after == before) return;
+  stackFor(s.key())->push(
+      new TextsCommand(this, s.key(), std::move(before), std::move(after), label));
+}
+
+void Workbench::applyTexts(const std::string& key,
+                           const std::map<std::string, std::string>& texts) {
+  for (int i = 0; i < specCount(); ++i) {
+    SpecDocument* s = spec(i);
+    if (s->key() != key) continue;
+    // Texts recorded before a Save As name the file as it was then.
+    std::map<std::string, std::string> now;
+    for (const auto& [file, text] : texts) {
+      std::string f = file;
+      for (auto it = renamed_.find(f); it != renamed_.end(); it = renamed_.find(f)) f = it->second;
+      now[f] = text;
+    }
+    s->setTexts(now);
+    if (i != current_) return;
+    emit textsRestored();
+    emit specEdited();
+    resimulate();
+    return;
+  }
+}
+
+// ---- files -------------------------------------------------------------------------------
+
+QStringList Workbench::specFiles() const {
+  QStringList out;
+  for (int i = 0; i < specCount(); ++i) {
+    for (const auto& [file, text] : spec(i)->texts()) {
+      const QString f = QString::fromStdString(file);
+      if (!out.contains(f)) out << f;
+    }
+  }
+  return out;
+}
+
+bool Workbench::unsaved() const {
+  for (int i = 0; i < specCount(); ++i) {
+    if (spec(i)->edited()) return true;
+  }
+  return false;
+}
+
+bool Workbench::changedOnDisk(const QString& file) const {
+  const std::string f = file.toStdString();
+  const std::string* base = nullptr;
+  for (int i = 0; i < specCount() && base == nullptr; ++i) base = spec(i)->originalTextOf(f);
+  if (base == nullptr) return false;
+  QFile in(file);
+  if (!in.open(QIODevice::ReadOnly)) return true;  // gone or unreadable: changed too
+  const QByteArray now = in.readAll();
+  const std::string disk(now.constData(), static_cast<std::size_t>(now.size()));
+  if (disk == *base) return false;
+  const auto ack = acknowledged_.find(f);
+  return ack == acknowledged_.end() || ack->second != disk;
+}
+
+void Workbench::acknowledgeDiskChange(const QString& file) {
+  acknowledged_[file.toStdString()] = readTextFile(file.toStdString());
+}
+
+bool Workbench::writeFile(const QString& path, const std::string& text, QString* error) {
+  // QSaveFile: a temporary file in the same folder, renamed over the target on commit(); the
+  // target is untouched when anything fails.
+  QSaveFile out(path);
+  if (!out.open(QIODevice::WriteOnly)) {
+    if (error) *error = QString("cannot write %1: %2").arg(path, out.errorString());
+    return false;
+  }
+  if (out.write(text.data(), static_cast<qint64>(text.size())) !=
+      static_cast<qint64>(text.size())) {
+    if (error) *error = QString("cannot write %1: %2").arg(path, out.errorString());
+    out.cancelWriting();
+    return false;
+  }
+  if (!out.commit()) {
+    if (error) *error = QString("cannot write %1: %2").arg(path, out.errorString());
+    return false;
+  }
+  return true;
+}
+
+bool Workbench::save(QString* error, QStringList* written) {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr) {
+    if (error) *error = "no spec is selected";
+    return false;
+  }
+  // The files this spec changed, checked before anything is written.
+  std::vector<std::pair<std::string, std::string>> files;  // file -> text
+  for (const auto& [file, text] : s->texts()) {
+    if (text == *s->originalTextOf(file)) continue;
+    const QString f = QString::fromStdString(file);
+    if (changedOnDisk(f)) {
+      if (error)
+        *error = f +
+                 " changed on disk since it was loaded: reload it, or save this spec to "
+                 "another file (Save As)";
+      return false;
+    }
+    for (int i = 0; i < specCount(); ++i) {
+      const SpecDocument* o = spec(i);
+      if (o == s) continue;
+      const std::string* ot = o->textOf(file);
+      if (ot != nullptr && *ot != *o->originalTextOf(file)) {
+        if (error)
+          *error =
+              QString("%1 also holds unsaved edits of %2 %3: save or revert those first")
+                  .arg(f, QString::fromStdString(o->kind()), QString::fromStdString(o->name()));
+        return false;
+      }
+    }
+    files.emplace_back(file, text);
+  }
+  QStringList done;
+  for (const auto& [file, text] : files) {
+    const QString f = QString::fromStdString(file);
+    if (!writeFile(f, text, error)) {
+      if (error && !done.isEmpty()) *error += " (written before it: " + done.join(", ") + ")";
+      break;
+    }
+    done << f;
+    acknowledged_.erase(file);
+    s->markSaved(file);
+    // The other specs of the file (unedited, checked above) hold what it holds now.
+    for (int i = 0; i < specCount(); ++i) {
+      SpecDocument* o = spec(i);
+      if (o == s || o->textOf(file) == nullptr) continue;
+      o->setTexts({{file, text}});
+      o->markSaved(file);
+    }
+  }
+  if (written) *written = done;
+  if (QUndoStack* st = stackFor(s->key()); done.size() == static_cast<qsizetype>(files.size()))
+    st->setClean();
+  if (!done.isEmpty()) {
+    emit saved(done);
+    emit specEdited();
+  }
+  return done.size() == static_cast<qsizetype>(files.size());
+}
+
+bool Workbench::saveAs(const QString& path, QString* error) {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr) {
+    if (error) *error = "no spec is selected";
+    return false;
+  }
+  const QString target = QFileInfo(path).absoluteFilePath();
+  const std::string own = s->file();
+  for (const auto& l : s->linkedTexts()) {
+    if (l.text != l.originalText) {
+      if (error)
+        *error = QString(
+                     "the edits also change %1, which Save As does not write: Save writes "
+                     "every file the spec changed")
+                     .arg(QString::fromStdString(l.file));
+      return false;
+    }
+  }
+  for (int i = 0; i < specCount(); ++i) {
+    const SpecDocument* o = spec(i);
+    for (const auto& [file, text] : o->texts()) {
+      if (QFileInfo(QString::fromStdString(file)).absoluteFilePath() != target) continue;
+      if (o == s && file == own) return save(error);  // its own file: a plain save
+      if (error)
+        *error =
+            QString("%1 is open in the workspace (%2 %3): choose another file")
+                .arg(target, QString::fromStdString(o->kind()), QString::fromStdString(o->name()));
+      return false;
+    }
+  }
+  if (!writeFile(target, s->text(), error)) return false;
+  renamed_[own] = target.toStdString();
+  renamed_.erase(target.toStdString());
+  s->renameFile(target.toStdString());
+  s->markSaved(target.toStdString());
+  stackFor(s->key())->setClean();
+  emit saved({target});
+  emit specEdited();
+  return true;
 }
 
 void Workbench::resimulate() {

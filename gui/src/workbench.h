@@ -19,6 +19,8 @@
 #include "spec_document.h"
 
 class QThreadPool;
+class QUndoGroup;
+class QUndoStack;
 
 namespace rolloutlab::gui {
 
@@ -119,6 +121,36 @@ class Workbench : public QObject {
   /// Every text of the current spec back as loaded.
   void revert();
 
+  /// Every edit above is a command on the spec's undo stack (one stack per spec; the current
+  /// spec's is the group's active one): Undo and Redo go back and forth over form, action, text
+  /// and revert edits alike. The stacks are dropped when the workspace is loaded again.
+  QUndoGroup* undoGroup() const { return undo_; }
+  /// The current spec's stack (nullptr when no spec is selected).
+  QUndoStack* undoStack() const;
+  void undo();
+  void redo();
+
+  /// Writes the current spec's edited files (its own and the template files its form edited),
+  /// each atomically (a temporary file in the same folder, then a rename); the text written is
+  /// the file as loaded with only the edited values changed (form edits are patches of the
+  /// text, see SpecDocument::setField). Refuses, with the reason in `error` and nothing
+  /// written, when a file changed on disk since it was loaded (unless acknowledged) or another
+  /// spec holds unsaved edits of the same file. Returns the files written in `written`.
+  bool save(QString* error, QStringList* written = nullptr);
+  /// Writes the current spec's own file, as edited, to `path` (atomically) and goes on editing
+  /// that file. Refused when the edits also change template files (Save writes those), or when
+  /// `path` is a file another open spec holds.
+  bool saveAs(const QString& path, QString* error);
+  /// Whether any text of the current spec or of any spec differs from its file.
+  bool unsaved() const;
+  /// The files the open specs hold (their own and their templates'), for watching.
+  QStringList specFiles() const;
+  /// True when `file` no longer holds what the specs hold as loaded (or saved): someone else
+  /// changed it. A change acknowledged (acknowledgeDiskChange) is not reported again.
+  bool changedOnDisk(const QString& file) const;
+  /// Keeps the edits over a change made on disk: a later save() overwrites it.
+  void acknowledgeDiskChange(const QString& file);
+
   /// The current run (spec x scenario x seed, or spec x recording x seed x replicate).
   const Timeline& timeline() const { return timeline_; }
   /// Runs the current spec again (after a change of anything it depends on). A scenario runs
@@ -147,6 +179,10 @@ class Workbench : public QObject {
   void timelineChanged();
   void variantAChanged();
   void editFailed(const QString& message);
+  /// Undo or redo replaced the current spec's texts (editors show them as they are now).
+  void textsRestored();
+  /// Files were written by save() or saveAs().
+  void saved(const QStringList& files);
   /// A load began (open()).
   void loadStarted(const QStringList& paths);
   /// The number of YAML and JSON files the load in progress reads (once the folders are walked).
@@ -157,6 +193,15 @@ class Workbench : public QObject {
 
  private:
   void rebuildScenarios();
+  friend class TextsCommand;
+  /// Pushes an edit of spec `s` (texts before it) on its undo stack when it changed anything.
+  void record(const SpecDocument& s, std::map<std::string, std::string> before,
+              const QString& label);
+  /// Sets the texts of the spec keyed `key` (an undo or redo).
+  void applyTexts(const std::string& key, const std::map<std::string, std::string>& texts);
+  QUndoStack* stackFor(const std::string& key);
+  void dropUndoStacks();
+  bool writeFile(const QString& path, const std::string& text, QString* error);
   void onReplayFinished(quint64 ticket, std::shared_ptr<const Timeline> timeline);
   struct Loaded;
   void onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded);
@@ -169,6 +214,10 @@ class Workbench : public QObject {
   std::vector<scenarios::Scenario> scenarios_;
   std::vector<replay::ReplaySpec> replays_;
   std::map<std::string, std::map<std::string, std::string>> pinned_;  // spec key -> texts of A
+  QUndoGroup* undo_;
+  std::map<std::string, QUndoStack*> stacks_;        // spec key -> its edits
+  std::map<std::string, std::string> acknowledged_;  // file -> text on disk the user let be
+  std::map<std::string, std::string> renamed_;       // file -> the file Save As made it
   int current_ = -1;
   int scenario_ = -1;
   std::uint64_t seed_ = 1;

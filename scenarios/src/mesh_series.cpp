@@ -98,6 +98,30 @@ struct MeshSeries::State {
   double tUp = kInf, tDown = kInf;
   std::vector<MixStats> cache[2];
   std::vector<pq::Sample> scratch;
+  // Reused storage of accumulate() and mixStats() (no allocation per call once warm).
+  Mix mix;
+  std::vector<MixtureComponent> mixParts;
+  std::vector<double> cuts, breaks;
+  // Bumped whenever a point is realised: the counts a range summary read stay valid while it
+  // holds, so the series of one selector (a histogram's buckets, a counter's codes) share one
+  // lookup of the scrapes they read.
+  std::uint64_t version = 1;
+  struct RangeMemo {
+    std::uint64_t version = 0;  // 0: empty
+    Variant v = Variant::kCanary;
+    int group = 0;
+    std::int64_t a = 0, b = 0, f = 0;
+    const Counts* at[3] = {nullptr, nullptr, nullptr};  // f, b, b - 1 (into pts, or no counts)
+    bool cumulated = false;                             // cumulative bucket counts of at[] below
+    std::int64_t cumOk[3][kMaxBuckets];
+    std::int64_t cumErr[3][kMaxBuckets];
+  };
+  std::array<RangeMemo, 4> memo{};
+  std::size_t memoNext = 0;
+  void forgetMemo() {
+    memo.fill(RangeMemo{});
+    ++version;
+  }
 
   TimestampMs tMs(std::int64_t k) const { return phaseMs + k * stepMs; }
   double tSec(std::int64_t k) const { return static_cast<double>(tMs(k)) / 1000.0; }
@@ -115,9 +139,13 @@ namespace {
 
 using State = MeshSeries::State;
 
-const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v, double t) {
-  Mix mix = sc.behaviour(v).at(t);
+const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                         double t) {
   auto& cache = st.cache[static_cast<int>(v)];
+  // Without effects the mix is the baseline at every t: the one cached entry is it.
+  if (sc.behaviour(v).constant() && !cache.empty()) return cache.front();
+  Mix& mix = st.mix;
+  sc.behaviour(v).at(t, mix, st.mixParts);
   for (const auto& c : cache) {
     if (sameMix(c.mix, mix)) return c;
   }
@@ -130,7 +158,7 @@ const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout
   mixMoments(mix, sc.behaviour(v).latency(), mean, var);
   s.mean = mean * layout.unitPerMs;
   s.m2 = (var + mean * mean) * layout.unitPerMs * layout.unitPerMs;
-  s.mix = std::move(mix);
+  s.mix = mix;
   if (cache.size() >= 16) cache.erase(cache.begin());
   cache.push_back(std::move(s));
   return cache.back();
@@ -149,23 +177,17 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
                 Acc& acc) {
   if (b <= a) return;
   const bool canary = v == Variant::kCanary;
-  double cutsBuf[64];
-  std::vector<double> extra;
-  int n = 0;
+  std::vector<double>& cuts = st.cuts;
+  cuts.clear();
   auto add = [&](double x) {
-    if (x > a && x < b) {
-      if (n < 64) {
-        cutsBuf[n++] = x;
-      } else {
-        extra.push_back(x);
-      }
-    }
+    if (x > a && x < b) cuts.push_back(x);
   };
   for (const auto& s : st.segments) add(s.from);
   if (canary) {
     add(st.tUp);
     add(st.tDown);
-    std::vector<double> bp;
+    std::vector<double>& bp = st.breaks;
+    bp.clear();
     sc.behaviour(v).breakpoints(a, b, bp);
     for (double x : bp) add(x);
     if (sc.behaviour(v).rampingIn(a, b)) {
@@ -173,8 +195,6 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
       for (double x = std::floor(a / step) * step + step; x < b; x += step) add(x);
     }
   }
-  std::vector<double> cuts(cutsBuf, cutsBuf + n);
-  cuts.insert(cuts.end(), extra.begin(), extra.end());
   cuts.push_back(a);
   cuts.push_back(b);
   std::sort(cuts.begin(), cuts.end());
@@ -306,7 +326,14 @@ void MeshSeries::reset(std::uint64_t seed) {
   // Where the scrapes fall relative to the ticks: uniform over one scrape interval.
   core::Rng phase(core::deriveSeed(seed, 5));
   st.phaseMs = static_cast<TimestampMs>(phase.uniform() * static_cast<double>(st.stepMs));
-  for (auto& v : st.var) v = State::VariantState{};
+  for (auto& v : st.var) {
+    // A fresh variant that keeps its points' storage (a run realises dozens of scrapes).
+    std::vector<Point> pts = std::move(v.pts);
+    pts.clear();
+    v = State::VariantState{};
+    v.pts = std::move(pts);
+  }
+  st.forgetMemo();
   // The primary has been serving for hours: its series exist from 2 h before t = 0.
   auto& p = st.var[static_cast<int>(Variant::kPrimary)];
   p.active = true;
@@ -319,12 +346,21 @@ void MeshSeries::reset(std::uint64_t seed) {
 
 namespace {
 
-// The counts of a variant at scrape k, drawing them if needed. Returns a copy (points may move).
-Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v, std::int64_t k) {
+const Counts kNoCounts{};
+
+// The counts of a variant at scrape k, drawing them if needed. The reference is valid until the
+// next call (points may move): copy it to keep it across one.
+const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
+                      std::int64_t k) {
   auto& vs = st.var[static_cast<int>(v)];
-  if (!vs.active || k <= vs.originK) return Counts{};
+  if (!vs.active || k <= vs.originK) return kNoCounts;
   auto& pts = vs.pts;
-  auto it = std::lower_bound(pts.begin(), pts.end(), k, [](const Point& p, std::int64_t x) { return p.k < x; });
+  // Scrapes are mostly asked for at or after the last realised one: look there first.
+  if (pts.back().k == k) return pts.back().c;
+  auto it = pts.back().k < k
+                ? pts.end()
+                : std::lower_bound(pts.begin(), pts.end(), k,
+                                   [](const Point& p, std::int64_t x) { return p.k < x; });
   if (it != pts.end() && it->k == k) return it->c;
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
@@ -332,14 +368,17 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
   core::Rng& rng = st.traffic[static_cast<int>(v)];
   if (it == pts.end()) {
     // Forward: a fresh draw of everything between the last realised scrape and k.
-    const Point& last = pts.back();
     Acc acc;
-    accumulate(st, sc, L, v, st.tSec(last.k), st.tSec(k), acc);
-    Point p{k, last.c};
+    accumulate(st, sc, L, v, st.tSec(pts.back().k), st.tSec(k), acc);
+    const std::int64_t lastK = pts.back().k;
+    pts.push_back(Point{k, pts.back().c});
+    ++st.version;
+    Point& p = pts.back();
     if (acc.total > 0) {
-      const std::int64_t n = dispersion > 0
-                                 ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - last.k))
-                                 : rng.poisson(acc.total);
+      const std::int64_t n =
+          dispersion > 0
+              ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - lastK))
+              : rng.poisson(acc.total);
       const std::int64_t e = rng.binomial(n, acc.err / acc.total);
       const std::int64_t s = n - e;
       p.c.ok += s;
@@ -362,12 +401,11 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
         p.c.sumOk += drawSum(rng, n, (acc.meanOk + acc.meanErr) / acc.total, (acc.m2Ok + acc.m2Err) / acc.total);
       }
     }
-    pts.push_back(p);
     return p.c;
   }
   // Bridge: split what happened between the realised neighbours, category by category.
-  const Point lo = *(it - 1);
-  const Point hi = *it;
+  const Point& lo = *(it - 1);
+  const Point& hi = *it;
   Acc a, b;
   accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(k), a);
   accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(hi.k), b);
@@ -400,8 +438,8 @@ Counts realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Varia
   } else {
     p.c.sumOk += share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
   }
-  pts.insert(it, p);
-  return p.c;
+  ++st.version;
+  return pts.insert(it, p)->c;
 }
 
 double seriesValue(const SeriesInfo& s, const Counts& c) {
@@ -504,12 +542,66 @@ pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, Tim
   const std::int64_t a = st.kAtOrAfter(from - kEpochMs);
   const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
   if (a > b) return r;
-  const std::int64_t f = firstExisting(st, scenario_, L, si.v, birthGroup(si), a, b);
-  if (f == kNever || f > b) return r;
-  r.count = static_cast<std::size_t>(b - f + 1);
-  r.first = {kEpochMs + st.tMs(f), seriesValue(si, realize(st, scenario_, L, si.v, f))};
-  r.last = {kEpochMs + st.tMs(b), seriesValue(si, realize(st, scenario_, L, si.v, b))};
-  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), seriesValue(si, realize(st, scenario_, L, si.v, b - 1))};
+  const int group = birthGroup(si);
+  // The same scrapes of the same variant, unchanged since (same realisation counter): reuse
+  // the counts found then; the calls below would draw nothing and find the same points.
+  State::RangeMemo* m = nullptr;
+  for (auto& e : st.memo) {
+    if (e.version == st.version && e.v == si.v && e.group == group && e.a == a && e.b == b) {
+      m = &e;
+      break;
+    }
+  }
+  if (m == nullptr) {
+    const std::int64_t f = firstExisting(st, scenario_, L, si.v, group, a, b);
+    m = &st.memo[st.memoNext++ % st.memo.size()];
+    m->at[0] = m->at[1] = m->at[2] = nullptr;
+    m->cumulated = false;
+    m->v = si.v;
+    m->group = group;
+    m->a = a;
+    m->b = b;
+    m->f = f;
+    if (f != kNever && f <= b) {
+      // Realise all three first, in the order the summary reads them (each may move the
+      // points), then take the references.
+      (void)realize(st, scenario_, L, si.v, f);
+      (void)realize(st, scenario_, L, si.v, b);
+      if (b > f) (void)realize(st, scenario_, L, si.v, b - 1);
+      m->at[0] = &realize(st, scenario_, L, si.v, f);
+      m->at[1] = &realize(st, scenario_, L, si.v, b);
+      m->at[2] = b > f ? &realize(st, scenario_, L, si.v, b - 1) : &kNoCounts;
+    }
+    m->version = st.version;
+  }
+  if (m->f == kNever || m->f > b) return r;
+  r.count = static_cast<std::size_t>(b - m->f + 1);
+  double v[3];
+  if (si.kind == SeriesInfo::Kind::kBucket) {
+    // A histogram's buckets read the same three scrapes: cumulate their counts once.
+    if (!m->cumulated) {
+      const std::size_t nb = L.buckets.size() + 1;
+      for (int i = 0; i < 3; ++i) {
+        const Counts& c = *m->at[i];
+        std::int64_t ok = 0, err = 0;
+        for (std::size_t j = 0; j < nb; ++j) {
+          ok += c.bOk[j];
+          err += c.bErr[j];
+          m->cumOk[i][j] = ok;
+          m->cumErr[i][j] = err;
+        }
+      }
+      m->cumulated = true;
+    }
+    const auto j = static_cast<std::size_t>(si.bucket);
+    for (int i = 0; i < 3; ++i)
+      v[i] = static_cast<double>(si.code == 1 ? m->cumErr[i][j] : m->cumOk[i][j]);
+  } else {
+    for (int i = 0; i < 3; ++i) v[i] = seriesValue(si, *m->at[i]);
+  }
+  r.first = {kEpochMs + st.tMs(m->f), v[0]};
+  r.last = {kEpochMs + st.tMs(b), v[1]};
+  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), v[2]};
   return r;
 }
 
@@ -546,7 +638,7 @@ RunTotals MeshSeries::totals(double t) {
   const MeshLayout& L = layout_;
   // Counts up to the last scrape at or before t, plus a draw of what happened after it, up to t.
   const std::int64_t k = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
-  const Counts c = realize(st, scenario_, L, Variant::kCanary, k);
+  const Counts& c = realize(st, scenario_, L, Variant::kCanary, k);
   std::int64_t ok = c.ok, err = c.err;
   Acc tail;
   accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t, tail);
@@ -591,6 +683,7 @@ void MeshSeries::scaleUp(double t) {
     c.active = true;
     c.originK = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
     c.pts.assign(1, Point{c.originK, Counts{}});
+    ++st.version;
   }
   st.tUp = t;
   st.tDown = kInf;
@@ -633,7 +726,10 @@ void MeshSeries::touch(Variant v, double t) {
 
 std::shared_ptr<void> MeshSeries::save() const { return std::make_shared<State>(*st_); }
 
-void MeshSeries::restore(const std::shared_ptr<void>& saved) { *st_ = *static_cast<const State*>(saved.get()); }
+void MeshSeries::restore(const std::shared_ptr<void>& saved) {
+  *st_ = *static_cast<const State*>(saved.get());
+  st_->forgetMemo();  // its counts point into the copy's points
+}
 
 MeshSeries::~MeshSeries() = default;
 

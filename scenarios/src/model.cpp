@@ -207,17 +207,27 @@ double Mix::errorRate() const {
 }
 
 BehaviourModel::BehaviourModel(const BehaviourSpec& base, const std::vector<EffectSpec>& effects)
-    : base_(base), effects_(effects), latency_(base.latency) {}
+    : base_(base),
+      effects_(effects),
+      latency_(base.latency),
+      p99_(latency_.quantile(0.99, 1.0, 1.0)) {}
 
 double BehaviourModel::kappaFor(double p99Factor) const {
   if (p99Factor == 1.0) return 1.0;
   const double m = latency_.median();
-  const double p99 = latency_.quantile(0.99, 1.0, 1.0);
+  const double p99 = p99_;
   return std::log(p99Factor * p99 / m) / std::log(p99 / m);
 }
 
 Mix BehaviourModel::at(double t) const {
   Mix mix;
+  std::vector<MixtureComponent> scratch;
+  at(t, mix, scratch);
+  return mix;
+}
+
+void BehaviourModel::at(double t, Mix& mix, std::vector<MixtureComponent>& next) const {
+  mix.components.clear();
   mix.components.push_back({1.0, base_.errorRate, 1.0, 1.0});
   for (const auto& e : effects_) {
     if (t < e.at) continue;
@@ -243,7 +253,7 @@ Mix BehaviourModel::at(double t) const {
       return c;
     };
     if (e.kind == EffectSpec::Kind::kEndpoint) {
-      std::vector<MixtureComponent> next;
+      next.clear();
       for (const auto& c : mix.components) {
         MixtureComponent keep = c;
         keep.weight *= 1.0 - e.fraction;
@@ -252,12 +262,11 @@ Mix BehaviourModel::at(double t) const {
         if (keep.weight > 0) next.push_back(keep);
         next.push_back(hit);
       }
-      mix.components = std::move(next);
+      mix.components.swap(next);
     } else {
       for (auto& c : mix.components) c = apply(c);
     }
   }
-  return mix;
 }
 
 void BehaviourModel::breakpoints(double a, double b, std::vector<double>& out) const {

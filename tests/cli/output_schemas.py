@@ -27,6 +27,7 @@ KIND_FILE = {
     "BatchReport": "batch-report",
     "JudgeReport": "judge-report",
     "StatsResult": "stats-result",
+    "ExportResult": "export-result",
 }
 failures = []
 checked = {k: 0 for k in KIND_FILE}
@@ -56,7 +57,7 @@ def run(args, stdin=None, codes=(0,)):
     return p.stdout
 
 
-def check(kind, args, stdin=None, codes=(0,)):
+def check(kind, args, stdin=None, codes=(0,), twice=True):
     out = run(args + ["-o", "json"], stdin, codes)
     if out is None:
         return
@@ -71,7 +72,7 @@ def check(kind, args, stdin=None, codes=(0,)):
         failures.append("%s: %s at %s" % (label, e.message, "/".join(map(str, e.absolute_path))))
         return
     checked[kind] += 1
-    if yaml is not None:
+    if yaml is not None and twice:  # a command that commits runs once
         y = run(args + ["-o", "yaml"], stdin, codes)
         loaded, same = yaml.safe_load(y) if y is not None else None, dict(doc)
         if loaded is not None:  # a batch's wall time is its only field that differs run to run
@@ -159,6 +160,25 @@ check("StatsResult", ["stats", "quantile", "--x", x, "--probs", "0.1,0.5,0.9"])
 check("StatsResult", ["stats", "gsd", "--looks", "3", "--type", "asOF", "--alpha", "0.025", "--sided", "1"])
 if s:
     rejects("StatsResult", s, lambda d: d.update(p_value=1.5), "a p-value above 1")
+
+# export: the examples as a Git repository (made with the git CLI), one field edited.
+import shutil
+repo = os.path.join(WORK, "export-repo")
+shutil.rmtree(repo, ignore_errors=True)
+shutil.copytree(examples, repo)
+git = ["git", "-C", repo, "-c", "init.defaultBranch=main"]
+for a in (["init", "-q"], ["config", "user.name", "Ada Tester"], ["config", "user.email", "ada@example.com"],
+          ["add", "-A"], ["commit", "-q", "-m", "examples"]):
+    subprocess.run(git + a, check=True, capture_output=True)
+edited = work("edited-canary.yaml", canary.replace("threshold: 5", "threshold: 7", 1))
+e = check("ExportResult", ["export", "--spec", edited, "--repo", repo, "--dry-run"])
+check("ExportResult", ["export", "--spec", edited, "--repo", repo, "--report", "--branch", "tune/podinfo"],
+      twice=False)
+check("ExportResult", ["export", "--spec", edited, "--repo", repo, "--branch", "tune/podinfo"])  # unchanged
+if e:
+    rejects("ExportResult", e, lambda d: d.update(status="maybe"), "an unknown status")
+    rejects("ExportResult", e, lambda d: d.update(push={"remote": "o", "url": "https://u:p@h/r", "pushed": True,
+                                                        "error": None}), "a URL with credentials")
 
 for kind, n in checked.items():
     if n == 0:

@@ -7,11 +7,11 @@
 #include <QChart>
 #include <QProgressBar>
 #include <QSignalSpy>
-#include <QTableWidget>
 #include <QTimer>
 
 #include "gui_fixture.h"
 #include "oc_rows.h"
+#include "oc_table.h"
 #include "workbench.h"
 
 using rolloutlab::gui::BatchView;
@@ -77,8 +77,8 @@ TEST(BatchView, RunsToCompletionWithoutBlockingTheGuiThread) {
   const auto direct = rolloutlab::app::runBatch(
       rolloutlab::app::batchSpecs(b.wb.currentSpec()->batchWorkspace(), "istio"), b.wb.scenarios(),
       {}, o);
-  QTableWidget* t = b.view.table();
-  ASSERT_EQ(t->rowCount(), 2);
+  rolloutlab::gui::CellTableView* t = b.view.table();
+  ASSERT_EQ(t->rows(), 2);
   const auto rows = rolloutlab::gui::ocRows(direct);
   for (int i = 0; i < 2; ++i) {
     const auto& p = out->results[0].pairs[static_cast<std::size_t>(i)].agg;
@@ -87,16 +87,14 @@ TEST(BatchView, RunsToCompletionWithoutBlockingTheGuiThread) {
     EXPECT_EQ(p.promoted, d.promoted);
     EXPECT_EQ(p.rolledBack, d.rolledBack);
     EXPECT_EQ(p.excessErrors.sumMicro(), d.excessErrors.sumMicro());
-    EXPECT_EQ(t->item(i, 0)->text().toStdString(), rows[static_cast<std::size_t>(i)].scenario);
-    EXPECT_EQ(t->item(i, 3)->text().toStdString(),
-              rows[static_cast<std::size_t>(i)].promoted.text());
-    EXPECT_EQ(t->item(i, 4)->text().toStdString(),
-              rows[static_cast<std::size_t>(i)].rolledBack.text());
+    EXPECT_EQ(t->text(i, 0).toStdString(), rows[static_cast<std::size_t>(i)].scenario);
+    EXPECT_EQ(t->text(i, 3).toStdString(), rows[static_cast<std::size_t>(i)].promoted.text());
+    EXPECT_EQ(t->text(i, 4).toStdString(), rows[static_cast<std::size_t>(i)].rolledBack.text());
   }
   // A 2-point error regression against a 99 % success-rate floor is always caught.
-  EXPECT_EQ(t->item(0, 0)->text(), "error-regression-2pt");
+  EXPECT_EQ(t->text(0, 0), "error-regression-2pt");
   EXPECT_EQ(out->results[0].pairs[0].agg.rolledBack, 60);
-  EXPECT_TRUE(t->item(0, 4)->text().startsWith("100% ["));
+  EXPECT_TRUE(t->text(0, 4).startsWith("100% ["));
   // The distributions of the selected scenario are drawn.
   b.view.showRow(0);
   EXPECT_TRUE(b.view.histogramTitle(0).contains("error-regression-2pt"));

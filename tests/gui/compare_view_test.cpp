@@ -4,9 +4,9 @@
 #include "compare_view.h"
 
 #include <QSignalSpy>
-#include <QTableWidget>
 
 #include "gui_fixture.h"
+#include "oc_table.h"
 #include "timeline_view.h"
 #include "workbench.h"
 
@@ -38,7 +38,7 @@ struct Bench {
     ASSERT_TRUE(waitFor([&]() { return done.count() > 0; }, 120000));
     ASSERT_NE(view.lastOutcome(), nullptr);
     ASSERT_TRUE(view.lastOutcome()->error.empty()) << view.lastOutcome()->error;
-    ASSERT_EQ(view.table()->rowCount(), 2);
+    ASSERT_EQ(view.table()->rows(), 2);
   }
 };
 
@@ -49,11 +49,11 @@ TEST(CompareView, SameSpecOnTheSameSeedsHighlightsNothing) {
   EXPECT_TRUE(b.view.changes().isEmpty());
   b.runBoth();
   for (int r = 0; r < 2; ++r) {
-    for (int c = 0; c < b.view.table()->columnCount(); ++c)
+    for (int c = 0; c < b.view.table()->model()->columnCount(); ++c)
       EXPECT_EQ(b.view.highlight(r, c), 0) << r << "," << c;
     // Common random numbers: A's and B's numbers are identical.
-    EXPECT_EQ(b.view.table()->item(r, 2)->text(), b.view.table()->item(r, 3)->text());
-    EXPECT_EQ(b.view.table()->item(r, 8)->text(), b.view.table()->item(r, 9)->text());
+    EXPECT_EQ(b.view.table()->text(r, 2), b.view.table()->text(r, 3));
+    EXPECT_EQ(b.view.table()->text(r, 8), b.view.table()->text(r, 9));
   }
   EXPECT_EQ(b.view.timelineA()->timeline().outcome, b.view.timelineB()->timeline().outcome);
 }
@@ -68,9 +68,9 @@ TEST(CompareView, AnEditIsComparedWithTheSpecAsLoaded) {
   EXPECT_EQ(b.view.timelineB()->timeline().outcome, b.wb.timeline().outcome);
   b.runBoth();
   // Row 0 is good-high-traffic: decision p50 differs (A promotes after 6+ ticks, B after fewer).
-  EXPECT_EQ(b.view.table()->item(0, 0)->text(), "good-high-traffic");
+  EXPECT_EQ(b.view.table()->text(0, 0), "good-high-traffic");
   EXPECT_GE(b.view.highlight(0, 7), 1);
-  EXPECT_NE(b.view.table()->item(0, 6)->text(), b.view.table()->item(0, 7)->text());
+  EXPECT_NE(b.view.table()->text(0, 6), b.view.table()->text(0, 7));
   // Columns of A are never highlighted.
   for (int r = 0; r < 2; ++r) {
     for (int c : {2, 4, 6, 8}) EXPECT_EQ(b.view.highlight(r, c), 0);

@@ -6,7 +6,6 @@
 
 #include <QComboBox>
 #include <QSignalSpy>
-#include <QTableWidget>
 #include <QTimer>
 #include <cmath>
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "batch_view.h"
 #include "gui_fixture.h"
 #include "main_window.h"
+#include "oc_table.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/io/json_util.h"
@@ -248,8 +248,8 @@ TEST(ReplayGui, BatchIncludesRecordingsAndCancels) {
   ASSERT_EQ(r.pairs.size(), 2u);
   EXPECT_EQ(r.pairs[1].scenario, "podinfo-error-spike");
   EXPECT_EQ(r.pairs[1].release, rolloutlab::scenarios::Release::kBad);
-  EXPECT_EQ(view.table()->rowCount(), 2);
-  EXPECT_EQ(view.table()->item(1, 0)->text(), "podinfo-error-spike");
+  EXPECT_EQ(view.table()->rows(), 2);
+  EXPECT_EQ(view.table()->text(1, 0), "podinfo-error-spike");
   // `rolloutlab batch` over the same suite: the library's runBatch with the replays.
   app::BatchOptions o;
   o.runs = 40;

@@ -13,7 +13,6 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSignalSpy>
-#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTextBlock>
 #include <QToolButton>
@@ -23,6 +22,7 @@
 #include "batch_view.h"
 #include "compare_view.h"
 #include "gui_fixture.h"
+#include "oc_table.h"
 #include "rollout_document.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/scenarios/argo_world.h"
@@ -672,8 +672,8 @@ TEST(RolloutWorkbench, BatchRunsOverTheScenariosAndCancels) {
   }
   // A 2-point regression fails the 99 % success-rate check at the first analysis.
   EXPECT_EQ(r.pairs[0].agg.rolledBack, 40);
-  EXPECT_EQ(view.table()->horizontalHeaderItem(4)->text(), "Aborted [95% CI]");
-  EXPECT_TRUE(view.table()->item(0, 4)->text().startsWith("100% ["));
+  EXPECT_EQ(view.table()->model()->headerData(4, Qt::Horizontal).toString(), "Aborted [95% CI]");
+  EXPECT_TRUE(view.table()->text(0, 4).startsWith("100% ["));
   view.showRow(1);
   EXPECT_TRUE(view.histogramTitle(0).contains("good-high-traffic"));
 
@@ -703,10 +703,10 @@ TEST(RolloutWorkbench, CompareRunsBothVariantsOfARollout) {
   QSignalSpy finished(&view, &CompareView::batchFinished);
   view.startBatch();
   ASSERT_TRUE(waitFor([&]() { return finished.count() > 0; }, 120000));
-  QTableWidget* t = view.table();
-  ASSERT_EQ(t->rowCount(), 1);
-  EXPECT_EQ(t->horizontalHeaderItem(4)->text(), "Aborted A");
-  EXPECT_EQ(t->horizontalHeaderItem(5)->text(), "Aborted B");
+  rolloutlab::gui::CellTableView* t = view.table();
+  ASSERT_EQ(t->rows(), 1);
+  EXPECT_EQ(t->model()->headerData(4, Qt::Horizontal).toString(), "Aborted A");
+  EXPECT_EQ(t->model()->headerData(5, Qt::Horizontal).toString(), "Aborted B");
   EXPECT_TRUE(view.summaryText().startsWith("False aborts of good releases"))
       << view.summaryText().toStdString();
 }

@@ -5,6 +5,7 @@
 
 #include "rolloutlab/core/flagger/engine.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -42,12 +43,14 @@ const char* toString(MetricCheck::Result r) {
 namespace {
 
 std::string num(double v) {
+  // "%.0f" / "%.2f" in the C locale: std::to_chars with a precision formats as printf does,
+  // at a fraction of snprintf's cost (a failed check formats two numbers every tick).
   char buf[64];
-  if (v == std::floor(v) && std::fabs(v) < 1e15) {
-    std::snprintf(buf, sizeof buf, "%.0f", v);
-  } else {
-    std::snprintf(buf, sizeof buf, "%.2f", v);
-  }
+  const int precision = v == std::floor(v) && std::fabs(v) < 1e15 ? 0 : 2;
+  const auto r = std::to_chars(buf, buf + sizeof buf - 1, v, std::chars_format::fixed, precision);
+  if (r.ec == std::errc{}) return std::string(buf, r.ptr);
+  // Longer than 63 characters (|v| >= 1e60): snprintf's truncated text, as before.
+  std::snprintf(buf, sizeof buf, precision == 0 ? "%.0f" : "%.2f", v);
   return buf;
 }
 

@@ -31,6 +31,7 @@ int runMerge(const std::vector<std::string>& args, Streams& io);
 int runReplay(const std::vector<std::string>& args, Streams& io);
 int runJudge(const std::vector<std::string>& args, Streams& io);  ///< see judge_command.h
 int runStats(const std::vector<std::string>& args, Streams& io);  ///< see stats_command.h
+int runExport(const std::vector<std::string>& args, Streams& io);  ///< see docs/export.md
 
 /// Writes `text` to `path` atomically (temporary file + rename); throws EnvironmentError.
 void writeAtomically(const std::string& path, const std::string& text);

@@ -66,6 +66,9 @@ struct Workspace {
 Workspace loadWorkspace(const std::vector<std::string>& paths,
                         const std::string* stdinText = nullptr);
 
+/// Decodes documents already read (what loadWorkspace does after reading its paths).
+Workspace decodeWorkspace(io::DocumentSet docs);
+
 /// Turns warnings into errors (`--strict`).
 void makeWarningsErrors(core::Diagnostics& diags);
 

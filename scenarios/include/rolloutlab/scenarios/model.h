@@ -69,6 +69,9 @@ class BehaviourModel {
   BehaviourModel(const BehaviourSpec& base, const std::vector<EffectSpec>& effects);
   /// The mix at time t.
   Mix at(double t) const;
+  /// The same into `out`, reusing its storage (no allocation once warm); `scratch` is reused
+  /// storage for endpoint effects.
+  void at(double t, Mix& out, std::vector<MixtureComponent>& scratch) const;
   /// Times at which the mix may change discontinuously, and whether a drift is ramping
   /// over (a, b) (then the mix must be sampled finely).
   void breakpoints(double a, double b, std::vector<double>& out) const;
@@ -82,6 +85,7 @@ class BehaviourModel {
   BehaviourSpec base_;
   std::vector<EffectSpec> effects_;
   LatencyModel latency_;
+  double p99_ = 0;  // latency_.quantile(0.99, 1, 1), computed once
   double kappaFor(double p99Factor) const;
 };
 
