@@ -452,6 +452,7 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
   r.seed = get<std::uint64_t>(j, "seed", file, "");
   r.runs = get<std::int64_t>(j, "runs", file, "");
   const Json shard = j.value("shard", Json());
+  if (!shard.is_object()) bad(file, "shard", "must be an object {index, count}");
   r.shardIndex = get<int>(shard, "index", file, "shard.");
   r.shardCount = get<int>(shard, "count", file, "shard.");
   r.partial = get<bool>(j, "partial", file, "");
@@ -485,6 +486,7 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
       bad(file, p + "runs", "promoted + rolledBack + other must equal runs");
     }
     const Json st = x.value("state", Json());
+    if (!st.is_object()) bad(file, p + "state", "must be an object");
     const Json ch = st.value("checks", Json());
     if (!ch.is_array() || ch.size() != 2 || !ch[0].is_number_integer() || !ch[1].is_number_integer()) {
       bad(file, p + "state.checks", "must be [total, failed]");
@@ -495,6 +497,7 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
     if (sj.size() != r.judges.size()) bad(file, p + "state.judges", "must hold one entry per judge");
     for (std::size_t k = 0; k < sj.size(); ++k) {
       core::JudgeAggregate ja;
+      if (!sj[k].is_object()) bad(file, p + "state.judges[" + std::to_string(k) + "]", "must be an object");
       const Json c = sj[k].value("counts", Json());
       if (!c.is_array() || c.size() != 3) bad(file, p + "state.judges[].counts", "must be [fail, pass, undecided]");
       ja.fail = c[0].get<std::int64_t>();

@@ -6,6 +6,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 
 namespace rolloutlab::app::cli {
@@ -197,10 +198,8 @@ void checkStdinOnce(const std::vector<std::pair<std::string, std::vector<std::st
   }
 }
 
-std::string readAll(std::istream& in) {
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string readAll(std::istream& in, const std::string& name) {
+  return core::readAllBounded(in, name, core::kMaxDocumentBytes, "a document");
 }
 
 Workspace load(const std::vector<std::string>& paths, Streams& io) {

@@ -74,8 +74,9 @@ std::string choice(const std::optional<std::string>& v, const std::string& flag,
 /// Standard input as a file named `-`: it can be read once, so a command line that names `-`
 /// twice is a usage error. `uses` lists (flag, value) pairs of every file argument.
 void checkStdinOnce(const std::vector<std::pair<std::string, std::vector<std::string>>>& uses);
-/// Reads all of `in` (for a `-` argument).
-std::string readAll(std::istream& in);
+/// All of `in` (named `name` in messages), refused past the 64 MiB document cap or at a NUL
+/// byte (core::readAllBounded).
+std::string readAll(std::istream& in, const std::string& name = "<stdin>");
 
 /// loadWorkspace where a path `-` reads all of io.in (checkStdinOnce has made it the only one).
 Workspace load(const std::vector<std::string>& paths, Streams& io);

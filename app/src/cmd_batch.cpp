@@ -13,6 +13,7 @@
 #include "judge_files.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/io/documents.h"
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/app/workspace.h"
@@ -59,14 +60,29 @@ void writeAtomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   const fs::path p(path);
   const fs::path tmp = p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()));
+  // errno is read at once (a later call may change it), and a stream that failed without
+  // setting it says which step failed rather than "Success".
+  const auto why = [](int err, const std::string& step) {
+    return step + (err != 0 ? std::string(": ") + std::strerror(err) : std::string(" (no system error code)"));
+  };
   {
+    errno = 0;
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (!out) {
+      const int err = errno;
+      throw core::EnvironmentError("cannot write " + path + ": " +
+                                   why(err, "cannot create the temporary file " + tmp.string()));
+    }
     out << text;
     out.flush();
+    out.close();
     if (!out) {
+      const int err = errno;
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw core::EnvironmentError("cannot write " + path + ": " + std::strerror(errno));
+      throw core::EnvironmentError(
+          "cannot write " + path + ": " +
+          why(err, "writing " + std::to_string(text.size()) + " bytes to " + tmp.string() + " failed"));
     }
   }
   std::error_code ec;
@@ -212,7 +228,7 @@ int runMerge(const std::vector<std::string>& argv, Streams& io) {
     } else {
       std::ifstream in(f, std::ios::binary);
       if (!in) throw core::InputError({core::Severity::kError, f, 0, 0, "", "", "cannot read"});
-      text = cli::readAll(in);
+      text = cli::readAll(in, f);
     }
     io::Json j;
     const auto first = text.find_first_not_of(" \t\r\n");
@@ -225,14 +241,22 @@ int runMerge(const std::vector<std::string>& argv, Streams& io) {
       }
     } else {
       try {
-        j = yamlToJson(YAML::Load(text));
+        j = yamlToJson(io::loadYaml(text));
       } catch (const YAML::Exception& e) {
         throw core::InputError({core::Severity::kError, name,
                                 e.mark.line >= 0 ? e.mark.line + 1 : 0, 0, "", "",
                                 "neither JSON nor YAML: " + e.msg});
       }
     }
-    shards.push_back(batchFromJson(j, name));
+    try {
+      shards.push_back(batchFromJson(j, name));
+    } catch (const io::Json::exception&) {
+      // A value of the wrong JSON type that batchFromJson does not check itself: the library's
+      // own text names neither the file nor the field, so it is not shown.
+      throw core::InputError({core::Severity::kError, name, 0, 0, "", "",
+                              "not a rolloutlab batch report: a value has the wrong JSON type "
+                              "(compare it with a report `rolloutlab batch` wrote)"});
+    }
     names.push_back(name);
   }
   emit(mergeBatches(shards, names), format, outFile, io);

@@ -4,6 +4,7 @@
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/judge_command.h"
 #include "rolloutlab/app/stats_command.h"
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/version.h"
 
@@ -93,7 +94,10 @@ int runGuarded(const std::string& cmd, Command fn, const std::vector<std::string
     io.err << "error: " << e.what() << "\n";
     return 3;
   } catch (const std::bad_alloc&) {
-    io.err << "error: out of memory\n";
+    const std::string reading = core::readingWhenFailed();
+    io.err << "error: out of memory "
+           << (reading.empty() ? "in rolloutlab " + cmd : "while reading " + reading)
+           << " (the process's address space or the machine's memory is exhausted)\n";
     return 3;
   } catch (const std::exception& e) {
     io.err << "error: " << e.what() << "\n";

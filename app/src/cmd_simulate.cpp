@@ -176,6 +176,18 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   cli::requireTarget(ws, target,
                      sc.scripts.empty() ? (*scenario == "-" ? cli::kStdinName : *scenario)
                                         : sc.scripts.front().file);
+  if (!targetFlag && !sc.scripts.empty() && !target.empty() && !ws.targetsRollout(target)) {
+    // The name came from the Script, not from a flag: the error points at its spec.target.
+    try {
+      (void)ws.canary(target);
+    } catch (const core::InputError& e) {
+      core::Diagnostic d = e.diagnostic();
+      d.file = sc.scripts.front().file;
+      d.line = sc.scripts.front().line;
+      d.field = "spec.target";
+      throw core::InputError(d);
+    }
+  }
   if (ws.targetsRollout(target)) {
     const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;

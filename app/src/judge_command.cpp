@@ -15,7 +15,9 @@
 
 #include "cli.h"
 #include "rolloutlab/app/commands.h"
+#include "rolloutlab/io/documents.h"
 #include "rolloutlab/app/output.h"
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/judge/kayenta_judge.h"
 #include "rolloutlab/core/judge/sequential_judge.h"
@@ -120,34 +122,34 @@ std::vector<std::string> splitCsv(const std::string& line) {
   return out;
 }
 
-SampleSet parseCsv(const std::string& file, const std::string& text) {
+// The CSV form, one line at a time (a file is streamed, never held whole).
+struct CsvSamples {
   SampleSet s;
-  s.file = file;
-  std::istringstream in(text);
-  std::string line;
-  int lineNo = 0;
   int columns = 0;  // 1: values, 2: metric,value, 3: time,metric,value
   std::string single = kUnnamed;
-  while (std::getline(in, line)) {
-    ++lineNo;
+
+  explicit CsvSamples(const std::string& file) { s.file = file; }
+
+  void add(std::string line, int lineNo) {
+    const std::string& file = s.file;
     if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (trim(line).empty() || trim(line)[0] == '#') continue;
+    if (trim(line).empty() || trim(line)[0] == '#') return;
     auto cells = splitCsv(line);
     if (columns == 0) {
       if (cells.size() == 1) {
         columns = 1;
         if (!parseNumber(cells[0])) {
           single = cells[0];
-          continue;
+          return;
         }
       } else if (cells.size() == 2 && cells[0] == "metric" && cells[1] == "value") {
         columns = 2;
-        continue;
+        return;
       } else if (cells.size() == 3 && cells[0] == "time" && cells[1] == "metric" &&
                  cells[2] == "value") {
         columns = 3;
         s.hasTime = true;
-        continue;
+        return;
       } else {
         inputError(file, lineNo, "header", core::quoted(line),
                    "must be `metric,value`, `time,metric,value` or a single column of numbers");
@@ -172,9 +174,13 @@ SampleSet parseCsv(const std::string& file, const std::string& text) {
     if (metric.empty()) inputError(file, lineNo, "metric", "\"\"", "must not be empty");
     s.add(metric, time, *v);
   }
-  if (columns == 0) inputError(file, 0, "", "", "holds no samples");
-  return s;
-}
+
+  SampleSet finish() {
+    if (columns == 0) inputError(s.file, 0, "", "", "holds no samples");
+    if (s.series.empty()) inputError(s.file, 0, "", "", "holds a header but no samples");
+    return std::move(s);
+  }
+};
 
 int lineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
 
@@ -183,7 +189,7 @@ SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
   s.file = file;
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = io::loadYaml(text);
   } catch (const YAML::Exception& e) {
     inputError(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "", "not valid JSON: " + e.msg);
   }
@@ -215,30 +221,58 @@ SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
   return s;
 }
 
-std::string readInput(const std::string& path, std::istream& in) {
-  if (path == "-") {
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
+// A whole document (the config), refused past `limit` bytes or at a NUL byte.
+std::string readInput(const std::string& path, std::istream& in, std::uint64_t limit,
+                      const std::string& what) {
+  if (path == "-") return core::readAllBounded(in, "<stdin>", limit, what);
   std::ifstream f(path, std::ios::binary);
   if (!f) inputError(path, 0, "", "", "cannot be read");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
+  return core::readAllBounded(f, path, limit, what);
 }
 
-bool looksLikeJson(const std::string& path, const std::string& text) {
-  const auto dot = path.rfind('.');
-  if (dot != std::string::npos && path.substr(dot) == ".json") return true;
-  const auto first = text.find_first_not_of(" \t\r\n");
-  return first != std::string::npos && text[first] == '{';
-}
+// JSON samples are decoded as a YAML tree (for line numbers), about 100 bytes a value: they
+// are capped; the CSV form, streamed, has no cap.
+constexpr std::uint64_t kMaxJsonSampleBytes = 16ull << 20;
 
 SampleSet loadSamples(const std::string& path, std::istream& in) {
-  const std::string text = readInput(path, in);
   const std::string name = path == "-" ? "<stdin>" : path;
-  return looksLikeJson(path, text) ? parseJsonSamples(name, text) : parseCsv(name, text);
+  std::ifstream f;
+  std::istream* src = &in;
+  if (path != "-") {
+    f.open(path, std::ios::binary);
+    if (!f) inputError(path, 0, "", "", "cannot be read");
+    src = &f;
+  }
+  core::LineReader lines(*src, name, "a sample file");
+  std::string line;
+  // The form is told by the extension or by the first character that is not blank.
+  bool json = path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+  std::string text;
+  CsvSamples csv(name);
+  bool decided = json;
+  while (lines.next(line)) {
+    if (!decided) {
+      const auto first = line.find_first_not_of(" \t\r");
+      if (first == std::string::npos) {
+        text += '\n';
+        continue;
+      }
+      json = line[first] == '{';
+      decided = true;
+    }
+    if (json) {
+      if (text.size() + line.size() + 1 > kMaxJsonSampleBytes) {
+        inputError(name, 0, "", "",
+                   "larger than the " + core::formatBytes(kMaxJsonSampleBytes) +
+                       " limit for JSON samples (write big samples as CSV, which is streamed)");
+      }
+      text += line;
+      text += '\n';
+    } else {
+      csv.add(line, lines.lineNumber());
+    }
+  }
+  return json ? parseJsonSamples(name, text) : csv.finish();
 }
 
 // --- config (strict decoding of a Kayenta canary config subset) --------------------------------
@@ -329,12 +363,12 @@ struct LoadedConfig {
 LoadedConfig loadConfig(const std::string& path, std::istream& in) {
   LoadedConfig c;
   c.present = true;
-  const std::string text = readInput(path, in);
+  const std::string text = readInput(path, in, core::kMaxDocumentBytes, "a canary config");
   const std::string name = path == "-" ? "<stdin>" : path;
   Decoder d{name};
   YAML::Node root;
   try {
-    root = YAML::Load(text);
+    root = io::loadYaml(text);
   } catch (const YAML::Exception& e) {
     inputError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "",
                "not valid YAML/JSON: " + e.msg);

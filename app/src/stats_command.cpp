@@ -19,6 +19,7 @@
 #include "cli.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/output.h"
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/stats/fisher.h"
 #include "rolloutlab/core/stats/group_sequential.h"
@@ -218,11 +219,40 @@ st::Computation methodFlag(const Flags& f) {
 // ---- samples
 // -------------------------------------------------------------------------------------
 
-/// Values read from a FILE argument, with the line each came from.
+/// Values read from a FILE argument, with the line each came from. Lines are kept as runs
+/// (one entry per stretch of values on consecutive lines, or on one line), so a plain file of
+/// one number per line costs 8 bytes a value.
 struct Sample {
   std::string file;  // as shown in messages: the path, or <stdin>
   std::vector<double> values;
-  std::vector<int> lines;
+
+  void add(double v, int line) {
+    const std::size_t i = values.size();
+    values.push_back(v);
+    if (!runs_.empty()) {
+      Run& r = runs_.back();
+      const auto k = static_cast<long long>(i - r.index);
+      if (r.step < 0 && (line == r.line || line == r.line + 1)) r.step = line - r.line;
+      if (r.step >= 0 && line == r.line + r.step * k) return;
+    }
+    runs_.push_back({i, line, -1});
+  }
+  /// The line value `i` came from.
+  int lineOf(std::size_t i) const {
+    auto it = std::upper_bound(runs_.begin(), runs_.end(), i,
+                               [](std::size_t x, const Run& r) { return x < r.index; });
+    if (it == runs_.begin()) return 0;
+    --it;
+    return it->line + std::max(it->step, 0) * static_cast<int>(i - it->index);
+  }
+
+ private:
+  struct Run {
+    std::size_t index;  // first value of the run
+    int line;           // its line
+    int step;           // 0: all on one line, 1: one a line, -1: a run of one so far
+  };
+  std::vector<Run> runs_;
 };
 
 [[noreturn]] void inputError(const std::string& field, const std::string& value,
@@ -254,87 +284,89 @@ double sampleValue(const std::string& file, int line, const std::string& field,
   return *v;
 }
 
-void parseJsonArray(const std::string& text, Sample& s, const std::string& field) {
-  int line = 1;
-  std::size_t i = 0;
-  const auto skipSpace = [&] {
-    while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) {
-      if (text[i] == '\n') ++line;
-      ++i;
-    }
-  };
-  skipSpace();
-  ++i;  // '['
-  skipSpace();
-  if (i < text.size() && text[i] == ']') {
-    ++i;
-  } else {
-    while (true) {
-      skipSpace();
-      const std::size_t start = i;
-      while (i < text.size() && text[i] != ',' && text[i] != ']' &&
-             !std::isspace(static_cast<unsigned char>(text[i]))) {
-        ++i;
+// Streams the sample: one number per line (blank lines and # comments skipped) or one JSON
+// array of numbers, possibly over many lines. Nothing but the values is kept, so a big
+// sample costs about 8 bytes a value whatever its text; a line (or, in a JSON array, a
+// token) longer than the line cap and a NUL byte (a binary file, /dev/zero) are refused as
+// soon as they are met.
+void streamSample(std::istream& in, Sample& s, const std::string& field) {
+  core::LineReader lines(in, s.file, "a sample file");
+  enum class State { kStart, kLines, kFirst, kValue, kAfter, kDone } state = State::kStart;
+  const auto isSpace = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  std::string raw;
+  int line = 0;
+  while (lines.next(raw)) {
+    line = lines.lineNumber();
+    const std::string_view text(raw);
+    if (state == State::kStart) {
+      const std::string_view token = trim(text);
+      if (token.empty()) continue;
+      state = token.front() == '[' ? State::kFirst : State::kLines;
+      if (state == State::kFirst) {
+        std::size_t i = text.find('[');
+        raw.erase(0, i + 1);
       }
-      const std::string_view token(text.data() + start, i - start);
-      if (token.empty())
-        badValue(s.file, line, field, token, "expected a number in the JSON array");
-      s.values.push_back(sampleValue(s.file, line, field, token));
-      s.lines.push_back(line);
-      skipSpace();
-      if (i < text.size() && text[i] == ',') {
+    }
+    if (state == State::kLines) {
+      const std::string_view token = trim(text);
+      if (token.empty() || token.front() == '#') continue;
+      s.add(sampleValue(s.file, line, field, token), line);
+      continue;
+    }
+    const std::string_view t(raw);
+    std::size_t i = 0;
+    while (i < t.size()) {
+      if (isSpace(t[i])) {
         ++i;
         continue;
       }
-      if (i < text.size() && text[i] == ']') {
+      if (state == State::kDone) badValue(s.file, line, field, t.substr(i, 1), "text after the JSON array");
+      if (state == State::kAfter) {
+        if (t[i] == ',') {
+          state = State::kValue;
+        } else if (t[i] == ']') {
+          state = State::kDone;
+        } else {
+          badValue(s.file, line, field, t.substr(i, 1), "expected ',' or ']' in the JSON array");
+        }
         ++i;
-        break;
+        continue;
       }
-      badValue(s.file, line, field, i < text.size() ? text.substr(i, 1) : "",
-               "expected ',' or ']' in the JSON array");
+      if (state == State::kFirst && t[i] == ']') {
+        state = State::kDone;
+        ++i;
+        continue;
+      }
+      const std::size_t start = i;
+      while (i < t.size() && t[i] != ',' && t[i] != ']' && !isSpace(t[i])) ++i;
+      const std::string_view token = t.substr(start, i - start);
+      if (token.empty()) badValue(s.file, line, field, token, "expected a number in the JSON array");
+      s.add(sampleValue(s.file, line, field, token), line);
+      state = State::kAfter;
     }
   }
-  skipSpace();
-  if (i < text.size())
-    badValue(s.file, line, field, text.substr(i, 1), "text after the JSON array");
+  if (state == State::kFirst || state == State::kValue)
+    badValue(s.file, line, field, "", "expected a number in the JSON array");
+  if (state == State::kAfter)
+    badValue(s.file, line, field, "", "expected ',' or ']' in the JSON array");
 }
 
 Sample readSample(const std::string& path, const std::string& field, std::istream& in) {
   Sample s;
   s.file = path == "-" ? "<stdin>" : path;
-  std::string text;
   if (path == "-") {
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    text = ss.str();
-  } else {
-    std::ifstream file(path, std::ios::binary);
-    if (!file) {
-      core::Diagnostic d;
-      d.file = path;
-      d.field = "--" + field;
-      d.rule = "cannot read the file";
-      throw core::InputError(std::move(d));
-    }
-    std::ostringstream ss;
-    ss << file.rdbuf();
-    text = ss.str();
-  }
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first != std::string::npos && text[first] == '[') {
-    parseJsonArray(text, s, field);
+    streamSample(in, s, field);
     return s;
   }
-  std::istringstream lines(text);
-  std::string raw;
-  int line = 0;
-  while (std::getline(lines, raw)) {
-    ++line;
-    const std::string_view token = trim(raw);
-    if (token.empty() || token.front() == '#') continue;
-    s.values.push_back(sampleValue(s.file, line, field, token));
-    s.lines.push_back(line);
+  std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    core::Diagnostic d;
+    d.file = path;
+    d.field = "--" + field;
+    d.rule = "cannot read the file";
+    throw core::InputError(std::move(d));
   }
+  streamSample(file, s, field);
   return s;
 }
 
@@ -348,9 +380,9 @@ core::Diagnostic locate(core::Diagnostic d,
                d.field.compare(0, name.size() + 1, name + "[") == 0 && d.field.back() == ']') {
       const auto index = toInt(
           std::string_view(d.field).substr(name.size() + 1, d.field.size() - name.size() - 2));
-      if (index && *index >= 0 && static_cast<std::size_t>(*index) < sample->lines.size()) {
+      if (index && *index >= 0 && static_cast<std::size_t>(*index) < sample->values.size()) {
         d.file = sample->file;
-        d.line = sample->lines[static_cast<std::size_t>(*index)];
+        d.line = sample->lineOf(static_cast<std::size_t>(*index));
         d.field = name;
       }
     }

@@ -341,7 +341,7 @@ std::vector<SpecField> FlaggerSpecDocument::fields() const {
   std::vector<SpecField> out;
   YAML::Node root;
   try {
-    const auto docs = YAML::LoadAll(text_);
+    const auto docs = io::loadYamlAll(text_);
     if (static_cast<std::size_t>(documentIndex_) < docs.size())
       root = docs[static_cast<std::size_t>(documentIndex_)];
   } catch (const YAML::Exception&) {
@@ -429,7 +429,7 @@ void FlaggerSpecDocument::setField(const std::string& id, const std::string& val
       text = io::removeYamlKey(text_, documentIndex_, path);
       if (what == "min" || what == "max") {
         // A range with neither bound left goes away entirely.
-        const auto docs = YAML::LoadAll(text);
+        const auto docs = io::loadYamlAll(text);
         const YAML::Node range = at(docs.at(static_cast<std::size_t>(documentIndex_)),
                                     analysisPath({"metrics", idx, "thresholdRange"}));
         if (range.IsDefined() && (range.IsNull() || (range.IsMap() && range.size() == 0))) {

@@ -63,7 +63,7 @@ std::string scalarText(const YAML::Node& n) {
 /// Document `index` of a text, or nullopt when the text does not parse.
 std::optional<YAML::Node> loadDocument(const std::string& text, int index) {
   try {
-    const auto docs = YAML::LoadAll(text);
+    const auto docs = io::loadYamlAll(text);
     if (index >= 0 && static_cast<std::size_t>(index) < docs.size())
       return docs[static_cast<std::size_t>(index)];
     return YAML::Node();

@@ -736,6 +736,11 @@ bool decodeAnalysisTemplate(const Document& doc, core::Diagnostics& diags, bool 
   } else if (t.templates.empty()) {
     d.error(spec, "spec.metrics", "", "required field is missing");
   }
+  if (metrics.IsDefined() && metrics.size() == 0 && t.templates.empty()) {
+    // An empty list where one item is needed: a run of this template measures nothing.
+    d.warning(Decoder::child(spec, "metrics"), "spec.metrics", "[]",
+              "no metric: an analysis run from this template measures nothing");
+  }
   if (diags.errors() == before && !t.metrics.empty()) {
     // validation_references.go ValidateAnalysisTemplateWithType: arguments without a value get
     // "dummy-value", then the metrics are resolved and checked (ValidateMetrics).
@@ -933,8 +938,13 @@ bool validateRollout(const ar::RolloutSpec& r, const ar::TemplateCatalog& catalo
             "SetWeight needs to be between 0 and " + std::to_string(r.maxTrafficWeight()));
       }
       if (s.hasPause && s.pauseSeconds && *s.pauseSeconds < 0) {
-        err(s.loc.line, sp + ".pause.duration", std::to_string(*s.pauseSeconds),
-            "Duration needs to be greater than 0");
+        // types.go DurationSeconds reads an unparsable duration as -1: show what was written.
+        err(s.loc.line, sp + ".pause.duration",
+            s.pauseRaw.empty() ? std::to_string(*s.pauseSeconds) : core::quoted(s.pauseRaw),
+            "Duration needs to be greater than 0" +
+                std::string(*s.pauseSeconds == -1 && !s.pauseRaw.empty() && s.pauseRaw != "-1"
+                                ? " (not a duration: the controller reads it as -1)"
+                                : ""));
       }
       if (s.has(K::kSetCanaryScale) && !c.trafficRouting) {
         err(s.loc.line, cp + ".trafficRouting", "",

@@ -13,6 +13,8 @@
 #include <set>
 #include <sstream>
 
+#include "rolloutlab/core/bounded_input.h"
+
 namespace rolloutlab::io {
 
 namespace fs = std::filesystem;
@@ -274,6 +276,7 @@ bool readWhole(const fs::path& p, std::uint64_t limit, std::string& out, std::st
 
 void readFile(const fs::path& p, const std::string& shown, const ReadOptions& opt,
               DocumentSet& out, bool requireObject) {
+  const core::ReadingScope scope(shown + " (a YAML document)");
   std::string text, why;
   if (!readWhole(p, opt.maxFileBytes, text, why)) {
     out.diagnostics.add(makeError(shown, 0, why));
@@ -336,6 +339,24 @@ DocumentSet readDocuments(const std::vector<std::string>& paths, const ReadOptio
     readFile(p, path, options, out, /*requireObject=*/true);
   }
   return out;
+}
+
+std::vector<YAML::Node> loadYamlAll(const std::string& text) {
+  if (const auto refused = refuseAliasBombs(text)) {
+    YAML::Mark mark;
+    mark.line = refused->line - 1;
+    throw YAML::ParserException(mark, refused->rule);
+  }
+  return YAML::LoadAll(text);
+}
+
+YAML::Node loadYaml(const std::string& text) {
+  if (const auto refused = refuseAliasBombs(text)) {
+    YAML::Mark mark;
+    mark.line = refused->line - 1;
+    throw YAML::ParserException(mark, refused->rule);
+  }
+  return YAML::Load(text);
 }
 
 DocumentSet readDocumentsFromString(const std::string& text, const std::string& name) {

@@ -118,7 +118,19 @@ void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, Jud
     j.sources.push_back(src.value_or(ShadowSource::kErrorRate));
   }
   validated(d, n, path, j.kayenta);
-  validated(d, n, path, j.stage);
+  if (validated(d, n, path, j.stage) && j.stage.intervalSeconds &&
+      (*j.stage.intervalSeconds == 0 || *j.stage.intervalSeconds > j.stage.lifetimeSeconds)) {
+    // Orca (RunCanaryIntervalsStage.beforeStages) replaces such an interval with the lifetime:
+    // one judgment, at warmup + lifetime, which a rollout shorter than that never reaches.
+    const YAML::Node at = Decoder::child(n, "interval");
+    d.warning(at, pathJoin(path, "interval"), Decoder::shown(at),
+              *j.stage.intervalSeconds == 0
+                  ? "0 means the lifetime (" + std::to_string(j.stage.lifetimeSeconds) +
+                        "s): Orca judges once, at its end, and never before"
+                  : "longer than the lifetime (" + std::to_string(j.stage.lifetimeSeconds) +
+                        "s): Orca uses the lifetime, so it judges once, at its end, and never "
+                        "before");
+  }
 }
 
 void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, JudgeSpec& j) {

@@ -1,11 +1,14 @@
 #include "rolloutlab/io/scenario_decode.h"
 
 #include <cmath>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/sim/mesh.h"
@@ -149,7 +152,15 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
     std::filesystem::path p(*csv);
     if (p.is_relative()) p = std::filesystem::path(scenarioFile).parent_path() / p;
     t.csvFile = p.string();
-    t.points = readTrafficCsv(t.csvFile, diags);
+    std::ifstream probe(t.csvFile, std::ios::binary);
+    if (!probe) {
+      // The Scenario's field is the culprit, not the file it names.
+      const int err = errno;
+      d.error(Decoder::child(n, "csv"), pathJoin(path, "csv"), core::quoted(*csv),
+              "cannot read the traffic CSV " + t.csvFile + (err ? std::string(": ") + std::strerror(err) : ""));
+    } else {
+      t.points = readTrafficCsv(t.csvFile, diags);
+    }
   }
   if (shapes > 1) {
     d.error(n, path, "", "give one of rps, diurnal, steps, csv");
@@ -365,7 +376,7 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
 
 std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path, core::Diagnostics& diags) {
   std::vector<std::pair<double, double>> out;
-  std::ifstream in(path);
+  std::ifstream in(path, std::ios::binary);
   auto err = [&](int line, int col, const std::string& value, const std::string& rule) {
     diags.add({core::Severity::kError, path, line, col, "", value, rule});
   };
@@ -376,9 +387,15 @@ std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path, c
   std::string line;
   int ln = 0;
   double last = -1;
-  while (std::getline(in, line)) {
-    ++ln;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  core::LineReader lines(in, path, "a traffic CSV file");
+  for (;;) {
+    try {
+      if (!lines.next(line)) break;
+    } catch (const core::InputError& e) {
+      diags.add(e.diagnostic());  // a line past the cap or a NUL byte: the file is not read on
+      return out;
+    }
+    ln = lines.lineNumber();
     if (line.empty() || line[0] == '#') continue;
     const auto comma = line.find(',');
     if (comma == std::string::npos) {

@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/io/documents.h"
 
 namespace rolloutlab::io {
 
@@ -258,7 +259,7 @@ int lineOf(const YAML::Node& n) { return n.Mark().line + 1; }
 Resolved resolve(const std::string& text, int documentIndex, const YamlPath& path) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = loadYamlAll(text);
   } catch (const YAML::Exception& e) {
     fail(e.mark.line + 1, path, "the text is not valid YAML: " + e.msg);
   }

@@ -18,6 +18,7 @@
 #include <limits>
 #include <memory>
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/replay/time.h"
 
@@ -232,6 +233,7 @@ bool parseNginxTime(std::string_view s, double& out) {
 
 bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogRequest& out,
                         int& column, std::string& error) {
+  out.impossible = false;
   std::size_t i = 0;
   auto fail = [&](std::size_t at, const char* what) {
     column = static_cast<int>(at) + 1;
@@ -325,8 +327,12 @@ bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogReq
   out.latencyMs = -1;
   if (!duration.empty() && duration != "null" && duration != "\"-\"") {
     double d = 0;
-    if (!parseDouble(duration, d) || d < 0 || !std::isfinite(d))
+    if (!parseDouble(duration, d))
       return fail(durationAt, "the duration is not a number of milliseconds");
+    if (d < 0 || !std::isfinite(d)) {
+      out.impossible = true;
+      return fail(durationAt, "the duration must be a finite number of milliseconds >= 0");
+    }
     out.latencyMs = d;
     out.endTime += d / 1000.0;
   }
@@ -334,6 +340,7 @@ bool parseEnvoyJsonLine(std::string_view line, const AccessLogOptions& o, LogReq
 }
 
 bool parseNginxLine(std::string_view line, LogRequest& out, int& column, std::string& error) {
+  out.impossible = false;
   auto fail = [&](std::size_t at, const char* what) {
     column = static_cast<int>(at) + 1;
     error = what;
@@ -386,8 +393,16 @@ bool parseNginxLine(std::string_view line, LogRequest& out, int& column, std::st
   if (token(k, reqLen) && token(k, reqTime)) {
     int len = 0;
     double t = 0;
-    if (parseInt(reqLen, len) && parseDouble(reqTime, t) && t >= 0 && std::isfinite(t))
+    if (parseInt(reqLen, len) && parseDouble(reqTime, t)) {
+      // nginx writes $request_time as seconds with millisecond resolution, never NaN, Inf
+      // or below 0 (ngx_http_log_module.c, ngx_http_log_request_time).
+      if (t < 0 || !std::isfinite(t)) {
+        out.impossible = true;
+        return fail(static_cast<std::size_t>(reqTime.data() - line.data()),
+                    "$request_time must be a finite number of seconds >= 0");
+      }
       out.latencyMs = t * 1000.0;
+    }
   }
   return true;
 }
@@ -400,14 +415,19 @@ namespace {
 
 // Calls onLine(line, lineNo) for each line of a buffer-fed stream, keeping the partial last
 // line between chunks. `fill(buf, n)` returns the bytes read (0 at the end).
+[[noreturn]] void tooLong(const std::string& path, std::uint64_t lineNo) {
+  throw core::InputError({core::Severity::kError, path,
+                          static_cast<int>(std::min<std::uint64_t>(lineNo, 2147483647)), 0, "", "",
+                          "a line longer than " + std::to_string(kBufferSize >> 20) +
+                              " MiB (the limit for one access-log line)"});
+}
+
 template <class Fill, class OnLine>
-void bufferedLines(const std::string& path, std::uint64_t& bytes, Fill fill, OnLine onLine,
-                   std::uint64_t& malformed, std::vector<LogWarning>& warnings) {
+void bufferedLines(const std::string& path, std::uint64_t& bytes, Fill fill, OnLine onLine) {
   std::unique_ptr<char[]> buf(new char[kBufferSize]);
   std::size_t have = 0;
   std::uint64_t lineNo = 0;
   bool eof = false;
-  bool skippingLong = false;
   while (!eof) {
     const std::size_t got = fill(buf.get() + have, kBufferSize - have);
     if (got == 0) eof = true;
@@ -427,22 +447,12 @@ void bufferedLines(const std::string& path, std::uint64_t& bytes, Fill fill, OnL
       const std::string_view line(buf.get() + pos, end - pos);
       pos = std::min(end + 1, have);
       ++lineNo;
-      if (skippingLong) {
-        skippingLong = false;
-        continue;
-      }
       onLine(line, lineNo);
     }
     if (pos == 0 && have == kBufferSize) {
-      // A line longer than the buffer: malformed, skipped to its end.
-      ++malformed;
-      if (warnings.size() < kMaxWarnings) {
-        warnings.push_back({path, lineNo + 1, 1,
-                            "a line longer than " + std::to_string(kBufferSize >> 20) + " MiB"});
-      }
-      skippingLong = true;
-      have = 0;
-      continue;
+      // A line longer than the buffer: refused now, not at the end of input (a pipe or a
+      // device that sends an endless line would otherwise be read forever).
+      tooLong(path, lineNo + 1);
     }
     if (pos < have) std::memmove(buf.get(), buf.get() + pos, have - pos);
     have -= pos;
@@ -452,8 +462,7 @@ void bufferedLines(const std::string& path, std::uint64_t& bytes, Fill fill, OnL
 // Calls onLine for every line of a file: plain files are mapped (no copy; pages already read
 // are dropped as the scan moves on, so memory stays flat), gzip files inflated by zlib.
 template <class OnLine>
-void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine,
-                 std::uint64_t& malformed, std::vector<LogWarning>& warnings) {
+void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) readFailure(path, std::string("cannot read: ") + std::strerror(errno));
   struct FdGuard {
@@ -491,7 +500,7 @@ void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine,
       }
       return static_cast<std::size_t>(r);
     };
-    bufferedLines(path, bytes, fill, onLine, malformed, warnings);
+    bufferedLines(path, bytes, fill, onLine);
     return;
   }
   struct stat st {};
@@ -509,7 +518,7 @@ void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine,
         if (errno != EINTR) readFailure(path, std::string("read failed: ") + std::strerror(errno));
       }
     };
-    bufferedLines(path, bytes, fill, onLine, malformed, warnings);
+    bufferedLines(path, bytes, fill, onLine);
     return;
   }
   const std::size_t size = static_cast<std::size_t>(st.st_size);
@@ -530,6 +539,7 @@ void forEachLine(const std::string& path, std::uint64_t& bytes, OnLine onLine,
     const std::size_t end =
         nl != nullptr ? static_cast<std::size_t>(static_cast<const char*>(nl) - base) : size;
     ++lineNo;
+    if (end - pos > kBufferSize) tooLong(path, lineNo);  // as for a stream
     onLine(std::string_view(base + pos, end - pos), lineNo);
     pos = end + 1;
     if (pos - dropped >= kDropEvery) {
@@ -557,6 +567,7 @@ IngestStats ingestAccessLogs(const std::vector<std::string>& files, const Access
   LogRequest req;
   std::string error;
   for (const auto& file : files) {
+    const core::ReadingScope scope(file + " (an access log)");
     auto onLine = [&](std::string_view line, std::uint64_t lineNo) {
       if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
       if (line.empty()) return;
@@ -570,6 +581,12 @@ IngestStats ingestAccessLogs(const std::vector<std::string>& files, const Access
       const bool ok = format == LogFormat::kEnvoyJson
                           ? parseEnvoyJsonLine(line, options, req, column, error)
                           : parseNginxLine(line, req, column, error);
+      if (!ok && req.impossible) {
+        throw core::InputError({core::Severity::kError, file,
+                                static_cast<int>(std::min<std::uint64_t>(lineNo, 2147483647)),
+                                column, "", "",
+                                "column " + std::to_string(column) + ": " + error});
+      }
       if (!ok) {
         ++stats.malformed;
         if (stats.warnings.size() < kMaxWarnings)
@@ -594,7 +611,7 @@ IngestStats ingestAccessLogs(const std::vector<std::string>& files, const Access
       stats.firstTime = std::min(stats.firstTime, req.endTime);
       stats.lastTime = std::max(stats.lastTime, req.endTime);
     };
-    forEachLine(file, stats.bytes, onLine, stats.malformed, stats.warnings);
+    forEachLine(file, stats.bytes, onLine);
   }
   if (stats.requests == 0) {
     if (!stats.warnings.empty()) {

@@ -36,11 +36,11 @@ constexpr int kMaxDepth = 256;
 
 class Parser {
  public:
-  explicit Parser(std::string_view s) : s_(s) {}
+  Parser(std::string_view s, const JsonArraySink* sink) : s_(s), sink_(sink) {}
 
   JsonValue document() {
     skipSpace();
-    JsonValue v = value(0);
+    JsonValue v = value(0, nullptr);
     skipSpace();
     if (i_ < s_.size()) fail("unexpected text after the JSON value");
     return v;
@@ -65,7 +65,8 @@ class Parser {
     }
   }
 
-  JsonValue value(int depth) {
+  // `key`: the member key this value belongs to (nullptr for the root and array items).
+  JsonValue value(int depth, const std::string* key) {
     if (depth > kMaxDepth) fail("JSON nested too deeply");
     if (i_ >= s_.size()) fail("unexpected end of input, expected a value");
     JsonValue v;
@@ -82,12 +83,15 @@ class Parser {
       for (;;) {
         skipSpace();
         if (i_ >= s_.size() || s_[i_] != '"') fail("expected a string key");
-        std::string key = string();
+        std::string name = string();
         skipSpace();
         if (i_ >= s_.size() || s_[i_] != ':') fail("expected ':' after an object key");
         ++i_;
         skipSpace();
-        v.members.emplace_back(std::move(key), value(depth + 1));
+        path_.push_back({name, 0, false});
+        JsonValue member = value(depth + 1, &name);
+        path_.pop_back();
+        v.members.emplace_back(std::move(name), std::move(member));
         skipSpace();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;
@@ -108,9 +112,18 @@ class Parser {
         ++i_;
         return v;
       }
-      for (;;) {
+      const bool sunk = sink_ != nullptr && key != nullptr && *key == sink_->key;
+      if (sunk) v.sunk = static_cast<std::ptrdiff_t>(sunkArrays_++);
+      for (std::size_t index = 0;; ++index) {
         skipSpace();
-        v.items.push_back(value(depth + 1));
+        path_.push_back({{}, index, true});
+        JsonValue item = value(depth + 1, nullptr);
+        path_.pop_back();
+        if (sunk) {
+          sink_->take(static_cast<std::size_t>(v.sunk), path_, index, std::move(item));
+        } else {
+          v.items.push_back(std::move(item));
+        }
         skipSpace();
         if (i_ < s_.size() && s_[i_] == ',') {
           ++i_;
@@ -285,6 +298,9 @@ class Parser {
   }
 
   std::string_view s_;
+  const JsonArraySink* sink_ = nullptr;
+  std::size_t sunkArrays_ = 0;
+  JsonPath path_;
   std::size_t i_ = 0;
   int line_ = 1;
   std::size_t lineStart_ = 0;
@@ -292,6 +308,21 @@ class Parser {
 
 }  // namespace
 
-JsonValue parseJson(std::string_view text) { return Parser(text).document(); }
+JsonValue parseJson(std::string_view text, const JsonArraySink* sink) {
+  return Parser(text, sink).document();
+}
+
+std::string formatJsonPath(const JsonPath& path) {
+  std::string out;
+  for (const auto& s : path) {
+    if (s.isIndex) {
+      out += "[" + std::to_string(s.index) + "]";
+    } else {
+      if (!out.empty()) out += '.';
+      out += s.key;
+    }
+  }
+  return out;
+}
 
 }  // namespace rolloutlab::replay::detail

@@ -3,6 +3,8 @@
 // columns in bytes), so importers can name the line and column of a bad value. RFC 8259;
 // numbers keep their text.
 
+#include <cstddef>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -27,6 +29,8 @@ struct JsonValue {
   std::string text;              // kString: the decoded string; kNumber: the number as written
   std::vector<JsonValue> items;  // kArray
   std::vector<JsonMember> members;  // kObject, in order
+  /// kArray whose items went to a JsonArraySink instead of `items`: the id the sink was given.
+  std::ptrdiff_t sunk = -1;
 
   /// The member named `key`, or nullptr.
   const JsonValue* find(std::string_view key) const;
@@ -47,7 +51,29 @@ class JsonSyntaxError : public std::runtime_error {
   JsonPos pos;
 };
 
+/// Where a value sits: member keys and array indexes from the root.
+struct JsonPathSegment {
+  std::string_view key;  ///< a member's key, when !isIndex
+  std::size_t index = 0;
+  bool isIndex = false;
+};
+using JsonPath = std::vector<JsonPathSegment>;
+
+/// `data.result[3].values`: keys joined by '.', indexes in brackets.
+std::string formatJsonPath(const JsonPath& path);
+
+/// Keeps a big document's bulk out of the tree: the items of every array that is the value
+/// of a member named `key` go to `take` one at a time (parsed, with their positions) instead
+/// of into `items`. Such an array is left with no items and `sunk` set to the id given to
+/// `take` (0, 1, ... in document order). `take` may throw to refuse an item.
+struct JsonArraySink {
+  std::string key;
+  std::function<void(std::size_t arrayId, const JsonPath& arrayPath, std::size_t index,
+                     JsonValue&& item)>
+      take;
+};
+
 /// Parses one JSON document (surrounding whitespace allowed). Throws JsonSyntaxError.
-JsonValue parseJson(std::string_view text);
+JsonValue parseJson(std::string_view text, const JsonArraySink* sink = nullptr);
 
 }  // namespace rolloutlab::replay::detail

@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 #pragma GCC diagnostic pop
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/replay/time.h"
@@ -228,9 +229,8 @@ PrometheusClient::PrometheusClient(PrometheusOptions options)
         throw core::InputError({core::Severity::kError, options_.authSource, 0, 0,
                                 "--bearer-token-file", "", "cannot read the token file"});
       }
-      std::ostringstream ss;
-      ss << in.rdbuf();
-      impl_->token = trimRight(ss.str());
+      // A token is a line; a device or a huge file is refused at 64 KiB.
+      impl_->token = trimRight(core::readAllBounded(in, options_.authSource, 64u << 10, "a token file"));
       if (impl_->token.empty()) {
         throw core::InputError({core::Severity::kError, options_.authSource, 0, 0,
                                 "--bearer-token-file", "", "the token file is empty"});

@@ -1,7 +1,9 @@
 #include "rolloutlab/replay/recording.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <map>
@@ -9,6 +11,7 @@
 #include <tuple>
 
 #include "json_dom.h"
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
@@ -76,12 +79,8 @@ namespace {
   fail(file, v.pos.line, v.pos.column, field, shown, what);
 }
 
-std::string readWhole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) fail(path, 0, 0, "", "", "cannot read the file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
+std::string readJsonFile(const std::string& path) {
+  return core::readFileBounded(path, core::kMaxDataFileBytes, "a query_range JSON file");
 }
 
 double computeStep(const std::vector<RecordedSeries>& series) {
@@ -105,8 +104,39 @@ struct Matrix {
 
 Matrix readMatrix(std::string_view text, const std::string& file) {
   JsonValue root;
+  // The [time, "value"] pairs go straight into compact columns as they are parsed (16 bytes a
+  // sample, not a tree of JSON values): a saved answer costs about its own size in memory.
+  struct Points {
+    std::vector<double> times, values;
+  };
+  std::vector<Points> points;
+  detail::JsonArraySink sink;
+  sink.key = "values";
+  sink.take = [&](std::size_t id, const detail::JsonPath& at, std::size_t j, JsonValue&& p) {
+    if (points.size() <= id) points.resize(id + 1);
+    Points& dst = points[id];
+    const auto pp = [&] { return detail::formatJsonPath(at) + "[" + std::to_string(j) + "]"; };
+    if (p.type != JsonValue::Type::kArray || p.items.size() != 2) {
+      failAt(file, p, pp(), "must be [time, \"value\"]");
+    }
+    const JsonValue& t = p.items[0];
+    const JsonValue& v = p.items[1];
+    if (t.type != JsonValue::Type::kNumber || !std::isfinite(t.number)) {
+      failAt(file, t, pp() + "[0]", "the time must be a number of seconds");
+    }
+    if (v.type != JsonValue::Type::kString) {
+      failAt(file, v, pp() + "[1]", "the value must be a string (\"1.5\", \"NaN\", \"+Inf\")");
+    }
+    double x = 0;
+    if (!pq::parseGoFloat(v.text, x)) failAt(file, v, pp() + "[1]", "not a number");
+    if (!dst.times.empty() && t.number <= dst.times.back()) {
+      failAt(file, t, pp() + "[0]", "times must increase within a series");
+    }
+    dst.times.push_back(t.number);
+    dst.values.push_back(x);
+  };
   try {
-    root = detail::parseJson(text);
+    root = detail::parseJson(text, &sink);
   } catch (const detail::JsonSyntaxError& e) {
     fail(file, e.pos.line, e.pos.column, "", "", std::string("not JSON: ") + e.what());
   }
@@ -179,29 +209,24 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
     }
     if (values->type != JsonValue::Type::kArray)
       failAt(file, *values, path + ".values", "must be an array");
-    for (std::size_t j = 0; j < values->items.size(); ++j) {
-      const JsonValue& p = values->items[j];
-      const std::string pp = path + ".values[" + std::to_string(j) + "]";
-      if (p.type != JsonValue::Type::kArray || p.items.size() != 2) {
-        failAt(file, p, pp, "must be [time, \"value\"]");
-      }
-      const JsonValue& t = p.items[0];
-      const JsonValue& v = p.items[1];
-      if (t.type != JsonValue::Type::kNumber || !std::isfinite(t.number)) {
-        failAt(file, t, pp + "[0]", "the time must be a number of seconds");
-      }
-      if (v.type != JsonValue::Type::kString) {
-        failAt(file, v, pp + "[1]", "the value must be a string (\"1.5\", \"NaN\", \"+Inf\")");
-      }
-      double x = 0;
-      if (!pq::parseGoFloat(v.text, x)) failAt(file, v, pp + "[1]", "not a number");
-      if (!rs.times.empty() && t.number <= rs.times.back()) {
-        failAt(file, t, pp + "[0]", "times must increase within a series");
-      }
-      rs.times.push_back(t.number);
-      rs.values.push_back(x);
+    // Prometheus leaves a series with no sample in the range out of the answer.
+    if (values->sunk < 0 || static_cast<std::size_t>(values->sunk) >= points.size() ||
+        points[static_cast<std::size_t>(values->sunk)].times.empty()) {
+      failAt(file, *values, path + ".values", "holds no sample (Prometheus never answers so)");
+    }
+    if (values->sunk >= 0 && static_cast<std::size_t>(values->sunk) < points.size()) {
+      Points& p = points[static_cast<std::size_t>(values->sunk)];
+      rs.times = std::move(p.times);
+      rs.values = std::move(p.values);
+      rs.times.shrink_to_fit();
+      rs.values.shrink_to_fit();
     }
     m.series.push_back(std::move(rs));
+  }
+  if (m.series.empty()) {
+    failAt(file, *result, base,
+           "holds no series: the query matched nothing in the saved range (an empty recording "
+           "replays as no data at all)");
   }
   return m;
 }
@@ -334,11 +359,13 @@ MetricRecording parseQueryRange(std::string_view text, const std::string& file,
 
 MetricRecording readQueryRangeFile(const std::string& path, const std::string& metric,
                                    std::optional<Variant> variant) {
-  return parseQueryRange(readWhole(path), path, metric, variant);
+  const core::ReadingScope scope(path + " (a query_range JSON file)");
+  return parseQueryRange(readJsonFile(path), path, metric, variant);
 }
 
 std::size_t loadQueryRangeSeries(const std::string& path, pq::MemorySeriesStore& store) {
-  const Matrix m = readMatrix(readWhole(path), path);
+  const core::ReadingScope scope(path + " (a query_range JSON file)");
+  const Matrix m = readMatrix(readJsonFile(path), path);
   std::size_t n = 0;
   for (const auto& s : m.series) {
     const pq::SeriesRef ref = store.addSeries(s.labels);
@@ -399,21 +426,136 @@ bool splitCsv(std::string_view line, std::vector<std::pair<std::string, int>>& o
 
 }  // namespace
 
-std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::string& file) {
-  std::size_t pos = 0;
-  int lineNo = 0;
-  int colTime = -1, colVariant = -1, colMetric = -1, colValue = -1;
-  std::size_t columns = 0;
-  std::vector<std::pair<std::string, int>> fields;
+namespace {
+
+// The CSV form, fed one line at a time (a file is streamed, never held whole). Rows keep 24
+// bytes each until the end, when each (metric, variant) becomes its series (16 bytes a
+// sample) and its rows are released: a recording costs about its own size in memory.
+class CsvRecordingBuilder {
+ public:
+  explicit CsvRecordingBuilder(const std::string& file) : file_(file) {}
+
+  void line(std::string_view line, int lineNo) {
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return;
+    if (line.front() == '#') return;
+    int bad = 0;
+    if (!splitCsv(line, fields_, bad))
+      fail(file_, lineNo, bad, "", "", "unterminated or misplaced quote");
+    if (!header_) {
+      for (std::size_t c = 0; c < fields_.size(); ++c) {
+        std::string name = fields_[c].first;
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](unsigned char ch) { return std::tolower(ch); });
+        int* slot = name == "time"      ? &colTime_
+                    : name == "variant" ? &colVariant_
+                    : name == "metric"  ? &colMetric_
+                    : name == "value"   ? &colValue_
+                                        : nullptr;
+        if (slot == nullptr) continue;
+        if (*slot >= 0)
+          fail(file_, lineNo, fields_[c].second, "", core::quoted(fields_[c].first),
+               "column named twice");
+        *slot = static_cast<int>(c);
+      }
+      if (colTime_ < 0 || colVariant_ < 0 || colMetric_ < 0 || colValue_ < 0) {
+        fail(file_, lineNo, 1, "", core::quoted(std::string(line)),
+             "the first line must be a header naming the columns time, variant, metric and value");
+      }
+      columns_ = fields_.size();
+      header_ = true;
+      headerLine_ = lineNo;
+      return;
+    }
+    if (fields_.size() != columns_) {
+      fail(file_, lineNo, fields_.back().second, "", "",
+           "expected " + std::to_string(columns_) + " columns as in the header, found " +
+               std::to_string(fields_.size()));
+    }
+    const auto& [ts, tc] = fields_[static_cast<std::size_t>(colTime_)];
+    const auto& [vs, vc] = fields_[static_cast<std::size_t>(colVariant_)];
+    const auto& [ms, mc] = fields_[static_cast<std::size_t>(colMetric_)];
+    const auto& [xs, xc] = fields_[static_cast<std::size_t>(colValue_)];
+    const auto t = parseTime(ts);
+    if (!t)
+      fail(file_, lineNo, tc, "time", core::quoted(ts), "must be Unix seconds or an RFC 3339 time");
+    const auto v = variantFromString(vs);
+    if (!v) fail(file_, lineNo, vc, "variant", core::quoted(vs), "must be canary or primary");
+    if (ms.empty()) fail(file_, lineNo, mc, "metric", "\"\"", "must name the spec's metric");
+    double x = 0;
+    if (!pq::parseGoFloat(xs, x))
+      fail(file_, lineNo, xc, "value", core::quoted(xs), "must be a number (NaN, +Inf allowed)");
+    const auto key = std::make_pair(ms, static_cast<int>(*v));
+    auto [it, fresh] = byKey_.try_emplace(key);
+    if (fresh) order_.push_back(key);
+    it->second.push_back({*t, x, lineNo, tc});
+  }
+
+  std::vector<MetricRecording> finish() {
+    if (!header_) fail(file_, 0, 0, "", "", "holds no header and no rows");
+    if (order_.empty()) {
+      fail(file_, headerLine_, 0, "", "",
+           "holds a header but no rows (an empty recording replays as no data at all)");
+    }
+    std::vector<MetricRecording> out;
+    for (const auto& key : order_) {
+      const auto found = byKey_.find(key);
+      std::vector<Row> rows = std::move(found->second);
+      byKey_.erase(found);
+      if (!std::is_sorted(rows.begin(), rows.end(),
+                          [](const Row& a, const Row& b) { return a.t < b.t; })) {
+        std::stable_sort(rows.begin(), rows.end(),
+                         [](const Row& a, const Row& b) { return a.t < b.t; });
+      }
+      MetricRecording r;
+      r.metric = key.first;
+      r.variant = static_cast<Variant>(key.second);
+      r.file = file_;
+      RecordedSeries s;
+      s.times.reserve(rows.size());
+      s.values.reserve(rows.size());
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        if (i > 0 && rows[i].t == rows[i - 1].t) {
+          const Row& later = rows[i].line > rows[i - 1].line ? rows[i] : rows[i - 1];
+          fail(file_, later.line, later.col, "time", formatTime(rows[i].t),
+               "a second value for metric " + core::quoted(key.first) + " (" +
+                   toString(r.variant.value()) + ") at this time (also on line " +
+                   std::to_string(std::min(rows[i].line, rows[i - 1].line)) + ")");
+        }
+        s.times.push_back(rows[i].t);
+        s.values.push_back(rows[i].v);
+      }
+      std::vector<Row>().swap(rows);
+      r.series.push_back(std::move(s));
+      r.step = computeStep(r.series);
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+ private:
   struct Row {
     double t;
     double v;
     int line;
     int col;
   };
-  std::map<std::pair<std::string, int>, std::vector<Row>> byKey;  // (metric, variant)
-  std::vector<std::pair<std::string, int>> order;
-  bool header = false;
+  const std::string& file_;
+  int colTime_ = -1, colVariant_ = -1, colMetric_ = -1, colValue_ = -1;
+  std::size_t columns_ = 0;
+  bool header_ = false;
+  int headerLine_ = 0;
+  std::vector<std::pair<std::string, int>> fields_;
+  std::map<std::pair<std::string, int>, std::vector<Row>> byKey_;  // (metric, variant)
+  std::vector<std::pair<std::string, int>> order_;
+};
+
+}  // namespace
+
+std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::string& file) {
+  CsvRecordingBuilder b(file);
+  std::size_t pos = 0;
+  int lineNo = 0;
   if (text.size() >= 3 && static_cast<unsigned char>(text[0]) == 0xEF &&
       static_cast<unsigned char>(text[1]) == 0xBB && static_cast<unsigned char>(text[2]) == 0xBF) {
     pos = 3;  // a UTF-8 byte order mark
@@ -421,93 +563,21 @@ std::vector<MetricRecording> parseMetricCsv(std::string_view text, const std::st
   while (pos < text.size()) {
     std::size_t e = text.find('\n', pos);
     if (e == std::string_view::npos) e = text.size();
-    std::string_view line = text.substr(pos, e - pos);
+    const std::string_view line = text.substr(pos, e - pos);
     pos = e + 1;
-    ++lineNo;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-    if (line.front() == '#') continue;
-    int bad = 0;
-    if (!splitCsv(line, fields, bad))
-      fail(file, lineNo, bad, "", "", "unterminated or misplaced quote");
-    if (!header) {
-      for (std::size_t c = 0; c < fields.size(); ++c) {
-        std::string name = fields[c].first;
-        std::transform(name.begin(), name.end(), name.begin(),
-                       [](unsigned char ch) { return std::tolower(ch); });
-        int* slot = name == "time"      ? &colTime
-                    : name == "variant" ? &colVariant
-                    : name == "metric"  ? &colMetric
-                    : name == "value"   ? &colValue
-                                        : nullptr;
-        if (slot == nullptr) continue;
-        if (*slot >= 0)
-          fail(file, lineNo, fields[c].second, "", core::quoted(fields[c].first),
-               "column named twice");
-        *slot = static_cast<int>(c);
-      }
-      if (colTime < 0 || colVariant < 0 || colMetric < 0 || colValue < 0) {
-        fail(file, lineNo, 1, "", core::quoted(std::string(line)),
-             "the first line must be a header naming the columns time, variant, metric and value");
-      }
-      columns = fields.size();
-      header = true;
-      continue;
-    }
-    if (fields.size() != columns) {
-      fail(file, lineNo, fields.back().second, "", "",
-           "expected " + std::to_string(columns) + " columns as in the header, found " +
-               std::to_string(fields.size()));
-    }
-    const auto& [ts, tc] = fields[static_cast<std::size_t>(colTime)];
-    const auto& [vs, vc] = fields[static_cast<std::size_t>(colVariant)];
-    const auto& [ms, mc] = fields[static_cast<std::size_t>(colMetric)];
-    const auto& [xs, xc] = fields[static_cast<std::size_t>(colValue)];
-    const auto t = parseTime(ts);
-    if (!t)
-      fail(file, lineNo, tc, "time", core::quoted(ts), "must be Unix seconds or an RFC 3339 time");
-    const auto v = variantFromString(vs);
-    if (!v) fail(file, lineNo, vc, "variant", core::quoted(vs), "must be canary or primary");
-    if (ms.empty()) fail(file, lineNo, mc, "metric", "\"\"", "must name the spec's metric");
-    double x = 0;
-    if (!pq::parseGoFloat(xs, x))
-      fail(file, lineNo, xc, "value", core::quoted(xs), "must be a number (NaN, +Inf allowed)");
-    const auto key = std::make_pair(ms, static_cast<int>(*v));
-    auto [it, fresh] = byKey.try_emplace(key);
-    if (fresh) order.push_back(key);
-    it->second.push_back({*t, x, lineNo, tc});
+    b.line(line, ++lineNo);
   }
-  if (!header) fail(file, 0, 0, "", "", "holds no header and no rows");
-  std::vector<MetricRecording> out;
-  for (const auto& key : order) {
-    auto rows = byKey[key];
-    std::stable_sort(rows.begin(), rows.end(),
-                     [](const Row& a, const Row& b) { return a.t < b.t; });
-    MetricRecording r;
-    r.metric = key.first;
-    r.variant = static_cast<Variant>(key.second);
-    r.file = file;
-    RecordedSeries s;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      if (i > 0 && rows[i].t == rows[i - 1].t) {
-        const Row& later = rows[i].line > rows[i - 1].line ? rows[i] : rows[i - 1];
-        fail(file, later.line, later.col, "time", formatTime(rows[i].t),
-             "a second value for metric " + core::quoted(key.first) + " (" +
-                 toString(r.variant.value()) + ") at this time (also on line " +
-                 std::to_string(std::min(rows[i].line, rows[i - 1].line)) + ")");
-      }
-      s.times.push_back(rows[i].t);
-      s.values.push_back(rows[i].v);
-    }
-    r.series.push_back(std::move(s));
-    r.step = computeStep(r.series);
-    out.push_back(std::move(r));
-  }
-  return out;
+  return b.finish();
 }
 
 std::vector<MetricRecording> readMetricCsv(const std::string& path) {
-  return parseMetricCsv(readWhole(path), path);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) fail(path, 0, 0, "", "", std::string("cannot read the file: ") + std::strerror(errno));
+  core::LineReader lines(in, path, "a metric CSV file");
+  CsvRecordingBuilder b(path);
+  std::string line;
+  while (lines.next(line)) b.line(line, lines.lineNumber());
+  return b.finish();
 }
 
 }  // namespace rolloutlab::replay

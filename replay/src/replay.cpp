@@ -118,6 +118,18 @@ ReplayTarget targetOf(const fl::CanarySpec& canary, const std::string& meshProvi
 std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec,
                                                  const ReplayTarget& target) {
   spec.validate();
+  // A model counterfactual plays the recorded stable requests through the release model (the
+  // Scenario's effects, TrafficSeries): with none, the canary behaves like the stable. That is
+  // an A/A replay for a good release; for a release said to be bad it is a mistake.
+  if (spec.counterfactual == Counterfactual::kModel && spec.release == scenarios::Release::kBad &&
+      (!spec.scenario || spec.scenario->effects.empty())) {
+    bad(spec, spec.file.empty() ? "--counterfactual" : "spec.counterfactual", "model",
+        spec.scenario ? "the release is bad but the Scenario " + core::quoted(spec.scenario->name) +
+                            " has no effects: the canary would behave like the stable"
+                      : "the release is bad but no release model is given (a Scenario with "
+                        "effects: spec.scenario or --scenario): the canary would behave like the "
+                        "stable");
+  }
   std::shared_ptr<Recording> r(new Recording());
   r->spec_ = spec;
   r->target_ = target;

@@ -1,6 +1,9 @@
 #include "rolloutlab/replay/replay_decode.h"
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/script_decode.h"
@@ -55,6 +58,16 @@ std::optional<double> interval(Decoder& d, const YAML::Node& map, const char* ke
   return std::nullopt;
 }
 
+// A file the document names must exist: the error points at the field that names it, not at
+// a file nobody wrote.
+void readable(Decoder& d, const YAML::Node& n, const std::string& path, const std::string& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (in) return;
+  const int err = errno;
+  d.error(n, path, Decoder::shown(n),
+          "cannot read " + file + (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+}
+
 std::vector<std::string> files(Decoder& d, const YAML::Node& map, const char* key,
                                const std::string& path, const std::string& docFile) {
   std::vector<std::string> out;
@@ -67,6 +80,7 @@ std::vector<std::string> files(Decoder& d, const YAML::Node& map, const char* ke
       continue;
     }
     out.push_back(resolve(docFile, n.Scalar()));
+    readable(d, n, pathIndex(path, i), out.back());
   }
   return out;
 }
@@ -219,7 +233,10 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
                   "must be canary or primary");
       }
       if (d.require(e, "file", pathJoin(p, "file"))) {
-        if (auto v = d.str(e, "file", pathJoin(p, "file"))) f.path = resolve(doc.file, *v);
+        if (auto v = d.str(e, "file", pathJoin(p, "file"))) {
+          f.path = resolve(doc.file, *v);
+          readable(d, Decoder::child(e, "file"), pathJoin(p, "file"), f.path);
+        }
       }
       r.queryRange.push_back(std::move(f));
     }

@@ -125,8 +125,8 @@ TEST(ArgoDecode, PauseDurations) {
   EXPECT_EQ(s[2].pauseSeconds, 90);
   EXPECT_EQ(s[3].pauseSeconds, std::nullopt);
   EXPECT_NE(firstError(canaryRollout("        - pause: {duration: 1d}\n"))
-                .find("spec.strategy.canary.steps[0].pause.duration = -1: Duration needs to be "
-                      "greater than 0"),
+                .find("spec.strategy.canary.steps[0].pause.duration = \"1d\": Duration needs to be "
+                      "greater than 0 (not a duration: the controller reads it as -1)"),
             std::string::npos);
 }
 

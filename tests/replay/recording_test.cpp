@@ -115,12 +115,12 @@ TEST(QueryRangeFile, ErrorsNameFileLineAndColumn) {
             "e.json:1: status = \"error\": column 11: the saved answer is an error: parse error");
   EXPECT_EQ(errorOf([] {
               rp::parseQueryRange(R"({"status":"success","data":{"resultType":"matrix","result":[
-{"metric":{"a":"1"},"values":[]},{"metric":{"a":"1"},"values":[]}]}})",
+{"metric":{"a":"1"},"values":[[1,"1"]]},{"metric":{"a":"1"},"values":[[1,"1"]]}]}})",
                                   "f.json", "m", std::nullopt);
             }),
-            "f.json:2: data.result[1].metric: column 44: the same label set as data.result[0]");
+            "f.json:2: data.result[1].metric: column 51: the same label set as data.result[0]");
   EXPECT_EQ(errorOf([] { rp::readQueryRangeFile("/nonexistent/x.json", "m", std::nullopt); }),
-            "/nonexistent/x.json: cannot read the file");
+            "/nonexistent/x.json: cannot read the file: No such file or directory");
 }
 
 // What `promtool query range -o json` prints: the bare result array (the form promtool 2.42
@@ -145,7 +145,22 @@ TEST(QueryRangeFile, ReadsPromtoolOutput) {
                   (std::isnan(b.series[i].values[k]) && std::isnan(a.series[i].values[k])));
     }
   }
-  EXPECT_TRUE(rp::parseQueryRange("[]\n", "empty.json", "m", std::nullopt).series.empty());
+  // An answer that matched nothing is refused, as an empty CSV is: replaying it would see no
+  // data at all.
+  EXPECT_EQ(errorOf([] { rp::parseQueryRange("[]\n", "empty.json", "m", std::nullopt); }),
+            "empty.json:1: column 1: holds no series: the query matched nothing in the saved range "
+            "(an empty recording replays as no data at all)");
+  EXPECT_EQ(errorOf([] {
+              rp::parseQueryRange(R"({"status":"success","data":{"resultType":"matrix","result":[]}})",
+                                  "e2.json", "m", std::nullopt);
+            }),
+            "e2.json:1: data.result: column 60: holds no series: the query matched nothing in the "
+            "saved range (an empty recording replays as no data at all)");
+  EXPECT_EQ(errorOf([] {
+              rp::parseQueryRange(R"([{"metric":{"a":"1"},"values":[]}])", "e3.json", "m",
+                                  std::nullopt);
+            }),
+            "e3.json:1: [0].values: column 31: holds no sample (Prometheus never answers so)");
 
   EXPECT_EQ(errorOf([] {
               rp::parseQueryRange("[{\"metric\":{},\"values\":[[1,\"2\"],\n[2, 3]]}]", "g.json",
@@ -161,8 +176,8 @@ TEST(QueryRangeFile, ReadsPromtoolOutput) {
             "h.json:1: [0].values: column 2: missing: this is an instant query's answer; save "
             "/api/v1/query_range (or `promtool query range -o json`)");
   EXPECT_EQ(errorOf([] {
-              rp::parseQueryRange(R"([{"metric":{"a":"1"},"values":[]},
-{"metric":{"a":"1"},"values":[]}])",
+              rp::parseQueryRange(R"([{"metric":{"a":"1"},"values":[[1,"1"]]},
+{"metric":{"a":"1"},"values":[[1,"1"]]}])",
                                   "i.json", "m", std::nullopt);
             }),
             "i.json:2: [1].metric: column 11: the same label set as [0]");
@@ -193,6 +208,8 @@ TEST(MetricCsv, ReadsRowsInAnyOrder) {
 }
 
 TEST(MetricCsv, ErrorsNameFileLineAndColumn) {
+  EXPECT_EQ(errorOf([] { rp::parseMetricCsv("time,variant,metric,value\n# none\n", "e.csv"); }),
+            "e.csv:1: holds a header but no rows (an empty recording replays as no data at all)");
   EXPECT_EQ(errorOf([] { rp::parseMetricCsv("t,variant,metric,value\n", "h.csv"); }),
             "h.csv:1: \"t,variant,metric,value\": column 1: the first line must be a header naming "
             "the columns time, "

@@ -1,5 +1,7 @@
 #include "rolloutlab/core/promql/exposition.h"
 
+#include "rolloutlab/core/bounded_input.h"
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -286,17 +288,10 @@ ExpositionLoadResult loadExposition(std::string_view text, MemorySeriesStore& st
 
 ExpositionLoadResult loadExpositionFile(const std::string& path, MemorySeriesStore& store,
                                         ExpositionOptions options) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    Diagnostic d;
-    d.file = path;
-    d.rule = "cannot read the file";
-    throw InputError(d);
-  }
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  // Read whole (the parser works on the text), capped, and refused at a NUL byte.
+  const std::string text = readFileBounded(path, kMaxDataFileBytes, "an OpenMetrics text file");
   if (options.fileName == "<input>") options.fileName = path;
-  return loadExposition(ss.str(), store, options);
+  return loadExposition(text, store, options);
 }
 
 }  // namespace rolloutlab::core::promql

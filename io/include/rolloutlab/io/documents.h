@@ -54,6 +54,16 @@ DocumentSet readDocuments(const std::vector<std::string>& paths, const ReadOptio
 /// Reads one YAML text (for tests and for data that does not come from a file).
 DocumentSet readDocumentsFromString(const std::string& text, const std::string& name);
 
+/// YAML::LoadAll behind the alias budget every reader of YAML applies (go-yaml's refusal of a
+/// "billion laughs", which kubectl and the API server share): a refused text throws
+/// YAML::ParserException at the line of the alias, like a syntax error, so callers that
+/// report YAML errors report it too. Every load of a user's YAML goes through here or
+/// through readDocuments.
+std::vector<YAML::Node> loadYamlAll(const std::string& text);
+
+/// One document (YAML::Load), guarded the same way.
+YAML::Node loadYaml(const std::string& text);
+
 /// SHA-256 of a byte string, lowercase hex.
 std::string sha256Hex(const std::string& bytes);
 

@@ -54,6 +54,10 @@ struct LogRequest {
   int status = 0;
   double latencyMs = -1;         ///< negative: unknown
   std::string_view variantText;  ///< points into the line
+  /// Set with a false return when the line has the format but a value no server writes (a
+  /// latency of NaN, Inf or below 0): an error for the whole log, not a malformed line to
+  /// skip, since counting it as untimed would change the verdict.
+  bool impossible = false;
 };
 
 /// A line that was read but not counted.
@@ -87,7 +91,9 @@ bool parseNginxLine(std::string_view line, LogRequest& out, int& column, std::st
 /// Reads the files in order (gzip by magic number, else plain), adding every request to
 /// `recording` (not finished: call `recording.finish()` after the last file). Malformed lines
 /// are counted and the first few kept as warnings; throws InputError when a file cannot be read,
-/// is corrupt, or holds no readable request at all.
+/// is corrupt, has a line longer than 4 MiB (as soon as it passes the limit, so an endless
+/// line from a pipe or device stops), has a line with an impossible value
+/// (LogRequest::impossible), or holds no readable request at all.
 IngestStats ingestAccessLogs(const std::vector<std::string>& files, const AccessLogOptions& options,
                              TrafficRecording& recording);
 
