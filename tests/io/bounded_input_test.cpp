@@ -26,7 +26,7 @@
 #include "rolloutlab/replay/access_log.h"
 #include "rolloutlab/replay/recording.h"
 #include "rolloutlab/replay/traffic.h"
-#include "rolloutlab/scenarios/mesh.h"
+#include "rolloutlab/sim/mesh.h"
 
 namespace core = rolloutlab::core;
 namespace fs = std::filesystem;
@@ -95,7 +95,7 @@ TEST(BoundedInput, AnEndlessAccessLogLineFromAPipeFailsAtTheCapNotAtTheEnd) {
   FeedingFifo fifo(std::string(1 << 16, 'x'), 64ull << 30);
   rolloutlab::replay::AccessLogOptions o;
   o.canaryMatch = "canary";
-  rolloutlab::replay::TrafficRecording rec(rolloutlab::scenarios::meshLayout("istio"), 15, false);
+  rolloutlab::replay::TrafficRecording rec(rolloutlab::sim::meshLayout("istio"), 15, false);
   const auto start = std::chrono::steady_clock::now();
   const std::string err =
       errorOf([&] { rolloutlab::replay::ingestAccessLogs({fifo.path()}, o, rec); });
