@@ -12,7 +12,6 @@
 
 namespace rolloutlab::app {
 
-namespace fl = core::flagger;
 
 namespace {
 
@@ -487,9 +486,9 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates, const s
           }
           const auto s = runner->run(replicateSeed(ps, static_cast<std::uint64_t>(r)), noJudges);
           tune::RunOutcome o;
-          switch (s.outcome.result) {
-            case fl::Outcome::Result::kPromoted: o.result = tune::RunOutcome::Result::kPromoted; break;
-            case fl::Outcome::Result::kRolledBack: o.result = tune::RunOutcome::Result::kRolledBack; break;
+          switch (s.outcome.decision) {
+            case sim::RunOutcome::Decision::kPromoted: o.result = tune::RunOutcome::Result::kPromoted; break;
+            case sim::RunOutcome::Decision::kRolledBack: o.result = tune::RunOutcome::Result::kRolledBack; break;
             default: o.result = tune::RunOutcome::Result::kOther; break;
           }
           o.timeToPromotion = s.timeToPromotion;
