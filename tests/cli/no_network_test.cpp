@@ -237,13 +237,12 @@ std::string scenario(const std::string& name, const std::string& release, double
 
 struct Command {
   const char* name;
-  const char* args;  ///< after `rolloutlab`; {spec}, {scenario}, {scenarios}, {script} are replaced
+  const char* args;  ///< after `rolloutlab`; {spec}, {scenario}, {scenarios}, {script}, {space} are replaced
   /// Words the output must hold: the checks that would have called out did run.
   std::array<const char*, 3> mustMention;
 };
 
-// Every command that simulates (none may connect anywhere). Add `tune` and `check` here when
-// they exist.
+// Every command that simulates (none may connect anywhere). Add `check` here when it exists.
 const Command kCommands[] = {
     {"simulate_flagger",
      "simulate --spec {spec} --target podinfo --scenario {scenario} --seed 3 -o json",
@@ -257,6 +256,9 @@ const Command kCommands[] = {
     {"batch",
      "batch --spec {spec} --scenarios {scenarios} --runs 3 --seed 5 --threads 2 -o json",
      {"Canary/test/podinfo", "Rollout/test/storefront", ""}},
+    {"tune",
+     "tune --spec {spec} --space {space} --scenarios {scenarios} --seed 5 --threads 2 -o json",
+     {"Canary/test/podinfo", "threshold", ""}},
 };
 
 void PrintTo(const Command& c, std::ostream* os) { *os << c.name; }
@@ -290,11 +292,19 @@ TEST_P(NoNetwork, EveryAddressInTheSpecIsLeftAlone) {
   const std::string bad = (dir / "bad.yaml").string();
   std::ofstream(good) << scenario("good", "good", 0);
   std::ofstream(bad) << scenario("bad", "bad", 0.05);
+  // A small TuningSpace over the Canary (its runs call every webhook and query as batch does).
+  const std::string space = (dir / "space.yaml").string();
+  std::ofstream(space) << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\n"
+                          "metadata: {name: no-network}\nspec:\n  target: Canary/test/podinfo\n"
+                          "  fields:\n    - field: threshold\n      values: [2, 5]\n"
+                          "  constraints: {falseRollbackRate: 0.99}\n"
+                          "  search: {initialRuns: 4, maxRuns: 8}\n";
   const std::string src = rolloutlab::test::sourceDir();
   std::string args = replaceAll(GetParam().args, "{spec}", rolloutlab::test::shellQuote(spec));
   args = replaceAll(args, "{scenario}", rolloutlab::test::shellQuote(bad));
   args = replaceAll(args, "{scenarios}",
                     rolloutlab::test::shellQuote(good) + " " + rolloutlab::test::shellQuote(bad));
+  args = replaceAll(args, "{space}", rolloutlab::test::shellQuote(space));
   args = replaceAll(
       args, "{script}",
       rolloutlab::test::shellQuote(src + "/examples/scripts/two-failures-then-recover.yaml"));
