@@ -121,7 +121,7 @@ std::shared_ptr<const Recording> Recording::open(const ReplaySpec& spec,
   // A model counterfactual plays the recorded stable requests through the release model (the
   // Scenario's effects, TrafficSeries): with none, the canary behaves like the stable. That is
   // an A/A replay for a good release; for a release said to be bad it is a mistake.
-  if (spec.counterfactual == Counterfactual::kModel && spec.release == scenarios::Release::kBad &&
+  if (spec.counterfactual == Counterfactual::kModel && spec.release == sim::Release::kBad &&
       (!spec.scenario || spec.scenario->effects.empty())) {
     bad(spec, spec.file.empty() ? "--counterfactual" : "spec.counterfactual", "model",
         spec.scenario ? "the release is bad but the Scenario " + core::quoted(spec.scenario->name) +
