@@ -20,6 +20,7 @@
 #include <QTemporaryDir>
 #include <map>
 
+#include "batch_view.h"
 #include "export_dialog.h"
 #include "gui_fixture.h"
 #include "main_window.h"
@@ -313,4 +314,42 @@ TEST(ExportDialog, AnUncommittedChangeInTheTargetIsRefusedWithNothingWritten) {
   EXPECT_EQ(repo.gitFiles(), before);
   EXPECT_EQ(readAll(repo.file), repo.original + "# not committed\n");
   d->close();
+}
+
+TEST(ExportDialog, TheBatchOfTheSpecAsEditedIsTheEvidenceAndAStaleOneIsNot) {
+  Repo repo;
+  ASSERT_NO_FATAL_FAILURE(repo.create());
+  ASSERT_NO_FATAL_FAILURE(repo.open());
+  repo.typeField("analysis.threshold", "7");
+  rolloutlab::gui::BatchView* batch = repo.w->batchView();
+  batch->setRuns(20);
+  batch->start();
+  ASSERT_TRUE(waitFor([&]() { return batch->lastOutcome() != nullptr && !batch->running(); }, 120000));
+
+  // The batch ran on the spec as it now is: its result is the evidence.
+  const rolloutlab::gui::ExportSource src = repo.w->exportSource();
+  ASSERT_FALSE(src.evidenceText.empty());
+  EXPECT_NE(src.evidenceText.find("\"seed\""), std::string::npos);
+  ExportDialog* d = repo.w->openExportDialog();
+  d->show();
+  ASSERT_TRUE(waitFor([&]() { return settled(d); })) << d->statusText().toStdString();
+  ASSERT_TRUE(d->lastOutcome()->ok) << d->lastOutcome()->error;
+  EXPECT_TRUE(d->evidenceBox()->isEnabled());
+  EXPECT_TRUE(d->evidenceBox()->isChecked());
+  const QString message = d->messageEdit()->toPlainText();
+  // The message names the evidence, its seed, and that it was computed on this very text.
+  EXPECT_TRUE(message.contains("Evidence (BatchReport workbench batch, seed " +
+                               QString::number(batch->lastOutcome()->results[0].seed)))
+      << message.toStdString();
+  EXPECT_TRUE(message.contains("sha256 match")) << message.toStdString();
+  QTest::mouseClick(d->exportButton(), Qt::LeftButton);
+  ASSERT_TRUE(waitFor([&]() { return !d->busy(); }));
+  ASSERT_TRUE(d->lastOutcome()->committed) << d->lastOutcome()->error;
+  EXPECT_EQ(QString::fromStdString(repo.read(repo.target("refs/heads/rolloutlab/checkout")).message).trimmed(),
+            message.trimmed());
+  d->close();
+
+  // Edited again after the batch: the result no longer describes the spec, no evidence.
+  repo.typeField("analysis.threshold", "8");
+  EXPECT_TRUE(repo.w->exportSource().evidenceText.empty());
 }
