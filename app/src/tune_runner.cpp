@@ -9,11 +9,9 @@
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
-#include "rolloutlab/sim/run.h"
 
 namespace rolloutlab::app {
 
-namespace fl = core::flagger;
 
 namespace {
 
@@ -488,10 +486,9 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates, const s
           }
           const auto s = runner->run(replicateSeed(ps, static_cast<std::uint64_t>(r)), noJudges);
           tune::RunOutcome o;
-          using Decision = sim::RunOutcome::Decision;
           switch (s.outcome.decision) {
-            case Decision::kPromoted: o.result = tune::RunOutcome::Result::kPromoted; break;
-            case Decision::kRolledBack: o.result = tune::RunOutcome::Result::kRolledBack; break;
+            case sim::RunOutcome::Decision::kPromoted: o.result = tune::RunOutcome::Result::kPromoted; break;
+            case sim::RunOutcome::Decision::kRolledBack: o.result = tune::RunOutcome::Result::kRolledBack; break;
             default: o.result = tune::RunOutcome::Result::kOther; break;
           }
           o.timeToPromotion = s.timeToPromotion;
