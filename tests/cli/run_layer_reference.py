@@ -2,8 +2,8 @@
 """The run layer's before/after check: every simulate over the bundled scenario library, every
 batch and every replay of the examples must print what the reference outputs in
 tests/data/run-layer-reference/ hold (recorded from the binary before the run layer moved into
-sim/). Differences allowed: the order of keys in an object, and keys the reference does not
-have (added fields). Volatile fields (elapsed time) are not compared. Tables and CSV (the
+sim/). Differences allowed: the order of keys in an object, keys the reference does not
+have (added fields), and input files added to the examples since (a report's `inputs`). Volatile fields (elapsed time) are not compared. Tables and CSV (the
 human renderings) must match as text. One difference is on purpose and checked apart: the
 metric checks of batch pairs on a replay (see known_fixes).
 
@@ -124,6 +124,13 @@ def compare(ref, new, path, problems):
                 problems.append("%s.%s: missing" % (path, k))
             else:
                 compare(v, new[k], path + "." + k, problems)
+    elif isinstance(ref, list) and path == "$.inputs" and isinstance(new, list):
+        # The input files a report hashes: a file added to the examples since the reference was
+        # recorded (a TuningSpace, say) is a new input, not a changed run; every recorded input
+        # must still be there with the same hash.
+        for item in ref:
+            if item not in new:
+                problems.append("%s: %r missing" % (path, item))
     elif isinstance(ref, list):
         if not isinstance(new, list) or len(new) != len(ref):
             problems.append("%s: a list of %d became %s" % (
