@@ -11,9 +11,9 @@
 
 namespace rolloutlab::app {
 
-namespace {
-
 namespace fs = std::filesystem;
+
+namespace {
 
 std::string readInput(const std::string& path, const std::string& flag, Streams& io) {
   if (path == "-") return cli::readAll(io.in);
@@ -26,10 +26,9 @@ std::string readInput(const std::string& path, const std::string& flag, Streams&
   return ss.str();
 }
 
-/// `validate --strict` over the repository with the new text in place of the file: the errors
-/// on the file itself, and those elsewhere that the old text did not cause (a Rollout in
-/// another file that now misses an argument of the exported template).
-std::vector<core::Diagnostic> strictCheck(const std::string& root, const std::string& rel,
+}  // namespace
+
+std::vector<core::Diagnostic> exportStrictCheck(const std::string& root, const std::string& rel,
                                           const std::string& before, const std::string& after) {
   const io::DocumentSet repo = io::readDocuments({root});
   const std::string name = (fs::path(root) / rel).string();
@@ -66,6 +65,8 @@ std::vector<core::Diagnostic> strictCheck(const std::string& root, const std::st
   }
   return out;
 }
+
+namespace {
 
 io::Json changeJson(const gitops::DocumentEdit& d, const io::YamlChange& c) {
   io::Json j;
@@ -214,7 +215,7 @@ int runExport(const std::vector<std::string>& argv, Streams& io) {
   }
   req.authorName = authorName.value_or("");
   req.authorEmail = authorEmail.value_or("");
-  req.check = strictCheck;
+  req.check = exportStrictCheck;
 
   const gitops::ExportPlan plan = gitops::planExport(req);
   gitops::ExportResult result;

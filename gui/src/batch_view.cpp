@@ -151,6 +151,8 @@ void BatchView::start() {
   o.seed = wb_.seed();
   o.threads = threads_->value();
   specLabel_ = spec->key();
+  runningKey_ = spec->key();
+  runningTexts_ = spec->texts();
   words_ = spec->outcomeWords();
   table_->cells()->setHeader(4, q(words_.rolledBack) + " [95% CI]");
   std::vector<BatchJob> jobs{{spec->key(), spec->batchWorkspace()}};
@@ -188,6 +190,8 @@ void BatchView::onProgress(qint64 done, qint64 total) {
 
 void BatchView::onFinished(std::shared_ptr<const BatchOutcome> outcome) {
   outcome_ = std::move(outcome);
+  outcomeKey_ = runningKey_;
+  outcomeTexts_ = runningTexts_;
   run_->setEnabled(true);
   cancel_->setEnabled(false);
   if (!outcome_->error.empty()) {

@@ -6,6 +6,7 @@
 /// excess errors.
 
 #include <QWidget>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -50,6 +51,11 @@ class BatchView : public QWidget {
   CellTableView* table() const { return table_; }
   QProgressBar* progressBar() const { return progress_; }
   const BatchOutcome* lastOutcome() const { return outcome_.get(); }
+  /// The spec the last result is of: its key and every text (its own file's and the linked
+  /// ones') as the batch ran it, to tell whether the result still describes the spec as edited
+  /// (File > Export to Git attaches it as evidence only then).
+  const std::string& lastSpecKey() const { return outcomeKey_; }
+  const std::map<std::string, std::string>& lastSpecTexts() const { return outcomeTexts_; }
   QString statusText() const;
   /// Shows the distributions of a row of the result (in the report's order, whatever the
   /// table's sorting).
@@ -80,6 +86,8 @@ class BatchView : public QWidget {
   ChartView* excess_;
   std::shared_ptr<const BatchOutcome> outcome_;
   std::string specLabel_;
+  std::string runningKey_, outcomeKey_;
+  std::map<std::string, std::string> runningTexts_, outcomeTexts_;
   std::set<std::string> recordingNames_;  // rows that are recordings
   SpecDocument::OutcomeWords words_;
 };

@@ -36,6 +36,9 @@
 
 #include "batch_view.h"
 #include "compare_view.h"
+#include "export_dialog.h"
+#include "rolloutlab/app/batch.h"
+#include "rolloutlab/io/documents.h"
 #include "rolloutlab/core/version.h"
 #include "rolloutlab/sim/mesh.h"
 #include "spec_panel.h"
@@ -248,8 +251,10 @@ void MainWindow::buildActions() {
   save->setToolTip("Write the edited spec to its file(s): only the edited values change");
   auto* saveAs = file->addAction("Save &As\u2026");
   saveAs->setShortcut(QKeySequence::SaveAs);
-  // File > Export to Git… goes here, before this separator.
   exportSection_ = file->addSeparator();
+  auto* toGit = new QAction("Export to &Git\u2026", file);
+  toGit->setToolTip("Commit the spec as edited to a branch of its GitOps repository");
+  file->insertAction(exportSection_, toGit);
   auto* library = file->addAction("Scenario &Library…");
   library->setToolTip("Choose the folder of scenarios the specs run against");
   file->addSeparator();
@@ -297,10 +302,14 @@ void MainWindow::buildActions() {
     QString error;
     if (!this->saveAs(path, &error)) QMessageBox::warning(this, "Save As", "Not saved: " + error);
   });
-  auto syncSave = [this, save, saveAs]() {
+  connect(toGit, &QAction::triggered, this, [this]() {
+    if (ExportDialog* d = openExportDialog()) d->show();
+  });
+  auto syncSave = [this, save, saveAs, toGit]() {
     const SpecDocument* s = wb_->currentSpec();
     save->setEnabled(s != nullptr && s->edited());
     saveAs->setEnabled(s != nullptr);
+    toGit->setEnabled(s != nullptr);
   };
   connect(wb_, &Workbench::currentSpecChanged, this, syncSave);
   connect(wb_, &Workbench::specEdited, this, syncSave);
@@ -531,6 +540,44 @@ bool MainWindow::save(QString* error) {
     if (error) *error = why;
   }
   return ok;
+}
+
+ExportSource MainWindow::exportSource() const {
+  ExportSource src;
+  const SpecDocument* s = wb_->currentSpec();
+  if (s == nullptr) return src;
+  src.specFile = s->file();
+  src.specText = s->text();
+  src.specName = s->name();
+  for (const auto& [file, text] : s->texts()) {
+    const std::string* original = s->originalTextOf(file);
+    if (file != s->file() && original != nullptr && *original != text)
+      src.note += (src.note.empty() ? "" : ", ") + file;
+  }
+  if (!src.note.empty())
+    src.note = "Only the spec's own file is exported; the edits of " + src.note + " are not.";
+  // The batch view's result, when it is of this spec exactly as edited (same key, same texts),
+  // is the evidence, as `rolloutlab export --evidence` takes a `batch -o json` report.
+  const BatchOutcome* o = batch_->lastOutcome();
+  if (o != nullptr && o->error.empty() && !o->cancelled && !o->results.empty() &&
+      batch_->lastSpecKey() == s->key() && batch_->lastSpecTexts() == s->texts()) {
+    app::BatchResult r = o->results[0];
+    r.inputs = {{s->file(), s->text().size(), io::sha256Hex(s->text())}};
+    src.evidenceFile = "workbench batch";
+    src.evidenceText = app::batchJson(r).dump(2) + "\n";
+    src.evidenceSummary = "the batch view's result (seed " + std::to_string(r.seed) + ", " +
+                          std::to_string(r.runs) + " runs per pair, " + std::to_string(r.pairs.size()) +
+                          " pair(s)), summarised in the commit message";
+  }
+  return src;
+}
+
+ExportDialog* MainWindow::openExportDialog() {
+  if (wb_->currentSpec() == nullptr) return nullptr;
+  spec_->flushTyping();
+  auto* d = new ExportDialog(exportSource(), this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
+  return d;
 }
 
 bool MainWindow::saveAs(const QString& path, QString* error) {

@@ -22,6 +22,8 @@ class QTimer;
 namespace rolloutlab::gui {
 
 class BatchView;
+class ExportDialog;
+struct ExportSource;
 class CompareView;
 class SpecPanel;
 class TimelineView;
@@ -64,6 +66,12 @@ class MainWindow : public QMainWindow {
   QAction* redoAction() const { return redo_; }
   /// The File menu. File > Export to Git… belongs before exportSection() (after Save As).
   QMenu* fileMenu() const { return fileMenu_; }
+  /// What File > Export to Git… exports: the current spec as edited and, when the batch view's
+  /// last result is of that spec exactly as edited, the result as evidence.
+  ExportSource exportSource() const;
+  /// File > Export to Git…: a new (not yet shown) dialog on the current spec, deleted when
+  /// closed; nullptr without a current spec.
+  ExportDialog* openExportDialog();
   QAction* exportSection() const { return exportSection_; }
 
   /// Files of the open specs that changed on disk (someone else wrote them) and wait for the
