@@ -24,7 +24,8 @@ struct Fixture {
     if (rps >= 0) s.traffic.rps = rps;
     scenario = std::make_unique<sim::CompiledScenario>(s);
     const auto& c = ws.canaries.at(0);
-    plan = std::make_unique<scenarios::FlaggerPlan>(c, io::resolveTemplates(c, ws.metricTemplates), *scenario);
+    plan = std::make_unique<scenarios::FlaggerPlan>(c, io::resolveTemplates(c, ws.metricTemplates),
+                                                    *scenario);
   }
 };
 
@@ -113,7 +114,8 @@ void BM_BaselinePerRequestSynthesis(benchmark::State& state) {
       for (std::int64_t i = 0; i < n; ++i) {
         sink += rng.uniform() < 0.002;
         const double x = std::exp(mu + sigma * rng.normal());
-        sink += static_cast<std::int64_t>(std::lower_bound(bounds.begin(), bounds.end(), x) - bounds.begin());
+        sink += static_cast<std::int64_t>(std::lower_bound(bounds.begin(), bounds.end(), x) -
+                                          bounds.begin());
       }
     }
   }

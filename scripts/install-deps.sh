@@ -19,6 +19,7 @@ packages=(
   xvfb xauth
   prometheus
   help2man dpkg-dev file
+  clang-format
 )
 if [[ "${ROLLOUTLAB_DEPS_EXTRA:-}" == *bench* ]]; then
   packages+=(r-base-core r-cran-rpact r-cran-mvtnorm python3-scipy hyperfine bc)

@@ -88,8 +88,7 @@ int simulateArgo(const Workspace& specs, const Workspace& input, const std::stri
   }
   printEvents(io.out, sim.run.events, sim.run.outcome,
               "Rollout " + qualified + " in Scenario " + scen.name + " (" +
-                  sim::toString(scen.release) + " release, seed " + std::to_string(seed) +
-                  ")");
+                  sim::toString(scen.release) + " release, seed " + std::to_string(seed) + ")");
   printRunSummary(io.out, s, true);
   printShadowJudges(io.out, shadows, s, false);
   return 0;

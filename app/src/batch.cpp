@@ -20,8 +20,8 @@
 namespace rolloutlab::app {
 
 namespace fl = core::flagger;
-using io::Json;
 using io::jnum;
+using io::Json;
 
 std::atomic<bool>& cancelRequested() {
   static std::atomic<bool> flag{false};
@@ -37,7 +37,8 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
   std::vector<BatchSpec> out;
   std::map<std::string, int> seen;
   for (const auto& c : ws.canaries) {
-    std::string key = "Canary/" + (c.namespace_.empty() ? std::string("default") : c.namespace_) + "/" + c.name;
+    std::string key =
+        "Canary/" + (c.namespace_.empty() ? std::string("default") : c.namespace_) + "/" + c.name;
     if (int n = seen[key]++; n > 0) key += "#" + std::to_string(n + 1);
     BatchSpec s;
     s.key = key;
@@ -53,7 +54,8 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
     out.push_back(std::move(s));
   }
   for (const auto& r : ws.rollouts) {
-    std::string key = "Rollout/" + (r.namespace_.empty() ? std::string("default") : r.namespace_) + "/" + r.name;
+    std::string key =
+        "Rollout/" + (r.namespace_.empty() ? std::string("default") : r.namespace_) + "/" + r.name;
     if (int n = seen[key]++; n > 0) key += "#" + std::to_string(n + 1);
     BatchSpec s;
     s.key = key;
@@ -72,14 +74,16 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
   return out;
 }
 
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarioList,
+BatchResult runBatch(const std::vector<BatchSpec>& specs,
+                     const std::vector<sim::Scenario>& scenarioList,
                      std::vector<io::FileIdentity> inputs, const BatchOptions& opt) {
   return runBatch(specs, scenarioList, {}, std::move(inputs), opt);
 }
 
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarioList,
-                     const std::vector<replay::ReplaySpec>& replays, std::vector<io::FileIdentity> inputs,
-                     const BatchOptions& opt) {
+BatchResult runBatch(const std::vector<BatchSpec>& specs,
+                     const std::vector<sim::Scenario>& scenarioList,
+                     const std::vector<replay::ReplaySpec>& replays,
+                     std::vector<io::FileIdentity> inputs, const BatchOptions& opt) {
   const auto start = std::chrono::steady_clock::now();
   BatchResult res;
   res.version = core::version();
@@ -93,10 +97,12 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim:
     res.judgeModes.push_back(j.mode == sim::JudgeSpec::Mode::kKayenta ? "kayenta" : "sequential");
   }
   if (specs.empty()) {
-    throw core::InputError({core::Severity::kError, "", 0, 0, "--spec", "", "no Canary or Rollout found"});
+    throw core::InputError(
+        {core::Severity::kError, "", 0, 0, "--spec", "", "no Canary or Rollout found"});
   }
   if (scenarioList.empty() && replays.empty()) {
-    throw core::InputError({core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario or Replay found"});
+    throw core::InputError(
+        {core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario or Replay found"});
   }
   // Shadow judges read request counts: a recording of metric values only is an error before
   // anything is read.
@@ -132,8 +138,9 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim:
       p.release = r.release;
       p.seed = pairSeed(opt.seed, spec.key, r.name);
       if (!spec.compileReplay) {
-        throw core::InputError({core::Severity::kError, r.file, r.line, 0, "kind", "\"Replay\"",
-                                "the " + spec.engine + " engine cannot run replays yet (spec " + spec.key + ")"});
+        throw core::InputError(
+            {core::Severity::kError, r.file, r.line, 0, "kind", "\"Replay\"",
+             "the " + spec.engine + " engine cannot run replays yet (spec " + spec.key + ")"});
       }
       try {
         plans.push_back(spec.compileReplay(r));
@@ -161,7 +168,8 @@ BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim:
   ro.cancel = opt.cancel;
   ro.judges = opt.judges;
   sim::PairRuns runs = sim::runPairs(planPtrs, seeds, ro);
-  for (std::size_t p = 0; p < res.pairs.size(); ++p) res.pairs[p].agg = std::move(runs.aggregates[p]);
+  for (std::size_t p = 0; p < res.pairs.size(); ++p)
+    res.pairs[p].agg = std::move(runs.aggregates[p]);
   res.partial = runs.partial;
   res.elapsedSeconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -370,20 +378,25 @@ Json batchJson(const BatchResult& r) {
     x["falseRollbackRate"] = proportion(s.goodRolledBack, s.goodRuns);
     x["escapeRate"] = proportion(s.badPromoted, s.badRuns);
     x["meanExcessErrorsBad"] =
-        s.badRuns > 0 ? jnum(static_cast<double>(s.badExcessMicro) / 1e6 / static_cast<double>(s.badRuns)) : Json(nullptr);
+        s.badRuns > 0
+            ? jnum(static_cast<double>(s.badExcessMicro) / 1e6 / static_cast<double>(s.badRuns))
+            : Json(nullptr);
     // Peeking: what one check suggests (a check's failure rate on good releases) beside the
     // realised false-rollback rate over the whole analysis.
     x["singleCheckFailureRate"] = proportion(s.goodFailedChecks, s.goodChecks);
     if (!r.judges.empty()) {
       Json js = Json::array();
       for (std::size_t k = 0; k < r.judges.size(); ++k) {
-        const core::JudgeAggregate g = k < s.goodJudges.size() ? s.goodJudges[k] : core::JudgeAggregate{};
-        const core::JudgeAggregate b = k < s.badJudges.size() ? s.badJudges[k] : core::JudgeAggregate{};
+        const core::JudgeAggregate g =
+            k < s.goodJudges.size() ? s.goodJudges[k] : core::JudgeAggregate{};
+        const core::JudgeAggregate b =
+            k < s.badJudges.size() ? s.badJudges[k] : core::JudgeAggregate{};
         Json y;
         y["name"] = r.judges[k];
         y["falseFailRate"] = proportion(g.fail, g.runs);
         y["detectionRate"] = proportion(b.fail, b.runs);
-        y["meanDetectionTime"] = b.timeToFailMs.count() > 0 ? jnum(b.timeToFailMs.mean() / 1000.0) : Json(nullptr);
+        y["meanDetectionTime"] =
+            b.timeToFailMs.count() > 0 ? jnum(b.timeToFailMs.mean() / 1000.0) : Json(nullptr);
         js.push_back(std::move(y));
       }
       x["judges"] = std::move(js);
@@ -411,22 +424,26 @@ T get(const Json& j, const char* key, const std::string& file, const std::string
   }
 }
 
-void readExact(const Json& a, core::ExactHistogram& h, const std::string& file, const std::string& path) {
+void readExact(const Json& a, core::ExactHistogram& h, const std::string& file,
+               const std::string& path) {
   if (!a.is_array()) bad(file, path, "must be an array of [value, count]");
   for (const auto& e : a) {
-    if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer() || e[1].get<std::int64_t>() < 0) {
+    if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer() ||
+        e[1].get<std::int64_t>() < 0) {
       bad(file, path, "must be an array of [value, count] integer pairs");
     }
     h.add(e[0].get<std::int64_t>(), e[1].get<std::int64_t>());
   }
 }
 
-void readLog(const Json& j, core::LogHistogram& h, const std::string& file, const std::string& path) {
+void readLog(const Json& j, core::LogHistogram& h, const std::string& file,
+             const std::string& path) {
   std::map<std::int32_t, std::int64_t> bins;
   const Json& a = j.is_object() && j.contains("bins") ? j["bins"] : Json();
   if (!a.is_array()) bad(file, path + ".bins", "must be an array of [bucket, count]");
   for (const auto& e : a) {
-    if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer() || e[1].get<std::int64_t>() < 0) {
+    if (!e.is_array() || e.size() != 2 || !e[0].is_number_integer() || !e[1].is_number_integer() ||
+        e[1].get<std::int64_t>() < 0) {
       bad(file, path + ".bins", "must be an array of [bucket, count] integer pairs");
     }
     bins[e[0].get<std::int32_t>()] += e[1].get<std::int64_t>();
@@ -457,7 +474,8 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
   r.shardCount = get<int>(shard, "count", file, "shard.");
   r.partial = get<bool>(j, "partial", file, "");
   for (const auto& f : j.value("inputs", Json::array())) {
-    r.inputs.push_back({get<std::string>(f, "path", file, "inputs[]."), get<std::uint64_t>(f, "bytes", file, "inputs[]."),
+    r.inputs.push_back({get<std::string>(f, "path", file, "inputs[]."),
+                        get<std::uint64_t>(f, "bytes", file, "inputs[]."),
                         get<std::string>(f, "sha256", file, "inputs[].")});
   }
   for (const auto& y : j.value("judges", Json::array())) {
@@ -482,34 +500,43 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
     a.promoted = get<std::int64_t>(x, "promoted", file, p);
     a.rolledBack = get<std::int64_t>(x, "rolledBack", file, p);
     a.other = get<std::int64_t>(x, "other", file, p);
-    if (a.runs < 0 || a.promoted < 0 || a.rolledBack < 0 || a.other < 0 || a.promoted + a.rolledBack + a.other != a.runs) {
+    if (a.runs < 0 || a.promoted < 0 || a.rolledBack < 0 || a.other < 0 ||
+        a.promoted + a.rolledBack + a.other != a.runs) {
       bad(file, p + "runs", "promoted + rolledBack + other must equal runs");
     }
     const Json st = x.value("state", Json());
     if (!st.is_object()) bad(file, p + "state", "must be an object");
     const Json ch = st.value("checks", Json());
-    if (!ch.is_array() || ch.size() != 2 || !ch[0].is_number_integer() || !ch[1].is_number_integer()) {
+    if (!ch.is_array() || ch.size() != 2 || !ch[0].is_number_integer() ||
+        !ch[1].is_number_integer()) {
       bad(file, p + "state.checks", "must be [total, failed]");
     }
     a.metricChecks = ch[0].get<std::int64_t>();
     a.failedMetricChecks = ch[1].get<std::int64_t>();
     const Json sj = st.value("judges", Json::array());
-    if (sj.size() != r.judges.size()) bad(file, p + "state.judges", "must hold one entry per judge");
+    if (sj.size() != r.judges.size())
+      bad(file, p + "state.judges", "must hold one entry per judge");
     for (std::size_t k = 0; k < sj.size(); ++k) {
       core::JudgeAggregate ja;
-      if (!sj[k].is_object()) bad(file, p + "state.judges[" + std::to_string(k) + "]", "must be an object");
+      if (!sj[k].is_object())
+        bad(file, p + "state.judges[" + std::to_string(k) + "]", "must be an object");
       const Json c = sj[k].value("counts", Json());
-      if (!c.is_array() || c.size() != 3) bad(file, p + "state.judges[].counts", "must be [fail, pass, undecided]");
+      if (!c.is_array() || c.size() != 3)
+        bad(file, p + "state.judges[].counts", "must be [fail, pass, undecided]");
       ja.fail = c[0].get<std::int64_t>();
       ja.pass = c[1].get<std::int64_t>();
       ja.undecided = c[2].get<std::int64_t>();
       ja.runs = ja.fail + ja.pass + ja.undecided;
-      readExact(sj[k].value("timeToFailMs", Json()), ja.timeToFailMs, file, p + "state.judges[].timeToFailMs");
-      readExact(sj[k].value("timeToPassMs", Json()), ja.timeToPassMs, file, p + "state.judges[].timeToPassMs");
+      readExact(sj[k].value("timeToFailMs", Json()), ja.timeToFailMs, file,
+                p + "state.judges[].timeToFailMs");
+      readExact(sj[k].value("timeToPassMs", Json()), ja.timeToPassMs, file,
+                p + "state.judges[].timeToPassMs");
       a.judges.push_back(std::move(ja));
     }
-    readExact(st.value("timeToDecisionMs", Json()), a.timeToDecisionMs, file, p + "state.timeToDecisionMs");
-    readExact(st.value("timeToPromotionMs", Json()), a.timeToPromotionMs, file, p + "state.timeToPromotionMs");
+    readExact(st.value("timeToDecisionMs", Json()), a.timeToDecisionMs, file,
+              p + "state.timeToDecisionMs");
+    readExact(st.value("timeToPromotionMs", Json()), a.timeToPromotionMs, file,
+              p + "state.timeToPromotionMs");
     readLog(st.value("canaryRequests", Json()), a.canaryRequests, file, p + "state.canaryRequests");
     readLog(st.value("canaryErrors", Json()), a.canaryErrors, file, p + "state.canaryErrors");
     readLog(st.value("excessErrors", Json()), a.excessErrors, file, p + "state.excessErrors");
@@ -519,7 +546,8 @@ BatchResult batchFromJson(const Json& j, const std::string& file) {
   return r;
 }
 
-BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vector<std::string>& files) {
+BatchResult mergeBatches(const std::vector<BatchResult>& shards,
+                         const std::vector<std::string>& files) {
   if (shards.empty()) bad("", "", "nothing to merge");
   BatchResult m = shards.front();
   const int count = m.shardCount;
@@ -527,13 +555,16 @@ BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vect
   for (std::size_t i = 0; i < shards.size(); ++i) {
     const auto& s = shards[i];
     const std::string& f = files[i];
-    if (s.version != m.version) bad(f, "version", "differs from " + files[0] + " (" + m.version + ")");
+    if (s.version != m.version)
+      bad(f, "version", "differs from " + files[0] + " (" + m.version + ")");
     if (s.seed != m.seed) bad(f, "seed", "differs from " + files[0]);
     if (s.runs != m.runs) bad(f, "runs", "differs from " + files[0]);
     if (s.shardCount != count) bad(f, "shard.count", "differs from " + files[0]);
     if (s.shardIndex < 0 || s.shardIndex >= count) bad(f, "shard.index", "out of range");
-    if (!seen.insert(s.shardIndex).second) bad(f, "shard.index", "shard " + std::to_string(s.shardIndex) + " given twice");
-    if (s.inputs.size() != m.inputs.size()) bad(f, "inputs", "were not the same files as " + files[0]);
+    if (!seen.insert(s.shardIndex).second)
+      bad(f, "shard.index", "shard " + std::to_string(s.shardIndex) + " given twice");
+    if (s.inputs.size() != m.inputs.size())
+      bad(f, "inputs", "were not the same files as " + files[0]);
     for (std::size_t k = 0; k < s.inputs.size(); ++k) {
       if (s.inputs[k].sha256 != m.inputs[k].sha256 || s.inputs[k].path != m.inputs[k].path) {
         bad(f, "inputs", s.inputs[k].path + " differs from the one " + files[0] + " used");
@@ -572,22 +603,26 @@ BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vect
 
 std::string batchCsv(const BatchResult& r) {
   std::ostringstream o;
-  o << "spec,engine,scenario,release,runs,promoted,rolledBack,other,pPromote,pPromoteLo,pPromoteHi,pRollback,"
-       "pRollbackLo,pRollbackHi,decisionMean,decisionP50,decisionP90,decisionP99,promotionMean,canaryRequestsMean,"
+  o << "spec,engine,scenario,release,runs,promoted,rolledBack,other,pPromote,pPromoteLo,pPromoteHi,"
+       "pRollback,"
+       "pRollbackLo,pRollbackHi,decisionMean,decisionP50,decisionP90,decisionP99,promotionMean,"
+       "canaryRequestsMean,"
        "canaryErrorsMean,excessErrorsMean,excessErrorsP90,excessErrorsP99,seed\n";
   const Json j = batchJson(r);
   auto num = [](const Json& v) { return v.is_null() ? std::string() : v.dump(); };
   for (const auto& x : j["results"]) {
-    o << x["spec"].get<std::string>() << "," << x["engine"].get<std::string>() << "," << x["scenario"].get<std::string>()
-      << "," << x["release"].get<std::string>() << "," << x["runs"] << "," << x["promoted"] << "," << x["rolledBack"]
-      << "," << x["other"] << "," << num(x["pPromote"]["value"]) << "," << num(x["pPromote"]["ci95"][0]) << ","
-      << num(x["pPromote"]["ci95"][1]) << "," << num(x["pRollback"]["value"]) << "," << num(x["pRollback"]["ci95"][0])
-      << "," << num(x["pRollback"]["ci95"][1]) << "," << num(x["timeToDecision"]["mean"]) << ","
-      << num(x["timeToDecision"]["p50"]) << "," << num(x["timeToDecision"]["p90"]) << ","
-      << num(x["timeToDecision"]["p99"]) << "," << num(x["timeToPromotion"]["mean"]) << ","
-      << num(x["canaryRequests"]["mean"]) << "," << num(x["canaryErrors"]["mean"]) << ","
-      << num(x["excessErrors"]["mean"]) << "," << num(x["excessErrors"]["p90"]) << "," << num(x["excessErrors"]["p99"])
-      << "," << x["seed"] << "\n";
+    o << x["spec"].get<std::string>() << "," << x["engine"].get<std::string>() << ","
+      << x["scenario"].get<std::string>() << "," << x["release"].get<std::string>() << ","
+      << x["runs"] << "," << x["promoted"] << "," << x["rolledBack"] << "," << x["other"] << ","
+      << num(x["pPromote"]["value"]) << "," << num(x["pPromote"]["ci95"][0]) << ","
+      << num(x["pPromote"]["ci95"][1]) << "," << num(x["pRollback"]["value"]) << ","
+      << num(x["pRollback"]["ci95"][0]) << "," << num(x["pRollback"]["ci95"][1]) << ","
+      << num(x["timeToDecision"]["mean"]) << "," << num(x["timeToDecision"]["p50"]) << ","
+      << num(x["timeToDecision"]["p90"]) << "," << num(x["timeToDecision"]["p99"]) << ","
+      << num(x["timeToPromotion"]["mean"]) << "," << num(x["canaryRequests"]["mean"]) << ","
+      << num(x["canaryErrors"]["mean"]) << "," << num(x["excessErrors"]["mean"]) << ","
+      << num(x["excessErrors"]["p90"]) << "," << num(x["excessErrors"]["p99"]) << "," << x["seed"]
+      << "\n";
   }
   return o.str();
 }
@@ -598,8 +633,8 @@ std::string batchTable(const BatchResult& r) {
   auto pct = [](const Json& p) {
     if (p["value"].is_null()) return std::string("-");
     char b[64];
-    std::snprintf(b, sizeof b, "%5.1f%% [%4.1f, %5.1f]", 100 * p["value"].get<double>(), 100 * p["ci95"][0].get<double>(),
-                  100 * p["ci95"][1].get<double>());
+    std::snprintf(b, sizeof b, "%5.1f%% [%4.1f, %5.1f]", 100 * p["value"].get<double>(),
+                  100 * p["ci95"][0].get<double>(), 100 * p["ci95"][1].get<double>());
     return std::string(b);
   };
   auto secs = [](const Json& v) {
@@ -622,29 +657,39 @@ std::string batchTable(const BatchResult& r) {
   if (r.shardCount > 1) o << ", shard " << r.shardIndex << "/" << r.shardCount;
   if (r.partial) o << " (PARTIAL: interrupted)";
   o << "\n\n";
-  o << std::left << std::setw(static_cast<int>(wSpec) + 2) << "spec" << std::setw(static_cast<int>(wScen) + 2) << "scenario"
-    << std::setw(8) << "release" << std::right << std::setw(7) << "runs" << "  " << std::left << std::setw(23)
-    << "promoted [95% CI]" << std::setw(23) << "rolled back [95% CI]" << std::right << std::setw(20)
-    << "decision p50/p90 (s)" << std::setw(24) << "excess errors mean/p99" << "\n";
+  o << std::left << std::setw(static_cast<int>(wSpec) + 2) << "spec"
+    << std::setw(static_cast<int>(wScen) + 2) << "scenario" << std::setw(8) << "release"
+    << std::right << std::setw(7) << "runs"
+    << "  " << std::left << std::setw(23) << "promoted [95% CI]" << std::setw(23)
+    << "rolled back [95% CI]" << std::right << std::setw(20) << "decision p50/p90 (s)"
+    << std::setw(24) << "excess errors mean/p99"
+    << "\n";
   for (const auto& x : j["results"]) {
     o << std::left << std::setw(static_cast<int>(wSpec) + 2) << x["spec"].get<std::string>()
       << std::setw(static_cast<int>(wScen) + 2) << x["scenario"].get<std::string>() << std::setw(8)
-      << x["release"].get<std::string>() << std::right << std::setw(7) << x["runs"].get<std::int64_t>() << "  "
-      << std::left << std::setw(23) << pct(x["pPromote"]) << std::setw(23) << pct(x["pRollback"]) << std::right
-      << std::setw(20) << (secs(x["timeToDecision"]["p50"]) + "/" + secs(x["timeToDecision"]["p90"])) << std::setw(24)
-      << (num(x["excessErrors"]["mean"]) + "/" + num(x["excessErrors"]["p99"])) << "\n";
+      << x["release"].get<std::string>() << std::right << std::setw(7)
+      << x["runs"].get<std::int64_t>() << "  " << std::left << std::setw(23) << pct(x["pPromote"])
+      << std::setw(23) << pct(x["pRollback"]) << std::right << std::setw(20)
+      << (secs(x["timeToDecision"]["p50"]) + "/" + secs(x["timeToDecision"]["p90"]))
+      << std::setw(24) << (num(x["excessErrors"]["mean"]) + "/" + num(x["excessErrors"]["p99"]))
+      << "\n";
   }
   o << "\n";
   for (const auto& s : j["specs"]) {
-    o << s["spec"].get<std::string>() << ": false rollbacks on good releases " << pct(s["falseRollbackRate"])
-      << " (one check fails " << pct(s["singleCheckFailureRate"]) << "), escapes of bad releases "
-      << pct(s["escapeRate"]) << ", mean excess errors per bad release "
-      << (s["meanExcessErrorsBad"].is_null() ? std::string("-") : num(s["meanExcessErrorsBad"])) << "\n";
+    o << s["spec"].get<std::string>() << ": false rollbacks on good releases "
+      << pct(s["falseRollbackRate"]) << " (one check fails " << pct(s["singleCheckFailureRate"])
+      << "), escapes of bad releases " << pct(s["escapeRate"])
+      << ", mean excess errors per bad release "
+      << (s["meanExcessErrorsBad"].is_null() ? std::string("-") : num(s["meanExcessErrorsBad"]))
+      << "\n";
     if (s.contains("judges")) {
       for (const auto& y : s["judges"]) {
         o << "  shadow judge " << y["name"].get<std::string>() << ": false fails on good releases "
-          << pct(y["falseFailRate"]) << ", detects bad releases " << pct(y["detectionRate"]) << ", mean detection time "
-          << (y["meanDetectionTime"].is_null() ? std::string("-") : secs(y["meanDetectionTime"]) + "s") << "\n";
+          << pct(y["falseFailRate"]) << ", detects bad releases " << pct(y["detectionRate"])
+          << ", mean detection time "
+          << (y["meanDetectionTime"].is_null() ? std::string("-")
+                                               : secs(y["meanDetectionTime"]) + "s")
+          << "\n";
       }
     }
   }

@@ -13,10 +13,10 @@
 #include "judge_files.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
-#include "rolloutlab/io/documents.h"
-#include "rolloutlab/app/output.h"
 #include "rolloutlab/app/data_paths.h"
+#include "rolloutlab/app/output.h"
 #include "rolloutlab/app/workspace.h"
+#include "rolloutlab/io/documents.h"
 
 namespace rolloutlab::app {
 
@@ -59,11 +59,13 @@ const char* kMergeDescription =
 void writeAtomically(const std::string& path, const std::string& text) {
   namespace fs = std::filesystem;
   const fs::path p(path);
-  const fs::path tmp = p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()));
+  const fs::path tmp =
+      p.parent_path() / ("." + p.filename().string() + ".tmp." + std::to_string(::getpid()));
   // errno is read at once (a later call may change it), and a stream that failed without
   // setting it says which step failed rather than "Success".
   const auto why = [](int err, const std::string& step) {
-    return step + (err != 0 ? std::string(": ") + std::strerror(err) : std::string(" (no system error code)"));
+    return step + (err != 0 ? std::string(": ") + std::strerror(err)
+                            : std::string(" (no system error code)"));
   };
   {
     errno = 0;
@@ -80,9 +82,9 @@ void writeAtomically(const std::string& path, const std::string& text) {
       const int err = errno;
       std::error_code ec;
       fs::remove(tmp, ec);
-      throw core::EnvironmentError(
-          "cannot write " + path + ": " +
-          why(err, "writing " + std::to_string(text.size()) + " bytes to " + tmp.string() + " failed"));
+      throw core::EnvironmentError("cannot write " + path + ": " +
+                                   why(err, "writing " + std::to_string(text.size()) +
+                                                " bytes to " + tmp.string() + " failed"));
     }
   }
   std::error_code ec;
@@ -129,7 +131,8 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   cli::Parser p("batch", kBatchDescription, kBatchFooter);
   p.list("--spec", &specPaths, "PATH",
          "spec files or folders (every Canary and Rollout found is run)");
-  p.list("--scenarios", &scenarioPaths, "PATH", "Scenario and Replay documents, files or folders (default: the bundled scenario library)");
+  p.list("--scenarios", &scenarioPaths, "PATH",
+         "Scenario and Replay documents, files or folders (default: the bundled scenario library)");
   p.value("--runs", &runsFlag, "N", "replicates per (spec, scenario) pair (default 1000)");
   p.value("--seed", &seedFlag, "S", "master seed (default 0)");
   p.value("--threads", &threadsFlag, "T",
@@ -144,7 +147,8 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   if (!p.parse(argv, io)) return 0;
   if (specPaths.empty()) throw UsageError("--spec is required");
   if (scenarioPaths.empty()) scenarioPaths = defaultScenarioPaths("batch", io.err);
-  if (scenarioPaths.empty()) throw UsageError("--scenarios is required (no bundled scenario library was found)");
+  if (scenarioPaths.empty())
+    throw UsageError("--scenarios is required (no bundled scenario library was found)");
   cli::checkStdinOnce(
       {{"--spec", specPaths}, {"--scenarios", scenarioPaths}, {"--judge", judgeFiles}});
   BatchOptions opt;
@@ -182,13 +186,16 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   const auto t0 = std::chrono::steady_clock::now();
   if (io.errIsTerminal) {
     opt.progress = [&](std::int64_t done, std::int64_t planned) {
-      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double el =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double rate = el > 0 ? static_cast<double>(done) / el : 0.0;
       const double eta = rate > 0 ? static_cast<double>(planned - done) / rate : 0.0;
       char buf[160];
-      std::snprintf(buf, sizeof buf, "\r%lld/%lld runs (%.0f%%), %.0f runs/s, ETA %.0fs   ",
-                    static_cast<long long>(done), static_cast<long long>(planned),
-                    planned > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(planned) : 100.0, rate, eta);
+      std::snprintf(
+          buf, sizeof buf, "\r%lld/%lld runs (%.0f%%), %.0f runs/s, ETA %.0fs   ",
+          static_cast<long long>(done), static_cast<long long>(planned),
+          planned > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(planned) : 100.0,
+          rate, eta);
       io.err << buf << std::flush;
     };
   }
@@ -196,7 +203,9 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
   BatchResult r = runBatch(batchSpecs(specs, mesh), scen.scenarios, scen.replays, inputs, opt);
   cancelWatched().store(false);
   if (io.errIsTerminal) io.err << "\n";
-  if (r.partial) io.err << "batch interrupted: writing the " << "runs that finished, marked partial\n";
+  if (r.partial)
+    io.err << "batch interrupted: writing the "
+           << "runs that finished, marked partial\n";
   emit(r, format, outFile, io);
   return r.partial ? 1 : 0;
 }

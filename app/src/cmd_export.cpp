@@ -29,7 +29,8 @@ std::string readInput(const std::string& path, const std::string& flag, Streams&
 }  // namespace
 
 std::vector<core::Diagnostic> exportStrictCheck(const std::string& root, const std::string& rel,
-                                          const std::string& before, const std::string& after) {
+                                                const std::string& before,
+                                                const std::string& after) {
   const io::DocumentSet repo = io::readDocuments({root});
   const std::string name = (fs::path(root) / rel).string();
   std::error_code ec;
@@ -73,7 +74,9 @@ io::Json changeJson(const gitops::DocumentEdit& d, const io::YamlChange& c) {
   j["kind"] = d.kind;
   j["name"] = d.name;
   j["document"] = d.documentIndex;
-  j["op"] = c.op == io::YamlChange::Op::kAdd ? "add" : c.op == io::YamlChange::Op::kRemove ? "remove" : "set";
+  j["op"] = c.op == io::YamlChange::Op::kAdd      ? "add"
+            : c.op == io::YamlChange::Op::kRemove ? "remove"
+                                                  : "set";
   j["field"] = c.path;
   j["before"] = c.op == io::YamlChange::Op::kAdd ? io::Json(nullptr) : io::Json(c.before);
   j["after"] = c.op == io::YamlChange::Op::kRemove ? io::Json(nullptr) : io::Json(c.after);
@@ -86,8 +89,8 @@ struct PushOutcome {
   std::string error;
 };
 
-io::Json resultJson(const gitops::ExportPlan& p, const gitops::ExportResult& r, const std::string& status,
-                    const PushOutcome& push) {
+io::Json resultJson(const gitops::ExportPlan& p, const gitops::ExportResult& r,
+                    const std::string& status, const PushOutcome& push) {
   io::Json j;
   j["status"] = status;
   j["repository"] = p.repoRoot;
@@ -130,13 +133,14 @@ io::Json resultJson(const gitops::ExportPlan& p, const gitops::ExportResult& r, 
   return document("ExportResult", j);
 }
 
-std::string resultTable(const gitops::ExportPlan& p, const gitops::ExportResult& r, const std::string& status,
-                        const PushOutcome& push) {
+std::string resultTable(const gitops::ExportPlan& p, const gitops::ExportResult& r,
+                        const std::string& status, const PushOutcome& push) {
   std::size_t n = 0;
   for (const auto& d : p.documents) n += d.changes.size();
   std::ostringstream o;
   if (status == "unchanged") {
-    o << "export: " << p.path << " on branch " << p.branch << " already holds the edited spec: nothing to commit\n";
+    o << "export: " << p.path << " on branch " << p.branch
+      << " already holds the edited spec: nothing to commit\n";
     return o.str();
   }
   if (status == "dry-run") {
@@ -144,8 +148,10 @@ std::string resultTable(const gitops::ExportPlan& p, const gitops::ExportResult&
       << (p.branchExists ? "" : " (new, from HEAD)") << ", " << n << " field(s)\n";
   } else {
     o << "export: commit " << r.commit.substr(0, 12) << " on branch " << p.branch
-      << (r.branchCreated ? " (created from HEAD)" : "") << ": " << p.path << ", " << n << " field(s)"
-      << (r.worktreeUpdated ? "; working tree updated" : "; working tree left on its branch") << "\n";
+      << (r.branchCreated ? " (created from HEAD)" : "") << ": " << p.path << ", " << n
+      << " field(s)"
+      << (r.worktreeUpdated ? "; working tree updated" : "; working tree left on its branch")
+      << "\n";
   }
   o << "\n" << p.diff << "\n" << p.message;
   if (push.requested) {
@@ -164,7 +170,8 @@ std::string resultTable(const gitops::ExportPlan& p, const gitops::ExportResult&
 }  // namespace
 
 int runExport(const std::vector<std::string>& argv, Streams& io) {
-  std::optional<std::string> spec, repo, path, branch, message, push, evidence, authorName, authorEmail, output;
+  std::optional<std::string> spec, repo, path, branch, message, push, evidence, authorName,
+      authorEmail, output;
   std::vector<std::string> crds;
   bool report = false, dryRun = false;
   cli::Parser p(
@@ -181,22 +188,33 @@ int runExport(const std::vector<std::string>& argv, Streams& io) {
       "written, or the push failed.");
   p.value("--spec", &spec, "FILE", "the edited manifest (- reads standard input) (required)");
   p.value("--repo", &repo, "DIR", "the repository's working tree (its top folder) (required)");
-  p.value("--path", &path, "REL", "the manifest in the repository; default: the file holding the edited objects");
-  p.value("--branch", &branch, "NAME", "the branch to commit on (created from HEAD when missing); default: the checked-out one");
-  p.value("--message", &message, "TEXT", "the commit's first line; default: a summary of the change");
-  p.flag("--report", &report, "also commit a Markdown report next to the manifest (NAME.rolloutlab.md)");
-  p.value("--push", &push, "REMOTE", "push the branch to this remote after the commit (its configured URL)");
+  p.value("--path", &path, "REL",
+          "the manifest in the repository; default: the file holding the edited objects");
+  p.value("--branch", &branch, "NAME",
+          "the branch to commit on (created from HEAD when missing); default: the checked-out one");
+  p.value("--message", &message, "TEXT",
+          "the commit's first line; default: a summary of the change");
+  p.flag("--report", &report,
+         "also commit a Markdown report next to the manifest (NAME.rolloutlab.md)");
+  p.value("--push", &push, "REMOTE",
+          "push the branch to this remote after the commit (its configured URL)");
   p.flag("--dry-run", &dryRun, "print the diff and the message; write nothing");
-  p.list("--crd", &crds, "FILE", "a CustomResourceDefinition to check the result against (beside those in the repository)");
-  p.value("--evidence", &evidence, "FILE", "the batch report (batch -o json) the spec was validated with");
-  p.value("--author-name", &authorName, "NAME", "commit author; default: user.name of the repository's config");
+  p.list("--crd", &crds, "FILE",
+         "a CustomResourceDefinition to check the result against (beside those in the repository)");
+  p.value("--evidence", &evidence, "FILE",
+          "the batch report (batch -o json) the spec was validated with");
+  p.value("--author-name", &authorName, "NAME",
+          "commit author; default: user.name of the repository's config");
   p.value("--author-email", &authorEmail, "EMAIL", "commit author's email; default: user.email");
   p.output(&output, {"json", "yaml", "table"});
   if (!p.parse(argv, io)) return 0;
   if (!spec) throw UsageError("--spec is required");
   if (!repo) throw UsageError("--repo is required");
-  cli::checkStdinOnce({{"--spec", {*spec}}, {"--evidence", evidence ? std::vector<std::string>{*evidence} : std::vector<std::string>{}}});
-  const std::string format = cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
+  cli::checkStdinOnce({{"--spec", {*spec}},
+                       {"--evidence", evidence ? std::vector<std::string>{*evidence}
+                                               : std::vector<std::string>{}}});
+  const std::string format =
+      cli::format(output, {"json", "yaml", "table"}, "table", io.outIsTerminal);
 
   gitops::ExportRequest req;
   req.specFile = *spec == "-" ? "<stdin>" : *spec;
@@ -238,7 +256,9 @@ int runExport(const std::vector<std::string>& argv, Streams& io) {
   } else {
     io.out << render(resultJson(plan, result, status, pushed), format);
   }
-  if (rc != 0) io.err << "error: " << pushed.error << " (the commit " << result.commit.substr(0, 12) << " is made locally)\n";
+  if (rc != 0)
+    io.err << "error: " << pushed.error << " (the commit " << result.commit.substr(0, 12)
+           << " is made locally)\n";
   return rc;
 }
 

@@ -37,7 +37,8 @@ const std::map<std::string, Entry>& commands() {
       {"replay",
        {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},
       {"export",
-       {runExport, "write an edited spec into its GitOps repo as a commit (minimal patch, CRD check)"}},
+       {runExport,
+        "write an edited spec into its GitOps repo as a commit (minimal patch, CRD check)"}},
   };
   return m;
 }
@@ -47,7 +48,8 @@ void usage(std::ostream& out) {
       << ": choose rollout specs with evidence before they reach Git\n\n"
          "usage: rolloutlab <command> [options]   (rolloutlab <command> --help)\n\ncommands:\n";
   for (const auto& [name, e] : commands()) {
-    out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << e.help << "\n";
+    out << "  " << name << std::string(name.size() < 10 ? 10 - name.size() : 1, ' ') << e.help
+        << "\n";
   }
 }
 

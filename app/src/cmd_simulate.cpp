@@ -29,9 +29,10 @@ void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string&
                 const std::vector<std::vector<sim::MeasuredValue>>* measured = nullptr) {
   out << header << "\n";
   out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t" << std::setw(8)
-      << "primary" << std::setw(7) << "canary" << std::setw(7) << "mirror" << "  " << std::left
-      << std::setw(17) << "phase" << std::right << std::setw(4) << "cw" << std::setw(7) << "failed"
-      << std::setw(5) << "iter" << "  reason\n";
+      << "primary" << std::setw(7) << "canary" << std::setw(7) << "mirror"
+      << "  " << std::left << std::setw(17) << "phase" << std::right << std::setw(4) << "cw"
+      << std::setw(7) << "failed" << std::setw(5) << "iter"
+      << "  reason\n";
   for (const auto& t : run.ticks) {
     out << std::left << std::setw(5) << t.tick << std::right << std::setw(7) << fmtT(t.t)
         << std::setw(8) << t.routes.primaryWeight << std::setw(7) << t.routes.canaryWeight
@@ -41,8 +42,8 @@ void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string&
         << t.reason << "\n";
     if (measured != nullptr && static_cast<std::size_t>(t.tick - 1) < measured->size()) {
       for (const auto& mv : (*measured)[static_cast<std::size_t>(t.tick - 1)]) {
-        out << std::string(62, ' ') << "  " << (mv.checkedByEngine ? "- " : "  ") << mv.name << " = "
-            << answerText(mv.answer) << " [" << (mv.min ? fmtT(*mv.min) : "-") << ", "
+        out << std::string(62, ' ') << "  " << (mv.checkedByEngine ? "- " : "  ") << mv.name
+            << " = " << answerText(mv.answer) << " [" << (mv.min ? fmtT(*mv.min) : "-") << ", "
             << (mv.max ? fmtT(*mv.max) : "-") << "]";
         if (mv.checkedByEngine) {
           for (const auto& m : t.metrics) {
@@ -197,8 +198,8 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
     const sim::Scenario& scen = sc.scenarios.front();
     const fl::CanarySpec& canary = ws.canary(target);
     const sim::CompiledScenario compiled(scen);
-    const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), compiled,
-                                      options.meshProvider);
+    const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates),
+                                      compiled, options.meshProvider);
     const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;
     const std::vector<sim::JudgeSpec>& judgeSpecs = jw->judges;
@@ -212,9 +213,9 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       io.out << render(document("SimulationTrace", j), format);
     } else {
       printTable(io.out, res.run,
-                 "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +
-                     " in Scenario " + scen.name + " (" + sim::toString(scen.release) + " release, seed " +
-                     std::to_string(seed) + ")",
+                 "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
+                     canary.name + " in Scenario " + scen.name + " (" +
+                     sim::toString(scen.release) + " release, seed " + std::to_string(seed) + ")",
                  &res.measured);
       printRunSummary(io.out, res.summary, true);
       printShadowJudges(io.out, judgeSpecs, res.summary, true);
@@ -231,8 +232,9 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
                      format);
   } else {
     printTable(io.out, run,
-               "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name +
-                   " driven by Script " + script.name + " (seed " + std::to_string(seed) + ")");
+               "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
+                   canary.name + " driven by Script " + script.name + " (seed " +
+                   std::to_string(seed) + ")");
   }
   return 0;
 }

@@ -20,22 +20,30 @@ namespace rolloutlab::app {
 
 namespace {
 
-using io::Json;
 using io::jnum;
+using io::Json;
 
 const char* kTuneDescription =
-    "Searches a TuningSpace for the spec that meets its constraints (false-rollback rate, escape rate, "
-    "excess errors, judged on 95% bounds) with the lowest objective (time to promotion by default). "
-    "Candidates race on common random numbers: the same seeds for every candidate, the replicates of the "
-    "survivors doubled each round, a candidate dropped as soon as its intervals show it infeasible or "
-    "beaten; the frontier's neighbours and the surrogate's proposals race next. The recommendation is "
+    "Searches a TuningSpace for the spec that meets its constraints (false-rollback rate, escape "
+    "rate, "
+    "excess errors, judged on 95% bounds) with the lowest objective (time to promotion by "
+    "default). "
+    "Candidates race on common random numbers: the same seeds for every candidate, the replicates "
+    "of the "
+    "survivors doubled each round, a candidate dropped as soon as its intervals show it infeasible "
+    "or "
+    "beaten; the frontier's neighbours and the surrogate's proposals race next. The recommendation "
+    "is "
     "re-measured on fresh seeds.";
 const char* kTuneFooter =
     "Run r of scenario s uses the seed `batch --seed S` gives it (the re-measure: the report's "
-    "remeasure seed), the same for every candidate. --emit DIR writes the recommended manifest(s) into DIR: "
-    "the --spec file with only the tuned fields changed. --budget caps the search's runs (the re-measure "
+    "remeasure seed), the same for every candidate. --emit DIR writes the recommended manifest(s) "
+    "into DIR: "
+    "the --spec file with only the tuned fields changed. --budget caps the search's runs (the "
+    "re-measure "
     "is extra).\n"
-    "Exit codes: 0 a recommendation, 1 bad input, no candidate meets the constraints, or interrupted (the "
+    "Exit codes: 0 a recommendation, 1 bad input, no candidate meets the constraints, or "
+    "interrupted (the "
     "best so far is written, marked partial), 2 a wrong command line, 3 a file cannot be written.";
 
 const std::vector<std::string> kTuneFormats = {"json", "yaml", "table"};
@@ -66,7 +74,8 @@ Json fieldsOf(const tune::TuningSpace& space, const tune::Candidate& c) {
       Json a = Json::array();
       for (long long w : v.weights) a.push_back(w);
       j[space.fields[k].name] = a;
-    } else if (space.fields[k].type == tune::FieldType::kInteger || space.fields[k].type == tune::FieldType::kNumber) {
+    } else if (space.fields[k].type == tune::FieldType::kInteger ||
+               space.fields[k].type == tune::FieldType::kNumber) {
       j[space.fields[k].name] = jnum(v.x);
     } else {
       j[space.fields[k].name] = v.text;
@@ -230,7 +239,8 @@ std::string fieldsText(const tune::TuningSpace& space, const tune::Candidate& c)
   std::string s;
   for (std::size_t k = 0; k < space.fields.size(); ++k) {
     s += (k ? ", " : "") + space.fields[k].name + "=" +
-         (space.fields[k].type == tune::FieldType::kCondition ? core::quoted(c.values[k].text) : c.values[k].text);
+         (space.fields[k].type == tune::FieldType::kCondition ? core::quoted(c.values[k].text)
+                                                              : c.values[k].text);
   }
   return s;
 }
@@ -241,26 +251,28 @@ std::string reportTable(const Report& r) {
   std::ostringstream o;
   std::size_t counts[4] = {0, 0, 0, 0};
   for (const auto& c : res.candidates) ++counts[static_cast<int>(c.status)];
-  o << "rolloutlab " << core::version() << " tune: " << r.patcher->targetKey() << " over " << r.scenarios.size()
-    << " scenarios, seed " << r.seed;
+  o << "rolloutlab " << core::version() << " tune: " << r.patcher->targetKey() << " over "
+    << r.scenarios.size() << " scenarios, seed " << r.seed;
   if (res.partial) o << " (PARTIAL: interrupted)";
   if (res.budgetExhausted) o << " (budget of " << r.budget << " runs spent)";
   o << "\n";
-  o << res.candidates.size() << " candidates (grid " << res.gridSize << "), " << res.runs << " runs in "
-    << res.rounds << " rounds: " << counts[0] << " feasible, " << counts[1] << " infeasible, " << counts[2]
-    << " dominated, " << counts[3] << " undecided\n";
+  o << res.candidates.size() << " candidates (grid " << res.gridSize << "), " << res.runs
+    << " runs in " << res.rounds << " rounds: " << counts[0] << " feasible, " << counts[1]
+    << " infeasible, " << counts[2] << " dominated, " << counts[3] << " undecided\n";
   for (const auto& c : space.constraints) o << "  constraint: " << c.describe() << "\n";
   o << "  objective: " << space.objective.describe() << "\n";
   for (const auto& n : res.surrogateNotes) o << "  surrogate: " << n << "\n";
   o << "\nPareto front (feasible; time to promotion vs excess errors vs false rollbacks):\n";
-  o << std::left << std::setw(5) << "id" << std::setw(25) << "false rollbacks" << std::setw(25) << "escapes"
-    << std::setw(22) << "excess errors/bad" << std::setw(22) << "time to promote (s)" << "fields\n";
+  o << std::left << std::setw(5) << "id" << std::setw(25) << "false rollbacks" << std::setw(25)
+    << "escapes" << std::setw(22) << "excess errors/bad" << std::setw(22) << "time to promote (s)"
+    << "fields\n";
   for (std::size_t i : res.paretoFront) {
     const auto& c = res.candidates[i];
-    o << std::left << std::setw(5) << (std::to_string(i) + (static_cast<long>(i) == res.recommended ? "*" : ""))
-      << std::setw(25) << pct(c.oc.falseRollbackRate) << std::setw(25) << pct(c.oc.escapeRate) << std::setw(22)
-      << num(c.oc.meanExcessErrors) << std::setw(22) << num(c.oc.meanTimeToPromotion) << fieldsText(space, c.candidate)
-      << "\n";
+    o << std::left << std::setw(5)
+      << (std::to_string(i) + (static_cast<long>(i) == res.recommended ? "*" : "")) << std::setw(25)
+      << pct(c.oc.falseRollbackRate) << std::setw(25) << pct(c.oc.escapeRate) << std::setw(22)
+      << num(c.oc.meanExcessErrors) << std::setw(22) << num(c.oc.meanTimeToPromotion)
+      << fieldsText(space, c.candidate) << "\n";
   }
   if (res.paretoFront.empty()) o << "  (no candidate is feasible)\n";
   o << "\n";
@@ -269,18 +281,22 @@ std::string reportTable(const Report& r) {
     return o.str();
   }
   const auto& c = res.candidates[static_cast<std::size_t>(res.recommended)];
-  o << "recommended (candidate " << res.recommended << "): " << fieldsText(space, c.candidate) << "\n";
+  o << "recommended (candidate " << res.recommended << "): " << fieldsText(space, c.candidate)
+    << "\n";
   for (const auto& p : r.patcher->patches(c.candidate)) {
-    o << "  " << p.file << ": " << p.path << ": " << (p.from.empty() ? "(absent)" : p.from) << " -> " << p.to << "\n";
+    o << "  " << p.file << ": " << p.path << ": " << (p.from.empty() ? "(absent)" : p.from)
+      << " -> " << p.to << "\n";
   }
   if (res.remeasureRunsPerScenario > 0) {
     o << "re-measured on fresh seeds (batch --seed " << r.evaluator->streamSeed(1) << ", "
       << res.remeasureRunsPerScenario << " runs per scenario):\n";
-    o << "  false rollbacks " << pct(res.remeasured.falseRollbackRate) << ", escapes " << pct(res.remeasured.escapeRate)
-      << ", excess errors/bad " << num(res.remeasured.meanExcessErrors) << ", time to promote "
+    o << "  false rollbacks " << pct(res.remeasured.falseRollbackRate) << ", escapes "
+      << pct(res.remeasured.escapeRate) << ", excess errors/bad "
+      << num(res.remeasured.meanExcessErrors) << ", time to promote "
       << num(res.remeasured.meanTimeToPromotion) << " s\n";
     for (std::size_t i = 0; i < res.remeasuredVerdicts.size(); ++i) {
-      o << "  " << space.constraints[i].describe() << ": " << tune::toString(res.remeasuredVerdicts[i]) << "\n";
+      o << "  " << space.constraints[i].describe() << ": "
+        << tune::toString(res.remeasuredVerdicts[i]) << "\n";
     }
   }
   return o.str();
@@ -302,32 +318,42 @@ std::vector<std::pair<std::string, std::string>> readSpecFiles(const Workspace& 
 
 int runTune(const std::vector<std::string>& argv, Streams& io) {
   std::vector<std::string> specPaths, scenarioPaths;
-  std::optional<std::string> spaceFlag, budgetFlag, seedFlag, threadsFlag, output, outFile, emitDir, meshFlag;
+  std::optional<std::string> spaceFlag, budgetFlag, seedFlag, threadsFlag, output, outFile, emitDir,
+      meshFlag;
   cli::Parser p("tune", kTuneDescription, kTuneFooter);
-  p.list("--spec", &specPaths, "PATH", "the spec files: the Canary or Rollout to tune and its templates");
+  p.list("--spec", &specPaths, "PATH",
+         "the spec files: the Canary or Rollout to tune and its templates");
   p.value("--space", &spaceFlag, "FILE", "the TuningSpace document");
   p.list("--scenarios", &scenarioPaths, "PATH",
          "Scenario documents, files or folders (default: the bundled scenario library)");
-  p.value("--budget", &budgetFlag, "RUNS", "the most runs the search may spend (default: no limit)");
+  p.value("--budget", &budgetFlag, "RUNS",
+          "the most runs the search may spend (default: no limit)");
   p.value("--seed", &seedFlag, "S", "master seed (default 0)");
-  p.value("--threads", &threadsFlag, "T", "worker threads (default: all cores); never changes the result");
-  p.value("--mesh-provider", &meshFlag, "P", "the mesh whose series the scenarios synthesize (default istio)");
+  p.value("--threads", &threadsFlag, "T",
+          "worker threads (default: all cores); never changes the result");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh whose series the scenarios synthesize (default istio)");
   p.output(&output, kTuneFormats);
-  p.value("--out", &outFile, "FILE", "write the report to FILE (atomically) instead of standard output");
+  p.value("--out", &outFile, "FILE",
+          "write the report to FILE (atomically) instead of standard output");
   p.value("--emit", &emitDir, "DIR", "write the recommended manifest(s) into DIR");
   if (!p.parse(argv, io)) return 0;
   if (specPaths.empty()) throw UsageError("--spec is required");
   if (!spaceFlag) throw UsageError("--space is required");
   for (const auto& s : specPaths) {
-    if (s == "-") throw UsageError("--spec - is not supported: tune patches the spec files, so it reads them from disk");
+    if (s == "-")
+      throw UsageError(
+          "--spec - is not supported: tune patches the spec files, so it reads them from disk");
   }
   if (scenarioPaths.empty()) scenarioPaths = defaultScenarioPaths("tune", io.err);
-  if (scenarioPaths.empty()) throw UsageError("--scenarios is required (no bundled scenario library was found)");
+  if (scenarioPaths.empty())
+    throw UsageError("--scenarios is required (no bundled scenario library was found)");
   cli::checkStdinOnce({{"--space", {*spaceFlag}}, {"--scenarios", scenarioPaths}});
   const std::int64_t budget = cli::integer(budgetFlag, "--budget", 1, 1'000'000'000'000LL, 0);
   const std::uint64_t seed = cli::unsignedInt(seedFlag, "--seed", 0);
   const int threads = static_cast<int>(cli::integer(threadsFlag, "--threads", 1, 1024, 0));
-  const std::string format = cli::format(output, kTuneFormats, "table", io.outIsTerminal && !outFile);
+  const std::string format =
+      cli::format(output, kTuneFormats, "table", io.outIsTerminal && !outFile);
   const std::string mesh = meshFlag.value_or("istio");
 
   Workspace specs = cli::load(specPaths, io);
@@ -346,24 +372,28 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
   const std::string spaceName = *spaceFlag == "-" ? cli::kStdinName : *spaceFlag;
   if (spaceWs.tuningSpaces.size() != 1) {
     throw core::InputError({core::Severity::kError, spaceName, 0, 0, "--space", "",
-                            "must hold exactly one TuningSpace (found " + std::to_string(spaceWs.tuningSpaces.size()) + ")"});
+                            "must hold exactly one TuningSpace (found " +
+                                std::to_string(spaceWs.tuningSpaces.size()) + ")"});
   }
   const tune::TuningSpace& space = spaceWs.tuningSpaces.front();
   if (!scen.replays.empty()) {
     const auto& r = scen.replays.front();
-    throw core::InputError({core::Severity::kError, r.file, r.line, 0, "kind", "\"Replay\"",
-                            "tune runs Scenario documents (a recording cannot be replayed under other weights)"});
+    throw core::InputError(
+        {core::Severity::kError, r.file, r.line, 0, "kind", "\"Replay\"",
+         "tune runs Scenario documents (a recording cannot be replayed under other weights)"});
   }
   if (scen.scenarios.empty()) {
-    throw core::InputError({core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario found"});
+    throw core::InputError(
+        {core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario found"});
   }
   for (const auto& c : space.constraints) {
     if (c.scenario.empty()) continue;
     bool known = false;
     for (const auto& s : scen.scenarios) known = known || s.name == c.scenario;
     if (!known) {
-      throw core::InputError({core::Severity::kError, space.file, c.line, 0, "spec.constraints.scenarios[].name",
-                              core::quoted(c.scenario), "names no scenario of --scenarios"});
+      throw core::InputError({core::Severity::kError, space.file, c.line, 0,
+                              "spec.constraints.scenarios[].name", core::quoted(c.scenario),
+                              "names no scenario of --scenarios"});
     }
   }
   SpecPatcher patcher(readSpecFiles(specs), space);
@@ -387,9 +417,10 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
       for (const auto& d : w.diagnostics.items) {
         if (d.severity != core::Severity::kError) continue;
         std::string what;
-        for (const auto& fp : patcher.patches(c)) what += (what.empty() ? "" : ", ") + fp.path + " = " + fp.to;
-        throw core::InputError({core::Severity::kError, space.file, space.line, 0, "spec.fields", "",
-                                "a value the spec refuses (" + what + "): " + d.toString()});
+        for (const auto& fp : patcher.patches(c))
+          what += (what.empty() ? "" : ", ") + fp.path + " = " + fp.to;
+        throw core::InputError({core::Severity::kError, space.file, space.line, 0, "spec.fields",
+                                "", "a value the spec refuses (" + what + "): " + d.toString()});
       }
     }
   }
@@ -404,10 +435,11 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
   std::int64_t before = 0;
   if (io.errIsTerminal) {
     evaluator.progress = [&](std::int64_t done, std::int64_t planned) {
-      const double el = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      const double el =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       char buf[200];
-      std::snprintf(buf, sizeof buf, "\r%s: %lld/%lld runs of this step, %lld in all, %.0f s   ", stage.c_str(),
-                    static_cast<long long>(done), static_cast<long long>(planned),
+      std::snprintf(buf, sizeof buf, "\r%s: %lld/%lld runs of this step, %lld in all, %.0f s   ",
+                    stage.c_str(), static_cast<long long>(done), static_cast<long long>(planned),
                     static_cast<long long>(before + done), el);
       io.err << buf << std::flush;
     };
@@ -438,12 +470,14 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
   rep.inputs.insert(rep.inputs.end(), scen.files.begin(), scen.files.end());
   rep.scenarios = evaluator.scenarios();
   rep.elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (rep.result.partial) io.err << "tune interrupted: writing the best result so far, marked partial\n";
+  if (rep.result.partial)
+    io.err << "tune interrupted: writing the best result so far, marked partial\n";
 
   // --emit: the recommended manifest(s), every other byte as the author wrote it.
   if (emitDir && rep.result.recommended >= 0) {
     namespace fs = std::filesystem;
-    const auto& c = rep.result.candidates[static_cast<std::size_t>(rep.result.recommended)].candidate;
+    const auto& c =
+        rep.result.candidates[static_cast<std::size_t>(rep.result.recommended)].candidate;
     std::set<std::string> changed;
     for (const auto& fp : patcher.patches(c)) changed.insert(fp.file);
     std::error_code ec;

@@ -15,13 +15,13 @@
 
 #include "cli.h"
 #include "rolloutlab/app/commands.h"
-#include "rolloutlab/io/documents.h"
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/judge/kayenta_judge.h"
 #include "rolloutlab/core/judge/sequential_judge.h"
 #include "rolloutlab/core/rng.h"
+#include "rolloutlab/io/documents.h"
 
 namespace rolloutlab::app {
 

@@ -30,9 +30,8 @@ int runReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,
 
 /// The trace of a replay as JSON: engine, target, replay (name, source, window, step), seed,
 /// ticks (with `time` and every check's `measured` value), outcome and summary.
-io::Json replayRunJson(const sim::SimulationResult& res,
-                       const replay::FlaggerReplayPlan& plan, std::uint64_t seed,
-                       std::optional<std::uint64_t> replicate);
+io::Json replayRunJson(const sim::SimulationResult& res, const replay::FlaggerReplayPlan& plan,
+                       std::uint64_t seed, std::optional<std::uint64_t> replicate);
 
 /// The same for an Argo Rollout (`runReplayTrace` picks it when `target` names a Rollout).
 int runArgoReplayTrace(const Workspace& specs, const replay::ReplaySpec& replay,

@@ -320,7 +320,8 @@ void streamSample(std::istream& in, Sample& s, const std::string& field) {
         ++i;
         continue;
       }
-      if (state == State::kDone) badValue(s.file, line, field, t.substr(i, 1), "text after the JSON array");
+      if (state == State::kDone)
+        badValue(s.file, line, field, t.substr(i, 1), "text after the JSON array");
       if (state == State::kAfter) {
         if (t[i] == ',') {
           state = State::kValue;
@@ -340,7 +341,8 @@ void streamSample(std::istream& in, Sample& s, const std::string& field) {
       const std::size_t start = i;
       while (i < t.size() && t[i] != ',' && t[i] != ']' && !isSpace(t[i])) ++i;
       const std::string_view token = t.substr(start, i - start);
-      if (token.empty()) badValue(s.file, line, field, token, "expected a number in the JSON array");
+      if (token.empty())
+        badValue(s.file, line, field, token, "expected a number in the JSON array");
       s.add(sampleValue(s.file, line, field, token), line);
       state = State::kAfter;
     }
@@ -682,8 +684,10 @@ const std::map<std::string_view, FlagHelp>& flagHelp() {
       {"type", {"OF|P|asOF|asP", "boundary type (default OF)"}},
       {"sided", {"1|2", "one- or two-sided design (default 2)"}},
       {"info-rates", {"F1,F2,...", "information rates of the looks (default equally spaced)"}},
-      {"method", {"r|exact", "estimates and interval ends R finds with uniroot: as R computes them (r, the "
-                             "default) or solved exactly (exact)"}},
+      {"method",
+       {"r|exact",
+        "estimates and interval ends R finds with uniroot: as R computes them (r, the "
+        "default) or solved exactly (exact)"}},
   };
   return kHelp;
 }

@@ -41,7 +41,8 @@ io::Json measuredJson(const sim::MeasuredValue& mv) {
   io::Json m;
   m["name"] = mv.name;
   m["kind"] = fl::toString(mv.kind);
-  m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value) : io::Json(nullptr);
+  m["value"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue ? io::jnum(mv.answer.value)
+                                                                : io::Json(nullptr);
   m["answer"] = mv.answer.kind == fl::MetricAnswer::Kind::kValue    ? "value"
                 : mv.answer.kind == fl::MetricAnswer::Kind::kNoData ? "nodata"
                                                                     : "error";
@@ -81,8 +82,8 @@ io::Json runSummaryJson(const sim::RunSummary& s, bool counts) {
   return j;
 }
 
-io::Json shadowJudgesJson(const std::vector<sim::JudgeSpec>& judges,
-                          const sim::RunSummary& summary, bool withTick) {
+io::Json shadowJudgesJson(const std::vector<sim::JudgeSpec>& judges, const sim::RunSummary& summary,
+                          bool withTick) {
   io::Json js = io::Json::array();
   for (std::size_t k = 0; k < judges.size(); ++k) {
     const auto& v = summary.judges.at(k);

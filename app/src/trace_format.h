@@ -36,8 +36,8 @@ io::Json runSummaryJson(const sim::RunSummary& s, bool counts = true);
 
 /// The `judges` block of a trace: per judge its name, mode, verdict, (Canaries: `tick`,) t and
 /// reason.
-io::Json shadowJudgesJson(const std::vector<sim::JudgeSpec>& judges,
-                          const sim::RunSummary& summary, bool withTick);
+io::Json shadowJudgesJson(const std::vector<sim::JudgeSpec>& judges, const sim::RunSummary& summary,
+                          bool withTick);
 
 /// Adds to each tick of a Canary trace its `judges` object: each judge's verdict so far.
 void addJudgeTicks(io::Json& ticks, const std::vector<sim::JudgeSpec>& judges,

@@ -12,11 +12,11 @@
 
 namespace rolloutlab::app {
 
-
 namespace {
 
 std::string keyOf(const io::Document& d) {
-  return d.kind + "/" + (d.namespace_.empty() ? std::string("default") : d.namespace_) + "/" + d.name;
+  return d.kind + "/" + (d.namespace_.empty() ? std::string("default") : d.namespace_) + "/" +
+         d.name;
 }
 
 bool isCanary(const io::Document& d) { return d.kind == "Canary" && d.group() == "flagger.app"; }
@@ -90,15 +90,18 @@ struct SpecPatcher::Edit {
   std::string from;
 };
 
-SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files, const tune::TuningSpace& space)
+SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
+                         const tune::TuningSpace& space)
     : files_(std::move(files)), space_(space) {
-  auto fail = [&](int line, const std::string& field, const std::string& value, const std::string& rule) {
+  auto fail = [&](int line, const std::string& field, const std::string& value,
+                  const std::string& rule) {
     throw core::InputError({core::Severity::kError, space_.file, line, 0, field, value, rule});
   };
   bool wantArgo = false;
   for (const auto& f : space_.fields) wantArgo = wantArgo || f.argo();
   std::vector<std::vector<io::Document>> docs;
-  for (const auto& [name, text] : files_) docs.push_back(io::readDocumentsFromString(text, name).documents);
+  for (const auto& [name, text] : files_)
+    docs.push_back(io::readDocumentsFromString(text, name).documents);
   bool found = false;
   std::string known;
   for (std::size_t fi = 0; fi < docs.size() && !found; ++fi) {
@@ -106,10 +109,12 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
       if (!isCanary(d) && !isRollout(d)) continue;
       const std::string key = keyOf(d);
       known += (known.empty() ? "" : ", ") + key;
-      const std::string nsName = (d.namespace_.empty() ? std::string("default") : d.namespace_) + "/" + d.name;
-      const bool match = space_.target.empty() ? isRollout(d) == wantArgo
-                                               : (space_.target == key || space_.target == nsName || space_.target == d.name ||
-                                                  space_.target == d.kind + "/" + d.name);
+      const std::string nsName =
+          (d.namespace_.empty() ? std::string("default") : d.namespace_) + "/" + d.name;
+      const bool match = space_.target.empty()
+                             ? isRollout(d) == wantArgo
+                             : (space_.target == key || space_.target == nsName ||
+                                space_.target == d.name || space_.target == d.kind + "/" + d.name);
       if (!match) continue;
       targetFile_ = fi;
       targetDoc_ = d.index;
@@ -121,15 +126,16 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
   }
   if (!found) {
     fail(space_.line, "spec.target", core::quoted(space_.target),
-         space_.target.empty() ? std::string("no ") + (wantArgo ? "Rollout" : "Canary") + " in the --spec files to tune" +
-                                     (known.empty() ? "" : " (found: " + known + ")")
-                               : "names no Canary or Rollout of the --spec files" +
-                                     (known.empty() ? std::string() : " (found: " + known + ")"));
+         space_.target.empty()
+             ? std::string("no ") + (wantArgo ? "Rollout" : "Canary") +
+                   " in the --spec files to tune" + (known.empty() ? "" : " (found: " + known + ")")
+             : "names no Canary or Rollout of the --spec files" +
+                   (known.empty() ? std::string() : " (found: " + known + ")"));
   }
   if (argo_ != wantArgo) {
     fail(space_.line, "spec.fields", "",
-         std::string("tunes ") + (wantArgo ? "Argo" : "Flagger") + " fields but the target " + targetKey_ + " is a " +
-             (argo_ ? "Rollout" : "Canary"));
+         std::string("tunes ") + (wantArgo ? "Argo" : "Flagger") + " fields but the target " +
+             targetKey_ + " is a " + (argo_ ? "Rollout" : "Canary"));
   }
   const io::Document* target = nullptr;
   for (const auto& d : docs[targetFile_]) {
@@ -152,7 +158,9 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
           const YAML::Node nm = io::Decoder::child(ms[i], "name");
           if (nm.IsScalar() && nm.Scalar() == f.metric) idx = static_cast<long>(i);
         }
-        if (idx < 0) fail(f.line, where, core::quoted(f.name), targetKey_ + " has no metric named " + core::quoted(f.metric));
+        if (idx < 0)
+          fail(f.line, where, core::quoted(f.name),
+               targetKey_ + " has no metric named " + core::quoted(f.metric));
         io::YamlPath p = {"spec", "analysis", "metrics", std::to_string(idx)};
         for (const auto& part : split(f.key, '.')) p.push_back(part);
         s.paths.push_back(p);
@@ -162,7 +170,8 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
       case tune::FieldTarget::kArgoPause: {
         s.sequence = {"spec", "strategy", "canary", "steps"};
         const YAML::Node steps = at(target->node, s.sequence);
-        if (!steps.IsSequence()) fail(f.line, where, core::quoted(f.name), targetKey_ + " has no canary steps");
+        if (!steps.IsSequence())
+          fail(f.line, where, core::quoted(f.name), targetKey_ + " has no canary steps");
         s.rebuildable = true;
         for (std::size_t i = 0; i < steps.size(); ++i) {
           const YAML::Node st = steps[i];
@@ -172,31 +181,38 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
           if (weight) {
             s.setWeightSteps.push_back(i);
             s.pauseAfter.push_back("");
-            s.paths.push_back({"spec", "strategy", "canary", "steps", std::to_string(i), "setWeight"});
+            s.paths.push_back(
+                {"spec", "strategy", "canary", "steps", std::to_string(i), "setWeight"});
           } else if (pause && !s.pauseAfter.empty() && s.pauseAfter.back().empty()) {
             s.pauseAfter.back() = "{pause: " + flowText(io::Decoder::child(st, "pause")) + "}";
           }
         }
-        if (!steps.size() || (steps.size() && !io::Decoder::child(steps[0], "setWeight").IsDefined())) {
+        if (!steps.size() ||
+            (steps.size() && !io::Decoder::child(steps[0], "setWeight").IsDefined())) {
           s.rebuildable = false;
         }
         if (f.target == tune::FieldTarget::kArgoPause) {
           s.paths.clear();
           for (std::size_t i = 0; i < steps.size(); ++i) {
-            const YAML::Node pz = steps[i].IsMap() ? io::Decoder::child(steps[i], "pause") : YAML::Node();
+            const YAML::Node pz =
+                steps[i].IsMap() ? io::Decoder::child(steps[i], "pause") : YAML::Node();
             if (pz.IsDefined() && pz.IsMap() && io::Decoder::child(pz, "duration").IsDefined()) {
-              s.paths.push_back({"spec", "strategy", "canary", "steps", std::to_string(i), "pause", "duration"});
+              s.paths.push_back(
+                  {"spec", "strategy", "canary", "steps", std::to_string(i), "pause", "duration"});
             }
           }
-          if (s.paths.empty()) fail(f.line, where, core::quoted(f.name), targetKey_ + " has no timed pause step");
+          if (s.paths.empty())
+            fail(f.line, where, core::quoted(f.name), targetKey_ + " has no timed pause step");
         } else if (s.setWeightSteps.empty()) {
           fail(f.line, where, core::quoted(f.name), targetKey_ + " has no setWeight step");
         } else if (!s.rebuildable) {
           for (const auto& v : f.values) {
             if (v.weights.size() != s.setWeightSteps.size()) {
               fail(f.line, where, core::quoted(f.name),
-                   "schedule " + v.text + " has " + std::to_string(v.weights.size()) + " weights but " + targetKey_ +
-                       "'s steps hold other steps than setWeight and pause, so a schedule must keep its " +
+                   "schedule " + v.text + " has " + std::to_string(v.weights.size()) +
+                       " weights but " + targetKey_ +
+                       "'s steps hold other steps than setWeight and pause, so a schedule must "
+                       "keep its " +
                        std::to_string(s.setWeightSteps.size()) + " setWeight steps");
             }
           }
@@ -207,7 +223,8 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
         bool got = false;
         for (std::size_t fi = 0; fi < docs.size() && !got; ++fi) {
           for (const auto& d : docs[fi]) {
-            if (d.group() != "argoproj.io" || (d.kind != "AnalysisTemplate" && d.kind != "ClusterAnalysisTemplate") ||
+            if (d.group() != "argoproj.io" ||
+                (d.kind != "AnalysisTemplate" && d.kind != "ClusterAnalysisTemplate") ||
                 d.name != f.templateName) {
               continue;
             }
@@ -221,10 +238,16 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
                 got = true;
               }
             }
-            if (!got) fail(f.line, where, core::quoted(f.name), "AnalysisTemplate " + f.templateName + " has no metric named " + core::quoted(f.metric));
+            if (!got)
+              fail(f.line, where, core::quoted(f.name),
+                   "AnalysisTemplate " + f.templateName + " has no metric named " +
+                       core::quoted(f.metric));
           }
         }
-        if (!got) fail(f.line, where, core::quoted(f.name), "no AnalysisTemplate named " + core::quoted(f.templateName) + " in the --spec files");
+        if (!got)
+          fail(
+              f.line, where, core::quoted(f.name),
+              "no AnalysisTemplate named " + core::quoted(f.templateName) + " in the --spec files");
         break;
       }
     }
@@ -291,7 +314,8 @@ std::vector<SpecPatcher::Edit> SpecPatcher::edits(const tune::Candidate& c) cons
     }
     if (f.target == tune::FieldTarget::kArgoSetWeights) {
       if (v.weights.size() == s.setWeightSteps.size()) {
-        for (std::size_t i = 0; i < v.weights.size(); ++i) scalar(s.paths[i], s.original[i], std::to_string(v.weights[i]));
+        for (std::size_t i = 0; i < v.weights.size(); ++i)
+          scalar(s.paths[i], s.original[i], std::to_string(v.weights[i]));
         continue;
       }
       // A schedule of another length: the steps are written again as setWeight/pause pairs,
@@ -302,7 +326,8 @@ std::vector<SpecPatcher::Edit> SpecPatcher::edits(const tune::Candidate& c) cons
         flow += (i ? ", " : "") + std::string("{setWeight: ") + std::to_string(v.weights[i]) + "}";
         std::string pause = s.pauseAfter[std::min(i, s.pauseAfter.size() - 1)];
         if (!pause.empty() && pauseField >= 0 && pause.find("duration") != std::string::npos) {
-          pause = "{pause: {duration: " + c.values[static_cast<std::size_t>(pauseField)].text + "}}";
+          pause =
+              "{pause: {duration: " + c.values[static_cast<std::size_t>(pauseField)].text + "}}";
         }
         if (!pause.empty()) flow += ", " + pause;
       }
@@ -328,7 +353,8 @@ std::vector<SpecPatcher::Edit> SpecPatcher::edits(const tune::Candidate& c) cons
   if (rebuilt && pauseField >= 0) {
     out.erase(std::remove_if(out.begin(), out.end(),
                              [&](const Edit& e) {
-                               return e.field == space_.fields[static_cast<std::size_t>(pauseField)].name;
+                               return e.field ==
+                                      space_.fields[static_cast<std::size_t>(pauseField)].name;
                              }),
               out.end());
   }
@@ -339,29 +365,41 @@ std::vector<FilePatch> SpecPatcher::patches(const tune::Candidate& c) const {
   std::vector<FilePatch> out;
   for (const auto& e : edits(c)) {
     if (e.kind == Edit::Kind::kRemove) {
-      const auto docs = io::readDocumentsFromString(files_[e.file].second, files_[e.file].first).documents;
+      const auto docs =
+          io::readDocumentsFromString(files_[e.file].second, files_[e.file].first).documents;
       bool present = false;
       for (const auto& d : docs) {
         if (d.index == e.doc) present = at(d.node, e.path).IsDefined();
       }
       if (!present) continue;
-      out.push_back({files_[e.file].first, e.doc, e.field, io::yamlPathString(e.path), "(present)", "(removed)"});
+      out.push_back({files_[e.file].first, e.doc, e.field, io::yamlPathString(e.path), "(present)",
+                     "(removed)"});
       continue;
     }
-    out.push_back({files_[e.file].first, e.doc, e.field, io::yamlPathString(e.path), e.from, e.value});
+    out.push_back(
+        {files_[e.file].first, e.doc, e.field, io::yamlPathString(e.path), e.from, e.value});
   }
   return out;
 }
 
-std::vector<std::pair<std::string, std::string>> SpecPatcher::apply(const tune::Candidate& c) const {
+std::vector<std::pair<std::string, std::string>> SpecPatcher::apply(
+    const tune::Candidate& c) const {
   auto files = files_;
   for (const auto& e : edits(c)) {
     std::string& text = files[e.file].second;
     switch (e.kind) {
-      case Edit::Kind::kScalar: text = io::patchYamlScalar(text, e.doc, e.path, e.value); break;
-      case Edit::Kind::kSequence: text = io::patchYamlSequence(text, e.doc, e.path, e.items); break;
-      case Edit::Kind::kFlow: text = io::patchYamlFlow(text, e.doc, e.path, e.value); break;
-      case Edit::Kind::kRemove: text = io::removeYamlKey(text, e.doc, e.path); break;
+      case Edit::Kind::kScalar:
+        text = io::patchYamlScalar(text, e.doc, e.path, e.value);
+        break;
+      case Edit::Kind::kSequence:
+        text = io::patchYamlSequence(text, e.doc, e.path, e.items);
+        break;
+      case Edit::Kind::kFlow:
+        text = io::patchYamlFlow(text, e.doc, e.path, e.value);
+        break;
+      case Edit::Kind::kRemove:
+        text = io::removeYamlKey(text, e.doc, e.path);
+        break;
     }
   }
   return files;
@@ -385,9 +423,14 @@ struct BatchEvaluator::Compiled {
   std::vector<std::unique_ptr<PairPlan>> plans;  // per scenario
 };
 
-BatchEvaluator::BatchEvaluator(const SpecPatcher& patcher, const std::vector<sim::Scenario>& scenarios,
-                               std::uint64_t seed, int threads, std::string meshProvider)
-    : patcher_(patcher), scenarioList_(scenarios), seed_(seed), threads_(threads), mesh_(std::move(meshProvider)) {
+BatchEvaluator::BatchEvaluator(const SpecPatcher& patcher,
+                               const std::vector<sim::Scenario>& scenarios, std::uint64_t seed,
+                               int threads, std::string meshProvider)
+    : patcher_(patcher),
+      scenarioList_(scenarios),
+      seed_(seed),
+      threads_(threads),
+      mesh_(std::move(meshProvider)) {
   for (const auto& s : scenarioList_) {
     worlds_.push_back(std::make_unique<sim::CompiledScenario>(s));
     info_.push_back({s.name, s.release == sim::Release::kBad});
@@ -398,7 +441,9 @@ BatchEvaluator::~BatchEvaluator() = default;
 
 std::uint64_t BatchEvaluator::streamSeed(int stream) const {
   // Stream 0 is the master seed itself, so `batch --seed S` reproduces any search run.
-  return stream == 0 ? seed_ : core::deriveSeed(seed_, core::stableHash("tune/fresh"), static_cast<std::uint64_t>(stream));
+  return stream == 0 ? seed_
+                     : core::deriveSeed(seed_, core::stableHash("tune/fresh"),
+                                        static_cast<std::uint64_t>(stream));
 }
 
 BatchEvaluator::Compiled& BatchEvaluator::compiled(std::size_t index, const tune::Candidate& c) {
@@ -423,8 +468,9 @@ BatchEvaluator::Compiled& BatchEvaluator::compiled(std::size_t index, const tune
     if (s.key == patcher_.targetKey()) spec = &s;
   }
   if (spec == nullptr) {
-    throw core::InputError({core::Severity::kError, patcher_.targetFile(), 0, 0, "", "",
-                            patcher_.targetKey() + " is not valid with the candidate's values (" + describe() + ")"});
+    throw core::InputError(
+        {core::Severity::kError, patcher_.targetFile(), 0, 0, "", "",
+         patcher_.targetKey() + " is not valid with the candidate's values (" + describe() + ")"});
   }
   for (std::size_t k = 0; k < worlds_.size(); ++k) {
     try {
@@ -440,7 +486,8 @@ BatchEvaluator::Compiled& BatchEvaluator::compiled(std::size_t index, const tune
 
 void BatchEvaluator::release(std::size_t candidate) { cache_.erase(candidate); }
 
-bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates, const std::vector<tune::Task>& tasks,
+bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates,
+                         const std::vector<tune::Task>& tasks,
                          std::vector<std::vector<tune::RunOutcome>>& out) {
   out.assign(tasks.size(), {});
   std::vector<Compiled*> plans(tasks.size());
@@ -452,7 +499,8 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates, const s
   }
   std::vector<std::uint64_t> pairSeeds[2];
   for (int stream = 0; stream < 2; ++stream) {
-    for (const auto& s : scenarioList_) pairSeeds[stream].push_back(pairSeed(streamSeed(stream), patcher_.targetKey(), s.name));
+    for (const auto& s : scenarioList_)
+      pairSeeds[stream].push_back(pairSeed(streamSeed(stream), patcher_.targetKey(), s.name));
   }
   // Work items: slices of at most 32 replicates of a task, in task order.
   struct Item {
@@ -461,9 +509,11 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates, const s
   };
   std::vector<Item> items;
   for (std::size_t t = 0; t < tasks.size(); ++t) {
-    for (std::int64_t b = tasks[t].begin; b < tasks[t].end; b += 32) items.push_back({t, b, std::min(tasks[t].end, b + 32)});
+    for (std::int64_t b = tasks[t].begin; b < tasks[t].end; b += 32)
+      items.push_back({t, b, std::min(tasks[t].end, b + 32)});
   }
-  const int threads = threads_ > 0 ? threads_ : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads =
+      threads_ > 0 ? threads_ : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   std::atomic<std::size_t> next{0};
   std::atomic<std::int64_t> done{0};
   std::atomic<bool> stopped{false};
@@ -487,9 +537,15 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates, const s
           const auto s = runner->run(replicateSeed(ps, static_cast<std::uint64_t>(r)), noJudges);
           tune::RunOutcome o;
           switch (s.outcome.decision) {
-            case sim::RunOutcome::Decision::kPromoted: o.result = tune::RunOutcome::Result::kPromoted; break;
-            case sim::RunOutcome::Decision::kRolledBack: o.result = tune::RunOutcome::Result::kRolledBack; break;
-            default: o.result = tune::RunOutcome::Result::kOther; break;
+            case sim::RunOutcome::Decision::kPromoted:
+              o.result = tune::RunOutcome::Result::kPromoted;
+              break;
+            case sim::RunOutcome::Decision::kRolledBack:
+              o.result = tune::RunOutcome::Result::kRolledBack;
+              break;
+            default:
+              o.result = tune::RunOutcome::Result::kOther;
+              break;
           }
           o.timeToPromotion = s.timeToPromotion;
           o.excessErrors = s.totals.excessErrors;

@@ -6,11 +6,11 @@
 #include "rolloutlab/core/promql/matcher.h"
 #include "rolloutlab/io/argo_decode.h"
 #include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/io/judge_decode.h"
+#include "rolloutlab/io/scenario_decode.h"
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/replay/replay_decode.h"
 #include "rolloutlab/replay/time.h"
-#include "rolloutlab/io/judge_decode.h"
-#include "rolloutlab/io/scenario_decode.h"
 #include "rolloutlab/tune/space.h"
 
 namespace rolloutlab::app {
@@ -111,7 +111,8 @@ const fl::CanarySpec& Workspace::canary(const std::string& name) const {
     if (c.name == name || qualified(c.namespace_, c.name) == name) return c;
   }
   std::string known;
-  for (const auto& c : canaries) known += (known.empty() ? "" : ", ") + qualified(c.namespace_, c.name);
+  for (const auto& c : canaries)
+    known += (known.empty() ? "" : ", ") + qualified(c.namespace_, c.name);
   throw core::InputError({core::Severity::kError, "", 0, 0, "--target", core::quoted(name),
                           "no Canary of that name is loaded (loaded: " + known + ")"});
 }
@@ -208,10 +209,11 @@ Workspace decodeWorkspace(io::DocumentSet docs) {
     } else if (io::isRolloutlabKind(doc, "Script")) {
       core::Script s;
       if (io::decodeScript(doc, ws.diagnostics, s)) {
-        e.summary = s.ticks.empty() && (!s.measurements.empty() || !s.actions.empty() || s.podStartup)
-                        ? std::to_string(s.measurements.size()) + " metric(s) scripted, " +
-                              std::to_string(s.actions.size()) + " action(s)"
-                        : std::to_string(s.ticks.size()) + " ticks";
+        e.summary =
+            s.ticks.empty() && (!s.measurements.empty() || !s.actions.empty() || s.podStartup)
+                ? std::to_string(s.measurements.size()) + " metric(s) scripted, " +
+                      std::to_string(s.actions.size()) + " action(s)"
+                : std::to_string(s.ticks.size()) + " ticks";
         if (!s.target.empty()) e.summary += ", target " + s.target;
         ws.scripts.push_back(std::move(s));
       }
@@ -225,15 +227,16 @@ Workspace decodeWorkspace(io::DocumentSet docs) {
     } else if (io::isRolloutlabKind(doc, "Judge")) {
       sim::JudgeSpec j;
       if (io::decodeJudge(doc, ws.diagnostics, j)) {
-        e.summary = std::string(j.mode == sim::JudgeSpec::Mode::kKayenta ? "Kayenta-compatible" : "sequential") +
+        e.summary = std::string(j.mode == sim::JudgeSpec::Mode::kKayenta ? "Kayenta-compatible"
+                                                                         : "sequential") +
                     " judge, " + std::to_string(j.sources.size()) + " metric(s)";
         ws.judges.push_back(std::move(j));
       }
     } else if (io::isRolloutlabKind(doc, "Replay")) {
       replay::ReplaySpec r;
       if (replay::decodeReplay(doc, ws.diagnostics, r)) {
-        e.summary = std::string(sim::toString(r.release)) + " release, " + replay::formatTime(r.from) + " to " +
-                    replay::formatTime(r.to);
+        e.summary = std::string(sim::toString(r.release)) + " release, " +
+                    replay::formatTime(r.from) + " to " + replay::formatTime(r.to);
         ws.replays.push_back(std::move(r));
       }
     } else if (io::isRolloutlabKind(doc, "TuningSpace")) {
@@ -241,15 +244,18 @@ Workspace decodeWorkspace(io::DocumentSet docs) {
       if (tune::decodeTuningSpace(doc, ws.diagnostics, t)) {
         char grid[32];
         std::snprintf(grid, sizeof grid, "%.0f", t.gridSize());
-        e.summary = std::to_string(t.fields.size()) + " field(s), " + grid + " candidate(s) in the grid, " +
-                    std::to_string(t.constraints.size()) + " constraint(s), " + t.objective.describe();
+        e.summary = std::to_string(t.fields.size()) + " field(s), " + grid +
+                    " candidate(s) in the grid, " + std::to_string(t.constraints.size()) +
+                    " constraint(s), " + t.objective.describe();
         ws.tuningSpaces.push_back(std::move(t));
       }
     } else if (doc.group() == "rolloutlab.io") {
-      ws.diagnostics.add({core::Severity::kError, doc.file, doc.line, 0, "kind", core::quoted(doc.kind),
-                          "unknown rolloutlab.io kind (known: Script, Scenario, Judge, Replay, TuningSpace)"});
+      ws.diagnostics.add(
+          {core::Severity::kError, doc.file, doc.line, 0, "kind", core::quoted(doc.kind),
+           "unknown rolloutlab.io kind (known: Script, Scenario, Judge, Replay, TuningSpace)"});
     } else {
-      ws.skipped.push_back({doc.file, doc.line, doc.apiVersion, doc.kind, qualified(doc.namespace_, doc.name)});
+      ws.skipped.push_back(
+          {doc.file, doc.line, doc.apiVersion, doc.kind, qualified(doc.namespace_, doc.name)});
       continue;
     }
     e.valid = ws.diagnostics.errors() == before;

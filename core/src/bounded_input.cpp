@@ -31,7 +31,8 @@ std::size_t readSome(std::streambuf* sb, char* buf, std::size_t n) {
     if (std::char_traits<char>::eq_int_type(sb->sgetc(), std::char_traits<char>::eof())) return 0;
     avail = std::max<std::streamsize>(sb->in_avail(), 1);
   }
-  const auto want = static_cast<std::streamsize>(std::min<std::size_t>(n, static_cast<std::size_t>(avail)));
+  const auto want =
+      static_cast<std::streamsize>(std::min<std::size_t>(n, static_cast<std::size_t>(avail)));
   const std::streamsize got = sb->sgetn(buf, want);
   return got > 0 ? static_cast<std::size_t>(got) : 0;
 }
@@ -46,8 +47,7 @@ thread_local std::string tFailed;
 }  // namespace
 
 ReadingScope::ReadingScope(std::string what)
-    : previous_(std::exchange(tReading, std::move(what))),
-      exceptions_(std::uncaught_exceptions()) {
+    : previous_(std::exchange(tReading, std::move(what))), exceptions_(std::uncaught_exceptions()) {
   tFailed.clear();  // a new read: an older failure is no longer news
 }
 
@@ -65,9 +65,12 @@ ReadingScope::~ReadingScope() {
 std::string readingWhenFailed() { return tFailed; }
 
 std::string formatBytes(std::uint64_t bytes) {
-  if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0) return std::to_string(bytes >> 30) + " GiB";
-  if (bytes >= (1ull << 20) && bytes % (1ull << 20) == 0) return std::to_string(bytes >> 20) + " MiB";
-  if (bytes >= (1ull << 10) && bytes % (1ull << 10) == 0) return std::to_string(bytes >> 10) + " KiB";
+  if (bytes >= (1ull << 30) && bytes % (1ull << 30) == 0)
+    return std::to_string(bytes >> 30) + " GiB";
+  if (bytes >= (1ull << 20) && bytes % (1ull << 20) == 0)
+    return std::to_string(bytes >> 20) + " MiB";
+  if (bytes >= (1ull << 10) && bytes % (1ull << 10) == 0)
+    return std::to_string(bytes >> 10) + " KiB";
   return std::to_string(bytes) + " bytes";
 }
 

@@ -4,8 +4,8 @@
 #include <cmath>
 #include <limits>
 
-#include "rolloutlab/core/go/template.h"
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/go/template.h"
 
 namespace rolloutlab::core::flagger {
 

@@ -68,7 +68,8 @@ constexpr double kZero = 1e-9;
 void LogHistogram::add(double v) {
   std::int32_t b = 0;
   if (std::fabs(v) >= kZero) {
-    const auto m = static_cast<std::int32_t>(std::floor(std::log(std::fabs(v) / kZero) / kLogG)) + 1;
+    const auto m =
+        static_cast<std::int32_t>(std::floor(std::log(std::fabs(v) / kZero) / kLogG)) + 1;
     b = v > 0 ? m : -m;
   }
   bins_[b] += 1;
@@ -129,9 +130,15 @@ void JudgeAggregate::merge(const JudgeAggregate& o) {
 void PairAggregate::add(const RunRecord& r) {
   ++runs;
   switch (r.result) {
-    case RunRecord::Result::kPromoted: ++promoted; break;
-    case RunRecord::Result::kRolledBack: ++rolledBack; break;
-    case RunRecord::Result::kOther: ++other; break;
+    case RunRecord::Result::kPromoted:
+      ++promoted;
+      break;
+    case RunRecord::Result::kRolledBack:
+      ++rolledBack;
+      break;
+    case RunRecord::Result::kOther:
+      ++other;
+      break;
   }
   if (r.timeToDecision >= 0) timeToDecisionMs.add(std::llround(r.timeToDecision * 1000.0));
   if (r.timeToPromotion >= 0) timeToPromotionMs.add(std::llround(r.timeToPromotion * 1000.0));

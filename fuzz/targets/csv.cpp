@@ -8,8 +8,8 @@
 #include "rolloutlab/app/judge_command.h"
 #include "rolloutlab/app/stats_command.h"
 #include "rolloutlab/core/diagnostics.h"
-#include "rolloutlab/replay/recording.h"
 #include "rolloutlab/io/scenario_decode.h"
+#include "rolloutlab/replay/recording.h"
 
 int rolloutlab::fuzz::csv(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
@@ -23,8 +23,7 @@ int rolloutlab::fuzz::csv(const std::uint8_t* data, std::size_t size) {
         break;
       case 1: {
         rolloutlab::core::Diagnostics diags;
-        (void)rolloutlab::io::readTrafficCsv(rolloutlab::fuzz::writeScratch(text, ".csv"),
-                                                    diags);
+        (void)rolloutlab::io::readTrafficCsv(rolloutlab::fuzz::writeScratch(text, ".csv"), diags);
         break;
       }
       case 2: {

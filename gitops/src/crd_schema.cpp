@@ -63,7 +63,8 @@ struct CrdSchemas::Impl {
   const Entry* find(const std::string& apiVersion, const std::string& kind) const {
     const auto slash = apiVersion.find('/');
     const std::string group = slash == std::string::npos ? "" : apiVersion.substr(0, slash);
-    const std::string version = slash == std::string::npos ? apiVersion : apiVersion.substr(slash + 1);
+    const std::string version =
+        slash == std::string::npos ? apiVersion : apiVersion.substr(slash + 1);
     for (const auto& e : entries) {
       if (e.group == group && e.kind == kind && e.version == version) return &e;
     }
@@ -98,8 +99,8 @@ struct Checker {
              const std::string& rule) {
     diags.add({core::Severity::kError, doc.file, line(at), 0, path,
                !value.IsDefined() || value.IsNull() ? ""
-               : value.IsScalar()                    ? io::Decoder::shown(value)
-                                                     : io::yamlFlowText(value).substr(0, 80),
+               : value.IsScalar()                   ? io::Decoder::shown(value)
+                                                    : io::yamlFlowText(value).substr(0, 80),
                rule + " (CRD " + crdName + ")"});
   }
 
@@ -142,11 +143,13 @@ struct Checker {
       }
     } else if (const YAML::Node t = s["type"]; t && t.IsScalar()) {
       if (!typeOk(n, t.Scalar())) {
-        error(n, path, n, "must be " + std::string(t.Scalar() == "integer" || t.Scalar() == "object" ||
-                                                          t.Scalar() == "array"
-                                                      ? "an "
-                                                      : "a ") +
-                              t.Scalar() + ", not " + io::typeName(n));
+        error(n, path, n,
+              "must be " +
+                  std::string(t.Scalar() == "integer" || t.Scalar() == "object" ||
+                                      t.Scalar() == "array"
+                                  ? "an "
+                                  : "a ") +
+                  t.Scalar() + ", not " + io::typeName(n));
         return diags.errors() - before;
       }
     }
@@ -184,7 +187,8 @@ struct Checker {
       for (std::size_t i = 0; i < one.size(); ++i) passing += quietPass(n, one[i], path);
       if (passing != 1)
         error(n, path, n,
-              "must match exactly one of the schemas of oneOf (matches " + std::to_string(passing) + ")");
+              "must match exactly one of the schemas of oneOf (matches " + std::to_string(passing) +
+                  ")");
     }
     if (const YAML::Node no = s["not"]; no && no.IsMap()) {
       if (quietPass(n, no, path)) error(n, path, n, "must not match the schema of `not`");
@@ -214,12 +218,14 @@ struct Checker {
       if (const auto mn = numberOf(s["minimum"])) {
         const bool excl = flagTrue(s, "exclusiveMinimum");
         if (excl ? !(*v > *mn) : !(*v >= *mn))
-          error(n, path, n, std::string("must be ") + (excl ? "greater than " : "at least ") + numText(*mn));
+          error(n, path, n,
+                std::string("must be ") + (excl ? "greater than " : "at least ") + numText(*mn));
       }
       if (const auto mx = numberOf(s["maximum"])) {
         const bool excl = flagTrue(s, "exclusiveMaximum");
         if (excl ? !(*v < *mx) : !(*v <= *mx))
-          error(n, path, n, std::string("must be ") + (excl ? "less than " : "at most ") + numText(*mx));
+          error(n, path, n,
+                std::string("must be ") + (excl ? "less than " : "at most ") + numText(*mx));
       }
       if (const auto mult = numberOf(s["multipleOf"]); mult && *mult > 0) {
         const double q = *v / *mult;
@@ -265,7 +271,8 @@ struct Checker {
       } else if (additional && additional.IsMap()) {
         check(it->second, additional, p);
       } else if (additional && additional.IsScalar() && additional.Scalar() == "false") {
-        error(it->first, p, YAML::Node(), "is not a field of this object (additionalProperties: false)");
+        error(it->first, p, YAML::Node(),
+              "is not a field of this object (additionalProperties: false)");
       } else if (props && props.IsMap() && props.size() > 0 && !preserve &&
                  !(path.empty() && (key == "apiVersion" || key == "kind" || key == "metadata"))) {
         std::vector<std::string> known;
@@ -273,7 +280,8 @@ struct Checker {
         const std::string near = io::nearest(key, known);
         error(it->first, p, YAML::Node(),
               "is not a field of the schema (the API server refuses it under strict field "
-              "validation)" + (near.empty() ? std::string() : "; did you mean " + near + "?"));
+              "validation)" +
+                  (near.empty() ? std::string() : "; did you mean " + near + "?"));
       }
     }
   }
@@ -295,7 +303,8 @@ bool CrdSchemas::add(const io::Document& crd) {
   if (!group || !group.IsScalar() || !kind || !kind.IsScalar()) return false;
   bool added = false;
   const YAML::Node versions = spec["versions"];
-  const YAML::Node shared = spec["validation"] ? spec["validation"]["openAPIV3Schema"] : YAML::Node();
+  const YAML::Node shared =
+      spec["validation"] ? spec["validation"]["openAPIV3Schema"] : YAML::Node();
   auto addOne = [&](const std::string& version, const YAML::Node& schema) {
     if (!schema || !schema.IsMap()) return;
     for (auto& e : impl_->entries) {

@@ -35,7 +35,9 @@ std::vector<Op> editScript(const std::vector<std::string>& a, const std::vector<
   std::size_t pre = 0;
   while (pre < a.size() && pre < b.size() && a[pre] == b[pre]) ++pre;
   std::size_t suf = 0;
-  while (suf < a.size() - pre && suf < b.size() - pre && a[a.size() - 1 - suf] == b[b.size() - 1 - suf]) ++suf;
+  while (suf < a.size() - pre && suf < b.size() - pre &&
+         a[a.size() - 1 - suf] == b[b.size() - 1 - suf])
+    ++suf;
   const std::size_t n = a.size() - pre - suf, m = b.size() - pre - suf;
   std::vector<Op> ops;
   for (std::size_t i = 0; i < pre; ++i) ops.push_back({Tag::kSame, i, i});
@@ -43,7 +45,8 @@ std::vector<Op> editScript(const std::vector<std::string>& a, const std::vector<
     std::vector<std::vector<unsigned>> L(n + 1, std::vector<unsigned>(m + 1, 0));
     for (std::size_t i = n; i-- > 0;)
       for (std::size_t j = m; j-- > 0;)
-        L[i][j] = a[pre + i] == b[pre + j] ? L[i + 1][j + 1] + 1 : std::max(L[i + 1][j], L[i][j + 1]);
+        L[i][j] =
+            a[pre + i] == b[pre + j] ? L[i + 1][j + 1] + 1 : std::max(L[i + 1][j], L[i][j + 1]);
     std::size_t i = 0, j = 0;
     while (i < n || j < m) {
       if (i < n && j < m && a[pre + i] == b[pre + j]) {
@@ -58,7 +61,8 @@ std::vector<Op> editScript(const std::vector<std::string>& a, const std::vector<
     for (std::size_t i = 0; i < n; ++i) ops.push_back({Tag::kDel, pre + i, pre});
     for (std::size_t j = 0; j < m; ++j) ops.push_back({Tag::kAdd, pre + n, pre + j});
   }
-  for (std::size_t k = 0; k < suf; ++k) ops.push_back({Tag::kSame, a.size() - suf + k, b.size() - suf + k});
+  for (std::size_t k = 0; k < suf; ++k)
+    ops.push_back({Tag::kSame, a.size() - suf + k, b.size() - suf + k});
   return ops;
 }
 
@@ -77,8 +81,8 @@ std::string range(std::size_t start, std::size_t count) {
 
 }  // namespace
 
-std::string unifiedDiff(const std::string& before, const std::string& after, const std::string& nameBefore,
-                        const std::string& nameAfter) {
+std::string unifiedDiff(const std::string& before, const std::string& after,
+                        const std::string& nameBefore, const std::string& nameAfter) {
   if (before == after) return "";
   const auto a = splitLines(before), b = splitLines(after);
   const auto ops = editScript(a, b);

@@ -25,15 +25,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-[[noreturn]] void refuse(const std::string& file, const std::string& field, const std::string& value,
-                         const std::string& rule) {
+[[noreturn]] void refuse(const std::string& file, const std::string& field,
+                         const std::string& value, const std::string& rule) {
   throw core::InputError({core::Severity::kError, file, 0, 0, field, value, rule});
 }
 
 bool exportedKind(const io::Document& d) {
   if (d.group() == "flagger.app") return d.kind == "Canary" || d.kind == "MetricTemplate";
   if (d.group() == "argoproj.io")
-    return d.kind == "Rollout" || d.kind == "AnalysisTemplate" || d.kind == "ClusterAnalysisTemplate";
+    return d.kind == "Rollout" || d.kind == "AnalysisTemplate" ||
+           d.kind == "ClusterAnalysisTemplate";
   return false;
 }
 
@@ -50,26 +51,35 @@ bool sameObject(const io::Document& a, const io::Document& b) {
 
 const char* stateName(int state) {
   switch (state) {
-    case GIT_REPOSITORY_STATE_MERGE: return "in the middle of a merge";
+    case GIT_REPOSITORY_STATE_MERGE:
+      return "in the middle of a merge";
     case GIT_REPOSITORY_STATE_REVERT:
-    case GIT_REPOSITORY_STATE_REVERT_SEQUENCE: return "in the middle of a revert";
+    case GIT_REPOSITORY_STATE_REVERT_SEQUENCE:
+      return "in the middle of a revert";
     case GIT_REPOSITORY_STATE_CHERRYPICK:
-    case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE: return "in the middle of a cherry-pick";
-    case GIT_REPOSITORY_STATE_BISECT: return "in the middle of a bisect";
+    case GIT_REPOSITORY_STATE_CHERRYPICK_SEQUENCE:
+      return "in the middle of a cherry-pick";
+    case GIT_REPOSITORY_STATE_BISECT:
+      return "in the middle of a bisect";
     case GIT_REPOSITORY_STATE_REBASE:
     case GIT_REPOSITORY_STATE_REBASE_INTERACTIVE:
-    case GIT_REPOSITORY_STATE_REBASE_MERGE: return "in the middle of a rebase";
-    case GIT_REPOSITORY_STATE_APPLY_MAILBOX: return "in the middle of git am";
-    case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE: return "in the middle of a rebase (or git am)";
-    default: return "in the middle of an operation";
+    case GIT_REPOSITORY_STATE_REBASE_MERGE:
+      return "in the middle of a rebase";
+    case GIT_REPOSITORY_STATE_APPLY_MAILBOX:
+      return "in the middle of git am";
+    case GIT_REPOSITORY_STATE_APPLY_MAILBOX_OR_REBASE:
+      return "in the middle of a rebase (or git am)";
+    default:
+      return "in the middle of an operation";
   }
 }
 
 void checkState(git_repository* repo, const std::string& root) {
   const int st = git_repository_state(repo);
   if (st != GIT_REPOSITORY_STATE_NONE) {
-    refuse(root, "--repo", "", std::string("the repository is ") + stateName(st) +
-                                   ": finish or abort it first (nothing was written)");
+    refuse(root, "--repo", "",
+           std::string("the repository is ") + stateName(st) +
+               ": finish or abort it first (nothing was written)");
   }
 }
 
@@ -77,7 +87,8 @@ void checkState(git_repository* repo, const std::string& root) {
 std::string checkPath(const std::string& root, const std::string& rel) {
   if (rel.empty()) refuse(root, "--path", "\"\"", "is empty");
   if (rel[0] == '/' || fs::path(rel).is_absolute())
-    refuse(root, "--path", core::quoted(rel), "is an absolute path: name the file relative to the repository");
+    refuse(root, "--path", core::quoted(rel),
+           "is an absolute path: name the file relative to the repository");
   std::vector<std::string> parts;
   std::stringstream ss(rel);
   std::string part;
@@ -86,7 +97,8 @@ std::string checkPath(const std::string& root, const std::string& rel) {
     if (part == "..") refuse(root, "--path", core::quoted(rel), "leaves the repository (..)");
     parts.push_back(part);
   }
-  if (parts.empty()) refuse(root, "--path", core::quoted(rel), "names the repository itself, not a file");
+  if (parts.empty())
+    refuse(root, "--path", core::quoted(rel), "names the repository itself, not a file");
   if (parts.front() == ".git") refuse(root, "--path", core::quoted(rel), "is inside .git");
   std::string norm, prefix;
   for (std::size_t i = 0; i < parts.size(); ++i) norm += (i ? "/" : "") + parts[i];
@@ -97,9 +109,12 @@ std::string checkPath(const std::string& root, const std::string& rel) {
     struct stat sb {};
     if (lstat(cur.c_str(), &sb) != 0) break;  // the rest is new
     if (S_ISLNK(sb.st_mode))
-      refuse(root, "--path", core::quoted(rel), prefix + " is a symbolic link: it may lead outside the repository");
-    if (i + 1 == parts.size() && !S_ISREG(sb.st_mode)) refuse(root, "--path", core::quoted(rel), "is not a regular file");
-    if (i + 1 < parts.size() && !S_ISDIR(sb.st_mode)) refuse(root, "--path", core::quoted(rel), prefix + " is not a folder");
+      refuse(root, "--path", core::quoted(rel),
+             prefix + " is a symbolic link: it may lead outside the repository");
+    if (i + 1 == parts.size() && !S_ISREG(sb.st_mode))
+      refuse(root, "--path", core::quoted(rel), "is not a regular file");
+    if (i + 1 < parts.size() && !S_ISDIR(sb.st_mode))
+      refuse(root, "--path", core::quoted(rel), prefix + " is not a folder");
   }
   std::error_code ec;
   const fs::path canonRoot = fs::canonical(root, ec);
@@ -126,8 +141,9 @@ void checkClean(git_repository* repo, const std::string& root, const std::string
     what += std::string(what.empty() ? "" : " and ") + "unstaged changes";
   if (flags & GIT_STATUS_WT_NEW) what += std::string(what.empty() ? "" : " and ") + "is untracked";
   if (flags & GIT_STATUS_CONFLICTED) what = "conflicts";
-  refuse(root + "/" + rel, "", "",
-         "has uncommitted changes (" + what + "): commit or stash them first (nothing was written)");
+  refuse(
+      root + "/" + rel, "", "",
+      "has uncommitted changes (" + what + "): commit or stash them first (nothing was written)");
 }
 
 struct BranchInfo {
@@ -137,18 +153,21 @@ struct BranchInfo {
   git_oid tip{};
 };
 
-BranchInfo resolveBranch(git_repository* repo, const std::string& root, const std::string& requested) {
+BranchInfo resolveBranch(git_repository* repo, const std::string& root,
+                         const std::string& requested) {
   BranchInfo b;
   std::string headBranch;
   git_reference* head = nullptr;
   const int hrc = git_repository_head(&head, repo);
   if (hrc == GIT_EUNBORNBRANCH || hrc == GIT_ENOTFOUND)
-    refuse(root, "--repo", "", "the repository has no commit yet: export builds on an existing commit");
+    refuse(root, "--repo", "",
+           "the repository has no commit yet: export builds on an existing commit");
   git::check(hrc, "reading HEAD");
   git::Reference headRef(head);
   if (git_reference_is_branch(head)) headBranch = git_reference_shorthand(head);
   b.name = requested.empty() ? headBranch : requested;
-  if (b.name.empty()) refuse(root, "--branch", "", "HEAD is detached: name the branch to commit on with --branch");
+  if (b.name.empty())
+    refuse(root, "--branch", "", "HEAD is detached: name the branch to commit on with --branch");
   int valid = 0;
   git_reference_name_is_valid(&valid, ("refs/heads/" + b.name).c_str());
   if (!valid) refuse(root, "--branch", core::quoted(b.name), "is not a valid branch name");
@@ -173,8 +192,8 @@ BranchInfo resolveBranch(git_repository* repo, const std::string& root, const st
 }
 
 /// The blob at `rel` in `commit`'s tree; nullopt when absent.
-std::optional<std::string> blobAt(git_repository* repo, const git_oid& commitId, const std::string& rel,
-                                  git_filemode_t* mode = nullptr) {
+std::optional<std::string> blobAt(git_repository* repo, const git_oid& commitId,
+                                  const std::string& rel, git_filemode_t* mode = nullptr) {
   git_commit* c = nullptr;
   git::check(git_commit_lookup(&c, repo, &commitId), "reading commit " + git::hex(commitId));
   git::Commit commit(c);
@@ -208,8 +227,8 @@ std::string fmt(const nlohmann::ordered_json& v, int digits = 3) {
 }
 
 struct Evidence {
-  std::vector<std::string> lines;     // for the message
-  std::vector<std::string> tableRows; // Markdown rows for the report
+  std::vector<std::string> lines;      // for the message
+  std::vector<std::string> tableRows;  // Markdown rows for the report
   std::string header;
   std::string seed;
   std::vector<std::string> inputHashes;  // sha256 of the files the report read
@@ -236,7 +255,8 @@ Evidence readEvidence(const std::string& file, const std::string& text) {
   try {
     j = nlohmann::ordered_json::parse(text);
   } catch (const nlohmann::json::exception& e) {
-    refuse(file, "--evidence", "", std::string("is not a JSON report (rolloutlab batch -o json): ") + e.what());
+    refuse(file, "--evidence", "",
+           std::string("is not a JSON report (rolloutlab batch -o json): ") + e.what());
   }
   if (!j.is_object()) refuse(file, "--evidence", "", "is not a JSON object");
   const std::string kind = j.value("kind", std::string("report"));
@@ -248,7 +268,8 @@ Evidence readEvidence(const std::string& file, const std::string& text) {
   if (j.value("partial", false)) ev.header += ", PARTIAL (interrupted)";
   if (j.contains("inputs") && j["inputs"].is_array()) {
     for (const auto& in : j["inputs"])
-      if (in.is_object() && in.contains("sha256") && in["sha256"].is_string()) ev.inputHashes.push_back(in["sha256"]);
+      if (in.is_object() && in.contains("sha256") && in["sha256"].is_string())
+        ev.inputHashes.push_back(in["sha256"]);
   }
   if (j.contains("results") && j["results"].is_array()) {
     for (const auto& r : j["results"]) {
@@ -270,10 +291,11 @@ Evidence readEvidence(const std::string& file, const std::string& text) {
       const std::string rel = fmt(r.value("release", nlohmann::ordered_json()));
       ev.lines.push_back(spec + " on " + scen + " (" + rel + " release, " +
                          fmt(r.value("runs", nlohmann::ordered_json())) + " runs): P(promote) " +
-                         prob("pPromote") + ", P(rollback) " + prob("pRollback") + ", time to promotion " + ttp);
+                         prob("pPromote") + ", P(rollback) " + prob("pRollback") +
+                         ", time to promotion " + ttp);
       ev.tableRows.push_back("| " + spec + " | " + scen + " | " + rel + " | " +
-                             fmt(r.value("runs", nlohmann::ordered_json())) + " | " + prob("pPromote") + " | " +
-                             prob("pRollback") + " | " + ttp + " |");
+                             fmt(r.value("runs", nlohmann::ordered_json())) + " | " +
+                             prob("pPromote") + " | " + prob("pRollback") + " | " + ttp + " |");
     }
   }
   if (j.contains("specs") && j["specs"].is_array()) {
@@ -319,16 +341,20 @@ std::string firstLine(const ExportPlan& p) {
   for (const auto& d : p.documents) {
     if (!d.changes.empty()) names += (names.empty() ? "" : ", ") + d.kind + " " + d.name;
   }
-  std::string s = "rolloutlab: tune " + names + " (" + std::to_string(n) + " field" + (n == 1 ? "" : "s") + ")";
+  std::string s =
+      "rolloutlab: tune " + names + " (" + std::to_string(n) + " field" + (n == 1 ? "" : "s") + ")";
   if (s.size() > 72) s = "rolloutlab: tune " + p.path + " (" + std::to_string(n) + " fields)";
   return s;
 }
 
 std::string changeText(const io::YamlChange& c) {
   switch (c.op) {
-    case io::YamlChange::Op::kAdd: return c.path + ": (absent) -> " + c.after;
-    case io::YamlChange::Op::kRemove: return c.path + ": " + c.before + " -> (removed)";
-    case io::YamlChange::Op::kSet: break;
+    case io::YamlChange::Op::kAdd:
+      return c.path + ": (absent) -> " + c.after;
+    case io::YamlChange::Op::kRemove:
+      return c.path + ": " + c.before + " -> (removed)";
+    case io::YamlChange::Op::kSet:
+      break;
   }
   return c.path + ": " + c.before + " -> " + c.after;
 }
@@ -339,7 +365,8 @@ void compose(ExportPlan& p, const ExportRequest& req, const Evidence* ev, bool c
   if (p.fileExists) {
     m += "Changed in " + p.path + ":\n";
     for (const auto& d : p.documents)
-      for (const auto& c : d.changes) m += "  " + d.kind + " " + d.name + ": " + changeText(c) + "\n";
+      for (const auto& c : d.changes)
+        m += "  " + d.kind + " " + d.name + ": " + changeText(c) + "\n";
   } else {
     m += "New file " + p.path + " from " + req.specFile + ".\n";
   }
@@ -369,14 +396,15 @@ void compose(ExportPlan& p, const ExportRequest& req, const Evidence* ev, bool c
   const fs::path rel(p.path);
   p.reportPath = (rel.parent_path() / (rel.stem().string() + ".rolloutlab.md")).generic_string();
   std::string r = "# " + firstLine(p).substr(std::string("rolloutlab: ").size()) + "\n\n";
-  r += "Written by rolloutlab " + std::string(core::version()) + " on branch `" + p.branch + "` (base " +
-       shortId(p.baseCommit) + ").\n\n## Changes to `" + p.path + "`\n\n";
+  r += "Written by rolloutlab " + std::string(core::version()) + " on branch `" + p.branch +
+       "` (base " + shortId(p.baseCommit) + ").\n\n## Changes to `" + p.path + "`\n\n";
   if (p.fileExists) {
     r += "| object | field | before | after |\n| --- | --- | --- | --- |\n";
     for (const auto& d : p.documents)
       for (const auto& c : d.changes)
-        r += "| " + d.kind + " " + d.name + " | `" + c.path + "` | " + (c.before.empty() ? "(absent)" : "`" + c.before + "`") +
-             " | " + (c.after.empty() ? "(removed)" : "`" + c.after + "`") + " |\n";
+        r += "| " + d.kind + " " + d.name + " | `" + c.path + "` | " +
+             (c.before.empty() ? "(absent)" : "`" + c.before + "`") + " | " +
+             (c.after.empty() ? "(removed)" : "`" + c.after + "`") + " |\n";
   } else {
     r += "A new file, from `" + req.specFile + "`.\n";
   }
@@ -384,7 +412,8 @@ void compose(ExportPlan& p, const ExportRequest& req, const Evidence* ev, bool c
   if (ev != nullptr) {
     r += ev->header + "; " + provenance(*ev, p) + ".\n\n";
     if (!ev->tableRows.empty()) {
-      r += "| spec | scenario | release | runs | P(promote) [95% CI] | P(rollback) [95% CI] | mean time to promotion |\n"
+      r += "| spec | scenario | release | runs | P(promote) [95% CI] | P(rollback) [95% CI] | mean "
+           "time to promotion |\n"
            "| --- | --- | --- | --- | --- | --- | --- |\n";
       for (const auto& row : ev->tableRows) r += row + "\n";
     }
@@ -423,7 +452,8 @@ ExportPlan planExport(const ExportRequest& req) {
   for (const auto& d : edited.documents)
     if (exportedKind(d)) wanted.push_back(&d);
   if (wanted.empty())
-    refuse(req.specFile, "--spec", "", "holds no Flagger Canary or MetricTemplate, nor Argo Rollout or AnalysisTemplate");
+    refuse(req.specFile, "--spec", "",
+           "holds no Flagger Canary or MetricTemplate, nor Argo Rollout or AnalysisTemplate");
 
   // The repository's documents: where the objects live, and the CRDs it installs.
   io::DocumentSet repoDocs = io::readDocuments({p.repoRoot});
@@ -447,14 +477,17 @@ ExportPlan planExport(const ExportRequest& req) {
         if (std::find(files.begin(), files.end(), r) == files.end()) files.push_back(r);
       }
       if (files.empty())
-        refuse(req.specFile, "--path", "", w->kind + " " + qualified(*w) +
-                                               " is in no file of the repository: name the file to write with --path");
+        refuse(req.specFile, "--path", "",
+               w->kind + " " + qualified(*w) +
+                   " is in no file of the repository: name the file to write with --path");
       if (files.size() > 1)
-        refuse(req.specFile, "--path", "", w->kind + " " + qualified(*w) + " is in several files (" + files[0] +
-                                               ", " + files[1] + "): name one with --path");
+        refuse(req.specFile, "--path", "",
+               w->kind + " " + qualified(*w) + " is in several files (" + files[0] + ", " +
+                   files[1] + "): name one with --path");
       if (!found.empty() && found != files[0])
-        refuse(req.specFile, "--path", "", "the edited objects live in different files (" + found + ", " + files[0] +
-                                               "): export them one file at a time");
+        refuse(req.specFile, "--path", "",
+               "the edited objects live in different files (" + found + ", " + files[0] +
+                   "): export them one file at a time");
       found = files[0];
     }
     rel = found;
@@ -472,7 +505,8 @@ ExportPlan planExport(const ExportRequest& req) {
   p.fileExists = base.has_value();
   p.before = base.value_or("");
   if (!p.fileExists && b.checkedOut && fs::exists(fs::path(p.repoRoot) / p.path))
-    refuse(p.repoRoot + "/" + p.path, "", "", "is not committed: commit it first (nothing was written)");
+    refuse(p.repoRoot + "/" + p.path, "", "",
+           "is not committed: commit it first (nothing was written)");
 
   if (!p.fileExists) {
     p.after = req.specText;
@@ -485,14 +519,16 @@ ExportPlan planExport(const ExportRequest& req) {
       for (const auto& d : target.documents)
         if (sameObject(d, *w)) match = &d;
       if (match == nullptr)
-        refuse(p.path, "--path", "", "holds no " + w->kind + " " + qualified(*w) + " (on branch " + p.branch + ")");
+        refuse(p.path, "--path", "",
+               "holds no " + w->kind + " " + qualified(*w) + " (on branch " + p.branch + ")");
       // Only `spec` is exported: metadata differs legitimately between a manifest and what
       // kustomize or Helm render from it (namespace, labels, annotations), and the object is
       // matched by its name already.
       std::vector<std::string> ignore;
       for (const YAML::Node* n : {&w->node, &match->node}) {
         for (auto it = n->begin(); it != n->end(); ++it)
-          if (it->first.IsScalar() && it->first.Scalar() != "spec") ignore.push_back(it->first.Scalar());
+          if (it->first.IsScalar() && it->first.Scalar() != "spec")
+            ignore.push_back(it->first.Scalar());
       }
       io::YamlSyncResult r;
       try {
@@ -514,14 +550,18 @@ ExportPlan planExport(const ExportRequest& req) {
   const bool haveEvidence = !req.evidenceFile.empty();
   if (haveEvidence) {
     ev = readEvidence(req.evidenceFile, req.evidenceText);
-    p.inputs.push_back({req.evidenceFile, req.evidenceText.size(), io::sha256Hex(req.evidenceText)});
+    p.inputs.push_back(
+        {req.evidenceFile, req.evidenceText.size(), io::sha256Hex(req.evidenceText)});
   }
-  if (p.fileExists) p.inputs.push_back({p.path + " at " + shortId(p.baseCommit), p.before.size(), io::sha256Hex(p.before)});
+  if (p.fileExists)
+    p.inputs.push_back(
+        {p.path + " at " + shortId(p.baseCommit), p.before.size(), io::sha256Hex(p.before)});
 
   if (!req.pushRemote.empty()) {
     git_remote* r = nullptr;
     if (git_remote_lookup(&r, repo.get(), req.pushRemote.c_str()) < 0)
-      refuse(p.repoRoot, "--push", core::quoted(req.pushRemote), "is not a remote of the repository");
+      refuse(p.repoRoot, "--push", core::quoted(req.pushRemote),
+             "is not a remote of the repository");
     git::Remote remote(r);
     const char* url = git_remote_pushurl(r) != nullptr ? git_remote_pushurl(r) : git_remote_url(r);
     p.pushRemote = req.pushRemote;
@@ -547,7 +587,8 @@ ExportPlan planExport(const ExportRequest& req) {
   }
   if (errors.errors() > 0) {
     core::Diagnostic first = errors.items.front();
-    if (errors.errors() > 1) first.rule += " (and " + std::to_string(errors.errors() - 1) + " more error(s))";
+    if (errors.errors() > 1)
+      first.rule += " (and " + std::to_string(errors.errors() - 1) + " more error(s))";
     first.rule += "; nothing was written";
     throw core::InputError(first);
   }
@@ -555,20 +596,22 @@ ExportPlan planExport(const ExportRequest& req) {
     const auto extra = req.check(p.repoRoot, p.path, p.before, p.after);
     if (!extra.empty()) {
       core::Diagnostic first = extra.front();
-      if (extra.size() > 1) first.rule += " (and " + std::to_string(extra.size() - 1) + " more error(s))";
+      if (extra.size() > 1)
+        first.rule += " (and " + std::to_string(extra.size() - 1) + " more error(s))";
       first.rule += "; the result fails validate --strict, nothing was written";
       throw core::InputError(first);
     }
   }
 
   compose(p, req, haveEvidence ? &ev : nullptr, static_cast<bool>(req.check));
-  p.diff = unifiedDiff(p.before, p.after, p.fileExists ? "a/" + p.path : "/dev/null", "b/" + p.path);
+  p.diff =
+      unifiedDiff(p.before, p.after, p.fileExists ? "a/" + p.path : "/dev/null", "b/" + p.path);
   if (!p.reportPath.empty()) {
     std::optional<std::string> oldReport = blobAt(repo.get(), b.tip, p.reportPath);
     checkPath(p.repoRoot, p.reportPath);
     checkClean(repo.get(), p.repoRoot, p.reportPath);
-    p.diff += unifiedDiff(oldReport.value_or(""), p.reportText, oldReport ? "a/" + p.reportPath : "/dev/null",
-                          "b/" + p.reportPath);
+    p.diff += unifiedDiff(oldReport.value_or(""), p.reportText,
+                          oldReport ? "a/" + p.reportPath : "/dev/null", "b/" + p.reportPath);
   }
   return p;
 }
@@ -588,9 +631,11 @@ void hook(const char* step) {
 void writeAtomically(const fs::path& path, const std::string& text) {
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  std::string tmpl = (path.parent_path() / ("." + path.filename().string() + ".rolloutlab-XXXXXX")).string();
+  std::string tmpl =
+      (path.parent_path() / ("." + path.filename().string() + ".rolloutlab-XXXXXX")).string();
   const int fd = mkstemp(tmpl.data());
-  if (fd < 0) throw core::EnvironmentError("cannot write " + path.string() + ": " + std::strerror(errno));
+  if (fd < 0)
+    throw core::EnvironmentError("cannot write " + path.string() + ": " + std::strerror(errno));
   struct stat sb {};
   mode_t mode = 0644;
   if (stat(path.c_str(), &sb) == 0) mode = sb.st_mode & 07777;
@@ -622,10 +667,12 @@ ExportResult commitExport(const ExportPlan& p) {
   checkState(r, p.repoRoot);
   // Nothing moved since the plan was made.
   const BranchInfo b = resolveBranch(r, p.repoRoot, p.branch);
-  if (b.exists != p.branchExists || git::hex(b.tip) != p.baseCommit || b.checkedOut != p.branchCheckedOut) {
+  if (b.exists != p.branchExists || git::hex(b.tip) != p.baseCommit ||
+      b.checkedOut != p.branchCheckedOut) {
     refuse(p.repoRoot, "--branch", core::quoted(p.branch),
            "moved during the export (was " + shortId(p.baseCommit) + ", now " +
-               (b.exists ? shortId(git::hex(b.tip)) : std::string("absent")) + "): nothing was written");
+               (b.exists ? shortId(git::hex(b.tip)) : std::string("absent")) +
+               "): nothing was written");
   }
   checkClean(r, p.repoRoot, p.path);
   if (!p.reportPath.empty()) checkClean(r, p.repoRoot, p.reportPath);
@@ -644,7 +691,8 @@ ExportResult commitExport(const ExportPlan& p) {
   (void)blobAt(r, baseOid, p.path, &mode);
   if (mode != GIT_FILEMODE_BLOB && mode != GIT_FILEMODE_BLOB_EXECUTABLE) mode = GIT_FILEMODE_BLOB;
   git_oid blobOid, reportOid;
-  git::check(git_blob_create_from_buffer(&blobOid, r, p.after.data(), p.after.size()), "writing the blob of " + p.path);
+  git::check(git_blob_create_from_buffer(&blobOid, r, p.after.data(), p.after.size()),
+             "writing the blob of " + p.path);
   std::vector<git_tree_update> updates(1);
   updates[0].action = GIT_TREE_UPDATE_UPSERT;
   updates[0].id = blobOid;
@@ -681,14 +729,16 @@ ExportResult commitExport(const ExportPlan& p) {
     if (email.empty()) email = def->email;
   }
   if (name.empty() || email.empty())
-    refuse(p.repoRoot, "--author", "", "no author: set user.name and user.email in the repository's Git config, or pass --author-name and --author-email");
+    refuse(p.repoRoot, "--author", "",
+           "no author: set user.name and user.email in the repository's Git config, or pass "
+           "--author-name and --author-email");
   git_signature* sigRaw = nullptr;
   git::check(git_signature_now(&sigRaw, name.c_str(), email.c_str()), "making the signature");
   git::Signature sig(sigRaw);
   git_oid commitOid;
   const git_commit* parents[] = {parent.get()};
-  git::check(git_commit_create(&commitOid, r, nullptr, sig.get(), sig.get(), nullptr, p.message.c_str(), tree.get(), 1,
-                               parents),
+  git::check(git_commit_create(&commitOid, r, nullptr, sig.get(), sig.get(), nullptr,
+                               p.message.c_str(), tree.get(), 1, parents),
              "writing the commit");
   res.commit = git::hex(commitOid);
   hook("commit");
@@ -699,7 +749,8 @@ ExportResult commitExport(const ExportPlan& p) {
   git_reference* newRef = nullptr;
   int rc;
   if (p.branchExists) {
-    rc = git_reference_create_matching(&newRef, r, refName.c_str(), &commitOid, 1, &baseOid, log.c_str());
+    rc = git_reference_create_matching(&newRef, r, refName.c_str(), &commitOid, 1, &baseOid,
+                                       log.c_str());
   } else {
     rc = git_reference_create(&newRef, r, refName.c_str(), &commitOid, 0, log.c_str());
   }
@@ -722,8 +773,10 @@ ExportResult commitExport(const ExportPlan& p) {
     git::check(git_repository_index(&idxRaw, r), "reading the index");
     git::Index idx(idxRaw);
     const auto indexFail = [&](int code) {
-      throw core::EnvironmentError("commit " + res.commit + " was made and the file written, but the index could not be updated (" +
-                                   git::lastError(code) + "): run git reset -q -- " + p.path);
+      throw core::EnvironmentError(
+          "commit " + res.commit +
+          " was made and the file written, but the index could not be updated (" +
+          git::lastError(code) + "): run git reset -q -- " + p.path);
     };
     if (int c = git_index_read(idxRaw, 1); c < 0) indexFail(c);
     if (int c = git_index_add_bypath(idxRaw, p.path.c_str()); c < 0) indexFail(c);

@@ -77,7 +77,8 @@ namespace {
 /// an absolute path as it is, a bare name as `git credential-NAME`; `get` with the request on
 /// standard input; the answer's `username=` and `password=` lines. Nothing is logged; the
 /// helper's standard error goes where ours goes (helpers prompt there when they must).
-bool runHelper(const std::string& helper, const std::string& request, std::string& user, std::string& pass) {
+bool runHelper(const std::string& helper, const std::string& request, std::string& user,
+               std::string& pass) {
   std::string cmd;
   if (helper.empty()) return false;
   if (helper[0] == '!') {
@@ -102,7 +103,8 @@ bool runHelper(const std::string& helper, const std::string& request, std::strin
   posix_spawn_file_actions_addclose(&fa, out[0]);
   const char* argv[] = {"/bin/sh", "-c", cmd.c_str(), nullptr};
   pid_t pid = 0;
-  const int rc = posix_spawn(&pid, "/bin/sh", &fa, nullptr, const_cast<char* const*>(argv), environ);
+  const int rc =
+      posix_spawn(&pid, "/bin/sh", &fa, nullptr, const_cast<char* const*>(argv), environ);
   posix_spawn_file_actions_destroy(&fa);
   close(in[0]);
   close(out[1]);
@@ -112,7 +114,8 @@ bool runHelper(const std::string& helper, const std::string& request, std::strin
     return false;
   }
   // The request is a few hundred bytes: it fits the pipe's buffer.
-  struct sigaction ignore {}, old {};
+  struct sigaction ignore {
+  }, old{};
   ignore.sa_handler = SIG_IGN;
   sigaction(SIGPIPE, &ignore, &old);
   const ssize_t w = write(in[1], request.data(), request.size());
@@ -146,8 +149,8 @@ struct PushState {
   std::string rejected;  // a ref the remote refused, with its reason
 };
 
-int credentials(git_credential** out, const char* url, const char* userFromUrl, unsigned int allowed,
-                void* payload) {
+int credentials(git_credential** out, const char* url, const char* userFromUrl,
+                unsigned int allowed, void* payload) {
   auto* st = static_cast<PushState*>(payload);
   if ((allowed & GIT_CREDENTIAL_SSH_KEY) != 0 && st->sshAttempts++ == 0) {
     return git_credential_ssh_key_from_agent(out, userFromUrl != nullptr ? userFromUrl : "git");
@@ -193,8 +196,10 @@ int credentials(git_credential** out, const char* url, const char* userFromUrl, 
       }
     }
   }
-  if ((allowed & GIT_CREDENTIAL_DEFAULT) != 0 && st->helperAttempts++ < 2) return git_credential_default_new(out);
-  git_error_set_str(GIT_ERROR_NET, "no credentials: none in ssh-agent and no credential helper answered");
+  if ((allowed & GIT_CREDENTIAL_DEFAULT) != 0 && st->helperAttempts++ < 2)
+    return git_credential_default_new(out);
+  git_error_set_str(GIT_ERROR_NET,
+                    "no credentials: none in ssh-agent and no credential helper answered");
   return GIT_EAUTH;
 }
 
@@ -207,7 +212,8 @@ int pushUpdate(const char* refname, const char* status, void* payload) {
 
 }  // namespace
 
-std::string pushBranch(const std::string& repoDir, const std::string& remoteName, const std::string& branch) {
+std::string pushBranch(const std::string& repoDir, const std::string& remoteName,
+                       const std::string& branch) {
   git::Repository repo = git::open(repoDir);
   git_remote* r = nullptr;
   if (git_remote_lookup(&r, repo.get(), remoteName.c_str()) < 0) {
@@ -227,9 +233,12 @@ std::string pushBranch(const std::string& repoDir, const std::string& remoteName
   char* specs[] = {spec.data()};
   const git_strarray refspecs = {specs, 1};
   const int rc = git_remote_push(r, &refspecs, &opts);
-  if (rc < 0) throw core::EnvironmentError("push to " + remoteName + " (" + url + ") failed: " + git::lastError(rc));
+  if (rc < 0)
+    throw core::EnvironmentError("push to " + remoteName + " (" + url +
+                                 ") failed: " + git::lastError(rc));
   if (!st.rejected.empty())
-    throw core::EnvironmentError("push to " + remoteName + " (" + url + ") was rejected: " + st.rejected);
+    throw core::EnvironmentError("push to " + remoteName + " (" + url +
+                                 ") was rejected: " + st.rejected);
   return url;
 }
 
@@ -237,7 +246,8 @@ std::vector<std::string> filesChangedSince(const std::string& repoDir, const std
   git::Repository repo = git::open(repoDir);
   git_object* obj = nullptr;
   if (git_revparse_single(&obj, repo.get(), ref.c_str()) < 0) {
-    throw core::InputError({core::Severity::kError, repoDir, 0, 0, "--changed-since", core::quoted(ref),
+    throw core::InputError({core::Severity::kError, repoDir, 0, 0, "--changed-since",
+                            core::quoted(ref),
                             "is not a revision of this repository: " + git::lastError(-1)});
   }
   git::Object owned(obj);
@@ -248,7 +258,8 @@ std::vector<std::string> filesChangedSince(const std::string& repoDir, const std
   git_diff_options_init(&opts, GIT_DIFF_OPTIONS_VERSION);
   opts.flags = GIT_DIFF_INCLUDE_UNTRACKED | GIT_DIFF_RECURSE_UNTRACKED_DIRS;
   git_diff* d = nullptr;
-  git::check(git_diff_tree_to_workdir_with_index(&d, repo.get(), tree.get(), &opts), "diffing against " + ref);
+  git::check(git_diff_tree_to_workdir_with_index(&d, repo.get(), tree.get(), &opts),
+             "diffing against " + ref);
   git::Diff diff(d);
   std::set<std::string> files;
   for (std::size_t i = 0; i < git_diff_num_deltas(d); ++i) {

@@ -140,7 +140,8 @@ ExportDialog::ExportDialog(ExportSource source, QWidget* parent)
     preview();
   });
   // Leaving a field plans again when the choices differ from those of the plan shown.
-  for (QLineEdit* e : {repo_, branch_, path_}) connect(e, &QLineEdit::editingFinished, this, [this]() {
+  for (QLineEdit* e : {repo_, branch_, path_})
+    connect(e, &QLineEdit::editingFinished, this, [this]() {
       if (!busy() && choices() != plannedChoices_) preview();
     });
   // Any change of the choices invalidates the plan shown until it is made again.
@@ -188,7 +189,8 @@ gitops::ExportRequest ExportDialog::request() const {
 }
 
 QString ExportDialog::choices() const {
-  return repo_->text().trimmed() + '\n' + branch_->text().trimmed() + '\n' + path_->text().trimmed();
+  return repo_->text().trimmed() + '\n' + branch_->text().trimmed() + '\n' +
+         path_->text().trimmed();
 }
 
 void ExportDialog::preview() { run(false); }
@@ -225,7 +227,8 @@ void ExportDialog::run(bool commit) {
       outcome->error = e.what();
     }
   });
-  connect(thread_, &QThread::finished, this, [this, outcome, commit]() { onDone(outcome, commit); });
+  connect(thread_, &QThread::finished, this,
+          [this, outcome, commit]() { onDone(outcome, commit); });
   setBusy(true);
   status_->setText(commit ? "Exporting\u2026" : "Planning\u2026");
   thread_->start();
@@ -233,7 +236,8 @@ void ExportDialog::run(bool commit) {
 
 void ExportDialog::setBusy(bool busy) {
   busy_->setVisible(busy);
-  for (QWidget* w : std::initializer_list<QWidget*>{repo_, browse_, branch_, path_, report_, preview_})
+  for (QWidget* w :
+       std::initializer_list<QWidget*>{repo_, browse_, branch_, path_, report_, preview_})
     w->setEnabled(!busy);
   evidence_->setEnabled(!busy && !source_.evidenceText.empty());
   if (busy) export_->setEnabled(false);
@@ -289,7 +293,8 @@ void ExportDialog::onDone(std::shared_ptr<ExportOutcome> outcome, bool commit) {
     QString text = QString("Ready: a commit on %1%2 (based on %3) changing %4.")
                        .arg(q(p.branch), p.branchExists ? "" : " (a new branch)",
                             q(p.baseCommit.substr(0, 12)), q(p.path));
-    if (!p.schemas.empty()) text += QString(" Checked against %1 CRD schema(s).").arg(p.schemas.size());
+    if (!p.schemas.empty())
+      text += QString(" Checked against %1 CRD schema(s).").arg(p.schemas.size());
     status_->setText(text);
     export_->setEnabled(true);
   }

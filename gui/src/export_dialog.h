@@ -30,7 +30,7 @@ namespace rolloutlab::gui {
 struct ExportSource {
   std::string specFile;
   std::string specText;
-  std::string specName;  ///< namespace/name or name (for the default branch)
+  std::string specName;                    ///< namespace/name or name (for the default branch)
   std::string evidenceFile, evidenceText;  ///< empty: no evidence
   std::string evidenceSummary;             ///< shown beside the evidence check box
   std::string note;  ///< shown above the diff (e.g. edits of linked files not exported)
@@ -110,7 +110,7 @@ class ExportDialog : public QDialog {
   QThread* thread_ = nullptr;
   std::shared_ptr<ExportOutcome> outcome_;
   std::string plannedMessage_;  // the message of the last plan, as generated
-  QString plannedChoices_;       // choices() of the last plan
+  QString plannedChoices_;      // choices() of the last plan
   bool messageEdited_ = false;
   bool settingMessage_ = false;
 };

@@ -38,8 +38,8 @@
 #include "compare_view.h"
 #include "export_dialog.h"
 #include "rolloutlab/app/batch.h"
-#include "rolloutlab/io/documents.h"
 #include "rolloutlab/core/version.h"
+#include "rolloutlab/io/documents.h"
 #include "rolloutlab/sim/mesh.h"
 #include "spec_panel.h"
 #include "timeline_view.h"
@@ -566,7 +566,8 @@ ExportSource MainWindow::exportSource() const {
     src.evidenceFile = "workbench batch";
     src.evidenceText = app::batchJson(r).dump(2) + "\n";
     src.evidenceSummary = "the batch view's result (seed " + std::to_string(r.seed) + ", " +
-                          std::to_string(r.runs) + " runs per pair, " + std::to_string(r.pairs.size()) +
+                          std::to_string(r.runs) + " runs per pair, " +
+                          std::to_string(r.pairs.size()) +
                           " pair(s)), summarised in the commit message";
   }
   return src;

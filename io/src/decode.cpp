@@ -1,13 +1,13 @@
 #include "rolloutlab/io/decode.h"
 
-#include "rolloutlab/core/flagger/spec.h"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <regex>
 #include <set>
+
+#include "rolloutlab/core/flagger/spec.h"
 
 namespace rolloutlab::io {
 
@@ -78,16 +78,15 @@ bool isFloatText(const std::string& s) {
 }
 
 bool isBoolText(const std::string& s) {
-  static const std::set<std::string> b = {"y",    "Y",    "yes",  "Yes",  "YES",   "n",    "N",
-                                          "no",   "No",   "NO",   "true", "True",  "TRUE", "false",
-                                          "False", "FALSE", "on",  "On",   "ON",    "off",  "Off",
-                                          "OFF"};
+  static const std::set<std::string> b = {
+      "y",    "Y",    "yes",   "Yes",   "YES",   "n",  "N",  "no", "No",  "NO",  "true",
+      "True", "TRUE", "false", "False", "FALSE", "on", "On", "ON", "off", "Off", "OFF"};
   return b.count(s) > 0;
 }
 
 bool boolValue(const std::string& s) {
-  static const std::set<std::string> t = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE",
-                                          "on", "On", "ON"};
+  static const std::set<std::string> t = {"y",    "Y",    "yes", "Yes", "YES", "true",
+                                          "True", "TRUE", "on",  "On",  "ON"};
   return t.count(s) > 0;
 }
 
@@ -149,11 +148,16 @@ const char* typeName(const YAML::Node& n) {
   if (n.IsMap()) return "object";
   if (n.IsSequence()) return "array";
   switch (scalarKind(n)) {
-    case ScalarKind::kNull: return "null";
-    case ScalarKind::kBool: return "boolean";
-    case ScalarKind::kInt: return "integer";
-    case ScalarKind::kFloat: return "number";
-    case ScalarKind::kString: return "string";
+    case ScalarKind::kNull:
+      return "null";
+    case ScalarKind::kBool:
+      return "boolean";
+    case ScalarKind::kInt:
+      return "integer";
+    case ScalarKind::kFloat:
+      return "number";
+    case ScalarKind::kString:
+      return "string";
   }
   return "?";
 }
@@ -215,8 +219,9 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
     for (std::size_t i = 1; i <= word.size(); ++i) {
       cur[0] = i;
       for (std::size_t j = 1; j <= c.size(); ++j) {
-        const std::size_t sub = prev[j - 1] + (std::tolower(static_cast<unsigned char>(word[i - 1])) !=
-                                               std::tolower(static_cast<unsigned char>(c[j - 1])));
+        const std::size_t sub =
+            prev[j - 1] + (std::tolower(static_cast<unsigned char>(word[i - 1])) !=
+                           std::tolower(static_cast<unsigned char>(c[j - 1])));
         cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, sub});
       }
       std::swap(prev, cur);
@@ -422,7 +427,8 @@ std::optional<double> Decoder::durationValue(const YAML::Node& n, const std::str
   return std::nullopt;
 }
 
-std::optional<double> Decoder::duration(const YAML::Node& map, const char* key, const std::string& path) {
+std::optional<double> Decoder::duration(const YAML::Node& map, const char* key,
+                                        const std::string& path) {
   const YAML::Node n = child(map, key);
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   return durationValue(n, path);
@@ -461,7 +467,8 @@ void Decoder::checkDuplicates(const YAML::Node& map, const std::string& path) {
     if (!it->first.IsScalar()) continue;
     const std::string& k = it->first.Scalar();
     if (!seen.insert(k).second) {
-      error(it->first, pathJoin(path, k), "", "duplicate field: the key is already defined in this mapping");
+      error(it->first, pathJoin(path, k), "",
+            "duplicate field: the key is already defined in this mapping");
     }
   }
 }

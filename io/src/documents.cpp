@@ -193,8 +193,8 @@ void parseStream(const std::string& text, const std::string& file, DocumentSet& 
     nodes = YAML::LoadAll(text);
   } catch (const YAML::Exception& e) {
     std::string msg = e.msg;
-    out.diagnostics.add(makeError(file, e.mark.line >= 0 ? e.mark.line + 1 : 0,
-                                  "not valid YAML: " + msg));
+    out.diagnostics.add(
+        makeError(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "not valid YAML: " + msg));
     return;
   }
   int found = 0;
@@ -237,13 +237,12 @@ void parseStream(const std::string& text, const std::string& file, DocumentSet& 
     out.documents.push_back(std::move(d));
   }
   if (found == 0 && requireObject && out.diagnostics.errors() == errorsBefore) {
-    out.diagnostics.add(makeError(file, 0,
-                                  nodes.empty() || std::all_of(nodes.begin(), nodes.end(),
-                                                               [](const YAML::Node& x) {
-                                                                 return !x || x.IsNull();
-                                                               })
-                                      ? "file is empty: no document"
-                                      : "file holds no Kubernetes object"));
+    out.diagnostics.add(
+        makeError(file, 0,
+                  nodes.empty() || std::all_of(nodes.begin(), nodes.end(),
+                                               [](const YAML::Node& x) { return !x || x.IsNull(); })
+                      ? "file is empty: no document"
+                      : "file holds no Kubernetes object"));
   }
 }
 
@@ -260,7 +259,8 @@ bool readWhole(const fs::path& p, std::uint64_t limit, std::string& out, std::st
     return false;
   }
   if (size > limit) {
-    why = "file is too large (" + std::to_string(size) + " bytes, limit " + std::to_string(limit) + ")";
+    why = "file is too large (" + std::to_string(size) + " bytes, limit " + std::to_string(limit) +
+          ")";
     return false;
   }
   std::ifstream in(p, std::ios::binary);
@@ -274,8 +274,8 @@ bool readWhole(const fs::path& p, std::uint64_t limit, std::string& out, std::st
   return true;
 }
 
-void readFile(const fs::path& p, const std::string& shown, const ReadOptions& opt,
-              DocumentSet& out, bool requireObject) {
+void readFile(const fs::path& p, const std::string& shown, const ReadOptions& opt, DocumentSet& out,
+              bool requireObject) {
   const core::ReadingScope scope(shown + " (a YAML document)");
   std::string text, why;
   if (!readWhole(p, opt.maxFileBytes, text, why)) {

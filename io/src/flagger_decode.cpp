@@ -73,7 +73,8 @@ void objectRef(Decoder& d, const YAML::Node& spec, const char* key, const std::s
   if (namespaced) {
     d.checkFields(r, path, {"apiVersion", "kind", "name", "namespace"});
   } else if (std::string(key) == "autoscalerRef") {
-    d.checkFields(r, path, {"apiVersion", "kind", "name", "primaryScalerQueries", "primaryScalerReplicas"});
+    d.checkFields(r, path,
+                  {"apiVersion", "kind", "name", "primaryScalerQueries", "primaryScalerReplicas"});
   } else {
     d.checkFields(r, path, {"apiVersion", "kind", "name"});
   }
@@ -125,7 +126,8 @@ void decodeMetric(Decoder& d, const YAML::Node& n, const std::string& path, fl::
     if (d.require(ref, "name", pathJoin(path, "templateRef.name"))) {
       if (auto v = d.str(ref, "name", pathJoin(path, "templateRef.name"))) r.name = *v;
     }
-    if (auto v = d.str(ref, "namespace", pathJoin(path, "templateRef.namespace"))) r.namespace_ = *v;
+    if (auto v = d.str(ref, "namespace", pathJoin(path, "templateRef.namespace")))
+      r.namespace_ = *v;
     m.templateRef = r;
   }
   stringMap(d, n, "templateVariables", pathJoin(path, "templateVariables"), &m.templateVariables);
@@ -134,7 +136,9 @@ void decodeMetric(Decoder& d, const YAML::Node& n, const std::string& path, fl::
 void decodeWebhook(Decoder& d, const YAML::Node& n, const std::string& path, fl::WebhookSpec& h) {
   h.loc = {d.document().file, d.line(n)};
   if (!d.expectMap(n, path)) return;
-  d.checkFields(n, path, {"name", "type", "muteAlert", "url", "timeout", "retries", "disableTLS", "metadata"});
+  d.checkFields(
+      n, path,
+      {"name", "type", "muteAlert", "url", "timeout", "retries", "disableTLS", "metadata"});
   d.require(n, "name", pathJoin(path, "name"));
   d.require(n, "url", pathJoin(path, "url"));
   if (auto v = d.str(n, "name", pathJoin(path, "name"))) h.name = *v;
@@ -172,10 +176,11 @@ void decodeWebhook(Decoder& d, const YAML::Node& n, const std::string& path, fl:
 
 void decodeAnalysis(Decoder& d, const YAML::Node& a, const std::string& path, fl::CanarySpec& c) {
   auto& an = c.analysis;
-  d.checkFields(a, path,
-                {"interval", "iterations", "threshold", "maxWeight", "stepWeight", "stepWeights",
-                 "stepWeightPromotion", "mirror", "mirrorWeight", "primaryReadyThreshold",
-                 "canaryReadyThreshold", "match", "metrics", "alerts", "webhooks", "sessionAffinity"});
+  d.checkFields(
+      a, path,
+      {"interval", "iterations", "threshold", "maxWeight", "stepWeight", "stepWeights",
+       "stepWeightPromotion", "mirror", "mirrorWeight", "primaryReadyThreshold",
+       "canaryReadyThreshold", "match", "metrics", "alerts", "webhooks", "sessionAffinity"});
   intervalField(d, a, "interval", pathJoin(path, "interval"), an.interval);
   auto gi = [&](const char* key, int& out) {
     if (auto v = d.goInt(a, key, pathJoin(path, key))) out = static_cast<int>(*v);
@@ -197,9 +202,11 @@ void decodeAnalysis(Decoder& d, const YAML::Node& a, const std::string& path, fl
       const auto k = item.IsScalar() ? scalarKind(item) : ScalarKind::kString;
       const auto v = item.IsScalar() ? parseNumber(item.Scalar()) : std::nullopt;
       if ((k != ScalarKind::kInt && k != ScalarKind::kFloat) || !v) {
-        d.error(item, p, Decoder::shown(item), std::string("must be a number, not ") + typeName(item));
+        d.error(item, p, Decoder::shown(item),
+                std::string("must be a number, not ") + typeName(item));
       } else if (*v != std::floor(*v) || std::fabs(*v) > 2147483647.0) {
-        d.error(item, p, Decoder::shown(item), "must be a whole number (the controller decodes it into an int)");
+        d.error(item, p, Decoder::shown(item),
+                "must be a whole number (the controller decodes it into an int)");
       } else {
         an.stepWeights.push_back(static_cast<int>(*v));
       }
@@ -228,9 +235,11 @@ void decodeAnalysis(Decoder& d, const YAML::Node& a, const std::string& path, fl
               }
             }
             if (std::string(key) == "headers" && kinds != 1) {
-              d.error(it->second, hp, "", "must set exactly one of exact, prefix, suffix, regex (CRD oneOf)");
+              d.error(it->second, hp, "",
+                      "must set exactly one of exact, prefix, suffix, regex (CRD oneOf)");
             } else if (kinds > 1) {
-              d.error(it->second, hp, "", "must set at most one of exact, prefix, regex (CRD oneOf)");
+              d.error(it->second, hp, "",
+                      "must set at most one of exact, prefix, regex (CRD oneOf)");
             }
           }
         }
@@ -263,7 +272,8 @@ void decodeAnalysis(Decoder& d, const YAML::Node& a, const std::string& path, fl
       d.require(alerts[i], "name", pathJoin(p, "name"));
       d.require(alerts[i], "providerRef", pathJoin(p, "providerRef"));
       std::string sev;
-      enumField(d, alerts[i], "severity", pathJoin(p, "severity"), {"", "info", "warn", "error"}, sev);
+      enumField(d, alerts[i], "severity", pathJoin(p, "severity"), {"", "info", "warn", "error"},
+                sev);
     }
   }
   // CRD: analysis is oneOf {interval, threshold, iterations} / {interval, threshold, stepWeight}
@@ -287,7 +297,8 @@ void decodeAnalysis(Decoder& d, const YAML::Node& a, const std::string& path, fl
     }
     d.error(a, path, "",
             "must have interval, threshold and exactly one of iterations, stepWeight, stepWeights "
-            "(CRD oneOf): " + why);
+            "(CRD oneOf): " +
+                why);
   }
 }
 
@@ -315,7 +326,8 @@ void analysisWarnings(Decoder& d, const YAML::Node& a, const std::string& path,
   if (an.iterations > 0) {
     if (an.matchCount > 0 && kubernetes) {
       d.warning(at("match"), p("match"), "",
-                "the kubernetes provider does not support A/B testing: Flagger drops match and runs Blue/Green");
+                "the kubernetes provider does not support A/B testing: Flagger drops match and "
+                "runs Blue/Green");
     }
   } else if (Decoder::child(a, "iterations").IsDefined() && an.iterations <= 0) {
     d.warning(at("iterations"), p("iterations"), std::to_string(an.iterations),
@@ -331,14 +343,17 @@ void analysisWarnings(Decoder& d, const YAML::Node& a, const std::string& path,
     if (!an.stepWeights.empty()) {
       for (std::size_t i = 0; i < an.stepWeights.size(); ++i) {
         if (an.stepWeights[i] <= 0) {
-          d.warning(at("stepWeights"), pathIndex(p("stepWeights"), i), std::to_string(an.stepWeights[i]),
+          d.warning(at("stepWeights"), pathIndex(p("stepWeights"), i),
+                    std::to_string(an.stepWeights[i]),
                     "weight <= 0: the step moves the canary weight by " +
                         std::to_string(an.stepWeights[i]));
         }
         if (i > 0 && an.stepWeights[i] <= an.stepWeights[i - 1]) {
-          d.warning(at("stepWeights"), pathIndex(p("stepWeights"), i), std::to_string(an.stepWeights[i]),
+          d.warning(at("stepWeights"), pathIndex(p("stepWeights"), i),
+                    std::to_string(an.stepWeights[i]),
                     "stepWeights must increase: a step to a lower weight is negative, so the "
-                    "canary stops at " + std::to_string(an.stepWeights[i - 1]) + " and never promotes");
+                    "canary stops at " +
+                        std::to_string(an.stepWeights[i - 1]) + " and never promotes");
           break;
         }
       }
@@ -357,7 +372,8 @@ void analysisWarnings(Decoder& d, const YAML::Node& a, const std::string& path,
                   an.stepWeight == 0
                       ? "stepWeight 0: the canary never receives traffic; Flagger re-runs the "
                         "pre-rollout hooks every tick and never promotes"
-                      : "negative stepWeight: the canary weight never rises and the canary never promotes");
+                      : "negative stepWeight: the canary weight never rises and the canary never "
+                        "promotes");
       } else if (an.maxWeight > 100) {
         d.warning(at("maxWeight"), p("maxWeight"), std::to_string(an.maxWeight),
                   "maxWeight over 100: the canary weight is capped at 100, never reaches " +
@@ -391,7 +407,8 @@ void analysisWarnings(Decoder& d, const YAML::Node& a, const std::string& path,
                 "min > max: every check of this metric fails");
     }
     const bool builtin = m.name == "request-success-rate" || m.name == "request-duration";
-    if (!m.thresholdRange && !Decoder::child(mn, "threshold").IsDefined() && (builtin || !m.query.empty() || m.templateRef)) {
+    if (!m.thresholdRange && !Decoder::child(mn, "threshold").IsDefined() &&
+        (builtin || !m.query.empty() || m.templateRef)) {
       d.warning(mn, mp, "",
                 m.name == "request-success-rate"
                     ? "no thresholdRange: every success rate passes"
@@ -419,7 +436,9 @@ void analysisWarnings(Decoder& d, const YAML::Node& a, const std::string& path,
 
 }  // namespace
 
-bool isFlaggerCanary(const Document& doc) { return doc.group() == "flagger.app" && doc.kind == "Canary"; }
+bool isFlaggerCanary(const Document& doc) {
+  return doc.group() == "flagger.app" && doc.kind == "Canary";
+}
 bool isFlaggerMetricTemplate(const Document& doc) {
   return doc.group() == "flagger.app" && doc.kind == "MetricTemplate";
 }
@@ -437,13 +456,13 @@ bool decodeCanary(const Document& doc, core::Diagnostics& diags, fl::CanarySpec&
     return false;
   }
   d.checkFields(spec, "spec",
-                {"provider", "metricsServer", "progressDeadlineSeconds", "targetRef", "autoscalerRef",
-                 "ingressRef", "routeRef", "upstreamRef", "service", "skipAnalysis",
-                 "revertOnDeletion", "suspend", "analysis"});
+                {"provider", "metricsServer", "progressDeadlineSeconds", "targetRef",
+                 "autoscalerRef", "ingressRef", "routeRef", "upstreamRef", "service",
+                 "skipAnalysis", "revertOnDeletion", "suspend", "analysis"});
   enumField(d, spec, "provider", "spec.provider",
-            {"apisix", "appmesh", "appmesh:v1beta2", "contour", "gatewayapi:v1", "gatewayapi:v1beta1",
-             "gloo", "istio", "knative", "kubernetes", "kuma", "linkerd", "nginx", "osm", "skipper",
-             "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "traefik"},
+            {"apisix", "appmesh", "appmesh:v1beta2", "contour", "gatewayapi:v1",
+             "gatewayapi:v1beta1", "gloo", "istio", "knative", "kubernetes", "kuma", "linkerd",
+             "nginx", "osm", "skipper", "smi:v1alpha1", "smi:v1alpha2", "smi:v1alpha3", "traefik"},
             c.provider);
   if (auto v = d.str(spec, "metricsServer", "spec.metricsServer")) c.metricsServer = *v;
   if (auto v = d.goInt(spec, "progressDeadlineSeconds", "spec.progressDeadlineSeconds")) {
@@ -466,19 +485,41 @@ bool decodeCanary(const Document& doc, core::Diagnostics& diags, fl::CanarySpec&
     if (api.IsScalar()) c.targetApiVersion = api.Scalar();
   }
   std::string dummy;
-  objectRef(d, spec, "autoscalerRef", "spec.autoscalerRef", {"HorizontalPodAutoscaler", "ScaledObject"},
-            nullptr, dummy);
+  objectRef(d, spec, "autoscalerRef", "spec.autoscalerRef",
+            {"HorizontalPodAutoscaler", "ScaledObject"}, nullptr, dummy);
   objectRef(d, spec, "ingressRef", "spec.ingressRef", {"Ingress"}, nullptr, c.ingressRef);
   objectRef(d, spec, "routeRef", "spec.routeRef", {"ApisixRoute"}, nullptr, c.routeRef);
   objectRef(d, spec, "upstreamRef", "spec.upstreamRef", {"Upstream"}, nullptr, dummy, true);
   const YAML::Node svc = d.object(spec, "service", "spec.service");
   if (svc.IsDefined()) {
     d.checkFields(svc, "spec.service",
-                  {"name", "port", "portName", "appProtocol", "trafficDistribution", "targetPort",
-                   "portDiscovery", "headless", "timeout", "backendTimeout", "meshName", "backends",
-                   "hosts", "delegation", "match", "retries", "rewrite", "mirror", "headers",
-                   "gateways", "gatewayRefs", "corsPolicy", "trafficPolicy", "apex", "primary",
-                   "canary", "unmanagedMetadata"});
+                  {"name",
+                   "port",
+                   "portName",
+                   "appProtocol",
+                   "trafficDistribution",
+                   "targetPort",
+                   "portDiscovery",
+                   "headless",
+                   "timeout",
+                   "backendTimeout",
+                   "meshName",
+                   "backends",
+                   "hosts",
+                   "delegation",
+                   "match",
+                   "retries",
+                   "rewrite",
+                   "mirror",
+                   "headers",
+                   "gateways",
+                   "gatewayRefs",
+                   "corsPolicy",
+                   "trafficPolicy",
+                   "apex",
+                   "primary",
+                   "canary",
+                   "unmanagedMetadata"});
     if (auto v = d.str(svc, "name", "spec.service.name")) c.serviceName = *v;
     if (d.require(svc, "port", "spec.service.port")) {
       if (auto v = d.goInt(svc, "port", "spec.service.port")) c.servicePort = static_cast<int>(*v);
@@ -498,7 +539,8 @@ bool decodeCanary(const Document& doc, core::Diagnostics& diags, fl::CanarySpec&
   return diags.errors() == before;
 }
 
-bool decodeMetricTemplate(const Document& doc, core::Diagnostics& diags, fl::MetricTemplateSpec& t) {
+bool decodeMetricTemplate(const Document& doc, core::Diagnostics& diags,
+                          fl::MetricTemplateSpec& t) {
   const int before = diags.errors();
   Decoder d(doc, diags);
   t.loc = {doc.file, doc.line};
@@ -519,8 +561,8 @@ bool decodeMetricTemplate(const Document& doc, core::Diagnostics& diags, fl::Met
                   {"type", "address", "headers", "secretRef", "region", "insecureSkipVerify"});
     if (d.require(prov, "type", "spec.provider.type")) {
       enumField(d, prov, "type", "spec.provider.type",
-                {"prometheus", "influxdb", "datadog", "externalmetrics", "stackdriver", "cloudwatch",
-                 "newrelic", "graphite", "dynatrace", "keptn", "splunk"},
+                {"prometheus", "influxdb", "datadog", "externalmetrics", "stackdriver",
+                 "cloudwatch", "newrelic", "graphite", "dynatrace", "keptn", "splunk"},
                 t.providerType);
     }
     if (auto v = d.str(prov, "address", "spec.provider.address")) t.address = *v;
@@ -552,7 +594,8 @@ std::vector<const fl::MetricTemplateSpec*> resolveTemplates(
     const fl::MetricTemplateSpec* found = nullptr;
     if (m.templateRef) {
       // scheduler_metrics.go runMetricChecks: templateRef.namespace, else the Canary's.
-      const std::string ns = m.templateRef->namespace_.empty() ? canary.namespace_ : m.templateRef->namespace_;
+      const std::string ns =
+          m.templateRef->namespace_.empty() ? canary.namespace_ : m.templateRef->namespace_;
       for (const auto& t : templates) {
         if (t.name == m.templateRef->name && t.namespace_ == ns) {
           found = &t;
@@ -575,13 +618,15 @@ void checkFlaggerReferences(const std::vector<fl::CanarySpec>& canaries,
       const std::string path = "spec.analysis.metrics[" + std::to_string(i) + "]";
       const bool builtin = m.name == "request-success-rate" || m.name == "request-duration";
       if (m.templateRef && resolved[i] == nullptr) {
-        const std::string ns = m.templateRef->namespace_.empty() ? c.namespace_ : m.templateRef->namespace_;
+        const std::string ns =
+            m.templateRef->namespace_.empty() ? c.namespace_ : m.templateRef->namespace_;
         diags.add({Severity::kWarning, m.loc.file, m.loc.line, 0, path + ".templateRef",
                    core::quoted(m.templateRef->name),
                    "no MetricTemplate " + m.templateRef->name + " in namespace " +
                        (ns.empty() ? "\"\"" : ns) + " is loaded: the check fails every tick"});
       } else if (!builtin && m.query.empty() && !m.templateRef) {
-        diags.add({Severity::kWarning, m.loc.file, m.loc.line, 0, path + ".name", core::quoted(m.name),
+        diags.add({Severity::kWarning, m.loc.file, m.loc.line, 0, path + ".name",
+                   core::quoted(m.name),
                    "neither builtin (request-success-rate, request-duration) nor backed by a query "
                    "or templateRef: the check fails every tick"});
       }
@@ -591,8 +636,9 @@ void checkFlaggerReferences(const std::vector<fl::CanarySpec>& canaries,
   for (const auto& c : canaries) {
     const std::string key = c.namespace_ + "/" + c.name;
     if (!seen.insert(key).second) {
-      diags.add({Severity::kWarning, c.loc.file, c.loc.line, 0, "metadata.name", core::quoted(c.name),
-                 "another Canary with this name and namespace is loaded: the last one applied wins"});
+      diags.add(
+          {Severity::kWarning, c.loc.file, c.loc.line, 0, "metadata.name", core::quoted(c.name),
+           "another Canary with this name and namespace is loaded: the last one applied wins"});
     }
   }
 }

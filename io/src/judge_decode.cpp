@@ -14,8 +14,8 @@ namespace jd = core::judge;
 
 namespace {
 
-
-std::optional<ShadowSource> source(Decoder& d, const YAML::Node& m, const std::string& path, bool kayenta) {
+std::optional<ShadowSource> source(Decoder& d, const YAML::Node& m, const std::string& path,
+                                   bool kayenta) {
   if (!d.require(m, "source", path)) return std::nullopt;
   auto s = d.str(m, "source", path);
   if (!s) return std::nullopt;
@@ -40,16 +40,24 @@ bool validated(Decoder& d, const YAML::Node& at, const std::string& path, const 
 }
 
 void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, JudgeSpec& j) {
-  d.checkFields(n, path, {"lifetime", "interval", "warmup", "lookback", "scoreThresholds", "groupWeights", "metrics"});
-  if (auto v = d.duration(n, "lifetime", pathJoin(path, "lifetime"))) j.stage.lifetimeSeconds = static_cast<std::int64_t>(*v);
-  if (auto v = d.duration(n, "interval", pathJoin(path, "interval"))) j.stage.intervalSeconds = static_cast<std::int64_t>(*v);
-  if (auto v = d.duration(n, "warmup", pathJoin(path, "warmup"))) j.stage.warmupSeconds = static_cast<std::int64_t>(*v);
-  if (auto v = d.duration(n, "lookback", pathJoin(path, "lookback"))) j.stage.lookbackSeconds = static_cast<std::int64_t>(*v);
+  d.checkFields(
+      n, path,
+      {"lifetime", "interval", "warmup", "lookback", "scoreThresholds", "groupWeights", "metrics"});
+  if (auto v = d.duration(n, "lifetime", pathJoin(path, "lifetime")))
+    j.stage.lifetimeSeconds = static_cast<std::int64_t>(*v);
+  if (auto v = d.duration(n, "interval", pathJoin(path, "interval")))
+    j.stage.intervalSeconds = static_cast<std::int64_t>(*v);
+  if (auto v = d.duration(n, "warmup", pathJoin(path, "warmup")))
+    j.stage.warmupSeconds = static_cast<std::int64_t>(*v);
+  if (auto v = d.duration(n, "lookback", pathJoin(path, "lookback")))
+    j.stage.lookbackSeconds = static_cast<std::int64_t>(*v);
   const YAML::Node st = d.object(n, "scoreThresholds", pathJoin(path, "scoreThresholds"));
   if (st.IsDefined()) {
     d.checkFields(st, pathJoin(path, "scoreThresholds"), {"pass", "marginal"});
-    if (auto v = d.number(st, "pass", pathJoin(path, "scoreThresholds.pass"))) j.kayenta.thresholds.pass = *v;
-    if (auto v = d.number(st, "marginal", pathJoin(path, "scoreThresholds.marginal"))) j.kayenta.thresholds.marginal = *v;
+    if (auto v = d.number(st, "pass", pathJoin(path, "scoreThresholds.pass")))
+      j.kayenta.thresholds.pass = *v;
+    if (auto v = d.number(st, "marginal", pathJoin(path, "scoreThresholds.marginal")))
+      j.kayenta.thresholds.marginal = *v;
   }
   j.stage.thresholds = j.kayenta.thresholds;
   const YAML::Node gw = d.object(n, "groupWeights", pathJoin(path, "groupWeights"));
@@ -70,10 +78,12 @@ void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, Jud
   for (std::size_t i = 0; i < ms.size(); ++i) {
     const std::string p = pathIndex(pathJoin(path, "metrics"), i);
     if (!d.expectMap(ms[i], p)) continue;
-    d.checkFields(ms[i], p, {"name", "source", "groups", "direction", "nanStrategy", "critical", "mustHaveData",
-                             "muted", "effectSize", "outliers"});
+    d.checkFields(ms[i], p,
+                  {"name", "source", "groups", "direction", "nanStrategy", "critical",
+                   "mustHaveData", "muted", "effectSize", "outliers"});
     jd::KayentaMetricConfig m;
-    if (d.require(ms[i], "name", pathJoin(p, "name"))) m.name = d.str(ms[i], "name", pathJoin(p, "name")).value_or("");
+    if (d.require(ms[i], "name", pathJoin(p, "name")))
+      m.name = d.str(ms[i], "name", pathJoin(p, "name")).value_or("");
     const auto src = source(d, ms[i], pathJoin(p, "source"), true);
     const YAML::Node g = d.array(ms[i], "groups", pathJoin(p, "groups"));
     if (g.IsDefined()) {
@@ -82,36 +92,50 @@ void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, Jud
       }
     }
     if (m.groups.empty()) {
-      d.error(ms[i], pathJoin(p, "groups"), "", "needs at least one group: Kayenta scores groups, and a metric in no group never counts");
+      d.error(
+          ms[i], pathJoin(p, "groups"), "",
+          "needs at least one group: Kayenta scores groups, and a metric in no group never counts");
     }
     if (auto v = d.str(ms[i], "direction", pathJoin(p, "direction"))) {
       if (*v != "increase" && *v != "decrease" && *v != "either") {
-        d.error(Decoder::child(ms[i], "direction"), pathJoin(p, "direction"), core::quoted(*v), "must be increase, decrease or either");
+        d.error(Decoder::child(ms[i], "direction"), pathJoin(p, "direction"), core::quoted(*v),
+                "must be increase, decrease or either");
       }
       m.direction = jd::kayentaDirectionFromString(*v);
     }
-    if (auto v = d.str(ms[i], "nanStrategy", pathJoin(p, "nanStrategy"))) m.nanStrategy = jd::kayentaNanStrategyFromString(*v);
+    if (auto v = d.str(ms[i], "nanStrategy", pathJoin(p, "nanStrategy")))
+      m.nanStrategy = jd::kayentaNanStrategyFromString(*v);
     if (auto v = d.boolean(ms[i], "critical", pathJoin(p, "critical"))) m.critical = *v;
     if (auto v = d.boolean(ms[i], "mustHaveData", pathJoin(p, "mustHaveData"))) m.mustHaveData = *v;
     if (auto v = d.boolean(ms[i], "muted", pathJoin(p, "muted"))) m.muted = *v;
     const YAML::Node es = d.object(ms[i], "effectSize", pathJoin(p, "effectSize"));
     if (es.IsDefined()) {
       const std::string ep = pathJoin(p, "effectSize");
-      d.checkFields(es, ep, {"measure", "allowedIncrease", "allowedDecrease", "criticalIncrease", "criticalDecrease"});
+      d.checkFields(es, ep,
+                    {"measure", "allowedIncrease", "allowedDecrease", "criticalIncrease",
+                     "criticalDecrease"});
       if (auto v = d.str(es, "measure", pathJoin(ep, "measure"))) {
-        if (*v != "meanRatio" && *v != "cles") d.error(Decoder::child(es, "measure"), pathJoin(ep, "measure"), core::quoted(*v), "must be meanRatio or cles");
+        if (*v != "meanRatio" && *v != "cles")
+          d.error(Decoder::child(es, "measure"), pathJoin(ep, "measure"), core::quoted(*v),
+                  "must be meanRatio or cles");
         m.effectMeasure = jd::kayentaEffectMeasureFromString(*v);
       }
-      if (auto v = d.number(es, "allowedIncrease", pathJoin(ep, "allowedIncrease"))) m.allowedIncrease = *v;
-      if (auto v = d.number(es, "allowedDecrease", pathJoin(ep, "allowedDecrease"))) m.allowedDecrease = *v;
-      if (auto v = d.number(es, "criticalIncrease", pathJoin(ep, "criticalIncrease"))) m.criticalIncrease = *v;
-      if (auto v = d.number(es, "criticalDecrease", pathJoin(ep, "criticalDecrease"))) m.criticalDecrease = *v;
+      if (auto v = d.number(es, "allowedIncrease", pathJoin(ep, "allowedIncrease")))
+        m.allowedIncrease = *v;
+      if (auto v = d.number(es, "allowedDecrease", pathJoin(ep, "allowedDecrease")))
+        m.allowedDecrease = *v;
+      if (auto v = d.number(es, "criticalIncrease", pathJoin(ep, "criticalIncrease")))
+        m.criticalIncrease = *v;
+      if (auto v = d.number(es, "criticalDecrease", pathJoin(ep, "criticalDecrease")))
+        m.criticalDecrease = *v;
     }
     const YAML::Node ol = d.object(ms[i], "outliers", pathJoin(p, "outliers"));
     if (ol.IsDefined()) {
       d.checkFields(ol, pathJoin(p, "outliers"), {"strategy", "outlierFactor"});
-      if (auto v = d.str(ol, "strategy", pathJoin(p, "outliers.strategy"))) m.outlierStrategy = jd::kayentaOutlierStrategyFromString(*v);
-      if (auto v = d.number(ol, "outlierFactor", pathJoin(p, "outliers.outlierFactor"))) m.outlierFactor = *v;
+      if (auto v = d.str(ol, "strategy", pathJoin(p, "outliers.strategy")))
+        m.outlierStrategy = jd::kayentaOutlierStrategyFromString(*v);
+      if (auto v = d.number(ol, "outlierFactor", pathJoin(p, "outliers.outlierFactor")))
+        m.outlierFactor = *v;
     }
     validated(d, ms[i], p, m);
     j.kayenta.metrics.push_back(m);
@@ -137,8 +161,11 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
   d.checkFields(n, path, {"alpha", "inconclusiveAtEnd", "metrics"});
   if (auto v = d.number(n, "alpha", pathJoin(path, "alpha"))) j.sequential.alpha = *v;
   if (auto v = d.str(n, "inconclusiveAtEnd", pathJoin(path, "inconclusiveAtEnd"))) {
-    if (*v != "pass" && *v != "fail") d.error(Decoder::child(n, "inconclusiveAtEnd"), pathJoin(path, "inconclusiveAtEnd"), core::quoted(*v), "must be pass or fail");
-    j.sequential.inconclusiveAtEnd = *v == "fail" ? jd::SequentialVerdict::kFail : jd::SequentialVerdict::kPass;
+    if (*v != "pass" && *v != "fail")
+      d.error(Decoder::child(n, "inconclusiveAtEnd"), pathJoin(path, "inconclusiveAtEnd"),
+              core::quoted(*v), "must be pass or fail");
+    j.sequential.inconclusiveAtEnd =
+        *v == "fail" ? jd::SequentialVerdict::kFail : jd::SequentialVerdict::kPass;
   }
   const YAML::Node ms = d.array(n, "metrics", pathJoin(path, "metrics"));
   if (!ms.IsDefined() || ms.size() == 0) {
@@ -153,22 +180,30 @@ void decodeSequential(Decoder& d, const YAML::Node& n, const std::string& path, 
                   {"name", "source", "regression", "allowedChange", "meaningfulChange", "weight",
                    "concentration", "tau", "minSamplesPerArm", "quantile"});
     jd::SequentialMetricConfig m;
-    if (d.require(ms[i], "name", pathJoin(p, "name"))) m.name = d.str(ms[i], "name", pathJoin(p, "name")).value_or("");
+    if (d.require(ms[i], "name", pathJoin(p, "name")))
+      m.name = d.str(ms[i], "name", pathJoin(p, "name")).value_or("");
     const auto src = source(d, ms[i], pathJoin(p, "source"), false);
     m.kind = src == ShadowSource::kLatencyMean ? jd::SequentialMetricKind::kLatencyMean
              : src == ShadowSource::kLatencyDistribution
                  ? jd::SequentialMetricKind::kLatencyDistribution
                  : jd::SequentialMetricKind::kErrorRate;
     if (auto v = d.str(ms[i], "regression", pathJoin(p, "regression"))) {
-      if (*v != "increase" && *v != "decrease") d.error(Decoder::child(ms[i], "regression"), pathJoin(p, "regression"), core::quoted(*v), "must be increase or decrease");
-      m.regression = *v == "decrease" ? jd::SequentialRegression::kDecrease : jd::SequentialRegression::kIncrease;
+      if (*v != "increase" && *v != "decrease")
+        d.error(Decoder::child(ms[i], "regression"), pathJoin(p, "regression"), core::quoted(*v),
+                "must be increase or decrease");
+      m.regression = *v == "decrease" ? jd::SequentialRegression::kDecrease
+                                      : jd::SequentialRegression::kIncrease;
     }
-    if (auto v = d.number(ms[i], "allowedChange", pathJoin(p, "allowedChange"))) m.allowedChange = *v;
-    if (auto v = d.number(ms[i], "meaningfulChange", pathJoin(p, "meaningfulChange"))) m.meaningfulChange = *v;
+    if (auto v = d.number(ms[i], "allowedChange", pathJoin(p, "allowedChange")))
+      m.allowedChange = *v;
+    if (auto v = d.number(ms[i], "meaningfulChange", pathJoin(p, "meaningfulChange")))
+      m.meaningfulChange = *v;
     if (auto v = d.number(ms[i], "weight", pathJoin(p, "weight"))) m.weight = *v;
-    if (auto v = d.number(ms[i], "concentration", pathJoin(p, "concentration"))) m.concentration = *v;
+    if (auto v = d.number(ms[i], "concentration", pathJoin(p, "concentration")))
+      m.concentration = *v;
     if (auto v = d.number(ms[i], "tau", pathJoin(p, "tau"))) m.tau = *v;
-    if (auto v = d.integer(ms[i], "minSamplesPerArm", pathJoin(p, "minSamplesPerArm"))) m.minSamplesPerArm = *v;
+    if (auto v = d.integer(ms[i], "minSamplesPerArm", pathJoin(p, "minSamplesPerArm")))
+      m.minSamplesPerArm = *v;
     if (auto v = d.number(ms[i], "quantile", pathJoin(p, "quantile"))) m.quantile = *v;
     metricsValid = validated(d, ms[i], p, m) && metricsValid;
     j.sequential.metrics.push_back(m);
@@ -187,12 +222,14 @@ bool decodeJudge(const io::Document& doc, core::Diagnostics& diags, JudgeSpec& j
   j.line = doc.line;
   d.checkFields(doc.node, "", {"apiVersion", "kind", "metadata", "spec"});
   if (doc.apiVersion != "rolloutlab.io/v1alpha1") {
-    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion), "must be rolloutlab.io/v1alpha1");
+    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion),
+            "must be rolloutlab.io/v1alpha1");
   }
   const YAML::Node md = d.object(doc.node, "metadata", "metadata");
   if (md.IsDefined()) {
     d.checkFields(md, "metadata", {"name", "namespace", "labels", "annotations"});
-    if (d.require(md, "name", "metadata.name")) j.name = d.str(md, "name", "metadata.name").value_or("");
+    if (d.require(md, "name", "metadata.name"))
+      j.name = d.str(md, "name", "metadata.name").value_or("");
   } else {
     d.error(doc.node, "metadata", "", "required field is missing");
   }

@@ -1,7 +1,7 @@
 #include "rolloutlab/io/scenario_decode.h"
 
-#include <cmath>
 #include <cerrno>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -26,9 +26,8 @@ std::string num(double v) {
   return b;
 }
 
-
-std::optional<double> ranged(Decoder& d, const YAML::Node& map, const char* key, const std::string& path,
-                             double lo, double hi, bool loOpen = false) {
+std::optional<double> ranged(Decoder& d, const YAML::Node& map, const char* key,
+                             const std::string& path, double lo, double hi, bool loOpen = false) {
   auto v = d.number(map, key, path);
   if (!v) return std::nullopt;
   if (*v < lo || *v > hi || (loOpen && *v == lo)) {
@@ -41,7 +40,8 @@ std::optional<double> ranged(Decoder& d, const YAML::Node& map, const char* key,
 }
 
 // Milliseconds: a number of ms, or a Go duration string ("40ms", "1.5s").
-std::optional<double> millis(Decoder& d, const YAML::Node& map, const char* key, const std::string& path) {
+std::optional<double> millis(Decoder& d, const YAML::Node& map, const char* key,
+                             const std::string& path) {
   const YAML::Node n = Decoder::child(map, key);
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   if (n.IsScalar()) {
@@ -54,7 +54,8 @@ std::optional<double> millis(Decoder& d, const YAML::Node& map, const char* key,
       if (v && *v > 0) return *v * 1000.0;
     }
   }
-  d.error(n, path, Decoder::shown(n), "must be a latency > 0 (milliseconds, or a duration like 40ms)");
+  d.error(n, path, Decoder::shown(n),
+          "must be a latency > 0 (milliseconds, or a duration like 40ms)");
   return std::nullopt;
 }
 
@@ -139,7 +140,9 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
       auto at = d.duration(st[i], "at", pathJoin(p, "at"));
       auto r = ranged(d, st[i], "rps", pathJoin(p, "rps"), 0, 1e9);
       if (at && r) {
-        if (*at <= last) d.error(st[i], pathJoin(p, "at"), Decoder::shown(Decoder::child(st[i], "at")), "steps must be in increasing time order");
+        if (*at <= last)
+          d.error(st[i], pathJoin(p, "at"), Decoder::shown(Decoder::child(st[i], "at")),
+                  "steps must be in increasing time order");
         last = *at;
         t.points.emplace_back(*at, *r);
       }
@@ -157,7 +160,8 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
       // The Scenario's field is the culprit, not the file it names.
       const int err = errno;
       d.error(Decoder::child(n, "csv"), pathJoin(path, "csv"), core::quoted(*csv),
-              "cannot read the traffic CSV " + t.csvFile + (err ? std::string(": ") + std::strerror(err) : ""));
+              "cannot read the traffic CSV " + t.csvFile +
+                  (err ? std::string(": ") + std::strerror(err) : ""));
     } else {
       t.points = readTrafficCsv(t.csvFile, diags);
     }
@@ -185,7 +189,8 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
     }
   }
   if (auto v = ranged(d, n, "dispersion", pathJoin(path, "dispersion"), 0, 1e12)) t.dispersion = *v;
-  if (auto v = ranged(d, n, "matchFraction", pathJoin(path, "matchFraction"), 0, 1)) t.matchFraction = *v;
+  if (auto v = ranged(d, n, "matchFraction", pathJoin(path, "matchFraction"), 0, 1))
+    t.matchFraction = *v;
   if (auto v = ranged(d, n, "mirrorMatchFraction", pathJoin(path, "mirrorMatchFraction"), 0, 1))
     t.mirrorMatchFraction = *v;
   const YAML::Node rm = d.object(n, "routeMatch", pathJoin(path, "routeMatch"));
@@ -197,12 +202,15 @@ void decodeTraffic(Decoder& d, const YAML::Node& n, const std::string& path, Tra
         t.routeMatch[name] = *v;
     }
   }
-  if (auto v = ranged(d, n, "loadTestRps", pathJoin(path, "loadTestRps"), 0, 1e9)) t.loadTestRps = *v;
+  if (auto v = ranged(d, n, "loadTestRps", pathJoin(path, "loadTestRps"), 0, 1e9))
+    t.loadTestRps = *v;
 }
 
 void decodeEffect(Decoder& d, const YAML::Node& n, const std::string& path, EffectSpec& e) {
   if (!d.expectMap(n, path)) return;
-  d.checkFields(n, path, {"kind", "at", "until", "every", "duration", "fraction", "errorRateAdd", "latencyFactor", "p99Factor"});
+  d.checkFields(n, path,
+                {"kind", "at", "until", "every", "duration", "fraction", "errorRateAdd",
+                 "latencyFactor", "p99Factor"});
   if (d.require(n, "kind", pathJoin(path, "kind"))) {
     if (auto k = d.str(n, "kind", pathJoin(path, "kind"))) {
       if (*k == "step") {
@@ -224,19 +232,24 @@ void decodeEffect(Decoder& d, const YAML::Node& n, const std::string& path, Effe
   if (auto v = d.duration(n, "every", pathJoin(path, "every"))) e.every = *v;
   if (auto v = d.duration(n, "duration", pathJoin(path, "duration"))) e.duration = *v;
   if (auto v = ranged(d, n, "fraction", pathJoin(path, "fraction"), 0, 1, true)) e.fraction = *v;
-  if (auto v = ranged(d, n, "errorRateAdd", pathJoin(path, "errorRateAdd"), -1, 1)) e.errorRateAdd = *v;
-  if (auto v = ranged(d, n, "latencyFactor", pathJoin(path, "latencyFactor"), 0, 1e6, true)) e.latencyFactor = *v;
-  if (auto v = ranged(d, n, "p99Factor", pathJoin(path, "p99Factor"), 0, 1e6, true)) e.p99Factor = *v;
+  if (auto v = ranged(d, n, "errorRateAdd", pathJoin(path, "errorRateAdd"), -1, 1))
+    e.errorRateAdd = *v;
+  if (auto v = ranged(d, n, "latencyFactor", pathJoin(path, "latencyFactor"), 0, 1e6, true))
+    e.latencyFactor = *v;
+  if (auto v = ranged(d, n, "p99Factor", pathJoin(path, "p99Factor"), 0, 1e6, true))
+    e.p99Factor = *v;
   if (e.kind == EffectSpec::Kind::kDrift && e.until <= e.at) {
     d.error(n, pathJoin(path, "until"), num(e.until), "a drift needs until > at");
   }
-  if (e.kind == EffectSpec::Kind::kBursts && (e.every <= 0 || e.duration <= 0 || e.duration > e.every)) {
+  if (e.kind == EffectSpec::Kind::kBursts &&
+      (e.every <= 0 || e.duration <= 0 || e.duration > e.every)) {
     d.error(n, pathJoin(path, "duration"), num(e.duration), "bursts need 0 < duration <= every");
   }
 }
 
 void decodeGate(Decoder& d, const YAML::Node& n, const std::string& path, GateSpec& g) {
-  if (n.IsScalar() && io::scalarKind(n) == ScalarKind::kString && (n.Scalar() == "pass" || n.Scalar() == "fail")) {
+  if (n.IsScalar() && io::scalarKind(n) == ScalarKind::kString &&
+      (n.Scalar() == "pass" || n.Scalar() == "fail")) {
     g.kind = n.Scalar() == "pass" ? GateSpec::Kind::kPass : GateSpec::Kind::kFail;
     return;
   }
@@ -253,11 +266,13 @@ void decodeGate(Decoder& d, const YAML::Node& n, const std::string& path, GateSp
       if (auto v = d.duration(n, "passAfter", pathJoin(path, "passAfter"))) g.after = *v;
     } else {
       g.kind = GateSpec::Kind::kFlaky;
-      if (auto v = ranged(d, n, "failProbability", pathJoin(path, "failProbability"), 0, 1)) g.failProbability = *v;
+      if (auto v = ranged(d, n, "failProbability", pathJoin(path, "failProbability"), 0, 1))
+        g.failProbability = *v;
     }
     return;
   }
-  d.error(n, path, Decoder::shown(n), "must be pass, fail, {passAfter: DURATION} or {failProbability: P}");
+  d.error(n, path, Decoder::shown(n),
+          "must be pass, fail, {passAfter: DURATION} or {failProbability: P}");
 }
 
 void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, MetricsSpec& m) {
@@ -289,7 +304,8 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
   }
   if (auto v = d.duration(n, "scrapeInterval", pathJoin(path, "scrapeInterval"))) {
     if (*v < 1) {
-      d.error(Decoder::child(n, "scrapeInterval"), pathJoin(path, "scrapeInterval"), num(*v), "must be at least 1s");
+      d.error(Decoder::child(n, "scrapeInterval"), pathJoin(path, "scrapeInterval"), num(*v),
+              "must be at least 1s");
     } else {
       m.scrapeInterval = *v;
     }
@@ -308,7 +324,8 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       m.buckets.push_back(*v);
     }
   }
-  if (auto v = ranged(d, n, "queryErrorRate", pathJoin(path, "queryErrorRate"), 0, 1)) m.queryErrorRate = *v;
+  if (auto v = ranged(d, n, "queryErrorRate", pathJoin(path, "queryErrorRate"), 0, 1))
+    m.queryErrorRate = *v;
   const YAML::Node o = d.array(n, "outages", pathJoin(path, "outages"));
   if (o.IsDefined()) {
     for (std::size_t i = 0; i < o.size(); ++i) {
@@ -332,8 +349,9 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       const std::string p = pathJoin(pathJoin(path, "models"), name);
       if (!d.expectMap(it->second, p)) continue;
       const YAML::Node mn = it->second;
-      d.checkFields(mn, p, {"kind", "quantile", "mean", "sd", "badMean", "badSd", "scale", "failProbability",
-                            "badFailProbability", "duration"});
+      d.checkFields(mn, p,
+                    {"kind", "quantile", "mean", "sd", "badMean", "badSd", "scale",
+                     "failProbability", "badFailProbability", "duration"});
       MetricModelSpec ms;
       if (d.require(mn, "kind", pathJoin(p, "kind"))) {
         if (auto k = d.str(mn, "kind", pathJoin(p, "kind"))) {
@@ -349,7 +367,8 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
             ms.kind = MetricModelSpec::Kind::kJob;
           } else {
             d.error(Decoder::child(mn, "kind"), pathJoin(p, "kind"), core::quoted(*k),
-                    "must be one of errorRatePercent, successRatePercent, latencyQuantile, normal, job");
+                    "must be one of errorRatePercent, successRatePercent, latencyQuantile, normal, "
+                    "job");
           }
         }
       }
@@ -361,7 +380,8 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
       if (auto v = d.number(mn, "badMean", pathJoin(p, "badMean"))) ms.badMean = *v;
       if (auto v = ranged(d, mn, "badSd", pathJoin(p, "badSd"), 0, 1e300)) ms.badSd = *v;
       if (auto v = d.number(mn, "scale", pathJoin(p, "scale"))) ms.scale = *v;
-      if (auto v = ranged(d, mn, "failProbability", pathJoin(p, "failProbability"), 0, 1)) ms.failProbability = *v;
+      if (auto v = ranged(d, mn, "failProbability", pathJoin(p, "failProbability"), 0, 1))
+        ms.failProbability = *v;
       ms.badFailProbability = ms.failProbability;
       if (auto v = ranged(d, mn, "badFailProbability", pathJoin(p, "badFailProbability"), 0, 1)) {
         ms.badFailProbability = *v;
@@ -374,7 +394,8 @@ void decodeMetrics(Decoder& d, const YAML::Node& n, const std::string& path, Met
 
 }  // namespace
 
-std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path, core::Diagnostics& diags) {
+std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path,
+                                                      core::Diagnostics& diags) {
   std::vector<std::pair<double, double>> out;
   std::ifstream in(path, std::ios::binary);
   auto err = [&](int line, int col, const std::string& value, const std::string& rule) {
@@ -444,7 +465,8 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
   s.line = doc.line;
   d.checkFields(doc.node, "", {"apiVersion", "kind", "metadata", "spec"});
   if (doc.apiVersion != "rolloutlab.io/v1alpha1") {
-    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion), "must be rolloutlab.io/v1alpha1");
+    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion),
+            "must be rolloutlab.io/v1alpha1");
   }
   const YAML::Node md = d.object(doc.node, "metadata", "metadata");
   if (md.IsDefined()) {
@@ -454,7 +476,8 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
     }
     const YAML::Node ann = d.object(md, "annotations", "metadata.annotations");
     if (ann.IsDefined()) {
-      if (auto v = d.str(ann, "description", "metadata.annotations.description")) s.description = *v;
+      if (auto v = d.str(ann, "description", "metadata.annotations.description"))
+        s.description = *v;
     }
   } else {
     d.error(doc.node, "metadata", "", "required field is missing");
@@ -464,7 +487,9 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
     d.error(doc.node, "spec", "", "required field is missing");
     return false;
   }
-  d.checkFields(spec, "spec", {"release", "duration", "traffic", "primary", "canary", "effects", "cluster", "metrics", "webhooks"});
+  d.checkFields(spec, "spec",
+                {"release", "duration", "traffic", "primary", "canary", "effects", "cluster",
+                 "metrics", "webhooks"});
   if (d.require(spec, "release", "spec.release")) {
     if (auto v = d.str(spec, "release", "spec.release")) {
       if (*v == "good") {
@@ -472,13 +497,15 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
       } else if (*v == "bad") {
         s.release = Release::kBad;
       } else {
-        d.error(Decoder::child(spec, "release"), "spec.release", core::quoted(*v), "must be good or bad");
+        d.error(Decoder::child(spec, "release"), "spec.release", core::quoted(*v),
+                "must be good or bad");
       }
     }
   }
   if (auto v = d.duration(spec, "duration", "spec.duration")) {
     if (*v <= 0 || *v > 30 * 86400.0) {
-      d.error(Decoder::child(spec, "duration"), "spec.duration", num(*v), "must be > 0 and at most 30 days");
+      d.error(Decoder::child(spec, "duration"), "spec.duration", num(*v),
+              "must be > 0 and at most 30 days");
     } else {
       s.duration = *v;
     }
@@ -504,11 +531,16 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
   }
   const YAML::Node cl = d.object(spec, "cluster", "spec.cluster");
   if (cl.IsDefined()) {
-    d.checkFields(cl, "spec.cluster", {"canaryStartup", "canaryNeverReady", "primaryRollout", "primaryFailsPromotion"});
-    if (auto v = d.duration(cl, "canaryStartup", "spec.cluster.canaryStartup")) s.cluster.canaryStartup = *v;
-    if (auto v = d.boolean(cl, "canaryNeverReady", "spec.cluster.canaryNeverReady")) s.cluster.canaryNeverReady = *v;
-    if (auto v = d.duration(cl, "primaryRollout", "spec.cluster.primaryRollout")) s.cluster.primaryRollout = *v;
-    if (auto v = d.boolean(cl, "primaryFailsPromotion", "spec.cluster.primaryFailsPromotion")) s.cluster.primaryFailsPromotion = *v;
+    d.checkFields(cl, "spec.cluster",
+                  {"canaryStartup", "canaryNeverReady", "primaryRollout", "primaryFailsPromotion"});
+    if (auto v = d.duration(cl, "canaryStartup", "spec.cluster.canaryStartup"))
+      s.cluster.canaryStartup = *v;
+    if (auto v = d.boolean(cl, "canaryNeverReady", "spec.cluster.canaryNeverReady"))
+      s.cluster.canaryNeverReady = *v;
+    if (auto v = d.duration(cl, "primaryRollout", "spec.cluster.primaryRollout"))
+      s.cluster.primaryRollout = *v;
+    if (auto v = d.boolean(cl, "primaryFailsPromotion", "spec.cluster.primaryFailsPromotion"))
+      s.cluster.primaryFailsPromotion = *v;
   }
   const YAML::Node me = Decoder::child(spec, "metrics");
   if (me.IsDefined() && !me.IsNull()) decodeMetrics(d, me, "spec.metrics", s.metrics);

@@ -49,8 +49,8 @@ std::optional<bool> passFail(Decoder& d, const YAML::Node& n, const std::string&
   return std::nullopt;
 }
 
-std::optional<ScriptMetricValue> metricValue(Decoder& d, const YAML::Node& n, const std::string& path,
-                                             bool allowNumber) {
+std::optional<ScriptMetricValue> metricValue(Decoder& d, const YAML::Node& n,
+                                             const std::string& path, bool allowNumber) {
   if (n.IsScalar()) {
     const auto k = scalarKind(n);
     if (k == ScalarKind::kString) {
@@ -109,12 +109,12 @@ void observation(Decoder& d, const YAML::Node& map, const std::string& path,
   }
 }
 
-
 std::optional<double> specialNumber(const std::string& s) {
   if (s == "NaN" || s == "nan" || s == ".nan" || s == ".NaN" || s == ".NAN") {
     return std::numeric_limits<double>::quiet_NaN();
   }
-  if (s == "Inf" || s == "+Inf" || s == "inf" || s == "+inf") return std::numeric_limits<double>::infinity();
+  if (s == "Inf" || s == "+Inf" || s == "inf" || s == "+inf")
+    return std::numeric_limits<double>::infinity();
   if (s == "-Inf" || s == "-inf") return -std::numeric_limits<double>::infinity();
   return std::nullopt;
 }
@@ -138,8 +138,10 @@ core::ScriptDatum datum(const YAML::Node& n) {
     } else if (k == ScalarKind::kBool) {
       v.kind = core::ScriptDatum::Kind::kBool;
       const std::string& s = n.Scalar();
-      v.boolean = s == "true" || s == "True" || s == "TRUE" || s == "yes" || s == "Yes" || s == "on";
-    } else if (auto sp = specialNumber(n.Scalar()); k == ScalarKind::kString && n.Tag() != "!" && sp) {
+      v.boolean =
+          s == "true" || s == "True" || s == "TRUE" || s == "yes" || s == "Yes" || s == "on";
+    } else if (auto sp = specialNumber(n.Scalar());
+               k == ScalarKind::kString && n.Tag() != "!" && sp) {
       v.kind = core::ScriptDatum::Kind::kNumber;
       v.number = *sp;
     } else {
@@ -159,7 +161,8 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
       const std::string p = pathJoin("spec.measurements", name);
       if (!it->second.IsSequence()) {
         d.error(it->second, p, Decoder::shown(it->second),
-                "must be a list of measurements, consumed in order (e.g. [[0.99], 0.95, NaN, [], error])");
+                "must be a list of measurements, consumed in order (e.g. [[0.99], 0.95, NaN, [], "
+                "error])");
         continue;
       }
       if (it->second.size() == 0) {
@@ -172,11 +175,13 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
         const YAML::Node e = it->second[i];
         core::ScriptMeasurement m;
         m.line = d.line(e);
-        if (e.IsScalar() && scalarKind(e) == ScalarKind::kString && e.Tag() != "!" && e.Scalar() == "error") {
+        if (e.IsScalar() && scalarKind(e) == ScalarKind::kString && e.Tag() != "!" &&
+            e.Scalar() == "error") {
           m.error = true;
         } else if (e.IsNull()) {
           d.error(e, pathIndex(p, i), "null",
-                  "must be a vector like [0.99], a number, NaN, [] (an empty vector), error, or a JSON value");
+                  "must be a vector like [0.99], a number, NaN, [] (an empty vector), error, or a "
+                  "JSON value");
           continue;
         } else {
           m.value = datum(e);
@@ -217,12 +222,14 @@ void argoFields(Decoder& d, const YAML::Node& spec, core::Script& s) {
       }
       if (d.require(acts[i], "action", pathJoin(p, "action"))) {
         if (auto v = d.str(acts[i], "action", pathJoin(p, "action"))) {
-          static const std::vector<std::string> known = {"promote", "promote-full", "abort", "retry", "pause", "resume"};
+          static const std::vector<std::string> known = {"promote", "promote-full", "abort",
+                                                         "retry",   "pause",        "resume"};
           if (std::find(known.begin(), known.end(), *v) == known.end()) {
             std::string rule = "must be one of promote, promote-full, abort, retry, pause, resume";
             const std::string near = nearest(*v, known);
             if (!near.empty()) rule += " (did you mean \"" + near + "\"?)";
-            d.error(Decoder::child(acts[i], "action"), pathJoin(p, "action"), core::quoted(*v), rule);
+            d.error(Decoder::child(acts[i], "action"), pathJoin(p, "action"), core::quoted(*v),
+                    rule);
           }
           a.action = *v;
         }
@@ -274,13 +281,16 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
     d.error(doc.node, "spec", "", "required field is missing");
     return false;
   }
-  d.checkFields(spec, "spec", {"target", "defaults", "ticks", "measurements", "podStartup", "actions", "until"});
+  d.checkFields(spec, "spec",
+                {"target", "defaults", "ticks", "measurements", "podStartup", "actions", "until"});
   for (auto it = spec.begin(); it != spec.end(); ++it) {
     if (it->first.IsScalar()) s.fieldLines[it->first.Scalar()] = d.line(it->first);
   }
   argoFields(d, spec, s);
-  const bool argo = Decoder::child(spec, "measurements").IsDefined() || Decoder::child(spec, "podStartup").IsDefined() ||
-                    Decoder::child(spec, "actions").IsDefined() || Decoder::child(spec, "until").IsDefined();
+  const bool argo = Decoder::child(spec, "measurements").IsDefined() ||
+                    Decoder::child(spec, "podStartup").IsDefined() ||
+                    Decoder::child(spec, "actions").IsDefined() ||
+                    Decoder::child(spec, "until").IsDefined();
   if (auto v = d.str(spec, "target", "spec.target")) s.target = *v;
   const YAML::Node defs = d.object(spec, "defaults", "spec.defaults");
   if (defs.IsDefined()) {
@@ -291,7 +301,8 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
   if (!ticks.IsDefined()) {
     if (!argo) {
       d.error(spec, "spec.ticks", "",
-              "required field is missing (one entry per scheduler tick; an Argo script has measurements, "
+              "required field is missing (one entry per scheduler tick; an Argo script has "
+              "measurements, "
               "podStartup or actions instead)");
     }
   } else if (ticks.size() == 0) {
@@ -306,7 +317,8 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
         continue;
       }
       if (!d.expectMap(ticks[i], p)) continue;
-      d.checkFields(ticks[i], p, {"revision", "primaryReady", "canaryReady", "webhooks", "metrics"});
+      d.checkFields(ticks[i], p,
+                    {"revision", "primaryReady", "canaryReady", "webhooks", "metrics"});
       if (auto v = d.str(ticks[i], "revision", pathJoin(p, "revision"))) {
         if (*v == "none") {
           t.revision = core::RevisionEvent::kNone;

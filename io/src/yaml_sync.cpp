@@ -24,11 +24,21 @@ std::string doubleQuoted(const std::string& v) {
   std::string o = "\"";
   for (char c : v) {
     switch (c) {
-      case '"': o += "\\\""; break;
-      case '\\': o += "\\\\"; break;
-      case '\n': o += "\\n"; break;
-      case '\t': o += "\\t"; break;
-      case '\r': o += "\\r"; break;
+      case '"':
+        o += "\\\"";
+        break;
+      case '\\':
+        o += "\\\\";
+        break;
+      case '\n':
+        o += "\\n";
+        break;
+      case '\t':
+        o += "\\t";
+        break;
+      case '\r':
+        o += "\\r";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
           char b[8];
@@ -203,7 +213,8 @@ struct Syncer {
       if (e == std::string::npos) e = text.size();
       std::size_t ind = 0;
       while (lineStart + ind < e && text[lineStart + ind] == ' ') ++ind;
-      const bool blank = lineStart + ind == e || (text[lineStart + ind] == '\r' && lineStart + ind + 1 == e);
+      const bool blank =
+          lineStart + ind == e || (text[lineStart + ind] == '\r' && lineStart + ind + 1 == e);
       if (!blank && ind <= parentIndent) break;
       if (!blank) {
         if (contentIndent == 0) contentIndent = ind;
@@ -243,9 +254,9 @@ struct Syncer {
       return;
     }
     const bool flow = inFlow(path);
-    const std::string value =
-        d.IsScalar() || isNullish(d) ? scalarText(d, style == '|' || style == '>' ? 0 : style, flow)
-                                     : flowText(d, flow);
+    const std::string value = d.IsScalar() || isNullish(d)
+                                  ? scalarText(d, style == '|' || style == '>' ? 0 : style, flow)
+                                  : flowText(d, flow);
     if (style == '|' || style == '>') {
       // A block scalar becomes one line: the patcher replaces a block value via its key.
       replaceBlockScalarByLine(path, value);
@@ -327,7 +338,8 @@ struct Syncer {
       if (from[j]) {
         sync(p, o[*from[j]], d[j]);
       } else {
-        const std::string item = d[j].IsMap() && d[j].size() == 1 ? itemText(d[j]) : flowText(d[j], true);
+        const std::string item =
+            d[j].IsMap() && d[j].size() == 1 ? itemText(d[j]) : flowText(d[j], true);
         text = insertYamlSequenceItem(text, doc, path, j, item);
         record(YamlChange::Op::kAdd, p, "", flowText(d[j], true));
       }
@@ -337,7 +349,8 @@ struct Syncer {
   void sync(const YamlPath& path, const YAML::Node& o, const YAML::Node& d,
             const std::vector<std::string>& ignore = {}) {
     if (yamlEqual(o, d)) return;
-    if (!isNullish(o) && !isNullish(d) && o.IsMap() && d.IsMap()) return syncMap(path, o, d, ignore);
+    if (!isNullish(o) && !isNullish(d) && o.IsMap() && d.IsMap())
+      return syncMap(path, o, d, ignore);
     if (!isNullish(o) && !isNullish(d) && o.IsSequence() && d.IsSequence())
       return syncSequence(path, o, d);
     if (path.empty()) {
@@ -358,15 +371,18 @@ bool yamlEqual(const YAML::Node& a, const YAML::Node& b) {
     const ScalarKind ka = scalarKind(a), kb = scalarKind(b);
     if (ka != kb) return false;
     switch (ka) {
-      case ScalarKind::kNull: return true;
-      case ScalarKind::kBool: return boolValue(a.Scalar()) == boolValue(b.Scalar());
+      case ScalarKind::kNull:
+        return true;
+      case ScalarKind::kBool:
+        return boolValue(a.Scalar()) == boolValue(b.Scalar());
       case ScalarKind::kInt:
       case ScalarKind::kFloat: {
         const auto x = parseNumber(a.Scalar()), y = parseNumber(b.Scalar());
         if (x && y && *x != *x && *y != *y) return true;  // both NaN
         return x && y ? *x == *y : a.Scalar() == b.Scalar();
       }
-      case ScalarKind::kString: return a.Scalar() == b.Scalar();
+      case ScalarKind::kString:
+        return a.Scalar() == b.Scalar();
     }
     return false;
   }
@@ -382,7 +398,9 @@ bool yamlEqual(const YAML::Node& a, const YAML::Node& b) {
   if (na != nb) return false;
   // Keys compare as their text (a flow collection as key, `{{x}}` in a Helm-ish template,
   // compares as its flow text).
-  const auto keyText = [](const YAML::Node& k) { return k.IsScalar() ? k.Scalar() : "\x01" + flowText(k, true); };
+  const auto keyText = [](const YAML::Node& k) {
+    return k.IsScalar() ? k.Scalar() : "\x01" + flowText(k, true);
+  };
   for (auto it = a.begin(); it != a.end(); ++it) {
     bool found = false;
     for (auto jt = b.begin(); jt != b.end(); ++jt) {
@@ -399,7 +417,8 @@ bool yamlEqual(const YAML::Node& a, const YAML::Node& b) {
 
 std::string yamlFlowText(const YAML::Node& n) { return flowText(n, true); }
 
-YamlSyncResult syncYamlDocument(const std::string& text, int documentIndex, const YAML::Node& desired,
+YamlSyncResult syncYamlDocument(const std::string& text, int documentIndex,
+                                const YAML::Node& desired,
                                 const std::vector<std::string>& ignoreTopLevel) {
   std::vector<YAML::Node> docs;
   try {

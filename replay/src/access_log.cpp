@@ -584,8 +584,7 @@ IngestStats ingestAccessLogs(const std::vector<std::string>& files, const Access
       if (!ok && req.impossible) {
         throw core::InputError({core::Severity::kError, file,
                                 static_cast<int>(std::min<std::uint64_t>(lineNo, 2147483647)),
-                                column, "", "",
-                                "column " + std::to_string(column) + ": " + error});
+                                column, "", "", "column " + std::to_string(column) + ": " + error});
       }
       if (!ok) {
         ++stats.malformed;

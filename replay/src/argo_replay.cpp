@@ -347,7 +347,9 @@ ar::KayentaAnswer ArgoReplayWorld::kayenta(const ar::KayentaRequest& r) {
   return k;
 }
 
-std::optional<sim::RunTotals> ArgoReplayWorld::runTotals(double t) { return source_.totals(epoch(t)); }
+std::optional<sim::RunTotals> ArgoReplayWorld::runTotals(double t) {
+  return source_.totals(epoch(t));
+}
 
 sim::IntervalTrafficSource* ArgoReplayWorld::intervalTraffic() { return source_.intervalTraffic(); }
 

@@ -105,8 +105,7 @@ std::vector<double> SeriesIntervalTraffic::boundsMs() {
   return boundsMs_;
 }
 
-sim::WindowCounts SeriesIntervalTraffic::window(Variant v, double from,
-                                                                  double to) {
+sim::WindowCounts SeriesIntervalTraffic::window(Variant v, double from, double to) {
   if (!picked_) pick();
   const pq::TimestampMs a = toMs(origin_ + from);
   const pq::TimestampMs b = toMs(origin_ + to);

@@ -26,8 +26,8 @@ struct JsonValue {
   JsonPos pos;
   bool boolean = false;
   double number = 0;
-  std::string text;              // kString: the decoded string; kNumber: the number as written
-  std::vector<JsonValue> items;  // kArray
+  std::string text;                 // kString: the decoded string; kNumber: the number as written
+  std::vector<JsonValue> items;     // kArray
   std::vector<JsonMember> members;  // kObject, in order
   /// kArray whose items went to a JsonArraySink instead of `items`: the id the sink was given.
   std::ptrdiff_t sunk = -1;

@@ -9,10 +9,12 @@ namespace fl = core::flagger;
 
 namespace {
 
-sim::RunSummary runReplayOn(const FlaggerReplayPlan& plan, ReplaySource& source, const ReplayRunOptions& o) {
+sim::RunSummary runReplayOn(const FlaggerReplayPlan& plan, ReplaySource& source,
+                            const ReplayRunOptions& o) {
   return runReplayFlagger(plan, source, o);
 }
-sim::RunSummary runReplayOn(const ArgoReplayPlan& plan, ReplaySource& source, const ReplayRunOptions& o) {
+sim::RunSummary runReplayOn(const ArgoReplayPlan& plan, ReplaySource& source,
+                            const ReplayRunOptions& o) {
   return runReplayArgo(plan, source, o);
 }
 
@@ -41,10 +43,11 @@ class ReplayWorker final : public sim::PairWorker {
 std::shared_ptr<const Recording> openForBatch(const ReplaySpec& r, const ReplayTarget& target) {
   auto rec = Recording::open(r, target);
   if (!rec->resamplable()) {
-    throw core::InputError({core::Severity::kError, r.file, r.line, 0, r.file.empty() ? "source" : "spec",
-                            core::quoted(r.name),
-                            "a batch resamples the recording, which needs query_range files, CSV or request "
-                            "logs (not a live Prometheus or raw series)"});
+    throw core::InputError(
+        {core::Severity::kError, r.file, r.line, 0, r.file.empty() ? "source" : "spec",
+         core::quoted(r.name),
+         "a batch resamples the recording, which needs query_range files, CSV or request "
+         "logs (not a live Prometheus or raw series)"});
   }
   return rec;
 }
@@ -64,8 +67,8 @@ class FlaggerReplayPairPlan final : public sim::PairPlan {
 
 class ArgoReplayPairPlan final : public sim::PairPlan {
  public:
-  ArgoReplayPairPlan(const core::argo::RolloutSpec& rollout, const core::argo::TemplateCatalog& catalog,
-                     const ReplaySpec& r)
+  ArgoReplayPairPlan(const core::argo::RolloutSpec& rollout,
+                     const core::argo::TemplateCatalog& catalog, const ReplaySpec& r)
       : plan_(rollout, catalog, openForBatch(r, targetOf(rollout))) {}
   std::unique_ptr<sim::PairWorker> makeWorker() const override {
     return std::make_unique<ReplayWorker<ArgoReplayPlan>>(plan_);
@@ -77,10 +80,11 @@ class ArgoReplayPairPlan final : public sim::PairPlan {
 
 }  // namespace
 
-std::unique_ptr<sim::PairPlan> flaggerReplayPairPlan(const fl::CanarySpec& canary,
-                                                     std::vector<const fl::MetricTemplateSpec*> templates,
-                                                     const ReplaySpec& replay, const std::string& meshProvider) {
-  return std::make_unique<FlaggerReplayPairPlan>(canary, std::move(templates), replay, meshProvider);
+std::unique_ptr<sim::PairPlan> flaggerReplayPairPlan(
+    const fl::CanarySpec& canary, std::vector<const fl::MetricTemplateSpec*> templates,
+    const ReplaySpec& replay, const std::string& meshProvider) {
+  return std::make_unique<FlaggerReplayPairPlan>(canary, std::move(templates), replay,
+                                                 meshProvider);
 }
 
 std::unique_ptr<sim::PairPlan> argoReplayPairPlan(const core::argo::RolloutSpec& rollout,

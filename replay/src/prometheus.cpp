@@ -230,7 +230,8 @@ PrometheusClient::PrometheusClient(PrometheusOptions options)
                                 "--bearer-token-file", "", "cannot read the token file"});
       }
       // A token is a line; a device or a huge file is refused at 64 KiB.
-      impl_->token = trimRight(core::readAllBounded(in, options_.authSource, 64u << 10, "a token file"));
+      impl_->token =
+          trimRight(core::readAllBounded(in, options_.authSource, 64u << 10, "a token file"));
       if (impl_->token.empty()) {
         throw core::InputError({core::Severity::kError, options_.authSource, 0, 0,
                                 "--bearer-token-file", "", "the token file is empty"});

@@ -688,13 +688,17 @@ fl::MetricAnswer FlaggerReplayWorld::peek(double t, int metricIndex, fl::CheckKi
   return metric(t, m, metricIndex, kind);
 }
 
-std::optional<sim::RunTotals> FlaggerReplayWorld::runTotals(double t) { return source_.totals(epoch(t)); }
+std::optional<sim::RunTotals> FlaggerReplayWorld::runTotals(double t) {
+  return source_.totals(epoch(t));
+}
 
 bool FlaggerReplayWorld::answersCheck(int metricIndex, fl::CheckKind kind) const {
   return plan_.check(metricIndex, kind).source != ReplayCheck::Source::kNone;
 }
 
-sim::IntervalTrafficSource* FlaggerReplayWorld::intervalTraffic() { return source_.intervalTraffic(); }
+sim::IntervalTrafficSource* FlaggerReplayWorld::intervalTraffic() {
+  return source_.intervalTraffic();
+}
 
 // ---- shadow judges ------------------------------------------------------------------------------
 

@@ -6,9 +6,9 @@
 #include <fstream>
 
 #include "rolloutlab/io/decode.h"
+#include "rolloutlab/io/scenario_decode.h"
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/replay/time.h"
-#include "rolloutlab/io/scenario_decode.h"
 
 namespace rolloutlab::replay {
 
@@ -64,8 +64,9 @@ void readable(Decoder& d, const YAML::Node& n, const std::string& path, const st
   std::ifstream in(file, std::ios::binary);
   if (in) return;
   const int err = errno;
-  d.error(n, path, Decoder::shown(n),
-          "cannot read " + file + (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
+  d.error(
+      n, path, Decoder::shown(n),
+      "cannot read " + file + (err != 0 ? std::string(": ") + std::strerror(err) : std::string()));
 }
 
 std::vector<std::string> files(Decoder& d, const YAML::Node& map, const char* key,

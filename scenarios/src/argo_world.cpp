@@ -55,12 +55,14 @@ ArgoPlan::ArgoPlan(const ar::RolloutSpec& rollout, const ar::TemplateCatalog& ca
       checkArgoModel(sc, *m, mit->second);
     } else if (m->provider == ar::ProviderKind::kKayenta &&
                std::any_of(judges_.begin(), judges_.end(), [&](const JudgeSpec& j) {
-                 return j.mode == JudgeSpec::Mode::kKayenta && j.name == m->kayenta.canaryConfigName;
+                 return j.mode == JudgeSpec::Mode::kKayenta &&
+                        j.name == m->kayenta.canaryConfigName;
                })) {
       // Kayenta's canary config by name: rolloutlab's Kayenta-compatible judge on the series.
       a.source = Answer::Source::kJudge;
       for (const auto& j : judges_) {
-        if (j.mode == JudgeSpec::Mode::kKayenta && j.name == m->kayenta.canaryConfigName) a.judge = &j;
+        if (j.mode == JudgeSpec::Mode::kKayenta && j.name == m->kayenta.canaryConfigName)
+          a.judge = &j;
       }
     } else if (m->provider == ar::ProviderKind::kPrometheus) {
       try {
@@ -230,9 +232,12 @@ ar::KayentaAnswer ArgoSyntheticWorld::kayenta(const ar::KayentaRequest& r) {
     }
     const auto& w = r.scopes.front();
     const auto& scopes = r.metric->kayenta.scopes;
-    const long long step = !scopes.empty() && scopes.front().experimentScope.step > 0 ? scopes.front().experimentScope.step : 60;
-    const auto j = judgeWindows(series_, *a.judge, w.experimentStart, w.experimentEnd, w.controlStart, w.controlEnd,
-                                static_cast<double>(step), series_.rng(MeshSeries::Stream::kModels));
+    const long long step = !scopes.empty() && scopes.front().experimentScope.step > 0
+                               ? scopes.front().experimentScope.step
+                               : 60;
+    const auto j = judgeWindows(series_, *a.judge, w.experimentStart, w.experimentEnd,
+                                w.controlStart, w.controlEnd, static_cast<double>(step),
+                                series_.rng(MeshSeries::Stream::kModels));
     k.score = j.score;
     return k;
   }
@@ -273,7 +278,8 @@ sim::ArgoLoopOptions loopOptions(const CompiledScenario& sc, std::uint64_t seed,
 }  // namespace
 
 RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
-                   ArgoSyntheticWorld& world, std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
+                   ArgoSyntheticWorld& world, std::uint64_t seed,
+                   const std::vector<JudgeSpec>& judges) {
   world.reset(seed);
   return sim::runArgoLoop(plan.engine(), world, loopOptions(scenario, seed, judges));
 }

@@ -19,7 +19,9 @@ using pq::TimestampMs;
 
 namespace {
 
-int checkIndex(int metricIndex, fl::CheckKind kind) { return metricIndex * 4 + static_cast<int>(kind); }
+int checkIndex(int metricIndex, fl::CheckKind kind) {
+  return metricIndex * 4 + static_cast<int>(kind);
+}
 
 double intervalSeconds(const std::string& interval, double fallback) {
   pq::TimestampMs ms = 0;
@@ -29,7 +31,8 @@ double intervalSeconds(const std::string& interval, double fallback) {
 
 }  // namespace
 
-FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::MetricTemplateSpec*> templates,
+FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary,
+                         std::vector<const fl::MetricTemplateSpec*> templates,
                          const CompiledScenario& scenario, const std::string& meshProvider)
     : engine_(canary, templates, fl::FlaggerEngineOptions{meshProvider}) {
   const Scenario& sc = scenario.spec();
@@ -37,8 +40,8 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
   layout_ = meshLayout(sc.metrics.mesh.empty() ? provider : sc.metrics.mesh);
   if (!sc.metrics.buckets.empty()) {
     if (sc.metrics.buckets.size() + 1 > static_cast<std::size_t>(32)) {
-      throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.buckets", "",
-                              "at most " + std::to_string(31) + " bucket bounds"});
+      throw core::InputError({core::Severity::kError, sc.file, sc.line, 0, "spec.metrics.buckets",
+                              "", "at most " + std::to_string(31) + " bucket bounds"});
     }
     layout_.buckets = sc.metrics.buckets;
   }
@@ -60,8 +63,13 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
       flaggerCheckQueries(canary, templates, meshProvider, revision);
   checks_.assign(metrics.size() * 4, PreparedCheck{});
   auto where = [&](std::size_t i) {
-    return core::Diagnostic{core::Severity::kError, metrics[i].loc.file, metrics[i].loc.line, 0,
-                            "spec.analysis.metrics[" + std::to_string(i) + "]", core::quoted(metrics[i].name), ""};
+    return core::Diagnostic{core::Severity::kError,
+                            metrics[i].loc.file,
+                            metrics[i].loc.line,
+                            0,
+                            "spec.analysis.metrics[" + std::to_string(i) + "]",
+                            core::quoted(metrics[i].name),
+                            ""};
   };
   auto prepare = [&](PreparedCheck& pc, const std::string& text, std::size_t i) {
     pc.query = text;
@@ -70,7 +78,8 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
       pc.source = PreparedCheck::Source::kQuery;
     } catch (const core::InputError& e) {
       const std::string msg = e.what();
-      if (msg.find("not supported") != std::string::npos || msg.find("unsupported") != std::string::npos) {
+      if (msg.find("not supported") != std::string::npos ||
+          msg.find("unsupported") != std::string::npos) {
         auto d = where(i);
         d.rule = "the query uses PromQL outside rolloutlab's subset (" + msg +
                  "); model the metric under spec.metrics.models in the scenario";
@@ -86,7 +95,8 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
     const auto mit = sc.metrics.models.find(m.name);
     for (int k = 0; k < 4; ++k) {
       const auto kind = static_cast<fl::CheckKind>(k);
-      const CheckQuery& q = queries[static_cast<std::size_t>(checkQueryIndex(static_cast<int>(i), kind))];
+      const CheckQuery& q =
+          queries[static_cast<std::size_t>(checkQueryIndex(static_cast<int>(i), kind))];
       PreparedCheck& pc = checks_[checkIndex(static_cast<int>(i), kind)];
       const bool runs = q.status != CheckQuery::Status::kNone ||
                         (kind == fl::CheckKind::kTemplate && m.templateRef.has_value());
@@ -94,11 +104,13 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
       if (mit != sc.metrics.models.end()) {
         pc.source = PreparedCheck::Source::kModel;
         pc.model = &mit->second;
-        pc.windowSeconds = intervalSeconds(m.interval.empty() ? fl::kDefaultMetricInterval : m.interval, 60);
+        pc.windowSeconds =
+            intervalSeconds(m.interval.empty() ? fl::kDefaultMetricInterval : m.interval, 60);
         continue;
       }
       switch (q.status) {
-        case CheckQuery::Status::kNone: break;  // a missing template: the engine fails it
+        case CheckQuery::Status::kNone:
+          break;  // a missing template: the engine fails it
         case CheckQuery::Status::kUnsupportedProvider: {
           auto d = where(i);
           d.rule = "uses MetricTemplate " + q.templateName + " with provider " + q.providerType +
@@ -111,7 +123,8 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
           pc.error = q.error;
           break;
         case CheckQuery::Status::kQuery:
-          if (kind == fl::CheckKind::kRequestSuccessRate || kind == fl::CheckKind::kRequestDuration) {
+          if (kind == fl::CheckKind::kRequestSuccessRate ||
+              kind == fl::CheckKind::kRequestDuration) {
             prepare(pc, q.text, i);
             pc.scale = q.scale;
           } else {
@@ -120,8 +133,9 @@ FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary, std::vector<const fl::Met
               prepare(pc, q.text, i);
             } catch (const core::InputError& e) {
               pc.source = PreparedCheck::Source::kError;
-              pc.error = std::string(kind == fl::CheckKind::kInlineQuery ? "bad_data: query render failed: "
-                                                                          : "query render error: ") +
+              pc.error = std::string(kind == fl::CheckKind::kInlineQuery
+                                         ? "bad_data: query render failed: "
+                                         : "query render error: ") +
                          e.what();
             }
           }
@@ -149,7 +163,8 @@ class SwappedVariants final : public pq::SeriesSource {
     for (auto& r : out) r = s_.counterpart(r);
   }
   const pq::Labels& labels(pq::SeriesRef r) const override { return s_.labels(s_.counterpart(r)); }
-  void samples(pq::SeriesRef r, TimestampMs from, TimestampMs to, std::vector<pq::Sample>& out) override {
+  void samples(pq::SeriesRef r, TimestampMs from, TimestampMs to,
+               std::vector<pq::Sample>& out) override {
     s_.samples(r, from, to, out);
   }
   pq::RangeSummary rangeSummary(pq::SeriesRef r, TimestampMs from, TimestampMs to) override {
@@ -166,7 +181,8 @@ class SwappedVariants final : public pq::SeriesSource {
 
 }  // namespace
 
-FlaggerSyntheticWorld::FlaggerSyntheticWorld(const FlaggerPlan& plan, const CompiledScenario& scenario)
+FlaggerSyntheticWorld::FlaggerSyntheticWorld(const FlaggerPlan& plan,
+                                             const CompiledScenario& scenario)
     : plan_(plan), scenario_(scenario), series_(plan.layout(), plan.workload(), scenario) {
   for (const auto& pc : plan.checks()) {
     queries_.push_back(pc.prepared ? std::make_shared<pq::PreparedQuery>(*pc.prepared) : nullptr);
@@ -187,13 +203,14 @@ RunTotals FlaggerSyntheticWorld::totals(double t) { return series_.totals(t); }
 void FlaggerSyntheticWorld::afterTick(double t, const fl::TickRecord& rec) {
   const fl::Phase phase = rec.status.phase;
   auto active = [](fl::Phase p) {
-    return p == fl::Phase::kProgressing || p == fl::Phase::kWaitingPromotion || p == fl::Phase::kPromoting ||
-           p == fl::Phase::kFinalising;
+    return p == fl::Phase::kProgressing || p == fl::Phase::kWaitingPromotion ||
+           p == fl::Phase::kPromoting || p == fl::Phase::kFinalising;
   };
   // checkCanaryStatus: ScaleFromZero when the analysis starts.
   if (phase == fl::Phase::kProgressing && !active(lastPhase_)) series_.scaleUp(t);
   if (phase == fl::Phase::kPromoting && lastPhase_ != fl::Phase::kPromoting) tPromote_ = t;
-  if (rec.final == fl::TickRecord::Final::kPromoted || rec.final == fl::TickRecord::Final::kRolledBack ||
+  if (rec.final == fl::TickRecord::Final::kPromoted ||
+      rec.final == fl::TickRecord::Final::kRolledBack ||
       rec.final == fl::TickRecord::Final::kSkippedAnalysis) {
     series_.scaleDown(t);  // the canary is scaled to zero
   }
@@ -240,7 +257,8 @@ fl::Readiness FlaggerSyntheticWorld::canaryReady(double t, fl::Phase) {
 
 fl::Readiness FlaggerSyntheticWorld::primaryReady(double t, fl::Phase phase) {
   const ClusterSpec& cl = scenario_.spec().cluster;
-  if ((phase != fl::Phase::kPromoting && phase != fl::Phase::kFinalising) || !std::isfinite(tPromote_)) {
+  if ((phase != fl::Phase::kPromoting && phase != fl::Phase::kFinalising) ||
+      !std::isfinite(tPromote_)) {
     return fl::Readiness::kReady;
   }
   const double since = t - tPromote_;
@@ -262,21 +280,28 @@ bool FlaggerSyntheticWorld::webhook(double t, const fl::WebhookSpec& hook, int i
   const GateSpec& g = it->second;
   auto [fc, inserted] = firstCall_.emplace(index, t);
   switch (g.kind) {
-    case GateSpec::Kind::kPass: return true;
-    case GateSpec::Kind::kFail: return false;
-    case GateSpec::Kind::kPassAfter: return t - fc->second >= g.after;
-    case GateSpec::Kind::kFlaky: return series_.rng(MeshSeries::Stream::kGates).uniform() >= g.failProbability;
+    case GateSpec::Kind::kPass:
+      return true;
+    case GateSpec::Kind::kFail:
+      return false;
+    case GateSpec::Kind::kPassAfter:
+      return t - fc->second >= g.after;
+    case GateSpec::Kind::kFlaky:
+      return series_.rng(MeshSeries::Stream::kGates).uniform() >= g.failProbability;
   }
   (void)inserted;
   return true;
 }
 
-fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m, int index, fl::CheckKind kind) {
+fl::MetricAnswer FlaggerSyntheticWorld::metric(double t, const fl::MetricSpec& m, int index,
+                                               fl::CheckKind kind) {
   const MetricsSpec& ms = scenario_.spec().metrics;
   for (const auto& o : ms.outages) {
-    if (t >= o.from && t < o.to) return fl::MetricAnswer::error("metrics backend unavailable (scenario outage)");
+    if (t >= o.from && t < o.to)
+      return fl::MetricAnswer::error("metrics backend unavailable (scenario outage)");
   }
-  if (ms.queryErrorRate > 0 && series_.rng(MeshSeries::Stream::kErrors).uniform() < ms.queryErrorRate) {
+  if (ms.queryErrorRate > 0 &&
+      series_.rng(MeshSeries::Stream::kErrors).uniform() < ms.queryErrorRate) {
     return fl::MetricAnswer::error("query failed (scenario query error rate)");
   }
   (void)m;
@@ -288,23 +313,28 @@ fl::MetricAnswer FlaggerSyntheticWorld::answer(double t, int index, fl::CheckKin
   const std::size_t ci = static_cast<std::size_t>(index * 4 + static_cast<int>(kind));
   switch (pc.source) {
     case PreparedCheck::Source::kNone:
-    case PreparedCheck::Source::kError: return fl::MetricAnswer::error(pc.error.empty() ? "no query" : pc.error);
+    case PreparedCheck::Source::kError:
+      return fl::MetricAnswer::error(pc.error.empty() ? "no query" : pc.error);
     case PreparedCheck::Source::kQuery: {
       pq::SeriesSource* source = &series_;
       pq::PreparedQuery* query = queries_[ci].get();
       if (v == Variant::kPrimary) {
         if (!swapped_) swapped_ = std::make_unique<SwappedVariants>(series_);
         if (primaryQueries_.empty()) primaryQueries_.resize(queries_.size());
-        if (!primaryQueries_[ci]) primaryQueries_[ci] = std::make_shared<pq::PreparedQuery>(*pc.prepared);
+        if (!primaryQueries_[ci])
+          primaryQueries_[ci] = std::make_shared<pq::PreparedQuery>(*pc.prepared);
         source = swapped_.get();
         query = primaryQueries_[ci].get();
       }
       const auto& r = query->evaluate(*source, MeshSeries::epochSeconds(t));
       const fl::ProviderAnswer pa = fl::readPrometheusAnswer(r);
       switch (pa.outcome) {
-        case fl::ProviderOutcome::kValue: return fl::MetricAnswer::of(pa.value * pc.scale);
-        case fl::ProviderOutcome::kNoValues: return fl::MetricAnswer::noData("no values found");
-        case fl::ProviderOutcome::kError: return fl::MetricAnswer::error(pa.error);
+        case fl::ProviderOutcome::kValue:
+          return fl::MetricAnswer::of(pa.value * pc.scale);
+        case fl::ProviderOutcome::kNoValues:
+          return fl::MetricAnswer::noData("no values found");
+        case fl::ProviderOutcome::kError:
+          return fl::MetricAnswer::error(pa.error);
       }
       break;
     }
@@ -318,7 +348,8 @@ fl::MetricAnswer FlaggerSyntheticWorld::answer(double t, int index, fl::CheckKin
         const bool bad = v == Variant::kCanary && scenario_.regressionActive(t);
         const double mean = bad ? mod.badMean : mod.mean;
         const double sd = bad ? mod.badSd : mod.sd;
-        return fl::MetricAnswer::of((mean + sd * series_.rng(MeshSeries::Stream::kModels).normal()) * mod.scale);
+        return fl::MetricAnswer::of(
+            (mean + sd * series_.rng(MeshSeries::Stream::kModels).normal()) * mod.scale);
       }
       const MeshLayout& L = plan_.layout();
       const MeshSeries::WindowCounts w = series_.window(v, t - pc.windowSeconds, t);
@@ -347,7 +378,8 @@ fl::MetricAnswer FlaggerSyntheticWorld::answer(double t, int index, fl::CheckKin
       const double lo = i == 0 ? 0.0 : L.buckets[i - 1];
       const double below = i == 0 ? 0.0 : cum[i - 1];
       const double inBucket = cum[i] - below;
-      const double q = inBucket > 0 ? lo + (L.buckets[i] - lo) * (rank - below) / inBucket : L.buckets[i];
+      const double q =
+          inBucket > 0 ? lo + (L.buckets[i] - lo) * (rank - below) / inBucket : L.buckets[i];
       return fl::MetricAnswer::of(q / L.unitPerMs * mod.scale);
     }
   }
@@ -367,7 +399,8 @@ fl::MetricAnswer FlaggerSyntheticWorld::peek(double t, int metricIndex, fl::Chec
 
 fl::MetricAnswer FlaggerSyntheticWorld::peekPrimary(double t, int metricIndex, fl::CheckKind kind) {
   for (const auto& o : scenario_.spec().metrics.outages) {
-    if (t >= o.from && t < o.to) return fl::MetricAnswer::error("metrics backend unavailable (scenario outage)");
+    if (t >= o.from && t < o.to)
+      return fl::MetricAnswer::error("metrics backend unavailable (scenario outage)");
   }
   const auto saved = series_.save();
   fl::MetricAnswer a = answer(t, metricIndex, kind, Variant::kPrimary);
@@ -399,14 +432,16 @@ sim::FlaggerLoopOptions loopOptions(const FlaggerPlan& plan, const CompiledScena
 
 }  // namespace
 
-RunSummary runFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, FlaggerSyntheticWorld& world,
-                      std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
+RunSummary runFlagger(const FlaggerPlan& plan, const CompiledScenario& sc,
+                      FlaggerSyntheticWorld& world, std::uint64_t seed,
+                      const std::vector<JudgeSpec>& judges) {
   world.reset(seed);
   return sim::runFlaggerLoop(plan.engine(), world, loopOptions(plan, sc, seed, judges));
 }
 
-SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& sc, std::uint64_t seed,
-                                 bool measureAll, bool measurePrimary, const std::vector<JudgeSpec>& judges) {
+SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& sc,
+                                 std::uint64_t seed, bool measureAll, bool measurePrimary,
+                                 const std::vector<JudgeSpec>& judges) {
   FlaggerSyntheticWorld world(plan, sc);
   world.reset(seed);
   SimulationResult res;

@@ -24,8 +24,8 @@ constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
 struct Counts {
   std::int64_t ok = 0;
   std::int64_t err = 0;
-  std::array<std::int64_t, kMaxBuckets> bOk{};  // per bucket (not cumulative); all requests when
-  std::array<std::int64_t, kMaxBuckets> bErr{}; // the histogram has no status label
+  std::array<std::int64_t, kMaxBuckets> bOk{};   // per bucket (not cumulative); all requests when
+  std::array<std::int64_t, kMaxBuckets> bErr{};  // the histogram has no status label
   double sumOk = 0;
   double sumErr = 0;
 };
@@ -57,7 +57,8 @@ bool sameMix(const Mix& a, const Mix& b) {
   for (std::size_t i = 0; i < a.components.size(); ++i) {
     const auto& x = a.components[i];
     const auto& y = b.components[i];
-    if (x.weight != y.weight || x.errorRate != y.errorRate || x.factor != y.factor || x.kappa != y.kappa) {
+    if (x.weight != y.weight || x.errorRate != y.errorRate || x.factor != y.factor ||
+        x.kappa != y.kappa) {
       return false;
     }
   }
@@ -153,7 +154,8 @@ const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout
   s.p = mix.errorRate();
   std::vector<double> q;
   bucketProbabilities(mix, sc.behaviour(v).latency(), layout.buckets, layout.unitPerMs, q);
-  for (std::size_t i = 0; i < q.size() && i < static_cast<std::size_t>(kMaxBuckets); ++i) s.q[i] = q[i];
+  for (std::size_t i = 0; i < q.size() && i < static_cast<std::size_t>(kMaxBuckets); ++i)
+    s.q[i] = q[i];
   double mean = 0, var = 0;
   mixMoments(mix, sc.behaviour(v).latency(), mean, var);
   s.mean = mean * layout.unitPerMs;
@@ -173,8 +175,8 @@ const State::Segment& segmentAt(const State& st, double t) {
 }
 
 // Expected masses of a variant over (a, b].
-void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v, double a, double b,
-                Acc& acc) {
+void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                double a, double b, Acc& acc) {
   if (b <= a) return;
   const bool canary = v == Variant::kCanary;
   std::vector<double>& cuts = st.cuts;
@@ -232,7 +234,8 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
   }
 }
 
-void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k, std::int64_t* out) {
+void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k,
+                 std::int64_t* out) {
   double rest = 0;
   for (std::size_t i = 0; i < k; ++i) rest += mass[i];
   for (std::size_t i = 0; i < k && n > 0; ++i) {
@@ -263,10 +266,14 @@ double drawSum(core::Rng& rng, std::int64_t n, double mean, double m2) {
 // ---- series ----
 
 MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScenario& scenario)
-    : layout_(std::move(layout)), workload_(std::move(workload)), scenario_(scenario), st_(std::make_unique<State>()) {
+    : layout_(std::move(layout)),
+      workload_(std::move(workload)),
+      scenario_(scenario),
+      st_(std::make_unique<State>()) {
   const MeshLayout& L = layout_;
   const std::size_t nb = L.buckets.size();
-  auto addSeries = [&](Variant v, const std::string& name, std::vector<std::pair<std::string, std::string>> extra,
+  auto addSeries = [&](Variant v, const std::string& name,
+                       std::vector<std::pair<std::string, std::string>> extra,
                        SeriesInfo::Kind kind, int code, int bucket) {
     auto lbl = L.labels(v, workload_);
     lbl.emplace_back("__name__", name);
@@ -295,7 +302,8 @@ MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScena
     if (!L.histogram.empty()) histograms.push_back(L.histogram);
     histograms.insert(histograms.end(), L.histogramTwins.begin(), L.histogramTwins.end());
     for (const std::string& histogram : histograms) {
-      const std::vector<int> codes = L.histogramByCode ? std::vector<int>{0, 1} : std::vector<int>{-1};
+      const std::vector<int> codes =
+          L.histogramByCode ? std::vector<int>{0, 1} : std::vector<int>{-1};
       for (int code : codes) {
         std::vector<std::pair<std::string, std::string>> codeLbl;
         if (code >= 0) codeLbl.emplace_back(L.codeLabel, code == 0 ? L.successCode : L.errorCode);
@@ -322,7 +330,8 @@ void MeshSeries::reset(std::uint64_t seed) {
   st.gates.reseed(core::deriveSeed(seed, 2));
   st.errors.reseed(core::deriveSeed(seed, 3));
   st.models.reseed(core::deriveSeed(seed, 4));
-  st.stepMs = static_cast<TimestampMs>(std::llround(scenario_.spec().metrics.scrapeInterval * 1000.0));
+  st.stepMs =
+      static_cast<TimestampMs>(std::llround(scenario_.spec().metrics.scrapeInterval * 1000.0));
   // Where the scrapes fall relative to the ticks: uniform over one scrape interval.
   core::Rng phase(core::deriveSeed(seed, 5));
   st.phaseMs = static_cast<TimestampMs>(phase.uniform() * static_cast<double>(st.stepMs));
@@ -398,7 +407,8 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
         if (s > 0) p.c.sumOk += drawSum(rng, s, acc.meanOk / okMass, acc.m2Ok / okMass);
         if (e > 0) p.c.sumErr += drawSum(rng, e, acc.meanErr / acc.err, acc.m2Err / acc.err);
       } else if (n > 0) {
-        p.c.sumOk += drawSum(rng, n, (acc.meanOk + acc.meanErr) / acc.total, (acc.m2Ok + acc.m2Err) / acc.total);
+        p.c.sumOk += drawSum(rng, n, (acc.meanOk + acc.meanErr) / acc.total,
+                             (acc.m2Ok + acc.m2Err) / acc.total);
       }
     }
     return p.c;
@@ -436,7 +446,8 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
     p.c.sumOk += share(hi.c.sumOk - lo.c.sumOk, dOk, hi.c.ok - lo.c.ok);
     p.c.sumErr += share(hi.c.sumErr - lo.c.sumErr, dErr, hi.c.err - lo.c.err);
   } else {
-    p.c.sumOk += share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
+    p.c.sumOk +=
+        share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
   }
   ++st.version;
   return pts.insert(it, p)->c;
@@ -444,11 +455,14 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
 
 double seriesValue(const SeriesInfo& s, const Counts& c) {
   switch (s.kind) {
-    case SeriesInfo::Kind::kOk: return static_cast<double>(c.ok);
-    case SeriesInfo::Kind::kErr: return static_cast<double>(c.err);
+    case SeriesInfo::Kind::kOk:
+      return static_cast<double>(c.ok);
+    case SeriesInfo::Kind::kErr:
+      return static_cast<double>(c.err);
     case SeriesInfo::Kind::kCount:
       return static_cast<double>(s.code == 0 ? c.ok : s.code == 1 ? c.err : c.ok + c.err);
-    case SeriesInfo::Kind::kSum: return s.code == 1 ? c.sumErr : s.code == 0 ? c.sumOk : c.sumOk + c.sumErr;
+    case SeriesInfo::Kind::kSum:
+      return s.code == 1 ? c.sumErr : s.code == 0 ? c.sumOk : c.sumOk + c.sumErr;
     case SeriesInfo::Kind::kBucket: {
       const auto& b = s.code == 1 ? c.bErr : c.bOk;
       std::int64_t sum = 0;
@@ -471,8 +485,8 @@ bool born(int group, const Counts& c) {
 }
 
 // The first scrape in [a, b] at which the series exists, or kNever.
-std::int64_t firstExisting(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v, int group,
-                           std::int64_t a, std::int64_t b) {
+std::int64_t firstExisting(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
+                           int group, std::int64_t a, std::int64_t b) {
   auto& vs = st.var[static_cast<int>(v)];
   if (!vs.active) return kNever;
   if (v == Variant::kPrimary) return std::max(a, vs.originK);
@@ -613,10 +627,12 @@ std::optional<pq::Sample> MeshSeries::latest(pq::SeriesRef s, TimestampMs t, Tim
   if (a > b) return std::nullopt;
   const std::int64_t f = firstExisting(st, scenario_, layout_, si.v, birthGroup(si), b, b);
   if (f == kNever) return std::nullopt;
-  return pq::Sample{kEpochMs + st.tMs(b), seriesValue(si, realize(st, scenario_, layout_, si.v, b))};
+  return pq::Sample{kEpochMs + st.tMs(b),
+                    seriesValue(si, realize(st, scenario_, layout_, si.v, b))};
 }
 
-void MeshSeries::samples(pq::SeriesRef s, TimestampMs from, TimestampMs to, std::vector<pq::Sample>& out) {
+void MeshSeries::samples(pq::SeriesRef s, TimestampMs from, TimestampMs to,
+                         std::vector<pq::Sample>& out) {
   out.clear();
   State& st = *st_;
   const SeriesInfo& si = series_[s];
@@ -626,7 +642,8 @@ void MeshSeries::samples(pq::SeriesRef s, TimestampMs from, TimestampMs to, std:
   const std::int64_t f = firstExisting(st, scenario_, layout_, si.v, birthGroup(si), a, b);
   if (f == kNever) return;
   for (std::int64_t k = f; k <= b; ++k) {
-    out.push_back({kEpochMs + st.tMs(k), seriesValue(si, realize(st, scenario_, layout_, si.v, k))});
+    out.push_back(
+        {kEpochMs + st.tMs(k), seriesValue(si, realize(st, scenario_, layout_, si.v, k))});
   }
 }
 
@@ -641,7 +658,8 @@ RunTotals MeshSeries::totals(double t) {
   const Counts& c = realize(st, scenario_, L, Variant::kCanary, k);
   std::int64_t ok = c.ok, err = c.err;
   Acc tail;
-  accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t, tail);
+  accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t,
+             tail);
   if (tail.total > 0) {
     const std::int64_t n = st.totals.poisson(tail.total);
     const std::int64_t e = st.totals.binomial(n, tail.err / tail.total);
@@ -653,15 +671,16 @@ RunTotals MeshSeries::totals(double t) {
   const std::int64_t n = ok + err;
   // Requests that came from users (not mirrored copies or the load tester).
   const double okMass = acc.total - acc.err;
-  const std::int64_t userOk = okMass > 0 ? st.totals.binomial(ok, std::min(1.0, (acc.user - acc.userErr) / okMass)) : 0;
-  const std::int64_t userErr = acc.err > 0 ? st.totals.binomial(err, std::min(1.0, acc.userErr / acc.err)) : 0;
+  const std::int64_t userOk =
+      okMass > 0 ? st.totals.binomial(ok, std::min(1.0, (acc.user - acc.userErr) / okMass)) : 0;
+  const std::int64_t userErr =
+      acc.err > 0 ? st.totals.binomial(err, std::min(1.0, acc.userErr / acc.err)) : 0;
   (void)n;
   tot.canaryRequests = static_cast<double>(userOk + userErr);
   tot.canaryErrors = static_cast<double>(userErr);
   tot.excessErrors = acc.excess;
   return tot;
 }
-
 
 void MeshSeries::setShares(double t, double canaryLive, double primaryLive, double mirror) {
   State& st = *st_;
@@ -695,9 +714,12 @@ double MeshSeries::canaryUpSince() const { return st_->tUp; }
 
 core::Rng& MeshSeries::rng(Stream s) {
   switch (s) {
-    case Stream::kGates: return st_->gates;
-    case Stream::kErrors: return st_->errors;
-    case Stream::kModels: return st_->models;
+    case Stream::kGates:
+      return st_->gates;
+    case Stream::kErrors:
+      return st_->errors;
+    case Stream::kModels:
+      return st_->models;
   }
   return st_->models;
 }
@@ -721,7 +743,8 @@ MeshSeries::WindowCounts MeshSeries::window(Variant v, double from, double to) {
 
 void MeshSeries::touch(Variant v, double t) {
   State& st = *st_;
-  (void)realize(st, scenario_, layout_, v, st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0))));
+  (void)realize(st, scenario_, layout_, v,
+                st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0))));
 }
 
 std::shared_ptr<void> MeshSeries::save() const { return std::make_shared<State>(*st_); }

@@ -22,8 +22,9 @@ sim::TickTraffic tickTraffic(MeshSeries& series, double from, double to) {
   return sim::tickTraffic(source, from, to);
 }
 
-jd::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& judge, double expStart, double expEnd,
-                                 double ctlStart, double ctlEnd, double step, core::Rng& rng) {
+jd::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& judge, double expStart,
+                                 double expEnd, double ctlStart, double ctlEnd, double step,
+                                 core::Rng& rng) {
   const auto& L = series.layout();
   std::vector<double> bounds;
   for (double b : L.buckets) bounds.push_back(b / L.unitPerMs);
@@ -32,10 +33,12 @@ jd::KayentaJudgment judgeWindows(MeshSeries& series, const JudgeSpec& judge, dou
     jd::KayentaMetricData d;
     d.name = judge.kayenta.metrics[i].name;
     for (double a = expStart; a + step <= expEnd + 1e-9; a += step) {
-      d.experiment.push_back(shadowValue(judge.sources[i], series.window(Variant::kCanary, a, a + step), bounds));
+      d.experiment.push_back(
+          shadowValue(judge.sources[i], series.window(Variant::kCanary, a, a + step), bounds));
     }
     for (double a = ctlStart; a + step <= ctlEnd + 1e-9; a += step) {
-      d.control.push_back(shadowValue(judge.sources[i], series.window(Variant::kPrimary, a, a + step), bounds));
+      d.control.push_back(
+          shadowValue(judge.sources[i], series.window(Variant::kPrimary, a, a + step), bounds));
     }
     data.push_back(std::move(d));
   }

@@ -12,9 +12,15 @@ namespace rolloutlab::sim {
 core::RunRecord runRecord(const RunSummary& s) {
   core::RunRecord r;
   switch (s.outcome.decision) {
-    case RunOutcome::Decision::kPromoted: r.result = core::RunRecord::Result::kPromoted; break;
-    case RunOutcome::Decision::kRolledBack: r.result = core::RunRecord::Result::kRolledBack; break;
-    default: r.result = core::RunRecord::Result::kOther; break;
+    case RunOutcome::Decision::kPromoted:
+      r.result = core::RunRecord::Result::kPromoted;
+      break;
+    case RunOutcome::Decision::kRolledBack:
+      r.result = core::RunRecord::Result::kRolledBack;
+      break;
+    default:
+      r.result = core::RunRecord::Result::kOther;
+      break;
   }
   r.timeToDecision = s.timeToDecision;
   r.timeToPromotion = s.timeToPromotion;
@@ -24,28 +30,32 @@ core::RunRecord runRecord(const RunSummary& s) {
   r.metricChecks = s.metricChecks;
   r.failedMetricChecks = s.failedMetricChecks;
   for (const auto& v : s.judges) {
-    const int kind = v.kind == ShadowVerdict::Kind::kFail ? 2 : v.kind == ShadowVerdict::Kind::kPass ? 1 : 0;
+    const int kind = v.kind == ShadowVerdict::Kind::kFail   ? 2
+                     : v.kind == ShadowVerdict::Kind::kPass ? 1
+                                                            : 0;
     r.judges.emplace_back(kind, v.t);
   }
   return r;
 }
 
-PairRuns runPairs(const std::vector<const PairPlan*>& plans, const std::vector<std::uint64_t>& seeds,
-                  const PairRunOptions& opt) {
+PairRuns runPairs(const std::vector<const PairPlan*>& plans,
+                  const std::vector<std::uint64_t>& seeds, const PairRunOptions& opt) {
   const std::int64_t pairs = static_cast<std::int64_t>(plans.size());
   const std::int64_t total = pairs * opt.runs;
   // The runs of this shard, in global order: g = pair * runs + replicate.
   std::int64_t planned = 0;
   for (std::int64_t g = opt.shardIndex; g < total; g += opt.shardCount) ++planned;
 
-  const int threads = opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
+  const int threads =
+      opt.threads > 0 ? opt.threads : std::max(1u, std::thread::hardware_concurrency());
   std::atomic<std::int64_t> nextChunk{0};
   std::atomic<std::int64_t> done{0};
   std::atomic<bool> stopped{false};
   constexpr std::int64_t kChunk = 64;  // runs of this shard per work item
   const std::int64_t chunks = (planned + kChunk - 1) / kChunk;
-  std::vector<std::vector<core::PairAggregate>> local(static_cast<std::size_t>(threads),
-                                                      std::vector<core::PairAggregate>(static_cast<std::size_t>(pairs)));
+  std::vector<std::vector<core::PairAggregate>> local(
+      static_cast<std::size_t>(threads),
+      std::vector<core::PairAggregate>(static_cast<std::size_t>(pairs)));
   std::mutex errMu;
   std::string workerError;
   auto worker = [&](int w) {
@@ -98,7 +108,8 @@ PairRuns runPairs(const std::vector<const PairPlan*>& plans, const std::vector<s
   for (std::int64_t p = 0; p < pairs; ++p) {
     auto& agg = out.aggregates[static_cast<std::size_t>(p)];
     agg.judges.resize(opt.judges.size());
-    for (int w = 0; w < threads; ++w) agg.merge(local[static_cast<std::size_t>(w)][static_cast<std::size_t>(p)]);
+    for (int w = 0; w < threads; ++w)
+      agg.merge(local[static_cast<std::size_t>(w)][static_cast<std::size_t>(p)]);
   }
   out.partial = done.load() < planned;
   return out;

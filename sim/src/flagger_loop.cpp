@@ -13,15 +13,21 @@ namespace fl = core::flagger;
 RunOutcome runOutcome(const fl::Outcome& o) {
   RunOutcome r;
   switch (o.result) {
-    case fl::Outcome::Result::kPromoted: r.decision = RunOutcome::Decision::kPromoted; break;
-    case fl::Outcome::Result::kRolledBack: r.decision = RunOutcome::Decision::kRolledBack; break;
+    case fl::Outcome::Result::kPromoted:
+      r.decision = RunOutcome::Decision::kPromoted;
+      break;
+    case fl::Outcome::Result::kRolledBack:
+      r.decision = RunOutcome::Decision::kRolledBack;
+      break;
     case fl::Outcome::Result::kPromotionFailed:
       r.decision = RunOutcome::Decision::kPromotionFailed;
       break;
     case fl::Outcome::Result::kSkippedAnalysis:
       r.decision = RunOutcome::Decision::kSkippedAnalysis;
       break;
-    case fl::Outcome::Result::kInProgress: r.decision = RunOutcome::Decision::kNone; break;
+    case fl::Outcome::Result::kInProgress:
+      r.decision = RunOutcome::Decision::kNone;
+      break;
   }
   r.result = fl::toString(o.result);
   r.phase = fl::toString(o.phase);
@@ -52,9 +58,10 @@ void FlaggerTraceRecorder::onTick(const fl::TickRecord& rec, FlaggerRunWorld& wo
           if (c.name == mv.name && c.kind == kind) {
             found = true;
             mv.checkedByEngine = true;
-            mv.answer = c.result == fl::MetricCheck::Result::kNoData ? fl::MetricAnswer::noData(c.message)
-                        : c.result == fl::MetricCheck::Result::kError ? fl::MetricAnswer::error(c.message)
-                                                                     : fl::MetricAnswer::of(c.value);
+            mv.answer =
+                c.result == fl::MetricCheck::Result::kNoData  ? fl::MetricAnswer::noData(c.message)
+                : c.result == fl::MetricCheck::Result::kError ? fl::MetricAnswer::error(c.message)
+                                                              : fl::MetricAnswer::of(c.value);
           }
         }
         if (!found) mv.answer = world.peekCheck(rec.t, static_cast<int>(i), kind);
@@ -104,15 +111,20 @@ RunSummary runFlaggerLoop(const fl::FlaggerEngine& engine, FlaggerRunWorld& worl
     prevT = t;
     if (rec.final != fl::TickRecord::Final::kNone) {
       switch (rec.final) {
-        case fl::TickRecord::Final::kPromoted: outcome.result = fl::Outcome::Result::kPromoted; break;
-        case fl::TickRecord::Final::kRolledBack: outcome.result = fl::Outcome::Result::kRolledBack; break;
+        case fl::TickRecord::Final::kPromoted:
+          outcome.result = fl::Outcome::Result::kPromoted;
+          break;
+        case fl::TickRecord::Final::kRolledBack:
+          outcome.result = fl::Outcome::Result::kRolledBack;
+          break;
         case fl::TickRecord::Final::kPromotionFailed:
           outcome.result = fl::Outcome::Result::kPromotionFailed;
           break;
         case fl::TickRecord::Final::kSkippedAnalysis:
           outcome.result = fl::Outcome::Result::kSkippedAnalysis;
           break;
-        case fl::TickRecord::Final::kNone: break;
+        case fl::TickRecord::Final::kNone:
+          break;
       }
       break;
     }

@@ -12,13 +12,17 @@ namespace rolloutlab::sim {
 
 namespace {
 
-const std::vector<double> kIstioMs = {0.5, 1, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000,
-                                      10000, 30000, 60000, 300000, 600000, 1800000, 3600000};
-const std::vector<double> kLinkerdMs = {1, 2, 3, 4, 5, 10, 20, 30, 40, 50, 100, 200, 300, 400, 500,
-                                        1000, 2000, 3000, 4000, 5000, 10000, 20000, 30000, 40000, 50000};
-const std::vector<double> kPromDefaultSeconds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+const std::vector<double> kIstioMs = {0.5,   1,      5,      10,      25,     50,    100,
+                                      250,   500,    1000,   2500,    5000,   10000, 30000,
+                                      60000, 300000, 600000, 1800000, 3600000};
+const std::vector<double> kLinkerdMs = {1,    2,    3,     4,     5,     10,    20,   30,   40,
+                                        50,   100,  200,   300,   400,   500,   1000, 2000, 3000,
+                                        4000, 5000, 10000, 20000, 30000, 40000, 50000};
+const std::vector<double> kPromDefaultSeconds = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
+                                                 0.5,   1,    2.5,   5,    10};
 const std::vector<double> kTraefikSeconds = {0.1, 0.3, 1.2, 5};
-const std::vector<double> kApisixMs = {1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 30000, 60000};
+const std::vector<double> kApisixMs = {1,   2,    5,    10,   20,    50,    100,  200,
+                                       500, 1000, 2000, 5000, 10000, 30000, 60000};
 
 bool startsWith(const std::string& s, const std::string& p) { return s.rfind(p, 0) == 0; }
 
@@ -61,9 +65,11 @@ MeshLayout meshLayout(const std::string& provider) {
     m.errorCode = "failure";
     m.histogram = "response_latency_ms";
     m.buckets = kLinkerdMs;
-  } else if (startsWith(provider, "appmesh") || provider == "contour" || startsWith(provider, "gloo") ||
-             provider == "kuma") {
-    m.provider = startsWith(provider, "appmesh") ? "appmesh" : startsWith(provider, "gloo") ? "gloo" : provider;
+  } else if (startsWith(provider, "appmesh") || provider == "contour" ||
+             startsWith(provider, "gloo") || provider == "kuma") {
+    m.provider = startsWith(provider, "appmesh") ? "appmesh"
+                 : startsWith(provider, "gloo")  ? "gloo"
+                                                 : provider;
     m.counter = "envoy_cluster_upstream_rq";
     m.codeLabel = "envoy_response_code";
     m.successCode = "200";
@@ -136,8 +142,9 @@ MeshLayout meshLayout(const std::string& provider) {
   } else {
     std::string list;
     for (const auto& p : synthesizedProviders()) list += (list.empty() ? "" : ", ") + p;
-    throw core::InputError({core::Severity::kError, "", 0, 0, "provider", core::quoted(provider),
-                            "rolloutlab cannot synthesize this mesh's series (supported: " + list + ")"});
+    throw core::InputError(
+        {core::Severity::kError, "", 0, 0, "provider", core::quoted(provider),
+         "rolloutlab cannot synthesize this mesh's series (supported: " + list + ")"});
   }
   return m;
 }
@@ -148,10 +155,12 @@ std::string knativeRevision(Variant v, const Workload& w) {
 }
 
 namespace {
-std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m, Variant v, const Workload& w);
+std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m, Variant v,
+                                                            const Workload& w);
 }  // namespace
 
-std::vector<std::pair<std::string, std::string>> MeshLayout::labels(Variant v, const Workload& w) const {
+std::vector<std::pair<std::string, std::string>> MeshLayout::labels(Variant v,
+                                                                    const Workload& w) const {
   auto out = baseLabels(*this, v, w);
   const auto& extra = v == Variant::kCanary ? w.canaryExtra : w.primaryExtra;
   out.insert(out.end(), extra.begin(), extra.end());
@@ -159,7 +168,8 @@ std::vector<std::pair<std::string, std::string>> MeshLayout::labels(Variant v, c
 }
 
 namespace {
-std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m, Variant v, const Workload& w) {
+std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m, Variant v,
+                                                            const Workload& w) {
   const std::string& provider = m.provider;
   const bool c = v == Variant::kCanary;
   const std::string canaryName = w.canaryName.empty() ? w.target : w.canaryName;
@@ -171,32 +181,40 @@ std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m,
             {"destination_workload", c ? canaryName : primaryName}};
   }
   if (provider == "linkerd") {
-    return {{"namespace", w.ns}, {"deployment", c ? canaryName : primaryName}, {"direction", "inbound"}};
+    return {{"namespace", w.ns},
+            {"deployment", c ? canaryName : primaryName},
+            {"direction", "inbound"}};
   }
   if (provider == "appmesh" || provider == "kubernetes" || provider == "gatewayapi") {
     // Pod names: <deployment>-<replicaset hash>-<pod hash>.
-    const std::string pod = c ? w.target + "-7d9f8c6b5d-x2x4z" : w.target + "-primary-5c6d7e8f9a-q7w8e";
+    const std::string pod =
+        c ? w.target + "-7d9f8c6b5d-x2x4z" : w.target + "-primary-5c6d7e8f9a-q7w8e";
     return {{"kubernetes_namespace", w.ns}, {"kubernetes_pod_name", pod}};
   }
   if (provider == "contour") {
     return {{"envoy_cluster_name", w.ns + "_" + w.service + (c ? "-canary_" : "-primary_") + port}};
   }
   if (provider == "gloo") {
-    return {{"envoy_cluster_name",
-             w.ns + "-" + w.target + (c ? "-canaryupstream-" : "-primaryupstream-") + port + "_gloo-system"}};
+    return {{"envoy_cluster_name", w.ns + "-" + w.target +
+                                       (c ? "-canaryupstream-" : "-primaryupstream-") + port +
+                                       "_gloo-system"}};
   }
   if (provider == "kuma") {
     return {{"service", w.target + (c ? "-canary_" : "-primary_") + w.ns + "_svc_" + port}};
   }
   if (provider == "nginx") {
     // The canary ingress's series carry the canary annotation's name; the primary's are empty.
-    return {{"namespace", w.ns}, {"ingress", w.ingress}, {"canary", c ? w.ns + "-" + w.target + "-canary-" + port : ""}};
+    return {{"namespace", w.ns},
+            {"ingress", w.ingress},
+            {"canary", c ? w.ns + "-" + w.target + "-canary-" + port : ""}};
   }
   if (provider == "traefik") {
-    return {{"service", w.ns + "-" + w.target + (c ? "-canary-" : "-primary-") + port + "@kubernetescrd"}};
+    return {{"service",
+             w.ns + "-" + w.target + (c ? "-canary-" : "-primary-") + port + "@kubernetescrd"}};
   }
   if (provider == "osm") {
-    return {{"destination_namespace", w.ns}, {"destination_kind", "Deployment"},
+    return {{"destination_namespace", w.ns},
+            {"destination_kind", "Deployment"},
             {"destination_name", c ? canaryName : primaryName}};
   }
   if (provider == "skipper") {
@@ -212,8 +230,9 @@ std::vector<std::pair<std::string, std::string>> baseLabels(const MeshLayout& m,
     return {{"envoy_cluster_name", w.ns + "/" + knativeRevision(v, w)}};
   }
   if (provider == "apisix") {
-    return {{"route", w.ns + "_" + w.route + "-" + w.target + (c ? "-canary_" : "-primary_") + port},
-            {"type", "request"}};
+    return {
+        {"route", w.ns + "_" + w.route + "-" + w.target + (c ? "-canary_" : "-primary_") + port},
+        {"type", "request"}};
   }
   return {};
 }

@@ -22,7 +22,8 @@ TrafficProfile::TrafficProfile(const TrafficSpec& spec) : spec_(spec) {}
 
 double TrafficProfile::baseRate(double t) const {
   switch (spec_.shape) {
-    case TrafficSpec::Shape::kConstant: return spec_.rps;
+    case TrafficSpec::Shape::kConstant:
+      return spec_.rps;
     case TrafficSpec::Shape::kDiurnal: {
       const double theta = 2 * kPi * (spec_.startHour - spec_.peakHour) / 24.0 + 2 * kPi * t / kDay;
       return spec_.rps * (1.0 + spec_.amplitude * std::cos(theta));
@@ -39,7 +40,8 @@ double TrafficProfile::baseRate(double t) const {
       const auto& p = spec_.points;
       if (t <= p.front().first) return p.front().second;
       if (t >= p.back().first) return p.back().second;
-      auto it = std::upper_bound(p.begin(), p.end(), t, [](double x, const auto& q) { return x < q.first; });
+      auto it = std::upper_bound(p.begin(), p.end(), t,
+                                 [](double x, const auto& q) { return x < q.first; });
       const auto& hi = *it;
       const auto& lo = *(it - 1);
       return lo.second + (hi.second - lo.second) * (t - lo.first) / (hi.first - lo.first);
@@ -51,11 +53,13 @@ double TrafficProfile::baseRate(double t) const {
 double TrafficProfile::baseIntegral(double a, double b) const {
   if (b <= a) return 0.0;
   switch (spec_.shape) {
-    case TrafficSpec::Shape::kConstant: return spec_.rps * (b - a);
+    case TrafficSpec::Shape::kConstant:
+      return spec_.rps * (b - a);
     case TrafficSpec::Shape::kDiurnal: {
       const double w = 2 * kPi / kDay;
       const double th0 = 2 * kPi * (spec_.startHour - spec_.peakHour) / 24.0;
-      return spec_.rps * ((b - a) + spec_.amplitude * (std::sin(w * b + th0) - std::sin(w * a + th0)) / w);
+      return spec_.rps *
+             ((b - a) + spec_.amplitude * (std::sin(w * b + th0) - std::sin(w * a + th0)) / w);
     }
     case TrafficSpec::Shape::kSteps:
     case TrafficSpec::Shape::kCsv: {
@@ -133,7 +137,8 @@ double LatencyModel::baseCdf(double x) const {
   if (x <= 0) return 0.0;
   if (lognormal_) return phi((std::log(x) - mu_) / sigma_);
   if (x >= cdf_.back().first) return 1.0;
-  auto it = std::upper_bound(cdf_.begin(), cdf_.end(), x, [](double v, const auto& q) { return v < q.first; });
+  auto it = std::upper_bound(cdf_.begin(), cdf_.end(), x,
+                             [](double v, const auto& q) { return v < q.first; });
   const auto& hi = *it;
   const auto& lo = *(it - 1);
   return lo.second + (hi.second - lo.second) * (x - lo.first) / (hi.first - lo.first);
@@ -192,7 +197,9 @@ double LatencyModel::baseMoment(double factor, double kappa, int power) const {
   return total;
 }
 
-double LatencyModel::mean(double factor, double kappa) const { return baseMoment(factor, kappa, 1); }
+double LatencyModel::mean(double factor, double kappa) const {
+  return baseMoment(factor, kappa, 1);
+}
 double LatencyModel::variance(double factor, double kappa) const {
   const double m1 = baseMoment(factor, kappa, 1);
   return std::max(0.0, baseMoment(factor, kappa, 2) - m1 * m1);
@@ -234,8 +241,11 @@ void BehaviourModel::at(double t, Mix& mix, std::vector<MixtureComponent>& next)
     double intensity = 1.0;
     switch (e.kind) {
       case EffectSpec::Kind::kStep:
-      case EffectSpec::Kind::kEndpoint: break;
-      case EffectSpec::Kind::kDrift: intensity = std::min(1.0, (t - e.at) / (e.until - e.at)); break;
+      case EffectSpec::Kind::kEndpoint:
+        break;
+      case EffectSpec::Kind::kDrift:
+        intensity = std::min(1.0, (t - e.at) / (e.until - e.at));
+        break;
       case EffectSpec::Kind::kBursts: {
         const double phase = std::fmod(t - e.at, e.every);
         intensity = phase < e.duration ? 1.0 : 0.0;

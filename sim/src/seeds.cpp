@@ -6,15 +6,24 @@ namespace rolloutlab::sim {
 
 std::uint64_t streamSeed(std::uint64_t runSeed, SeedStream s) {
   switch (s) {
-    case SeedStream::kTrafficCanary: return core::deriveSeed(runSeed, 1);
-    case SeedStream::kGates: return core::deriveSeed(runSeed, 2);
-    case SeedStream::kQueryErrors: return core::deriveSeed(runSeed, 3);
-    case SeedStream::kModels: return core::deriveSeed(runSeed, 4);
-    case SeedStream::kScrapePhase: return core::deriveSeed(runSeed, 5);
-    case SeedStream::kTrafficPrimary: return core::deriveSeed(runSeed, 6);
-    case SeedStream::kTotals: return core::deriveSeed(runSeed, 7);
-    case SeedStream::kReplayGates: return core::deriveSeed(runSeed, core::stableHash("replay-gates"));
-    case SeedStream::kReplayModels: return core::deriveSeed(runSeed, core::stableHash("replay-models"));
+    case SeedStream::kTrafficCanary:
+      return core::deriveSeed(runSeed, 1);
+    case SeedStream::kGates:
+      return core::deriveSeed(runSeed, 2);
+    case SeedStream::kQueryErrors:
+      return core::deriveSeed(runSeed, 3);
+    case SeedStream::kModels:
+      return core::deriveSeed(runSeed, 4);
+    case SeedStream::kScrapePhase:
+      return core::deriveSeed(runSeed, 5);
+    case SeedStream::kTrafficPrimary:
+      return core::deriveSeed(runSeed, 6);
+    case SeedStream::kTotals:
+      return core::deriveSeed(runSeed, 7);
+    case SeedStream::kReplayGates:
+      return core::deriveSeed(runSeed, core::stableHash("replay-gates"));
+    case SeedStream::kReplayModels:
+      return core::deriveSeed(runSeed, core::stableHash("replay-models"));
     case SeedStream::kBlockBootstrap:
       return core::deriveSeed(runSeed, core::stableHash("block-bootstrap"));
     case SeedStream::kTrafficRouting:
@@ -25,26 +34,37 @@ std::uint64_t streamSeed(std::uint64_t runSeed, SeedStream s) {
 
 const char* toString(SeedStream s) {
   switch (s) {
-    case SeedStream::kTrafficCanary: return "traffic-canary";
-    case SeedStream::kGates: return "gates";
-    case SeedStream::kQueryErrors: return "query-errors";
-    case SeedStream::kModels: return "models";
-    case SeedStream::kScrapePhase: return "scrape-phase";
-    case SeedStream::kTrafficPrimary: return "traffic-primary";
-    case SeedStream::kTotals: return "totals";
-    case SeedStream::kReplayGates: return "replay-gates";
-    case SeedStream::kReplayModels: return "replay-models";
-    case SeedStream::kBlockBootstrap: return "block-bootstrap";
-    case SeedStream::kTrafficRouting: return "traffic-routing";
+    case SeedStream::kTrafficCanary:
+      return "traffic-canary";
+    case SeedStream::kGates:
+      return "gates";
+    case SeedStream::kQueryErrors:
+      return "query-errors";
+    case SeedStream::kModels:
+      return "models";
+    case SeedStream::kScrapePhase:
+      return "scrape-phase";
+    case SeedStream::kTrafficPrimary:
+      return "traffic-primary";
+    case SeedStream::kTotals:
+      return "totals";
+    case SeedStream::kReplayGates:
+      return "replay-gates";
+    case SeedStream::kReplayModels:
+      return "replay-models";
+    case SeedStream::kBlockBootstrap:
+      return "block-bootstrap";
+    case SeedStream::kTrafficRouting:
+      return "traffic-routing";
   }
   return "?";
 }
 
 const std::vector<SeedStream>& allSeedStreams() {
   static const std::vector<SeedStream> all = {
-      SeedStream::kTrafficCanary, SeedStream::kGates,         SeedStream::kQueryErrors,
-      SeedStream::kModels,        SeedStream::kScrapePhase,   SeedStream::kTrafficPrimary,
-      SeedStream::kTotals,        SeedStream::kReplayGates,   SeedStream::kReplayModels,
+      SeedStream::kTrafficCanary,  SeedStream::kGates,         SeedStream::kQueryErrors,
+      SeedStream::kModels,         SeedStream::kScrapePhase,   SeedStream::kTrafficPrimary,
+      SeedStream::kTotals,         SeedStream::kReplayGates,   SeedStream::kReplayModels,
       SeedStream::kBlockBootstrap, SeedStream::kTrafficRouting};
   return all;
 }

@@ -1,11 +1,10 @@
 #include "rolloutlab/sim/shadow_judge.h"
 
+#include <cmath>
+#include <limits>
 #include <stdexcept>
 
 #include "rolloutlab/sim/seeds.h"
-
-#include <cmath>
-#include <limits>
 
 namespace rolloutlab::sim {
 
@@ -13,20 +12,28 @@ namespace jd = core::judge;
 
 const char* toString(ShadowSource s) {
   switch (s) {
-    case ShadowSource::kErrorRate: return "errorRate";
-    case ShadowSource::kSuccessRate: return "successRate";
-    case ShadowSource::kLatencyP99: return "latencyP99";
-    case ShadowSource::kLatencyMean: return "latencyMean";
-    case ShadowSource::kLatencyDistribution: return "latencyDistribution";
+    case ShadowSource::kErrorRate:
+      return "errorRate";
+    case ShadowSource::kSuccessRate:
+      return "successRate";
+    case ShadowSource::kLatencyP99:
+      return "latencyP99";
+    case ShadowSource::kLatencyMean:
+      return "latencyMean";
+    case ShadowSource::kLatencyDistribution:
+      return "latencyDistribution";
   }
   return "?";
 }
 
 const char* toString(ShadowVerdict::Kind k) {
   switch (k) {
-    case ShadowVerdict::Kind::kUndecided: return "undecided";
-    case ShadowVerdict::Kind::kPass: return "pass";
-    case ShadowVerdict::Kind::kFail: return "fail";
+    case ShadowVerdict::Kind::kUndecided:
+      return "undecided";
+    case ShadowVerdict::Kind::kPass:
+      return "pass";
+    case ShadowVerdict::Kind::kFail:
+      return "fail";
   }
   return "?";
 }
@@ -45,7 +52,8 @@ namespace {
 
 // A quantile of a histogram's counts, interpolated linearly inside its bucket (as
 // histogram_quantile does); NaN without observations.
-double histogramQuantile(const std::vector<double>& counts, const std::vector<double>& bounds, double q) {
+double histogramQuantile(const std::vector<double>& counts, const std::vector<double>& bounds,
+                         double q) {
   double total = 0;
   for (double c : counts) total += c;
   if (total <= 0) return std::numeric_limits<double>::quiet_NaN();
@@ -75,10 +83,13 @@ std::vector<double> cumulative(const std::vector<double>& counts) {
 double shadowValue(ShadowSource s, const WindowCounts& w, const std::vector<double>& bounds) {
   const double n = w.ok + w.err;
   switch (s) {
-    case ShadowSource::kErrorRate: return n > 0 ? 100.0 * w.err / n : std::numeric_limits<double>::quiet_NaN();
-    case ShadowSource::kSuccessRate: return n > 0 ? 100.0 * w.ok / n : std::numeric_limits<double>::quiet_NaN();
+    case ShadowSource::kErrorRate:
+      return n > 0 ? 100.0 * w.err / n : std::numeric_limits<double>::quiet_NaN();
+    case ShadowSource::kSuccessRate:
+      return n > 0 ? 100.0 * w.ok / n : std::numeric_limits<double>::quiet_NaN();
     case ShadowSource::kLatencyP99:
-    case ShadowSource::kLatencyDistribution: return histogramQuantile(w.buckets, bounds, 0.99);
+    case ShadowSource::kLatencyDistribution:
+      return histogramQuantile(w.buckets, bounds, 0.99);
     case ShadowSource::kLatencyMean: {
       std::vector<double> b = bounds;
       b.push_back(std::numeric_limits<double>::infinity());
@@ -93,7 +104,9 @@ namespace {
 
 class SequentialShadow final : public ShadowJudge {
  public:
-  explicit SequentialShadow(const JudgeSpec& spec) : spec_(spec), judge_(spec.sequential) { name_ = spec.name; }
+  explicit SequentialShadow(const JudgeSpec& spec) : spec_(spec), judge_(spec.sequential) {
+    name_ = spec.name;
+  }
   void observe(int tick, const TickTraffic& tr) override {
     if (verdict_.kind != ShadowVerdict::Kind::kUndecided) return;
     if (tr.canary.ok + tr.canary.err <= 0) return;  // no canary traffic: nothing to look at
@@ -132,7 +145,8 @@ class SequentialShadow final : public ShadowJudge {
     judge_.observe(data);
     const auto d = judge_.decision();
     if (d != jd::SequentialVerdict::kContinue) {
-      verdict_.kind = d == jd::SequentialVerdict::kFail ? ShadowVerdict::Kind::kFail : ShadowVerdict::Kind::kPass;
+      verdict_.kind = d == jd::SequentialVerdict::kFail ? ShadowVerdict::Kind::kFail
+                                                        : ShadowVerdict::Kind::kPass;
       verdict_.t = tr.to;
       verdict_.tick = tick;
       verdict_.reason = judge_.reason();
@@ -149,7 +163,10 @@ class SequentialShadow final : public ShadowJudge {
 class KayentaShadow final : public ShadowJudge {
  public:
   KayentaShadow(const JudgeSpec& spec, std::uint64_t seed)
-      : spec_(spec), stage_(spec.stage), windows_(core::judge::kayentaWindows(spec.stage)), rng_(seed) {
+      : spec_(spec),
+        stage_(spec.stage),
+        windows_(core::judge::kayentaWindows(spec.stage)),
+        rng_(seed) {
     name_ = spec.name;
     series_.resize(spec.kayenta.metrics.size());
   }
@@ -163,7 +180,8 @@ class KayentaShadow final : public ShadowJudge {
       series_[i].push_back({tr.to - start_, shadowValue(spec_.sources[i], tr.canary, tr.boundsMs),
                             shadowValue(spec_.sources[i], tr.primary, tr.boundsMs)});
     }
-    while (next_ < windows_.size() && static_cast<double>(windows_[next_].judgeAtSeconds) <= tr.to - start_ + 1e-9) {
+    while (next_ < windows_.size() &&
+           static_cast<double>(windows_[next_].judgeAtSeconds) <= tr.to - start_ + 1e-9) {
       const auto& w = windows_[next_];
       std::vector<jd::KayentaMetricData> data;
       for (std::size_t i = 0; i < series_.size(); ++i) {
@@ -171,10 +189,12 @@ class KayentaShadow final : public ShadowJudge {
         d.name = spec_.kayenta.metrics[i].name;
         for (const auto& p : series_[i]) {
           const double at = p.at;
-          if (at > static_cast<double>(w.experimentStart) && at <= static_cast<double>(w.experimentEnd) + 1e-9) {
+          if (at > static_cast<double>(w.experimentStart) &&
+              at <= static_cast<double>(w.experimentEnd) + 1e-9) {
             d.experiment.push_back(p.canary);
           }
-          if (at > static_cast<double>(w.controlStart) && at <= static_cast<double>(w.controlEnd) + 1e-9) {
+          if (at > static_cast<double>(w.controlStart) &&
+              at <= static_cast<double>(w.controlEnd) + 1e-9) {
             d.control.push_back(p.primary);
           }
         }
@@ -184,8 +204,9 @@ class KayentaShadow final : public ShadowJudge {
       const auto st = stage_.addScore(j.score);
       ++next_;
       if (st != core::judge::KayentaStageStatus::kRunning) {
-        verdict_.kind = st == core::judge::KayentaStageStatus::kSucceeded ? ShadowVerdict::Kind::kPass
-                                                                           : ShadowVerdict::Kind::kFail;
+        verdict_.kind = st == core::judge::KayentaStageStatus::kSucceeded
+                            ? ShadowVerdict::Kind::kPass
+                            : ShadowVerdict::Kind::kFail;
         verdict_.t = tr.to;
         verdict_.tick = tick;
         char buf[96];

@@ -10,9 +10,9 @@
 
 #include "flagger_fixtures.h"
 #include "rolloutlab/core/rng.h"
+#include "rolloutlab/core/stats/proportion.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/scenarios/flagger_world.h"
-#include "rolloutlab/core/stats/proportion.h"
 #include "test_support.h"
 
 using namespace rolloutlab;
@@ -64,10 +64,12 @@ TEST(Batch, MergedShardsEqualTheUnshardedRun) {
     std::vector<std::string> names;
     for (int k = 0; k < n; ++k) {
       // Through JSON, as shards written by separate processes would be.
-      parts.push_back(app::batchFromJson(app::batchJson(s.run(1, k, n)), "shard" + std::to_string(k)));
+      parts.push_back(
+          app::batchFromJson(app::batchJson(s.run(1, k, n)), "shard" + std::to_string(k)));
       names.push_back("shard" + std::to_string(k));
     }
-    EXPECT_EQ(whole, withoutElapsed(app::batchJson(app::mergeBatches(parts, names))).dump()) << n << " shards";
+    EXPECT_EQ(whole, withoutElapsed(app::batchJson(app::mergeBatches(parts, names))).dump())
+        << n << " shards";
   }
 }
 
@@ -75,7 +77,7 @@ TEST(Batch, MergeRejectsMismatchedOrMissingShards) {
   Suite s;
   auto a = s.run(1, 0, 2, 10);
   auto b = s.run(1, 1, 2, 10);
-  EXPECT_THROW(app::mergeBatches({a}, {"a"}), core::InputError);       // shard 1 missing
+  EXPECT_THROW(app::mergeBatches({a}, {"a"}), core::InputError);           // shard 1 missing
   EXPECT_THROW(app::mergeBatches({a, a}, {"a", "a2"}), core::InputError);  // shard 0 twice
   b.seed = 5;
   EXPECT_THROW(app::mergeBatches({a, b}, {"a", "b"}), core::InputError);
@@ -93,9 +95,11 @@ TEST(Batch, RunsAreReproducibleWithSimulate) {
   scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, s.specs.metricTemplates), sc);
   core::PairAggregate agg;
   for (int rep = 0; rep < 20; ++rep) {
-    const auto res = scenarios::simulateFlagger(plan, sc, app::replicateSeed(pair.seed, static_cast<std::uint64_t>(rep)), false);
+    const auto res = scenarios::simulateFlagger(
+        plan, sc, app::replicateSeed(pair.seed, static_cast<std::uint64_t>(rep)), false);
     core::RunRecord rec;
-    rec.result = res.run.outcome.result == core::flagger::Outcome::Result::kPromoted ? core::RunRecord::Result::kPromoted
+    rec.result = res.run.outcome.result == core::flagger::Outcome::Result::kPromoted
+                     ? core::RunRecord::Result::kPromoted
                  : res.run.outcome.result == core::flagger::Outcome::Result::kRolledBack
                      ? core::RunRecord::Result::kRolledBack
                      : core::RunRecord::Result::kOther;
@@ -117,7 +121,8 @@ TEST(Batch, WilsonIntervalsCoverAKnownBernoulli) {
   // coverage must be near the nominal 95% (the Wilson interval's coverage oscillates with
   // n and p; within [0.92, 0.98] here).
   core::Rng rng(2024);
-  for (auto [n, p] : std::vector<std::pair<int, double>>{{50, 0.1}, {200, 0.02}, {1000, 0.5}, {1000, 0.01}}) {
+  for (auto [n, p] :
+       std::vector<std::pair<int, double>>{{50, 0.1}, {200, 0.02}, {1000, 0.5}, {1000, 0.01}}) {
     double exact = 0;
     boost::math::binomial_distribution<> bin(n, p);
     for (int k = 0; k <= n; ++k) {
@@ -162,11 +167,14 @@ TEST(Batch, OperatingCharacteristicsMatchTheClosedForm) {
   bs.engine = "flagger";
   bs.compile = [spec](const sim::CompiledScenario& sc) {
     struct Plan final : app::PairPlan {
-      Plan(const core::flagger::CanarySpec& c, const sim::CompiledScenario& sc) : sc_(sc), plan_(c, {nullptr}, sc) {}
+      Plan(const core::flagger::CanarySpec& c, const sim::CompiledScenario& sc)
+          : sc_(sc), plan_(c, {nullptr}, sc) {}
       std::unique_ptr<app::PairWorker> makeWorker() const override {
         struct W final : app::PairWorker {
-          W(const scenarios::FlaggerPlan& p, const sim::CompiledScenario& sc) : p_(p), sc_(sc), w_(p, sc) {}
-          sim::RunSummary run(std::uint64_t seed, const std::vector<sim::JudgeSpec>& judges) override {
+          W(const scenarios::FlaggerPlan& p, const sim::CompiledScenario& sc)
+              : p_(p), sc_(sc), w_(p, sc) {}
+          sim::RunSummary run(std::uint64_t seed,
+                              const std::vector<sim::JudgeSpec>& judges) override {
             return scenarios::runFlagger(p_, sc_, w_, seed, judges);
           }
           const scenarios::FlaggerPlan& p_;

@@ -21,7 +21,8 @@ namespace {
 
 std::vector<std::string> goldenNames() {
   std::vector<std::string> names;
-  for (const auto& e : fs::directory_iterator(rolloutlab::test::sourceDir() + "/scenarios/golden/flagger")) {
+  for (const auto& e :
+       fs::directory_iterator(rolloutlab::test::sourceDir() + "/scenarios/golden/flagger")) {
     if (e.path().extension() == ".yaml") names.push_back(e.path().stem().string());
   }
   std::sort(names.begin(), names.end());
@@ -30,8 +31,8 @@ std::vector<std::string> goldenNames() {
 
 std::string renderTick(const fl::TickRecord& t) {
   std::ostringstream s;
-  s << t.tick << " " << t.t << " " << fl::toString(t.status.phase) << " " << t.routes.primaryWeight << " "
-    << t.routes.canaryWeight << " " << (t.routes.mirrored ? "true" : "false") << " | "
+  s << t.tick << " " << t.t << " " << fl::toString(t.status.phase) << " " << t.routes.primaryWeight
+    << " " << t.routes.canaryWeight << " " << (t.routes.mirrored ? "true" : "false") << " | "
     << t.status.canaryWeight << " " << t.status.failedChecks << " " << t.status.iterations;
   return s.str();
 }
@@ -53,7 +54,8 @@ std::vector<std::string> expectedLines(const std::string& path) {
 class FlaggerGolden : public ::testing::TestWithParam<std::string> {};
 
 TEST_P(FlaggerGolden, TraceMatchesHandDerivedExpectation) {
-  const std::string base = rolloutlab::test::sourceDir() + "/scenarios/golden/flagger/" + GetParam();
+  const std::string base =
+      rolloutlab::test::sourceDir() + "/scenarios/golden/flagger/" + GetParam();
   auto ws = loadWorkspace({base + ".yaml"});
   ASSERT_EQ(ws.diagnostics.errors(), 0) << ws.diagnostics.items.front().toString();
   ASSERT_EQ(ws.canaries.size(), 1u);
@@ -64,8 +66,8 @@ TEST_P(FlaggerGolden, TraceMatchesHandDerivedExpectation) {
   std::vector<std::string> got;
   for (const auto& t : run.ticks) got.push_back(renderTick(t));
   std::ostringstream o;
-  o << "outcome " << fl::toString(run.outcome.result) << " " << fl::toString(run.outcome.phase) << " "
-    << run.outcome.tick << " " << run.outcome.t;
+  o << "outcome " << fl::toString(run.outcome.result) << " " << fl::toString(run.outcome.phase)
+    << " " << run.outcome.tick << " " << run.outcome.t;
   got.push_back(o.str());
   EXPECT_EQ(got, expectedLines(base + ".expected"));
 }

@@ -217,7 +217,8 @@ TEST_F(StatsCommand, QuantileJsonIsByteStable) {
 
 TEST_F(StatsCommand, GsdMatchesRpact) {
   // rpact 3.3.4: getDesignGroupSequential(kMax = 5, alpha = 0.025, typeOfDesign = "asOF")
-  const Outcome r = runStats({"gsd", "--looks", "5", "--alpha", "0.025", "--type", "asOF", "--sided", "1"});
+  const Outcome r =
+      runStats({"gsd", "--looks", "5", "--alpha", "0.025", "--type", "asOF", "--sided", "1"});
   ASSERT_EQ(r.code, 0) << r.err;
   const auto j = r.json();
   std::vector<std::string> keys;
@@ -280,7 +281,8 @@ TEST_F(StatsCommand, LibraryErrorsPointAtTheFile) {
   const Outcome level = runStats({"binom", "--x", "3", "--n", "10", "--conf-level", "1.5"});
   EXPECT_EQ(level.code, 1);
   EXPECT_EQ(level.err, "error: conf_level = 1.5: must be a number strictly between 0 and 1\n");
-  const Outcome rates = runStats({"gsd", "--looks", "3", "--info-rates", "0.5,0.4,1", "--sided", "1"});
+  const Outcome rates =
+      runStats({"gsd", "--looks", "3", "--info-rates", "0.5,0.4,1", "--sided", "1"});
   EXPECT_EQ(rates.code, 1);
   EXPECT_EQ(rates.err,
             "error: information_rates[1] = 0.4: must be strictly increasing (previous 0.5)\n");

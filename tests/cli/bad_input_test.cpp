@@ -79,8 +79,7 @@ const std::vector<BadInput> kCorpus = {
      "YAML alias *c: document contains excessive aliasing (it expands to at least 5593 nodes,"},
     {"canary-duplicate-key.yaml", kValidate, 1, "8",
      "spec.provider: duplicate field: the key is already defined in this mapping"},
-    {"canary-empty.yaml", kValidate, 1, "",
-     "file is empty: no document"},
+    {"canary-empty.yaml", kValidate, 1, "", "file is empty: no document"},
     {"canary-interval-not-duration.yaml", kValidate, 1, "15",
      "spec.analysis.interval = \"soon\": must match ^[0-9]+(m|s)"},
     {"canary-maxweight-negative.yaml", kStrict, 1, "17",
@@ -89,8 +88,7 @@ const std::vector<BadInput> kCorpus = {
      "metadata.name = \"PodInfo_v2\": a lowercase RFC 1123 subdomain must consist of lower case"},
     {"canary-negative-progressdeadline.yaml", kStrict, 1, "8",
      "spec.progressDeadlineSeconds = -60: must be > 0: Flagger adds it to the last transition"},
-    {"canary-not-yaml.yaml", kValidate, 1, "5",
-     "not valid YAML: end of map flow not found"},
+    {"canary-not-yaml.yaml", kValidate, 1, "5", "not valid YAML: end of map flow not found"},
     {"canary-nul-bytes.yaml", kValidate, 1, "",
      "not valid YAML: file contains NUL bytes (binary?)"},
     {"canary-port-word.yaml", kValidate, 1, "13",
@@ -117,18 +115,15 @@ const std::vector<BadInput> kCorpus = {
      "column 29: expected 4 columns as in the header, found 3"},
     {"csv-duplicate-time.csv", kCsv, 1, "3",
      "time = 2024-03-05T10:00:00Z: column 1: a second value for metric \"request-success-rate\""},
-    {"csv-empty.csv", kCsv, 1, "",
-     "holds no header and no rows"},
+    {"csv-empty.csv", kCsv, 1, "", "holds no header and no rows"},
     {"csv-header-only.csv", kCsv, 1, "1",
      "holds a header but no rows (an empty recording replays as no data at all)"},
-    {"csv-metric-empty.csv", kCsv, 1, "2",
-     "metric = \"\": column 29: must name the spec's metric"},
+    {"csv-metric-empty.csv", kCsv, 1, "2", "metric = \"\": column 29: must name the spec's metric"},
     {"csv-nul-bytes.csv", kCsv, 1, "2",
      "a NUL byte: not a text file (a binary file or a device such as /dev/zero?)"},
     {"csv-time-word.csv", kCsv, 1, "2",
      "time = \"yesterday\": column 1: must be Unix seconds or an RFC 3339 time"},
-    {"csv-unterminated-quote.csv", kCsv, 1, "2",
-     "column 22: unterminated or misplaced quote"},
+    {"csv-unterminated-quote.csv", kCsv, 1, "2", "column 22: unterminated or misplaced quote"},
     {"csv-value-word.csv", kCsv, 1, "2",
      "value = \"high\": column 50: must be a number (NaN, +Inf allowed)"},
     {"csv-variant-unknown.csv", kCsv, 1, "2",
@@ -137,14 +132,12 @@ const std::vector<BadInput> kCorpus = {
      "column 69: the duration must be a finite number of milliseconds >= 0"},
     {"envoy-duration-negative.log", kAccessLog, 1, "3",
      "column 69: the duration must be a finite number of milliseconds >= 0"},
-    {"envoy-empty.log", kAccessLog, 1, "",
-     "holds no request"},
+    {"envoy-empty.log", kAccessLog, 1, "", "holds no request"},
     {"judge-alpha-nan.yaml", kValidate, 1, "8",
      "spec.sequential.alpha = .nan: must be a finite number (JSON has no NaN or Inf)"},
     {"judge-billion-laughs.yaml", kValidate, 1, "11",
      "YAML alias *c: document contains excessive aliasing (it expands to at least 5593 nodes,"},
-    {"judge-both-kinds.yaml", kValidate, 1, "7",
-     "spec: give exactly one of kayenta, sequential"},
+    {"judge-both-kinds.yaml", kValidate, 1, "7", "spec: give exactly one of kayenta, sequential"},
     {"judge-interval-past-lifetime.yaml", kStrict, 1, "9",
      "spec.kayenta.interval = \"1h\": longer than the lifetime (540s): Orca uses the lifetime, so"},
     {"judge-interval-zero.yaml", kStrict, 1, "9",
@@ -159,12 +152,10 @@ const std::vector<BadInput> kCorpus = {
      "header = \"name,val,extra,more\": must be `metric,value`, `time,metric,value` or a single"},
     {"judge-samples-billion-laughs.json", kJudge, 1, "4",
      "not valid JSON: YAML alias *c: document contains excessive aliasing (it expands to at"},
-    {"judge-samples-header-only.csv", kJudge, 1, "",
-     "holds a header but no samples"},
+    {"judge-samples-header-only.csv", kJudge, 1, "", "holds a header but no samples"},
     {"judge-samples-json-string.json", kJudge, 1, "1",
      "error-rate[1] = \"x\": must be a number or null"},
-    {"judge-samples-word.csv", kJudge, 1, "3",
-     "value = \"lots\": must be a number (or empty/NaN)"},
+    {"judge-samples-word.csv", kJudge, 1, "3", "value = \"lots\": must be a number (or empty/NaN)"},
     {"metrictemplate-billion-laughs.yaml", kValidate, 1, "11",
      "YAML alias *c: document contains excessive aliasing (it expands to at least 5593 nodes,"},
     {"metrictemplate-empty-query.yaml", kStrict, 1, "10",
@@ -185,16 +176,14 @@ const std::vector<BadInput> kCorpus = {
      "column 82: $request_time must be a finite number of seconds >= 0"},
     {"nginx-request-time-negative.log", kAccessLog, 1, "4",
      "column 82: $request_time must be a finite number of seconds >= 0"},
-    {"openmetrics-bad-label.txt", kSeries, 1, "2",
-     "column 20: expected a quoted label value"},
+    {"openmetrics-bad-label.txt", kSeries, 1, "2", "column 20: expected a quoted label value"},
     {"openmetrics-nul.txt", kSeries, 1, "2",
      "a NUL byte: not a text file (a binary file or a device such as /dev/zero?)"},
     {"openmetrics-timestamp-word.txt", kSeries, 1, "2",
      "column 27: invalid timestamp \"yesterday\""},
     {"openmetrics-unclosed-labels.txt", kSeries, 1, "2",
      "column 24: expected ',' or '}' in label set"},
-    {"openmetrics-value-word.txt", kSeries, 1, "2",
-     "column 25: invalid value \"many\""},
+    {"openmetrics-value-word.txt", kSeries, 1, "2", "column 25: invalid value \"many\""},
     {"queryrange-empty-result.json", kQueryRange, 1, "1",
      "data.result: column 66: holds no series: the query matched nothing in the saved range (an"},
     {"queryrange-empty-values.json", kQueryRange, 1, "1",
@@ -212,7 +201,8 @@ const std::vector<BadInput> kCorpus = {
     {"queryrange-times-decrease.json", kQueryRange, 1, "1",
      "data.result[0].values[1][0] = 1709632800: column 114: times must increase within a series"},
     {"queryrange-value-number.json", kQueryRange, 1, "1",
-     "data.result[0].values[0][1] = 99.5: column 106: the value must be a string (\"1.5\", \"NaN\","},
+     "data.result[0].values[0][1] = 99.5: column 106: the value must be a string (\"1.5\", "
+     "\"NaN\","},
     {"queryrange-value-word.json", kQueryRange, 1, "1",
      "data.result[0].values[0][1] = \"high\": column 106: not a number"},
     {"queryrange-vector.json", kQueryRange, 1, "1",
@@ -289,32 +279,23 @@ const std::vector<BadInput> kCorpus = {
      "spec.ticks[1].webhooks = \"sometimes\": must be pass or fail"},
     {"shard-billion-laughs.yaml", kMerge, 1, "4",
      "neither JSON nor YAML: YAML alias *c: document contains excessive aliasing (it expands to"},
-    {"shard-counts-word.json", kMerge, 1, "",
-     "results[0].state.checks: must be [total, failed]"},
-    {"shard-not-report.json", kMerge, 1, "",
-     "apiVersion: must be rolloutlab.io/v1alpha1"},
+    {"shard-counts-word.json", kMerge, 1, "", "results[0].state.checks: must be [total, failed]"},
+    {"shard-not-report.json", kMerge, 1, "", "apiVersion: must be rolloutlab.io/v1alpha1"},
     {"shard-nul.json", kMerge, 1, "1",
      "a NUL byte: not a text file (a binary file or a device such as /dev/zero?)"},
-    {"shard-null-state.json", kMerge, 1, "",
-     "results[0].state: must be an object"},
+    {"shard-null-state.json", kMerge, 1, "", "results[0].state: must be an object"},
     {"shard-runs-mismatch.json", kMerge, 1, "",
      "results[0].runs: promoted + rolledBack + other must equal runs"},
-    {"shard-shard-null.json", kMerge, 1, "",
-     "shard: must be an object {index, count}"},
-    {"stats-sample-inf.txt", kStats, 1, "2",
-     "x = \"Inf\": must be a finite number"},
-    {"stats-sample-json-trailing.json", kStats, 1, "2",
-     "x = \"[\": text after the JSON array"},
+    {"shard-shard-null.json", kMerge, 1, "", "shard: must be an object {index, count}"},
+    {"stats-sample-inf.txt", kStats, 1, "2", "x = \"Inf\": must be a finite number"},
+    {"stats-sample-json-trailing.json", kStats, 1, "2", "x = \"[\": text after the JSON array"},
     {"stats-sample-json-unclosed.json", kStats, 1, "2",
      "x = \"\": expected ',' or ']' in the JSON array"},
-    {"stats-sample-json-word.json", kStats, 1, "1",
-     "x = \"two\": not a number"},
-    {"stats-sample-nan.txt", kStats, 1, "2",
-     "x = \"NaN\": must be a finite number"},
+    {"stats-sample-json-word.json", kStats, 1, "1", "x = \"two\": not a number"},
+    {"stats-sample-nan.txt", kStats, 1, "2", "x = \"NaN\": must be a finite number"},
     {"stats-sample-nul.txt", kStats, 1, "2",
      "a NUL byte: not a text file (a binary file or a device such as /dev/zero?)"},
-    {"stats-sample-word.txt", kStats, 1, "3",
-     "x = \"three\": not a number"},
+    {"stats-sample-word.txt", kStats, 1, "3", "x = \"three\": not a number"},
 };
 
 std::string replaceAll(std::string s, const std::string& from, const std::string& to) {
@@ -419,7 +400,8 @@ TEST(BadInputCorpus, EveryFileIsListed) {
 }
 
 TEST(BadInputCorpus, EveryFileIsIndexedInTheReadme) {
-  const std::string readme = rolloutlab::test::readFile(rolloutlab::test::dataDir() + "/bad/README.md");
+  const std::string readme =
+      rolloutlab::test::readFile(rolloutlab::test::dataDir() + "/bad/README.md");
   for (const auto& b : kCorpus) {
     EXPECT_NE(readme.find(std::string("`") + b.file + "`"), std::string::npos) << b.file;
   }
@@ -441,7 +423,8 @@ TEST(BadInputCorpus, EachFileFailsWithOneLineNamingFileAndProblem) {
       if (l.rfind("error: ", 0) == 0) errors.push_back(l);
     }
     ASSERT_EQ(errors.size(), 1u) << r.out;
-    const std::string head = "error: " + path + ":" + (*b.line ? std::string(b.line) + ":" : "") + " ";
+    const std::string head =
+        "error: " + path + ":" + (*b.line ? std::string(b.line) + ":" : "") + " ";
     EXPECT_EQ(errors[0].rfind(head, 0), 0u) << errors[0];
     EXPECT_NE(errors[0].find(b.problem, head.size()), std::string::npos) << errors[0];
   }
@@ -470,8 +453,9 @@ TEST(BadInputCorpus, DevZeroIsRefusedQuicklyByEveryReader) {
 // process's base. Before, the text was read whole and copied (about 4 times the file).
 TEST(BadInputCorpus, ABigSampleFileIsReadInMemoryProportionalToItsValues) {
 #if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "under ASan the allocator keeps freed buffers in quarantine, so peak RSS measures "
-                  "ASan, not the reader; the normal build measures it";
+  GTEST_SKIP()
+      << "under ASan the allocator keeps freed buffers in quarantine, so peak RSS measures "
+         "ASan, not the reader; the normal build measures it";
 #endif
   const fs::path dir = fs::temp_directory_path() / ("rolloutlab-big-" + std::to_string(::getpid()));
   fs::create_directories(dir);
@@ -507,7 +491,8 @@ TEST(BadInputCorpus, OutOfMemoryNamesTheInput) {
   GTEST_SKIP() << "ASan reserves terabytes of address space";
 #endif
   const std::string path =
-      (fs::temp_directory_path() / ("rolloutlab-ones-" + std::to_string(::getpid()) + ".txt")).string();
+      (fs::temp_directory_path() / ("rolloutlab-ones-" + std::to_string(::getpid()) + ".txt"))
+          .string();
   {
     std::ofstream out(path, std::ios::binary);
     std::string ones;

@@ -42,7 +42,8 @@ TEST(Cli, ValidateStrictTurnsWarningsIntoErrors) {
 
 TEST(Cli, SimulateIsByteStable) {
   const std::string args = "simulate --spec " + src("examples") + " --scenario " +
-                           src("examples/scripts/two-failures-then-recover.yaml") + " --seed 7 -o json";
+                           src("examples/scripts/two-failures-then-recover.yaml") +
+                           " --seed 7 -o json";
   auto a = run(args);
   auto b = run(args);
   EXPECT_EQ(a.code, 0) << a.out;
@@ -56,23 +57,28 @@ TEST(Cli, ExitCodes) {
   EXPECT_EQ(run("frobnicate").code, 2);
   EXPECT_EQ(run("simulate --spec").code, 2);
   EXPECT_EQ(run("simulate --spec x --scenario y --seed -1").code, 2);
-  auto r = run("simulate --spec /nonexistent --scenario " + src("examples/scripts/two-failures-then-recover.yaml"));
+  auto r = run("simulate --spec /nonexistent --scenario " +
+               src("examples/scripts/two-failures-then-recover.yaml"));
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.out, "error: /nonexistent: no such file or directory\n");
   r = run("simulate --spec " + src("examples") + " --scenario " +
           src("examples/scripts/two-failures-then-recover.yaml") + " --target nope");
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find("--target = \"nope\": no Canary of that name is loaded"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("--target = \"nope\": no Canary of that name is loaded"), std::string::npos)
+      << r.out;
   EXPECT_EQ(run("--version").code, 0);
 }
 
 TEST(Cli, BadScriptIsRejectedBeforeAnyWork) {
-  const auto p = fs::temp_directory_path() / ("rolloutlab-script-" + std::to_string(::getpid()) + ".yaml");
-  std::ofstream(p) << "apiVersion: rolloutlab.io/v1alpha1\nkind: Script\nmetadata: {name: x}\nspec:\n  tiks: []\n";
+  const auto p =
+      fs::temp_directory_path() / ("rolloutlab-script-" + std::to_string(::getpid()) + ".yaml");
+  std::ofstream(p) << "apiVersion: rolloutlab.io/v1alpha1\nkind: Script\nmetadata: {name: "
+                      "x}\nspec:\n  tiks: []\n";
   auto r = run("simulate --spec " + src("examples") + " --scenario " + p.string());
   fs::remove(p);
   EXPECT_EQ(r.code, 1);
-  EXPECT_NE(r.out.find(":5: spec.tiks: unknown field (did you mean \"ticks\"?)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(":5: spec.tiks: unknown field (did you mean \"ticks\"?)"), std::string::npos)
+      << r.out;
 }
 
 namespace {
@@ -147,7 +153,8 @@ TEST(Cli, FourShardProcessesMergeToTheSingleRun) {
   fs::create_directories(dir);
   const std::string common = "batch --spec " + src("examples/apps/podinfo") + " --scenarios " +
                              src("scenarios/library/error-regression-1pt.yaml") + " " +
-                             src("scenarios/library/good-low-traffic.yaml") + " --runs 200 --seed 5 -o json";
+                             src("scenarios/library/good-low-traffic.yaml") +
+                             " --runs 200 --seed 5 -o json";
   std::string shards;
   for (int k = 0; k < 4; ++k) {
     const auto out = (dir / ("s" + std::to_string(k) + ".json")).string();
@@ -189,8 +196,9 @@ void checkSignalWritesPartialReport(int sig, const std::string& tag) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::execl(bin.c_str(), bin.c_str(), "batch", "--spec", spec.c_str(), "--scenarios", scen.c_str(), "--runs",
-            "1000000000", "--threads", "2", "-o", "json", "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::execl(bin.c_str(), bin.c_str(), "batch", "--spec", spec.c_str(), "--scenarios", scen.c_str(),
+            "--runs", "1000000000", "--threads", "2", "-o", "json", "--out", out.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::usleep(1500 * 1000);

@@ -237,7 +237,8 @@ std::string scenario(const std::string& name, const std::string& release, double
 
 struct Command {
   const char* name;
-  const char* args;  ///< after `rolloutlab`; {spec}, {scenario}, {scenarios}, {script}, {space} are replaced
+  const char* args;  ///< after `rolloutlab`; {spec}, {scenario}, {scenarios}, {script}, {space} are
+                     ///< replaced
   /// Words the output must hold: the checks that would have called out did run.
   std::array<const char*, 3> mustMention;
 };

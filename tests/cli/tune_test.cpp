@@ -1,7 +1,5 @@
 // `rolloutlab tune` end to end, on spaces whose optimum is worked out by hand.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
-
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "test_support.h"
@@ -41,7 +40,8 @@ std::vector<std::string> changedLines(const std::string& a, const std::string& b
 }
 
 std::string tempDir(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("rolloutlab-tune-" + name + "-" + std::to_string(::getpid()));
+  const fs::path p =
+      fs::temp_directory_path() / ("rolloutlab-tune-" + name + "-" + std::to_string(::getpid()));
   fs::remove_all(p);
   return p.string();
 }
@@ -50,7 +50,8 @@ std::string tempDir(const std::string& name) {
 double negBinomTail(int t, int s, double p) {
   double below = 0;
   for (int f = 0; f < t; ++f) {
-    below += std::tgamma(f + s) / (std::tgamma(f + 1) * std::tgamma(s)) * std::pow(1 - p, s) * std::pow(p, f);
+    below += std::tgamma(f + s) / (std::tgamma(f + 1) * std::tgamma(s)) * std::pow(1 - p, s) *
+             std::pow(p, f);
   }
   return 1 - below;
 }
@@ -66,8 +67,9 @@ TEST(TuneCli, FindsTheFlaggerThresholdTheNegativeBinomialTailGives) {
   }
   ASSERT_EQ(expected, 3);
   const std::string out = tempDir("flaky");
-  const auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + data("threshold-space.yaml") +
-                     " --scenarios " + data("flaky-hook.yaml") + " --seed 1 --threads 2 -o json --emit " + out + " --out " + out + ".json");
+  const auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " +
+                     data("threshold-space.yaml") + " --scenarios " + data("flaky-hook.yaml") +
+                     " --seed 1 --threads 2 -o json --emit " + out + " --out " + out + ".json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(rolloutlab::test::readFile(out + ".json"));
   EXPECT_EQ(j["kind"], "TuningReport");
@@ -94,8 +96,9 @@ TEST(TuneCli, FindsTheFlaggerThresholdTheNegativeBinomialTailGives) {
 }
 
 TEST(TuneCli, TheSameSeedGivesTheSameReportWhateverTheThreads) {
-  const std::string args = "tune --spec " + data("flaky-canary.yaml") + " --space " + data("threshold-space.yaml") +
-                           " --scenarios " + data("flaky-hook.yaml") + " --seed 4 -o json";
+  const std::string args = "tune --spec " + data("flaky-canary.yaml") + " --space " +
+                           data("threshold-space.yaml") + " --scenarios " +
+                           data("flaky-hook.yaml") + " --seed 4 -o json";
   const std::string fa = tempDir("t1") + ".json", fb = tempDir("t3") + ".json";
   ASSERT_EQ(run(args + " --threads 1 --out " + fa).code, 0);
   ASSERT_EQ(run(args + " --threads 3 --out " + fb).code, 0);
@@ -120,13 +123,15 @@ TEST(TuneCli, FindsTheArgoScheduleAndFailureLimitWorkedOutByHand) {
   const double p1 = 3 * q * q * (1 - q) + q * q * q;
   EXPECT_NEAR(p1, 0.067526, 1e-5);
   const std::string out = tempDir("gate");
-  const auto r = run("tune --spec " + data("gate-rollout.yaml") + " --space " + data("gate-space.yaml") +
-                     " --scenarios " + data("gate-scenarios.yaml") + " --seed 2 --threads 2 -o json --emit " + out + " --out " + out + ".json");
+  const auto r = run("tune --spec " + data("gate-rollout.yaml") + " --space " +
+                     data("gate-space.yaml") + " --scenarios " + data("gate-scenarios.yaml") +
+                     " --seed 2 --threads 2 -o json --emit " + out + " --out " + out + ".json");
   ASSERT_EQ(r.code, 0) << r.out;
   const auto j = nlohmann::json::parse(rolloutlab::test::readFile(out + ".json"));
   ASSERT_FALSE(j["recommended"].is_null());
   EXPECT_EQ(j["recommended"]["fields"]["setWeights"], nlohmann::json::parse("[10, 60]"));
-  EXPECT_EQ(j["recommended"]["fields"]["analysis[gate-check].metrics[success-rate].failureLimit"], 1);
+  EXPECT_EQ(j["recommended"]["fields"]["analysis[gate-check].metrics[success-rate].failureLimit"],
+            1);
   const auto& rm = j["recommended"]["remeasured"];
   EXPECT_EQ(rm["constraints"][0]["verdict"], "met");
   EXPECT_LE(rm["falseRollbackRate"]["ci95"][0].get<double>(), p1);
@@ -138,8 +143,9 @@ TEST(TuneCli, FindsTheArgoScheduleAndFailureLimitWorkedOutByHand) {
   }
   const std::string before = rolloutlab::test::readFile(data("gate-rollout.yaml"));
   const std::string after = rolloutlab::test::readFile(out + "/gate-rollout.yaml");
-  EXPECT_EQ(changedLines(before, after),
-            (std::vector<std::string>{"        - setWeight: 10", "      failureLimit: 1   # tuned"}));
+  EXPECT_EQ(
+      changedLines(before, after),
+      (std::vector<std::string>{"        - setWeight: 10", "      failureLimit: 1   # tuned"}));
   EXPECT_EQ(run("validate --strict -o text " + out + "/gate-rollout.yaml").code, 0);
   fs::remove_all(out);
   fs::remove(out + ".json");
@@ -153,12 +159,15 @@ TEST(TuneCli, AStepWeightsScheduleReplacesStepWeightAndMaxWeight) {
   const std::string space = dir + "/space.yaml";
   {
     std::ofstream o(space);
-    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  fields:\n"
-         "    - field: stepWeights\n      schedules: {lists: [[10, 50]]}\n  constraints: {falseRollbackRate: 0.5}\n"
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  "
+         "fields:\n"
+         "    - field: stepWeights\n      schedules: {lists: [[10, 50]]}\n  constraints: "
+         "{falseRollbackRate: 0.5}\n"
          "  search: {initialRuns: 16, maxRuns: 16}\n";
   }
-  const auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " +
-                     data("flaky-hook.yaml") + " --emit " + dir + "/out -o json --out " + dir + "/r.json");
+  const auto r =
+      run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " +
+          data("flaky-hook.yaml") + " --emit " + dir + "/out -o json --out " + dir + "/r.json");
   ASSERT_EQ(r.code, 0) << r.out;
   const std::string emitted = dir + "/out/flaky-canary.yaml";
   EXPECT_EQ(run("validate --strict -o text " + emitted).code, 0);
@@ -184,8 +193,10 @@ TEST(TuneCli, SigtermWritesTheBestSoFarMarkedPartial) {
   const std::string space = dir + "/space.yaml", out = dir + "/report.json";
   {
     std::ofstream o(space);
-    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  fields:\n"
-         "    - field: threshold\n      range: {min: 3, max: 6, step: 1}\n  constraints: {falseRollbackRate: 0.000001}\n"
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  "
+         "fields:\n"
+         "    - field: threshold\n      range: {min: 3, max: 6, step: 1}\n  constraints: "
+         "{falseRollbackRate: 0.000001}\n"
          "  search: {initialRuns: 64, maxRuns: 1000000}\n";
   }
   // A release that never rolls back: no candidate can be shown infeasible, and confirming a
@@ -204,8 +215,9 @@ TEST(TuneCli, SigtermWritesTheBestSoFarMarkedPartial) {
   const pid_t pid = ::fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
-    ::execl(bin.c_str(), bin.c_str(), "tune", "--spec", spec.c_str(), "--space", space.c_str(), "--scenarios",
-            scen.c_str(), "--threads", "2", "-o", "json", "--out", out.c_str(), static_cast<char*>(nullptr));
+    ::execl(bin.c_str(), bin.c_str(), "tune", "--spec", spec.c_str(), "--space", space.c_str(),
+            "--scenarios", scen.c_str(), "--threads", "2", "-o", "json", "--out", out.c_str(),
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::usleep(1500 * 1000);
@@ -226,33 +238,42 @@ TEST(TuneCli, BadInputIsAOneLineErrorBeforeAnyRun) {
   const std::string space = tempDir("space") + ".yaml";
   {
     std::ofstream o(space);
-    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  fields:\n"
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  "
+         "fields:\n"
          "    - field: metrics[nope].thresholdRange.min\n      values: [99]\n";
   }
-  auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " + data("flaky-hook.yaml"));
+  auto r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " +
+               data("flaky-hook.yaml"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.out, "error: " + space + ":6: spec.fields[0].field = \"metrics[nope].thresholdRange.min\": "
-                   "Canary/test/flaky has no metric named \"nope\"\n");
+  EXPECT_EQ(r.out, "error: " + space +
+                       ":6: spec.fields[0].field = \"metrics[nope].thresholdRange.min\": "
+                       "Canary/test/flaky has no metric named \"nope\"\n");
   // A value the spec's own rules refuse (Argo fields against a Canary).
   {
     std::ofstream o(space);
-    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  fields:\n"
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  "
+         "fields:\n"
          "    - field: setWeights\n      schedules: {lists: [[10]]}\n";
   }
-  r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " + data("flaky-hook.yaml"));
+  r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " +
+          data("flaky-hook.yaml"));
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.out.find("no Rollout in the --spec files to tune"), std::string::npos) << r.out;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
   // A constraint on a scenario that is not run.
   {
     std::ofstream o(space);
-    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  fields:\n"
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  "
+         "fields:\n"
          "    - field: threshold\n      values: [2]\n  constraints:\n    scenarios:\n"
          "      - {name: nowhere, escapeRate: 0.1}\n";
   }
-  r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " + data("flaky-hook.yaml"));
+  r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + space + " --scenarios " +
+          data("flaky-hook.yaml"));
   EXPECT_EQ(r.code, 1);
-  EXPECT_EQ(r.out, "error: " + space + ":10: spec.constraints.scenarios[].name = \"nowhere\": names no scenario of --scenarios\n");
+  EXPECT_EQ(r.out, "error: " + space +
+                       ":10: spec.constraints.scenarios[].name = \"nowhere\": names no scenario of "
+                       "--scenarios\n");
   // A threshold of 0 is refused by the space's own rule.
   EXPECT_EQ(run("tune --spec " + data("flaky-canary.yaml")).code, 2);
   fs::remove(space);

@@ -40,7 +40,8 @@ TEST(Rng, XoshiroReferenceOutput) {
     s[3] = rotl(s[3], 45);
     got.push_back(result);
   }
-  EXPECT_EQ(got, (std::vector<std::uint64_t>{11520ULL, 0ULL, 1509978240ULL, 1215971899390074240ULL}));
+  EXPECT_EQ(got,
+            (std::vector<std::uint64_t>{11520ULL, 0ULL, 1509978240ULL, 1215971899390074240ULL}));
 }
 
 TEST(Rng, DeriveSeedDependsOnEveryPart) {
@@ -130,8 +131,8 @@ TEST_P(RngPoisson, MatchesPmf) {
       [&](long k) { return boost::math::pdf(d, static_cast<double>(k)); }, lo, hi);
   EXPECT_GT(pv, 1e-4) << "mean=" << mean;
 }
-INSTANTIATE_TEST_SUITE_P(Cases, RngPoisson, ::testing::Values(0.5, 3.0, 9.9, 10.0, 37.5, 1500.0,
-                                                              60000.0));
+INSTANTIATE_TEST_SUITE_P(Cases, RngPoisson,
+                         ::testing::Values(0.5, 3.0, 9.9, 10.0, 37.5, 1500.0, 60000.0));
 
 TEST(Rng, LogFactorialMatchesLgamma) {
   for (long k : {0L, 1L, 5L, 127L, 128L, 129L, 1000L, 123456789L}) {

@@ -115,8 +115,8 @@ TEST(FuzzRegressions, DeeplyNestedPromqlIsRefusedWithAMessage) {
 // forever (hang, then out of memory). Go reads the byte as one U+FFFD rune and refuses it.
 TEST(FuzzRegressions, ArgoConditionWithAnInvalidByteIsRefused) {
   namespace ar = rolloutlab::core::argo;
-  for (const std::string& src : {std::string("res\x8flt[0] >= 0.99"), std::string("a\x80"),
-                                std::string("\xe2\x82x == 1")}) {
+  for (const std::string& src :
+       {std::string("res\x8flt[0] >= 0.99"), std::string("a\x80"), std::string("\xe2\x82x == 1")}) {
     const auto start = std::chrono::steady_clock::now();
     const ar::CompiledExpr e = ar::compileLenient(src);
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));

@@ -69,13 +69,16 @@ spec:
 
 /// The same Canary as a tool writes it (other layout, no comments), threshold 5 -> 10.
 std::string edited(const std::string& threshold = "10", const std::string& extra = "") {
-  return "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: test}\n"
-         "spec:\n  provider: istio\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: podinfo}\n"
+  return "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata: {name: podinfo, namespace: "
+         "test}\n"
+         "spec:\n  provider: istio\n  targetRef: {apiVersion: apps/v1, kind: Deployment, name: "
+         "podinfo}\n"
          "  service: {port: 9898}\n  analysis:\n    interval: 1m\n    threshold: " +
-         threshold +
-         "\n    maxWeight: 50\n    stepWeight: 10\n" + extra +
-         "    metrics:\n    - {name: request-success-rate, thresholdRange: {min: 99}, interval: 1m}\n"
-         "    - {name: latency, templateRef: {name: latency}, thresholdRange: {max: 500}, interval: 30s}\n";
+         threshold + "\n    maxWeight: 50\n    stepWeight: 10\n" + extra +
+         "    metrics:\n    - {name: request-success-rate, thresholdRange: {min: 99}, interval: "
+         "1m}\n"
+         "    - {name: latency, templateRef: {name: latency}, thresholdRange: {max: 500}, "
+         "interval: 30s}\n";
 }
 
 void check(int rc, const char* what) {
@@ -162,7 +165,9 @@ class TempRepo : public ::testing::Test {
     const bool hasParent = git_reference_name_to_id(&parentId, r, "HEAD") == 0;
     if (hasParent) git_commit_lookup(&parent, r, &parentId);
     const git_commit* parents[] = {parent};
-    EXPECT_EQ(git_commit_create(&commit, r, "HEAD", sig, sig, nullptr, message.c_str(), t, hasParent ? 1 : 0, parents), 0);
+    EXPECT_EQ(git_commit_create(&commit, r, "HEAD", sig, sig, nullptr, message.c_str(), t,
+                                hasParent ? 1 : 0, parents),
+              0);
     git_commit_free(parent);
     git_signature_free(sig);
     git_tree_free(t);
@@ -202,7 +207,8 @@ class TempRepo : public ::testing::Test {
     if (git_tree_entry_bypath(&e, t, path.c_str()) == 0) {
       git_blob* b = nullptr;
       git_blob_lookup(&b, r, git_tree_entry_id(e));
-      out.assign(static_cast<const char*>(git_blob_rawcontent(b)), static_cast<std::size_t>(git_blob_rawsize(b)));
+      out.assign(static_cast<const char*>(git_blob_rawcontent(b)),
+                 static_cast<std::size_t>(git_blob_rawsize(b)));
       git_blob_free(b);
       git_tree_entry_free(e);
     }
@@ -257,16 +263,18 @@ TEST_F(TempRepo, PlanChangesOneLineAndWritesNothing) {
   std::string expected = kCanary;
   expected.replace(expected.find("threshold: 5"), 12, "threshold: 10");
   EXPECT_EQ(p.after, expected);
-  EXPECT_EQ(p.diff,
-            "--- a/apps/podinfo/canary.yaml\n+++ b/apps/podinfo/canary.yaml\n@@ -14,7 +14,7 @@\n"
-            "     port: 9898\n   analysis:\n     interval: 1m   # one check a minute\n-    threshold: 5\n"
-            "+    threshold: 10\n     maxWeight: 50\n     stepWeight: 10\n     metrics:\n");
+  EXPECT_EQ(
+      p.diff,
+      "--- a/apps/podinfo/canary.yaml\n+++ b/apps/podinfo/canary.yaml\n@@ -14,7 +14,7 @@\n"
+      "     port: 9898\n   analysis:\n     interval: 1m   # one check a minute\n-    threshold: 5\n"
+      "+    threshold: 10\n     maxWeight: 50\n     stepWeight: 10\n     metrics:\n");
   ASSERT_EQ(p.documents.size(), 1u);
   ASSERT_EQ(p.documents[0].changes.size(), 1u);
   EXPECT_EQ(p.message.substr(0, p.message.find('\n')),
             "rolloutlab: Canary test/podinfo: spec.analysis.threshold 5 -> 10");
   EXPECT_NE(p.message.find("Rolloutlab-Version: "), std::string::npos);
-  EXPECT_NE(p.message.find("edited.yaml sha256:" + rolloutlab::io::sha256Hex(edited())), std::string::npos);
+  EXPECT_NE(p.message.find("edited.yaml sha256:" + rolloutlab::io::sha256Hex(edited())),
+            std::string::npos);
 }
 
 TEST_F(TempRepo, CommitAndPushToABareRemoteThroughAFileUrl) {
@@ -297,7 +305,9 @@ TEST_F(TempRepo, CommitAndPushToABareRemoteThroughAFileUrl) {
   q.evidenceFile = "batch.json";
   q.evidenceText =
       R"({"apiVersion":"rolloutlab.io/v1alpha1","kind":"BatchReport","version":"0.1.0","seed":42,"runs":200,)"
-      R"("inputs":[{"path":"tuned.yaml","bytes":1,"sha256":")" + rolloutlab::io::sha256Hex(edited()) + R"("}],)"
+      R"("inputs":[{"path":"tuned.yaml","bytes":1,"sha256":")" +
+      rolloutlab::io::sha256Hex(edited()) +
+      R"("}],)"
       R"("results":[{"spec":"test/podinfo","scenario":"good-release","release":"good","runs":200,)"
       R"("pPromote":{"value":0.995,"ci95":[0.972,0.999]},"pRollback":{"value":0.005,"ci95":[0.001,0.028]},)"
       R"("timeToPromotion":{"mean":660}}],"specs":[{"spec":"test/podinfo","goodRuns":200,"falseRollbackRate":{"value":0.005,"ci95":[0.001,0.028]}}]})";
@@ -326,26 +336,34 @@ TEST_F(TempRepo, CommitAndPushToABareRemoteThroughAFileUrl) {
   git_commit_free(cm);
   git_repository_free(br);
   // The evidence in the message.
-  EXPECT_NE(p.message.find("Evidence (BatchReport batch.json, seed 42, 200 runs per pair, rolloutlab 0.1.0; computed "
+  EXPECT_NE(p.message.find("Evidence (BatchReport batch.json, seed 42, 200 runs per pair, "
+                           "rolloutlab 0.1.0; computed "
                            "on the edited manifest (sha256 match)):"),
             std::string::npos)
       << p.message;
-  EXPECT_NE(p.message.find("  test/podinfo over the suite: goodRuns 200; falseRollbackRate 0.005 [0.001, 0.028]\n"),
-            std::string::npos);
-  EXPECT_NE(p.message.find("test/podinfo on good-release (good release, 200 runs): P(promote) 0.995 [0.972, 0.999], "
-                           "P(rollback) 0.005 [0.001, 0.028], time to promotion 660 s"),
-            std::string::npos);
+  EXPECT_NE(
+      p.message.find(
+          "  test/podinfo over the suite: goodRuns 200; falseRollbackRate 0.005 [0.001, 0.028]\n"),
+      std::string::npos);
+  EXPECT_NE(
+      p.message.find(
+          "test/podinfo on good-release (good release, 200 runs): P(promote) 0.995 [0.972, 0.999], "
+          "P(rollback) 0.005 [0.001, 0.028], time to promotion 660 s"),
+      std::string::npos);
   EXPECT_NE(p.message.find("Rolloutlab-Seed: 42\n"), std::string::npos);
   // The clone's working tree and index follow the commit: a clean status.
   EXPECT_EQ(slurp(clone / "apps/podinfo/canary.yaml"), p.after);
   EXPECT_TRUE(r.worktreeUpdated);
   // Cross-check with the git CLI: the repository is sound and clean.
-  const auto fsck = rolloutlab::test::runCommand("git -C " + rolloutlab::test::shellQuote(bare.string()) + " fsck --strict 2>&1");
+  const auto fsck = rolloutlab::test::runCommand(
+      "git -C " + rolloutlab::test::shellQuote(bare.string()) + " fsck --strict 2>&1");
   EXPECT_EQ(fsck.status, 0) << fsck.out;
-  const auto st = rolloutlab::test::runCommand("git -C " + rolloutlab::test::shellQuote(clone.string()) + " status --porcelain");
+  const auto st = rolloutlab::test::runCommand(
+      "git -C " + rolloutlab::test::shellQuote(clone.string()) + " status --porcelain");
   EXPECT_EQ(st.status, 0);
   EXPECT_EQ(st.out, "");
-  const auto msg = rolloutlab::test::runCommand("git -C " + rolloutlab::test::shellQuote(bare.string()) + " log -1 --format=%B main");
+  const auto msg = rolloutlab::test::runCommand(
+      "git -C " + rolloutlab::test::shellQuote(bare.string()) + " log -1 --format=%B main");
   EXPECT_EQ(msg.out, p.message + "\n");
 }
 
@@ -402,7 +420,9 @@ TEST_F(TempRepo, ANewPathGetsTheEditedTextAsItIs) {
 
 TEST_F(TempRepo, RefusesATargetWithUncommittedChanges) {
   writeFile(work_ / "apps/podinfo/canary.yaml", std::string(kCanary) + "# local edit\n");
-  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("has uncommitted changes (unstaged changes)"),
+  EXPECT_NE(refused([&] {
+              gitops::planExport(request());
+            }).find("has uncommitted changes (unstaged changes)"),
             std::string::npos);
   // staged
   git_repository* r = nullptr;
@@ -413,7 +433,9 @@ TEST_F(TempRepo, RefusesATargetWithUncommittedChanges) {
   git_index_write(idx);
   git_index_free(idx);
   git_repository_free(r);
-  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("has uncommitted changes (staged changes)"),
+  EXPECT_NE(refused([&] {
+              gitops::planExport(request());
+            }).find("has uncommitted changes (staged changes)"),
             std::string::npos);
 }
 
@@ -421,15 +443,18 @@ TEST_F(TempRepo, RefusesAnUntrackedTarget) {
   writeFile(work_ / "apps/new.yaml", edited());
   gitops::ExportRequest q = request();
   q.path = "apps/new.yaml";
-  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("uncommitted changes (is untracked)"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("uncommitted changes (is untracked)"),
+            std::string::npos);
 }
 
 TEST_F(TempRepo, RefusesPathsOutsideTheRepository) {
   gitops::ExportRequest q = request();
   q.path = "../outside.yaml";
-  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("leaves the repository (..)"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("leaves the repository (..)"),
+            std::string::npos);
   q.path = "apps/../../outside.yaml";
-  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("leaves the repository"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("leaves the repository"),
+            std::string::npos);
   q.path = (work_ / "apps/podinfo/canary.yaml").string();
   EXPECT_NE(refused([&] { gitops::planExport(q); }).find("is an absolute path"), std::string::npos);
   q.path = ".git/config";
@@ -443,30 +468,36 @@ TEST_F(TempRepo, RefusesSymbolicLinks) {
   commitAll("links");
   gitops::ExportRequest q = request();
   q.path = "linked/canary.yaml";
-  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("linked is a symbolic link"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("linked is a symbolic link"),
+            std::string::npos);
   q.path = "apps/link.yaml";
-  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("apps/link.yaml is a symbolic link"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("apps/link.yaml is a symbolic link"),
+            std::string::npos);
 }
 
 TEST_F(TempRepo, RefusesMidMergeAndMidRebase) {
   const std::string head = refTarget(work_, "HEAD");
   writeFile(work_ / ".git/MERGE_HEAD", head + "\n");
-  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("in the middle of a merge"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("in the middle of a merge"),
+            std::string::npos);
   fs::remove(work_ / ".git/MERGE_HEAD");
   fs::create_directories(work_ / ".git/rebase-merge");
-  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("in the middle of a rebase"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("in the middle of a rebase"),
+            std::string::npos);
   // A plan made before the rebase started is refused at commit time too.
   fs::remove_all(work_ / ".git/rebase-merge");
   const gitops::ExportPlan p = gitops::planExport(request());
   fs::create_directories(work_ / ".git/rebase-apply");
-  EXPECT_NE(refused([&] { gitops::commitExport(p); }).find("in the middle of a rebase"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::commitExport(p); }).find("in the middle of a rebase"),
+            std::string::npos);
 }
 
 TEST_F(TempRepo, RefusesWhenTheBranchMovedDuringTheExport) {
   const gitops::ExportPlan p = gitops::planExport(request());
   writeFile(work_ / "README.md", "changed meanwhile\n");
   const std::string moved = commitAll("someone else");
-  EXPECT_NE(refused([&] { gitops::commitExport(p); }).find("moved during the export"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::commitExport(p); }).find("moved during the export"),
+            std::string::npos);
   EXPECT_EQ(refTarget(work_, "refs/heads/main"), moved);
 }
 
@@ -498,16 +529,18 @@ spec:
   gitops::ExportRequest q = request();
   q.crdFiles = {(root_ / "crd.yaml").string()};
   const std::string what = refused([&] { gitops::planExport(q); });
-  EXPECT_NE(what.find("apps/podinfo/canary.yaml:17: spec.analysis.threshold = 10: must be at most 8 (CRD "
-                      "canaries.flagger.app); nothing was written"),
-            std::string::npos)
+  EXPECT_NE(
+      what.find("apps/podinfo/canary.yaml:17: spec.analysis.threshold = 10: must be at most 8 (CRD "
+                "canaries.flagger.app); nothing was written"),
+      std::string::npos)
       << what;
   q.specText = edited("7");
   EXPECT_EQ(gitops::planExport(q).schemas.size(), 1u);
   // In the repository.
   writeFile(work_ / "crds/flagger.yaml", crd);
   commitAll("crds");
-  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("must be at most 8"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(request()); }).find("must be at most 8"),
+            std::string::npos);
   EXPECT_EQ(gitops::planExport(request(edited("7"))).schemas,
             std::vector<std::string>{"canaries.flagger.app v1beta1 (crds/flagger.yaml)"});
   // The caller's check (the CLI's validate --strict) refuses too.
@@ -517,14 +550,16 @@ spec:
         {rolloutlab::core::Severity::kError, rel, 3, 0, "spec.x", "", "a rule"}};
   };
   q.specText = edited("7");
-  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("fails validate --strict"), std::string::npos);
+  EXPECT_NE(refused([&] { gitops::planExport(q); }).find("fails validate --strict"),
+            std::string::npos);
 }
 
 TEST_F(TempRepo, RefusesAnObjectTheRepositoryDoesNotHold) {
   std::string other = edited();
   other.replace(other.find("name: podinfo,"), 14, "name: frontend,");
-  EXPECT_NE(refused([&] { gitops::planExport(request(other)); }).find("is in no file of the repository"),
-            std::string::npos);
+  EXPECT_NE(
+      refused([&] { gitops::planExport(request(other)); }).find("is in no file of the repository"),
+      std::string::npos);
 }
 
 // A process killed between any two steps of the commit leaves a valid repository, unchanged
@@ -556,7 +591,8 @@ TEST_F(TempRepo, KilledAtAnyStepLeavesTheRepositoryValid) {
     ASSERT_TRUE(WIFEXITED(status));
     EXPECT_EQ(WEXITSTATUS(status), 86);
     // Valid: git fsck passes, HEAD resolves, no lock file left.
-    const auto fsck = rolloutlab::test::runCommand("git -C " + rolloutlab::test::shellQuote(work_.string()) + " fsck 2>&1");
+    const auto fsck = rolloutlab::test::runCommand(
+        "git -C " + rolloutlab::test::shellQuote(work_.string()) + " fsck 2>&1");
     EXPECT_EQ(fsck.status, 0) << fsck.out;
     EXPECT_FALSE(fs::exists(work_ / ".git/index.lock"));
     EXPECT_FALSE(fs::exists(work_ / ".git/refs/heads/main.lock"));
@@ -575,8 +611,8 @@ TEST_F(TempRepo, KilledAtAnyStepLeavesTheRepositoryValid) {
       ASSERT_NE(tip, base);
       EXPECT_EQ(blobIn(work_, tip, "apps/podinfo/canary.yaml"), p.after);
       EXPECT_EQ(blobIn(work_, tip, "apps/podinfo/canary.rolloutlab.md"), p.reportText);
-      const auto parent = rolloutlab::test::runCommand("git -C " + rolloutlab::test::shellQuote(work_.string()) +
-                                                       " rev-parse main~1");
+      const auto parent = rolloutlab::test::runCommand(
+          "git -C " + rolloutlab::test::shellQuote(work_.string()) + " rev-parse main~1");
       EXPECT_EQ(parent.out, base + "\n");
       // The working-tree file is either the old or the new text, never anything else.
       const std::string now = slurp(work_ / "apps/podinfo/canary.yaml");
@@ -596,7 +632,8 @@ TEST_F(TempRepo, FilesChangedSinceARef) {
   writeFile(work_ / "untracked.yaml", "kind: Y\n");
   EXPECT_EQ(gitops::filesChangedSince(work_.string(), first),
             (std::vector<std::string>{"README.md", "apps/other.yaml", "untracked.yaml"}));
-  EXPECT_EQ(gitops::filesChangedSince(work_.string(), "HEAD"), (std::vector<std::string>{"README.md", "untracked.yaml"}));
+  EXPECT_EQ(gitops::filesChangedSince(work_.string(), "HEAD"),
+            (std::vector<std::string>{"README.md", "untracked.yaml"}));
   EXPECT_THROW(gitops::filesChangedSince(work_.string(), "no-such-ref"), InputError);
   EXPECT_THROW(gitops::filesChangedSince((root_ / "nowhere").string(), "HEAD"), EnvironmentError);
 }
@@ -629,8 +666,9 @@ s.serve_forever()
 )");
   const fs::path portFile = root_ / "port", seen = root_ / "seen";
   const auto started = rolloutlab::test::runCommand(
-      "python3 " + rolloutlab::test::shellQuote(script.string()) + " " + rolloutlab::test::shellQuote(portFile.string()) +
-      " " + rolloutlab::test::shellQuote(seen.string()) + " >/dev/null 2>&1 & echo $!");
+      "python3 " + rolloutlab::test::shellQuote(script.string()) + " " +
+      rolloutlab::test::shellQuote(portFile.string()) + " " +
+      rolloutlab::test::shellQuote(seen.string()) + " >/dev/null 2>&1 & echo $!");
   const std::string pid = started.out.substr(0, started.out.find('\n'));
   for (int i = 0; i < 100 && (!fs::exists(portFile) || slurp(portFile).empty()); ++i) usleep(50000);
   const std::string port = slurp(portFile);
@@ -642,7 +680,8 @@ s.serve_forever()
   git_remote_free(rm);
   git_config* cfg = nullptr;
   git_repository_config(&cfg, r);
-  git_config_set_string(cfg, "credential.helper", "!f() { echo username=ada; echo password=s3cret; }; f");
+  git_config_set_string(cfg, "credential.helper",
+                        "!f() { echo username=ada; echo password=s3cret; }; f");
   git_config_free(cfg);
   git_repository_free(r);
   std::string what;
@@ -652,7 +691,9 @@ s.serve_forever()
     what = e.what();
   }
   rolloutlab::test::runCommand("kill " + pid);
-  EXPECT_NE(what.find("push to web (http://127.0.0.1:" + port + "/repo.git) failed"), std::string::npos) << what;
+  EXPECT_NE(what.find("push to web (http://127.0.0.1:" + port + "/repo.git) failed"),
+            std::string::npos)
+      << what;
   EXPECT_EQ(what.find("s3cret"), std::string::npos);
   EXPECT_EQ(slurp(seen).substr(0, 11), "ada:s3cret\n");
   // Credentials in a URL are never shown either.
@@ -669,9 +710,12 @@ s.serve_forever()
 
 TEST(ExportHelpers, UnifiedDiffAndRedaction) {
   EXPECT_EQ(gitops::unifiedDiff("a\nb\n", "a\nb\n", "x", "y"), "");
-  EXPECT_EQ(gitops::unifiedDiff("a\nb\nc\n", "a\nB\nc\n", "x", "y"), "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
-  EXPECT_EQ(gitops::unifiedDiff("", "n\n", "/dev/null", "y"), "--- /dev/null\n+++ y\n@@ -0,0 +1 @@\n+n\n");
-  EXPECT_EQ(gitops::redactUrl("https://user:s3cret@git.example.com/org/repo.git"), "https://git.example.com/org/repo.git");
+  EXPECT_EQ(gitops::unifiedDiff("a\nb\nc\n", "a\nB\nc\n", "x", "y"),
+            "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+  EXPECT_EQ(gitops::unifiedDiff("", "n\n", "/dev/null", "y"),
+            "--- /dev/null\n+++ y\n@@ -0,0 +1 @@\n+n\n");
+  EXPECT_EQ(gitops::redactUrl("https://user:s3cret@git.example.com/org/repo.git"),
+            "https://git.example.com/org/repo.git");
   EXPECT_EQ(gitops::redactUrl("ssh://git@host/x a@b"), "ssh://host/x a@b");
 }
 
@@ -736,7 +780,8 @@ TEST_F(TempRepo, CommandExitCodesAndDryRun) {
   EXPECT_EQ(r.code, 3) << r.err;
   EXPECT_NE(r.out.find("\"status\": \"committed\""), std::string::npos);
   EXPECT_NE(r.out.find("\"pushed\": false"), std::string::npos);
-  EXPECT_EQ(slurp(work_ / "apps/podinfo/canary.yaml").find("threshold: 10") != std::string::npos, true);
+  EXPECT_EQ(slurp(work_ / "apps/podinfo/canary.yaml").find("threshold: 10") != std::string::npos,
+            true);
   r = cli({"export", "--spec", spec, "--repo", work_.string(), "--push", "nosuch"});
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("is not a remote of the repository"), std::string::npos);

@@ -4,6 +4,8 @@
 // changed in exactly the edited line; a refusal (an uncommitted change in the target file) is
 // shown with its reason and writes nothing.
 
+#include "export_dialog.h"
+
 #include <git2.h>
 
 #include <QAction>
@@ -21,7 +23,6 @@
 #include <map>
 
 #include "batch_view.h"
-#include "export_dialog.h"
 #include "gui_fixture.h"
 #include "main_window.h"
 #include "spec_panel.h"
@@ -105,7 +106,8 @@ struct Repo {
     git_tree_lookup(&t, r, &tree);
     git_signature* sig = nullptr;
     git_signature_now(&sig, "Ada Tester", "ada@example.com");
-    ASSERT_EQ(git_commit_create(&commit, r, "HEAD", sig, sig, nullptr, "initial\n", t, 0, nullptr), 0);
+    ASSERT_EQ(git_commit_create(&commit, r, "HEAD", sig, sig, nullptr, "initial\n", t, 0, nullptr),
+              0);
     char buf[GIT_OID_HEXSZ + 1];
     git_oid_tostr(buf, sizeof buf, &commit);
     initial = buf;
@@ -183,7 +185,8 @@ struct Repo {
           git_blob* b = nullptr;
           git_blob_lookup(&b, wk->repo, git_tree_entry_id(e));
           (*wk->files)[std::string(base) + git_tree_entry_name(e)] =
-              std::string(static_cast<const char*>(git_blob_rawcontent(b)), static_cast<std::size_t>(git_blob_rawsize(b)));
+              std::string(static_cast<const char*>(git_blob_rawcontent(b)),
+                          static_cast<std::size_t>(git_blob_rawsize(b)));
           git_blob_free(b);
           return 0;
         },
@@ -228,7 +231,8 @@ TEST(ExportDialog, DefaultsNameTheRepositoryOfTheFileAndABranchOfTheSpec) {
   QTemporaryDir d;
   QDir(d.path()).mkpath("r/.git");
   QDir(d.path()).mkpath("r/a/b");
-  EXPECT_EQ(ExportDialog::repositoryOf(d.path() + "/r/a/b/x.yaml"), QDir(d.path() + "/r").absolutePath());
+  EXPECT_EQ(ExportDialog::repositoryOf(d.path() + "/r/a/b/x.yaml"),
+            QDir(d.path() + "/r").absolutePath());
   EXPECT_EQ(ExportDialog::repositoryOf(d.path() + "/x.yaml"), QString());
 }
 
@@ -276,7 +280,8 @@ TEST(ExportDialog, ExportCommitsTheEditedLineOnTheBranch) {
   EXPECT_EQ(c.parent, repo.initial);
   const Repo::Commit base = repo.read(repo.initial);
   std::map<std::string, std::string> expected = base.files;
-  expected["apps/checkout/canary.yaml"] = replacedOnce(repo.original, "    threshold: 3\n", "    threshold: 7\n");
+  expected["apps/checkout/canary.yaml"] =
+      replacedOnce(repo.original, "    threshold: 3\n", "    threshold: 7\n");
   EXPECT_EQ(c.files, expected);  // only that line of that file changed
   // main and the working tree (not on the new branch) stay as they were.
   EXPECT_EQ(repo.target("refs/heads/main"), repo.initial);
@@ -299,7 +304,8 @@ TEST(ExportDialog, AnUncommittedChangeInTheTargetIsRefusedWithNothingWritten) {
   ASSERT_TRUE(waitFor([&]() { return settled(d); }));
   EXPECT_FALSE(d->lastOutcome()->ok);
   EXPECT_TRUE(d->statusText().contains("has uncommitted changes")) << d->statusText().toStdString();
-  EXPECT_TRUE(d->statusText().contains("apps/checkout/canary.yaml")) << d->statusText().toStdString();
+  EXPECT_TRUE(d->statusText().contains("apps/checkout/canary.yaml"))
+      << d->statusText().toStdString();
   EXPECT_FALSE(d->exportButton()->isEnabled());
   EXPECT_TRUE(d->diffView()->toPlainText().isEmpty());
 
@@ -324,7 +330,8 @@ TEST(ExportDialog, TheBatchOfTheSpecAsEditedIsTheEvidenceAndAStaleOneIsNot) {
   rolloutlab::gui::BatchView* batch = repo.w->batchView();
   batch->setRuns(20);
   batch->start();
-  ASSERT_TRUE(waitFor([&]() { return batch->lastOutcome() != nullptr && !batch->running(); }, 120000));
+  ASSERT_TRUE(
+      waitFor([&]() { return batch->lastOutcome() != nullptr && !batch->running(); }, 120000));
 
   // The batch ran on the spec as it now is: its result is the evidence.
   const rolloutlab::gui::ExportSource src = repo.w->exportSource();
@@ -345,7 +352,8 @@ TEST(ExportDialog, TheBatchOfTheSpecAsEditedIsTheEvidenceAndAStaleOneIsNot) {
   QTest::mouseClick(d->exportButton(), Qt::LeftButton);
   ASSERT_TRUE(waitFor([&]() { return !d->busy(); }));
   ASSERT_TRUE(d->lastOutcome()->committed) << d->lastOutcome()->error;
-  EXPECT_EQ(QString::fromStdString(repo.read(repo.target("refs/heads/rolloutlab/checkout")).message).trimmed(),
+  EXPECT_EQ(QString::fromStdString(repo.read(repo.target("refs/heads/rolloutlab/checkout")).message)
+                .trimmed(),
             message.trimmed());
   d->close();
 

@@ -2,6 +2,8 @@
 // line cap fails as soon as a line passes it (not at the end of input), a NUL byte fails at
 // once, whole-file reads stop at their cap, and every YAML load goes through the alias budget.
 
+#include "rolloutlab/core/bounded_input.h"
+
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -13,14 +15,13 @@
 #include <csignal>
 #include <cstdio>
 #include <cstring>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
 
-#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/replay/access_log.h"
@@ -46,8 +47,8 @@ std::string errorOf(const std::function<void()>& f) {
 class FeedingFifo {
  public:
   FeedingFifo(const std::string& chunk, std::uint64_t limit) {
-    path_ = (fs::temp_directory_path() / ("rolloutlab-fifo-" + std::to_string(::getpid()) + "-" +
-                                          std::to_string(counter_++)))
+    path_ = (fs::temp_directory_path() /
+             ("rolloutlab-fifo-" + std::to_string(::getpid()) + "-" + std::to_string(counter_++)))
                 .string();
     ::unlink(path_.c_str());
     if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");

@@ -1,15 +1,16 @@
 // Decoding and validation of Flagger objects: every reference manifest loads, and each error
 // and warning rule names file, line, field, value and rule.
 
+#include "rolloutlab/io/flagger_decode.h"
+
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/io/documents.h"
-#include "rolloutlab/io/flagger_decode.h"
 #include "test_support.h"
 
 namespace fs = std::filesystem;
@@ -69,10 +70,12 @@ TEST(FlaggerReference, EveryManifestLoads) {
   auto ws = loadWorkspace({dir});
   std::vector<std::string> errors;
   for (const auto& d : ws.diagnostics.items) {
-    if (d.severity == Severity::kError) errors.push_back(fs::path(d.file).filename().string() + ": " + d.field);
+    if (d.severity == Severity::kError)
+      errors.push_back(fs::path(d.file).filename().string() + ": " + d.field);
   }
   EXPECT_EQ(errors, (std::vector<std::string>{
-                        "docs__gitbook__tutorials__istio-progressive-delivery.md__doc3-Canary.yaml: spec.targetRef",
+                        "docs__gitbook__tutorials__istio-progressive-delivery.md__doc3-Canary.yaml:"
+                        " spec.targetRef",
                         "docs__gitbook__usage__metrics.md__doc7-MetricTemplate.yaml: apiVersion"}));
   EXPECT_GE(ws.canaries.size(), 16u);
   EXPECT_GE(ws.metricTemplates.size(), 8u);
@@ -115,15 +118,17 @@ TEST(FlaggerValidate, WrongTypesPatternsAndEnums) {
         url: http://gate/
 )");
   const auto e = messages(ws, Severity::kError);
-  EXPECT_EQ(e, (std::vector<std::string>{
-                   "canary.yaml:14: spec.analysis.interval = \"soon\": must match ^[0-9]+(m|s)",
-                   "canary.yaml:15: spec.analysis.threshold = \"five\": must be a number, not string",
-                   "canary.yaml:16: spec.analysis.stepWeight = 10.5: must be a whole number (the "
-                   "controller decodes it into an int)",
-                   "canary.yaml:19: spec.analysis.metrics[0].interval = \"1h\": must match ^[0-9]+(m|s)",
-                   "canary.yaml:23: spec.analysis.webhooks[0].type = \"confirm-rolout\": must be one of \"\", "
-                   "confirm-rollout, pre-rollout, rollout, confirm-promotion, post-rollout, event, "
-                   "rollback, confirm-traffic-increase (did you mean \"confirm-rollout\"?)"}));
+  EXPECT_EQ(
+      e, (std::vector<std::string>{
+             "canary.yaml:14: spec.analysis.interval = \"soon\": must match ^[0-9]+(m|s)",
+             "canary.yaml:15: spec.analysis.threshold = \"five\": must be a number, not string",
+             "canary.yaml:16: spec.analysis.stepWeight = 10.5: must be a whole number (the "
+             "controller decodes it into an int)",
+             "canary.yaml:19: spec.analysis.metrics[0].interval = \"1h\": must match ^[0-9]+(m|s)",
+             "canary.yaml:23: spec.analysis.webhooks[0].type = \"confirm-rolout\": must be one of "
+             "\"\", "
+             "confirm-rollout, pre-rollout, rollout, confirm-promotion, post-rollout, event, "
+             "rollback, confirm-traffic-increase (did you mean \"confirm-rollout\"?)"}));
   EXPECT_TRUE(ws.canaries.empty());
 }
 
@@ -136,10 +141,14 @@ TEST(FlaggerValidate, OneOfAnalysisSetsAndUnknownFields) {
 )");
   const auto e = messages(ws, Severity::kError);
   ASSERT_EQ(e.size(), 2u);
-  EXPECT_EQ(e[0], "canary.yaml:18: spec.analysis.stepWieght: unknown field (did you mean \"stepWeight\"?)");
-  EXPECT_EQ(e[1],
-            "canary.yaml:14: spec.analysis: must have interval, threshold and exactly one of iterations, "
-            "stepWeight, stepWeights (CRD oneOf): more than one of iterations, stepWeight, stepWeights is set");
+  EXPECT_EQ(
+      e[0],
+      "canary.yaml:18: spec.analysis.stepWieght: unknown field (did you mean \"stepWeight\"?)");
+  EXPECT_EQ(
+      e[1],
+      "canary.yaml:14: spec.analysis: must have interval, threshold and exactly one of iterations, "
+      "stepWeight, stepWeights (CRD oneOf): more than one of iterations, stepWeight, stepWeights "
+      "is set");
 }
 
 TEST(FlaggerValidate, MissingRequiredFields) {
@@ -155,8 +164,9 @@ spec:
   const auto e = messages(ws, Severity::kError);
   ASSERT_EQ(e.size(), 2u);
   EXPECT_EQ(e[0], "canary.yaml:6: spec.targetRef: required field is missing");
-  EXPECT_EQ(e[1], "canary.yaml:7: spec.analysis: must have interval, threshold and exactly one of "
-                  "iterations, stepWeight, stepWeights (CRD oneOf): threshold is missing");
+  EXPECT_EQ(e[1],
+            "canary.yaml:7: spec.analysis: must have interval, threshold and exactly one of "
+            "iterations, stepWeight, stepWeights (CRD oneOf): threshold is missing");
 }
 
 TEST(FlaggerValidate, WarningsSayWhatFlaggerDoesInstead) {
@@ -171,16 +181,19 @@ TEST(FlaggerValidate, WarningsSayWhatFlaggerDoesInstead) {
 )");
   EXPECT_TRUE(messages(ws, Severity::kError).empty());
   const auto w = messages(ws, Severity::kWarning);
-  EXPECT_EQ(w, (std::vector<std::string>{
-                   "canary.yaml:15: spec.analysis.threshold = 0: threshold <= 0: Flagger uses 1 (the "
-                   "first failed check rolls back)",
-                   "canary.yaml:17: spec.analysis.stepWeight = 20: never reaches maxWeight 50 exactly: the "
-                   "weight overshoots to 60 before promotion",
-                   "canary.yaml:20: spec.analysis.metrics[0].thresholdRange: min > max: every check of this "
-                   "metric fails",
-                   "canary.yaml:21: spec.analysis.metrics[1].name = \"typo-rate\": neither builtin "
-                   "(request-success-rate, request-duration) nor backed by a query or templateRef: the check "
-                   "fails every tick"}));
+  EXPECT_EQ(
+      w,
+      (std::vector<std::string>{
+          "canary.yaml:15: spec.analysis.threshold = 0: threshold <= 0: Flagger uses 1 (the "
+          "first failed check rolls back)",
+          "canary.yaml:17: spec.analysis.stepWeight = 20: never reaches maxWeight 50 exactly: the "
+          "weight overshoots to 60 before promotion",
+          "canary.yaml:20: spec.analysis.metrics[0].thresholdRange: min > max: every check of this "
+          "metric fails",
+          "canary.yaml:21: spec.analysis.metrics[1].name = \"typo-rate\": neither builtin "
+          "(request-success-rate, request-duration) nor backed by a query or templateRef: the "
+          "check "
+          "fails every tick"}));
 }
 
 TEST(FlaggerValidate, StepWeightsMustIncreaseAndMaxWeightOver100) {
@@ -211,11 +224,14 @@ TEST(Documents, EmptyFileNotYamlAndNoObject) {
   const auto empty = write("empty.yaml", "");
   const auto bad = write("bad.yaml", "a: [1, 2\nb: 3\n");
   const auto noobj = write("values.yaml", "replicas: 3\n");
-  const auto truncated = write("trunc.yaml", "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: \"pod");
-  auto r = rolloutlab::io::readDocuments({empty, bad, noobj, truncated, (dir / "missing.yaml").string()});
+  const auto truncated = write(
+      "trunc.yaml", "apiVersion: flagger.app/v1beta1\nkind: Canary\nmetadata:\n  name: \"pod");
+  auto r = rolloutlab::io::readDocuments(
+      {empty, bad, noobj, truncated, (dir / "missing.yaml").string()});
   std::vector<std::string> got;
   for (const auto& d : r.diagnostics.items) {
-    got.push_back(fs::path(d.file).filename().string() + ":" + std::to_string(d.line) + ": " + d.rule);
+    got.push_back(fs::path(d.file).filename().string() + ":" + std::to_string(d.line) + ": " +
+                  d.rule);
   }
   EXPECT_EQ(got, (std::vector<std::string>{
                      "empty.yaml:0: file is empty: no document",
@@ -234,7 +250,8 @@ TEST(Documents, EmptyFileNotYamlAndNoObject) {
 TEST(Documents, HugeFileIsRefused) {
   rolloutlab::io::ReadOptions o;
   o.maxFileBytes = 16;
-  const auto p = fs::temp_directory_path() / ("rolloutlab-huge-" + std::to_string(::getpid()) + ".yaml");
+  const auto p =
+      fs::temp_directory_path() / ("rolloutlab-huge-" + std::to_string(::getpid()) + ".yaml");
   std::ofstream(p) << "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n";
   auto r = rolloutlab::io::readDocuments({p.string()}, o);
   fs::remove(p);
@@ -244,8 +261,10 @@ TEST(Documents, HugeFileIsRefused) {
 
 TEST(Documents, Sha256KnownAnswers) {
   // FIPS 180-4 examples.
-  EXPECT_EQ(rolloutlab::io::sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-  EXPECT_EQ(rolloutlab::io::sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(rolloutlab::io::sha256Hex(""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(rolloutlab::io::sha256Hex("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(rolloutlab::io::sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
             "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 }

@@ -312,8 +312,7 @@ TEST(HostileInput, HugeNumberIsAStringNotAStackOverflow) {
   EXPECT_TRUE(r.exited) << "the decoder overflowed its stack or ran out of time";
   EXPECT_EQ(r.firstError.rfind(path + ":9: spec.analysis.threshold = \"999", 0), 0u)
       << r.firstError;
-  EXPECT_NE(r.firstError.find("must be a number, not string"), std::string::npos)
-      << r.firstError;
+  EXPECT_NE(r.firstError.find("must be a number, not string"), std::string::npos) << r.firstError;
   std::remove(path.c_str());
   const YAML::Node n = YAML::Load("a: " + digits + "\nb: 1." + digits + "e+5\n");
   EXPECT_EQ(rolloutlab::io::scalarKind(n["a"]), rolloutlab::io::ScalarKind::kString);

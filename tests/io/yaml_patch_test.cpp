@@ -227,13 +227,15 @@ TEST(YamlPatch, FlowCollectionsInsideFlowCollections) {
   const std::string text = "spec: {metrics: [{name: a, range: {min: 1}}, {name: b}]}  # all flow\n";
   EXPECT_EQ(patchYamlScalar(text, 0, {"spec", "metrics", "0", "range", "min"}, "2"),
             "spec: {metrics: [{name: a, range: {min: 2}}, {name: b}]}  # all flow\n");
-  EXPECT_EQ(patchYamlScalar(text, 0, {"spec", "metrics", "1", "range", "max"}, "5"),
-            "spec: {metrics: [{name: a, range: {min: 1}}, {name: b, range: {max: 5}}]}  # all flow\n");
+  EXPECT_EQ(
+      patchYamlScalar(text, 0, {"spec", "metrics", "1", "range", "max"}, "5"),
+      "spec: {metrics: [{name: a, range: {min: 1}}, {name: b, range: {max: 5}}]}  # all flow\n");
   EXPECT_EQ(patchYamlScalar(text, 0, {"spec", "metrics", "1", "name"}, "x, y"),
             "spec: {metrics: [{name: a, range: {min: 1}}, {name: \"x, y\"}]}  # all flow\n");
   EXPECT_EQ(removeYamlKey(text, 0, {"spec", "metrics", "0", "range"}),
             "spec: {metrics: [{name: a}, {name: b}]}  # all flow\n");
-  const auto back = YAML::Load(patchYamlScalar(text, 0, {"spec", "metrics", "1", "range", "max"}, "5"));
+  const auto back =
+      YAML::Load(patchYamlScalar(text, 0, {"spec", "metrics", "1", "range", "max"}, "5"));
   EXPECT_EQ(back["spec"]["metrics"][1]["range"]["max"].as<int>(), 5);
 }
 

@@ -30,13 +30,16 @@ TEST(YamlSync, EqualDocumentsGiveTheSameBytes) {
 
 TEST(YamlSync, OnlyTheChangedScalarMovesAndKeepsItsStyleAndComment) {
   const std::string text =
-      "apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n    interval: '1m'  # tick\n"
+      "apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n    interval: '1m'  # "
+      "tick\n"
       "    threshold: 5 # max failures\n    maxWeight: 50\n";
-  const auto r = syncYamlDocument(text, 0,
-                                  load("apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n"
-                                       "    interval: 30s\n    threshold: 10\n    maxWeight: 50\n"));
+  const auto r =
+      syncYamlDocument(text, 0,
+                       load("apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n"
+                            "    interval: 30s\n    threshold: 10\n    maxWeight: 50\n"));
   EXPECT_EQ(r.text,
-            "apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n    interval: '30s'  # tick\n"
+            "apiVersion: flagger.app/v1beta1\nkind: Canary\nspec:\n  analysis:\n    interval: "
+            "'30s'  # tick\n"
             "    threshold: 10 # max failures\n    maxWeight: 50\n");
   ASSERT_EQ(r.changes.size(), 2u);
   EXPECT_EQ(r.changes[0].path, "spec.analysis.interval");
@@ -56,17 +59,21 @@ TEST(YamlSync, TypesAreKept) {
 
 TEST(YamlSync, OtherDocumentsAndMarkersStayByteForByte) {
   const std::string text =
-      "# kustomize: keep\n---\nkind: A\nmetadata:\n  name: a # {\"$imagepolicy\": \"flux:podinfo\"}\n"
+      "# kustomize: keep\n---\nkind: A\nmetadata:\n  name: a # {\"$imagepolicy\": "
+      "\"flux:podinfo\"}\n"
       "spec: {x: 1}\n---\n{{- if .Values.x }}\nkind: B\n";
   // The Helm line is outside YAML's view only as a plain scalar key; keep the test to YAML.
   const std::string yaml =
-      "kind: A\nmetadata:\n  name: a # {\"$imagepolicy\": \"flux:podinfo\"}\nspec: {x: 1, y: [2]}\n---\n"
+      "kind: A\nmetadata:\n  name: a # {\"$imagepolicy\": \"flux:podinfo\"}\nspec: {x: 1, y: "
+      "[2]}\n---\n"
       "kind: B\nspec:\n  z: 3\n";
   EXPECT_EQ(sync(yaml, "kind: B\nspec:\n  z: 4", 1),
-            "kind: A\nmetadata:\n  name: a # {\"$imagepolicy\": \"flux:podinfo\"}\nspec: {x: 1, y: [2]}\n---\n"
+            "kind: A\nmetadata:\n  name: a # {\"$imagepolicy\": \"flux:podinfo\"}\nspec: {x: 1, y: "
+            "[2]}\n---\n"
             "kind: B\nspec:\n  z: 4\n");
   EXPECT_EQ(sync(yaml, "kind: A\nmetadata: {name: a}\nspec: {x: 2, y: [2]}", 0),
-            "kind: A\nmetadata:\n  name: a # {\"$imagepolicy\": \"flux:podinfo\"}\nspec: {x: 2, y: [2]}\n---\n"
+            "kind: A\nmetadata:\n  name: a # {\"$imagepolicy\": \"flux:podinfo\"}\nspec: {x: 2, y: "
+            "[2]}\n---\n"
             "kind: B\nspec:\n  z: 3\n");
   (void)text;
 }
@@ -78,23 +85,30 @@ TEST(YamlSync, KeysAreAddedAndRemoved) {
 
 TEST(YamlSync, SequenceItemsAreMatchedByName) {
   const std::string text =
-      "metrics:\n  - name: a   # first\n    threshold: 1\n  - name: b\n    threshold: 2\n  - name: c\n    threshold: 3\n";
+      "metrics:\n  - name: a   # first\n    threshold: 1\n  - name: b\n    threshold: 2\n  - name: "
+      "c\n    threshold: 3\n";
   // b removed, c edited, d added: a's lines and comment stay.
   const auto r = syncYamlDocument(text, 0,
                                   load("metrics: [{name: a, threshold: 1}, {name: c, threshold: 4},"
                                        " {name: d, threshold: 5}]"));
-  EXPECT_EQ(r.text, "metrics:\n  - name: a   # first\n    threshold: 1\n  - name: c\n    threshold: 4\n"
-                    "  - {name: d, threshold: 5}\n");
-  EXPECT_TRUE(yamlEqual(YAML::Load(r.text),
-                        load("metrics: [{name: a, threshold: 1}, {name: c, threshold: 4}, {name: d, threshold: 5}]")));
+  EXPECT_EQ(r.text,
+            "metrics:\n  - name: a   # first\n    threshold: 1\n  - name: c\n    threshold: 4\n"
+            "  - {name: d, threshold: 5}\n");
+  EXPECT_TRUE(yamlEqual(
+      YAML::Load(r.text),
+      load(
+          "metrics: [{name: a, threshold: 1}, {name: c, threshold: 4}, {name: d, threshold: 5}]")));
 }
 
 TEST(YamlSync, ArgoStepsChangeInPlace) {
-  const std::string text = "steps:\n- setWeight: 20\n- pause: {duration: 1m}\n- setWeight: 40\n- pause: {}\n";
-  EXPECT_EQ(sync(text, "steps: [{setWeight: 25}, {pause: {duration: 2m}}, {setWeight: 40}, {pause: {}}]"),
-            "steps:\n- setWeight: 25\n- pause: {duration: 2m}\n- setWeight: 40\n- pause: {}\n");
-  EXPECT_EQ(sync(text, "steps: [{setWeight: 20}, {pause: {duration: 1m}}, {setWeight: 40}, {pause: {}},"
-                       " {setWeight: 60}]"),
+  const std::string text =
+      "steps:\n- setWeight: 20\n- pause: {duration: 1m}\n- setWeight: 40\n- pause: {}\n";
+  EXPECT_EQ(
+      sync(text, "steps: [{setWeight: 25}, {pause: {duration: 2m}}, {setWeight: 40}, {pause: {}}]"),
+      "steps:\n- setWeight: 25\n- pause: {duration: 2m}\n- setWeight: 40\n- pause: {}\n");
+  EXPECT_EQ(sync(text,
+                 "steps: [{setWeight: 20}, {pause: {duration: 1m}}, {setWeight: 40}, {pause: {}},"
+                 " {setWeight: 60}]"),
             text + "- setWeight: 60\n");
 }
 
@@ -106,7 +120,8 @@ TEST(YamlSync, BlockScalarsAreRewrittenAsLiteralBlocks) {
 }
 
 TEST(YamlSync, StatusIsLeftAlone) {
-  EXPECT_EQ(sync("spec: {a: 1}\nstatus: {phase: X}\n", "spec: {a: 1}"), "spec: {a: 1}\nstatus: {phase: X}\n");
+  EXPECT_EQ(sync("spec: {a: 1}\nstatus: {phase: X}\n", "spec: {a: 1}"),
+            "spec: {a: 1}\nstatus: {phase: X}\n");
 }
 
 // ---- every upstream manifest: one analysis field changed, one line of the file changes ------
@@ -139,18 +154,24 @@ std::optional<Edit> pick(const YAML::Node& doc) {
   if (kind == "Canary" && spec["analysis"] && spec["analysis"]["threshold"])
     return intEdit({"spec", "analysis", "threshold"}, spec["analysis"]["threshold"]);
   if (kind == "MetricTemplate" && spec["provider"] && spec["provider"]["address"])
-    return Edit{{"spec", "provider", "address"}, spec["provider"]["address"].Scalar(), "http://prometheus.monitoring:9090"};
-  if (kind == "Rollout" && spec["strategy"] && spec["strategy"]["canary"] && spec["strategy"]["canary"]["steps"]) {
+    return Edit{{"spec", "provider", "address"},
+                spec["provider"]["address"].Scalar(),
+                "http://prometheus.monitoring:9090"};
+  if (kind == "Rollout" && spec["strategy"] && spec["strategy"]["canary"] &&
+      spec["strategy"]["canary"]["steps"]) {
     const YAML::Node steps = spec["strategy"]["canary"]["steps"];
     for (std::size_t i = 0; i < steps.size(); ++i) {
       if (steps[i]["setWeight"])
-        return intEdit({"spec", "strategy", "canary", "steps", std::to_string(i), "setWeight"}, steps[i]["setWeight"]);
+        return intEdit({"spec", "strategy", "canary", "steps", std::to_string(i), "setWeight"},
+                       steps[i]["setWeight"]);
     }
   }
-  if ((kind == "AnalysisTemplate" || kind == "ClusterAnalysisTemplate") && spec["metrics"] && spec["metrics"].size() > 0) {
+  if ((kind == "AnalysisTemplate" || kind == "ClusterAnalysisTemplate") && spec["metrics"] &&
+      spec["metrics"].size() > 0) {
     const YAML::Node m = spec["metrics"][0];
     for (const char* f : {"failureLimit", "count"}) {
-      if (m[f] && m[f].IsScalar() && rolloutlab::io::scalarKind(m[f]) == rolloutlab::io::ScalarKind::kInt)
+      if (m[f] && m[f].IsScalar() &&
+          rolloutlab::io::scalarKind(m[f]) == rolloutlab::io::ScalarKind::kInt)
         return intEdit({"spec", "metrics", "0", f}, m[f]);
     }
     if (m["interval"] && m["interval"].IsScalar())

@@ -94,7 +94,7 @@ rp::ReplaySpec liveSpec(const std::string& url, double from, double to) {
 using Wrapper = std::function<std::unique_ptr<rp::ReplaySource>(std::unique_ptr<rp::ReplaySource>)>;
 
 sim::SimulationResult replay(const app::Workspace& ws, const rp::ReplaySpec& spec,
-                                   Wrapper wrapper = nullptr) {
+                             Wrapper wrapper = nullptr) {
   const auto& canary = ws.canary("");
   auto rec = rp::Recording::open(spec, rp::targetOf(canary, "istio"));
   rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates), "istio",

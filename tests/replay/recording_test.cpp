@@ -151,8 +151,9 @@ TEST(QueryRangeFile, ReadsPromtoolOutput) {
             "empty.json:1: column 1: holds no series: the query matched nothing in the saved range "
             "(an empty recording replays as no data at all)");
   EXPECT_EQ(errorOf([] {
-              rp::parseQueryRange(R"({"status":"success","data":{"resultType":"matrix","result":[]}})",
-                                  "e2.json", "m", std::nullopt);
+              rp::parseQueryRange(
+                  R"({"status":"success","data":{"resultType":"matrix","result":[]}})", "e2.json",
+                  "m", std::nullopt);
             }),
             "e2.json:1: data.result: column 60: holds no series: the query matched nothing in the "
             "saved range (an empty recording replays as no data at all)");

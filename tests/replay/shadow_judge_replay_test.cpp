@@ -143,8 +143,7 @@ JudgedRun replayWithJudges(const Fixture& f, const rp::ReplaySpec& spec) {
   EXPECT_NE(it, nullptr);
   if (it == nullptr) return r;
   for (std::size_t i = 1; i < r.res.run.ticks.size(); ++i) {
-    r.traffic.push_back(
-        sim::tickTraffic(*it, r.res.run.ticks[i - 1].t, r.res.run.ticks[i].t));
+    r.traffic.push_back(sim::tickTraffic(*it, r.res.run.ticks[i - 1].t, r.res.run.ticks[i].t));
   }
   return r;
 }
@@ -336,7 +335,7 @@ TEST(ReplayShadowJudge, RawSeriesAndALivePrometheusGiveTheSameCounts) {
     r.res = rp::replayFlagger(plan, *src, o);
     for (std::size_t i = 1; i < r.res.run.ticks.size(); ++i) {
       r.traffic.push_back(sim::tickTraffic(*src->intervalTraffic(), r.res.run.ticks[i - 1].t,
-                                                 r.res.run.ticks[i].t));
+                                           r.res.run.ticks[i].t));
     }
     return r;
   };

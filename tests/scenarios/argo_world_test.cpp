@@ -214,16 +214,21 @@ TEST(ArgoWorld, KayentaMetricsAreJudgedOnTheSeries) {
   // the primary; the 5 minutes before the measurement, lookback), with no model needed: a +20
   // point error regression scores 0 and aborts; a good release passes.
   const std::string specs =
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: shop}\nspec:\n"
-      "  metrics:\n    - name: judge\n      interval: 5m\n      count: 1\n      provider:\n        kayenta:\n"
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
+      "  metrics:\n    - name: judge\n      interval: 5m\n      count: 1\n      provider:\n        "
+      "kayenta:\n"
       "          address: http://k\n          lookback: true\n"
-      "          application: a\n          canaryConfigName: errors-only\n          metricsAccountName: m\n"
+      "          application: a\n          canaryConfigName: errors-only\n          "
+      "metricsAccountName: m\n"
       "          configurationAccountName: c\n          storageAccountName: s\n"
       "          threshold: {pass: 75, marginal: 50}\n"
-      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: c, step: 60}}]\n"
+      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: "
+      "c, step: 60}}]\n"
       "---\n" +
-      rolloutlab::test::canaryRollout("        - setWeight: 50\n        - pause: {duration: 5m}\n"
-                                      "        - analysis: {templates: [{templateName: t}]}\n");
+      rolloutlab::test::canaryRollout(
+          "        - setWeight: 50\n        - pause: {duration: 5m}\n"
+          "        - analysis: {templates: [{templateName: t}]}\n");
   auto f = loadArgo(specs);
   ASSERT_EQ(f.diagnostics.errors(), 0) << f.diagnostics.items.at(0).toString();
   sc::JudgeSpec j;

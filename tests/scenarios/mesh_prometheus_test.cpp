@@ -21,8 +21,8 @@
 #include "flagger_fixtures.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
-#include "rolloutlab/sim/flagger_checks.h"
 #include "rolloutlab/scenarios/flagger_world.h"
+#include "rolloutlab/sim/flagger_checks.h"
 
 namespace fl = rolloutlab::core::flagger;
 namespace pq = rolloutlab::core::promql;

@@ -1,10 +1,10 @@
 // Scenario documents: the bundled library loads, and bad input is rejected with one line
 // naming file, line, field, value and rule.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/sim/model.h"
@@ -19,7 +19,9 @@ std::vector<std::string> errorsOf(const std::string& body, const std::string& ex
                                   const std::string& extraText = "") {
   const auto dir = fs::temp_directory_path() / ("rolloutlab-scen-" + std::to_string(::getpid()));
   fs::create_directories(dir);
-  std::ofstream(dir / "s.yaml") << "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n" << body;
+  std::ofstream(dir / "s.yaml")
+      << "apiVersion: rolloutlab.io/v1alpha1\nkind: Scenario\nmetadata: {name: x}\nspec:\n"
+      << body;
   if (!extraFile.empty()) std::ofstream(dir / extraFile) << extraText;
   auto ws = loadWorkspace({(dir / "s.yaml").string()});
   fs::remove_all(dir);
@@ -36,7 +38,8 @@ std::vector<std::string> errorsOf(const std::string& body, const std::string& ex
 TEST(ScenarioLibrary, EveryFileLoadsAndSaysWhatItStandsFor) {
   const std::string dir = ROLLOUTLAB_SCENARIO_LIBRARY_DIR;
   auto ws = loadWorkspace({dir});
-  EXPECT_EQ(ws.diagnostics.errors(), 0) << (ws.diagnostics.items.empty() ? "" : ws.diagnostics.items[0].toString());
+  EXPECT_EQ(ws.diagnostics.errors(), 0)
+      << (ws.diagnostics.items.empty() ? "" : ws.diagnostics.items[0].toString());
   EXPECT_GE(ws.scenarios.size(), 18u);
   int good = 0, bad = 0;
   for (const auto& s : ws.scenarios) (s.release == Release::kGood ? good : bad)++;
@@ -46,23 +49,33 @@ TEST(ScenarioLibrary, EveryFileLoadsAndSaysWhatItStandsFor) {
     std::ifstream in(e.path());
     std::string first;
     std::getline(in, first);
-    EXPECT_EQ(first.rfind("# ", 0), 0u) << e.path() << " must start with a comment saying what it stands for";
+    EXPECT_EQ(first.rfind("# ", 0), 0u)
+        << e.path() << " must start with a comment saying what it stands for";
   }
 }
 
 TEST(ScenarioDecode, StrictFieldsAndRanges) {
   EXPECT_EQ(errorsOf("  release: bad\n  traffic: {rps: 100}\n  primary: {errorRat: 0.1}\n"),
-            (std::vector<std::string>{"s.yaml:7: spec.primary.errorRat: unknown field (did you mean \"errorRate\"?)"}));
-  EXPECT_EQ(errorsOf("  release: ok\n  traffic: {rps: -1}\n"),
-            (std::vector<std::string>{"s.yaml:5: spec.release = \"ok\": must be good or bad",
-                                      "s.yaml:6: spec.traffic.rps = -1: must be >= 0 and <= 1e+09"}));
+            (std::vector<std::string>{
+                "s.yaml:7: spec.primary.errorRat: unknown field (did you mean \"errorRate\"?)"}));
+  EXPECT_EQ(
+      errorsOf("  release: ok\n  traffic: {rps: -1}\n"),
+      (std::vector<std::string>{"s.yaml:5: spec.release = \"ok\": must be good or bad",
+                                "s.yaml:6: spec.traffic.rps = -1: must be >= 0 and <= 1e+09"}));
   EXPECT_EQ(errorsOf("  release: good\n  traffic: {rps: 10}\n  primary: {errorRate: .nan}\n"),
-            (std::vector<std::string>{"s.yaml:7: spec.primary.errorRate = .nan: must be a finite number (JSON has no NaN or Inf)"}));
-  EXPECT_EQ(errorsOf("  release: good\n  traffic: {rps: 10}\n  primary: {latency: {p50: 100, p99: 50}}\n"),
-            (std::vector<std::string>{"s.yaml:7: spec.primary.latency.p99 = 50: must be greater than p50 (100)"}));
-  EXPECT_EQ(errorsOf("  release: good\n  traffic: {rps: 10}\n  effects:\n    - {kind: drift, at: 10m, until: 5m}\n"),
-            (std::vector<std::string>{"s.yaml:8: spec.effects[0].until = 300: a drift needs until > at"}));
-  EXPECT_EQ(errorsOf("  release: good\n"), (std::vector<std::string>{"s.yaml:5: spec.traffic: required field is missing"}));
+            (std::vector<std::string>{"s.yaml:7: spec.primary.errorRate = .nan: must be a finite "
+                                      "number (JSON has no NaN or Inf)"}));
+  EXPECT_EQ(
+      errorsOf(
+          "  release: good\n  traffic: {rps: 10}\n  primary: {latency: {p50: 100, p99: 50}}\n"),
+      (std::vector<std::string>{
+          "s.yaml:7: spec.primary.latency.p99 = 50: must be greater than p50 (100)"}));
+  EXPECT_EQ(errorsOf("  release: good\n  traffic: {rps: 10}\n  effects:\n    - {kind: drift, at: "
+                     "10m, until: 5m}\n"),
+            (std::vector<std::string>{
+                "s.yaml:8: spec.effects[0].until = 300: a drift needs until > at"}));
+  EXPECT_EQ(errorsOf("  release: good\n"),
+            (std::vector<std::string>{"s.yaml:5: spec.traffic: required field is missing"}));
 }
 
 TEST(ScenarioDecode, MeshMustBeOneRolloutlabSynthesizes) {
@@ -109,7 +122,8 @@ TEST(ScenarioDecode, RouteMatchFractions) {
 }
 
 TEST(ScenarioDecode, TrafficCsvErrorsNameLineAndColumn) {
-  auto e = errorsOf("  release: good\n  traffic: {csv: t.csv}\n", "t.csv", "time,rps\n0,10\n60,abc\n30,5\n20,5\n");
+  auto e = errorsOf("  release: good\n  traffic: {csv: t.csv}\n", "t.csv",
+                    "time,rps\n0,10\n60,abc\n30,5\n20,5\n");
   EXPECT_EQ(e, (std::vector<std::string>{"t.csv:3: \"abc\": rps must be a number >= 0",
                                          "t.csv:5: \"20\": times must increase"}));
 }

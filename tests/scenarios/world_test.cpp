@@ -43,7 +43,8 @@ fl::TickRecord routes(int canaryWeight, fl::Phase phase = fl::Phase::kProgressin
 double epoch(double t) { return MeshSeries::epochSeconds(t); }
 
 // Sum of a counter's increase over (a, b] read with PromQL, as a query would.
-double increase(FlaggerSyntheticWorld& w, const std::string& selector, double t, const std::string& range) {
+double increase(FlaggerSyntheticWorld& w, const std::string& selector, double t,
+                const std::string& range) {
   auto q = pq::parse("sum(increase(" + selector + "[" + range + "]))");
   const auto& r = q.evaluate(w.series(), epoch(t));
   if (r.kind != pq::ResultKind::kVector || r.vector.empty()) return 0.0;
@@ -125,7 +126,10 @@ TEST(SyntheticWorld, LatencyBucketsMatchTheLognormal) {
     w.reset(7000 + seed);
     w.afterTick(0, routes(0));
     w.afterTick(60, routes(50));
-    auto q = pq::parse("sum by (le) (increase(istio_request_duration_milliseconds_bucket{destination_workload=\"podinfo\"}[10m]))");
+    auto q = pq::parse(
+        "sum by (le) "
+        "(increase(istio_request_duration_milliseconds_bucket{destination_workload=\"podinfo\"}["
+        "10m]))");
     const auto& r = q.evaluate(w.series(), epoch(660));
     std::vector<std::pair<double, double>> cum;
     for (const auto& el : r.vector) {
@@ -134,7 +138,8 @@ TEST(SyntheticWorld, LatencyBucketsMatchTheLognormal) {
     }
     std::sort(cum.begin(), cum.end());
     ASSERT_EQ(cum.size(), counts.size());
-    for (std::size_t i = 0; i < cum.size(); ++i) counts[i] += cum[i].second - (i ? cum[i - 1].second : 0.0);
+    for (std::size_t i = 0; i < cum.size(); ++i)
+      counts[i] += cum[i].second - (i ? cum[i - 1].second : 0.0);
   }
   Mix mix;
   mix.components.push_back({1.0, 0.0, 1.0, 1.0});
@@ -204,8 +209,10 @@ TEST(SyntheticWorld, SeriesExistFromTheirFirstRequest) {
   w.reset(5);
   w.afterTick(0, routes(0));
   w.afterTick(60, routes(50));
-  auto ok = pq::parse("istio_requests_total{destination_workload=\"podinfo\",response_code=\"200\"}");
-  auto err = pq::parse("istio_requests_total{destination_workload=\"podinfo\",response_code=\"500\"}");
+  auto ok =
+      pq::parse("istio_requests_total{destination_workload=\"podinfo\",response_code=\"200\"}");
+  auto err =
+      pq::parse("istio_requests_total{destination_workload=\"podinfo\",response_code=\"500\"}");
   EXPECT_EQ(ok.evaluate(w.series(), epoch(150)).vector.size(), 1u);
   EXPECT_EQ(err.evaluate(w.series(), epoch(150)).vector.size(), 0u);
   // Before the canary served anything nothing exists at all.
@@ -224,11 +231,14 @@ TEST(SyntheticWorld, CanaryTrafficFollowsTheWeights) {
   w.afterTick(0, routes(0));
   w.afterTick(60, routes(10));
   w.afterTick(180, routes(40));
-  const double at10 = increase(w, "istio_requests_total{destination_workload=\"podinfo\"}", 180, "1m");
-  const double at40 = increase(w, "istio_requests_total{destination_workload=\"podinfo\"}", 300, "1m");
+  const double at10 =
+      increase(w, "istio_requests_total{destination_workload=\"podinfo\"}", 180, "1m");
+  const double at40 =
+      increase(w, "istio_requests_total{destination_workload=\"podinfo\"}", 300, "1m");
   EXPECT_NEAR(at10 / 60.0, 100.0, 100.0 * 5 * std::sqrt(1.0 / 6000.0) * 3);
   EXPECT_NEAR(at40 / 60.0, 400.0, 400.0 * 5 * std::sqrt(1.0 / 24000.0) * 3);
-  const double primary = increase(w, "istio_requests_total{destination_workload=\"podinfo-primary\"}", 300, "1m");
+  const double primary =
+      increase(w, "istio_requests_total{destination_workload=\"podinfo-primary\"}", 300, "1m");
   EXPECT_NEAR(primary / 60.0, 600.0, 30.0);
 }
 
@@ -372,8 +382,10 @@ TEST(SyntheticWorld, GatesFromTheScenario) {
   EXPECT_FALSE(w.webhook(1440, hook, 0, fl::Phase::kProgressing));
   EXPECT_TRUE(w.webhook(1500, hook, 0, fl::Phase::kProgressing));
   // Unnamed rollback hooks do not signal a rollback; other hooks pass.
-  EXPECT_FALSE(w.webhook(0, rolloutlab::test::makeHook("rb", fl::WebhookType::kRollback), 1, fl::Phase::kProgressing));
-  EXPECT_TRUE(w.webhook(0, rolloutlab::test::makeHook("load", fl::WebhookType::kRollout), 2, fl::Phase::kProgressing));
+  EXPECT_FALSE(w.webhook(0, rolloutlab::test::makeHook("rb", fl::WebhookType::kRollback), 1,
+                         fl::Phase::kProgressing));
+  EXPECT_TRUE(w.webhook(0, rolloutlab::test::makeHook("load", fl::WebhookType::kRollout), 2,
+                        fl::Phase::kProgressing));
 }
 
 TEST(SyntheticWorld, SameSeedSameRun) {
@@ -410,7 +422,9 @@ TEST(SyntheticWorld, PlanRejectsMetricsItCannotEvaluate) {
     FlaggerPlan plan(spec, {&t}, sc);
     FAIL() << "expected an error";
   } catch (const std::exception& e) {
-    EXPECT_NE(std::string(e.what()).find("model it under spec.metrics.models.dd-errors"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("model it under spec.metrics.models.dd-errors"),
+              std::string::npos)
+        << e.what();
   }
   Scenario s = baseScenario();
   MetricModelSpec model;
@@ -437,8 +451,9 @@ TEST(SyntheticWorld, PrimaryReadsTheSpecQueryOnItsTwinSeries) {
   w.afterTick(0, routes(0));
   w.afterTick(60, routes(40));
   const auto model = fl::makeModel("podinfo", "test", "podinfo-primary", "", "", "", "1m");
-  for (auto [i, kind, bm] : {std::tuple{0, fl::CheckKind::kRequestSuccessRate, fl::BuiltinMetric::kRequestSuccessRate},
-                             std::tuple{1, fl::CheckKind::kRequestDuration, fl::BuiltinMetric::kRequestDuration}}) {
+  for (auto [i, kind, bm] :
+       {std::tuple{0, fl::CheckKind::kRequestSuccessRate, fl::BuiltinMetric::kRequestSuccessRate},
+        std::tuple{1, fl::CheckKind::kRequestDuration, fl::BuiltinMetric::kRequestDuration}}) {
     const auto a = w.peekPrimary(300, i, kind);
     ASSERT_EQ(a.kind, fl::MetricAnswer::Kind::kValue) << a.message;
     auto q = pq::parse(fl::prometheusQuery(fl::Observer::kIstio, bm, model));

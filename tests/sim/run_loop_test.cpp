@@ -23,7 +23,9 @@ class LoopWorld final : public sim::FlaggerRunWorld {
   std::vector<double> afterTicks;
   fl::Readiness primaryReady(double t, fl::Phase p) override { return fake.primaryReady(t, p); }
   fl::Readiness canaryReady(double t, fl::Phase p) override { return fake.canaryReady(t, p); }
-  bool webhook(double t, const fl::WebhookSpec& h, int i, fl::Phase p) override { return fake.webhook(t, h, i, p); }
+  bool webhook(double t, const fl::WebhookSpec& h, int i, fl::Phase p) override {
+    return fake.webhook(t, h, i, p);
+  }
   fl::MetricAnswer metric(double t, const fl::MetricSpec& m, int i, fl::CheckKind k) override {
     return fake.metric(t, m, i, k);
   }
@@ -33,8 +35,12 @@ class LoopWorld final : public sim::FlaggerRunWorld {
     r.canaryRequests = t;  // stands for "the totals up to the outcome's time"
     return r;
   }
-  bool answersCheck(int, fl::CheckKind kind) const override { return kind == fl::CheckKind::kInlineQuery; }
-  fl::MetricAnswer peekCheck(double, int, fl::CheckKind) override { return fl::MetricAnswer::of(1); }
+  bool answersCheck(int, fl::CheckKind kind) const override {
+    return kind == fl::CheckKind::kInlineQuery;
+  }
+  fl::MetricAnswer peekCheck(double, int, fl::CheckKind) override {
+    return fl::MetricAnswer::of(1);
+  }
   sim::IntervalTrafficSource* intervalTraffic() override { return nullptr; }
 };
 
@@ -124,7 +130,8 @@ TEST(SeedStreams, AreDistinctAndStable) {
     for (auto s : sim::allSeedStreams()) {
       EXPECT_TRUE(seen.insert(sim::streamSeed(seed, s)).second) << sim::toString(s);
     }
-    for (std::size_t j = 0; j < 8; ++j) EXPECT_TRUE(seen.insert(sim::shadowJudgeSeed(seed, j)).second);
+    for (std::size_t j = 0; j < 8; ++j)
+      EXPECT_TRUE(seen.insert(sim::shadowJudgeSeed(seed, j)).second);
   }
   // The derivations are part of every recorded result: they never change.
   EXPECT_EQ(sim::streamSeed(9, sim::SeedStream::kGates), rolloutlab::core::deriveSeed(9, 2));

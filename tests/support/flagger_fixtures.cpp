@@ -4,7 +4,8 @@ namespace rolloutlab::test {
 
 namespace fl = core::flagger;
 
-fl::MetricSpec makeMetric(const std::string& name, std::optional<double> min, std::optional<double> max) {
+fl::MetricSpec makeMetric(const std::string& name, std::optional<double> min,
+                          std::optional<double> max) {
   fl::MetricSpec m;
   m.name = name;
   m.interval = "1m";
@@ -64,7 +65,8 @@ std::vector<std::string> FakeWorld::callsStartingWith(const std::string& prefix)
   return out;
 }
 
-EngineDriver::EngineDriver(fl::CanarySpec spec, std::vector<const fl::MetricTemplateSpec*> templates,
+EngineDriver::EngineDriver(fl::CanarySpec spec,
+                           std::vector<const fl::MetricTemplateSpec*> templates,
                            fl::FlaggerEngineOptions options)
     : engine(spec, std::move(templates), std::move(options)) {}
 

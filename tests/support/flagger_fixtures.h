@@ -25,7 +25,7 @@ class FakeWorld : public core::flagger::FlaggerWorld {
  public:
   core::flagger::Readiness primary = core::flagger::Readiness::kReady;
   core::flagger::Readiness canary = core::flagger::Readiness::kReady;
-  std::map<std::string, bool> hooks;  ///< by hook name; absent = pass
+  std::map<std::string, bool> hooks;                           ///< by hook name; absent = pass
   std::map<std::string, core::flagger::MetricAnswer> metrics;  ///< by metric name
   double defaultValue = 99.5;
   /// Every call, in order: "primary", "canary", "hook:<name>:<payload phase>",

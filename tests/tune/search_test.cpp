@@ -4,6 +4,8 @@
 // Flagger counts failed checks (they never reset). The rollback probability is then a
 // negative binomial tail: P(at least T failures before the S-th success).
 
+#include "rolloutlab/tune/search.h"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -11,7 +13,6 @@
 
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/io/documents.h"
-#include "rolloutlab/tune/search.h"
 #include "rolloutlab/tune/space.h"
 #include "rolloutlab/tune/surrogate.h"
 
@@ -24,7 +25,8 @@ constexpr int kS = 5;
 double negBinomTail(int t, int s, double p) {
   double below = 0;
   for (int f = 0; f < t; ++f) {
-    below += std::tgamma(f + s) / (std::tgamma(f + 1) * std::tgamma(s)) * std::pow(1 - p, s) * std::pow(p, f);
+    below += std::tgamma(f + s) / (std::tgamma(f + 1) * std::tgamma(s)) * std::pow(1 - p, s) *
+             std::pow(p, f);
   }
   return 1 - below;
 }
@@ -45,8 +47,8 @@ class TickModel final : public Evaluator {
         if (cancelAfter_ >= 0 && runs_ >= cancelAfter_) return false;
         ++runs_;
         // Common random numbers: the draws depend on (stream, scenario, replicate) only.
-        core::Rng rng(core::deriveSeed(seed_, static_cast<std::uint64_t>(task.stream), task.scenario,
-                                       static_cast<std::uint64_t>(r)));
+        core::Rng rng(core::deriveSeed(seed_, static_cast<std::uint64_t>(task.stream),
+                                       task.scenario, static_cast<std::uint64_t>(r)));
         int ok = 0, failed = 0, ticks = 0;
         while (ok < kS && failed < threshold) {
           ++ticks;
@@ -103,7 +105,8 @@ TEST(TuneSearch, FindsTheThresholdANegativeBinomialTailGives) {
   const auto space = thresholdSpace(a, 1.0, SearchMethod::kRacing);
   const auto res = runSearch(space, model, 7, {});
   ASSERT_GE(res.recommended, 0);
-  EXPECT_EQ(res.candidates[static_cast<std::size_t>(res.recommended)].candidate.values[0].x, expected);
+  EXPECT_EQ(res.candidates[static_cast<std::size_t>(res.recommended)].candidate.values[0].x,
+            expected);
   EXPECT_FALSE(res.partial);
   // T = 1 and 2 break the budget: dropped as infeasible.
   for (const auto& c : res.candidates) {
@@ -160,7 +163,8 @@ TEST(TuneSearch, TheSameSeedGivesTheSameSearch) {
   EXPECT_EQ(a.recommended, b.recommended);
   for (std::size_t i = 0; i < a.candidates.size(); ++i) {
     EXPECT_EQ(a.candidates[i].status, b.candidates[i].status);
-    EXPECT_EQ(a.candidates[i].oc.falseRollbackRate.value, b.candidates[i].oc.falseRollbackRate.value);
+    EXPECT_EQ(a.candidates[i].oc.falseRollbackRate.value,
+              b.candidates[i].oc.falseRollbackRate.value);
   }
 }
 
@@ -197,7 +201,8 @@ TEST(TuneSearch, ALatinHypercubeSampleCoversEveryStratumOnce) {
   ASSERT_EQ(cands.size(), 20u);
   for (std::size_t k = 0; k < 2; ++k) {
     std::vector<int> strata(20, 0);
-    for (const auto& c : cands) strata[static_cast<std::size_t>(std::min(19.0, std::floor(c.values[k].x / 5.0)))]++;
+    for (const auto& c : cands)
+      strata[static_cast<std::size_t>(std::min(19.0, std::floor(c.values[k].x / 5.0)))]++;
     for (int n : strata) EXPECT_EQ(n, 1);
   }
 }
@@ -220,7 +225,8 @@ TEST(TuneSurrogate, LogisticRegressionRecoversKnownCoefficients) {
   EXPECT_NEAR(m.predict({0.5}), 1 / (1 + std::exp(1.0)), 1e-4);
   QuadraticModel q;
   std::vector<MeanObs> means;
-  for (int i = 0; i <= 4; ++i) means.push_back({{i / 4.0}, 2 + 3 * (i / 4.0) - (i / 4.0) * (i / 4.0), 1});
+  for (int i = 0; i <= 4; ++i)
+    means.push_back({{i / 4.0}, 2 + 3 * (i / 4.0) - (i / 4.0) * (i / 4.0), 1});
   ASSERT_TRUE(q.fit(means, 0));
   EXPECT_NEAR(q.predict({0.3}), 2 + 0.9 - 0.09, 1e-9);
 }

@@ -1,7 +1,8 @@
+#include "rolloutlab/tune/space.h"
+
 #include <gtest/gtest.h>
 
 #include "rolloutlab/io/documents.h"
-#include "rolloutlab/tune/space.h"
 
 namespace rolloutlab::tune {
 namespace {
@@ -82,15 +83,16 @@ TEST(TuningSpaceDecode, ReadsFieldsConstraintsObjectiveAndSearch) {
 }
 
 TEST(TuningSpaceDecode, ArgoFieldsAndConditionTemplates) {
-  const auto d = decode(std::string(kHead) +
-                        "  fields:\n"
-                        "    - field: setWeights\n"
-                        "      schedules: {lists: [[20, 50], [10, 30]]}\n"
-                        "    - field: analysis[success-rate].metrics[success-rate].failureLimit\n"
-                        "      values: [0, 1, 2]\n"
-                        "    - field: analysis[success-rate].metrics[success-rate].successCondition\n"
-                        "      template: \"result[0] >= {{x}}\"\n"
-                        "      values: [0.95, 0.99]\n");
+  const auto d =
+      decode(std::string(kHead) +
+             "  fields:\n"
+             "    - field: setWeights\n"
+             "      schedules: {lists: [[20, 50], [10, 30]]}\n"
+             "    - field: analysis[success-rate].metrics[success-rate].failureLimit\n"
+             "      values: [0, 1, 2]\n"
+             "    - field: analysis[success-rate].metrics[success-rate].successCondition\n"
+             "      template: \"result[0] >= {{x}}\"\n"
+             "      values: [0.95, 0.99]\n");
   ASSERT_TRUE(d.ok) << firstError(d);
   EXPECT_EQ(d.space.fields[0].target, FieldTarget::kArgoSetWeights);
   EXPECT_EQ(d.space.fields[1].templateName, "success-rate");
@@ -115,37 +117,50 @@ INSTANTIATE_TEST_SUITE_P(
     Cases, TuningSpaceBadInput,
     ::testing::Values(
         Bad{"  fields:\n    - field: treshold\n      values: [1]\n",
-            "space.yaml:6: spec.fields[0].field = \"treshold\": must be a Flagger field (interval, threshold, "
-            "stepWeight, stepWeights, maxWeight, iterations, stepWeightPromotion, metrics[NAME].thresholdRange.min|max, "
-            "metrics[NAME].interval) or an Argo one (setWeights, pause, analysis[TEMPLATE].metrics[NAME].interval|count|"
-            "failureLimit|consecutiveErrorLimit|inconclusiveLimit|successCondition|failureCondition)"},
+            "space.yaml:6: spec.fields[0].field = \"treshold\": must be a Flagger field (interval, "
+            "threshold, "
+            "stepWeight, stepWeights, maxWeight, iterations, stepWeightPromotion, "
+            "metrics[NAME].thresholdRange.min|max, "
+            "metrics[NAME].interval) or an Argo one (setWeights, pause, "
+            "analysis[TEMPLATE].metrics[NAME].interval|count|"
+            "failureLimit|consecutiveErrorLimit|inconclusiveLimit|successCondition|"
+            "failureCondition)"},
         Bad{"  fields:\n    - field: threshold\n      values: [0, 2]\n",
             "space.yaml:7: spec.fields[0].values[0] = 0: must be between 1 and 1000 for threshold"},
         Bad{"  fields:\n    - field: threshold\n      values: [1]\n      range: {min: 1, max: 2}\n",
             "space.yaml:6: spec.fields[0]: needs exactly one of values, range, schedules"},
         Bad{"  fields:\n    - field: interval\n      values: [soon]\n",
-            "space.yaml:7: spec.fields[0].values[0] = \"soon\": must be a duration (e.g. 30s, 1h30m) or seconds >= 0"},
+            "space.yaml:7: spec.fields[0].values[0] = \"soon\": must be a duration (e.g. 30s, "
+            "1h30m) or seconds >= 0"},
         Bad{"  fields:\n    - field: threshold\n      range: {min: 5, max: 2, step: 1}\n",
             "space.yaml:7: spec.fields[0].range.max = 2: must be at least range.min"},
         Bad{"  fields:\n    - field: stepWeights\n      values: [10]\n",
-            "space.yaml:6: spec.fields[0]: stepWeights is a list of weights: give schedules (linear, geometric, lists)"},
+            "space.yaml:6: spec.fields[0]: stepWeights is a list of weights: give schedules "
+            "(linear, geometric, lists)"},
         Bad{"  fields:\n    - field: analysis[t].metrics[m].successCondition\n      values: [1]\n",
             "space.yaml:6: spec.fields[0].template: required field is missing"},
-        Bad{"  fields:\n    - field: threshold\n      values: [2]\n  constraints: {falseRollbackRate: 5}\n",
+        Bad{"  fields:\n    - field: threshold\n      values: [2]\n  constraints: "
+            "{falseRollbackRate: 5}\n",
             "space.yaml:8: spec.constraints.falseRollbackRate = 5: must be a rate between 0 and 1"},
-        Bad{"  fields:\n    - field: threshold\n      values: [2]\n  constraints: {falseRollbackRat: 0.1}\n",
-            "space.yaml:8: spec.constraints.falseRollbackRat: unknown field (did you mean \"falseRollbackRate\"?)"},
+        Bad{"  fields:\n    - field: threshold\n      values: [2]\n  constraints: "
+            "{falseRollbackRat: 0.1}\n",
+            "space.yaml:8: spec.constraints.falseRollbackRat: unknown field (did you mean "
+            "\"falseRollbackRate\"?)"},
         Bad{"  fields:\n    - field: threshold\n      values: [2]\n  objective: fastest\n",
-            "space.yaml:8: spec.objective = \"fastest\": must be timeToPromotion, excessErrors, falseRollbackRate or a "
+            "space.yaml:8: spec.objective = \"fastest\": must be timeToPromotion, excessErrors, "
+            "falseRollbackRate or a "
             "map of their weights"},
         Bad{"  fields:\n    - field: threshold\n      values: [2]\n    - field: setWeights\n"
             "      schedules: {lists: [[10]]}\n",
-            "space.yaml:6: spec.fields: mixes Flagger fields and Argo fields: a space tunes one Canary or one Rollout"},
+            "space.yaml:6: spec.fields: mixes Flagger fields and Argo fields: a space tunes one "
+            "Canary or one Rollout"},
         Bad{"  fields:\n    - field: stepWeight\n      values: [10]\n    - field: stepWeights\n"
             "      schedules: {lists: [[10, 50]]}\n",
-            "space.yaml:6: spec.fields: tunes stepWeights with stepWeight, iterations or maxWeight: the Canary CRD allows "
+            "space.yaml:6: spec.fields: tunes stepWeights with stepWeight, iterations or "
+            "maxWeight: the Canary CRD allows "
             "only one of the first three (oneOf) and Flagger ignores maxWeight beside stepWeights"},
-        Bad{"  fields:\n    - field: threshold\n      values: [2]\n  search: {initialRuns: 64, maxRuns: 8}\n",
+        Bad{"  fields:\n    - field: threshold\n      values: [2]\n  search: {initialRuns: 64, "
+            "maxRuns: 8}\n",
             "space.yaml:8: spec.search.maxRuns = 8: must be at least initialRuns (64)"}));
 
 }  // namespace

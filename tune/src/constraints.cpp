@@ -75,20 +75,28 @@ Characteristics characterise(const std::vector<PairStats>& pairs, const std::vec
 
 const char* toString(Measure m) {
   switch (m) {
-    case Measure::kFalseRollbackRate: return "falseRollbackRate";
-    case Measure::kEscapeRate: return "escapeRate";
-    case Measure::kMeanExcessErrors: return "meanExcessErrors";
-    case Measure::kMeanTimeToPromotion: return "meanTimeToPromotion";
+    case Measure::kFalseRollbackRate:
+      return "falseRollbackRate";
+    case Measure::kEscapeRate:
+      return "escapeRate";
+    case Measure::kMeanExcessErrors:
+      return "meanExcessErrors";
+    case Measure::kMeanTimeToPromotion:
+      return "meanTimeToPromotion";
   }
   return "?";
 }
 
 const Estimate& pick(const Characteristics& c, Measure m) {
   switch (m) {
-    case Measure::kFalseRollbackRate: return c.falseRollbackRate;
-    case Measure::kEscapeRate: return c.escapeRate;
-    case Measure::kMeanExcessErrors: return c.meanExcessErrors;
-    case Measure::kMeanTimeToPromotion: return c.meanTimeToPromotion;
+    case Measure::kFalseRollbackRate:
+      return c.falseRollbackRate;
+    case Measure::kEscapeRate:
+      return c.escapeRate;
+    case Measure::kMeanExcessErrors:
+      return c.meanExcessErrors;
+    case Measure::kMeanTimeToPromotion:
+      return c.meanTimeToPromotion;
   }
   return c.falseRollbackRate;
 }
@@ -103,16 +111,20 @@ std::string Constraint::describe() const {
 
 const char* toString(Verdict v) {
   switch (v) {
-    case Verdict::kMet: return "met";
-    case Verdict::kViolated: return "violated";
-    case Verdict::kUndecided: return "undecided";
+    case Verdict::kMet:
+      return "met";
+    case Verdict::kViolated:
+      return "violated";
+    case Verdict::kUndecided:
+      return "undecided";
   }
   return "?";
 }
 
 Verdict judge(const Constraint& c, const Estimate& e) {
   // No runs of the kind the constraint is about (e.g. no bad scenario): nothing can violate it.
-  if (e.n == 0) return c.measure == Measure::kMeanTimeToPromotion ? Verdict::kUndecided : Verdict::kMet;
+  if (e.n == 0)
+    return c.measure == Measure::kMeanTimeToPromotion ? Verdict::kUndecided : Verdict::kMet;
   if (e.hi <= c.max) return Verdict::kMet;
   if (e.lo > c.max) return Verdict::kViolated;
   return Verdict::kUndecided;

@@ -21,15 +21,20 @@ std::string Candidate::key() const {
 
 const char* toString(Status s) {
   switch (s) {
-    case Status::kFeasible: return "feasible";
-    case Status::kInfeasible: return "infeasible";
-    case Status::kDominated: return "dominated";
-    case Status::kUndecided: return "undecided";
+    case Status::kFeasible:
+      return "feasible";
+    case Status::kInfeasible:
+      return "infeasible";
+    case Status::kDominated:
+      return "dominated";
+    case Status::kUndecided:
+      return "undecided";
   }
   return "?";
 }
 
-std::vector<Estimate> constrainedEstimates(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
+std::vector<Estimate> constrainedEstimates(const TuningSpace& space,
+                                           const std::vector<ScenarioInfo>& scenarios,
                                            const std::vector<PairStats>& pairs) {
   std::vector<bool> bad;
   for (const auto& s : scenarios) bad.push_back(s.bad);
@@ -61,8 +66,8 @@ std::vector<Verdict> judgeAll(const TuningSpace& space, const std::vector<Scenar
   return out;
 }
 
-Estimate pairedDifference(const Objective& objective, const std::vector<bool>& bad, const CandidateResult& a,
-                          const CandidateResult& b) {
+Estimate pairedDifference(const Objective& objective, const std::vector<bool>& bad,
+                          const CandidateResult& a, const CandidateResult& b) {
   Estimate out;
   const std::int64_t m = std::min(a.runsPerScenario, b.runsPerScenario);
   if (m <= 0) return out;
@@ -105,11 +110,13 @@ Estimate pairedDifference(const Objective& objective, const std::vector<bool>& b
       }
       double g = 0;
       if (objective.timeToPromotion != 0) {
-        const double ia = x.result == RunOutcome::Result::kPromoted && x.timeToPromotion >= 0 ? 1 : 0;
-        const double ib = y.result == RunOutcome::Result::kPromoted && y.timeToPromotion >= 0 ? 1 : 0;
+        const double ia =
+            x.result == RunOutcome::Result::kPromoted && x.timeToPromotion >= 0 ? 1 : 0;
+        const double ib =
+            y.result == RunOutcome::Result::kPromoted && y.timeToPromotion >= 0 ? 1 : 0;
         // Influence of the run on each ratio mean: I (t - mean) / (share promoted).
-        g += objective.timeToPromotion *
-             (ia * (x.timeToPromotion - ma) / (pa / ng) - ib * (y.timeToPromotion - mb) / (pb / ng));
+        g += objective.timeToPromotion * (ia * (x.timeToPromotion - ma) / (pa / ng) -
+                                          ib * (y.timeToPromotion - mb) / (pb / ng));
       }
       const double ra = x.result == RunOutcome::Result::kRolledBack ? 1 : 0;
       const double rb = y.result == RunOutcome::Result::kRolledBack ? 1 : 0;
@@ -172,7 +179,9 @@ std::vector<Candidate> initialCandidates(const TuningSpace& space, std::uint64_t
       if (field.continuous) {
         columns[f].push_back(field.valueOf(field.lo + u * (field.hi - field.lo)));
       } else {
-        const std::size_t at = std::min(field.values.size() - 1, static_cast<std::size_t>(u * static_cast<double>(field.values.size())));
+        const std::size_t at =
+            std::min(field.values.size() - 1,
+                     static_cast<std::size_t>(u * static_cast<double>(field.values.size())));
         columns[f].push_back(field.values[at]);
       }
     }
@@ -202,7 +211,8 @@ class Search {
   bool add(Candidate c);
   void update(std::size_t i);
   bool allMet(const CandidateResult& r) const {
-    return std::all_of(r.verdicts.begin(), r.verdicts.end(), [](Verdict v) { return v == Verdict::kMet; });
+    return std::all_of(r.verdicts.begin(), r.verdicts.end(),
+                       [](Verdict v) { return v == Verdict::kMet; });
   }
   bool feasible(const CandidateResult& r) const { return allMet(r) && r.objective.known(); }
   bool stopped() const { return cancelled_ || exhausted_; }
@@ -247,7 +257,8 @@ void Search::update(std::size_t i) {
   r.objective = space_.objective.of(r.oc);
   r.constrained = constrainedEstimates(space_, scenarios_, r.pairs);
   r.verdicts.clear();
-  for (std::size_t c = 0; c < r.constrained.size(); ++c) r.verdicts.push_back(judge(space_.constraints[c], r.constrained[c]));
+  for (std::size_t c = 0; c < r.constrained.size(); ++c)
+    r.verdicts.push_back(judge(space_.constraints[c], r.constrained[c]));
 }
 
 void Search::note(const std::string& stage) {
@@ -259,7 +270,8 @@ void Search::runTo(const std::vector<std::size_t>& which, std::int64_t n) {
   const std::int64_t s = static_cast<std::int64_t>(scenarios_.size());
   auto cost = [&](std::int64_t target) {
     std::int64_t c = 0;
-    for (std::size_t i : which) c += std::max<std::int64_t>(0, target - res_.candidates[i].runsPerScenario) * s;
+    for (std::size_t i : which)
+      c += std::max<std::int64_t>(0, target - res_.candidates[i].runsPerScenario) * s;
     return c;
   };
   if (opt_.budget > 0 && res_.runs + cost(n) > opt_.budget) {
@@ -280,7 +292,8 @@ void Search::runTo(const std::vector<std::size_t>& which, std::int64_t n) {
   for (std::size_t i : which) {
     auto& r = res_.candidates[i];
     if (r.runsPerScenario >= n) continue;
-    for (std::size_t k = 0; k < scenarios_.size(); ++k) tasks.push_back({i, k, r.runsPerScenario, n, 0});
+    for (std::size_t k = 0; k < scenarios_.size(); ++k)
+      tasks.push_back({i, k, r.runsPerScenario, n, 0});
   }
   if (tasks.empty()) return;
   std::vector<std::vector<RunOutcome>> out;
@@ -328,9 +341,10 @@ void Search::drop(std::vector<std::size_t>& alive) {
       if (r.verdicts[c] != Verdict::kViolated) continue;
       const auto& con = space_.constraints[c];
       char b[160];
-      std::snprintf(b, sizeof b, "%s: 95%% interval above %g after %lld runs per scenario", toString(con.measure),
-                    con.max, static_cast<long long>(r.runsPerScenario));
-      kill(i, Status::kInfeasible, b + (con.scenario.empty() ? std::string() : " (on " + con.scenario + ")"));
+      std::snprintf(b, sizeof b, "%s: 95%% interval above %g after %lld runs per scenario",
+                    toString(con.measure), con.max, static_cast<long long>(r.runsPerScenario));
+      kill(i, Status::kInfeasible,
+           b + (con.scenario.empty() ? std::string() : " (on " + con.scenario + ")"));
       break;
     }
   }
@@ -338,7 +352,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
   for (std::size_t k = 0; k < res_.candidates.size(); ++k) {
     auto& r = res_.candidates[k];
     if (r.alive || r.status != Status::kDominated || r.droppedBy < 0) continue;
-    if (res_.candidates[static_cast<std::size_t>(r.droppedBy)].status != Status::kInfeasible) continue;
+    if (res_.candidates[static_cast<std::size_t>(r.droppedBy)].status != Status::kInfeasible)
+      continue;
     r.alive = true;
     r.status = Status::kUndecided;
     r.reason.clear();
@@ -358,7 +373,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
   for (std::size_t i : alive) {
     const auto& r = res_.candidates[i];
     if (!r.alive || !feasible(r)) continue;
-    if (leader < 0 || r.objective.value < res_.candidates[static_cast<std::size_t>(leader)].objective.value) {
+    if (leader < 0 ||
+        r.objective.value < res_.candidates[static_cast<std::size_t>(leader)].objective.value) {
       leader = static_cast<long>(i);
     }
   }
@@ -384,7 +400,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
   // Point estimates within every bound (a candidate that already looks infeasible drops nothing).
   auto looksFeasible = [&](const CandidateResult& b) {
     for (std::size_t c = 0; c < b.constrained.size(); ++c) {
-      if (b.constrained[c].known() && b.constrained[c].value > space_.constraints[c].max) return false;
+      if (b.constrained[c].known() && b.constrained[c].value > space_.constraints[c].max)
+        return false;
     }
     return true;
   };
@@ -393,7 +410,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
     const auto& r = res_.candidates[i];
     if (!r.alive || static_cast<long>(i) == leader) continue;
     if (!r.objective.known()) {
-      if (leader >= 0) drops.emplace_back(i, "its objective cannot be estimated (no promoted good release)", -1);
+      if (leader >= 0)
+        drops.emplace_back(i, "its objective cannot be estimated (no promoted good release)", -1);
       continue;
     }
     char why[240];
@@ -402,8 +420,10 @@ void Search::drop(std::vector<std::size_t>& alive) {
       const double margin = space_.search.indifference * std::abs(b.objective.value);
       const Estimate d = pairedDifference(space_.objective, bad_, r, b);
       if (d.n > 0 && d.lo > 0) {
-        std::snprintf(why, sizeof why, "worse than candidate %ld by %.4g [%.4g, %.4g] on %lld paired runs per scenario",
-                      leader, d.value, d.lo, d.hi, static_cast<long long>(d.n));
+        std::snprintf(
+            why, sizeof why,
+            "worse than candidate %ld by %.4g [%.4g, %.4g] on %lld paired runs per scenario",
+            leader, d.value, d.lo, d.hi, static_cast<long long>(d.n));
         drops.emplace_back(i, why, -1);
         continue;
       }
@@ -414,8 +434,10 @@ void Search::drop(std::vector<std::size_t>& alive) {
                             (r.oc.falseRollbackRate.known() && b.oc.falseRollbackRate.known() &&
                              r.oc.falseRollbackRate.value < b.oc.falseRollbackRate.value);
       if (d.n > 0 && margin > 0 && d.value >= 0 && d.hi < margin && !tradeOff) {
-        std::snprintf(why, sizeof why, "no better than candidate %ld: %.4g [%.4g, %.4g], within the indifference margin %.4g",
-                      leader, d.value, d.lo, d.hi, margin);
+        std::snprintf(
+            why, sizeof why,
+            "no better than candidate %ld: %.4g [%.4g, %.4g], within the indifference margin %.4g",
+            leader, d.value, d.lo, d.hi, margin);
         drops.emplace_back(i, why, -1);
         continue;
       }
@@ -427,7 +449,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
       const Estimate d = pairedDifference(space_.objective, bad_, r, b);
       if (d.n > 0 && d.lo > 0) {
         std::snprintf(why, sizeof why,
-                      "worse than candidate %zu by %.4g [%.4g, %.4g] on %lld paired runs per scenario, with no "
+                      "worse than candidate %zu by %.4g [%.4g, %.4g] on %lld paired runs per "
+                      "scenario, with no "
                       "constrained measure better",
                       j, d.value, d.lo, d.hi, static_cast<long long>(d.n));
         drops.emplace_back(i, why, static_cast<long>(j));
@@ -439,7 +462,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
     kill(i, Status::kDominated, why);
     res_.candidates[i].droppedBy = by;
   }
-  alive.erase(std::remove_if(alive.begin(), alive.end(), [&](std::size_t i) { return !res_.candidates[i].alive; }),
+  alive.erase(std::remove_if(alive.begin(), alive.end(),
+                             [&](std::size_t i) { return !res_.candidates[i].alive; }),
               alive.end());
 }
 
@@ -451,8 +475,8 @@ void Search::race(std::vector<std::size_t> alive) {
     ++res_.rounds;
     drop(alive);
     char b[160];
-    std::snprintf(b, sizeof b, "round %d: %zu alive at %lld runs per scenario", res_.rounds, alive.size(),
-                  static_cast<long long>(n));
+    std::snprintf(b, sizeof b, "round %d: %zu alive at %lld runs per scenario", res_.rounds,
+                  alive.size(), static_cast<long long>(n));
     note(b);
     if (exhausted_ || alive.empty()) return;
     if (alive.size() == 1 && feasible(res_.candidates[alive[0]])) return;
@@ -486,7 +510,8 @@ long Search::best() const {
       continue;
     }
     const double re = v(r.oc.meanExcessErrors), xe = v(x.oc.meanExcessErrors);
-    if (re < xe || (re == xe && v(r.oc.falseRollbackRate) < v(x.oc.falseRollbackRate))) b = static_cast<long>(i);
+    if (re < xe || (re == xe && v(r.oc.falseRollbackRate) < v(x.oc.falseRollbackRate)))
+      b = static_cast<long>(i);
   }
   return b;
 }
@@ -505,8 +530,10 @@ std::vector<std::size_t> Search::front() const {
     for (std::size_t j : pool) {
       if (i == j) continue;
       const auto& b = res_.candidates[j].oc;
-      const double at = v(a.meanTimeToPromotion), ae = v(a.meanExcessErrors), ar = v(a.falseRollbackRate);
-      const double bt = v(b.meanTimeToPromotion), be = v(b.meanExcessErrors), br = v(b.falseRollbackRate);
+      const double at = v(a.meanTimeToPromotion), ae = v(a.meanExcessErrors),
+                   ar = v(a.falseRollbackRate);
+      const double bt = v(b.meanTimeToPromotion), be = v(b.meanExcessErrors),
+                   br = v(b.falseRollbackRate);
       if (bt <= at && be <= ae && br <= ar && (bt < at || be < ae || br < ar)) {
         dominated = true;
         break;
@@ -515,8 +542,11 @@ std::vector<std::size_t> Search::front() const {
     if (!dominated) f.push_back(i);
   }
   std::sort(f.begin(), f.end(), [&](std::size_t a, std::size_t b) {
-    return v(res_.candidates[a].oc.meanTimeToPromotion) < v(res_.candidates[b].oc.meanTimeToPromotion) ||
-           (v(res_.candidates[a].oc.meanTimeToPromotion) == v(res_.candidates[b].oc.meanTimeToPromotion) && a < b);
+    return v(res_.candidates[a].oc.meanTimeToPromotion) <
+               v(res_.candidates[b].oc.meanTimeToPromotion) ||
+           (v(res_.candidates[a].oc.meanTimeToPromotion) ==
+                v(res_.candidates[b].oc.meanTimeToPromotion) &&
+            a < b);
   });
   return f;
 }
@@ -537,7 +567,8 @@ void Search::refine(int round) {
       const Field& field = space_.fields[f];
       std::vector<FieldValue> moves;
       if (field.continuous) {
-        const double spacing = (field.hi - field.lo) / static_cast<double>(std::max<std::size_t>(1, field.values.size() - 1));
+        const double spacing = (field.hi - field.lo) / static_cast<double>(std::max<std::size_t>(
+                                                           1, field.values.size() - 1));
         const double step = spacing / std::pow(2.0, round);
         for (double dir : {-1.0, 1.0}) {
           const double x = base.values[f].x + dir * step;
@@ -560,7 +591,8 @@ void Search::refine(int round) {
   }
   if (fresh.empty()) return;
   char b2[96];
-  std::snprintf(b2, sizeof b2, "refinement %d: %zu neighbours of the frontier", round, fresh.size());
+  std::snprintf(b2, sizeof b2, "refinement %d: %zu neighbours of the frontier", round,
+                fresh.size());
   note(b2);
   std::vector<std::size_t> all = alive();
   race(all);
@@ -632,15 +664,17 @@ void Search::proposeBySurrogate() {
     }
     fr.push_back({x, gk, gn});
     esc.push_back({x, bk, bn});
-    if (r.objective.known()) obj.push_back({x, r.objective.value, static_cast<double>(r.objective.n)});
+    if (r.objective.known())
+      obj.push_back({x, r.objective.value, static_cast<double>(r.objective.n)});
     if (r.oc.meanExcessErrors.known()) {
-      excess.push_back({x, r.oc.meanExcessErrors.value, static_cast<double>(r.oc.meanExcessErrors.n)});
+      excess.push_back(
+          {x, r.oc.meanExcessErrors.value, static_cast<double>(r.oc.meanExcessErrors.n)});
     }
   }
   const std::size_t p = 1 + 2 * numeric.size();
   if (obj.size() < p) {
-    res_.surrogateNotes.push_back("only " + std::to_string(obj.size()) + " candidates to fit " + std::to_string(p) +
-                                  " coefficients: nothing proposed");
+    res_.surrogateNotes.push_back("only " + std::to_string(obj.size()) + " candidates to fit " +
+                                  std::to_string(p) + " coefficients: nothing proposed");
     return;
   }
   LogisticModel mFr, mEsc;
@@ -656,7 +690,8 @@ void Search::proposeBySurrogate() {
     if (c.measure == Measure::kEscapeRate) maxEsc = std::min(maxEsc, c.max);
     if (c.measure == Measure::kMeanExcessErrors) maxExcess = std::min(maxExcess, c.max);
   }
-  core::Rng rng(core::deriveSeed(seed_, core::stableHash("tune/surrogate"), res_.candidates.size()));
+  core::Rng rng(
+      core::deriveSeed(seed_, core::stableHash("tune/surrogate"), res_.candidates.size()));
   struct Proposal {
     double predicted;
     Candidate c;
@@ -684,16 +719,19 @@ void Search::proposeBySurrogate() {
     if (!std::isfinite(pred)) continue;
     pool.push_back({pred, std::move(c)});
   }
-  std::stable_sort(pool.begin(), pool.end(), [](const Proposal& a, const Proposal& b) { return a.predicted < b.predicted; });
+  std::stable_sort(pool.begin(), pool.end(),
+                   [](const Proposal& a, const Proposal& b) { return a.predicted < b.predicted; });
   std::vector<std::size_t> fresh;
   for (auto& pr : pool) {
     if (static_cast<std::int64_t>(fresh.size()) >= space_.search.surrogateProposals) break;
     if (add(pr.c)) fresh.push_back(res_.candidates.size() - 1);
   }
   char b[200];
-  std::snprintf(b, sizeof b, "fitted on %zu candidates over %zu numeric field(s); of 4000 points drawn, %d not yet run, "
-                "%zu of them predicted feasible; raced the %zu with the lowest predicted objective",
-                obj.size(), numeric.size(), unseen, pool.size(), fresh.size());
+  std::snprintf(
+      b, sizeof b,
+      "fitted on %zu candidates over %zu numeric field(s); of 4000 points drawn, %d not yet run, "
+      "%zu of them predicted feasible; raced the %zu with the lowest predicted objective",
+      obj.size(), numeric.size(), unseen, pool.size(), fresh.size());
   res_.surrogateNotes.push_back(b);
   if (fresh.empty()) return;
   note("surrogate: racing " + std::to_string(fresh.size()) + " proposals");
@@ -710,8 +748,9 @@ SearchResult Search::run() {
     // The baseline: every candidate gets maxRuns replicates per scenario; nothing is dropped.
     // In slices of 8 candidates, so that an interrupted baseline keeps what it finished.
     for (std::size_t at = 0; at < all.size() && !stopped(); at += 8) {
-      const std::vector<std::size_t> slice(all.begin() + static_cast<long>(at),
-                                           all.begin() + static_cast<long>(std::min(all.size(), at + 8)));
+      const std::vector<std::size_t> slice(
+          all.begin() + static_cast<long>(at),
+          all.begin() + static_cast<long>(std::min(all.size(), at + 8)));
       runTo(slice, space_.search.maxRuns);
     }
     res_.rounds = 1;
@@ -723,8 +762,11 @@ SearchResult Search::run() {
   }
   for (auto& r : res_.candidates) {
     if (r.status == Status::kInfeasible || r.status == Status::kDominated) continue;
-    const bool violated = std::any_of(r.verdicts.begin(), r.verdicts.end(), [](Verdict v) { return v == Verdict::kViolated; });
-    r.status = violated ? Status::kInfeasible : feasible(r) ? Status::kFeasible : Status::kUndecided;
+    const bool violated = std::any_of(r.verdicts.begin(), r.verdicts.end(),
+                                      [](Verdict v) { return v == Verdict::kViolated; });
+    r.status = violated      ? Status::kInfeasible
+               : feasible(r) ? Status::kFeasible
+                             : Status::kUndecided;
   }
   res_.partial = cancelled_;
   res_.budgetExhausted = exhausted_;
@@ -733,7 +775,8 @@ SearchResult Search::run() {
   if (res_.recommended >= 0 && !cancelled_) {
     // The recommendation's characteristics on fresh seeds (stream 1): the selection cannot
     // flatter them.
-    const std::int64_t n = space_.search.remeasureRuns > 0 ? space_.search.remeasureRuns : space_.search.maxRuns;
+    const std::int64_t n =
+        space_.search.remeasureRuns > 0 ? space_.search.remeasureRuns : space_.search.maxRuns;
     std::vector<Task> tasks;
     for (std::size_t k = 0; k < scenarios_.size(); ++k) {
       tasks.push_back({static_cast<std::size_t>(res_.recommended), k, 0, n, 1});
@@ -757,7 +800,8 @@ SearchResult Search::run() {
 
 }  // namespace
 
-SearchResult runSearch(const TuningSpace& space, Evaluator& evaluator, std::uint64_t seed, const SearchOptions& options) {
+SearchResult runSearch(const TuningSpace& space, Evaluator& evaluator, std::uint64_t seed,
+                       const SearchOptions& options) {
   Search s(space, evaluator, seed, options);
   return s.run();
 }

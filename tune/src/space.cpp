@@ -40,26 +40,35 @@ struct Known {
   long long min, max;  // integer bounds (kInteger)
 };
 constexpr Known kFlaggerAnalysis[] = {
-    {"interval", FieldType::kDuration, 0, 0},        {"threshold", FieldType::kInteger, 1, 1000},
-    {"stepWeight", FieldType::kInteger, 1, 100},     {"stepWeights", FieldType::kSchedule, 0, 0},
-    {"maxWeight", FieldType::kInteger, 1, 100},      {"iterations", FieldType::kInteger, 1, 10000},
+    {"interval", FieldType::kDuration, 0, 0},
+    {"threshold", FieldType::kInteger, 1, 1000},
+    {"stepWeight", FieldType::kInteger, 1, 100},
+    {"stepWeights", FieldType::kSchedule, 0, 0},
+    {"maxWeight", FieldType::kInteger, 1, 100},
+    {"iterations", FieldType::kInteger, 1, 10000},
     {"stepWeightPromotion", FieldType::kInteger, 1, 100},
 };
 constexpr Known kArgoMetric[] = {
-    {"interval", FieldType::kDuration, 0, 0},          {"count", FieldType::kInteger, 1, 100000},
-    {"failureLimit", FieldType::kInteger, 0, 100000},   {"consecutiveErrorLimit", FieldType::kInteger, 0, 100000},
-    {"inconclusiveLimit", FieldType::kInteger, 0, 100000}, {"successCondition", FieldType::kCondition, 0, 0},
+    {"interval", FieldType::kDuration, 0, 0},
+    {"count", FieldType::kInteger, 1, 100000},
+    {"failureLimit", FieldType::kInteger, 0, 100000},
+    {"consecutiveErrorLimit", FieldType::kInteger, 0, 100000},
+    {"inconclusiveLimit", FieldType::kInteger, 0, 100000},
+    {"successCondition", FieldType::kCondition, 0, 0},
     {"failureCondition", FieldType::kCondition, 0, 0},
 };
 
 const char* kFieldRule =
     "must be a Flagger field (interval, threshold, stepWeight, stepWeights, maxWeight, iterations, "
-    "stepWeightPromotion, metrics[NAME].thresholdRange.min|max, metrics[NAME].interval) or an Argo one "
-    "(setWeights, pause, analysis[TEMPLATE].metrics[NAME].interval|count|failureLimit|consecutiveErrorLimit|"
+    "stepWeightPromotion, metrics[NAME].thresholdRange.min|max, metrics[NAME].interval) or an Argo "
+    "one "
+    "(setWeights, pause, "
+    "analysis[TEMPLATE].metrics[NAME].interval|count|failureLimit|consecutiveErrorLimit|"
     "inconclusiveLimit|successCondition|failureCondition)";
 
 // `prefix[NAME].rest`: the name and the rest; false when the text is not of that shape.
-bool bracketed(const std::string& s, const std::string& prefix, std::string& name, std::string& rest) {
+bool bracketed(const std::string& s, const std::string& prefix, std::string& name,
+               std::string& rest) {
   if (s.rfind(prefix + "[", 0) != 0) return false;
   const auto close = s.find(']', prefix.size() + 1);
   if (close == std::string::npos || close == prefix.size() + 1) return false;
@@ -109,7 +118,8 @@ bool resolveField(const std::string& name, Field& f, long long& imin, long long&
     return false;
   }
   std::string tmpl, afterTemplate;
-  if (bracketed(name, "analysis", tmpl, afterTemplate) && bracketed(afterTemplate, "metrics", metric, rest)) {
+  if (bracketed(name, "analysis", tmpl, afterTemplate) &&
+      bracketed(afterTemplate, "metrics", metric, rest)) {
     f.target = FieldTarget::kArgoTemplateMetric;
     f.templateName = tmpl;
     f.metric = metric;
@@ -127,8 +137,8 @@ bool resolveField(const std::string& name, Field& f, long long& imin, long long&
 }
 
 // A value of the field's type from a YAML scalar (durations: seconds or a duration string).
-std::optional<double> scalarValue(Decoder& d, const Field& f, const YAML::Node& n, const std::string& path,
-                                  long long imin, long long imax) {
+std::optional<double> scalarValue(Decoder& d, const Field& f, const YAML::Node& n,
+                                  const std::string& path, long long imin, long long imax) {
   if (f.type == FieldType::kDuration) {
     auto v = d.durationValue(n, path);
     if (!v) return std::nullopt;
@@ -138,7 +148,8 @@ std::optional<double> scalarValue(Decoder& d, const Field& f, const YAML::Node& 
     }
     return *v;
   }
-  if (!n.IsScalar() || (io::scalarKind(n) != io::ScalarKind::kInt && io::scalarKind(n) != io::ScalarKind::kFloat)) {
+  if (!n.IsScalar() ||
+      (io::scalarKind(n) != io::ScalarKind::kInt && io::scalarKind(n) != io::ScalarKind::kFloat)) {
     d.error(n, path, Decoder::shown(n), std::string("must be a number, not ") + io::typeName(n));
     return std::nullopt;
   }
@@ -154,7 +165,8 @@ std::optional<double> scalarValue(Decoder& d, const Field& f, const YAML::Node& 
     }
     if (*v < static_cast<double>(imin) || *v > static_cast<double>(imax)) {
       d.error(n, path, Decoder::shown(n),
-              "must be between " + std::to_string(imin) + " and " + std::to_string(imax) + " for " + f.name);
+              "must be between " + std::to_string(imin) + " and " + std::to_string(imax) + " for " +
+                  f.name);
       return std::nullopt;
     }
   }
@@ -162,8 +174,8 @@ std::optional<double> scalarValue(Decoder& d, const Field& f, const YAML::Node& 
 }
 
 // Reads a list of integers (a schedule parameter or a list of weights).
-std::vector<double> numberList(Decoder& d, const YAML::Node& n, const std::string& path, double lo, double hi,
-                               bool integer) {
+std::vector<double> numberList(Decoder& d, const YAML::Node& n, const std::string& path, double lo,
+                               double hi, bool integer) {
   std::vector<double> out;
   if (!n.IsDefined() || n.IsNull()) return out;
   YAML::Node seq = n;
@@ -172,7 +184,8 @@ std::vector<double> numberList(Decoder& d, const YAML::Node& n, const std::strin
     seq.push_back(n);
   }
   if (!seq.IsSequence()) {
-    d.error(n, path, "", std::string("must be a number or a list of numbers, not ") + io::typeName(n));
+    d.error(n, path, "",
+            std::string("must be a number or a list of numbers, not ") + io::typeName(n));
     return out;
   }
   for (std::size_t i = 0; i < seq.size(); ++i) {
@@ -188,7 +201,8 @@ std::vector<double> numberList(Decoder& d, const YAML::Node& n, const std::strin
       continue;
     }
     if (*v < lo || *v > hi) {
-      d.error(e, p, Decoder::shown(e), "must be between " + numberText(lo) + " and " + numberText(hi));
+      d.error(e, p, Decoder::shown(e),
+              "must be between " + numberText(lo) + " and " + numberText(hi));
       continue;
     }
     out.push_back(*v);
@@ -215,8 +229,10 @@ void decodeSchedules(Decoder& d, const YAML::Node& n, const std::string& path, F
     const std::string p = pathJoin(path, "linear");
     d.checkFields(lin, p, {"start", "step", "max"});
     for (const char* k : {"start", "step", "max"}) d.require(lin, k, pathJoin(p, k));
-    const auto starts = numberList(d, Decoder::child(lin, "start"), pathJoin(p, "start"), 1, 100, true);
-    const auto steps = numberList(d, Decoder::child(lin, "step"), pathJoin(p, "step"), 1, 100, true);
+    const auto starts =
+        numberList(d, Decoder::child(lin, "start"), pathJoin(p, "start"), 1, 100, true);
+    const auto steps =
+        numberList(d, Decoder::child(lin, "step"), pathJoin(p, "step"), 1, 100, true);
     const auto maxes = numberList(d, Decoder::child(lin, "max"), pathJoin(p, "max"), 1, 100, true);
     // start, start + step, ... while below max, then max: every schedule ends at max.
     for (double s : starts)
@@ -234,8 +250,10 @@ void decodeSchedules(Decoder& d, const YAML::Node& n, const std::string& path, F
     const std::string p = pathJoin(path, "geometric");
     d.checkFields(geo, p, {"start", "factor", "max"});
     for (const char* k : {"start", "factor", "max"}) d.require(geo, k, pathJoin(p, k));
-    const auto starts = numberList(d, Decoder::child(geo, "start"), pathJoin(p, "start"), 1, 100, true);
-    const auto factors = numberList(d, Decoder::child(geo, "factor"), pathJoin(p, "factor"), 1.01, 100, false);
+    const auto starts =
+        numberList(d, Decoder::child(geo, "start"), pathJoin(p, "start"), 1, 100, true);
+    const auto factors =
+        numberList(d, Decoder::child(geo, "factor"), pathJoin(p, "factor"), 1.01, 100, false);
     const auto maxes = numberList(d, Decoder::child(geo, "max"), pathJoin(p, "max"), 1, 100, true);
     // round(start x factor^i) while below max, then max (repeated roundings are skipped).
     for (double s : starts)
@@ -259,7 +277,8 @@ void decodeSchedules(Decoder& d, const YAML::Node& n, const std::string& path, F
         d.error(lists[i], p, Decoder::shown(lists[i]), "must be a non-empty list of weights");
         continue;
       }
-      const auto ws = numberList(d, lists[i], p, f.target == FieldTarget::kArgoSetWeights ? 0 : 1, 100, true);
+      const auto ws =
+          numberList(d, lists[i], p, f.target == FieldTarget::kArgoSetWeights ? 0 : 1, 100, true);
       if (ws.size() != lists[i].size()) continue;
       std::vector<long long> w;
       for (double x : ws) w.push_back(static_cast<long long>(x));
@@ -299,7 +318,8 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
     if (!t) return;
     const auto at = t->find("{{x}}");
     if (at == std::string::npos || t->find("{{x}}", at + 1) != std::string::npos) {
-      d.error(tmpl, pathJoin(path, "template"), core::quoted(*t), "must hold {{x}} exactly once (where the number goes)");
+      d.error(tmpl, pathJoin(path, "template"), core::quoted(*t),
+              "must hold {{x}} exactly once (where the number goes)");
       return;
     }
     f.condition = *t;
@@ -311,20 +331,23 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
   const YAML::Node values = Decoder::child(n, "values");
   const YAML::Node range = Decoder::child(n, "range");
   const YAML::Node schedules = Decoder::child(n, "schedules");
-  const int given = (values.IsDefined() ? 1 : 0) + (range.IsDefined() ? 1 : 0) + (schedules.IsDefined() ? 1 : 0);
+  const int given =
+      (values.IsDefined() ? 1 : 0) + (range.IsDefined() ? 1 : 0) + (schedules.IsDefined() ? 1 : 0);
   if (given != 1) {
     d.error(n, path, "", "needs exactly one of values, range, schedules");
     return;
   }
   if (f.type == FieldType::kSchedule) {
     if (!schedules.IsDefined()) {
-      d.error(n, path, "", f.name + " is a list of weights: give schedules (linear, geometric, lists)");
+      d.error(n, path, "",
+              f.name + " is a list of weights: give schedules (linear, geometric, lists)");
       return;
     }
     if (!d.expectMap(schedules, pathJoin(path, "schedules"))) return;
     decodeSchedules(d, schedules, pathJoin(path, "schedules"), f);
   } else if (schedules.IsDefined()) {
-    d.error(schedules, pathJoin(path, "schedules"), "", "is only for stepWeights and setWeights (give values or range)");
+    d.error(schedules, pathJoin(path, "schedules"), "",
+            "is only for stepWeights and setWeights (give values or range)");
     return;
   } else if (values.IsDefined()) {
     const YAML::Node vs = d.array(n, "values", pathJoin(path, "values"));
@@ -344,19 +367,22 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
     const std::string p = pathJoin(path, "range");
     if (!d.expectMap(range, p)) return;
     d.checkFields(range, p, {"min", "max", "step", "points"});
-    if (!d.require(range, "min", pathJoin(p, "min")) || !d.require(range, "max", pathJoin(p, "max"))) return;
+    if (!d.require(range, "min", pathJoin(p, "min")) ||
+        !d.require(range, "max", pathJoin(p, "max")))
+      return;
     const auto lo = scalarValue(d, f, Decoder::child(range, "min"), pathJoin(p, "min"), imin, imax);
     const auto hi = scalarValue(d, f, Decoder::child(range, "max"), pathJoin(p, "max"), imin, imax);
     if (!lo || !hi) return;
     if (*hi < *lo) {
-      d.error(Decoder::child(range, "max"), pathJoin(p, "max"), Decoder::shown(Decoder::child(range, "max")),
-              "must be at least range.min");
+      d.error(Decoder::child(range, "max"), pathJoin(p, "max"),
+              Decoder::shown(Decoder::child(range, "max")), "must be at least range.min");
       return;
     }
     const YAML::Node stepNode = Decoder::child(range, "step");
     if (stepNode.IsDefined()) {
       if (Decoder::child(range, "points").IsDefined()) {
-        d.error(Decoder::child(range, "points"), pathJoin(p, "points"), "", "is for a range without a step");
+        d.error(Decoder::child(range, "points"), pathJoin(p, "points"), "",
+                "is for a range without a step");
         return;
       }
       std::optional<double> step;
@@ -373,7 +399,8 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
       }
       const double count = std::floor((*hi - *lo) / *step + 1e-9) + 1;
       if (count > 10000) {
-        d.error(stepNode, pathJoin(p, "step"), Decoder::shown(stepNode), "gives more than 10000 values");
+        d.error(stepNode, pathJoin(p, "step"), Decoder::shown(stepNode),
+                "gives more than 10000 values");
         return;
       }
       std::set<std::string> seen;
@@ -386,7 +413,8 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
       long long points = 5;
       if (auto v = d.integer(range, "points", pathJoin(p, "points"))) {
         if (*v < 2 || *v > 1000) {
-          d.error(Decoder::child(range, "points"), pathJoin(p, "points"), std::to_string(*v), "must be between 2 and 1000");
+          d.error(Decoder::child(range, "points"), pathJoin(p, "points"), std::to_string(*v),
+                  "must be between 2 and 1000");
           return;
         }
         points = *v;
@@ -396,7 +424,8 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
       f.hi = *hi;
       std::set<std::string> seen;
       for (long long i = 0; i < points; ++i) {
-        FieldValue v = f.valueOf(*lo + (*hi - *lo) * static_cast<double>(i) / static_cast<double>(points - 1));
+        FieldValue v =
+            f.valueOf(*lo + (*hi - *lo) * static_cast<double>(i) / static_cast<double>(points - 1));
         if (seen.insert(v.text).second) f.values.push_back(std::move(v));
       }
     }
@@ -408,11 +437,12 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
   space.fields.push_back(std::move(f));
 }
 
-void decodeRate(Decoder& d, const YAML::Node& m, const char* key, const std::string& path, Measure measure,
-                const std::string& scenario, TuningSpace& space) {
+void decodeRate(Decoder& d, const YAML::Node& m, const char* key, const std::string& path,
+                Measure measure, const std::string& scenario, TuningSpace& space) {
   auto v = d.number(m, key, pathJoin(path, key));
   if (!v) return;
-  const bool rate = measure != Measure::kMeanExcessErrors && measure != Measure::kMeanTimeToPromotion;
+  const bool rate =
+      measure != Measure::kMeanExcessErrors && measure != Measure::kMeanTimeToPromotion;
   if (!std::isfinite(*v) || *v < 0 || (rate && *v > 1)) {
     d.error(Decoder::child(m, key), pathJoin(path, key), Decoder::shown(Decoder::child(m, key)),
             rate ? "must be a rate between 0 and 1" : "must be a number >= 0");
@@ -426,8 +456,8 @@ void decodeRate(Decoder& d, const YAML::Node& m, const char* key, const std::str
   space.constraints.push_back(std::move(c));
 }
 
-void decodeBounds(Decoder& d, const YAML::Node& m, const std::string& path, const std::string& scenario,
-                  TuningSpace& space) {
+void decodeBounds(Decoder& d, const YAML::Node& m, const std::string& path,
+                  const std::string& scenario, TuningSpace& space) {
   decodeRate(d, m, "falseRollbackRate", path, Measure::kFalseRollbackRate, scenario, space);
   decodeRate(d, m, "escapeRate", path, Measure::kEscapeRate, scenario, space);
   decodeRate(d, m, "meanExcessErrors", path, Measure::kMeanExcessErrors, scenario, space);
@@ -463,8 +493,8 @@ void decodeObjective(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
                            {"falseRollbackRate", &obj.falseRollbackRate}}) {
     if (auto v = d.number(o, key, pathJoin("spec.objective", key))) {
       if (!std::isfinite(*v) || *v < 0) {
-        d.error(Decoder::child(o, key), pathJoin("spec.objective", key), Decoder::shown(Decoder::child(o, key)),
-                "must be a weight >= 0");
+        d.error(Decoder::child(o, key), pathJoin("spec.objective", key),
+                Decoder::shown(Decoder::child(o, key)), "must be a weight >= 0");
         continue;
       }
       *slot = *v;
@@ -472,7 +502,9 @@ void decodeObjective(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
     }
   }
   if (total <= 0) {
-    d.error(o, "spec.objective", "", "needs a positive weight on at least one of timeToPromotion, excessErrors, falseRollbackRate");
+    d.error(o, "spec.objective", "",
+            "needs a positive weight on at least one of timeToPromotion, excessErrors, "
+            "falseRollbackRate");
     return;
   }
   space.objective = obj;
@@ -481,8 +513,9 @@ void decodeObjective(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
 void decodeSearch(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
   const YAML::Node s = d.object(spec, "search", "spec.search");
   if (!s.IsDefined()) return;
-  d.checkFields(s, "spec.search", {"method", "candidates", "initialRuns", "maxRuns", "remeasureRuns", "refineRounds",
-                                   "surrogate", "surrogateProposals", "indifference"});
+  d.checkFields(s, "spec.search",
+                {"method", "candidates", "initialRuns", "maxRuns", "remeasureRuns", "refineRounds",
+                 "surrogate", "surrogateProposals", "indifference"});
   auto& o = space.search;
   if (auto v = d.str(s, "method", "spec.search.method")) {
     if (*v == "racing") {
@@ -490,7 +523,8 @@ void decodeSearch(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
     } else if (*v == "fixed") {
       o.method = SearchMethod::kFixed;
     } else {
-      d.error(Decoder::child(s, "method"), "spec.search.method", core::quoted(*v), "must be racing or fixed");
+      d.error(Decoder::child(s, "method"), "spec.search.method", core::quoted(*v),
+              "must be racing or fixed");
     }
   }
   auto bounded = [&](const char* key, long long lo, long long hi, std::int64_t& slot) {
@@ -514,8 +548,8 @@ void decodeSearch(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
   if (auto v = d.boolean(s, "surrogate", "spec.search.surrogate")) o.surrogate = *v;
   if (auto v = d.number(s, "indifference", "spec.search.indifference")) {
     if (!(*v >= 0 && *v < 1)) {
-      d.error(Decoder::child(s, "indifference"), "spec.search.indifference", Decoder::shown(Decoder::child(s, "indifference")),
-              "must be a fraction in [0, 1)");
+      d.error(Decoder::child(s, "indifference"), "spec.search.indifference",
+              Decoder::shown(Decoder::child(s, "indifference")), "must be a fraction in [0, 1)");
     } else {
       o.indifference = *v;
     }
@@ -590,45 +624,55 @@ bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, Tuning
   const YAML::Node fields = d.array(spec, "fields", "spec.fields");
   if (!fields.IsDefined() || fields.size() == 0) {
     if (fields.IsDefined() || !Decoder::child(spec, "fields").IsDefined()) {
-      d.error(fields.IsDefined() ? fields : spec, "spec.fields", "", "needs at least one field to tune");
+      d.error(fields.IsDefined() ? fields : spec, "spec.fields", "",
+              "needs at least one field to tune");
     }
   } else {
-    for (std::size_t i = 0; i < fields.size(); ++i) decodeField(d, fields[i], pathIndex("spec.fields", i), out);
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      decodeField(d, fields[i], pathIndex("spec.fields", i), out);
     bool flagger = false, argo = false;
     for (const auto& f : out.fields) (f.argo() ? argo : flagger) = true;
     if (flagger && argo) {
-      d.error(fields, "spec.fields", "", "mixes Flagger fields and Argo fields: a space tunes one Canary or one Rollout");
+      d.error(fields, "spec.fields", "",
+              "mixes Flagger fields and Argo fields: a space tunes one Canary or one Rollout");
     }
     // The Canary CRD's oneOf: stepWeights excludes stepWeight and iterations.
     bool schedule = false, single = false;
     for (const auto& f : out.fields) {
       schedule = schedule || (f.target == FieldTarget::kFlaggerAnalysis && f.key == "stepWeights");
-      single = single || (f.target == FieldTarget::kFlaggerAnalysis && (f.key == "stepWeight" || f.key == "iterations" || f.key == "maxWeight"));
+      single = single || (f.target == FieldTarget::kFlaggerAnalysis &&
+                          (f.key == "stepWeight" || f.key == "iterations" || f.key == "maxWeight"));
     }
     if (schedule && single) {
       d.error(fields, "spec.fields", "",
-              "tunes stepWeights with stepWeight, iterations or maxWeight: the Canary CRD allows only one of the first "
+              "tunes stepWeights with stepWeight, iterations or maxWeight: the Canary CRD allows "
+              "only one of the first "
               "three (oneOf) and Flagger ignores maxWeight beside stepWeights");
     }
   }
   const YAML::Node cs = d.object(spec, "constraints", "spec.constraints");
   if (cs.IsDefined()) {
     d.checkFields(cs, "spec.constraints",
-                  {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion", "scenarios"});
+                  {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion",
+                   "scenarios"});
     decodeBounds(d, cs, "spec.constraints", "", out);
     const YAML::Node per = d.array(cs, "scenarios", "spec.constraints.scenarios");
     if (per.IsDefined()) {
       for (std::size_t i = 0; i < per.size(); ++i) {
         const std::string p = pathIndex("spec.constraints.scenarios", i);
         if (!d.expectMap(per[i], p)) continue;
-        d.checkFields(per[i], p, {"name", "falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"});
+        d.checkFields(
+            per[i], p,
+            {"name", "falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"});
         if (!d.require(per[i], "name", pathJoin(p, "name"))) continue;
         const auto name = d.str(per[i], "name", pathJoin(p, "name"));
         if (!name) continue;
         const std::size_t n0 = out.constraints.size();
         decodeBounds(d, per[i], p, *name, out);
         if (out.constraints.size() == n0 && diags.errors() == before) {
-          d.error(per[i], p, "", "needs at least one bound (falseRollbackRate, escapeRate, meanExcessErrors, meanTimeToPromotion)");
+          d.error(per[i], p, "",
+                  "needs at least one bound (falseRollbackRate, escapeRate, meanExcessErrors, "
+                  "meanTimeToPromotion)");
         }
       }
     }

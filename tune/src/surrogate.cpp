@@ -33,10 +33,12 @@ bool LogisticModel::fit(const std::vector<BinomialObs>& obs, double lambda) {
   if (use.empty()) return false;
   const std::size_t p = quadraticFeatures(use.front()->x).size();
   Eigen::MatrixXd X(static_cast<Eigen::Index>(use.size()), static_cast<Eigen::Index>(p));
-  Eigen::VectorXd k(static_cast<Eigen::Index>(use.size())), n(static_cast<Eigen::Index>(use.size()));
+  Eigen::VectorXd k(static_cast<Eigen::Index>(use.size())),
+      n(static_cast<Eigen::Index>(use.size()));
   for (std::size_t i = 0; i < use.size(); ++i) {
     const auto f = quadraticFeatures(use[i]->x);
-    for (std::size_t j = 0; j < p; ++j) X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = f[j];
+    for (std::size_t j = 0; j < p; ++j)
+      X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = f[j];
     k(static_cast<Eigen::Index>(i)) = static_cast<double>(use[i]->k);
     n(static_cast<Eigen::Index>(i)) = static_cast<double>(use[i]->n);
   }
@@ -44,7 +46,9 @@ bool LogisticModel::fit(const std::vector<BinomialObs>& obs, double lambda) {
   // Start at the pooled rate (a zero rate starts at a small one: the logit stays finite).
   const double pooled = std::clamp((k.sum() + 0.5) / (n.sum() + 1.0), 1e-6, 1 - 1e-6);
   beta(0) = std::log(pooled / (1 - pooled));
-  Eigen::MatrixXd ridge = Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p)) * lambda;
+  Eigen::MatrixXd ridge =
+      Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p)) *
+      lambda;
   ridge(0, 0) = 0;
   for (int it = 0; it < 50; ++it) {
     const Eigen::VectorXd eta = X * beta;
@@ -81,14 +85,18 @@ bool QuadraticModel::fit(const std::vector<MeanObs>& obs, double lambda) {
   if (use.empty()) return false;
   const std::size_t p = quadraticFeatures(use.front()->x).size();
   Eigen::MatrixXd X(static_cast<Eigen::Index>(use.size()), static_cast<Eigen::Index>(p));
-  Eigen::VectorXd y(static_cast<Eigen::Index>(use.size())), w(static_cast<Eigen::Index>(use.size()));
+  Eigen::VectorXd y(static_cast<Eigen::Index>(use.size())),
+      w(static_cast<Eigen::Index>(use.size()));
   for (std::size_t i = 0; i < use.size(); ++i) {
     const auto f = quadraticFeatures(use[i]->x);
-    for (std::size_t j = 0; j < p; ++j) X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = f[j];
+    for (std::size_t j = 0; j < p; ++j)
+      X(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) = f[j];
     y(static_cast<Eigen::Index>(i)) = use[i]->mean;
     w(static_cast<Eigen::Index>(i)) = use[i]->weight;
   }
-  Eigen::MatrixXd ridge = Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p)) * lambda;
+  Eigen::MatrixXd ridge =
+      Eigen::MatrixXd::Identity(static_cast<Eigen::Index>(p), static_cast<Eigen::Index>(p)) *
+      lambda;
   ridge(0, 0) = 0;
   const Eigen::MatrixXd A = X.transpose() * w.asDiagonal() * X + ridge * w.sum();
   const Eigen::VectorXd b = X.transpose() * w.asDiagonal() * y;

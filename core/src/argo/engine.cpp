@@ -428,8 +428,8 @@ void ArgoEngine::settle(ArgoState& s, double t, ArgoWorld& world,
     }
     if (++passes > options_.maxReconcilesPerInstant) {
       // Upstream's controller settles; a loop that does not is a bug of this engine.
-      throw InternalError(Diagnostic{Severity::kError, rollout_.loc.file, rollout_.loc.line, 0,
-                                     "", "",
+      throw InternalError(Diagnostic{Severity::kError, rollout_.loc.file, rollout_.loc.line, 0, "",
+                                     "",
                                      "the controller did not settle at t=" + fmtNum(t) +
                                          "s after " + std::to_string(passes) + " reconciles"}
                               .toString());

@@ -240,9 +240,7 @@ int RolloutSpec::maxUnavailableValue() const {
 
 const char* RolloutSpec::strategyName() const { return blueGreen ? "blueGreen" : "canary"; }
 
-std::optional<double> goDurationSeconds(const std::string& s) {
-  return go::parseDuration(s);
-}
+std::optional<double> goDurationSeconds(const std::string& s) { return go::parseDuration(s); }
 
 bool substituteArgs(const std::string& text, const std::map<std::string, std::string>& args,
                     std::string* out, std::string* error) {

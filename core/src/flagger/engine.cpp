@@ -13,29 +13,40 @@ namespace rolloutlab::core::flagger {
 
 const char* toString(Readiness r) {
   switch (r) {
-    case Readiness::kReady: return "ready";
-    case Readiness::kWaiting: return "waiting";
-    case Readiness::kDeadlineExceeded: return "deadline";
+    case Readiness::kReady:
+      return "ready";
+    case Readiness::kWaiting:
+      return "waiting";
+    case Readiness::kDeadlineExceeded:
+      return "deadline";
   }
   return "?";
 }
 
 const char* toString(CheckKind k) {
   switch (k) {
-    case CheckKind::kRequestSuccessRate: return "builtin";
-    case CheckKind::kRequestDuration: return "builtin";
-    case CheckKind::kInlineQuery: return "query";
-    case CheckKind::kTemplate: return "template";
+    case CheckKind::kRequestSuccessRate:
+      return "builtin";
+    case CheckKind::kRequestDuration:
+      return "builtin";
+    case CheckKind::kInlineQuery:
+      return "query";
+    case CheckKind::kTemplate:
+      return "template";
   }
   return "?";
 }
 
 const char* toString(MetricCheck::Result r) {
   switch (r) {
-    case MetricCheck::Result::kPass: return "pass";
-    case MetricCheck::Result::kFail: return "fail";
-    case MetricCheck::Result::kNoData: return "nodata";
-    case MetricCheck::Result::kError: return "error";
+    case MetricCheck::Result::kPass:
+      return "pass";
+    case MetricCheck::Result::kFail:
+      return "fail";
+    case MetricCheck::Result::kNoData:
+      return "nodata";
+    case MetricCheck::Result::kError:
+      return "error";
   }
   return "?";
 }
@@ -90,12 +101,13 @@ struct FlaggerEngine::TickContext {
   TickRecord& rec;
   const CanaryStatus mem;  // the Canary as read at the start of the tick
   double t;
-  std::string id;          // "<name>.<namespace>"
-  std::string target;      // "<targetName>.<namespace>"
+  std::string id;      // "<name>.<namespace>"
+  std::string target;  // "<targetName>.<namespace>"
   void event(std::string e) { rec.events.push_back(std::move(e)); }
 };
 
-FlaggerEngine::FlaggerEngine(const CanarySpec& spec, std::vector<const MetricTemplateSpec*> templates,
+FlaggerEngine::FlaggerEngine(const CanarySpec& spec,
+                             std::vector<const MetricTemplateSpec*> templates,
                              FlaggerEngineOptions options)
     : spec_(spec), templates_(std::move(templates)), options_(std::move(options)) {
   templates_.resize(spec_.analysis.metrics.size(), nullptr);
@@ -121,7 +133,8 @@ int FlaggerEngine::nextStepWeight(int canaryWeight) const {
   if (maxStep == 0) return 1;  // any non-zero step moves the canary to promotion
   if (canaryWeight == 0) return std::min(maxStep, a.stepWeights[0]);
   for (int i = 0; i < n - 1; ++i) {
-    if (a.stepWeights[i] == canaryWeight) return std::min(maxStep, a.stepWeights[i + 1] - canaryWeight);
+    if (a.stepWeights[i] == canaryWeight)
+      return std::min(maxStep, a.stepWeights[i + 1] - canaryWeight);
   }
   return maxStep;
 }
@@ -223,8 +236,9 @@ void FlaggerEngine::handleFailedPromotion(TickContext& c) const {
   setRoutes(c, 0, kTotalWeight, false);
   syncStatus(c, Phase::kFailed, kTotalWeight, 0, 0);
   c.rec.final = TickRecord::Final::kPromotionFailed;
-  c.rec.reason = "primary progress deadline exceeded during promotion: promotion failed, traffic "
-                 "stays on the canary";
+  c.rec.reason =
+      "primary progress deadline exceeded during promotion: promotion failed, traffic "
+      "stays on the canary";
   runPostRolloutHooks(c, Phase::kFailed);
 }
 
@@ -243,7 +257,8 @@ bool FlaggerEngine::checkValue(TickContext& c, const MetricSpec& m, CheckKind ki
   } else {
     mc.max = m.threshold;
   }
-  const bool builtin = kind == CheckKind::kRequestSuccessRate || kind == CheckKind::kRequestDuration;
+  const bool builtin =
+      kind == CheckKind::kRequestSuccessRate || kind == CheckKind::kRequestDuration;
   if (a.kind == MetricAnswer::Kind::kNoData) {
     mc.result = MetricCheck::Result::kNoData;
     if (builtin) {
@@ -362,7 +377,8 @@ bool FlaggerEngine::runTemplateMetricChecks(TickContext& c) const {
     const MetricSpec& m = metrics[i];
     if (m.templateRef) {
       if (templates_[i] == nullptr) {
-        const std::string ns = m.templateRef->namespace_.empty() ? spec_.namespace_ : m.templateRef->namespace_;
+        const std::string ns =
+            m.templateRef->namespace_.empty() ? spec_.namespace_ : m.templateRef->namespace_;
         MetricCheck mc;
         mc.name = m.name;
         mc.kind = CheckKind::kTemplate;
@@ -374,10 +390,12 @@ bool FlaggerEngine::runTemplateMetricChecks(TickContext& c) const {
         c.rec.reason = "metric " + m.name + ": template " + m.templateRef->name + " not found";
         return false;
       }
-      if (!checkValue(c, m, CheckKind::kTemplate, c.world.metric(c.t, m, i, CheckKind::kTemplate))) {
+      if (!checkValue(c, m, CheckKind::kTemplate,
+                      c.world.metric(c.t, m, i, CheckKind::kTemplate))) {
         return false;
       }
-    } else if (m.name != "request-success-rate" && m.name != "request-duration" && m.query.empty()) {
+    } else if (m.name != "request-success-rate" && m.name != "request-duration" &&
+               m.query.empty()) {
       MetricCheck mc;
       mc.name = m.name;
       mc.kind = CheckKind::kTemplate;
@@ -427,7 +445,8 @@ bool FlaggerEngine::runConfirmPromotionHooks(TickContext& c, int analysisIterati
       } else {
         c.state.status.iterations = analysisIterations - 1;
       }
-      c.rec.reason = "confirm-promotion webhook " + h.name + " denied: waiting for promotion approval";
+      c.rec.reason =
+          "confirm-promotion webhook " + h.name + " denied: waiting for promotion approval";
       return false;
     }
     c.event("Confirm-promotion check " + h.name + " passed");
@@ -464,8 +483,9 @@ void FlaggerEngine::runCanary(TickContext& c, int canaryWeight, int primaryWeigh
     if (mirrored) {
       c.rec.reason = "mirroring step: traffic mirrored to the canary, weights 100/0";
     } else {
-      c.rec.reason = "canary weight " + std::to_string(before) + " -> " + std::to_string(canaryWeight) +
-                     " (step " + std::to_string(step) + ", maxWeight " + std::to_string(maxW) + ")";
+      c.rec.reason = "canary weight " + std::to_string(before) + " -> " +
+                     std::to_string(canaryWeight) + " (step " + std::to_string(step) +
+                     ", maxWeight " + std::to_string(maxW) + ")";
     }
     return;
   }
@@ -554,8 +574,8 @@ void FlaggerEngine::runPromotionTrafficShift(TickContext& c, int canaryWeight,
     c.event("Advance " + c.id + " primary weight " + std::to_string(primaryWeight));
     if (primaryWeight == kTotalWeight) {
       setStatusPhase(c, Phase::kFinalising, spec_.analysis.iterations);
-      c.rec.reason = "stepWeightPromotion: primary weight " + std::to_string(primaryWeight) +
-                     ", finalising";
+      c.rec.reason =
+          "stepWeightPromotion: primary weight " + std::to_string(primaryWeight) + ", finalising";
     } else {
       c.state.status.canaryWeight = canaryWeight;
       c.rec.reason = "stepWeightPromotion: primary weight " + std::to_string(primaryWeight);
@@ -569,7 +589,8 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   TickRecord rec;
   rec.t = t;
   const std::string ns = spec_.namespace_.empty() ? "default" : spec_.namespace_;
-  TickContext c{state, world, rec, state.status, t, spec_.name + "." + ns, spec_.targetName + "." + ns};
+  TickContext c{
+      state, world, rec, state.status, t, spec_.name + "." + ns, spec_.targetName + "." + ns};
   auto finish = [&]() -> TickRecord {
     rec.routes = state.routes;
     if (kubernetesProvider_) {

@@ -6,11 +6,16 @@ namespace rolloutlab::core {
 
 const char* toString(ScriptMetricValue::Kind k) {
   switch (k) {
-    case ScriptMetricValue::Kind::kPass: return "pass";
-    case ScriptMetricValue::Kind::kFail: return "fail";
-    case ScriptMetricValue::Kind::kError: return "error";
-    case ScriptMetricValue::Kind::kNoData: return "nodata";
-    case ScriptMetricValue::Kind::kNumber: return "number";
+    case ScriptMetricValue::Kind::kPass:
+      return "pass";
+    case ScriptMetricValue::Kind::kFail:
+      return "fail";
+    case ScriptMetricValue::Kind::kError:
+      return "error";
+    case ScriptMetricValue::Kind::kNoData:
+      return "nodata";
+    case ScriptMetricValue::Kind::kNumber:
+      return "number";
   }
   return "?";
 }
@@ -21,11 +26,16 @@ namespace rolloutlab::core::flagger {
 
 const char* toString(Outcome::Result r) {
   switch (r) {
-    case Outcome::Result::kPromoted: return "promoted";
-    case Outcome::Result::kRolledBack: return "rolled_back";
-    case Outcome::Result::kPromotionFailed: return "promotion_failed";
-    case Outcome::Result::kSkippedAnalysis: return "skipped_analysis";
-    case Outcome::Result::kInProgress: return "in_progress";
+    case Outcome::Result::kPromoted:
+      return "promoted";
+    case Outcome::Result::kRolledBack:
+      return "rolled_back";
+    case Outcome::Result::kPromotionFailed:
+      return "promotion_failed";
+    case Outcome::Result::kSkippedAnalysis:
+      return "skipped_analysis";
+    case Outcome::Result::kInProgress:
+      return "in_progress";
   }
   return "?";
 }
@@ -43,11 +53,20 @@ Outcome outcomeOf(const std::vector<TickRecord>& ticks) {
     o.tick = it->tick;
     o.t = it->t;
     switch (it->final) {
-      case TickRecord::Final::kPromoted: o.result = Outcome::Result::kPromoted; break;
-      case TickRecord::Final::kRolledBack: o.result = Outcome::Result::kRolledBack; break;
-      case TickRecord::Final::kPromotionFailed: o.result = Outcome::Result::kPromotionFailed; break;
-      case TickRecord::Final::kSkippedAnalysis: o.result = Outcome::Result::kSkippedAnalysis; break;
-      case TickRecord::Final::kNone: break;
+      case TickRecord::Final::kPromoted:
+        o.result = Outcome::Result::kPromoted;
+        break;
+      case TickRecord::Final::kRolledBack:
+        o.result = Outcome::Result::kRolledBack;
+        break;
+      case TickRecord::Final::kPromotionFailed:
+        o.result = Outcome::Result::kPromotionFailed;
+        break;
+      case TickRecord::Final::kSkippedAnalysis:
+        o.result = Outcome::Result::kSkippedAnalysis;
+        break;
+      case TickRecord::Final::kNone:
+        break;
     }
     return o;
   }
@@ -124,9 +143,12 @@ class ScriptWorld final : public FlaggerWorld {
     }
     if (!found) v.kind = ScriptMetricValue::Kind::kPass;
     switch (v.kind) {
-      case ScriptMetricValue::Kind::kError: return MetricAnswer::error("scripted query error");
-      case ScriptMetricValue::Kind::kNoData: return MetricAnswer::noData("scripted: no values");
-      default: return MetricAnswer::of(scriptedValue(m, kind, v));
+      case ScriptMetricValue::Kind::kError:
+        return MetricAnswer::error("scripted query error");
+      case ScriptMetricValue::Kind::kNoData:
+        return MetricAnswer::noData("scripted: no values");
+      default:
+        return MetricAnswer::of(scriptedValue(m, kind, v));
     }
   }
 

@@ -10,17 +10,28 @@ namespace rolloutlab::core::flagger {
 
 const char* toString(Phase p) {
   switch (p) {
-    case Phase::kInitializing: return "Initializing";
-    case Phase::kInitialized: return "Initialized";
-    case Phase::kWaiting: return "Waiting";
-    case Phase::kProgressing: return "Progressing";
-    case Phase::kWaitingPromotion: return "WaitingPromotion";
-    case Phase::kPromoting: return "Promoting";
-    case Phase::kFinalising: return "Finalising";
-    case Phase::kSucceeded: return "Succeeded";
-    case Phase::kFailed: return "Failed";
-    case Phase::kTerminating: return "Terminating";
-    case Phase::kTerminated: return "Terminated";
+    case Phase::kInitializing:
+      return "Initializing";
+    case Phase::kInitialized:
+      return "Initialized";
+    case Phase::kWaiting:
+      return "Waiting";
+    case Phase::kProgressing:
+      return "Progressing";
+    case Phase::kWaitingPromotion:
+      return "WaitingPromotion";
+    case Phase::kPromoting:
+      return "Promoting";
+    case Phase::kFinalising:
+      return "Finalising";
+    case Phase::kSucceeded:
+      return "Succeeded";
+    case Phase::kFailed:
+      return "Failed";
+    case Phase::kTerminating:
+      return "Terminating";
+    case Phase::kTerminated:
+      return "Terminated";
   }
   return "?";
 }
@@ -34,14 +45,22 @@ std::optional<Phase> phaseFromString(const std::string& s) {
 
 const char* toString(WebhookType t) {
   switch (t) {
-    case WebhookType::kRollout: return "rollout";
-    case WebhookType::kConfirmRollout: return "confirm-rollout";
-    case WebhookType::kPreRollout: return "pre-rollout";
-    case WebhookType::kConfirmTrafficIncrease: return "confirm-traffic-increase";
-    case WebhookType::kConfirmPromotion: return "confirm-promotion";
-    case WebhookType::kPostRollout: return "post-rollout";
-    case WebhookType::kRollback: return "rollback";
-    case WebhookType::kEvent: return "event";
+    case WebhookType::kRollout:
+      return "rollout";
+    case WebhookType::kConfirmRollout:
+      return "confirm-rollout";
+    case WebhookType::kPreRollout:
+      return "pre-rollout";
+    case WebhookType::kConfirmTrafficIncrease:
+      return "confirm-traffic-increase";
+    case WebhookType::kConfirmPromotion:
+      return "confirm-promotion";
+    case WebhookType::kPostRollout:
+      return "post-rollout";
+    case WebhookType::kRollback:
+      return "rollback";
+    case WebhookType::kEvent:
+      return "event";
   }
   return "?";
 }
@@ -56,10 +75,14 @@ std::optional<WebhookType> webhookTypeFromString(const std::string& s) {
 
 const char* toString(Strategy s) {
   switch (s) {
-    case Strategy::kCanary: return "canary";
-    case Strategy::kABTesting: return "A/B";
-    case Strategy::kBlueGreen: return "Blue/Green";
-    case Strategy::kBlueGreenMirroring: return "Blue/Green with mirroring";
+    case Strategy::kCanary:
+      return "canary";
+    case Strategy::kABTesting:
+      return "A/B";
+    case Strategy::kBlueGreen:
+      return "Blue/Green";
+    case Strategy::kBlueGreenMirroring:
+      return "Blue/Green with mirroring";
   }
   return "?";
 }

@@ -1,13 +1,12 @@
 #include "rolloutlab/core/promql/exposition.h"
 
-#include "rolloutlab/core/bounded_input.h"
-
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <limits>
 #include <sstream>
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
 
 namespace rolloutlab::core::promql {

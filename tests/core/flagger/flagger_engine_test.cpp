@@ -1,13 +1,12 @@
 // One test per rule of flagger-semantics.md sections 1-15. Each names the upstream function
 // (fluxcd/flagger 1.44.0) or upstream test it mirrors; expectations come from those rules.
 
-#include "rolloutlab/core/flagger/engine.h"
-
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "flagger_fixtures.h"
+#include "rolloutlab/core/flagger/engine.h"
 #include "rolloutlab/core/flagger/run.h"
 
 namespace fl = rolloutlab::core::flagger;
@@ -95,7 +94,7 @@ TEST(FlaggerEngine, RevertToPromotedSpecDoesNotStartAnalysis) {
   // spec.go hasSpecChanged: a target equal to lastPromotedSpec is not a change.
   EngineDriver d(makeCanarySpec());
   d.state.targetRevision = 0;
-  d.state.status.lastAppliedRevision = 3;  // an earlier analysis of revision 3 failed...
+  d.state.status.lastAppliedRevision = 3;   // an earlier analysis of revision 3 failed...
   d.state.status.lastPromotedRevision = 0;  // ...and the target went back to the promoted one
   d.state.status.phase = Phase::kFailed;
   auto r = d.tick();
@@ -158,9 +157,9 @@ TEST(FlaggerWeights, NextStepWeightFollowsTheList) {
   EXPECT_EQ(e.nextStepWeight(1), 1);
   EXPECT_EQ(e.nextStepWeight(2), 8);
   EXPECT_EQ(e.nextStepWeight(10), 70);
-  EXPECT_EQ(e.nextStepWeight(80), 20);   // not in the list (last entry): the rest of the way
-  EXPECT_EQ(e.nextStepWeight(33), 67);   // off the list: jump to 100
-  EXPECT_EQ(e.nextStepWeight(100), 1);   // no room: any non-zero step
+  EXPECT_EQ(e.nextStepWeight(80), 20);  // not in the list (last entry): the rest of the way
+  EXPECT_EQ(e.nextStepWeight(33), 67);  // off the list: jump to 100
+  EXPECT_EQ(e.nextStepWeight(100), 1);  // no room: any non-zero step
 }
 
 TEST(FlaggerWeights, StepWeightWinsOverStepWeightsButMaxComesFromTheList) {
@@ -218,7 +217,8 @@ TEST(FlaggerWeights, DecreasingStepWeightsStall) {
 TEST(FlaggerWeights, SucceededArrivesAtCeilMaxOverStepPlusFour) {
   // flagger-semantics 4: detection, n steps, one analysis at max + promote, Finalising,
   // Succeeded = ceil(maxWeight/stepWeight) + 4 ticks, with n metric evaluations.
-  for (auto [step, max] : std::vector<std::pair<int, int>>{{10, 50}, {20, 50}, {5, 100}, {33, 66}}) {
+  for (auto [step, max] :
+       std::vector<std::pair<int, int>>{{10, 50}, {20, 50}, {5, 100}, {33, 66}}) {
     auto c = makeCanarySpec();
     c.analysis.stepWeight = step;
     c.analysis.maxWeight = max;
@@ -358,8 +358,8 @@ TEST(FlaggerStrategy, ABWaitingPromotionOscillates) {
   EngineDriver d(c);
   d.world.hooks["approve"] = false;
   d.tick(true);
-  d.tick();  // iteration 1
-  d.tick();  // iteration 2
+  d.tick();           // iteration 1
+  d.tick();           // iteration 2
   auto r = d.tick();  // gate denied: WaitingPromotion, iterations = 1
   EXPECT_EQ(r.status.phase, Phase::kWaitingPromotion);
   EXPECT_EQ(r.status.iterations, 1);
@@ -512,7 +512,8 @@ TEST(FlaggerHooks, SameTypeRunInOrderAndStopAtFirstFailure) {
 TEST(FlaggerHooks, RollbackHooksStopAtFirstSuccess) {
   // scheduler_hooks.go runRollbackHooks: the first 2xx signals a rollback.
   auto c = makeCanarySpec();
-  c.analysis.webhooks = {makeHook("r1", WebhookType::kRollback), makeHook("r2", WebhookType::kRollback),
+  c.analysis.webhooks = {makeHook("r1", WebhookType::kRollback),
+                         makeHook("r2", WebhookType::kRollback),
                          makeHook("r3", WebhookType::kRollback)};
   EngineDriver d(c);
   d.world.hooks = {{"r1", false}, {"r2", true}, {"r3", true}};
@@ -544,12 +545,14 @@ TEST(FlaggerHooks, PostRolloutHooksGetTheFinalPhase) {
   EngineDriver d(c);
   d.tick(true);
   d.runToEnd();
-  EXPECT_EQ(d.world.callsStartingWith("hook:notify"), (std::vector<std::string>{"hook:notify:Succeeded"}));
+  EXPECT_EQ(d.world.callsStartingWith("hook:notify"),
+            (std::vector<std::string>{"hook:notify:Succeeded"}));
   EngineDriver f(c);
   f.tick(true);
   f.world.metrics["request-success-rate"] = MetricAnswer::of(1);
   f.runToEnd();
-  EXPECT_EQ(f.world.callsStartingWith("hook:notify"), (std::vector<std::string>{"hook:notify:Failed"}));
+  EXPECT_EQ(f.world.callsStartingWith("hook:notify"),
+            (std::vector<std::string>{"hook:notify:Failed"}));
 }
 
 TEST(FlaggerHooks, ConfirmRolloutPayloadIsTheCurrentPhase) {
@@ -595,8 +598,8 @@ TEST(FlaggerMetrics, BuiltinAndInlineBeforeTemplatesWhateverTheOrder) {
   d.world.calls.clear();
   d.tick();
   EXPECT_EQ(d.world.callsStartingWith("metric"),
-            (std::vector<std::string>{"metric:request-duration:builtin:1m", "metric:inline:query:1m",
-                                      "metric:errors:template:1m"}));
+            (std::vector<std::string>{"metric:request-duration:builtin:1m",
+                                      "metric:inline:query:1m", "metric:errors:template:1m"}));
 }
 
 TEST(FlaggerMetrics, QueryAndTemplateRefAreCheckedTwice) {
@@ -713,7 +716,8 @@ TEST(FlaggerMetrics, TemplateMetricsGetTheRawInterval) {
   d.world.calls.clear();
   d.tick();
   EXPECT_EQ(d.world.callsStartingWith("metric"),
-            (std::vector<std::string>{"metric:request-success-rate:builtin:1m", "metric:errors:template:"}));
+            (std::vector<std::string>{"metric:request-success-rate:builtin:1m",
+                                      "metric:errors:template:"}));
 }
 
 TEST(FlaggerMetrics, MissingTemplateAndUnknownNameFail) {
@@ -750,8 +754,9 @@ TEST(FlaggerMetrics, NoDataAndErrorsAreFailures) {
     auto r = d.tick();
     EXPECT_TRUE(r.failedCheck);
     ASSERT_EQ(r.metrics.size(), 1u);
-    EXPECT_EQ(r.metrics[0].result, a.kind == MetricAnswer::Kind::kNoData ? fl::MetricCheck::Result::kNoData
-                                                                       : fl::MetricCheck::Result::kError);
+    EXPECT_EQ(r.metrics[0].result, a.kind == MetricAnswer::Kind::kNoData
+                                       ? fl::MetricCheck::Result::kNoData
+                                       : fl::MetricCheck::Result::kError);
   }
 }
 
@@ -872,7 +877,7 @@ TEST(FlaggerRevisions, NewRevisionAfterFailureIsLostIfItsFirstTickIsHeld) {
   d.world.primary = Readiness::kWaiting;
   EXPECT_EQ(d.tick(true).status.phase, Phase::kFailed);  // held before checkCanaryStatus
   d.world.primary = Readiness::kReady;
-  EXPECT_EQ(d.tick().status.phase, Phase::kFailed);  // the revision is not seen any more
+  EXPECT_EQ(d.tick().status.phase, Phase::kFailed);           // the revision is not seen any more
   EXPECT_EQ(d.tick(true).status.phase, Phase::kProgressing);  // the next one is
 }
 

@@ -23,8 +23,8 @@
 namespace rolloutlab::app {
 
 using sim::PairPlan;
-using sim::PairWorker;
 using sim::pairSeed;
+using sim::PairWorker;
 using sim::replicateSeed;
 
 /// A spec as the batch sees it: a key (kind/namespace/name), its engine, and how to compile
@@ -45,8 +45,8 @@ std::vector<BatchSpec> batchSpecs(const Workspace& ws, const std::string& meshPr
 struct BatchOptions {
   std::int64_t runs = 1000;  ///< replicates per pair
   std::uint64_t seed = 0;
-  int threads = 0;           ///< 0 = hardware concurrency
-  int shardIndex = 0;        ///< runs whose global index g has g % shardCount == shardIndex
+  int threads = 0;     ///< 0 = hardware concurrency
+  int shardIndex = 0;  ///< runs whose global index g has g % shardCount == shardIndex
   int shardCount = 1;
   /// Called from the calling thread about 5 times a second with (runs done, runs planned).
   std::function<void(std::int64_t, std::int64_t)> progress;
@@ -73,20 +73,22 @@ struct BatchResult {
   int shardCount = 1;
   bool partial = false;
   std::vector<io::FileIdentity> inputs;
-  std::vector<std::string> judges;       ///< shadow judge names, in order
-  std::vector<std::string> judgeModes;   ///< "kayenta" or "sequential"
+  std::vector<std::string> judges;      ///< shadow judge names, in order
+  std::vector<std::string> judgeModes;  ///< "kayenta" or "sequential"
   std::vector<PairResult> pairs;
   double elapsedSeconds = 0;
 };
 
 /// Runs the batch. Throws InputError when a pair cannot be compiled (before any run).
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarios,
+BatchResult runBatch(const std::vector<BatchSpec>& specs,
+                     const std::vector<sim::Scenario>& scenarios,
                      std::vector<io::FileIdentity> inputs, const BatchOptions& options);
 /// The same with replays beside the scenarios: a (spec, replay) pair's replicate r runs on a
 /// moving-block bootstrap resample of the recording drawn from its replicate seed.
-BatchResult runBatch(const std::vector<BatchSpec>& specs, const std::vector<sim::Scenario>& scenarios,
-                     const std::vector<replay::ReplaySpec>& replays, std::vector<io::FileIdentity> inputs,
-                     const BatchOptions& options);
+BatchResult runBatch(const std::vector<BatchSpec>& specs,
+                     const std::vector<sim::Scenario>& scenarios,
+                     const std::vector<replay::ReplaySpec>& replays,
+                     std::vector<io::FileIdentity> inputs, const BatchOptions& options);
 
 /// JSON report: version, seed, runs, shard, partial, inputs, results (per pair), specs (per
 /// spec over the suite), elapsedSeconds. Every field but elapsedSeconds is deterministic.
@@ -94,7 +96,8 @@ io::Json batchJson(const BatchResult& r);
 /// Reads a report back (for merge); throws InputError naming the file and field on bad input.
 BatchResult batchFromJson(const io::Json& j, const std::string& file);
 /// Merges shard reports of one batch into the report the unsharded batch gives.
-BatchResult mergeBatches(const std::vector<BatchResult>& shards, const std::vector<std::string>& files);
+BatchResult mergeBatches(const std::vector<BatchResult>& shards,
+                         const std::vector<std::string>& files);
 
 std::string batchCsv(const BatchResult& r);
 std::string batchTable(const BatchResult& r);

@@ -31,17 +31,19 @@ int runSimulate(const std::vector<std::string>& args, Streams& io);
 int runBatchCommand(const std::vector<std::string>& args, Streams& io);
 int runMerge(const std::vector<std::string>& args, Streams& io);
 int runReplay(const std::vector<std::string>& args, Streams& io);
-int runJudge(const std::vector<std::string>& args, Streams& io);  ///< see judge_command.h
-int runStats(const std::vector<std::string>& args, Streams& io);  ///< see stats_command.h
-int runTune(const std::vector<std::string>& args, Streams& io);   ///< see tune_runner.h
+int runJudge(const std::vector<std::string>& args, Streams& io);   ///< see judge_command.h
+int runStats(const std::vector<std::string>& args, Streams& io);   ///< see stats_command.h
+int runTune(const std::vector<std::string>& args, Streams& io);    ///< see tune_runner.h
 int runExport(const std::vector<std::string>& args, Streams& io);  ///< see docs/export.md
 /// Export's check of the result (gitops::ExportRequest::check), as `export` runs it and the
 /// workbench's File > Export to Git: `validate --strict` over the repository with the new text
 /// in place of the file; the errors on the file itself, and those elsewhere that the old text
 /// did not cause (a Rollout in another file that now misses an argument of the exported
 /// template).
-std::vector<core::Diagnostic> exportStrictCheck(const std::string& repoRoot, const std::string& relPath,
-                                                const std::string& before, const std::string& after);
+std::vector<core::Diagnostic> exportStrictCheck(const std::string& repoRoot,
+                                                const std::string& relPath,
+                                                const std::string& before,
+                                                const std::string& after);
 
 /// Writes `text` to `path` atomically (temporary file + rename); throws EnvironmentError.
 void writeAtomically(const std::string& path, const std::string& text);

@@ -23,10 +23,10 @@ namespace rolloutlab::app {
 /// One changed value of a manifest.
 struct FilePatch {
   std::string file;
-  int document = 0;  ///< 0-based within its file
-  std::string field; ///< the TuningSpace field it comes from
-  std::string path;  ///< spec.analysis.threshold
-  std::string from;  ///< as written before (empty when the key was absent)
+  int document = 0;   ///< 0-based within its file
+  std::string field;  ///< the TuningSpace field it comes from
+  std::string path;   ///< spec.analysis.threshold
+  std::string from;   ///< as written before (empty when the key was absent)
   std::string to;
 };
 
@@ -36,7 +36,8 @@ class SpecPatcher {
   /// `files` are the spec files' paths and texts in load order; the target is the Canary or
   /// Rollout the space names (`space.target`, else the first). Throws InputError (naming the
   /// space's file and the field's line) when a field does not fit the target.
-  SpecPatcher(std::vector<std::pair<std::string, std::string>> files, const tune::TuningSpace& space);
+  SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
+              const tune::TuningSpace& space);
 
   /// The batch key of the target (Canary/ns/name, Rollout/ns/name) and its file.
   const std::string& targetKey() const { return targetKey_; }
@@ -67,9 +68,10 @@ class SpecPatcher {
     std::vector<io::YamlPath> paths;  ///< several for pause (every timed pause step)
     io::YamlPath sequence;            ///< setWeights: the steps
     std::vector<std::size_t> setWeightSteps;
-    bool rebuildable = false;         ///< setWeights: the steps are setWeight/pause only
-    std::vector<std::string> pauseAfter;  ///< setWeights: the pause step after each setWeight ("" none)
-    std::vector<std::string> original;    ///< the values as written, per path
+    bool rebuildable = false;  ///< setWeights: the steps are setWeight/pause only
+    std::vector<std::string>
+        pauseAfter;  ///< setWeights: the pause step after each setWeight ("" none)
+    std::vector<std::string> original;  ///< the values as written, per path
   };
   std::vector<Site> sites_;
 };
@@ -77,8 +79,8 @@ class SpecPatcher {
 /// The batch engine as the tuner's evaluator.
 class BatchEvaluator final : public tune::Evaluator {
  public:
-  BatchEvaluator(const SpecPatcher& patcher, const std::vector<sim::Scenario>& scenarios, std::uint64_t seed,
-                 int threads, std::string meshProvider);
+  BatchEvaluator(const SpecPatcher& patcher, const std::vector<sim::Scenario>& scenarios,
+                 std::uint64_t seed, int threads, std::string meshProvider);
   ~BatchEvaluator() override;
   const std::vector<tune::ScenarioInfo>& scenarios() const override { return info_; }
   bool run(const std::vector<tune::Candidate>& candidates, const std::vector<tune::Task>& tasks,

@@ -23,8 +23,8 @@ struct ObjectEntry {
   std::string file;
   int line = 0;
   std::string kind;
-  std::string name;       ///< namespace/name (or name)
-  std::string summary;    ///< e.g. "canary (istio), interval 1m, threshold 5, ..."
+  std::string name;     ///< namespace/name (or name)
+  std::string summary;  ///< e.g. "canary (istio), interval 1m, threshold 5, ..."
   bool valid = true;
 };
 
@@ -46,8 +46,10 @@ struct Workspace {
   std::vector<core::Script> scripts;
   std::vector<sim::Scenario> scenarios;
   std::vector<sim::JudgeSpec> judges;
-  std::vector<replay::ReplaySpec> replays;  ///< `Replay` documents: recordings a spec can be run against
-  std::vector<tune::TuningSpace> tuningSpaces;  ///< `TuningSpace` documents (`rolloutlab tune --space`)
+  std::vector<replay::ReplaySpec>
+      replays;  ///< `Replay` documents: recordings a spec can be run against
+  std::vector<tune::TuningSpace>
+      tuningSpaces;  ///< `TuningSpace` documents (`rolloutlab tune --space`)
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;
   core::Diagnostics diagnostics;

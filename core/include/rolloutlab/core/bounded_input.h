@@ -13,9 +13,10 @@
 namespace rolloutlab::core {
 
 /// Caps (docs/hardening.md lists them with what each applies to).
-inline constexpr std::uint64_t kMaxDocumentBytes = 64ull << 20;   ///< a YAML/JSON spec or report
-inline constexpr std::uint64_t kMaxDataFileBytes = 512ull << 20;  ///< a file read whole (JSON, OpenMetrics)
-inline constexpr std::size_t kMaxLineBytes = 4u << 20;            ///< one line of a line-based file
+inline constexpr std::uint64_t kMaxDocumentBytes = 64ull << 20;  ///< a YAML/JSON spec or report
+inline constexpr std::uint64_t kMaxDataFileBytes =
+    512ull << 20;                                       ///< a file read whole (JSON, OpenMetrics)
+inline constexpr std::size_t kMaxLineBytes = 4u << 20;  ///< one line of a line-based file
 
 /// Reads all of `in`, shown as `name` in messages, for `what` ("query_range JSON"). Throws
 /// InputError: at the first NUL byte ("name:line: a NUL byte: not a text file"), and as soon as

@@ -30,9 +30,9 @@ const char* toString(ScriptMetricValue::Kind k);
 struct ScriptObservation {
   std::optional<flagger::Readiness> primaryReady;
   std::optional<flagger::Readiness> canaryReady;
-  std::optional<bool> webhooks;                ///< pass/fail for every webhook
-  std::map<std::string, bool> webhookByKey;    ///< by webhook type or webhook name
-  std::optional<ScriptMetricValue> metrics;    ///< shorthand for every metric
+  std::optional<bool> webhooks;              ///< pass/fail for every webhook
+  std::map<std::string, bool> webhookByKey;  ///< by webhook type or webhook name
+  std::optional<ScriptMetricValue> metrics;  ///< shorthand for every metric
   std::map<std::string, ScriptMetricValue> metricByName;
   /// Where each key of `webhookByKey` and `metricByName` is written (for diagnostics).
   std::map<std::string, int> webhookLines;

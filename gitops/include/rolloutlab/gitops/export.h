@@ -35,19 +35,19 @@ using ResultCheck = std::function<std::vector<core::Diagnostic>(
     const std::string& after)>;
 
 struct ExportRequest {
-  std::string specFile;  ///< the edited manifest's path (named in messages and the evidence)
-  std::string specText;  ///< its content
-  std::string repoDir;   ///< the repository's working tree (its top folder)
-  std::string path;      ///< the manifest in the repository, relative; empty: the file holding
-                         ///< the edited objects
-  std::string branch;    ///< empty: the checked-out branch
-  std::string message;   ///< the commit's first line; empty: generated
-  bool report = false;   ///< also commit a Markdown report next to the manifest
-  std::string pushRemote;                ///< checked to exist when planning; pushed by pushBranch
-  std::vector<std::string> crdFiles;     ///< CRDs to check against, beside those in the repo
+  std::string specFile;    ///< the edited manifest's path (named in messages and the evidence)
+  std::string specText;    ///< its content
+  std::string repoDir;     ///< the repository's working tree (its top folder)
+  std::string path;        ///< the manifest in the repository, relative; empty: the file holding
+                           ///< the edited objects
+  std::string branch;      ///< empty: the checked-out branch
+  std::string message;     ///< the commit's first line; empty: generated
+  bool report = false;     ///< also commit a Markdown report next to the manifest
+  std::string pushRemote;  ///< checked to exist when planning; pushed by pushBranch
+  std::vector<std::string> crdFiles;       ///< CRDs to check against, beside those in the repo
   std::string evidenceFile, evidenceText;  ///< a BatchReport (or any rolloutlab report) as JSON
-  std::string authorName, authorEmail;   ///< empty: user.name / user.email of the repo config
-  ResultCheck check;                     ///< optional
+  std::string authorName, authorEmail;     ///< empty: user.name / user.email of the repo config
+  ResultCheck check;                       ///< optional
 };
 
 /// The edits made to one document of the manifest.
@@ -59,24 +59,24 @@ struct DocumentEdit {
 };
 
 struct ExportPlan {
-  std::string repoRoot;    ///< absolute path of the working tree
+  std::string repoRoot;  ///< absolute path of the working tree
   std::string gitDir;
-  std::string path;        ///< the manifest, relative to repoRoot, '/'-separated
-  std::string branch;      ///< short name
+  std::string path;    ///< the manifest, relative to repoRoot, '/'-separated
+  std::string branch;  ///< short name
   bool branchExists = true;
   bool branchCheckedOut = true;  ///< the working tree is on `branch` (it is updated too)
-  std::string baseCommit;  ///< the tip the export builds on (HEAD's for a new branch)
-  bool fileExists = true;  ///< false: a new file in the repository
+  std::string baseCommit;        ///< the tip the export builds on (HEAD's for a new branch)
+  bool fileExists = true;        ///< false: a new file in the repository
   std::string before, after;
   std::vector<DocumentEdit> documents;
   std::string diff;        ///< unified diff of the manifest (and the report, when one is made)
   std::string message;     ///< the commit message
   std::string reportPath;  ///< relative; empty without a report
   std::string reportText;
-  std::vector<std::string> schemas;  ///< the CRD schemas the result was checked against
+  std::vector<std::string> schemas;      ///< the CRD schemas the result was checked against
   std::vector<io::FileIdentity> inputs;  ///< the edited manifest, the evidence, the base file
   std::string pushRemote;
-  std::string pushUrl;     ///< the remote's URL without any credentials in it
+  std::string pushUrl;                  ///< the remote's URL without any credentials in it
   std::string authorName, authorEmail;  ///< as requested (empty: the repo config's)
   bool unchanged() const { return before == after; }
 };
@@ -85,7 +85,7 @@ struct ExportPlan {
 ExportPlan planExport(const ExportRequest& request);
 
 struct ExportResult {
-  std::string commit;      ///< hex id; empty when the plan changed nothing
+  std::string commit;  ///< hex id; empty when the plan changed nothing
   bool branchCreated = false;
   bool worktreeUpdated = false;
 };
@@ -98,7 +98,8 @@ ExportResult commitExport(const ExportPlan& plan);
 /// Pushes `branch` to `remote` (its configured URL), with credentials from ssh-agent or the
 /// configured credential helper; they are neither stored nor printed. Returns the URL pushed
 /// to, without credentials. Throws core::EnvironmentError when the push fails or is rejected.
-std::string pushBranch(const std::string& repoDir, const std::string& remote, const std::string& branch);
+std::string pushBranch(const std::string& repoDir, const std::string& remote,
+                       const std::string& branch);
 
 /// The files (relative paths) that differ between `ref` (any revision Git reads: a branch, a
 /// tag, a commit id, `HEAD~2`) and the working tree, staged or not, untracked files included,
@@ -106,8 +107,8 @@ std::string pushBranch(const std::string& repoDir, const std::string& remote, co
 std::vector<std::string> filesChangedSince(const std::string& repoDir, const std::string& ref);
 
 /// A unified diff (3 lines of context) of two texts; empty when they are equal.
-std::string unifiedDiff(const std::string& before, const std::string& after, const std::string& nameBefore,
-                        const std::string& nameAfter);
+std::string unifiedDiff(const std::string& before, const std::string& after,
+                        const std::string& nameBefore, const std::string& nameAfter);
 
 /// `url` with any `user:password@` removed (for messages).
 std::string redactUrl(const std::string& url);

@@ -17,7 +17,8 @@ namespace rolloutlab::io {
 /// The JSON type a YAML scalar resolves to (YAML 1.1 core schema as Kubernetes reads it).
 enum class ScalarKind { kNull, kBool, kInt, kFloat, kString };
 ScalarKind scalarKind(const YAML::Node& n);
-const char* typeName(const YAML::Node& n);  ///< "string", "integer", "number", "boolean", "object", "array", "null"
+const char* typeName(
+    const YAML::Node& n);  ///< "string", "integer", "number", "boolean", "object", "array", "null"
 
 /// Parses a YAML number scalar (ints, floats, .inf, .nan); nullopt when it is not one.
 std::optional<double> parseNumber(const std::string& s);

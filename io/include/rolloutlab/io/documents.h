@@ -14,14 +14,14 @@ namespace rolloutlab::io {
 
 /// One YAML document of a stream, with its Kubernetes identity read off its top level.
 struct Document {
-  std::string file;   ///< the path as it was found
-  int line = 0;       ///< 1-based line where the document's content starts
-  int index = 0;      ///< 0-based position in its file
+  std::string file;  ///< the path as it was found
+  int line = 0;      ///< 1-based line where the document's content starts
+  int index = 0;     ///< 0-based position in its file
   YAML::Node node;
   std::string apiVersion;
   std::string kind;
-  std::string name;       ///< metadata.name
-  std::string namespace_; ///< metadata.namespace
+  std::string name;        ///< metadata.name
+  std::string namespace_;  ///< metadata.namespace
   /// "group" of apiVersion ("flagger.app" of "flagger.app/v1beta1"; "" for core objects).
   std::string group() const;
 };

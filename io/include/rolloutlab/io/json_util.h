@@ -2,9 +2,8 @@
 /// JSON helpers for byte-stable reports: ordered keys, integral numbers printed as integers,
 /// shortest round-trip doubles, NaN/Inf as null.
 
-#include <nlohmann/json.hpp>
-
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 

@@ -14,6 +14,7 @@ bool decodeScenario(const Document& doc, core::Diagnostics& diags, sim::Scenario
 
 /// Reads a (time, rps) CSV: a header line is optional; times in seconds or Go durations,
 /// increasing; rps >= 0. Errors name file, line and column.
-std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path, core::Diagnostics& diags);
+std::vector<std::pair<double, double>> readTrafficCsv(const std::string& path,
+                                                      core::Diagnostics& diags);
 
 }  // namespace rolloutlab::io

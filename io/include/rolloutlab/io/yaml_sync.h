@@ -38,7 +38,8 @@ struct YamlSyncResult {
 /// parsed from another text). `ignoreTopLevel` names top-level keys left as they are (e.g.
 /// `status`). Throws core::InputError when the document's root is not a mapping or an edit
 /// cannot be made in place.
-YamlSyncResult syncYamlDocument(const std::string& text, int documentIndex, const YAML::Node& desired,
+YamlSyncResult syncYamlDocument(const std::string& text, int documentIndex,
+                                const YAML::Node& desired,
                                 const std::vector<std::string>& ignoreTopLevel = {"status"});
 
 /// True when two YAML nodes hold the same value (the equality syncYamlDocument uses).

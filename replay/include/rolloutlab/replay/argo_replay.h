@@ -141,10 +141,10 @@ class ArgoReplayWorld final : public sim::ArgoRunWorld {
 /// value it saw. A live server that fails in a way no controller saw throws EnvironmentError
 /// naming the time. `options.measureAll` does not apply.
 sim::ArgoSimulation replayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
-                                     const ReplayRunOptions& options,
-                                     std::vector<ArgoMeasurement>* measurements = nullptr);
+                               const ReplayRunOptions& options,
+                               std::vector<ArgoMeasurement>* measurements = nullptr);
 /// The same without a trace (the batch path).
 sim::RunSummary runReplayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
-                                    const ReplayRunOptions& options);
+                              const ReplayRunOptions& options);
 
 }  // namespace rolloutlab::replay

@@ -17,8 +17,9 @@ namespace rolloutlab::replay {
 /// A Canary against a recording that can be resampled (query_range files, CSV or request logs;
 /// not a live Prometheus or raw series: InputError).
 std::unique_ptr<sim::PairPlan> flaggerReplayPairPlan(
-    const core::flagger::CanarySpec& canary, std::vector<const core::flagger::MetricTemplateSpec*> templates,
-    const ReplaySpec& replay, const std::string& meshProvider);
+    const core::flagger::CanarySpec& canary,
+    std::vector<const core::flagger::MetricTemplateSpec*> templates, const ReplaySpec& replay,
+    const std::string& meshProvider);
 
 /// A Rollout against a recording that can be resampled.
 std::unique_ptr<sim::PairPlan> argoReplayPairPlan(const core::argo::RolloutSpec& rollout,

@@ -44,8 +44,8 @@ struct ReplaySpec {
   int line = 0;
   std::string description;
   sim::Release release = sim::Release::kGood;  ///< for batch reports
-  double from = 0;                                         ///< epoch seconds of the first tick
-  double to = 0;               ///< epoch seconds; the last tick is at or before it
+  double from = 0;                             ///< epoch seconds of the first tick
+  double to = 0;                               ///< epoch seconds; the last tick is at or before it
   std::optional<double> step;  ///< tick interval, seconds; default the spec's analysis interval
 
   std::optional<PrometheusOptions> prometheus;  ///< a live server
@@ -218,15 +218,16 @@ struct ReplayRunOptions {
 
 /// Throws InputError when `options` attach shadow judges and the source holds no request
 /// counters for them (naming the document's file and line, or `--judge` for flags).
-void requireJudgeTraffic(const ReplaySpec& spec, ReplaySource& source, const ReplayRunOptions& options);
+void requireJudgeTraffic(const ReplaySpec& spec, ReplaySource& source,
+                         const ReplayRunOptions& options);
 
 /// Runs the replay with the one tick loop (sim/flagger_loop.h) and returns the trace as
 /// `simulate` does. A live server that fails in a way
 /// no controller saw throws EnvironmentError naming the tick.
 sim::SimulationResult replayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
-                                          const ReplayRunOptions& options);
+                                    const ReplayRunOptions& options);
 /// The same without a trace (the batch path).
 sim::RunSummary runReplayFlagger(const FlaggerReplayPlan& plan, ReplaySource& source,
-                                       const ReplayRunOptions& options);
+                                 const ReplayRunOptions& options);
 
 }  // namespace rolloutlab::replay

@@ -44,8 +44,8 @@ struct InstantAnswer {
   std::vector<core::promql::Labels> labels;  ///< kVector, kMatrix: one per element
   std::vector<double> values;                ///< kVector, kMatrix: one per element
   std::vector<double> times;  ///< kMatrix: the time of each value (seconds since the epoch)
-  double scalar = 0;                         ///< kScalar
-  std::string error;  ///< kError: `errorType: message`, as the server said it
+  double scalar = 0;          ///< kScalar
+  std::string error;          ///< kError: `errorType: message`, as the server said it
 
   static InstantAnswer failure(std::string message) {
     InstantAnswer a;

@@ -141,8 +141,8 @@ class TrafficSeries final : public core::promql::SeriesSource {
  public:
   /// `workload` names the variants' series. `releaseModel` (kModel) supplies the canary's
   /// `effects`, whose times count from `originEpoch` (the replay's --from).
-  TrafficSeries(const TrafficRecording& recording, sim::Workload workload,
-                Counterfactual mode, const sim::Scenario* releaseModel, double originEpoch);
+  TrafficSeries(const TrafficRecording& recording, sim::Workload workload, Counterfactual mode,
+                const sim::Scenario* releaseModel, double originEpoch);
   ~TrafficSeries() override;
 
   /// Starts a run with routing draws from `seed` over the rows `resample` maps.

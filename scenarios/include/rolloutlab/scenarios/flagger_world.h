@@ -11,8 +11,8 @@
 /// request, as Istio/Envoy create them.
 
 #include <array>
-#include <map>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -120,7 +120,8 @@ class FlaggerSyntheticWorld final : public sim::FlaggerRunWorld {
   const CompiledScenario& scenario_;
   MeshSeries series_;
   MeshIntervalTraffic traffic_{series_};
-  std::vector<std::shared_ptr<core::promql::PreparedQuery>> queries_;  // per check, this world's copy
+  std::vector<std::shared_ptr<core::promql::PreparedQuery>>
+      queries_;  // per check, this world's copy
   std::vector<std::shared_ptr<core::promql::PreparedQuery>> primaryQueries_;  // made on first use
   std::unique_ptr<core::promql::SeriesSource> swapped_;  // the series with the variants swapped
   core::flagger::MetricAnswer answer(double t, int index, core::flagger::CheckKind kind, Variant v);
@@ -130,11 +131,11 @@ class FlaggerSyntheticWorld final : public sim::FlaggerRunWorld {
 };
 
 /// Runs one rollout in the world with the one tick loop (sim/flagger_loop.h): a new revision at
-/// t = 0, a tick every analysis interval, until a final phase or the scenario's duration. `measureAll` fills `measured` with every
-/// check of the spec on every tick (those the engine did not run are peeked); `measurePrimary`
-/// adds the primary's value of each. Neither changes the run: its ticks and summary are the
-/// same with or without them. `judges` are attached as shadow analyses (they observe, they do
-/// not decide).
+/// t = 0, a tick every analysis interval, until a final phase or the scenario's duration.
+/// `measureAll` fills `measured` with every check of the spec on every tick (those the engine did
+/// not run are peeked); `measurePrimary` adds the primary's value of each. Neither changes the run:
+/// its ticks and summary are the same with or without them. `judges` are attached as shadow
+/// analyses (they observe, they do not decide).
 SimulationResult simulateFlagger(const FlaggerPlan& plan, const CompiledScenario& scenario,
                                  std::uint64_t seed, bool measureAll = true,
                                  bool measurePrimary = false,

@@ -77,8 +77,8 @@ class MeshSeries final : public core::promql::SeriesSource {
   void select(const std::vector<core::promql::Matcher>& matchers,
               std::vector<core::promql::SeriesRef>& out) override;
   const core::promql::Labels& labels(core::promql::SeriesRef s) const override;
-  void samples(core::promql::SeriesRef s, core::promql::TimestampMs from, core::promql::TimestampMs to,
-               std::vector<core::promql::Sample>& out) override;
+  void samples(core::promql::SeriesRef s, core::promql::TimestampMs from,
+               core::promql::TimestampMs to, std::vector<core::promql::Sample>& out) override;
   core::promql::RangeSummary rangeSummary(core::promql::SeriesRef s, core::promql::TimestampMs from,
                                           core::promql::TimestampMs to) override;
   std::optional<core::promql::Sample> latest(core::promql::SeriesRef s, core::promql::TimestampMs t,

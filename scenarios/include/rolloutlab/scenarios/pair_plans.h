@@ -15,10 +15,10 @@ namespace rolloutlab::scenarios {
 
 /// A Canary against a scenario (throws InputError when a metric is neither evaluable nor
 /// modelled). `scenario` must outlive the plan.
-std::unique_ptr<sim::PairPlan> flaggerPairPlan(const core::flagger::CanarySpec& canary,
-                                               std::vector<const core::flagger::MetricTemplateSpec*> templates,
-                                               const sim::CompiledScenario& scenario,
-                                               const std::string& meshProvider);
+std::unique_ptr<sim::PairPlan> flaggerPairPlan(
+    const core::flagger::CanarySpec& canary,
+    std::vector<const core::flagger::MetricTemplateSpec*> templates,
+    const sim::CompiledScenario& scenario, const std::string& meshProvider);
 
 /// A Rollout against a scenario; `judges` answer Kayenta metrics whose canaryConfigName names
 /// one. `scenario` must outlive the plan.

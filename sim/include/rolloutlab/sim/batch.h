@@ -54,13 +54,13 @@ struct PairRunOptions {
 
 struct PairRuns {
   std::vector<core::PairAggregate> aggregates;  ///< per pair, in the order given
-  bool partial = false;  ///< cancelled before every planned run finished
+  bool partial = false;                         ///< cancelled before every planned run finished
 };
 
 /// Runs replicate r of pair p with seed replicateSeed(seeds[p], r), for the runs of this shard
 /// (global index g = p * runs + r). Rethrows (as std::runtime_error) the first error a run
 /// raised, after every thread stopped.
-PairRuns runPairs(const std::vector<const PairPlan*>& plans, const std::vector<std::uint64_t>& seeds,
-                  const PairRunOptions& options);
+PairRuns runPairs(const std::vector<const PairPlan*>& plans,
+                  const std::vector<std::uint64_t>& seeds, const PairRunOptions& options);
 
 }  // namespace rolloutlab::sim

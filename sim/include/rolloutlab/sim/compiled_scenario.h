@@ -14,7 +14,9 @@ class CompiledScenario {
   explicit CompiledScenario(Scenario s);
   const Scenario& spec() const { return spec_; }
   const TrafficProfile& traffic() const { return traffic_; }
-  const BehaviourModel& behaviour(Variant v) const { return v == Variant::kCanary ? canary_ : primary_; }
+  const BehaviourModel& behaviour(Variant v) const {
+    return v == Variant::kCanary ? canary_ : primary_;
+  }
   /// True when the canary behaves differently from its baseline at t (a regression acts).
   bool regressionActive(double t) const;
 

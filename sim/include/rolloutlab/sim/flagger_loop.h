@@ -39,8 +39,8 @@ class FlaggerRunWorld : public core::flagger::FlaggerWorld {
                                                 core::flagger::CheckKind kind) = 0;
   /// The primary's value of the check at t without disturbing the run; nullopt when the world
   /// cannot tell.
-  virtual std::optional<core::flagger::MetricAnswer> peekPrimaryCheck(double t, int metricIndex,
-                                                                      core::flagger::CheckKind kind) {
+  virtual std::optional<core::flagger::MetricAnswer> peekPrimaryCheck(
+      double t, int metricIndex, core::flagger::CheckKind kind) {
     (void)t, (void)metricIndex, (void)kind;
     return std::nullopt;
   }
@@ -50,8 +50,8 @@ class FlaggerRunWorld : public core::flagger::FlaggerWorld {
 };
 
 struct FlaggerLoopOptions {
-  double interval = 60;  ///< seconds between ticks
-  double duration = 0;   ///< the last tick is at or before it (seconds from the first)
+  double interval = 60;    ///< seconds between ticks
+  double duration = 0;     ///< the last tick is at or before it (seconds from the first)
   std::uint64_t seed = 0;  ///< the run's seed (the shadow judges' streams)
   /// Shadow judges (nullptr or empty: none): each observes, from the second tick, the
   /// interval since the previous tick.

@@ -7,18 +7,20 @@
 #include <string>
 #include <vector>
 
+#include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/core/flagger/engine.h"
 #include "rolloutlab/core/flagger/run.h"
-#include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/sim/shadow_judge.h"
 
 namespace rolloutlab::sim {
 
 /// What a run cost the users, measured on the world's own draws (or counted in a recording).
 struct RunTotals {
-  double canaryRequests = 0;  ///< user requests the canary answered (mirrored and load-test excluded)
-  double canaryErrors = 0;    ///< of which 5xx
-  double excessErrors = 0;    ///< expected 5xx the release caused: integral of lambda_user * (p_canary - p_primary)
+  double canaryRequests =
+      0;                    ///< user requests the canary answered (mirrored and load-test excluded)
+  double canaryErrors = 0;  ///< of which 5xx
+  double excessErrors =
+      0;  ///< expected 5xx the release caused: integral of lambda_user * (p_canary - p_primary)
 };
 
 /// How a run ended, whatever the engine. `decision` is what a batch counts; `result` and
@@ -50,10 +52,10 @@ struct RunSummary {
   double timeToDecision = -1;   ///< seconds from detection to the final phase; -1 if none
   double timeToPromotion = -1;  ///< seconds to Succeeded after an analysis; -1 otherwise
   RunTotals totals;
-  int peakCanaryWeight = 0;  ///< highest share of live traffic on the canary, percent
-  int ticks = 0;             ///< Flagger: ticks; Argo: reconciles
-  int metricChecks = 0;        ///< metric checks the spec ran (Argo: measurements taken)
-  int failedMetricChecks = 0;  ///< of which failed (out of range, no data, error)
+  int peakCanaryWeight = 0;           ///< highest share of live traffic on the canary, percent
+  int ticks = 0;                      ///< Flagger: ticks; Argo: reconciles
+  int metricChecks = 0;               ///< metric checks the spec ran (Argo: measurements taken)
+  int failedMetricChecks = 0;         ///< of which failed (out of range, no data, error)
   std::vector<ShadowVerdict> judges;  ///< per shadow judge, in the order given
   std::string engine = "flagger";     ///< "flagger" or "argo"
 };

@@ -79,10 +79,10 @@ struct EffectSpec {
   };
   Kind kind = Kind::kStep;
   double at = 0;
-  double until = 0;     ///< drift
-  double every = 600;   ///< bursts
-  double duration = 60; ///< bursts
-  double fraction = 1;  ///< endpoint: share of requests affected
+  double until = 0;          ///< drift
+  double every = 600;        ///< bursts
+  double duration = 60;      ///< bursts
+  double fraction = 1;       ///< endpoint: share of requests affected
   double errorRateAdd = 0;   ///< added to the error rate (0.01 = +1 point)
   double latencyFactor = 1;  ///< all latency quantiles x factor
   double p99Factor = 1;      ///< p99 x factor with p50 unchanged (a heavier tail)
@@ -90,9 +90,9 @@ struct EffectSpec {
 
 /// Cluster behaviour.
 struct ClusterSpec {
-  double canaryStartup = 30;      ///< seconds from scale-up to ready
-  bool canaryNeverReady = false;  ///< crash loop: never ready (progress deadline -> rollback)
-  double primaryRollout = 30;     ///< seconds the primary takes to roll out after Promote
+  double canaryStartup = 30;           ///< seconds from scale-up to ready
+  bool canaryNeverReady = false;       ///< crash loop: never ready (progress deadline -> rollback)
+  double primaryRollout = 30;          ///< seconds the primary takes to roll out after Promote
   bool primaryFailsPromotion = false;  ///< the primary misses its deadline while promoting
 };
 
@@ -103,12 +103,13 @@ struct MetricModelSpec {
     kSuccessRatePercent,  ///< 100 x canary non-5xx fraction
     kLatencyQuantile,     ///< canary latency quantile (ms) over the interval
     kNormal,              ///< mean/sd before the regression; badMean/badSd while it acts
-    kJob,                 ///< an Argo Job metric: fails with failProbability (badFailProbability while the regression acts)
+    kJob,  ///< an Argo Job metric: fails with failProbability (badFailProbability while the
+           ///< regression acts)
   };
   Kind kind = Kind::kErrorRatePercent;
   double quantile = 0.99;
   double mean = 0, sd = 0, badMean = 0, badSd = 0;
-  double scale = 1;  ///< multiply the value (e.g. 0.001 for seconds)
+  double scale = 1;               ///< multiply the value (e.g. 0.001 for seconds)
   double failProbability = 0;     ///< job: probability the Job fails
   double badFailProbability = 0;  ///< job: the same while the regression acts
   double duration = 0;            ///< job: seconds the Job runs
@@ -122,11 +123,11 @@ struct MetricsSpec {
   /// knative: the revisions serving the canary and the primary (empty: `<target>-00002` and
   /// `<target>-00001`); the canary's is what Flagger's knative queries select.
   std::string canaryRevision, primaryRevision;
-  double queryErrorRate = 0;    ///< probability a query fails
+  double queryErrorRate = 0;  ///< probability a query fails
   struct Outage {
     double from = 0, to = 0;
   };
-  std::vector<Outage> outages;  ///< every query fails in [from, to)
+  std::vector<Outage> outages;                    ///< every query fails in [from, to)
   std::map<std::string, MetricModelSpec> models;  ///< by metric name
 };
 
@@ -134,8 +135,8 @@ struct MetricsSpec {
 struct GateSpec {
   enum class Kind { kPass, kFail, kPassAfter, kFlaky };
   Kind kind = Kind::kPass;
-  double after = 0;             ///< kPassAfter: seconds after the first call
-  double failProbability = 0;   ///< kFlaky
+  double after = 0;            ///< kPassAfter: seconds after the first call
+  double failProbability = 0;  ///< kFlaky
 };
 
 struct Scenario {

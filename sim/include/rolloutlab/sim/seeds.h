@@ -25,10 +25,10 @@ enum class SeedStream {
   kTrafficPrimary,  ///< the primary's request counts (6)
   kTotals,          ///< the exact totals past the last scrape (7)
   // Recordings (replay/).
-  kReplayGates,      ///< gates of a replay's Scenario (stableHash("replay-gates"))
-  kReplayModels,     ///< model counterfactuals of Argo replays ("replay-models")
-  kBlockBootstrap,   ///< the moving-block bootstrap of a replicate ("block-bootstrap")
-  kTrafficRouting,   ///< how request logs' requests are re-routed ("traffic-routing")
+  kReplayGates,     ///< gates of a replay's Scenario (stableHash("replay-gates"))
+  kReplayModels,    ///< model counterfactuals of Argo replays ("replay-models")
+  kBlockBootstrap,  ///< the moving-block bootstrap of a replicate ("block-bootstrap")
+  kTrafficRouting,  ///< how request logs' requests are re-routed ("traffic-routing")
 };
 
 /// The seed of one stream of the run seeded with `runSeed`.

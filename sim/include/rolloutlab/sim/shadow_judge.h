@@ -26,10 +26,10 @@ struct WindowCounts {
 
 /// What a judge metric reads from the series, per tick interval.
 enum class ShadowSource {
-  kErrorRate,    ///< 5xx per request (Kayenta: percent per tick; sequential: counts)
-  kSuccessRate,  ///< percent of non-5xx per tick (Kayenta only)
-  kLatencyP99,   ///< P99 of the tick's latency histogram, interpolated in the bucket (ms)
-  kLatencyMean,  ///< mean latency from the histogram (ms; sequential: moments)
+  kErrorRate,            ///< 5xx per request (Kayenta: percent per tick; sequential: counts)
+  kSuccessRate,          ///< percent of non-5xx per tick (Kayenta only)
+  kLatencyP99,           ///< P99 of the tick's latency histogram, interpolated in the bucket (ms)
+  kLatencyMean,          ///< mean latency from the histogram (ms; sequential: moments)
   kLatencyDistribution,  ///< the histogram's per-bucket counts (sequential only)
 };
 const char* toString(ShadowSource s);
@@ -71,7 +71,7 @@ struct TickTraffic {
 struct ShadowVerdict {
   enum class Kind { kUndecided, kPass, kFail };
   Kind kind = Kind::kUndecided;
-  double t = -1;   ///< when it decided (seconds from the detection tick)
+  double t = -1;  ///< when it decided (seconds from the detection tick)
   int tick = 0;
   std::string reason;
 };
@@ -105,7 +105,8 @@ TickTraffic tickTraffic(IntervalTrafficSource& source, double from, double to);
 class ShadowJudges {
  public:
   /// `specs` nullptr or empty: no judges. `traffic` must be non-null when there are judges.
-  ShadowJudges(const std::vector<JudgeSpec>* specs, std::uint64_t runSeed, IntervalTrafficSource* traffic);
+  ShadowJudges(const std::vector<JudgeSpec>* specs, std::uint64_t runSeed,
+               IntervalTrafficSource* traffic);
   bool empty() const { return judges_.empty(); }
   /// Every judge observes the interval (from, to] (seconds on the run's clock) as look `look`.
   void observe(int look, double from, double to);

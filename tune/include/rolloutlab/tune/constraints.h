@@ -69,7 +69,7 @@ struct Constraint {
   Measure measure = Measure::kFalseRollbackRate;
   double max = 0;
   std::string scenario;
-  int line = 0;  ///< in the document that stated it
+  int line = 0;                  ///< in the document that stated it
   std::string describe() const;  ///< "falseRollbackRate <= 0.05 (upper 95% bound)" [on scenario]
 };
 

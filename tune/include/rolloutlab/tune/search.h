@@ -23,7 +23,7 @@ namespace rolloutlab::tune {
 /// A candidate: one value per field of the space, in the space's order.
 struct Candidate {
   std::vector<FieldValue> values;
-  std::string origin;  ///< "grid", "sample", "refine", "surrogate"
+  std::string origin;       ///< "grid", "sample", "refine", "surrogate"
   std::string key() const;  ///< the values' texts, for de-duplication
 };
 
@@ -62,15 +62,15 @@ const char* toString(Status s);
 struct CandidateResult {
   Candidate candidate;
   Status status = Status::kUndecided;
-  std::string reason;              ///< why dropped: the constraint or the candidate that dominates it
+  std::string reason;  ///< why dropped: the constraint or the candidate that dominates it
   std::int64_t runsPerScenario = 0;
-  std::vector<PairStats> pairs;    ///< per scenario
+  std::vector<PairStats> pairs;  ///< per scenario
   /// Per scenario, every run's outcome in replicate order (for paired comparisons on common
   /// random numbers); cleared once the candidate is dropped.
   std::vector<std::vector<RunOutcome>> outcomes;
   Characteristics oc;
   Estimate objective;
-  std::vector<Verdict> verdicts;   ///< per constraint of the space
+  std::vector<Verdict> verdicts;      ///< per constraint of the space
   std::vector<Estimate> constrained;  ///< the estimate each constraint judges
   bool alive = true;
   /// The candidate whose runs dominated this one while its own feasibility was open; if that
@@ -79,20 +79,22 @@ struct CandidateResult {
 };
 
 struct SearchOptions {
-  std::int64_t budget = 0;  ///< total runs the search may spend (0: no limit); the re-measure is extra
+  std::int64_t budget =
+      0;  ///< total runs the search may spend (0: no limit); the re-measure is extra
   std::function<void(std::int64_t runs, const std::string& stage)> progress;
   const std::atomic<bool>* cancel = nullptr;
 };
 
 struct SearchResult {
   std::vector<CandidateResult> candidates;
-  std::vector<std::size_t> paretoFront;  ///< feasible, non-dominated on (time, excess errors, false rollbacks)
-  long recommended = -1;                 ///< index in candidates, -1 when none is feasible
-  std::int64_t runs = 0;                 ///< runs spent by the search
+  std::vector<std::size_t>
+      paretoFront;        ///< feasible, non-dominated on (time, excess errors, false rollbacks)
+  long recommended = -1;  ///< index in candidates, -1 when none is feasible
+  std::int64_t runs = 0;  ///< runs spent by the search
   int rounds = 0;
   bool budgetExhausted = false;
-  bool partial = false;                  ///< stopped by a cancel request
-  std::int64_t gridSize = 0;             ///< candidates of the full grid (capped for display)
+  bool partial = false;       ///< stopped by a cancel request
+  std::int64_t gridSize = 0;  ///< candidates of the full grid (capped for display)
   // The re-measure of the recommendation on fresh seeds.
   std::int64_t remeasureRunsPerScenario = 0;
   std::vector<PairStats> remeasurePairs;
@@ -113,15 +115,16 @@ SearchResult runSearch(const TuningSpace& space, Evaluator& evaluator, std::uint
 /// first min(n_a, n_b) replicates of each scenario, run on the same seeds): the ratio mean of
 /// the time to promotion by its linearisation (delta method), the rates and excess errors
 /// as paired means. `n` is 0 when it cannot be estimated.
-Estimate pairedDifference(const Objective& objective, const std::vector<bool>& bad, const CandidateResult& a,
-                          const CandidateResult& b);
+Estimate pairedDifference(const Objective& objective, const std::vector<bool>& bad,
+                          const CandidateResult& a, const CandidateResult& b);
 
 /// Judges a candidate's characteristics (and per-scenario ones) against the space's
 /// constraints, in the space's order.
 std::vector<Verdict> judgeAll(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
                               const std::vector<PairStats>& pairs);
 /// The estimate each constraint of the space judges (over the suite or its scenario).
-std::vector<Estimate> constrainedEstimates(const TuningSpace& space, const std::vector<ScenarioInfo>& scenarios,
+std::vector<Estimate> constrainedEstimates(const TuningSpace& space,
+                                           const std::vector<ScenarioInfo>& scenarios,
                                            const std::vector<PairStats>& pairs);
 
 }  // namespace rolloutlab::tune

@@ -28,11 +28,11 @@ enum class FieldType {
 
 /// Which part of the spec a field names (the manifest path is resolved against the document).
 enum class FieldTarget {
-  kFlaggerAnalysis,   ///< spec.analysis.<key> of the Canary
-  kFlaggerMetric,     ///< spec.analysis.metrics[name].<key...> of the Canary
-  kArgoSetWeights,    ///< every setWeight step of the Rollout, as one schedule
-  kArgoPause,         ///< the duration of every timed pause step of the Rollout
-  kArgoTemplateMetric ///< spec.metrics[name].<key> of an AnalysisTemplate
+  kFlaggerAnalysis,    ///< spec.analysis.<key> of the Canary
+  kFlaggerMetric,      ///< spec.analysis.metrics[name].<key...> of the Canary
+  kArgoSetWeights,     ///< every setWeight step of the Rollout, as one schedule
+  kArgoPause,          ///< the duration of every timed pause step of the Rollout
+  kArgoTemplateMetric  ///< spec.metrics[name].<key> of an AnalysisTemplate
 };
 
 /// One value a field may take: `x` is its number (seconds for durations; the position in the
@@ -44,14 +44,16 @@ struct FieldValue {
 };
 
 struct Field {
-  std::string name;  ///< as written in the space, e.g. `metrics[request-success-rate].thresholdRange.min`
-  int line = 0;      ///< of the field entry in the TuningSpace
+  std::string
+      name;  ///< as written in the space, e.g. `metrics[request-success-rate].thresholdRange.min`
+  int line = 0;  ///< of the field entry in the TuningSpace
   FieldType type = FieldType::kInteger;
   FieldTarget target = FieldTarget::kFlaggerAnalysis;
-  std::string key;          ///< analysis key (threshold, interval, ...) or metric key path (thresholdRange.min)
-  std::string metric;       ///< metric name (Flagger metric, Argo template metric)
-  std::string templateName; ///< Argo AnalysisTemplate name
-  std::string condition;    ///< kCondition: the condition with `{{x}}` where the number goes
+  std::string
+      key;  ///< analysis key (threshold, interval, ...) or metric key path (thresholdRange.min)
+  std::string metric;        ///< metric name (Flagger metric, Argo template metric)
+  std::string templateName;  ///< Argo AnalysisTemplate name
+  std::string condition;     ///< kCondition: the condition with `{{x}}` where the number goes
   /// The values a candidate may take (a grid for ranges with a step, explicit values, schedules).
   std::vector<FieldValue> values;
   /// A range without a step: any number in [lo, hi] (the search samples it, the surrogate
@@ -64,20 +66,24 @@ struct Field {
   /// The value for a number `x` (rounded for integers, formatted for durations/conditions).
   FieldValue valueOf(double x) const;
   /// Flagger or Argo.
-  bool argo() const { return target == FieldTarget::kArgoSetWeights || target == FieldTarget::kArgoPause ||
-                             target == FieldTarget::kArgoTemplateMetric; }
+  bool argo() const {
+    return target == FieldTarget::kArgoSetWeights || target == FieldTarget::kArgoPause ||
+           target == FieldTarget::kArgoTemplateMetric;
+  }
 };
 
 enum class SearchMethod { kRacing, kFixed };
 
 struct SearchSettings {
   SearchMethod method = SearchMethod::kRacing;
-  std::int64_t candidates = 200;   ///< the initial set: the grid if it is no larger, else a Latin hypercube sample
-  std::int64_t initialRuns = 8;    ///< replicates per scenario of every candidate in the first round
-  std::int64_t maxRuns = 256;      ///< replicates per scenario a surviving candidate reaches
-  std::int64_t remeasureRuns = 0;  ///< fresh-seed replicates per scenario of the recommendation (0: maxRuns)
-  int refineRounds = 2;            ///< rounds of refinement near the frontier
-  bool surrogate = true;           ///< fit the surrogate and race the candidates it proposes
+  std::int64_t candidates =
+      200;  ///< the initial set: the grid if it is no larger, else a Latin hypercube sample
+  std::int64_t initialRuns = 8;  ///< replicates per scenario of every candidate in the first round
+  std::int64_t maxRuns = 256;    ///< replicates per scenario a surviving candidate reaches
+  std::int64_t remeasureRuns =
+      0;                  ///< fresh-seed replicates per scenario of the recommendation (0: maxRuns)
+  int refineRounds = 2;   ///< rounds of refinement near the frontier
+  bool surrogate = true;  ///< fit the surrogate and race the candidates it proposes
   std::int64_t surrogateProposals = 8;
   /// A candidate whose objective is, on the paired 95% interval, no better than the leader's
   /// and at most this fraction worse is dropped as no improvement (0: only significantly worse).

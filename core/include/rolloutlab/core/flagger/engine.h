@@ -85,8 +85,8 @@ struct Routes {
 /// The complete state the engine carries between ticks.
 struct FlaggerState {
   CanaryStatus status;
-  Routes routes;          ///< what SetRoutes last wrote
-  int targetRevision = 0; ///< the target's current pod template (bumped on a new revision)
+  Routes routes;           ///< what SetRoutes last wrote
+  int targetRevision = 0;  ///< the target's current pod template (bumped on a new revision)
 };
 
 /// One metric check as it ran.

@@ -13,11 +13,11 @@ namespace rolloutlab::core::flagger {
 /// How a run ended (DESIGN conventions: `t` and `tick` are when the final phase is reached).
 struct Outcome {
   enum class Result {
-    kPromoted,          ///< Succeeded after an analysis
-    kRolledBack,        ///< Failed by rollback (checks, gate, deadline)
-    kPromotionFailed,   ///< Failed because the primary failed during promotion
-    kSkippedAnalysis,   ///< Succeeded without analysis (skipAnalysis)
-    kInProgress,        ///< the run ended first
+    kPromoted,         ///< Succeeded after an analysis
+    kRolledBack,       ///< Failed by rollback (checks, gate, deadline)
+    kPromotionFailed,  ///< Failed because the primary failed during promotion
+    kSkippedAnalysis,  ///< Succeeded without analysis (skipAnalysis)
+    kInProgress,       ///< the run ended first
   };
   Result result = Result::kInProgress;
   Phase phase = Phase::kInitialized;

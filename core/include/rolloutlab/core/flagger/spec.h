@@ -92,7 +92,7 @@ struct AnalysisSpec {
   int iterations = 0;
   bool mirror = false;
   int mirrorWeight = 0;
-  int matchCount = 0;  ///< number of `match` conditions (A/B needs them with iterations)
+  int matchCount = 0;             ///< number of `match` conditions (A/B needs them with iterations)
   int primaryReadyThreshold = 0;  ///< 0 = default 100
   int canaryReadyThreshold = 0;   ///< 0 = default 100
   std::vector<MetricSpec> metrics;

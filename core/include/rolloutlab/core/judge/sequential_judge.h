@@ -166,7 +166,7 @@ class SequentialJudge {
     std::optional<MeanContrastMsprt> passTest;
     std::optional<BucketDistributionTest> distribution;
     std::vector<double> bounds;  // latency distribution: the bucket bounds of the first look
-    Interval ratioSequence;  // latency: running intersection of the per-look ratio sets
+    Interval ratioSequence;      // latency: running intersection of the per-look ratio sets
   };
   void evaluate(std::size_t i);
 
