@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::scenarios {
 
@@ -284,14 +285,12 @@ MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScena
     series_.push_back(SeriesInfo{v, kind, code, bucket});
   };
   auto fmtLe = [](double b) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", b);
     // Shortest representation that round-trips, as Prometheus client libraries format le.
     for (int prec = 1; prec <= 17; ++prec) {
-      std::snprintf(buf, sizeof buf, "%.*g", prec, b);
-      if (std::strtod(buf, nullptr) == b) break;
+      std::string s = core::formatGeneral(b, prec);
+      if (std::strtod(s.c_str(), nullptr) == b) return s;
     }
-    return std::string(buf);
+    return core::formatGeneral(b, 17);
   };
   for (Variant v : {Variant::kCanary, Variant::kPrimary}) {
     if (!L.counter.empty()) {
