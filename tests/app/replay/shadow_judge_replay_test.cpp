@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "replay_fixtures.h"
+#include "replay_workspace.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/core/judge/sequential_judge.h"

@@ -8,7 +8,7 @@
 #include <cmath>
 #include <set>
 
-#include "replay_fixtures.h"
+#include "replay_workspace.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/core/diagnostics.h"

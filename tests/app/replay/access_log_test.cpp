@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 #pragma GCC diagnostic pop
 
-#include "replay_fixtures.h"
+#include "replay_workspace.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/io/flagger_decode.h"

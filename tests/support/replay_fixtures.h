@@ -23,7 +23,6 @@
 #include <vector>
 
 #include "prometheus_fixture.h"
-#include "rolloutlab/app/workspace.h"
 #include "test_support.h"
 
 namespace rolloutlab::test::replayfx {
@@ -235,16 +234,6 @@ inline std::string canaryYaml(int threshold = 2, const std::string& extraSpec = 
          "      - name: request-duration\n        thresholdRange:\n          max: 500\n        "
          "interval: 1m\n" +
          extraMetrics;
-}
-
-/// Loads a workspace from YAML text written to a temporary file; fails the test on errors.
-inline app::Workspace workspaceFrom(const TempDir& dir, const std::string& name,
-                                    const std::string& yaml) {
-  app::Workspace ws = app::loadWorkspace({dir.write(name, yaml)});
-  for (const auto& d : ws.diagnostics.items) {
-    if (d.severity == core::Severity::kError) ADD_FAILURE() << d.toString();
-  }
-  return ws;
 }
 
 }  // namespace rolloutlab::test::replayfx

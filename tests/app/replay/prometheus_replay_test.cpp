@@ -18,7 +18,7 @@
 #include <nlohmann/json.hpp>
 #pragma GCC diagnostic pop
 
-#include "replay_fixtures.h"
+#include "replay_workspace.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/exposition.h"
