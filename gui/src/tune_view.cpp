@@ -8,6 +8,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLegend>
+#include <QPen>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -65,9 +66,9 @@ struct ClassStyle {
 
 const ClassStyle kStyles[kTunePointClasses] = {
     {"feasible, false rollbacks < 1%", QColor(44, 160, 44), QColor(20, 90, 20), 10},
-    {"feasible, 1-5%", QColor(255, 165, 0), QColor(150, 90, 0), 10},
-    {"feasible, >= 5%", QColor(214, 39, 40), QColor(120, 20, 20), 10},
-    {"dropped: beaten or undecided", QColor(31, 119, 180, 70), QColor(31, 119, 180), 8},
+    {"feasible, false rollbacks 1-5%", QColor(255, 165, 0), QColor(150, 90, 0), 10},
+    {"feasible, false rollbacks >= 5%", QColor(214, 39, 40), QColor(120, 20, 20), 10},
+    {"feasibility undecided", QColor(31, 119, 180, 70), QColor(31, 119, 180), 8},
     {"infeasible", QColor(190, 190, 190), QColor(150, 150, 150), 7},
 };
 
@@ -92,19 +93,21 @@ bool number(const std::string& s, double& out) {
 }  // namespace
 
 TunePointClass tunePointClass(const tune::CandidateResult& c) {
-  switch (c.status) {
-    case tune::Status::kInfeasible:
-      return TunePointClass::kInfeasible;
-    case tune::Status::kFeasible: {
-      const auto& f = c.oc.falseRollbackRate;
-      const double p = f.known() ? f.value : 0;
-      if (p < 0.01) return TunePointClass::kFeasibleLow;
-      if (p < 0.05) return TunePointClass::kFeasibleMid;
-      return TunePointClass::kFeasibleHigh;
-    }
-    default:
-      return TunePointClass::kDropped;
+  // Infeasible: dropped as such, or a constraint's interval lies above its bound.
+  if (c.status == tune::Status::kInfeasible) return TunePointClass::kInfeasible;
+  bool met = true;
+  for (auto v : c.verdicts) {
+    if (v == tune::Verdict::kViolated) return TunePointClass::kInfeasible;
+    met = met && v == tune::Verdict::kMet;
   }
+  // Feasible: every constraint met on its 95% bound (a candidate beaten on the objective may
+  // be feasible, and on the Pareto front).
+  if (!met) return TunePointClass::kUndecided;
+  const auto& f = c.oc.falseRollbackRate;
+  const double p = f.known() ? f.value : 0;
+  if (p < 0.01) return TunePointClass::kFeasibleLow;
+  if (p < 0.05) return TunePointClass::kFeasibleMid;
+  return TunePointClass::kFeasibleHigh;
 }
 
 bool tuneMeasured(const tune::CandidateResult& c) {
@@ -183,8 +186,14 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
   auto* right = new QSplitter(Qt::Vertical, split);
   auto* chart = new QChart;
   chart->setTitle("Candidates: time to promote a good release vs excess errors of a bad one");
-  chart->legend()->setAlignment(Qt::AlignBottom);
-  chart_ = new ChartView(chart, right);
+  // The names go in a label below the chart that wraps when the view is narrow (QLegend cuts
+  // them short), as the timeline does.
+  chart->legend()->hide();
+  auto* top = new QWidget(right);
+  auto* tl = new QVBoxLayout(top);
+  tl->setContentsMargins(0, 0, 0, 0);
+  tl->setSpacing(2);
+  chart_ = new ChartView(chart, top);
   chart_->setRubberBand(QChartView::NoRubberBand);
   chart_->setMinimumHeight(260);
   for (int k = 0; k < kTunePointClasses; ++k) {
@@ -202,9 +211,10 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
   recommended_ = new QScatterSeries(chart);
   recommended_->setName("recommended");
   recommended_->setMarkerShape(QScatterSeries::MarkerShapeStar);
-  recommended_->setMarkerSize(22);
-  recommended_->setColor(QColor(20, 20, 20));
-  recommended_->setBorderColor(QColor(20, 20, 20));
+  recommended_->setMarkerSize(26);
+  // Hollow: the candidate's own point shows through.
+  recommended_->setColor(Qt::transparent);
+  recommended_->setPen(QPen(QColor(20, 20, 20), 2));
   chart->addSeries(recommended_);
   connect(recommended_, &QScatterSeries::clicked, this, [this](const QPointF&) {
     if (outcome_ != nullptr && outcome_->result.recommended >= 0)
@@ -214,7 +224,7 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
   ax->setTitleText("mean time to promotion (minutes)");
   ax->setLabelFormat("%g");
   auto* ay = new QValueAxis(chart);
-  ay->setTitleText("mean excess errors per bad release");
+  ay->setTitleText("excess errors / bad release");
   ay->setLabelFormat("%g");
   chart->addAxis(ax, Qt::AlignBottom);
   chart->addAxis(ay, Qt::AlignLeft);
@@ -222,6 +232,11 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
     s->attachAxis(ax);
     s->attachAxis(ay);
   }
+  legend_ = new QLabel(top);
+  legend_->setWordWrap(true);
+  legend_->setAlignment(Qt::AlignHCenter);
+  tl->addWidget(chart_, 1);
+  tl->addWidget(legend_);
   auto* bottom = new QWidget(right);
   auto* bl = new QVBoxLayout(bottom);
   bl->setContentsMargins(0, 0, 0, 0);
@@ -246,14 +261,15 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
   kb->addWidget(hint, 1);
   bl->addWidget(table_, 1);
   bl->addLayout(kb);
-  right->addWidget(chart_);
+  right->addWidget(top);
   right->addWidget(bottom);
   right->setStretchFactor(0, 3);
   right->setStretchFactor(1, 2);
   split->addWidget(left);
   split->addWidget(right);
-  split->setStretchFactor(0, 2);
-  split->setStretchFactor(1, 5);
+  split->setStretchFactor(0, 1);
+  split->setStretchFactor(1, 2);
+  split->setSizes({400, 800});
   layout->addWidget(split, 1);
 
   typing_ = new QTimer(this);
@@ -469,6 +485,7 @@ void TuneView::setSeed(quint64 seed) {
 void TuneView::setThreads(int threads) { threads_->setValue(threads); }
 bool TuneView::running() const { return job_->running(); }
 QString TuneView::statusText() const { return status_->text(); }
+QString TuneView::legendText() const { return legend_->text(); }
 
 bool TuneView::start() {
   if (job_->running()) return false;
@@ -508,6 +525,7 @@ bool TuneView::start() {
   cancel_->setEnabled(true);
   progress_->setRange(0, 1);
   progress_->setValue(0);
+  progress_->setFormat("%v / %m runs");
   status_->setText("Tuning " + q(s->key()) + " over " + QString::number(wb_.scenarios().size()) +
                    " scenarios, seed " + QString::number(seed_->value()) + "...");
   emit runningChanged(true);
@@ -543,6 +561,7 @@ void TuneView::showOutcome() {
     pointCandidates_[k].clear();
   }
   recommended_->clear();
+  legend_->clear();
   table_->cells()->clear();
   summary_->clear();
   const TuneOutcome* o = outcome_.get();
@@ -557,6 +576,7 @@ void TuneView::showOutcome() {
   const auto& space = *o->space;
   progress_->setRange(0, 1);
   progress_->setValue(1);
+  progress_->setFormat(QString("%1 runs").arg(res.runs));
   std::size_t counts[4] = {0, 0, 0, 0};
   for (const auto& c : res.candidates) ++counts[static_cast<int>(c.status)];
   QString st = QString(
@@ -605,6 +625,19 @@ void TuneView::showOutcome() {
                                        pts[static_cast<std::size_t>(k)].end()));
     chart_->setTooltips(series_[k], tips[k]);
   }
+  // The legend: the classes that have points, with their marker in its colour.
+  QStringList names;
+  for (int k = 0; k < kTunePointClasses; ++k) {
+    if (series_[k]->count() == 0) continue;
+    // A translucent fill (the undecided) shows as a ring in its border colour.
+    const bool ring = kStyles[k].fill.alpha() < 255;
+    names << QString("<span style=\"color:%1\">%2</span>&nbsp;%3")
+                 .arg((ring ? kStyles[k].border : kStyles[k].fill).name(),
+                      ring ? "&#9675;" : "&#9679;",
+                      QString(kStyles[k].name).toHtmlEscaped().replace(" ", "&nbsp;"));
+  }
+  if (recommended_->count() > 0) names << "&#9734;&nbsp;recommended";
+  legend_->setText(names.join(" &nbsp;&nbsp; "));
   const auto axes = chart_->chart()->axes();
   for (auto* a : axes) {
     auto* v = qobject_cast<QValueAxis*>(a);
@@ -665,7 +698,15 @@ void TuneView::showOutcome() {
       row.push_back(std::move(t));
     };
     cell(QString::number(i) + (rec ? " *" : ""), static_cast<qlonglong>(i));
-    cell(tune::toString(c.status));
+    // Sorted best first: the recommendation, the front, the feasible, the dropped, the
+    // infeasible.
+    const int rank = rec                                    ? 0
+                     : front.count(i)                       ? 1
+                     : c.status == tune::Status::kFeasible  ? 2
+                     : c.status == tune::Status::kDominated ? 3
+                     : c.status == tune::Status::kUndecided ? 4
+                                                            : 5;
+    cell(tune::toString(c.status), rank);
     row.back().foreground = kStyles[static_cast<int>(tunePointClass(c))].border;
     cell(front.count(i) ? "yes" : "");
     cell(q(c.candidate.origin));
@@ -684,6 +725,7 @@ void TuneView::showOutcome() {
     rows.push_back(std::move(row));
   }
   table_->cells()->setRows(std::move(rows));
+  table_->sortByColumn(1, Qt::AscendingOrder);
 }
 
 QString TuneView::tooltip(int i) const {

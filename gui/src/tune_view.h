@@ -2,7 +2,8 @@
 /// The Tune view: a TuningSpace for the current spec (loaded from a file or a template made
 /// from the spec, edited as YAML and checked as it is typed), run by TuneJob off the GUI thread
 /// with progress and Cancel; the result as a Pareto scatter (time to promotion against excess
-/// errors, feasible candidates coloured by their false-rollback rate, infeasible ones grey, the
+/// errors, feasible candidates (every constraint met) coloured by their false-rollback rate,
+/// undecided ones as rings, infeasible ones grey, the
 /// recommendation a star) and a sortable candidates table. Clicking a point or a row loads that
 /// candidate (the spec's files with only the tuned fields changed) into the spec as one undo
 /// step; clicking another replaces it, and Keep makes it the edited spec.
@@ -34,11 +35,12 @@ enum class TunePointClass {
   kFeasibleLow,   ///< feasible, false-rollback rate below 1%
   kFeasibleMid,   ///< feasible, 1% to 5%
   kFeasibleHigh,  ///< feasible, 5% or more
-  kDropped,       ///< dominated or undecided: its feasibility was not settled
+  kUndecided,     ///< no constraint violated, not every one met yet (dropped before)
   kInfeasible,    ///< a constraint's 95% interval lies above its bound
 };
 constexpr int kTunePointClasses = 5;
-/// The class of a candidate (from its status and its false-rollback estimate).
+/// The class of a candidate: from its constraints' verdicts (infeasible also when the search
+/// dropped it as such) and its false-rollback estimate.
 TunePointClass tunePointClass(const tune::CandidateResult& c);
 /// Whether a candidate has a point: its time to promotion and its excess errors are estimated.
 bool tuneMeasured(const tune::CandidateResult& c);
@@ -81,6 +83,8 @@ class TuneView : public QWidget {
     return pointCandidates_[static_cast<int>(c)];
   }
   CellTableView* table() const { return table_; }
+  /// The legend below the scatter (rich text: the classes shown).
+  QString legendText() const;
   QPlainTextEdit* editor() const { return editor_; }
 
   /// Loads candidate `i` of the last outcome into the spec (one undo step, replacing a
@@ -125,6 +129,7 @@ class TuneView : public QWidget {
   QLabel* status_;
   QLabel* summary_;
   ChartView* chart_;
+  QLabel* legend_;
   QScatterSeries* series_[kTunePointClasses] = {};
   std::vector<int> pointCandidates_[kTunePointClasses];
   QScatterSeries* recommended_ = nullptr;
