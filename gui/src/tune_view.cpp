@@ -146,9 +146,6 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
   progress_->setRange(0, 1);
   progress_->setValue(0);
   progress_->setFormat("%v / %m runs");
-  bar->addWidget(load_);
-  bar->addWidget(template_);
-  bar->addSpacing(12);
   bar->addWidget(new QLabel("Budget", this));
   bar->addWidget(budget_);
   bar->addWidget(new QLabel("Seed", this));
@@ -173,6 +170,14 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
   auto* left = new QWidget(split);
   auto* ll = new QVBoxLayout(left);
   ll->setContentsMargins(0, 0, 0, 0);
+  // The space's buttons above its editor.
+  auto* sb = new QHBoxLayout;
+  load_->setParent(left);
+  template_->setParent(left);
+  sb->addWidget(load_);
+  sb->addWidget(template_);
+  sb->addStretch(1);
+  ll->addLayout(sb);
   editor_ = new QPlainTextEdit(left);
   editor_->setFont(QFontDatabase::systemFont(QFontDatabase::FixedFont));
   editor_->setLineWrapMode(QPlainTextEdit::NoWrap);
@@ -257,6 +262,7 @@ TuneView::TuneView(Workbench& wb, QWidget* parent)
       "Undo goes back.",
       bottom);
   hint->setStyleSheet("color: #555;");
+  hint->setWordWrap(true);
   kb->addWidget(keep_);
   kb->addWidget(hint, 1);
   bl->addWidget(table_, 1);
