@@ -472,6 +472,8 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
         for (const auto& p : e["values"]) {
           a.values.push_back(number(p));
           if (!p[0].is_number()) throw malformed("a sample time is not a number");
+          if (!(std::fabs(p[0].get<double>()) <= core::promql::kMaxApiTimeSeconds))
+            throw malformed("a sample time is outside what Prometheus can store");
           a.times.push_back(p[0].get<double>());
           a.labels.push_back(ls);
         }

@@ -124,6 +124,10 @@ Matrix readMatrix(std::string_view text, const std::string& file) {
     if (t.type != JsonValue::Type::kNumber || !std::isfinite(t.number)) {
       failAt(file, t, pp() + "[0]", "the time must be a number of seconds");
     }
+    if (std::fabs(t.number) > pq::kMaxApiTimeSeconds) {
+      failAt(file, t, pp() + "[0]",
+             "the time is outside what Prometheus can store (int64 milliseconds since 1970)");
+    }
     if (v.type != JsonValue::Type::kString) {
       failAt(file, v, pp() + "[1]", "the value must be a string (\"1.5\", \"NaN\", \"+Inf\")");
     }

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <limits>
 #include <set>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/query.h"
+#include "rolloutlab/replay/recording.h"
 #include "rolloutlab/replay/traffic.h"
 #include "rolloutlab/sim/mesh.h"
 #include "test_support.h"
@@ -136,4 +138,32 @@ TEST(FuzzRegressions, RequestsBefore1970AreRecordedAtTheirStep) {
   ASSERT_TRUE(r.add(-1, rp::Variant::kPrimary, 503, 40, &error)) << error;
   r.finish();
   EXPECT_EQ(r.requests(rp::Variant::kPrimary), 2u);
+}
+
+// A saved query_range answer with a sample time of 1.7e16 s overflowed the signed millisecond
+// conversion (UBSan). Prometheus stores int64 milliseconds: a time beyond that is refused with
+// its place in the file; one at the edge still converts; the conversion itself saturates.
+TEST(FuzzRegressions, SampleTimesBeyondInt64MillisecondsAreRefused) {
+  namespace pq = rolloutlab::core::promql;
+  namespace rp = rolloutlab::replay;
+  const auto answer = [](const std::string& t) {
+    return R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[)" +
+           t + R"(,"1"]]}]}})";
+  };
+  for (const std::string t : {"17040671904067320", "-9.3e15", "1e300"}) {
+    SCOPED_TRACE(t);
+    try {
+      (void)rp::parseQueryRange(answer(t), "answer.json", "m", std::nullopt);
+      ADD_FAILURE() << "accepted";
+    } catch (const rolloutlab::core::InputError& e) {
+      EXPECT_NE(std::string(e.what()).find("answer.json:1"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("outside what Prometheus can store"), std::string::npos)
+          << e.what();
+    }
+  }
+  const auto ok = rp::parseQueryRange(answer("9.2e15"), "answer.json", "m", std::nullopt);
+  ASSERT_EQ(ok.series.size(), 1u);
+  EXPECT_EQ(pq::apiTimeToMs(9.2e15), 9200000000000000000);
+  EXPECT_EQ(pq::apiTimeToMs(1e300), std::numeric_limits<pq::TimestampMs>::max());
+  EXPECT_EQ(pq::apiTimeToMs(-1e300), std::numeric_limits<pq::TimestampMs>::min());
 }

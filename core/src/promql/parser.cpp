@@ -299,6 +299,11 @@ bool parseDuration(std::string_view text, TimestampMs& ms, std::string* error) {
 
 TimestampMs apiTimeToMs(double seconds) {
   // web/api/v1/api.go parseTime + timestamp.FromTime.
+  if (!(seconds >= -kMaxApiTimeSeconds && seconds <= kMaxApiTimeSeconds)) {
+    if (seconds != seconds) return 0;
+    return seconds > 0 ? std::numeric_limits<TimestampMs>::max()
+                       : std::numeric_limits<TimestampMs>::min();
+  }
   double ip = 0;
   double frac = std::modf(seconds, &ip);
   frac = std::round(frac * 1000) / 1000;

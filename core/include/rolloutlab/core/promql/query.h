@@ -97,8 +97,14 @@ class PreparedQuery {
 /// bytes); `Diagnostic::line`/`column` carry the position.
 PreparedQuery parse(std::string_view query, const QueryOptions& options = {});
 
+/// The largest |time| in seconds whose milliseconds fit a TimestampMs (int64 ms: about 292
+/// million years either side of 1970). Readers of recorded times refuse what lies outside.
+inline constexpr double kMaxApiTimeSeconds = 9223372036854775.0;
+
 /// The HTTP API's conversion of a `time=` parameter given in seconds (`web/api/v1/api.go`
 /// `parseTime`: the fraction rounded to ms, then `time.Unix(sec, nsec)` and integer ms).
+/// A time outside +-kMaxApiTimeSeconds saturates at the TimestampMs range (NaN reads 0);
+/// callers validate first.
 TimestampMs apiTimeToMs(double seconds);
 
 /// Parses a Prometheus duration (`model.ParseDuration`: `1y2w3d4h5m6s7ms`, units in that order,
