@@ -7,62 +7,16 @@
 
 #include "cli.h"
 #include "judge_files.h"
-#include "replay_run.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/output.h"
-#include "rolloutlab/io/flagger_decode.h"
-#include "rolloutlab/io/flagger_report.h"
+#include "rolloutlab/app/run_view.h"
 #include "rolloutlab/replay/time.h"
-#include "trace_format.h"
 
 namespace rolloutlab::app {
 
-namespace fl = core::flagger;
 namespace rp = replay;
 
 namespace {
-
-void printReplayTable(std::ostream& out, const sim::SimulationResult& res,
-                      const std::string& header, double from, bool counts) {
-  out << header << "\n";
-  out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t"
-      << "  " << std::left << std::setw(21) << "time" << std::right << std::setw(8) << "primary"
-      << std::setw(7) << "canary"
-      << "  " << std::left << std::setw(17) << "phase" << std::right << std::setw(7) << "failed"
-      << std::setw(5) << "iter"
-      << "  reason\n";
-  for (std::size_t i = 0; i < res.run.ticks.size(); ++i) {
-    const auto& t = res.run.ticks[i];
-    out << std::left << std::setw(5) << t.tick << std::right << std::setw(7) << fmtT(t.t) << "  "
-        << std::left << std::setw(21) << rp::formatTime(from + t.t) << std::right << std::setw(8)
-        << t.routes.primaryWeight << std::setw(7) << t.routes.canaryWeight << "  " << std::left
-        << std::setw(17) << fl::toString(t.status.phase) << std::right << std::setw(7)
-        << t.status.failedChecks << std::setw(5) << t.status.iterations << "  " << t.reason << "\n";
-    if (i >= res.measured.size()) continue;
-    for (const auto& mv : res.measured[i]) {
-      out << std::string(12, ' ') << (mv.checkedByEngine ? "- " : "  ") << mv.name << " = "
-          << answerText(mv.answer) << " [" << (mv.min ? fmtT(*mv.min) : "-") << ", "
-          << (mv.max ? fmtT(*mv.max) : "-") << "]";
-      if (mv.checkedByEngine) {
-        for (const auto& m : t.metrics) {
-          if (m.name == mv.name && m.kind == mv.kind) {
-            out << " " << fl::toString(m.result);
-            if (m.result == fl::MetricCheck::Result::kError && !m.message.empty())
-              out << ": " << m.message;
-          }
-        }
-      } else {
-        out << " (not checked)";
-      }
-      out << "\n";
-    }
-  }
-  const auto& o = res.run.outcome;
-  out << "outcome: " << fl::toString(o.result) << " (" << fl::toString(o.phase) << ") at tick "
-      << o.tick << ", t=" << fmtT(o.t) << "s (" << rp::formatTime(from + o.t) << ")\n";
-  const auto& s = res.summary;
-  printRunSummary(out, s, counts);
-}
 
 // METRIC[@variant]=FILE
 rp::ReplaySpec::NamedFile namedFile(const std::string& arg) {
@@ -100,112 +54,6 @@ double intervalFlag(const std::optional<std::string>& v, const std::string& flag
 }
 
 }  // namespace
-
-io::Json replayBlockJson(const rp::Recording& recording, std::optional<double> step) {
-  const rp::ReplaySpec& spec = recording.spec();
-  io::Json r;
-  r["name"] = spec.name;
-  r["source"] = recording.describe();
-  r["from"] = rp::formatTime(spec.from);
-  r["to"] = rp::formatTime(spec.to);
-  r["step"] = step ? io::jnum(*step) : io::Json(nullptr);
-  r["release"] = sim::toString(spec.release);
-  if (spec.counterfactual != rp::Counterfactual::kNone)
-    r["counterfactual"] = rp::toString(spec.counterfactual);
-  if (const rp::IngestStats* st = recording.ingest()) {
-    io::Json a;
-    a["lines"] = st->lines;
-    a["requests"] = st->requests;
-    a["canary"] = st->canary;
-    a["primary"] = st->primary;
-    a["unmatched"] = st->unmatched;
-    a["malformed"] = st->malformed;
-    r["accessLogs"] = std::move(a);
-  }
-  return r;
-}
-
-void warnUnreadLogLines(const rp::Recording& recording, Streams& io) {
-  const rp::IngestStats* st = recording.ingest();
-  if (st == nullptr || st->malformed == 0) return;
-  io.err << "warning: " << st->malformed << " of " << st->lines << " log lines could not be read";
-  if (!st->warnings.empty()) {
-    const auto& w = st->warnings.front();
-    io.err << " (first: " << w.file << ":" << w.line << ": column " << w.column << ": " << w.detail
-           << ")";
-  }
-  io.err << "\n";
-}
-
-io::Json replayRunJson(const sim::SimulationResult& res, const rp::FlaggerReplayPlan& plan,
-                       std::uint64_t seed, std::optional<std::uint64_t> replicate) {
-  const rp::ReplaySpec& spec = plan.recording().spec();
-  io::Json out;
-  out["engine"] = "flagger";
-  out["target"] = plan.canary().name;
-  out["replay"] = replayBlockJson(plan.recording(), plan.stepSeconds());
-  out["seed"] = seed;
-  out["replicate"] = replicate ? io::Json(*replicate) : io::Json(nullptr);
-  io::Json ticks = io::Json::array();
-  for (std::size_t i = 0; i < res.run.ticks.size(); ++i) {
-    io::Json t = io::tickJson(res.run.ticks[i]);
-    t["time"] = rp::formatTime(spec.from + res.run.ticks[i].t);
-    io::Json ms = io::Json::array();
-    if (i < res.measured.size()) {
-      for (const auto& mv : res.measured[i]) ms.push_back(measuredJson(mv));
-    }
-    t["measured"] = std::move(ms);
-    ticks.push_back(std::move(t));
-  }
-  out["ticks"] = std::move(ticks);
-  out["outcome"] = io::outcomeJson(res.run.outcome);
-  out["summary"] = runSummaryJson(res.summary, plan.recording().traffic() != nullptr);
-  return out;
-}
-
-int runReplayTrace(const Workspace& specs, const rp::ReplaySpec& spec, const std::string& target,
-                   const std::string& meshProvider, const std::string& format, std::uint64_t seed,
-                   std::optional<std::uint64_t> replicate, Streams& io,
-                   const std::vector<sim::JudgeSpec>& judges) {
-  // Before reading anything: a recording of metric values cannot feed a judge.
-  if (!judges.empty()) spec.requireJudgeInput();
-  if (specs.targetsRollout(target))
-    return runArgoReplayTrace(specs, spec, target, format, seed, replicate, io, judges);
-  const fl::CanarySpec& canary = specs.canary(target);
-  auto recording = rp::Recording::open(spec, rp::targetOf(canary, meshProvider));
-  const rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, specs.metricTemplates),
-                                   meshProvider, recording);
-  auto source = recording->makeSource();
-  rp::ReplayRunOptions opt;
-  // Replicate r of seed s is run r of a batch pair whose seed is s (`batch`, `simulate
-  // --replicate`).
-  opt.seed = replicate ? replicateSeed(seed, *replicate) : seed;
-  if (replicate) opt.replicate = 0;
-  opt.judges = &judges;
-  const auto res = rp::replayFlagger(plan, *source, opt);
-  warnUnreadLogLines(*recording, io);
-  if (format != "table") {
-    io::Json j = replayRunJson(res, plan, seed, replicate);
-    if (!judges.empty()) {
-      // As `simulate` on a Scenario: the verdicts, and each tick's verdicts so far.
-      j["judges"] = shadowJudgesJson(judges, res.summary, true);
-      addJudgeTicks(j["ticks"], judges, res.judgeTicks);
-    }
-    io.out << render(document("ReplayTrace", j), format);
-    return 0;
-  }
-  std::string header = "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
-                       canary.name + " replayed over " + rp::formatTime(spec.from) + " .. " +
-                       rp::formatTime(spec.to) + " from " + recording->describe() + " (step " +
-                       fmtT(plan.stepSeconds()) + "s";
-  if (replicate)
-    header +=
-        ", bootstrap replicate " + std::to_string(*replicate) + " of seed " + std::to_string(seed);
-  header += ")";
-  printReplayTable(io.out, res, header, spec.from, recording->traffic() != nullptr);
-  printShadowJudges(io.out, judges, res.summary, true);
-  return 0;
-}
 
 int runReplay(const std::vector<std::string>& argv, Streams& io) {
   const auto started = std::chrono::steady_clock::now();
@@ -466,7 +314,14 @@ int runReplay(const std::vector<std::string>& argv, Streams& io) {
       }
     }
   }
-  return runReplayTrace(ws, spec, targetName, mesh, format, seed, replicate, io, judges);
+  RunOptions options;
+  options.target = targetName;
+  options.meshProvider = mesh;
+  options.seed = seed;
+  options.replicate = replicate;
+  options.judges = judges;
+  io.out << renderRun(replayRun(ws, spec, options, io.err), format);
+  return 0;
 }
 
 }  // namespace rolloutlab::app

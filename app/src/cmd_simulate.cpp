@@ -1,106 +1,14 @@
-#include <cstdio>
-#include <iomanip>
-#include <iostream>
-#include <sstream>
+// `simulate`: one run of a Canary or a Rollout driven by a Script, a Scenario or a Replay. The
+// kind is chosen once, in app::simulateRun / app::replayRun (run_view.cpp); one path renders.
 
-#include "argo_simulate.h"
 #include "cli.h"
 #include "judge_files.h"
-#include "replay_run.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/commands.h"
-#include "rolloutlab/app/output.h"
+#include "rolloutlab/app/run_view.h"
 #include "rolloutlab/app/workspace.h"
-#include "rolloutlab/core/flagger/run.h"
-#include "rolloutlab/io/flagger_decode.h"
-#include "rolloutlab/io/flagger_report.h"
-#include "rolloutlab/io/script_decode.h"
-#include "rolloutlab/scenarios/flagger_world.h"
-#include "rolloutlab/sim/run.h"
-#include "trace_format.h"
 
 namespace rolloutlab::app {
-
-namespace fl = core::flagger;
-
-namespace {
-
-void printTable(std::ostream& out, const fl::FlaggerRun& run, const std::string& header,
-                const std::vector<std::vector<sim::MeasuredValue>>* measured = nullptr) {
-  out << header << "\n";
-  out << std::left << std::setw(5) << "tick" << std::right << std::setw(7) << "t" << std::setw(8)
-      << "primary" << std::setw(7) << "canary" << std::setw(7) << "mirror"
-      << "  " << std::left << std::setw(17) << "phase" << std::right << std::setw(4) << "cw"
-      << std::setw(7) << "failed" << std::setw(5) << "iter"
-      << "  reason\n";
-  for (const auto& t : run.ticks) {
-    out << std::left << std::setw(5) << t.tick << std::right << std::setw(7) << fmtT(t.t)
-        << std::setw(8) << t.routes.primaryWeight << std::setw(7) << t.routes.canaryWeight
-        << std::setw(7) << (t.routes.mirrored ? "yes" : "no") << "  " << std::left << std::setw(17)
-        << fl::toString(t.status.phase) << std::right << std::setw(4) << t.status.canaryWeight
-        << std::setw(7) << t.status.failedChecks << std::setw(5) << t.status.iterations << "  "
-        << t.reason << "\n";
-    if (measured != nullptr && static_cast<std::size_t>(t.tick - 1) < measured->size()) {
-      for (const auto& mv : (*measured)[static_cast<std::size_t>(t.tick - 1)]) {
-        out << std::string(62, ' ') << "  " << (mv.checkedByEngine ? "- " : "  ") << mv.name
-            << " = " << answerText(mv.answer) << " [" << (mv.min ? fmtT(*mv.min) : "-") << ", "
-            << (mv.max ? fmtT(*mv.max) : "-") << "]";
-        if (mv.checkedByEngine) {
-          for (const auto& m : t.metrics) {
-            if (m.name == mv.name && m.kind == mv.kind) out << " " << fl::toString(m.result);
-          }
-        } else {
-          out << " (not checked)";
-        }
-        out << "\n";
-      }
-      continue;
-    }
-    for (const auto& m : t.metrics) {
-      std::ostringstream v;
-      if (m.result == fl::MetricCheck::Result::kNoData) {
-        v << "no data";
-      } else if (m.result == fl::MetricCheck::Result::kError && std::isnan(m.value)) {
-        v << "error" << (m.message.empty() ? "" : ": " + m.message);
-      } else {
-        v << m.value;
-      }
-      out << std::string(62, ' ') << "  - " << m.name << " = " << v.str() << " ["
-          << (m.min ? fmtT(*m.min) : "-") << ", " << (m.max ? fmtT(*m.max) : "-") << "] "
-          << fl::toString(m.result) << "\n";
-    }
-  }
-  const auto& o = run.outcome;
-  out << "outcome: " << fl::toString(o.result) << " (" << fl::toString(o.phase) << ") at tick "
-      << o.tick << ", t=" << fmtT(o.t) << "s\n";
-}
-
-io::Json scenarioRunJson(const sim::SimulationResult& res, const std::string& target,
-                         const sim::Scenario& scen, std::uint64_t seed) {
-  io::Json j = io::flaggerRunJson(res.run, target, seed);
-  io::Json out;
-  out["engine"] = j["engine"];
-  out["target"] = j["target"];
-  out["scenario"] = scen.name;
-  out["release"] = sim::toString(scen.release);
-  out["seed"] = seed;
-  io::Json ticks = io::Json::array();
-  for (std::size_t i = 0; i < res.run.ticks.size(); ++i) {
-    io::Json t = io::tickJson(res.run.ticks[i]);
-    io::Json ms = io::Json::array();
-    if (i < res.measured.size()) {
-      for (const auto& mv : res.measured[i]) ms.push_back(measuredJson(mv));
-    }
-    t["measured"] = std::move(ms);
-    ticks.push_back(std::move(t));
-  }
-  out["ticks"] = std::move(ticks);
-  out["outcome"] = io::outcomeJson(res.run.outcome);
-  out["summary"] = runSummaryJson(res.summary);
-  return out;
-}
-
-}  // namespace
 
 int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   std::vector<std::string> specs, judges;
@@ -145,8 +53,6 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
   const auto rep = cli::unsignedInt(replicateFlag, "--replicate");
   // Run r of a batch pair: `--seed <the pair's seed> --replicate r`.
   if (rep) seed = replicateSeed(seed, *rep);
-  fl::FlaggerEngineOptions options;
-  options.meshProvider = meshFlag.value_or("istio");
   const std::string targetName = targetFlag.value_or("");
 
   Workspace ws = cli::load(specs, io);
@@ -159,13 +65,19 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       return 1;
     }
   }
+  RunOptions options;
+  options.meshProvider = meshFlag.value_or("istio");
   if (sc.scripts.empty() && sc.scenarios.empty() && !sc.replays.empty()) {
     // A Replay document: the recording stands where a scenario would.
     cli::requireTarget(ws, targetName, sc.replays.front().file);
     const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;
-    return runReplayTrace(ws, sc.replays.front(), targetName, options.meshProvider, format,
-                          cli::unsignedInt(seedFlag, "--seed", 0), rep, io, jw->judges);
+    options.target = targetName;
+    options.seed = cli::unsignedInt(seedFlag, "--seed", 0);
+    options.replicate = rep;
+    options.judges = jw->judges;
+    io.out << renderRun(replayRun(ws, sc.replays.front(), options, io.err), format);
+    return 0;
   }
   if (sc.scripts.empty() && sc.scenarios.empty()) {
     throw core::InputError({core::Severity::kError, *scenario == "-" ? cli::kStdinName : *scenario,
@@ -189,53 +101,15 @@ int runSimulate(const std::vector<std::string>& argv, Streams& io) {
       throw core::InputError(d);
     }
   }
-  if (ws.targetsRollout(target)) {
+  // Shadow judges ride on a Scenario (a Canary's Script run does not read the files).
+  if (sc.scripts.empty() || ws.targetsRollout(target)) {
     const auto jw = loadJudgeFiles(judges, io);
     if (!jw) return 1;
-    return simulateArgo(ws, sc, target, format, seed, io, jw->judges);
+    options.judges = jw->judges;
   }
-  if (sc.scripts.empty()) {
-    const sim::Scenario& scen = sc.scenarios.front();
-    const fl::CanarySpec& canary = ws.canary(target);
-    const sim::CompiledScenario compiled(scen);
-    const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, ws.metricTemplates),
-                                      compiled, options.meshProvider);
-    const auto jw = loadJudgeFiles(judges, io);
-    if (!jw) return 1;
-    const std::vector<sim::JudgeSpec>& judgeSpecs = jw->judges;
-    const auto res = scenarios::simulateFlagger(plan, compiled, seed, true, false, judgeSpecs);
-    if (format != "table") {
-      io::Json j = scenarioRunJson(res, canary.name, scen, seed);
-      if (!judgeSpecs.empty()) {
-        j["judges"] = shadowJudgesJson(judgeSpecs, res.summary, true);
-        addJudgeTicks(j["ticks"], judgeSpecs, res.judgeTicks);
-      }
-      io.out << render(document("SimulationTrace", j), format);
-    } else {
-      printTable(io.out, res.run,
-                 "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
-                     canary.name + " in Scenario " + scen.name + " (" +
-                     sim::toString(scen.release) + " release, seed " + std::to_string(seed) + ")",
-                 &res.measured);
-      printRunSummary(io.out, res.summary, true);
-      printShadowJudges(io.out, judgeSpecs, res.summary, true);
-    }
-    return 0;
-  }
-  const core::Script& script = sc.scripts.front();
-  const fl::CanarySpec& canary = ws.canary(target);
-  io::scriptMismatches(script, canary).throwIfErrors();
-  fl::FlaggerEngine engine(canary, io::resolveTemplates(canary, ws.metricTemplates), options);
-  const fl::FlaggerRun run = fl::runScript(engine, script);
-  if (format != "table") {
-    io.out << render(document("SimulationTrace", io::flaggerRunJson(run, canary.name, seed)),
-                     format);
-  } else {
-    printTable(io.out, run,
-               "Canary " + (canary.namespace_.empty() ? "" : canary.namespace_ + "/") +
-                   canary.name + " driven by Script " + script.name + " (seed " +
-                   std::to_string(seed) + ")");
-  }
+  options.target = target;
+  options.seed = seed;
+  io.out << renderRun(simulateRun(ws, sc, options), format);
   return 0;
 }
 

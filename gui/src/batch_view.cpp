@@ -15,9 +15,9 @@
 
 #include "chart_view.h"
 #include "histogram.h"
-#include "oc_rows.h"
 #include "oc_table.h"
 #include "workbench.h"
+#include "workbench_models.h"
 
 namespace rolloutlab::gui {
 

@@ -12,7 +12,7 @@
 #include <string>
 
 #include "batch_runner.h"
-#include "spec_document.h"
+#include "workbench_models.h"
 
 class QCheckBox;
 class QLabel;

@@ -12,10 +12,10 @@
 #include <QVBoxLayout>
 #include <map>
 
-#include "oc_rows.h"
 #include "oc_table.h"
 #include "timeline_view.h"
 #include "workbench.h"
+#include "workbench_models.h"
 
 namespace rolloutlab::gui {
 

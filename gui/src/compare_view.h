@@ -8,7 +8,7 @@
 #include <memory>
 
 #include "batch_runner.h"
-#include "spec_document.h"
+#include "workbench_models.h"
 
 class QLabel;
 class QProgressBar;

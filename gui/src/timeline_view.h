@@ -9,7 +9,7 @@
 #include <QWidget>
 #include <vector>
 
-#include "spec_document.h"
+#include "workbench_models.h"
 
 class QAreaSeries;
 class QChart;

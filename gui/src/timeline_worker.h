@@ -12,7 +12,7 @@
 #include <optional>
 #include <thread>
 
-#include "spec_document.h"
+#include "workbench_models.h"
 
 namespace rolloutlab::gui {
 

@@ -14,9 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "recordings.h"
 #include "rolloutlab/app/workspace.h"
-#include "spec_document.h"
+#include "workbench_models.h"
 
 class QThreadPool;
 class QUndoGroup;

@@ -8,10 +8,10 @@
 #include <functional>
 #include <map>
 
-#include "rollout_document.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/replay/time.h"
 #include "workbench.h"
+#include "workbench_models.h"
 
 namespace rolloutlab::gui {
 

@@ -715,4 +715,119 @@ std::string removeYamlSequenceItem(const std::string& text, int documentIndex, c
   return text.substr(0, ls) + text.substr(cut);
 }
 
+namespace {
+
+/// One node as one line of flow YAML.
+std::string flowLine(const YAML::Node& n) {
+  YAML::Emitter e;
+  e.SetMapFormat(YAML::Flow);
+  e.SetSeqFormat(YAML::Flow);
+  e << n;
+  return e.c_str();
+}
+
+std::size_t indentOf(const std::string& line) {
+  std::size_t i = 0;
+  while (i < line.size() && line[i] == ' ') ++i;
+  return i;
+}
+
+bool blankLine(const std::string& line) {
+  return line.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+/// Items `a` and `a + 1` of the block sequence `seq` of `text` traded by moving their lines
+/// (`text` unchanged when their lines cannot be told apart).
+std::string swapBlockItems(const std::string& text, const YAML::Node& seq, std::size_t a) {
+  std::vector<std::string> lines;
+  for (std::size_t pos = 0; pos < text.size();) {
+    const std::size_t nl = text.find('\n', pos);
+    const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
+    lines.push_back(text.substr(pos, end - pos));
+    pos = end;
+  }
+  auto dashLine = [&](std::size_t k) -> std::size_t {
+    auto l = static_cast<std::size_t>(std::max(0, seq[k].Mark().line));
+    // The item may start on the line after a lone dash.
+    while (l > 0 && l < lines.size() && lines[l].compare(indentOf(lines[l]), 1, "-") != 0) --l;
+    return l;
+  };
+  auto start = [&](std::size_t k) {
+    const std::size_t d = dashLine(k);
+    const std::size_t col = indentOf(lines[d]);
+    std::size_t s = d;
+    while (s > 0 && indentOf(lines[s - 1]) == col && lines[s - 1].compare(col, 1, "#") == 0) {
+      --s;
+    }
+    return s;
+  };
+  auto lastEnd = [&](std::size_t k) {
+    const std::size_t d = dashLine(k);
+    const std::size_t col = indentOf(lines[d]);
+    std::size_t end = d + 1;
+    for (std::size_t j = d + 1; j < lines.size(); ++j) {
+      if (blankLine(lines[j])) continue;
+      if (indentOf(lines[j]) <= col || lines[j].rfind("---", 0) == 0 ||
+          lines[j].rfind("...", 0) == 0)
+        break;
+      end = j + 1;
+    }
+    return end;
+  };
+  if (lines.empty()) return text;
+  const std::size_t sa = start(a);
+  const std::size_t sb = start(a + 1);
+  const std::size_t eb = a + 2 < seq.size() ? start(a + 2) : lastEnd(a + 1);
+  if (!(sa < sb && sb < eb && eb <= lines.size())) return text;
+  std::string first, second;
+  for (std::size_t j = sa; j < sb; ++j) first += lines[j];
+  for (std::size_t j = sb; j < eb; ++j) second += lines[j];
+  // The last line of the text may have no newline: the items trade their ends.
+  if (second.empty() || second.back() != '\n') {
+    second += '\n';
+    if (!first.empty() && first.back() == '\n') first.pop_back();
+  }
+  std::string out;
+  for (std::size_t j = 0; j < sa; ++j) out += lines[j];
+  out += second;
+  out += first;
+  for (std::size_t j = eb; j < lines.size(); ++j) out += lines[j];
+  return out;
+}
+
+}  // namespace
+
+std::string swapYamlSequenceItems(const std::string& text, int documentIndex, const YamlPath& path,
+                                  std::size_t index) {
+  if (path.empty()) fail(0, path, "an empty path names the whole document");
+  const Resolved r = resolve(text, documentIndex, path);
+  if (!r.complete(path)) fail(0, path, "there is no such sequence");
+  const Level& target = r.levels.back();
+  const YAML::Node& seq = target.node;
+  if (!seq.IsSequence()) fail(lineOf(seq), path, "is not a sequence");
+  const std::size_t n = seq.size();
+  if (index + 1 >= n) {
+    fail(lineOf(seq), path,
+         "the sequence has " + std::to_string(n) + " item(s): no items " + std::to_string(index) +
+             " and " + std::to_string(index + 1) + " to trade");
+  }
+  std::string next;
+  if (target.flow) {
+    next = removeYamlSequenceItem(text, documentIndex, path, index);
+    next = insertYamlSequenceItem(next, documentIndex, path, index + 1, flowLine(seq[index]));
+  } else {
+    next = swapBlockItems(text, seq, index);
+  }
+  // The two items must have traded places and nothing else changed.
+  const Resolved after = resolve(next, documentIndex, path);
+  const YAML::Node moved = after.complete(path) ? after.levels.back().node : YAML::Node();
+  bool same = moved.IsSequence() && moved.size() == n;
+  for (std::size_t k = 0; same && k < n; ++k) {
+    const std::size_t from = k == index ? index + 1 : k == index + 1 ? index : k;
+    same = flowLine(moved[k]) == flowLine(seq[from]);
+  }
+  if (!same) fail(lineOf(seq), path, "the items cannot be traded in this text: edit it by hand");
+  return next;
+}
+
 }  // namespace rolloutlab::io

@@ -7,8 +7,14 @@ have (added fields), and input files added to the examples since (a report's `in
 human renderings) must match as text. One difference is on purpose and checked apart: the
 metric checks of batch pairs on a replay (see known_fixes).
 
+The run view's before/after check rides along: the commands of run_view_commands() (Scripts of
+both kinds, Argo replays with their measurements, replays from flags, refusals) against
+tests/data/run-layer-reference/run-view.jsonl.gz, recorded from the binary before `simulate` and
+`replay` rendered from app's RunView.
+
 usage: run_layer_reference.py check ROLLOUTLAB SOURCE_DIR
-       run_layer_reference.py capture ROLLOUTLAB SOURCE_DIR   (rewrites the reference)"""
+       run_layer_reference.py capture ROLLOUTLAB SOURCE_DIR   (rewrites the reference)
+       run_layer_reference.py capture-run-view ROLLOUTLAB SOURCE_DIR   (rewrites run-view.jsonl.gz)"""
 import gzip
 import json
 import os
@@ -17,6 +23,7 @@ import sys
 
 MODE, BIN, SRC = sys.argv[1], sys.argv[2], sys.argv[3]
 REF = os.path.join(SRC, "tests", "data", "run-layer-reference", "outputs.jsonl.gz")
+REF_RUN_VIEW = os.path.join(SRC, "tests", "data", "run-layer-reference", "run-view.jsonl.gz")
 VOLATILE = {"elapsedSeconds"}
 
 SPECS = ["examples/apps/podinfo", "examples/apps/checkout", "examples/apps/storefront"]
@@ -75,6 +82,38 @@ def commands():
                     "--threads", "2", "-o", "table"])
         out.append(["batch", "--spec", spec, "--scenarios", LIBRARY, "--runs", "5", "--seed", "3",
                     "--threads", "2", "-o", "csv"])
+    return out
+
+
+def run_view_commands():
+    """What the run layer's reference leaves out and every kind of run view renders: Scripts of
+    both engines, Argo replays (events and measurements), replays given by flags, a Rollout and
+    a Canary picked out of one workspace, and the refusals of bad Scripts and Replays."""
+    out = []
+    flagger_script = "examples/scripts/two-failures-then-recover.yaml"
+    argo_script = "examples/scripts/argo-background-failure.yaml"
+    csv = ["--csv", "examples/replays/podinfo-error-spike.csv",
+           "--from", "2024-03-05T10:00:00Z", "--to", "2024-03-05T10:30:00Z"]
+    for fmt in ([], ["-o", "table"], ["-o", "yaml"]):
+        out.append(["simulate", "--spec", "examples/apps/podinfo", "--scenario", flagger_script] + fmt)
+        out.append(["simulate", "--spec", "examples", "--scenario", argo_script, "--seed", "4"] + fmt)
+        out.append(["simulate", "--spec", "examples", "--scenario", flagger_script,
+                    "--judge", JUDGES[1]] + fmt)
+        out.append(["simulate", "--spec", "examples", "--scenario",
+                    os.path.join(LIBRARY, "metrics-outage.yaml"), "--target", "storefront",
+                    "--seed", "9", "--judge", JUDGES[0]] + fmt)
+        out.append(["simulate", "--spec", "examples/apps/storefront", "--scenario", REPLAY,
+                    "--seed", "9", "--replicate", "3"] + fmt)
+        out.append(["replay", "--spec", "examples/apps/storefront", "--replay", REPLAY] + fmt)
+        out.append(["replay", "--spec", "examples/apps/podinfo"] + csv + fmt)
+        out.append(["replay", "--spec", "examples/apps/storefront"] + csv + ["--seed", "2",
+                    "--replicate", "1"] + fmt)
+    out.append(["simulate", "--spec", "examples/apps/podinfo", "--scenario", argo_script])
+    bad = os.path.join("tests", "data", "bad")
+    for f in sorted(os.listdir(os.path.join(SRC, bad))):
+        if f.endswith(".yaml") and (f.startswith("script-") or f.startswith("replay-")):
+            out.append(["simulate", "--spec", "examples", "--scenario", os.path.join(bad, f),
+                        "--target", "podinfo"])
     return out
 
 
@@ -143,19 +182,22 @@ def compare(ref, new, path, problems):
 
 
 def main():
-    cmds = commands()
-    if MODE == "capture":
-        with gzip.open(REF, "wt") as f:
+    if MODE in ("capture", "capture-run-view"):
+        cmds, path = (commands(), REF) if MODE == "capture" else (run_view_commands(), REF_RUN_VIEW)
+        with gzip.open(path, "wt") as f:
             for c in cmds:
                 r = run(c)
                 f.write(json.dumps(r, sort_keys=True) + "\n")
-        print("recorded %d outputs in %s" % (len(cmds), REF))
+        print("recorded %d outputs in %s" % (len(cmds), path))
         return 0
-    with gzip.open(REF, "rt") as f:
-        refs = [json.loads(line) for line in f]
-    if [r["args"] for r in refs] != cmds:
-        print("the reference holds other commands than this script runs: recapture it")
-        return 1
+    refs = []
+    for path, cmds in ((REF, commands()), (REF_RUN_VIEW, run_view_commands())):
+        with gzip.open(path, "rt") as f:
+            held = [json.loads(line) for line in f]
+        if [r["args"] for r in held] != cmds:
+            print("%s holds other commands than this script runs: recapture it" % path)
+            return 1
+        refs += held
     failed = 0
     for r in refs:
         new = run(r["args"])

@@ -10,9 +10,9 @@
 #include <QTimer>
 
 #include "gui_fixture.h"
-#include "oc_rows.h"
 #include "oc_table.h"
 #include "workbench.h"
+#include "workbench_models.h"
 
 using rolloutlab::gui::BatchView;
 using rolloutlab::gui::Workbench;

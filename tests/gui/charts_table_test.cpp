@@ -20,11 +20,11 @@
 #include "compare_view.h"
 #include "gui_fixture.h"
 #include "main_window.h"
-#include "oc_rows.h"
 #include "oc_table.h"
 #include "spec_panel.h"
 #include "timeline_view.h"
 #include "workbench.h"
+#include "workbench_models.h"
 
 using rolloutlab::gui::BatchView;
 using rolloutlab::gui::CellTableView;

@@ -23,11 +23,11 @@
 #include "compare_view.h"
 #include "gui_fixture.h"
 #include "oc_table.h"
-#include "rollout_document.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/scenarios/argo_world.h"
 #include "spec_panel.h"
 #include "workbench.h"
+#include "workbench_models.h"
 #include "workspace_tree.h"
 
 using rolloutlab::gui::BatchView;
@@ -709,42 +709,6 @@ TEST(RolloutWorkbench, CompareRunsBothVariantsOfARollout) {
   EXPECT_EQ(t->model()->headerData(5, Qt::Horizontal).toString(), "Aborted B");
   EXPECT_TRUE(view.summaryText().startsWith("False aborts of good releases"))
       << view.summaryText().toStdString();
-}
-
-TEST(ConditionRange, ReadsOneComparisonWithANumber) {
-  using rolloutlab::gui::conditionRange;
-  auto r = conditionRange("result[0] >= 0.95", true);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->min, 0.95);
-  EXPECT_FALSE(r->max);
-  r = conditionRange("len(result) == 0 || result[0] >= 0.99", true);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->min, 0.99);
-  r = conditionRange("result < 500", true);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->max, 500.0);
-  r = conditionRange("0.9 <= result[0]", true);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->min, 0.9);
-  // A failure condition: the value passes where it does not hold.
-  r = conditionRange("result[0] < 0.9", false);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->min, 0.9);
-  r = conditionRange("result[0] > 1e3", false);
-  ASSERT_TRUE(r);
-  EXPECT_EQ(r->max, 1000.0);
-  EXPECT_FALSE(conditionRange("result[0] >= 0.9 && result[1] >= 0.9", true));
-  EXPECT_FALSE(conditionRange("result[1] >= 0.9", true));
-  EXPECT_FALSE(conditionRange("asInt(result) == 1", true));
-  EXPECT_FALSE(conditionRange("", true));
-}
-
-// A hostile template's condition (a megabyte of blanks around a comparison) is not a single
-// comparison to draw, and reading it must not recurse once per character.
-TEST(ConditionRange, AHugeConditionIsNotABandAndDoesNotOverflowTheStack) {
-  const std::string blanks(1 << 20, ' ');
-  EXPECT_FALSE(rolloutlab::gui::conditionRange("result[0] >=" + blanks + "0.9", true));
-  EXPECT_FALSE(rolloutlab::gui::conditionRange(blanks + "result[0] >= 0.9", true));
 }
 
 TEST(RolloutWorkbench, ATemplateInTheRolloutsOwnFileIsPatchedThere) {

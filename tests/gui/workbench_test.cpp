@@ -8,11 +8,11 @@
 #include <QTemporaryDir>
 #include <fstream>
 
-#include "flagger_document.h"
 #include "gui_fixture.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/scenarios/flagger_world.h"
+#include "workbench_models.h"
 #include "workspace_tree.h"
 
 using rolloutlab::gui::SpecDocument;

@@ -334,3 +334,56 @@ TEST(YamlPatch, RemovesSequenceItemsInBlockAndFlowStyle) {
   EXPECT_THROW(removeYamlSequenceItem(kSteps, 0, {"spec", "nothing"}, 0),
                rolloutlab::core::InputError);
 }
+
+TEST(YamlPatch, TradesBlockItemsWithTheirCommentsAndLayout) {
+  using rolloutlab::io::swapYamlSequenceItems;
+  // A document before: the lines moved are counted in the whole text.
+  const std::string text =
+      "a: 1\n---\n"
+      "steps:\n"
+      "  # ramp up\n"
+      "  - setWeight: 10  # a tenth\n"
+      "  # hold\n"
+      "  - pause:\n"
+      "      duration: 1m  # a minute\n"
+      "\n"
+      "  - setWeight: 40\n"
+      "after: true\n";
+  const std::string swapped =
+      "a: 1\n---\n"
+      "steps:\n"
+      "  # hold\n"
+      "  - pause:\n"
+      "      duration: 1m  # a minute\n"
+      "\n"
+      "  # ramp up\n"
+      "  - setWeight: 10  # a tenth\n"
+      "  - setWeight: 40\n"
+      "after: true\n";
+  EXPECT_EQ(swapYamlSequenceItems(text, 1, {"steps"}, 0), swapped);
+  // And back: the blank line stays with the item it follows.
+  EXPECT_EQ(swapYamlSequenceItems(swapped, 1, {"steps"}, 0), text);
+  // The last item, in a text whose last line has no newline: the items trade their ends.
+  EXPECT_EQ(swapYamlSequenceItems("s:\n- 1\n- 2", 0, {"s"}, 0), "s:\n- 2\n- 1");
+  EXPECT_EQ(swapYamlSequenceItems("s:\n- 1\n- 2\n- 3\n", 0, {"s"}, 1), "s:\n- 1\n- 3\n- 2\n");
+  const auto back =
+      YAML::Load(swapYamlSequenceItems("s:\n- {a: 1}\n- b: 2\n  c: 3\n", 0, {"s"}, 0));
+  EXPECT_EQ(back["s"][0]["b"].as<int>(), 2);
+  EXPECT_EQ(back["s"][0]["c"].as<int>(), 3);
+  EXPECT_EQ(back["s"][1]["a"].as<int>(), 1);
+}
+
+TEST(YamlPatch, TradesFlowItemsAndRefusesWhatItCannotTrade) {
+  using rolloutlab::io::swapYamlSequenceItems;
+  EXPECT_EQ(swapYamlSequenceItems(
+                "s: [{setWeight: 10}, {pause: {duration: 1m}}, {setWeight: 40}]\n", 0, {"s"}, 1),
+            "s: [{setWeight: 10}, {setWeight: 40}, {pause: {duration: 1m}}]\n");
+  EXPECT_EQ(swapYamlSequenceItems("s: [1, 2]  # two\n", 0, {"s"}, 0), "s: [2, 1]  # two\n");
+  // No item after the last; not a sequence; no such path.
+  EXPECT_THROW(swapYamlSequenceItems("s: [1, 2]\n", 0, {"s"}, 1), rolloutlab::core::InputError);
+  EXPECT_THROW(swapYamlSequenceItems("s: 1\n", 0, {"s"}, 0), rolloutlab::core::InputError);
+  EXPECT_THROW(swapYamlSequenceItems("s: [1, 2]\n", 0, {"t"}, 0), rolloutlab::core::InputError);
+  // A nested block sequence is an item of its own.
+  EXPECT_EQ(swapYamlSequenceItems("s:\n- [1, 2]\n- - 3\n  - 4\n", 0, {"s"}, 0),
+            "s:\n- - 3\n  - 4\n- [1, 2]\n");
+}

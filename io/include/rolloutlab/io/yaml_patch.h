@@ -68,4 +68,13 @@ std::string insertYamlSequenceItem(const std::string& text, int documentIndex, c
 std::string removeYamlSequenceItem(const std::string& text, int documentIndex, const YamlPath& path,
                                    std::size_t index);
 
+/// Returns `text` with items `index` and `index + 1` of the sequence at `path` traded. In block
+/// style their lines move: each item takes the full-line comments just above its dash (at the
+/// dash's indentation) and every line below indented deeper than its dash, so comments and
+/// layout inside both items stay as written. In flow style the first item is written again,
+/// as one line of flow YAML, after the second. The result is read back: the two items must have
+/// traded places and nothing else changed, else it throws (edit the text by hand).
+std::string swapYamlSequenceItems(const std::string& text, int documentIndex, const YamlPath& path,
+                                  std::size_t index);
+
 }  // namespace rolloutlab::io

@@ -1,4 +1,4 @@
-#include "spec_document.h"
+#include "rolloutlab/app/workbench/spec_document.h"
 
 #include <algorithm>
 #include <charconv>
@@ -6,11 +6,11 @@
 #include <fstream>
 #include <sstream>
 
-#include "flagger_document.h"
-#include "rollout_document.h"
+#include "rolloutlab/app/workbench/flagger_document.h"
+#include "rolloutlab/app/workbench/rollout_document.h"
 #include "rolloutlab/io/documents.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 void SpecDocument::setText(const std::string& text) {
   text_ = text;
@@ -201,4 +201,4 @@ std::string formatDuration(double seconds) {
   return o;
 }
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

@@ -1,4 +1,4 @@
-#include "flagger_document.h"
+#include "rolloutlab/app/workbench/flagger_document.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -7,7 +7,7 @@
 #include <functional>
 #include <map>
 
-#include "recordings.h"
+#include "rolloutlab/app/workbench/recordings.h"
 #include "rolloutlab/core/flagger/run.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/io/flagger_decode.h"
@@ -15,7 +15,7 @@
 #include "rolloutlab/replay/replay.h"
 #include "rolloutlab/scenarios/flagger_world.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 namespace fl = core::flagger;
 namespace rp = replay;
@@ -539,4 +539,4 @@ Timeline FlaggerSpecDocument::replay(const rp::ReplaySpec& spec, std::uint64_t s
   return tl;
 }
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

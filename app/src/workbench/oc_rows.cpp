@@ -1,8 +1,8 @@
-#include "oc_rows.h"
+#include "rolloutlab/app/workbench/oc_rows.h"
 
-#include "spec_document.h"
+#include "rolloutlab/app/workbench/spec_document.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 namespace {
 
@@ -64,4 +64,4 @@ OcSummary ocSummary(const app::BatchResult& r) {
   return s;
 }
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

@@ -19,7 +19,7 @@
 #include "rolloutlab/scenarios/mesh_series.h"
 #include "rolloutlab/sim/scenario.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 class RecordingCache;
 
@@ -234,4 +234,4 @@ std::vector<std::pair<double, double>> regressionSpans(const scenarios::Compiled
 std::string formatNumber(double v, int maxSignificant = 6);
 std::string formatDuration(double seconds);
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

@@ -3,10 +3,10 @@
 
 #include <vector>
 
+#include "rolloutlab/app/workbench/spec_document.h"
 #include "rolloutlab/core/flagger/spec.h"
-#include "spec_document.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 class FlaggerSpecDocument final : public SpecDocument {
  public:
@@ -38,4 +38,4 @@ class FlaggerSpecDocument final : public SpecDocument {
   std::vector<core::flagger::MetricTemplateSpec> templates_;
 };
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

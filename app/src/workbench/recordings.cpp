@@ -1,10 +1,10 @@
-#include "recordings.h"
+#include "rolloutlab/app/workbench/recordings.h"
 
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/replay/time.h"
 #include "rolloutlab/scenarios/mesh_series.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 namespace {
 
@@ -70,4 +70,4 @@ std::string replayRunText(const replay::ReplaySpec& spec, std::uint64_t seed,
   return s;
 }
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

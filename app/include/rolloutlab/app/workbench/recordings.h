@@ -11,7 +11,7 @@
 
 #include "rolloutlab/replay/replay.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 /// Recordings opened for a target (a Canary under a mesh provider, or a Rollout), kept for
 /// reuse: the files of a recording are read once, whatever the number of runs (reseeds, edits
@@ -34,7 +34,7 @@ class RecordingCache {
 };
 
 /// The options of a replay run as `rolloutlab simulate --seed S [--replicate R]` sets them
-/// (app/src/cmd_replay.cpp `runReplayTrace`): without a replicate the recording as it is, run
+/// (app::replayRun, app/src/run_flagger.cpp): without a replicate the recording as it is, run
 /// with seed S; replicate R is run R of a batch pair whose seed is S, a bootstrap resample drawn
 /// from its own seed (app::replicateSeed(S, R)).
 replay::ReplayRunOptions replayRunOptions(std::uint64_t seed,
@@ -45,4 +45,4 @@ replay::ReplayRunOptions replayRunOptions(std::uint64_t seed,
 std::string replayRunText(const replay::ReplaySpec& spec, std::uint64_t seed,
                           std::optional<std::uint64_t> replicate);
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

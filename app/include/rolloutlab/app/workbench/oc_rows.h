@@ -8,7 +8,7 @@
 
 #include "rolloutlab/app/batch.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 /// A proportion with its 95 % Wilson interval (NaN when there were no runs).
 struct Proportion {
@@ -38,4 +38,4 @@ struct OcSummary {
 std::vector<OcRow> ocRows(const app::BatchResult& r);
 OcSummary ocSummary(const app::BatchResult& r);
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

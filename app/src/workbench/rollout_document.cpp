@@ -1,4 +1,4 @@
-#include "rollout_document.h"
+#include "rolloutlab/app/workbench/rollout_document.h"
 
 #include <yaml-cpp/yaml.h>
 
@@ -12,7 +12,7 @@
 #include <regex>
 #include <set>
 
-#include "recordings.h"
+#include "rolloutlab/app/workbench/recordings.h"
 #include "rolloutlab/core/argo/run.h"
 #include "rolloutlab/io/argo_decode.h"
 #include "rolloutlab/io/documents.h"
@@ -20,7 +20,7 @@
 #include "rolloutlab/replay/argo_replay.h"
 #include "rolloutlab/scenarios/argo_world.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 namespace ar = core::argo;
 
@@ -880,84 +880,6 @@ int weightAfter(const YAML::Node& steps, std::size_t end) {
   return last;
 }
 
-std::size_t indentOf(const std::string& line) {
-  std::size_t i = 0;
-  while (i < line.size() && line[i] == ' ') ++i;
-  return i;
-}
-
-bool blankLine(const std::string& line) {
-  return line.find_first_not_of(" \t\r\n") == std::string::npos;
-}
-
-/// Swaps items `a` and `a + 1` of a block sequence by moving their lines: each item takes the
-/// full-line comments just above its dash (at the dash's indentation) and every line below
-/// indented deeper than its dash, so comments and layout inside both items stay as written.
-std::string swapBlockItems(const std::string& text, const YAML::Node& seq, std::size_t a) {
-  std::vector<std::string> lines;
-  for (std::size_t pos = 0; pos < text.size();) {
-    const std::size_t nl = text.find('\n', pos);
-    const std::size_t end = nl == std::string::npos ? text.size() : nl + 1;
-    lines.push_back(text.substr(pos, end - pos));
-    pos = end;
-  }
-  auto dashLine = [&](std::size_t k) -> std::size_t {
-    auto l = static_cast<std::size_t>(std::max(0, seq[k].Mark().line));
-    // The item may start on the line after a lone dash.
-    while (l > 0 && l < lines.size() && lines[l].compare(indentOf(lines[l]), 1, "-") != 0) --l;
-    return l;
-  };
-  auto start = [&](std::size_t k) {
-    const std::size_t d = dashLine(k);
-    const std::size_t col = indentOf(lines[d]);
-    std::size_t s = d;
-    while (s > 0 && indentOf(lines[s - 1]) == col && lines[s - 1].compare(col, 1, "#") == 0) {
-      --s;
-    }
-    return s;
-  };
-  auto lastEnd = [&](std::size_t k) {
-    const std::size_t d = dashLine(k);
-    const std::size_t col = indentOf(lines[d]);
-    std::size_t end = d + 1;
-    for (std::size_t j = d + 1; j < lines.size(); ++j) {
-      if (blankLine(lines[j])) continue;
-      if (indentOf(lines[j]) <= col || lines[j].rfind("---", 0) == 0 ||
-          lines[j].rfind("...", 0) == 0)
-        break;
-      end = j + 1;
-    }
-    return end;
-  };
-  const std::size_t sa = start(a);
-  const std::size_t sb = start(a + 1);
-  const std::size_t eb = a + 2 < seq.size() ? start(a + 2) : lastEnd(a + 1);
-  if (!(sa < sb && sb < eb && eb <= lines.size())) return text;
-  std::string first, second;
-  for (std::size_t j = sa; j < sb; ++j) first += lines[j];
-  for (std::size_t j = sb; j < eb; ++j) second += lines[j];
-  // The last line of the text may have no newline: the items trade their ends.
-  if (second.empty() || second.back() != '\n') {
-    second += '\n';
-    if (!first.empty() && first.back() == '\n') first.pop_back();
-  }
-  std::string out;
-  for (std::size_t j = 0; j < sa; ++j) out += lines[j];
-  out += second;
-  out += first;
-  for (std::size_t j = eb; j < lines.size(); ++j) out += lines[j];
-  return out;
-}
-
-/// One item as one line of flow YAML (for items of a flow sequence).
-std::string flowText(const YAML::Node& n) {
-  YAML::Emitter e;
-  e.SetMapFormat(YAML::Flow);
-  e.SetSeqFormat(YAML::Flow);
-  e << n;
-  return e.c_str();
-}
-
 }  // namespace
 
 void RolloutSpecDocument::runAction(const std::string& id) {
@@ -1010,23 +932,8 @@ void RolloutSpecDocument::runAction(const std::string& id) {
     } else if (i && (verb == "up" || verb == "down")) {
       if ((verb == "up" && *i == 0) || (verb == "down" && *i + 1 >= n))
         refuse(verb == "up" ? "the first step cannot move up" : "the last step cannot move down");
-      const std::size_t a = verb == "up" ? *i - 1 : *i;
-      if (steps.Style() == YAML::EmitterStyle::Flow) {
-        const std::string moved = flowText(steps[a]);
-        next = io::removeYamlSequenceItem(text_, documentIndex_, path, a);
-        next = io::insertYamlSequenceItem(next, documentIndex_, path, a + 1, moved);
-      } else {
-        next = swapBlockItems(text_, steps, a);
-      }
-      // The two steps must have traded places and nothing else changed.
-      const auto after = loadDocument(next, documentIndex_);
-      const YAML::Node moved = after ? at(*after, path) : YAML::Node();
-      bool same = moved.IsSequence() && moved.size() == n;
-      for (std::size_t k = 0; same && k < n; ++k) {
-        const std::size_t from = k == a ? a + 1 : k == a + 1 ? a : k;
-        same = flowText(moved[k]) == flowText(steps[from]);
-      }
-      if (!same) refuse("the steps cannot be moved in this text: move them by hand");
+      // The two steps trade places, their comments and layout with them (io's patcher).
+      next = io::swapYamlSequenceItems(text_, documentIndex_, path, verb == "up" ? *i - 1 : *i);
     } else {
       notEditable(file_, id);
     }
@@ -1108,4 +1015,4 @@ Timeline RolloutSpecDocument::replay(const replay::ReplaySpec& spec, std::uint64
   return tl;
 }
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

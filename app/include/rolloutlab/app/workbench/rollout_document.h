@@ -10,12 +10,12 @@
 #include <string>
 #include <vector>
 
+#include "rolloutlab/app/workbench/spec_document.h"
 #include "rolloutlab/core/argo/analysis.h"
 #include "rolloutlab/core/argo/spec.h"
 #include "rolloutlab/sim/shadow_judge.h"
-#include "spec_document.h"
 
-namespace rolloutlab::gui {
+namespace rolloutlab::app::workbench {
 
 /// A template a Rollout's analyses use (nested references included), once, in the order the
 /// Rollout first refers to it.
@@ -95,4 +95,4 @@ class RolloutSpecDocument final : public SpecDocument {
   std::vector<OwnedTemplate> owned_;
 };
 
-}  // namespace rolloutlab::gui
+}  // namespace rolloutlab::app::workbench

@@ -1,0 +1,130 @@
+#pragma once
+/// The kind-neutral view of one run, a Flagger Canary's or an Argo Rollout's, driven by a
+/// Script, a Scenario or a Replay: its events, its checks, how it ended and what it cost. The
+/// `simulate` and `replay` tables, their JSON/YAML traces and the workbench's timeline all
+/// render from it; `simulateRun` and `replayRun` choose the engine once and build it.
+
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rolloutlab/app/workspace.h"
+#include "rolloutlab/io/json_util.h"
+#include "rolloutlab/replay/replay.h"
+#include "rolloutlab/sim/run.h"
+#include "rolloutlab/sim/scenario.h"
+#include "rolloutlab/sim/shadow_judge.h"
+
+namespace rolloutlab::app {
+
+/// What drove the run.
+enum class RunDriver { kScript, kScenario, kReplay };
+
+/// One step of the run: a Flagger tick or an Argo event (a reconcile, an analysis run's change,
+/// an action).
+struct RunEvent {
+  double t = 0;             ///< seconds from the new revision
+  int tick = 0;             ///< Flagger: the tick (1-based); Argo: 0
+  std::string kind;         ///< the phase after it, in the engine's own names
+  std::string message;      ///< the rule that decided it (Flagger's reason, Argo's reason)
+  std::string action;       ///< Argo: the action it stands for (promote, abort, ...); else ""
+  double canaryWeight = 0;  ///< live traffic on the canary, percent
+  double stableWeight = 0;  ///< live traffic on the primary (stable), percent
+  bool mirrored = false;    ///< Flagger: traffic mirrored to the canary
+  int setWeight = 0;        ///< Flagger: the weight the status records (canaryWeight)
+  int failedChecks = 0;     ///< Flagger: the status's failed checks
+  int iterations = 0;       ///< Flagger: the status's iterations
+  std::string state;        ///< Argo: the controller's state as one line (io::argoEventLine)
+  io::Json record;          ///< the engine's own record of it, as the trace writes it
+};
+
+/// One check the run took: a Flagger metric check on a tick, or an Argo measurement.
+struct RunCheck {
+  enum class Answer { kValue, kNoData, kError };
+  double t = 0;
+  int tick = 0;      ///< Flagger: the tick; Argo: 0
+  std::string run;   ///< Argo: the analysis run as event lines name it ("step2 ", "bg ")
+  std::string name;  ///< the metric
+  Answer answer = Answer::kValue;
+  std::optional<double> value;     ///< the number measured, when there is one
+  std::string valueText;           ///< the value as the table prints it ("0.25", "no data", "-")
+  std::string message;             ///< the answer's error message
+  std::optional<double> min, max;  ///< the range it is held against (Flagger)
+  bool checked = true;             ///< the engine ran it (Flagger measures unchecked ones too)
+  std::string verdict;             ///< the engine's verdict or phase for it; "" when none
+  std::string verdictMessage;      ///< what the engine said with an error verdict
+  io::Json record;                 ///< its record in the trace (null: the event's record holds it)
+};
+
+/// How the run ended, in the engine's own names.
+struct RunEnd {
+  std::string result;  ///< Flagger: promoted, rolled_back, ...; Argo: promoted, aborted, ...
+  std::string phase;   ///< Flagger: the Canary phase; Argo: the Rollout phase
+  int tick = 0;        ///< Flagger: the last tick; Argo: 0
+  double t = 0;
+};
+
+struct RunView {
+  std::string engine;      ///< "flagger" or "argo"
+  std::string targetKind;  ///< "Canary" or "Rollout"
+  std::string target;      ///< the spec's name
+  std::string qualified;   ///< namespace/name (name when it has no namespace)
+  RunDriver driver = RunDriver::kScript;
+  std::string driverName;  ///< the Script's or Scenario's name (Replay: the recording's)
+  std::optional<sim::Release> release;  ///< a Scenario's release
+  std::uint64_t seed = 0;
+  std::optional<std::uint64_t> replicate;  ///< a Replay's bootstrap replicate
+  /// A Replay: the window (Unix seconds), where it was read from, the Canary tick interval
+  /// (none for a Rollout: its measurements run at their own times) and the trace's block.
+  double from = 0, to = 0;
+  std::string source;
+  std::optional<double> step;
+  io::Json replayBlock;
+  std::vector<RunEvent> events;
+  std::vector<RunCheck> checks;  ///< in time order
+  RunEnd end;
+  io::Json endRecord;      ///< the engine's own outcome record
+  double lastInstant = 0;  ///< the last instant simulated
+  /// What it cost and each shadow judge's verdict (none for a Script); `counts` false: a
+  /// recording that holds no request counts.
+  std::optional<sim::RunSummary> summary;
+  bool counts = true;
+  std::vector<sim::JudgeSpec> judges;
+  std::vector<std::vector<sim::ShadowVerdict::Kind>> judgeTicks;  ///< Flagger: per tick
+};
+
+/// What a run needs besides its specs and its driver.
+struct RunOptions {
+  std::string target;                  ///< the Canary or Rollout (empty: the only one)
+  std::string meshProvider = "istio";  ///< Canaries' builtin queries and synthetic series
+  std::uint64_t seed = 0;
+  std::optional<std::uint64_t> replicate;  ///< Replay: bootstrap replicate of the recording
+  std::vector<sim::JudgeSpec> judges;      ///< shadow analyses (not on a Script)
+};
+
+/// Runs `options.target` of `specs` driven by the first Script (else Scenario) of `input`. The
+/// engine is chosen once, from the target. Throws InputError on a target or Script mismatch.
+RunView simulateRun(const Workspace& specs, const Workspace& input, const RunOptions& options);
+
+/// Runs `options.target` of `specs` over the recording `replay`; warnings (unread log lines) go
+/// to `warnings`. A recording without request counts is an InputError when judges are given.
+RunView replayRun(const Workspace& specs, const replay::ReplaySpec& replay,
+                  const RunOptions& options, std::ostream& warnings);
+
+/// The run as the `simulate` and `replay` tables print it: a header naming the target and its
+/// driver, one row per event with its checks, the outcome, the summary line and each shadow
+/// judge's verdict.
+void printRunTable(std::ostream& out, const RunView& view);
+
+/// The run's trace (the body of a SimulationTrace or ReplayTrace document): engine, target,
+/// scenario and release or replay and replicate, seed, ticks (Flagger, each with its measured
+/// checks) or events (Argo; a replay's measurements), outcome, summary and judges.
+io::Json runTraceJson(const RunView& view);
+
+/// The run as `format` (json, yaml or table) prints it: a SimulationTrace (ReplayTrace for a
+/// Replay) document, or the table.
+std::string renderRun(const RunView& view, const std::string& format);
+
+}  // namespace rolloutlab::app
