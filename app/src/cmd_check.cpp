@@ -1,0 +1,136 @@
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "cli.h"
+#include "rolloutlab/app/batch.h"
+#include "rolloutlab/app/check.h"
+#include "rolloutlab/app/commands.h"
+#include "rolloutlab/app/output.h"
+
+namespace rolloutlab::app {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+const char* kCheckDescription =
+    "Checks every Canary and Rollout of a repository against a Policy: each spec is run over a "
+    "scenario suite (the bundled library by default) and its false-rollback rate, escape rate, "
+    "excess errors and time to promotion are held to the policy's bounds on 95% intervals. An "
+    "undecided spec gets twice the runs, up to the cap. REPO_DIR - reads a multi-document stream "
+    "(kustomize build output) from standard input.";
+const char* kCheckFooter =
+    "The policy: --policy, else the one Policy document of the repository, else the built-in "
+    "default (falseRollbackRate <= 0.05 and escapeRate <= 0.5 over the suite). docs/check.md "
+    "describes the Policy kind, the verdict rules and the blamed fields.\n"
+    "Exit codes: 0 every spec passes, 1 a spec fails or is undecided at the cap, 2 bad input "
+    "(a spec, policy or scenario that does not decode) or a wrong command line, 3 an environment "
+    "failure (a file cannot be read or written, Git cannot be read), 130 interrupted (nothing "
+    "written).";
+
+const std::vector<std::string> kCheckFormats = {"json", "yaml", "table"};
+
+}  // namespace
+
+int runCheck(const std::vector<std::string>& argv, Streams& io) {
+  std::vector<std::string> positional, scenarioPaths;
+  std::optional<std::string> policyFlag, seedFlag, threadsFlag, runsFlag, maxRunsFlag, output,
+      changedFlag, meshFlag;
+  cli::Parser p("check", kCheckDescription, kCheckFooter);
+  p.positionals("REPO_DIR", &positional,
+                "the repository checkout to check (- : a multi-document stream on stdin)");
+  p.value("--policy", &policyFlag, "FILE", "the Policy document (default: see below)");
+  p.list("--scenarios", &scenarioPaths, "PATH",
+         "Scenario documents, files or folders (default: the policy's, else the bundled library)");
+  p.value("--changed-since", &changedFlag, "REF",
+          "check only the specs whose file or templates changed since REF (REPO_DIR must be the "
+          "Git repository's root)");
+  p.value("--seed", &seedFlag, "S", "master seed (default: the policy's, else 0)");
+  p.value("--threads", &threadsFlag, "T",
+          "worker threads (default: all cores); never changes the result");
+  p.value("--runs", &runsFlag, "N",
+          "runs per scenario in the first round (default: the policy's, else 100)");
+  p.value("--max-runs", &maxRunsFlag, "N",
+          "the most runs per scenario an undecided spec gets (default: the policy's, else 1600)");
+  p.value("--mesh-provider", &meshFlag, "P",
+          "the mesh whose series the scenarios synthesize (default istio)");
+  p.output(&output, kCheckFormats);
+  if (!p.parse(argv, io)) return 0;
+  if (positional.size() != 1) throw UsageError("check takes one REPO_DIR");
+  CheckSettings st;
+  st.repo = positional.front();
+  st.policyFile = policyFlag;
+  st.scenarioPaths = scenarioPaths;
+  cli::checkStdinOnce({{"REPO_DIR", positional},
+                       {"--policy", policyFlag ? std::vector<std::string>{*policyFlag}
+                                               : std::vector<std::string>{}},
+                       {"--scenarios", scenarioPaths}});
+  if (policyFlag && *policyFlag == "-") throw UsageError("--policy - is not supported: name a file");
+  for (const auto& s : scenarioPaths) {
+    if (s == "-") throw UsageError("--scenarios - is not supported: name files or folders");
+  }
+  st.seed = cli::unsignedInt(seedFlag, "--seed");
+  st.threads = static_cast<int>(cli::integer(threadsFlag, "--threads", 1, 1024, 0));
+  if (runsFlag) st.initialRuns = cli::integer(runsFlag, "--runs", 1, 1000000, 0);
+  if (maxRunsFlag) st.maxRuns = cli::integer(maxRunsFlag, "--max-runs", 1, 1000000, 0);
+  if (st.initialRuns && st.maxRuns && *st.maxRuns < *st.initialRuns)
+    throw UsageError("--max-runs must be at least --runs");
+  st.changedSince = changedFlag;
+  st.meshProvider = meshFlag.value_or("istio");
+  const std::string format = cli::format(output, kCheckFormats, "table", io.outIsTerminal);
+
+  std::string stdinText;
+  if (st.repo == "-") {
+    stdinText = cli::readAll(io.in);
+    st.stdinText = &stdinText;
+  }
+  st.note = [&](const std::string& s) { io.err << "check: " << s << "\n"; };
+  const auto t0 = std::chrono::steady_clock::now();
+  if (io.errIsTerminal) {
+    st.progress = [&](std::size_t i, std::size_t n, const std::string& key, std::int64_t done,
+                      std::int64_t planned) {
+      const double el =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      char buf[256];
+      std::snprintf(buf, sizeof buf, "\rspec %zu/%zu %s: %lld/%lld runs of this round, %.0f s   ",
+                    i + 1, n, key.c_str(), static_cast<long long>(done),
+                    static_cast<long long>(planned), el);
+      io.err << buf << std::flush;
+    };
+  }
+  auto& cancel = cancelRequested();
+  st.cancel = &cancel;
+  CheckResult res;
+  cancelWatched().store(true);
+  try {
+    res = runCheckEngine(st);
+  } catch (const core::InputError& e) {
+    // Bad input stops the check with exit code 2 (commands.h's 1 is a failed verdict here).
+    cancelWatched().store(false);
+    if (io.errIsTerminal) io.err << "\n";
+    io.err << "error: " << e.diagnostic().toString() << "\n";
+    return 2;
+  } catch (...) {
+    cancelWatched().store(false);
+    throw;
+  }
+  cancelWatched().store(false);
+  if (io.errIsTerminal && st.progress) io.err << "\r" << std::string(78, ' ') << "\r";
+  if (res.interrupted) {
+    io.err << "check interrupted: no verdict, nothing written\n";
+    return 130;
+  }
+  const io::Json& report = res.report;
+  cli::print(io, format == "table" ? checkTable(report) : render(report, format));
+  for (const auto& e : report.at("errors")) {
+    io.err << "error: " << e.at("file").get<std::string>() << ":" << e.at("line").get<int>()
+           << ": " << e.at("message").get<std::string>() << "\n";
+  }
+  return checkExitCode(report);
+}
+
+}  // namespace rolloutlab::app
