@@ -44,14 +44,14 @@ std::string keyOf(const std::string& kind, const std::string& ns, const std::str
 // ---- paths -------------------------------------------------------------------------------------
 
 struct Paths {
-  fs::path root;                 // the repository folder (empty for a stream)
-  fs::path library;              // the bundled library folder, when the suite is the library
+  fs::path root;     // the repository folder (empty for a stream)
+  fs::path library;  // the bundled library folder, when the suite is the library
   std::string show(const std::string& file) const {
     if (file.empty() || file[0] == '<') return file;
     auto inside = [&](const fs::path& base) -> std::optional<std::string> {
       if (base.empty()) return std::nullopt;
-      const fs::path rel = fs::path(file).lexically_normal().lexically_relative(
-          base.lexically_normal());
+      const fs::path rel =
+          fs::path(file).lexically_normal().lexically_relative(base.lexically_normal());
       const std::string s = rel.generic_string();
       if (s.empty() || s == "." || s.rfind("..", 0) == 0) return std::nullopt;
       return s;
@@ -209,7 +209,8 @@ std::map<std::string, std::string> labelsOf(const io::Document& d) {
   const YAML::Node l = childOf(childOf(d.node, "metadata"), "labels");
   if (!l.IsMap()) return out;
   for (auto it = l.begin(); it != l.end(); ++it) {
-    if (it->first.IsScalar() && it->second.IsScalar()) out[it->first.Scalar()] = it->second.Scalar();
+    if (it->first.IsScalar() && it->second.IsScalar())
+      out[it->first.Scalar()] = it->second.Scalar();
   }
   return out;
 }
@@ -258,10 +259,10 @@ Blame blameFor(const SpecEntry& s, tune::Measure m) {
     if (!ms.IsSequence() || ms.size() == 0) continue;
     const std::string i = "0";
     if (rate) return at(*t, {"spec", "metrics", i, "failureLimit"});
-    const char* cond =
-        childOf(ms[0], "successCondition").IsDefined() || !childOf(ms[0], "failureCondition").IsDefined()
-            ? "successCondition"
-            : "failureCondition";
+    const char* cond = childOf(ms[0], "successCondition").IsDefined() ||
+                               !childOf(ms[0], "failureCondition").IsDefined()
+                           ? "successCondition"
+                           : "failureCondition";
     return at(*t, {"spec", "metrics", i, cond});
   }
   return at(d, {"spec", "strategy", "canary", "analysis"});
@@ -406,9 +407,9 @@ CheckResult runCheckEngine(const CheckSettings& st) {
       if (d.severity == core::Severity::kError) throw core::InputError(d);
     }
     if (pw.policies.size() != 1) {
-      throw core::InputError({core::Severity::kError, *st.policyFile, 0, 0, "--policy", "",
-                              "must hold exactly one Policy (found " +
-                                  std::to_string(pw.policies.size()) + ")"});
+      throw core::InputError(
+          {core::Severity::kError, *st.policyFile, 0, 0, "--policy", "",
+           "must hold exactly one Policy (found " + std::to_string(pw.policies.size()) + ")"});
     }
     policy = pw.policies.front();
   } else if (ws.policies.size() == 1) {
@@ -462,9 +463,8 @@ CheckResult runCheckEngine(const CheckSettings& st) {
   const std::uint64_t seed = st.seed ? *st.seed : policy.seed.value_or(0);
   const std::int64_t initial =
       st.initialRuns ? *st.initialRuns : policy.initialRuns.value_or(kCheckInitialRuns);
-  const std::int64_t max = st.maxRuns
-                               ? *st.maxRuns
-                               : policy.maxRuns.value_or(std::max(initial, kCheckMaxRuns));
+  const std::int64_t max =
+      st.maxRuns ? *st.maxRuns : policy.maxRuns.value_or(std::max(initial, kCheckMaxRuns));
   if (max < initial) {
     throw core::InputError({core::Severity::kError, policy.file, 0, 0, "runs.max",
                             std::to_string(max),
@@ -500,8 +500,7 @@ CheckResult runCheckEngine(const CheckSettings& st) {
         everything = d.file;
     }
     if (!everything.empty()) {
-      note(paths.show(everything) + " changed since " + *st.changedSince +
-           ": checking every spec");
+      note(paths.show(everything) + " changed since " + *st.changedSince + ": checking every spec");
     } else {
       std::vector<SpecEntry> kept;
       for (auto& s : specs) {
@@ -552,8 +551,8 @@ CheckResult runCheckEngine(const CheckSettings& st) {
     SpecRun run;
     if (!constraints.empty()) {
       try {
-        run = race(s, files, constraints, suite.scenarios, seed, initial, max, st, si,
-                   specs.size());
+        run =
+            race(s, files, constraints, suite.scenarios, seed, initial, max, st, si, specs.size());
       } catch (const core::InputError& e) {
         Json x;
         x["file"] = paths.show(s.doc->file);
@@ -604,8 +603,8 @@ CheckResult runCheckEngine(const CheckSettings& st) {
       x["scenario"] = c.scenario.empty() ? Json(nullptr) : Json(c.scenario);
       x["description"] = c.describe();
       x["estimate"] = estimateJson(k < run.estimates.size() ? run.estimates[k] : tune::Estimate{});
-      x["verdict"] = tune::toString(k < run.verdicts.size() ? run.verdicts[k]
-                                                            : tune::Verdict::kUndecided);
+      x["verdict"] =
+          tune::toString(k < run.verdicts.size() ? run.verdicts[k] : tune::Verdict::kUndecided);
       x["policyLine"] = policy.file.empty() ? 0 : c.line;
       const Blame b = blameFor(s, c.measure);
       Json bj;
@@ -677,8 +676,9 @@ std::string secondsText(const Json& e) {
 
 std::string checkTable(const io::Json& r) {
   std::ostringstream o;
-  o << "rolloutlab " << r.at("version").get<std::string>() << " check " << r.at("repo").get<std::string>()
-    << ": policy " << r.at("policy").at("name").get<std::string>();
+  o << "rolloutlab " << r.at("version").get<std::string>() << " check "
+    << r.at("repo").get<std::string>() << ": policy "
+    << r.at("policy").at("name").get<std::string>();
   if (!r.at("policy").at("file").is_null())
     o << " (" << r.at("policy").at("file").get<std::string>() << ")";
   o << ", " << r.at("scenarios").size() << " scenarios, seed " << r.at("seed").get<std::uint64_t>()
@@ -692,8 +692,8 @@ std::string checkTable(const io::Json& r) {
   }
   o << "\n";
   std::vector<std::array<std::string, 7>> rows;
-  rows.push_back({"SPEC", "FILE", "VERDICT", "FALSE ROLLBACKS", "ESCAPES", "TIME TO PROMOTE",
-                  "VIOLATED"});
+  rows.push_back(
+      {"SPEC", "FILE", "VERDICT", "FALSE ROLLBACKS", "ESCAPES", "TIME TO PROMOTE", "VIOLATED"});
   for (const auto& s : r.at("specs")) {
     std::string violated;
     for (const auto& c : s.at("constraints")) {

@@ -258,9 +258,9 @@ bool decodePolicy(const io::Document& doc, core::Diagnostics& diags, Policy& out
   const YAML::Node runs = d.object(spec, "runs", "spec.runs");
   if (runs.IsDefined()) {
     d.checkFields(runs, "spec.runs", {"initial", "max"});
-    for (auto [key, slot] : {std::pair<const char*, std::optional<std::int64_t>*>{
-                                 "initial", &out.initialRuns},
-                             {"max", &out.maxRuns}}) {
+    for (auto [key, slot] :
+         {std::pair<const char*, std::optional<std::int64_t>*>{"initial", &out.initialRuns},
+          {"max", &out.maxRuns}}) {
       if (auto v = d.integer(runs, key, pathJoin("spec.runs", key))) {
         if (*v < 1 || *v > 1000000) {
           d.error(Decoder::child(runs, key), pathJoin("spec.runs", key), std::to_string(*v),

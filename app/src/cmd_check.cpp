@@ -69,7 +69,8 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
                        {"--policy", policyFlag ? std::vector<std::string>{*policyFlag}
                                                : std::vector<std::string>{}},
                        {"--scenarios", scenarioPaths}});
-  if (policyFlag && *policyFlag == "-") throw UsageError("--policy - is not supported: name a file");
+  if (policyFlag && *policyFlag == "-")
+    throw UsageError("--policy - is not supported: name a file");
   for (const auto& s : scenarioPaths) {
     if (s == "-") throw UsageError("--scenarios - is not supported: name files or folders");
   }
@@ -127,8 +128,8 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
   const io::Json& report = res.report;
   cli::print(io, format == "table" ? checkTable(report) : render(report, format));
   for (const auto& e : report.at("errors")) {
-    io.err << "error: " << e.at("file").get<std::string>() << ":" << e.at("line").get<int>()
-           << ": " << e.at("message").get<std::string>() << "\n";
+    io.err << "error: " << e.at("file").get<std::string>() << ":" << e.at("line").get<int>() << ": "
+           << e.at("message").get<std::string>() << "\n";
   }
   return checkExitCode(report);
 }

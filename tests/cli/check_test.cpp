@@ -233,8 +233,8 @@ class CheckCli : public ::testing::Test {
 };
 
 TEST_F(CheckCli, VerdictsMatchTheClosedFormRollbackProbabilities) {
-  const double twitchy = 1 - std::pow(0.9, 5);            // threshold 1: any failure of 5 ticks
-  const double steady = negBinomTail(5, 5, 0.1);          // 5 failures before the 5th pass
+  const double twitchy = 1 - std::pow(0.9, 5);             // threshold 1: any failure of 5 ticks
+  const double steady = negBinomTail(5, 5, 0.1);           // 5 failures before the 5th pass
   const double gate = 1 - std::pow(0.841344746068543, 3);  // failureLimit 0: any of 3 fails
   ASSERT_LT(steady, 0.002);
   const auto r = check(base());
@@ -360,10 +360,9 @@ TEST_F(CheckCli, RulesScopeByNamespaceAndLabelSelector) {
 
 TEST_F(CheckCli, UndecidedAtTheCapCountsAsNotPassing) {
   // The twitchy Canary's true rate sits on the bound: no interval can decide it.
-  write(repo_ / "policy.yaml",
-        policy("    - name: on-the-edge\n"
-               "      match: {selector: {matchLabels: {tier: batch}}}\n"
-               "      constraints: {falseRollbackRate: 0.40951}\n"));
+  write(repo_ / "policy.yaml", policy("    - name: on-the-edge\n"
+                                      "      match: {selector: {matchLabels: {tier: batch}}}\n"
+                                      "      constraints: {falseRollbackRate: 0.40951}\n"));
   const auto r = check(shellQuote(repo_.string()) + " --scenarios " + shellQuote(suite_) +
                        " --runs 25 --max-runs 100 --seed 3 -o json");
   ASSERT_EQ(r.code, 1) << r.err;
@@ -418,8 +417,8 @@ TEST_F(CheckCli, BadInputAndUsageAreExitTwoEnvironmentThree) {
   EXPECT_EQ(check(shellQuote((root_ / "nowhere").string())).code, 2);
   // A spec that does not decode: reported in `errors`, the others still checked.
   write(repo_ / "apps/broken/canary.yaml",
-        canary("broken", "batch", 1).replace(canary("broken", "batch", 1).find("threshold: 1"), 12,
-                                             "threshold: many"));
+        canary("broken", "batch", 1)
+            .replace(canary("broken", "batch", 1).find("threshold: 1"), 12, "threshold: many"));
   const auto r = check(base());
   EXPECT_EQ(r.code, 2) << r.err;
   const json j = json::parse(r.out);

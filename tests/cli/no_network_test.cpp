@@ -260,7 +260,8 @@ const Command kCommands[] = {
     {"tune",
      "tune --spec {spec} --space {space} --scenarios {scenarios} --seed 5 --threads 2 -o json",
      {"Canary/test/podinfo", "threshold", ""}},
-    {"check", "check {dir} --scenarios {scenarios} --runs 3 --max-runs 3 --seed 5 --threads 2 -o json",
+    {"check",
+     "check {dir} --scenarios {scenarios} --runs 3 --max-runs 3 --seed 5 --threads 2 -o json",
      {"podinfo", "storefront", "CheckReport"}},
 };
 

@@ -597,9 +597,9 @@ double TuningSpace::gridSize() const {
 
 void decodeConstraints(io::Decoder& d, const YAML::Node& cs, const std::string& path,
                        std::vector<Constraint>& out) {
-  d.checkFields(cs, path,
-                {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion",
-                 "scenarios"});
+  d.checkFields(
+      cs, path,
+      {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion", "scenarios"});
   decodeBounds(d, cs, path, "", out);
   const std::string perPath = pathJoin(path, "scenarios");
   const YAML::Node per = d.array(cs, "scenarios", perPath);
@@ -615,8 +615,8 @@ void decodeConstraints(io::Decoder& d, const YAML::Node& cs, const std::string& 
     if (!name) continue;
     decodeBounds(d, per[i], p, *name, out);
     bool bound = false;
-    for (const char* k : {"falseRollbackRate", "escapeRate", "meanExcessErrors",
-                          "meanTimeToPromotion"})
+    for (const char* k :
+         {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"})
       bound = bound || Decoder::child(per[i], k).IsDefined();
     if (!bound) {
       d.error(per[i], p, "",

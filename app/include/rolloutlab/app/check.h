@@ -20,7 +20,7 @@ namespace rolloutlab::app {
 struct CheckSettings {
   std::string repo;  ///< REPO_DIR as given ("-": `stdinText` is the stream)
   const std::string* stdinText = nullptr;
-  std::optional<std::string> policyFile;  ///< --policy
+  std::optional<std::string> policyFile;   ///< --policy
   std::vector<std::string> scenarioPaths;  ///< --scenarios (empty: the policy's, else the library)
   std::optional<std::uint64_t> seed;
   std::optional<std::int64_t> initialRuns, maxRuns;

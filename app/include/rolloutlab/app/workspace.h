@@ -50,7 +50,7 @@ struct Workspace {
   std::vector<replay::ReplaySpec>
       replays;  ///< `Replay` documents: recordings a spec can be run against
   std::vector<tune::TuningSpace>
-      tuningSpaces;  ///< `TuningSpace` documents (`rolloutlab tune --space`)
+      tuningSpaces;              ///< `TuningSpace` documents (`rolloutlab tune --space`)
   std::vector<Policy> policies;  ///< `Policy` documents (`rolloutlab check`)
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;

@@ -18,7 +18,7 @@ class Node;
 namespace rolloutlab::io {
 struct Document;
 class Decoder;
-}
+}  // namespace rolloutlab::io
 
 namespace rolloutlab::tune {
 
