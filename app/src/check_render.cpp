@@ -168,25 +168,29 @@ std::string specLabel(const json& spec) {
 }
 
 // "falseRollbackRate" or "escapeRate on bad-slow-leak".
-std::string subject(const json& c) {
-  std::string s = text(c, "measure");
+// How a renderer escapes the report's strings (names, paths) inside its own prose.
+using Escape = std::string (*)(std::string_view);
+std::string plain(std::string_view s) { return std::string(s); }
+
+std::string subject(const json& c, Escape esc = plain) {
+  std::string s = esc(text(c, "measure"));
   std::string scenario = text(c, "scenario");
-  if (!scenario.empty()) s += " on " + scenario;
+  if (!scenario.empty()) s += " on " + esc(scenario);
   return s;
 }
 
 // What a constraint's verdict means, in one sentence without a final period.
-std::string finding(const json& c) {
+std::string finding(const json& c, Escape esc = plain) {
   const json& e = field(c, "estimate");
   std::string verdict = text(c, "verdict");
   std::string max = num(number(c, "max"));
   std::string rule = text(c, "rule");
-  std::string tail = rule.empty() ? "" : " (rule " + rule + ")";
+  std::string tail = rule.empty() ? "" : " (rule " + esc(rule) + ")";
   if (!estimateKnown(e)) {
-    return subject(c) + " is unknown (no runs): it cannot be judged against the limit " + max +
+    return subject(c, esc) + " is unknown (no runs): it cannot be judged against the limit " + max +
            tail;
   }
-  std::string s = subject(c) + " = " + estimate(e);
+  std::string s = subject(c, esc) + " = " + estimate(e);
   if (verdict == "violated") {
     return s + ", above the limit " + max + ": the whole 95% interval exceeds it" + tail;
   }
@@ -223,9 +227,21 @@ std::string where(const std::string& file, long long line, long long column = 0)
   if (line > 0 && column > 0) s += ":" + std::to_string(column);
   return s;
 }
-std::string changeHint(const Location& l) {
-  if (l.field.empty()) return "see " + where(l.file, l.line, l.column);
-  return "change " + l.field + " at " + where(l.file, l.line, l.column);
+std::string changeHint(const Location& l, Escape esc = plain) {
+  if (l.field.empty()) return "see " + esc(where(l.file, l.line, l.column));
+  return "change " + esc(l.field) + " at " + esc(where(l.file, l.line, l.column));
+}
+
+// A report error's message without the "file:line: " it may already start with (the location
+// is rendered beside it).
+std::string errorMessage(const json& e) {
+  std::string m = text(e, "message");
+  for (const std::string& prefix :
+       {where(text(e, "file"), integer(e, "line")) + ": ", text(e, "file") + ": "}) {
+    if (prefix.size() > 2 && m.compare(0, prefix.size(), prefix) == 0)
+      return m.substr(prefix.size());
+  }
+  return m;
 }
 
 std::vector<const json*> constraintsWith(const json& spec, const char* verdict) {
@@ -421,8 +437,8 @@ std::string renderCheckJUnit(const json& report) {
     std::string loc = where(text(e, "file"), integer(e, "line"));
     o += "    <testcase" + attr("classname", "bad-input") + attr("name", loc) +
          attr("file", text(e, "file")) + attr("time", "0") + ">\n      <error" +
-         attr("message", text(e, "message")) + attr("type", "bad input") + ">" +
-         xml(loc + ": " + text(e, "message") + "\n", false) + "</error>\n    </testcase>\n";
+         attr("message", errorMessage(e)) + attr("type", "bad input") + ">" +
+         xml(loc + ": " + errorMessage(e) + "\n", false) + "</error>\n    </testcase>\n";
   }
   o += "    <system-out/>\n    <system-err/>\n  </testsuite>\n</testsuites>\n";
   return o;
@@ -555,10 +571,10 @@ std::string renderCheckSarif(const json& report) {
     r["ruleId"] = kInputRule;
     r["ruleIndex"] = static_cast<long long>(std::size(kMeasures));
     r["level"] = "error";
-    r["message"] = {{"text", text(e, "message")}};
+    r["message"] = {{"text", errorMessage(e)}};
     r["locations"] = io::Json::array({sarifLocation(text(e, "file"), integer(e, "line"), 0)});
     r["partialFingerprints"] = {
-        {"rolloutlabFinding/v1", fingerprint({kInputRule, text(e, "file"), text(e, "message")})}};
+        {"rolloutlabFinding/v1", fingerprint({kInputRule, text(e, "file"), errorMessage(e)})}};
     results.push_back(r);
   }
 
@@ -609,8 +625,8 @@ std::string ghEscape(std::string_view s, bool property) {
       case ',':
         out += property ? "%2C" : ",";
         return;
-      default:
-        appendUtf8(out, cp);
+      default:  // other control characters would garble the log line
+        appendUtf8(out, (cp < 0x20 && cp != '\t') || cp == 0x7F ? kReplacement : cp);
     }
   });
   return out;
@@ -655,7 +671,7 @@ std::string renderCheckGithub(const json& report) {
   }
   for (const json& e : list(report, "errors")) {
     o += ghCommand("error", text(e, "file"), integer(e, "line"), 0, "rolloutlab check: bad input",
-                   text(e, "message"));
+                   errorMessage(e));
   }
   return o;
 }
@@ -747,8 +763,7 @@ std::string mdErrors(const json& report) {
   if (errors.empty()) return {};
   std::string s = "\n### ❌ Inputs that could not be checked\n\n";
   for (const json& e : errors) {
-    s += "- " + md(where(text(e, "file"), integer(e, "line"))) + ": " + md(text(e, "message")) +
-         "\n";
+    s += "- " + md(where(text(e, "file"), integer(e, "line"))) + ": " + md(errorMessage(e)) + "\n";
   }
   return s;
 }
@@ -788,8 +803,8 @@ std::string mdSpec(const json& spec) {
     s += "\n";
     for (const json& c : constraints) {
       std::string v = text(c, "verdict");
-      s += std::string("- ") + icon(v) + " " + md(v) + ": " + md(finding(c));
-      if (v != "met") s += "; " + md(changeHint(blameOf(spec, c)));
+      s += std::string("- ") + icon(v) + " " + md(v) + ": " + finding(c, md);
+      if (v != "met") s += "; " + changeHint(blameOf(spec, c), md);
       s += "\n";
     }
   }
