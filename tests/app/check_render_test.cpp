@@ -176,7 +176,8 @@ TEST(CheckRenderSarif, FingerprintsNameTheFindingNotItsLine) {
   json r = report("mixed");
   auto fingerprints = [](const json& rep) {
     std::vector<std::string> out;
-    for (const json& res : json::parse(renderCheckSarif(rep))["runs"][0]["results"]) {
+    json doc = json::parse(renderCheckSarif(rep));
+    for (const json& res : doc["runs"][0]["results"]) {
       out.push_back(res["partialFingerprints"]["rolloutlabFinding/v1"]);
     }
     return out;
