@@ -395,7 +395,8 @@ std::string renderCheckJUnit(const json& report) {
 
   for (const json& spec : specs) {
     std::string verdict = text(spec, "verdict");
-    o += "    <testcase" + attr("classname", text(spec, "kind") + "/" + text(spec, "namespace")) +
+    std::string ns = text(spec, "namespace");
+    o += "    <testcase" + attr("classname", text(spec, "kind") + (ns.empty() ? "" : "/" + ns)) +
          attr("name", text(spec, "name")) + attr("file", text(spec, "file")) + attr("time", "0");
     if (verdict == "pass") {
       o += "/>\n";
@@ -758,12 +759,21 @@ std::string mdHeader(const json& report) {
   return s;
 }
 
+// The errors listed in the summary; the rest are counted.
+constexpr std::size_t kMarkdownErrors = 50;
+
 std::string mdErrors(const json& report) {
   const json& errors = list(report, "errors");
   if (errors.empty()) return {};
   std::string s = "\n### ❌ Inputs that could not be checked\n\n";
+  std::size_t shown = 0;
   for (const json& e : errors) {
+    if (shown++ == kMarkdownErrors) break;
     s += "- " + md(where(text(e, "file"), integer(e, "line"))) + ": " + md(errorMessage(e)) + "\n";
+  }
+  if (errors.size() > kMarkdownErrors) {
+    s += "- and " + std::to_string(errors.size() - kMarkdownErrors) +
+         " more (the JUnit, SARIF or JSON report lists every one)\n";
   }
   return s;
 }

@@ -293,5 +293,23 @@ TEST(CheckRenderMarkdown, TheLastSectionsGoWithANoteWhenCollapsingIsNotEnough) {
       << tiny;
 }
 
+TEST(CheckRenderMarkdown, ListsTheFirstFiftyInputErrorsAndCountsTheRest) {
+  json r = report("empty");
+  for (int i = 1; i <= 60; ++i) {
+    r["errors"].push_back({{"file", "apps/a" + std::to_string(i) + ".yaml"},
+                           {"line", i},
+                           {"message", "spec.analysis: required"}});
+  }
+  std::string md = renderCheckMarkdown(r);
+  EXPECT_NE(md.find("## ❌ rolloutlab check: pass, 60 inputs could not be checked\n"),
+            std::string::npos);
+  EXPECT_NE(md.find("- apps/a50.yaml:50: spec.analysis: required\n- and 10 more (the JUnit, "
+                    "SARIF or JSON report lists every one)\n"),
+            std::string::npos)
+      << md;
+  EXPECT_EQ(md.find("apps/a51.yaml"), std::string::npos);
+  EXPECT_EQ(count(renderCheckGithub(r), "::error "), 60u);
+}
+
 }  // namespace
 }  // namespace rolloutlab::app
