@@ -8,6 +8,7 @@
 #include "cli.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/app/check.h"
+#include "rolloutlab/app/check_render.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/output.h"
 
@@ -34,6 +35,53 @@ const char* kCheckFooter =
 
 const std::vector<std::string> kCheckFormats = {"json", "yaml", "table"};
 
+// Writes every (path, text) or none: each goes to a temporary file beside its target first,
+// and only when all are written are they renamed into place.
+void writeAllOrNone(const std::vector<std::pair<std::string, std::string>>& files) {
+  std::vector<std::string> temps;
+  auto cleanup = [&]() {
+    for (const auto& t : temps) {
+      std::error_code ec;
+      fs::remove(t, ec);
+    }
+  };
+  for (const auto& [path, text] : files) {
+    const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    if (out) temps.push_back(tmp);
+    out << text;
+    out.close();
+    if (!out) {
+      cleanup();
+      throw core::EnvironmentError("cannot write " + path);
+    }
+  }
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    std::error_code ec;
+    fs::rename(temps[i], files[i].first, ec);
+    if (ec) {
+      cleanup();
+      throw core::EnvironmentError("cannot write " + files[i].first + ": " + ec.message());
+    }
+  }
+}
+
+struct Renderings {
+  std::optional<std::string> junit, markdown, sarif;
+  bool github = false;
+};
+
+// The CI renderings of the report (check_render.h): every file written or none, then the
+// GitHub workflow commands on standard output.
+void writeRenderings(const io::Json& report, const Renderings& r, Streams& io) {
+  std::vector<std::pair<std::string, std::string>> files;
+  if (r.junit) files.emplace_back(*r.junit, renderCheckJUnit(report));
+  if (r.markdown) files.emplace_back(*r.markdown, renderCheckMarkdown(report));
+  if (r.sarif) files.emplace_back(*r.sarif, renderCheckSarif(report));
+  writeAllOrNone(files);
+  if (r.github) io.out << renderCheckGithub(report);
+}
+
 }  // namespace
 
 int runCheck(const std::vector<std::string>& argv, Streams& io) {
@@ -59,6 +107,14 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
   p.value("--mesh-provider", &meshFlag, "P",
           "the mesh whose series the scenarios synthesize (default istio)");
   p.output(&output, kCheckFormats);
+  Renderings outputs;
+  p.value("--junit", &outputs.junit, "FILE", "write the JUnit XML rendering to FILE");
+  p.value("--markdown", &outputs.markdown, "FILE",
+          "write the Markdown summary to FILE (a pull-request comment, $GITHUB_STEP_SUMMARY)");
+  p.value("--sarif", &outputs.sarif, "FILE", "write the SARIF 2.1.0 rendering to FILE");
+  p.flag("--github", &outputs.github,
+         "print GitHub Actions annotations (::error file=...,line=...::) on standard output; the "
+         "report then only with -o");
   if (!p.parse(argv, io)) return 0;
   if (positional.size() != 1) throw UsageError("check takes one REPO_DIR");
   CheckSettings st;
@@ -126,7 +182,9 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
     return 130;
   }
   const io::Json& report = res.report;
-  cli::print(io, format == "table" ? checkTable(report) : render(report, format));
+  writeRenderings(report, outputs, io);
+  if (!outputs.github || output)
+    cli::print(io, format == "table" ? checkTable(report) : render(report, format));
   for (const auto& e : report.at("errors")) {
     io.err << "error: " << e.at("file").get<std::string>() << ":" << e.at("line").get<int>() << ": "
            << e.at("message").get<std::string>() << "\n";

@@ -495,4 +495,36 @@ TEST_F(CheckCli, ChangedSinceChecksOnlyTheChangedSpec) {
   EXPECT_EQ(check(base() + " --changed-since no-such-ref").code, 2);
 }
 
+TEST_F(CheckCli, RenderingsAreWrittenAllOrNone) {
+  const std::string junit = (root_ / "out/junit.xml").string();
+  const std::string md = (root_ / "out/summary.md").string();
+  const std::string sarif = (root_ / "out/check.sarif").string();
+  fs::create_directories(root_ / "out");
+  auto r = check(base() + " --junit " + shellQuote(junit) + " --markdown " + shellQuote(md) +
+                 " --sarif " + shellQuote(sarif) + " --github");
+  ASSERT_EQ(r.code, 1) << r.err;
+  // --github with -o: the annotations, then the report.
+  EXPECT_EQ(r.out.rfind("::error file=apps/gate/templates.yaml,line=" +
+                            std::to_string(lineOf(kTemplate, "failureLimit")) + ",col=7",
+                        0),
+            0u)
+      << r.out;
+  EXPECT_NE(r.out.find("::error file=apps/twitchy/canary.yaml,line=14,col=5"), std::string::npos);
+  EXPECT_NE(r.out.find("\"kind\": \"CheckReport\""), std::string::npos);
+  EXPECT_NE(rolloutlab::test::readFile(junit).find("<testsuite"), std::string::npos);
+  EXPECT_NE(rolloutlab::test::readFile(md).find("rolloutlab check: fail"), std::string::npos);
+  EXPECT_EQ(json::parse(rolloutlab::test::readFile(sarif))["version"], "2.1.0");
+  // One target cannot be written: none is (the others keep their old bytes), exit 3.
+  const std::string before = rolloutlab::test::readFile(junit);
+  fs::remove(md);
+  r = check(base() + " --junit " + shellQuote(junit) + " --markdown " + shellQuote(md) +
+            " --sarif " + shellQuote((root_ / "no-such-dir/x.sarif").string()) + " --seed 4");
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_FALSE(fs::exists(md));
+  EXPECT_EQ(rolloutlab::test::readFile(junit), before);
+  for (const auto& e : fs::directory_iterator(root_ / "out")) {
+    EXPECT_EQ(e.path().filename().string().find(".tmp-"), std::string::npos) << e.path();
+  }
+}
+
 }  // namespace
