@@ -382,6 +382,8 @@ TEST_F(CheckCli, PolicyDecodeErrorsNameFileAndLine) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.err.find("policy.yaml:8"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("constraint"), std::string::npos) << r.err;
+  // The check stops: no report judged against another policy.
+  EXPECT_EQ(r.out, "");
 
   write(repo_ / "policy.yaml",
         policy("    - name: budget\n"
