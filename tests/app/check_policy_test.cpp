@@ -1,8 +1,9 @@
 // The Policy kind's matching rules: path globs and Kubernetes label selectors
 // (k8s.io/apimachinery/pkg/labels/selector.go Requirement.Matches).
+#include "rolloutlab/app/check_policy.h"
+
 #include <gtest/gtest.h>
 
-#include "rolloutlab/app/check_policy.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/io/documents.h"
 
@@ -74,12 +75,13 @@ TEST(CheckPolicy, SelectorsFollowKubernetesRequirementSemantics) {
 
 TEST(CheckPolicy, StrictDecodingNamesLineAndRule) {
   rolloutlab::core::Diagnostics diags;
-  decode("    - name: r\n"
-         "      match: {selector: {matchExpressions: [{key: a, operator: In}]}}\n"
-         "      constraints: {falseRollbackRate: 0.05}\n"
-         "    - name: r\n"
-         "      constraints: {}\n",
-         diags);
+  decode(
+      "    - name: r\n"
+      "      match: {selector: {matchExpressions: [{key: a, operator: In}]}}\n"
+      "      constraints: {falseRollbackRate: 0.05}\n"
+      "    - name: r\n"
+      "      constraints: {}\n",
+      diags);
   ASSERT_EQ(diags.errors(), 3) << diags.items.size();
   EXPECT_EQ(diags.items[0].line, 7);
   EXPECT_NE(diags.items[0].rule.find("at least one value for operator In"), std::string::npos);
