@@ -103,6 +103,44 @@ TEST(HostileInput, AnchorThatContainsItselfIsRefused) {
 
 // The rule is go-yaml's, not "no aliases": merge keys and shared blocks, which real GitOps
 // repositories use, still load.
+// Found by fuzzing (yaml_workspace): yaml-cpp 0.7 loops forever when a `,` stands where a
+// document's node should start. Each shape is refused at the comma's line, in bounded time,
+// by the reader every command and the patcher use; commas inside scalars and flow
+// collections still load.
+TEST(HostileInput, StrayFlowEntryAtTheTopLevelIsAnErrorNotAHang) {
+  const struct {
+    const char* text;
+    const char* error;
+  } cases[] = {
+      {",", ":1: not valid YAML: ',' outside a flow collection ([...] or {...}) at column 1"},
+      {",*b,*b", ":1: not valid YAML: ',' outside a flow collection ([...] or {...}) at column 1"},
+      {"\"x\",\n",
+       ":1: not valid YAML: ',' outside a flow collection ([...] or {...}) at column 4"},
+      {"- a\n, b\n",
+       ":2: not valid YAML: ',' outside a flow collection ([...] or {...}) at column 1"},
+      {"--- ,\n", ":1: not valid YAML: ',' outside a flow collection ([...] or {...}) at column 5"},
+      {"a: 1\n---\n\n  ,\n",
+       ":4: not valid YAML: ',' outside a flow collection ([...] or {...}) at column 3"},
+  };
+  const std::string dir = ::testing::TempDir();
+  int i = 0;
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.text);
+    const std::string path = dir + "/stray-comma-" + std::to_string(i++) + ".yaml";
+    std::ofstream(path) << c.text;
+    const Confined r = decodeConfined(path);
+    EXPECT_TRUE(r.exited) << "the reader hung or crashed";
+    EXPECT_LT(r.seconds, 5.0);
+    EXPECT_EQ(r.firstError, path + c.error);
+  }
+  // The guarded loads the patcher uses refuse it too (a YAML exception, not a hang).
+  EXPECT_THROW(rolloutlab::io::loadYamlAll("- a\n, b\n"), YAML::Exception);
+  EXPECT_THROW(rolloutlab::io::loadYaml(","), YAML::Exception);
+  // Commas where YAML allows them.
+  EXPECT_EQ(rolloutlab::io::loadYamlAll("a: b,c\nd: [1, 2]\ne: {f: 1, g: 2}\n").size(), 1u);
+  EXPECT_EQ(rolloutlab::io::loadYamlAll("---\n---\na: 1\n").size(), 2u);
+}
+
 TEST(HostileInput, OrdinaryAliasesStillLoad) {
   std::string text =
       "apiVersion: argoproj.io/v1alpha1\n"
