@@ -13,7 +13,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl python3
   libeigen3-dev libboost-math-dev libboost-dev
   nlohmann-json3-dev libyaml-cpp-dev libgit2-dev libcli11-dev libre2-dev
-  libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema
+  libgtest-dev libgmock-dev libbenchmark-dev python3-jsonschema libxml2-utils
   libcurl4-openssl-dev libssl-dev zlib1g-dev
   qt6-base-dev libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libgl-dev
   xvfb xauth

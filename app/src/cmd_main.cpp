@@ -33,6 +33,7 @@ const std::map<std::string, Entry>& commands() {
         "gsd)"}},
       {"simulate",
        {runSimulate, "run one rollout against a Script or Scenario and print the trace"}},
+      {"check", {runCheck, "hold every spec of a repository to a Policy (the CI gate)"}},
       {"tune", {runTune, "search a TuningSpace for the spec that meets a risk budget fastest"}},
       {"replay",
        {runReplay, "run a spec over recorded production data (Prometheus, files, access logs)"}},

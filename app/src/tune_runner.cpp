@@ -132,7 +132,7 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
              : "names no Canary or Rollout of the --spec files" +
                    (known.empty() ? std::string() : " (found: " + known + ")"));
   }
-  if (argo_ != wantArgo) {
+  if (!space_.fields.empty() && argo_ != wantArgo) {  // no fields: the spec as written (check)
     fail(space_.line, "spec.fields", "",
          std::string("tunes ") + (wantArgo ? "Argo" : "Flagger") + " fields but the target " +
              targetKey_ + " is a " + (argo_ ? "Rollout" : "Canary"));

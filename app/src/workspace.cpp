@@ -249,10 +249,17 @@ Workspace decodeWorkspace(io::DocumentSet docs) {
                     t.objective.describe();
         ws.tuningSpaces.push_back(std::move(t));
       }
+    } else if (io::isRolloutlabKind(doc, "Policy")) {
+      Policy p;
+      if (decodePolicy(doc, ws.diagnostics, p)) {
+        e.summary = std::to_string(p.rules.size()) + " rule(s)";
+        ws.policies.push_back(std::move(p));
+      }
     } else if (doc.group() == "rolloutlab.io") {
-      ws.diagnostics.add(
-          {core::Severity::kError, doc.file, doc.line, 0, "kind", core::quoted(doc.kind),
-           "unknown rolloutlab.io kind (known: Script, Scenario, Judge, Replay, TuningSpace)"});
+      ws.diagnostics.add({core::Severity::kError, doc.file, doc.line, 0, "kind",
+                          core::quoted(doc.kind),
+                          "unknown rolloutlab.io kind (known: Script, Scenario, Judge, Replay, "
+                          "TuningSpace, Policy)"});
     } else {
       ws.skipped.push_back(
           {doc.file, doc.line, doc.apiVersion, doc.kind, qualified(doc.namespace_, doc.name)});

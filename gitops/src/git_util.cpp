@@ -270,4 +270,19 @@ std::vector<std::string> filesChangedSince(const std::string& repoDir, const std
   return {files.begin(), files.end()};
 }
 
+std::string revisionCommit(const std::string& repoDir, const std::string& ref) {
+  git::Repository repo = git::open(repoDir);
+  git_object* obj = nullptr;
+  if (git_revparse_single(&obj, repo.get(), ref.c_str()) < 0) {
+    throw core::InputError({core::Severity::kError, repoDir, 0, 0, "--changed-since",
+                            core::quoted(ref),
+                            "is not a revision of this repository: " + git::lastError(-1)});
+  }
+  git::Object owned(obj);
+  git_object* commit = nullptr;
+  git::check(git_object_peel(&commit, obj, GIT_OBJECT_COMMIT), "reading " + ref);
+  git::Object c(commit);
+  return git::hex(*git_object_id(commit));
+}
+
 }  // namespace rolloutlab::gitops

@@ -237,13 +237,13 @@ std::string scenario(const std::string& name, const std::string& release, double
 
 struct Command {
   const char* name;
-  const char* args;  ///< after `rolloutlab`; {spec}, {scenario}, {scenarios}, {script}, {space} are
-                     ///< replaced
+  const char* args;  ///< after `rolloutlab`; {spec}, {scenario}, {scenarios}, {script}, {space},
+                     ///< {dir} (the folder of them all) are replaced
   /// Words the output must hold: the checks that would have called out did run.
   std::array<const char*, 3> mustMention;
 };
 
-// Every command that simulates (none may connect anywhere). Add `check` here when it exists.
+// Every command that simulates (none may connect anywhere).
 const Command kCommands[] = {
     {"simulate_flagger",
      "simulate --spec {spec} --target podinfo --scenario {scenario} --seed 3 -o json",
@@ -260,6 +260,9 @@ const Command kCommands[] = {
     {"tune",
      "tune --spec {spec} --space {space} --scenarios {scenarios} --seed 5 --threads 2 -o json",
      {"Canary/test/podinfo", "threshold", ""}},
+    {"check",
+     "check {dir} --scenarios {scenarios} --runs 3 --max-runs 3 --seed 5 --threads 2 -o json",
+     {"podinfo", "storefront", "CheckReport"}},
 };
 
 void PrintTo(const Command& c, std::ostream* os) { *os << c.name; }
@@ -300,12 +303,17 @@ TEST_P(NoNetwork, EveryAddressInTheSpecIsLeftAlone) {
                           "  fields:\n    - field: threshold\n      values: [2, 5]\n"
                           "  constraints: {falseRollbackRate: 0.99}\n"
                           "  search: {initialRuns: 4, maxRuns: 8}\n";
+  // A Policy every spec meets, so that `check` runs every spec and passes.
+  std::ofstream(dir / "policy.yaml") << "apiVersion: rolloutlab.io/v1alpha1\nkind: Policy\n"
+                                        "metadata: {name: no-network}\nspec:\n  rules:\n"
+                                        "    - {name: all, constraints: {falseRollbackRate: 1}}\n";
   const std::string src = rolloutlab::test::sourceDir();
   std::string args = replaceAll(GetParam().args, "{spec}", rolloutlab::test::shellQuote(spec));
   args = replaceAll(args, "{scenario}", rolloutlab::test::shellQuote(bad));
   args = replaceAll(args, "{scenarios}",
                     rolloutlab::test::shellQuote(good) + " " + rolloutlab::test::shellQuote(bad));
   args = replaceAll(args, "{space}", rolloutlab::test::shellQuote(space));
+  args = replaceAll(args, "{dir}", rolloutlab::test::shellQuote(dir.string()));
   args = replaceAll(
       args, "{script}",
       rolloutlab::test::shellQuote(src + "/examples/scripts/two-failures-then-recover.yaml"));

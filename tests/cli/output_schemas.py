@@ -29,6 +29,7 @@ KIND_FILE = {
     "StatsResult": "stats-result",
     "TuningReport": "tuning-report",
     "ExportResult": "export-result",
+    "CheckReport": "check-report",
 }
 failures = []
 checked = {k: 0 for k in KIND_FILE}
@@ -187,6 +188,16 @@ if e:
     rejects("ExportResult", e, lambda d: d.update(status="maybe"), "an unknown status")
     rejects("ExportResult", e, lambda d: d.update(push={"remote": "o", "url": "https://u:p@h/r", "pushed": True,
                                                         "error": None}), "a URL with credentials")
+
+# check: the examples under their Policy (some specs fail: exit 1), and a stream on stdin.
+c = check("CheckReport", ["check", examples, "--scenarios", src("scenarios/library/good-high-traffic.yaml"),
+                          src("scenarios/library/error-regression-5pt.yaml"), "--runs", "20", "--max-runs", "40"],
+          codes=(0, 1))
+check("CheckReport", ["check", "-", "--scenarios", src("scenarios/library/good-high-traffic.yaml"), "--runs", "20"],
+      stdin=canary, codes=(0, 1))
+if c:
+    rejects("CheckReport", c, lambda d: d["specs"][0].update(verdict="maybe"), "an unknown verdict")
+    rejects("CheckReport", c, lambda d: d["specs"][0]["constraints"][0].pop("blame"), "a constraint without blame")
 
 for kind, n in checked.items():
     if n == 0:

@@ -435,7 +435,7 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
 }
 
 void decodeRate(Decoder& d, const YAML::Node& m, const char* key, const std::string& path,
-                Measure measure, const std::string& scenario, TuningSpace& space) {
+                Measure measure, const std::string& scenario, std::vector<Constraint>& out) {
   auto v = d.number(m, key, pathJoin(path, key));
   if (!v) return;
   const bool rate =
@@ -450,15 +450,15 @@ void decodeRate(Decoder& d, const YAML::Node& m, const char* key, const std::str
   c.max = *v;
   c.scenario = scenario;
   c.line = d.line(Decoder::child(m, key));
-  space.constraints.push_back(std::move(c));
+  out.push_back(std::move(c));
 }
 
 void decodeBounds(Decoder& d, const YAML::Node& m, const std::string& path,
-                  const std::string& scenario, TuningSpace& space) {
-  decodeRate(d, m, "falseRollbackRate", path, Measure::kFalseRollbackRate, scenario, space);
-  decodeRate(d, m, "escapeRate", path, Measure::kEscapeRate, scenario, space);
-  decodeRate(d, m, "meanExcessErrors", path, Measure::kMeanExcessErrors, scenario, space);
-  decodeRate(d, m, "meanTimeToPromotion", path, Measure::kMeanTimeToPromotion, scenario, space);
+                  const std::string& scenario, std::vector<Constraint>& out) {
+  decodeRate(d, m, "falseRollbackRate", path, Measure::kFalseRollbackRate, scenario, out);
+  decodeRate(d, m, "escapeRate", path, Measure::kEscapeRate, scenario, out);
+  decodeRate(d, m, "meanExcessErrors", path, Measure::kMeanExcessErrors, scenario, out);
+  decodeRate(d, m, "meanTimeToPromotion", path, Measure::kMeanTimeToPromotion, scenario, out);
 }
 
 void decodeObjective(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
@@ -591,6 +591,37 @@ double TuningSpace::gridSize() const {
   return n;
 }
 
+void decodeConstraints(io::Decoder& d, const YAML::Node& cs, const std::string& path,
+                       std::vector<Constraint>& out) {
+  d.checkFields(
+      cs, path,
+      {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion", "scenarios"});
+  decodeBounds(d, cs, path, "", out);
+  const std::string perPath = pathJoin(path, "scenarios");
+  const YAML::Node per = d.array(cs, "scenarios", perPath);
+  if (!per.IsDefined()) return;
+  for (std::size_t i = 0; i < per.size(); ++i) {
+    const std::string p = pathIndex(perPath, i);
+    if (!d.expectMap(per[i], p)) continue;
+    d.checkFields(
+        per[i], p,
+        {"name", "falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"});
+    if (!d.require(per[i], "name", pathJoin(p, "name"))) continue;
+    const auto name = d.str(per[i], "name", pathJoin(p, "name"));
+    if (!name) continue;
+    decodeBounds(d, per[i], p, *name, out);
+    bool bound = false;
+    for (const char* k :
+         {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"})
+      bound = bound || Decoder::child(per[i], k).IsDefined();
+    if (!bound) {
+      d.error(per[i], p, "",
+              "needs at least one bound (falseRollbackRate, escapeRate, meanExcessErrors, "
+              "meanTimeToPromotion)");
+    }
+  }
+}
+
 bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, TuningSpace& out) {
   const int before = diags.errors();
   Decoder d(doc, diags);
@@ -647,32 +678,7 @@ bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, Tuning
     }
   }
   const YAML::Node cs = d.object(spec, "constraints", "spec.constraints");
-  if (cs.IsDefined()) {
-    d.checkFields(cs, "spec.constraints",
-                  {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion",
-                   "scenarios"});
-    decodeBounds(d, cs, "spec.constraints", "", out);
-    const YAML::Node per = d.array(cs, "scenarios", "spec.constraints.scenarios");
-    if (per.IsDefined()) {
-      for (std::size_t i = 0; i < per.size(); ++i) {
-        const std::string p = pathIndex("spec.constraints.scenarios", i);
-        if (!d.expectMap(per[i], p)) continue;
-        d.checkFields(
-            per[i], p,
-            {"name", "falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"});
-        if (!d.require(per[i], "name", pathJoin(p, "name"))) continue;
-        const auto name = d.str(per[i], "name", pathJoin(p, "name"));
-        if (!name) continue;
-        const std::size_t n0 = out.constraints.size();
-        decodeBounds(d, per[i], p, *name, out);
-        if (out.constraints.size() == n0 && diags.errors() == before) {
-          d.error(per[i], p, "",
-                  "needs at least one bound (falseRollbackRate, escapeRate, meanExcessErrors, "
-                  "meanTimeToPromotion)");
-        }
-      }
-    }
-  }
+  if (cs.IsDefined()) decodeConstraints(d, cs, "spec.constraints", out.constraints);
   decodeObjective(d, spec, out);
   decodeSearch(d, spec, out);
   return diags.errors() == before;

@@ -35,6 +35,7 @@ int runJudge(const std::vector<std::string>& args, Streams& io);   ///< see judg
 int runStats(const std::vector<std::string>& args, Streams& io);   ///< see stats_command.h
 int runTune(const std::vector<std::string>& args, Streams& io);    ///< see tune_runner.h
 int runExport(const std::vector<std::string>& args, Streams& io);  ///< see docs/export.md
+int runCheck(const std::vector<std::string>& args, Streams& io);   ///< see check.h
 /// Export's check of the result (gitops::ExportRequest::check), as `export` runs it and the
 /// workbench's File > Export to Git: `validate --strict` over the repository with the new text
 /// in place of the file; the errors on the file itself, and those elsewhere that the old text

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "rolloutlab/app/check_policy.h"
 #include "rolloutlab/core/argo/analysis.h"
 #include "rolloutlab/core/argo/spec.h"
 #include "rolloutlab/core/diagnostics.h"
@@ -49,7 +50,8 @@ struct Workspace {
   std::vector<replay::ReplaySpec>
       replays;  ///< `Replay` documents: recordings a spec can be run against
   std::vector<tune::TuningSpace>
-      tuningSpaces;  ///< `TuningSpace` documents (`rolloutlab tune --space`)
+      tuningSpaces;              ///< `TuningSpace` documents (`rolloutlab tune --space`)
+  std::vector<Policy> policies;  ///< `Policy` documents (`rolloutlab check`)
   std::vector<ObjectEntry> objects;
   std::vector<SkippedEntry> skipped;
   core::Diagnostics diagnostics;

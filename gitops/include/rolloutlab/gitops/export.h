@@ -105,6 +105,9 @@ std::string pushBranch(const std::string& repoDir, const std::string& remote,
 /// tag, a commit id, `HEAD~2`) and the working tree, staged or not, untracked files included,
 /// sorted. For `check --changed-since REF`.
 std::vector<std::string> filesChangedSince(const std::string& repoDir, const std::string& ref);
+/// The commit id (40 hex digits) `ref` names in the repository at `repoDir`; throws InputError
+/// when it names none.
+std::string revisionCommit(const std::string& repoDir, const std::string& ref);
 
 /// A unified diff (3 lines of context) of two texts; empty when they are equal.
 std::string unifiedDiff(const std::string& before, const std::string& after,

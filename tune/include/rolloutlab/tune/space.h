@@ -11,9 +11,14 @@
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/tune/constraints.h"
 
+namespace YAML {
+class Node;
+}
+
 namespace rolloutlab::io {
 struct Document;
-}
+class Decoder;
+}  // namespace rolloutlab::io
 
 namespace rolloutlab::tune {
 
@@ -106,6 +111,13 @@ struct TuningSpace {
 /// Whether a document is a TuningSpace and, if so, decodes it (strictly: unknown fields,
 /// wrong types and out-of-range values are errors naming file, line, field, value and rule).
 bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, TuningSpace& out);
+
+/// Decodes a constraint list (the TuningSpace's `spec.constraints`, a Policy rule's
+/// `constraints`) at `path`: the suite-wide bounds falseRollbackRate, escapeRate,
+/// meanExcessErrors, meanTimeToPromotion and `scenarios: [{name, <bounds>}]`, appended to `out`
+/// in that order with their lines. Errors name file, line, field, value and rule.
+void decodeConstraints(io::Decoder& d, const YAML::Node& constraints, const std::string& path,
+                       std::vector<Constraint>& out);
 
 /// Go-style duration text for a whole number of seconds as Flagger and Argo accept it: `Nm`
 /// when it is whole minutes, else `Ns`.
