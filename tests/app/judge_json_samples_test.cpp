@@ -141,8 +141,8 @@ TEST_F(JudgeJsonSamples, EachWrongInputIsOneLineNamingFileLineAndField) {
       {"[1, 2]", ":1: must be an object {\"metric\": [numbers...]}\n"},
       {"\n\n  ", ": must be an object {\"metric\": [numbers...]}\n"},
       {"{\"m\": [1, 2, NaN]}",
-       ":1: not valid JSON: syntax error while parsing value - invalid literal; last read: '2, "
-       "N' (NaN and infinities are not JSON: write null for a missing value)\n"},
+       ":1: not valid JSON: syntax error while parsing value - invalid literal; last read: 'N' "
+       "(NaN and infinities are not JSON: write null for a missing value)\n"},
       {"{\"m\": [1, -Infinity]}",
        ":1: not valid JSON: syntax error while parsing value - invalid number; expected digit "
        "after '-'; last read: '-I' (NaN and infinities are not JSON: write null for a missing "
@@ -156,7 +156,7 @@ TEST_F(JudgeJsonSamples, EachWrongInputIsOneLineNamingFileLineAndField) {
       // YAML that is not JSON: the form is JSON, strictly.
       {"{m: [1]}",
        ":1: not valid JSON: syntax error while parsing object key - invalid literal; last read: "
-       "'{m'; expected string literal\n"},
+       "'m'; expected string literal\n"},
   };
   for (const auto& [text, want] : cases) {
     SCOPED_TRACE(text);
