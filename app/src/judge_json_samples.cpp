@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cstdint>
+#include <cstring>
 #include <istream>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -109,13 +110,22 @@ class Handler {
     // "[json.exception.parse_error.101] parse error at line 3, column 1: syntax error ..."
     const std::size_t colon = what.find(": ");
     if (colon != std::string::npos) what.erase(0, colon + 2);
-    // NaN, nan, Infinity, -inf: what other writers print for values JSON cannot hold.
-    // The lexer's last text may begin before the token ("2, N"): its trailing word is the token.
+    // The lexer's last text may begin before the token ("0.02,<U+000A>  N"): only the token's
+    // own trailing characters are shown.
     std::size_t from = lastToken.size();
-    while (from > 0 && (std::isalpha(static_cast<unsigned char>(lastToken[from - 1])) != 0)) --from;
-    const std::string t = lastToken.substr(from);
-    if (t.rfind('N', 0) == 0 || t.rfind("na", 0) == 0 || t.rfind('I', 0) == 0 ||
-        t.rfind('i', 0) == 0)
+    while (from > 0 && (std::isalnum(static_cast<unsigned char>(lastToken[from - 1])) != 0 ||
+                        std::strchr(".+-", lastToken[from - 1]) != nullptr))
+      --from;
+    const std::string token = lastToken.substr(from);
+    const std::string lastRead = "; last read: '";
+    const std::size_t at = what.find(lastRead);
+    const std::size_t close = at == std::string::npos ? at : what.find('\'', at + lastRead.size());
+    if (close != std::string::npos && !token.empty())
+      what.replace(at + lastRead.size(), close - at - lastRead.size(), token);
+    // NaN, nan, Infinity, -inf: what other writers print for values JSON cannot hold.
+    const std::string word = token.substr(token.find_first_not_of("+-") == 1 ? 1 : 0);
+    if (word.rfind('N', 0) == 0 || word.rfind("na", 0) == 0 || word.rfind('I', 0) == 0 ||
+        word.rfind('i', 0) == 0)
       what += " (NaN and infinities are not JSON: write null for a missing value)";
     fail(file_, buf_.line(), "", "", "not valid JSON: " + what);
   }
