@@ -50,8 +50,9 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 # binaries, ctest runs every test whose name matches TSAN_TESTS:
 #   - the name rule: a test whose suite or case name holds "Thread", "Determinis", "Cancel",
 #     "Sigterm", "Worker", "Concurren" or "Parallel" (Batch.IdenticalForAnyThreadCount,
-#     TuneSearch.ACancelledSearchIsPartial, ArgoExpr.ConcurrentEvaluation): a new test of
-#     threaded code joins by being named so, in any of the TSAN_TARGETS binaries;
+#     TuneSearch.ACancelledSearchIsPartial): a new test of threaded code joins by being named
+#     so, in any of the TSAN_TARGETS binaries (core_tests is not one: ArgoExpr.ConcurrentEvaluation
+#     would need it);
 #   - the GUI suites that drive a worker thread whatever the case's name.
 # A new threaded module adds its test binary to TSAN_TARGETS.
 # TSAN_EXCLUDE: tests whose TSan reports are not resolved yet (docs/fuzzing.md#threadsanitizer):
