@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "cli.h"
+#include "judge_json_samples.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/core/bounded_input.h"
@@ -180,43 +181,6 @@ struct CsvSamples {
 
 int lineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
 
-SampleSet parseJsonSamples(const std::string& file, const std::string& text) {
-  SampleSet s;
-  s.file = file;
-  YAML::Node root;
-  try {
-    root = io::loadYaml(text);
-  } catch (const YAML::Exception& e) {
-    inputError(file, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "", "not valid JSON: " + e.msg);
-  }
-  if (!root.IsMap())
-    inputError(file, lineOf(root), "", "", "must be an object {\"metric\": [numbers...]}");
-  for (auto it = root.begin(); it != root.end(); ++it) {
-    const std::string name = it->first.as<std::string>();
-    const YAML::Node arr = it->second;
-    if (!arr.IsSequence()) inputError(file, lineOf(arr), name, "", "must be an array of numbers");
-    if (s.series.count(name)) inputError(file, lineOf(it->first), name, "", "duplicate metric");
-    s.order.push_back(name);
-    s.series[name];
-    int index = 0;
-    for (const auto& v : arr) {
-      const std::string field = name + "[" + std::to_string(index) + "]";
-      if (v.IsNull()) {
-        s.series[name].push_back({static_cast<double>(index), kNaN});
-      } else if (v.IsScalar()) {
-        const auto x = parseNumber(v.Scalar());
-        if (!x || v.Tag() == "!")
-          inputError(file, lineOf(v), field, core::quoted(v.Scalar()), "must be a number or null");
-        s.series[name].push_back({static_cast<double>(index), *x});
-      } else {
-        inputError(file, lineOf(v), field, "", "must be a number or null");
-      }
-      ++index;
-    }
-  }
-  return s;
-}
-
 // A whole document (the config), refused past `limit` bytes or at a NUL byte.
 std::string readInput(const std::string& path, std::istream& in, std::uint64_t limit,
                       const std::string& what) {
@@ -225,10 +189,6 @@ std::string readInput(const std::string& path, std::istream& in, std::uint64_t l
   if (!f) inputError(path, 0, "", "", "cannot be read");
   return core::readAllBounded(f, path, limit, what);
 }
-
-// JSON samples are decoded as a YAML tree (for line numbers), about 100 bytes a value: they
-// are capped; the CSV form, streamed, has no cap.
-constexpr std::uint64_t kMaxJsonSampleBytes = 16ull << 20;
 
 SampleSet loadSamples(const std::string& path, std::istream& in) {
   const std::string name = path == "-" ? "<stdin>" : path;
@@ -243,32 +203,37 @@ SampleSet loadSamples(const std::string& path, std::istream& in) {
   std::string line;
   // The form is told by the extension or by the first character that is not blank.
   bool json = path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-  std::string text;
   CsvSamples csv(name);
+  // The JSON form is streamed into the series as it is parsed (judge_json_samples.cpp).
+  SampleSet js;
+  js.file = name;
+  std::vector<Point>* into = nullptr;
+  const JsonSampleSink sink{[&](const std::string& metric) {
+                              if (js.series.count(metric)) return false;
+                              js.order.push_back(metric);
+                              into = &js.series[metric];
+                              return true;
+                            },
+                            [&](double v) {
+                              into->push_back({static_cast<double>(into->size()), v});
+                            }};
   bool decided = json;
   while (lines.next(line)) {
     if (!decided) {
       const auto first = line.find_first_not_of(" \t\r");
-      if (first == std::string::npos) {
-        text += '\n';
-        continue;
-      }
+      if (first == std::string::npos) continue;
       json = line[first] == '{';
       decided = true;
     }
     if (json) {
-      if (text.size() + line.size() + 1 > kMaxJsonSampleBytes) {
-        inputError(name, 0, "", "",
-                   "larger than the " + core::formatBytes(kMaxJsonSampleBytes) +
-                       " limit for JSON samples (write big samples as CSV, which is streamed)");
-      }
-      text += line;
-      text += '\n';
-    } else {
-      csv.add(line, lines.lineNumber());
+      readJsonSamples(lines, &line, sink);
+      return js;
     }
+    csv.add(line, lines.lineNumber());
   }
-  return json ? parseJsonSamples(name, text) : csv.finish();
+  if (!json) return csv.finish();
+  readJsonSamples(lines, nullptr, sink);  // nothing but blank lines
+  return js;
 }
 
 // --- config (strict decoding of a Kayenta canary config subset) --------------------------------

@@ -4,6 +4,7 @@
 
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/io/decode.h"
+#include "rolloutlab/io/own_kind.h"
 
 namespace rolloutlab::io {
 
@@ -220,24 +221,8 @@ bool decodeJudge(const io::Document& doc, core::Diagnostics& diags, JudgeSpec& j
   Decoder d(doc, diags);
   j.file = doc.file;
   j.line = doc.line;
-  d.checkFields(doc.node, "", {"apiVersion", "kind", "metadata", "spec"});
-  if (doc.apiVersion != "rolloutlab.io/v1alpha1") {
-    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion),
-            "must be rolloutlab.io/v1alpha1");
-  }
-  const YAML::Node md = d.object(doc.node, "metadata", "metadata");
-  if (md.IsDefined()) {
-    d.checkFields(md, "metadata", {"name", "namespace", "labels", "annotations"});
-    if (d.require(md, "name", "metadata.name"))
-      j.name = d.str(md, "name", "metadata.name").value_or("");
-  } else {
-    d.error(doc.node, "metadata", "", "required field is missing");
-  }
-  const YAML::Node spec = d.object(doc.node, "spec", "spec");
-  if (!spec.IsDefined()) {
-    d.error(doc.node, "spec", "", "required field is missing");
-    return false;
-  }
+  const YAML::Node spec = decodeOwnKindEnvelope(d, doc, j.name);
+  if (!spec.IsDefined()) return false;
   d.checkFields(spec, "spec", {"kayenta", "sequential"});
   const YAML::Node k = d.object(spec, "kayenta", "spec.kayenta");
   const YAML::Node s = d.object(spec, "sequential", "spec.sequential");

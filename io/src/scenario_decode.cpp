@@ -12,6 +12,7 @@
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/core/number_format.h"
 #include "rolloutlab/io/decode.h"
+#include "rolloutlab/io/own_kind.h"
 #include "rolloutlab/sim/mesh.h"
 
 namespace rolloutlab::io {
@@ -460,30 +461,8 @@ bool decodeScenario(const io::Document& doc, core::Diagnostics& diags, Scenario&
   Decoder d(doc, diags);
   s.file = doc.file;
   s.line = doc.line;
-  d.checkFields(doc.node, "", {"apiVersion", "kind", "metadata", "spec"});
-  if (doc.apiVersion != "rolloutlab.io/v1alpha1") {
-    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion),
-            "must be rolloutlab.io/v1alpha1");
-  }
-  const YAML::Node md = d.object(doc.node, "metadata", "metadata");
-  if (md.IsDefined()) {
-    d.checkFields(md, "metadata", {"name", "namespace", "labels", "annotations"});
-    if (d.require(md, "name", "metadata.name")) {
-      if (auto v = d.str(md, "name", "metadata.name")) s.name = *v;
-    }
-    const YAML::Node ann = d.object(md, "annotations", "metadata.annotations");
-    if (ann.IsDefined()) {
-      if (auto v = d.str(ann, "description", "metadata.annotations.description"))
-        s.description = *v;
-    }
-  } else {
-    d.error(doc.node, "metadata", "", "required field is missing");
-  }
-  const YAML::Node spec = d.object(doc.node, "spec", "spec");
-  if (!spec.IsDefined()) {
-    d.error(doc.node, "spec", "", "required field is missing");
-    return false;
-  }
+  const YAML::Node spec = decodeOwnKindEnvelope(d, doc, s.name, {.description = &s.description});
+  if (!spec.IsDefined()) return false;
   d.checkFields(spec, "spec",
                 {"release", "duration", "traffic", "primary", "canary", "effects", "cluster",
                  "metrics", "webhooks"});

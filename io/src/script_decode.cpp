@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "rolloutlab/io/decode.h"
+#include "rolloutlab/io/own_kind.h"
 
 namespace rolloutlab::io {
 
@@ -266,21 +267,8 @@ bool decodeScript(const Document& doc, core::Diagnostics& diags, core::Script& s
   Decoder d(doc, diags);
   s.file = doc.file;
   s.line = doc.line;
-  d.checkFields(doc.node, "", {"apiVersion", "kind", "metadata", "spec"});
-  if (doc.apiVersion != "rolloutlab.io/v1alpha1") {
-    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion),
-            "must be rolloutlab.io/v1alpha1");
-  }
-  const YAML::Node md = d.object(doc.node, "metadata", "metadata");
-  if (md.IsDefined()) {
-    d.checkFields(md, "metadata", {"name", "namespace", "labels", "annotations"});
-    if (auto v = d.str(md, "name", "metadata.name")) s.name = *v;
-  }
-  const YAML::Node spec = d.object(doc.node, "spec", "spec");
-  if (!spec.IsDefined()) {
-    d.error(doc.node, "spec", "", "required field is missing");
-    return false;
-  }
+  const YAML::Node spec = decodeOwnKindEnvelope(d, doc, s.name, {.nameRequired = false});
+  if (!spec.IsDefined()) return false;
   d.checkFields(spec, "spec",
                 {"target", "defaults", "ticks", "measurements", "podStartup", "actions", "until"});
   for (auto it = spec.begin(); it != spec.end(); ++it) {

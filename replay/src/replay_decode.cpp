@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "rolloutlab/io/decode.h"
+#include "rolloutlab/io/own_kind.h"
 #include "rolloutlab/io/scenario_decode.h"
 #include "rolloutlab/io/script_decode.h"
 #include "rolloutlab/replay/time.h"
@@ -93,30 +94,9 @@ bool decodeReplay(const io::Document& doc, core::Diagnostics& diags, ReplaySpec&
   Decoder d(doc, diags);
   r.file = doc.file;
   r.line = doc.line;
-  d.checkFields(doc.node, "", {"apiVersion", "kind", "metadata", "spec"});
-  if (doc.apiVersion != "rolloutlab.io/v1alpha1") {
-    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion),
-            "must be rolloutlab.io/v1alpha1");
-  }
-  const YAML::Node md = d.object(doc.node, "metadata", "metadata");
-  if (md.IsDefined()) {
-    d.checkFields(md, "metadata", {"name", "namespace", "labels", "annotations"});
-    if (d.require(md, "name", "metadata.name")) {
-      if (auto v = d.str(md, "name", "metadata.name")) r.name = *v;
-    }
-    const YAML::Node ann = d.object(md, "annotations", "metadata.annotations");
-    if (ann.IsDefined()) {
-      if (auto v = d.str(ann, "description", "metadata.annotations.description"))
-        r.description = *v;
-    }
-  } else {
-    d.error(doc.node, "metadata", "", "required field is missing");
-  }
-  const YAML::Node spec = d.object(doc.node, "spec", "spec");
-  if (!spec.IsDefined()) {
-    d.error(doc.node, "spec", "", "required field is missing");
-    return false;
-  }
+  const YAML::Node spec =
+      io::decodeOwnKindEnvelope(d, doc, r.name, {.description = &r.description});
+  if (!spec.IsDefined()) return false;
   d.checkFields(spec, "spec",
                 {"release", "from", "to", "step", "prometheus", "queryRange", "csv", "series",
                  "accessLogs", "counterfactual", "scenario", "bootstrap"});

@@ -7,6 +7,7 @@
 #include "rolloutlab/core/number_format.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
+#include "rolloutlab/io/own_kind.h"
 
 namespace rolloutlab::tune {
 
@@ -627,25 +628,8 @@ bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, Tuning
   Decoder d(doc, diags);
   out.file = doc.file;
   out.line = doc.line;
-  d.checkFields(doc.node, "", {"apiVersion", "kind", "metadata", "spec"});
-  if (doc.apiVersion != "rolloutlab.io/v1alpha1") {
-    d.error(Decoder::child(doc.node, "apiVersion"), "apiVersion", core::quoted(doc.apiVersion),
-            "must be rolloutlab.io/v1alpha1");
-  }
-  const YAML::Node md = d.object(doc.node, "metadata", "metadata");
-  if (md.IsDefined()) {
-    d.checkFields(md, "metadata", {"name", "namespace", "labels", "annotations"});
-    if (d.require(md, "name", "metadata.name")) {
-      if (auto v = d.str(md, "name", "metadata.name")) out.name = *v;
-    }
-  } else {
-    d.error(doc.node, "metadata", "", "required field is missing");
-  }
-  const YAML::Node spec = d.object(doc.node, "spec", "spec");
-  if (!spec.IsDefined()) {
-    d.error(doc.node, "spec", "", "required field is missing");
-    return false;
-  }
+  const YAML::Node spec = io::decodeOwnKindEnvelope(d, doc, out.name);
+  if (!spec.IsDefined()) return false;
   d.checkFields(spec, "spec", {"target", "fields", "constraints", "objective", "search"});
   if (auto v = d.str(spec, "target", "spec.target")) out.target = *v;
   const YAML::Node fields = d.array(spec, "fields", "spec.fields");
