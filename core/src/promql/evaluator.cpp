@@ -11,7 +11,8 @@
 // contents share one pointer. Bookkeeping is memoised on the exact sequence of input label
 // pointers, which stays the same from one evaluation to the next while the same series are
 // present, so a steady-state evaluation does no hashing, no regex work and no allocation.
-// Everything is dropped when the source or its generation changes.
+// Everything is dropped when the source or its generation changes. The shapes of Flagger's
+// builtin queries take a fast path with the same reads and arithmetic ("the fast path" below).
 #include <algorithm>
 #include <atomic>
 #include <cmath>
