@@ -949,7 +949,7 @@ class Evaluator {
   // sum, bucketQuantile, elemBinop), so the answer is the generic path's to the bit. A
   // selection whose series collide once their name is dropped (an evaluation error on the
   // generic path) keeps the generic path. tests/core/promql/fast_path_test.cpp and
-  // tests/scenarios/fast_path_library_test.cpp compare both paths; setFastPath(false) or
+  // tests/app/scenarios/fast_path_library_test.cpp compare both paths; setFastPath(false) or
   // ROLLOUTLAB_PROMQL_FAST_PATH=0 turns the fast path off.
 
   // rate(S[r]) or increase(S[r]) of a plain matrix selector: the call's node, else -1.
