@@ -90,7 +90,9 @@ RunSummary runFlaggerLoop(const fl::FlaggerEngine& engine, FlaggerRunWorld& worl
     if (n == 1) state.targetRevision = 1;  // the new release, noticed on the first tick
     fl::TickRecord rec;
     try {
-      rec = engine.tick(state, t, world);
+      // Without an observer nobody reads the record's words: the engine skips building them.
+      rec = engine.tick(state, t, world,
+                        observer != nullptr ? fl::TickText::kFull : fl::TickText::kDecisionsOnly);
       rec.tick = n;
       world.afterTick(t, rec);
       for (const auto& m : rec.metrics) {

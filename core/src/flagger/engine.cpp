@@ -101,9 +101,19 @@ struct FlaggerEngine::TickContext {
   TickRecord& rec;
   const CanaryStatus mem;  // the Canary as read at the start of the tick
   double t;
-  std::string id;      // "<name>.<namespace>"
-  std::string target;  // "<targetName>.<namespace>"
-  void event(std::string e) { rec.events.push_back(std::move(e)); }
+  const std::string& id;      // "<name>.<namespace>"
+  const std::string& target;  // "<targetName>.<namespace>"
+  // Whether the record gets its words (events, reason, the checks' names and messages): a
+  // batch asks for the decisions only, so the strings are built only when someone reads them.
+  bool text;
+  template <class Make>
+  void event(Make&& make) {
+    if (text) rec.events.push_back(make());
+  }
+  template <class Make>
+  void reason(Make&& make) {
+    if (text) rec.reason = make();
+  }
 };
 
 FlaggerEngine::FlaggerEngine(const CanarySpec& spec,
@@ -112,6 +122,9 @@ FlaggerEngine::FlaggerEngine(const CanarySpec& spec,
     : spec_(spec), templates_(std::move(templates)), options_(std::move(options)) {
   templates_.resize(spec_.analysis.metrics.size(), nullptr);
   provider_ = spec_.effectiveProvider(options_.meshProvider);
+  namespace_ = spec_.namespace_.empty() ? "default" : spec_.namespace_;
+  id_ = spec_.name + "." + namespace_;
+  target_ = spec_.targetName + "." + namespace_;
   kubernetesProvider_ = provider_ == "kubernetes";
 }
 
@@ -187,10 +200,10 @@ bool FlaggerEngine::runHooks(TickContext& c, WebhookType type, Phase payload,
     c.rec.webhooks.push_back(HookCall{h.name, h.type, ok});
     if (stopOnSuccess) {
       if (ok) {
-        c.event("Rollback check " + h.name + " passed");
+        c.event([&] { return std::string("Rollback check " + h.name + " passed"); });
         return true;
       }
-      c.event("Rollback hook " + h.name + " not signaling a rollback");
+      c.event([&] { return std::string("Rollback hook " + h.name + " not signaling a rollback"); });
       continue;
     }
     if (!ok) return false;
@@ -207,10 +220,10 @@ void FlaggerEngine::runPostRolloutHooks(TickContext& c, Phase payload) const {
     const bool ok = c.world.webhook(c.t, h, i, payload);
     c.rec.webhooks.push_back(HookCall{h.name, h.type, ok});
     if (!ok) {
-      c.event("Post-rollout hook " + h.name + " failed");
+      c.event([&] { return std::string("Post-rollout hook " + h.name + " failed"); });
       return;
     }
-    c.event("Post-rollout check " + h.name + " passed");
+    c.event([&] { return std::string("Post-rollout check " + h.name + " passed"); });
   }
 }
 
@@ -218,13 +231,15 @@ void FlaggerEngine::rollback(TickContext& c, const std::string& why) const {
   // scheduler.go rollback: routes 100/0, canary scaled to zero, SyncStatus{Failed, 0, 0, 0},
   // post-rollout hooks with phase Failed.
   if (c.mem.failedChecks >= spec_.analysisThreshold()) {
-    c.event("Rolling back " + c.id + " failed checks threshold reached " +
-            std::to_string(c.mem.failedChecks));
+    c.event([&] {
+      return std::string("Rolling back " + c.id + " failed checks threshold reached " +
+                         std::to_string(c.mem.failedChecks));
+    });
   }
   setRoutes(c, kTotalWeight, 0, false);
-  c.event("Canary failed! Scaling down " + c.id);
+  c.event([&] { return std::string("Canary failed! Scaling down " + c.id); });
   syncStatus(c, Phase::kFailed, 0, 0, 0);
-  c.rec.reason = why;
+  c.reason([&] { return std::string(why); });
   c.rec.final = TickRecord::Final::kRolledBack;
   runPostRolloutHooks(c, Phase::kFailed);
 }
@@ -232,13 +247,18 @@ void FlaggerEngine::rollback(TickContext& c, const std::string& why) const {
 void FlaggerEngine::handleFailedPromotion(TickContext& c) const {
   // scheduler.go handleFailedPromotion (1.44.0, #1931): routes 0/100, SyncStatus{Failed, 100},
   // the canary keeps serving; post-rollout hooks with phase Failed.
-  c.event("Promotion of " + c.target + " failed, primary not ready: progress deadline exceeded");
+  c.event([&] {
+    return std::string("Promotion of " + c.target +
+                       " failed, primary not ready: progress deadline exceeded");
+  });
   setRoutes(c, 0, kTotalWeight, false);
   syncStatus(c, Phase::kFailed, kTotalWeight, 0, 0);
   c.rec.final = TickRecord::Final::kPromotionFailed;
-  c.rec.reason =
-      "primary progress deadline exceeded during promotion: promotion failed, traffic "
-      "stays on the canary";
+  c.reason([&] {
+    return std::string(
+        "primary progress deadline exceeded during promotion: promotion failed, traffic "
+        "stays on the canary");
+  });
   runPostRolloutHooks(c, Phase::kFailed);
 }
 
@@ -246,9 +266,11 @@ bool FlaggerEngine::checkValue(TickContext& c, const MetricSpec& m, CheckKind ki
                                const MetricAnswer& a) const {
   // scheduler_metrics.go runBuiltinMetricChecks / runMetricChecks: comparison rules.
   MetricCheck mc;
-  mc.name = m.name;
+  if (c.text) {
+    mc.name = m.name;
+    mc.message = a.message;
+  }
   mc.kind = kind;
-  mc.message = a.message;
   if (m.thresholdRange) {
     mc.min = m.thresholdRange->min;
     mc.max = m.thresholdRange->max;
@@ -262,25 +284,30 @@ bool FlaggerEngine::checkValue(TickContext& c, const MetricSpec& m, CheckKind ki
   if (a.kind == MetricAnswer::Kind::kNoData) {
     mc.result = MetricCheck::Result::kNoData;
     if (builtin) {
-      c.event("Halt advancement no values found for " + provider_ + " metric " + m.name +
-              " probably " + c.target + " is not receiving traffic");
+      c.event([&] {
+        return std::string("Halt advancement no values found for " + provider_ + " metric " +
+                           m.name + " probably " + c.target + " is not receiving traffic");
+      });
     } else if (kind == CheckKind::kInlineQuery) {
-      c.event("Halt advancement no values found for metric: " + m.name);
+      c.event(
+          [&] { return std::string("Halt advancement no values found for metric: " + m.name); });
     } else {
-      c.event("Halt advancement no values found for custom metric: " + m.name);
+      c.event([&] {
+        return std::string("Halt advancement no values found for custom metric: " + m.name);
+      });
     }
-    c.rec.reason = "metric " + m.name + ": no values found";
+    c.reason([&] { return std::string("metric " + m.name + ": no values found"); });
     c.rec.metrics.push_back(std::move(mc));
     return false;
   }
   if (a.kind == MetricAnswer::Kind::kError) {
     mc.result = MetricCheck::Result::kError;
     if (builtin) {
-      c.event("Prometheus query failed: " + a.message);
+      c.event([&] { return std::string("Prometheus query failed: " + a.message); });
     } else {
-      c.event("Metric query failed for " + m.name + ": " + a.message);
+      c.event([&] { return std::string("Metric query failed for " + m.name + ": " + a.message); });
     }
-    c.rec.reason = "metric " + m.name + ": query failed";
+    c.reason([&] { return std::string("metric " + m.name + ": query failed"); });
     c.rec.metrics.push_back(std::move(mc));
     return false;
   }
@@ -295,47 +322,51 @@ bool FlaggerEngine::checkValue(TickContext& c, const MetricSpec& m, CheckKind ki
     if (m.thresholdRange) {
       if (m.thresholdRange->min && v < goMillis(goFloatToInt64(*m.thresholdRange->min))) {
         fail = true;
-        detail = "request duration " + std::to_string(vms) + "ms < " +
-                 std::to_string(goFloatToInt64(*m.thresholdRange->min)) + "ms";
+        if (c.text)
+          detail = "request duration " + std::to_string(vms) + "ms < " +
+                   std::to_string(goFloatToInt64(*m.thresholdRange->min)) + "ms";
       }
       if (!fail && m.thresholdRange->max && v > goMillis(goFloatToInt64(*m.thresholdRange->max))) {
         fail = true;
-        detail = "request duration " + std::to_string(vms) + "ms > " +
-                 std::to_string(goFloatToInt64(*m.thresholdRange->max)) + "ms";
+        if (c.text)
+          detail = "request duration " + std::to_string(vms) + "ms > " +
+                   std::to_string(goFloatToInt64(*m.thresholdRange->max)) + "ms";
       }
     } else if (v > goMillis(goFloatToInt64(m.threshold))) {
       fail = true;
-      detail = "request duration " + std::to_string(vms) + "ms > " +
-               std::to_string(goFloatToInt64(m.threshold)) + "ms";
+      if (c.text)
+        detail = "request duration " + std::to_string(vms) + "ms > " +
+                 std::to_string(goFloatToInt64(m.threshold)) + "ms";
     }
   } else {
     const double v = a.value;
     mc.value = v;
-    const std::string what = kind == CheckKind::kRequestSuccessRate ? "success rate" : m.name;
+    static const std::string successRate = "success rate";
+    const std::string& what = kind == CheckKind::kRequestSuccessRate ? successRate : m.name;
     if (m.thresholdRange) {
       if (m.thresholdRange->min && v < *m.thresholdRange->min) {
         fail = true;
-        detail = what + " " + num(v) + " < " + num(*m.thresholdRange->min);
+        if (c.text) detail = what + " " + num(v) + " < " + num(*m.thresholdRange->min);
       }
       if (!fail && m.thresholdRange->max && v > *m.thresholdRange->max) {
         fail = true;
-        detail = what + " " + num(v) + " > " + num(*m.thresholdRange->max);
+        if (c.text) detail = what + " " + num(v) + " > " + num(*m.thresholdRange->max);
       }
     } else if (kind == CheckKind::kRequestSuccessRate) {
       if (m.threshold > v) {
         fail = true;
-        detail = what + " " + num(v) + " < " + num(m.threshold);
+        if (c.text) detail = what + " " + num(v) + " < " + num(m.threshold);
       }
     } else if (v > m.threshold) {
       fail = true;
-      detail = what + " " + num(v) + " > " + num(m.threshold);
+      if (c.text) detail = what + " " + num(v) + " > " + num(m.threshold);
     }
   }
   mc.result = fail ? MetricCheck::Result::kFail : MetricCheck::Result::kPass;
   c.rec.metrics.push_back(std::move(mc));
   if (fail) {
-    c.event("Halt " + c.id + " advancement " + detail);
-    c.rec.reason = "metric " + m.name + ": " + detail;
+    c.event([&] { return std::string("Halt " + c.id + " advancement " + detail); });
+    c.reason([&] { return std::string("metric " + m.name + ": " + detail); });
   }
   return !fail;
 }
@@ -385,9 +416,14 @@ bool FlaggerEngine::runTemplateMetricChecks(TickContext& c) const {
         mc.result = MetricCheck::Result::kError;
         mc.message = "metric template " + m.templateRef->name + " not found";
         c.rec.metrics.push_back(mc);
-        c.event("Metric template " + m.templateRef->name + "." + (ns.empty() ? "default" : ns) +
-                " error: not found");
-        c.rec.reason = "metric " + m.name + ": template " + m.templateRef->name + " not found";
+        c.event([&] {
+          return std::string("Metric template " + m.templateRef->name + "." +
+                             (ns.empty() ? "default" : ns) + " error: not found");
+        });
+        c.reason([&] {
+          return std::string("metric " + m.name + ": template " + m.templateRef->name +
+                             " not found");
+        });
         return false;
       }
       if (!checkValue(c, m, CheckKind::kTemplate,
@@ -402,8 +438,14 @@ bool FlaggerEngine::runTemplateMetricChecks(TickContext& c) const {
       mc.result = MetricCheck::Result::kError;
       mc.message = "no usable metrics template and query were configured";
       c.rec.metrics.push_back(mc);
-      c.event("Metric query failed for no usable metrics template and query were configured");
-      c.rec.reason = "metric " + m.name + ": neither builtin nor backed by a query or template";
+      c.event([&] {
+        return std::string(
+            "Metric query failed for no usable metrics template and query were configured");
+      });
+      c.reason([&] {
+        return std::string("metric " + m.name +
+                           ": neither builtin nor backed by a query or template");
+      });
       return false;
     }
   }
@@ -420,8 +462,10 @@ bool FlaggerEngine::runAnalysis(TickContext& c) const {
     const bool ok = c.world.webhook(c.t, h, i, Phase::kProgressing);
     c.rec.webhooks.push_back(HookCall{h.name, h.type, ok});
     if (!ok) {
-      c.event("Halt " + c.id + " advancement external check " + h.name + " failed");
-      c.rec.reason = "rollout webhook " + h.name + " failed";
+      c.event([&] {
+        return std::string("Halt " + c.id + " advancement external check " + h.name + " failed");
+      });
+      c.reason([&] { return std::string("rollout webhook " + h.name + " failed"); });
       return false;
     }
   }
@@ -441,15 +485,20 @@ bool FlaggerEngine::runConfirmPromotionHooks(TickContext& c, int analysisIterati
     if (!ok) {
       if (c.mem.phase != Phase::kWaitingPromotion) {
         setStatusPhase(c, Phase::kWaitingPromotion, analysisIterations);
-        c.event("Halt " + c.id + " advancement waiting for promotion approval " + h.name);
+        c.event([&] {
+          return std::string("Halt " + c.id + " advancement waiting for promotion approval " +
+                             h.name);
+        });
       } else {
         c.state.status.iterations = analysisIterations - 1;
       }
-      c.rec.reason =
-          "confirm-promotion webhook " + h.name + " denied: waiting for promotion approval";
+      c.reason([&] {
+        return std::string("confirm-promotion webhook " + h.name +
+                           " denied: waiting for promotion approval");
+      });
       return false;
     }
-    c.event("Confirm-promotion check " + h.name + " passed");
+    c.event([&] { return std::string("Confirm-promotion check " + h.name + " passed"); });
   }
   return true;
 }
@@ -479,23 +528,33 @@ void FlaggerEngine::runCanary(TickContext& c, int canaryWeight, int primaryWeigh
     }
     setRoutes(c, primaryWeight, canaryWeight, mirrored);
     c.state.status.canaryWeight = canaryWeight;
-    c.event("Advance " + c.id + " canary weight " + std::to_string(canaryWeight));
+    c.event([&] {
+      return std::string("Advance " + c.id + " canary weight " + std::to_string(canaryWeight));
+    });
     if (mirrored) {
-      c.rec.reason = "mirroring step: traffic mirrored to the canary, weights 100/0";
+      c.reason([&] {
+        return std::string("mirroring step: traffic mirrored to the canary, weights 100/0");
+      });
     } else {
-      c.rec.reason = "canary weight " + std::to_string(before) + " -> " +
-                     std::to_string(canaryWeight) + " (step " + std::to_string(step) +
-                     ", maxWeight " + std::to_string(maxW) + ")";
+      c.reason([&] {
+        return std::string("canary weight " + std::to_string(before) + " -> " +
+                           std::to_string(canaryWeight) + " (step " + std::to_string(step) +
+                           ", maxWeight " + std::to_string(maxW) + ")");
+      });
     }
     return;
   }
   // canaryWeight >= maxWeight: promote.
   if (!runConfirmPromotionHooks(c, spec_.analysis.iterations)) return;
-  c.event("Copying " + c.target + " template spec to " + spec_.targetName + "-primary." +
-          c.id.substr(c.id.find('.') + 1));
+  c.event([&] {
+    return std::string("Copying " + c.target + " template spec to " + spec_.targetName +
+                       "-primary." + c.id.substr(c.id.find('.') + 1));
+  });
   setStatusPhase(c, Phase::kPromoting, spec_.analysis.iterations);
-  c.rec.reason = "canary weight " + std::to_string(canaryWeight) + " >= maxWeight " +
-                 std::to_string(maxW) + ": promoting";
+  c.reason([&] {
+    return std::string("canary weight " + std::to_string(canaryWeight) + " >= maxWeight " +
+                       std::to_string(maxW) + ": promoting");
+  });
 }
 
 void FlaggerEngine::runAB(TickContext& c, int analysisIterations) const {
@@ -504,18 +563,25 @@ void FlaggerEngine::runAB(TickContext& c, int analysisIterations) const {
   if (analysisIterations > c.mem.iterations) {
     setRoutes(c, 0, kTotalWeight, false);
     c.state.status.iterations = c.mem.iterations + 1;
-    c.event("Advance " + c.id + " canary iteration " + std::to_string(c.mem.iterations + 1) + "/" +
-            std::to_string(analysisIterations));
-    c.rec.reason = "A/B iteration " + std::to_string(c.mem.iterations + 1) + "/" +
-                   std::to_string(analysisIterations);
+    c.event([&] {
+      return std::string("Advance " + c.id + " canary iteration " +
+                         std::to_string(c.mem.iterations + 1) + "/" +
+                         std::to_string(analysisIterations));
+    });
+    c.reason([&] {
+      return std::string("A/B iteration " + std::to_string(c.mem.iterations + 1) + "/" +
+                         std::to_string(analysisIterations));
+    });
     return;
   }
   if (!runConfirmPromotionHooks(c, analysisIterations)) return;
   if (analysisIterations == c.mem.iterations) {
-    c.event("Copying " + c.target + " template spec to " + spec_.targetName + "-primary." +
-            c.id.substr(c.id.find('.') + 1));
+    c.event([&] {
+      return std::string("Copying " + c.target + " template spec to " + spec_.targetName +
+                         "-primary." + c.id.substr(c.id.find('.') + 1));
+    });
     setStatusPhase(c, Phase::kPromoting, analysisIterations);
-    c.rec.reason = "A/B iterations done: promoting";
+    c.reason([&] { return std::string("A/B iterations done: promoting"); });
   }
 }
 
@@ -526,28 +592,41 @@ void FlaggerEngine::runBlueGreen(TickContext& c, int analysisIterations, bool mi
       setRoutes(c, kTotalWeight, 0, true);
     }
     c.state.status.iterations = c.mem.iterations + 1;
-    c.event("Advance " + c.id + " canary iteration " + std::to_string(c.mem.iterations + 1) + "/" +
-            std::to_string(analysisIterations));
-    c.rec.reason = "Blue/Green iteration " + std::to_string(c.mem.iterations + 1) + "/" +
-                   std::to_string(analysisIterations);
+    c.event([&] {
+      return std::string("Advance " + c.id + " canary iteration " +
+                         std::to_string(c.mem.iterations + 1) + "/" +
+                         std::to_string(analysisIterations));
+    });
+    c.reason([&] {
+      return std::string("Blue/Green iteration " + std::to_string(c.mem.iterations + 1) + "/" +
+                         std::to_string(analysisIterations));
+    });
     return;
   }
   if (!runConfirmPromotionHooks(c, analysisIterations)) return;
   if (analysisIterations == c.mem.iterations) {
     if (!kubernetesProvider_) {
-      c.event(spec_.analysis.mirror ? "Stop traffic mirroring and route all traffic to canary"
-                                    : "Routing all traffic to canary");
+      c.event([&] {
+        return std::string(spec_.analysis.mirror
+                               ? "Stop traffic mirroring and route all traffic to canary"
+                               : "Routing all traffic to canary");
+      });
       setRoutes(c, 0, kTotalWeight, false);
     }
     c.state.status.iterations = c.mem.iterations + 1;
-    c.rec.reason = "Blue/Green iterations done: all live traffic on the canary for a last analysis";
+    c.reason([&] {
+      return std::string(
+          "Blue/Green iterations done: all live traffic on the canary for a last analysis");
+    });
     return;
   }
   if (analysisIterations < c.mem.iterations) {
-    c.event("Copying " + c.target + " template spec to " + spec_.targetName + "-primary." +
-            c.id.substr(c.id.find('.') + 1));
+    c.event([&] {
+      return std::string("Copying " + c.target + " template spec to " + spec_.targetName +
+                         "-primary." + c.id.substr(c.id.find('.') + 1));
+    });
     setStatusPhase(c, Phase::kPromoting, analysisIterations);
-    c.rec.reason = "Blue/Green analysis done: promoting";
+    c.reason([&] { return std::string("Blue/Green analysis done: promoting"); });
   }
 }
 
@@ -556,41 +635,51 @@ void FlaggerEngine::runPromotionTrafficShift(TickContext& c, int canaryWeight,
   // scheduler.go runPromotionTrafficShift
   if (kubernetesProvider_) {
     setStatusPhase(c, Phase::kFinalising, spec_.analysis.iterations);
-    c.rec.reason = "primary promoted (kubernetes provider: no routing): finalising";
+    c.reason([&] {
+      return std::string("primary promoted (kubernetes provider: no routing): finalising");
+    });
     return;
   }
   const int swp = spec_.analysis.stepWeightPromotion;
   if (swp == 0) {
-    c.event("Routing all traffic to primary");
+    c.event([&] { return std::string("Routing all traffic to primary"); });
     setRoutes(c, kTotalWeight, 0, false);
     setStatusPhase(c, Phase::kFinalising, spec_.analysis.iterations);
-    c.rec.reason = "primary promoted: all traffic back on the primary, finalising";
+    c.reason([&] {
+      return std::string("primary promoted: all traffic back on the primary, finalising");
+    });
     return;
   }
   if (canaryWeight > 0) {
     primaryWeight = std::min(kTotalWeight, primaryWeight + swp);
     canaryWeight = std::max(0, canaryWeight - swp);
     setRoutes(c, primaryWeight, canaryWeight, false);
-    c.event("Advance " + c.id + " primary weight " + std::to_string(primaryWeight));
+    c.event([&] {
+      return std::string("Advance " + c.id + " primary weight " + std::to_string(primaryWeight));
+    });
     if (primaryWeight == kTotalWeight) {
       setStatusPhase(c, Phase::kFinalising, spec_.analysis.iterations);
-      c.rec.reason =
-          "stepWeightPromotion: primary weight " + std::to_string(primaryWeight) + ", finalising";
+      c.reason([&] {
+        return std::string("stepWeightPromotion: primary weight " + std::to_string(primaryWeight) +
+                           ", finalising");
+      });
     } else {
       c.state.status.canaryWeight = canaryWeight;
-      c.rec.reason = "stepWeightPromotion: primary weight " + std::to_string(primaryWeight);
+      c.reason([&] {
+        return std::string("stepWeightPromotion: primary weight " + std::to_string(primaryWeight));
+      });
     }
   } else {
-    c.rec.reason = "promoting: no canary traffic left to shift";
+    c.reason([&] { return std::string("promoting: no canary traffic left to shift"); });
   }
 }
 
-TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& world) const {
+TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& world,
+                               TickText text) const {
   TickRecord rec;
   rec.t = t;
-  const std::string ns = spec_.namespace_.empty() ? "default" : spec_.namespace_;
-  TickContext c{
-      state, world, rec, state.status, t, spec_.name + "." + ns, spec_.targetName + "." + ns};
+  const std::string& ns = namespace_;
+  TickContext c{state, world, rec, state.status, t, id_, target_, text == TickText::kFull};
   auto finish = [&]() -> TickRecord {
     rec.routes = state.routes;
     if (kubernetesProvider_) {
@@ -606,8 +695,8 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
 
   // 1. scheduler.go advanceCanary: a suspended Canary changes nothing.
   if (spec_.suspend) {
-    c.event("skipping canary run as object is suspended");
-    rec.reason = "spec.suspend: nothing changes";
+    c.event([&] { return std::string("skipping canary run as object is suspended"); });
+    c.reason([&] { return std::string("spec.suspend: nothing changes"); });
     return finish();
   }
 
@@ -620,7 +709,7 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
     if (phase == Phase::kFailed) state.status.lastAppliedRevision = state.targetRevision;
   }
   if (!advance) {
-    rec.reason = std::string("no new revision: ") + toString(phase);
+    c.reason([&] { return std::string(std::string("no new revision: ") + toString(phase)); });
     return finish();
   }
 
@@ -632,12 +721,17 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
     const Readiness r = world.primaryReady(t, phase);
     if (r != Readiness::kReady) {
       if (r == Readiness::kWaiting) {
-        c.event(spec_.targetName + "-primary." + ns + " not ready: waiting for rollout to finish");
-        rec.reason = "primary not ready (retriable): tick held";
+        c.event([&] {
+          return std::string(spec_.targetName + "-primary." + ns +
+                             " not ready: waiting for rollout to finish");
+        });
+        c.reason([&] { return std::string("primary not ready (retriable): tick held"); });
         return finish();
       }
-      c.event(spec_.targetName + "-primary." + ns + " not ready: deployment \"" + spec_.targetName +
-              "-primary\" exceeded its progress deadline");
+      c.event([&] {
+        return std::string(spec_.targetName + "-primary." + ns + " not ready: deployment \"" +
+                           spec_.targetName + "-primary\" exceeded its progress deadline");
+      });
       if (phase == Phase::kPromoting || phase == Phase::kFinalising) {
         handleFailedPromotion(c);
       } else {
@@ -667,16 +761,23 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
       if (!ok) {
         if (state.status.phase != Phase::kWaiting) {
           setStatusPhase(c, Phase::kWaiting, spec_.analysis.iterations);
-          c.event("Halt " + c.id + " advancement waiting for approval " + h.name);
+          c.event([&] {
+            return std::string("Halt " + c.id + " advancement waiting for approval " + h.name);
+          });
         }
-        rec.reason = "confirm-rollout webhook " + h.name + " denied: waiting for approval";
+        c.reason([&] {
+          return std::string("confirm-rollout webhook " + h.name + " denied: waiting for approval");
+        });
         return finish();
       }
-      c.event("Confirm-rollout check " + h.name + " passed");
+      c.event([&] { return std::string("Confirm-rollout check " + h.name + " passed"); });
     }
-    c.event("New revision detected! Scaling up " + c.target);
+    c.event([&] { return std::string("New revision detected! Scaling up " + c.target); });
     syncStatus(c, Phase::kProgressing, 0, 0, 0);
-    rec.reason = "new revision detected: canary scaled up, analysis starts on the next tick";
+    c.reason([&] {
+      return std::string(
+          "new revision detected: canary scaled up, analysis starts on the next tick");
+    });
     return finish();
   }
 
@@ -684,10 +785,13 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   // (confirm-rollout is not re-run).
   if (inPhases(phase, {Phase::kProgressing, Phase::kWaitingPromotion}) &&
       hasSpecChanged(c.mem, state.targetRevision)) {
-    c.event("New revision detected! Restarting analysis for " + c.target);
+    c.event(
+        [&] { return std::string("New revision detected! Restarting analysis for " + c.target); });
     setRoutes(c, kTotalWeight, 0, false);
     syncStatus(c, Phase::kProgressing, 0, 0, 0);
-    rec.reason = "new revision during analysis: restart (routes 100/0, status zeroed)";
+    c.reason([&] {
+      return std::string("new revision during analysis: restart (routes 100/0, status zeroed)");
+    });
     return finish();
   }
 
@@ -696,13 +800,18 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   {
     const Readiness r = world.canaryReady(t, phase);
     if (r == Readiness::kWaiting) {
-      c.event("canary deployment " + c.target + " not ready: waiting for rollout to finish");
-      rec.reason = "canary not ready (retriable): tick held";
+      c.event([&] {
+        return std::string("canary deployment " + c.target +
+                           " not ready: waiting for rollout to finish");
+      });
+      c.reason([&] { return std::string("canary not ready (retriable): tick held"); });
       return finish();
     }
     if (r == Readiness::kDeadlineExceeded) {
-      c.event("canary deployment " + c.target + " not ready: deployment \"" + spec_.targetName +
-              "\" exceeded its progress deadline");
+      c.event([&] {
+        return std::string("canary deployment " + c.target + " not ready: deployment \"" +
+                           spec_.targetName + "\" exceeded its progress deadline");
+      });
       rollback(c, "canary progress deadline exceeded: rollback");
       return finish();
     }
@@ -711,20 +820,27 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   // 19. shouldSkipAnalysis: promote in one tick.
   if (spec_.skipsAnalysis()) {
     setRoutes(c, kTotalWeight, 0, false);
-    c.event("Copying " + c.target + " template spec to " + spec_.targetName + "-primary." + ns);
+    c.event([&] {
+      return std::string("Copying " + c.target + " template spec to " + spec_.targetName +
+                         "-primary." + ns);
+    });
     setStatusPhase(c, Phase::kSucceeded, spec_.analysis.iterations);
     rec.final = TickRecord::Final::kSkippedAnalysis;
-    rec.reason = spec_.hasAnalysis ? "skipAnalysis: promoted without analysis"
-                                   : "no analysis block: promoted without analysis";
+    c.reason([&] {
+      return std::string(spec_.hasAnalysis ? "skipAnalysis: promoted without analysis"
+                                           : "no analysis block: promoted without analysis");
+    });
     runPostRolloutHooks(c, Phase::kSucceeded);
-    c.event("Promotion completed! Canary analysis was skipped for " + c.target);
+    c.event([&] {
+      return std::string("Promotion completed! Canary analysis was skipped for " + c.target);
+    });
     return finish();
   }
 
   // 20. Rollback hooks in Progressing / Waiting / WaitingPromotion: the first 2xx rolls back.
   if (inPhases(phase, {Phase::kProgressing, Phase::kWaiting, Phase::kWaitingPromotion})) {
     if (runHooks(c, WebhookType::kRollback, phase, /*stopOnSuccess=*/true)) {
-      c.event("Rolling back " + c.id + " manual webhook invoked");
+      c.event([&] { return std::string("Rolling back " + c.id + " manual webhook invoked"); });
       rollback(c, "rollback webhook answered 2xx: rollback");
       return finish();
     }
@@ -740,9 +856,9 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   if (phase == Phase::kFinalising) {
     setStatusPhase(c, Phase::kSucceeded, spec_.analysis.iterations);
     rec.final = TickRecord::Final::kPromoted;
-    rec.reason = "promotion finished: canary scaled to zero";
+    c.reason([&] { return std::string("promotion finished: canary scaled to zero"); });
     runPostRolloutHooks(c, Phase::kSucceeded);
-    c.event("Promotion completed! Scaling down " + c.target);
+    c.event([&] { return std::string("Promotion completed! Scaling down " + c.target); });
     return finish();
   }
 
@@ -758,7 +874,7 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   // only. Otherwise the analysis: rollout hooks and metrics. A failure adds one failed check.
   if (routes.canaryWeight == 0 && c.mem.iterations == 0 &&
       !(spec_.analysis.mirror && routes.mirrored)) {
-    c.event("Starting canary analysis for " + c.target);
+    c.event([&] { return std::string("Starting canary analysis for " + c.target); });
     const auto& hooks = spec_.analysis.webhooks;
     for (int i = 0; i < static_cast<int>(hooks.size()); ++i) {
       const auto& h = hooks[i];
@@ -766,17 +882,23 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
       const bool ok = world.webhook(t, h, i, Phase::kProgressing);
       rec.webhooks.push_back(HookCall{h.name, h.type, ok});
       if (!ok) {
-        c.event("Halt " + c.id + " advancement pre-rollout check " + h.name + " failed");
+        c.event([&] {
+          return std::string("Halt " + c.id + " advancement pre-rollout check " + h.name +
+                             " failed");
+        });
         state.status.failedChecks = c.mem.failedChecks + 1;
-        rec.reason = "pre-rollout webhook " + h.name + " failed: failedChecks " +
-                     std::to_string(state.status.failedChecks);
+        c.reason([&] {
+          return std::string("pre-rollout webhook " + h.name + " failed: failedChecks " +
+                             std::to_string(state.status.failedChecks));
+        });
         return finish();
       }
-      c.event("Pre-rollout check " + h.name + " passed");
+      c.event([&] { return std::string("Pre-rollout check " + h.name + " passed"); });
     }
   } else if (!runAnalysis(c)) {
     state.status.failedChecks = c.mem.failedChecks + 1;
-    rec.reason += ": failedChecks " + std::to_string(state.status.failedChecks);
+    c.reason(
+        [&] { return rec.reason + ": failedChecks " + std::to_string(state.status.failedChecks); });
     return finish();
   }
 
@@ -785,12 +907,17 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   int matchCount = spec_.analysis.matchCount;
   if (kubernetesProvider_) {
     if (matchCount > 0) {
-      c.event("A/B testing is not supported when using the kubernetes provider");
+      c.event([&] {
+        return std::string("A/B testing is not supported when using the kubernetes provider");
+      });
       matchCount = 0;
     }
     if (iterations < 1) {
-      c.event("Progressive traffic is not supported when using the kubernetes provider");
-      c.event("Setting canaryAnalysis.iterations: 10");
+      c.event([&] {
+        return std::string(
+            "Progressive traffic is not supported when using the kubernetes provider");
+      });
+      c.event([&] { return std::string("Setting canaryAnalysis.iterations: 10"); });
       iterations = 10;
     }
   }
@@ -817,18 +944,26 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
         const bool ok = world.webhook(t, h, i, Phase::kProgressing);
         rec.webhooks.push_back(HookCall{h.name, h.type, ok});
         if (!ok) {
-          c.event("Halt " + c.id + " advancement waiting for traffic increase approval " + h.name);
-          rec.reason = "confirm-traffic-increase webhook " + h.name + " denied: weight held at " +
-                       std::to_string(routes.canaryWeight);
+          c.event([&] {
+            return std::string("Halt " + c.id +
+                               " advancement waiting for traffic increase approval " + h.name);
+          });
+          c.reason([&] {
+            return std::string("confirm-traffic-increase webhook " + h.name +
+                               " denied: weight held at " + std::to_string(routes.canaryWeight));
+          });
           return finish();
         }
-        c.event("Confirm-traffic-increase check " + h.name + " passed");
+        c.event(
+            [&] { return std::string("Confirm-traffic-increase check " + h.name + " passed"); });
       }
     }
     runCanary(c, routes.canaryWeight, routes.primaryWeight, maxW, routes.mirrored);
   } else {
-    rec.reason = "analysis passed; nextStepWeight is " +
-                 std::to_string(nextStepWeight(routes.canaryWeight)) + ": no progress";
+    c.reason([&] {
+      return std::string("analysis passed; nextStepWeight is " +
+                         std::to_string(nextStepWeight(routes.canaryWeight)) + ": no progress");
+    });
   }
   return finish();
 }

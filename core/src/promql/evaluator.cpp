@@ -11,9 +11,12 @@
 // contents share one pointer. Bookkeeping is memoised on the exact sequence of input label
 // pointers, which stays the same from one evaluation to the next while the same series are
 // present, so a steady-state evaluation does no hashing, no regex work and no allocation.
-// Everything is dropped when the source or its generation changes.
+// Everything is dropped when the source or its generation changes. The shapes of Flagger's
+// builtin queries take a fast path with the same reads and arithmetic ("the fast path" below).
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <numbers>
 #include <unordered_map>
@@ -22,6 +25,7 @@
 #include "ast.h"
 #include "parser.h"
 #include "rolloutlab/core/promql/exposition.h"
+#include "rolloutlab/core/promql/fast_path.h"
 #include "rolloutlab/core/promql/query.h"
 
 namespace rolloutlab::core::promql {
@@ -414,6 +418,10 @@ struct NodeState {
   std::vector<char> leOk;    // per input position: `le` present and a float
   std::unordered_map<const Labels*, std::pair<bool, double>> leCache;
   std::vector<const Labels*> lastLeIn;
+  // fast path, histogram_quantile: per series its `le` group; per group the parsed bound
+  std::vector<int> fastGroupOf;
+  std::vector<double> fastLeOf;
+  std::vector<char> fastLeOk;
   // binary matching
   struct PairMemo {
     const Labels* l = nullptr;
@@ -447,6 +455,9 @@ struct NodeState {
     groupIds.clear();
     leCache.clear();
     lastLeIn.clear();
+    fastGroupOf.clear();
+    fastLeOf.clear();
+    fastLeOk.clear();
     pairMemo.clear();
     sigStamp.clear();
     sigPos.clear();
@@ -460,6 +471,9 @@ struct NodeState {
 struct EvalState {
   std::vector<NodeState> nodes;
   QueryResult result;
+  // Whether the query has one of the shapes the fast path answers (decided once per binding:
+  // -1 not yet, 0 no, 1 yes).
+  int fast = -1;
   bool bound = false;
   std::uint64_t sourceId = 0;
   std::uint64_t generation = 0;
@@ -473,11 +487,24 @@ class Evaluator {
   Evaluator(const Ast& ast, EvalState& st, SeriesSource& src, TimestampMs t, TimestampMs lookback)
       : ast_(ast), st_(st), src_(src), t_(t), lookback_(lookback) {}
 
-  void run() {
+  // Whether the fast path answers the query (see "the fast path" below).
+  static bool hasFastShape(const Ast& ast) { return fastShape(ast, ast.root); }
+
+  void run(bool fastPath) {
     QueryResult& r = st_.result;
     r.error.clear();
     r.vector.clear();
     try {
+      if (fastPath) {
+        if (st_.fast < 0)
+          st_.fast = fastShape(ast_, ast_.root) && fastSeriesDistinct(ast_.root) ? 1 : 0;
+        if (st_.fast == 1) {
+          double v = 0;
+          r.kind = ResultKind::kVector;
+          if (fastValue(ast_.root, v)) r.vector.push_back(VectorElement{&emptyLabels(), v});
+          return;
+        }
+      }
       const Node& root = node(ast_.root);
       if (root.type == ValueType::kScalar) {
         r.kind = ResultKind::kScalar;
@@ -822,16 +849,7 @@ class Evaluator {
     if (f == Func::kQuantileOverTime) q = evalScalar(n.children[0]);
     ensureSelected(vsIdx);
     NodeState& sel = state(vsIdx);
-    if (ns.outLabels.size() != sel.refs.size()) {
-      // Output labels per series: last_over_time keeps the metric name, the others drop it.
-      ns.outLabels.clear();
-      ns.arena.clear();
-      for (const Labels* l : sel.seriesLabels) {
-        ns.outLabels.push_back(f == Func::kLastOverTime ? l : ns.arena.intern(dropName(*l)).labels);
-      }
-      ns.ptrs = ns.outLabels;
-      ns.mayCollide = hasDuplicatePointers(ns.ptrs);
-    }
+    prepareRangeOutput(i, vsIdx);
     // engine.go: maxt = T - offset, mint = maxt - range, both ends included (2.x; Prometheus 3
     // excludes samples at mint).
     const TimestampMs maxt = t_ - vs.offset;
@@ -899,6 +917,230 @@ class Evaluator {
       }
     }
     return ns.vec;
+  }
+
+  // Output labels per series of a range-vector call: last_over_time keeps the metric name,
+  // the others drop it. mayCollide: two series share a label set once it is dropped.
+  void prepareRangeOutput(int i, int vsIdx) {
+    NodeState& ns = state(i);
+    const NodeState& sel = state(vsIdx);
+    if (ns.outLabels.size() == sel.refs.size()) return;
+    const Func f = node(i).fn->func;
+    ns.outLabels.clear();
+    ns.arena.clear();
+    for (const Labels* l : sel.seriesLabels) {
+      ns.outLabels.push_back(f == Func::kLastOverTime ? l : ns.arena.intern(dropName(*l)).labels);
+    }
+    ns.ptrs = ns.outLabels;
+    ns.mayCollide = hasDuplicatePointers(ns.ptrs);
+  }
+
+  // ---- the fast path ----
+  //
+  // The shapes of Flagger's builtin queries (flagger_queries.cpp: every observer's
+  // request-success-rate and request-duration) each give at most one element, labelled {}:
+  //   sum(rate(S[r]))                                   (no grouping; rate or increase)
+  //   histogram_quantile(<number>, sum by (le) (rate(S[r])))
+  //   (X), X op Y, X op <number>, <number> op X         (op one of + - * /, no bool, no matching
+  //                                                      modifiers; X, Y of these shapes)
+  // The fast path answers them without the generic vectors and label bookkeeping: the same
+  // source reads (rangeSummary per selected series, in the same order, left operand first)
+  // and the same arithmetic in the same order (extrapolatedRate, the aggregation's running
+  // sum, bucketQuantile, elemBinop), so the answer is the generic path's to the bit. A
+  // selection whose series collide once their name is dropped (an evaluation error on the
+  // generic path) keeps the generic path. tests/core/promql/fast_path_test.cpp and
+  // tests/app/scenarios/fast_path_library_test.cpp compare both paths; setFastPath(false) or
+  // ROLLOUTLAB_PROMQL_FAST_PATH=0 turns the fast path off.
+
+  // rate(S[r]) or increase(S[r]) of a plain matrix selector: the call's node, else -1.
+  static int fastRateCall(const Ast& ast, int i) {
+    auto node = [&](int k) -> const Node& { return ast.nodes[static_cast<std::size_t>(k)]; };
+    const Node& n = node(unwrap(ast, i));
+    if (n.kind != NodeKind::kCall || n.fn == nullptr) return -1;
+    if (n.fn->func != Func::kRate && n.fn->func != Func::kIncrease) return -1;
+    if (n.children.size() != 1) return -1;
+    if (node(unwrap(ast, n.children[0])).kind != NodeKind::kMatrixSelector) return -1;
+    return unwrap(ast, i);
+  }
+
+  static bool isNumber(const Ast& ast, int i) {
+    return ast.nodes[static_cast<std::size_t>(unwrap(ast, i))].kind == NodeKind::kNumber;
+  }
+
+  static bool fastShape(const Ast& ast, int i) {
+    auto node = [&](int k) -> const Node& { return ast.nodes[static_cast<std::size_t>(k)]; };
+    const Node& n = node(i);
+    switch (n.kind) {
+      case NodeKind::kParen:
+        return fastShape(ast, n.children[0]);
+      case NodeKind::kAggregate:
+        return n.aggOp == AggOp::kSum && n.param < 0 && !n.without && n.grouping.empty() &&
+               fastRateCall(ast, n.children[0]) >= 0;
+      case NodeKind::kCall: {
+        if (n.fn == nullptr || n.fn->func != Func::kHistogramQuantile) return false;
+        if (n.children.size() != 2 || !isNumber(ast, n.children[0])) return false;
+        const Node& a = node(unwrap(ast, n.children[1]));
+        return a.kind == NodeKind::kAggregate && a.aggOp == AggOp::kSum && a.param < 0 &&
+               !a.without && a.grouping.size() == 1 && a.grouping[0] == kBucketLabel &&
+               fastRateCall(ast, a.children[0]) >= 0;
+      }
+      case NodeKind::kBinary: {
+        if (n.binOp != BinOp::kAdd && n.binOp != BinOp::kSub && n.binOp != BinOp::kMul &&
+            n.binOp != BinOp::kDiv) {
+          return false;
+        }
+        if (n.returnBool || n.hasVectorMatching || n.card != Cardinality::kOneToOne) return false;
+        const int l = n.children[0];
+        const int r = n.children[1];
+        const bool ln = node(l).type == ValueType::kScalar;
+        const bool rn = node(r).type == ValueType::kScalar;
+        if (ln && rn) return false;
+        if (ln) return isNumber(ast, l) && fastShape(ast, r);
+        if (rn) return isNumber(ast, r) && fastShape(ast, l);
+        return fastShape(ast, l) && fastShape(ast, r);
+      }
+      default:
+        return false;
+    }
+  }
+
+  // Selects every selector of a fast shape (selection reads no samples) and checks that no
+  // rate call's series collide once their names are dropped.
+  bool fastSeriesDistinct(int i) {
+    const Node& n = node(i);
+    if (const int c = fastRateCall(ast_, i); c >= 0) {
+      const int vsIdx = node(unwrap(ast_, node(c).children[0])).children[0];
+      ensureSelected(vsIdx);
+      prepareRangeOutput(c, vsIdx);
+      return !state(c).mayCollide;
+    }
+    for (const int ch : n.children) {
+      if (node(ch).type == ValueType::kScalar) continue;
+      if (!fastSeriesDistinct(ch)) return false;
+    }
+    return true;
+  }
+
+  // evalRangeCall + evalAggregate for sum(rate(S[r])): calls each(value) per series with a
+  // rate, in the selection's order.
+  template <class Each>
+  void fastRates(int call, Each&& each) {
+    const Node& n = node(call);
+    const Node& ms = node(unwrap(ast_, n.children[0]));
+    const int vsIdx = ms.children[0];
+    const Node& vs = node(vsIdx);
+    const NodeState& sel = state(vsIdx);
+    const bool isRate = n.fn->func == Func::kRate;
+    const TimestampMs maxt = t_ - vs.offset;
+    const TimestampMs mint = maxt - ms.range;
+    for (std::size_t k = 0; k < sel.refs.size(); ++k) {
+      const RangeSummary s = src_.rangeSummary(sel.refs[k], mint, maxt);
+      double out = 0;
+      if (extrapolatedRate(s, mint, maxt, ms.range, true, isRate, out)) each(k, out);
+    }
+  }
+
+  // The value of a fast shape at t_; false when its vector is empty.
+  bool fastValue(int i, double& out) {
+    const Node& n = node(i);
+    switch (n.kind) {
+      case NodeKind::kParen:
+        return fastValue(n.children[0], out);
+      case NodeKind::kAggregate: {
+        // engine.go aggregation, sum without grouping: the first value, then += in order.
+        bool any = false;
+        fastRates(fastRateCall(ast_, n.children[0]), [&](std::size_t, double v) {
+          out = any ? out + v : v;
+          any = true;
+        });
+        return any;
+      }
+      case NodeKind::kCall:
+        return fastHistogramQuantile(i, out);
+      case NodeKind::kBinary: {
+        const int l = n.children[0];
+        const int r = n.children[1];
+        if (node(l).type == ValueType::kScalar) {
+          const double s = evalScalar(l);
+          double v = 0;
+          if (!fastValue(r, v)) return false;
+          out = elemBinop(n.binOp, s, v).first;  // VectorscalarBinop with the sides swapped
+          return true;
+        }
+        if (node(r).type == ValueType::kScalar) {
+          const double s = evalScalar(r);
+          double v = 0;
+          if (!fastValue(l, v)) return false;
+          out = elemBinop(n.binOp, v, s).first;
+          return true;
+        }
+        // Both operands are evaluated before matching, the left one first.
+        double lv = 0;
+        double rv = 0;
+        const bool lp = fastValue(l, lv);
+        const bool rp = fastValue(r, rv);
+        if (!lp || !rp) return false;
+        out = elemBinop(n.binOp, lv, rv).first;
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  // histogram_quantile(q, sum by (le) (rate(S[r]))): the `le` groups in the order of their
+  // first element with a rate (as the aggregation orders its output), each summed in order;
+  // the buckets whose `le` parses, in that order, to bucketQuantile.
+  bool fastHistogramQuantile(int i, double& out) {
+    const Node& n = node(i);
+    NodeState& ns = state(i);
+    const double q = evalScalar(n.children[0]);
+    const int call = fastRateCall(ast_, node(unwrap(ast_, n.children[1])).children[0]);
+    const Node& ms = node(unwrap(ast_, node(call).children[0]));
+    const NodeState& sel = state(ms.children[0]);
+    if (ns.fastGroupOf.size() != sel.refs.size()) {
+      // Per series: its `le` group (series with equal `le` values share one) and the group's
+      // parsed bound; a missing or malformed `le` skips the group (strconv.ParseFloat).
+      ns.fastGroupOf.clear();
+      ns.fastLeOf.clear();
+      ns.fastLeOk.clear();
+      std::unordered_map<std::string, int> ids;
+      for (const Labels* l : sel.seriesLabels) {
+        const std::string le(l->get(kBucketLabel));
+        auto [it, fresh] = ids.emplace(le, static_cast<int>(ids.size()));
+        if (fresh) {
+          double ub = 0;
+          const bool ok = parseGoFloat(le, ub);
+          ns.fastLeOf.push_back(ub);
+          ns.fastLeOk.push_back(ok ? 1 : 0);
+        }
+        ns.fastGroupOf.push_back(it->second);
+      }
+    }
+    const std::size_t numGroups = ns.fastLeOf.size();
+    ns.localOf.assign(numGroups, -1);
+    ns.order.clear();
+    ns.values.clear();
+    fastRates(call, [&](std::size_t k, double v) {
+      int& local = ns.localOf[static_cast<std::size_t>(ns.fastGroupOf[k])];
+      if (local < 0) {
+        local = static_cast<int>(ns.order.size());
+        ns.order.push_back(ns.fastGroupOf[k]);
+        ns.values.push_back(v);
+      } else {
+        ns.values[static_cast<std::size_t>(local)] += v;
+      }
+    });
+    if (ns.buckets.empty()) ns.buckets.emplace_back();
+    std::vector<Bucket>& buckets = ns.buckets[0];
+    buckets.clear();
+    for (std::size_t g = 0; g < ns.order.size(); ++g) {
+      const auto id = static_cast<std::size_t>(ns.order[g]);
+      if (ns.fastLeOk[id]) buckets.push_back(Bucket{ns.fastLeOf[id], ns.values[g]});
+    }
+    if (buckets.empty()) return false;
+    out = bucketQuantile(q, buckets);
+    return true;
   }
 
   // functions.go extrapolatedRate.
@@ -1474,6 +1716,25 @@ class Evaluator {
 }  // namespace
 }  // namespace detail
 
+namespace {
+
+// -1: not read yet from the environment; 0 off; 1 on.
+std::atomic<int> gFastPath{-1};
+
+}  // namespace
+
+bool fastPathEnabled() {
+  int v = gFastPath.load(std::memory_order_relaxed);
+  if (v < 0) {
+    const char* env = std::getenv("ROLLOUTLAB_PROMQL_FAST_PATH");
+    v = env != nullptr && std::string_view(env) == "0" ? 0 : 1;
+    gFastPath.store(v, std::memory_order_relaxed);
+  }
+  return v == 1;
+}
+
+void setFastPath(bool enabled) { gFastPath.store(enabled ? 1 : 0, std::memory_order_relaxed); }
+
 PreparedQuery::PreparedQuery(std::shared_ptr<const detail::Ast> ast, QueryOptions options)
     : ast_(std::move(ast)), options_(options), state_(std::make_unique<detail::EvalState>()) {
   state_->nodes.resize(ast_->nodes.size());
@@ -1508,15 +1769,20 @@ const QueryResult& PreparedQuery::evaluateAt(SeriesSource& source, TimestampMs t
   const std::uint64_t gen = source.generation();
   if (!st.bound || st.sourceId != id || st.generation != gen) {
     for (auto& ns : st.nodes) ns.reset();
+    st.fast = -1;
     st.bound = true;
     st.sourceId = id;
     st.generation = gen;
   }
-  detail::Evaluator(*ast_, st, source, t, options_.lookbackDelta).run();
+  detail::Evaluator(*ast_, st, source, t, options_.lookbackDelta).run(fastPathEnabled());
   return st.result;
 }
 
 const std::string& PreparedQuery::text() const { return ast_->text; }
+
+bool hasFastShape(std::string_view query) {
+  return detail::Evaluator::hasFastShape(*parseAst(query));
+}
 
 bool PreparedQuery::isScalar() const {
   return ast_->nodes[static_cast<std::size_t>(ast_->root)].type == detail::ValueType::kScalar;

@@ -125,6 +125,12 @@ struct TickRecord {
   Final final = Final::kNone;
 };
 
+/// What a tick writes into its record besides the decisions (routes, status, checks' results
+/// and values, webhook calls, final): kFull adds the words (events, reason, the checks' names
+/// and messages); kDecisionsOnly leaves them empty, for a batch that reads only the decisions.
+/// Both take the same steps and ask the world the same questions in the same order.
+enum class TickText { kFull, kDecisionsOnly };
+
 /// Engine configuration beyond the spec.
 struct FlaggerEngineOptions {
   /// Flagger's `-mesh-provider` flag (the installation default), used when spec.provider is
@@ -140,7 +146,8 @@ class FlaggerEngine {
                 FlaggerEngineOptions options = {});
 
   /// Runs one `advanceCanary` at time t and returns what happened. `state` is updated.
-  TickRecord tick(FlaggerState& state, double t, FlaggerWorld& world) const;
+  TickRecord tick(FlaggerState& state, double t, FlaggerWorld& world,
+                  TickText text = TickText::kFull) const;
 
   const CanarySpec& spec() const { return spec_; }
   /// The effective provider (spec.provider or the mesh provider).
@@ -172,6 +179,9 @@ class FlaggerEngine {
   void setStatusPhase(TickContext& c, Phase phase, int analysisIterations) const;
 
   CanarySpec spec_;
+  std::string namespace_;  // spec.namespace or "default"
+  std::string id_;         // "<name>.<namespace>"
+  std::string target_;     // "<targetName>.<namespace>"
   std::vector<const MetricTemplateSpec*> templates_;
   FlaggerEngineOptions options_;
   std::string provider_;
