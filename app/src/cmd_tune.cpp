@@ -289,11 +289,15 @@ std::string reportTable(const Report& r) {
       << " -> " << p.to << "\n";
   }
   if (res.remeasureRunsPerScenario > 0) {
-    bool once = false;
-    for (const auto& s : r.scenarios) once = once || s.once;
-    o << "re-measured on fresh seeds (batch --seed " << r.evaluator->streamSeed(1) << ", "
-      << res.remeasureRunsPerScenario << " runs per scenario"
-      << (once ? ", 1 per recording run as recorded" : "") << "):\n";
+    std::size_t once = 0;
+    for (const auto& s : r.scenarios) once += s.once ? 1 : 0;
+    o << "re-measured on fresh seeds (batch --seed " << r.evaluator->streamSeed(1) << ", ";
+    if (once == r.scenarios.size()) {
+      o << "each recording run once as recorded):\n";
+    } else {
+      o << res.remeasureRunsPerScenario << " runs per scenario"
+        << (once > 0 ? ", 1 per recording run as recorded" : "") << "):\n";
+    }
     o << "  false rollbacks " << pct(res.remeasured.falseRollbackRate) << ", escapes "
       << pct(res.remeasured.escapeRate) << ", excess errors/bad "
       << num(res.remeasured.meanExcessErrors) << ", time to promote "
@@ -432,8 +436,7 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
           {core::Severity::kError, space.file, space.fields[k].line, 0,
            "spec.fields[" + std::to_string(k) + "].field", core::quoted(space.fields[k].name),
            "cannot be tuned on the Replay " + r.name + " (" + r.file + ":" +
-               std::to_string(r.line) +
-               "), which replays recorded values: " + why +
+               std::to_string(r.line) + "), which replays recorded values: " + why +
                ", which changes what the recording shows (tune decision fields on it, or give it "
                "counterfactual: model)"});
     }

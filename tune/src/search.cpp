@@ -253,7 +253,9 @@ class Search {
   std::int64_t runsOn(std::size_t k, std::int64_t n) const {
     return once_[k] ? std::min<std::int64_t>(1, n) : n;
   }
-  bool allOnce() const { return std::all_of(once_.begin(), once_.end(), [](bool b) { return b; }); }
+  bool allOnce() const {
+    return std::all_of(once_.begin(), once_.end(), [](bool b) { return b; });
+  }
   std::vector<Candidate> candidates_;
   SearchResult res_;
   std::set<std::string> keys_;
@@ -504,7 +506,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
 }
 
 void Search::race(std::vector<std::size_t> alive) {
-  std::int64_t n = space_.search.initialRuns;
+  // Recordings only: one run per candidate is all there is to run.
+  std::int64_t n = allOnce() ? 1 : space_.search.initialRuns;
   for (;;) {
     runTo(alive, n);
     if (cancelled_) return;
@@ -788,7 +791,7 @@ SearchResult Search::run() {
       const std::vector<std::size_t> slice(
           all.begin() + static_cast<long>(at),
           all.begin() + static_cast<long>(std::min(all.size(), at + 8)));
-      runTo(slice, space_.search.maxRuns);
+      runTo(slice, allOnce() ? 1 : space_.search.maxRuns);
     }
     res_.rounds = 1;
     note("fixed: " + std::to_string(all.size()) + " candidates");
@@ -812,8 +815,9 @@ SearchResult Search::run() {
   if (res_.recommended >= 0 && !cancelled_) {
     // The recommendation's characteristics on fresh seeds (stream 1): the selection cannot
     // flatter them.
-    const std::int64_t n =
-        space_.search.remeasureRuns > 0 ? space_.search.remeasureRuns : space_.search.maxRuns;
+    const std::int64_t n = allOnce()                         ? 1
+                           : space_.search.remeasureRuns > 0 ? space_.search.remeasureRuns
+                                                             : space_.search.maxRuns;
     std::vector<Task> tasks;
     for (std::size_t k = 0; k < scenarios_.size(); ++k) {
       tasks.push_back({static_cast<std::size_t>(res_.recommended), k, 0, runsOn(k, n), 1});

@@ -19,10 +19,10 @@ namespace rolloutlab::tune {
 
 /// What a field holds, which decides how its values are written into the manifest.
 enum class FieldType {
-  kInteger,    ///< an integer (threshold, maxWeight, failureLimit, ...)
-  kNumber,     ///< a number (a metric's thresholdRange bound)
-  kDuration,   ///< a duration, written `Ns` or `Nm` (interval, pause)
-  kSchedule,   ///< a list of weights (Flagger stepWeights, Argo setWeight steps)
+  kInteger,   ///< an integer (threshold, maxWeight, failureLimit, ...)
+  kNumber,    ///< a number (a metric's thresholdRange bound)
+  kDuration,  ///< a duration, written `Ns` or `Nm` (interval, pause)
+  kSchedule,  ///< a list of weights (Flagger stepWeights, Argo setWeight steps)
   /// a family of pause durations, one per timed pause step (`pause` given `schedules`)
   kPauseSchedule,
   kCondition,  ///< a number written into an Argo condition template at `{{x}}`
@@ -30,11 +30,11 @@ enum class FieldType {
 
 /// Which part of the spec a field names (the manifest path is resolved against the document).
 enum class FieldTarget {
-  kFlaggerAnalysis,    ///< spec.analysis.<key> of the Canary
-  kFlaggerMetric,      ///< spec.analysis.metrics[name].<key...> of the Canary
-  kArgoSetWeights,     ///< every setWeight step of the Rollout, as one schedule
-  kArgoPause,  ///< the duration of every timed pause step of the Rollout (one duration, or a
-               ///< schedule of them, one per timed pause step in order)
+  kFlaggerAnalysis,  ///< spec.analysis.<key> of the Canary
+  kFlaggerMetric,    ///< spec.analysis.metrics[name].<key...> of the Canary
+  kArgoSetWeights,   ///< every setWeight step of the Rollout, as one schedule
+  kArgoPause,        ///< the duration of every timed pause step of the Rollout (one duration, or a
+                     ///< schedule of them, one per timed pause step in order)
   kArgoTemplateMetric  ///< spec.metrics[name].<key> of an AnalysisTemplate
 };
 
@@ -77,9 +77,7 @@ struct Field {
   double lo = 0, hi = 0;
   bool integral() const { return type == FieldType::kInteger; }
   /// Whether the field is a number the surrogate can model (not a schedule).
-  bool numeric() const {
-    return type != FieldType::kSchedule && type != FieldType::kPauseSchedule;
-  }
+  bool numeric() const { return type != FieldType::kSchedule && type != FieldType::kPauseSchedule; }
   /// The value for a number `x` (rounded for integers, formatted for durations/conditions).
   FieldValue valueOf(double x) const;
   /// Flagger or Argo.
