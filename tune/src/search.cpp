@@ -379,8 +379,13 @@ void Search::drop(std::vector<std::size_t>& alive) {
       if (r.verdicts[c] != Verdict::kViolated) continue;
       const auto& con = space_.constraints[c];
       char b[160];
-      std::snprintf(b, sizeof b, "%s: 95%% interval above %g after %lld runs per scenario",
-                    toString(con.measure), con.max, static_cast<long long>(r.runsPerScenario));
+      if (con.exact) {
+        std::snprintf(b, sizeof b, "%s: %g above %g on the recording's one run",
+                      toString(con.measure), r.constrained[c].value, con.max);
+      } else {
+        std::snprintf(b, sizeof b, "%s: 95%% interval above %g after %lld runs per scenario",
+                      toString(con.measure), con.max, static_cast<long long>(r.runsPerScenario));
+      }
       kill(i, Status::kInfeasible,
            b + (con.scenario.empty() ? std::string() : " (on " + con.scenario + ")"));
       break;
