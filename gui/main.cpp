@@ -16,6 +16,7 @@
 #include "batch_view.h"
 #include "main_window.h"
 #include "rolloutlab/core/version.h"
+#include "tune_view.h"
 #include "workbench.h"
 
 namespace {
@@ -66,14 +67,17 @@ int main(int argc, char** argv) {
   QCommandLineOption scenario("scenario", "Select the scenario or recording (Replay) NAME.",
                               "NAME");
   QCommandLineOption seed("seed", "Run with seed N.", "N");
-  QCommandLineOption tab("tab", "Show the view VIEW: timeline, batch or compare.", "VIEW");
+  QCommandLineOption tab("tab", "Show the view VIEW: timeline, batch, compare or tune.", "VIEW");
   QCommandLineOption batch("run-batch", "Run the batch at start.");
+  QCommandLineOption tuneSpace("tune-space", "Load the TuningSpace FILE into the Tune view.",
+                               "FILE");
+  QCommandLineOption runTune("run-tune", "Run the Tune view's tune at start.");
   QCommandLineOption screenshot("screenshot",
                                 "Save a picture of the window to FILE once it is drawn, then quit "
                                 "(uses its own settings, not yours).",
                                 "FILE");
   QCommandLineOption size("size", "Window size WxH (with --screenshot).", "WxH", "1600x1000");
-  cli.addOptions({spec, scenario, seed, tab, batch, screenshot, size});
+  cli.addOptions({spec, scenario, seed, tab, batch, tuneSpace, runTune, screenshot, size});
   cli.process(app);
 
   const QString shot = cli.value(screenshot);
@@ -89,7 +93,7 @@ int main(int argc, char** argv) {
     const QStringList wh = cli.value(size).split('x');
     if (wh.size() == 2) window.resize(wh[0].toInt(), wh[1].toInt());
   }
-  const QStringList views{"timeline", "batch", "compare"};
+  const QStringList views{"timeline", "batch", "compare", "tune"};
   // The paths load off the GUI thread; the window shows meanwhile, and what the options select
   // is chosen once the load is in. Returns an exit code (0: go on).
   auto afterLoad = [&]() -> int {
@@ -107,6 +111,15 @@ int main(int argc, char** argv) {
     if (cli.isSet(tab))
       window.tabs()->setCurrentIndex(static_cast<int>(views.indexOf(cli.value(tab))));
     if (cli.isSet(batch)) window.batchView()->start();
+    if (cli.isSet(tuneSpace) && !window.tuneView()->loadSpaceFile(cli.value(tuneSpace))) {
+      std::fprintf(stderr, "rolloutlab-gui: cannot read %s\n", qPrintable(cli.value(tuneSpace)));
+      return 2;
+    }
+    if (cli.isSet(runTune) && !window.tuneView()->start()) {
+      std::fprintf(stderr, "rolloutlab-gui: the tune cannot start: %s\n",
+                   qPrintable(window.tuneView()->statusText()));
+      return 1;
+    }
 
     if (!shot.isEmpty()) {
       auto grab = [&window, shot]() {
@@ -119,7 +132,10 @@ int main(int argc, char** argv) {
         QCoreApplication::quit();
       };
       auto later = [grab]() { QTimer::singleShot(1200, grab); };
-      if (cli.isSet(batch)) {
+      if (cli.isSet(runTune)) {
+        QObject::connect(window.tuneView(), &rolloutlab::gui::TuneView::tuneFinished, &window,
+                         later);
+      } else if (cli.isSet(batch)) {
         QObject::connect(window.batchView(), &rolloutlab::gui::BatchView::batchFinished, &window,
                          later);
       } else if (window.workbench().timelineRunning()) {
@@ -148,7 +164,7 @@ int main(int argc, char** argv) {
     }
   }
   if (cli.isSet(tab) && !views.contains(cli.value(tab))) {
-    std::fprintf(stderr, "rolloutlab-gui: --tab is one of timeline, batch, compare\n");
+    std::fprintf(stderr, "rolloutlab-gui: --tab is one of timeline, batch, compare, tune\n");
     return 2;
   }
   window.show();

@@ -399,20 +399,16 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
            "and give those"});
     }
   }
+  {
+    std::vector<std::string> names;
+    for (const auto& sc : scen.scenarios) names.push_back(sc.name);
+    for (const auto& r : scen.replays) names.push_back(r.name);
+    checkConstraintScenarios(space, names, "--scenarios");
+  }
   for (auto& c : space.constraints) {
     if (c.scenario.empty()) continue;
-    bool known = false, once = false;
-    for (const auto& s : scen.scenarios) known = known || s.name == c.scenario;
-    for (const auto& r : scen.replays) {
-      if (r.name != c.scenario) continue;
-      known = true;
-      once = replayRunsOnce(r);
-    }
-    if (!known) {
-      throw core::InputError({core::Severity::kError, space.file, c.line, 0,
-                              "spec.constraints.scenarios[].name", core::quoted(c.scenario),
-                              "names no scenario of --scenarios"});
-    }
+    bool once = false;
+    for (const auto& r : scen.replays) once = once || (r.name == c.scenario && replayRunsOnce(r));
     c.exact = once;
     if (!once && (c.measure == tune::Measure::kNotRolledBackRate ||
                   c.measure == tune::Measure::kNotPromotedRate)) {
@@ -442,32 +438,7 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
     }
   }
   BatchEvaluator evaluator(patcher, scen.scenarios, seed, threads, mesh, scen.replays);
-  // Every value of every field, written into the spec and decoded, before any run: a value
-  // the spec's own rules refuse is an error now, naming the field.
-  {
-    std::vector<tune::Candidate> probes;
-    const auto initial = tune::initialCandidates(space, seed);
-    if (!initial.empty()) {
-      for (std::size_t k = 0; k < space.fields.size(); ++k) {
-        for (const auto& v : space.fields[k].values) {
-          tune::Candidate c = initial.front();
-          c.values[k] = v;
-          probes.push_back(std::move(c));
-        }
-      }
-    }
-    for (const auto& c : probes) {
-      const Workspace w = patcher.decode(c);
-      for (const auto& d : w.diagnostics.items) {
-        if (d.severity != core::Severity::kError) continue;
-        std::string what;
-        for (const auto& fp : patcher.patches(c))
-          what += (what.empty() ? "" : ", ") + fp.path + " = " + fp.to;
-        throw core::InputError({core::Severity::kError, space.file, space.line, 0, "spec.fields",
-                                "", "a value the spec refuses (" + what + "): " + d.toString()});
-      }
-    }
-  }
+  checkFieldValues(space, patcher, seed);
 
   auto& cancel = cancelRequested();
   evaluator.cancel = &cancel;

@@ -766,4 +766,40 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates,
   return done.load() == planned;
 }
 
+// ---- The checks a tune makes before any run -------------------------------------------------
+
+void checkConstraintScenarios(const tune::TuningSpace& space,
+                              const std::vector<std::string>& scenarioNames,
+                              const std::string& suite) {
+  for (const auto& c : space.constraints) {
+    if (c.scenario.empty()) continue;
+    if (std::find(scenarioNames.begin(), scenarioNames.end(), c.scenario) != scenarioNames.end())
+      continue;
+    throw core::InputError({core::Severity::kError, space.file, c.line, 0,
+                            "spec.constraints.scenarios[].name", core::quoted(c.scenario),
+                            "names no scenario of " + suite});
+  }
+}
+
+void checkFieldValues(const tune::TuningSpace& space, const SpecPatcher& patcher,
+                      std::uint64_t seed) {
+  const auto initial = tune::initialCandidates(space, seed);
+  if (initial.empty()) return;
+  for (std::size_t k = 0; k < space.fields.size(); ++k) {
+    for (const auto& v : space.fields[k].values) {
+      tune::Candidate c = initial.front();
+      c.values[k] = v;
+      const Workspace w = patcher.decode(c);
+      for (const auto& d : w.diagnostics.items) {
+        if (d.severity != core::Severity::kError) continue;
+        std::string what;
+        for (const auto& fp : patcher.patches(c))
+          what += (what.empty() ? "" : ", ") + fp.path + " = " + fp.to;
+        throw core::InputError({core::Severity::kError, space.file, space.line, 0, "spec.fields",
+                                "", "a value the spec refuses (" + what + "): " + d.toString()});
+      }
+    }
+  }
+}
+
 }  // namespace rolloutlab::app

@@ -43,6 +43,7 @@
 #include "rolloutlab/sim/mesh.h"
 #include "spec_panel.h"
 #include "timeline_view.h"
+#include "tune_view.h"
 #include "workbench.h"
 #include "workspace_tree.h"
 
@@ -75,6 +76,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), wb_(new Workbench
   tabs_->addTab(timeline_, "Timeline");
   tabs_->addTab(batch_, "Batch");
   tabs_->addTab(compare_, "Compare");
+  tune_ = new TuneView(*wb_, tabs_);
+  tabs_->addTab(tune_, "Tune");
+  // A candidate kept from the Tune view is the edited spec: show its run.
+  connect(tune_, &TuneView::kept, this, [this]() { tabs_->setCurrentWidget(timeline_); });
   // Above the views: the notice that files open here changed on disk.
   notice_ = new QFrame(this);
   notice_->setObjectName("FileChangedNotice");
@@ -320,7 +325,7 @@ void MainWindow::buildActions() {
   auto* fit = view->addAction("&Fit Whole Run");
   fit->setShortcut(QKeySequence("Ctrl+0"));
   view->addSeparator();
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 0; i < tabs_->count(); ++i) {
     auto* a = view->addAction(tabs_->tabText(i));
     a->setShortcut(QKeySequence(QString("Ctrl+%1").arg(i + 1)));
     connect(a, &QAction::triggered, this, [this, i]() { tabs_->setCurrentIndex(i); });
@@ -765,6 +770,7 @@ void MainWindow::closeEvent(QCloseEvent* event) {
   }
   batch_->cancel();
   compare_->cancelBatch();
+  tune_->cancel();
   saveSettings();
   QMainWindow::closeEvent(event);
 }

@@ -27,6 +27,7 @@ struct ExportSource;
 class CompareView;
 class SpecPanel;
 class TimelineView;
+class TuneView;
 class Workbench;
 class WorkspaceTree;
 
@@ -50,6 +51,7 @@ class MainWindow : public QMainWindow {
   TimelineView* timelineView() const { return timeline_; }
   BatchView* batchView() const { return batch_; }
   CompareView* compareView() const { return compare_; }
+  TuneView* tuneView() const { return tune_; }
   QTabWidget* tabs() const { return tabs_; }
   QStringList recentPaths() const { return recent_; }
   QString statusText() const;
@@ -106,6 +108,7 @@ class MainWindow : public QMainWindow {
   TimelineView* timeline_;
   BatchView* batch_;
   CompareView* compare_;
+  TuneView* tune_;
   QTabWidget* tabs_;
   QListWidget* problems_;
   QDockWidget* treeDock_;

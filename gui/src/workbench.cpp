@@ -436,6 +436,22 @@ void Workbench::setText(const std::string& text) {
   resimulate();
 }
 
+void Workbench::setTexts(const std::map<std::string, std::string>& texts, const QString& label) {
+  SpecDocument* s = currentSpec();
+  if (s == nullptr) return;
+  std::map<std::string, std::string> own;
+  for (const auto& [file, text] : texts) {
+    if (s->textOf(file) != nullptr) own[file] = text;
+  }
+  auto before = s->texts();
+  s->setTexts(own);
+  if (s->texts() == before) return;
+  record(*s, std::move(before), label);
+  emit textsRestored();  // the editors show the new texts, even one being typed in
+  emit specEdited();
+  resimulate();
+}
+
 void Workbench::revert() {
   SpecDocument* s = currentSpec();
   if (s == nullptr || !s->edited()) return;

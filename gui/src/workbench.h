@@ -120,6 +120,9 @@ class Workbench : public QObject {
   void setTextOf(const std::string& file, const std::string& text);
   /// Every text of the current spec back as loaded.
   void revert();
+  /// Replaces several texts of the current spec at once (its own file and linked ones; other
+  /// files are ignored) as one edit labelled `label` (a tune candidate loaded, say).
+  void setTexts(const std::map<std::string, std::string>& texts, const QString& label);
 
   /// Every edit above is a command on the spec's undo stack (one stack per spec; the current
   /// spec's is the group's active one): Undo and Redo go back and forth over form, action, text
@@ -179,7 +182,8 @@ class Workbench : public QObject {
   void timelineChanged();
   void variantAChanged();
   void editFailed(const QString& message);
-  /// Undo or redo replaced the current spec's texts (editors show them as they are now).
+  /// Undo, redo or setTexts() replaced the current spec's texts (editors show them as they are
+  /// now).
   void textsRestored();
   /// Files were written by save() or saveAs().
   void saved(const QStringList& files);

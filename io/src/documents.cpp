@@ -62,7 +62,25 @@ class AliasBudget : public YAML::EventHandler {
     std::string rule;
   };
 
-  void OnDocumentStart(const YAML::Mark&) override {
+  explicit AliasBudget(const std::string& text) : text_(text) {}
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    // yaml-cpp 0.7 (Debian 12) never consumes a flow-entry token (`,`) met where a document's
+    // node should start (`,`, `"x",`, `- a\n, b` at the top level): it reports an empty
+    // document and starts the next one at the same token, forever. A document that starts
+    // where the previous one did is that loop; every real document consumes a token.
+    if (lastStart_ && *lastStart_ == mark.pos) {
+      const char c = mark.pos >= 0 && static_cast<std::size_t>(mark.pos) < text_.size()
+                         ? text_[static_cast<std::size_t>(mark.pos)]
+                         : '\0';
+      throw Refused{mark.line + 1, c == ','
+                                       ? "not valid YAML: ',' outside a flow collection ([...] "
+                                         "or {...}) at column " +
+                                             std::to_string(mark.column + 1)
+                                       : "not valid YAML: the parser makes no progress at column " +
+                                             std::to_string(mark.column + 1)};
+    }
+    lastStart_ = mark.pos;
     decoded_ = aliased_ = 0;
     size_.clear();
     names_.clear();
@@ -162,13 +180,15 @@ class AliasBudget : public YAML::EventHandler {
   std::set<YAML::anchor_t> open_;
   std::vector<Open> stack_;
   std::string pendingName_;
+  const std::string& text_;
+  std::optional<int> lastStart_;
 };
 
 // Runs AliasBudget over every document of `text`; the refusal, if any. YAML syntax errors are
 // left to the loader, which reports them.
 std::optional<AliasBudget::Refused> refuseAliasBombs(const std::string& text) {
   std::istringstream in(text);
-  AliasBudget budget;
+  AliasBudget budget(text);
   try {
     YAML::Parser parser(in);
     while (parser.HandleNextDocument(budget)) {

@@ -321,7 +321,7 @@ std::pair<Pos, Pos> scalarSpan(const Text& t, const YAML::Node& n, bool flow,
   const Pos end = t.scalarEnd(start, flow);
   bool same = false;
   try {
-    const YAML::Node back = YAML::Load(t.s.substr(start, end - start));
+    const YAML::Node back = loadYaml(t.s.substr(start, end - start));
     same = back.IsScalar() && back.Scalar() == n.Scalar();
   } catch (const YAML::Exception&) {
   }
@@ -569,7 +569,7 @@ YAML::Node checkOneLine(const std::string& flowYaml, const YamlPath& path) {
   if (flowYaml.find_first_of("\r\n") != std::string::npos || flowYaml.empty())
     fail(0, path, "the new value must be one line of YAML");
   try {
-    return YAML::Load(flowYaml);
+    return loadYaml(flowYaml);
   } catch (const YAML::Exception& e) {
     fail(0, path, "the new value is not valid YAML: " + e.msg);
   }

@@ -7,6 +7,7 @@
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/io/decode.h"
+#include "rolloutlab/io/documents.h"
 
 namespace rolloutlab::io {
 
@@ -65,7 +66,7 @@ bool plainString(const std::string& v, bool flow) {
     return false;
   if (v.find(": ") != std::string::npos || v.find(" #") != std::string::npos) return false;
   try {
-    const YAML::Node back = YAML::Load(v);
+    const YAML::Node back = loadYaml(v);
     return back.IsScalar() && back.Scalar() == v && scalarKind(back) == ScalarKind::kString &&
            !boolValue(v) && v != "n" && v != "N" && v != "no" && v != "No" && v != "NO" &&
            v != "off" && v != "Off" && v != "OFF";
@@ -176,7 +177,7 @@ struct Syncer {
 
   /// Whether `path` lies inside a flow collection of the current text.
   bool inFlow(const YamlPath& path) const {
-    YAML::Node n = YAML::LoadAll(text).at(static_cast<std::size_t>(doc));
+    YAML::Node n = loadYamlAll(text).at(static_cast<std::size_t>(doc));
     for (const auto& e : path) {
       if (!n.IsScalar() && !n.IsNull() && n.Style() == YAML::EmitterStyle::Flow) return true;
       if (n.IsMap()) {
@@ -194,7 +195,7 @@ struct Syncer {
   /// Replaces a block scalar (`|` or `>`) at `path` by a literal block holding `value`.
   void replaceBlockScalar(const YamlPath& path, const YAML::Node& o, const std::string& value) {
     // Locate it in the current text (positions moved since `original` was read).
-    YAML::Node n = YAML::LoadAll(text).at(static_cast<std::size_t>(doc));
+    YAML::Node n = loadYamlAll(text).at(static_cast<std::size_t>(doc));
     for (const auto& e : path) n = n.IsSequence() ? n[std::stoul(e)] : n[e];
     std::size_t start = static_cast<std::size_t>(n.Mark().pos);
     while (start < text.size() && text[start] != '|' && text[start] != '>') ++start;
@@ -270,7 +271,7 @@ struct Syncer {
     // Write a one-line literal block first (so that the span is a literal), then the value.
     replaceBlockScalar(path, YAML::Node(), "x");
     changes.pop_back();
-    YAML::Node n = YAML::LoadAll(text).at(static_cast<std::size_t>(doc));
+    YAML::Node n = loadYamlAll(text).at(static_cast<std::size_t>(doc));
     for (const auto& e : path) n = n.IsSequence() ? n[std::stoul(e)] : n[e];
     std::size_t start = static_cast<std::size_t>(n.Mark().pos);
     while (start < text.size() && text[start] != '|') ++start;
@@ -422,7 +423,7 @@ YamlSyncResult syncYamlDocument(const std::string& text, int documentIndex,
                                 const std::vector<std::string>& ignoreTopLevel) {
   std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    docs = loadYamlAll(text);
   } catch (const YAML::Exception& e) {
     throw core::InputError({core::Severity::kError, "", e.mark.line + 1, 0, "", "",
                             "the text is not valid YAML: " + e.msg});

@@ -89,6 +89,8 @@ const std::vector<BadInput> kCorpus = {
     {"canary-negative-progressdeadline.yaml", kStrict, 1, "8",
      "spec.progressDeadlineSeconds = -60: must be > 0: Flagger adds it to the last transition"},
     {"canary-not-yaml.yaml", kValidate, 1, "5", "not valid YAML: end of map flow not found"},
+    {"canary-stray-comma.yaml", kValidate, 1, "14",
+     "not valid YAML: ',' outside a flow collection ([...] or {...}) at column 1"},
     {"canary-nul-bytes.yaml", kValidate, 1, "",
      "not valid YAML: file contains NUL bytes (binary?)"},
     {"canary-port-word.yaml", kValidate, 1, "13",

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/stats/proportion.h"
 
 namespace rolloutlab::tune {
@@ -123,9 +124,7 @@ std::string Constraint::describe() const {
            (measure == Measure::kNotRolledBackRate ? "rolledBack" : "promoted") + " on " +
            scenario + (exact ? " (its one run)" : " (every run, upper 95% bound)");
   }
-  char b[64];
-  std::snprintf(b, sizeof b, "%g", max);
-  std::string s = std::string(toString(measure)) + " <= " + b +
+  std::string s = std::string(toString(measure)) + " <= " + core::formatGeneral(max) +
                   (exact ? " (exactly: one recorded run)" : " (upper 95% bound)");
   if (!scenario.empty()) s += " on " + scenario;
   return s;
@@ -156,9 +155,8 @@ std::string Objective::describe() const {
   std::string s;
   auto part = [&s](double w, const char* name) {
     if (w == 0) return;
-    char b[64];
-    std::snprintf(b, sizeof b, "%g", w);
-    s += (s.empty() ? "" : " + ") + (w == 1 ? std::string() : std::string(b) + " x ") + name;
+    s +=
+        (s.empty() ? "" : " + ") + (w == 1 ? std::string() : core::formatGeneral(w) + " x ") + name;
   };
   part(timeToPromotion, "meanTimeToPromotion");
   part(excessErrors, "meanExcessErrors");

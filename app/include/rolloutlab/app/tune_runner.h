@@ -127,4 +127,16 @@ class BatchEvaluator final : public tune::Evaluator {
   std::int64_t runsMade_ = 0;
 };
 
+// ---- The checks a tune makes before any run (`rolloutlab tune` and the workbench's Tune view) --
+
+/// Every constraint's scenario is one of `scenarioNames`; else an InputError at the
+/// constraint's line ("names no scenario of <suite>").
+void checkConstraintScenarios(const tune::TuningSpace& space,
+                              const std::vector<std::string>& scenarioNames,
+                              const std::string& suite);
+/// Every value of every field written into the spec and decoded with the spec's own rules: a
+/// value they refuse is an InputError naming the space, the patched paths and the rule.
+void checkFieldValues(const tune::TuningSpace& space, const SpecPatcher& patcher,
+                      std::uint64_t seed);
+
 }  // namespace rolloutlab::app
