@@ -143,6 +143,7 @@ Json reportJson(const Report& r) {
     Json x;
     x["name"] = s.name;
     x["release"] = s.bad ? "bad" : "good";
+    x["once"] = s.once;
     scen.push_back(std::move(x));
   }
   j["scenarios"] = std::move(scen);
@@ -288,8 +289,15 @@ std::string reportTable(const Report& r) {
       << " -> " << p.to << "\n";
   }
   if (res.remeasureRunsPerScenario > 0) {
-    o << "re-measured on fresh seeds (batch --seed " << r.evaluator->streamSeed(1) << ", "
-      << res.remeasureRunsPerScenario << " runs per scenario):\n";
+    std::size_t once = 0;
+    for (const auto& s : r.scenarios) once += s.once ? 1 : 0;
+    o << "re-measured on fresh seeds (batch --seed " << r.evaluator->streamSeed(1) << ", ";
+    if (once == r.scenarios.size()) {
+      o << "each recording run once as recorded):\n";
+    } else {
+      o << res.remeasureRunsPerScenario << " runs per scenario"
+        << (once > 0 ? ", 1 per recording run as recorded" : "") << "):\n";
+    }
     o << "  false rollbacks " << pct(res.remeasured.falseRollbackRate) << ", escapes "
       << pct(res.remeasured.escapeRate) << ", excess errors/bad "
       << num(res.remeasured.meanExcessErrors) << ", time to promote "
@@ -325,7 +333,9 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
          "the spec files: the Canary or Rollout to tune and its templates");
   p.value("--space", &spaceFlag, "FILE", "the TuningSpace document");
   p.list("--scenarios", &scenarioPaths, "PATH",
-         "Scenario documents, files or folders (default: the bundled scenario library)");
+         "Scenario and Replay documents, files or folders (default: the bundled scenario "
+         "library); a Replay runs as recorded (once, unless it has a model counterfactual or a "
+         "Scenario)");
   p.value("--budget", &budgetFlag, "RUNS",
           "the most runs the search may spend (default: no limit)");
   p.value("--seed", &seedFlag, "S", "master seed (default 0)");
@@ -375,24 +385,59 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
                             "must hold exactly one TuningSpace (found " +
                                 std::to_string(spaceWs.tuningSpaces.size()) + ")"});
   }
-  const tune::TuningSpace& space = spaceWs.tuningSpaces.front();
-  if (!scen.replays.empty()) {
-    const auto& r = scen.replays.front();
+  tune::TuningSpace& space = spaceWs.tuningSpaces.front();
+  if (scen.scenarios.empty() && scen.replays.empty()) {
     throw core::InputError(
-        {core::Severity::kError, r.file, r.line, 0, "kind", "\"Replay\"",
-         "tune runs Scenario documents (a recording cannot be replayed under other weights)"});
+        {core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario or Replay found"});
   }
-  if (scen.scenarios.empty()) {
-    throw core::InputError(
-        {core::Severity::kError, "", 0, 0, "--scenarios", "", "no Scenario found"});
+  // Replays: run from their files only (tune never touches the network).
+  for (const auto& r : scen.replays) {
+    if (r.prometheus) {
+      throw core::InputError(
+          {core::Severity::kError, r.file, r.line, 0, "spec.prometheus", core::quoted(r.name),
+           "tune reads recordings from files only: save the answers (queryRange files, CSV) "
+           "and give those"});
+    }
   }
   {
     std::vector<std::string> names;
     for (const auto& sc : scen.scenarios) names.push_back(sc.name);
+    for (const auto& r : scen.replays) names.push_back(r.name);
     checkConstraintScenarios(space, names, "--scenarios");
   }
+  for (auto& c : space.constraints) {
+    if (c.scenario.empty()) continue;
+    bool once = false;
+    for (const auto& r : scen.replays) once = once || (r.name == c.scenario && replayRunsOnce(r));
+    c.exact = once;
+    if (!once && (c.measure == tune::Measure::kNotRolledBackRate ||
+                  c.measure == tune::Measure::kNotPromotedRate)) {
+      throw core::InputError(
+          {core::Severity::kError, space.file, c.line, 0, "spec.constraints.scenarios[].outcome",
+           core::quoted(c.scenario),
+           "is for a Replay run as recorded (one deterministic run); on a Scenario bound "
+           "escapeRate or falseRollbackRate"});
+    }
+  }
   SpecPatcher patcher(readSpecFiles(specs), space);
-  BatchEvaluator evaluator(patcher, scen.scenarios, seed, threads, mesh);
+  // A Replay in trace mode shows what happened under the recorded rollout: it can answer for
+  // the decision fields only. With a model counterfactual the canary's requests follow the
+  // candidate's weights, so every field is fair.
+  for (const auto& r : scen.replays) {
+    if (r.counterfactual == replay::Counterfactual::kModel) continue;
+    for (std::size_t k = 0; k < space.fields.size(); ++k) {
+      const std::string& why = patcher.shapesTraffic(k);
+      if (why.empty()) continue;
+      throw core::InputError(
+          {core::Severity::kError, space.file, space.fields[k].line, 0,
+           "spec.fields[" + std::to_string(k) + "].field", core::quoted(space.fields[k].name),
+           "cannot be tuned on the Replay " + r.name + " (" + r.file + ":" +
+               std::to_string(r.line) + "), which replays recorded values: " + why +
+               ", which changes what the recording shows (tune decision fields on it, or give it "
+               "counterfactual: model)"});
+    }
+  }
+  BatchEvaluator evaluator(patcher, scen.scenarios, seed, threads, mesh, scen.replays);
   checkFieldValues(space, patcher, seed);
 
   auto& cancel = cancelRequested();

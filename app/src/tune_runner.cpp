@@ -6,9 +6,12 @@
 #include <mutex>
 #include <thread>
 
+#include "rolloutlab/core/go/duration.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
+#include "rolloutlab/io/flagger_decode.h"
+#include "rolloutlab/replay/argo_replay.h"
 
 namespace rolloutlab::app {
 
@@ -55,6 +58,12 @@ std::string scheduleText(const std::vector<long long>& w) {
   return s + "]";
 }
 
+// An Argo pause duration as written: seconds (a number) or a Go duration.
+std::optional<double> pauseSeconds(const std::string& text) {
+  if (auto n = io::parseNumber(text)) return *n;
+  return core::go::parseDuration(text);
+}
+
 bool sameValue(const std::string& a, const std::string& b) {
   if (a == b) return true;
   const auto x = io::parseNumber(a), y = io::parseNumber(b);
@@ -74,6 +83,49 @@ std::vector<std::string> split(const std::string& s, char sep) {
   }
   out.push_back(cur);
   return out;
+}
+
+// Why a field changes what a recording in trace mode shows: the recorded values were measured
+// under the recorded rollout's weights at the recorded times, so a field that moves the
+// weights or the times they change at (or the window a query measures) asks what the
+// recording cannot tell. Decision fields only change what is made of the values.
+std::string trafficReason(const tune::Field& f, const io::Document& target) {
+  switch (f.target) {
+    case tune::FieldTarget::kFlaggerAnalysis:
+      if (f.key == "threshold") return "";
+      if (f.key == "interval") return "it sets when every step of the canary happens";
+      return "it sets the canary's traffic weights";
+    case tune::FieldTarget::kFlaggerMetric:
+      if (f.key == "interval") {
+        return "it sets the window the query measures, which recorded values cannot be "
+               "measured over again";
+      }
+      return "";
+    case tune::FieldTarget::kArgoSetWeights:
+      return "it sets the canary's traffic weights";
+    case tune::FieldTarget::kArgoPause:
+      return "it sets how long each weight holds";
+    case tune::FieldTarget::kArgoTemplateMetric: {
+      if (f.key != "interval" && f.key != "count") return "";
+      // An analysis step completes when its AnalysisRun is Successful (Argo rollout/canary.go
+      // completedCurrentCanaryStep, rollout/analysis.go reconcileStepBasedAnalysisRun), after
+      // its last measurement: its interval and count move every later step's time. A
+      // background analysis runs beside the steps and moves none.
+      const YAML::Node steps = at(target.node, {"spec", "strategy", "canary", "steps"});
+      for (std::size_t i = 0; steps.IsSequence() && i < steps.size(); ++i) {
+        const YAML::Node ts = at(steps[i], {"analysis", "templates"});
+        for (std::size_t t = 0; ts.IsSequence() && t < ts.size(); ++t) {
+          const YAML::Node name = io::Decoder::child(ts[t], "templateName");
+          if (name.IsScalar() && name.Scalar() == f.templateName) {
+            return "the analysis step " + std::to_string(i) +
+                   " runs the template, and its measurements hold the canary at its weight";
+          }
+        }
+      }
+      return "";
+    }
+  }
+  return "";
 }
 
 }  // namespace
@@ -251,6 +303,7 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
         break;
       }
     }
+    s.shapesTraffic = trafficReason(f, *target);
     const io::Document* doc = nullptr;
     for (const auto& d : docs[s.file]) {
       if (d.index == s.doc) doc = &d;
@@ -260,6 +313,28 @@ SpecPatcher::SpecPatcher(std::vector<std::pair<std::string, std::string>> files,
       s.original = {flowText(at(doc->node, s.paths[0]))};
     }
     sites_.push_back(std::move(s));
+  }
+  // An explicit pause list names one duration per timed pause step: when the count of timed
+  // pauses is the Rollout's own (no setWeights schedule rewrites the steps), a list of another
+  // length is a mistake. (When setWeights rewrites the steps, the count is the candidate's and
+  // a list is cut or extended with its last duration: FieldValue::pauses.)
+  bool reshaped = false;
+  for (std::size_t k = 0; k < space_.fields.size(); ++k) {
+    if (space_.fields[k].target != tune::FieldTarget::kArgoSetWeights) continue;
+    for (const auto& v : space_.fields[k].values)
+      reshaped = reshaped || v.weights.size() != sites_[k].setWeightSteps.size();
+  }
+  for (std::size_t k = 0; k < space_.fields.size() && !reshaped; ++k) {
+    const tune::Field& f = space_.fields[k];
+    if (f.type != tune::FieldType::kPauseSchedule) continue;
+    const std::size_t timed = sites_[k].paths.size();
+    for (const auto& v : f.values) {
+      if (v.family != tune::FieldValue::Family::kList || v.weights.size() == timed) continue;
+      fail(f.line, "spec.fields[" + std::to_string(k) + "].schedules.lists", v.text,
+           "has " + std::to_string(v.weights.size()) + " durations but " + targetKey_ + " has " +
+               std::to_string(timed) + " timed pause step" + (timed == 1 ? "" : "s") +
+               " (one duration per timed pause step, in order)");
+    }
   }
 }
 
@@ -320,14 +395,29 @@ std::vector<SpecPatcher::Edit> SpecPatcher::edits(const tune::Candidate& c) cons
       }
       // A schedule of another length: the steps are written again as setWeight/pause pairs,
       // each setWeight followed by the pause that followed the original one at its position
-      // (the last one's for the weights beyond), with a tuned pause's duration.
+      // (the last one's for the weights beyond), with a tuned pause's duration. A pause
+      // schedule is generated for the timed pauses of these steps (untimed ones stay).
+      std::vector<std::string> pauses;
+      std::size_t timed = 0;
+      for (std::size_t i = 0; i < v.weights.size(); ++i) {
+        pauses.push_back(s.pauseAfter[std::min(i, s.pauseAfter.size() - 1)]);
+        if (pauses.back().find("duration") != std::string::npos) ++timed;
+      }
+      std::vector<long long> durations;
+      if (pauseField >= 0) {
+        const auto& pf = space_.fields[static_cast<std::size_t>(pauseField)];
+        const auto& pv = c.values[static_cast<std::size_t>(pauseField)];
+        durations = pf.type == tune::FieldType::kPauseSchedule
+                        ? pv.pauses(timed)
+                        : std::vector<long long>(timed, static_cast<long long>(pv.x));
+      }
       std::string flow = "[";
+      std::size_t nextTimed = 0;
       for (std::size_t i = 0; i < v.weights.size(); ++i) {
         flow += (i ? ", " : "") + std::string("{setWeight: ") + std::to_string(v.weights[i]) + "}";
-        std::string pause = s.pauseAfter[std::min(i, s.pauseAfter.size() - 1)];
+        std::string pause = pauses[i];
         if (!pause.empty() && pauseField >= 0 && pause.find("duration") != std::string::npos) {
-          pause =
-              "{pause: {duration: " + c.values[static_cast<std::size_t>(pauseField)].text + "}}";
+          pause = "{pause: {duration: " + tune::durationText(durations[nextTimed++]) + "}}";
         }
         if (!pause.empty()) flow += ", " + pause;
       }
@@ -347,6 +437,17 @@ std::vector<SpecPatcher::Edit> SpecPatcher::edits(const tune::Candidate& c) cons
       continue;
     }
     if (f.target == tune::FieldTarget::kArgoPause && rebuilt) continue;
+    if (f.type == tune::FieldType::kPauseSchedule) {
+      // The i-th timed pause step gets the schedule's i-th duration; a duration equal to the
+      // one written (`300`, `5m`, `300s`) is no change.
+      const auto durations = v.pauses(s.paths.size());
+      for (std::size_t i = 0; i < s.paths.size(); ++i) {
+        const auto was = pauseSeconds(s.original[i]);
+        if (was && *was == static_cast<double>(durations[i])) continue;
+        scalar(s.paths[i], s.original[i], tune::durationText(durations[i]));
+      }
+      continue;
+    }
     for (std::size_t i = 0; i < s.paths.size(); ++i) scalar(s.paths[i], s.original[i], v.text);
   }
   // A pause tuned before setWeights in the space's order: its edits address the old steps.
@@ -418,6 +519,62 @@ Workspace SpecPatcher::decode(const tune::Candidate& c) const {
 
 // ---- the evaluator -----------------------------------------------------------------------------
 
+bool replayRunsOnce(const replay::ReplaySpec& r) {
+  return r.counterfactual != replay::Counterfactual::kModel && !r.scenario;
+}
+
+namespace {
+
+sim::RunSummary runAsRecorded(const replay::FlaggerReplayPlan& plan, replay::ReplaySource& source,
+                              const replay::ReplayRunOptions& o) {
+  return replay::runReplayFlagger(plan, source, o);
+}
+sim::RunSummary runAsRecorded(const replay::ArgoReplayPlan& plan, replay::ReplaySource& source,
+                              const replay::ReplayRunOptions& o) {
+  return replay::runReplayArgo(plan, source, o);
+}
+
+// A candidate against a recording as it was recorded (no bootstrap resample: the tuner asks
+// what this spec would have decided on this recording); the seed only feeds a Replay's model
+// counterfactual and its Scenario's gates.
+template <class Plan>
+class AsRecordedWorker final : public sim::PairWorker {
+ public:
+  explicit AsRecordedWorker(const Plan& plan)
+      : plan_(plan), source_(plan.recording().makeSource()) {}
+  sim::RunSummary run(std::uint64_t seed, const std::vector<sim::JudgeSpec>& judges) override {
+    replay::ReplayRunOptions o;
+    o.seed = seed;
+    o.measureAll = false;
+    o.checkOnline = false;  // tune never asks a server (a live Prometheus is refused before)
+    o.judges = &judges;
+    return runAsRecorded(plan_, *source_, o);
+  }
+
+ private:
+  const Plan& plan_;
+  std::unique_ptr<replay::ReplaySource> source_;
+};
+
+template <class Plan>
+class AsRecordedPlan final : public sim::PairPlan {
+ public:
+  template <class... A>
+  explicit AsRecordedPlan(A&&... a) : plan_(std::forward<A>(a)...) {}
+  std::unique_ptr<sim::PairWorker> makeWorker() const override {
+    return std::make_unique<AsRecordedWorker<Plan>>(plan_);
+  }
+
+ private:
+  Plan plan_;
+};
+
+std::string batchKey(const char* kind, const std::string& ns, const std::string& name) {
+  return std::string(kind) + "/" + (ns.empty() ? std::string("default") : ns) + "/" + name;
+}
+
+}  // namespace
+
 struct BatchEvaluator::Compiled {
   std::unique_ptr<Workspace> ws;
   std::vector<std::unique_ptr<PairPlan>> plans;  // per scenario
@@ -425,16 +582,21 @@ struct BatchEvaluator::Compiled {
 
 BatchEvaluator::BatchEvaluator(const SpecPatcher& patcher,
                                const std::vector<sim::Scenario>& scenarios, std::uint64_t seed,
-                               int threads, std::string meshProvider)
+                               int threads, std::string meshProvider,
+                               std::vector<replay::ReplaySpec> replays)
     : patcher_(patcher),
       scenarioList_(scenarios),
+      replays_(std::move(replays)),
       seed_(seed),
       threads_(threads),
       mesh_(std::move(meshProvider)) {
   for (const auto& s : scenarioList_) {
     worlds_.push_back(std::make_unique<sim::CompiledScenario>(s));
-    info_.push_back({s.name, s.release == sim::Release::kBad});
+    info_.push_back({s.name, s.release == sim::Release::kBad, false});
   }
+  for (const auto& r : replays_)
+    info_.push_back({r.name, r.release == sim::Release::kBad, replayRunsOnce(r)});
+  recordings_.resize(replays_.size());
 }
 
 BatchEvaluator::~BatchEvaluator() = default;
@@ -481,6 +643,36 @@ BatchEvaluator::Compiled& BatchEvaluator::compiled(std::size_t index, const tune
       throw core::InputError(d);
     }
   }
+  const Workspace& ws = *out->ws;
+  for (std::size_t k = 0; k < replays_.size(); ++k) {
+    const replay::ReplaySpec& r = replays_[k];
+    try {
+      bool made = false;
+      for (const auto& canary : ws.canaries) {
+        if (made || batchKey("Canary", canary.namespace_, canary.name) != spec->key) continue;
+        if (!recordings_[k])
+          recordings_[k] = replay::Recording::open(r, replay::targetOf(canary, mesh_));
+        out->plans.push_back(std::make_unique<AsRecordedPlan<replay::FlaggerReplayPlan>>(
+            canary, io::resolveTemplates(canary, ws.metricTemplates), mesh_, recordings_[k]));
+        made = true;
+      }
+      for (const auto& ro : ws.rollouts) {
+        if (made || batchKey("Rollout", ro.namespace_, ro.name) != spec->key) continue;
+        if (!recordings_[k]) recordings_[k] = replay::Recording::open(r, replay::targetOf(ro));
+        out->plans.push_back(std::make_unique<AsRecordedPlan<replay::ArgoReplayPlan>>(
+            ro, ws.argoTemplates, recordings_[k]));
+        made = true;
+      }
+      if (!made) {
+        throw core::InputError({core::Severity::kError, r.file, r.line, 0, "kind", "\"Replay\"",
+                                "cannot be run for " + spec->key});
+      }
+    } catch (const core::InputError& e) {
+      core::Diagnostic d = e.diagnostic();
+      d.rule += " (spec " + spec->key + ", replay " + r.name + ")";
+      throw core::InputError(d);
+    }
+  }
   return *cache_.emplace(index, std::move(out)).first->second;
 }
 
@@ -499,7 +691,7 @@ bool BatchEvaluator::run(const std::vector<tune::Candidate>& candidates,
   }
   std::vector<std::uint64_t> pairSeeds[2];
   for (int stream = 0; stream < 2; ++stream) {
-    for (const auto& s : scenarioList_)
+    for (const auto& s : info_)
       pairSeeds[stream].push_back(pairSeed(streamSeed(stream), patcher_.targetKey(), s.name));
   }
   // Work items: slices of at most 32 replicates of a task, in task order.

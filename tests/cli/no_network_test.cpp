@@ -337,4 +337,35 @@ INSTANTIATE_TEST_SUITE_P(Commands, NoNetwork, ::testing::ValuesIn(kCommands),
                            return std::string(i.param.name);
                          });
 
+// A Replay of a live Prometheus among tune's scenarios is refused before anything is asked:
+// tune reads recordings from files only.
+TEST(NoNetworkTune, AReplayOfALivePrometheusIsRefusedWithoutAConnection) {
+  LoopbackListener listener;
+  ASSERT_TRUE(listener.ok()) << "cannot listen on 127.0.0.1";
+  const fs::path dir = fs::temp_directory_path() /
+                       ("rolloutlab-no-network-tune-replay-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string spec = (dir / "specs.yaml").string();
+  std::ofstream(spec) << specs(listener.port());
+  const std::string replay = (dir / "live.yaml").string();
+  std::ofstream(replay) << "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\n"
+                           "metadata: {name: live}\nspec:\n  release: bad\n"
+                           "  from: 2024-03-05T10:00:00Z\n  to: 2024-03-05T10:30:00Z\n"
+                           "  prometheus: {url: http://127.0.0.1:"
+                        << listener.port() << "}\n";
+  const std::string space = (dir / "space.yaml").string();
+  std::ofstream(space) << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\n"
+                          "metadata: {name: no-network}\nspec:\n  target: Canary/test/podinfo\n"
+                          "  fields:\n    - field: threshold\n      values: [2, 5]\n";
+  const auto r = rolloutlab::test::runCli("tune --spec " + rolloutlab::test::shellQuote(spec) +
+                                          " --space " + rolloutlab::test::shellQuote(space) +
+                                          " --scenarios " + rolloutlab::test::shellQuote(replay));
+  EXPECT_EQ(r.code, 1) << r.out;
+  EXPECT_NE(r.out.find("tune reads recordings from files only"), std::string::npos) << r.out;
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(listener.connections(), 0) << listener.received();
+  if (!HasFailure()) fs::remove_all(dir);
+}
+
 }  // namespace

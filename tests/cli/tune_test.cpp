@@ -6,8 +6,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -277,6 +280,212 @@ TEST(TuneCli, BadInputIsAOneLineErrorBeforeAnyRun) {
   // A threshold of 0 is refused by the space's own rule.
   EXPECT_EQ(run("tune --spec " + data("flaky-canary.yaml")).code, 2);
   fs::remove(space);
+}
+
+// ---- pause schedules --------------------------------------------------------------------------
+
+TEST(TuneCli, APauseListOnTheStorefrontRolloutEmitsExactlyItsThreeDurations) {
+  // The storefront Rollout with three timed pauses (2m, 300, "10m"); the space's one list
+  // [30s, 1m, 5m] gives them in order. The emitted manifest is the hand-written expected one:
+  // every other byte as written, the quoted "10m" still quoted.
+  const std::string out = tempDir("pauses");
+  const auto r = run("tune --spec " + data("pauses/storefront.yaml") + " --space " +
+                     data("pauses/list-space.yaml") + " --scenarios " + data("pauses/steady.yaml") +
+                     " --threads 2 -o json --emit " + out + " --out " + out + ".json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(rolloutlab::test::readFile(out + ".json"));
+  EXPECT_EQ(j["recommended"]["fields"]["pause"], "[30s, 1m, 5m]");
+  ASSERT_EQ(j["recommended"]["patches"].size(), 3u);
+  EXPECT_EQ(j["recommended"]["patches"][1]["path"], "spec.strategy.canary.steps[4].pause.duration");
+  EXPECT_EQ(j["recommended"]["patches"][1]["from"], "300");
+  EXPECT_EQ(j["recommended"]["patches"][1]["to"], "1m");
+  EXPECT_EQ(rolloutlab::test::readFile(out + "/storefront.yaml"),
+            rolloutlab::test::readFile(data("pauses/expected-storefront.yaml")));
+  EXPECT_EQ(run("validate --strict -o text " + out + "/storefront.yaml").code, 0);
+  fs::remove_all(out);
+  fs::remove(out + ".json");
+}
+
+TEST(TuneCli, APauseListThatDoesNotFitTheRolloutIsAOneLineError) {
+  const std::string space = tempDir("pause-count") + ".yaml";
+  {
+    std::ofstream o(space);
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n  "
+         "fields:\n"
+         "    - field: pause\n      schedules: {lists: [[30s, 1m]]}\n";
+  }
+  const auto r = run("tune --spec " + data("pauses/storefront.yaml") + " --space " + space +
+                     " --scenarios " + data("pauses/steady.yaml"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "error: " + space +
+                       ":6: spec.fields[0].schedules.lists = [30s, 1m]: has 2 durations but "
+                       "Rollout/shop/storefront has 3 timed pause steps (one duration per timed "
+                       "pause step, in order)\n");
+  fs::remove(space);
+}
+
+// ---- recordings as tuning scenarios -------------------------------------------------------------
+
+// The canary's recorded request-success-rate in a metric CSV (time,variant,metric,value), by
+// Unix time.
+std::map<long long, double> recordedCanary(const std::string& csv, const std::string& metric) {
+  std::map<long long, double> out;
+  std::istringstream in(rolloutlab::test::readFile(csv));
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "time,variant,metric,value");
+  while (std::getline(in, line)) {
+    std::vector<std::string> f;
+    std::istringstream ls(line);
+    for (std::string x; std::getline(ls, x, ',');) f.push_back(x);
+    if (f.size() != 4 || f[1] != "canary" || f[2] != metric) continue;
+    std::tm tm{};
+    std::istringstream ts(f[0]);
+    ts >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%SZ");
+    out[static_cast<long long>(timegm(&tm))] = std::stod(f[3]);
+  }
+  return out;
+}
+
+std::string spikeSpace(const std::string& dir, const std::string& field,
+                       const std::string& values) {
+  const std::string space = dir + "/space.yaml";
+  std::ofstream o(space);
+  o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: spike}\nspec:\n"
+       "  target: Canary/test/podinfo\n  fields:\n    - field: "
+    << field << "\n      values: " << values
+    << "\n  constraints:\n    scenarios:\n"
+       "      - {name: podinfo-error-spike, outcome: rolledBack}\n"
+       "  objective: excessErrors\n";
+  return space;
+}
+
+TEST(TuneCli, ATraceReplayTunesTheThresholdWorkedOutFromTheRecordedValues) {
+  // By hand from the CSV: the podinfo Canary ticks every minute (interval 1m) from 10:00 to
+  // 10:30 and reads the latest recorded value at each tick; its check fails below 99
+  // (thresholdRange.min). Once the canary's success rate falls it stays below 99 to the end of
+  // the window, so the failed checks run from the first failing tick to the last; the rollback
+  // comes on the tick after the threshold-th failed check (Flagger scheduler.go: failedChecks
+  // >= threshold is looked at before the tick's analysis). A threshold T rolls back within the
+  // window when T <= (failing ticks) - 1. Before the fall every check passes and the canary is
+  // still short of maxWeight 50 (10% a tick from the second tick), so it cannot promote first.
+  const auto sr =
+      recordedCanary(rolloutlab::test::sourceDir() + "/examples/replays/podinfo-error-spike.csv",
+                     "request-success-rate");
+  const long long from = 1709632800;  // 2024-03-05T10:00:00Z
+  const long long to = from + 30 * 60;
+  std::vector<bool> fails;
+  for (long long t = from; t <= to; t += 60) {
+    auto it = sr.upper_bound(t);
+    ASSERT_NE(it, sr.begin());
+    fails.push_back(std::prev(it)->second < 99);
+  }
+  const auto first = std::find(fails.begin(), fails.end(), true);
+  ASSERT_NE(first, fails.end());
+  ASSERT_TRUE(std::all_of(first, fails.end(), [](bool b) { return b; }));
+  const long tick = first - fails.begin() + 1;  // 1-based
+  ASSERT_LE(10 * (tick - 2), 50);               // the weight before the fall: not promoted yet
+  const long maxThreshold = (fails.end() - first) - 1;
+  EXPECT_EQ(maxThreshold, 25);
+  // Listed from the most tolerant: on ties (every feasible candidate has 0 excess errors on a
+  // recording of values) the earlier candidate wins.
+  const std::vector<int> listed = {30, 26, 25, 20, 5};
+  int expected = 0;
+  for (int t : listed) {
+    if (t <= maxThreshold) {
+      expected = t;
+      break;
+    }
+  }
+  const std::string dir = tempDir("spike");
+  fs::create_directories(dir);
+  const std::string space = spikeSpace(dir, "threshold", "[30, 26, 25, 20, 5]");
+  const auto r = run("tune --spec " + rolloutlab::test::sourceDir() +
+                     "/examples/apps/podinfo/canary.yaml --space " + space + " --scenarios " +
+                     rolloutlab::test::sourceDir() +
+                     "/examples/replays/podinfo-error-spike.yaml -o json --out " + dir + "/r.json");
+  ASSERT_EQ(r.code, 0) << r.out;
+  const auto j = nlohmann::json::parse(rolloutlab::test::readFile(dir + "/r.json"));
+  EXPECT_EQ(j["recommended"]["fields"]["threshold"], expected);
+  EXPECT_EQ(j["scenarios"][0]["once"], true);
+  EXPECT_EQ(j["runs"], 5);  // one run of the recording per candidate
+  for (const auto& c : j["candidates"]) {
+    const long t = c["fields"]["threshold"].get<long>();
+    EXPECT_EQ(c["status"], t <= maxThreshold ? "feasible" : "infeasible") << t;
+    EXPECT_EQ(c["runsPerScenario"], 1);
+  }
+  EXPECT_EQ(j["recommended"]["remeasured"]["constraints"][0]["verdict"], "met");
+  fs::remove_all(dir);
+}
+
+TEST(TuneCli, ATraceReplayRefusesAFieldThatShapesTheTraffic) {
+  const std::string dir = tempDir("spike-refuse");
+  fs::create_directories(dir);
+  const std::string space = spikeSpace(dir, "stepWeight", "[10, 20]");
+  const std::string replay =
+      rolloutlab::test::sourceDir() + "/examples/replays/podinfo-error-spike.yaml";
+  auto r = run("tune --spec " + rolloutlab::test::sourceDir() +
+               "/examples/apps/podinfo/canary.yaml --space " + space + " --scenarios " + replay);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "error: " + space +
+                       ":7: spec.fields[0].field = \"stepWeight\": cannot be tuned on the Replay "
+                       "podinfo-error-spike (" +
+                       replay +
+                       ":7), which replays recorded values: it sets the canary's traffic "
+                       "weights, which changes what the recording shows (tune decision fields on "
+                       "it, or give it counterfactual: model)\n");
+  // A Replay of a live Prometheus: tune reads files only.
+  const std::string live = dir + "/live.yaml";
+  {
+    std::ofstream o(live);
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: Replay\nmetadata: {name: live}\nspec:\n"
+         "  from: 2024-03-05T10:00:00Z\n  to: 2024-03-05T10:30:00Z\n"
+         "  prometheus: {url: http://127.0.0.1:9}\n";
+  }
+  r = run("tune --spec " + rolloutlab::test::sourceDir() +
+          "/examples/apps/podinfo/canary.yaml --space " + spikeSpace(dir, "threshold", "[5]") +
+          " --scenarios " + live);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.out.find("spec.prometheus = \"live\": tune reads recordings from files only"),
+            std::string::npos)
+      << r.out;
+  // An outcome constraint on a Scenario (many runs, not one).
+  {
+    std::ofstream o(dir + "/space2.yaml");
+    o << "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: x}\nspec:\n"
+         "  fields:\n    - field: threshold\n      values: [2]\n  constraints:\n    scenarios:\n"
+         "      - {name: flaky-hook, outcome: promoted}\n";
+  }
+  r = run("tune --spec " + data("flaky-canary.yaml") + " --space " + dir + "/space2.yaml" +
+          " --scenarios " + data("flaky-hook.yaml"));
+  EXPECT_EQ(r.code, 1);
+  EXPECT_EQ(r.out, "error: " + dir +
+                       "/space2.yaml:10: spec.constraints.scenarios[].outcome = \"flaky-hook\": "
+                       "is for a Replay run as recorded (one deterministic run); on a Scenario "
+                       "bound escapeRate or falseRollbackRate\n");
+  fs::remove_all(dir);
+}
+
+TEST(TuneCli, AReplayBesideScenariosGivesTheSameReportWhateverTheThreads) {
+  const std::string dir = tempDir("spike-threads");
+  fs::create_directories(dir);
+  const std::string space = spikeSpace(dir, "threshold", "[30, 25, 10, 5, 2, 1]");
+  const std::string args =
+      "tune --spec " + rolloutlab::test::sourceDir() + "/examples/apps/podinfo/canary.yaml" +
+      " --space " + space + " --scenarios " + rolloutlab::test::sourceDir() +
+      "/examples/replays/podinfo-error-spike.yaml " + rolloutlab::test::sourceDir() +
+      "/scenarios/library/good-low-traffic.yaml --seed 3 -o json --budget 400";
+  ASSERT_EQ(run(args + " --threads 1 --out " + dir + "/a.json").code, 0);
+  ASSERT_EQ(run(args + " --threads 3 --out " + dir + "/b.json").code, 0);
+  auto a = nlohmann::json::parse(rolloutlab::test::readFile(dir + "/a.json"));
+  auto b = nlohmann::json::parse(rolloutlab::test::readFile(dir + "/b.json"));
+  a.erase("elapsedSeconds");
+  b.erase("elapsedSeconds");
+  EXPECT_EQ(a.dump(), b.dump());
+  EXPECT_EQ(a["scenarios"][0]["once"], false);  // good-low-traffic
+  EXPECT_EQ(a["scenarios"][1]["once"], true);   // the recording
+  fs::remove_all(dir);
 }
 
 }  // namespace

@@ -165,3 +165,92 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace rolloutlab::tune
+
+namespace rolloutlab::tune {
+namespace {
+
+TEST(TuningSpaceDecode, PauseSchedulesUseTheWeightScheduleSyntaxWithDurations) {
+  const auto d = decode(std::string(kHead) +
+                        "  fields:\n"
+                        "    - field: pause\n"
+                        "      schedules:\n"
+                        "        linear: {start: [30s, 1m], step: 30s, max: 2m}\n"
+                        "        geometric: {start: 20, factor: [1.5, 3]}\n"
+                        "        lists: [[30s, 1m, 5m], [90]]\n");
+  ASSERT_TRUE(d.ok) << firstError(d);
+  const Field& f = d.space.fields.at(0);
+  EXPECT_EQ(f.type, FieldType::kPauseSchedule);
+  EXPECT_FALSE(f.numeric());
+  ASSERT_EQ(f.values.size(), 6u);
+  // By hand, for 5 timed pauses: linear 30s + 30s i, at most 2m: 30, 60, 90, 120, 120;
+  // geometric round(20 x 1.5^i): 20, 30, 45, 67.5 -> 68, 101.25 -> 101; round(20 x 3^i): 20,
+  // 60, 180, 540, 1620; a list's last duration repeats beyond its end.
+  using V = std::vector<long long>;
+  EXPECT_EQ(f.values[0].text, "linear(start 30s, step 30s, max 2m)");
+  EXPECT_EQ(f.values[0].pauses(5), (V{30, 60, 90, 120, 120}));
+  EXPECT_EQ(f.values[1].pauses(5), (V{60, 90, 120, 120, 120}));
+  EXPECT_EQ(f.values[2].text, "geometric(start 20s, factor 1.5)");
+  EXPECT_EQ(f.values[2].pauses(5), (V{20, 30, 45, 68, 101}));
+  EXPECT_EQ(f.values[3].pauses(5), (V{20, 60, 180, 540, 1620}));
+  EXPECT_EQ(f.values[4].text, "[30s, 1m, 5m]");
+  EXPECT_EQ(f.values[4].pauses(2), (V{30, 60}));
+  EXPECT_EQ(f.values[4].pauses(4), (V{30, 60, 300, 300}));
+  EXPECT_EQ(f.values[5].text, "[90s]");
+  EXPECT_EQ(f.values[5].pauses(3), (V{90, 90, 90}));
+}
+
+TEST(TuningSpaceDecode, PauseScheduleErrorsNameFileLineFieldAndRule) {
+  auto d = decode(std::string(kHead) +
+                  "  fields:\n"
+                  "    - field: pause\n"
+                  "      schedules:\n"
+                  "        lists: [[30s, soon]]\n");
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(firstError(d).rfind("space.yaml:8: spec.fields[0].schedules.lists[0][1] = ", 0), 0u)
+      << firstError(d);
+  d = decode(std::string(kHead) +
+             "  fields:\n"
+             "    - field: pause\n"
+             "      schedules:\n"
+             "        linear: {start: 30s}\n");
+  EXPECT_FALSE(d.ok);
+  EXPECT_EQ(firstError(d),
+            "space.yaml:8: spec.fields[0].schedules.linear.step: required field is missing");
+  d = decode(std::string(kHead) +
+             "  fields:\n"
+             "    - field: threshold\n"
+             "      schedules: {lists: [[1]]}\n");
+  EXPECT_FALSE(d.ok);
+  EXPECT_NE(firstError(d).find("is only for stepWeights, setWeights and pause"), std::string::npos)
+      << firstError(d);
+}
+
+TEST(TuningSpaceDecode, AnOutcomeConstraintBoundsOneScenario) {
+  const auto d = decode(std::string(kHead) +
+                        "  fields:\n"
+                        "    - field: threshold\n"
+                        "      values: [5]\n"
+                        "  constraints:\n"
+                        "    scenarios:\n"
+                        "      - {name: incident, outcome: rolledBack}\n"
+                        "      - {name: calm, outcome: promoted}\n");
+  ASSERT_TRUE(d.ok) << firstError(d);
+  ASSERT_EQ(d.space.constraints.size(), 2u);
+  EXPECT_EQ(d.space.constraints[0].measure, Measure::kNotRolledBackRate);
+  EXPECT_EQ(d.space.constraints[0].max, 0);
+  EXPECT_EQ(d.space.constraints[0].scenario, "incident");
+  EXPECT_EQ(d.space.constraints[1].measure, Measure::kNotPromotedRate);
+  const auto bad = decode(std::string(kHead) +
+                          "  fields:\n"
+                          "    - field: threshold\n"
+                          "      values: [5]\n"
+                          "  constraints:\n"
+                          "    scenarios:\n"
+                          "      - {name: incident, outcome: rollback}\n");
+  EXPECT_EQ(firstError(bad),
+            "space.yaml:10: spec.constraints.scenarios[0].outcome = \"rollback\": must be "
+            "rolledBack or promoted");
+}
+
+}  // namespace
+}  // namespace rolloutlab::tune

@@ -71,6 +71,10 @@ Characteristics characterise(const std::vector<PairStats>& pairs, const std::vec
   c.escapeRate = proportionEstimate(worse.promoted, worse.runs);
   c.meanExcessErrors = meanEstimate(worse.excessSum, worse.excessSumSq, worse.runs);
   c.meanTimeToPromotion = meanEstimate(good.timeSum, good.timeSumSq, good.promotedTimed);
+  PairStats all = good;
+  all.merge(worse);
+  c.notRolledBackRate = proportionEstimate(all.runs - all.rolledBack, all.runs);
+  c.notPromotedRate = proportionEstimate(all.runs - all.promoted, all.runs);
   return c;
 }
 
@@ -84,8 +88,16 @@ const char* toString(Measure m) {
       return "meanExcessErrors";
     case Measure::kMeanTimeToPromotion:
       return "meanTimeToPromotion";
+    case Measure::kNotRolledBackRate:
+      return "notRolledBackRate";
+    case Measure::kNotPromotedRate:
+      return "notPromotedRate";
   }
   return "?";
+}
+
+bool isRate(Measure m) {
+  return m != Measure::kMeanExcessErrors && m != Measure::kMeanTimeToPromotion;
 }
 
 const Estimate& pick(const Characteristics& c, Measure m) {
@@ -98,13 +110,22 @@ const Estimate& pick(const Characteristics& c, Measure m) {
       return c.meanExcessErrors;
     case Measure::kMeanTimeToPromotion:
       return c.meanTimeToPromotion;
+    case Measure::kNotRolledBackRate:
+      return c.notRolledBackRate;
+    case Measure::kNotPromotedRate:
+      return c.notPromotedRate;
   }
   return c.falseRollbackRate;
 }
 
 std::string Constraint::describe() const {
-  std::string s =
-      std::string(toString(measure)) + " <= " + core::formatGeneral(max) + " (upper 95% bound)";
+  if (measure == Measure::kNotRolledBackRate || measure == Measure::kNotPromotedRate) {
+    return std::string("outcome ") +
+           (measure == Measure::kNotRolledBackRate ? "rolledBack" : "promoted") + " on " +
+           scenario + (exact ? " (its one run)" : " (every run, upper 95% bound)");
+  }
+  std::string s = std::string(toString(measure)) + " <= " + core::formatGeneral(max) +
+                  (exact ? " (exactly: one recorded run)" : " (upper 95% bound)");
   if (!scenario.empty()) s += " on " + scenario;
   return s;
 }

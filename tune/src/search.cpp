@@ -47,13 +47,18 @@ std::vector<Estimate> constrainedEstimates(const TuningSpace& space,
     }
     std::vector<PairStats> one;
     std::vector<bool> oneBad;
+    bool once = false;
     for (std::size_t i = 0; i < scenarios.size(); ++i) {
       if (scenarios[i].name == c.scenario) {
         one.push_back(pairs[i]);
         oneBad.push_back(bad[i]);
+        once = scenarios[i].once;
       }
     }
-    out.push_back(pick(characterise(one, oneBad), c.measure));
+    Estimate e = pick(characterise(one, oneBad), c.measure);
+    // One deterministic run: its value is what the recording shows, not a sample of it.
+    if (once && e.known()) e.lo = e.hi = e.value;
+    out.push_back(e);
   }
   return out;
 }
@@ -67,14 +72,20 @@ std::vector<Verdict> judgeAll(const TuningSpace& space, const std::vector<Scenar
 }
 
 Estimate pairedDifference(const Objective& objective, const std::vector<bool>& bad,
-                          const CandidateResult& a, const CandidateResult& b) {
+                          const CandidateResult& a, const CandidateResult& b,
+                          const std::vector<bool>& once) {
   Estimate out;
   const std::int64_t m = std::min(a.runsPerScenario, b.runsPerScenario);
   if (m <= 0) return out;
-  const std::size_t n = static_cast<std::size_t>(m);
+  const std::size_t shared = static_cast<std::size_t>(m);
+  // The runs of scenario s both candidates made on the same seeds.
+  auto runsOf = [&](std::size_t s) {
+    return s < once.size() && once[s] ? std::min<std::size_t>(1, shared) : shared;
+  };
   // The time to promotion: a ratio mean over the promoted good runs of each candidate.
   double ta = 0, tb = 0, pa = 0, pb = 0, ng = 0, nb = 0;
   for (std::size_t s = 0; s < bad.size(); ++s) {
+    const std::size_t n = runsOf(s);
     if (a.outcomes[s].size() < n || b.outcomes[s].size() < n) return out;
     for (std::size_t i = 0; i < n; ++i) {
       if (bad[s]) {
@@ -99,6 +110,7 @@ Estimate pairedDifference(const Objective& objective, const std::vector<bool>& b
   double d = 0;
   double gSum = 0, gSq = 0, hSum = 0, hSq = 0;
   for (std::size_t s = 0; s < bad.size(); ++s) {
+    const std::size_t n = runsOf(s);
     for (std::size_t i = 0; i < n; ++i) {
       const auto& x = a.outcomes[s][i];
       const auto& y = b.outcomes[s][i];
@@ -202,7 +214,10 @@ class Search {
  public:
   Search(const TuningSpace& space, Evaluator& ev, std::uint64_t seed, const SearchOptions& opt)
       : space_(space), ev_(ev), seed_(seed), opt_(opt), scenarios_(ev.scenarios()) {
-    for (const auto& s : scenarios_) bad_.push_back(s.bad);
+    for (const auto& s : scenarios_) {
+      bad_.push_back(s.bad);
+      once_.push_back(s.once);
+    }
   }
 
   SearchResult run();
@@ -233,6 +248,14 @@ class Search {
   const SearchOptions& opt_;
   const std::vector<ScenarioInfo>& scenarios_;
   std::vector<bool> bad_;
+  std::vector<bool> once_;  ///< per scenario: one deterministic run (a recording)
+  /// The replicates of scenario k a candidate with `n` per scenario has.
+  std::int64_t runsOn(std::size_t k, std::int64_t n) const {
+    return once_[k] ? std::min<std::int64_t>(1, n) : n;
+  }
+  bool allOnce() const {
+    return std::all_of(once_.begin(), once_.end(), [](bool b) { return b; });
+  }
   std::vector<Candidate> candidates_;
   SearchResult res_;
   std::set<std::string> keys_;
@@ -267,11 +290,14 @@ void Search::note(const std::string& stage) {
 
 void Search::runTo(const std::vector<std::size_t>& which, std::int64_t n) {
   if (stopped()) return;
-  const std::int64_t s = static_cast<std::int64_t>(scenarios_.size());
   auto cost = [&](std::int64_t target) {
     std::int64_t c = 0;
-    for (std::size_t i : which)
-      c += std::max<std::int64_t>(0, target - res_.candidates[i].runsPerScenario) * s;
+    for (std::size_t i : which) {
+      for (std::size_t k = 0; k < scenarios_.size(); ++k) {
+        c += std::max<std::int64_t>(
+            0, runsOn(k, target) - runsOn(k, res_.candidates[i].runsPerScenario));
+      }
+    }
     return c;
   };
   if (opt_.budget > 0 && res_.runs + cost(n) > opt_.budget) {
@@ -292,10 +318,22 @@ void Search::runTo(const std::vector<std::size_t>& which, std::int64_t n) {
   for (std::size_t i : which) {
     auto& r = res_.candidates[i];
     if (r.runsPerScenario >= n) continue;
-    for (std::size_t k = 0; k < scenarios_.size(); ++k)
-      tasks.push_back({i, k, r.runsPerScenario, n, 0});
+    for (std::size_t k = 0; k < scenarios_.size(); ++k) {
+      const std::int64_t from = runsOn(k, r.runsPerScenario), to = runsOn(k, n);
+      if (to > from) tasks.push_back({i, k, from, to, 0});
+    }
   }
-  if (tasks.empty()) return;
+  if (tasks.empty()) {
+    // Only recordings, run already: the candidates reach n without another run.
+    for (std::size_t i : which) {
+      auto& r = res_.candidates[i];
+      if (r.runsPerScenario < n) {
+        r.runsPerScenario = n;
+        update(i);
+      }
+    }
+    return;
+  }
   std::vector<std::vector<RunOutcome>> out;
   if (!ev_.run(candidates_, tasks, out)) {
     cancelled_ = true;
@@ -341,8 +379,13 @@ void Search::drop(std::vector<std::size_t>& alive) {
       if (r.verdicts[c] != Verdict::kViolated) continue;
       const auto& con = space_.constraints[c];
       char b[160];
-      std::snprintf(b, sizeof b, "%s: 95%% interval above %g after %lld runs per scenario",
-                    toString(con.measure), con.max, static_cast<long long>(r.runsPerScenario));
+      if (con.exact) {
+        std::snprintf(b, sizeof b, "%s: %g above %g on the recording's one run",
+                      toString(con.measure), r.constrained[c].value, con.max);
+      } else {
+        std::snprintf(b, sizeof b, "%s: 95%% interval above %g after %lld runs per scenario",
+                      toString(con.measure), con.max, static_cast<long long>(r.runsPerScenario));
+      }
       kill(i, Status::kInfeasible,
            b + (con.scenario.empty() ? std::string() : " (on " + con.scenario + ")"));
       break;
@@ -418,7 +461,7 @@ void Search::drop(std::vector<std::size_t>& alive) {
     if (leader >= 0) {
       const auto& b = res_.candidates[static_cast<std::size_t>(leader)];
       const double margin = space_.search.indifference * std::abs(b.objective.value);
-      const Estimate d = pairedDifference(space_.objective, bad_, r, b);
+      const Estimate d = pairedDifference(space_.objective, bad_, r, b, once_);
       if (d.n > 0 && d.lo > 0) {
         std::snprintf(
             why, sizeof why,
@@ -446,7 +489,7 @@ void Search::drop(std::vector<std::size_t>& alive) {
       const auto& b = res_.candidates[j];
       if (b.objective.value >= r.objective.value) break;
       if (j == i || !noWorse(b, r) || !looksFeasible(b)) continue;
-      const Estimate d = pairedDifference(space_.objective, bad_, r, b);
+      const Estimate d = pairedDifference(space_.objective, bad_, r, b, once_);
       if (d.n > 0 && d.lo > 0) {
         std::snprintf(why, sizeof why,
                       "worse than candidate %zu by %.4g [%.4g, %.4g] on %lld paired runs per "
@@ -468,7 +511,8 @@ void Search::drop(std::vector<std::size_t>& alive) {
 }
 
 void Search::race(std::vector<std::size_t> alive) {
-  std::int64_t n = space_.search.initialRuns;
+  // Recordings only: one run per candidate is all there is to run.
+  std::int64_t n = allOnce() ? 1 : space_.search.initialRuns;
   for (;;) {
     runTo(alive, n);
     if (cancelled_) return;
@@ -480,6 +524,7 @@ void Search::race(std::vector<std::size_t> alive) {
     note(b);
     if (exhausted_ || alive.empty()) return;
     if (alive.size() == 1 && feasible(res_.candidates[alive[0]])) return;
+    if (allOnce()) return;  // recordings only: more rounds would run nothing new
     if (n >= space_.search.maxRuns) {
       // Done, unless candidates raced again below maxRuns (their dominator turned infeasible).
       const bool lagging = std::any_of(alive.begin(), alive.end(), [&](std::size_t i) {
@@ -751,7 +796,7 @@ SearchResult Search::run() {
       const std::vector<std::size_t> slice(
           all.begin() + static_cast<long>(at),
           all.begin() + static_cast<long>(std::min(all.size(), at + 8)));
-      runTo(slice, space_.search.maxRuns);
+      runTo(slice, allOnce() ? 1 : space_.search.maxRuns);
     }
     res_.rounds = 1;
     note("fixed: " + std::to_string(all.size()) + " candidates");
@@ -775,11 +820,12 @@ SearchResult Search::run() {
   if (res_.recommended >= 0 && !cancelled_) {
     // The recommendation's characteristics on fresh seeds (stream 1): the selection cannot
     // flatter them.
-    const std::int64_t n =
-        space_.search.remeasureRuns > 0 ? space_.search.remeasureRuns : space_.search.maxRuns;
+    const std::int64_t n = allOnce()                         ? 1
+                           : space_.search.remeasureRuns > 0 ? space_.search.remeasureRuns
+                                                             : space_.search.maxRuns;
     std::vector<Task> tasks;
     for (std::size_t k = 0; k < scenarios_.size(); ++k) {
-      tasks.push_back({static_cast<std::size_t>(res_.recommended), k, 0, n, 1});
+      tasks.push_back({static_cast<std::size_t>(res_.recommended), k, 0, runsOn(k, n), 1});
     }
     note("re-measuring the recommendation on fresh seeds");
     std::vector<std::vector<RunOutcome>> out;

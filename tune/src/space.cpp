@@ -1,5 +1,6 @@
 #include "rolloutlab/tune/space.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -288,6 +289,125 @@ void decodeSchedules(Decoder& d, const YAML::Node& n, const std::string& path, F
   }
 }
 
+// Reads a duration or a list of durations (whole seconds, at least 1s): a pause family's
+// parameter or one explicit list.
+std::vector<double> durationList(Decoder& d, const YAML::Node& n, const std::string& path) {
+  std::vector<double> out;
+  if (!n.IsDefined() || n.IsNull()) return out;
+  YAML::Node seq = n;
+  if (n.IsScalar()) {
+    seq.reset(YAML::Node(YAML::NodeType::Sequence));  // reset: `=` would write into the document
+    seq.push_back(n);
+  }
+  if (!seq.IsSequence()) {
+    d.error(n, path, "",
+            std::string("must be a duration or a list of durations, not ") + io::typeName(n));
+    return out;
+  }
+  for (std::size_t i = 0; i < seq.size(); ++i) {
+    const YAML::Node e = seq[i];
+    const std::string p = n.IsScalar() ? path : pathIndex(path, i);
+    const auto v = d.durationValue(e, p);
+    if (!v) continue;
+    if (*v < 1 || std::floor(*v) != *v) {
+      d.error(e, p, Decoder::shown(e), "must be a whole number of seconds, at least 1s");
+      continue;
+    }
+    out.push_back(*v);
+  }
+  return out;
+}
+
+void addPauses(Field& f, FieldValue v, std::set<std::string>& seen) {
+  if (!seen.insert(v.text).second) return;
+  v.x = static_cast<double>(f.values.size());
+  f.values.push_back(std::move(v));
+}
+
+// `pause` given `schedules`: families of durations, one per timed pause step, in the syntax of
+// the weight schedules (linear, geometric, lists). How many durations a candidate needs is the
+// number of timed pause steps of its Rollout (or of its setWeights schedule), so linear and
+// geometric families are kept as their parameters and generated per candidate
+// (FieldValue::pauses); `max` caps them instead of ending them.
+void decodePauseSchedules(Decoder& d, const YAML::Node& n, const std::string& path, Field& f) {
+  d.checkFields(n, path, {"linear", "geometric", "lists"});
+  std::set<std::string> seen;
+  auto capText = [](double cap) {
+    return cap > 0 ? ", max " + durationText(static_cast<long long>(cap)) : std::string();
+  };
+  const YAML::Node lin = d.object(n, "linear", pathJoin(path, "linear"));
+  if (lin.IsDefined()) {
+    const std::string p = pathJoin(path, "linear");
+    d.checkFields(lin, p, {"start", "step", "max"});
+    for (const char* k : {"start", "step"}) d.require(lin, k, pathJoin(p, k));
+    const auto starts = durationList(d, Decoder::child(lin, "start"), pathJoin(p, "start"));
+    const auto steps = durationList(d, Decoder::child(lin, "step"), pathJoin(p, "step"));
+    auto maxes = durationList(d, Decoder::child(lin, "max"), pathJoin(p, "max"));
+    if (maxes.empty()) maxes.push_back(0);
+    for (double s : starts)
+      for (double st : steps)
+        for (double m : maxes) {
+          if (m > 0 && s > m) continue;
+          FieldValue v;
+          v.family = FieldValue::Family::kLinear;
+          v.start = s;
+          v.step = st;
+          v.cap = m;
+          v.text = "linear(start " + durationText(static_cast<long long>(s)) + ", step " +
+                   durationText(static_cast<long long>(st)) + capText(m) + ")";
+          addPauses(f, std::move(v), seen);
+        }
+  }
+  const YAML::Node geo = d.object(n, "geometric", pathJoin(path, "geometric"));
+  if (geo.IsDefined()) {
+    const std::string p = pathJoin(path, "geometric");
+    d.checkFields(geo, p, {"start", "factor", "max"});
+    for (const char* k : {"start", "factor"}) d.require(geo, k, pathJoin(p, k));
+    const auto starts = durationList(d, Decoder::child(geo, "start"), pathJoin(p, "start"));
+    const auto factors =
+        numberList(d, Decoder::child(geo, "factor"), pathJoin(p, "factor"), 1.01, 100, false);
+    auto maxes = durationList(d, Decoder::child(geo, "max"), pathJoin(p, "max"));
+    if (maxes.empty()) maxes.push_back(0);
+    for (double s : starts)
+      for (double fa : factors)
+        for (double m : maxes) {
+          if (m > 0 && s > m) continue;
+          FieldValue v;
+          v.family = FieldValue::Family::kGeometric;
+          v.start = s;
+          v.factor = fa;
+          v.cap = m;
+          v.text = "geometric(start " + durationText(static_cast<long long>(s)) + ", factor " +
+                   numberText(fa) + capText(m) + ")";
+          addPauses(f, std::move(v), seen);
+        }
+  }
+  const YAML::Node lists = d.array(n, "lists", pathJoin(path, "lists"));
+  if (lists.IsDefined()) {
+    for (std::size_t i = 0; i < lists.size(); ++i) {
+      const std::string p = pathIndex(pathJoin(path, "lists"), i);
+      if (!lists[i].IsSequence() || lists[i].size() == 0) {
+        d.error(lists[i], p, Decoder::shown(lists[i]), "must be a non-empty list of durations");
+        continue;
+      }
+      const auto ds = durationList(d, lists[i], p);
+      if (ds.size() != lists[i].size()) continue;
+      FieldValue v;
+      v.family = FieldValue::Family::kList;
+      v.text = "[";
+      for (double x : ds) {
+        v.weights.push_back(static_cast<long long>(x));
+        v.text += (v.weights.size() > 1 ? ", " : "") + durationText(v.weights.back());
+      }
+      v.text += "]";
+      addPauses(f, std::move(v), seen);
+    }
+  }
+  if (!lin.IsDefined() && !geo.IsDefined() && !lists.IsDefined()) {
+    d.error(n, path, "", "needs at least one of linear, geometric, lists");
+  }
+}
+
 void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, TuningSpace& space) {
   if (!d.expectMap(n, path)) return;
   d.checkFields(n, path, {"field", "values", "range", "schedules", "template"});
@@ -335,7 +455,12 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
     d.error(n, path, "", "needs exactly one of values, range, schedules");
     return;
   }
-  if (f.type == FieldType::kSchedule) {
+  if (f.target == FieldTarget::kArgoPause && schedules.IsDefined()) {
+    // A pause schedule: one duration per timed pause step.
+    f.type = FieldType::kPauseSchedule;
+    if (!d.expectMap(schedules, pathJoin(path, "schedules"))) return;
+    decodePauseSchedules(d, schedules, pathJoin(path, "schedules"), f);
+  } else if (f.type == FieldType::kSchedule) {
     if (!schedules.IsDefined()) {
       d.error(n, path, "",
               f.name + " is a list of weights: give schedules (linear, geometric, lists)");
@@ -345,7 +470,7 @@ void decodeField(Decoder& d, const YAML::Node& n, const std::string& path, Tunin
     decodeSchedules(d, schedules, pathJoin(path, "schedules"), f);
   } else if (schedules.IsDefined()) {
     d.error(schedules, pathJoin(path, "schedules"), "",
-            "is only for stepWeights and setWeights (give values or range)");
+            "is only for stepWeights, setWeights and pause (give values or range)");
     return;
   } else if (values.IsDefined()) {
     const YAML::Node vs = d.array(n, "values", pathJoin(path, "values"));
@@ -460,6 +585,28 @@ void decodeBounds(Decoder& d, const YAML::Node& m, const std::string& path,
   decodeRate(d, m, "escapeRate", path, Measure::kEscapeRate, scenario, out);
   decodeRate(d, m, "meanExcessErrors", path, Measure::kMeanExcessErrors, scenario, out);
   decodeRate(d, m, "meanTimeToPromotion", path, Measure::kMeanTimeToPromotion, scenario, out);
+}
+
+// `outcome: rolledBack | promoted` on one scenario: how its runs must end (a recording: its one
+// run), as a bound of 0 on the share of runs that end otherwise.
+void decodeOutcome(Decoder& d, const YAML::Node& m, const std::string& path,
+                   const std::string& scenario, std::vector<Constraint>& out) {
+  const auto v = d.str(m, "outcome", pathJoin(path, "outcome"));
+  if (!v) return;
+  Constraint c;
+  if (*v == "rolledBack") {
+    c.measure = Measure::kNotRolledBackRate;
+  } else if (*v == "promoted") {
+    c.measure = Measure::kNotPromotedRate;
+  } else {
+    d.error(Decoder::child(m, "outcome"), pathJoin(path, "outcome"), core::quoted(*v),
+            "must be rolledBack or promoted");
+    return;
+  }
+  c.max = 0;
+  c.scenario = scenario;
+  c.line = d.line(Decoder::child(m, "outcome"));
+  out.push_back(std::move(c));
 }
 
 void decodeObjective(Decoder& d, const YAML::Node& spec, TuningSpace& space) {
@@ -580,10 +727,37 @@ FieldValue Field::valueOf(double x) const {
       break;
     }
     case FieldType::kSchedule:
+    case FieldType::kPauseSchedule:
       v.x = x;
       break;
   }
   return v;
+}
+
+std::vector<long long> FieldValue::pauses(std::size_t count) const {
+  std::vector<long long> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    double s = 0;
+    switch (family) {
+      case Family::kList:
+        if (weights.empty()) return out;
+        out.push_back(weights[std::min(i, weights.size() - 1)]);
+        continue;
+      case Family::kLinear:
+        s = start + static_cast<double>(i) * step;
+        break;
+      case Family::kGeometric:
+        s = std::round(start * std::pow(factor, static_cast<double>(i)));
+        break;
+      case Family::kNone:
+        s = x;
+        break;
+    }
+    if (cap > 0) s = std::min(s, cap);
+    s = std::min(s, 1e9);  // a runaway geometric family stays a representable duration
+    out.push_back(static_cast<long long>(std::max(1.0, s)));
+  }
+  return out;
 }
 
 double TuningSpace::gridSize() const {
@@ -604,21 +778,22 @@ void decodeConstraints(io::Decoder& d, const YAML::Node& cs, const std::string& 
   for (std::size_t i = 0; i < per.size(); ++i) {
     const std::string p = pathIndex(perPath, i);
     if (!d.expectMap(per[i], p)) continue;
-    d.checkFields(
-        per[i], p,
-        {"name", "falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"});
+    d.checkFields(per[i], p,
+                  {"name", "falseRollbackRate", "escapeRate", "meanExcessErrors",
+                   "meanTimeToPromotion", "outcome"});
     if (!d.require(per[i], "name", pathJoin(p, "name"))) continue;
     const auto name = d.str(per[i], "name", pathJoin(p, "name"));
     if (!name) continue;
     decodeBounds(d, per[i], p, *name, out);
+    decodeOutcome(d, per[i], p, *name, out);
     bool bound = false;
     for (const char* k :
-         {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion"})
+         {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion", "outcome"})
       bound = bound || Decoder::child(per[i], k).IsDefined();
     if (!bound) {
       d.error(per[i], p, "",
               "needs at least one bound (falseRollbackRate, escapeRate, meanExcessErrors, "
-              "meanTimeToPromotion)");
+              "meanTimeToPromotion) or an outcome");
     }
   }
 }

@@ -44,6 +44,11 @@ class SpecPatcher {
   const std::string& targetFile() const { return files_[targetFile_].first; }
   bool argo() const { return argo_; }
 
+  /// Why field `k` changes what a recording in trace mode shows (the canary's weights, how long
+  /// they hold, the window a query measures), or "" for a decision field (a threshold, a bound,
+  /// a failure limit) a recording of metric values answers soundly.
+  const std::string& shapesTraffic(std::size_t k) const { return sites_[k].shapesTraffic; }
+
   /// The changes a candidate makes (a value equal to the original is no change).
   std::vector<FilePatch> patches(const tune::Candidate& c) const;
   /// The files with the candidate's values written in (every file, changed or not).
@@ -72,15 +77,24 @@ class SpecPatcher {
     std::vector<std::string>
         pauseAfter;  ///< setWeights: the pause step after each setWeight ("" none)
     std::vector<std::string> original;  ///< the values as written, per path
+    std::string shapesTraffic;          ///< see shapesTraffic()
   };
   std::vector<Site> sites_;
 };
 
-/// The batch engine as the tuner's evaluator.
+/// Whether a Replay is one deterministic run: replayed as recorded (no `model`
+/// counterfactual, whose release model draws) and without a Scenario (whose gates and
+/// readiness may draw).
+bool replayRunsOnce(const replay::ReplaySpec& r);
+
+/// The batch engine as the tuner's evaluator. Replays follow the scenarios: each is run as it
+/// was recorded (no bootstrap resample), once per candidate when `replayRunsOnce`, else on
+/// the replicate seeds as a scenario.
 class BatchEvaluator final : public tune::Evaluator {
  public:
   BatchEvaluator(const SpecPatcher& patcher, const std::vector<sim::Scenario>& scenarios,
-                 std::uint64_t seed, int threads, std::string meshProvider);
+                 std::uint64_t seed, int threads, std::string meshProvider,
+                 std::vector<replay::ReplaySpec> replays = {});
   ~BatchEvaluator() override;
   const std::vector<tune::ScenarioInfo>& scenarios() const override { return info_; }
   bool run(const std::vector<tune::Candidate>& candidates, const std::vector<tune::Task>& tasks,
@@ -101,6 +115,9 @@ class BatchEvaluator final : public tune::Evaluator {
 
   const SpecPatcher& patcher_;
   const std::vector<sim::Scenario>& scenarioList_;
+  std::vector<replay::ReplaySpec> replays_;
+  /// Per replay, opened on the first candidate (the target's names do not change).
+  std::vector<std::shared_ptr<const replay::Recording>> recordings_;
   std::vector<std::unique_ptr<sim::CompiledScenario>> worlds_;
   std::vector<tune::ScenarioInfo> info_;
   std::uint64_t seed_;

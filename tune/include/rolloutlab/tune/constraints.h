@@ -53,22 +53,40 @@ struct Characteristics {
   Estimate meanExcessErrors;     ///< excess errors per bad release
   Estimate meanTimeToPromotion;  ///< seconds, promoted good releases
   Estimate goodPromotionRate;    ///< promoted / runs, good releases
+  /// Over every run, good or bad: the share not rolled back and the share not promoted (what
+  /// an `outcome` constraint on one recording bounds at 0).
+  Estimate notRolledBackRate;
+  Estimate notPromotedRate;
 };
 
 /// Pools (good, bad) pair statistics into the suite's characteristics.
 Characteristics characterise(const std::vector<PairStats>& pairs, const std::vector<bool>& bad);
 
-enum class Measure { kFalseRollbackRate, kEscapeRate, kMeanExcessErrors, kMeanTimeToPromotion };
+enum class Measure {
+  kFalseRollbackRate,
+  kEscapeRate,
+  kMeanExcessErrors,
+  kMeanTimeToPromotion,
+  kNotRolledBackRate,  ///< `outcome: rolledBack` on one scenario: at most 0
+  kNotPromotedRate,    ///< `outcome: promoted` on one scenario: at most 0
+};
 const char* toString(Measure m);  ///< the field name: falseRollbackRate, escapeRate, ...
+/// Whether the measure is a rate (bounds in [0, 1]).
+bool isRate(Measure m);
 const Estimate& pick(const Characteristics& c, Measure m);
 
 /// `measure <= max` over the suite, or over one scenario when `scenario` is set. A constraint
 /// is met when the upper end of the 95% interval is at most `max`, violated when the lower end
-/// is above it, undecided in between (more runs decide it).
+/// is above it, undecided in between (more runs decide it). On a scenario that is one
+/// deterministic run (a recording replayed as it is) the estimate is that run's value and its
+/// interval the value itself: the constraint is met or violated exactly.
 struct Constraint {
   Measure measure = Measure::kFalseRollbackRate;
   double max = 0;
   std::string scenario;
+  /// On a scenario that is one deterministic run (set by `tune` once it knows the scenarios;
+  /// describe() says so).
+  bool exact = false;
   int line = 0;                  ///< in the document that stated it
   std::string describe() const;  ///< "falseRollbackRate <= 0.05 (upper 95% bound)" [on scenario]
 };

@@ -30,6 +30,9 @@ struct Candidate {
 struct ScenarioInfo {
   std::string name;
   bool bad = false;
+  /// One deterministic run (a recording replayed as it is): every candidate runs it once
+  /// (replicate 0), whatever the round, and constraints on it alone are judged exactly.
+  bool once = false;
 };
 
 /// Runs of one candidate on one scenario: replicates [begin, end) of seed stream `stream`
@@ -112,11 +115,12 @@ SearchResult runSearch(const TuningSpace& space, Evaluator& evaluator, std::uint
                        const SearchOptions& options);
 
 /// `objective(a) - objective(b)` with its 95% interval, from the runs the two share (the
-/// first min(n_a, n_b) replicates of each scenario, run on the same seeds): the ratio mean of
-/// the time to promotion by its linearisation (delta method), the rates and excess errors
-/// as paired means. `n` is 0 when it cannot be estimated.
+/// first min(n_a, n_b) replicates of each scenario, run on the same seeds; one of a scenario
+/// marked in `once`): the ratio mean of the time to promotion by its linearisation (delta
+/// method), the rates and excess errors as paired means. `n` is 0 when it cannot be estimated.
 Estimate pairedDifference(const Objective& objective, const std::vector<bool>& bad,
-                          const CandidateResult& a, const CandidateResult& b);
+                          const CandidateResult& a, const CandidateResult& b,
+                          const std::vector<bool>& once = {});
 
 /// Judges a candidate's characteristics (and per-scenario ones) against the space's
 /// constraints, in the space's order.

@@ -24,19 +24,22 @@ namespace rolloutlab::tune {
 
 /// What a field holds, which decides how its values are written into the manifest.
 enum class FieldType {
-  kInteger,    ///< an integer (threshold, maxWeight, failureLimit, ...)
-  kNumber,     ///< a number (a metric's thresholdRange bound)
-  kDuration,   ///< a duration, written `Ns` or `Nm` (interval, pause)
-  kSchedule,   ///< a list of weights (Flagger stepWeights, Argo setWeight steps)
+  kInteger,   ///< an integer (threshold, maxWeight, failureLimit, ...)
+  kNumber,    ///< a number (a metric's thresholdRange bound)
+  kDuration,  ///< a duration, written `Ns` or `Nm` (interval, pause)
+  kSchedule,  ///< a list of weights (Flagger stepWeights, Argo setWeight steps)
+  /// a family of pause durations, one per timed pause step (`pause` given `schedules`)
+  kPauseSchedule,
   kCondition,  ///< a number written into an Argo condition template at `{{x}}`
 };
 
 /// Which part of the spec a field names (the manifest path is resolved against the document).
 enum class FieldTarget {
-  kFlaggerAnalysis,    ///< spec.analysis.<key> of the Canary
-  kFlaggerMetric,      ///< spec.analysis.metrics[name].<key...> of the Canary
-  kArgoSetWeights,     ///< every setWeight step of the Rollout, as one schedule
-  kArgoPause,          ///< the duration of every timed pause step of the Rollout
+  kFlaggerAnalysis,  ///< spec.analysis.<key> of the Canary
+  kFlaggerMetric,    ///< spec.analysis.metrics[name].<key...> of the Canary
+  kArgoSetWeights,   ///< every setWeight step of the Rollout, as one schedule
+  kArgoPause,        ///< the duration of every timed pause step of the Rollout (one duration, or a
+                     ///< schedule of them, one per timed pause step in order)
   kArgoTemplateMetric  ///< spec.metrics[name].<key> of an AnalysisTemplate
 };
 
@@ -45,7 +48,19 @@ enum class FieldTarget {
 struct FieldValue {
   double x = 0;
   std::string text;
-  std::vector<long long> weights;
+  std::vector<long long> weights;  ///< kPauseSchedule lists: the durations, seconds
+  /// kPauseSchedule: how the durations are generated for a candidate's number of timed pause
+  /// steps (which the Rollout, or the candidate's setWeights schedule, decides).
+  enum class Family : std::uint8_t { kNone, kList, kLinear, kGeometric };
+  Family family = Family::kNone;
+  double start = 0;   ///< seconds: the first pause (linear, geometric)
+  double step = 0;    ///< seconds added per pause (linear)
+  double factor = 0;  ///< ratio between pauses (geometric)
+  double cap = 0;     ///< seconds no pause exceeds (0: none)
+  /// The durations (seconds) of `count` timed pauses, in step order: linear start + i x step,
+  /// geometric round(start x factor^i), each at most `cap`; a list's i-th entry, its last entry
+  /// for the pauses beyond its end (entries beyond `count` are unused).
+  std::vector<long long> pauses(std::size_t count) const;
 };
 
 struct Field {
@@ -67,7 +82,7 @@ struct Field {
   double lo = 0, hi = 0;
   bool integral() const { return type == FieldType::kInteger; }
   /// Whether the field is a number the surrogate can model (not a schedule).
-  bool numeric() const { return type != FieldType::kSchedule; }
+  bool numeric() const { return type != FieldType::kSchedule && type != FieldType::kPauseSchedule; }
   /// The value for a number `x` (rounded for integers, formatted for durations/conditions).
   FieldValue valueOf(double x) const;
   /// Flagger or Argo.
@@ -114,8 +129,8 @@ bool decodeTuningSpace(const io::Document& doc, core::Diagnostics& diags, Tuning
 
 /// Decodes a constraint list (the TuningSpace's `spec.constraints`, a Policy rule's
 /// `constraints`) at `path`: the suite-wide bounds falseRollbackRate, escapeRate,
-/// meanExcessErrors, meanTimeToPromotion and `scenarios: [{name, <bounds>}]`, appended to `out`
-/// in that order with their lines. Errors name file, line, field, value and rule.
+/// meanExcessErrors, meanTimeToPromotion and `scenarios: [{name, <bounds>, outcome}]`, appended to
+/// `out` in that order with their lines. Errors name file, line, field, value and rule.
 void decodeConstraints(io::Decoder& d, const YAML::Node& constraints, const std::string& path,
                        std::vector<Constraint>& out);
 
