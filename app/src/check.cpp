@@ -778,10 +778,11 @@ CheckResult runCheckEngine(const CheckSettings& st) {
         if (stopped) result.interrupted = true;
         break;
       }
-      if (result.interrupted) break;
     }
     (run.verdict == "pass" ? passed : run.verdict == "fail" ? failed : undecided)++;
     specRows.push_back(std::move(j));
+    // A suggestion search that was interrupted leaves the spec's own verdict standing.
+    if (result.interrupted) break;
   }
 
   Json body;
@@ -799,7 +800,12 @@ CheckResult runCheckEngine(const CheckSettings& st) {
   runs["max"] = max;
   body["runs"] = runs;
   body["changedSince"] = changed;
-  body["verdict"] = failed > 0 ? "fail" : undecided > 0 ? "undecided" : "pass";
+  // Interrupted (SIGINT/SIGTERM): the specs finished so far, marked partial; the specs not
+  // reached have no verdict, so the whole is at best undecided.
+  body["verdict"] = failed > 0                              ? "fail"
+                    : (undecided > 0 || result.interrupted) ? "undecided"
+                                                            : "pass";
+  body["partial"] = result.interrupted;
   Json counts;
   counts["specs"] = specRows.size();
   counts["passed"] = passed;

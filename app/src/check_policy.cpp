@@ -152,6 +152,16 @@ void decodeRule(Decoder& d, const YAML::Node& n, const std::string& path,
   const YAML::Node cs = d.object(n, "constraints", cp);
   if (!cs.IsDefined()) return;
   tune::decodeConstraints(d, cs, cp, r.constraints);
+  // `outcome` binds one recording run as recorded (tune); check runs Scenarios many times.
+  if (const YAML::Node per = Decoder::child(cs, "scenarios"); per.IsSequence()) {
+    for (std::size_t i = 0; i < per.size(); ++i) {
+      const YAML::Node o = per[i].IsMap() ? Decoder::child(per[i], "outcome") : YAML::Node();
+      if (!o.IsDefined()) continue;
+      d.error(o, pathJoin(pathIndex(pathJoin(cp, "scenarios"), i), "outcome"), Decoder::shown(o),
+              "is for a Replay tuned as recorded (tune); check runs each Scenario many times: "
+              "bound escapeRate or falseRollbackRate");
+    }
+  }
   bool any = false;
   for (const char* k :
        {"falseRollbackRate", "escapeRate", "meanExcessErrors", "meanTimeToPromotion", "scenarios"})

@@ -747,6 +747,9 @@ std::string mdHeader(const json& report) {
     s += " · " + text(runs, "initial") + " to " + text(runs, "max") + " runs per scenario";
   }
   s += "\n";
+  if (const json& partial = field(report, "partial"); partial.is_boolean() && partial.get<bool>()) {
+    s += "\n**Interrupted**: only the specs below were checked; the others have no verdict.\n";
+  }
   const json& changed = field(report, "changedSince");
   if (changed.is_object()) {
     std::string commit = text(changed, "commit").substr(0, 12);

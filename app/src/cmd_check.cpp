@@ -30,8 +30,8 @@ const char* kCheckFooter =
     "describes the Policy kind, the verdict rules and the blamed fields.\n"
     "Exit codes: 0 every spec passes, 1 a spec fails or is undecided at the cap, 2 bad input "
     "(a spec, policy or scenario that does not decode) or a wrong command line, 3 an environment "
-    "failure (a file cannot be read or written, Git cannot be read), 130 interrupted (nothing "
-    "written).";
+    "failure (a file cannot be read or written, Git cannot be read). Interrupted (SIGINT or "
+    "SIGTERM): the specs checked so far are written, marked partial, exit 1.";
 
 const std::vector<std::string> kCheckFormats = {"json", "yaml", "table"};
 
@@ -183,8 +183,7 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
   cancelWatched().store(false);
   if (io.errIsTerminal && st.progress) io.err << "\r" << std::string(78, ' ') << "\r";
   if (res.interrupted) {
-    io.err << "check interrupted: no verdict, nothing written\n";
-    return 130;
+    io.err << "check interrupted: writing the specs checked so far, marked partial\n";
   }
   const io::Json& report = res.report;
   writeRenderings(report, outputs, io);

@@ -91,4 +91,19 @@ TEST(CheckPolicy, StrictDecodingNamesLineAndRule) {
   EXPECT_NE(diags.items[2].rule.find("at least one bound"), std::string::npos);
 }
 
+TEST(CheckPolicy, AnOutcomeConstraintIsRefusedBecauseCheckRunsScenariosManyTimes) {
+  rolloutlab::core::Diagnostics diags;
+  decode(
+      "    - name: r\n"
+      "      constraints:\n"
+      "        scenarios:\n"
+      "          - name: error-regression-1pt\n"
+      "            outcome: rolledBack\n",
+      diags);
+  ASSERT_EQ(diags.errors(), 1) << diags.items.size();
+  EXPECT_EQ(diags.items[0].line, 10);
+  EXPECT_EQ(diags.items[0].field, "spec.rules[0].constraints.scenarios[0].outcome");
+  EXPECT_NE(diags.items[0].rule.find("check runs each Scenario many times"), std::string::npos);
+}
+
 }  // namespace

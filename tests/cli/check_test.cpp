@@ -562,18 +562,25 @@ TEST_F(CheckCli, SuggestsTheNearestPassingCandidateOfATuningSpace) {
       json::parse(check(base() + " --suggest-budget 0").out)["specs"][2]["suggestion"].is_null());
 }
 
-TEST_F(CheckCli, SigtermStopsCleanlyAndWritesNothing) {
-  // A million runs per scenario would take minutes: the signal stops the runs, nothing is
-  // written, and the exit code says interrupted.
+TEST_F(CheckCli, SigtermWritesWhatIsFinishedMarkedPartial) {
+  // A million runs per scenario would take minutes: the signal stops the runs, the report and
+  // the JUnit file are written with what finished (partial), and the exit code is 1.
   const std::string junit = (root_ / "junit.xml").string();
+  const std::string out = (root_ / "report.json").string();
   const std::string cmd = shellQuote(rolloutlab::test::binDir() + "/rolloutlab") + " check " +
                           shellQuote(repo_.string()) + " --scenarios " + shellQuote(suite_) +
                           " --runs 1000000 --threads 2 -o json --junit " + shellQuote(junit) +
-                          " >/dev/null 2>&1 </dev/null & pid=$!; sleep 0.5; kill -TERM $pid; "
+                          " >" + shellQuote(out) +
+                          " 2>/dev/null </dev/null & pid=$!; sleep 0.5; kill -TERM $pid; "
                           "wait $pid; echo $?";
   const auto r = rolloutlab::test::runCommand(cmd);
-  EXPECT_EQ(r.out, "130\n");
-  EXPECT_FALSE(fs::exists(junit));
+  EXPECT_EQ(r.out, "1\n");
+  EXPECT_TRUE(fs::exists(junit));
+  std::ifstream in(out);
+  const json j = json::parse(in);
+  EXPECT_EQ(j["partial"], true);
+  EXPECT_NE(j["verdict"], "pass");
+  EXPECT_LT(j["specs"].size(), 4u);
 }
 
 }  // namespace

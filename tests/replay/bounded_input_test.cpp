@@ -21,6 +21,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/io/documents.h"
@@ -54,7 +55,10 @@ class FeedingFifo {
     if (::mkfifo(path_.c_str(), 0600) != 0) throw std::runtime_error("mkfifo failed");
     writer_ = std::thread([this, chunk, limit] {
       std::FILE* f = std::fopen(path_.c_str(), "wb");  // blocks until the reader opens it
-      if (f == nullptr) return;
+      if (f == nullptr) {
+        done_ = true;
+        return;
+      }
       std::uint64_t sent = 0;
       while (sent < limit && !stop_) {
         if (std::fwrite(chunk.data(), 1, chunk.size(), f) != chunk.size()) break;  // EPIPE
@@ -62,12 +66,20 @@ class FeedingFifo {
       }
       sent_ = sent;
       std::fclose(f);
+      done_ = true;
     });
   }
   ~FeedingFifo() {
     stop_ = true;
-    // Unblock a writer still waiting for a reader.
+    // Unblock the writer wherever it waits: in fopen for a reader (this open is one), or in a
+    // write to a full pipe (a reader that went away may be replaced by this one before the
+    // writer sees EPIPE, so drain it until the writer has seen stop_ and finished).
     const int fd = ::open(path_.c_str(), O_RDONLY | O_NONBLOCK);
+    std::vector<char> drain(1 << 16);
+    while (!done_) {
+      if (fd >= 0) (void)::read(fd, drain.data(), drain.size());
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     writer_.join();
     if (fd >= 0) ::close(fd);
     ::unlink(path_.c_str());
@@ -80,6 +92,7 @@ class FeedingFifo {
   std::string path_;
   std::thread writer_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> done_{false};
   std::atomic<std::uint64_t> sent_{0};
 };
 
