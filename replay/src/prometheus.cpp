@@ -32,6 +32,14 @@ namespace rolloutlab::replay {
 
 namespace {
 
+// A string member of an API answer, or `otherwise` when it is absent or not a string (a server
+// that answers `"resultType": 5` gets the malformed-answer error, not a JSON type exception).
+std::string textField(const nlohmann::json& j, const char* key, const char* otherwise) {
+  if (!j.is_object()) return otherwise;
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string(otherwise);
+}
+
 constexpr std::size_t kMaxBody = 64u << 20;  // an instant query's answer is never this large
 constexpr std::size_t kPostAbove = 4000;     // longer queries go in a form body
 
@@ -384,8 +392,8 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
         !j.is_discarded() && j.is_object() && j.contains("status") && j["status"].is_string();
     std::string apiError;
     if (api && j["status"] == "error") {
-      apiError = impl_->redact(j.value("errorType", std::string("error")) + ": " +
-                               j.value("error", std::string()));
+      apiError =
+          impl_->redact(textField(j, "errorType", "error") + ": " + textField(j, "error", ""));
     }
     if (status >= 300 && status < 400) {
       throw core::EnvironmentError(
@@ -420,7 +428,7 @@ InstantAnswer PrometheusClient::instantQuery(const std::string& query, double ep
                                    when);
     }
     const auto& data = j["data"];
-    const std::string rt = data.value("resultType", std::string());
+    const std::string rt = textField(data, "resultType", "");
     const auto& result = data.contains("result") ? data["result"] : nlohmann::json();
     auto malformed = [&](const std::string& what) -> core::EnvironmentError {
       return core::EnvironmentError(where + " answered a malformed result (" + what + ")" + when);

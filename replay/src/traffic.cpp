@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/replay/time.h"
 #include "rolloutlab/sim/seeds.h"
 #include "sampling.h"
@@ -153,6 +154,12 @@ bool TrafficRecording::ensureRow(std::int64_t step, std::string* error) {
 
 bool TrafficRecording::add(double endTime, Variant v, int status, double latencyMs,
                            std::string* error) {
+  // Prometheus stores int64 milliseconds; a request said to end outside that range (a start
+  // plus an absurd duration) has no scrape step.
+  if (!(std::fabs(endTime) <= core::promql::kMaxApiTimeSeconds)) {
+    if (error) *error = "the request's end time is outside what Prometheus can store";
+    return false;
+  }
   const auto ms = static_cast<std::int64_t>(std::floor(endTime * 1000.0));
   const std::int64_t step = floorDiv(ms, stepMs_);
   const int ci = codeIndex(status);

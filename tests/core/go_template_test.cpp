@@ -33,3 +33,19 @@ TEST(GoTemplate, FloatLiteralsPrintAsFmtPrintsThem) {
   EXPECT_EQ(run("{{ 1000000 }}"), "1000000");  // an integer constant stays an int
   EXPECT_EQ(run("{{ printf \"%v s\" 1.5e9 }}"), "1.5e+09 s");
 }
+
+// Found by fuzzing: 2,700 nested parentheses overflowed the stack of the recursive parser (ASan).
+// Go refuses past its parser's maxStackDepth with "max expression depth exceeded"; rolloutlab
+// refuses past 1000 levels with the same words, and accepts what real templates nest.
+TEST(GoTemplate, DeeplyNestedParenthesesAreRefusedNotAStackOverflow) {
+  const auto nested = [](int n) {
+    return "{{ " + std::string(static_cast<std::size_t>(n), '(') + "len \"ab\"" +
+           std::string(static_cast<std::size_t>(n), ')') + " }}";
+  };
+  EXPECT_EQ(run(nested(1000)), "2");
+  EXPECT_EQ(run(nested(1001)),
+            "error: template: tmpl:1: max expression depth exceeded (more than 1000 nested "
+            "parentheses)");
+  EXPECT_EQ(run(nested(100000)).substr(0, 52),
+            "error: template: tmpl:1: max expression depth exceed");
+}

@@ -167,3 +167,16 @@ TEST(FuzzRegressions, SampleTimesBeyondInt64MillisecondsAreRefused) {
   EXPECT_EQ(pq::apiTimeToMs(1e300), std::numeric_limits<pq::TimestampMs>::max());
   EXPECT_EQ(pq::apiTimeToMs(-1e300), std::numeric_limits<pq::TimestampMs>::min());
 }
+
+// An access-log request whose duration is 4.9e62 ms ends far beyond what a scrape step (int64
+// milliseconds) can hold: the conversion overflowed (UBSan). It is refused with a message.
+TEST(FuzzRegressions, ARequestEndingBeyondInt64MillisecondsIsRefused) {
+  namespace rp = rolloutlab::replay;
+  rp::TrafficRecording r(rolloutlab::sim::meshLayout("istio"), 15, true);
+  std::string error;
+  EXPECT_FALSE(r.add(4.9e59, rp::Variant::kCanary, 200, 12, &error));
+  EXPECT_EQ(error, "the request's end time is outside what Prometheus can store");
+  EXPECT_FALSE(
+      r.add(std::numeric_limits<double>::infinity(), rp::Variant::kCanary, 200, 12, &error));
+  ASSERT_TRUE(r.add(1704067200.5, rp::Variant::kCanary, 200, 12, &error)) << error;
+}

@@ -315,6 +315,9 @@ class Template {
 
   // ---- parser ----
 
+  static constexpr int kMaxParenDepth = 1000;
+  int depth_ = 0;  ///< parenthesised pipelines open at the current token
+
   const Tok& peekTok() {
     while (toks_[idx_].type == T::kSpace) ++idx_;
     return toks_[idx_];
@@ -444,8 +447,18 @@ class Template {
         break;
       }
       case T::kLParen:
+        // text/template/parse/parse.go (*Tree).term: a parenthesised pipeline deeper than
+        // maxStackDepth (10000) is "max expression depth exceeded". The parser and evaluator
+        // here recurse once per level on the thread's stack (ASan frames are large), so the
+        // limit is 1000: far beyond any query, and it cannot overflow a worker's stack.
+        if (depth_ >= kMaxParenDepth) {
+          parseError("max expression depth exceeded (more than " + std::to_string(kMaxParenDepth) +
+                     " nested parentheses)");
+        }
+        ++depth_;
         n.kind = Node::Kind::kPipe;
         n.pipe = parsePipeline(T::kRParen);
+        --depth_;
         break;
       case T::kKeyword:
         parseError("unexpected <" + t.val + "> in command");
