@@ -776,7 +776,8 @@ CheckResult runCheckEngine(const CheckSettings& st) {
           errors.push_back(std::move(x));
         }
         if (stopped) result.interrupted = true;
-        break;
+        // The first space (in file order) that has a passing candidate gives the suggestion.
+        if (stopped || !j["suggestion"].is_null()) break;
       }
     }
     (run.verdict == "pass" ? passed : run.verdict == "fail" ? failed : undecided)++;
