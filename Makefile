@@ -43,7 +43,7 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
-# The threaded parts under ThreadSanitizer (docs/testing.md#threadsanitizer). Only the test
+# The threaded parts under ThreadSanitizer (docs/fuzzing.md, "ThreadSanitizer"). Only the test
 # binaries of the modules that run threads are built (the batch thread pool in sim, the tune
 # search, the app's batch/tune/check workers, replay's bootstrap batches, the CLI run as a
 # subprocess, the GUI's workers), at -O1 -g1, through ccache when it is installed. Of those
