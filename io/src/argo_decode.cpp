@@ -1014,6 +1014,9 @@ std::string rolloutSummary(const ar::RolloutSpec& r) {
     if (b.postPromotionAnalysis) s << ", postPromotionAnalysis";
     return s.str();
   }
+  // The summary is made before validation refuses a Rollout without a strategy
+  // (`strategy: {canary: null}` decodes to neither); found by fuzzing (UBSan).
+  if (!r.canary) return "no strategy";
   const auto& c = *r.canary;
   s << "canary";
   if (c.trafficRouting) s << " (" << c.router << ")";
