@@ -162,6 +162,12 @@ bool TrafficRecording::add(double endTime, Variant v, int status, double latency
   }
   const auto ms = static_cast<std::int64_t>(std::floor(endTime * 1000.0));
   const std::int64_t step = floorDiv(ms, stepMs_);
+  // A kept detail is keyed by the step shifted left 24 bits: the step must fit in 40 signed
+  // bits (thousands of years from 1970 at any scrape interval; found by fuzzing).
+  if (step >= (std::int64_t(1) << 39) || step < -(std::int64_t(1) << 39)) {
+    if (error) *error = "the request's end time is outside the range a recording can hold";
+    return false;
+  }
   const int ci = codeIndex(status);
   if (ci < 0) {
     if (error) {
