@@ -10,39 +10,17 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "judge_fixture.h"
+
 namespace fs = std::filesystem;
 using rolloutlab::app::runJudgeCommand;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = rolloutlab::test::JudgeResult;
 
-class JudgeCommand : public ::testing::Test {
+class JudgeCommand : public rolloutlab::test::JudgeFixture {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / (std::string("rolloutlab_judge_") + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& text) {
-    const auto p = (dir_ / name).string();
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  Result run(std::vector<std::string> args, const std::string& stdinText = "") {
-    std::istringstream in(stdinText);
-    std::ostringstream out, err;
-    const int code = runJudgeCommand(args, in, out, err);
-    return {code, out.str(), err.str()};
-  }
-  fs::path dir_;
 };
 
 // 30 points around 10 (baseline-like), and a series around 20.

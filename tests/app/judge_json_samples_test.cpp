@@ -8,6 +8,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "judge_fixture.h"
 #include "rolloutlab/app/judge_command.h"
 
 namespace fs = std::filesystem;
@@ -15,33 +16,10 @@ using rolloutlab::app::runJudgeCommand;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out;
-  std::string err;
-};
+using Result = rolloutlab::test::JudgeResult;
 
-class JudgeJsonSamples : public ::testing::Test {
+class JudgeJsonSamples : public rolloutlab::test::JudgeFixture {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() / (std::string("rolloutlab_judge_json_") + info->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string write(const std::string& name, const std::string& text) {
-    const auto p = (dir_ / name).string();
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-  Result run(std::vector<std::string> args, const std::string& stdinText = "") {
-    std::istringstream in(stdinText);
-    std::ostringstream out, err;
-    const int code = runJudgeCommand(args, in, out, err);
-    return {code, out.str(), err.str()};
-  }
   // The one error line of `judge --baseline <file> --canary <good CSV>` for a bad JSON sample.
   std::string errorOf(const std::string& name, const std::string& text) {
     const auto good = write("good.csv", "metric,value\nm,1\nm,2\n");
@@ -50,7 +28,6 @@ class JudgeJsonSamples : public ::testing::Test {
     EXPECT_TRUE(r.out.empty()) << r.out;
     return r.err;
   }
-  fs::path dir_;
 };
 
 // Two metrics; every 7th value missing (null in JSON, empty in CSV).
