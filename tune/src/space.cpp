@@ -172,11 +172,12 @@ std::optional<double> scalarValue(Decoder& d, const Field& f, const YAML::Node& 
   return *v;
 }
 
-// Reads a list of integers (a schedule parameter or a list of weights).
-std::vector<double> numberList(Decoder& d, const YAML::Node& n, const std::string& path, double lo,
-                               double hi, bool integer) {
-  std::vector<double> out;
-  if (!n.IsDefined() || n.IsNull()) return out;
+// Visits a scalar or each item of a list of scalars at its own path; anything else is an error
+// naming what was expected ("a number or a list of numbers").
+template <class Visit>
+void eachScalarOrItem(Decoder& d, const YAML::Node& n, const std::string& path,
+                      const std::string& what, Visit visit) {
+  if (!n.IsDefined() || n.IsNull()) return;
   YAML::Node seq = n;
   if (n.IsScalar()) {
     seq.reset(YAML::Node(YAML::NodeType::Sequence));  // reset: `=` would write into the document
@@ -184,28 +185,30 @@ std::vector<double> numberList(Decoder& d, const YAML::Node& n, const std::strin
   }
   if (!seq.IsSequence()) {
     d.error(n, path, "",
-            std::string("must be a number or a list of numbers, not ") + io::typeName(n));
-    return out;
+            "must be a " + what + " or a list of " + what + "s, not " + io::typeName(n));
+    return;
   }
-  for (std::size_t i = 0; i < seq.size(); ++i) {
-    const YAML::Node e = seq[i];
-    const std::string p = n.IsScalar() ? path : pathIndex(path, i);
+  for (std::size_t i = 0; i < seq.size(); ++i)
+    visit(seq[i], n.IsScalar() ? path : pathIndex(path, i));
+}
+
+// Reads a list of integers (a schedule parameter or a list of weights).
+std::vector<double> numberList(Decoder& d, const YAML::Node& n, const std::string& path, double lo,
+                               double hi, bool integer) {
+  std::vector<double> out;
+  eachScalarOrItem(d, n, path, "number", [&](const YAML::Node& e, const std::string& p) {
     const auto v = e.IsScalar() ? io::parseNumber(e.Scalar()) : std::nullopt;
     if (!v || io::scalarKind(e) == io::ScalarKind::kString || !std::isfinite(*v)) {
       d.error(e, p, Decoder::shown(e), "must be a number");
-      continue;
-    }
-    if (integer && std::floor(*v) != *v) {
+    } else if (integer && std::floor(*v) != *v) {
       d.error(e, p, Decoder::shown(e), "must be an integer");
-      continue;
-    }
-    if (*v < lo || *v > hi) {
+    } else if (*v < lo || *v > hi) {
       d.error(e, p, Decoder::shown(e),
               "must be between " + numberText(lo) + " and " + numberText(hi));
-      continue;
+    } else {
+      out.push_back(*v);
     }
-    out.push_back(*v);
-  }
+  });
   return out;
 }
 
@@ -293,28 +296,15 @@ void decodeSchedules(Decoder& d, const YAML::Node& n, const std::string& path, F
 // parameter or one explicit list.
 std::vector<double> durationList(Decoder& d, const YAML::Node& n, const std::string& path) {
   std::vector<double> out;
-  if (!n.IsDefined() || n.IsNull()) return out;
-  YAML::Node seq = n;
-  if (n.IsScalar()) {
-    seq.reset(YAML::Node(YAML::NodeType::Sequence));  // reset: `=` would write into the document
-    seq.push_back(n);
-  }
-  if (!seq.IsSequence()) {
-    d.error(n, path, "",
-            std::string("must be a duration or a list of durations, not ") + io::typeName(n));
-    return out;
-  }
-  for (std::size_t i = 0; i < seq.size(); ++i) {
-    const YAML::Node e = seq[i];
-    const std::string p = n.IsScalar() ? path : pathIndex(path, i);
+  eachScalarOrItem(d, n, path, "duration", [&](const YAML::Node& e, const std::string& p) {
     const auto v = d.durationValue(e, p);
-    if (!v) continue;
+    if (!v) return;
     if (*v < 1 || std::floor(*v) != *v) {
       d.error(e, p, Decoder::shown(e), "must be a whole number of seconds, at least 1s");
-      continue;
+    } else {
+      out.push_back(*v);
     }
-    out.push_back(*v);
-  }
+  });
   return out;
 }
 
