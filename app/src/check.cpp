@@ -13,10 +13,12 @@
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/app/tune_runner.h"
 #include "rolloutlab/app/workspace.h"
+#include "rolloutlab/core/go/duration.h"
 #include "rolloutlab/core/version.h"
 #include "rolloutlab/gitops/export.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
+#include "rolloutlab/tune/search.h"
 
 namespace rolloutlab::app {
 
@@ -356,6 +358,125 @@ Json characteristicsJson(const tune::Characteristics& c) {
   return j;
 }
 
+// ---- suggestion ---------------------------------------------------------------------------------
+
+// Whether a TuningSpace names this spec (Kind/ns/name, ns/name, Kind/name or name; a space
+// without a target names none here: check cannot tell which spec it means).
+bool targets(const tune::TuningSpace& space, const SpecEntry& s) {
+  const std::string& t = space.target;
+  return !t.empty() &&
+         (t == s.key || t == s.ns + "/" + s.name || t == s.kind + "/" + s.name || t == s.name);
+}
+
+// `spec.analysis.metrics[0].thresholdRange.min` as path components.
+std::vector<std::string> splitPath(const std::string& path) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : path) {
+    if (c == '.' || c == '[' || c == ']') {
+      if (!cur.empty()) out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+std::optional<double> valueNumber(const tune::Field& f, const std::string& text) {
+  if (f.type == tune::FieldType::kDuration) return core::go::parseDuration(text);
+  if (f.type == tune::FieldType::kInteger || f.type == tune::FieldType::kNumber)
+    return io::parseNumber(text);
+  return std::nullopt;
+}
+
+// The distance of a candidate from the spec as written: per field, the change over the
+// field's span (its lowest to its highest value); a change that is not a number (a schedule,
+// a condition) counts 1. Euclidean over the fields.
+double distance(const tune::TuningSpace& space, const std::vector<FilePatch>& patches) {
+  double sum = 0;
+  for (const auto& p : patches) {
+    const tune::Field* f = nullptr;
+    for (const auto& x : space.fields) {
+      if (x.name == p.field) f = &x;
+    }
+    double d = 1;
+    if (f != nullptr) {
+      const auto from = valueNumber(*f, p.from), to = valueNumber(*f, p.to);
+      double lo = f->lo, hi = f->hi;
+      if (!f->continuous && !f->values.empty()) {
+        lo = hi = f->values.front().x;
+        for (const auto& v : f->values) {
+          lo = std::min(lo, v.x);
+          hi = std::max(hi, v.x);
+        }
+      }
+      if (from && to && hi > lo) d = std::min(1.0, std::fabs(*to - *from) / (hi - lo));
+    }
+    sum += d * d;
+  }
+  return std::sqrt(sum);
+}
+
+// Runs the tuner over the space with the policy's constraints in place of its own (at most
+// `budget` runs) and returns the feasible candidate nearest the spec as written, or null.
+Json suggest(const SpecEntry& s, const tune::TuningSpace& original,
+             const std::vector<tune::Constraint>& constraints,
+             const std::vector<std::pair<std::string, std::string>>& files,
+             const std::vector<sim::Scenario>& scenarios, std::uint64_t seed,
+             const CheckSettings& st, const std::vector<io::Document>& raw, const Paths& paths,
+             bool& interrupted) {
+  tune::TuningSpace space = original;
+  space.constraints = constraints;
+  SpecPatcher patcher(files, space);
+  BatchEvaluator ev(patcher, scenarios, seed, st.threads, st.meshProvider);
+  ev.cancel = st.cancel;
+  tune::SearchOptions opt;
+  opt.budget = st.suggestBudget;
+  opt.cancel = st.cancel;
+  if (st.note) st.note(s.key + ": searching " + paths.show(space.file) + " for a passing spec");
+  const tune::SearchResult r = tune::runSearch(space, ev, seed, opt);
+  if (r.partial) {
+    interrupted = true;
+    return nullptr;
+  }
+  long best = -1;
+  double bestDistance = 0;
+  for (std::size_t i = 0; i < r.candidates.size(); ++i) {
+    const auto& c = r.candidates[i];
+    if (c.status != tune::Status::kFeasible) continue;
+    const double d = distance(space, patcher.patches(c.candidate));
+    if (best < 0 || d < bestDistance) {
+      best = static_cast<long>(i);
+      bestDistance = d;
+    }
+  }
+  if (best < 0) return nullptr;
+  const auto& c = r.candidates[static_cast<std::size_t>(best)];
+  Json changes = Json::array();
+  for (const auto& p : patcher.patches(c.candidate)) {
+    Json x;
+    x["field"] = p.field;
+    x["path"] = p.path;
+    x["file"] = paths.show(p.file);
+    int line = 0;
+    for (const auto& d : raw) {
+      if (d.file == p.file && d.index == p.document) line = locate(d, splitPath(p.path)).line;
+    }
+    x["line"] = line;
+    x["from"] = p.from;
+    x["to"] = p.to;
+    changes.push_back(std::move(x));
+  }
+  Json j;
+  j["space"] = paths.show(space.file);
+  j["changes"] = changes;
+  j["verdict"] = "pass";
+  j["characteristics"] = characteristicsJson(c.oc);
+  return j;
+}
+
 std::string readText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw core::EnvironmentError("cannot read " + path);
@@ -617,6 +738,26 @@ CheckResult runCheckEngine(const CheckSettings& st) {
     }
     j["constraints"] = cons;
     j["suggestion"] = nullptr;
+    if (run.verdict != "pass" && st.suggestBudget > 0) {
+      for (const auto& space : ws.tuningSpaces) {
+        if (!targets(space, s)) continue;
+        bool stopped = false;
+        try {
+          // The space's file joins the spec's files (its fields may name a template).
+          j["suggestion"] =
+              suggest(s, space, constraints, files, suite.scenarios, seed, st, raw, paths, stopped);
+        } catch (const core::InputError& e) {
+          Json x;
+          x["file"] = paths.show(space.file);
+          x["line"] = space.line;
+          x["message"] = "suggestion for " + s.key + ": " + e.diagnostic().toString();
+          errors.push_back(std::move(x));
+        }
+        if (stopped) result.interrupted = true;
+        break;
+      }
+      if (result.interrupted) break;
+    }
     (run.verdict == "pass" ? passed : run.verdict == "fail" ? failed : undecided)++;
     specRows.push_back(std::move(j));
   }
@@ -723,6 +864,23 @@ std::string checkTable(const io::Json& r) {
       if (k + 1 < row.size()) o << std::string(width[k] - row[k].size() + 2, ' ');
     }
     o << "\n";
+  }
+  for (const auto& s : r.at("specs")) {
+    const auto& g = s.at("suggestion");
+    if (g.is_null()) continue;
+    o << "\n"
+      << s.at("kind").get<std::string>() << "/" << s.at("namespace").get<std::string>() << "/"
+      << s.at("name").get<std::string>() << " passes with (" << g.at("space").get<std::string>()
+      << ", the nearest passing candidate):\n";
+    for (const auto& c : g.at("changes")) {
+      o << "  " << c.at("file").get<std::string>() << ":" << c.at("line").get<int>() << ": "
+        << c.at("path").get<std::string>() << ": " << c.at("from").get<std::string>() << " -> "
+        << c.at("to").get<std::string>() << "\n";
+    }
+    const auto& oc = g.at("characteristics");
+    o << "  false rollbacks " << pctText(oc.at("falseRollbackRate")) << ", escapes "
+      << pctText(oc.at("escapeRate")) << ", time to promote "
+      << secondsText(oc.at("meanTimeToPromotion")) << "\n";
   }
   const auto& c = r.at("counts");
   o << "\n"

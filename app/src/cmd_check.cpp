@@ -86,8 +86,8 @@ void writeRenderings(const io::Json& report, const Renderings& r, Streams& io) {
 
 int runCheck(const std::vector<std::string>& argv, Streams& io) {
   std::vector<std::string> positional, scenarioPaths;
-  std::optional<std::string> policyFlag, seedFlag, threadsFlag, runsFlag, maxRunsFlag, output,
-      changedFlag, meshFlag;
+  std::optional<std::string> suggestFlag, policyFlag, seedFlag, threadsFlag, runsFlag, maxRunsFlag,
+      output, changedFlag, meshFlag;
   cli::Parser p("check", kCheckDescription, kCheckFooter);
   p.positionals("REPO_DIR", &positional,
                 "the repository checkout to check (- : a multi-document stream on stdin)");
@@ -106,6 +106,9 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
           "the most runs per scenario an undecided spec gets (default: the policy's, else 1600)");
   p.value("--mesh-provider", &meshFlag, "P",
           "the mesh whose series the scenarios synthesize (default istio)");
+  p.value("--suggest-budget", &suggestFlag, "RUNS",
+          "the most runs the search for a suggestion may spend per failing spec that a "
+          "TuningSpace targets (default 50000; 0: no suggestions)");
   p.output(&output, kCheckFormats);
   Renderings outputs;
   p.value("--junit", &outputs.junit, "FILE", "write the JUnit XML rendering to FILE");
@@ -137,6 +140,7 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
   if (st.initialRuns && st.maxRuns && *st.maxRuns < *st.initialRuns)
     throw UsageError("--max-runs must be at least --runs");
   st.changedSince = changedFlag;
+  st.suggestBudget = cli::integer(suggestFlag, "--suggest-budget", 0, 1'000'000'000'000LL, 50000);
   st.meshProvider = meshFlag.value_or("istio");
   const std::string format = cli::format(output, kCheckFormats, "table", io.outIsTerminal);
 

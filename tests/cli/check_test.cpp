@@ -527,4 +527,37 @@ TEST_F(CheckCli, RenderingsAreWrittenAllOrNone) {
   }
 }
 
+TEST_F(CheckCli, SuggestsTheNearestPassingCandidateOfATuningSpace) {
+  // The twitchy Canary's threshold over 1..6 under the policy's 5% false-rollback bound: by
+  // the closed form 1 and 2 roll back 41% and 11% of good releases (infeasible), 3 rolls back
+  // 2.6%, 4 0.5%; the nearest feasible value to 1 is 3, or 4 when the search's runs cannot
+  // show 3 below 5% on its upper bound. The space's own constraint (none) is replaced.
+  ASSERT_GT(negBinomTail(2, 5, 0.1), 0.05);
+  ASSERT_LT(negBinomTail(3, 5, 0.1), 0.05);
+  write(repo_ / "tuning/twitchy.yaml",
+        "apiVersion: rolloutlab.io/v1alpha1\nkind: TuningSpace\nmetadata: {name: twitchy}\n"
+        "spec:\n  target: Canary/test/twitchy\n  fields:\n"
+        "    - field: threshold\n      values: [1, 2, 3, 4, 5, 6]\n"
+        "  search: {initialRuns: 32, maxRuns: 512}\n");
+  const auto r = check(base());
+  ASSERT_EQ(r.code, 1) << r.err;
+  const json j = json::parse(r.out);
+  const json& g = spec(j, "twitchy")["suggestion"];
+  ASSERT_FALSE(g.is_null()) << r.err;
+  EXPECT_EQ(g["space"], "tuning/twitchy.yaml");
+  EXPECT_EQ(g["verdict"], "pass");
+  ASSERT_EQ(g["changes"].size(), 1u);
+  EXPECT_EQ(g["changes"][0]["path"], "spec.analysis.threshold");
+  EXPECT_EQ(g["changes"][0]["from"], "1");
+  EXPECT_TRUE(g["changes"][0]["to"] == "3" || g["changes"][0]["to"] == "4") << g.dump();
+  EXPECT_EQ(g["changes"][0]["line"], lineOf(canary("twitchy", "batch", 1), "threshold:"));
+  EXPECT_LE(g["characteristics"]["falseRollbackRate"]["hi"].get<double>(), 0.05);
+  // No space targets the Rollout: no suggestion; a passing spec gets none either.
+  EXPECT_TRUE(spec(j, "gate")["suggestion"].is_null());
+  EXPECT_TRUE(spec(j, "steady")["suggestion"].is_null());
+  // --suggest-budget 0 turns the search off.
+  EXPECT_TRUE(
+      json::parse(check(base() + " --suggest-budget 0").out)["specs"][2]["suggestion"].is_null());
+}
+
 }  // namespace

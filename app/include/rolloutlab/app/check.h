@@ -27,6 +27,8 @@ struct CheckSettings {
   int threads = 0;
   std::string meshProvider = "istio";
   std::optional<std::string> changedSince;
+  /// The most runs the search for a suggestion may spend per spec (0: no suggestions).
+  std::int64_t suggestBudget = 50000;
   /// Notes for the user (which policy, which library, why everything is checked).
   std::function<void(const std::string&)> note;
   /// Progress: (spec index, specs, spec key, runs done in this round, runs planned).
