@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "rolloutlab/app/output.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/rng.h"
 #include "rolloutlab/core/stats/proportion.h"
 #include "rolloutlab/core/version.h"
@@ -212,9 +213,7 @@ Json timeSummary(const core::ExactHistogram& h) {
 
 double roundSig(double v, int digits) {
   if (v == 0 || !std::isfinite(v)) return v;
-  char b[64];
-  std::snprintf(b, sizeof b, "%.*g", digits, v);
-  return std::strtod(b, nullptr);
+  return std::strtod(core::formatGeneral(v, digits).c_str(), nullptr);
 }
 
 Json valueSummary(const core::LogHistogram& h) {
@@ -639,14 +638,10 @@ std::string batchTable(const BatchResult& r) {
   };
   auto secs = [](const Json& v) {
     if (v.is_null()) return std::string("-");
-    char b[32];
-    std::snprintf(b, sizeof b, "%.0f", v.get<double>());
-    return std::string(b);
+    return core::formatFixed(v.get<double>(), 0);
   };
   auto num = [](const Json& v) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.0f", v.is_null() ? 0.0 : v.get<double>());
-    return std::string(b);
+    return core::formatFixed(v.is_null() ? 0.0 : v.get<double>(), 0);
   };
   std::size_t wSpec = 4, wScen = 8;
   for (const auto& x : j["results"]) {

@@ -520,19 +520,41 @@ CheckResult runCheckEngine(const CheckSettings& st) {
     for (const auto& f : ws.files) texts[f.path] = readText(f.path);
   }
 
+  // Every error of a policy file through `st.error`, then one InputError that stops the check.
+  auto policyErrors = [&](const core::Diagnostics& diags, const std::string& shown,
+                          const std::string& file) {
+    int n = 0;
+    for (const auto& x : diags.items) {
+      if (x.severity != core::Severity::kError || (!file.empty() && x.file != file)) continue;
+      ++n;
+      if (st.error) st.error(x);
+    }
+    if (n > 0) {
+      throw core::InputError({core::Severity::kError, shown, 0, 0, "", "",
+                              "the Policy does not decode (" + std::to_string(n) + " error" +
+                                  (n == 1 ? "" : "s") + ")"});
+    }
+  };
   // The policy: --policy, else the one Policy of the repository, else the built-in default.
   Policy policy;
   if (st.policyFile) {
     Workspace pw = loadWorkspace({*st.policyFile});
-    for (const auto& d : pw.diagnostics.items) {
-      if (d.severity == core::Severity::kError) throw core::InputError(d);
-    }
+    policyErrors(pw.diagnostics, *st.policyFile, "");
     if (pw.policies.size() != 1) {
       throw core::InputError(
           {core::Severity::kError, *st.policyFile, 0, 0, "--policy", "",
            "must hold exactly one Policy (found " + std::to_string(pw.policies.size()) + ")"});
     }
     policy = pw.policies.front();
+  } else if (std::count_if(raw.begin(), raw.end(), [](const io::Document& d) {
+               return d.group() == "rolloutlab.io" && d.kind == "Policy";
+             }) != static_cast<long>(ws.policies.size())) {
+    // A Policy of the repository that does not decode stops the check: falling back to
+    // another policy would judge the specs against bounds nobody wrote.
+    for (const auto& d : raw) {
+      if (d.group() == "rolloutlab.io" && d.kind == "Policy")
+        policyErrors(ws.diagnostics, paths.show(d.file), d.file);
+    }
   } else if (ws.policies.size() == 1) {
     policy = ws.policies.front();
     note("policy " + policy.name + " from " + paths.show(policy.file));

@@ -150,6 +150,7 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
     st.stdinText = &stdinText;
   }
   st.note = [&](const std::string& s) { io.err << "check: " << s << "\n"; };
+  st.error = [&](const core::Diagnostic& d) { io.err << "error: " << d.toString() << "\n"; };
   const auto t0 = std::chrono::steady_clock::now();
   if (io.errIsTerminal) {
     st.progress = [&](std::size_t i, std::size_t n, const std::string& key, std::int64_t done,

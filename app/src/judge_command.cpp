@@ -20,7 +20,9 @@
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/judge/kayenta_judge.h"
 #include "rolloutlab/core/judge/sequential_judge.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/rng.h"
+#include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
 
 namespace rolloutlab::app {
@@ -72,13 +74,7 @@ std::optional<double> parseNumber(std::string_view text) {
   return v;
 }
 
-std::string formatNumber(double x) {
-  if (std::isnan(x)) return "nan";
-  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, r.ptr);
-}
+using core::formatNumber;  // shortest round-trip; nan, inf, -inf
 
 // --- samples ------------------------------------------------------------------------------------
 
@@ -277,18 +273,6 @@ SampleSet loadSamples(const std::string& path, std::istream& in) {
 
 // --- config (strict decoding of a Kayenta canary config subset) --------------------------------
 
-std::size_t editDistance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
-  for (std::size_t j2 = 0; j2 <= b.size(); ++j2) prev[j2] = j2;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j2 = 1; j2 <= b.size(); ++j2)
-      cur[j2] = std::min({prev[j2] + 1, cur[j2 - 1] + 1, prev[j2 - 1] + (a[i - 1] != b[j2 - 1])});
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 struct Decoder {
   std::string file;
 
@@ -303,15 +287,8 @@ struct Decoder {
     for (auto it = map.begin(); it != map.end(); ++it) {
       const std::string k = it->first.as<std::string>();
       if (std::find(known.begin(), known.end(), k) != known.end()) continue;
-      std::string best;
-      std::size_t bestD = 3;
-      for (const auto& cand : known) {
-        const auto d = editDistance(k, cand);
-        if (d < bestD) {
-          bestD = d;
-          best = cand;
-        }
-      }
+      // The nearest known field, as every strict decoder suggests it (io::nearest).
+      const std::string best = io::nearest(k, known);
       Diagnostic d;
       d.file = file;
       d.line = lineOf(it->first);

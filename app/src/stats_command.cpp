@@ -21,6 +21,7 @@
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/stats/fisher.h"
 #include "rolloutlab/core/stats/group_sequential.h"
 #include "rolloutlab/core/stats/proportion.h"
@@ -394,14 +395,12 @@ core::Diagnostic locate(core::Diagnostic d,
 
 // ---- output -------------------------------------------------------------------------------------
 
-// R-like number text: `digits` significant digits, Inf / -Inf, locale-independent.
+// R-like number text: `digits` significant digits (core::formatGeneral, locale-independent),
+// NaN, Inf and -Inf as R spells them.
 std::string fmt(double v, int digits = 7) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "Inf" : "-Inf";
-  std::array<char, 64> buf{};
-  const auto res =
-      std::to_chars(buf.data(), buf.data() + buf.size(), v, std::chars_format::general, digits);
-  return std::string(buf.data(), res.ptr);
+  return core::formatGeneral(v, digits);
 }
 
 std::string padLeft(const std::string& s, std::size_t width) {
@@ -414,14 +413,11 @@ std::string fmtPValue(double p) {
   return p < kEps ? "< 2.2e-16" : "= " + fmt(p, 4);
 }
 
-// A JSON number in its shortest form: integral values without a ".0" (nlohmann writes 26.0),
-// others as nlohmann's shortest round-trip text; infinities and NaN as null.
+// A JSON number as every document writes it (io::jnum: integral values without a ".0",
+// infinities and NaN as null), but a negative zero stays -0.0: R's estimates keep their sign.
 Json number(double v) {
-  if (!std::isfinite(v)) return Json(nullptr);
-  if (v == std::trunc(v) && std::abs(v) < 0x1p53 && !(v == 0 && std::signbit(v))) {
-    return Json(static_cast<std::int64_t>(v));
-  }
-  return Json(v);
+  if (v == 0 && std::signbit(v)) return Json(v);
+  return io::jnum(v);
 }
 
 Json numbers(const std::vector<double>& values) {

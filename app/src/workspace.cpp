@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <sstream>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/promql/matcher.h"
 #include "rolloutlab/io/argo_decode.h"
 #include "rolloutlab/io/flagger_decode.h"
@@ -242,11 +243,10 @@ Workspace decodeWorkspace(io::DocumentSet docs) {
     } else if (io::isRolloutlabKind(doc, "TuningSpace")) {
       tune::TuningSpace t;
       if (tune::decodeTuningSpace(doc, ws.diagnostics, t)) {
-        char grid[32];
-        std::snprintf(grid, sizeof grid, "%.0f", t.gridSize());
-        e.summary = std::to_string(t.fields.size()) + " field(s), " + grid +
-                    " candidate(s) in the grid, " + std::to_string(t.constraints.size()) +
-                    " constraint(s), " + t.objective.describe();
+        e.summary = std::to_string(t.fields.size()) + " field(s), " +
+                    core::formatFixed(t.gridSize(), 0) + " candidate(s) in the grid, " +
+                    std::to_string(t.constraints.size()) + " constraint(s), " +
+                    t.objective.describe();
         ws.tuningSpaces.push_back(std::move(t));
       }
     } else if (io::isRolloutlabKind(doc, "Policy")) {

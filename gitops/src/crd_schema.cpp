@@ -6,6 +6,7 @@
 #include <limits>
 #include <mutex>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/yaml_sync.h"
 
@@ -34,19 +35,13 @@ std::size_t codePoints(const std::string& s) {
 }
 
 std::string numText(double v) {
-  char b[32];
-  if (v == std::floor(v) && std::fabs(v) < 9e15) {
-    std::snprintf(b, sizeof b, "%.0f", v);
-    return b;
-  }
-  std::snprintf(b, sizeof b, "%.17g", v);
-  std::string s = b;
+  if (v == std::floor(v) && std::fabs(v) < 9e15) return core::formatFixed(v, 0);
   // shortest text that reads back
   for (int p = 1; p <= 17; ++p) {
-    std::snprintf(b, sizeof b, "%.*g", p, v);
-    if (std::strtod(b, nullptr) == v) return b;
+    std::string s = core::formatGeneral(v, p);
+    if (std::strtod(s.c_str(), nullptr) == v) return s;
   }
-  return s;
+  return core::formatGeneral(v, 17);
 }
 
 }  // namespace

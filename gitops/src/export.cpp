@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "git_util.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/version.h"
 #include "rolloutlab/gitops/crd_schema.h"
 
@@ -218,9 +219,7 @@ std::string fmt(const nlohmann::ordered_json& v, int digits = 3) {
   if (v.is_null()) return "n/a";
   if (v.is_number_integer()) return std::to_string(v.get<long long>());
   if (v.is_number()) {
-    char b[32];
-    std::snprintf(b, sizeof b, "%.*g", digits, v.get<double>());
-    return b;
+    return core::formatGeneral(v.get<double>(), digits);
   }
   if (v.is_string()) return v.get<std::string>();
   return v.dump();

@@ -10,6 +10,7 @@
 
 #include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/flagger/spec.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/sim/mesh.h"
 
@@ -20,11 +21,7 @@ using namespace rolloutlab::sim;
 
 namespace {
 
-std::string num(double v) {
-  char b[32];
-  std::snprintf(b, sizeof b, "%g", v);
-  return b;
-}
+std::string num(double v) { return core::formatGeneral(v); }
 
 std::optional<double> ranged(Decoder& d, const YAML::Node& map, const char* key,
                              const std::string& path, double lo, double hi, bool loOpen = false) {

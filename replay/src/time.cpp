@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "rolloutlab/core/flagger/spec.h"
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::replay {
 
@@ -150,9 +151,7 @@ std::optional<double> parseInterval(std::string_view text) {
 std::string formatNumber(double v) {
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, r.ptr);
+  return core::formatNumber(v);
 }
 
 }  // namespace rolloutlab::replay

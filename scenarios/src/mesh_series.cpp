@@ -7,6 +7,8 @@
 #include <limits>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/number_format.h"
+#include "rolloutlab/sim/seeds.h"
 
 namespace rolloutlab::scenarios {
 
@@ -284,14 +286,12 @@ MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScena
     series_.push_back(SeriesInfo{v, kind, code, bucket});
   };
   auto fmtLe = [](double b) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.17g", b);
     // Shortest representation that round-trips, as Prometheus client libraries format le.
     for (int prec = 1; prec <= 17; ++prec) {
-      std::snprintf(buf, sizeof buf, "%.*g", prec, b);
-      if (std::strtod(buf, nullptr) == b) break;
+      std::string s = core::formatGeneral(b, prec);
+      if (std::strtod(s.c_str(), nullptr) == b) return s;
     }
-    return std::string(buf);
+    return core::formatGeneral(b, 17);
   };
   for (Variant v : {Variant::kCanary, Variant::kPrimary}) {
     if (!L.counter.empty()) {
@@ -324,16 +324,18 @@ MeshSeries::MeshSeries(MeshLayout layout, Workload workload, const CompiledScena
 
 void MeshSeries::reset(std::uint64_t seed) {
   State& st = *st_;
-  st.traffic[0].reseed(core::deriveSeed(seed, 1));
-  st.traffic[1].reseed(core::deriveSeed(seed, 6));
-  st.totals.reseed(core::deriveSeed(seed, 7));
-  st.gates.reseed(core::deriveSeed(seed, 2));
-  st.errors.reseed(core::deriveSeed(seed, 3));
-  st.models.reseed(core::deriveSeed(seed, 4));
+  // The streams of the one registry (sim/seeds.h).
+  using sim::SeedStream;
+  st.traffic[0].reseed(sim::streamSeed(seed, SeedStream::kTrafficCanary));
+  st.traffic[1].reseed(sim::streamSeed(seed, SeedStream::kTrafficPrimary));
+  st.totals.reseed(sim::streamSeed(seed, SeedStream::kTotals));
+  st.gates.reseed(sim::streamSeed(seed, SeedStream::kGates));
+  st.errors.reseed(sim::streamSeed(seed, SeedStream::kQueryErrors));
+  st.models.reseed(sim::streamSeed(seed, SeedStream::kModels));
   st.stepMs =
       static_cast<TimestampMs>(std::llround(scenario_.spec().metrics.scrapeInterval * 1000.0));
   // Where the scrapes fall relative to the ticks: uniform over one scrape interval.
-  core::Rng phase(core::deriveSeed(seed, 5));
+  core::Rng phase(sim::streamSeed(seed, SeedStream::kScrapePhase));
   st.phaseMs = static_cast<TimestampMs>(phase.uniform() * static_cast<double>(st.stepMs));
   for (auto& v : st.var) {
     // A fresh variant that keeps its points' storage (a run realises dozens of scrapes).

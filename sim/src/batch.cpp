@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <exception>
 #include <mutex>
-#include <stdexcept>
 #include <string>
 #include <thread>
 
@@ -56,12 +56,15 @@ PairRuns runPairs(const std::vector<const PairPlan*>& plans,
   std::vector<std::vector<core::PairAggregate>> local(
       static_cast<std::size_t>(threads),
       std::vector<core::PairAggregate>(static_cast<std::size_t>(pairs)));
+  // The first error a run raised, kept whole (its type decides the exit code: an engine's
+  // core::InternalError is exit 3 "please report", bad input exit 1) and rethrown on this thread.
   std::mutex errMu;
-  std::string workerError;
+  std::exception_ptr workerError;
   auto worker = [&](int w) {
     std::vector<std::unique_ptr<PairWorker>> runners(static_cast<std::size_t>(pairs));
     try {
       for (;;) {
+        if (stopped.load(std::memory_order_relaxed)) return;
         const std::int64_t c = nextChunk.fetch_add(1);
         if (c >= chunks) break;
         for (std::int64_t i = c * kChunk; i < std::min(planned, (c + 1) * kChunk); ++i) {
@@ -81,9 +84,9 @@ PairRuns runPairs(const std::vector<const PairPlan*>& plans,
           done.fetch_add(1, std::memory_order_relaxed);
         }
       }
-    } catch (const std::exception& e) {
+    } catch (...) {
       std::lock_guard<std::mutex> lock(errMu);
-      if (workerError.empty()) workerError = e.what();
+      if (!workerError) workerError = std::current_exception();
       stopped = true;
     }
   };
@@ -102,7 +105,7 @@ PairRuns runPairs(const std::vector<const PairPlan*>& plans,
     }
   }
   for (auto& t : pool) t.join();
-  if (!workerError.empty()) throw std::runtime_error(workerError);
+  if (workerError) std::rethrow_exception(workerError);
   PairRuns out;
   out.aggregates.resize(static_cast<std::size_t>(pairs));
   for (std::int64_t p = 0; p < pairs; ++p) {

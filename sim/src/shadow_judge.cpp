@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/sim/seeds.h"
 
 namespace rolloutlab::sim {
@@ -209,9 +210,8 @@ class KayentaShadow final : public ShadowJudge {
                             : ShadowVerdict::Kind::kFail;
         verdict_.t = tr.to;
         verdict_.tick = tick;
-        char buf[96];
-        std::snprintf(buf, sizeof buf, "judgment %zu score %.2f: ", next_, j.score);
-        verdict_.reason = buf + stage_.reason();
+        verdict_.reason = "judgment " + std::to_string(next_) + " score " +
+                          core::formatFixed(j.score, 2) + ": " + stage_.reason();
         return;
       }
     }

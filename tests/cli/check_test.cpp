@@ -382,6 +382,8 @@ TEST_F(CheckCli, PolicyDecodeErrorsNameFileAndLine) {
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_NE(r.err.find("policy.yaml:8"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("constraint"), std::string::npos) << r.err;
+  // The check stops: no report judged against another policy.
+  EXPECT_EQ(r.out, "");
 
   write(repo_ / "policy.yaml",
         policy("    - name: budget\n"
@@ -558,6 +560,20 @@ TEST_F(CheckCli, SuggestsTheNearestPassingCandidateOfATuningSpace) {
   // --suggest-budget 0 turns the search off.
   EXPECT_TRUE(
       json::parse(check(base() + " --suggest-budget 0").out)["specs"][2]["suggestion"].is_null());
+}
+
+TEST_F(CheckCli, SigtermStopsCleanlyAndWritesNothing) {
+  // A million runs per scenario would take minutes: the signal stops the runs, nothing is
+  // written, and the exit code says interrupted.
+  const std::string junit = (root_ / "junit.xml").string();
+  const std::string cmd = shellQuote(rolloutlab::test::binDir() + "/rolloutlab") + " check " +
+                          shellQuote(repo_.string()) + " --scenarios " + shellQuote(suite_) +
+                          " --runs 1000000 --threads 2 -o json --junit " + shellQuote(junit) +
+                          " >/dev/null 2>&1 </dev/null & pid=$!; sleep 0.5; kill -TERM $pid; "
+                          "wait $pid; echo $?";
+  const auto r = rolloutlab::test::runCommand(cmd);
+  EXPECT_EQ(r.out, "130\n");
+  EXPECT_FALSE(fs::exists(junit));
 }
 
 }  // namespace

@@ -17,8 +17,8 @@
 #include <nlohmann/json.hpp>
 #pragma GCC diagnostic pop
 
-#include "../replay/replay_fixtures.h"
 #include "flagger_fixtures.h"
+#include "replay_fixtures.h"
 #include "rolloutlab/core/promql/exposition.h"
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/scenarios/flagger_world.h"

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/stats/proportion.h"
 
 namespace rolloutlab::tune {
@@ -102,9 +103,8 @@ const Estimate& pick(const Characteristics& c, Measure m) {
 }
 
 std::string Constraint::describe() const {
-  char b[64];
-  std::snprintf(b, sizeof b, "%g", max);
-  std::string s = std::string(toString(measure)) + " <= " + b + " (upper 95% bound)";
+  std::string s =
+      std::string(toString(measure)) + " <= " + core::formatGeneral(max) + " (upper 95% bound)";
   if (!scenario.empty()) s += " on " + scenario;
   return s;
 }
@@ -134,9 +134,8 @@ std::string Objective::describe() const {
   std::string s;
   auto part = [&s](double w, const char* name) {
     if (w == 0) return;
-    char b[64];
-    std::snprintf(b, sizeof b, "%g", w);
-    s += (s.empty() ? "" : " + ") + (w == 1 ? std::string() : std::string(b) + " x ") + name;
+    s +=
+        (s.empty() ? "" : " + ") + (w == 1 ? std::string() : core::formatGeneral(w) + " x ") + name;
   };
   part(timeToPromotion, "meanTimeToPromotion");
   part(excessErrors, "meanExcessErrors");

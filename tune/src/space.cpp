@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <set>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
 
@@ -20,11 +21,7 @@ std::string durationText(long long seconds) {
 
 namespace {
 
-std::string numberText(double x) {
-  char b[64];
-  std::snprintf(b, sizeof b, "%.10g", x);
-  return b;
-}
+std::string numberText(double x) { return core::formatGeneral(x, 10); }
 
 std::string substitute(const std::string& tmpl, const std::string& text) {
   const auto at = tmpl.find("{{x}}");
@@ -576,10 +573,9 @@ FieldValue Field::valueOf(double x) const {
     case FieldType::kNumber:
     case FieldType::kCondition: {
       // Six significant digits: a proposal between grid points is written as a person would.
-      char b[64];
-      std::snprintf(b, sizeof b, "%.6g", x);
-      v.x = std::strtod(b, nullptr);
-      v.text = type == FieldType::kCondition ? substitute(condition, b) : std::string(b);
+      const std::string b = core::formatGeneral(x, 6);
+      v.x = std::strtod(b.c_str(), nullptr);
+      v.text = type == FieldType::kCondition ? substitute(condition, b) : b;
       break;
     }
     case FieldType::kSchedule:

@@ -10,6 +10,7 @@
 
 #include "rollout_context.h"
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::core::argo {
 
@@ -30,11 +31,9 @@ using controller::rolloutPhase;
 namespace {
 
 std::string fmtNum(double v) {
-  char b[32];
   if (std::isnan(v)) return "NaN";
   if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  std::snprintf(b, sizeof b, "%g", v);
-  return b;
+  return formatGeneral(v);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::core::argo {
 
@@ -150,11 +151,10 @@ class ScriptWorld final : public ArgoWorld {
   const ScriptMeasurement& next(const MeasureRequest& r) {
     const auto it = script_.measurements.find(r.metric->name);
     if (it == script_.measurements.end()) {
-      char b[64];
-      std::snprintf(b, sizeof b, "%g", r.t);
-      throw InputError(Diagnostic{
-          Severity::kError, script_.file, script_.line, 0, "spec.measurements", "",
-          "no measurements for metric \"" + r.metric->name + "\", measured at t=" + b + "s"});
+      throw InputError(Diagnostic{Severity::kError, script_.file, script_.line, 0,
+                                  "spec.measurements", "",
+                                  "no measurements for metric \"" + r.metric->name +
+                                      "\", measured at t=" + formatGeneral(r.t) + "s"});
     }
     std::size_t& i = used_[r.metric->name];
     const auto& list = it->second;

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "rolloutlab/core/number_format.h"
+
 namespace rolloutlab::core::flagger {
 
 const char* toString(Readiness r) {
@@ -54,15 +56,13 @@ const char* toString(MetricCheck::Result r) {
 namespace {
 
 std::string num(double v) {
-  // "%.0f" / "%.2f" in the C locale: std::to_chars with a precision formats as printf does,
-  // at a fraction of snprintf's cost (a failed check formats two numbers every tick).
-  char buf[64];
+  // "%.0f" / "%.2f" in the C locale: core::formatFixed (std::to_chars with a precision formats
+  // as printf does) at a fraction of snprintf's cost (a failed check formats two numbers every
+  // tick). Cut at 63 characters (|v| >= 1e60) as the 64-byte snprintf buffer of old cut it.
   const int precision = v == std::floor(v) && std::fabs(v) < 1e15 ? 0 : 2;
-  const auto r = std::to_chars(buf, buf + sizeof buf - 1, v, std::chars_format::fixed, precision);
-  if (r.ec == std::errc{}) return std::string(buf, r.ptr);
-  // Longer than 63 characters (|v| >= 1e60): snprintf's truncated text, as before.
-  std::snprintf(buf, sizeof buf, precision == 0 ? "%.0f" : "%.2f", v);
-  return buf;
+  std::string s = formatFixed(v, precision);
+  if (s.size() > 63) s.resize(63);
+  return s;
 }
 
 // Go's float64 -> int64 conversion on amd64 (CVTTSD2SQ): truncation toward zero, and the

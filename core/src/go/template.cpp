@@ -8,6 +8,8 @@
 #include <memory>
 #include <optional>
 
+#include "rolloutlab/core/go/format.h"
+
 namespace rolloutlab::core::gotmpl {
 
 namespace {
@@ -280,7 +282,14 @@ class Template {
       if ((c >= '0' && c <= '9') || ((c == '-' || c == '+') && p + 1 < src_.size() &&
                                      src_[p + 1] >= '0' && src_[p + 1] <= '9')) {
         ++p;
-        while (p < src_.size() && (isAlnumChar(src_[p]) || src_[p] == '.')) ++p;
+        // lex.go scanNumber: an exponent takes a sign (`2.5e-7`; `p` after a hex mantissa).
+        const std::string_view head = src_.substr(start, 3);
+        const bool hex = head.find_first_of("xX") != std::string_view::npos;
+        while (p < src_.size() && (isAlnumChar(src_[p]) || src_[p] == '.' ||
+                                   ((src_[p] == '-' || src_[p] == '+') &&
+                                    (hex ? (src_[p - 1] == 'p' || src_[p - 1] == 'P')
+                                         : (src_[p - 1] == 'e' || src_[p - 1] == 'E')))))
+          ++p;
         toks_.push_back({T::kNumber, std::string(src_.substr(start, p - start)), start});
         continue;
       }
@@ -630,11 +639,10 @@ class Template {
         return v.str;
       case Value::Kind::kInt:
         return std::to_string(v.i);
-      case Value::Kind::kFloat: {
-        char buf[64];
-        const auto r = std::to_chars(buf, buf + sizeof buf, v.f);
-        return std::string(buf, r.ptr);
-      }
+      case Value::Kind::kFloat:
+        // fmt's %v of a float64 (text/template prints a value with fmt.Fprint): "1e+06",
+        // "1.23456789e+08", "+Inf".
+        return go::goFloat(v.f);
       case Value::Kind::kBool:
         return v.b ? "true" : "false";
       case Value::Kind::kMap: {

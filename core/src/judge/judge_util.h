@@ -2,20 +2,14 @@
 // Small helpers shared by the judge sources: shortest round-trip formatting for messages and
 // validation that writes `field = value: rule`.
 
-#include <charconv>
-#include <cmath>
 #include <string>
+
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::core::judge::detail {
 
 /// Shortest round-trip decimal form of x (`nan`, `inf`, `-inf` for the special values).
-inline std::string formatDouble(double x) {
-  if (std::isnan(x)) return "nan";
-  if (std::isinf(x)) return x > 0 ? "inf" : "-inf";
-  char buf[64];
-  auto res = std::to_chars(buf, buf + sizeof buf, x);
-  return std::string(buf, res.ptr);
-}
+inline std::string formatDouble(double x) { return core::formatNumber(x); }
 
 /// Writes `field = value: rule` to *error (when error is not null) and returns false.
 inline bool fail(std::string* error, const std::string& field, const std::string& value,

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::core::stats::detail {
 
@@ -18,13 +19,7 @@ void fail(const std::string& field, const std::string& value, const std::string&
   throw InputError(std::move(d));
 }
 
-std::string formatNumber(double v) {
-  if (std::isnan(v)) return "nan";
-  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  std::array<char, 32> buf{};
-  auto res = std::to_chars(buf.data(), buf.data() + buf.size(), v);
-  return std::string(buf.data(), res.ptr);
-}
+std::string formatNumber(double v) { return core::formatNumber(v); }
 
 void requireFinite(std::span<const double> values, const char* name) {
   for (std::size_t i = 0; i < values.size(); ++i) {

@@ -31,6 +31,8 @@ struct CheckSettings {
   std::int64_t suggestBudget = 50000;
   /// Notes for the user (which policy, which library, why everything is checked).
   std::function<void(const std::string&)> note;
+  /// Each error of a policy that does not decode (before the InputError that stops the check).
+  std::function<void(const core::Diagnostic&)> error;
   /// Progress: (spec index, specs, spec key, runs done in this round, runs planned).
   std::function<void(std::size_t, std::size_t, const std::string&, std::int64_t, std::int64_t)>
       progress;

@@ -58,8 +58,8 @@ struct PairRuns {
 };
 
 /// Runs replicate r of pair p with seed replicateSeed(seeds[p], r), for the runs of this shard
-/// (global index g = p * runs + r). Rethrows (as std::runtime_error) the first error a run
-/// raised, after every thread stopped.
+/// (global index g = p * runs + r). Rethrows the first error a run raised, as it was thrown
+/// (a core::InternalError stays one), after every thread stopped.
 PairRuns runPairs(const std::vector<const PairPlan*>& plans,
                   const std::vector<std::uint64_t>& seeds, const PairRunOptions& options);
 
