@@ -726,11 +726,16 @@ std::string mdHeader(const json& report) {
   const json& counts = field(report, "counts");
   const json& errors = list(report, "errors");
   std::string verdict = text(report, "verdict");
-  std::string s = std::string("## ") + (errors.empty() ? icon(verdict) : "❌") +
-                  " rolloutlab check: " + md(verdict.empty() ? "unknown" : verdict);
-  if (!errors.empty()) {
-    s += ", " + std::to_string(errors.size()) +
-         (errors.size() == 1 ? " input could not be checked" : " inputs could not be checked");
+  // Any input that could not be checked makes the run bad input (exit 2), whatever the
+  // verdict of the specs that were checked.
+  std::string v = md(verdict.empty() ? "unknown" : verdict);
+  std::string s = "## ";
+  if (errors.empty()) {
+    s += std::string(icon(verdict)) + " rolloutlab check: " + v;
+  } else {
+    s += "❌ rolloutlab check: " + std::to_string(errors.size()) +
+         (errors.size() == 1 ? " input" : " inputs") +
+         " could not be checked; the checked specs: " + v;
   }
   long long nspecs = integer(counts, "specs");
   s += "\n\n**" + std::to_string(nspecs) + (nspecs == 1 ? " spec" : " specs") +

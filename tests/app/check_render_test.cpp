@@ -301,8 +301,9 @@ TEST(CheckRenderMarkdown, ListsTheFirstFiftyInputErrorsAndCountsTheRest) {
                            {"message", "spec.analysis: required"}});
   }
   std::string md = renderCheckMarkdown(r);
-  EXPECT_NE(md.find("## ❌ rolloutlab check: pass, 60 inputs could not be checked\n"),
-            std::string::npos);
+  EXPECT_NE(
+      md.find("## ❌ rolloutlab check: 60 inputs could not be checked; the checked specs: pass\n"),
+      std::string::npos);
   EXPECT_NE(md.find("- apps/a50.yaml:50: spec.analysis: required\n- and 10 more (the JUnit, "
                     "SARIF or JSON report lists every one)\n"),
             std::string::npos)

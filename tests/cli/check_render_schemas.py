@@ -11,7 +11,11 @@ that the unextended JUnit.xsd rejects the rendering only for testcase/@file, tha
 name reads back from the XML as it was written (control characters as U+FFFD), and that two
 renderings of one report are the same bytes.
 
-usage: check_render_schemas.py RENDER_TOOL SOURCE_DIR WORK_DIR"""
+With ROLLOUTLAB, the same checks run on what `rolloutlab check examples` writes with --junit and
+--sarif, twice (one and two threads), and the two runs must write the same bytes in every
+rendering.
+
+usage: check_render_schemas.py RENDER_TOOL SOURCE_DIR WORK_DIR [ROLLOUTLAB]"""
 import glob
 import json
 import os
@@ -24,6 +28,7 @@ import xml.etree.ElementTree as ET
 import jsonschema
 
 TOOL, SRC, WORK = sys.argv[1], sys.argv[2], sys.argv[3]
+ROLLOUTLAB = sys.argv[4] if len(sys.argv) > 4 else None
 os.makedirs(WORK, exist_ok=True)
 SCHEMAS = os.path.join(SRC, "tests", "data", "schemas")
 REPORTS = sorted(glob.glob(os.path.join(SRC, "tests", "data", "check", "*.json")))
@@ -112,6 +117,42 @@ for report in REPORTS:
     write(base + ".sarif", s)
     sarif_checked += 1
 
+# The real thing: rolloutlab check on the example repository.
+if ROLLOUTLAB:
+    outputs = {}
+    for threads in ("1", "2"):
+        d = os.path.join(WORK, "examples-t" + threads)
+        os.makedirs(d, exist_ok=True)
+        files = {k: os.path.join(d, k) for k in ("junit.xml", "check.sarif", "summary.md")}
+        p = subprocess.run([ROLLOUTLAB, "check", os.path.join(SRC, "examples"), "--threads", threads,
+                            "--junit", files["junit.xml"], "--sarif", files["check.sarif"],
+                            "--markdown", files["summary.md"], "--github"],
+                           capture_output=True)
+        if p.returncode not in (0, 1):
+            failures.append("rolloutlab check examples: exit %d: %s" % (p.returncode,
+                                                                        p.stderr.decode().strip()))
+            break
+        got = {"github": p.stdout}
+        for k, path in files.items():
+            with open(path, "rb") as f:
+                got[k] = f.read()
+        outputs[threads] = got
+        for name, xsd in XSDS.items():
+            ok, err = xmllint(xsd, files["junit.xml"])
+            if not ok:
+                failures.append("rolloutlab check examples --junit against %s: %s" % (name, err))
+        errs = sarif_errors(json.loads(got["check.sarif"]))
+        if errs:
+            failures.append("rolloutlab check examples --sarif: %s" % "; ".join(errs[:5]))
+        if not got["github"].startswith(b"::") and got["github"]:
+            failures.append("rolloutlab check examples --github: %r" % got["github"][:200])
+    if len(outputs) == 2:
+        for k in outputs["1"]:
+            if outputs["1"][k] != outputs["2"][k]:
+                failures.append("rolloutlab check examples: %s differs between 1 and 2 threads" % k)
+        junit_checked += 1
+        sarif_checked += 1
+
 # A hostile name reads back as written, with the control character as U+FFFD.
 hostile = os.path.join(SRC, "tests", "data", "check", "hostile.json")
 with open(hostile) as f:
@@ -177,7 +218,7 @@ for what, doc in broken_sarif.items():
     if not sarif_errors(doc):
         failures.append("broken SARIF (%s) passed the SARIF schema" % what)
 
-if junit_checked < 3 or sarif_checked < 3:
+if junit_checked < 3 + bool(ROLLOUTLAB) or sarif_checked < 3 + bool(ROLLOUTLAB):
     failures.append("only %d JUnit and %d SARIF renderings checked (expected one per report in "
                     "tests/data/check)" % (junit_checked, sarif_checked))
 for f in failures:
