@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "rolloutlab/core/diagnostics.h"
@@ -100,6 +101,12 @@ struct MeshSeries::State {
   std::vector<Segment> segments;
   double tUp = kInf, tDown = kInf;
   std::vector<MixStats> cache[2];
+  // The stats of a stepwise behaviour's pieces (BehaviourModel::pieceKey), per variant.
+  struct Piece {
+    std::int64_t key = -1;
+    MixStats stats;
+  };
+  std::vector<Piece> pieces[2];
   std::vector<pq::Sample> scratch;
   // Reused storage of accumulate() and mixStats() (no allocation per call once warm).
   Mix mix;
@@ -122,7 +129,7 @@ struct MeshSeries::State {
   std::array<RangeMemo, 4> memo{};
   std::size_t memoNext = 0;
   void forgetMemo() {
-    memo.fill(RangeMemo{});
+    for (auto& m : memo) m.version = 0;  // never a realisation counter: no entry matches
     ++version;
   }
 
@@ -142,11 +149,33 @@ namespace {
 
 using State = MeshSeries::State;
 
+const MixStats& mixOf(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                      double t);
+
 const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
                          double t) {
+  const BehaviourModel& bm = sc.behaviour(v);
   auto& cache = st.cache[static_cast<int>(v)];
   // Without effects the mix is the baseline at every t: the one cached entry is it.
-  if (sc.behaviour(v).constant() && !cache.empty()) return cache.front();
+  if (bm.constant() && !cache.empty()) return cache.front();
+  // Steps and endpoints only: the mix is that of the piece t falls in, whose stats were made
+  // from the same mix the first time (equal keys, equal mixes, the same doubles).
+  const std::int64_t key = bm.pieceKey(t);
+  if (key < 0) return mixOf(st, sc, layout, v, t);
+  auto& pieces = st.pieces[static_cast<int>(v)];
+  for (const auto& pc : pieces) {
+    if (pc.key == key) return pc.stats;
+  }
+  const MixStats& s = mixOf(st, sc, layout, v, t);
+  if (pieces.size() >= 64) return s;
+  pieces.push_back(State::Piece{key, s});
+  return pieces.back().stats;
+}
+
+// The stats of the mix at t: from the cache of recent mixes, else computed.
+const MixStats& mixOf(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                      double t) {
+  auto& cache = st.cache[static_cast<int>(v)];
   Mix& mix = st.mix;
   sc.behaviour(v).at(t, mix, st.mixParts);
   for (const auto& c : cache) {
@@ -174,6 +203,30 @@ const State::Segment& segmentAt(const State& st, double t) {
     if (it->from <= t) return *it;
   }
   return st.segments.front();
+}
+
+// Pairs of doubles: element-wise arithmetic, each lane the scalar operation's IEEE result.
+typedef double Double2 __attribute__((vector_size(16)));
+
+Double2 load2(const double* p) {
+  Double2 x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+
+void store2(double* p, Double2 x) { std::memcpy(p, &x, sizeof x); }
+
+// ok[k] += okScale * q[k] and err[k] += errScale * q[k] for k < n, rounded up to an even n
+// (the arrays hold kMaxBuckets; an entry past n is zero in q and never read).
+void addMasses(double* ok, double* err, const double* q, double okScale, double errScale,
+               std::size_t n) {
+  const Double2 so = {okScale, okScale};
+  const Double2 se = {errScale, errScale};
+  for (std::size_t k = 0; k < n; k += 2) {
+    const Double2 qk = load2(q + k);
+    store2(ok + k, load2(ok + k) + so * qk);
+    store2(err + k, load2(err + k) + se * qk);
+  }
 }
 
 // Expected masses of a variant over (a, b].
@@ -219,10 +272,10 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
     const MixStats& ms = mixStats(st, sc, layout, v, mid);
     acc.total += lam;
     acc.err += lam * ms.p;
-    for (std::size_t k = 0; k <= layout.buckets.size(); ++k) {
-      acc.mOk[k] += lam * (1 - ms.p) * ms.q[k];
-      acc.mErr[k] += lam * ms.p * ms.q[k];
-    }
+    // mOk[k] += lam * (1 - p) * q[k] and mErr[k] += lam * p * q[k], the products grouped as
+    // written ((lam * (1 - p)) * q[k]), two buckets per instruction.
+    addMasses(acc.mOk.data(), acc.mErr.data(), ms.q.data(), lam * (1 - ms.p), lam * ms.p,
+              layout.buckets.size() + 1);
     acc.meanOk += lam * (1 - ms.p) * ms.mean;
     acc.meanErr += lam * ms.p * ms.mean;
     acc.m2Ok += lam * (1 - ms.p) * ms.m2;
@@ -399,8 +452,9 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
           multinomial(rng, s, acc.mOk.data(), nb, p.c.bOk.data());
           multinomial(rng, e, acc.mErr.data(), nb, p.c.bErr.data());
         } else {
-          std::array<double, kMaxBuckets> m{};
-          for (std::size_t i = 0; i < nb; ++i) m[i] = acc.mOk[i] + acc.mErr[i];
+          std::array<double, kMaxBuckets> m;
+          for (std::size_t i = 0; i < nb; i += 2)
+            store2(m.data() + i, load2(acc.mOk.data() + i) + load2(acc.mErr.data() + i));
           multinomial(rng, n, m.data(), nb, p.c.bOk.data());
         }
       }
