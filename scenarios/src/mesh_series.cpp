@@ -280,12 +280,17 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
       for (double x = std::floor(a / step) * step + step; x < b; x += step) add(x);
     }
   }
-  cuts.push_back(a);
-  cuts.push_back(b);
-  std::sort(cuts.begin(), cuts.end());
+  // No cut inside (a, b), the usual case: the one interval, without sorting.
+  const bool whole = cuts.empty();
+  if (!whole) {
+    cuts.push_back(a);
+    cuts.push_back(b);
+    std::sort(cuts.begin(), cuts.end());
+  }
   const double loadRps = sc.spec().traffic.loadTestRps;
-  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-    const double lo = cuts[i], hi = cuts[i + 1];
+  const std::size_t pieces = whole ? 1 : cuts.size() - 1;
+  for (std::size_t i = 0; i < pieces; ++i) {
+    const double lo = whole ? a : cuts[i], hi = whole ? b : cuts[i + 1];
     if (hi <= lo) continue;
     const double mid = 0.5 * (lo + hi);
     const auto& seg = segmentAt(st, mid);
@@ -461,20 +466,13 @@ namespace {
 
 const Counts kNoCounts{};
 
-// The counts of a variant at scrape k, drawing them if needed. The reference is valid until the
-// next call (points may move): copy it to keep it across one.
-const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
-                      std::int64_t k) {
-  auto& vs = st.var[static_cast<int>(v)];
-  if (!vs.active || k <= vs.originK) return kNoCounts;
-  auto& pts = vs.pts;
-  // Scrapes are mostly asked for at or after the last realised one: look there first.
-  if (pts.back().k == k) return pts.back().c;
-  auto it = pts.back().k < k
-                ? pts.end()
-                : std::lower_bound(pts.begin(), pts.end(), k,
-                                   [](const Point& p, std::int64_t x) { return p.k < x; });
-  if (it != pts.end() && it->k == k) return it->c;
+// The counts of a variant at a scrape k not realised yet, drawn: after the last realised one,
+// or between two (it: the first realised after k). Out of line: realize() below, inlined into
+// its callers, finds the realised ones without this function's frame.
+[[gnu::noinline]] const Counts& drawCounts(State& st, const CompiledScenario& sc,
+                                           const MeshLayout& L, Variant v, std::int64_t k,
+                                           std::vector<Point>::iterator it) {
+  auto& pts = st.var[static_cast<int>(v)].pts;
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
   const double dispersion = sc.spec().traffic.dispersion;
@@ -483,9 +481,10 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
     // Forward: a fresh draw of everything between the last realised scrape and k.
     const Acc& acc = massesBetween(st, sc, L, v, pts.back().k, k);
     const std::int64_t lastK = pts.back().k;
-    pts.push_back(Point{k, pts.back().c});
+    pts.push_back(pts.back());  // the last counts, copied once, then the draws added
     ++st.version;
     Point& p = pts.back();
+    p.k = k;
     if (acc.total > 0) {
       const std::int64_t n =
           dispersion > 0
@@ -518,16 +517,20 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
     return p.c;
   }
   // Bridge: split what happened between the realised neighbours, category by category.
-  const Point& lo = *(it - 1);
-  const Point& hi = *it;
-  const Acc& a = massesBetween(st, sc, L, v, lo.k, k);
-  const Acc& b = massesBetween(st, sc, L, v, lo.k, hi.k, &a);
+  const Acc& a = massesBetween(st, sc, L, v, (it - 1)->k, k);
+  const Acc& b = massesBetween(st, sc, L, v, (it - 1)->k, it->k, &a);
+  // The new point in its place first, a copy of the lower neighbour's counts, then the draws
+  // added to it (one copy of the counts, none of a temporary).
+  const auto pos = pts.insert(it, *(it - 1));
+  Point& p = *pos;
+  p.k = k;
+  const Point& lo = *(pos - 1);
+  const Point& hi = *(pos + 1);
   auto split = [&](std::int64_t n, double part, double whole) -> std::int64_t {
     if (n <= 0) return 0;
-    const double p = whole > 0 ? std::clamp(part / whole, 0.0, 1.0) : 0.5;
-    return rng.binomial(n, p);
+    const double prob = whole > 0 ? std::clamp(part / whole, 0.0, 1.0) : 0.5;
+    return rng.binomial(n, prob);
   };
-  Point p{k, lo.c};
   const std::int64_t dOk = split(hi.c.ok - lo.c.ok, a.total - a.err, b.total - b.err);
   const std::int64_t dErr = split(hi.c.err - lo.c.err, a.err, b.err);
   p.c.ok += dOk;
@@ -553,7 +556,24 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
         share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
   }
   ++st.version;
-  return pts.insert(it, p)->c;
+  return p.c;
+}
+
+// The counts of a variant at scrape k, drawing them if needed. The reference is valid until the
+// next call (points may move): copy it to keep it across one.
+inline const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
+                             std::int64_t k) {
+  auto& vs = st.var[static_cast<int>(v)];
+  if (!vs.active || k <= vs.originK) return kNoCounts;
+  auto& pts = vs.pts;
+  // Scrapes are mostly asked for at or after the last realised one: look there first.
+  if (pts.back().k == k) return pts.back().c;
+  auto it = pts.back().k < k
+                ? pts.end()
+                : std::lower_bound(pts.begin(), pts.end(), k,
+                                   [](const Point& p, std::int64_t x) { return p.k < x; });
+  if (it != pts.end() && it->k == k) return it->c;
+  return drawCounts(st, sc, L, v, k, it);
 }
 
 double seriesValue(const SeriesInfo& s, const Counts& c) {
