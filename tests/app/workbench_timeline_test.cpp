@@ -1,11 +1,12 @@
 // The workbench's timeline shows exactly the run `rolloutlab simulate` prints: for the podinfo
 // Canary and the storefront Rollout, over library scenarios and seeds and over the example
-// recording (as recorded and a bootstrap replicate), the timeline a spec document draws is
-// compared with the JSON trace the `simulate` command itself prints for the same spec, driver
-// and seed (app::runSimulate, parsed back): one weight point per tick or event, the tick
-// markers, the webhook gates, a check marker per check the engine ran (time, compared value,
-// verdict), the canary's values, the outcome and the summary's numbers. The expectations are
-// read off the trace, never off the RunView the timeline is drawn from.
+// recording (as recorded and a bootstrap replicate), the timeline a spec document draws (and,
+// for the example Scripts, the one timelineOf draws of their run view) is compared with the JSON
+// trace the `simulate` command itself prints for the same spec, driver and seed (app::runSimulate,
+// parsed back): one weight point per tick or event, the tick markers, the webhook gates, a check
+// marker per check the engine ran (time, compared value, verdict), the canary's values, the outcome
+// and the summary's numbers. The expectations are read off the trace, never off the RunView the
+// timeline is drawn from.
 #include <gtest/gtest.h>
 
 #include <cmath>
