@@ -566,8 +566,10 @@ inline const Counts& realize(State& st, const CompiledScenario& sc, const MeshLa
   auto& vs = st.var[static_cast<int>(v)];
   if (!vs.active || k <= vs.originK) return kNoCounts;
   auto& pts = vs.pts;
-  // Scrapes are mostly asked for at or after the last realised one: look there first.
+  // Scrapes are mostly asked for at or after the last realised one: look there first, then
+  // at the one before it (a range's previous scrape).
   if (pts.back().k == k) return pts.back().c;
+  if (pts.size() >= 2 && pts[pts.size() - 2].k == k) return pts[pts.size() - 2].c;
   auto it = pts.back().k < k
                 ? pts.end()
                 : std::lower_bound(pts.begin(), pts.end(), k,
