@@ -8,6 +8,7 @@
 #include <set>
 
 #include "rolloutlab/core/flagger/spec.h"
+#include "rolloutlab/core/go/duration.h"
 
 namespace rolloutlab::io {
 
@@ -418,12 +419,18 @@ std::optional<double> Decoder::durationValue(const YAML::Node& n, const std::str
   if (n.IsScalar()) {
     const auto k = scalarKind(n);
     if (k == ScalarKind::kInt || k == ScalarKind::kFloat) {
-      if (auto v = parseNumber(n.Scalar()); v && std::isfinite(*v) && *v >= 0) return *v;
+      // Seconds within Go's time.Duration, like a duration string (parseGoDuration bounds
+      // those): what reads this casts it to int64 seconds and milliseconds.
+      if (auto v = parseNumber(n.Scalar()); v && *v >= 0 && *v <= core::go::kMaxDurationSeconds) {
+        return *v;
+      }
     } else if (k == ScalarKind::kString) {
       if (auto v = core::flagger::parseGoDuration(n.Scalar()); v && *v >= 0) return *v;
     }
   }
-  error(n, path, shown(n), "must be a duration (e.g. 30s, 1h30m) or seconds >= 0");
+  error(n, path, shown(n),
+        "must be a duration (e.g. 30s, 1h30m) or seconds >= 0, at most 2562047h (Go's "
+        "time.Duration)");
   return std::nullopt;
 }
 

@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "fuzz_support.h"
+#include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/argo/expr/expr.h"
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/go/duration.h"
 #include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/replay/recording.h"
@@ -179,4 +181,41 @@ TEST(FuzzRegressions, ARequestEndingBeyondInt64MillisecondsIsRefused) {
   EXPECT_FALSE(
       r.add(std::numeric_limits<double>::infinity(), rp::Variant::kCanary, 200, 12, &error));
   ASSERT_TRUE(r.add(1704067200.5, rp::Variant::kCanary, 200, 12, &error)) << error;
+}
+
+// A Judge whose lifetime was 9.9e59 minutes (a duration string) or 1e300 (seconds) overflowed
+// the int64 seconds the Kayenta stage holds (UBSan). Go's time.ParseDuration refuses a duration
+// beyond int64 nanoseconds ("time: invalid duration"), so Flagger and Argo never see one:
+// parseDuration refuses it too, every duration field's seconds are held to the same bound, and
+// the error names the field.
+TEST(FuzzRegressions, DurationsBeyondGosLongestAreRefused) {
+  namespace go = rolloutlab::core::go;
+  EXPECT_EQ(*go::parseDuration("2562047h"), 2562047.0 * 3600);  // Go accepts it
+  EXPECT_NEAR(*go::parseDuration("2562047h47m16.854775807s"), go::kMaxDurationSeconds, 1e-5);
+  EXPECT_EQ(*go::parseDuration("-2562047h"), -2562047.0 * 3600);
+  for (const std::string s :
+       {"2562048h", "2562047h48m", "9223372037s", "3000000h", "988888888888888888888888888888888m",
+        "2000000h2000000h", "-2562048h"}) {
+    EXPECT_FALSE(go::parseDuration(s)) << s;  // Go: time: invalid duration
+  }
+
+  const auto judge = [](const std::string& lifetime) {
+    return "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata:\n  name: j\nspec:\n"
+           "  kayenta:\n    lifetime: " +
+           lifetime +
+           "\n    interval: 3m\n    metrics:\n      - {name: error-rate, source: errorRate, "
+           "direction: increase, groups: [errors]}\n";
+  };
+  for (const std::string lifetime : {"1e300", "9223372037", "\"2562048h\"", ".inf"}) {
+    SCOPED_TRACE(lifetime);
+    const std::string text = judge(lifetime);
+    const auto ws = rolloutlab::app::loadWorkspace({"-"}, &text);
+    ASSERT_EQ(ws.diagnostics.errors(), 1);
+    const std::string msg = ws.diagnostics.items.at(0).toString();
+    EXPECT_NE(msg.find("<stdin>:7: spec.kayenta.lifetime = "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("at most 2562047h (Go's time.Duration)"), std::string::npos) << msg;
+  }
+  // The longest still loads (and is a valid lifetime).
+  const std::string longest = judge("2562047h");
+  EXPECT_EQ(rolloutlab::app::loadWorkspace({"-"}, &longest).diagnostics.errors(), 0);
 }
