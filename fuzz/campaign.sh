@@ -24,14 +24,14 @@
 # run: run, start, wall s, user s, sys s, executions, exit, outcome, artifact, signature).
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/.." && pwd)
 
 project_frames() {
-  # The project's function names at the top of a sanitizer/libFuzzer stack (not the harness,
-  # libFuzzer, the sanitizers or the libraries), first 6, in order.
+  # The project's function names at the top of a sanitizer/libFuzzer stack (its modules' src/ and
+  # include/, not the harness, libFuzzer, the sanitizers or the libraries), first 6, in order.
+  # Paths are matched inside, not by the checkout's prefix: ccache may have compiled an object
+  # in another checkout of the same tree.
   sed -n 's/^ *#[0-9][0-9]* 0x[0-9a-f]* in \(.*\) \(\/[^ ]*\):[0-9]*.*$/\1\t\2/p' "$1" |
-    sed 's#/[^/\t]*/\.\./#/#g' |
-    awk -F'\t' -v repo="$repo" 'index($2, repo "/") == 1 && index($2, repo "/fuzz/") != 1 {print $1}' |
+    awk -F'\t' '$2 ~ /\/(core|io|replay|app|sim|scenarios|tune|gitops|cli)\/(src|include)\// {print $1}' |
     sed 's/(anonymous namespace)/{anon}/g; s/(.*$//; s/^.* //' | head -6
 }
 
@@ -60,7 +60,11 @@ summary() {
     IFS=$'\t' read -r n w c e <<<"$line"
     tot_cpu=$((tot_cpu + c))
     local found
-    found=$(awk -F'\t' '$8 == "finding" {print $10}' "$f" | sort | uniq -c |
+    # signatures recomputed from the logs, so that the table follows this script's rules
+    found=$(awk -F'\t' '$8 == "finding" {print $1}' "$f" | while read -r run; do
+      signature "$root/$t/run-$run.log"
+      echo
+    done | sort | uniq -c |
       sed 's/^ *\([0-9]*\) \(.*\)$/\2 (x\1)/' | paste -sd ';' -)
     local starved
     starved=$(awk -F'\t' '$8 == "starved"' "$f" | wc -l)
