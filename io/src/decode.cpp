@@ -379,9 +379,13 @@ std::optional<IntOrStringValue> Decoder::intOrString(const YAML::Node& map, cons
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   const auto k = n.IsScalar() ? scalarKind(n) : ScalarKind::kString;
   if (n.IsScalar() && k == ScalarKind::kInt) {
+    // intstr.IntOrString holds an int32 (k8s.io/apimachinery/pkg/util/intstr, UnmarshalJSON):
+    // a larger number does not decode, so the API server refuses the object. Read past that
+    // bound it was narrowed to the controller's int32 with the wrong value (or UB, as a pause).
     const auto v = parseNumber(n.Scalar());
-    if (!v || std::fabs(*v) > 9.0e15) {
-      error(n, path, shown(n), "integer out of range");
+    if (!v || *v > 2147483647.0 || *v < -2147483648.0) {
+      error(n, path, shown(n),
+            "out of range for an int-or-string's int32 (the API server refuses the object)");
       return std::nullopt;
     }
     return IntOrStringValue{true, static_cast<long long>(*v), {}};

@@ -245,6 +245,9 @@ const std::vector<BadInput> kCorpus = {
      "metadata.name = \"caf\\xe9\": a lowercase RFC 1123 subdomain must consist of lower case"},
     {"rollout-negative-progressdeadline.yaml", kValidate, 1, "2",
      "spec.progressDeadlineSeconds = -60: must be greater than or equal to 0"},
+    {"rollout-pause-beyond-int32.yaml", kValidate, 1, "24",
+     "spec.strategy.canary.steps[1].pause.duration = \"1000000h\": longer than the controller's "
+     "int32 seconds (2147483647s, about 68 years)"},
     {"rollout-pause-word.yaml", kValidate, 1, "23",
      "spec.strategy.canary.steps[1].pause.duration = \"forever\": Duration needs to be greater"},
     {"rollout-replicas-negative.yaml", kValidate, 1, "2",

@@ -219,3 +219,41 @@ TEST(FuzzRegressions, DurationsBeyondGosLongestAreRefused) {
   const std::string longest = judge("2562047h");
   EXPECT_EQ(rolloutlab::app::loadWorkspace({"-"}, &longest).diagnostics.errors(), 0);
 }
+
+// The same class in a Rollout: a pause's duration string is read as int32(d.Seconds())
+// (types.go RolloutPause.DurationSeconds), so `1000000h` (3.6e9 s) overflowed the int it was
+// cast to (UBSan), and an int-or-string number beyond int32, which intstr cannot decode (the
+// API server refuses the object), was narrowed to a wrong value. Both are refused by field.
+TEST(FuzzRegressions, RolloutPausesBeyondInt32SecondsAreRefused) {
+  const std::string rollout = rolloutlab::test::readFile(rolloutlab::test::sourceDir() +
+                                                         "/examples/apps/storefront/rollout.yaml");
+  const std::string pause = "pause: {duration: 5m}";
+  ASSERT_NE(rollout.find(pause), std::string::npos);
+  const auto errorsOf = [&](const std::string& duration) {
+    std::string text = rollout;
+    text.replace(text.find(pause), pause.size(), "pause: {duration: " + duration + "}");
+    std::vector<std::string> out;
+    for (const auto& d : rolloutlab::app::loadWorkspace({"-"}, &text).diagnostics.items)
+      if (d.field.find("pause.duration") != std::string::npos) out.push_back(d.toString());
+    return out;
+  };
+  for (const std::string duration : {"1000000h", "596524h", "-596524h"}) {
+    const auto errors = errorsOf(duration);
+    ASSERT_EQ(errors.size(), 1u) << duration;
+    EXPECT_NE(errors[0].find("steps[3].pause.duration = \"" + duration +
+                             "\": longer than the controller's int32 seconds"),
+              std::string::npos)
+        << errors[0];
+  }
+  for (const std::string duration : {"2147483648", "-2147483649", "9999999999"}) {
+    const auto errors = errorsOf(duration);
+    ASSERT_EQ(errors.size(), 1u) << duration;
+    EXPECT_NE(errors[0].find("pause.duration = " + duration +
+                             ": out of range for an int-or-string's int32"),
+              std::string::npos)
+        << errors[0];
+  }
+  // The longest of each form still loads: 596523h is 2147482800 s.
+  for (const std::string duration : {"596523h", "2147483647", "\"2147483647\""})
+    EXPECT_TRUE(errorsOf(duration).empty()) << duration;
+}
