@@ -260,7 +260,15 @@ void decodeStep(Decoder& d, const YAML::Node& n, const std::string& path, ar::Ca
         } else if (dur.intValue() != 0 || dur.s == "0") {
           s.pauseSeconds = dur.intValue();
         } else if (auto secs = ar::goDurationSeconds(dur.s)) {
-          s.pauseSeconds = static_cast<int>(*secs);
+          // int32(d.Seconds()): Go leaves a conversion out of int32's range to the platform,
+          // so a pause longer than int32 seconds (68 years) has no defined meaning; refused.
+          if (*secs >= 2147483648.0 || *secs <= -2147483649.0) {
+            d.error(Decoder::child(p, "duration"), pathJoin(path, "pause.duration"),
+                    core::quoted(dur.s),
+                    "longer than the controller's int32 seconds (2147483647s, about 68 years)");
+          } else {
+            s.pauseSeconds = static_cast<int>(*secs);
+          }
         } else {
           s.pauseSeconds = -1;
         }

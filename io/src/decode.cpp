@@ -8,6 +8,7 @@
 #include <set>
 
 #include "rolloutlab/core/flagger/spec.h"
+#include "rolloutlab/core/go/duration.h"
 
 namespace rolloutlab::io {
 
@@ -378,9 +379,13 @@ std::optional<IntOrStringValue> Decoder::intOrString(const YAML::Node& map, cons
   if (!n.IsDefined() || n.IsNull()) return std::nullopt;
   const auto k = n.IsScalar() ? scalarKind(n) : ScalarKind::kString;
   if (n.IsScalar() && k == ScalarKind::kInt) {
+    // intstr.IntOrString holds an int32 (k8s.io/apimachinery/pkg/util/intstr, UnmarshalJSON):
+    // a larger number does not decode, so the API server refuses the object. Read past that
+    // bound it was narrowed to the controller's int32 with the wrong value (or UB, as a pause).
     const auto v = parseNumber(n.Scalar());
-    if (!v || std::fabs(*v) > 9.0e15) {
-      error(n, path, shown(n), "integer out of range");
+    if (!v || *v > 2147483647.0 || *v < -2147483648.0) {
+      error(n, path, shown(n),
+            "out of range for an int-or-string's int32 (the API server refuses the object)");
       return std::nullopt;
     }
     return IntOrStringValue{true, static_cast<long long>(*v), {}};
@@ -418,12 +423,18 @@ std::optional<double> Decoder::durationValue(const YAML::Node& n, const std::str
   if (n.IsScalar()) {
     const auto k = scalarKind(n);
     if (k == ScalarKind::kInt || k == ScalarKind::kFloat) {
-      if (auto v = parseNumber(n.Scalar()); v && std::isfinite(*v) && *v >= 0) return *v;
+      // Seconds within Go's time.Duration, like a duration string (parseGoDuration bounds
+      // those): what reads this casts it to int64 seconds and milliseconds.
+      if (auto v = parseNumber(n.Scalar()); v && *v >= 0 && *v <= core::go::kMaxDurationSeconds) {
+        return *v;
+      }
     } else if (k == ScalarKind::kString) {
       if (auto v = core::flagger::parseGoDuration(n.Scalar()); v && *v >= 0) return *v;
     }
   }
-  error(n, path, shown(n), "must be a duration (e.g. 30s, 1h30m) or seconds >= 0");
+  error(n, path, shown(n),
+        "must be a duration (e.g. 30s, 1h30m) or seconds >= 0, at most 2562047h (Go's "
+        "time.Duration)");
   return std::nullopt;
 }
 

@@ -144,6 +144,9 @@ const std::vector<BadInput> kCorpus = {
      "spec.kayenta.interval = \"1h\": longer than the lifetime (540s): Orca uses the lifetime, so"},
     {"judge-interval-zero.yaml", kStrict, 1, "9",
      "spec.kayenta.interval = \"0s\": 0 means the lifetime (540s): Orca judges once, at its end,"},
+    {"judge-lifetime-beyond-go-duration.yaml", kValidate, 1, "9",
+     "spec.kayenta.lifetime = \"3000000h\": must be a duration (e.g. 30s, 1h30m) or seconds >= 0, "
+     "at most 2562047h (Go's time.Duration)"},
     {"judge-lifetime-short.yaml", kValidate, 1, "8",
      "spec.kayenta: lifetimeSeconds = 30: must be at least 60 (Orca counts whole minutes)"},
     {"judge-lifetime-word.yaml", kValidate, 1, "8",
@@ -242,6 +245,9 @@ const std::vector<BadInput> kCorpus = {
      "metadata.name = \"caf\\xe9\": a lowercase RFC 1123 subdomain must consist of lower case"},
     {"rollout-negative-progressdeadline.yaml", kValidate, 1, "2",
      "spec.progressDeadlineSeconds = -60: must be greater than or equal to 0"},
+    {"rollout-pause-beyond-int32.yaml", kValidate, 1, "24",
+     "spec.strategy.canary.steps[1].pause.duration = \"1000000h\": longer than the controller's "
+     "int32 seconds (2147483647s, about 68 years)"},
     {"rollout-pause-word.yaml", kValidate, 1, "23",
      "spec.strategy.canary.steps[1].pause.duration = \"forever\": Duration needs to be greater"},
     {"rollout-replicas-negative.yaml", kValidate, 1, "2",

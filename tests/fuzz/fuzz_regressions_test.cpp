@@ -13,8 +13,10 @@
 #include <vector>
 
 #include "fuzz_support.h"
+#include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/argo/expr/expr.h"
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/go/duration.h"
 #include "rolloutlab/core/promql/memory_series_store.h"
 #include "rolloutlab/core/promql/query.h"
 #include "rolloutlab/replay/recording.h"
@@ -179,4 +181,79 @@ TEST(FuzzRegressions, ARequestEndingBeyondInt64MillisecondsIsRefused) {
   EXPECT_FALSE(
       r.add(std::numeric_limits<double>::infinity(), rp::Variant::kCanary, 200, 12, &error));
   ASSERT_TRUE(r.add(1704067200.5, rp::Variant::kCanary, 200, 12, &error)) << error;
+}
+
+// A Judge whose lifetime was 9.9e59 minutes (a duration string) or 1e300 (seconds) overflowed
+// the int64 seconds the Kayenta stage holds (UBSan). Go's time.ParseDuration refuses a duration
+// beyond int64 nanoseconds ("time: invalid duration"), so Flagger and Argo never see one:
+// parseDuration refuses it too, every duration field's seconds are held to the same bound, and
+// the error names the field.
+TEST(FuzzRegressions, DurationsBeyondGosLongestAreRefused) {
+  namespace go = rolloutlab::core::go;
+  EXPECT_EQ(*go::parseDuration("2562047h"), 2562047.0 * 3600);  // Go accepts it
+  EXPECT_NEAR(*go::parseDuration("2562047h47m16.854775807s"), go::kMaxDurationSeconds, 1e-5);
+  EXPECT_EQ(*go::parseDuration("-2562047h"), -2562047.0 * 3600);
+  for (const std::string s :
+       {"2562048h", "2562047h48m", "9223372037s", "3000000h", "988888888888888888888888888888888m",
+        "2000000h2000000h", "-2562048h"}) {
+    EXPECT_FALSE(go::parseDuration(s)) << s;  // Go: time: invalid duration
+  }
+
+  const auto judge = [](const std::string& lifetime) {
+    return "apiVersion: rolloutlab.io/v1alpha1\nkind: Judge\nmetadata:\n  name: j\nspec:\n"
+           "  kayenta:\n    lifetime: " +
+           lifetime +
+           "\n    interval: 3m\n    metrics:\n      - {name: error-rate, source: errorRate, "
+           "direction: increase, groups: [errors]}\n";
+  };
+  for (const std::string lifetime : {"1e300", "9223372037", "\"2562048h\"", ".inf"}) {
+    SCOPED_TRACE(lifetime);
+    const std::string text = judge(lifetime);
+    const auto ws = rolloutlab::app::loadWorkspace({"-"}, &text);
+    ASSERT_EQ(ws.diagnostics.errors(), 1);
+    const std::string msg = ws.diagnostics.items.at(0).toString();
+    EXPECT_NE(msg.find("<stdin>:7: spec.kayenta.lifetime = "), std::string::npos) << msg;
+    EXPECT_NE(msg.find("at most 2562047h (Go's time.Duration)"), std::string::npos) << msg;
+  }
+  // The longest still loads (and is a valid lifetime).
+  const std::string longest = judge("2562047h");
+  EXPECT_EQ(rolloutlab::app::loadWorkspace({"-"}, &longest).diagnostics.errors(), 0);
+}
+
+// The same class in a Rollout: a pause's duration string is read as int32(d.Seconds())
+// (types.go RolloutPause.DurationSeconds), so `1000000h` (3.6e9 s) overflowed the int it was
+// cast to (UBSan), and an int-or-string number beyond int32, which intstr cannot decode (the
+// API server refuses the object), was narrowed to a wrong value. Both are refused by field.
+TEST(FuzzRegressions, RolloutPausesBeyondInt32SecondsAreRefused) {
+  const std::string rollout = rolloutlab::test::readFile(rolloutlab::test::sourceDir() +
+                                                         "/examples/apps/storefront/rollout.yaml");
+  const std::string pause = "pause: {duration: 5m}";
+  ASSERT_NE(rollout.find(pause), std::string::npos);
+  const auto errorsOf = [&](const std::string& duration) {
+    std::string text = rollout;
+    text.replace(text.find(pause), pause.size(), "pause: {duration: " + duration + "}");
+    std::vector<std::string> out;
+    for (const auto& d : rolloutlab::app::loadWorkspace({"-"}, &text).diagnostics.items)
+      if (d.field.find("pause.duration") != std::string::npos) out.push_back(d.toString());
+    return out;
+  };
+  for (const std::string duration : {"1000000h", "596524h", "-596524h"}) {
+    const auto errors = errorsOf(duration);
+    ASSERT_EQ(errors.size(), 1u) << duration;
+    EXPECT_NE(errors[0].find("steps[3].pause.duration = \"" + duration +
+                             "\": longer than the controller's int32 seconds"),
+              std::string::npos)
+        << errors[0];
+  }
+  for (const std::string duration : {"2147483648", "-2147483649", "9999999999"}) {
+    const auto errors = errorsOf(duration);
+    ASSERT_EQ(errors.size(), 1u) << duration;
+    EXPECT_NE(errors[0].find("pause.duration = " + duration +
+                             ": out of range for an int-or-string's int32"),
+              std::string::npos)
+        << errors[0];
+  }
+  // The longest of each form still loads: 596523h is 2147482800 s.
+  for (const std::string duration : {"596523h", "2147483647", "\"2147483647\""})
+    EXPECT_TRUE(errorsOf(duration).empty()) << duration;
 }

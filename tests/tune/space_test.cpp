@@ -131,7 +131,7 @@ INSTANTIATE_TEST_SUITE_P(
             "space.yaml:6: spec.fields[0]: needs exactly one of values, range, schedules"},
         Bad{"  fields:\n    - field: interval\n      values: [soon]\n",
             "space.yaml:7: spec.fields[0].values[0] = \"soon\": must be a duration (e.g. 30s, "
-            "1h30m) or seconds >= 0"},
+            "1h30m) or seconds >= 0, at most 2562047h (Go's time.Duration)"},
         Bad{"  fields:\n    - field: threshold\n      range: {min: 5, max: 2, step: 1}\n",
             "space.yaml:7: spec.fields[0].range.max = 2: must be at least range.min"},
         Bad{"  fields:\n    - field: stepWeights\n      values: [10]\n",

@@ -53,6 +53,10 @@ std::optional<double> parseDuration(const std::string& s) {
     const auto r = std::from_chars(num.data(), num.data() + num.size(), v);
     if (r.ec != std::errc()) return std::nullopt;
     total += v * mult;
+    // ParseDuration refuses a term, or a sum, beyond int64 nanoseconds ("time: invalid
+    // duration"): without the bound a long one became a huge double that the callers' int64
+    // seconds or milliseconds could not hold.
+    if (!(total <= kMaxDurationSeconds)) return std::nullopt;
   }
   return sign * total;
 }

@@ -75,7 +75,8 @@ class Decoder {
   /// alphanumerics, '-' and '.', alphanumeric at both ends, at most 253 bytes). Errors name
   /// the value with invalid UTF-8 bytes escaped.
   std::optional<std::string> objectName(const YAML::Node& md);
-  /// An int-or-string field: an integer, or a string that `text` allows. A string the
+  /// An int-or-string field: an integer within int32 (intstr.IntOrString's IntVal), or a string
+  /// that `text` allows. A string the
   /// controller would read as 0 (IntOrString.IntValue of "one") is an error naming the value.
   std::optional<IntOrStringValue> intOrString(const YAML::Node& map, const char* key,
                                               const std::string& path, IntOrStringText text);
