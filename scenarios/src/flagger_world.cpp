@@ -34,7 +34,8 @@ double intervalSeconds(const std::string& interval, double fallback) {
 FlaggerPlan::FlaggerPlan(const fl::CanarySpec& canary,
                          std::vector<const fl::MetricTemplateSpec*> templates,
                          const CompiledScenario& scenario, const std::string& meshProvider)
-    : engine_(canary, templates, fl::FlaggerEngineOptions{meshProvider}) {
+    : engine_(canary, templates, fl::FlaggerEngineOptions{meshProvider}),
+      analysisInterval_(engine_.spec().analysisIntervalSeconds()) {
   const Scenario& sc = scenario.spec();
   const std::string provider = canary.effectiveProvider(meshProvider);
   layout_ = meshLayout(sc.metrics.mesh.empty() ? provider : sc.metrics.mesh);
@@ -191,6 +192,9 @@ FlaggerSyntheticWorld::FlaggerSyntheticWorld(const FlaggerPlan& plan,
   for (const auto& pc : plan.checks()) {
     queries_.push_back(pc.prepared ? std::make_shared<pq::PreparedQuery>(*pc.prepared) : nullptr);
   }
+  for (const auto& h : plan.canary().analysis.webhooks) gates_.push_back(gateOf(h));
+  firstCall_.assign(gates_.size(), std::numeric_limits<double>::quiet_NaN());
+  kubernetes_ = plan.engine().provider() == "kubernetes";
 }
 
 FlaggerSyntheticWorld::~FlaggerSyntheticWorld() = default;
@@ -199,7 +203,8 @@ void FlaggerSyntheticWorld::reset(std::uint64_t seed) {
   series_.reset(seed);
   tPromote_ = std::numeric_limits<double>::infinity();
   lastPhase_ = fl::Phase::kInitialized;
-  firstCall_.clear();
+  std::fill(firstCall_.begin(), firstCall_.end(), std::numeric_limits<double>::quiet_NaN());
+  otherCalls_.clear();
 }
 
 RunTotals FlaggerSyntheticWorld::totals(double t) { return series_.totals(t); }
@@ -224,7 +229,7 @@ void FlaggerSyntheticWorld::afterTick(double t, const fl::TickRecord& rec) {
   // Routes -> shares of live traffic.
   const fl::CanarySpec& c = plan_.canary();
   double live0 = 0, live1 = 1, mirror = 0;
-  if (plan_.engine().provider() == "kubernetes") {
+  if (kubernetes_) {
     live0 = 0.0;  // no traffic shifting: live traffic stays on the primary service
     live1 = 1.0;
   } else {
@@ -273,27 +278,46 @@ fl::Readiness FlaggerSyntheticWorld::primaryReady(double t, fl::Phase phase) {
   return since >= cl.primaryRollout ? fl::Readiness::kReady : fl::Readiness::kWaiting;
 }
 
-bool FlaggerSyntheticWorld::webhook(double t, const fl::WebhookSpec& hook, int index, fl::Phase) {
+const GateSpec* FlaggerSyntheticWorld::gateOf(const fl::WebhookSpec& hook) const {
   const auto& gates = scenario_.spec().webhooks;
   auto it = gates.find(hook.name);
   if (it == gates.end()) it = gates.find(fl::toString(hook.type));
-  if (it == gates.end()) {
+  return it == gates.end() ? nullptr : &it->second;
+}
+
+bool FlaggerSyntheticWorld::webhook(double t, const fl::WebhookSpec& hook, int index, fl::Phase) {
+  // The engine asks with the Canary's own hooks (plan_.canary() is the engine's spec): their
+  // gates were found once; any other hook is looked up by name.
+  const auto& hooks = plan_.canary().analysis.webhooks;
+  const bool own = index >= 0 && static_cast<std::size_t>(index) < hooks.size() &&
+                   &hooks[static_cast<std::size_t>(index)] == &hook;
+  const GateSpec* gate = own ? gates_[static_cast<std::size_t>(index)] : gateOf(hook);
+  if (gate == nullptr) {
     // No word in the scenario: gates open, and rollback hooks do not ask for a rollback.
     return hook.type != fl::WebhookType::kRollback;
   }
-  const GateSpec& g = it->second;
-  auto [fc, inserted] = firstCall_.emplace(index, t);
+  const GateSpec& g = *gate;
+  // The time of this hook index's first call (the index, as before, whatever the hook).
+  double first = t;
+  if (index >= 0 && static_cast<std::size_t>(index) < firstCall_.size()) {
+    double& fc = firstCall_[static_cast<std::size_t>(index)];
+    if (std::isnan(fc)) fc = t;
+    first = fc;
+  } else {
+    auto [fc, inserted] = otherCalls_.emplace(index, t);
+    (void)inserted;
+    first = fc->second;
+  }
   switch (g.kind) {
     case GateSpec::Kind::kPass:
       return true;
     case GateSpec::Kind::kFail:
       return false;
     case GateSpec::Kind::kPassAfter:
-      return t - fc->second >= g.after;
+      return t - first >= g.after;
     case GateSpec::Kind::kFlaky:
       return series_.rng(MeshSeries::Stream::kGates).uniform() >= g.failProbability;
   }
-  (void)inserted;
   return true;
 }
 
@@ -394,10 +418,12 @@ fl::MetricAnswer FlaggerSyntheticWorld::peek(double t, int metricIndex, fl::Chec
   // Evaluate on a copy of the run's state so the run's own draws are untouched.
   const auto saved = series_.save();
   const auto savedCalls = firstCall_;
+  const auto savedOther = otherCalls_;
   const fl::MetricSpec& m = plan_.canary().analysis.metrics[static_cast<std::size_t>(metricIndex)];
   fl::MetricAnswer a = metric(t, m, metricIndex, kind);
   series_.restore(saved);
   firstCall_ = savedCalls;
+  otherCalls_ = savedOther;
   return a;
 }
 
@@ -427,7 +453,7 @@ namespace {
 sim::FlaggerLoopOptions loopOptions(const FlaggerPlan& plan, const CompiledScenario& sc,
                                     std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
   sim::FlaggerLoopOptions o;
-  o.interval = plan.canary().analysisIntervalSeconds();
+  o.interval = plan.analysisInterval();
   o.duration = sc.spec().duration;
   o.seed = seed;
   o.judges = &judges;

@@ -390,6 +390,44 @@ TEST(SyntheticWorld, GatesFromTheScenario) {
                         fl::Phase::kProgressing));
 }
 
+// The Canary's own hooks (the engine asks with them): gates by name, then by type, found
+// once per world; a pass-after gate counts from the hook's first call of the run, and a new
+// run (reset) starts that clock again.
+TEST(SyntheticWorld, GatesOfTheCanarysOwnHooks) {
+  auto spec = makeCanarySpec();
+  spec.analysis.webhooks = {
+      rolloutlab::test::makeHook("approve", fl::WebhookType::kConfirmPromotion),
+      rolloutlab::test::makeHook("smoke", fl::WebhookType::kPreRollout),
+      rolloutlab::test::makeHook("rb", fl::WebhookType::kRollback),
+      rolloutlab::test::makeHook("other", fl::WebhookType::kRollout)};
+  Scenario s = baseScenario();
+  GateSpec later;
+  later.kind = GateSpec::Kind::kPassAfter;
+  later.after = 1200;
+  s.webhooks["approve"] = later;
+  GateSpec fail;
+  fail.kind = GateSpec::Kind::kFail;
+  s.webhooks[fl::toString(fl::WebhookType::kPreRollout)] = fail;  // by type
+  CompiledScenario sc(s);
+  FlaggerPlan plan(spec, {nullptr}, sc);
+  FlaggerSyntheticWorld w(plan, sc);
+  const auto& hooks = plan.canary().analysis.webhooks;
+  ASSERT_EQ(hooks.size(), 4u);
+  for (int run = 0; run < 2; ++run) {
+    w.reset(static_cast<std::uint64_t>(run) + 1);
+    const double t0 = run == 0 ? 300 : 5000;  // the clock starts at each run's first call
+    EXPECT_FALSE(w.webhook(t0, hooks[0], 0, fl::Phase::kProgressing));
+    EXPECT_FALSE(w.webhook(t0 + 1140, hooks[0], 0, fl::Phase::kProgressing));
+    EXPECT_TRUE(w.webhook(t0 + 1200, hooks[0], 0, fl::Phase::kProgressing));
+    EXPECT_FALSE(w.webhook(t0, hooks[1], 1, fl::Phase::kProgressing));
+    EXPECT_FALSE(w.webhook(t0, hooks[2], 2, fl::Phase::kProgressing));  // no gate: no rollback
+    EXPECT_TRUE(w.webhook(t0, hooks[3], 3, fl::Phase::kProgressing));   // no gate: passes
+  }
+  // The same index asked with another hook (not the Canary's): looked up by its own name.
+  EXPECT_TRUE(w.webhook(0, rolloutlab::test::makeHook("load", fl::WebhookType::kRollout), 1,
+                        fl::Phase::kProgressing));
+}
+
 TEST(SyntheticWorld, SameSeedSameRun) {
   auto spec = makeCanarySpec();
   CompiledScenario sc(baseScenario(1000, 0.012));

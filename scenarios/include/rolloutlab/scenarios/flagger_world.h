@@ -57,6 +57,9 @@ class FlaggerPlan {
               const CompiledScenario& scenario, const std::string& meshProvider = "istio");
   const core::flagger::FlaggerEngine& engine() const { return engine_; }
   const core::flagger::CanarySpec& canary() const { return engine_.spec(); }
+  /// The Canary's analysis interval in seconds (`CanarySpec::analysisIntervalSeconds`, parsed
+  /// once per plan rather than once per run).
+  double analysisInterval() const { return analysisInterval_; }
   const MeshLayout& layout() const { return layout_; }
   const Workload& workload() const { return workload_; }
   const PreparedCheck& check(int metricIndex, core::flagger::CheckKind kind) const;
@@ -64,6 +67,7 @@ class FlaggerPlan {
 
  private:
   core::flagger::FlaggerEngine engine_;
+  double analysisInterval_ = 60.0;
   MeshLayout layout_;
   Workload workload_;
   std::vector<PreparedCheck> checks_;  // metricIndex * 4 + kind
@@ -127,7 +131,14 @@ class FlaggerSyntheticWorld final : public sim::FlaggerRunWorld {
   core::flagger::MetricAnswer answer(double t, int index, core::flagger::CheckKind kind, Variant v);
   double tPromote_ = 0;
   core::flagger::Phase lastPhase_ = core::flagger::Phase::kInitialized;
-  std::map<int, double> firstCall_;
+  // Per hook of the Canary (by its index): the scenario's gate (nullptr: none), found once
+  // per world instead of by name on every call; the time of the hook's first call this run
+  // (NaN: not called yet).
+  std::vector<const GateSpec*> gates_;
+  std::vector<double> firstCall_;
+  std::map<int, double> otherCalls_;  // first calls of an index outside the Canary's hooks
+  bool kubernetes_ = false;           // the Canary's provider is "kubernetes" (no traffic shifting)
+  const GateSpec* gateOf(const core::flagger::WebhookSpec& hook) const;
 };
 
 /// Runs one rollout in the world with the one tick loop (sim/flagger_loop.h): a new revision at
