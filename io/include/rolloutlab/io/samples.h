@@ -109,6 +109,7 @@ class SampleReader {
   bool nextLine();
   bool fromJson(Sample& out);
   bool fromCsv(Sample& out);
+  /// Throws the error at `column` of the line being read; a negative column: the whole input.
   [[noreturn]] void fail(int column, const std::string& field, const std::string& value,
                          const std::string& rule) const;
 
