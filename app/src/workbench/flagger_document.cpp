@@ -290,61 +290,36 @@ app::RunOptions runOptions(const fl::CanarySpec& canary, std::uint64_t seed,
 
 Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                                        const std::string& meshProvider) const {
-  Timeline tl;
-  try {
+  return timelineOrError("Canary " + name_ + " \u00d7 " + scenario.name, [&] {
     app::Workspace input;
     input.scenarios.push_back(scenario);
     const app::RunView view =
         app::simulateRun(batchWorkspace(), input, runOptions(canary_, seed, meshProvider));
-    tl = timelineOf(view);
+    Timeline tl = timelineOf(view);
     // Where the release misbehaves (on a half-interval grid, for drifts).
     tl.regression =
         regressionSpans(scenarios::CompiledScenario(scenario), tl.duration, view.tickInterval / 2);
     tl.title = "Canary " + name_ + " \u00d7 " + scenario.name + ", seed " + std::to_string(seed);
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = "Canary " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = "Canary " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.what();
-  }
-  return tl;
+    return tl;
+  });
 }
 
 Timeline FlaggerSpecDocument::replay(const rp::ReplaySpec& spec, std::uint64_t seed,
                                      std::optional<std::uint64_t> replicate,
                                      const std::string& meshProvider, RecordingCache& cache) const {
-  const std::string title = "Canary " + name_ + " \u00d7 recording " + spec.name;
-  Timeline tl;
-  try {
-    app::RunOptions o = runOptions(canary_, seed, meshProvider);
-    o.replicate = replicate;
-    o.openRecording = [&cache](const rp::ReplaySpec& s, const rp::ReplayTarget& target) {
-      return cache.open(s, target);
-    };
-    std::ostringstream warnings;  // unread log lines: the recording's own report shows them
-    const app::RunView view = app::replayRun(batchWorkspace(), spec, o, warnings);
-    tl = timelineOf(view);
-    // A counterfactual model's release misbehaves while the Replay's Scenario's effects act
-    // (their times count from `from`).
-    if (spec.scenario && spec.counterfactual == rp::Counterfactual::kModel) {
-      tl.regression = regressionSpans(scenarios::CompiledScenario(*spec.scenario), tl.duration,
-                                      view.tickInterval / 2);
-    }
-    tl.summary = replayRunText(spec, seed, replicate) + " from " + view.source + "\n" + tl.summary;
-    tl.title = title + " (" + replayRunText(spec, seed, replicate) + ")";
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.what();
-  }
-  return tl;
+  app::RunOptions o = runOptions(canary_, seed, meshProvider);
+  o.replicate = replicate;
+  return replayTimeline(batchWorkspace(), spec, std::move(o), cache,
+                        "Canary " + name_ + " \u00d7 recording " + spec.name,
+                        [&spec](const app::RunView& view, const Timeline& tl) {
+                          // A counterfactual model's release misbehaves while the Replay's
+                          // Scenario's effects act (their times count from `from`).
+                          std::vector<std::pair<double, double>> spans;
+                          if (spec.scenario && spec.counterfactual == rp::Counterfactual::kModel)
+                            spans = regressionSpans(scenarios::CompiledScenario(*spec.scenario),
+                                                    tl.duration, view.tickInterval / 2);
+                          return spans;
+                        });
 }
 
 }  // namespace rolloutlab::app::workbench

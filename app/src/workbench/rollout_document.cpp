@@ -691,55 +691,32 @@ app::RunOptions runOptions(const ar::RolloutSpec& rollout, std::uint64_t seed) {
 
 Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                                        const std::string& /*meshProvider*/) const {
-  Timeline tl;
-  try {
+  return timelineOrError("Rollout " + name_ + " \u00d7 " + scenario.name, [&] {
     app::Workspace input;
     input.scenarios.push_back(scenario);
-    tl = timelineOf(app::simulateRun(batchWorkspace(), input, runOptions(rollout_, seed)));
+    Timeline tl = timelineOf(app::simulateRun(batchWorkspace(), input, runOptions(rollout_, seed)));
     tl.regression = regressionSpans(scenarios::CompiledScenario(scenario), tl.duration, 30);
     tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name + ", seed " + std::to_string(seed);
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.what();
-  }
-  return tl;
+    return tl;
+  });
 }
 
 Timeline RolloutSpecDocument::replay(const replay::ReplaySpec& spec, std::uint64_t seed,
                                      std::optional<std::uint64_t> replicate,
                                      const std::string& /*meshProvider*/,
                                      RecordingCache& cache) const {
-  const std::string title = "Rollout " + name_ + " \u00d7 recording " + spec.name;
-  Timeline tl;
-  try {
-    app::RunOptions o = runOptions(rollout_, seed);
-    o.replicate = replicate;
-    o.openRecording = [&cache](const replay::ReplaySpec& s, const replay::ReplayTarget& target) {
-      return cache.open(s, target);
-    };
-    std::ostringstream warnings;  // unread log lines: the recording's own report shows them
-    const app::RunView view = app::replayRun(batchWorkspace(), spec, o, warnings);
-    tl = timelineOf(view);
-    // Models of the Replay's Scenario give bad values while its effects act.
-    if (spec.scenario)
-      tl.regression = regressionSpans(scenarios::CompiledScenario(*spec.scenario), tl.duration, 30);
-    tl.summary = replayRunText(spec, seed, replicate) + " from " + view.source + "\n" + tl.summary;
-    tl.title = title + " (" + replayRunText(spec, seed, replicate) + ")";
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.what();
-  }
-  return tl;
+  app::RunOptions o = runOptions(rollout_, seed);
+  o.replicate = replicate;
+  return replayTimeline(batchWorkspace(), spec, std::move(o), cache,
+                        "Rollout " + name_ + " \u00d7 recording " + spec.name,
+                        [&spec](const app::RunView&, const Timeline& tl) {
+                          // Models of the Replay's Scenario give bad values while its effects act.
+                          std::vector<std::pair<double, double>> spans;
+                          if (spec.scenario)
+                            spans = regressionSpans(scenarios::CompiledScenario(*spec.scenario),
+                                                    tl.duration, 30);
+                          return spans;
+                        });
 }
 
 }  // namespace rolloutlab::app::workbench

@@ -8,7 +8,9 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <sstream>
 
+#include "rolloutlab/app/workbench/recordings.h"
 #include "rolloutlab/app/workbench/rollout_document.h"
 
 namespace rolloutlab::app::workbench {
@@ -422,6 +424,40 @@ Timeline argoTimeline(const RunView& v) {
 
 Timeline timelineOf(const RunView& view) {
   return view.engine == "argo" ? argoTimeline(view) : flaggerTimeline(view);
+}
+
+Timeline timelineOrError(const std::string& title, const std::function<Timeline()>& draw) {
+  Timeline tl;
+  try {
+    return draw();
+  } catch (const core::InputError& e) {
+    tl.error = e.diagnostic().toString();
+  } catch (const std::exception& e) {
+    tl.error = e.what();
+  }
+  tl.title = title;
+  return tl;
+}
+
+Timeline replayTimeline(
+    const Workspace& workspace, const replay::ReplaySpec& spec, RunOptions options,
+    RecordingCache& cache, const std::string& title,
+    const std::function<std::vector<std::pair<double, double>>(const RunView&, const Timeline&)>&
+        regression) {
+  return timelineOrError(title, [&] {
+    options.openRecording = [&cache](const replay::ReplaySpec& s,
+                                     const replay::ReplayTarget& target) {
+      return cache.open(s, target);
+    };
+    std::ostringstream warnings;  // unread log lines: the recording's own report shows them
+    const RunView view = replayRun(workspace, spec, options, warnings);
+    Timeline tl = timelineOf(view);
+    if (regression) tl.regression = regression(view, tl);
+    const std::string run = replayRunText(spec, options.seed, options.replicate);
+    tl.summary = run + " from " + view.source + "\n" + tl.summary;
+    tl.title = title + " (" + run + ")";
+    return tl;
+  });
 }
 
 }  // namespace rolloutlab::app::workbench
