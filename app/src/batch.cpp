@@ -631,10 +631,14 @@ std::string batchTable(const BatchResult& r) {
   const Json j = batchJson(r);
   auto pct = [](const Json& p) {
     if (p["value"].is_null()) return std::string("-");
-    char b[64];
-    std::snprintf(b, sizeof b, "%5.1f%% [%4.1f, %5.1f]", 100 * p["value"].get<double>(),
-                  100 * p["ci95"][0].get<double>(), 100 * p["ci95"][1].get<double>());
-    return std::string(b);
+    // printf's "%5.1f%% [%4.1f, %5.1f]" in the C locale.
+    auto fixed = [](double v, std::size_t width) {
+      const std::string t = core::formatFixed(v, 1);
+      return std::string(width > t.size() ? width - t.size() : 0, ' ') + t;
+    };
+    return fixed(100 * p["value"].get<double>(), 5) + "% [" +
+           fixed(100 * p["ci95"][0].get<double>(), 4) + ", " +
+           fixed(100 * p["ci95"][1].get<double>(), 5) + "]";
   };
   auto secs = [](const Json& v) {
     if (v.is_null()) return std::string("-");

@@ -14,6 +14,7 @@
 #include "rolloutlab/app/tune_runner.h"
 #include "rolloutlab/app/workspace.h"
 #include "rolloutlab/core/go/duration.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/version.h"
 #include "rolloutlab/gitops/export.h"
 #include "rolloutlab/io/decode.h"
@@ -828,18 +829,17 @@ namespace {
 
 std::string pctText(const Json& e) {
   if (e.at("value").is_null()) return "-";
-  char b[80];
-  std::snprintf(b, sizeof b, "%.1f%% [%.1f, %.1f]", 100 * e.at("value").get<double>(),
-                100 * e.at("lo").get<double>(), 100 * e.at("hi").get<double>());
-  return b;
+  // printf's "%.1f%% [%.1f, %.1f]" in the C locale.
+  return core::formatFixed(100 * e.at("value").get<double>(), 1) + "% [" +
+         core::formatFixed(100 * e.at("lo").get<double>(), 1) + ", " +
+         core::formatFixed(100 * e.at("hi").get<double>(), 1) + "]";
 }
 
 std::string secondsText(const Json& e) {
   if (e.at("value").is_null()) return "-";
-  char b[80];
-  std::snprintf(b, sizeof b, "%.0fs [%.0f, %.0f]", e.at("value").get<double>(),
-                e.at("lo").get<double>(), e.at("hi").get<double>());
-  return b;
+  return core::formatFixed(e.at("value").get<double>(), 0) + "s [" +
+         core::formatFixed(e.at("lo").get<double>(), 0) + ", " +
+         core::formatFixed(e.at("hi").get<double>(), 0) + "]";
 }
 
 }  // namespace

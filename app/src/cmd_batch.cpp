@@ -16,6 +16,7 @@
 #include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/app/workspace.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/io/documents.h"
 
 namespace rolloutlab::app {
@@ -190,13 +191,11 @@ int runBatchCommand(const std::vector<std::string>& argv, Streams& io) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       const double rate = el > 0 ? static_cast<double>(done) / el : 0.0;
       const double eta = rate > 0 ? static_cast<double>(planned - done) / rate : 0.0;
-      char buf[160];
-      std::snprintf(
-          buf, sizeof buf, "\r%lld/%lld runs (%.0f%%), %.0f runs/s, ETA %.0fs   ",
-          static_cast<long long>(done), static_cast<long long>(planned),
-          planned > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(planned) : 100.0,
-          rate, eta);
-      io.err << buf << std::flush;
+      const double percent =
+          planned > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(planned) : 100.0;
+      io.err << "\r" + std::to_string(done) + "/" + std::to_string(planned) + " runs ("
+             << core::formatFixed(percent, 0) << "%), " << core::formatFixed(rate, 0)
+             << " runs/s, ETA " << core::formatFixed(eta, 0) << "s   " << std::flush;
     };
   }
   cancelWatched().store(true);

@@ -11,6 +11,7 @@
 #include "rolloutlab/app/check_render.h"
 #include "rolloutlab/app/commands.h"
 #include "rolloutlab/app/output.h"
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::app {
 
@@ -157,11 +158,9 @@ int runCheck(const std::vector<std::string>& argv, Streams& io) {
                       std::int64_t planned) {
       const double el =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      char buf[256];
-      std::snprintf(buf, sizeof buf, "\rspec %zu/%zu %s: %lld/%lld runs of this round, %.0f s   ",
-                    i + 1, n, key.c_str(), static_cast<long long>(done),
-                    static_cast<long long>(planned), el);
-      io.err << buf << std::flush;
+      io.err << "\rspec " + std::to_string(i + 1) + "/" + std::to_string(n) + " " + key + ": " +
+                    std::to_string(done) + "/" + std::to_string(planned) + " runs of this round, "
+             << core::formatFixed(el, 0) << " s   " << std::flush;
     };
   }
   auto& cancel = cancelRequested();

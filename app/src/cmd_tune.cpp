@@ -14,6 +14,7 @@
 #include "rolloutlab/app/output.h"
 #include "rolloutlab/app/tune_runner.h"
 #include "rolloutlab/app/workspace.h"
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/version.h"
 
 namespace rolloutlab::app {
@@ -222,18 +223,18 @@ Json reportJson(const Report& r) {
   return j;
 }
 
+// printf's "%.1f%% [%.1f, %.1f]" of a rate in percent, in the C locale.
 std::string pct(const tune::Estimate& e) {
   if (!e.known()) return "-";
-  char b[64];
-  std::snprintf(b, sizeof b, "%.1f%% [%.1f, %.1f]", 100 * e.value, 100 * e.lo, 100 * e.hi);
-  return b;
+  return core::formatFixed(100 * e.value, 1) + "% [" + core::formatFixed(100 * e.lo, 1) + ", " +
+         core::formatFixed(100 * e.hi, 1) + "]";
 }
 
-std::string num(const tune::Estimate& e, const char* fmt = "%.0f [%.0f, %.0f]") {
+// printf's "%.0f [%.0f, %.0f]", in the C locale.
+std::string num(const tune::Estimate& e) {
   if (!e.known()) return "-";
-  char b[96];
-  std::snprintf(b, sizeof b, fmt, e.value, e.lo, e.hi);
-  return b;
+  return core::formatFixed(e.value, 0) + " [" + core::formatFixed(e.lo, 0) + ", " +
+         core::formatFixed(e.hi, 0) + "]";
 }
 
 std::string fieldsText(const tune::TuningSpace& space, const tune::Candidate& c) {
@@ -452,11 +453,9 @@ int runTune(const std::vector<std::string>& argv, Streams& io) {
     evaluator.progress = [&](std::int64_t done, std::int64_t planned) {
       const double el =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      char buf[200];
-      std::snprintf(buf, sizeof buf, "\r%s: %lld/%lld runs of this step, %lld in all, %.0f s   ",
-                    stage.c_str(), static_cast<long long>(done), static_cast<long long>(planned),
-                    static_cast<long long>(before + done), el);
-      io.err << buf << std::flush;
+      io.err << "\r" + stage + ": " + std::to_string(done) + "/" + std::to_string(planned) +
+                    " runs of this step, " + std::to_string(before + done) + " in all, "
+             << core::formatFixed(el, 0) << " s   " << std::flush;
     };
     opt.progress = [&](std::int64_t runs, const std::string& s) {
       before = evaluator.runsMade();

@@ -1,13 +1,9 @@
 #include "rolloutlab/app/judge_command.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
-#include <charconv>
 #include <cmath>
 #include <fstream>
 #include <iostream>
-#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -23,8 +19,9 @@
 #include "rolloutlab/core/judge/sequential_judge.h"
 #include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/rng.h"
-#include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
+#include "rolloutlab/io/judge_decode.h"
+#include "rolloutlab/io/samples.h"
 
 namespace rolloutlab::app {
 
@@ -33,8 +30,6 @@ namespace {
 namespace j = core::judge;
 using core::Diagnostic;
 using core::InputError;
-
-constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 // --- errors -----------------------------------------------------------------------------------
 
@@ -47,32 +42,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
   d.value = value;
   d.rule = rule;
   throw InputError(d);
-}
-
-// --- numbers ------------------------------------------------------------------------------------
-
-std::string trim(std::string_view s) {
-  std::size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-  return std::string(s.substr(a, b - a));
-}
-
-/// Strict number: the whole text, or NaN/inf spellings; nullopt otherwise.
-std::optional<double> parseNumber(std::string_view text) {
-  const std::string t = trim(text);
-  if (t == "NaN" || t == "nan" || t == ".nan" || t == ".NaN" || t == "NA") return kNaN;
-  if (t == "inf" || t == "+inf" || t == ".inf" || t == "Inf")
-    return std::numeric_limits<double>::infinity();
-  if (t == "-inf" || t == "-.inf" || t == "-Inf") return -std::numeric_limits<double>::infinity();
-  if (t.empty()) return std::nullopt;
-  const char* b = t.data();
-  const char* e = t.data() + t.size();
-  if (*b == '+') ++b;
-  double v = 0.0;
-  auto res = std::from_chars(b, e, v);
-  if (res.ec != std::errc() || res.ptr != e) return std::nullopt;
-  return v;
 }
 
 using core::formatNumber;  // shortest round-trip; nan, inf, -inf
@@ -99,95 +68,25 @@ struct SampleSet {
   }
 };
 
+// The series of a single column without a header, until the config names it.
 const std::string kUnnamed = "\x01unnamed";
 
-std::vector<std::string> splitCsv(const std::string& line) {
-  std::vector<std::string> out;
-  std::string cur;
-  bool quoted = false;
-  for (char c : line) {
-    if (c == '"') {
-      quoted = !quoted;
-    } else if (c == ',' && !quoted) {
-      out.push_back(trim(cur));
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  out.push_back(trim(cur));
-  return out;
-}
-
-// The CSV form, one line at a time (a file is streamed, never held whole).
-struct CsvSamples {
+// The CSV form (io::SampleReader), streamed: a file is never held whole. Without a time
+// column, a value's line orders it.
+SampleSet readCsvSamples(core::LineReader& lines, const std::string* first) {
   SampleSet s;
-  int columns = 0;  // 1: values, 2: metric,value, 3: time,metric,value
-  std::string single = kUnnamed;
-
-  explicit CsvSamples(const std::string& file) { s.file = file; }
-
-  void add(std::string line, int lineNo) {
-    const std::string& file = s.file;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (trim(line).empty() || trim(line)[0] == '#') return;
-    auto cells = splitCsv(line);
-    if (columns == 0) {
-      if (cells.size() == 1) {
-        columns = 1;
-        if (!parseNumber(cells[0])) {
-          single = cells[0];
-          return;
-        }
-      } else if (cells.size() == 2 && cells[0] == "metric" && cells[1] == "value") {
-        columns = 2;
-        return;
-      } else if (cells.size() == 3 && cells[0] == "time" && cells[1] == "metric" &&
-                 cells[2] == "value") {
-        columns = 3;
-        s.hasTime = true;
-        return;
-      } else {
-        inputError(file, lineNo, "header", core::quoted(line),
-                   "must be `metric,value`, `time,metric,value` or a single column of numbers");
-      }
-    }
-    if (static_cast<int>(cells.size()) != columns)
-      inputError(file, lineNo, "row", core::quoted(line),
-                 "must have " + std::to_string(columns) + " column" + (columns > 1 ? "s" : ""));
-    const std::string& valueText = cells.back();
-    const auto v = valueText.empty() ? std::optional<double>(kNaN) : parseNumber(valueText);
-    if (!v)
-      inputError(file, lineNo, "value", core::quoted(valueText), "must be a number (or empty/NaN)");
-    double time = static_cast<double>(lineNo);
-    if (columns == 3) {
-      const auto t = parseNumber(cells[0]);
-      if (!t || !std::isfinite(*t))
-        inputError(file, lineNo, "time", core::quoted(cells[0]),
-                   "must be a finite number (seconds)");
-      time = *t;
-    }
-    const std::string metric = columns == 1 ? single : cells[columns - 2];
-    if (metric.empty()) inputError(file, lineNo, "metric", "\"\"", "must not be empty");
-    s.add(metric, time, *v);
+  s.file = lines.name();
+  io::SampleOptions options;
+  options.layout = io::SampleOptions::Layout::kCsv;
+  io::SampleReader reader(lines, options, first);
+  io::Sample v;
+  while (reader.next(v)) {
+    const bool timed = reader.form() == io::SampleForm::kTimeMetricValue;
+    s.add(v.metric.empty() ? kUnnamed : v.metric, timed ? v.time : static_cast<double>(v.line),
+          v.value);
   }
-
-  SampleSet finish() {
-    if (columns == 0) inputError(s.file, 0, "", "", "holds no samples");
-    if (s.series.empty()) inputError(s.file, 0, "", "", "holds a header but no samples");
-    return std::move(s);
-  }
-};
-
-int lineOf(const YAML::Node& n) { return n.Mark().line >= 0 ? n.Mark().line + 1 : 0; }
-
-// A whole document (the config), refused past `limit` bytes or at a NUL byte.
-std::string readInput(const std::string& path, std::istream& in, std::uint64_t limit,
-                      const std::string& what) {
-  if (path == "-") return core::readAllBounded(in, "<stdin>", limit, what);
-  std::ifstream f(path, std::ios::binary);
-  if (!f) inputError(path, 0, "", "", "cannot be read");
-  return core::readAllBounded(f, path, limit, what);
+  s.hasTime = reader.form() == io::SampleForm::kTimeMetricValue;
+  return s;
 }
 
 SampleSet loadSamples(const std::string& path, std::istream& in) {
@@ -200,10 +99,6 @@ SampleSet loadSamples(const std::string& path, std::istream& in) {
     src = &f;
   }
   core::LineReader lines(*src, name, "a sample file");
-  std::string line;
-  // The form is told by the extension or by the first character that is not blank.
-  bool json = path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
-  CsvSamples csv(name);
   // The JSON form is streamed into the series as it is parsed (judge_json_samples.cpp).
   SampleSet js;
   js.file = name;
@@ -217,263 +112,27 @@ SampleSet loadSamples(const std::string& path, std::istream& in) {
                             [&](double v) {
                               into->push_back({static_cast<double>(into->size()), v});
                             }};
-  bool decided = json;
-  while (lines.next(line)) {
-    if (!decided) {
-      const auto first = line.find_first_not_of(" \t\r");
-      if (first == std::string::npos) continue;
-      json = line[first] == '{';
-      decided = true;
-    }
-    if (json) {
-      readJsonSamples(lines, &line, sink);
-      return js;
-    }
-    csv.add(line, lines.lineNumber());
+  std::string line;
+  // The form is told by the extension or by the first character that is not blank.
+  if (path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0) {
+    readJsonSamples(lines, lines.next(line) ? &line : nullptr, sink);
+    return js;
   }
-  if (!json) return csv.finish();
-  readJsonSamples(lines, nullptr, sink);  // nothing but blank lines
-  return js;
+  while (lines.next(line)) {
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos) continue;
+    if (line[first] != '{') return readCsvSamples(lines, &line);
+    readJsonSamples(lines, &line, sink);
+    return js;
+  }
+  return readCsvSamples(lines, nullptr);  // nothing but blank lines
 }
 
-// --- config (strict decoding of a Kayenta canary config subset) --------------------------------
+// --- config: a Kayenta canary config, decoded by io (io::readCanaryConfig) ----------------------
 
-struct Decoder {
-  std::string file;
-
-  [[noreturn]] void fail(const YAML::Node& n, const std::string& field,
-                         const std::string& rule) const {
-    inputError(file, lineOf(n), field, n.IsScalar() ? core::quoted(n.Scalar()) : "", rule);
-  }
-
-  void keys(const YAML::Node& map, const std::string& path,
-            const std::vector<std::string>& known) const {
-    if (!map.IsMap()) fail(map, path, "must be a mapping");
-    for (auto it = map.begin(); it != map.end(); ++it) {
-      const std::string k = it->first.as<std::string>();
-      if (std::find(known.begin(), known.end(), k) != known.end()) continue;
-      // The nearest known field, as every strict decoder suggests it (io::nearest).
-      const std::string best = io::nearest(k, known);
-      Diagnostic d;
-      d.file = file;
-      d.line = lineOf(it->first);
-      d.field = (path.empty() ? "" : path + ".") + k;
-      d.rule = best.empty() ? "unknown field" : "unknown field (did you mean \"" + best + "\"?)";
-      throw InputError(d);
-    }
-  }
-
-  double number(const YAML::Node& n, const std::string& field) const {
-    if (!n.IsScalar()) fail(n, field, "must be a number");
-    const auto v = parseNumber(n.Scalar());
-    if (!v || n.Tag() == "!") fail(n, field, "must be a number");
-    return *v;
-  }
-  bool boolean(const YAML::Node& n, const std::string& field) const {
-    if (n.IsScalar() && n.Tag() != "!" && (n.Scalar() == "true" || n.Scalar() == "false"))
-      return n.Scalar() == "true";
-    fail(n, field, "must be true or false");
-  }
-  std::string string(const YAML::Node& n, const std::string& field) const {
-    if (!n.IsScalar()) fail(n, field, "must be a string");
-    return n.Scalar();
-  }
-  std::string oneOf(const YAML::Node& n, const std::string& field,
-                    const std::vector<std::string>& options) const {
-    const std::string s = string(n, field);
-    if (std::find(options.begin(), options.end(), s) != options.end()) return s;
-    std::string list;
-    for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
-    fail(n, field, "must be one of " + list);
-  }
-};
-
-struct SequentialExtras {
-  std::string requests;  // metric holding request counts (error rates)
-  double canaryShare = kNaN;
-  bool tauSet = false;
-  bool minSet = false;
-};
-
-struct LoadedConfig {
-  j::KayentaJudgeConfig kayenta;
-  j::SequentialJudgeConfig sequential;
-  std::vector<SequentialExtras> extras;  // parallel to sequential.metrics
+struct LoadedConfig : io::CanaryConfig {
   bool present = false;
 };
-
-LoadedConfig loadConfig(const std::string& path, std::istream& in) {
-  LoadedConfig c;
-  c.present = true;
-  const std::string text = readInput(path, in, core::kMaxDocumentBytes, "a canary config");
-  const std::string name = path == "-" ? "<stdin>" : path;
-  Decoder d{name};
-  YAML::Node root;
-  try {
-    root = io::loadYaml(text);
-  } catch (const YAML::Exception& e) {
-    inputError(name, e.mark.line >= 0 ? e.mark.line + 1 : 0, "", "",
-               "not valid YAML/JSON: " + e.msg);
-  }
-  if (!root || root.IsNull()) inputError(name, 0, "", "", "holds no document");
-  d.keys(root, "",
-         {"name", "id", "description", "configVersion", "createdTimestamp", "updatedTimestamp",
-          "createdTimestampIso", "updatedTimestampIso", "applications", "judge", "metrics",
-          "templates", "classifier", "sequential"});
-  if (root["classifier"]) {
-    const auto cl = root["classifier"];
-    d.keys(cl, "classifier", {"groupWeights", "scoreThresholds"});
-    if (cl["groupWeights"]) {
-      const auto gw = cl["groupWeights"];
-      if (!gw.IsMap())
-        d.fail(gw, "classifier.groupWeights", "must be a mapping of group to weight");
-      for (auto it = gw.begin(); it != gw.end(); ++it) {
-        const std::string g = it->first.as<std::string>();
-        c.kayenta.groupWeights.emplace_back(g,
-                                            d.number(it->second, "classifier.groupWeights." + g));
-      }
-    }
-    if (cl["scoreThresholds"]) {
-      const auto st = cl["scoreThresholds"];
-      d.keys(st, "classifier.scoreThresholds", {"pass", "marginal"});
-      if (st["pass"])
-        c.kayenta.thresholds.pass = d.number(st["pass"], "classifier.scoreThresholds.pass");
-      if (st["marginal"])
-        c.kayenta.thresholds.marginal =
-            d.number(st["marginal"], "classifier.scoreThresholds.marginal");
-    }
-  }
-  if (root["sequential"]) {
-    const auto sq = root["sequential"];
-    d.keys(sq, "sequential", {"alpha", "inconclusiveAtEnd"});
-    if (sq["alpha"]) c.sequential.alpha = d.number(sq["alpha"], "sequential.alpha");
-    if (sq["inconclusiveAtEnd"])
-      c.sequential.inconclusiveAtEnd =
-          d.oneOf(sq["inconclusiveAtEnd"], "sequential.inconclusiveAtEnd", {"pass", "fail"}) ==
-                  "pass"
-              ? j::SequentialVerdict::kPass
-              : j::SequentialVerdict::kFail;
-  }
-  const auto metrics = root["metrics"];
-  if (!metrics) inputError(name, lineOf(root), "metrics", "", "is required");
-  if (!metrics.IsSequence()) d.fail(metrics, "metrics", "must be a list");
-  std::size_t i = 0;
-  for (const auto& m : metrics) {
-    const std::string at = "metrics[" + std::to_string(i++) + "]";
-    d.keys(m, at, {"name", "query", "groups", "analysisConfigurations", "scopeName"});
-    if (!m["name"]) inputError(name, lineOf(m), at + ".name", "", "is required");
-    j::KayentaMetricConfig k;
-    k.name = d.string(m["name"], at + ".name");
-    if (m["groups"]) {
-      if (!m["groups"].IsSequence()) d.fail(m["groups"], at + ".groups", "must be a list of names");
-      for (const auto& g : m["groups"]) k.groups.push_back(d.string(g, at + ".groups[]"));
-    }
-    j::SequentialMetricConfig s;
-    s.name = k.name;
-    s.kind = j::SequentialMetricKind::kLatencyMean;
-    s.minSamplesPerArm = 10;
-    SequentialExtras ex;
-    bool regressionSet = false;
-    if (const auto ac = m["analysisConfigurations"]) {
-      d.keys(ac, at + ".analysisConfigurations", {"canary", "sequential"});
-      if (const auto cn = ac["canary"]) {
-        const std::string p = at + ".analysisConfigurations.canary";
-        d.keys(cn, p,
-               {"direction", "nanStrategy", "critical", "mustHaveData", "muted", "effectSize",
-                "outliers"});
-        if (cn["direction"])
-          k.direction = j::kayentaDirectionFromString(
-              d.oneOf(cn["direction"], p + ".direction", {"increase", "decrease", "either"}));
-        if (cn["nanStrategy"])
-          k.nanStrategy = j::kayentaNanStrategyFromString(
-              d.oneOf(cn["nanStrategy"], p + ".nanStrategy", {"remove", "replace", "none"}));
-        if (cn["critical"]) k.critical = d.boolean(cn["critical"], p + ".critical");
-        if (cn["mustHaveData"]) k.mustHaveData = d.boolean(cn["mustHaveData"], p + ".mustHaveData");
-        if (cn["muted"]) k.muted = d.boolean(cn["muted"], p + ".muted");
-        if (const auto es = cn["effectSize"]) {
-          const std::string q = p + ".effectSize";
-          d.keys(es, q,
-                 {"measure", "allowedIncrease", "allowedDecrease", "criticalIncrease",
-                  "criticalDecrease"});
-          if (es["measure"])
-            k.effectMeasure = j::kayentaEffectMeasureFromString(
-                d.oneOf(es["measure"], q + ".measure", {"meanRatio", "cles"}));
-          if (es["allowedIncrease"])
-            k.allowedIncrease = d.number(es["allowedIncrease"], q + ".allowedIncrease");
-          if (es["allowedDecrease"])
-            k.allowedDecrease = d.number(es["allowedDecrease"], q + ".allowedDecrease");
-          if (es["criticalIncrease"])
-            k.criticalIncrease = d.number(es["criticalIncrease"], q + ".criticalIncrease");
-          if (es["criticalDecrease"])
-            k.criticalDecrease = d.number(es["criticalDecrease"], q + ".criticalDecrease");
-        }
-        if (const auto ol = cn["outliers"]) {
-          const std::string q = p + ".outliers";
-          d.keys(ol, q, {"strategy", "outlierFactor"});
-          if (ol["strategy"])
-            k.outlierStrategy = j::kayentaOutlierStrategyFromString(
-                d.oneOf(ol["strategy"], q + ".strategy", {"remove", "keep", "none"}));
-          if (ol["outlierFactor"]) {
-            k.outlierFactor = d.number(ol["outlierFactor"], q + ".outlierFactor");
-            if (!(k.outlierFactor > 0.0) || !std::isfinite(k.outlierFactor))
-              d.fail(ol["outlierFactor"], q + ".outlierFactor", "must be greater than zero");
-          }
-        }
-      }
-      if (const auto sq = ac["sequential"]) {
-        const std::string p = at + ".analysisConfigurations.sequential";
-        d.keys(sq, p,
-               {"kind", "regression", "allowedChange", "meaningfulChange", "weight", "tau",
-                "minSamplesPerArm", "concentration", "requests", "canaryShare"});
-        if (sq["kind"])
-          s.kind = d.oneOf(sq["kind"], p + ".kind", {"latencyMean", "errorRate"}) == "errorRate"
-                       ? j::SequentialMetricKind::kErrorRate
-                       : j::SequentialMetricKind::kLatencyMean;
-        if (sq["regression"]) {
-          regressionSet = true;
-          s.regression =
-              d.oneOf(sq["regression"], p + ".regression", {"increase", "decrease"}) == "decrease"
-                  ? j::SequentialRegression::kDecrease
-                  : j::SequentialRegression::kIncrease;
-        }
-        if (sq["allowedChange"])
-          s.allowedChange = d.number(sq["allowedChange"], p + ".allowedChange");
-        if (sq["meaningfulChange"])
-          s.meaningfulChange = d.number(sq["meaningfulChange"], p + ".meaningfulChange");
-        if (sq["weight"]) s.weight = d.number(sq["weight"], p + ".weight");
-        if (sq["tau"]) {
-          s.tau = d.number(sq["tau"], p + ".tau");
-          ex.tauSet = true;
-        }
-        if (sq["minSamplesPerArm"]) {
-          const double v = d.number(sq["minSamplesPerArm"], p + ".minSamplesPerArm");
-          if (!(v >= 2 && v == std::floor(v) && v < 1e15))
-            d.fail(sq["minSamplesPerArm"], p + ".minSamplesPerArm", "must be an integer >= 2");
-          s.minSamplesPerArm = static_cast<std::int64_t>(v);
-        }
-        if (sq["concentration"])
-          s.concentration = d.number(sq["concentration"], p + ".concentration");
-        if (sq["requests"]) ex.requests = d.string(sq["requests"], p + ".requests");
-        if (sq["canaryShare"]) {
-          ex.canaryShare = d.number(sq["canaryShare"], p + ".canaryShare");
-          if (!(ex.canaryShare > 0.0 && ex.canaryShare < 1.0))
-            d.fail(sq["canaryShare"], p + ".canaryShare", "must be in (0, 1)");
-        }
-      }
-    }
-    if (!regressionSet && k.direction == j::KayentaDirection::kDecrease)
-      s.regression = j::SequentialRegression::kDecrease;
-    if (c.kayenta.findMetric(k.name))
-      inputError(name, lineOf(m["name"]), at + ".name", core::quoted(k.name),
-                 "duplicate metric name");
-    c.kayenta.metrics.push_back(k);
-    c.sequential.metrics.push_back(s);
-    c.extras.push_back(ex);
-  }
-  std::string err;
-  if (!c.kayenta.isValid(&err)) inputError(name, 0, "", "", err);
-  return c;
-}
 
 // --- output
 // ---------------------------------------------------------------------------------------
@@ -803,7 +462,10 @@ int runJudge(const std::vector<std::string>& argsIn, Streams& io) {
                        {"--config", configPath ? std::vector<std::string>{*configPath}
                                                : std::vector<std::string>{}}});
   LoadedConfig cfg;
-  if (configPath) cfg = loadConfig(*configPath, io.in);
+  if (configPath) {
+    static_cast<io::CanaryConfig&>(cfg) = io::readCanaryConfig(*configPath, io.in);
+    cfg.present = true;
+  }
   SampleSet baseline = loadSamples(*baselinePath, io.in);
   SampleSet canary = loadSamples(*canaryPath, io.in);
   nameSingleColumn(baseline, cfg);

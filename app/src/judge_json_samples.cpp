@@ -9,6 +9,7 @@
 #include <streambuf>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/io/samples.h"
 
 namespace rolloutlab::app {
 
@@ -122,10 +123,9 @@ class Handler {
     const std::size_t close = at == std::string::npos ? at : what.find('\'', at + lastRead.size());
     if (close != std::string::npos && !token.empty())
       what.replace(at + lastRead.size(), close - at - lastRead.size(), token);
-    // NaN, nan, Infinity, -inf: what other writers print for values JSON cannot hold.
-    const std::string word = token.substr(token.find_first_not_of("+-") == 1 ? 1 : 0);
-    if (word.rfind('N', 0) == 0 || word.rfind("na", 0) == 0 || word.rfind('I', 0) == 0 ||
-        word.rfind('i', 0) == 0)
+    // NaN, nan, Infinity, -inf: what other writers print for values JSON cannot hold (the
+    // words the CSV form reads as NaN and infinities, io::readSampleNumber).
+    if (io::beginsNonFiniteWord(token))
       what += " (NaN and infinities are not JSON: write null for a missing value)";
     fail(file_, buf_.line(), "", "", "not valid JSON: " + what);
   }

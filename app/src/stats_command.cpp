@@ -28,6 +28,7 @@
 #include "rolloutlab/core/stats/quantile.h"
 #include "rolloutlab/core/stats/rank_sum.h"
 #include "rolloutlab/core/stats/welch.h"
+#include "rolloutlab/io/samples.h"
 
 namespace rolloutlab::app {
 
@@ -265,93 +266,17 @@ struct Sample {
   throw core::InputError(std::move(d));
 }
 
-[[noreturn]] void badValue(const std::string& file, int line, const std::string& field,
-                           std::string_view token, const std::string& rule) {
-  core::Diagnostic d;
-  d.file = file;
-  d.line = line;
-  d.field = field;
-  d.value = core::quoted(std::string(token));
-  d.rule = rule;
-  throw core::InputError(std::move(d));
-}
-
-// One value: a finite number, or an error naming file:line.
-double sampleValue(const std::string& file, int line, const std::string& field,
-                   std::string_view token) {
-  const auto v = toDouble(token);
-  if (!v) badValue(file, line, field, token, "not a number");
-  if (!std::isfinite(*v)) badValue(file, line, field, token, "must be a finite number");
-  return *v;
-}
-
-// Streams the sample: one number per line (blank lines and # comments skipped) or one JSON
-// array of numbers, possibly over many lines. Nothing but the values is kept, so a big
-// sample costs about 8 bytes a value whatever its text; a line (or, in a JSON array, a
-// token) longer than the line cap and a NUL byte (a binary file, /dev/zero) are refused as
-// soon as they are met.
+// Streams the sample (io::SampleReader): one number per line (blank lines and # comments
+// skipped) or one JSON array of numbers, possibly over many lines. Nothing but the values is
+// kept, so a big sample costs about 8 bytes a value whatever its text.
 void streamSample(std::istream& in, Sample& s, const std::string& field) {
   core::LineReader lines(in, s.file, "a sample file");
-  enum class State { kStart, kLines, kFirst, kValue, kAfter, kDone } state = State::kStart;
-  const auto isSpace = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  std::string raw;
-  int line = 0;
-  while (lines.next(raw)) {
-    line = lines.lineNumber();
-    const std::string_view text(raw);
-    if (state == State::kStart) {
-      const std::string_view token = trim(text);
-      if (token.empty()) continue;
-      state = token.front() == '[' ? State::kFirst : State::kLines;
-      if (state == State::kFirst) {
-        std::size_t i = text.find('[');
-        raw.erase(0, i + 1);
-      }
-    }
-    if (state == State::kLines) {
-      const std::string_view token = trim(text);
-      if (token.empty() || token.front() == '#') continue;
-      s.add(sampleValue(s.file, line, field, token), line);
-      continue;
-    }
-    const std::string_view t(raw);
-    std::size_t i = 0;
-    while (i < t.size()) {
-      if (isSpace(t[i])) {
-        ++i;
-        continue;
-      }
-      if (state == State::kDone)
-        badValue(s.file, line, field, t.substr(i, 1), "text after the JSON array");
-      if (state == State::kAfter) {
-        if (t[i] == ',') {
-          state = State::kValue;
-        } else if (t[i] == ']') {
-          state = State::kDone;
-        } else {
-          badValue(s.file, line, field, t.substr(i, 1), "expected ',' or ']' in the JSON array");
-        }
-        ++i;
-        continue;
-      }
-      if (state == State::kFirst && t[i] == ']') {
-        state = State::kDone;
-        ++i;
-        continue;
-      }
-      const std::size_t start = i;
-      while (i < t.size() && t[i] != ',' && t[i] != ']' && !isSpace(t[i])) ++i;
-      const std::string_view token = t.substr(start, i - start);
-      if (token.empty())
-        badValue(s.file, line, field, token, "expected a number in the JSON array");
-      s.add(sampleValue(s.file, line, field, token), line);
-      state = State::kAfter;
-    }
-  }
-  if (state == State::kFirst || state == State::kValue)
-    badValue(s.file, line, field, "", "expected a number in the JSON array");
-  if (state == State::kAfter)
-    badValue(s.file, line, field, "", "expected ',' or ']' in the JSON array");
+  io::SampleOptions options;
+  options.layout = io::SampleOptions::Layout::kValues;
+  options.field = field;
+  io::SampleReader reader(lines, options);
+  io::Sample value;
+  while (reader.next(value)) s.add(value.value, value.line);
 }
 
 Sample readSample(const std::string& path, const std::string& field, std::istream& in) {

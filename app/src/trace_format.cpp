@@ -5,14 +5,14 @@
 #include <locale>
 #include <sstream>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/io/flagger_report.h"
 
 namespace rolloutlab::app {
 
 std::string fmtT(double t) {
-  char b[32];
-  std::snprintf(b, sizeof b, t == static_cast<long long>(t) ? "%.0f" : "%.3f", t);
-  return b;
+  // printf's "%.0f" of a whole number, "%.3f" otherwise, in the C locale.
+  return core::formatFixed(t, t == static_cast<long long>(t) ? 0 : 3);
 }
 
 std::string answerText(const core::flagger::MetricAnswer& a) {
@@ -30,8 +30,8 @@ void printRunSummary(std::ostream& out, const sim::RunSummary& s, bool counts) {
       << ", promotion " << (s.timeToPromotion >= 0 ? fmtT(s.timeToPromotion) + "s" : "none");
   if (counts) {
     out << ", canary requests " << fmtT(s.totals.canaryRequests) << ", canary errors "
-        << fmtT(s.totals.canaryErrors) << ", excess errors " << std::setprecision(4)
-        << s.totals.excessErrors;
+        << fmtT(s.totals.canaryErrors) << ", excess errors "
+        << core::formatGeneral(s.totals.excessErrors, 4);
   }
   out << ", peak canary weight " << s.peakCanaryWeight << "%\n";
 }

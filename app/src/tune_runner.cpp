@@ -7,11 +7,11 @@
 #include <thread>
 
 #include "rolloutlab/core/go/duration.h"
-#include "rolloutlab/core/rng.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/replay/argo_replay.h"
+#include "rolloutlab/sim/seeds.h"
 
 namespace rolloutlab::app {
 
@@ -603,9 +603,7 @@ BatchEvaluator::~BatchEvaluator() = default;
 
 std::uint64_t BatchEvaluator::streamSeed(int stream) const {
   // Stream 0 is the master seed itself, so `batch --seed S` reproduces any search run.
-  return stream == 0 ? seed_
-                     : core::deriveSeed(seed_, core::stableHash("tune/fresh"),
-                                        static_cast<std::uint64_t>(stream));
+  return sim::tuneEvaluationSeed(seed_, static_cast<std::uint64_t>(stream));
 }
 
 BatchEvaluator::Compiled& BatchEvaluator::compiled(std::size_t index, const tune::Candidate& c) {

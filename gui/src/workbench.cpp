@@ -15,7 +15,7 @@
 #include <filesystem>
 
 #include "rolloutlab/app/data_paths.h"
-#include "rolloutlab/core/rng.h"
+#include "rolloutlab/sim/seeds.h"
 #include "timeline_worker.h"
 
 namespace rolloutlab::gui {
@@ -362,7 +362,7 @@ void Workbench::reseed() {
     return;
   }
   // Small numbers are easier to read back and type in: stay below 10^6.
-  std::uint64_t next = core::deriveSeed(seed_, core::stableHash("reseed")) % 1000000;
+  std::uint64_t next = sim::streamSeed(seed_, sim::SeedStream::kWorkbenchReseed) % 1000000;
   if (next == seed_) next = (next + 1) % 1000000;
   setSeed(next);
 }

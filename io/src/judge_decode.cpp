@@ -1,7 +1,10 @@
 #include "rolloutlab/io/judge_decode.h"
 
+#include <algorithm>
 #include <cmath>
+#include <fstream>
 
+#include "rolloutlab/core/bounded_input.h"
 #include "rolloutlab/core/flagger/spec.h"
 #include "rolloutlab/io/decode.h"
 #include "rolloutlab/io/own_kind.h"
@@ -238,6 +241,243 @@ bool decodeJudge(const io::Document& doc, core::Diagnostics& diags, JudgeSpec& j
     decodeSequential(d, s, "spec.sequential", j);
   }
   return diags.errors() == before;
+}
+
+// --- `rolloutlab judge --config`: a Kayenta canary config ---------------------------------------
+
+namespace {
+
+/// The decoding of a canary config: the strict helpers of every decoder (Decoder), plus the
+/// rules this format keeps from before it joined them: names are any scalar (Jackson reads a
+/// number into a String field), booleans are exactly true or false (JSON's, not YAML 1.1's
+/// yes/on), and a choice names its options.
+struct CanaryDecoder {
+  Decoder& d;
+
+  /// A scalar's text (a name): absent or null gives nullopt; a map or list is an error.
+  std::optional<std::string> text(const YAML::Node& map, const char* key, const std::string& path) {
+    const YAML::Node n = Decoder::child(map, key);
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    if (!n.IsScalar()) {
+      d.error(n, path, Decoder::shown(n), std::string("must be a string, not ") + typeName(n));
+      return std::nullopt;
+    }
+    return n.Scalar();
+  }
+
+  std::optional<std::string> oneOf(const YAML::Node& map, const char* key, const std::string& path,
+                                   const std::vector<std::string>& options) {
+    auto s = text(map, key, path);
+    if (!s || std::find(options.begin(), options.end(), *s) != options.end()) return s;
+    std::string list;
+    for (const auto& o : options) list += (list.empty() ? "" : ", ") + o;
+    d.error(Decoder::child(map, key), path, core::quoted(*s), "must be one of " + list);
+    return std::nullopt;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& path) {
+    const YAML::Node n = Decoder::child(map, key);
+    if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+    if (n.IsScalar() && n.Tag() != "!" && (n.Scalar() == "true" || n.Scalar() == "false"))
+      return n.Scalar() == "true";
+    d.error(n, path, n.IsScalar() ? core::quoted(n.Scalar()) : Decoder::shown(n),
+            "must be true or false");
+    return std::nullopt;
+  }
+};
+
+void decodeCanaryMetric(Decoder& d, CanaryDecoder& c, const YAML::Node& m, const std::string& at,
+                        CanaryConfig& out) {
+  if (!d.expectMap(m, at)) return;
+  d.checkFields(m, at, {"name", "query", "groups", "analysisConfigurations", "scopeName"});
+  jd::KayentaMetricConfig k;
+  if (d.require(m, "name", pathJoin(at, "name")))
+    k.name = c.text(m, "name", pathJoin(at, "name")).value_or("");
+  const YAML::Node groups = d.array(m, "groups", pathJoin(at, "groups"));
+  for (std::size_t i = 0; groups.IsDefined() && i < groups.size(); ++i) {
+    const std::string p = pathIndex(pathJoin(at, "groups"), i);
+    if (!groups[i].IsScalar() || groups[i].IsNull()) {
+      d.error(groups[i], p, Decoder::shown(groups[i]),
+              std::string("must be a string, not ") + typeName(groups[i]));
+      continue;
+    }
+    k.groups.push_back(groups[i].Scalar());
+  }
+  jd::SequentialMetricConfig s;
+  s.kind = jd::SequentialMetricKind::kLatencyMean;
+  s.minSamplesPerArm = 10;
+  CanaryConfig::SequentialExtras ex;
+  bool regressionSet = false;
+  const std::string acPath = pathJoin(at, "analysisConfigurations");
+  const YAML::Node ac = d.object(m, "analysisConfigurations", acPath);
+  if (ac.IsDefined()) d.checkFields(ac, acPath, {"canary", "sequential"});
+  const std::string p = pathJoin(acPath, "canary");
+  if (const YAML::Node cn = d.object(ac, "canary", p); cn.IsDefined()) {
+    d.checkFields(cn, p,
+                  {"direction", "nanStrategy", "critical", "mustHaveData", "muted", "effectSize",
+                   "outliers"});
+    if (auto v =
+            c.oneOf(cn, "direction", pathJoin(p, "direction"), {"increase", "decrease", "either"}))
+      k.direction = jd::kayentaDirectionFromString(*v);
+    if (auto v =
+            c.oneOf(cn, "nanStrategy", pathJoin(p, "nanStrategy"), {"remove", "replace", "none"}))
+      k.nanStrategy = jd::kayentaNanStrategyFromString(*v);
+    if (auto v = c.boolean(cn, "critical", pathJoin(p, "critical"))) k.critical = *v;
+    if (auto v = c.boolean(cn, "mustHaveData", pathJoin(p, "mustHaveData"))) k.mustHaveData = *v;
+    if (auto v = c.boolean(cn, "muted", pathJoin(p, "muted"))) k.muted = *v;
+    const std::string q = pathJoin(p, "effectSize");
+    if (const YAML::Node es = d.object(cn, "effectSize", q); es.IsDefined()) {
+      d.checkFields(es, q,
+                    {"measure", "allowedIncrease", "allowedDecrease", "criticalIncrease",
+                     "criticalDecrease"});
+      if (auto v = c.oneOf(es, "measure", pathJoin(q, "measure"), {"meanRatio", "cles"}))
+        k.effectMeasure = jd::kayentaEffectMeasureFromString(*v);
+      if (auto v = d.number(es, "allowedIncrease", pathJoin(q, "allowedIncrease")))
+        k.allowedIncrease = *v;
+      if (auto v = d.number(es, "allowedDecrease", pathJoin(q, "allowedDecrease")))
+        k.allowedDecrease = *v;
+      if (auto v = d.number(es, "criticalIncrease", pathJoin(q, "criticalIncrease")))
+        k.criticalIncrease = *v;
+      if (auto v = d.number(es, "criticalDecrease", pathJoin(q, "criticalDecrease")))
+        k.criticalDecrease = *v;
+    }
+    const std::string o = pathJoin(p, "outliers");
+    if (const YAML::Node ol = d.object(cn, "outliers", o); ol.IsDefined()) {
+      d.checkFields(ol, o, {"strategy", "outlierFactor"});
+      if (auto v = c.oneOf(ol, "strategy", pathJoin(o, "strategy"), {"remove", "keep", "none"}))
+        k.outlierStrategy = jd::kayentaOutlierStrategyFromString(*v);
+      if (auto v = d.number(ol, "outlierFactor", pathJoin(o, "outlierFactor"))) {
+        k.outlierFactor = *v;
+        if (!(*v > 0.0)) {
+          const YAML::Node n = Decoder::child(ol, "outlierFactor");
+          d.error(n, pathJoin(o, "outlierFactor"), Decoder::shown(n), "must be greater than zero");
+        }
+      }
+    }
+  }
+  const std::string sp = pathJoin(acPath, "sequential");
+  if (const YAML::Node sq = d.object(ac, "sequential", sp); sq.IsDefined()) {
+    d.checkFields(sq, sp,
+                  {"kind", "regression", "allowedChange", "meaningfulChange", "weight", "tau",
+                   "minSamplesPerArm", "concentration", "requests", "canaryShare"});
+    if (auto v = c.oneOf(sq, "kind", pathJoin(sp, "kind"), {"latencyMean", "errorRate"}))
+      s.kind = *v == "errorRate" ? jd::SequentialMetricKind::kErrorRate
+                                 : jd::SequentialMetricKind::kLatencyMean;
+    if (auto v = c.oneOf(sq, "regression", pathJoin(sp, "regression"), {"increase", "decrease"})) {
+      regressionSet = true;
+      s.regression = *v == "decrease" ? jd::SequentialRegression::kDecrease
+                                      : jd::SequentialRegression::kIncrease;
+    }
+    if (auto v = d.number(sq, "allowedChange", pathJoin(sp, "allowedChange"))) s.allowedChange = *v;
+    if (auto v = d.number(sq, "meaningfulChange", pathJoin(sp, "meaningfulChange")))
+      s.meaningfulChange = *v;
+    if (auto v = d.number(sq, "weight", pathJoin(sp, "weight"))) s.weight = *v;
+    if (auto v = d.number(sq, "tau", pathJoin(sp, "tau"))) {
+      s.tau = *v;
+      ex.tauSet = true;
+    }
+    if (auto v = d.number(sq, "minSamplesPerArm", pathJoin(sp, "minSamplesPerArm"))) {
+      if (*v >= 2 && *v == std::floor(*v) && *v < 1e15) {
+        s.minSamplesPerArm = static_cast<std::int64_t>(*v);
+      } else {
+        const YAML::Node n = Decoder::child(sq, "minSamplesPerArm");
+        d.error(n, pathJoin(sp, "minSamplesPerArm"), Decoder::shown(n), "must be an integer >= 2");
+      }
+    }
+    if (auto v = d.number(sq, "concentration", pathJoin(sp, "concentration"))) s.concentration = *v;
+    if (auto v = c.text(sq, "requests", pathJoin(sp, "requests"))) ex.requests = *v;
+    if (auto v = d.number(sq, "canaryShare", pathJoin(sp, "canaryShare"))) {
+      ex.canaryShare = *v;
+      if (!(*v > 0.0 && *v < 1.0)) {
+        const YAML::Node n = Decoder::child(sq, "canaryShare");
+        d.error(n, pathJoin(sp, "canaryShare"), Decoder::shown(n), "must be in (0, 1)");
+      }
+    }
+  }
+  if (!regressionSet && k.direction == jd::KayentaDirection::kDecrease)
+    s.regression = jd::SequentialRegression::kDecrease;
+  if (out.kayenta.findMetric(k.name))
+    d.error(Decoder::child(m, "name"), pathJoin(at, "name"), core::quoted(k.name),
+            "duplicate metric name");
+  s.name = k.name;
+  out.kayenta.metrics.push_back(k);
+  out.sequential.metrics.push_back(s);
+  out.extras.push_back(ex);
+}
+
+}  // namespace
+
+CanaryConfig decodeCanaryConfig(const std::string& text, const std::string& file) {
+  auto refuse = [&](int line, const std::string& rule) {
+    throw core::InputError(core::Diagnostic{core::Severity::kError, file, line, 0, "", "", rule});
+  };
+  Document doc;
+  doc.file = file;
+  try {
+    doc.node = loadYaml(text);
+  } catch (const YAML::Exception& e) {
+    refuse(e.mark.line >= 0 ? e.mark.line + 1 : 0, "not valid YAML/JSON: " + e.msg);
+  }
+  const YAML::Node& root = doc.node;
+  if (!root || root.IsNull()) refuse(0, "holds no document");
+  core::Diagnostics diags;
+  Decoder d(doc, diags);
+  CanaryDecoder c{d};
+  CanaryConfig out;
+  if (!d.expectMap(root, "")) diags.throwIfErrors();
+  d.checkFields(root, "",
+                {"name", "id", "description", "configVersion", "createdTimestamp",
+                 "updatedTimestamp", "createdTimestampIso", "updatedTimestampIso", "applications",
+                 "judge", "metrics", "templates", "classifier", "sequential"});
+  if (const YAML::Node cl = d.object(root, "classifier", "classifier"); cl.IsDefined()) {
+    d.checkFields(cl, "classifier", {"groupWeights", "scoreThresholds"});
+    const YAML::Node gw = d.object(cl, "groupWeights", "classifier.groupWeights");
+    for (auto it = gw.begin(); gw.IsDefined() && it != gw.end(); ++it) {
+      const std::string g = it->first.Scalar();
+      if (auto v = d.number(gw, g.c_str(), pathJoin("classifier.groupWeights", g)))
+        out.kayenta.groupWeights.emplace_back(g, *v);
+    }
+    d.checkDuplicates(gw, "classifier.groupWeights");
+    const YAML::Node st = d.object(cl, "scoreThresholds", "classifier.scoreThresholds");
+    if (st.IsDefined()) {
+      d.checkFields(st, "classifier.scoreThresholds", {"pass", "marginal"});
+      if (auto v = d.number(st, "pass", "classifier.scoreThresholds.pass"))
+        out.kayenta.thresholds.pass = *v;
+      if (auto v = d.number(st, "marginal", "classifier.scoreThresholds.marginal"))
+        out.kayenta.thresholds.marginal = *v;
+    }
+  }
+  if (const YAML::Node sq = d.object(root, "sequential", "sequential"); sq.IsDefined()) {
+    d.checkFields(sq, "sequential", {"alpha", "inconclusiveAtEnd"});
+    if (auto v = d.number(sq, "alpha", "sequential.alpha")) out.sequential.alpha = *v;
+    if (auto v = c.oneOf(sq, "inconclusiveAtEnd", "sequential.inconclusiveAtEnd", {"pass", "fail"}))
+      out.sequential.inconclusiveAtEnd =
+          *v == "pass" ? jd::SequentialVerdict::kPass : jd::SequentialVerdict::kFail;
+  }
+  if (d.require(root, "metrics", "metrics")) {
+    const YAML::Node metrics = d.array(root, "metrics", "metrics");
+    for (std::size_t i = 0; metrics.IsDefined() && i < metrics.size(); ++i)
+      decodeCanaryMetric(d, c, metrics[i], pathIndex("metrics", i), out);
+  }
+  diags.throwIfErrors();
+  std::string why;
+  if (!out.kayenta.isValid(&why)) refuse(0, why);
+  return out;
+}
+
+CanaryConfig readCanaryConfig(const std::string& path, std::istream& standardInput) {
+  if (path == "-") {
+    return decodeCanaryConfig(
+        core::readAllBounded(standardInput, "<stdin>", core::kMaxDocumentBytes, "a canary config"),
+        "<stdin>");
+  }
+  std::ifstream f(path, std::ios::binary);
+  if (!f) {
+    throw core::InputError(
+        core::Diagnostic{core::Severity::kError, path, 0, 0, "", "", "cannot be read"});
+  }
+  return decodeCanaryConfig(
+      core::readAllBounded(f, path, core::kMaxDocumentBytes, "a canary config"), path);
 }
 
 }  // namespace rolloutlab::io

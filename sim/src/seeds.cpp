@@ -28,6 +28,10 @@ std::uint64_t streamSeed(std::uint64_t runSeed, SeedStream s) {
       return core::deriveSeed(runSeed, core::stableHash("block-bootstrap"));
     case SeedStream::kTrafficRouting:
       return core::deriveSeed(runSeed, core::stableHash("traffic-routing"));
+    case SeedStream::kTuneLatinHypercube:
+      return core::deriveSeed(runSeed, core::stableHash("tune/latin-hypercube"));
+    case SeedStream::kWorkbenchReseed:
+      return core::deriveSeed(runSeed, core::stableHash("reseed"));
   }
   return core::deriveSeed(runSeed, 0);
 }
@@ -56,16 +60,21 @@ const char* toString(SeedStream s) {
       return "block-bootstrap";
     case SeedStream::kTrafficRouting:
       return "traffic-routing";
+    case SeedStream::kTuneLatinHypercube:
+      return "tune/latin-hypercube";
+    case SeedStream::kWorkbenchReseed:
+      return "reseed";
   }
   return "?";
 }
 
 const std::vector<SeedStream>& allSeedStreams() {
   static const std::vector<SeedStream> all = {
-      SeedStream::kTrafficCanary,  SeedStream::kGates,         SeedStream::kQueryErrors,
-      SeedStream::kModels,         SeedStream::kScrapePhase,   SeedStream::kTrafficPrimary,
-      SeedStream::kTotals,         SeedStream::kReplayGates,   SeedStream::kReplayModels,
-      SeedStream::kBlockBootstrap, SeedStream::kTrafficRouting};
+      SeedStream::kTrafficCanary,  SeedStream::kGates,          SeedStream::kQueryErrors,
+      SeedStream::kModels,         SeedStream::kScrapePhase,    SeedStream::kTrafficPrimary,
+      SeedStream::kTotals,         SeedStream::kReplayGates,    SeedStream::kReplayModels,
+      SeedStream::kBlockBootstrap, SeedStream::kTrafficRouting, SeedStream::kTuneLatinHypercube,
+      SeedStream::kWorkbenchReseed};
   return all;
 }
 
@@ -75,6 +84,15 @@ std::uint64_t shadowJudgeSeed(std::uint64_t runSeed, std::size_t index) {
 
 std::uint64_t replicateResampleSeed(std::uint64_t runSeed, std::uint64_t replicate) {
   return core::deriveSeed(runSeed, replicate, core::stableHash("replicate"));
+}
+
+std::uint64_t tuneSurrogateSeed(std::uint64_t searchSeed, std::uint64_t known) {
+  return core::deriveSeed(searchSeed, core::stableHash("tune/surrogate"), known);
+}
+
+std::uint64_t tuneEvaluationSeed(std::uint64_t searchSeed, std::uint64_t stream) {
+  return stream == 0 ? searchSeed
+                     : core::deriveSeed(searchSeed, core::stableHash("tune/fresh"), stream);
 }
 
 std::uint64_t pairSeed(std::uint64_t master, const std::string& specKey,

@@ -132,12 +132,29 @@ TEST(SeedStreams, AreDistinctAndStable) {
     }
     for (std::size_t j = 0; j < 8; ++j)
       EXPECT_TRUE(seen.insert(sim::shadowJudgeSeed(seed, j)).second);
+    // The tuner's indexed streams: the surrogate's proposals and the fresh evaluation seeds.
+    for (std::uint64_t j = 0; j < 8; ++j) {
+      EXPECT_TRUE(seen.insert(sim::tuneSurrogateSeed(seed, j)).second) << "surrogate " << j;
+      if (j > 0) {
+        EXPECT_TRUE(seen.insert(sim::tuneEvaluationSeed(seed, j)).second) << "fresh " << j;
+      }
+    }
   }
+  // Stream 0 of the tuner's evaluation is the search's seed itself (batch --seed S reproduces it).
+  EXPECT_EQ(sim::tuneEvaluationSeed(77, 0), 77u);
   // The derivations are part of every recorded result: they never change.
   EXPECT_EQ(sim::streamSeed(9, sim::SeedStream::kGates), rolloutlab::core::deriveSeed(9, 2));
   EXPECT_EQ(sim::streamSeed(9, sim::SeedStream::kReplayGates),
             rolloutlab::core::deriveSeed(9, rolloutlab::core::stableHash("replay-gates")));
   EXPECT_EQ(sim::shadowJudgeSeed(9, 2), rolloutlab::core::deriveSeed(9, 102));
+  EXPECT_EQ(sim::streamSeed(9, sim::SeedStream::kTuneLatinHypercube),
+            rolloutlab::core::deriveSeed(9, rolloutlab::core::stableHash("tune/latin-hypercube")));
+  EXPECT_EQ(sim::tuneSurrogateSeed(9, 12),
+            rolloutlab::core::deriveSeed(9, rolloutlab::core::stableHash("tune/surrogate"), 12));
+  EXPECT_EQ(sim::tuneEvaluationSeed(9, 1),
+            rolloutlab::core::deriveSeed(9, rolloutlab::core::stableHash("tune/fresh"), 1));
+  EXPECT_EQ(sim::streamSeed(9, sim::SeedStream::kWorkbenchReseed),
+            rolloutlab::core::deriveSeed(9, rolloutlab::core::stableHash("reseed")));
   EXPECT_EQ(sim::pairSeed(3, "Canary/a/b", "s"),
             rolloutlab::core::deriveSeed(3, rolloutlab::core::stableHash("Canary/a/b"),
                                          rolloutlab::core::stableHash("s")));

@@ -2,13 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <limits>
 #include <numeric>
 #include <set>
 #include <tuple>
 
+#include "rolloutlab/core/number_format.h"
 #include "rolloutlab/core/rng.h"
+#include "rolloutlab/sim/seeds.h"
 #include "rolloutlab/tune/surrogate.h"
 
 namespace rolloutlab::tune {
@@ -179,7 +180,7 @@ std::vector<Candidate> initialCandidates(const TuningSpace& space, std::uint64_t
   }
   // A Latin hypercube sample: each field's range cut into N strata, each stratum used once.
   const std::size_t n = static_cast<std::size_t>(space.search.candidates);
-  core::Rng rng(core::deriveSeed(seed, core::stableHash("tune/latin-hypercube")));
+  core::Rng rng(sim::streamSeed(seed, sim::SeedStream::kTuneLatinHypercube));
   std::vector<std::vector<FieldValue>> columns(k);
   for (std::size_t f = 0; f < k; ++f) {
     const Field& field = space.fields[f];
@@ -209,6 +210,13 @@ std::vector<Candidate> initialCandidates(const TuningSpace& space, std::uint64_t
 }
 
 namespace {
+
+// A paired difference in messages: "0.1234 [0.01, 0.2345]", printf's %.4g in the C locale
+// whatever the process's locale (core::formatGeneral).
+std::string differenceText(const Estimate& d) {
+  return core::formatGeneral(d.value, 4) + " [" + core::formatGeneral(d.lo, 4) + ", " +
+         core::formatGeneral(d.hi, 4) + "]";
+}
 
 class Search {
  public:
@@ -378,13 +386,13 @@ void Search::drop(std::vector<std::size_t>& alive) {
     for (std::size_t c = 0; c < r.verdicts.size(); ++c) {
       if (r.verdicts[c] != Verdict::kViolated) continue;
       const auto& con = space_.constraints[c];
-      char b[160];
+      std::string b = std::string(toString(con.measure)) + ": ";
       if (con.exact) {
-        std::snprintf(b, sizeof b, "%s: %g above %g on the recording's one run",
-                      toString(con.measure), r.constrained[c].value, con.max);
+        b += core::formatGeneral(r.constrained[c].value) + " above " +
+             core::formatGeneral(con.max) + " on the recording's one run";
       } else {
-        std::snprintf(b, sizeof b, "%s: 95%% interval above %g after %lld runs per scenario",
-                      toString(con.measure), con.max, static_cast<long long>(r.runsPerScenario));
+        b += "95% interval above " + core::formatGeneral(con.max) + " after " +
+             std::to_string(r.runsPerScenario) + " runs per scenario";
       }
       kill(i, Status::kInfeasible,
            b + (con.scenario.empty() ? std::string() : " (on " + con.scenario + ")"));
@@ -457,17 +465,16 @@ void Search::drop(std::vector<std::size_t>& alive) {
         drops.emplace_back(i, "its objective cannot be estimated (no promoted good release)", -1);
       continue;
     }
-    char why[240];
     if (leader >= 0) {
       const auto& b = res_.candidates[static_cast<std::size_t>(leader)];
       const double margin = space_.search.indifference * std::abs(b.objective.value);
       const Estimate d = pairedDifference(space_.objective, bad_, r, b, once_);
       if (d.n > 0 && d.lo > 0) {
-        std::snprintf(
-            why, sizeof why,
-            "worse than candidate %ld by %.4g [%.4g, %.4g] on %lld paired runs per scenario",
-            leader, d.value, d.lo, d.hi, static_cast<long long>(d.n));
-        drops.emplace_back(i, why, -1);
+        drops.emplace_back(i,
+                           "worse than candidate " + std::to_string(leader) + " by " +
+                               differenceText(d) + " on " + std::to_string(d.n) +
+                               " paired runs per scenario",
+                           -1);
         continue;
       }
       // Within the margin, a candidate that is better on excess errors or false rollbacks
@@ -477,11 +484,11 @@ void Search::drop(std::vector<std::size_t>& alive) {
                             (r.oc.falseRollbackRate.known() && b.oc.falseRollbackRate.known() &&
                              r.oc.falseRollbackRate.value < b.oc.falseRollbackRate.value);
       if (d.n > 0 && margin > 0 && d.value >= 0 && d.hi < margin && !tradeOff) {
-        std::snprintf(
-            why, sizeof why,
-            "no better than candidate %ld: %.4g [%.4g, %.4g], within the indifference margin %.4g",
-            leader, d.value, d.lo, d.hi, margin);
-        drops.emplace_back(i, why, -1);
+        drops.emplace_back(i,
+                           "no better than candidate " + std::to_string(leader) + ": " +
+                               differenceText(d) + ", within the indifference margin " +
+                               core::formatGeneral(margin, 4),
+                           -1);
         continue;
       }
     }
@@ -491,12 +498,11 @@ void Search::drop(std::vector<std::size_t>& alive) {
       if (j == i || !noWorse(b, r) || !looksFeasible(b)) continue;
       const Estimate d = pairedDifference(space_.objective, bad_, r, b, once_);
       if (d.n > 0 && d.lo > 0) {
-        std::snprintf(why, sizeof why,
-                      "worse than candidate %zu by %.4g [%.4g, %.4g] on %lld paired runs per "
-                      "scenario, with no "
-                      "constrained measure better",
-                      j, d.value, d.lo, d.hi, static_cast<long long>(d.n));
-        drops.emplace_back(i, why, static_cast<long>(j));
+        drops.emplace_back(i,
+                           "worse than candidate " + std::to_string(j) + " by " +
+                               differenceText(d) + " on " + std::to_string(d.n) +
+                               " paired runs per scenario, with no constrained measure better",
+                           static_cast<long>(j));
         break;
       }
     }
@@ -518,10 +524,8 @@ void Search::race(std::vector<std::size_t> alive) {
     if (cancelled_) return;
     ++res_.rounds;
     drop(alive);
-    char b[160];
-    std::snprintf(b, sizeof b, "round %d: %zu alive at %lld runs per scenario", res_.rounds,
-                  alive.size(), static_cast<long long>(n));
-    note(b);
+    note("round " + std::to_string(res_.rounds) + ": " + std::to_string(alive.size()) +
+         " alive at " + std::to_string(n) + " runs per scenario");
     if (exhausted_ || alive.empty()) return;
     if (alive.size() == 1 && feasible(res_.candidates[alive[0]])) return;
     if (allOnce()) return;  // recordings only: more rounds would run nothing new
@@ -635,10 +639,8 @@ void Search::refine(int round) {
     }
   }
   if (fresh.empty()) return;
-  char b2[96];
-  std::snprintf(b2, sizeof b2, "refinement %d: %zu neighbours of the frontier", round,
-                fresh.size());
-  note(b2);
+  note("refinement " + std::to_string(round) + ": " + std::to_string(fresh.size()) +
+       " neighbours of the frontier");
   std::vector<std::size_t> all = alive();
   race(all);
 }
@@ -735,8 +737,7 @@ void Search::proposeBySurrogate() {
     if (c.measure == Measure::kEscapeRate) maxEsc = std::min(maxEsc, c.max);
     if (c.measure == Measure::kMeanExcessErrors) maxExcess = std::min(maxExcess, c.max);
   }
-  core::Rng rng(
-      core::deriveSeed(seed_, core::stableHash("tune/surrogate"), res_.candidates.size()));
+  core::Rng rng(sim::tuneSurrogateSeed(seed_, res_.candidates.size()));
   struct Proposal {
     double predicted;
     Candidate c;
@@ -771,13 +772,12 @@ void Search::proposeBySurrogate() {
     if (static_cast<std::int64_t>(fresh.size()) >= space_.search.surrogateProposals) break;
     if (add(pr.c)) fresh.push_back(res_.candidates.size() - 1);
   }
-  char b[200];
-  std::snprintf(
-      b, sizeof b,
-      "fitted on %zu candidates over %zu numeric field(s); of 4000 points drawn, %d not yet run, "
-      "%zu of them predicted feasible; raced the %zu with the lowest predicted objective",
-      obj.size(), numeric.size(), unseen, pool.size(), fresh.size());
-  res_.surrogateNotes.push_back(b);
+  res_.surrogateNotes.push_back(
+      "fitted on " + std::to_string(obj.size()) + " candidates over " +
+      std::to_string(numeric.size()) + " numeric field(s); of 4000 points drawn, " +
+      std::to_string(unseen) + " not yet run, " + std::to_string(pool.size()) +
+      " of them predicted feasible; raced the " + std::to_string(fresh.size()) +
+      " with the lowest predicted objective");
   if (fresh.empty()) return;
   note("surrogate: racing " + std::to_string(fresh.size()) + " proposals");
   race(alive());

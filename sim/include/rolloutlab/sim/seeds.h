@@ -6,8 +6,9 @@
 ///
 /// Two derivations exist for historical reasons and are kept because changing either would
 /// change every run's draws: the synthesized series' streams use small integers (1-7, 100 + i
-/// for shadow judges), the recordings' streams the `core::stableHash` of a name. The test
-/// `SeedStreams.AreDistinct` checks that no two streams of a run derive the same seed.
+/// for shadow judges), the recordings', the tuner's and the workbench's streams the
+/// `core::stableHash` of a name. The test `SeedStreams.AreDistinctAndStable` checks that no two
+/// streams of a run derive the same seed and that no derivation changes.
 
 #include <cstdint>
 #include <string>
@@ -29,6 +30,10 @@ enum class SeedStream {
   kReplayModels,    ///< model counterfactuals of Argo replays ("replay-models")
   kBlockBootstrap,  ///< the moving-block bootstrap of a replicate ("block-bootstrap")
   kTrafficRouting,  ///< how request logs' requests are re-routed ("traffic-routing")
+  // The tuner (tune/), from the search's master seed.
+  kTuneLatinHypercube,  ///< the initial candidates' Latin hypercube ("tune/latin-hypercube")
+  // The workbench (gui/).
+  kWorkbenchReseed,  ///< the next seed the Reseed action offers ("reseed")
 };
 
 /// The seed of one stream of the run seeded with `runSeed`.
@@ -45,6 +50,15 @@ std::uint64_t shadowJudgeSeed(std::uint64_t runSeed, std::size_t index);
 /// The seed of the bootstrap resample of replicate `replicate` of a recording (deriveSeed(seed,
 /// replicate, stableHash("replicate"))).
 std::uint64_t replicateResampleSeed(std::uint64_t runSeed, std::uint64_t replicate);
+
+/// The seed of the tuner's surrogate when it proposes candidates with `known` candidates
+/// already in the search (deriveSeed(seed, stableHash("tune/surrogate"), known)).
+std::uint64_t tuneSurrogateSeed(std::uint64_t searchSeed, std::uint64_t known);
+
+/// The master seed of the tuner's evaluation stream `stream`: 0 is the search's seed itself
+/// (so `batch --seed S` reproduces any run of the search), any other the fresh seeds that
+/// re-measure the recommendation (deriveSeed(seed, stableHash("tune/fresh"), stream)).
+std::uint64_t tuneEvaluationSeed(std::uint64_t searchSeed, std::uint64_t stream);
 
 /// A batch pair's seed: from the master seed and the pair's identity (spec key, scenario or
 /// replay name), never from the order of the pairs or the thread that runs them.
