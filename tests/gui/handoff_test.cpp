@@ -3,14 +3,14 @@
 // never on the worker (a result whose last reference the worker drops after the GUI thread has
 // used it is the pattern ThreadSanitizer cannot see ordered through Qt's event queue).
 
+#include "handoff.h"
+
 #include <gtest/gtest.h>
 
 #include <mutex>
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include "handoff.h"
 
 using rolloutlab::gui::Handoff;
 
