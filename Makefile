@@ -58,7 +58,8 @@ test-asan: deps $(BUILD_ASAN)/build.ninja
 # excluded, and tests/tsan.supp names only Qt's, GLib's and glibc's own frames.
 # Measured (cold, no ccache, on the 2-core build machine shared with about eight other builds,
 # load average 16): build and tests took 804 s of CPU (736 user, 68 system) in 55.8 min of wall
-# time at a 24% share of the CPU; the tests alone 2.5-3 min of wall time. On 2 unshared cores
+# time at a 24% share of the CPU; the tests alone 2.5-3 min of wall time (4.6 min, 85 s of CPU,
+# at load average 17 once the big-repo load test ran under TSan too). On 2 unshared cores
 # that is about 8 minutes (CPU time / 2 plus the serial links), inside the 15 minutes this
 # step may take of CI's 90.
 TSAN_TARGETS ?= app_tests sim_tests tune_tests replay_tests cli_tests rolloutlab \
