@@ -33,8 +33,21 @@ const ar::RolloutSpec& rolloutOf(const Workspace& specs, const std::string& targ
   return *rollout;
 }
 
-RunView baseView(const ar::RolloutSpec& rollout, std::uint64_t seed) {
+// The run's Rollout and the engine's metrics (their arguments substituted): what its events'
+// steps and measurements are judged by.
+RunView baseView(const ar::RolloutSpec& rollout, const ar::ArgoEngine& engine, std::uint64_t seed) {
   RunView v;
+  if (rollout.canary) {
+    for (const auto& s : rollout.canary->steps) v.steps.push_back(s.toString());
+  }
+  for (const ar::Metric* m : engine.allMetrics()) {
+    bool seen = false;
+    for (const auto& r : v.metricRules) seen = seen || r.name == m->name;
+    if (seen) continue;
+    v.metricRules.push_back({m->name, m->successCondition, m->failureCondition,
+                             m->failureLimitValue(), m->inconclusiveLimitValue(),
+                             m->consecutiveErrorLimitValue()});
+  }
   v.engine = "argo";
   v.targetKind = "Rollout";
   v.target = rollout.name;
@@ -55,6 +68,32 @@ void addRun(RunView& v, const ar::ArgoRun& run, std::optional<double> from) {
     ev.stableWeight = 100 - e.state.canaryWeight;
     ev.state = io::argoEventLine(e);
     ev.record = io::argoEventJson(e);
+    const ar::ArgoSnapshot& s = e.state;
+    ev.source = e.source;
+    ev.step = s.currentStepIndex;
+    ev.aborted = s.abort;
+    ev.promoted = s.promoted;
+    ev.specPaused = s.specPaused;
+    ev.pauses = s.pauseConditions;
+    ev.statusMessage = s.message;
+    ev.stableAvailable = s.stableAvailable;
+    ev.stableDesired = s.stableDesired;
+    ev.newAvailable = s.newAvailable;
+    ev.newDesired = s.newDesired;
+    for (const auto& r : s.runs) {
+      RunAnalysis a;
+      a.name = r.name;
+      a.kind = ar::toString(r.kind);
+      a.phase = ar::toString(r.phase);
+      a.completed = ar::completed(r.phase);
+      a.message = r.message;
+      for (const auto& m : r.metrics) {
+        a.metrics.push_back({m.name, ar::toString(m.phase), m.count, m.successful, m.failed,
+                             m.inconclusive, m.error, m.consecutiveError, m.dryRun, m.lastValue,
+                             m.lastMessage});
+      }
+      ev.analyses.push_back(std::move(a));
+    }
     if (from) ev.record["time"] = rp::formatTime(*from + e.t);
     v.events.push_back(std::move(ev));
   }
@@ -123,11 +162,11 @@ RunCheck measurementCheck(const rp::ArgoMeasurement& m, double from) {
 RunView simulateArgoView(const Workspace& specs, const Workspace& input,
                          const RunOptions& options) {
   const ar::RolloutSpec& rollout = rolloutOf(specs, options.target);
-  RunView v = baseView(rollout, options.seed);
   if (!input.scripts.empty()) {
     const ar::ArgoEngine engine(rollout, specs.argoTemplates);
     const core::Script& script = input.scripts.front();
     io::scriptMismatches(script, engine).throwIfErrors();
+    RunView v = baseView(rollout, engine, options.seed);
     v.driver = RunDriver::kScript;
     v.driverName = script.name;
     addRun(v, ar::runArgoScript(engine, script), std::nullopt);
@@ -140,6 +179,7 @@ RunView simulateArgoView(const Workspace& specs, const Workspace& input,
   const scenarios::ArgoPlan plan(rollout, specs.argoTemplates, compiled, kayentaJudges);
   const sim::ArgoSimulation sim =
       scenarios::simulateArgo(plan, compiled, options.seed, options.judges);
+  RunView v = baseView(rollout, plan.engine(), options.seed);
   v.driver = RunDriver::kScenario;
   v.driverName = scen.name;
   v.release = scen.release;
@@ -156,7 +196,9 @@ RunView replayArgoView(const Workspace& specs, const rp::ReplaySpec& spec,
     throw core::InputError({core::Severity::kError, "", 0, 0, "--target",
                             core::quoted(options.target), "no Rollout of that name is loaded"});
   }
-  auto recording = rp::Recording::open(spec, rp::targetOf(*rollout));
+  const rp::ReplayTarget target = rp::targetOf(*rollout);
+  const auto recording = options.openRecording ? options.openRecording(spec, target)
+                                               : rp::Recording::open(spec, target);
   const rp::ArgoReplayPlan plan(*rollout, specs.argoTemplates, recording);
   auto source = recording->makeSource();
   rp::ReplayRunOptions opt;
@@ -167,7 +209,7 @@ RunView replayArgoView(const Workspace& specs, const rp::ReplaySpec& spec,
   std::vector<rp::ArgoMeasurement> measurements;
   const sim::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
   warnUnreadLogLines(*recording, warnings);
-  RunView v = baseView(*rollout, options.seed);
+  RunView v = baseView(*rollout, plan.engine(), options.seed);
   v.driver = RunDriver::kReplay;
   // Measurements run at the analyses' own times: no step.
   setReplayFields(v, *recording, std::nullopt, options);

@@ -28,6 +28,7 @@ RunView baseView(const fl::CanarySpec& canary, std::uint64_t seed) {
   v.target = canary.name;
   v.qualified = (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name;
   v.seed = seed;
+  v.threshold = canary.analysisThreshold();
   return v;
 }
 
@@ -45,7 +46,46 @@ RunEvent tickEvent(const fl::TickRecord& t, std::optional<double> from) {
   e.iterations = t.status.iterations;
   e.record = io::tickJson(t);
   if (from) e.record["time"] = rp::formatTime(*from + t.t);
+  e.failedCheck = t.failedCheck;
+  switch (t.final) {
+    case fl::TickRecord::Final::kNone:
+      break;
+    case fl::TickRecord::Final::kPromoted:
+      e.final = fl::toString(fl::Outcome::Result::kPromoted);
+      break;
+    case fl::TickRecord::Final::kRolledBack:
+      e.final = fl::toString(fl::Outcome::Result::kRolledBack);
+      break;
+    case fl::TickRecord::Final::kPromotionFailed:
+      e.final = fl::toString(fl::Outcome::Result::kPromotionFailed);
+      break;
+    case fl::TickRecord::Final::kSkippedAnalysis:
+      e.final = fl::toString(fl::Outcome::Result::kSkippedAnalysis);
+      break;
+  }
+  e.notes = t.events;
+  for (const auto& h : t.webhooks) e.gates.push_back({h.name, fl::toString(h.type), h.ok});
   return e;
+}
+
+// What the engine said of a check it ran.
+void setEngineCheck(RunCheck& c, const fl::MetricCheck& m) {
+  c.comparedValue = m.value;
+  c.heldMin = m.min;
+  c.heldMax = m.max;
+  c.checkMessage = m.message;
+}
+
+RunCheck::Answer answerOf(const fl::MetricAnswer& a) {
+  switch (a.kind) {
+    case fl::MetricAnswer::Kind::kValue:
+      return RunCheck::Answer::kValue;
+    case fl::MetricAnswer::Kind::kNoData:
+      return RunCheck::Answer::kNoData;
+    case fl::MetricAnswer::Kind::kError:
+      return RunCheck::Answer::kError;
+  }
+  return RunCheck::Answer::kError;
 }
 
 // A check as the engine recorded it (a Script's run: no separate measurement).
@@ -70,6 +110,8 @@ RunCheck engineCheck(const fl::TickRecord& t, const fl::MetricCheck& m) {
   c.min = m.min;
   c.max = m.max;
   c.verdict = fl::toString(m.result);
+  c.kind = fl::toString(m.kind);
+  setEngineCheck(c, m);
   return c;
 }
 
@@ -95,13 +137,19 @@ RunCheck measuredCheck(const fl::TickRecord& t, const sim::MeasuredValue& mv) {
   c.min = mv.min;
   c.max = mv.max;
   c.checked = mv.checkedByEngine;
+  c.kind = fl::toString(mv.kind);
   if (mv.checkedByEngine) {
     for (const auto& m : t.metrics) {
       if (m.name != mv.name || m.kind != mv.kind) continue;
       c.verdict = fl::toString(m.result);
       if (m.result == fl::MetricCheck::Result::kError) c.verdictMessage = m.message;
+      setEngineCheck(c, m);
       break;
     }
+  }
+  if (mv.primary) {
+    c.primary = answerOf(*mv.primary);
+    if (mv.primary->kind == fl::MetricAnswer::Kind::kValue) c.primaryValue = mv.primary->value;
   }
   c.record = measuredJson(mv);
   return c;
@@ -122,6 +170,29 @@ void addSimulation(RunView& v, const sim::SimulationResult& res, std::optional<d
   v.judgeTicks = res.judgeTicks;
 }
 
+// The primary's values of a replay's checks where the recording holds them under the metric's
+// name (`@primary` files, CSV rows of the primary), read from the same (resampled) source after
+// the run (the run is not changed).
+void addRecordedPrimary(sim::SimulationResult& res, const fl::CanarySpec& canary,
+                        const rp::FlaggerReplayPlan& plan, rp::ReplaySource& source, double from) {
+  const auto& metrics = canary.analysis.metrics;
+  for (std::size_t i = 0; i < res.measured.size() && i < res.run.ticks.size(); ++i) {
+    const double at = from + res.run.ticks[i].t;
+    for (auto& mv : res.measured[i]) {
+      for (std::size_t m = 0; m < metrics.size(); ++m) {
+        if (metrics[m].name != mv.name) continue;
+        const rp::ReplayCheck& check = plan.check(static_cast<int>(m), mv.kind);
+        if (check.source == rp::ReplayCheck::Source::kNamed) {
+          const rp::NamedAnswer a = source.named(mv.name, sim::Variant::kPrimary, at);
+          if (a.kind == rp::NamedAnswer::Kind::kValue && std::isfinite(a.value))
+            mv.primary = fl::MetricAnswer::of(a.value * check.scale);
+        }
+        break;
+      }
+    }
+  }
+}
+
 void setEnd(RunView& v, const fl::FlaggerRun& run) {
   const auto& o = run.outcome;
   v.end.result = fl::toString(o.result);
@@ -138,6 +209,7 @@ RunView simulateFlaggerView(const Workspace& specs, const Workspace& input,
                             const RunOptions& options) {
   const fl::CanarySpec& canary = specs.canary(options.target);
   RunView v = baseView(canary, options.seed);
+  v.tickInterval = canary.analysisIntervalSeconds();
   if (!input.scripts.empty()) {
     const core::Script& script = input.scripts.front();
     io::scriptMismatches(script, canary).throwIfErrors();
@@ -159,8 +231,8 @@ RunView simulateFlaggerView(const Workspace& specs, const Workspace& input,
   const sim::CompiledScenario compiled(scen);
   const scenarios::FlaggerPlan plan(canary, io::resolveTemplates(canary, specs.metricTemplates),
                                     compiled, options.meshProvider);
-  const auto res =
-      scenarios::simulateFlagger(plan, compiled, options.seed, true, false, options.judges);
+  const auto res = scenarios::simulateFlagger(plan, compiled, options.seed, true,
+                                              options.measurePrimary, options.judges);
   v.driver = RunDriver::kScenario;
   v.driverName = scen.name;
   v.release = scen.release;
@@ -173,7 +245,9 @@ RunView simulateFlaggerView(const Workspace& specs, const Workspace& input,
 RunView replayFlaggerView(const Workspace& specs, const rp::ReplaySpec& spec,
                           const RunOptions& options, std::ostream& warnings) {
   const fl::CanarySpec& canary = specs.canary(options.target);
-  auto recording = rp::Recording::open(spec, rp::targetOf(canary, options.meshProvider));
+  const rp::ReplayTarget target = rp::targetOf(canary, options.meshProvider);
+  const auto recording = options.openRecording ? options.openRecording(spec, target)
+                                               : rp::Recording::open(spec, target);
   const rp::FlaggerReplayPlan plan(canary, io::resolveTemplates(canary, specs.metricTemplates),
                                    options.meshProvider, recording);
   auto source = recording->makeSource();
@@ -183,9 +257,11 @@ RunView replayFlaggerView(const Workspace& specs, const rp::ReplaySpec& spec,
   opt.seed = options.replicate ? replicateSeed(options.seed, *options.replicate) : options.seed;
   if (options.replicate) opt.replicate = 0;
   opt.judges = &options.judges;
-  const auto res = rp::replayFlagger(plan, *source, opt);
+  auto res = rp::replayFlagger(plan, *source, opt);
+  if (options.measurePrimary) addRecordedPrimary(res, canary, plan, *source, spec.from);
   warnUnreadLogLines(*recording, warnings);
   RunView v = baseView(canary, options.seed);
+  v.tickInterval = plan.stepSeconds();
   v.driver = RunDriver::kReplay;
   setReplayFields(v, *recording, plan.stepSeconds(), options);
   addSimulation(v, res, spec.from);

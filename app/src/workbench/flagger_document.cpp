@@ -4,16 +4,15 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
-#include <map>
+#include <sstream>
 
+#include "rolloutlab/app/run_view.h"
 #include "rolloutlab/app/workbench/recordings.h"
-#include "rolloutlab/core/flagger/run.h"
+#include "rolloutlab/app/workbench/run_timeline.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/io/flagger_decode.h"
 #include "rolloutlab/io/yaml_patch.h"
 #include "rolloutlab/replay/replay.h"
-#include "rolloutlab/scenarios/flagger_world.h"
 
 namespace rolloutlab::app::workbench {
 
@@ -102,186 +101,6 @@ std::vector<std::string> splitList(const std::string& s) {
   }
   if (!cur.empty()) out.push_back(cur);
   return out;
-}
-
-const char* unitOf(const std::string& name) {
-  if (name == "request-success-rate") return "%";
-  if (name == "request-duration") return "ms";
-  return "";
-}
-
-std::string answerText(const fl::MetricAnswer& a, const std::string& unit) {
-  switch (a.kind) {
-    case fl::MetricAnswer::Kind::kValue:
-      return formatNumber(a.value) + (unit.empty() ? "" : " " + unit);
-    case fl::MetricAnswer::Kind::kNoData:
-      return "no data";
-    case fl::MetricAnswer::Kind::kError:
-      return "error";
-  }
-  return {};
-}
-
-std::string boundsText(const std::optional<double>& min, const std::optional<double>& max) {
-  if (min && max) return "[" + formatNumber(*min) + ", " + formatNumber(*max) + "]";
-  if (min) return "min " + formatNumber(*min);
-  if (max) return "max " + formatNumber(*max);
-  return "no range";
-}
-
-std::string hookVerdict(const fl::HookCall& h) {
-  switch (h.type) {
-    case fl::WebhookType::kRollback:
-      return h.ok ? "asks for a rollback" : "no rollback asked";
-    case fl::WebhookType::kConfirmRollout:
-    case fl::WebhookType::kConfirmTrafficIncrease:
-    case fl::WebhookType::kConfirmPromotion:
-      return h.ok ? "open" : "held";
-    case fl::WebhookType::kEvent:
-      return h.ok ? "delivered" : "not delivered";
-    default:
-      return h.ok ? "passed" : "failed";
-  }
-}
-
-/// A run's trace as the timeline draws it: ticks, gates, checks (with the primary's values when
-/// the run has them), outcome and summary. `interval` is the tick interval, seconds;
-/// `regression` gives the spans where the release misbehaves over a duration.
-Timeline flaggerTimeline(
-    const scenarios::SimulationResult& res, const fl::CanarySpec& canary, double interval,
-    const std::function<std::vector<std::pair<double, double>>(double)>& regression) {
-  Timeline tl;
-  const auto& ticks = res.run.ticks;
-  tl.duration = ticks.empty() ? interval : ticks.back().t + interval;
-  const int threshold = canary.analysisThreshold();
-  tl.regression = regression(tl.duration);
-
-  std::map<std::pair<std::string, int>, std::size_t> lane;  // (name, kind) -> metrics index
-  for (std::size_t i = 0; i < ticks.size(); ++i) {
-    const fl::TickRecord& rec = ticks[i];
-    tl.canaryWeight.emplace_back(rec.t, rec.routes.canaryWeight);
-    std::string tip =
-        "tick " + std::to_string(rec.tick) + " at " + formatDuration(rec.t) + ": " +
-        fl::toString(rec.status.phase) + "\ncanary " + std::to_string(rec.routes.canaryWeight) +
-        "%, primary " + std::to_string(rec.routes.primaryWeight) + "%" +
-        (rec.routes.mirrored ? " (mirrored)" : "") + "\nfailedChecks " +
-        std::to_string(rec.status.failedChecks) + " of threshold " + std::to_string(threshold) +
-        ", iterations " + std::to_string(rec.status.iterations);
-    if (!rec.reason.empty()) tip += "\nrule: " + rec.reason;
-    for (const auto& e : rec.events) tip += "\nevent: " + e;
-    for (const auto& h : rec.webhooks)
-      tip += "\nwebhook " + h.name + " (" + fl::toString(h.type) + "): " + hookVerdict(h);
-    tl.events.push_back(
-        {TimelineMarker::Kind::kTick, rec.t, static_cast<double>(rec.routes.canaryWeight), tip});
-    for (const auto& h : rec.webhooks) {
-      // The rollout hook runs on every tick; it is marked only when it fails.
-      if (h.type == fl::WebhookType::kRollout && h.ok) continue;
-      const bool open = h.type == fl::WebhookType::kRollback ? !h.ok : h.ok;
-      tl.events.push_back(
-          {open ? TimelineMarker::Kind::kGateOpen : TimelineMarker::Kind::kGateClosed, rec.t, 0,
-           "webhook " + h.name + " (" + fl::toString(h.type) + ") at " + formatDuration(rec.t) +
-               ": " + hookVerdict(h) + (rec.reason.empty() ? "" : "\nrule: " + rec.reason)});
-    }
-    if (rec.final != fl::TickRecord::Final::kNone) {
-      const bool good = rec.final == fl::TickRecord::Final::kPromoted ||
-                        rec.final == fl::TickRecord::Final::kSkippedAnalysis;
-      std::string what = good                                                   ? "promoted"
-                         : rec.final == fl::TickRecord::Final::kPromotionFailed ? "promotion failed"
-                                                                                : "rolled back";
-      tl.events.push_back(
-          {good ? TimelineMarker::Kind::kPromotion : TimelineMarker::Kind::kRollback, rec.t, 0,
-           what + " at " + formatDuration(rec.t) + " (tick " + std::to_string(rec.tick) + ", " +
-               fl::toString(rec.status.phase) + ")" +
-               (rec.reason.empty() ? "" : "\nrule: " + rec.reason)});
-    }
-    if (i >= res.measured.size()) continue;
-    for (const auto& mv : res.measured[i]) {
-      const auto k = std::pair{mv.name, static_cast<int>(mv.kind)};
-      auto it = lane.find(k);
-      if (it == lane.end()) {
-        TimelineMetric m;
-        m.name = mv.name;
-        m.unit = unitOf(mv.name);
-        m.min = mv.min;
-        m.max = mv.max;
-        it = lane.emplace(k, tl.metrics.size()).first;
-        tl.metrics.push_back(std::move(m));
-      }
-      TimelineMetric& m = tl.metrics[it->second];
-      if (mv.answer.kind == fl::MetricAnswer::Kind::kValue && std::isfinite(mv.answer.value)) {
-        m.canary.emplace_back(rec.t, mv.answer.value);
-      }
-      if (mv.primary && mv.primary->kind == fl::MetricAnswer::Kind::kValue &&
-          std::isfinite(mv.primary->value)) {
-        m.primary.emplace_back(rec.t, mv.primary->value);
-      }
-      if (!mv.checkedByEngine) continue;
-      for (const auto& c : rec.metrics) {
-        if (c.name != mv.name || c.kind != mv.kind) continue;
-        if (c.min || c.max) {
-          m.min = c.min;
-          m.max = c.max;
-        }
-        TimelineMarker mk;
-        mk.t = rec.t;
-        mk.value = c.value;
-        switch (c.result) {
-          case fl::MetricCheck::Result::kPass:
-            mk.kind = TimelineMarker::Kind::kPass;
-            break;
-          case fl::MetricCheck::Result::kFail:
-            mk.kind = TimelineMarker::Kind::kFail;
-            break;
-          case fl::MetricCheck::Result::kNoData:
-            mk.kind = TimelineMarker::Kind::kNoData;
-            break;
-          case fl::MetricCheck::Result::kError:
-            mk.kind = TimelineMarker::Kind::kError;
-            break;
-        }
-        mk.text = mv.name + " at " + formatDuration(rec.t) + " (tick " + std::to_string(rec.tick) +
-                  "): " + answerText(mv.answer, m.unit) + " held against " +
-                  boundsText(c.min, c.max) + ": " + fl::toString(c.result);
-        if (mv.primary) mk.text += "\nprimary: " + answerText(*mv.primary, m.unit);
-        if (!c.message.empty()) mk.text += "\n" + c.message;
-        if (rec.failedCheck) {
-          mk.text += "\nfailedChecks " + std::to_string(rec.status.failedChecks) +
-                     " of threshold " + std::to_string(threshold);
-        }
-        if (!rec.reason.empty()) mk.text += "\nrule: " + rec.reason;
-        m.checks.push_back(std::move(mk));
-      }
-    }
-  }
-  const auto& o = res.run.outcome;
-  const std::string when = " at " + formatDuration(o.t) + " (tick " + std::to_string(o.tick) + ")";
-  switch (o.result) {
-    case fl::Outcome::Result::kPromoted:
-      tl.outcome = "promoted" + when;
-      tl.promoted = true;
-      break;
-    case fl::Outcome::Result::kRolledBack:
-      tl.outcome = "rolled back" + when;
-      tl.rolledBack = true;
-      break;
-    case fl::Outcome::Result::kPromotionFailed:
-      tl.outcome = "promotion failed" + when;
-      tl.rolledBack = true;
-      break;
-    case fl::Outcome::Result::kSkippedAnalysis:
-      tl.outcome = "promoted without analysis" + when;
-      tl.promoted = true;
-      break;
-    case fl::Outcome::Result::kInProgress:
-      tl.outcome = "no decision after " + formatDuration(o.t) + " (" + fl::toString(o.phase) + ")";
-      break;
-  }
-  const auto& tot = res.summary.totals;
-  tl.summary = "canary served " + formatNumber(std::round(tot.canaryRequests), 12) + " requests, " +
-               formatNumber(std::round(tot.canaryErrors), 12) + " errors; excess errors " +
-               formatNumber(tot.excessErrors, 4) + "; peak canary weight " +
-               std::to_string(res.summary.peakCanaryWeight) + "%";
-  return tl;
 }
 
 }  // namespace
@@ -452,91 +271,55 @@ app::Workspace FlaggerSpecDocument::batchWorkspace() const {
   return ws;
 }
 
+namespace {
+
+/// The options `rolloutlab simulate --spec <this Canary> --target <it> --seed S
+/// [--mesh-provider P]` runs with, plus the primary's values for the chart (they do not change
+/// the run).
+app::RunOptions runOptions(const fl::CanarySpec& canary, std::uint64_t seed,
+                           const std::string& meshProvider) {
+  app::RunOptions o;
+  o.target = (canary.namespace_.empty() ? "" : canary.namespace_ + "/") + canary.name;
+  o.meshProvider = meshProvider;
+  o.seed = seed;
+  o.measurePrimary = true;
+  return o;
+}
+
+}  // namespace
+
 Timeline FlaggerSpecDocument::simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                                        const std::string& meshProvider) const {
-  Timeline tl;
-  try {
-    const scenarios::CompiledScenario compiled(scenario);
-    const scenarios::FlaggerPlan plan(canary_, io::resolveTemplates(canary_, templates_), compiled,
-                                      meshProvider);
-    const scenarios::SimulationResult res =
-        scenarios::simulateFlagger(plan, compiled, seed, true, true);
-    const double interval = canary_.analysisIntervalSeconds();
+  return timelineOrError("Canary " + name_ + " \u00d7 " + scenario.name, [&] {
+    app::Workspace input;
+    input.scenarios.push_back(scenario);
+    const app::RunView view =
+        app::simulateRun(batchWorkspace(), input, runOptions(canary_, seed, meshProvider));
+    Timeline tl = timelineOf(view);
     // Where the release misbehaves (on a half-interval grid, for drifts).
-    tl = flaggerTimeline(res, canary_, interval, [&](double duration) {
-      return regressionSpans(compiled, duration, interval / 2);
-    });
+    tl.regression =
+        regressionSpans(scenarios::CompiledScenario(scenario), tl.duration, view.tickInterval / 2);
     tl.title = "Canary " + name_ + " \u00d7 " + scenario.name + ", seed " + std::to_string(seed);
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = "Canary " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = "Canary " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.what();
-  }
-  return tl;
+    return tl;
+  });
 }
 
 Timeline FlaggerSpecDocument::replay(const rp::ReplaySpec& spec, std::uint64_t seed,
                                      std::optional<std::uint64_t> replicate,
                                      const std::string& meshProvider, RecordingCache& cache) const {
-  const std::string title = "Canary " + name_ + " \u00d7 recording " + spec.name;
-  Timeline tl;
-  try {
-    const auto recording = cache.open(spec, rp::targetOf(canary_, meshProvider));
-    const rp::FlaggerReplayPlan plan(canary_, io::resolveTemplates(canary_, templates_),
-                                     meshProvider, recording);
-    const auto source = recording->makeSource();
-    scenarios::SimulationResult res =
-        rp::replayFlagger(plan, *source, replayRunOptions(seed, replicate));
-    // The primary's values where the recording holds them under the metric's name (`@primary`
-    // files, CSV rows of the primary), read from the same (resampled) source after the run.
-    const auto& metrics = canary_.analysis.metrics;
-    for (std::size_t i = 0; i < res.measured.size() && i < res.run.ticks.size(); ++i) {
-      const double at = spec.from + res.run.ticks[i].t;
-      for (auto& mv : res.measured[i]) {
-        for (std::size_t m = 0; m < metrics.size(); ++m) {
-          if (metrics[m].name != mv.name) continue;
-          const rp::ReplayCheck& check = plan.check(static_cast<int>(m), mv.kind);
-          if (check.source == rp::ReplayCheck::Source::kNamed) {
-            const rp::NamedAnswer a = source->named(mv.name, scenarios::Variant::kPrimary, at);
-            if (a.kind == rp::NamedAnswer::Kind::kValue && std::isfinite(a.value))
-              mv.primary = fl::MetricAnswer::of(a.value * check.scale);
-          }
-          break;
-        }
-      }
-    }
-    const double interval = plan.stepSeconds();
-    // A counterfactual model's release misbehaves while the Replay's Scenario's effects act
-    // (their times count from `from`).
-    std::optional<scenarios::CompiledScenario> model;
-    if (spec.scenario && spec.counterfactual == rp::Counterfactual::kModel)
-      model.emplace(*spec.scenario);
-    tl = flaggerTimeline(res, canary_, interval, [&](double duration) {
-      return model ? regressionSpans(*model, duration, interval / 2)
-                   : std::vector<std::pair<double, double>>{};
-    });
-    if (recording->traffic() == nullptr) {
-      // Only request logs count requests: other recordings say nothing of them.
-      tl.summary = "the recording counts no requests; peak canary weight " +
-                   std::to_string(res.summary.peakCanaryWeight) + "%";
-    }
-    tl.summary =
-        replayRunText(spec, seed, replicate) + " from " + recording->describe() + "\n" + tl.summary;
-    tl.title = title + " (" + replayRunText(spec, seed, replicate) + ")";
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.what();
-  }
-  return tl;
+  app::RunOptions o = runOptions(canary_, seed, meshProvider);
+  o.replicate = replicate;
+  return replayTimeline(batchWorkspace(), spec, std::move(o), cache,
+                        "Canary " + name_ + " \u00d7 recording " + spec.name,
+                        [&spec](const app::RunView& view, const Timeline& tl) {
+                          // A counterfactual model's release misbehaves while the Replay's
+                          // Scenario's effects act (their times count from `from`).
+                          std::vector<std::pair<double, double>> spans;
+                          if (spec.scenario && spec.counterfactual == rp::Counterfactual::kModel)
+                            spans = regressionSpans(scenarios::CompiledScenario(*spec.scenario),
+                                                    tl.duration, view.tickInterval / 2);
+                          return spans;
+                        });
 }
 
 }  // namespace rolloutlab::app::workbench

@@ -11,14 +11,14 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <sstream>
 
+#include "rolloutlab/app/run_view.h"
 #include "rolloutlab/app/workbench/recordings.h"
-#include "rolloutlab/core/argo/run.h"
+#include "rolloutlab/app/workbench/run_timeline.h"
 #include "rolloutlab/io/argo_decode.h"
 #include "rolloutlab/io/documents.h"
 #include "rolloutlab/io/yaml_patch.h"
-#include "rolloutlab/replay/argo_replay.h"
-#include "rolloutlab/scenarios/argo_world.h"
 
 namespace rolloutlab::app::workbench {
 
@@ -137,283 +137,6 @@ const BlueGreenFieldDef kBlueGreenFields[] = {
     {"scaleDownDelaySeconds", SpecField::Type::kInt, "default 30",
      "Seconds the old ReplicaSet keeps serving after the switch."},
 };
-
-// ---- the timeline ------------------------------------------------------------------------
-
-/// The first number of a measurement's value as Argo records it ("[0.99]", "0.99",
-/// "[0.99,0.98]"); nullopt for an empty list or a value that is not a number.
-std::optional<double> firstNumber(const std::string& value) {
-  std::size_t i = 0;
-  while (i < value.size() && (value[i] == '[' || value[i] == ' ')) ++i;
-  std::size_t j = i;
-  while (j < value.size() && value[j] != ',' && value[j] != ' ' && value[j] != ']') ++j;
-  if (j == i) return std::nullopt;
-  const std::string tok = value.substr(i, j - i);
-  if (tok == "NaN") return std::nullopt;
-  double v = 0;
-  const auto r = std::from_chars(tok.data(), tok.data() + tok.size(), v);
-  if (r.ec != std::errc() || r.ptr != tok.data() + tok.size()) return std::nullopt;
-  return v;
-}
-
-std::string pct(double w) { return formatNumber(w, 4) + "%"; }
-
-std::string stateLine(const ar::ArgoSnapshot& s, std::size_t steps) {
-  std::string o;
-  if (s.currentStepIndex) {
-    o += "step " + std::to_string(*s.currentStepIndex) + " of " + std::to_string(steps) + ", ";
-  }
-  o += "canary weight " + pct(s.canaryWeight) + ", " + ar::toString(s.phase);
-  if (s.abort) o += " (aborted)";
-  if (!s.pauseConditions.empty()) {
-    o += " [";
-    for (std::size_t i = 0; i < s.pauseConditions.size(); ++i)
-      o += (i ? ", " : "") + s.pauseConditions[i];
-    o += "]";
-  }
-  if (s.specPaused) o += " spec.paused";
-  o += "\npods: stable " + std::to_string(s.stableAvailable) + "/" +
-       std::to_string(s.stableDesired) + ", new " + std::to_string(s.newAvailable) + "/" +
-       std::to_string(s.newDesired);
-  return o;
-}
-
-std::string countersText(const ar::MetricView& m) {
-  return "count " + std::to_string(m.count) + ", successful " + std::to_string(m.successful) +
-         ", failed " + std::to_string(m.failed) + ", inconclusive " +
-         std::to_string(m.inconclusive) + ", error " + std::to_string(m.error) +
-         ", consecutiveError " + std::to_string(m.consecutiveError);
-}
-
-std::string runLabel(const ar::RunView& r) {
-  return "AnalysisRun " + r.name + " (" + ar::toString(r.kind) + ")";
-}
-
-TimelineMarker::Kind runMarker(ar::Phase p) {
-  switch (p) {
-    case ar::Phase::kSuccessful:
-      return TimelineMarker::Kind::kAnalysisSuccessful;
-    case ar::Phase::kFailed:
-      return TimelineMarker::Kind::kAnalysisFailed;
-    case ar::Phase::kInconclusive:
-      return TimelineMarker::Kind::kAnalysisInconclusive;
-    default:
-      return TimelineMarker::Kind::kAnalysisError;
-  }
-}
-
-/// A run's events as the timeline draws them: the canary's weight, steps, pauses, AnalysisRuns
-/// and every measurement, outcome and summary. `engine` is the run's (its metrics with their
-/// arguments substituted); `regression` gives the spans where the release misbehaves over a
-/// duration.
-Timeline argoTimeline(
-    const scenarios::ArgoSimulation& sim, const ar::ArgoEngine& engine,
-    const ar::RolloutSpec& rollout,
-    const std::function<std::vector<std::pair<double, double>>(double)>& regression) {
-  Timeline tl;
-  const auto& events = sim.run.events;
-  const double last = events.empty() ? 0.0 : events.back().t;
-  const double end = std::max(sim.run.end, last);
-  tl.duration = end + std::max(60.0, end * 0.04);
-  tl.regression = regression(tl.duration);
-  const std::size_t stepCount = rollout.canary ? rollout.canary->steps.size() : 0;
-
-  // The metrics as the runs hold them (arguments substituted), for their conditions/limits.
-  std::map<std::string, const ar::Metric*> specOf;
-  for (const ar::Metric* m : engine.allMetrics()) specOf.emplace(m->name, m);
-
-  std::map<std::string, std::size_t> lane;  // metric name -> metrics index
-  auto laneOf = [&](const std::string& name) -> TimelineMetric& {
-    auto it = lane.find(name);
-    if (it == lane.end()) {
-      TimelineMetric m;
-      m.name = name;
-      const auto s = specOf.find(name);
-      if (s != specOf.end()) {
-        const ar::Metric& spec = *s->second;
-        if (!spec.successCondition.empty()) {
-          m.condition = "successCondition: " + spec.successCondition;
-          if (const auto r = conditionRange(spec.successCondition, true);
-              r && spec.failureCondition.empty()) {
-            m.min = r->min;
-            m.max = r->max;
-          }
-        }
-        if (!spec.failureCondition.empty()) {
-          m.condition += (m.condition.empty() ? "" : "; ") + std::string("failureCondition: ") +
-                         spec.failureCondition;
-          if (const auto r = conditionRange(spec.failureCondition, false);
-              r && spec.successCondition.empty()) {
-            m.min = r->min;
-            m.max = r->max;
-          }
-        }
-        if (m.condition.empty()) m.condition = "no condition: every measurement is Successful";
-      }
-      it = lane.emplace(name, tl.metrics.size()).first;
-      tl.metrics.push_back(std::move(m));
-    }
-    return tl.metrics[it->second];
-  };
-
-  std::map<std::pair<std::string, std::string>, ar::MetricView> seen;  // (run, metric)
-  std::map<std::string, ar::Phase> runPhase;
-  std::optional<int> step;
-  std::set<std::string> pauses;
-  bool aborted = false, promoted = false;
-  for (std::size_t i = 0; i < events.size(); ++i) {
-    const ar::ArgoEvent& e = events[i];
-    const ar::ArgoSnapshot& s = e.state;
-    const std::string when = " at " + formatDuration(e.t);
-    const std::string rule = e.reason.empty() ? "" : "\nrule: " + e.reason;
-    tl.canaryWeight.emplace_back(e.t, s.canaryWeight);
-
-    // One tick marker per instant, listing every reconcile of it in order.
-    std::string what = e.source + (e.action.empty() ? "" : " (" + e.action + ")") +
-                       (e.reason.empty() ? "" : ": " + e.reason);
-    if (i > 0 && events[i - 1].t == e.t && !tl.events.empty()) {
-      for (auto it = tl.events.rbegin(); it != tl.events.rend(); ++it) {
-        if (it->kind != TimelineMarker::Kind::kTick) continue;
-        const std::size_t cut = it->text.find("\nstatus: ");
-        it->text = it->text.substr(0, cut) + "\n" + what + "\nstatus: " + stateLine(s, stepCount);
-        it->value = s.canaryWeight;
-        break;
-      }
-    } else {
-      tl.events.push_back(
-          {TimelineMarker::Kind::kTick, e.t, s.canaryWeight,
-           formatDuration(e.t) + ":\n" + what + "\nstatus: " + stateLine(s, stepCount)});
-    }
-    if (!e.action.empty()) {
-      tl.events.push_back(
-          {TimelineMarker::Kind::kGateOpen, e.t, 0, "user action " + e.action + when + rule});
-    }
-    // Step completions.
-    if (s.currentStepIndex && step && *s.currentStepIndex > *step) {
-      for (int k = *step; k < *s.currentStepIndex; ++k) {
-        const std::string name = rollout.canary && k < static_cast<int>(stepCount)
-                                     ? rollout.canary->steps[static_cast<std::size_t>(k)].toString()
-                                     : std::string("step");
-        tl.events.push_back({TimelineMarker::Kind::kStep, e.t, s.canaryWeight,
-                             "step " + std::to_string(k) + " (" + name + ") completed" + when +
-                                 "\ncanary weight " + pct(s.canaryWeight) + rule});
-      }
-    }
-    if (s.currentStepIndex) step = s.currentStepIndex;
-    // Pauses.
-    for (const auto& p : s.pauseConditions) {
-      if (pauses.count(p) > 0) continue;
-      std::string at;
-      if (p == "CanaryPauseStep" && s.currentStepIndex && rollout.canary &&
-          *s.currentStepIndex < static_cast<int>(stepCount)) {
-        at = " at step " + std::to_string(*s.currentStepIndex) + " (" +
-             rollout.canary->steps[static_cast<std::size_t>(*s.currentStepIndex)].toString() + ")";
-      }
-      tl.events.push_back({TimelineMarker::Kind::kPause, e.t, s.canaryWeight,
-                           "paused (" + p + ")" + at + when + rule});
-    }
-    pauses = std::set<std::string>(s.pauseConditions.begin(), s.pauseConditions.end());
-    // AnalysisRuns: phase changes and measurements.
-    for (const auto& r : s.runs) {
-      ar::Phase& before = runPhase[r.name];
-      if (r.phase != before && ar::completed(r.phase)) {
-        std::string text = runLabel(r) + " " + ar::toString(r.phase) + when;
-        if (!r.message.empty()) text += ": " + r.message;
-        for (const auto& m : r.metrics) {
-          text += "\n" + m.name + " " + ar::toString(m.phase) + ": " + countersText(m);
-        }
-        tl.events.push_back({runMarker(r.phase), e.t, 0, text + rule});
-      }
-      before = r.phase;
-      for (const auto& m : r.metrics) {
-        ar::MetricView& prev = seen[{r.name, m.name}];
-        if (m.count + m.error <= prev.count + prev.error) {
-          prev = m;
-          continue;
-        }
-        TimelineMarker mk;
-        mk.t = e.t;
-        ar::Phase phase = ar::Phase::kSuccessful;
-        if (m.error > prev.error) {
-          mk.kind = TimelineMarker::Kind::kError;
-          phase = ar::Phase::kError;
-        } else if (m.failed > prev.failed) {
-          mk.kind = TimelineMarker::Kind::kFail;
-          phase = ar::Phase::kFailed;
-        } else if (m.inconclusive > prev.inconclusive) {
-          mk.kind = TimelineMarker::Kind::kInconclusive;
-          phase = ar::Phase::kInconclusive;
-        } else {
-          mk.kind = TimelineMarker::Kind::kPass;
-        }
-        TimelineMetric& lm = laneOf(m.name);
-        const auto v = phase == ar::Phase::kError ? std::nullopt : firstNumber(m.lastValue);
-        mk.value = v ? *v : NAN;
-        if (v) lm.canary.emplace_back(e.t, *v);
-        mk.text = m.name + when + " (" + runLabel(r) +
-                  "): " + (m.lastValue.empty() ? "no value" : m.lastValue) + " -> " +
-                  ar::toString(phase) + (m.dryRun ? " (dry run)" : "");
-        if (!lm.condition.empty()) mk.text += "\n" + lm.condition;
-        if (!m.lastMessage.empty()) mk.text += "\n" + m.lastMessage;
-        mk.text += "\n" + countersText(m);
-        const auto sp = specOf.find(m.name);
-        if (sp != specOf.end()) {
-          const ar::Metric& spec = *sp->second;
-          mk.text += "\nlimits: failureLimit " + std::to_string(spec.failureLimitValue()) +
-                     ", inconclusiveLimit " + std::to_string(spec.inconclusiveLimitValue()) +
-                     ", consecutiveErrorLimit " + std::to_string(spec.consecutiveErrorLimitValue());
-        }
-        mk.text += "\nmetric " + std::string(ar::toString(m.phase)) + rule;
-        lm.checks.push_back(std::move(mk));
-        prev = m;
-      }
-    }
-    // Abort and promotion.
-    if (s.abort && !aborted) {
-      tl.events.push_back({TimelineMarker::Kind::kRollback, e.t, 0,
-                           "aborted" + when + " (" + ar::toString(s.phase) + ")" +
-                               (s.message.empty() ? "" : "\n" + s.message) + rule});
-    }
-    aborted = s.abort;
-    if (s.promoted && !promoted) {
-      tl.events.push_back({TimelineMarker::Kind::kPromotion, e.t, 0,
-                           "promoted" + when + ": the new revision is stable (" +
-                               ar::toString(s.phase) + ")" + rule});
-    }
-    promoted = s.promoted;
-  }
-
-  const ar::ArgoOutcome& o = sim.run.outcome;
-  const std::string when = " at " + formatDuration(o.t) + " (" + ar::toString(o.phase) + ")";
-  switch (o.result) {
-    case ar::ArgoOutcome::Result::kPromoted:
-      tl.outcome = "promoted" + when;
-      tl.promoted = true;
-      break;
-    case ar::ArgoOutcome::Result::kAborted:
-      tl.outcome = "aborted" + when;
-      tl.rolledBack = true;
-      break;
-    case ar::ArgoOutcome::Result::kPaused:
-      tl.outcome = "paused" + when + ", waiting for a promotion";
-      break;
-    case ar::ArgoOutcome::Result::kInProgress:
-      tl.outcome =
-          "no decision after " + formatDuration(sim.run.end) + " (" + ar::toString(o.phase) + ")";
-      break;
-  }
-  const auto& tot = sim.summary.totals;
-  tl.summary = "canary served " + formatNumber(std::round(tot.canaryRequests), 12) + " requests, " +
-               formatNumber(std::round(tot.canaryErrors), 12) + " errors; excess errors " +
-               formatNumber(tot.excessErrors, 4) + "; peak canary weight " +
-               std::to_string(sim.summary.peakCanaryWeight) + "%";
-  // Why it was aborted, in the controller's words (status.message).
-  if (o.result == ar::ArgoOutcome::Result::kAborted && !events.empty() &&
-      !events.back().state.message.empty()) {
-    tl.summary = events.back().state.message + "\n" + tl.summary;
-  }
-  return tl;
-}
 
 }  // namespace
 
@@ -954,65 +677,46 @@ app::Workspace RolloutSpecDocument::batchWorkspace() const {
   return ws;
 }
 
+namespace {
+
+/// The options `rolloutlab simulate --spec <this Rollout> --target <it> --seed S` runs with.
+app::RunOptions runOptions(const ar::RolloutSpec& rollout, std::uint64_t seed) {
+  app::RunOptions o;
+  o.target = (rollout.namespace_.empty() ? "" : rollout.namespace_ + "/") + rollout.name;
+  o.seed = seed;
+  return o;
+}
+
+}  // namespace
+
 Timeline RolloutSpecDocument::simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                                        const std::string& /*meshProvider*/) const {
-  Timeline tl;
-  try {
-    const scenarios::CompiledScenario compiled(scenario);
-    const scenarios::ArgoPlan plan(rollout_, catalog_, compiled, judges_);
-    const scenarios::ArgoSimulation sim = scenarios::simulateArgo(plan, compiled, seed, {});
-    tl = argoTimeline(sim, plan.engine(), rollout_,
-                      [&](double duration) { return regressionSpans(compiled, duration, 30); });
+  return timelineOrError("Rollout " + name_ + " \u00d7 " + scenario.name, [&] {
+    app::Workspace input;
+    input.scenarios.push_back(scenario);
+    Timeline tl = timelineOf(app::simulateRun(batchWorkspace(), input, runOptions(rollout_, seed)));
+    tl.regression = regressionSpans(scenarios::CompiledScenario(scenario), tl.duration, 30);
     tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name + ", seed " + std::to_string(seed);
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = "Rollout " + name_ + " \u00d7 " + scenario.name;
-    tl.error = e.what();
-  }
-  return tl;
+    return tl;
+  });
 }
 
 Timeline RolloutSpecDocument::replay(const replay::ReplaySpec& spec, std::uint64_t seed,
                                      std::optional<std::uint64_t> replicate,
                                      const std::string& /*meshProvider*/,
                                      RecordingCache& cache) const {
-  const std::string title = "Rollout " + name_ + " \u00d7 recording " + spec.name;
-  Timeline tl;
-  try {
-    const auto recording = cache.open(spec, replay::targetOf(rollout_));
-    const replay::ArgoReplayPlan plan(rollout_, catalog_, recording);
-    const auto source = recording->makeSource();
-    const scenarios::ArgoSimulation sim =
-        replay::replayArgo(plan, *source, replayRunOptions(seed, replicate));
-    // Models of the Replay's Scenario give bad values while its effects act.
-    tl = argoTimeline(sim, plan.engine(), rollout_, [&](double duration) {
-      return plan.scenario() != nullptr ? regressionSpans(*plan.scenario(), duration, 30)
-                                        : std::vector<std::pair<double, double>>{};
-    });
-    if (recording->traffic() == nullptr) {
-      // Only request logs count requests: other recordings say nothing of them.
-      const std::size_t cut = tl.summary.rfind("canary served ");
-      tl.summary = tl.summary.substr(0, cut) +
-                   "the recording counts no requests; peak canary weight " +
-                   std::to_string(sim.summary.peakCanaryWeight) + "%";
-    }
-    tl.summary =
-        replayRunText(spec, seed, replicate) + " from " + recording->describe() + "\n" + tl.summary;
-    tl.title = title + " (" + replayRunText(spec, seed, replicate) + ")";
-  } catch (const core::InputError& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.diagnostic().toString();
-  } catch (const std::exception& e) {
-    tl = Timeline{};
-    tl.title = title;
-    tl.error = e.what();
-  }
-  return tl;
+  app::RunOptions o = runOptions(rollout_, seed);
+  o.replicate = replicate;
+  return replayTimeline(batchWorkspace(), spec, std::move(o), cache,
+                        "Rollout " + name_ + " \u00d7 recording " + spec.name,
+                        [&spec](const app::RunView&, const Timeline& tl) {
+                          // Models of the Replay's Scenario give bad values while its effects act.
+                          std::vector<std::pair<double, double>> spans;
+                          if (spec.scenario)
+                            spans = regressionSpans(scenarios::CompiledScenario(*spec.scenario),
+                                                    tl.duration, 30);
+                          return spans;
+                        });
 }
 
 }  // namespace rolloutlab::app::workbench

@@ -5,7 +5,10 @@
 /// render from it; `simulateRun` and `replayRun` choose the engine once and build it.
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,6 +24,41 @@ namespace rolloutlab::app {
 
 /// What drove the run.
 enum class RunDriver { kScript, kScenario, kReplay };
+
+/// A webhook a Flagger tick called.
+struct RunGate {
+  std::string name;
+  std::string type;  ///< as Flagger names it: confirm-rollout, rollback, event, ...
+  bool ok = false;   ///< the call succeeded
+};
+
+/// An Argo AnalysisRun's metric as an event left it.
+struct RunAnalysisMetric {
+  std::string name;
+  std::string phase;  ///< the metric's phase (Running, Successful, ...)
+  int count = 0, successful = 0, failed = 0, inconclusive = 0, error = 0, consecutiveError = 0;
+  bool dryRun = false;
+  std::string lastValue;    ///< the last measurement's value as Argo records it
+  std::string lastMessage;  ///< its message (errors)
+};
+
+/// An Argo AnalysisRun as an event left it.
+struct RunAnalysis {
+  std::string name;        ///< the AnalysisRun's name
+  std::string kind;        ///< Step, Background, PrePromotion, PostPromotion
+  std::string phase;       ///< the run's phase; "" before it starts
+  bool completed = false;  ///< the phase is a final one (Successful, Failed, Error, Inconclusive)
+  std::string message;
+  std::vector<RunAnalysisMetric> metrics;
+};
+
+/// An Argo metric of the run's analyses, with its arguments substituted: how its measurements
+/// are judged.
+struct RunMetricRule {
+  std::string name;
+  std::string successCondition, failureCondition;
+  int failureLimit = 0, inconclusiveLimit = 0, consecutiveErrorLimit = 0;
+};
 
 /// One step of the run: a Flagger tick or an Argo event (a reconcile, an analysis run's change,
 /// an action).
@@ -38,6 +76,23 @@ struct RunEvent {
   int iterations = 0;       ///< Flagger: the status's iterations
   std::string state;        ///< Argo: the controller's state as one line (io::argoEventLine)
   io::Json record;          ///< the engine's own record of it, as the trace writes it
+
+  // Flagger: what else the tick did.
+  bool failedCheck = false;        ///< failedChecks was incremented on it
+  std::string final;               ///< the end it reached, as RunEnd::result names it; "" none
+  std::vector<std::string> notes;  ///< the events it emitted
+  std::vector<RunGate> gates;      ///< the webhooks it called
+
+  // Argo: what reconciled and the Rollout's status after it.
+  std::string source;               ///< "rollout", "analysisrun <name>", "action", "revision"
+  std::optional<int> step;          ///< status.currentStepIndex
+  bool aborted = false;             ///< status.abort
+  bool promoted = false;            ///< the new revision is the stable one
+  bool specPaused = false;          ///< spec.paused
+  std::vector<std::string> pauses;  ///< status.pauseConditions
+  std::string statusMessage;        ///< status.message
+  int stableAvailable = 0, stableDesired = 0, newAvailable = 0, newDesired = 0;  ///< pods
+  std::vector<RunAnalysis> analyses;  ///< the AnalysisRuns of the current revision
 };
 
 /// One check the run took: a Flagger metric check on a tick, or an Argo measurement.
@@ -56,6 +111,18 @@ struct RunCheck {
   std::string verdict;             ///< the engine's verdict or phase for it; "" when none
   std::string verdictMessage;      ///< what the engine said with an error verdict
   io::Json record;                 ///< its record in the trace (null: the event's record holds it)
+
+  // Flagger.
+  std::string kind;  ///< how the check is made (builtin, template, ...): a metric's lane is its
+                     ///< name and kind
+  /// A check the engine ran: the value it compared (request-duration truncated to whole ms;
+  /// NaN without a value), the range it held that against and what it said (any verdict).
+  double comparedValue = std::numeric_limits<double>::quiet_NaN();
+  std::optional<double> heldMin, heldMax;
+  std::string checkMessage;
+  /// The primary's answer to the same check at the same time (RunOptions::measurePrimary).
+  std::optional<Answer> primary;
+  std::optional<double> primaryValue;
 };
 
 /// How the run ended, in the engine's own names.
@@ -93,6 +160,13 @@ struct RunView {
   bool counts = true;
   std::vector<sim::JudgeSpec> judges;
   std::vector<std::vector<sim::ShadowVerdict::Kind>> judgeTicks;  ///< Flagger: per tick
+  /// Flagger: seconds between ticks (a replay's step) and the failed checks that roll back.
+  double tickInterval = 0;
+  int threshold = 0;
+  /// Argo: the canary steps as written ("setWeight: 20") and the rules of the analyses'
+  /// metrics (first of each name).
+  std::vector<std::string> steps;
+  std::vector<RunMetricRule> metricRules;
 };
 
 /// What a run needs besides its specs and its driver.
@@ -102,6 +176,14 @@ struct RunOptions {
   std::uint64_t seed = 0;
   std::optional<std::uint64_t> replicate;  ///< Replay: bootstrap replicate of the recording
   std::vector<sim::JudgeSpec> judges;      ///< shadow analyses (not on a Script)
+  /// Also measure the primary's value of each Flagger check (a Scenario's model; a recording's
+  /// values of the metric's name): RunCheck::primary. The run does not change.
+  bool measurePrimary = false;
+  /// Opens a replay's recording (empty: replay::Recording::open), e.g. from a cache that keeps
+  /// recordings across runs.
+  std::function<std::shared_ptr<const replay::Recording>(const replay::ReplaySpec&,
+                                                         const replay::ReplayTarget&)>
+      openRecording;
 };
 
 /// Runs `options.target` of `specs` driven by the first Script (else Scenario) of `input`. The

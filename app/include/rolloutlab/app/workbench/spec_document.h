@@ -118,12 +118,14 @@ class SpecDocument {
   /// Sets a field ("" removes it): the text is patched (only that value changes) and decoded
   /// again. Throws core::InputError when the text cannot be patched (e.g. it no longer parses).
   virtual void setField(const std::string& id, const std::string& value) = 0;
-  /// Runs it in a scenario with a seed (errors are returned in Timeline::error).
+  /// Runs it in a scenario with a seed as `rolloutlab simulate --seed S` does (app::simulateRun
+  /// on batchWorkspace()) and draws the run (timelineOf); errors are returned in
+  /// Timeline::error.
   virtual Timeline simulate(const scenarios::Scenario& scenario, std::uint64_t seed,
                             const std::string& meshProvider) const = 0;
   /// Runs it against a recording (a `Replay` document): as recorded, or bootstrap replicate
   /// `replicate`, with the seed and options `rolloutlab simulate --seed S [--replicate R]` gives
-  /// it (see replayRunOptions). The recording is opened through `cache`. Errors (a file that
+  /// it (app::replayRun). The recording is opened through `cache`. Errors (a file that
   /// cannot be read, a metric the recording cannot answer, a server that fails) are returned in
   /// Timeline::error. A live Prometheus is queried: never call it on the GUI thread.
   virtual Timeline replay(const replay::ReplaySpec& recording, std::uint64_t seed,
