@@ -170,6 +170,10 @@ class SwappedVariants final : public pq::SeriesSource {
   pq::RangeSummary rangeSummary(pq::SeriesRef r, TimestampMs from, TimestampMs to) override {
     return s_.rangeSummary(r, from, to);
   }
+  void rangeSummaries(const std::vector<pq::SeriesRef>& refs, TimestampMs from, TimestampMs to,
+                      std::vector<pq::RangeSummary>& out) override {
+    s_.rangeSummaries(refs, from, to, out);
+  }
   std::optional<pq::Sample> latest(pq::SeriesRef r, TimestampMs t, TimestampMs lookback) override {
     return s_.latest(r, t, lookback);
   }

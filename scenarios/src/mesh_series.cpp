@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 
 #include "rolloutlab/core/diagnostics.h"
@@ -37,13 +38,20 @@ struct Point {
   Counts c;
 };
 
-// Expected masses over an interval.
+// Expected masses over an interval. clear(n) before use: it zeroes the sums and the first n
+// bucket masses (rounded up to even, as accumulate writes them); the rest is never read.
 struct Acc {
-  double total = 0, err = 0;
-  std::array<double, kMaxBuckets> mOk{}, mErr{};
-  double meanOk = 0, meanErr = 0;  // sum of lambda * E[latency]
-  double m2Ok = 0, m2Err = 0;      // sum of lambda * E[latency^2]
-  double user = 0, userErr = 0, excess = 0;
+  double total, err;
+  std::array<double, kMaxBuckets> mOk, mErr;
+  double meanOk, meanErr;  // sum of lambda * E[latency]
+  double m2Ok, m2Err;      // sum of lambda * E[latency^2]
+  double user, userErr, excess;
+  void clear(std::size_t n) {
+    total = err = meanOk = meanErr = m2Ok = m2Err = user = userErr = excess = 0;
+    const std::size_t even = std::min<std::size_t>((n + 1) / 2 * 2, kMaxBuckets);
+    std::fill_n(mOk.begin(), even, 0.0);
+    std::fill_n(mErr.begin(), even, 0.0);
+  }
 };
 
 // What the world knows of a mix: cached per distinct mix.
@@ -100,6 +108,13 @@ struct MeshSeries::State {
   std::vector<Segment> segments;
   double tUp = kInf, tDown = kInf;
   std::vector<MixStats> cache[2];
+  // The stats of a stepwise behaviour's pieces (BehaviourModel::pieceKey), per variant.
+  struct Piece {
+    std::int64_t key = -1;
+    MixStats stats;
+  };
+  std::vector<Piece> pieces[2];
+  std::size_t lastPiece[2] = {0, 0};  // where the last piece was found
   std::vector<pq::Sample> scratch;
   // Reused storage of accumulate() and mixStats() (no allocation per call once warm).
   Mix mix;
@@ -121,9 +136,23 @@ struct MeshSeries::State {
   };
   std::array<RangeMemo, 4> memo{};
   std::size_t memoNext = 0;
+  // Bumped whenever what accumulate() reads of the run changes (the share segments, the
+  // canary's up and down times, the scrape phase): the expected masses between two scrapes
+  // computed under one value are those accumulate() would compute again.
+  std::uint64_t shape = 1;
+  struct MassMemo {
+    std::uint64_t shape = 0;  // 0: empty
+    Variant v = Variant::kCanary;
+    std::int64_t a = 0, b = 0;
+    Acc acc;
+  };
+  std::array<MassMemo, 4> masses{};
+  std::size_t massesNext = 0;
   void forgetMemo() {
-    memo.fill(RangeMemo{});
+    for (auto& m : memo) m.version = 0;  // never a realisation counter: no entry matches
+    for (auto& m : masses) m.shape = 0;
     ++version;
+    ++shape;
   }
 
   TimestampMs tMs(std::int64_t k) const { return phaseMs + k * stepMs; }
@@ -142,11 +171,39 @@ namespace {
 
 using State = MeshSeries::State;
 
+const MixStats& mixOf(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                      double t);
+
 const MixStats& mixStats(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
                          double t) {
+  const BehaviourModel& bm = sc.behaviour(v);
   auto& cache = st.cache[static_cast<int>(v)];
   // Without effects the mix is the baseline at every t: the one cached entry is it.
-  if (sc.behaviour(v).constant() && !cache.empty()) return cache.front();
+  if (bm.constant() && !cache.empty()) return cache.front();
+  // Steps and endpoints only: the mix is that of the piece t falls in, whose stats were made
+  // from the same mix the first time (equal keys, equal mixes, the same doubles).
+  const std::int64_t key = bm.pieceKey(t);
+  if (key < 0) return mixOf(st, sc, layout, v, t);
+  auto& pieces = st.pieces[static_cast<int>(v)];
+  std::size_t& last = st.lastPiece[static_cast<int>(v)];
+  if (last < pieces.size() && pieces[last].key == key) return pieces[last].stats;
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (pieces[i].key == key) {
+      last = i;
+      return pieces[i].stats;
+    }
+  }
+  const MixStats& s = mixOf(st, sc, layout, v, t);
+  if (pieces.size() >= 64) return s;
+  pieces.push_back(State::Piece{key, s});
+  last = pieces.size() - 1;
+  return pieces.back().stats;
+}
+
+// The stats of the mix at t: from the cache of recent mixes, else computed.
+const MixStats& mixOf(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                      double t) {
+  auto& cache = st.cache[static_cast<int>(v)];
   Mix& mix = st.mix;
   sc.behaviour(v).at(t, mix, st.mixParts);
   for (const auto& c : cache) {
@@ -176,6 +233,30 @@ const State::Segment& segmentAt(const State& st, double t) {
   return st.segments.front();
 }
 
+// Pairs of doubles: element-wise arithmetic, each lane the scalar operation's IEEE result.
+typedef double Double2 __attribute__((vector_size(16)));
+
+Double2 load2(const double* p) {
+  Double2 x;
+  std::memcpy(&x, p, sizeof x);
+  return x;
+}
+
+void store2(double* p, Double2 x) { std::memcpy(p, &x, sizeof x); }
+
+// ok[k] += okScale * q[k] and err[k] += errScale * q[k] for k < n, rounded up to an even n
+// (the arrays hold kMaxBuckets; an entry past n is zero in q and never read).
+void addMasses(double* ok, double* err, const double* q, double okScale, double errScale,
+               std::size_t n) {
+  const Double2 so = {okScale, okScale};
+  const Double2 se = {errScale, errScale};
+  for (std::size_t k = 0; k < n; k += 2) {
+    const Double2 qk = load2(q + k);
+    store2(ok + k, load2(ok + k) + so * qk);
+    store2(err + k, load2(err + k) + se * qk);
+  }
+}
+
 // Expected masses of a variant over (a, b].
 void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
                 double a, double b, Acc& acc) {
@@ -199,12 +280,17 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
       for (double x = std::floor(a / step) * step + step; x < b; x += step) add(x);
     }
   }
-  cuts.push_back(a);
-  cuts.push_back(b);
-  std::sort(cuts.begin(), cuts.end());
+  // No cut inside (a, b), the usual case: the one interval, without sorting.
+  const bool whole = cuts.empty();
+  if (!whole) {
+    cuts.push_back(a);
+    cuts.push_back(b);
+    std::sort(cuts.begin(), cuts.end());
+  }
   const double loadRps = sc.spec().traffic.loadTestRps;
-  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
-    const double lo = cuts[i], hi = cuts[i + 1];
+  const std::size_t pieces = whole ? 1 : cuts.size() - 1;
+  for (std::size_t i = 0; i < pieces; ++i) {
+    const double lo = whole ? a : cuts[i], hi = whole ? b : cuts[i + 1];
     if (hi <= lo) continue;
     const double mid = 0.5 * (lo + hi);
     const auto& seg = segmentAt(st, mid);
@@ -219,10 +305,10 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
     const MixStats& ms = mixStats(st, sc, layout, v, mid);
     acc.total += lam;
     acc.err += lam * ms.p;
-    for (std::size_t k = 0; k <= layout.buckets.size(); ++k) {
-      acc.mOk[k] += lam * (1 - ms.p) * ms.q[k];
-      acc.mErr[k] += lam * ms.p * ms.q[k];
-    }
+    // mOk[k] += lam * (1 - p) * q[k] and mErr[k] += lam * p * q[k], the products grouped as
+    // written ((lam * (1 - p)) * q[k]), two buckets per instruction.
+    addMasses(acc.mOk.data(), acc.mErr.data(), ms.q.data(), lam * (1 - ms.p), lam * ms.p,
+              layout.buckets.size() + 1);
     acc.meanOk += lam * (1 - ms.p) * ms.mean;
     acc.meanErr += lam * ms.p * ms.mean;
     acc.m2Ok += lam * (1 - ms.p) * ms.m2;
@@ -234,6 +320,27 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
       acc.excess += user * (ms.p - pm.p);
     }
   }
+}
+
+// The expected masses of a variant between scrapes a and b (accumulate over their times),
+// remembered while the run's shape holds: a bridge's whole interval is usually one the
+// forward draw or the previous bridge of the same bisection accumulated. The reference stays
+// valid until the call after next; `keep` (a result the caller still reads) is not reused.
+const Acc& massesBetween(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
+                         std::int64_t a, std::int64_t b, const Acc* keep = nullptr) {
+  for (const auto& m : st.masses) {
+    if (m.shape == st.shape && m.v == v && m.a == a && m.b == b) return m.acc;
+  }
+  State::MassMemo* m = &st.masses[st.massesNext++ % st.masses.size()];
+  if (&m->acc == keep) m = &st.masses[st.massesNext++ % st.masses.size()];
+  m->shape = 0;
+  m->acc.clear(layout.buckets.size() + 1);
+  accumulate(st, sc, layout, v, st.tSec(a), st.tSec(b), m->acc);
+  m->shape = st.shape;
+  m->v = v;
+  m->a = a;
+  m->b = b;
+  return m->acc;
 }
 
 void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k,
@@ -359,32 +466,25 @@ namespace {
 
 const Counts kNoCounts{};
 
-// The counts of a variant at scrape k, drawing them if needed. The reference is valid until the
-// next call (points may move): copy it to keep it across one.
-const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
-                      std::int64_t k) {
-  auto& vs = st.var[static_cast<int>(v)];
-  if (!vs.active || k <= vs.originK) return kNoCounts;
-  auto& pts = vs.pts;
-  // Scrapes are mostly asked for at or after the last realised one: look there first.
-  if (pts.back().k == k) return pts.back().c;
-  auto it = pts.back().k < k
-                ? pts.end()
-                : std::lower_bound(pts.begin(), pts.end(), k,
-                                   [](const Point& p, std::int64_t x) { return p.k < x; });
-  if (it != pts.end() && it->k == k) return it->c;
+// The counts of a variant at a scrape k not realised yet, drawn: after the last realised one,
+// or between two (it: the first realised after k). Out of line: realize() below, inlined into
+// its callers, finds the realised ones without this function's frame.
+[[gnu::noinline]] const Counts& drawCounts(State& st, const CompiledScenario& sc,
+                                           const MeshLayout& L, Variant v, std::int64_t k,
+                                           std::vector<Point>::iterator it) {
+  auto& pts = st.var[static_cast<int>(v)].pts;
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
   const double dispersion = sc.spec().traffic.dispersion;
   core::Rng& rng = st.traffic[static_cast<int>(v)];
   if (it == pts.end()) {
     // Forward: a fresh draw of everything between the last realised scrape and k.
-    Acc acc;
-    accumulate(st, sc, L, v, st.tSec(pts.back().k), st.tSec(k), acc);
+    const Acc& acc = massesBetween(st, sc, L, v, pts.back().k, k);
     const std::int64_t lastK = pts.back().k;
-    pts.push_back(Point{k, pts.back().c});
+    pts.push_back(pts.back());  // the last counts, copied once, then the draws added
     ++st.version;
     Point& p = pts.back();
+    p.k = k;
     if (acc.total > 0) {
       const std::int64_t n =
           dispersion > 0
@@ -399,8 +499,9 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
           multinomial(rng, s, acc.mOk.data(), nb, p.c.bOk.data());
           multinomial(rng, e, acc.mErr.data(), nb, p.c.bErr.data());
         } else {
-          std::array<double, kMaxBuckets> m{};
-          for (std::size_t i = 0; i < nb; ++i) m[i] = acc.mOk[i] + acc.mErr[i];
+          std::array<double, kMaxBuckets> m;
+          for (std::size_t i = 0; i < nb; i += 2)
+            store2(m.data() + i, load2(acc.mOk.data() + i) + load2(acc.mErr.data() + i));
           multinomial(rng, n, m.data(), nb, p.c.bOk.data());
         }
       }
@@ -416,17 +517,20 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
     return p.c;
   }
   // Bridge: split what happened between the realised neighbours, category by category.
-  const Point& lo = *(it - 1);
-  const Point& hi = *it;
-  Acc a, b;
-  accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(k), a);
-  accumulate(st, sc, L, v, st.tSec(lo.k), st.tSec(hi.k), b);
+  const Acc& a = massesBetween(st, sc, L, v, (it - 1)->k, k);
+  const Acc& b = massesBetween(st, sc, L, v, (it - 1)->k, it->k, &a);
+  // The new point in its place first, a copy of the lower neighbour's counts, then the draws
+  // added to it (one copy of the counts, none of a temporary).
+  const auto pos = pts.insert(it, *(it - 1));
+  Point& p = *pos;
+  p.k = k;
+  const Point& lo = *(pos - 1);
+  const Point& hi = *(pos + 1);
   auto split = [&](std::int64_t n, double part, double whole) -> std::int64_t {
     if (n <= 0) return 0;
-    const double p = whole > 0 ? std::clamp(part / whole, 0.0, 1.0) : 0.5;
-    return rng.binomial(n, p);
+    const double prob = whole > 0 ? std::clamp(part / whole, 0.0, 1.0) : 0.5;
+    return rng.binomial(n, prob);
   };
-  Point p{k, lo.c};
   const std::int64_t dOk = split(hi.c.ok - lo.c.ok, a.total - a.err, b.total - b.err);
   const std::int64_t dErr = split(hi.c.err - lo.c.err, a.err, b.err);
   p.c.ok += dOk;
@@ -452,7 +556,26 @@ const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L
         share(hi.c.sumOk - lo.c.sumOk, dOk + dErr, (hi.c.ok - lo.c.ok) + (hi.c.err - lo.c.err));
   }
   ++st.version;
-  return pts.insert(it, p)->c;
+  return p.c;
+}
+
+// The counts of a variant at scrape k, drawing them if needed. The reference is valid until the
+// next call (points may move): copy it to keep it across one.
+inline const Counts& realize(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
+                             std::int64_t k) {
+  auto& vs = st.var[static_cast<int>(v)];
+  if (!vs.active || k <= vs.originK) return kNoCounts;
+  auto& pts = vs.pts;
+  // Scrapes are mostly asked for at or after the last realised one: look there first, then
+  // at the one before it (a range's previous scrape).
+  if (pts.back().k == k) return pts.back().c;
+  if (pts.size() >= 2 && pts[pts.size() - 2].k == k) return pts[pts.size() - 2].c;
+  auto it = pts.back().k < k
+                ? pts.end()
+                : std::lower_bound(pts.begin(), pts.end(), k,
+                                   [](const Point& p, std::int64_t x) { return p.k < x; });
+  if (it != pts.end() && it->k == k) return it->c;
+  return drawCounts(st, sc, L, v, k, it);
 }
 
 double seriesValue(const SeriesInfo& s, const Counts& c) {
@@ -550,75 +673,103 @@ pq::SeriesRef MeshSeries::counterpart(pq::SeriesRef s) const {
   return s < half ? s + half : s - half;
 }
 
-pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, TimestampMs to) {
-  State& st = *st_;
-  const SeriesInfo& si = series_[s];
-  const MeshLayout& L = layout_;
-  pq::RangeSummary r;
-  const std::int64_t a = st.kAtOrAfter(from - kEpochMs);
-  const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
-  if (a > b) return r;
-  const int group = birthGroup(si);
-  // The same scrapes of the same variant, unchanged since (same realisation counter): reuse
-  // the counts found then; the calls below would draw nothing and find the same points.
-  State::RangeMemo* m = nullptr;
+namespace {
+
+// The memo of the scrapes (f, b, b - 1) a range (a, b] of a variant's birth group reads: the
+// entry found then, unchanged since (same realisation counter), else a new one. The calls
+// below would draw nothing and find the same points again.
+State::RangeMemo& rangeMemo(State& st, const CompiledScenario& sc, const MeshLayout& L, Variant v,
+                            int group, std::int64_t a, std::int64_t b) {
   for (auto& e : st.memo) {
-    if (e.version == st.version && e.v == si.v && e.group == group && e.a == a && e.b == b) {
-      m = &e;
-      break;
-    }
+    if (e.version == st.version && e.v == v && e.group == group && e.a == a && e.b == b) return e;
   }
-  if (m == nullptr) {
-    const std::int64_t f = firstExisting(st, scenario_, L, si.v, group, a, b);
-    m = &st.memo[st.memoNext++ % st.memo.size()];
-    m->at[0] = m->at[1] = m->at[2] = nullptr;
-    m->cumulated = false;
-    m->v = si.v;
-    m->group = group;
-    m->a = a;
-    m->b = b;
-    m->f = f;
-    if (f != kNever && f <= b) {
-      // Realise all three first, in the order the summary reads them (each may move the
-      // points), then take the references.
-      (void)realize(st, scenario_, L, si.v, f);
-      (void)realize(st, scenario_, L, si.v, b);
-      if (b > f) (void)realize(st, scenario_, L, si.v, b - 1);
-      m->at[0] = &realize(st, scenario_, L, si.v, f);
-      m->at[1] = &realize(st, scenario_, L, si.v, b);
-      m->at[2] = b > f ? &realize(st, scenario_, L, si.v, b - 1) : &kNoCounts;
-    }
-    m->version = st.version;
+  const std::int64_t f = firstExisting(st, sc, L, v, group, a, b);
+  State::RangeMemo* m = &st.memo[st.memoNext++ % st.memo.size()];
+  m->at[0] = m->at[1] = m->at[2] = nullptr;
+  m->cumulated = false;
+  m->v = v;
+  m->group = group;
+  m->a = a;
+  m->b = b;
+  m->f = f;
+  if (f != kNever && f <= b) {
+    // Realise all three first, in the order the summary reads them (each may move the
+    // points), then take the references.
+    (void)realize(st, sc, L, v, f);
+    (void)realize(st, sc, L, v, b);
+    if (b > f) (void)realize(st, sc, L, v, b - 1);
+    m->at[0] = &realize(st, sc, L, v, f);
+    m->at[1] = &realize(st, sc, L, v, b);
+    m->at[2] = b > f ? &realize(st, sc, L, v, b - 1) : &kNoCounts;
   }
-  if (m->f == kNever || m->f > b) return r;
-  r.count = static_cast<std::size_t>(b - m->f + 1);
+  m->version = st.version;
+  return *m;
+}
+
+// The summary of series si over the range (a, b] whose scrapes memo m holds (r is empty).
+void fillSummary(State& st, const MeshLayout& L, const SeriesInfo& si, State::RangeMemo& m,
+                 std::int64_t b, pq::RangeSummary& r) {
+  if (m.f == kNever || m.f > b) return;
+  r.count = static_cast<std::size_t>(b - m.f + 1);
   double v[3];
   if (si.kind == SeriesInfo::Kind::kBucket) {
     // A histogram's buckets read the same three scrapes: cumulate their counts once.
-    if (!m->cumulated) {
+    if (!m.cumulated) {
       const std::size_t nb = L.buckets.size() + 1;
       for (int i = 0; i < 3; ++i) {
-        const Counts& c = *m->at[i];
+        const Counts& c = *m.at[i];
         std::int64_t ok = 0, err = 0;
         for (std::size_t j = 0; j < nb; ++j) {
           ok += c.bOk[j];
           err += c.bErr[j];
-          m->cumOk[i][j] = ok;
-          m->cumErr[i][j] = err;
+          m.cumOk[i][j] = ok;
+          m.cumErr[i][j] = err;
         }
       }
-      m->cumulated = true;
+      m.cumulated = true;
     }
     const auto j = static_cast<std::size_t>(si.bucket);
     for (int i = 0; i < 3; ++i)
-      v[i] = static_cast<double>(si.code == 1 ? m->cumErr[i][j] : m->cumOk[i][j]);
+      v[i] = static_cast<double>(si.code == 1 ? m.cumErr[i][j] : m.cumOk[i][j]);
   } else {
-    for (int i = 0; i < 3; ++i) v[i] = seriesValue(si, *m->at[i]);
+    for (int i = 0; i < 3; ++i) v[i] = seriesValue(si, *m.at[i]);
   }
-  r.first = {kEpochMs + st.tMs(m->f), v[0]};
-  r.last = {kEpochMs + st.tMs(b), v[1]};
-  if (r.count >= 2) r.previous = {kEpochMs + st.tMs(b - 1), v[2]};
+  r.first = {MeshSeries::kEpochMs + st.tMs(m.f), v[0]};
+  r.last = {MeshSeries::kEpochMs + st.tMs(b), v[1]};
+  if (r.count >= 2) r.previous = {MeshSeries::kEpochMs + st.tMs(b - 1), v[2]};
+}
+
+}  // namespace
+
+pq::RangeSummary MeshSeries::rangeSummary(pq::SeriesRef s, TimestampMs from, TimestampMs to) {
+  State& st = *st_;
+  const SeriesInfo& si = series_[s];
+  pq::RangeSummary r;
+  const std::int64_t a = st.kAtOrAfter(from - kEpochMs);
+  const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
+  if (a > b) return r;
+  fillSummary(st, layout_, si, rangeMemo(st, scenario_, layout_, si.v, birthGroup(si), a, b), b, r);
   return r;
+}
+
+void MeshSeries::rangeSummaries(const std::vector<pq::SeriesRef>& refs, TimestampMs from,
+                                TimestampMs to, std::vector<pq::RangeSummary>& out) {
+  // rangeSummary for each series in order, its range's scrapes found once: the memo the
+  // previous series used, while nothing was realised since (the same one rangeSummary's
+  // search would find), else the search.
+  State& st = *st_;
+  out.assign(refs.size(), pq::RangeSummary{});
+  const std::int64_t a = st.kAtOrAfter(from - kEpochMs);
+  const std::int64_t b = st.kAtOrBefore(to - kEpochMs);
+  if (a > b) return;
+  State::RangeMemo* m = nullptr;
+  for (std::size_t k = 0; k < refs.size(); ++k) {
+    const SeriesInfo& si = series_[refs[k]];
+    const int group = birthGroup(si);
+    if (m == nullptr || m->version != st.version || m->v != si.v || m->group != group)
+      m = &rangeMemo(st, scenario_, layout_, si.v, group, a, b);
+    fillSummary(st, layout_, si, *m, b, out[k]);
+  }
 }
 
 std::optional<pq::Sample> MeshSeries::latest(pq::SeriesRef s, TimestampMs t, TimestampMs lookback) {
@@ -660,6 +811,7 @@ RunTotals MeshSeries::totals(double t) {
   const Counts& c = realize(st, scenario_, L, Variant::kCanary, k);
   std::int64_t ok = c.ok, err = c.err;
   Acc tail;
+  tail.clear(L.buckets.size() + 1);
   accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t,
              tail);
   if (tail.total > 0) {
@@ -669,6 +821,7 @@ RunTotals MeshSeries::totals(double t) {
     err += e;
   }
   Acc acc;
+  acc.clear(L.buckets.size() + 1);
   accumulate(st, scenario_, L, Variant::kCanary, st.tSec(cv.originK), t, acc);
   const std::int64_t n = ok + err;
   // Requests that came from users (not mirrored copies or the load tester).
@@ -694,6 +847,7 @@ void MeshSeries::setShares(double t, double canaryLive, double primaryLive, doub
   const auto& last = st.segments.back();
   if (last.live[0] != seg.live[0] || last.live[1] != seg.live[1] || last.mirror != seg.mirror) {
     st.segments.push_back(seg);
+    ++st.shape;
   }
 }
 
@@ -708,9 +862,13 @@ void MeshSeries::scaleUp(double t) {
   }
   st.tUp = t;
   st.tDown = kInf;
+  ++st.shape;
 }
 
-void MeshSeries::scaleDown(double t) { st_->tDown = t; }
+void MeshSeries::scaleDown(double t) {
+  st_->tDown = t;
+  ++st_->shape;
+}
 
 double MeshSeries::canaryUpSince() const { return st_->tUp; }
 

@@ -85,14 +85,14 @@ RunSummary runFlaggerLoop(const fl::FlaggerEngine& engine, FlaggerRunWorld& worl
   fl::Outcome outcome;
   int n = 0;
   double prevT = 0;
+  fl::TickRecord rec;  // one record for every tick: the engine overwrites it, keeping its storage
   for (double t = 0; t <= opt.duration + 1e-9; t = n * opt.interval) {
     ++n;
     if (n == 1) state.targetRevision = 1;  // the new release, noticed on the first tick
-    fl::TickRecord rec;
     try {
       // Without an observer nobody reads the record's words: the engine skips building them.
-      rec = engine.tick(state, t, world,
-                        observer != nullptr ? fl::TickText::kFull : fl::TickText::kDecisionsOnly);
+      engine.tick(state, t, world,
+                  observer != nullptr ? fl::TickText::kFull : fl::TickText::kDecisionsOnly, rec);
       rec.tick = n;
       world.afterTick(t, rec);
       for (const auto& m : rec.metrics) {

@@ -217,7 +217,13 @@ BehaviourModel::BehaviourModel(const BehaviourSpec& base, const std::vector<Effe
     : base_(base),
       effects_(effects),
       latency_(base.latency),
-      p99_(latency_.quantile(0.99, 1.0, 1.0)) {}
+      p99_(latency_.quantile(0.99, 1.0, 1.0)) {
+  stepwise_ = effects_.size() <= 62;
+  for (const auto& e : effects_) {
+    if (e.kind != EffectSpec::Kind::kStep && e.kind != EffectSpec::Kind::kEndpoint)
+      stepwise_ = false;
+  }
+}
 
 double BehaviourModel::kappaFor(double p99Factor) const {
   if (p99Factor == 1.0) return 1.0;

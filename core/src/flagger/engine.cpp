@@ -126,6 +126,10 @@ FlaggerEngine::FlaggerEngine(const CanarySpec& spec,
   id_ = spec_.name + "." + namespace_;
   target_ = spec_.targetName + "." + namespace_;
   kubernetesProvider_ = provider_ == "kubernetes";
+  loopMetrics_ = spec_.analysis.metrics;
+  for (MetricSpec& m : loopMetrics_) {
+    if (m.interval.empty()) m.interval = kDefaultMetricInterval;
+  }
 }
 
 int FlaggerEngine::maxWeight() const {
@@ -197,7 +201,7 @@ bool FlaggerEngine::runHooks(TickContext& c, WebhookType type, Phase payload,
     const auto& h = hooks[i];
     if (h.type != type) continue;
     const bool ok = c.world.webhook(c.t, h, i, payload);
-    c.rec.webhooks.push_back(HookCall{h.name, h.type, ok});
+    c.rec.webhooks.push_back(HookCall{c.text ? h.name : std::string(), h.type, ok});
     if (stopOnSuccess) {
       if (ok) {
         c.event([&] { return std::string("Rollback check " + h.name + " passed"); });
@@ -218,7 +222,7 @@ void FlaggerEngine::runPostRolloutHooks(TickContext& c, Phase payload) const {
     const auto& h = hooks[i];
     if (h.type != WebhookType::kPostRollout) continue;
     const bool ok = c.world.webhook(c.t, h, i, payload);
-    c.rec.webhooks.push_back(HookCall{h.name, h.type, ok});
+    c.rec.webhooks.push_back(HookCall{c.text ? h.name : std::string(), h.type, ok});
     if (!ok) {
       c.event([&] { return std::string("Post-rollout hook " + h.name + " failed"); });
       return;
@@ -374,10 +378,9 @@ bool FlaggerEngine::checkValue(TickContext& c, const MetricSpec& m, CheckKind ki
 bool FlaggerEngine::runBuiltinMetricChecks(TickContext& c) const {
   // scheduler_metrics.go runBuiltinMetricChecks: every metric in spec order; the builtin
   // names and inline queries; the metric interval defaults to 1m on a loop copy.
-  const auto& metrics = spec_.analysis.metrics;
-  for (int i = 0; i < static_cast<int>(metrics.size()); ++i) {
-    MetricSpec m = metrics[i];
-    if (m.interval.empty()) m.interval = kDefaultMetricInterval;
+  // The loop copies are made once, in the constructor (loopMetrics_).
+  for (int i = 0; i < static_cast<int>(loopMetrics_.size()); ++i) {
+    const MetricSpec& m = loopMetrics_[static_cast<std::size_t>(i)];
     if (m.name == "request-success-rate") {
       if (!checkValue(c, m, CheckKind::kRequestSuccessRate,
                       c.world.metric(c.t, m, i, CheckKind::kRequestSuccessRate))) {
@@ -460,7 +463,7 @@ bool FlaggerEngine::runAnalysis(TickContext& c) const {
     const auto& h = hooks[i];
     if (h.type != WebhookType::kRollout) continue;
     const bool ok = c.world.webhook(c.t, h, i, Phase::kProgressing);
-    c.rec.webhooks.push_back(HookCall{h.name, h.type, ok});
+    c.rec.webhooks.push_back(HookCall{c.text ? h.name : std::string(), h.type, ok});
     if (!ok) {
       c.event([&] {
         return std::string("Halt " + c.id + " advancement external check " + h.name + " failed");
@@ -481,7 +484,7 @@ bool FlaggerEngine::runConfirmPromotionHooks(TickContext& c, int analysisIterati
     const auto& h = hooks[i];
     if (h.type != WebhookType::kConfirmPromotion) continue;
     const bool ok = c.world.webhook(c.t, h, i, Phase::kProgressing);
-    c.rec.webhooks.push_back(HookCall{h.name, h.type, ok});
+    c.rec.webhooks.push_back(HookCall{c.text ? h.name : std::string(), h.type, ok});
     if (!ok) {
       if (c.mem.phase != Phase::kWaitingPromotion) {
         setStatusPhase(c, Phase::kWaitingPromotion, analysisIterations);
@@ -677,10 +680,26 @@ void FlaggerEngine::runPromotionTrafficShift(TickContext& c, int canaryWeight,
 TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& world,
                                TickText text) const {
   TickRecord rec;
+  tick(state, t, world, text, rec);
+  return rec;
+}
+
+void FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& world, TickText text,
+                         TickRecord& rec) const {
+  // A fresh record that keeps the storage of the previous one (a batch reuses it every tick).
+  rec.tick = 0;
   rec.t = t;
+  rec.routes = Routes{};
+  rec.status = CanaryStatus{};
+  rec.events.clear();
+  rec.reason.clear();
+  rec.metrics.clear();
+  rec.webhooks.clear();
+  rec.failedCheck = false;
+  rec.final = TickRecord::Final::kNone;
   const std::string& ns = namespace_;
   TickContext c{state, world, rec, state.status, t, id_, target_, text == TickText::kFull};
-  auto finish = [&]() -> TickRecord {
+  auto finish = [&]() {
     rec.routes = state.routes;
     if (kubernetesProvider_) {
       // pkg/router/nop.go GetRoutes reports 0/100 once iterations > 0.
@@ -689,7 +708,6 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
     }
     rec.status = state.status;
     rec.failedCheck = state.status.failedChecks > c.mem.failedChecks;
-    return rec;
   };
   const Phase phase = c.mem.phase;
 
@@ -757,7 +775,7 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
       const auto& h = hooks[i];
       if (h.type != WebhookType::kConfirmRollout) continue;
       const bool ok = world.webhook(t, h, i, payload);
-      rec.webhooks.push_back(HookCall{h.name, h.type, ok});
+      rec.webhooks.push_back(HookCall{c.text ? h.name : std::string(), h.type, ok});
       if (!ok) {
         if (state.status.phase != Phase::kWaiting) {
           setStatusPhase(c, Phase::kWaiting, spec_.analysis.iterations);
@@ -865,8 +883,9 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
   // 23. Threshold gate, before any analysis: failedChecks >= threshold rolls back.
   if (inPhases(phase, {Phase::kProgressing, Phase::kWaitingPromotion}) &&
       c.mem.failedChecks >= spec_.analysisThreshold()) {
-    rollback(c, "failedChecks " + std::to_string(c.mem.failedChecks) + " >= threshold " +
-                    std::to_string(spec_.analysisThreshold()) + ": rollback");
+    rollback(c, c.text ? "failedChecks " + std::to_string(c.mem.failedChecks) + " >= threshold " +
+                             std::to_string(spec_.analysisThreshold()) + ": rollback"
+                       : std::string());
     return finish();
   }
 
@@ -880,7 +899,7 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
       const auto& h = hooks[i];
       if (h.type != WebhookType::kPreRollout) continue;
       const bool ok = world.webhook(t, h, i, Phase::kProgressing);
-      rec.webhooks.push_back(HookCall{h.name, h.type, ok});
+      rec.webhooks.push_back(HookCall{c.text ? h.name : std::string(), h.type, ok});
       if (!ok) {
         c.event([&] {
           return std::string("Halt " + c.id + " advancement pre-rollout check " + h.name +
@@ -942,7 +961,7 @@ TickRecord FlaggerEngine::tick(FlaggerState& state, double t, FlaggerWorld& worl
         const auto& h = hooks[i];
         if (h.type != WebhookType::kConfirmTrafficIncrease) continue;
         const bool ok = world.webhook(t, h, i, Phase::kProgressing);
-        rec.webhooks.push_back(HookCall{h.name, h.type, ok});
+        rec.webhooks.push_back(HookCall{c.text ? h.name : std::string(), h.type, ok});
         if (!ok) {
           c.event([&] {
             return std::string("Halt " + c.id +

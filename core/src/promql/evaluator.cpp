@@ -293,8 +293,14 @@ double bucketQuantile(double q, std::vector<Bucket>& buckets) {
   if (std::isnan(q)) return kNaN;
   if (q < 0) return -kInf;
   if (q > 1) return kInf;
-  std::sort(buckets.begin(), buckets.end(),
-            [](const Bucket& a, const Bucket& b) { return a.upperBound < b.upperBound; });
+  // Bounds already strictly increasing (distinct, in order) are what the sort would give.
+  bool sorted = true;
+  for (std::size_t k = 1; k < buckets.size() && sorted; ++k)
+    sorted = buckets[k - 1].upperBound < buckets[k].upperBound;
+  if (!sorted) {
+    std::sort(buckets.begin(), buckets.end(),
+              [](const Bucket& a, const Bucket& b) { return a.upperBound < b.upperBound; });
+  }
   if (!(std::isinf(buckets.back().upperBound) && buckets.back().upperBound > 0)) return kNaN;
   // coalesceBuckets: merge buckets with the same upper bound.
   std::size_t n = 0;
@@ -422,6 +428,12 @@ struct NodeState {
   std::vector<int> fastGroupOf;
   std::vector<double> fastLeOf;
   std::vector<char> fastLeOk;
+  // fast path, histogram_quantile: the bounds in the order they last came, the permutation
+  // that sorts them (valid when they are distinct), and reordering scratch
+  std::vector<double> fastPermBounds;
+  std::vector<std::size_t> fastPerm;
+  bool fastPermValid = false;
+  std::vector<Bucket> fastSorted;
   // binary matching
   struct PairMemo {
     const Labels* l = nullptr;
@@ -436,6 +448,7 @@ struct NodeState {
   std::vector<std::uint32_t> outIds;
   std::vector<std::pair<int, std::uint32_t>> sigIds;
   // scratch
+  std::vector<RangeSummary> summaries;  // fast path: the range summaries of a selection
   std::vector<Sample> samples;
   std::vector<double> values;
   std::vector<const Labels*> ptrs;
@@ -458,6 +471,9 @@ struct NodeState {
     fastGroupOf.clear();
     fastLeOf.clear();
     fastLeOk.clear();
+    fastPermBounds.clear();
+    fastPerm.clear();
+    fastPermValid = false;
     pairMemo.clear();
     sigStamp.clear();
     sigPos.clear();
@@ -1033,11 +1049,77 @@ class Evaluator {
     const bool isRate = n.fn->func == Func::kRate;
     const TimestampMs maxt = t_ - vs.offset;
     const TimestampMs mint = maxt - ms.range;
-    for (std::size_t k = 0; k < sel.refs.size(); ++k) {
-      const RangeSummary s = src_.rangeSummary(sel.refs[k], mint, maxt);
+    // Every series' summary first (the reads in the selection's order), then the rates.
+    std::vector<RangeSummary>& sums = state(call).summaries;
+    src_.rangeSummaries(sel.refs, mint, maxt, sums);
+    RateTerms terms;
+    for (std::size_t k = 0; k < sums.size(); ++k) {
       double out = 0;
-      if (extrapolatedRate(s, mint, maxt, ms.range, true, isRate, out)) each(k, out);
+      if (counterRate(sums[k], mint, maxt, ms.range, isRate, terms, out)) each(k, out);
     }
+  }
+
+  // What extrapolatedRate derives from a summary's times and sample count alone, kept for the
+  // next series with the same ones (a histogram's buckets, a counter's codes read the same
+  // scrapes): the same operations on the same operands, so the same doubles.
+  struct RateTerms {
+    bool valid = false;
+    TimestampMs firstT = 0, lastT = 0;
+    std::size_t count = 0;
+    double durationToStart = 0, durationToEnd = 0, sampledInterval = 0;
+    double averageDurationBetweenSamples = 0, extrapolationThreshold = 0;
+    double factor = 0;  // when durationToStart is not lowered to the counter's zero point
+  };
+
+  // extrapolatedRate(s, rangeStart, rangeEnd, range, isCounter = true, isRate, out), its
+  // per-summary terms taken from `terms` when the times and count are those of the last call.
+  static bool counterRate(const RangeSummary& s, TimestampMs rangeStart, TimestampMs rangeEnd,
+                          TimestampMs range, bool isRate, RateTerms& terms, double& out) {
+    if (s.count < 2) return false;
+    if (!terms.valid || terms.firstT != s.first.t || terms.lastT != s.last.t ||
+        terms.count != s.count) {
+      terms.valid = true;
+      terms.firstT = s.first.t;
+      terms.lastT = s.last.t;
+      terms.count = s.count;
+      terms.durationToStart = static_cast<double>(s.first.t - rangeStart) / 1000;
+      terms.durationToEnd = static_cast<double>(rangeEnd - s.last.t) / 1000;
+      terms.sampledInterval = static_cast<double>(s.last.t - s.first.t) / 1000;
+      terms.averageDurationBetweenSamples =
+          terms.sampledInterval / static_cast<double>(s.count - 1);
+      terms.extrapolationThreshold = terms.averageDurationBetweenSamples * 1.1;
+      terms.factor = rateFactor(terms, terms.durationToStart, range, isRate);
+    }
+    double resultValue = s.last.v - s.first.v;
+    resultValue += s.resetCorrection;
+    double factor = terms.factor;
+    if (resultValue > 0 && s.first.v >= 0) {
+      // Counters cannot be negative: do not extrapolate below the counter's zero point.
+      const double durationToZero = terms.sampledInterval * (s.first.v / resultValue);
+      if (durationToZero < terms.durationToStart)
+        factor = rateFactor(terms, durationToZero, range, isRate);
+    }
+    out = resultValue * factor;
+    return true;
+  }
+
+  // extrapolatedRate's factor from its terms and the duration to the start.
+  static double rateFactor(const RateTerms& terms, double durationToStart, TimestampMs range,
+                           bool isRate) {
+    double extrapolateToInterval = terms.sampledInterval;
+    if (durationToStart < terms.extrapolationThreshold) {
+      extrapolateToInterval += durationToStart;
+    } else {
+      extrapolateToInterval += terms.averageDurationBetweenSamples / 2;
+    }
+    if (terms.durationToEnd < terms.extrapolationThreshold) {
+      extrapolateToInterval += terms.durationToEnd;
+    } else {
+      extrapolateToInterval += terms.averageDurationBetweenSamples / 2;
+    }
+    double factor = extrapolateToInterval / terms.sampledInterval;
+    if (isRate) factor /= durationSeconds(range);
+    return factor;
   }
 
   // The value of a fast shape at t_; false when its vector is empty.
@@ -1139,8 +1221,42 @@ class Evaluator {
       if (ns.fastLeOk[id]) buckets.push_back(Bucket{ns.fastLeOf[id], ns.values[g]});
     }
     if (buckets.empty()) return false;
+    sortByBound(ns, buckets);
     out = bucketQuantile(q, buckets);
     return true;
+  }
+
+  // The groups' bounds come in the selection's order, the same on every evaluation while the
+  // same groups have rates: the permutation that sorts them is found once and then applied.
+  // Distinct bounds have one sorted order, the one bucketQuantile's sort gives, and
+  // bucketQuantile finds them in it and does not sort again. Bounds that are not distinct (or
+  // NaN) are left to bucketQuantile's sort, as before.
+  static void sortByBound(NodeState& ns, std::vector<Bucket>& buckets) {
+    const std::size_t n = buckets.size();
+    bool same = ns.fastPermBounds.size() == n;
+    for (std::size_t i = 0; same && i < n; ++i)
+      same = ns.fastPermBounds[i] == buckets[i].upperBound;
+    if (!same) {
+      ns.fastPermValid = false;
+      ns.fastPermBounds.resize(n);
+      ns.fastPerm.resize(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        ns.fastPermBounds[i] = buckets[i].upperBound;
+        ns.fastPerm[i] = i;
+        if (std::isnan(buckets[i].upperBound)) return;
+      }
+      std::sort(ns.fastPerm.begin(), ns.fastPerm.end(), [&](std::size_t x, std::size_t y) {
+        return ns.fastPermBounds[x] < ns.fastPermBounds[y];
+      });
+      ns.fastPermValid = true;
+      for (std::size_t i = 1; i < n && ns.fastPermValid; ++i)
+        ns.fastPermValid =
+            ns.fastPermBounds[ns.fastPerm[i - 1]] < ns.fastPermBounds[ns.fastPerm[i]];
+    }
+    if (!ns.fastPermValid) return;
+    ns.fastSorted.resize(n);
+    for (std::size_t i = 0; i < n; ++i) ns.fastSorted[i] = buckets[ns.fastPerm[i]];
+    buckets.swap(ns.fastSorted);
   }
 
   // functions.go extrapolatedRate.

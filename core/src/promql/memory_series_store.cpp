@@ -48,6 +48,12 @@ RangeSummary SeriesSource::rangeSummary(SeriesRef s, TimestampMs from, Timestamp
   return summarize(scratch_.data(), scratch_.data() + scratch_.size());
 }
 
+void SeriesSource::rangeSummaries(const std::vector<SeriesRef>& refs, TimestampMs from,
+                                  TimestampMs to, std::vector<RangeSummary>& out) {
+  out.resize(refs.size());
+  for (std::size_t k = 0; k < refs.size(); ++k) out[k] = rangeSummary(refs[k], from, to);
+}
+
 std::optional<Sample> SeriesSource::latest(SeriesRef s, TimestampMs t, TimestampMs lookback) {
   samples(s, t - lookback, t, scratch_);
   if (scratch_.empty() || isStaleNaN(scratch_.back().v)) return std::nullopt;

@@ -895,3 +895,124 @@ TEST(FlaggerScript, RollbackHooksOnlySignalWhenNamed) {
   s.ticks[3].obs.webhookByKey["rollback"] = true;
   EXPECT_EQ(fl::runScript(e, s).ticks.back().status.phase, Phase::kFailed);
 }
+
+// ---- The record a loop reuses ----------------------------------------------------------------
+
+namespace {
+
+void expectSameRecord(const fl::TickRecord& a, const fl::TickRecord& b, int tick) {
+  SCOPED_TRACE("tick " + std::to_string(tick));
+  EXPECT_EQ(a.t, b.t);
+  EXPECT_EQ(a.routes.primaryWeight, b.routes.primaryWeight);
+  EXPECT_EQ(a.routes.canaryWeight, b.routes.canaryWeight);
+  EXPECT_EQ(a.routes.mirrored, b.routes.mirrored);
+  EXPECT_EQ(a.status.phase, b.status.phase);
+  EXPECT_EQ(a.status.canaryWeight, b.status.canaryWeight);
+  EXPECT_EQ(a.status.failedChecks, b.status.failedChecks);
+  EXPECT_EQ(a.status.iterations, b.status.iterations);
+  EXPECT_EQ(a.status.lastAppliedRevision, b.status.lastAppliedRevision);
+  EXPECT_EQ(a.status.lastPromotedRevision, b.status.lastPromotedRevision);
+  EXPECT_EQ(a.failedCheck, b.failedCheck);
+  EXPECT_EQ(a.final, b.final);
+  ASSERT_EQ(a.metrics.size(), b.metrics.size());
+  for (std::size_t i = 0; i < a.metrics.size(); ++i) {
+    EXPECT_EQ(a.metrics[i].kind, b.metrics[i].kind);
+    EXPECT_EQ(a.metrics[i].result, b.metrics[i].result);
+    EXPECT_EQ(std::isnan(a.metrics[i].value), std::isnan(b.metrics[i].value));
+    if (!std::isnan(a.metrics[i].value)) {
+      EXPECT_EQ(a.metrics[i].value, b.metrics[i].value);
+    }
+    EXPECT_EQ(a.metrics[i].min, b.metrics[i].min);
+    EXPECT_EQ(a.metrics[i].max, b.metrics[i].max);
+  }
+  ASSERT_EQ(a.webhooks.size(), b.webhooks.size());
+  for (std::size_t i = 0; i < a.webhooks.size(); ++i) {
+    EXPECT_EQ(a.webhooks[i].type, b.webhooks[i].type);
+    EXPECT_EQ(a.webhooks[i].ok, b.webhooks[i].ok);
+  }
+}
+
+// A run that passes through every kind of tick record: hooks of several types, a failing
+// metric (events, a reason, failed checks), then the threshold's rollback.
+fl::CanarySpec reuseSpec() {
+  auto c = makeCanarySpec();
+  c.analysis.webhooks = {makeHook("load-test", WebhookType::kRollout),
+                         makeHook("pre-check-with-a-long-name", WebhookType::kPreRollout),
+                         makeHook("notify-after", WebhookType::kPostRollout)};
+  c.analysis.metrics.push_back(makeMetric("request-duration", std::nullopt, 500));
+  return c;
+}
+
+}  // namespace
+
+TEST(FlaggerEngine, AReusedRecordIsTheFreshRecord) {
+  // tick(state, t, world, text, rec) overwrites rec, keeping only its storage: tick by tick
+  // it equals the record the value-returning tick builds, words included.
+  EngineDriver fresh(reuseSpec());
+  EngineDriver reused(reuseSpec());
+  fl::TickRecord rec;
+  rec.reason = "left over";
+  rec.events = {"left over"};
+  bool rolledBack = false;
+  for (int i = 0; i < 12; ++i) {
+    if (i == 4) {
+      fresh.world.metrics["request-success-rate"] = MetricAnswer::of(90);
+      reused.world.metrics["request-success-rate"] = MetricAnswer::of(90);
+    }
+    const bool revision = i == 1;
+    const auto a = fresh.tick(revision);
+    if (revision) ++reused.state.targetRevision;
+    reused.engine.tick(reused.state, i * reused.engine.spec().analysisIntervalSeconds(),
+                       reused.world, fl::TickText::kFull, rec);
+    expectSameRecord(a, rec, i + 1);
+    EXPECT_EQ(a.events, rec.events);
+    EXPECT_EQ(a.reason, rec.reason);
+    for (std::size_t k = 0; k < a.metrics.size() && k < rec.metrics.size(); ++k) {
+      EXPECT_EQ(a.metrics[k].name, rec.metrics[k].name);
+      EXPECT_EQ(a.metrics[k].message, rec.metrics[k].message);
+    }
+    for (std::size_t k = 0; k < a.webhooks.size() && k < rec.webhooks.size(); ++k)
+      EXPECT_EQ(a.webhooks[k].name, rec.webhooks[k].name);
+    rolledBack = rolledBack || rec.final == fl::TickRecord::Final::kRolledBack;
+  }
+  EXPECT_TRUE(rolledBack);
+  EXPECT_EQ(rec.status.phase, Phase::kFailed);  // and the ticks after it change nothing
+  EXPECT_EQ(fresh.world.calls, reused.world.calls);
+}
+
+TEST(FlaggerEngine, WithoutWordsTheDecisionsAreTheSame) {
+  // TickText::kDecisionsOnly: the same steps and questions, the same routes, status, checks'
+  // results and values and webhook outcomes, and no words (events, reason, the checks' and
+  // the webhook calls' names, messages).
+  EngineDriver full(reuseSpec());
+  EngineDriver bare(reuseSpec());
+  fl::TickRecord rec;
+  bool sawHook = false;
+  bool sawMetric = false;
+  for (int i = 0; i < 12; ++i) {
+    if (i == 4) {
+      full.world.metrics["request-success-rate"] = MetricAnswer::of(90);
+      bare.world.metrics["request-success-rate"] = MetricAnswer::of(90);
+    }
+    const bool revision = i == 1;
+    const auto a = full.tick(revision);
+    if (revision) ++bare.state.targetRevision;
+    bare.engine.tick(bare.state, i * bare.engine.spec().analysisIntervalSeconds(), bare.world,
+                     fl::TickText::kDecisionsOnly, rec);
+    expectSameRecord(a, rec, i + 1);
+    EXPECT_TRUE(rec.events.empty());
+    EXPECT_TRUE(rec.reason.empty());
+    for (const auto& m : rec.metrics) {
+      sawMetric = true;
+      EXPECT_TRUE(m.name.empty());
+      EXPECT_TRUE(m.message.empty());
+    }
+    for (const auto& h : rec.webhooks) {
+      sawHook = true;
+      EXPECT_TRUE(h.name.empty());
+    }
+  }
+  EXPECT_TRUE(sawHook);
+  EXPECT_TRUE(sawMetric);
+  EXPECT_EQ(full.world.calls, bare.world.calls);
+}

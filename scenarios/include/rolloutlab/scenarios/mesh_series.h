@@ -81,6 +81,9 @@ class MeshSeries final : public core::promql::SeriesSource {
                core::promql::TimestampMs to, std::vector<core::promql::Sample>& out) override;
   core::promql::RangeSummary rangeSummary(core::promql::SeriesRef s, core::promql::TimestampMs from,
                                           core::promql::TimestampMs to) override;
+  void rangeSummaries(const std::vector<core::promql::SeriesRef>& refs,
+                      core::promql::TimestampMs from, core::promql::TimestampMs to,
+                      std::vector<core::promql::RangeSummary>& out) override;
   std::optional<core::promql::Sample> latest(core::promql::SeriesRef s, core::promql::TimestampMs t,
                                              core::promql::TimestampMs lookback) override;
   std::uint64_t generation() const override { return 1; }

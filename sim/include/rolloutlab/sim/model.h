@@ -3,6 +3,7 @@
 /// latency distribution) of each variant over time, with closed-form or midpoint integrals.
 
 #include <array>
+#include <cstdint>
 #include <vector>
 
 #include "rolloutlab/sim/scenario.h"
@@ -78,6 +79,18 @@ class BehaviourModel {
   bool rampingIn(double a, double b) const;
   /// True when no effect acts at any time (the mix is constant).
   bool constant() const { return effects_.empty(); }
+  /// When every effect acts at full intensity from its start on (steps and endpoints), the mix
+  /// at t is a function of which effects have started: their set as bits (bit i: effect i),
+  /// so equal keys give the same mix, computed the same way. -1 for the other models (a drift
+  /// or bursts vary between their starts) and for more than 62 effects.
+  std::int64_t pieceKey(double t) const {
+    if (!stepwise_) return -1;
+    std::int64_t key = 0;
+    for (std::size_t i = 0; i < effects_.size(); ++i) {
+      if (!(t < effects_[i].at)) key |= std::int64_t{1} << i;
+    }
+    return key;
+  }
   const LatencyModel& latency() const { return latency_; }
   double baseErrorRate() const { return base_.errorRate; }
 
@@ -85,7 +98,8 @@ class BehaviourModel {
   BehaviourSpec base_;
   std::vector<EffectSpec> effects_;
   LatencyModel latency_;
-  double p99_ = 0;  // latency_.quantile(0.99, 1, 1), computed once
+  double p99_ = 0;         // latency_.quantile(0.99, 1, 1), computed once
+  bool stepwise_ = false;  // see pieceKey
   double kappaFor(double p99Factor) const;
 };
 

@@ -127,7 +127,8 @@ struct TickRecord {
 
 /// What a tick writes into its record besides the decisions (routes, status, checks' results
 /// and values, webhook calls, final): kFull adds the words (events, reason, the checks' names
-/// and messages); kDecisionsOnly leaves them empty, for a batch that reads only the decisions.
+/// and messages, the webhook calls' names); kDecisionsOnly leaves them empty, for a batch that
+/// reads only the decisions.
 /// Both take the same steps and ask the world the same questions in the same order.
 enum class TickText { kFull, kDecisionsOnly };
 
@@ -148,6 +149,9 @@ class FlaggerEngine {
   /// Runs one `advanceCanary` at time t and returns what happened. `state` is updated.
   TickRecord tick(FlaggerState& state, double t, FlaggerWorld& world,
                   TickText text = TickText::kFull) const;
+  /// The same into `rec`, which is overwritten but keeps its storage (a loop reuses one record).
+  void tick(FlaggerState& state, double t, FlaggerWorld& world, TickText text,
+            TickRecord& rec) const;
 
   const CanarySpec& spec() const { return spec_; }
   /// The effective provider (spec.provider or the mesh provider).
@@ -183,6 +187,9 @@ class FlaggerEngine {
   std::string id_;         // "<name>.<namespace>"
   std::string target_;     // "<targetName>.<namespace>"
   std::vector<const MetricTemplateSpec*> templates_;
+  // The metrics as runBuiltinMetricChecks' loop copies them (interval defaulted to 1m), made
+  // once rather than on every tick.
+  std::vector<MetricSpec> loopMetrics_;
   FlaggerEngineOptions options_;
   std::string provider_;
   bool kubernetesProvider_ = false;

@@ -80,6 +80,11 @@ class SeriesSource {
   virtual void samples(SeriesRef s, TimestampMs from, TimestampMs to, std::vector<Sample>& out) = 0;
   /// Summary of the samples with `from <= t <= to`. The default realises them with `samples`.
   virtual RangeSummary rangeSummary(SeriesRef s, TimestampMs from, TimestampMs to);
+  /// `out[k] = rangeSummary(refs[k], from, to)` for each k in order (out is resized): the same
+  /// answers and the same reads, in the same order. A source may override it to answer a
+  /// selection in one call.
+  virtual void rangeSummaries(const std::vector<SeriesRef>& refs, TimestampMs from, TimestampMs to,
+                              std::vector<RangeSummary>& out);
   /// The latest sample with `t - lookback <= time <= t`, or nothing; nothing also when that
   /// latest sample is a staleness marker. The default realises the window with `samples`.
   virtual std::optional<Sample> latest(SeriesRef s, TimestampMs t, TimestampMs lookback);
