@@ -1,11 +1,12 @@
 #include "batch_runner.h"
 
-#include <QMetaObject>
 #include <chrono>
 
 namespace rolloutlab::gui {
 
-BatchRunner::BatchRunner(QObject* parent) : QObject(parent) {}
+BatchRunner::BatchRunner(QObject* parent) : QObject(parent) {
+  connect(this, &BatchRunner::newsWaiting, this, &BatchRunner::takeNews, Qt::QueuedConnection);
+}
 
 BatchRunner::~BatchRunner() {
   cancel_ = true;
@@ -25,47 +26,52 @@ bool BatchRunner::start(std::vector<BatchJob> jobs, std::vector<scenarios::Scena
   cancel_ = false;
   options.cancel = &cancel_;
   const qint64 perJob = static_cast<qint64>(scenarioList.size() + replays.size()) * options.runs;
-  const qint64 total = perJob * static_cast<qint64>(jobs.size());
+  total_ = perJob * static_cast<qint64>(jobs.size());
   thread_ = std::thread([this, jobs = std::move(jobs), scenarioList = std::move(scenarioList),
                          replays = std::move(replays), options,
-                         meshProvider = std::move(meshProvider), perJob, total]() mutable {
+                         meshProvider = std::move(meshProvider), perJob]() mutable {
     const auto start = std::chrono::steady_clock::now();
-    auto outcome = std::make_shared<BatchOutcome>();
+    BatchOutcome outcome;
     try {
       for (std::size_t j = 0; j < jobs.size(); ++j) {
         if (cancel_) break;
         const qint64 offset = perJob * static_cast<qint64>(j);
         app::BatchOptions o = options;
-        o.progress = [this, offset, total](std::int64_t done, std::int64_t) {
-          // Queued to the GUI thread; dropped if the runner is gone by then.
-          QMetaObject::invokeMethod(
-              this, [this, d = offset + done, total]() { emit progress(d, total); },
-              Qt::QueuedConnection);
+        o.progress = [this, offset](std::int64_t done, std::int64_t) {
+          news_.put({offset + done, std::nullopt});
+          emit newsWaiting(QPrivateSignal());
         };
         const auto specs = app::batchSpecs(jobs[j].workspace, meshProvider);
-        outcome->labels.push_back(jobs[j].label);
-        outcome->results.push_back(app::runBatch(specs, scenarioList, replays, {}, o));
-        if (outcome->results.back().partial) break;
+        outcome.labels.push_back(jobs[j].label);
+        outcome.results.push_back(app::runBatch(specs, scenarioList, replays, {}, o));
+        if (outcome.results.back().partial) break;
       }
     } catch (const core::InputError& e) {
-      outcome->error = e.diagnostic().toString();
+      outcome.error = e.diagnostic().toString();
     } catch (const std::exception& e) {
-      outcome->error = e.what();
+      outcome.error = e.what();
     }
-    outcome->cancelled = cancel_.load();
-    outcome->seconds =
+    outcome.cancelled = cancel_.load();
+    outcome.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    QMetaObject::invokeMethod(
-        this,
-        [this, outcome]() {
-          running_ = false;
-          emit finished(outcome);
-        },
-        Qt::QueuedConnection);
+    // Handed over by value (see Handoff): no reference to the outcome is ever dropped here.
+    news_.put({0, std::move(outcome)});
+    emit newsWaiting(QPrivateSignal());
   });
   return true;
 }
 
 void BatchRunner::cancel() { cancel_ = true; }
+
+void BatchRunner::takeNews() {
+  for (News& news : news_.take()) {
+    if (news.outcome) {
+      running_ = false;
+      emit finished(std::make_shared<const BatchOutcome>(std::move(*news.outcome)));
+    } else {
+      emit progress(news.done, total_);
+    }
+  }
+}
 
 }  // namespace rolloutlab::gui

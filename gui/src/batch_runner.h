@@ -6,10 +6,12 @@
 #include <QObject>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "handoff.h"
 #include "rolloutlab/app/batch.h"
 #include "rolloutlab/scenarios/mesh_series.h"
 
@@ -55,13 +57,24 @@ class BatchRunner : public QObject {
   void progress(qint64 done, qint64 total);
   /// The batch ended (on the GUI thread).
   void finished(std::shared_ptr<const rolloutlab::gui::BatchOutcome> outcome);
+  /// Emitted on the batch's threads when they put news in news_ (queued to takeNews).
+  void newsWaiting(QPrivateSignal);
 
  private:
+  /// What the batch's threads tell the GUI thread: runs done, or (last) the outcome.
+  struct News {
+    qint64 done = 0;
+    std::optional<BatchOutcome> outcome;
+  };
   void join();
+  /// On the GUI thread: delivers the news waiting (progress(), finished()).
+  void takeNews();
 
   std::thread thread_;
   std::atomic<bool> cancel_{false};
   bool running_ = false;
+  qint64 total_ = 0;  // runs planned over all jobs of the batch running
+  Handoff<News> news_;
 };
 
 }  // namespace rolloutlab::gui

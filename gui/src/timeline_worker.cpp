@@ -1,10 +1,11 @@
 #include "timeline_worker.h"
 
-#include <QMetaObject>
-
 namespace rolloutlab::gui {
 
-TimelineWorker::TimelineWorker(QObject* parent) : QObject(parent) {}
+TimelineWorker::TimelineWorker(QObject* parent) : QObject(parent) {
+  connect(this, &TimelineWorker::resultsWaiting, this, &TimelineWorker::takeResults,
+          Qt::QueuedConnection);
+}
 
 TimelineWorker::~TimelineWorker() {
   {
@@ -38,15 +39,16 @@ void TimelineWorker::loop() {
       job = std::move(*next_);
       next_.reset();
     }
-    auto timeline = std::make_shared<const Timeline>(job.second());
-    // Queued to the GUI thread; dropped if the worker is gone by then.
-    QMetaObject::invokeMethod(
-        this,
-        [this, ticket = job.first, timeline]() {
-          --pending_;
-          emit finished(ticket, timeline);
-        },
-        Qt::QueuedConnection);
+    // Handed over by value (see Handoff): no reference to the timeline is ever dropped here.
+    results_.put({job.first, job.second()});
+    emit resultsWaiting(QPrivateSignal());
+  }
+}
+
+void TimelineWorker::takeResults() {
+  for (auto& [ticket, timeline] : results_.take()) {
+    --pending_;
+    emit finished(ticket, std::make_shared<const Timeline>(std::move(timeline)));
   }
 }
 

@@ -11,7 +11,9 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <utility>
 
+#include "handoff.h"
 #include "workbench_models.h"
 
 namespace rolloutlab::gui {
@@ -34,15 +36,20 @@ class TimelineWorker : public QObject {
  signals:
   /// A run ended (on the GUI thread).
   void finished(quint64 ticket, std::shared_ptr<const rolloutlab::gui::Timeline> timeline);
+  /// Emitted on the worker's thread when it put a result in results_ (queued to takeResults).
+  void resultsWaiting(QPrivateSignal);
 
  private:
   void loop();
+  /// On the GUI thread: delivers the results waiting (finished()).
+  void takeResults();
 
   std::mutex mutex_;
   std::condition_variable wake_;
   std::optional<std::pair<quint64, std::function<Timeline()>>> next_;
   bool stop_ = false;
   int pending_ = 0;  // GUI thread only: requests not yet delivered (or dropped)
+  Handoff<std::pair<quint64, Timeline>> results_;  // runs ended, by ticket
   std::thread thread_;
 };
 

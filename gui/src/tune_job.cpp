@@ -1,6 +1,5 @@
 #include "tune_job.h"
 
-#include <QMetaObject>
 #include <chrono>
 
 #include "rolloutlab/io/documents.h"
@@ -25,7 +24,9 @@ ParsedSpace parseTuningSpace(const std::string& text, const std::string& file) {
   return out;
 }
 
-TuneJob::TuneJob(QObject* parent) : QObject(parent) {}
+TuneJob::TuneJob(QObject* parent) : QObject(parent) {
+  connect(this, &TuneJob::newsWaiting, this, &TuneJob::takeNews, Qt::QueuedConnection);
+}
 
 TuneJob::~TuneJob() {
   cancel_ = true;
@@ -38,6 +39,17 @@ void TuneJob::join() {
 
 void TuneJob::cancel() { cancel_ = true; }
 
+void TuneJob::takeNews() {
+  for (News& news : news_.take()) {
+    if (news.outcome) {
+      running_ = false;
+      emit finished(std::make_shared<const TuneOutcome>(std::move(*news.outcome)));
+    } else {
+      emit progress(news.done, news.planned, news.total, QString::fromStdString(news.stage));
+    }
+  }
+}
+
 bool TuneJob::start(TuneRequest request) {
   if (running_ || request.space == nullptr) return false;
   join();
@@ -45,16 +57,13 @@ bool TuneJob::start(TuneRequest request) {
   cancel_ = false;
   thread_ = std::thread([this, req = std::move(request)]() {
     const auto t0 = std::chrono::steady_clock::now();
-    auto out = std::make_shared<TuneOutcome>();
-    out->space = req.space;
-    out->specFiles = req.specFiles;
-    out->seed = req.seed;
-    // Queued to the GUI thread; dropped if the job is gone by then.
-    auto post = [this](qint64 done, qint64 planned, qint64 total, QString stage) {
-      QMetaObject::invokeMethod(
-          this,
-          [this, done, planned, total, stage]() { emit progress(done, planned, total, stage); },
-          Qt::QueuedConnection);
+    TuneOutcome out;
+    out.space = req.space;
+    out.specFiles = req.specFiles;
+    out.seed = req.seed;
+    auto post = [this](qint64 done, qint64 planned, qint64 total, const std::string& stage) {
+      news_.put({done, planned, total, stage, std::nullopt});
+      emit newsWaiting(QPrivateSignal());
     };
     try {
       const tune::TuningSpace& space = *req.space;
@@ -70,7 +79,7 @@ bool TuneJob::start(TuneRequest request) {
       app::BatchEvaluator evaluator(*patcher, req.scenarios, req.seed, req.threads,
                                     req.meshProvider);
       evaluator.cancel = &cancel_;
-      QString stage = "racing";
+      std::string stage = "racing";
       std::int64_t before = 0;
       evaluator.progress = [&](std::int64_t done, std::int64_t planned) {
         post(done, planned, before + done, stage);
@@ -80,26 +89,22 @@ bool TuneJob::start(TuneRequest request) {
       opt.cancel = &cancel_;
       opt.progress = [&](std::int64_t, const std::string& s) {
         before = evaluator.runsMade();
-        stage = QString::fromStdString(s);
+        stage = s;
         post(0, 0, before, stage);
       };
-      out->result = tune::runSearch(space, evaluator, req.seed, opt);
-      out->scenarios = evaluator.scenarios();
-      out->remeasureSeed = evaluator.streamSeed(1);
-      out->patcher = std::move(patcher);
+      out.result = tune::runSearch(space, evaluator, req.seed, opt);
+      out.scenarios = evaluator.scenarios();
+      out.remeasureSeed = evaluator.streamSeed(1);
+      out.patcher = std::move(patcher);
     } catch (const core::InputError& e) {
-      out->error = e.diagnostic().toString();
+      out.error = e.diagnostic().toString();
     } catch (const std::exception& e) {
-      out->error = e.what();
+      out.error = e.what();
     }
-    out->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    QMetaObject::invokeMethod(
-        this,
-        [this, out]() {
-          running_ = false;
-          emit finished(out);
-        },
-        Qt::QueuedConnection);
+    out.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    // Handed over by value (see Handoff): no reference to the outcome is ever dropped here.
+    news_.put({0, 0, 0, {}, std::move(out)});
+    emit newsWaiting(QPrivateSignal());
   });
   return true;
 }

@@ -7,11 +7,13 @@
 #include <QObject>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "handoff.h"
 #include "rolloutlab/app/tune_runner.h"
 #include "rolloutlab/sim/scenario.h"
 #include "rolloutlab/tune/search.h"
@@ -77,13 +79,26 @@ class TuneJob : public QObject {
   void progress(qint64 done, qint64 planned, qint64 total, const QString& stage);
   /// The tune ended (on the GUI thread).
   void finished(std::shared_ptr<const rolloutlab::gui::TuneOutcome> outcome);
+  /// Emitted on the tune's threads when they put news in news_ (queued to takeNews).
+  void newsWaiting(QPrivateSignal);
 
  private:
+  /// What the tune's threads tell the GUI thread: progress, or (last) the outcome.
+  struct News {
+    qint64 done = 0;
+    qint64 planned = 0;
+    qint64 total = 0;
+    std::string stage;
+    std::optional<TuneOutcome> outcome;
+  };
   void join();
+  /// On the GUI thread: delivers the news waiting (progress(), finished()).
+  void takeNews();
 
   std::thread thread_;
   std::atomic<bool> cancel_{false};
   bool running_ = false;
+  Handoff<News> news_;
 };
 
 }  // namespace rolloutlab::gui

@@ -6,13 +6,13 @@
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
-#include <QMetaObject>
 #include <QSaveFile>
-#include <QThreadPool>
 #include <QTimer>
 #include <QUndoGroup>
 #include <QUndoStack>
+#include <algorithm>
 #include <filesystem>
+#include <optional>
 
 #include "rolloutlab/app/data_paths.h"
 #include "rolloutlab/sim/seeds.h"
@@ -28,10 +28,10 @@ std::vector<std::string> toStd(const QStringList& l) {
   return out;
 }
 
-app::Workspace load(const QStringList& paths) {
-  if (paths.isEmpty()) return {};
+app::Workspace load(const std::vector<std::string>& paths) {
+  if (paths.empty()) return {};
   try {
-    return app::loadWorkspace(toStd(paths));
+    return app::loadWorkspace(paths);
   } catch (const core::InputError& e) {
     app::Workspace ws;
     ws.diagnostics.add(e.diagnostic());
@@ -46,12 +46,12 @@ app::Workspace load(const QStringList& paths) {
 /// The YAML and JSON files a load of `paths` reads, walked as io::readDocuments walks them
 /// (io/src/documents.cpp): files named, and under folders *.yaml, *.yml and *.json outside
 /// hidden folders and Helm charts' templates. For the progress shown only.
-int countDocumentFiles(const QStringList& paths) {
+int countDocumentFiles(const std::vector<std::string>& paths) {
   namespace fs = std::filesystem;
   int n = 0;
   for (const auto& path : paths) {
     std::error_code ec;
-    const fs::path p(path.toStdString());
+    const fs::path p(path);
     if (!fs::is_directory(p, ec)) {
       if (fs::exists(p, ec)) ++n;
       continue;
@@ -110,13 +110,9 @@ struct Workbench::Loaded {
 };
 
 Workbench::Workbench(QObject* parent)
-    : QObject(parent),
-      undo_(new QUndoGroup(this)),
-      worker_(new TimelineWorker(this)),
-      loadPool_(new QThreadPool(this)) {
+    : QObject(parent), undo_(new QUndoGroup(this)), worker_(new TimelineWorker(this)) {
   connect(worker_, &TimelineWorker::finished, this, &Workbench::onReplayFinished);
-  // Two threads: a superseded load that is still reading does not hold up the next one.
-  loadPool_->setMaxThreadCount(2);
+  connect(this, &Workbench::loadNewsWaiting, this, &Workbench::takeLoadNews, Qt::QueuedConnection);
 }
 
 Workbench::~Workbench() {
@@ -124,7 +120,15 @@ Workbench::~Workbench() {
   delete worker_;
   // Loads own what they read; a superseded one stops at its next stage.
   if (loadCancel_) loadCancel_->store(true);
-  loadPool_->waitForDone();
+  for (auto& t : loadThreads_) t->thread.join();
+}
+
+void Workbench::reapLoadThreads() {
+  std::erase_if(loadThreads_, [](const std::unique_ptr<LoadThread>& t) {
+    if (!t->ended.load()) return false;
+    t->thread.join();
+    return true;
+  });
 }
 
 QStringList Workbench::defaultScenarioLibrary() {
@@ -151,35 +155,52 @@ void Workbench::open(const QStringList& paths, bool add) {
   loadPaths_ = next;
   loading_ = true;
   emit loadStarted(next);
-  // The task owns its copies of the paths; it reports back to the GUI thread through queued
-  // calls, which Qt drops if the workbench is gone by then.
-  loadPool_->start([this, ticket, cancel, next]() {
-    const int files = countDocumentFiles(next);
-    QMetaObject::invokeMethod(
-        this,
-        [this, ticket, files]() {
-          if (ticket == loadTicket_) emit loadProgress(files);
-        },
-        Qt::QueuedConnection);
-    if (cancel->load()) return;
-    auto loaded = std::make_shared<Loaded>();
-    loaded->ws = load(next);
-    if (cancel->load()) return;
-    try {
-      loaded->specs = makeSpecDocuments(loaded->ws);
-    } catch (const std::exception& e) {
-      // Nothing may escape a pool thread: the problem joins the workspace's.
-      loaded->specs.clear();
-      loaded->ws.diagnostics.add({core::Severity::kError, "", 0, 0, "", "", e.what()});
-    }
-    if (cancel->load()) return;
-    QMetaObject::invokeMethod(
-        this, [this, ticket, loaded]() { onLoaded(ticket, loaded); }, Qt::QueuedConnection);
+  // Each load runs on a thread of its own, so a superseded load that is still reading does not
+  // hold up the next one. The thread gets its own copies of the paths (std::string, nothing
+  // implicitly shared) when it is created and hands back what it found through loadNews_ (see
+  // Handoff); the destructor waits for the threads.
+  reapLoadThreads();
+  auto& t = *loadThreads_.emplace_back(std::make_unique<LoadThread>());
+  t.thread = std::thread([this, ticket, cancel, paths = toStd(next), &ended = t.ended]() {
+    loadOnThread(ticket, *cancel, paths);
+    ended.store(true);
   });
 }
 
-void Workbench::onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded) {
-  if (ticket != loadTicket_ || !loading_) return;  // a later open() or close() replaced it
+void Workbench::loadOnThread(quint64 ticket, const std::atomic<bool>& cancel,
+                             const std::vector<std::string>& paths) {
+  loadNews_.put({ticket, countDocumentFiles(paths), nullptr});
+  emit loadNewsWaiting(QPrivateSignal());
+  if (cancel.load()) return;
+  auto loaded = std::make_unique<Loaded>();
+  loaded->ws = load(paths);
+  if (cancel.load()) return;
+  try {
+    loaded->specs = makeSpecDocuments(loaded->ws);
+  } catch (const std::exception& e) {
+    // Nothing may escape a load's thread: the problem joins the workspace's.
+    loaded->specs.clear();
+    loaded->ws.diagnostics.add({core::Severity::kError, "", 0, 0, "", "", e.what()});
+  }
+  if (cancel.load()) return;
+  loadNews_.put({ticket, 0, std::move(loaded)});
+  emit loadNewsWaiting(QPrivateSignal());
+}
+
+void Workbench::takeLoadNews() {
+  // Everything waiting is taken, wanted or not: news of a superseded load is freed here.
+  for (LoadNews& news : loadNews_.take()) {
+    if (news.ticket != loadTicket_ || !loading_) continue;  // a later open() or close() replaced it
+    if (news.loaded) {
+      onLoaded(*news.loaded);
+    } else {
+      emit loadProgress(news.files);
+    }
+  }
+  reapLoadThreads();
+}
+
+void Workbench::onLoaded(Loaded& loaded) {
   const std::string keepSpec = currentSpec() ? currentSpec()->key() : std::string();
   paths_ = loadPaths_;
   loading_ = false;
@@ -187,8 +208,8 @@ void Workbench::onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded) 
   dropUndoStacks();
   acknowledged_.clear();
   renamed_.clear();
-  ws_ = std::move(loaded->ws);
-  specs_ = std::move(loaded->specs);
+  ws_ = std::move(loaded.ws);
+  specs_ = std::move(loaded.specs);
   current_ = specs_.empty() ? -1 : 0;
   for (int i = 0; i < specCount(); ++i) {
     if (specs_[static_cast<std::size_t>(i)]->key() == keepSpec) current_ = i;
@@ -201,7 +222,11 @@ void Workbench::onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded) 
   emit loadFinished();
 }
 
-int Workbench::loadThreadsRunning() const { return loadPool_->activeThreadCount(); }
+int Workbench::loadThreadsRunning() const {
+  return static_cast<int>(
+      std::count_if(loadThreads_.begin(), loadThreads_.end(),
+                    [](const std::unique_ptr<LoadThread>& t) { return !t->ended.load(); }));
+}
 
 bool Workbench::waitForLoad(int timeoutMs) {
   if (!loading_) return true;
@@ -239,7 +264,7 @@ void Workbench::close() {
 void Workbench::setScenarioLibrary(const QStringList& paths) {
   libraryPaths_ = paths;
   recordings_->clear();
-  lib_ = load(paths);
+  lib_ = load(toStd(paths));
   rebuildScenarios();
   emit workspaceChanged();
   resimulate();

@@ -12,12 +12,13 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "handoff.h"
 #include "rolloutlab/app/workspace.h"
 #include "workbench_models.h"
 
-class QThreadPool;
 class QUndoGroup;
 class QUndoStack;
 
@@ -193,6 +194,8 @@ class Workbench : public QObject {
   /// The load in progress ended: applied (after workspaceChanged and the rest), or dropped by
   /// close().
   void loadFinished();
+  /// Emitted on a load's thread when it put news in loadNews_ (queued to takeLoadNews).
+  void loadNewsWaiting(QPrivateSignal);
 
  private:
   void rebuildScenarios();
@@ -207,7 +210,22 @@ class Workbench : public QObject {
   bool writeFile(const QString& path, const std::string& text, QString* error);
   void onReplayFinished(quint64 ticket, std::shared_ptr<const Timeline> timeline);
   struct Loaded;
-  void onLoaded(quint64 ticket, const std::shared_ptr<Loaded>& loaded);
+  /// What a load's thread tells the GUI thread: the number of files it reads, then its result.
+  struct LoadNews {
+    quint64 ticket = 0;
+    int files = 0;
+    std::unique_ptr<Loaded> loaded;  // null for the file count
+  };
+  /// A load's thread: reads `paths` and hands the count and the result to the GUI thread
+  /// (loadNews_), or stops at its next stage once `cancel` is set.
+  void loadOnThread(quint64 ticket, const std::atomic<bool>& cancel,
+                    const std::vector<std::string>& paths);
+  /// On the GUI thread: shows the count and applies the result of the load in progress; news
+  /// of superseded loads are dropped (and freed here).
+  void takeLoadNews();
+  void onLoaded(Loaded& loaded);
+  /// Joins the load threads that have ended.
+  void reapLoadThreads();
 
   QStringList paths_;
   QStringList libraryPaths_;
@@ -231,9 +249,15 @@ class Workbench : public QObject {
   quint64 ticket_ = 0;  // of the latest run; results of earlier ones are dropped
   std::shared_ptr<RecordingCache> recordings_ = std::make_shared<RecordingCache>();
   TimelineWorker* worker_;
-  // Loads run on their own pool; each has a ticket (results of superseded ones are dropped) and
-  // a flag that asks it to stop between its stages.
-  QThreadPool* loadPool_;
+  // Each load runs on a thread of its own and has a ticket (results of superseded ones are
+  // dropped) and a flag that asks it to stop between its stages. loadThreads_ is the GUI
+  // thread's; a thread sets only its `ended`.
+  struct LoadThread {
+    std::thread thread;
+    std::atomic<bool> ended{false};
+  };
+  std::vector<std::unique_ptr<LoadThread>> loadThreads_;
+  Handoff<LoadNews> loadNews_;
   quint64 loadTicket_ = 0;
   std::shared_ptr<std::atomic<bool>> loadCancel_;
   QStringList loadPaths_;  // what the load in progress opens
