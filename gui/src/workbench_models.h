@@ -25,7 +25,6 @@ using app::workbench::Proportion;
 using app::workbench::readTextFile;
 using app::workbench::RecordingCache;
 using app::workbench::regressionSpans;
-using app::workbench::replayRunOptions;
 using app::workbench::replayRunText;
 using app::workbench::RolloutSpecDocument;
 using app::workbench::RolloutTemplateUse;

@@ -1,6 +1,5 @@
 #include "rolloutlab/app/workbench/recordings.h"
 
-#include "rolloutlab/app/batch.h"
 #include "rolloutlab/replay/time.h"
 #include "rolloutlab/scenarios/mesh_series.h"
 
@@ -48,14 +47,6 @@ void RecordingCache::clear() {
 int RecordingCache::opened() const {
   const std::lock_guard<std::mutex> lock(mutex_);
   return opened_;
-}
-
-replay::ReplayRunOptions replayRunOptions(std::uint64_t seed,
-                                          std::optional<std::uint64_t> replicate) {
-  replay::ReplayRunOptions o;
-  o.seed = replicate ? app::replicateSeed(seed, *replicate) : seed;
-  if (replicate) o.replicate = 0;
-  return o;
 }
 
 std::string replayRunText(const replay::ReplaySpec& spec, std::uint64_t seed,

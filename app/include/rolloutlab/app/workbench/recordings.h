@@ -33,13 +33,6 @@ class RecordingCache {
   int opened_ = 0;
 };
 
-/// The options of a replay run as `rolloutlab simulate --seed S [--replicate R]` sets them
-/// (app::replayRun, app/src/run_flagger.cpp): without a replicate the recording as it is, run
-/// with seed S; replicate R is run R of a batch pair whose seed is S, a bootstrap resample drawn
-/// from its own seed (app::replicateSeed(S, R)).
-replay::ReplayRunOptions replayRunOptions(std::uint64_t seed,
-                                          std::optional<std::uint64_t> replicate);
-
 /// "recorded 2024-03-05T10:00:00Z .. 2024-03-05T10:30:00Z, as recorded, seed 1" or
 /// "..., bootstrap replicate 3 of seed 1": which run of a recording a timeline shows.
 std::string replayRunText(const replay::ReplaySpec& spec, std::uint64_t seed,
