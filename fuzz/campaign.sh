@@ -167,7 +167,10 @@ run_target() {
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
     [ -n "$execs" ] || execs=$(sed -n 's/^#\([0-9]*\)\t.*/\1/p' "$log" | tail -1)
     local artifact outcome sig=""
-    artifact=$(sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$log" | tail -1)
+    # libFuzzer also writes `slow-unit-*` (its slowest input so far, when an input passes
+    # -report_slow_units): a note, not a finding; the run goes on after it.
+    artifact=$(sed -n "s/.*Test unit written to \(.*\)$/\1/p" "$log" | grep -v '/slow-unit-' |
+      tail -1)
     if [ -n "$artifact" ]; then
       outcome=finding
       sig=$(signature "$log")
