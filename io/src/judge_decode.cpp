@@ -43,6 +43,20 @@ bool validated(Decoder& d, const YAML::Node& at, const std::string& path, const 
   return false;
 }
 
+/// The four thresholds of a Kayenta effectSize block, as a Judge's metric and a canary config's
+/// metric both write them (`path`: the block's).
+void decodeEffectSizeBounds(Decoder& d, const YAML::Node& es, const std::string& path,
+                            jd::KayentaMetricConfig& m) {
+  if (auto v = d.number(es, "allowedIncrease", pathJoin(path, "allowedIncrease")))
+    m.allowedIncrease = *v;
+  if (auto v = d.number(es, "allowedDecrease", pathJoin(path, "allowedDecrease")))
+    m.allowedDecrease = *v;
+  if (auto v = d.number(es, "criticalIncrease", pathJoin(path, "criticalIncrease")))
+    m.criticalIncrease = *v;
+  if (auto v = d.number(es, "criticalDecrease", pathJoin(path, "criticalDecrease")))
+    m.criticalDecrease = *v;
+}
+
 void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, JudgeSpec& j) {
   d.checkFields(
       n, path,
@@ -124,14 +138,7 @@ void decodeKayenta(Decoder& d, const YAML::Node& n, const std::string& path, Jud
                   "must be meanRatio or cles");
         m.effectMeasure = jd::kayentaEffectMeasureFromString(*v);
       }
-      if (auto v = d.number(es, "allowedIncrease", pathJoin(ep, "allowedIncrease")))
-        m.allowedIncrease = *v;
-      if (auto v = d.number(es, "allowedDecrease", pathJoin(ep, "allowedDecrease")))
-        m.allowedDecrease = *v;
-      if (auto v = d.number(es, "criticalIncrease", pathJoin(ep, "criticalIncrease")))
-        m.criticalIncrease = *v;
-      if (auto v = d.number(es, "criticalDecrease", pathJoin(ep, "criticalDecrease")))
-        m.criticalDecrease = *v;
+      decodeEffectSizeBounds(d, es, ep, m);
     }
     const YAML::Node ol = d.object(ms[i], "outliers", pathJoin(p, "outliers"));
     if (ol.IsDefined()) {
@@ -332,14 +339,7 @@ void decodeCanaryMetric(Decoder& d, CanaryDecoder& c, const YAML::Node& m, const
                      "criticalDecrease"});
       if (auto v = c.oneOf(es, "measure", pathJoin(q, "measure"), {"meanRatio", "cles"}))
         k.effectMeasure = jd::kayentaEffectMeasureFromString(*v);
-      if (auto v = d.number(es, "allowedIncrease", pathJoin(q, "allowedIncrease")))
-        k.allowedIncrease = *v;
-      if (auto v = d.number(es, "allowedDecrease", pathJoin(q, "allowedDecrease")))
-        k.allowedDecrease = *v;
-      if (auto v = d.number(es, "criticalIncrease", pathJoin(q, "criticalIncrease")))
-        k.criticalIncrease = *v;
-      if (auto v = d.number(es, "criticalDecrease", pathJoin(q, "criticalDecrease")))
-        k.criticalDecrease = *v;
+      decodeEffectSizeBounds(d, es, q, k);
     }
     const std::string o = pathJoin(p, "outliers");
     if (const YAML::Node ol = d.object(cn, "outliers", o); ol.IsDefined()) {
