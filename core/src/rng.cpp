@@ -127,11 +127,12 @@ std::int64_t Rng::poisson(double mean) {
   }
   // PTRS: transformed rejection with squeeze (Hormann 1993).
   const double slam = std::sqrt(mean);
-  const double loglam = std::log(mean);
   const double b = 0.931 + 2.53 * slam;
   const double a = -0.059 + 0.02483 * b;
   const double invalpha = 1.1239 + 1.1328 / (b - 3.4);
   const double vr = 0.9277 - 3.6224 / (b - 2.0);
+  bool logged = false;
+  double loglam = 0.0;
   for (;;) {
     const double u = uniform() - 0.5;
     const double v = uniformPos();
@@ -141,6 +142,11 @@ std::int64_t Rng::poisson(double mean) {
     const auto k = static_cast<std::int64_t>(kd);
     if (us >= 0.07 && v <= vr) return k;
     if (us < 0.013 && v > us) continue;
+    // log(mean) serves only this exact test (most draws end at the squeeze): taken here.
+    if (!logged) {
+      logged = true;
+      loglam = std::log(mean);
+    }
     if (std::log(v) + std::log(invalpha) - std::log(a / (us * us) + b) <=
         -mean + kd * loglam - logFactorial(k)) {
       return k;
@@ -152,7 +158,15 @@ std::int64_t Rng::binomial(std::int64_t n, double p) {
   DrawScope scope(DrawLog::Kind::kBinomial, p, n);
   if (n <= 0 || !(p > 0.0)) return 0;
   if (p >= 1.0) return n;
-  if (p > 0.5) return n - binomial(n, 1.0 - p);
+  // Above one half, n minus a draw at 1 - p (exact: Sterbenz, so 1 - p < 0.5 and no second
+  // flip). A flag, not a second call: the same numbers without a call per draw.
+  const bool flip = p > 0.5;
+  if (flip) p = 1.0 - p;
+  const std::int64_t x = binomialAtMostHalf(n, p);
+  return flip ? n - x : x;
+}
+
+std::int64_t Rng::binomialAtMostHalf(std::int64_t n, double p) {
   const double q = 1.0 - p;
   const double np = static_cast<double>(n) * p;
   if (np < 10.0) {
@@ -183,9 +197,11 @@ std::int64_t Rng::binomial(std::int64_t n, double p) {
   const double c = np + 0.5;
   const double vr = 0.92 - 4.2 / b;
   const double alpha = (2.83 + 5.1 / b) * spq;
-  const double lpq = std::log(p / q);
-  const auto m = static_cast<std::int64_t>(std::floor(static_cast<double>(n + 1) * p));
-  const double h = logFactorial(m) + logFactorial(n - m);
+  // The mode's log-probability terms serve only the exact test after a failed squeeze (most
+  // draws end at the squeeze): computed then, once, by the same expressions.
+  bool mode = false;
+  double lpq = 0.0, h = 0.0;
+  std::int64_t m = 0;
   for (;;) {
     const double u = uniform() - 0.5;
     double v = uniformPos();
@@ -194,6 +210,12 @@ std::int64_t Rng::binomial(std::int64_t n, double p) {
     if (kd < 0.0 || kd > static_cast<double>(n)) continue;
     const auto k = static_cast<std::int64_t>(kd);
     if (us >= 0.07 && v <= vr) return k;
+    if (!mode) {
+      mode = true;
+      lpq = std::log(p / q);
+      m = static_cast<std::int64_t>(std::floor(static_cast<double>(n + 1) * p));
+      h = logFactorial(m) + logFactorial(n - m);
+    }
     v = std::log(v * alpha / (a / (us * us) + b));
     if (v <= h - logFactorial(k) - logFactorial(n - k) + static_cast<double>(k - m) * lpq) {
       return k;

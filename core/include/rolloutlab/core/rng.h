@@ -85,6 +85,7 @@ class Rng {
 
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::int64_t binomialAtMostHalf(std::int64_t n, double p);
   std::uint64_t s_[4];
 };
 
