@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "rolloutlab/core/diagnostics.h"
 #include "rolloutlab/core/number_format.h"
@@ -36,6 +37,64 @@ struct Counts {
 struct Point {
   std::int64_t k = 0;
   Counts c;
+};
+static_assert(std::is_trivially_copyable_v<Point>);
+
+// The counts a layout with nb buckets (finite bounds + the +Inf one) uses: every reader stops
+// at nb, so the rest of the arrays is never read. Copied by the C library's memcpy: the
+// compiler's inline copy of a whole Point (552 bytes, `rep movsq`) was half of drawCounts' time.
+void copyUsedCounts(Counts& to, const Counts& from, std::size_t nb) {
+  to.ok = from.ok;
+  to.err = from.err;
+  to.sumOk = from.sumOk;
+  to.sumErr = from.sumErr;
+  std::memcpy(to.bOk.data(), from.bOk.data(), nb * sizeof(std::int64_t));
+  std::memcpy(to.bErr.data(), from.bErr.data(), nb * sizeof(std::int64_t));
+}
+
+// A variant's realised scrapes, in k order. The slots are constructed when the storage grows
+// and then reused across runs; a new point copies only the used counts of its neighbour into
+// its slot (what lies past nb in a slot is never read).
+class Points {
+ public:
+  std::size_t size() const { return n_; }
+  Point* begin() { return slots_.data(); }
+  Point* end() { return slots_.data() + n_; }
+  Point& operator[](std::size_t i) { return slots_[i]; }
+  Point& back() { return slots_[n_ - 1]; }
+  void clear() { n_ = 0; }
+  // One point with no counts.
+  void start(std::int64_t k) {
+    if (slots_.empty()) slots_.emplace_back();
+    slots_[0] = Point{k, Counts{}};
+    n_ = 1;
+  }
+  // A new last point at k with the last point's counts.
+  Point& appendCopyOfLast(std::int64_t k, std::size_t nb) {
+    grow();
+    Point& p = slots_[n_];
+    copyUsedCounts(p.c, slots_[n_ - 1].c, nb);
+    p.k = k;
+    ++n_;
+    return p;
+  }
+  // A new point at k before index i (0 < i < size()) with the counts of the point before it.
+  Point& insertCopyOfPrevious(std::size_t i, std::int64_t k, std::size_t nb) {
+    grow();
+    std::memmove(&slots_[i + 1], &slots_[i], (n_ - i) * sizeof(Point));
+    ++n_;
+    Point& p = slots_[i];
+    copyUsedCounts(p.c, slots_[i - 1].c, nb);
+    p.k = k;
+    return p;
+  }
+
+ private:
+  void grow() {
+    if (n_ == slots_.size()) slots_.emplace_back();
+  }
+  std::vector<Point> slots_;
+  std::size_t n_ = 0;
 };
 
 // Expected masses over an interval. clear(n) before use: it zeroes the sums and the first n
@@ -95,7 +154,7 @@ struct MeshSeries::State {
   struct VariantState {
     bool active = false;
     std::int64_t originK = 0;
-    std::vector<Point> pts;
+    Points pts;
     std::int64_t birthOk = kUnknown, birthErr = kUnknown;  // first scrape with a positive count
     std::int64_t zeroOkUpTo = kUnknown, zeroErrUpTo = kUnknown;
   } var[2];
@@ -446,7 +505,7 @@ void MeshSeries::reset(std::uint64_t seed) {
   st.phaseMs = static_cast<TimestampMs>(phase.uniform() * static_cast<double>(st.stepMs));
   for (auto& v : st.var) {
     // A fresh variant that keeps its points' storage (a run realises dozens of scrapes).
-    std::vector<Point> pts = std::move(v.pts);
+    Points pts = std::move(v.pts);
     pts.clear();
     v = State::VariantState{};
     v.pts = std::move(pts);
@@ -456,7 +515,7 @@ void MeshSeries::reset(std::uint64_t seed) {
   auto& p = st.var[static_cast<int>(Variant::kPrimary)];
   p.active = true;
   p.originK = st.kAtOrBefore(-7200 * 1000);
-  p.pts.assign(1, Point{p.originK, Counts{}});
+  p.pts.start(p.originK);
   p.birthOk = p.birthErr = p.originK;
   st.segments.assign(1, State::Segment{});
   st.tUp = st.tDown = kInf;
@@ -471,7 +530,7 @@ const Counts kNoCounts{};
 // its callers, finds the realised ones without this function's frame.
 [[gnu::noinline]] const Counts& drawCounts(State& st, const CompiledScenario& sc,
                                            const MeshLayout& L, Variant v, std::int64_t k,
-                                           std::vector<Point>::iterator it) {
+                                           Point* it) {
   auto& pts = st.var[static_cast<int>(v)].pts;
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
@@ -481,10 +540,8 @@ const Counts kNoCounts{};
     // Forward: a fresh draw of everything between the last realised scrape and k.
     const Acc& acc = massesBetween(st, sc, L, v, pts.back().k, k);
     const std::int64_t lastK = pts.back().k;
-    pts.push_back(pts.back());  // the last counts, copied once, then the draws added
+    Point& p = pts.appendCopyOfLast(k, nb);  // the last counts, then the draws added to them
     ++st.version;
-    Point& p = pts.back();
-    p.k = k;
     if (acc.total > 0) {
       const std::int64_t n =
           dispersion > 0
@@ -520,12 +577,11 @@ const Counts kNoCounts{};
   const Acc& a = massesBetween(st, sc, L, v, (it - 1)->k, k);
   const Acc& b = massesBetween(st, sc, L, v, (it - 1)->k, it->k, &a);
   // The new point in its place first, a copy of the lower neighbour's counts, then the draws
-  // added to it (one copy of the counts, none of a temporary).
-  const auto pos = pts.insert(it, *(it - 1));
-  Point& p = *pos;
-  p.k = k;
-  const Point& lo = *(pos - 1);
-  const Point& hi = *(pos + 1);
+  // added to it.
+  const auto at = static_cast<std::size_t>(it - pts.begin());
+  Point& p = pts.insertCopyOfPrevious(at, k, nb);
+  const Point& lo = pts[at - 1];
+  const Point& hi = pts[at + 1];
   auto split = [&](std::int64_t n, double part, double whole) -> std::int64_t {
     if (n <= 0) return 0;
     const double prob = whole > 0 ? std::clamp(part / whole, 0.0, 1.0) : 0.5;
@@ -857,7 +913,7 @@ void MeshSeries::scaleUp(double t) {
   if (!c.active) {
     c.active = true;
     c.originK = st.kAtOrBefore(static_cast<TimestampMs>(std::llround(t * 1000.0)));
-    c.pts.assign(1, Point{c.originK, Counts{}});
+    c.pts.start(c.originK);
     ++st.version;
   }
   st.tUp = t;
