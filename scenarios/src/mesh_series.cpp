@@ -110,20 +110,14 @@ class Points {
   std::vector<std::uint32_t> order_;  // slot numbers in k order
 };
 
-// Expected masses over an interval. clear(n) before use: it zeroes the sums and the first n
-// bucket masses (rounded up to even, as accumulate writes them); the rest is never read.
+// Expected masses over an interval, as accumulate() writes them: the sums and the first n
+// bucket masses (n rounded up to even); the rest is never read.
 struct Acc {
   double total, err;
   std::array<double, kMaxBuckets> mOk, mErr;
   double meanOk, meanErr;  // sum of lambda * E[latency]
   double m2Ok, m2Err;      // sum of lambda * E[latency^2]
   double user, userErr, excess;
-  void clear(std::size_t n) {
-    total = err = meanOk = meanErr = m2Ok = m2Err = user = userErr = excess = 0;
-    const std::size_t even = std::min<std::size_t>((n + 1) / 2 * 2, kMaxBuckets);
-    std::fill_n(mOk.begin(), even, 0.0);
-    std::fill_n(mErr.begin(), even, 0.0);
-  }
 };
 
 // What the world knows of a mix: cached per distinct mix.
@@ -317,11 +311,22 @@ Double2 load2(const double* p) {
 void store2(double* p, Double2 x) { std::memcpy(p, &x, sizeof x); }
 
 // ok[k] += okScale * q[k] and err[k] += errScale * q[k] for k < n, rounded up to an even n
-// (the arrays hold kMaxBuckets; an entry past n is zero in q and never read).
+// (the arrays hold kMaxBuckets; an entry past n is zero in q and never read). `first`: the
+// arrays hold nothing yet and are written 0 + okScale * q[k], the same sums without reading
+// (or first zeroing) them.
 void addMasses(double* ok, double* err, const double* q, double okScale, double errScale,
-               std::size_t n) {
+               std::size_t n, bool first) {
   const Double2 so = {okScale, okScale};
   const Double2 se = {errScale, errScale};
+  if (first) {
+    const Double2 zero = {0.0, 0.0};
+    for (std::size_t k = 0; k < n; k += 2) {
+      const Double2 qk = load2(q + k);
+      store2(ok + k, zero + so * qk);
+      store2(err + k, zero + se * qk);
+    }
+    return;
+  }
   for (std::size_t k = 0; k < n; k += 2) {
     const Double2 qk = load2(q + k);
     store2(ok + k, load2(ok + k) + so * qk);
@@ -329,10 +334,22 @@ void addMasses(double* ok, double* err, const double* q, double okScale, double 
   }
 }
 
-// Expected masses of a variant over (a, b].
+// Expected masses of a variant over (a, b], written into acc (its earlier contents unread).
 void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
                 double a, double b, Acc& acc) {
-  if (b <= a) return;
+  acc.total = acc.err = acc.meanOk = acc.meanErr = acc.m2Ok = acc.m2Err = 0;
+  acc.user = acc.userErr = acc.excess = 0;
+  const std::size_t n = layout.buckets.size() + 1;
+  bool masses = false;  // the bucket masses written
+  auto zeroMasses = [&] {
+    const std::size_t even = std::min<std::size_t>((n + 1) / 2 * 2, kMaxBuckets);
+    std::fill_n(acc.mOk.begin(), even, 0.0);
+    std::fill_n(acc.mErr.begin(), even, 0.0);
+  };
+  if (b <= a) {
+    zeroMasses();
+    return;
+  }
   const bool canary = v == Variant::kCanary;
   std::vector<double>& cuts = st.cuts;
   cuts.clear();
@@ -379,8 +396,9 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
     acc.err += lam * ms.p;
     // mOk[k] += lam * (1 - p) * q[k] and mErr[k] += lam * p * q[k], the products grouped as
     // written ((lam * (1 - p)) * q[k]), two buckets per instruction.
-    addMasses(acc.mOk.data(), acc.mErr.data(), ms.q.data(), lam * (1 - ms.p), lam * ms.p,
-              layout.buckets.size() + 1);
+    addMasses(acc.mOk.data(), acc.mErr.data(), ms.q.data(), lam * (1 - ms.p), lam * ms.p, n,
+              !masses);
+    masses = true;
     acc.meanOk += lam * (1 - ms.p) * ms.mean;
     acc.meanErr += lam * ms.p * ms.mean;
     acc.m2Ok += lam * (1 - ms.p) * ms.m2;
@@ -392,6 +410,7 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
       acc.excess += user * (ms.p - pm.p);
     }
   }
+  if (!masses) zeroMasses();
 }
 
 // The expected masses of a variant between scrapes a and b (accumulate over their times),
@@ -406,7 +425,6 @@ const Acc& massesBetween(State& st, const CompiledScenario& sc, const MeshLayout
   State::MassMemo* m = &st.masses[st.massesNext++ % st.masses.size()];
   if (&m->acc == keep) m = &st.masses[st.massesNext++ % st.masses.size()];
   m->shape = 0;
-  m->acc.clear(layout.buckets.size() + 1);
   accumulate(st, sc, layout, v, st.tSec(a), st.tSec(b), m->acc);
   m->shape = st.shape;
   m->v = v;
@@ -895,7 +913,6 @@ RunTotals MeshSeries::totals(double t) {
   const Counts& c = realize(st, scenario_, L, Variant::kCanary, k);
   std::int64_t ok = c.ok, err = c.err;
   Acc tail;
-  tail.clear(L.buckets.size() + 1);
   accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t,
              tail);
   if (tail.total > 0) {
@@ -905,7 +922,6 @@ RunTotals MeshSeries::totals(double t) {
     err += e;
   }
   Acc acc;
-  acc.clear(L.buckets.size() + 1);
   accumulate(st, scenario_, L, Variant::kCanary, st.tSec(cv.originK), t, acc);
   const std::int64_t n = ok + err;
   // Requests that came from users (not mirrored copies or the load tester).
