@@ -1,6 +1,7 @@
 #include "rolloutlab/core/rng.h"
 
 #include <array>
+#include <cstring>
 #include <limits>
 
 namespace rolloutlab::core {
@@ -166,6 +167,31 @@ std::int64_t Rng::binomial(std::int64_t n, double p) {
   return flip ? n - x : x;
 }
 
+namespace {
+
+// log1p(-p) of the inversion sampler, remembered by p's bits per thread: a bridge between two
+// scrapes splits every bucket with the same probability (equal mixes give equal ratios), so
+// seven calls in ten ask for a value asked for shortly before. A memo of a pure function: a
+// value found is log1p's own, bit for bit, whatever ran on the thread before.
+struct Log1pMemo {
+  std::uint64_t key[64];  // p's bits; 0 (p = +0) is never asked, p > 0 here
+  double value[64];
+};
+thread_local Log1pMemo tLog1pMemo{};
+
+double log1pOfMinus(double p) {
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &p, sizeof bits);
+  const std::size_t i = (bits * 0x9E3779B97F4A7C15ULL) >> 58;
+  if (tLog1pMemo.key[i] == bits) return tLog1pMemo.value[i];
+  const double v = std::log1p(-p);
+  tLog1pMemo.key[i] = bits;
+  tLog1pMemo.value[i] = v;
+  return v;
+}
+
+}  // namespace
+
 std::int64_t Rng::binomialAtMostHalf(std::int64_t n, double p) {
   const double q = 1.0 - p;
   const double np = static_cast<double>(n) * p;
@@ -173,7 +199,7 @@ std::int64_t Rng::binomialAtMostHalf(std::int64_t n, double p) {
     // Inversion by the recurrence P(x+1) = P(x) * (n-x)/(x+1) * p/q.
     const double s = p / q;
     const double a = static_cast<double>(n + 1) * s;
-    double r = std::exp(static_cast<double>(n) * std::log1p(-p));
+    double r = std::exp(static_cast<double>(n) * log1pOfMinus(p));
     double u = uniform();
     std::int64_t x = 0;
     while (u > r) {
@@ -183,7 +209,7 @@ std::int64_t Rng::binomialAtMostHalf(std::int64_t n, double p) {
         // Rounding left mass in the tail: restart (probability ~1e-16).
         u = uniform();
         x = 0;
-        r = std::exp(static_cast<double>(n) * std::log1p(-p));
+        r = std::exp(static_cast<double>(n) * log1pOfMinus(p));
         continue;
       }
       r *= (a / static_cast<double>(x) - s);

@@ -238,6 +238,7 @@ TEST(Rng, BinomialAndPoissonEqualTheTextbookSamplersDrawForDraw) {
   // sampler that consumed one number more or less is caught as well as a different value.
   Rng params(2026);
   Rng lib(99), ref(99);
+  double recent[8] = {0.5, 0.1, 0.01, 0.3, 0.02, 0.7, 0.99, 1e-4};
   const double edges[] = {0.5,
                           std::nextafter(0.5, 1.0),
                           std::nextafter(0.5, 0.0),
@@ -247,7 +248,12 @@ TEST(Rng, BinomialAndPoissonEqualTheTextbookSamplersDrawForDraw) {
                           1.0};
   for (int i = 0; i < 300000; ++i) {
     const auto n = static_cast<std::int64_t>(std::exp(params.uniform() * std::log(1e9)));
-    const double p = i % 50 == 0 ? edges[(i / 50) % 7] : params.uniform();
+    // Every third draw asks again for one of the last probabilities with a new n (a sampler
+    // that remembers values by p must give the same numbers).
+    double p = i % 50 == 0  ? edges[(i / 50) % 7]
+               : i % 3 == 0 ? recent[static_cast<std::size_t>(params.uniform() * 8)]
+                            : params.uniform();
+    if (i % 3 == 1) recent[static_cast<std::size_t>(i / 3) % 8] = p;
     ASSERT_EQ(lib.binomial(n, p), textbookBinomial(ref, n, p))
         << "draw " << i << " n=" << n << " p=" << p;
     ASSERT_EQ(lib.uniform(), ref.uniform()) << "after draw " << i;
