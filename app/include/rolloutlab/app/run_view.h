@@ -99,10 +99,10 @@ struct RunEvent {
 struct RunCheck {
   enum class Answer { kValue, kNoData, kError };
   double t = 0;
-  int tick = 0;      ///< Flagger: the tick; Argo: 0
-  std::string run;   ///< Argo: the analysis run as event lines name it ("step2 ", "bg ")
+  int tick = 0;             ///< Flagger: the tick; Argo: 0
+  std::string run;          ///< Argo: the analysis run as event lines name it ("step2 ", "bg ")
   std::string analysisRun;  ///< Argo: the AnalysisRun's name (empty for a Kayenta score)
-  std::string name;  ///< the metric
+  std::string name;         ///< the metric
   Answer answer = Answer::kValue;
   std::optional<double> value;     ///< the number measured, when there is one
   std::string valueText;           ///< the value as the table prints it ("0.25", "no data", "-")

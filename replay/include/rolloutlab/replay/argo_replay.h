@@ -123,8 +123,9 @@ class ArgoReplayWorld final : public sim::ArgoRunWorld {
 
 /// Runs the replay: the events and the summary, as the synthetic path gives them
 /// (scenarios::simulateArgo). `measurements` (optional) receives every measurement with the
-/// value it saw (the reconcile loop's observer, sim::ArgoLoopOptions::measurements). A live server that fails in a way no controller saw throws EnvironmentError
-/// naming the time. `options.measureAll` does not apply.
+/// value it saw (the reconcile loop's observer, sim::ArgoLoopOptions::measurements). A live server
+/// that fails in a way no controller saw throws EnvironmentError naming the time.
+/// `options.measureAll` does not apply.
 sim::ArgoSimulation replayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
                                const ReplayRunOptions& options,
                                std::vector<ArgoMeasurement>* measurements = nullptr);
