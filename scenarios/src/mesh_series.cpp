@@ -52,65 +52,72 @@ void copyUsedCounts(Counts& to, const Counts& from, std::size_t nb) {
   std::memcpy(to.bErr.data(), from.bErr.data(), nb * sizeof(std::int64_t));
 }
 
-// A variant's realised scrapes, in k order. The slots are constructed when the storage grows
-// and then reused across runs; a new point copies only the used counts of its neighbour into
-// its slot (what lies past nb in a slot is never read).
+// A variant's realised scrapes, in k order. A point keeps its slot: the order is a list of
+// slot numbers, so a point realised between two others moves four-byte numbers, not the
+// 552-byte points after it. The slots are constructed when the storage grows and reused
+// across runs; a new point copies only the used counts of its neighbour into its slot (what
+// lies past nb in a slot is never read).
 class Points {
  public:
-  std::size_t size() const { return n_; }
-  Point* begin() { return slots_.data(); }
-  Point* end() { return slots_.data() + n_; }
-  Point& operator[](std::size_t i) { return slots_[i]; }
-  Point& back() { return slots_[n_ - 1]; }
-  void clear() { n_ = 0; }
+  std::size_t size() const { return order_.size(); }
+  Point& operator[](std::size_t i) { return slots_[order_[i]]; }
+  Point& back() { return slots_[order_.back()]; }
+  void clear() { order_.clear(); }
+  // The position of the first point at or after k.
+  std::size_t lowerBound(std::int64_t k) const {
+    std::size_t lo = 0, hi = order_.size();
+    while (lo < hi) {
+      const std::size_t mid = lo + (hi - lo) / 2;
+      if (slots_[order_[mid]].k < k) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    return lo;
+  }
   // One point with no counts.
   void start(std::int64_t k) {
     if (slots_.empty()) slots_.emplace_back();
     slots_[0] = Point{k, Counts{}};
-    n_ = 1;
+    order_.assign(1, 0);
   }
   // A new last point at k with the last point's counts.
   Point& appendCopyOfLast(std::int64_t k, std::size_t nb) {
-    grow();
-    Point& p = slots_[n_];
-    copyUsedCounts(p.c, slots_[n_ - 1].c, nb);
+    Point& p = newSlot();
+    copyUsedCounts(p.c, back().c, nb);
     p.k = k;
-    ++n_;
+    order_.push_back(static_cast<std::uint32_t>(&p - slots_.data()));
     return p;
   }
-  // A new point at k before index i (0 < i < size()) with the counts of the point before it.
+  // A new point at k before position i (0 < i < size()) with the counts of the point before it.
   Point& insertCopyOfPrevious(std::size_t i, std::int64_t k, std::size_t nb) {
-    grow();
-    std::memmove(&slots_[i + 1], &slots_[i], (n_ - i) * sizeof(Point));
-    ++n_;
-    Point& p = slots_[i];
-    copyUsedCounts(p.c, slots_[i - 1].c, nb);
+    Point& p = newSlot();
+    copyUsedCounts(p.c, (*this)[i - 1].c, nb);
     p.k = k;
+    order_.insert(order_.begin() + static_cast<std::ptrdiff_t>(i),
+                  static_cast<std::uint32_t>(&p - slots_.data()));
     return p;
   }
 
  private:
-  void grow() {
-    if (n_ == slots_.size()) slots_.emplace_back();
+  // The first slot no point holds (the slots in use are 0 .. size() - 1).
+  Point& newSlot() {
+    if (order_.size() == slots_.size()) slots_.emplace_back();
+    return slots_[order_.size()];
   }
   std::vector<Point> slots_;
-  std::size_t n_ = 0;
+  std::vector<std::uint32_t> order_;  // slot numbers in k order
 };
 
-// Expected masses over an interval. clear(n) before use: it zeroes the sums and the first n
-// bucket masses (rounded up to even, as accumulate writes them); the rest is never read.
+// Expected masses over an interval, as accumulate() writes them: the sums and the first n
+// bucket masses (n rounded up to even); the rest is never read.
 struct Acc {
   double total, err;
   std::array<double, kMaxBuckets> mOk, mErr;
   double meanOk, meanErr;  // sum of lambda * E[latency]
   double m2Ok, m2Err;      // sum of lambda * E[latency^2]
   double user, userErr, excess;
-  void clear(std::size_t n) {
-    total = err = meanOk = meanErr = m2Ok = m2Err = user = userErr = excess = 0;
-    const std::size_t even = std::min<std::size_t>((n + 1) / 2 * 2, kMaxBuckets);
-    std::fill_n(mOk.begin(), even, 0.0);
-    std::fill_n(mErr.begin(), even, 0.0);
-  }
 };
 
 // What the world knows of a mix: cached per distinct mix.
@@ -304,11 +311,22 @@ Double2 load2(const double* p) {
 void store2(double* p, Double2 x) { std::memcpy(p, &x, sizeof x); }
 
 // ok[k] += okScale * q[k] and err[k] += errScale * q[k] for k < n, rounded up to an even n
-// (the arrays hold kMaxBuckets; an entry past n is zero in q and never read).
+// (the arrays hold kMaxBuckets; an entry past n is zero in q and never read). `first`: the
+// arrays hold nothing yet and are written 0 + okScale * q[k], the same sums without reading
+// (or first zeroing) them.
 void addMasses(double* ok, double* err, const double* q, double okScale, double errScale,
-               std::size_t n) {
+               std::size_t n, bool first) {
   const Double2 so = {okScale, okScale};
   const Double2 se = {errScale, errScale};
+  if (first) {
+    const Double2 zero = {0.0, 0.0};
+    for (std::size_t k = 0; k < n; k += 2) {
+      const Double2 qk = load2(q + k);
+      store2(ok + k, zero + so * qk);
+      store2(err + k, zero + se * qk);
+    }
+    return;
+  }
   for (std::size_t k = 0; k < n; k += 2) {
     const Double2 qk = load2(q + k);
     store2(ok + k, load2(ok + k) + so * qk);
@@ -316,10 +334,22 @@ void addMasses(double* ok, double* err, const double* q, double okScale, double 
   }
 }
 
-// Expected masses of a variant over (a, b].
+// Expected masses of a variant over (a, b], written into acc (its earlier contents unread).
 void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout, Variant v,
                 double a, double b, Acc& acc) {
-  if (b <= a) return;
+  acc.total = acc.err = acc.meanOk = acc.meanErr = acc.m2Ok = acc.m2Err = 0;
+  acc.user = acc.userErr = acc.excess = 0;
+  const std::size_t n = layout.buckets.size() + 1;
+  bool masses = false;  // the bucket masses written
+  auto zeroMasses = [&] {
+    const std::size_t even = std::min<std::size_t>((n + 1) / 2 * 2, kMaxBuckets);
+    std::fill_n(acc.mOk.begin(), even, 0.0);
+    std::fill_n(acc.mErr.begin(), even, 0.0);
+  };
+  if (b <= a) {
+    zeroMasses();
+    return;
+  }
   const bool canary = v == Variant::kCanary;
   std::vector<double>& cuts = st.cuts;
   cuts.clear();
@@ -366,8 +396,9 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
     acc.err += lam * ms.p;
     // mOk[k] += lam * (1 - p) * q[k] and mErr[k] += lam * p * q[k], the products grouped as
     // written ((lam * (1 - p)) * q[k]), two buckets per instruction.
-    addMasses(acc.mOk.data(), acc.mErr.data(), ms.q.data(), lam * (1 - ms.p), lam * ms.p,
-              layout.buckets.size() + 1);
+    addMasses(acc.mOk.data(), acc.mErr.data(), ms.q.data(), lam * (1 - ms.p), lam * ms.p, n,
+              !masses);
+    masses = true;
     acc.meanOk += lam * (1 - ms.p) * ms.mean;
     acc.meanErr += lam * ms.p * ms.mean;
     acc.m2Ok += lam * (1 - ms.p) * ms.m2;
@@ -379,6 +410,7 @@ void accumulate(State& st, const CompiledScenario& sc, const MeshLayout& layout,
       acc.excess += user * (ms.p - pm.p);
     }
   }
+  if (!masses) zeroMasses();
 }
 
 // The expected masses of a variant between scrapes a and b (accumulate over their times),
@@ -393,7 +425,6 @@ const Acc& massesBetween(State& st, const CompiledScenario& sc, const MeshLayout
   State::MassMemo* m = &st.masses[st.massesNext++ % st.masses.size()];
   if (&m->acc == keep) m = &st.masses[st.massesNext++ % st.masses.size()];
   m->shape = 0;
-  m->acc.clear(layout.buckets.size() + 1);
   accumulate(st, sc, layout, v, st.tSec(a), st.tSec(b), m->acc);
   m->shape = st.shape;
   m->v = v;
@@ -402,10 +433,17 @@ const Acc& massesBetween(State& st, const CompiledScenario& sc, const MeshLayout
   return m->acc;
 }
 
-void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k,
-                 std::int64_t* out) {
+// The sum of k masses in bucket order, the one a multinomial over them starts from.
+double massTotal(const double* mass, std::size_t k) {
   double rest = 0;
   for (std::size_t i = 0; i < k; ++i) rest += mass[i];
+  return rest;
+}
+
+// n split over k buckets by their masses, whose total (massTotal) is rest: a binomial per
+// bucket of what the buckets after it have not taken.
+void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k, double rest,
+                 std::int64_t* out) {
   for (std::size_t i = 0; i < k && n > 0; ++i) {
     if (mass[i] <= 0) continue;
     if (i + 1 == k || mass[i] >= rest) {
@@ -526,23 +564,37 @@ namespace {
 const Counts kNoCounts{};
 
 // The counts of a variant at a scrape k not realised yet, drawn: after the last realised one,
-// or between two (it: the first realised after k). Out of line: realize() below, inlined into
-// its callers, finds the realised ones without this function's frame.
+// or between two (at: the position of the first realised after k; size(): none). Out of line:
+// realize() below, inlined into its callers, finds the realised ones without this function's frame.
 [[gnu::noinline]] const Counts& drawCounts(State& st, const CompiledScenario& sc,
                                            const MeshLayout& L, Variant v, std::int64_t k,
-                                           Point* it) {
+                                           std::size_t at) {
   auto& pts = st.var[static_cast<int>(v)].pts;
   const std::size_t nb = L.buckets.size() + 1;
   const bool byCode = L.histogramByCode;
   const double dispersion = sc.spec().traffic.dispersion;
   core::Rng& rng = st.traffic[static_cast<int>(v)];
-  if (it == pts.end()) {
+  if (at == pts.size()) {
     // Forward: a fresh draw of everything between the last realised scrape and k.
     const Acc& acc = massesBetween(st, sc, L, v, pts.back().k, k);
     const std::int64_t lastK = pts.back().k;
     Point& p = pts.appendCopyOfLast(k, nb);  // the last counts, then the draws added to them
     ++st.version;
     if (acc.total > 0) {
+      // The multinomials' masses and totals first: they do not depend on the draws, so their
+      // chains of additions overlap the draws below instead of following them.
+      std::array<double, kMaxBuckets> m;
+      double restOk = 0, restErr = 0;
+      if (L.bucketsExported) {
+        if (byCode) {
+          restOk = massTotal(acc.mOk.data(), nb);
+          restErr = massTotal(acc.mErr.data(), nb);
+        } else {
+          for (std::size_t i = 0; i < nb; i += 2)
+            store2(m.data() + i, load2(acc.mOk.data() + i) + load2(acc.mErr.data() + i));
+          restOk = massTotal(m.data(), nb);
+        }
+      }
       const std::int64_t n =
           dispersion > 0
               ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - lastK))
@@ -553,13 +605,10 @@ const Counts kNoCounts{};
       p.c.err += e;
       if (L.bucketsExported) {
         if (byCode) {
-          multinomial(rng, s, acc.mOk.data(), nb, p.c.bOk.data());
-          multinomial(rng, e, acc.mErr.data(), nb, p.c.bErr.data());
+          multinomial(rng, s, acc.mOk.data(), nb, restOk, p.c.bOk.data());
+          multinomial(rng, e, acc.mErr.data(), nb, restErr, p.c.bErr.data());
         } else {
-          std::array<double, kMaxBuckets> m;
-          for (std::size_t i = 0; i < nb; i += 2)
-            store2(m.data() + i, load2(acc.mOk.data() + i) + load2(acc.mErr.data() + i));
-          multinomial(rng, n, m.data(), nb, p.c.bOk.data());
+          multinomial(rng, n, m.data(), nb, restOk, p.c.bOk.data());
         }
       }
       const double okMass = acc.total - acc.err;
@@ -574,11 +623,11 @@ const Counts kNoCounts{};
     return p.c;
   }
   // Bridge: split what happened between the realised neighbours, category by category.
-  const Acc& a = massesBetween(st, sc, L, v, (it - 1)->k, k);
-  const Acc& b = massesBetween(st, sc, L, v, (it - 1)->k, it->k, &a);
+  const std::int64_t loK = pts[at - 1].k, hiK = pts[at].k;
+  const Acc& a = massesBetween(st, sc, L, v, loK, k);
+  const Acc& b = massesBetween(st, sc, L, v, loK, hiK, &a);
   // The new point in its place first, a copy of the lower neighbour's counts, then the draws
   // added to it.
-  const auto at = static_cast<std::size_t>(it - pts.begin());
   Point& p = pts.insertCopyOfPrevious(at, k, nb);
   const Point& lo = pts[at - 1];
   const Point& hi = pts[at + 1];
@@ -626,12 +675,9 @@ inline const Counts& realize(State& st, const CompiledScenario& sc, const MeshLa
   // at the one before it (a range's previous scrape).
   if (pts.back().k == k) return pts.back().c;
   if (pts.size() >= 2 && pts[pts.size() - 2].k == k) return pts[pts.size() - 2].c;
-  auto it = pts.back().k < k
-                ? pts.end()
-                : std::lower_bound(pts.begin(), pts.end(), k,
-                                   [](const Point& p, std::int64_t x) { return p.k < x; });
-  if (it != pts.end() && it->k == k) return it->c;
-  return drawCounts(st, sc, L, v, k, it);
+  const std::size_t at = pts.back().k < k ? pts.size() : pts.lowerBound(k);
+  if (at != pts.size() && pts[at].k == k) return pts[at].c;
+  return drawCounts(st, sc, L, v, k, at);
 }
 
 double seriesValue(const SeriesInfo& s, const Counts& c) {
@@ -867,7 +913,6 @@ RunTotals MeshSeries::totals(double t) {
   const Counts& c = realize(st, scenario_, L, Variant::kCanary, k);
   std::int64_t ok = c.ok, err = c.err;
   Acc tail;
-  tail.clear(L.buckets.size() + 1);
   accumulate(st, scenario_, L, Variant::kCanary, std::max(st.tSec(k), st.tSec(cv.originK)), t,
              tail);
   if (tail.total > 0) {
@@ -877,7 +922,6 @@ RunTotals MeshSeries::totals(double t) {
     err += e;
   }
   Acc acc;
-  acc.clear(L.buckets.size() + 1);
   accumulate(st, scenario_, L, Variant::kCanary, st.tSec(cv.originK), t, acc);
   const std::int64_t n = ok + err;
   // Requests that came from users (not mirrored copies or the load tester).

@@ -67,8 +67,12 @@ PairRuns runPairs(const std::vector<const PairPlan*>& plans,
         if (stopped.load(std::memory_order_relaxed)) return;
         const std::int64_t c = nextChunk.fetch_add(1);
         if (c >= chunks) break;
+        // The runs finished are counted once per chunk: a count shared by the workers and
+        // bumped on every run kept its cache line moving between the cores.
+        std::int64_t finished = 0;
         for (std::int64_t i = c * kChunk; i < std::min(planned, (c + 1) * kChunk); ++i) {
           if (opt.cancel && opt.cancel->load(std::memory_order_relaxed)) {
+            done.fetch_add(finished, std::memory_order_relaxed);
             stopped = true;
             return;
           }
@@ -81,8 +85,9 @@ PairRuns runPairs(const std::vector<const PairPlan*>& plans,
               replicateSeed(seeds[static_cast<std::size_t>(pair)], static_cast<std::uint64_t>(rep)),
               opt.judges);
           local[static_cast<std::size_t>(w)][static_cast<std::size_t>(pair)].add(runRecord(s));
-          done.fetch_add(1, std::memory_order_relaxed);
+          ++finished;
         }
+        done.fetch_add(finished, std::memory_order_relaxed);
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(errMu);
