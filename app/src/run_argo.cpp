@@ -106,7 +106,7 @@ void addRun(RunView& v, const ar::ArgoRun& run, std::optional<double> from) {
 }
 
 // The run as event lines name it: step<index>, bg, pre, post.
-std::string runLabel(const rp::ArgoMeasurement& m) {
+std::string runLabel(const sim::ArgoMeasurement& m) {
   if (m.run.empty()) return "";
   switch (m.runKind) {
     case ar::RunKind::kStep:
@@ -121,10 +121,12 @@ std::string runLabel(const rp::ArgoMeasurement& m) {
   return "";
 }
 
-RunCheck measurementCheck(const rp::ArgoMeasurement& m, double from) {
+// A measurement as a check; `from` set: a replay's, its wall-clock time in the record.
+RunCheck measurementCheck(const sim::ArgoMeasurement& m, std::optional<double> from) {
   RunCheck c;
   c.t = m.t;
   c.run = runLabel(m);
+  c.analysisRun = m.run;
   c.name = m.metric;
   c.answer = m.phase == ar::Phase::kError ? RunCheck::Answer::kError : RunCheck::Answer::kValue;
   if (!m.value.empty()) {
@@ -140,7 +142,7 @@ RunCheck measurementCheck(const rp::ArgoMeasurement& m, double from) {
   c.message = m.message;
   io::Json j;
   j["t"] = io::jnum(m.t);
-  j["time"] = rp::formatTime(from + m.t);
+  if (from) j["time"] = rp::formatTime(*from + m.t);
   j["run"] = m.run.empty() ? io::Json(nullptr) : io::Json(m.run);
   if (!m.run.empty()) {
     j["runKind"] = ar::toString(m.runKind);
@@ -148,7 +150,7 @@ RunCheck measurementCheck(const rp::ArgoMeasurement& m, double from) {
   }
   j["metric"] = m.metric;
   j["provider"] = ar::toString(m.provider);
-  j["source"] = rp::toString(m.source);
+  if (!m.source.empty()) j["source"] = m.source;
   if (!m.query.empty()) j["query"] = m.query;
   j["value"] = m.value.empty() ? io::Json(nullptr) : io::Json(m.value);
   j["phase"] = ar::toString(m.phase);
@@ -177,13 +179,17 @@ RunView simulateArgoView(const Workspace& specs, const Workspace& input,
   std::vector<sim::JudgeSpec> kayentaJudges = specs.judges;
   kayentaJudges.insert(kayentaJudges.end(), options.judges.begin(), options.judges.end());
   const scenarios::ArgoPlan plan(rollout, specs.argoTemplates, compiled, kayentaJudges);
+  std::vector<sim::ArgoMeasurement> measurements;
   const sim::ArgoSimulation sim =
-      scenarios::simulateArgo(plan, compiled, options.seed, options.judges);
+      scenarios::simulateArgo(plan, compiled, options.seed, options.judges, &measurements);
   RunView v = baseView(rollout, plan.engine(), options.seed);
   v.driver = RunDriver::kScenario;
   v.driverName = scen.name;
   v.release = scen.release;
   addRun(v, sim.run, std::nullopt);
+  // Every measurement the analyses took, in the order taken (the loop's instants only go
+  // forward: time order).
+  for (const auto& m : measurements) v.checks.push_back(measurementCheck(m, std::nullopt));
   v.summary = sim.summary;
   v.judges = options.judges;
   return v;
@@ -206,7 +212,7 @@ RunView replayArgoView(const Workspace& specs, const rp::ReplaySpec& spec,
   opt.seed = options.replicate ? replicateSeed(options.seed, *options.replicate) : options.seed;
   if (options.replicate) opt.replicate = 0;
   opt.judges = &options.judges;
-  std::vector<rp::ArgoMeasurement> measurements;
+  std::vector<sim::ArgoMeasurement> measurements;
   const sim::ArgoSimulation sim = rp::replayArgo(plan, *source, opt, &measurements);
   warnUnreadLogLines(*recording, warnings);
   RunView v = baseView(*rollout, plan.engine(), options.seed);

@@ -175,8 +175,10 @@ void printRunTable(std::ostream& out, const RunView& v) {
     out << (replay ? "time                  " : "")
         << "t step weight phase [pauses] rs stable new | runs (metric=phase "
            "count/successful/failed/inconclusive/error/consecutiveError)\n";
-    // Measurements first at each instant: they are what that instant's reconciles read.
-    std::size_t ci = 0;
+    // Measurements first at each instant: they are what that instant's reconciles read. A
+    // replay's table lists them; a Scenario's shows them in its events' counters only (its
+    // trace lists them).
+    std::size_t ci = replay ? 0 : v.checks.size();
     for (const auto& e : v.events) {
       for (; ci < v.checks.size() && v.checks[ci].t <= e.t; ++ci)
         printMeasurement(out, v, v.checks[ci]);
@@ -227,7 +229,7 @@ io::Json runTraceJson(const RunView& v) {
   }
   if (flagger && !v.judges.empty()) addJudgeTicks(events, v.judges, v.judgeTicks);
   out[flagger ? "ticks" : "events"] = std::move(events);
-  if (!flagger && v.driver == RunDriver::kReplay) {
+  if (!flagger && v.driver != RunDriver::kScript) {
     io::Json ms = io::Json::array();
     for (const auto& c : v.checks) ms.push_back(c.record);
     out["measurements"] = std::move(ms);

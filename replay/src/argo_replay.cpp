@@ -35,20 +35,6 @@ const char* modelKindName(sc::MetricModelSpec::Kind k) {
   return "?";
 }
 
-ar::Phase phaseOf(ar::AnalysisPhase p) {
-  switch (p) {
-    case ar::AnalysisPhase::kSuccessful:
-      return ar::Phase::kSuccessful;
-    case ar::AnalysisPhase::kFailed:
-      return ar::Phase::kFailed;
-    case ar::AnalysisPhase::kInconclusive:
-      return ar::Phase::kInconclusive;
-    case ar::AnalysisPhase::kError:
-      return ar::Phase::kError;
-  }
-  return ar::Phase::kError;
-}
-
 // An instant query's answer as Argo's Prometheus provider reads it
 // (metricproviders/prometheus/prometheus.go processResponse): a matrix is every sample of every
 // series, flattened in order; a string is not a type it supports.
@@ -229,10 +215,6 @@ double ArgoReplayWorld::modelValue(double t, const sc::MetricModelSpec& mod) {
   return (mean + sd * models_.normal()) * mod.scale;
 }
 
-void ArgoReplayWorld::log(ArgoMeasurement m) {
-  if (log_ != nullptr) log_->push_back(std::move(m));
-}
-
 ar::ProviderAnswer ArgoReplayWorld::measure(const ar::MeasureRequest& r) {
   const ar::Metric& m = *r.metric;
   const ArgoReplayAnswer& a = plan_.answer(m);
@@ -262,28 +244,6 @@ ar::ProviderAnswer ArgoReplayWorld::measure(const ar::MeasureRequest& r) {
       break;
     }
   }
-  if (log_ != nullptr) {
-    ArgoMeasurement x;
-    x.t = r.t;
-    x.run = r.runName ? *r.runName : std::string();
-    x.runKind = r.runKind;
-    x.stepIndex = r.stepIndex;
-    x.metric = m.name;
-    x.provider = m.provider;
-    x.source = a.source;
-    if (prometheus) x.query = m.prometheusQuery;
-    if (pa.error) {
-      x.phase = ar::Phase::kError;
-      x.message = pa.message;
-    } else {
-      // The engine records the same (core/src/argo/analysisrun.cpp, provider.Run).
-      x.value = pa.value.toString();
-      const ar::Verdict v = plan_.engine().conditions(m).evaluate(pa.value);
-      x.phase = phaseOf(v.phase);
-      x.message = v.message;
-    }
-    log(std::move(x));
-  }
   return pa;
 }
 
@@ -294,19 +254,6 @@ ar::JobAnswer ArgoReplayWorld::job(const ar::MeasureRequest& r) {
   ar::JobAnswer j;
   j.succeeded = models_.uniform() >= (bad ? mod.badFailProbability : mod.failProbability);
   j.duration = mod.duration;
-  if (log_ != nullptr) {
-    ArgoMeasurement x;
-    x.t = r.t;
-    x.run = r.runName ? *r.runName : std::string();
-    x.runKind = r.runKind;
-    x.stepIndex = r.stepIndex;
-    x.metric = r.metric->name;
-    x.provider = r.metric->provider;
-    x.source = a.source;
-    x.phase = j.succeeded ? ar::Phase::kSuccessful : ar::Phase::kFailed;
-    x.message = "the Job runs for " + formatNumber(j.duration) + " s";
-    log(std::move(x));
-  }
   return j;
 }
 
@@ -325,25 +272,6 @@ ar::KayentaAnswer ArgoReplayWorld::kayenta(const ar::KayentaRequest& r) {
   } else {
     k.score = std::clamp(modelValue(r.t, *a.model), 0.0, 100.0);
   }
-  if (log_ != nullptr) {
-    ArgoMeasurement x;
-    x.t = r.t;
-    x.metric = m.name;
-    x.provider = m.provider;
-    x.source = a.source;
-    if (k.kind == ar::KayentaAnswer::Kind::kError) {
-      x.phase = ar::Phase::kError;
-      x.message = k.message;
-    } else {
-      // kayenta.go Resume: the score truncated to an int against the thresholds.
-      const long long score = static_cast<long long>(k.score);
-      x.value = std::to_string(score);
-      x.phase = score >= m.kayenta.pass       ? ar::Phase::kSuccessful
-                : score >= m.kayenta.marginal ? ar::Phase::kInconclusive
-                                              : ar::Phase::kFailed;
-    }
-    log(std::move(x));
-  }
   return k;
 }
 
@@ -353,6 +281,10 @@ std::optional<sim::RunTotals> ArgoReplayWorld::runTotals(double t) {
 
 sim::IntervalTrafficSource* ArgoReplayWorld::intervalTraffic() { return source_.intervalTraffic(); }
 
+std::string ArgoReplayWorld::answerSource(const ar::Metric& metric) const {
+  return toString(plan_.answer(metric).source);
+}
+
 // ---- runs ---------------------------------------------------------------------------------------
 
 namespace {
@@ -360,7 +292,8 @@ namespace {
 // The one reconcile loop (sim/src/argo_loop.cpp) in the recording's world: the source and the
 // world reset, a live server asked before the first step, the judges' input checked.
 sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const ReplayRunOptions& opt,
-                    ArgoReplayWorld& world, ar::ArgoRun* keep) {
+                    ArgoReplayWorld& world, ar::ArgoRun* keep,
+                    std::vector<ArgoMeasurement>* measurements = nullptr) {
   source.reset(opt.seed, opt.replicate);
   world.reset(opt.seed);
   const ReplaySpec& spec = plan.recording().spec();
@@ -376,6 +309,7 @@ sc::RunSummary loop(const ArgoReplayPlan& plan, ReplaySource& source, const Repl
   o.duration = spec.to - spec.from;
   o.seed = opt.seed;
   o.judges = opt.judges;
+  o.measurements = measurements;
   o.stoppedAt = [&spec](double t) {
     return "; the replay stopped at t=" + formatNumber(t) + "s (" + formatTime(spec.from + t) + ")";
   };
@@ -388,9 +322,8 @@ sc::ArgoSimulation replayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
                               const ReplayRunOptions& options,
                               std::vector<ArgoMeasurement>* measurements) {
   ArgoReplayWorld world(plan, source);
-  world.keepMeasurements(measurements);
   sc::ArgoSimulation s;
-  s.summary = loop(plan, source, options, world, &s.run);
+  s.summary = loop(plan, source, options, world, &s.run, measurements);
   return s;
 }
 

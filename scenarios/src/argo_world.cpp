@@ -261,6 +261,21 @@ std::optional<RunTotals> ArgoSyntheticWorld::runTotals(double t) { return totals
 
 void ArgoSyntheticWorld::onLook(double t) { series_.touch(Variant::kCanary, t); }
 
+std::string ArgoSyntheticWorld::answerSource(const ar::Metric& metric) const {
+  if (metric.provider == ar::ProviderKind::kKayenta && judge_ != nullptr) return "judge";
+  switch (plan_.answer(metric).source) {
+    case ArgoPlan::Answer::Source::kQuery:
+      return "query";
+    case ArgoPlan::Answer::Source::kModel:
+      return "model";
+    case ArgoPlan::Answer::Source::kJudge:
+      return "judge";
+    case ArgoPlan::Answer::Source::kError:
+      break;
+  }
+  return {};
+}
+
 // ---- runs ---------------------------------------------------------------------------------------
 
 namespace {
@@ -285,11 +300,14 @@ RunSummary runArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
 }
 
 ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
-                            std::uint64_t seed, const std::vector<JudgeSpec>& judges) {
+                            std::uint64_t seed, const std::vector<JudgeSpec>& judges,
+                            std::vector<sim::ArgoMeasurement>* measurements) {
   ArgoSyntheticWorld world(plan, scenario);
   world.reset(seed);
   ArgoSimulation s;
-  s.summary = sim::runArgoLoop(plan.engine(), world, loopOptions(scenario, seed, judges), &s.run);
+  sim::ArgoLoopOptions o = loopOptions(scenario, seed, judges);
+  o.measurements = measurements;
+  s.summary = sim::runArgoLoop(plan.engine(), world, o, &s.run);
   return s;
 }
 

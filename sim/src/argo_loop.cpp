@@ -5,6 +5,7 @@
 #include <string>
 
 #include "rolloutlab/core/diagnostics.h"
+#include "rolloutlab/core/number_format.h"
 
 namespace rolloutlab::sim {
 
@@ -56,10 +57,133 @@ namespace {
 // Shadow judges look every minute of the run's clock.
 constexpr double kCadence = 60.0;
 
+ar::Phase phaseOf(ar::AnalysisPhase p) {
+  switch (p) {
+    case ar::AnalysisPhase::kSuccessful:
+      return ar::Phase::kSuccessful;
+    case ar::AnalysisPhase::kFailed:
+      return ar::Phase::kFailed;
+    case ar::AnalysisPhase::kInconclusive:
+      return ar::Phase::kInconclusive;
+    case ar::AnalysisPhase::kError:
+      return ar::Phase::kError;
+  }
+  return ar::Phase::kError;
+}
+
+// A number as Go's %v writes a float64's infinities and NaN, else the shortest round trip.
+std::string numberText(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  return core::formatNumber(v);
+}
+
+// The loop's measurement observer: the world as the engine sees it, every answer passed on
+// unchanged and reported as the measurement it becomes. Used only when the caller keeps
+// measurements, so a batch's world is called directly.
+class MeasurementRecorder final : public ArgoRunWorld {
+ public:
+  MeasurementRecorder(const ar::ArgoEngine& engine, ArgoRunWorld& world,
+                      std::vector<ArgoMeasurement>& log)
+      : engine_(engine), world_(world), log_(log) {}
+
+  double podStartup(double t, bool newRevision) override {
+    return world_.podStartup(t, newRevision);
+  }
+
+  ar::ProviderAnswer measure(const ar::MeasureRequest& r) override {
+    ar::ProviderAnswer pa = world_.measure(r);
+    const ar::Metric& m = *r.metric;
+    ArgoMeasurement x = started(r.t, r.runName, r.runKind, r.stepIndex, m);
+    if (m.provider == ar::ProviderKind::kPrometheus) x.query = m.prometheusQuery;
+    if (pa.error) {
+      x.phase = ar::Phase::kError;
+      x.message = pa.message;
+    } else {
+      // What the engine records (core/src/argo/analysisrun.cpp, runMeasurements after
+      // provider.Run): the value's text and the conditions' verdict.
+      x.value = pa.value.toString();
+      const ar::Verdict v = engine_.conditions(m).evaluate(pa.value);
+      x.phase = phaseOf(v.phase);
+      x.message = v.message;
+    }
+    log_.push_back(std::move(x));
+    return pa;
+  }
+
+  ar::JobAnswer job(const ar::MeasureRequest& r) override {
+    ar::JobAnswer j = world_.job(r);
+    ArgoMeasurement x = started(r.t, r.runName, r.runKind, r.stepIndex, *r.metric);
+    if (j.createError) {
+      // job.go Run: a Job that cannot be created is an Error measurement.
+      x.phase = ar::Phase::kError;
+      x.message = j.message;
+    } else {
+      x.phase = j.succeeded ? ar::Phase::kSuccessful : ar::Phase::kFailed;
+      x.message = "the Job runs for " + numberText(j.duration) + " s";
+    }
+    log_.push_back(std::move(x));
+    return j;
+  }
+
+  ar::KayentaAnswer kayenta(const ar::KayentaRequest& r) override {
+    ar::KayentaAnswer k = world_.kayenta(r);
+    // An incomplete judgment is polled again (kayenta.go Resume): no measurement yet.
+    if (k.kind == ar::KayentaAnswer::Kind::kIncomplete) return k;
+    const ar::Metric& m = *r.metric;
+    ArgoMeasurement x = started(r.t, nullptr, ar::RunKind::kStep, -1, m);
+    if (k.kind == ar::KayentaAnswer::Kind::kError) {
+      x.phase = ar::Phase::kError;
+      x.message = k.message;
+    } else {
+      // kayenta.go Resume: the score truncated to an int against the thresholds (as
+      // core/src/argo/analysisrun.cpp records it).
+      const long long score = static_cast<long long>(k.score);
+      x.value = std::to_string(score);
+      x.phase = score >= m.kayenta.pass       ? ar::Phase::kSuccessful
+                : score >= m.kayenta.marginal ? ar::Phase::kInconclusive
+                                              : ar::Phase::kFailed;
+    }
+    log_.push_back(std::move(x));
+    return k;
+  }
+
+  void afterInstant(double t, const ar::ArgoState& state) override {
+    world_.afterInstant(t, state);
+  }
+  std::optional<RunTotals> runTotals(double t) override { return world_.runTotals(t); }
+  IntervalTrafficSource* intervalTraffic() override { return world_.intervalTraffic(); }
+  void onLook(double t) override { world_.onLook(t); }
+  std::string answerSource(const ar::Metric& metric) const override {
+    return world_.answerSource(metric);
+  }
+
+ private:
+  ArgoMeasurement started(double t, const std::string* run, ar::RunKind kind, int stepIndex,
+                          const ar::Metric& m) const {
+    ArgoMeasurement x;
+    x.t = t;
+    if (run != nullptr) x.run = *run;
+    x.runKind = kind;
+    x.stepIndex = stepIndex;
+    x.metric = m.name;
+    x.provider = m.provider;
+    x.source = world_.answerSource(m);
+    return x;
+  }
+
+  const ar::ArgoEngine& engine_;
+  ArgoRunWorld& world_;
+  std::vector<ArgoMeasurement>& log_;
+};
+
 }  // namespace
 
-RunSummary runArgoLoop(const ar::ArgoEngine& engine, ArgoRunWorld& world,
+RunSummary runArgoLoop(const ar::ArgoEngine& engine, ArgoRunWorld& inner,
                        const ArgoLoopOptions& opt, ar::ArgoRun* keep) {
+  std::optional<MeasurementRecorder> recorder;
+  if (opt.measurements != nullptr) recorder.emplace(engine, inner, *opt.measurements);
+  ArgoRunWorld& world = recorder ? static_cast<ArgoRunWorld&>(*recorder) : inner;
   // The traffic source is asked for only when judges are attached (a recording builds it on
   // demand).
   const bool judged = opt.judges != nullptr && !opt.judges->empty();

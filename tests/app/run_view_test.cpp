@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <sstream>
 
 #include "rolloutlab/app/workspace.h"
@@ -25,7 +26,110 @@ std::vector<std::string> lines(const std::string& text) {
   return out;
 }
 
+/// A measurement as the events' analysis records show it: the counters of an AnalysisRun's
+/// metric moved on an event (count + error up by one), the phase the counter that moved, the
+/// value the metric's last one.
+struct Recorded {
+  double t = 0;
+  std::string run, metric, phase, value;
+};
+
+std::vector<Recorded> recordedMeasurements(const app::RunView& v) {
+  std::vector<Recorded> out;
+  std::map<std::pair<std::string, std::string>, app::RunAnalysisMetric> prev;
+  for (const auto& e : v.events) {
+    for (const auto& r : e.analyses) {
+      for (const auto& m : r.metrics) {
+        app::RunAnalysisMetric& p = prev[{r.name, m.name}];
+        const int moved = (m.count + m.error) - (p.count + p.error);
+        EXPECT_LE(moved, 1) << r.name << " " << m.name << " at " << e.t;  // one per event
+        if (moved > 0) {
+          const std::string phase = m.error > p.error                 ? "Error"
+                                    : m.failed > p.failed             ? "Failed"
+                                    : m.inconclusive > p.inconclusive ? "Inconclusive"
+                                                                      : "Successful";
+          out.push_back({e.t, r.name, m.name, phase, m.lastValue});
+        }
+        p = m;
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+TEST(RunView, RolloutScenarioChecksAreTheMeasurementsOfItsEvents) {
+  // The storefront Rollout in three library scenarios (a good release, an error regression,
+  // a metrics outage whose measurements are Errors) and two seeds: the run view's checks are
+  // every measurement its analyses took, in time order, the same ones its events' analysis
+  // records count, with the same values and phases.
+  const app::Workspace specs = load("examples/apps/storefront");
+  std::map<std::string, int> phases;
+  for (const char* file :
+       {"good-high-traffic.yaml", "error-regression-2pt.yaml", "metrics-outage.yaml"}) {
+    const app::Workspace input = load(std::string("scenarios/library/") + file);
+    for (std::uint64_t seed : {1u, 7u}) {
+      const std::string where = std::string(file) + " seed " + std::to_string(seed);
+      app::RunOptions o;
+      o.seed = seed;
+      const app::RunView v = app::simulateRun(specs, input, o);
+      ASSERT_EQ(v.driver, app::RunDriver::kScenario) << where;
+      const auto recorded = recordedMeasurements(v);
+      ASSERT_FALSE(recorded.empty()) << where;
+      ASSERT_EQ(v.checks.size(), recorded.size()) << where;
+      // The summary counts the same measurements (argoRunSummary: count + error of every metric).
+      ASSERT_TRUE(v.summary) << where;
+      EXPECT_EQ(v.summary->metricChecks, static_cast<long long>(v.checks.size())) << where;
+      for (std::size_t i = 1; i < v.checks.size(); ++i)
+        EXPECT_LE(v.checks[i - 1].t, v.checks[i].t) << where << " #" << i;
+      // Per AnalysisRun and metric, in order: time, value and phase as the records hold them.
+      std::map<std::pair<std::string, std::string>, std::vector<const app::RunCheck*>> mine;
+      std::map<std::pair<std::string, std::string>, std::vector<const Recorded*>> theirs;
+      std::map<std::string, int> perMetric, perMetricRecorded;
+      for (const auto& c : v.checks) {
+        mine[{c.analysisRun, c.name}].push_back(&c);
+        ++perMetric[c.name];
+      }
+      for (const auto& r : recorded) {
+        theirs[{r.run, r.metric}].push_back(&r);
+        ++perMetricRecorded[r.metric];
+      }
+      EXPECT_EQ(perMetric, perMetricRecorded) << where;
+      ASSERT_EQ(mine.size(), theirs.size()) << where;
+      for (const auto& [key, list] : theirs) {
+        const auto& cs = mine[key];
+        ASSERT_EQ(cs.size(), list.size()) << where << ": " << key.first << " " << key.second;
+        for (std::size_t k = 0; k < list.size(); ++k) {
+          const app::RunCheck& c = *cs[k];
+          const std::string at = where + ": " + key.second + " #" + std::to_string(k);
+          EXPECT_EQ(c.t, list[k]->t) << at;
+          EXPECT_EQ(c.verdict, list[k]->phase) << at;
+          EXPECT_EQ(
+              c.record["value"].is_null() ? std::string() : c.record["value"].get<std::string>(),
+              list[k]->value)
+              << at;
+          EXPECT_EQ(c.answer == app::RunCheck::Answer::kError, list[k]->phase == "Error") << at;
+          EXPECT_EQ(c.record["phase"], list[k]->phase) << at;
+          EXPECT_EQ(c.record["metric"], key.second) << at;
+          EXPECT_EQ(c.record["provider"], "prometheus") << at;
+          EXPECT_EQ(c.record["source"], "query") << at;
+          EXPECT_FALSE(c.record.contains("time")) << at;  // a synthetic run has no wall clock
+          ++phases[c.verdict];
+        }
+      }
+      // The table prints no measurement rows for a Scenario (its measurements show in the event
+      // counters); the trace lists every one.
+      EXPECT_EQ(app::renderRun(v, "table").find("   measured "), std::string::npos) << where;
+      const io::Json j = app::runTraceJson(v);
+      ASSERT_EQ(j["measurements"].size(), v.checks.size()) << where;
+      for (std::size_t i = 0; i < v.checks.size(); ++i)
+        EXPECT_EQ(j["measurements"][i], v.checks[i].record) << where;
+    }
+  }
+  // Measurements passed, failed and in error were compared.
+  for (const char* p : {"Successful", "Failed", "Error"}) EXPECT_GT(phases[p], 0) << p;
+}
 
 TEST(RunView, CanaryScriptTicksChecksAndOutcome) {
   // examples/scripts/two-failures-then-recover.yaml: the success rate is 97.5 (< min 99) on

@@ -370,7 +370,149 @@ void expectTimeline(const wb::Timeline& tl, const Json& trace, const std::string
   }
 }
 
+/// Two timelines drawn alike: every weight point, marker (time, kind, value, text) and lane.
+void expectSameTimeline(const wb::Timeline& a, const wb::Timeline& b, const std::string& where) {
+  EXPECT_EQ(a.canaryWeight, b.canaryWeight) << where;
+  auto sameMarkers = [&](const std::vector<wb::TimelineMarker>& x,
+                         const std::vector<wb::TimelineMarker>& y, const std::string& what) {
+    ASSERT_EQ(x.size(), y.size()) << where << ": " << what;
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      EXPECT_EQ(x[i].kind, y[i].kind) << where << ": " << what << " #" << i;
+      EXPECT_EQ(x[i].t, y[i].t) << where << ": " << what << " #" << i;
+      EXPECT_TRUE(same(x[i].value, y[i].value)) << where << ": " << what << " #" << i;
+      EXPECT_EQ(x[i].text, y[i].text) << where << ": " << what << " #" << i;
+    }
+  };
+  sameMarkers(a.events, b.events, "events");
+  ASSERT_EQ(a.metrics.size(), b.metrics.size()) << where;
+  for (std::size_t k = 0; k < a.metrics.size(); ++k) {
+    const auto& x = a.metrics[k];
+    const auto& y = b.metrics[k];
+    EXPECT_EQ(x.name, y.name) << where;
+    EXPECT_EQ(x.condition, y.condition) << where;
+    EXPECT_EQ(x.min, y.min) << where;
+    EXPECT_EQ(x.max, y.max) << where;
+    EXPECT_EQ(x.canary, y.canary) << where << ": " << x.name;
+    sameMarkers(x.checks, y.checks, x.name);
+  }
+  EXPECT_EQ(a.outcome, b.outcome) << where;
+  EXPECT_EQ(a.summary, b.summary) << where;
+  EXPECT_EQ(a.duration, b.duration) << where;
+}
+
+/// The first number of a measurement's value as Argo records it ("[0.99]", "0.95"); NaN when it
+/// has none ("[]", null).
+double firstValue(const Json& value) {
+  if (!value.is_string()) return NAN;
+  std::string s = value.get<std::string>();
+  if (!s.empty() && s.front() == '[') s.erase(0, 1);
+  const std::size_t end = s.find_first_of(" ,]");
+  s = s.substr(0, end);
+  if (s.empty()) return NAN;
+  std::size_t used = 0;
+  const double x = std::stod(s, &used);
+  return used == s.size() ? x : NAN;
+}
+
 }  // namespace
+
+TEST(WorkbenchTimeline, ARolloutScenarioTimelineDrawsTheMeasurementsOfItsTrace) {
+  // The storefront Rollout in Scenarios that promote, abort on errors and lose their metrics:
+  // the timeline's measurement points are the ones `simulate -o json` lists under
+  // `measurements` (per metric: time, first number of the value, phase), and the timeline is
+  // the one its events alone draw (as a Script's run, which has no checks, is drawn).
+  std::map<Kind, int> kinds;
+  const app::Workspace specs = app::loadWorkspace({appDir("storefront")});
+  for (const char* file :
+       {"good-high-traffic.yaml", "error-regression-5pt.yaml", "metrics-outage.yaml"}) {
+    const std::string path = test::sourceDir() + "/scenarios/library/" + file;
+    const app::Workspace input = app::loadWorkspace({path});
+    for (std::uint64_t seed : {1u, 42u}) {
+      const std::string where = std::string(file) + " seed " + std::to_string(seed);
+      app::RunOptions o;
+      o.seed = seed;
+      const app::RunView view = app::simulateRun(specs, input, o);
+      ASSERT_FALSE(view.checks.empty()) << where;
+      const wb::Timeline tl = wb::timelineOf(view);
+      app::RunView eventsOnly = view;
+      eventsOnly.checks.clear();
+      expectSameTimeline(tl, wb::timelineOf(eventsOnly), where);
+
+      const Json trace = cliTrace("storefront", path, seed);
+      ASSERT_TRUE(trace.contains("measurements")) << where;
+      std::map<std::string, std::vector<const Json*>> listed;
+      for (const auto& m : trace["measurements"]) listed[m["metric"]].push_back(&m);
+      std::size_t drawn = 0;
+      for (const auto& lane : tl.metrics) drawn += lane.checks.size();
+      EXPECT_EQ(drawn, trace["measurements"].size()) << where;
+      for (const auto& [metric, list] : listed) {
+        const wb::TimelineMetric* lane = nullptr;
+        for (const auto& m : tl.metrics) {
+          if (m.name == metric) lane = &m;
+        }
+        ASSERT_NE(lane, nullptr) << where << ": " << metric;
+        ASSERT_EQ(lane->checks.size(), list.size()) << where << ": " << metric;
+        std::vector<std::pair<double, double>> points;
+        for (std::size_t k = 0; k < list.size(); ++k) {
+          const Json& m = *list[k];
+          const std::string phase = m["phase"];
+          const double x = phase == "Error" ? NAN : firstValue(m["value"]);
+          if (!std::isnan(x)) points.emplace_back(num(m["t"]), x);
+          const auto& mk = lane->checks[k];
+          EXPECT_EQ(mk.t, num(m["t"])) << where << ": " << metric << " #" << k;
+          EXPECT_TRUE(same(mk.value, x)) << where << ": " << metric << " #" << k;
+          EXPECT_EQ(mk.kind, phase == "Successful"     ? Kind::kPass
+                             : phase == "Failed"       ? Kind::kFail
+                             : phase == "Inconclusive" ? Kind::kInconclusive
+                                                       : Kind::kError)
+              << where << ": " << metric << " #" << k;
+          ++kinds[mk.kind];
+        }
+        EXPECT_EQ(lane->canary, points) << where << ": " << metric;
+      }
+    }
+  }
+  for (Kind k : {Kind::kPass, Kind::kFail, Kind::kError})
+    EXPECT_GT(kinds[k], 0) << static_cast<int>(k);
+}
+
+TEST(WorkbenchTimeline, AReplayedRolloutTimelineIsTheOneItsEventsDraw) {
+  // The storefront Rollout over the recorded error spike: drawn from its checks, the timeline
+  // is the one its events alone draw.
+  const app::Workspace specs = app::loadWorkspace({appDir("storefront")});
+  const app::Workspace rec = app::loadWorkspace({test::sourceDir() + kRecording});
+  ASSERT_EQ(rec.replays.size(), 1u);
+  for (std::uint64_t seed : {1u, 5u}) {
+    app::RunOptions o;
+    o.seed = seed;
+    std::ostringstream warnings;
+    const app::RunView view = app::replayRun(specs, rec.replays.front(), o, warnings);
+    ASSERT_FALSE(view.checks.empty());
+    app::RunView eventsOnly = view;
+    eventsOnly.checks.clear();
+    expectSameTimeline(wb::timelineOf(view), wb::timelineOf(eventsOnly),
+                       "replay seed " + std::to_string(seed));
+    // The points are the checks' own: a first measurement that had read 0.125 is drawn so.
+    app::RunView altered = view;
+    app::RunCheck& first = altered.checks.front();
+    ASSERT_NE(first.verdict, "Error");
+    first.record["value"] = "[0.125]";
+    first.message = "as altered";
+    const wb::Timeline tl = wb::timelineOf(altered);
+    const wb::TimelineMetric* lane = nullptr;
+    for (const auto& m : tl.metrics) {
+      if (m.name == first.name) lane = &m;
+    }
+    ASSERT_NE(lane, nullptr);
+    ASSERT_FALSE(lane->checks.empty());
+    EXPECT_EQ(lane->checks.front().value, 0.125);
+    EXPECT_NE(lane->checks.front().text.find("[0.125] -> "), std::string::npos)
+        << lane->checks.front().text;
+    EXPECT_NE(lane->checks.front().text.find("\nas altered"), std::string::npos);
+    ASSERT_FALSE(lane->canary.empty());
+    EXPECT_EQ(lane->canary.front(), std::make_pair(first.t, 0.125));
+  }
+}
 
 TEST(WorkbenchTimeline, AScenarioRunIsWhatSimulatePrints) {
   seen = {};

@@ -1,11 +1,13 @@
 // A RunView drawn as the workbench's timeline. Nothing is decided here: every marker is an event,
-// a check or a status change the engine recorded in the view.
+// a check or a status change the engine recorded in the view. An Argo run's measurements are its
+// checks (a Scenario's or a replay's), drawn at the event whose analysis record counts them.
 
 #include "rolloutlab/app/workbench/run_timeline.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <deque>
 #include <map>
 #include <set>
 #include <sstream>
@@ -195,6 +197,15 @@ std::optional<double> firstNumber(const std::string& value) {
   return x;
 }
 
+// A measurement's value as Argo records it ("" when it has none: an Error).
+std::string takenValue(const RunCheck& c) {
+  if (c.record.is_object()) {
+    const auto it = c.record.find("value");
+    if (it != c.record.end() && it->is_string()) return it->get<std::string>();
+  }
+  return {};
+}
+
 std::string pct(double w) { return formatNumber(w, 4) + "%"; }
 
 std::string stateLine(const RunEvent& e, std::size_t steps) {
@@ -276,6 +287,22 @@ Timeline argoTimeline(const RunView& v) {
     return tl.metrics[it->second];
   };
 
+  // The measurements the run took (a Scenario's or a replay's checks), by AnalysisRun and
+  // metric in the order taken; a Kayenta score names no run. A Script's run has none: its
+  // measurements are read off its events' analysis records alone.
+  std::map<std::pair<std::string, std::string>, std::deque<const RunCheck*>> taken;
+  for (const RunCheck& c : v.checks) taken[{c.analysisRun, c.name}].push_back(&c);
+  auto nextTaken = [&](const std::string& run, const std::string& metric) -> const RunCheck* {
+    for (const auto& k : {std::pair{run, metric}, std::pair{std::string(), metric}}) {
+      auto it = taken.find(k);
+      if (it == taken.end() || it->second.empty()) continue;
+      const RunCheck* c = it->second.front();
+      it->second.pop_front();
+      return c;
+    }
+    return nullptr;
+  };
+
   std::map<std::pair<std::string, std::string>, RunAnalysisMetric> seen;  // (run, metric)
   std::map<std::string, std::string> runPhase;
   std::optional<int> step;
@@ -347,7 +374,8 @@ Timeline argoTimeline(const RunView& v) {
           prev = m;
           continue;
         }
-        // A new measurement: its phase is the counter that moved.
+        // A new measurement, drawn where the AnalysisRun recorded it: its phase is the counter
+        // that moved, its value and message the measurement's as taken.
         TimelineMarker mk;
         mk.t = e.t;
         std::string phase = "Successful";
@@ -363,15 +391,21 @@ Timeline argoTimeline(const RunView& v) {
         } else {
           mk.kind = TimelineMarker::Kind::kPass;
         }
+        // A check the record contradicts (a Job deleted before it completed: Inconclusive,
+        // whatever its Job would have done) is drawn as the record has it.
+        const RunCheck* c = nextTaken(r.name, m.name);
+        if (c != nullptr && c->verdict != phase) c = nullptr;
+        const std::string value = c ? takenValue(*c) : m.lastValue;
+        const std::string& message = c ? c->message : m.lastMessage;
         TimelineMetric& lm = laneOf(m.name);
-        const auto x = phase == "Error" ? std::nullopt : firstNumber(m.lastValue);
+        const auto x = phase == "Error" ? std::nullopt : firstNumber(value);
         mk.value = x ? *x : NAN;
         if (x) lm.canary.emplace_back(e.t, *x);
         mk.text = m.name + when + " (" + runLabel(r) +
-                  "): " + (m.lastValue.empty() ? "no value" : m.lastValue) + " -> " + phase +
+                  "): " + (value.empty() ? "no value" : value) + " -> " + phase +
                   (m.dryRun ? " (dry run)" : "");
         if (!lm.condition.empty()) mk.text += "\n" + lm.condition;
-        if (!m.lastMessage.empty()) mk.text += "\n" + m.lastMessage;
+        if (!message.empty()) mk.text += "\n" + message;
         mk.text += "\n" + countersText(m);
         const auto sp = ruleOf.find(m.name);
         if (sp != ruleOf.end()) {

@@ -221,7 +221,7 @@ TEST_F(ArgoPrometheusReplay, AbortsWhenPrometheusAnswersSay) {
     const auto& m = r.measurements[k];
     EXPECT_EQ(m.t, 60.0 * static_cast<double>(k));
     EXPECT_EQ(m.metric, "success-rate");
-    EXPECT_EQ(m.source, rp::ArgoReplayAnswer::Source::kQuery);
+    EXPECT_EQ(m.source, rp::toString(rp::ArgoReplayAnswer::Source::kQuery));
     EXPECT_EQ(m.query, kSentQuery);
     const auto at = static_cast<long long>(from + m.t);
     ASSERT_TRUE(sr.count(at)) << "t=" << m.t;
@@ -274,7 +274,7 @@ TEST_F(ArgoPrometheusReplay, RecordedFilesGiveTheLiveEvents) {
     EXPECT_TRUE(a.state == b.state) << "event " << i << " at t=" << a.t;
   }
   ASSERT_EQ(saved.measurements.size(), live.measurements.size());
-  EXPECT_EQ(saved.measurements.front().source, rp::ArgoReplayAnswer::Source::kNamed);
+  EXPECT_EQ(saved.measurements.front().source, rp::toString(rp::ArgoReplayAnswer::Source::kNamed));
 
   rp::ReplaySpec series;
   series.from = from;
@@ -547,7 +547,7 @@ TEST(ArgoReplayModels, WebAndJobMetricsFromTheScenario) {
   for (const auto& m : good.measurements) {
     if (m.metric == "smoke") {
       ++web;
-      EXPECT_EQ(m.source, rp::ArgoReplayAnswer::Source::kModel);
+      EXPECT_EQ(m.source, rp::toString(rp::ArgoReplayAnswer::Source::kModel));
       EXPECT_EQ(m.value, "1");
       EXPECT_EQ(m.phase, ar::Phase::kSuccessful);
     }
@@ -556,7 +556,7 @@ TEST(ArgoReplayModels, WebAndJobMetricsFromTheScenario) {
       EXPECT_EQ(m.phase, ar::Phase::kSuccessful);
     }
     if (m.metric == "success-rate") {
-      EXPECT_EQ(m.source, rp::ArgoReplayAnswer::Source::kNamed);
+      EXPECT_EQ(m.source, rp::toString(rp::ArgoReplayAnswer::Source::kNamed));
       EXPECT_EQ(m.value, "[0.99]");
     }
   }

@@ -383,3 +383,107 @@ TEST(ArgoWorld, MirrorRouteAddsCopiesOnTopOfTheWeight) {
   ASSERT_GT(c.ok + c.err, 80000);
   EXPECT_NEAR((c.ok + c.err) / (p.ok + p.err), 0.6, 0.02 * 0.6);
 }
+
+TEST(ArgoWorld, TheLoopReportsEveryMeasurementAsTakenWithoutChangingTheRun) {
+  // The Job and Kayenta analysis of JobAndKayentaModels: the analysis starts when the canary's
+  // pods are ready (20 s); the Job's result is drawn when it is created, the Kayenta score read
+  // 15 s after the run starts (kayenta.go Resume).
+  const std::string specs =
+      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+      "shop}\nspec:\n"
+      "  metrics:\n    - name: load\n      provider: {job: {spec: {template: {spec: {containers: "
+      "[]}}}}}\n"
+      "    - name: judge\n      provider:\n        kayenta:\n          address: http://k\n         "
+      " application: a\n"
+      "          canaryConfigName: c\n          metricsAccountName: m\n          "
+      "configurationAccountName: c\n"
+      "          storageAccountName: s\n          threshold: {pass: 75, marginal: 50}\n"
+      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: "
+      "c, step: 60}}]\n---\n" +
+      rolloutlab::test::canaryRollout(
+          "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n");
+  auto f = loadArgo(specs);
+  ASSERT_EQ(f.diagnostics.errors(), 0) << f.diagnostics.items.at(0).toString();
+  const std::string models =
+      "  metrics:\n    models:\n      load: {kind: job, failProbability: 0, badFailProbability: 1, "
+      "duration: 45s}\n"
+      "      judge: {kind: normal, mean: 90, sd: 0, badMean: 30, badSd: 0}\n";
+  for (const std::string release : {"good", "bad"}) {
+    const bool bad = release == "bad";
+    const sc::CompiledScenario s(scenario(scenarioText(release, bad ? 0.01 : 0, models)));
+    const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+    std::vector<rolloutlab::sim::ArgoMeasurement> ms;
+    const auto kept = sc::simulateArgo(plan, s, 1, {}, &ms);
+    const auto plain = sc::simulateArgo(plan, s, 1);
+    // The observer changes nothing: the same events, outcome and summary.
+    ASSERT_EQ(kept.run.events.size(), plain.run.events.size()) << release;
+    for (std::size_t i = 0; i < kept.run.events.size(); ++i) {
+      EXPECT_EQ(kept.run.events[i].t, plain.run.events[i].t) << release << " #" << i;
+      EXPECT_EQ(kept.run.events[i].reason, plain.run.events[i].reason) << release << " #" << i;
+      EXPECT_EQ(kept.run.events[i].state.runs, plain.run.events[i].state.runs) << release;
+    }
+    EXPECT_EQ(kept.summary.outcome.result, bad ? "aborted" : "promoted");
+    EXPECT_EQ(kept.summary.outcome.result, plain.summary.outcome.result);
+    EXPECT_EQ(kept.summary.metricChecks, plain.summary.metricChecks);
+
+    ASSERT_EQ(ms.size(), 2u) << release;
+    // The Job: created at 20 s, its result the one the model draws (failProbability 0 on the
+    // good release, badFailProbability 1 on the bad one), reported with its run.
+    const auto& job = ms[0];
+    EXPECT_EQ(job.t, 20);
+    EXPECT_EQ(job.metric, "load");
+    EXPECT_EQ(job.provider, ar::ProviderKind::kJob);
+    EXPECT_EQ(job.source, "model");
+    EXPECT_FALSE(job.run.empty());
+    EXPECT_EQ(job.runKind, ar::RunKind::kStep);
+    EXPECT_EQ(job.stepIndex, 1);
+    EXPECT_EQ(job.phase, bad ? ar::Phase::kFailed : ar::Phase::kSuccessful);
+    EXPECT_EQ(job.message, "the Job runs for 45 s");
+    EXPECT_TRUE(job.query.empty());
+    // Kayenta: the score truncated to an int against pass 75 / marginal 50 (kayenta.go).
+    const auto& k = ms[1];
+    EXPECT_EQ(k.t, 20 + 15);
+    EXPECT_EQ(k.metric, "judge");
+    EXPECT_EQ(k.provider, ar::ProviderKind::kKayenta);
+    EXPECT_EQ(k.value, bad ? "30" : "90");
+    EXPECT_EQ(k.phase, bad ? ar::Phase::kFailed : ar::Phase::kSuccessful);
+    EXPECT_TRUE(k.run.empty());  // a Kayenta request names no run
+  }
+}
+
+TEST(ArgoWorld, PrometheusMeasurementsCarryTheQueryAndTheValueAsRecorded) {
+  // The success-rate step analysis (interval 60 s, count 3) on a bad release adding 5 points of
+  // errors, from 20 s (the canary's startup): the first failed measurement aborts the rollout
+  // (failureLimit 0: failed > 0, analysis.go assessMetricStatus).
+  auto f = loadArgo(kSpecs);
+  ASSERT_EQ(f.diagnostics.errors(), 0);
+  const sc::CompiledScenario s(scenario(scenarioText("bad", 0.05)));
+  const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
+  std::vector<rolloutlab::sim::ArgoMeasurement> ms;
+  const auto sim = sc::simulateArgo(plan, s, 4, {}, &ms);
+  EXPECT_EQ(sim.summary.outcome.result, "aborted");
+  ASSERT_EQ(ms.size(), 2u);
+  // At 20 s the canary's pods have just become ready: no canary request in the query's window,
+  // an empty vector, which the condition passes (len(result) == 0).
+  EXPECT_EQ(ms[0].t, 20);
+  EXPECT_EQ(ms[0].value, "[]");
+  EXPECT_EQ(ms[0].phase, ar::Phase::kSuccessful);
+  const auto& m = ms[1];
+  EXPECT_EQ(m.t, 80);
+  EXPECT_EQ(m.metric, "success-rate");
+  EXPECT_EQ(m.source, "query");
+  EXPECT_NE(m.query.find("destination_service_name=\"checkout-canary\""), std::string::npos)
+      << m.query;  // arguments substituted
+  EXPECT_EQ(m.phase, ar::Phase::kFailed);
+  ASSERT_GE(m.value.size(), 3u);
+  EXPECT_EQ(m.value.front(), '[');
+  const double v = std::stod(m.value.substr(1));
+  EXPECT_LT(v, 0.99);
+  EXPECT_GT(v, 0.9);  // about 1 - 0.051
+  // The engine recorded the same value and phase (the run's last measurement).
+  const auto& last = sim.run.events.back().state.runs.back().metrics.back();
+  EXPECT_EQ(last.lastValue, m.value);
+  EXPECT_EQ(last.successful, 1);
+  EXPECT_EQ(last.failed, 1);
+  EXPECT_EQ(sim.summary.metricChecks, 2);
+}

@@ -99,9 +99,10 @@ struct RunEvent {
 struct RunCheck {
   enum class Answer { kValue, kNoData, kError };
   double t = 0;
-  int tick = 0;      ///< Flagger: the tick; Argo: 0
-  std::string run;   ///< Argo: the analysis run as event lines name it ("step2 ", "bg ")
-  std::string name;  ///< the metric
+  int tick = 0;             ///< Flagger: the tick; Argo: 0
+  std::string run;          ///< Argo: the analysis run as event lines name it ("step2 ", "bg ")
+  std::string analysisRun;  ///< Argo: the AnalysisRun's name (empty for a Kayenta score)
+  std::string name;         ///< the metric
   Answer answer = Answer::kValue;
   std::optional<double> value;     ///< the number measured, when there is one
   std::string valueText;           ///< the value as the table prints it ("0.25", "no data", "-")
@@ -150,7 +151,9 @@ struct RunView {
   std::optional<double> step;
   io::Json replayBlock;
   std::vector<RunEvent> events;
-  std::vector<RunCheck> checks;  ///< in time order
+  /// In time order. Argo: every measurement a Scenario's or a Replay's analyses took (a Script's
+  /// run has none: its measurements are in its events' analysis records).
+  std::vector<RunCheck> checks;
   RunEnd end;
   io::Json endRecord;      ///< the engine's own outcome record
   double lastInstant = 0;  ///< the last instant simulated
@@ -196,13 +199,14 @@ RunView replayRun(const Workspace& specs, const replay::ReplaySpec& replay,
                   const RunOptions& options, std::ostream& warnings);
 
 /// The run as the `simulate` and `replay` tables print it: a header naming the target and its
-/// driver, one row per event with its checks, the outcome, the summary line and each shadow
-/// judge's verdict.
+/// driver, one row per event with its checks (an Argo run's measurements: a replay's only), the
+/// outcome, the summary line and each shadow judge's verdict.
 void printRunTable(std::ostream& out, const RunView& view);
 
 /// The run's trace (the body of a SimulationTrace or ReplayTrace document): engine, target,
 /// scenario and release or replay and replicate, seed, ticks (Flagger, each with its measured
-/// checks) or events (Argo; a replay's measurements), outcome, summary and judges.
+/// checks) or events (Argo; and the measurements of a Scenario's or a replay's run), outcome,
+/// summary and judges.
 io::Json runTraceJson(const RunView& view);
 
 /// The run as `format` (json, yaml or table) prints it: a SimulationTrace (ReplayTrace for a

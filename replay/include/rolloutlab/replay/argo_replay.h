@@ -84,22 +84,9 @@ class ArgoReplayPlan {
   std::map<std::string, ArgoReplayAnswer> answers_;  // by name + '\n' + query
 };
 
-/// One measurement a replay took, for traces.
-struct ArgoMeasurement {
-  double t = 0;     ///< seconds since `from` (Kayenta: when the score was read)
-  std::string run;  ///< the AnalysisRun's name (empty for Kayenta scores)
-  core::argo::RunKind runKind = core::argo::RunKind::kStep;
-  int stepIndex = -1;  ///< step runs: the step's index
-  std::string metric;
-  core::argo::ProviderKind provider = core::argo::ProviderKind::kPrometheus;
-  ArgoReplayAnswer::Source source = ArgoReplayAnswer::Source::kQuery;
-  std::string query;  ///< Prometheus: the query sent (arguments substituted)
-  /// The measurement's phase as its conditions (or Job, or Kayenta thresholds) give it:
-  /// Successful, Failed, Inconclusive or Error.
-  core::argo::Phase phase = core::argo::Phase::kSuccessful;
-  std::string value;    ///< as Argo records it (`[0.99]`, `0.95`, a score); empty on Error
-  std::string message;  ///< the provider's error, or why the conditions could not be evaluated
-};
+/// One measurement a replay took, for traces: the run layer's (sim/argo_loop.h), its `source`
+/// the answer's (`named`, `query` or `model`).
+using ArgoMeasurement = sim::ArgoMeasurement;
 
 /// The Argo face of a replay source. Not thread-safe; one per thread, reusable with `reset`.
 class ArgoReplayWorld final : public sim::ArgoRunWorld {
@@ -110,8 +97,6 @@ class ArgoReplayWorld final : public sim::ArgoRunWorld {
   /// The controller's decisions at t: routes (the share of production traffic on the new
   /// revision, as `canaryWeight`) and the canary's scale-up / scale-down, passed on to the source.
   void afterInstant(double t, const core::argo::ArgoState& state) override;
-  /// Appends every measurement to `log` (nullptr: none).
-  void keepMeasurements(std::vector<ArgoMeasurement>* log) { log_ = log; }
 
   // ArgoWorld
   double podStartup(double t, bool newRevision) override;
@@ -122,24 +107,25 @@ class ArgoReplayWorld final : public sim::ArgoRunWorld {
   // sim::ArgoRunWorld
   std::optional<sim::RunTotals> runTotals(double t) override;
   sim::IntervalTrafficSource* intervalTraffic() override;
+  /// How the plan answers the metric: `named`, `query` or `model`.
+  std::string answerSource(const core::argo::Metric& metric) const override;
 
  private:
   double epoch(double t) const { return from_ + t; }
   double modelValue(double t, const sim::MetricModelSpec& model);
-  void log(ArgoMeasurement m);
 
   const ArgoReplayPlan& plan_;
   ReplaySource& source_;
   double from_;
   core::Rng models_{0};
   bool canaryUp_ = false;
-  std::vector<ArgoMeasurement>* log_ = nullptr;
 };
 
 /// Runs the replay: the events and the summary, as the synthetic path gives them
 /// (scenarios::simulateArgo). `measurements` (optional) receives every measurement with the
-/// value it saw. A live server that fails in a way no controller saw throws EnvironmentError
-/// naming the time. `options.measureAll` does not apply.
+/// value it saw (the reconcile loop's observer, sim::ArgoLoopOptions::measurements). A live server
+/// that fails in a way no controller saw throws EnvironmentError naming the time.
+/// `options.measureAll` does not apply.
 sim::ArgoSimulation replayArgo(const ArgoReplayPlan& plan, ReplaySource& source,
                                const ReplayRunOptions& options,
                                std::vector<ArgoMeasurement>* measurements = nullptr);

@@ -99,6 +99,9 @@ class ArgoSyntheticWorld final : public sim::ArgoRunWorld {
   /// Draws the canary's scrape at t every minute, judges or not, so that attaching judges
   /// never changes the run's draws.
   void onLook(double t) override;
+  /// How the plan answers the metric: `query`, `model` or `judge` (a Kayenta-compatible Judge,
+  /// or the hook set by setKayentaJudge); empty for a metric it cannot answer.
+  std::string answerSource(const core::argo::Metric& metric) const override;
 
  private:
   std::optional<double> modelValue(double t, const ArgoPlan::Answer& a, std::string* noData);
@@ -115,8 +118,12 @@ class ArgoSyntheticWorld final : public sim::ArgoRunWorld {
 
 /// Runs one update in the world: the new revision at t = 0, then every due instant until the
 /// rollout is promoted or aborted (and nothing is left to do) or the scenario's duration.
+/// `measurements` (optional) receives every measurement the analyses take, in the order they
+/// are taken (the reconcile loop's observer, sim::ArgoLoopOptions::measurements); the run is
+/// the same with or without it.
 ArgoSimulation simulateArgo(const ArgoPlan& plan, const CompiledScenario& scenario,
-                            std::uint64_t seed, const std::vector<JudgeSpec>& judges = {});
+                            std::uint64_t seed, const std::vector<JudgeSpec>& judges = {},
+                            std::vector<sim::ArgoMeasurement>* measurements = nullptr);
 
 /// The same run without a trace (the batch path); `world` is reused across runs.
 /// `judges` are attached as shadow analyses, observing every minute (they do not decide).

@@ -2,7 +2,8 @@
 /// The one Argo Rollouts reconcile loop: the new revision applied at t = 0, then every instant
 /// the controller is due (a requeue, an analysis measurement, a pause's end) until the update
 /// is decided and nothing but clean-ups remain, nothing is due, or the run's end; in any world
-/// (a synthetic one or a recording). Shadow judges look every minute of the run's clock.
+/// (a synthetic one or a recording). Shadow judges look every minute of the run's clock; when
+/// asked, every measurement the analyses take is reported as the world answered it.
 
 #include <cstdint>
 #include <functional>
@@ -15,6 +16,25 @@
 #include "rolloutlab/sim/shadow_judge.h"
 
 namespace rolloutlab::sim {
+
+/// One measurement an Argo run took, as the world answered it and the engine judges it (the
+/// `measurements` of a trace; the checks of a run view).
+struct ArgoMeasurement {
+  double t = 0;     ///< seconds since the new revision (Kayenta: when the score was read)
+  std::string run;  ///< the AnalysisRun's name (empty for Kayenta scores)
+  core::argo::RunKind runKind = core::argo::RunKind::kStep;
+  int stepIndex = -1;  ///< step runs: the step's index
+  std::string metric;
+  core::argo::ProviderKind provider = core::argo::ProviderKind::kPrometheus;
+  std::string source;  ///< what answered it, in the world's words (ArgoRunWorld::answerSource)
+  std::string query;   ///< Prometheus: the query sent (arguments substituted)
+  /// The measurement's phase as its conditions (or Job, or Kayenta thresholds) give it:
+  /// Successful, Failed, Inconclusive or Error. A Job metric's measurement is reported when its
+  /// Job is created, with the result the Job will have.
+  core::argo::Phase phase = core::argo::Phase::kSuccessful;
+  std::string value;    ///< as Argo records it (`[0.99]`, `0.95`, a score); empty on Error
+  std::string message;  ///< the provider's error, or why the conditions could not be evaluated
+};
 
 /// A world an Argo run reconciles in: the engine's ArgoWorld, plus what the loop reads.
 class ArgoRunWorld : public core::argo::ArgoWorld {
@@ -30,6 +50,12 @@ class ArgoRunWorld : public core::argo::ArgoWorld {
   /// are attached (a synthetic world draws the canary's scrape there, so that attaching judges
   /// never changes a run's draws).
   virtual void onLook(double t) { (void)t; }
+  /// What answers a metric's measurements, as a measurement reports it (`query`, `model`, ...);
+  /// empty: the world does not say.
+  virtual std::string answerSource(const core::argo::Metric& metric) const {
+    (void)metric;
+    return {};
+  }
 };
 
 struct ArgoLoopOptions {
@@ -39,6 +65,9 @@ struct ArgoLoopOptions {
   /// Appended to the message of an EnvironmentError raised while reconciling at t; unset: the
   /// error passes as it is.
   std::function<std::string(double t)> stoppedAt;
+  /// Receives every measurement the analyses take, in the order they are taken (nullptr: none
+  /// are kept, the batch path pays nothing for them).
+  std::vector<ArgoMeasurement>* measurements = nullptr;
 };
 
 /// The summary of a finished Argo run: sets `run.end` (the last instant simulated) and
