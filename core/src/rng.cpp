@@ -6,8 +6,6 @@
 
 namespace rolloutlab::core {
 
-thread_local DrawLog* DrawLog::current = nullptr;
-
 namespace {
 // Records top-level draws only (samplers that call samplers are one draw).
 struct DrawScope {
@@ -155,16 +153,9 @@ std::int64_t Rng::poisson(double mean) {
   }
 }
 
-std::int64_t Rng::binomial(std::int64_t n, double p) {
+std::int64_t Rng::binomialLogged(std::int64_t n, double p) {
   DrawScope scope(DrawLog::Kind::kBinomial, p, n);
-  if (n <= 0 || !(p > 0.0)) return 0;
-  if (p >= 1.0) return n;
-  // Above one half, n minus a draw at 1 - p (exact: Sterbenz, so 1 - p < 0.5 and no second
-  // flip). A flag, not a second call: the same numbers without a call per draw.
-  const bool flip = p > 0.5;
-  if (flip) p = 1.0 - p;
-  const std::int64_t x = binomialAtMostHalf(n, p);
-  return flip ? n - x : x;
+  return binomialUnlogged(n, p);
 }
 
 namespace {

@@ -39,7 +39,7 @@ struct DrawLog {
     std::int64_t n;
   };
   std::vector<Draw> draws;
-  static thread_local DrawLog* current;
+  static inline thread_local DrawLog* current = nullptr;
 };
 
 /// xoshiro256** 1.0 (Blackman & Vigna): the generator every sampler draws from.
@@ -79,12 +79,28 @@ class Rng {
   /// Poisson(mean): inversion below mean 10, PTRS (Hormann 1993) above. mean <= 0 gives 0.
   std::int64_t poisson(double mean);
   /// Binomial(n, p): inversion when min(p, 1-p)*n < 10, BTRS (Hormann 1993) otherwise.
-  std::int64_t binomial(std::int64_t n, double p);
+  /// Inline, the sampler out of line: the draws of a multinomial's or a bridge's loop pay no
+  /// call but the sampler's.
+  std::int64_t binomial(std::int64_t n, double p) {
+    if (DrawLog::current != nullptr) [[unlikely]]
+      return binomialLogged(n, p);
+    return binomialUnlogged(n, p);
+  }
   /// Negative binomial by its Poisson-gamma mixture: mean m, variance m + m^2/k (k > 0).
   std::int64_t negativeBinomial(double mean, double k);
 
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  std::int64_t binomialLogged(std::int64_t n, double p);
+  std::int64_t binomialUnlogged(std::int64_t n, double p) {
+    if (n <= 0 || !(p > 0.0)) return 0;
+    if (p >= 1.0) return n;
+    // Above one half, n minus a draw at 1 - p (exact: Sterbenz, so 1 - p < 0.5 and no second
+    // flip). A flag, not a second call: the same numbers without a call per draw.
+    const bool flip = p > 0.5;
+    const std::int64_t x = binomialAtMostHalf(n, flip ? 1.0 - p : p);
+    return flip ? n - x : x;
+  }
   std::int64_t binomialAtMostHalf(std::int64_t n, double p);
   std::uint64_t s_[4];
 };
