@@ -6,6 +6,7 @@
 #include <boost/math/distributions/chi_squared.hpp>
 #include <boost/math/distributions/poisson.hpp>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <vector>
 
@@ -143,11 +144,26 @@ TEST(Rng, LogFactorialMatchesLgamma) {
 }
 
 namespace {
+// log(k!) as the library defines it, without its memo: the table below 128, the Stirling series
+// with three correction terms above.
+double referenceLogFactorial(std::int64_t k) {
+  if (k < 128) {
+    double t = 0.0;
+    for (std::int64_t i = 1; i <= k; ++i) t += std::log(static_cast<double>(i));
+    return t;
+  }
+  const double x = static_cast<double>(k) + 1.0;
+  const double ix = 1.0 / x;
+  const double ix2 = ix * ix;
+  return (x - 0.5) * std::log(x) - x + 0.91893853320467274178 +
+         ix * (1.0 / 12.0 - ix2 * (1.0 / 360.0 - ix2 * (1.0 / 1260.0)));
+}
+
 // The samplers as Hormann (1993) writes them, every constant computed before the loop and
 // p > 1/2 by recursion: the reference the library's draws must equal number for number (it
 // computes the mode's terms only when the squeeze fails and flips p instead of recursing).
 std::int64_t textbookBinomial(Rng& r, std::int64_t n, double p) {
-  using rolloutlab::core::logFactorial;
+  const auto logFactorial = referenceLogFactorial;
   if (n <= 0 || !(p > 0.0)) return 0;
   if (p >= 1.0) return n;
   if (p > 0.5) return n - textbookBinomial(r, n, 1.0 - p);
@@ -195,7 +211,7 @@ std::int64_t textbookBinomial(Rng& r, std::int64_t n, double p) {
 }
 
 std::int64_t textbookPoisson(Rng& r, double mean) {
-  using rolloutlab::core::logFactorial;
+  const auto logFactorial = referenceLogFactorial;
   if (!(mean > 0.0)) return 0;
   if (mean < 10.0) {
     const double enlam = std::exp(-mean);
@@ -260,5 +276,24 @@ TEST(Rng, BinomialAndPoissonEqualTheTextbookSamplersDrawForDraw) {
     const double mean = std::exp(params.uniform() * std::log(1e7)) - 1.0;
     ASSERT_EQ(lib.poisson(mean), textbookPoisson(ref, mean)) << "draw " << i << " mean=" << mean;
     ASSERT_EQ(lib.uniform(), ref.uniform()) << "after Poisson draw " << i;
+  }
+}
+
+TEST(Rng, LogFactorialIsTheSeriesValueWhetherRememberedOrNot) {
+  // Values asked again (the memo's hits), new ones that take an asked value's slot (its
+  // evictions) and values never asked: each is the series' own double, bit for bit.
+  Rng r(11);
+  std::vector<std::int64_t> asked;
+  for (int i = 0; i < 400000; ++i) {
+    std::int64_t k = 0;
+    if (!asked.empty() && r.uniform() < 0.5) {
+      k = asked[static_cast<std::size_t>(r.uniform() * static_cast<double>(asked.size()))];
+    } else {
+      k = static_cast<std::int64_t>(std::exp(r.uniform() * std::log(1e12)));
+      asked.push_back(k);
+    }
+    const double want = referenceLogFactorial(k);
+    const double got = rolloutlab::core::logFactorial(k);
+    ASSERT_EQ(std::memcmp(&want, &got, sizeof want), 0) << "k=" << k << " ask " << i;
   }
 }
