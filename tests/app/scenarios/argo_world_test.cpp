@@ -77,6 +77,33 @@ std::string scenarioText(const std::string& release, double errorAdd,
          extra;
 }
 
+// A Rollout whose analysis step runs a Job metric (load) and a Kayenta metric (judge), and the
+// scenario models of both: the Job fails only for a bad release, the score is 90 or 30.
+std::string jobAndKayentaSpecs() {
+  return "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
+         "shop}\nspec:\n"
+         "  metrics:\n    - name: load\n      provider: {job: {spec: {template: {spec: "
+         "{containers: "
+         "[]}}}}}\n"
+         "    - name: judge\n      provider:\n        kayenta:\n          address: http://k\n      "
+         "   "
+         " application: a\n"
+         "          canaryConfigName: c\n          metricsAccountName: m\n          "
+         "configurationAccountName: c\n"
+         "          storageAccountName: s\n          threshold: {pass: 75, marginal: 50}\n"
+         "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: "
+         "{scope: "
+         "c, step: 60}}]\n---\n" +
+         rolloutlab::test::canaryRollout(
+             "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n");
+}
+
+std::string jobAndKayentaModels() {
+  return "  metrics:\n    models:\n      load: {kind: job, failProbability: 0, badFailProbability: "
+         "1, duration: 45s}\n"
+         "      judge: {kind: normal, mean: 90, sd: 0, badMean: 30, badSd: 0}\n";
+}
+
 }  // namespace
 
 TEST(ArgoWorld, BadReleaseAborts) {
@@ -152,26 +179,9 @@ TEST(ArgoWorld, UnmodelledWebMetricIsAnErrorBeforeTheRun) {
 }
 
 TEST(ArgoWorld, JobAndKayentaModels) {
-  const std::string specs =
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
-      "shop}\nspec:\n"
-      "  metrics:\n    - name: load\n      provider: {job: {spec: {template: {spec: {containers: "
-      "[]}}}}}\n"
-      "    - name: judge\n      provider:\n        kayenta:\n          address: http://k\n         "
-      " application: a\n"
-      "          canaryConfigName: c\n          metricsAccountName: m\n          "
-      "configurationAccountName: c\n"
-      "          storageAccountName: s\n          threshold: {pass: 75, marginal: 50}\n"
-      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: "
-      "c, step: 60}}]\n---\n" +
-      rolloutlab::test::canaryRollout(
-          "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n");
-  auto f = loadArgo(specs);
+  auto f = loadArgo(jobAndKayentaSpecs());
   ASSERT_EQ(f.diagnostics.errors(), 0) << f.diagnostics.items.at(0).toString();
-  const std::string models =
-      "  metrics:\n    models:\n      load: {kind: job, failProbability: 0, badFailProbability: 1, "
-      "duration: 45s}\n"
-      "      judge: {kind: normal, mean: 90, sd: 0, badMean: 30, badSd: 0}\n";
+  const std::string models = jobAndKayentaModels();
   {
     const sc::CompiledScenario s(scenario(scenarioText("good", 0, models)));
     const sc::ArgoPlan plan(f.rollouts.at(0), f.catalog, s);
@@ -388,26 +398,9 @@ TEST(ArgoWorld, TheLoopReportsEveryMeasurementAsTakenWithoutChangingTheRun) {
   // The Job and Kayenta analysis of JobAndKayentaModels: the analysis starts when the canary's
   // pods are ready (20 s); the Job's result is drawn when it is created, the Kayenta score read
   // 15 s after the run starts (kayenta.go Resume).
-  const std::string specs =
-      "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata: {name: t, namespace: "
-      "shop}\nspec:\n"
-      "  metrics:\n    - name: load\n      provider: {job: {spec: {template: {spec: {containers: "
-      "[]}}}}}\n"
-      "    - name: judge\n      provider:\n        kayenta:\n          address: http://k\n         "
-      " application: a\n"
-      "          canaryConfigName: c\n          metricsAccountName: m\n          "
-      "configurationAccountName: c\n"
-      "          storageAccountName: s\n          threshold: {pass: 75, marginal: 50}\n"
-      "          scopes: [{name: d, controlScope: {scope: s, step: 60}, experimentScope: {scope: "
-      "c, step: 60}}]\n---\n" +
-      rolloutlab::test::canaryRollout(
-          "        - setWeight: 50\n        - analysis: {templates: [{templateName: t}]}\n");
-  auto f = loadArgo(specs);
+  auto f = loadArgo(jobAndKayentaSpecs());
   ASSERT_EQ(f.diagnostics.errors(), 0) << f.diagnostics.items.at(0).toString();
-  const std::string models =
-      "  metrics:\n    models:\n      load: {kind: job, failProbability: 0, badFailProbability: 1, "
-      "duration: 45s}\n"
-      "      judge: {kind: normal, mean: 90, sd: 0, badMean: 30, badSd: 0}\n";
+  const std::string models = jobAndKayentaModels();
   for (const std::string release : {"good", "bad"}) {
     const bool bad = release == "bad";
     const sc::CompiledScenario s(scenario(scenarioText(release, bad ? 0.01 : 0, models)));
