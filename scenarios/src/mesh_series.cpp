@@ -433,17 +433,10 @@ const Acc& massesBetween(State& st, const CompiledScenario& sc, const MeshLayout
   return m->acc;
 }
 
-// The sum of k masses in bucket order, the one a multinomial over them starts from.
-double massTotal(const double* mass, std::size_t k) {
+void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k,
+                 std::int64_t* out) {
   double rest = 0;
   for (std::size_t i = 0; i < k; ++i) rest += mass[i];
-  return rest;
-}
-
-// n split over k buckets by their masses, whose total (massTotal) is rest: a binomial per
-// bucket of what the buckets after it have not taken.
-void multinomial(core::Rng& rng, std::int64_t n, const double* mass, std::size_t k, double rest,
-                 std::int64_t* out) {
   for (std::size_t i = 0; i < k && n > 0; ++i) {
     if (mass[i] <= 0) continue;
     if (i + 1 == k || mass[i] >= rest) {
@@ -581,20 +574,6 @@ const Counts kNoCounts{};
     Point& p = pts.appendCopyOfLast(k, nb);  // the last counts, then the draws added to them
     ++st.version;
     if (acc.total > 0) {
-      // The multinomials' masses and totals first: they do not depend on the draws, so their
-      // chains of additions overlap the draws below instead of following them.
-      std::array<double, kMaxBuckets> m;
-      double restOk = 0, restErr = 0;
-      if (L.bucketsExported) {
-        if (byCode) {
-          restOk = massTotal(acc.mOk.data(), nb);
-          restErr = massTotal(acc.mErr.data(), nb);
-        } else {
-          for (std::size_t i = 0; i < nb; i += 2)
-            store2(m.data() + i, load2(acc.mOk.data() + i) + load2(acc.mErr.data() + i));
-          restOk = massTotal(m.data(), nb);
-        }
-      }
       const std::int64_t n =
           dispersion > 0
               ? rng.negativeBinomial(acc.total, dispersion * static_cast<double>(k - lastK))
@@ -605,10 +584,13 @@ const Counts kNoCounts{};
       p.c.err += e;
       if (L.bucketsExported) {
         if (byCode) {
-          multinomial(rng, s, acc.mOk.data(), nb, restOk, p.c.bOk.data());
-          multinomial(rng, e, acc.mErr.data(), nb, restErr, p.c.bErr.data());
+          multinomial(rng, s, acc.mOk.data(), nb, p.c.bOk.data());
+          multinomial(rng, e, acc.mErr.data(), nb, p.c.bErr.data());
         } else {
-          multinomial(rng, n, m.data(), nb, restOk, p.c.bOk.data());
+          std::array<double, kMaxBuckets> m;
+          for (std::size_t i = 0; i < nb; i += 2)
+            store2(m.data() + i, load2(acc.mOk.data() + i) + load2(acc.mErr.data() + i));
+          multinomial(rng, n, m.data(), nb, p.c.bOk.data());
         }
       }
       const double okMass = acc.total - acc.err;
